@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * In-kernel checkpoint/restart: system call flags and the image format.
+ *
+ * The image is a stream of self-describing records.  Every record starts
+ * with a struct ckpt_rec_hdr and is followed by hdr.len bytes of payload;
+ * hdr.len is always a multiple of 8 so that every record header is 8-byte
+ * aligned in the stream.  All fields are little-endian and fixed-width,
+ * padding is explicit and must be zero.  The image is written and read
+ * strictly in order, so it can be carried by a pipe or a socket.
+ *
+ * Documentation/checkpoint/image-format.rst describes the grammar.
+ */
+#ifndef _UAPI_LINUX_CHECKPOINT_H
+#define _UAPI_LINUX_CHECKPOINT_H
+
+#include <linux/types.h>
+
+/* checkpoint(2) flags */
+#define CHECKPOINT_KILL		(1UL << 0) /* SIGKILL the tasks after a complete image */
+
+/* restart(2) flags: none defined yet */
+
+/* Image identification */
+#define CKPT_IMAGE_MAGIC	0x474d49544b43584cULL	/* "LXCKTIMG" */
+#define CKPT_IMAGE_VERSION	1
+
+/* Architectures (struct ckpt_image_header.arch) */
+#define CKPT_ARCH_X86_64	1
+
+/* Size limits a reader may rely on */
+#define CKPT_REC_MAX_LEN	(1U << 24)	/* largest record payload */
+#define CKPT_PAGES_MAX		256		/* pages in one PAGES record */
+#define CKPT_PATH_MAX		4096		/* includes the terminating NUL */
+
+/*
+ * Record types.  The numbers are ABI and never reused; the names are used
+ * by the kernel's log and by `ckpt show`.
+ */
+#define __CKPT_REC_MAPPER(FN)		\
+	FN(HEADER,	1)		\
+	FN(TRAILER,	2)		\
+	FN(TREE,	3)		\
+	FN(TASK,	4)		\
+	FN(CRED,	5)		\
+	FN(MM,		6)		\
+	FN(VMA,		7)		\
+	FN(PAGES,	8)		\
+	FN(MM_END,	9)		\
+	FN(FILE,	10)		\
+	FN(FILES,	11)		\
+	FN(FS,		12)		\
+	FN(SIGHAND,	13)		\
+	FN(SIGPENDING,	14)		\
+	FN(X86_REGS,	15)		\
+	FN(X86_XSTATE,	16)
+
+enum ckpt_rec_type {
+#define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
+	__CKPT_REC_MAPPER(__CKPT_REC_ENUM)
+#undef __CKPT_REC_ENUM
+	__CKPT_REC_NR,
+};
+
+struct ckpt_rec_hdr {
+	__le32 type;		/* enum ckpt_rec_type */
+	__le32 len;		/* payload bytes that follow; multiple of 8 */
+};
+
+/*
+ * Objects that may be shared (an mm, a file, a credential set, ...) are
+ * written once, in a record whose first field is a new object id
+ * ("objref", counting from 1 in the order of first appearance), and are
+ * referred to by that id afterwards.  0 means "none".
+ */
+
+/* HEADER: the first record */
+struct ckpt_image_header {
+	__le64 magic;		/* CKPT_IMAGE_MAGIC */
+	__le32 version;		/* CKPT_IMAGE_VERSION */
+	__le32 arch;		/* CKPT_ARCH_* */
+	__le32 page_size;
+	__le32 flags;		/* checkpoint(2) flags used */
+	__le64 time_real_ns;	/* CLOCK_REALTIME when the tasks were frozen */
+	__le64 time_mono_ns;	/* CLOCK_MONOTONIC, same instant */
+	__le64 time_boot_ns;	/* CLOCK_BOOTTIME, same instant */
+	char release[64];	/* uname -r of the checkpointing kernel, NUL-padded */
+	/* x86: user XSAVE features enabled on the checkpointing CPU */
+	__le64 xfeatures;
+	__le32 xstate_size;	/* bytes of an X86_XSTATE record's buffer */
+	__le32 nr_tasks;	/* entries in the TREE record */
+};
+
+/* TRAILER: the last record */
+struct ckpt_image_trailer {
+	__le32 crc32c;		/* crc32c (seed ~0) of every byte before this record */
+	__le32 nr_records;	/* records before this one */
+	__le64 size;		/* bytes before this record */
+};
+
+/* TREE: one entry per task, parents before their children */
+struct ckpt_tree_task {
+	__le32 pid;		/* in the pid namespace of the checkpoint root */
+	__le32 tgid;
+	__le32 ppid;		/* 0: the root of the checkpointed tree */
+	__le32 flags;		/* reserved, 0 */
+};
+
+struct ckpt_tree {
+	__le32 nr_tasks;
+	__le32 __pad;
+	/* followed by nr_tasks struct ckpt_tree_task */
+};
+
+/* Restart kinds (struct ckpt_task.restart_kind) */
+#define CKPT_RESTART_NONE	0	/* no restart_block in use */
+#define CKPT_RESTART_NANOSLEEP	1	/* nanosleep(2), clock_nanosleep(2) */
+#define CKPT_RESTART_FUTEX	2	/* futex(2) wait with a timeout */
+#define CKPT_RESTART_POLL	3	/* poll(2) */
+#define CKPT_RESTART_EINTR	4	/* other: the syscall returns -EINTR */
+
+/* nanosleep rmtp kinds (struct ckpt_task.restart.nanosleep.type) */
+#define CKPT_TT_NONE		0
+#define CKPT_TT_NATIVE		1
+
+/* TASK: per-task state; the objects it names come before it */
+struct ckpt_task {
+	__le32 pid;		/* as in the TREE entry */
+	__le32 cred_ref;
+	__le32 mm_ref;
+	__le32 files_ref;
+	__le32 fs_ref;
+	__le32 sighand_ref;
+	__le32 exit_signal;
+	__le32 pdeath_signal;
+	__le32 personality;
+	__le32 flags;		/* reserved, 0 */
+	__le64 blocked;		/* blocked signals; bit n-1 is signal n */
+	__le64 saved_sigmask;	/* reserved, 0 */
+	__le64 clear_child_tid;	/* set_tid_address(2) */
+	__le64 robust_list;	/* set_robust_list(2) head */
+	__le64 robust_list_len;
+	char comm[16];		/* NUL-padded */
+	__le32 restart_kind;	/* CKPT_RESTART_* */
+	__le32 __pad;
+	union {
+		struct {
+			__le32 clockid;
+			__le32 type;		/* CKPT_TT_* */
+			__le64 rmtp;		/* user pointer */
+			__le64 expires_ns;	/* absolute, on clockid */
+		} nanosleep;
+		struct {
+			__le64 uaddr;
+			__le32 val;
+			__le32 flags;		/* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+			__le32 bitset;
+			__le32 __pad;
+			__le64 expires_ns;	/* absolute */
+		} futex;
+		struct {
+			__le64 ufds;		/* user pointer */
+			__le32 nfds;
+			__le32 has_timeout;
+			__le64 tv_sec;
+			__le64 tv_nsec;
+		} poll;
+		__u8 __size[32];
+	} restart;
+};
+
+/* CRED: ids as seen in the checkpointing user namespace */
+struct ckpt_cred {
+	__le32 objref;
+	__le32 uid, euid, suid, fsuid;
+	__le32 gid, egid, sgid, fsgid;
+	__le32 securebits;
+	__le64 cap_inheritable;
+	__le64 cap_permitted;
+	__le64 cap_effective;
+	__le64 cap_bset;
+	__le64 cap_ambient;
+	__le32 ngroups;
+	__le32 __pad;
+	/* followed by ngroups __le32 gids, padded to 8 bytes */
+};
+
+/* MM: the address space; followed by nr_vmas VMA, then PAGES..., MM_END */
+struct ckpt_mm {
+	__le32 objref;
+	__le32 nr_vmas;
+	__le32 exe_file_ref;	/* FILE of /proc/PID/exe, 0 if none */
+	__le32 flags;		/* reserved, 0 */
+	__le64 start_code, end_code, start_data, end_data;
+	__le64 start_brk, brk, start_stack;
+	__le64 arg_start, arg_end, env_start, env_end;
+	__le64 mmap_base;
+	__le64 vdso;		/* start of the vDSO text, 0 if none */
+	__le64 dumpable;	/* SUID_DUMP_* */
+	__le32 saved_auxv_len;	/* used entries of saved_auxv (pairs of u64) */
+	__le32 __pad;
+	__le64 saved_auxv[64];
+};
+
+/* VMA kinds */
+#define CKPT_VMA_ANON		1	/* private anonymous (heap, stack, mmap) */
+#define CKPT_VMA_FILE		2	/* private file mapping; file_ref names it */
+#define CKPT_VMA_VDSO		3	/* the vDSO text */
+#define CKPT_VMA_VVAR		4	/* the vDSO data pages */
+
+/* VMA flags */
+#define CKPT_VMA_READ		(1U << 0)
+#define CKPT_VMA_WRITE		(1U << 1)
+#define CKPT_VMA_EXEC		(1U << 2)
+#define CKPT_VMA_GROWSDOWN	(1U << 3)
+#define CKPT_VMA_NORESERVE	(1U << 4)
+#define CKPT_VMA_HUGEPAGE	(1U << 5)	/* MADV_HUGEPAGE */
+#define CKPT_VMA_NOHUGEPAGE	(1U << 6)	/* MADV_NOHUGEPAGE */
+#define CKPT_VMA_DONTFORK	(1U << 7)	/* MADV_DONTFORK */
+#define CKPT_VMA_WIPEONFORK	(1U << 8)	/* MADV_WIPEONFORK */
+#define CKPT_VMA_DONTDUMP	(1U << 9)	/* MADV_DONTDUMP */
+
+struct ckpt_vma {
+	__le64 start;
+	__le64 end;
+	__le64 pgoff;		/* in pages, for CKPT_VMA_FILE */
+	__le32 kind;		/* CKPT_VMA_* kind */
+	__le32 flags;		/* CKPT_VMA_* flags */
+	__le32 file_ref;	/* CKPT_VMA_FILE */
+	__le32 __pad;
+};
+
+/*
+ * PAGES: nr_pages consecutive pages starting at addr, all inside one VMA,
+ * followed by nr_pages * page_size bytes of contents.  Pages never written
+ * by the task (holes, the zero page, unmodified file pages) are not saved.
+ */
+struct ckpt_pages {
+	__le64 addr;
+	__le32 nr_pages;	/* 1..CKPT_PAGES_MAX */
+	__le32 __pad;
+};
+
+struct ckpt_mm_end {
+	__le64 nr_pages;	/* PAGES pages written for this mm */
+};
+
+/* FILE kinds */
+#define CKPT_FILE_REG		1	/* regular file, reopened by path */
+#define CKPT_FILE_DIR		2	/* directory, reopened by path */
+#define CKPT_FILE_CHR		3	/* character device, by path, rdev checked */
+#define CKPT_FILE_TTY		4	/* terminal: the restart caller's is used */
+
+struct ckpt_file {
+	__le32 objref;
+	__le32 kind;		/* CKPT_FILE_* */
+	__le32 f_flags;		/* O_* flags (O_CLOEXEC is per fd) */
+	__le32 mode;		/* st_mode */
+	__le64 pos;
+	__le64 size;
+	__le64 mtime_sec;
+	__le32 mtime_nsec;
+	__le32 rdev;		/* new_encode_dev() of st_rdev */
+	__le64 ino;
+	__le32 fd_hint;		/* lowest fd that referred to it, or -1 */
+	__le32 path_len;	/* bytes of path, including the NUL */
+	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+/* FILES: a file descriptor table */
+#define CKPT_FD_CLOEXEC		(1U << 0)
+
+struct ckpt_fd {
+	__le32 fd;
+	__le32 file_ref;
+	__le32 flags;		/* CKPT_FD_* */
+	__le32 __pad;
+};
+
+struct ckpt_files {
+	__le32 objref;
+	__le32 nr_fds;
+	/* followed by nr_fds struct ckpt_fd, in increasing fd order */
+};
+
+/* FS: cwd and umask */
+struct ckpt_fs {
+	__le32 objref;
+	__le32 umask;
+	__le32 cwd_len;		/* bytes of the cwd path, including the NUL */
+	__le32 __pad;
+	/* followed by the cwd path, NUL-terminated, padded to 8 bytes */
+};
+
+/* SIGHAND: handlers of signals 1..64 */
+struct ckpt_sigaction {
+	__le64 handler;		/* SIG_DFL = 0, SIG_IGN = 1, else a user address */
+	__le64 flags;		/* SA_* */
+	__le64 restorer;
+	__le64 mask;
+};
+
+struct ckpt_sighand {
+	__le32 objref;
+	__le32 nr;		/* 64 */
+	struct ckpt_sigaction action[64];
+};
+
+/*
+ * SIGPENDING: the queued signals of one task (shared == 0) or of its
+ * thread group (shared == 1), oldest first; each entry is a siginfo_t in
+ * the user ABI layout of the architecture (128 bytes).
+ */
+struct ckpt_sigpending {
+	__le32 shared;
+	__le32 nr;
+	/* followed by nr 128-byte siginfo_t */
+};
+
+/* X86_REGS: general-purpose registers of one task */
+struct ckpt_x86_regs {
+	__le64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__le64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__le64 ip, cs, flags, sp, ss;
+	__le64 fs_base, gs_base;
+	__le64 ds, es, fs, gs;
+};
+
+/*
+ * X86_XSTATE: the task's XSAVE area in the standard (non-compacted) format
+ * that ptrace's NT_X86_XSTATE regset uses; xfeatures is the XCR0 it was
+ * saved under.
+ */
+struct ckpt_x86_xstate {
+	__le64 xfeatures;
+	__le32 size;		/* bytes of XSAVE area that follow */
+	__le32 __pad;
+	/* followed by size bytes, padded to 8 */
+};
+
+#endif /* _UAPI_LINUX_CHECKPOINT_H */
