@@ -89,6 +89,12 @@ struct ckpt_image_header {
 	__le64 xfeatures;
 	__le32 xstate_size;	/* bytes of an X86_XSTATE record's buffer */
 	__le32 nr_tasks;	/* entries in the TREE record */
+	/*
+	 * x86: offset of XSAVE component i in that buffer (standard format,
+	 * CPUID leaf 0xd), 0 for components not in xfeatures, so that a CPU
+	 * with another layout can still load the state.
+	 */
+	__le32 xstate_offsets[32];
 };
 
 /* TRAILER: the last record */
@@ -123,6 +129,9 @@ struct ckpt_tree {
 #define CKPT_TT_NONE		0
 #define CKPT_TT_NATIVE		1
 
+/* TASK flags */
+#define CKPT_TASK_NO_NEW_PRIVS	(1U << 0)	/* prctl(PR_SET_NO_NEW_PRIVS) */
+
 /* TASK: per-task state; the objects it names come before it */
 struct ckpt_task {
 	__le32 pid;		/* as in the TREE entry */
@@ -134,7 +143,7 @@ struct ckpt_task {
 	__le32 exit_signal;
 	__le32 pdeath_signal;
 	__le32 personality;
-	__le32 flags;		/* reserved, 0 */
+	__le32 flags;		/* CKPT_TASK_* */
 	__le64 blocked;		/* blocked signals; bit n-1 is signal n */
 	__le64 saved_sigmask;	/* reserved, 0 */
 	__le64 clear_child_tid;	/* set_tid_address(2) */
@@ -196,7 +205,8 @@ struct ckpt_mm {
 	__le64 arg_start, arg_end, env_start, env_end;
 	__le64 mmap_base;
 	__le64 vdso;		/* start of the vDSO text, 0 if none */
-	__le64 dumpable;	/* SUID_DUMP_* */
+	__le32 dumpable;	/* SUID_DUMP_* */
+	__le32 vdso_crc;	/* crc32c of the vDSO text, to detect another kernel's */
 	__le32 saved_auxv_len;	/* used entries of saved_auxv (pairs of u64) */
 	__le32 __pad;
 	__le64 saved_auxv[64];
