@@ -1,1 +1,541 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of open files, file descriptor tables and fs_struct
+ * (cwd, umask).
+ *
+ * A file is saved by path and reopened by path with the same flags and
+ * position.  A regular file must be unchanged (same size and mtime) at
+ * restart.  A terminal is not recreated: the restart caller's terminal
+ * takes its place, as with CRIU's --shell-job.  Every other kind of file
+ * makes checkpoint fail and names the descriptor.
+ */
+#include <linux/checkpoint.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/kdev_t.h>
+#include <linux/major.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+
+/* f_flags that a reopen can reproduce */
+#define CKPT_FILE_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+			 __O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
+			 O_NOFOLLOW | O_NOATIME | O_PATH)
+/* f_flags that say nothing about the open file description */
+#define CKPT_FILE_IGNORED (O_CLOEXEC | __FMODE_EXEC | O_CREAT | O_EXCL | \
+			   O_NOCTTY | O_TRUNC)
+
+static bool ckpt_is_tty(struct inode *inode)
+{
+	unsigned int major;
+
+	if (!S_ISCHR(inode->i_mode))
+		return false;
+	major = imajor(inode);
+	return major == TTY_MAJOR || major == TTYAUX_MAJOR ||
+	       (major >= UNIX98_PTY_SLAVE_MAJOR &&
+		major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT) ||
+	       major == 229 /* hvc */;
+}
+
+static bool ckpt_is_mem_dev(struct inode *inode)
+{
+	if (!S_ISCHR(inode->i_mode) || imajor(inode) != MEM_MAJOR)
+		return false;
+	switch (iminor(inode)) {
+	case 3: /* null */
+	case 5: /* zero */
+	case 7: /* full */
+	case 8: /* random */
+	case 9: /* urandom */
+		return true;
+	}
+	return false;
+}
+
+/* Which CKPT_FILE_* kind @file is, or 0 if it cannot be saved yet */
+static u32 ckpt_file_kind(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (ckpt_is_tty(inode))
+		return CKPT_FILE_TTY;
+	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
+		return 0;
+	if (S_ISREG(inode->i_mode))
+		return CKPT_FILE_REG;
+	if (S_ISDIR(inode->i_mode))
+		return CKPT_FILE_DIR;
+	if (ckpt_is_mem_dev(inode))
+		return CKPT_FILE_CHR;
+	return 0;
+}
+
+static int ckpt_file_unsupported(struct ckpt_ctx *ctx, struct file *file,
+				 int fd)
+{
+	char *buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	char *p = buf ? d_path(&file->f_path, buf, CKPT_PATH_MAX) : NULL;
+	int ret;
+
+	ret = ckpt_err(ctx, -EOPNOTSUPP, "fd %d: %s (mode %07o, flags %#x) cannot be saved yet",
+		       fd, IS_ERR_OR_NULL(p) ? "?" : p, file_inode(file)->i_mode,
+		       file->f_flags);
+	kfree(buf);
+	return ret;
+}
+
+/* ---- struct file ---- */
+
+static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct file *file = ptr;
+	struct inode *inode = file_inode(file);
+	struct ckpt_file rec = {};
+	struct timespec64 mtime;
+	u32 kind = ckpt_file_kind(file);
+	u32 path_len;
+	char *buf, *path;
+	int ret;
+
+	if (!kind)
+		return ckpt_file_unsupported(ctx, file, -1);
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = ckpt_file_path(ctx, file, buf, &path_len);
+	if (IS_ERR(path)) {
+		ret = PTR_ERR(path);
+		goto out;
+	}
+	mtime = inode_get_mtime(inode);
+	rec.objref = cpu_to_le32(objref);
+	rec.kind = cpu_to_le32(kind);
+	rec.f_flags = cpu_to_le32(file->f_flags & CKPT_FILE_FLAGS);
+	rec.mode = cpu_to_le32(inode->i_mode);
+	rec.pos = cpu_to_le64(file->f_pos);
+	rec.size = cpu_to_le64(i_size_read(inode));
+	rec.mtime_sec = cpu_to_le64(mtime.tv_sec);
+	rec.mtime_nsec = cpu_to_le32(mtime.tv_nsec);
+	rec.rdev = cpu_to_le32(new_encode_dev(inode->i_rdev));
+	rec.ino = cpu_to_le64(inode->i_ino);
+	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
+	rec.path_len = cpu_to_le32(path_len);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), path,
+				 path_len);
+out:
+	kfree(buf);
+	return ret;
+}
+
+/* A terminal: use the restart caller's */
+static struct file *ckpt_tty_inherit(struct ckpt_ctx *ctx, u32 fd_hint)
+{
+	static const unsigned int fds[] = { 0, 1, 2 };
+	struct file *file;
+	int i;
+
+	if (fd_hint < 3) {
+		file = fget_task(ctx->caller, fd_hint);
+		if (file && ckpt_is_tty(file_inode(file)))
+			return file;
+		if (file)
+			fput(file);
+	}
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		file = fget_task(ctx->caller, fds[i]);
+		if (file && ckpt_is_tty(file_inode(file)))
+			return file;
+		if (file)
+			fput(file);
+	}
+	ckpt_err(ctx, -ENOTTY, "the image has a terminal open but the caller has none on fd 0-2");
+	return ERR_PTR(-ENOTTY);
+}
+
+static int ckpt_file_verify(struct ckpt_ctx *ctx, struct file *file,
+			    const struct ckpt_file *rec, const char *path, u32 kind)
+{
+	struct inode *inode = file_inode(file);
+	struct timespec64 mtime = inode_get_mtime(inode);
+	umode_t mode = le32_to_cpu(rec->mode);
+
+	if ((inode->i_mode & S_IFMT) != (mode & S_IFMT))
+		return ckpt_err(ctx, -ESTALE, "%s is no longer the same kind of file", path);
+	if (kind == CKPT_FILE_REG &&
+	    (i_size_read(inode) != le64_to_cpu(rec->size) ||
+	     mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
+	     mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec)))
+		return ckpt_err(ctx, -ESTALE, "%s changed since the checkpoint (size or mtime)",
+				path);
+	if (kind == CKPT_FILE_CHR &&
+	    (new_encode_dev(inode->i_rdev) != le32_to_cpu(rec->rdev) ||
+	     !ckpt_is_mem_dev(inode)))
+		return ckpt_err(ctx, -ESTALE, "%s is not the device it was", path);
+	return 0;
+}
+
+static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct ckpt_file *rec;
+	struct file *file;
+	u32 len, kind, flags;
+	loff_t pos;
+	char *path;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_FILE, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return rec;
+	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (ret)
+		goto out;
+	path = ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len,
+			      le32_to_cpu(rec->path_len));
+	if (IS_ERR(path)) {
+		ret = PTR_ERR(path);
+		goto out;
+	}
+	kind = le32_to_cpu(rec->kind);
+	flags = le32_to_cpu(rec->f_flags);
+	pos = le64_to_cpu(rec->pos);
+	if (kind < CKPT_FILE_REG || kind > CKPT_FILE_TTY ||
+	    flags & ~CKPT_FILE_FLAGS || pos < 0) {
+		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags or position", path);
+		goto out;
+	}
+	if (kind == CKPT_FILE_TTY) {
+		file = ckpt_tty_inherit(ctx, le32_to_cpu(rec->fd_hint));
+		ret = PTR_ERR_OR_ZERO(file);
+		goto out;
+	}
+	file = filp_open(path, flags, 0);
+	if (IS_ERR(file)) {
+		ret = ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+		goto out;
+	}
+	ret = ckpt_file_verify(ctx, file, rec, path, kind);
+	if (!ret && pos && (kind == CKPT_FILE_REG || kind == CKPT_FILE_DIR)) {
+		loff_t res = vfs_llseek(file, pos, SEEK_SET);
+
+		if (res != pos)
+			ret = ckpt_err(ctx, res < 0 ? res : -EINVAL,
+				       "cannot restore the position of %s", path);
+	}
+	if (ret)
+		fput(file);
+out:
+	kvfree(rec);
+	return ret ? ERR_PTR(ret) : file;
+}
+
+static void ckpt_file_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_file_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+const struct ckpt_obj_ops ckpt_obj_file_ops = {
+	.name = "file",
+	.rec = CKPT_REC_FILE,
+	.checkpoint = ckpt_file_checkpoint,
+	.restart = ckpt_file_restart,
+	.grab = ckpt_file_grab,
+	.drop = ckpt_file_drop,
+};
+
+/* ---- struct files_struct ---- */
+
+struct ckpt_fd_ent {
+	struct file *file;
+	unsigned int fd;
+	bool cloexec;
+};
+
+/* Take a reference on every open file of @files, in fd order */
+static struct ckpt_fd_ent *ckpt_collect_fds(struct files_struct *files,
+					    unsigned int *nr)
+{
+	struct ckpt_fd_ent *ents = NULL;
+	unsigned int fd, n, max = 0;
+
+	for (;;) {
+		struct fdtable *fdt;
+
+		n = 0;
+		spin_lock(&files->file_lock);
+		fdt = files_fdtable(files);
+		for (fd = 0; fd < fdt->max_fds; fd++) {
+			struct file *file = files_lookup_fd_locked(files, fd);
+
+			if (!file)
+				continue;
+			if (n < max) {
+				ents[n].file = get_file(file);
+				ents[n].fd = fd;
+				ents[n].cloexec = close_on_exec(fd, files);
+			}
+			n++;
+		}
+		spin_unlock(&files->file_lock);
+		if (n <= max)
+			break;
+		/* Grew since we counted: drop and retry with more room */
+		while (max--)
+			fput(ents[max].file);
+		kvfree(ents);
+		max = n + 16;
+		ents = kvcalloc(max, sizeof(*ents), GFP_KERNEL);
+		if (!ents)
+			return ERR_PTR(-ENOMEM);
+	}
+	*nr = n;
+	return ents;
+}
+
+static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct ckpt_files rec = { .objref = cpu_to_le32(objref) };
+	struct ckpt_fd_ent *ents;
+	struct ckpt_fd *fds = NULL;
+	unsigned int i, nr = 0;
+	int ret = 0;
+
+	ents = ckpt_collect_fds(ptr, &nr);
+	if (IS_ERR(ents))
+		return PTR_ERR(ents);
+	for (i = 0; i < nr; i++) {
+		if (!ckpt_file_kind(ents[i].file)) {
+			ret = ckpt_file_unsupported(ctx, ents[i].file, ents[i].fd);
+			goto out;
+		}
+	}
+	fds = kvcalloc(nr ?: 1, sizeof(*fds), GFP_KERNEL);
+	if (!fds) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		u32 ref;
+
+		ctx->fd_hint = ents[i].fd;
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, ents[i].file, &ref);
+		ctx->fd_hint = -1;
+		if (ret)
+			goto out;
+		fds[i].fd = cpu_to_le32(ents[i].fd);
+		fds[i].file_ref = cpu_to_le32(ref);
+		fds[i].flags = cpu_to_le32(ents[i].cloexec ? CKPT_FD_CLOEXEC : 0);
+	}
+	rec.nr_fds = cpu_to_le32(nr);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILES, &rec, sizeof(rec), fds,
+				 nr * sizeof(*fds));
+out:
+	for (i = 0; i < nr; i++)
+		fput(ents[i].file);
+	kvfree(ents);
+	kvfree(fds);
+	return ret;
+}
+
+static int ckpt_install_fds(struct ckpt_ctx *ctx, const struct ckpt_files *rec,
+			    u32 len)
+{
+	const struct ckpt_fd *fds = (const struct ckpt_fd *)(rec + 1);
+	u32 nr = le32_to_cpu(rec->nr_fds);
+	long prev = -1;
+	u32 i;
+	int ret;
+
+	if (len != sizeof(*rec) + (size_t)nr * sizeof(*fds))
+		return ckpt_err(ctx, -EINVAL, "FILES record has a bad length");
+	for (i = 0; i < nr; i++) {
+		u32 fd = le32_to_cpu(fds[i].fd);
+		u32 flags = le32_to_cpu(fds[i].flags);
+		struct file *file;
+
+		if ((long)fd <= prev || fd > INT_MAX || flags & ~CKPT_FD_CLOEXEC ||
+		    fds[i].__pad)
+			return ckpt_err(ctx, -EINVAL, "FILES entry %u (fd %u) is invalid", i, fd);
+		prev = fd;
+		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(fds[i].file_ref));
+		if (!file)
+			return -EINVAL;
+		ret = replace_fd(fd, file, flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
+		if (ret < 0)
+			return ckpt_err(ctx, ret, "cannot install fd %u", fd);
+	}
+	return 0;
+}
+
+static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct fd_range everything = { 0, ~0U };
+	struct files_struct *newf, *oldf;
+	struct ckpt_files *rec;
+	u32 len;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_FILES, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return rec;
+	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (ret)
+		goto out;
+
+	/* An empty table, like close_range(0, ~0U, CLOSE_RANGE_UNSHARE) */
+	newf = dup_fd(current->files, &everything);
+	if (IS_ERR(newf)) {
+		ret = PTR_ERR(newf);
+		goto out;
+	}
+	task_lock(current);
+	oldf = current->files;
+	current->files = newf;
+	task_unlock(current);
+	put_files_struct(oldf);
+
+	ret = ckpt_install_fds(ctx, rec, len);
+out:
+	kvfree(rec);
+	if (ret)
+		return ERR_PTR(ret);
+	atomic_inc(&current->files->count);
+	return current->files;
+}
+
+static void ckpt_files_grab(void *ptr)
+{
+	atomic_inc(&((struct files_struct *)ptr)->count);
+}
+
+static void ckpt_files_drop(void *ptr)
+{
+	put_files_struct(ptr);
+}
+
+const struct ckpt_obj_ops ckpt_obj_files_ops = {
+	.name = "files",
+	.rec = CKPT_REC_FILES,
+	.checkpoint = ckpt_files_checkpoint,
+	.restart = ckpt_files_restart,
+	.grab = ckpt_files_grab,
+	.drop = ckpt_files_drop,
+};
+
+/* ---- struct fs_struct ---- */
+
+static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct fs_struct *fs = ptr;
+	struct ckpt_fs rec = { .objref = cpu_to_le32(objref) };
+	struct path root, myroot, pwd;
+	char *buf, *p;
+	int ret;
+
+	get_fs_root(fs, &root);
+	get_fs_root(current->fs, &myroot);
+	ret = path_equal(&root, &myroot) ? 0 :
+	      ckpt_err(ctx, -EOPNOTSUPP, "the task is chrooted (not supported yet)");
+	path_put(&root);
+	path_put(&myroot);
+	if (ret)
+		return ret;
+
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	get_fs_pwd(fs, &pwd);
+	p = d_path(&pwd, buf, CKPT_PATH_MAX);
+	if (IS_ERR(p) || *p != '/' || d_unlinked(pwd.dentry))
+		ret = ckpt_err(ctx, IS_ERR(p) ? PTR_ERR(p) : -EOPNOTSUPP,
+			       "the current directory cannot be saved (removed?)");
+	path_put(&pwd);
+	if (!ret) {
+		rec.umask = cpu_to_le32(fs->umask);
+		rec.cwd_len = cpu_to_le32(strlen(p) + 1);
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_FS, &rec, sizeof(rec), p,
+					 strlen(p) + 1);
+	}
+	kfree(buf);
+	return ret;
+}
+
+static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct fs_struct *fs = current->fs;
+	struct ckpt_fs *rec;
+	struct path pwd;
+	char *cwd;
+	u32 len;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_FS, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return rec;
+	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (ret)
+		goto out;
+	cwd = ckpt_read_path(ctx, "FS", rec, sizeof(*rec), len,
+			     le32_to_cpu(rec->cwd_len));
+	if (IS_ERR(cwd)) {
+		ret = PTR_ERR(cwd);
+		goto out;
+	}
+	if (le32_to_cpu(rec->umask) & ~S_IRWXUGO || rec->__pad) {
+		ret = ckpt_err(ctx, -EINVAL, "FS record has an invalid umask");
+		goto out;
+	}
+	ret = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &pwd);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot enter the saved cwd %s", cwd);
+		goto out;
+	}
+	set_fs_pwd(fs, &pwd);
+	path_put(&pwd);
+	fs->umask = le32_to_cpu(rec->umask);
+out:
+	kvfree(rec);
+	if (ret)
+		return ERR_PTR(ret);
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+	return fs;
+}
+
+static void ckpt_fs_grab(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+}
+
+static void ckpt_fs_drop(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+	bool kill;
+
+	spin_lock(&fs->lock);
+	kill = !--fs->users;
+	spin_unlock(&fs->lock);
+	if (kill)
+		free_fs_struct(fs);
+}
+
+const struct ckpt_obj_ops ckpt_obj_fs_ops = {
+	.name = "fs",
+	.rec = CKPT_REC_FS,
+	.checkpoint = ckpt_fs_checkpoint,
+	.restart = ckpt_fs_restart,
+	.grab = ckpt_fs_grab,
+	.drop = ckpt_fs_drop,
+};

@@ -1,1 +1,807 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of an address space.
+ *
+ * The image of an mm is an MM record, one VMA record per mapping, then the
+ * contents of the pages the task has: pages of anonymous mappings that
+ * exist, and pages of private file mappings that were written (anonymous
+ * copies).  Never-touched pages, the zero page and unmodified file pages
+ * are not saved, so a sparse mapping costs nothing.
+ *
+ * Pages are found by walking the page tables under mmap_lock, a batch of
+ * at most CKPT_PAGES_MAX consecutive pages at a time; the lock is dropped
+ * before the batch is written straight from the pages to the image.  The
+ * memory used is one batch whatever the size of the task.
+ *
+ * At restart the task rebuilds its mm as "current": a new mm is installed
+ * with exec_mmap(), mappings are recreated with vm_mmap() at their exact
+ * addresses (MAP_FIXED_NOREPLACE, so that a hostile image cannot make
+ * them overlap), and page contents are read from the image straight into
+ * pages taken with get_user_pages_remote(FOLL_FORCE), which works in
+ * read-only mappings like a debugger's write does.
+ */
+#include <linux/mm.h>
+#include <linux/binfmts.h>
+#include <linux/checkpoint.h>
+#include <linux/file.h>
+#include <linux/mman.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#define CKPT_VMA_BATCH		32
+#define CKPT_MM_MAX_VMAS	(1U << 20)
+
+/* vm_flags that a VMA record can carry, or that are derived on restart */
+#define CKPT_VM_OK	(VM_READ | VM_WRITE | VM_EXEC | VM_MAYREAD | \
+			 VM_MAYWRITE | VM_MAYEXEC | VM_GROWSDOWN | \
+			 VM_NORESERVE | VM_ACCOUNT | VM_HUGEPAGE | \
+			 VM_NOHUGEPAGE | VM_DONTCOPY | VM_WIPEONFORK | \
+			 VM_DONTDUMP | VM_SOFTDIRTY | VM_SEQ_READ | VM_RAND_READ)
+
+/* madvise() calls that restore the CKPT_VMA_* flags */
+static const struct {
+	u32 flag;
+	int advice;
+} ckpt_vma_advice[] = {
+	{ CKPT_VMA_HUGEPAGE,	MADV_HUGEPAGE },
+	{ CKPT_VMA_NOHUGEPAGE,	MADV_NOHUGEPAGE },
+	{ CKPT_VMA_DONTFORK,	MADV_DONTFORK },
+	{ CKPT_VMA_WIPEONFORK,	MADV_WIPEONFORK },
+	{ CKPT_VMA_DONTDUMP,	MADV_DONTDUMP },
+};
+
+#define CKPT_VMA_KNOWN_FLAGS	(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC | \
+				 CKPT_VMA_GROWSDOWN | CKPT_VMA_NORESERVE | \
+				 CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE | \
+				 CKPT_VMA_DONTFORK | CKPT_VMA_WIPEONFORK | \
+				 CKPT_VMA_DONTDUMP)
+
+struct ckpt_vma_info {
+	unsigned long start, end, pgoff;
+	vm_flags_t flags;
+	struct file *file;
+	int special;
+};
+
+/* Snapshot up to @max VMAs from @addr on; takes a reference on their files */
+static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
+			  struct ckpt_vma_info *v, int max)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, addr);
+	int n = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		if (n == max)
+			break;
+		v[n].start = vma->vm_start;
+		v[n].end = vma->vm_end;
+		v[n].pgoff = vma->vm_pgoff;
+		v[n].flags = vma->vm_flags;
+		v[n].special = ckpt_arch_vma_special(vma);
+		v[n].file = NULL;
+		if (vma->vm_file && !vma_is_anonymous(vma))
+			v[n].file = get_file(vma->vm_file);
+		n++;
+	}
+	mmap_read_unlock(mm);
+	return n;
+}
+
+static void ckpt_vma_batch_put(struct ckpt_vma_info *v, int n)
+{
+	while (n--)
+		if (v[n].file)
+			fput(v[n].file);
+}
+
+/* The record kind of a VMA, or a negative error (logged) */
+static int ckpt_vma_kind(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v)
+{
+	if (v->special < 0)
+		return ckpt_err(ctx, -EOPNOTSUPP, "mapping %lx-%lx is a special mapping that cannot be saved",
+				v->start, v->end);
+	if (v->special)
+		return v->special;
+	if (v->flags & ~CKPT_VM_OK)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"mapping %lx-%lx has flags %#lx that cannot be saved yet (shared, locked, device, ...)",
+				v->start, v->end, (unsigned long)(v->flags & ~CKPT_VM_OK));
+	return v->file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
+}
+
+static u32 ckpt_vma_flags(vm_flags_t f)
+{
+	u32 flags = 0;
+
+	flags |= f & VM_READ ? CKPT_VMA_READ : 0;
+	flags |= f & VM_WRITE ? CKPT_VMA_WRITE : 0;
+	flags |= f & VM_EXEC ? CKPT_VMA_EXEC : 0;
+	flags |= f & VM_GROWSDOWN ? CKPT_VMA_GROWSDOWN : 0;
+	flags |= f & VM_NORESERVE ? CKPT_VMA_NORESERVE : 0;
+	flags |= f & VM_HUGEPAGE ? CKPT_VMA_HUGEPAGE : 0;
+	flags |= f & VM_NOHUGEPAGE ? CKPT_VMA_NOHUGEPAGE : 0;
+	flags |= f & VM_DONTCOPY ? CKPT_VMA_DONTFORK : 0;
+	flags |= f & VM_WIPEONFORK ? CKPT_VMA_WIPEONFORK : 0;
+	flags |= f & VM_DONTDUMP ? CKPT_VMA_DONTDUMP : 0;
+	return flags;
+}
+
+/* ---- page contents ---- */
+
+struct ckpt_page_walk {
+	struct page **pages;
+	unsigned long start;	/* address of pages[0] */
+	unsigned int nr;
+	unsigned long next;	/* where the walk stopped */
+	unsigned long fault;	/* a non-present entry to fault in, or 0 */
+	bool anon_only;		/* private file mapping: only CoW copies */
+};
+
+static bool ckpt_walk_add(struct ckpt_page_walk *w, unsigned long addr,
+			  struct page *page)
+{
+	if (w->nr && (w->nr == CKPT_PAGES_MAX ||
+		      w->start + w->nr * PAGE_SIZE != addr))
+		return false;
+	if (!w->nr)
+		w->start = addr;
+	get_page(page);
+	w->pages[w->nr++] = page;
+	return true;
+}
+
+static bool ckpt_page_wanted(struct ckpt_page_walk *w, struct page *page)
+{
+	return page && (!w->anon_only || PageAnon(page));
+}
+
+static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
+			  struct mm_walk *walk)
+{
+	struct ckpt_page_walk *w = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	pte_t *start_pte, *pte;
+	spinlock_t *ptl;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		pmd_t pmdval = pmdp_get(pmd);
+
+		if (!pmd_present(pmdval)) {
+			w->fault = addr;
+		} else if (!is_huge_zero_pmd(pmdval)) {
+			struct page *page = vm_normal_page_pmd(vma, addr, pmdval);
+
+			if (ckpt_page_wanted(w, page)) {
+				page += (addr & ~PMD_MASK) >> PAGE_SHIFT;
+				for (; addr < end; addr += PAGE_SIZE, page++)
+					if (!ckpt_walk_add(w, addr, page))
+						break;
+			} else {
+				addr = end;
+			}
+		} else {
+			addr = end;
+		}
+		spin_unlock(ptl);
+		goto out;
+	}
+
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (pte = start_pte; addr < end; pte++, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		struct page *page;
+
+		if (pte_none(ptent))
+			continue;
+		if (!pte_present(ptent)) {
+			/* Swapped out or migrating: fault it in without the lock */
+			w->fault = addr;
+			break;
+		}
+		page = vm_normal_page(vma, addr, ptent);
+		if (!ckpt_page_wanted(w, page))
+			continue;
+		if (!ckpt_walk_add(w, addr, page))
+			break;
+	}
+	pte_unmap_unlock(start_pte, ptl);
+out:
+	if (addr < end || w->fault) {
+		w->next = w->fault ?: addr;
+		return 1;
+	}
+	return 0;
+}
+
+static const struct mm_walk_ops ckpt_walk_ops = {
+	.pmd_entry = ckpt_pmd_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void ckpt_walk_release(struct ckpt_page_walk *w)
+{
+	while (w->nr)
+		put_page(w->pages[--w->nr]);
+}
+
+static int ckpt_fault_in(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 unsigned long addr)
+{
+	struct page *page;
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	ret = get_user_pages_remote(mm, addr, 1, FOLL_FORCE, &page, NULL);
+	mmap_read_unlock(mm);
+	if (ret != 1)
+		return ckpt_err(ctx, ret < 0 ? ret : -EFAULT,
+				"cannot read the page at %lx", addr);
+	put_page(page);
+	return 0;
+}
+
+static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				const struct ckpt_vma_info *v,
+				struct ckpt_page_walk *w, u64 *nr_pages)
+{
+	unsigned long addr = v->start, last_fault = 0;
+	int ret;
+
+	w->anon_only = !!v->file;
+	while (addr < v->end) {
+		w->nr = 0;
+		w->fault = 0;
+		w->next = v->end;
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		ret = walk_page_range(mm, addr, v->end, &ckpt_walk_ops, w);
+		mmap_read_unlock(mm);
+		if (ret < 0) {
+			ckpt_walk_release(w);
+			return ckpt_err(ctx, ret, "cannot walk the pages of %lx-%lx",
+					v->start, v->end);
+		}
+		if (w->nr) {
+			ret = ckpt_write_pages(ctx, w->start, w->pages, w->nr);
+			*nr_pages += w->nr;
+			ckpt_walk_release(w);
+			if (ret)
+				return ret;
+		}
+		addr = w->next;
+		if (w->fault) {
+			/* Twice at the same place: it keeps going away */
+			if (w->fault == last_fault)
+				return ckpt_err(ctx, -EAGAIN, "the page at %lx keeps moving",
+						w->fault);
+			last_fault = w->fault;
+			ret = ckpt_fault_in(ctx, mm, w->fault);
+			if (ret)
+				return ret;
+		}
+		if (fatal_signal_pending(current))
+			return ckpt_err(ctx, -EINTR, "interrupted");
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ---- checkpoint ---- */
+
+static int ckpt_mm_write_header(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				u32 objref, u32 nr_vmas)
+{
+	struct ckpt_mm *rec;
+	struct file *exe;
+	u32 exe_ref = 0;
+	int i, ret = 0;
+
+	exe = get_mm_exe_file(mm);
+	if (exe) {
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, exe, &exe_ref);
+		fput(exe);
+		if (ret)
+			return ret;
+	}
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	rec->objref = cpu_to_le32(objref);
+	rec->nr_vmas = cpu_to_le32(nr_vmas);
+	rec->exe_file_ref = cpu_to_le32(exe_ref);
+	rec->start_code = cpu_to_le64(mm->start_code);
+	rec->end_code = cpu_to_le64(mm->end_code);
+	rec->start_data = cpu_to_le64(mm->start_data);
+	rec->end_data = cpu_to_le64(mm->end_data);
+	rec->start_brk = cpu_to_le64(mm->start_brk);
+	rec->brk = cpu_to_le64(mm->brk);
+	rec->start_stack = cpu_to_le64(mm->start_stack);
+	spin_lock(&mm->arg_lock);
+	rec->arg_start = cpu_to_le64(mm->arg_start);
+	rec->arg_end = cpu_to_le64(mm->arg_end);
+	rec->env_start = cpu_to_le64(mm->env_start);
+	rec->env_end = cpu_to_le64(mm->env_end);
+	spin_unlock(&mm->arg_lock);
+	rec->mmap_base = cpu_to_le64(mm->mmap_base);
+	rec->vdso = cpu_to_le64((unsigned long)mm->context.vdso);
+	rec->dumpable = cpu_to_le32(get_dumpable(mm));
+	rec->vdso_crc = cpu_to_le32(ckpt_arch_vdso_crc());
+	rec->saved_auxv_len = cpu_to_le32(ARRAY_SIZE(mm->saved_auxv));
+	for (i = 0; i < ARRAY_SIZE(mm->saved_auxv); i++)
+		rec->saved_auxv[i] = cpu_to_le64(mm->saved_auxv[i]);
+	ret = ckpt_write_rec(ctx, CKPT_REC_MM, rec, sizeof(*rec));
+	kfree(rec);
+	return ret;
+}
+
+/* Check every mapping and write the files they map; count them */
+static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			   struct ckpt_vma_info *v, u32 *nr_vmas)
+{
+	unsigned long addr = 0;
+	int i, n, ret = 0;
+
+	*nr_vmas = 0;
+	if (mm->def_flags)
+		return ckpt_err(ctx, -EOPNOTSUPP, "mlockall() is in effect (not supported yet)");
+	if (test_bit(MMF_DISABLE_THP, &mm->flags) || test_bit(MMF_HAS_MDWE, &mm->flags))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"prctl THP_DISABLE or MDWE is in effect (not supported yet)");
+	do {
+		n = ckpt_vma_batch(mm, addr, v, CKPT_VMA_BATCH);
+		if (n < 0)
+			return n;
+		for (i = 0; !ret && i < n; i++) {
+			u32 ref;
+			int kind = ckpt_vma_kind(ctx, &v[i]);
+
+			if (kind < 0)
+				ret = kind;
+			else if (kind == CKPT_VMA_FILE)
+				ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, v[i].file, &ref);
+			addr = v[i].end;
+		}
+		ckpt_vma_batch_put(v, n);
+		*nr_vmas += n;
+	} while (!ret && n == CKPT_VMA_BATCH);
+	return ret;
+}
+
+static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			      struct ckpt_vma_info *v, u32 nr_vmas)
+{
+	unsigned long addr = 0;
+	u32 seen = 0;
+	int i, n, ret = 0;
+
+	do {
+		n = ckpt_vma_batch(mm, addr, v, CKPT_VMA_BATCH);
+		if (n < 0)
+			return n;
+		for (i = 0; !ret && i < n; i++) {
+			struct ckpt_vma rec = {};
+			int kind = ckpt_vma_kind(ctx, &v[i]);
+			u32 ref = 0;
+
+			if (kind < 0) {
+				ret = kind;
+				break;
+			}
+			if (kind == CKPT_VMA_FILE)
+				ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, v[i].file, &ref);
+			rec.start = cpu_to_le64(v[i].start);
+			rec.end = cpu_to_le64(v[i].end);
+			rec.pgoff = cpu_to_le64(kind == CKPT_VMA_FILE ? v[i].pgoff : 0);
+			rec.kind = cpu_to_le32(kind);
+			rec.flags = cpu_to_le32(ckpt_vma_flags(v[i].flags));
+			rec.file_ref = cpu_to_le32(ref);
+			if (!ret)
+				ret = ckpt_write_rec(ctx, CKPT_REC_VMA, &rec, sizeof(rec));
+			addr = v[i].end;
+		}
+		ckpt_vma_batch_put(v, n);
+		seen += n;
+	} while (!ret && n == CKPT_VMA_BATCH);
+	if (!ret && seen != nr_vmas)
+		ret = ckpt_err(ctx, -EAGAIN, "the address space changed during checkpoint");
+	return ret;
+}
+
+static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			       struct ckpt_vma_info *v)
+{
+	struct ckpt_page_walk w = {};
+	struct ckpt_mm_end end;
+	unsigned long addr = 0;
+	u64 nr_pages = 0;
+	int i, n, ret = 0;
+
+	w.pages = kvcalloc(CKPT_PAGES_MAX, sizeof(*w.pages), GFP_KERNEL);
+	if (!w.pages)
+		return -ENOMEM;
+	do {
+		n = ckpt_vma_batch(mm, addr, v, CKPT_VMA_BATCH);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		for (i = 0; !ret && i < n; i++) {
+			if (!v[i].special)
+				ret = ckpt_write_vma_pages(ctx, mm, &v[i], &w, &nr_pages);
+			addr = v[i].end;
+		}
+		ckpt_vma_batch_put(v, n);
+	} while (!ret && n == CKPT_VMA_BATCH);
+	kvfree(w.pages);
+	if (ret)
+		return ret;
+	end.nr_pages = cpu_to_le64(nr_pages);
+	ckpt_log(ctx, "mm: %llu pages saved", nr_pages);
+	return ckpt_write_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
+}
+
+static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct mm_struct *mm = ptr;
+	struct ckpt_vma_info *v;
+	u32 nr_vmas;
+	int ret;
+
+	v = kcalloc(CKPT_VMA_BATCH, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	ret = ckpt_mm_prepare(ctx, mm, v, &nr_vmas);
+	if (!ret)
+		ret = ckpt_mm_write_header(ctx, mm, objref, nr_vmas);
+	if (!ret)
+		ret = ckpt_mm_write_vmas(ctx, mm, v, nr_vmas);
+	if (!ret)
+		ret = ckpt_mm_write_pages(ctx, mm, v);
+	kfree(v);
+	return ret;
+}
+
+/* ---- restart ---- */
+
+struct ckpt_mm_restore {
+	unsigned long vdso, vdso_len, vvar, vvar_len;
+	unsigned long next_page;
+	u64 nr_pages;
+	struct page **pages;
+};
+
+static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			    struct ckpt_mm_restore *st, unsigned long *prev_end)
+{
+	struct ckpt_vma rec;
+	unsigned long start, end, len, addr, pgoff, flags;
+	struct file *file = NULL;
+	u32 kind, vflags;
+	int prot, i, ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_VMA, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	start = le64_to_cpu(rec.start);
+	end = le64_to_cpu(rec.end);
+	pgoff = le64_to_cpu(rec.pgoff);
+	kind = le32_to_cpu(rec.kind);
+	vflags = le32_to_cpu(rec.flags);
+	len = end - start;
+	if (start >= end || start < *prev_end || end > TASK_SIZE ||
+	    !PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
+	    vflags & ~CKPT_VMA_KNOWN_FLAGS || rec.__pad ||
+	    pgoff > (ULONG_MAX >> PAGE_SHIFT) - (len >> PAGE_SHIFT) ||
+	    (kind != CKPT_VMA_FILE && (pgoff || rec.file_ref)))
+		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: invalid or out of order", start, end);
+	*prev_end = end;
+
+	prot = (vflags & CKPT_VMA_READ ? PROT_READ : 0) |
+	       (vflags & CKPT_VMA_WRITE ? PROT_WRITE : 0) |
+	       (vflags & CKPT_VMA_EXEC ? PROT_EXEC : 0);
+	flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE |
+		(vflags & CKPT_VMA_NORESERVE ? MAP_NORESERVE : 0);
+
+	switch (kind) {
+	case CKPT_VMA_ANON:
+		flags |= MAP_ANONYMOUS |
+			 (vflags & CKPT_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
+		break;
+	case CKPT_VMA_FILE:
+		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec.file_ref));
+		if (!file)
+			return -EINVAL;
+		break;
+	case CKPT_VMA_VDSO:
+		if (st->vdso)
+			return ckpt_err(ctx, -EINVAL, "two vDSO mappings");
+		st->vdso = start;
+		st->vdso_len = len;
+		return 0;
+	case CKPT_VMA_VVAR:
+		if (st->vvar)
+			return ckpt_err(ctx, -EINVAL, "two vvar mappings");
+		st->vvar = start;
+		st->vvar_len = len;
+		return 0;
+	default:
+		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: unknown kind %u", start, end, kind);
+	}
+
+	addr = vm_mmap(file, start, len, prot, flags, pgoff << PAGE_SHIFT);
+	if (IS_ERR_VALUE(addr))
+		return ckpt_err(ctx, (long)addr, "cannot map %lx-%lx", start, end);
+	if (WARN_ON_ONCE(addr != start))
+		return ckpt_err(ctx, -EINVAL, "mapping %lx-%lx landed at %lx", start, end, addr);
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++) {
+		if (!(vflags & ckpt_vma_advice[i].flag))
+			continue;
+		ret = do_madvise(mm, start, len, ckpt_vma_advice[i].advice);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot restore the advice of %lx-%lx",
+					start, end);
+	}
+	return 0;
+}
+
+/* Read one PAGES record straight into the task's pages */
+static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			      struct ckpt_mm_restore *st)
+{
+	struct vm_area_struct *vma;
+	struct ckpt_pages rec;
+	unsigned long addr, end;
+	u32 len, nr, done = 0;
+	int ret;
+
+	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_PAGES, &len);
+	if (!ret)
+		ret = ckpt_read(ctx, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	addr = le64_to_cpu(rec.addr);
+	nr = le32_to_cpu(rec.nr_pages);
+	end = addr + (unsigned long)nr * PAGE_SIZE;
+	if (!nr || nr > CKPT_PAGES_MAX || rec.__pad ||
+	    len != sizeof(rec) + nr * PAGE_SIZE || !PAGE_ALIGNED(addr) ||
+	    addr < st->next_page || end > TASK_SIZE)
+		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages): invalid or out of order",
+				addr, nr);
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || vma->vm_end < end ||
+	    vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP | VM_DONTEXPAND)) {
+		mmap_read_unlock(mm);
+		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages) are outside any private mapping",
+				addr, nr);
+	}
+	while (done < nr) {
+		long got = get_user_pages_remote(mm, addr + done * PAGE_SIZE,
+						 nr - done, FOLL_WRITE | FOLL_FORCE,
+						 st->pages + done, NULL);
+		if (got <= 0) {
+			mmap_read_unlock(mm);
+			ret = ckpt_err(ctx, got ? got : -EFAULT,
+				       "cannot fault in the page at %lx",
+				       addr + done * PAGE_SIZE);
+			goto out;
+		}
+		done += got;
+	}
+	mmap_read_unlock(mm);
+
+	ret = ckpt_read_pages(ctx, st->pages, nr);
+	if (!ret)
+		ret = ckpt_read_end(ctx);
+	st->next_page = end;
+	st->nr_pages += nr;
+out:
+	while (done)
+		put_page(st->pages[--done]);
+	return ret;
+}
+
+static int ckpt_mm_check_fields(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
+{
+	const __le64 *f = &rec->start_code;
+	int i;
+
+	/* start_code .. env_end, in pairs where they are ranges */
+	for (i = 0; i < 11; i++)
+		if (le64_to_cpu(f[i]) > TASK_SIZE)
+			goto bad;
+	if (le64_to_cpu(rec->start_code) > le64_to_cpu(rec->end_code) ||
+	    le64_to_cpu(rec->start_data) > le64_to_cpu(rec->end_data) ||
+	    le64_to_cpu(rec->start_brk) > le64_to_cpu(rec->brk) ||
+	    le64_to_cpu(rec->arg_start) > le64_to_cpu(rec->arg_end) ||
+	    le64_to_cpu(rec->env_start) > le64_to_cpu(rec->env_end) ||
+	    le64_to_cpu(rec->mmap_base) > TASK_SIZE ||
+	    !PAGE_ALIGNED(le64_to_cpu(rec->mmap_base)) ||
+	    le32_to_cpu(rec->saved_auxv_len) > AT_VECTOR_SIZE ||
+	    le32_to_cpu(rec->nr_vmas) > CKPT_MM_MAX_VMAS || rec->flags || rec->__pad)
+		goto bad;
+	switch (le32_to_cpu(rec->dumpable)) {
+	case SUID_DUMP_DISABLE:
+	case SUID_DUMP_USER:
+		break;
+	case SUID_DUMP_ROOT:
+		if (ctx->privileged)
+			break;
+		fallthrough;
+	default:
+		goto bad;
+	}
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "MM record has invalid fields");
+}
+
+static void ckpt_mm_set_fields(struct mm_struct *mm, const struct ckpt_mm *rec)
+{
+	int i;
+
+	mmap_write_lock(mm);
+	mm->start_code = le64_to_cpu(rec->start_code);
+	mm->end_code = le64_to_cpu(rec->end_code);
+	mm->start_data = le64_to_cpu(rec->start_data);
+	mm->end_data = le64_to_cpu(rec->end_data);
+	mm->start_brk = le64_to_cpu(rec->start_brk);
+	mm->brk = le64_to_cpu(rec->brk);
+	mm->start_stack = le64_to_cpu(rec->start_stack);
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = le64_to_cpu(rec->arg_start);
+	mm->arg_end = le64_to_cpu(rec->arg_end);
+	mm->env_start = le64_to_cpu(rec->env_start);
+	mm->env_end = le64_to_cpu(rec->env_end);
+	spin_unlock(&mm->arg_lock);
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	for (i = 0; i < le32_to_cpu(rec->saved_auxv_len); i++)
+		mm->saved_auxv[i] = le64_to_cpu(rec->saved_auxv[i]);
+	if (rec->mmap_base)
+		mm->mmap_base = le64_to_cpu(rec->mmap_base);
+	mmap_write_unlock(mm);
+	set_dumpable(mm, le32_to_cpu(rec->dumpable));
+}
+
+/* Give current a new, empty mm, as execve() does */
+static struct mm_struct *ckpt_new_mm(struct ckpt_ctx *ctx, struct file *exe)
+{
+	struct rlimit rlim_stack;
+	struct mm_struct *mm;
+	int ret;
+
+	mm = mm_alloc();
+	if (!mm)
+		return ERR_PTR(-ENOMEM);
+	if (exe) {
+		ret = set_mm_exe_file(mm, exe);
+		if (ret) {
+			mmput(mm);
+			return ERR_PTR(ckpt_err(ctx, ret,
+						"the executable is open for writing"));
+		}
+	}
+	ret = exec_mmap(mm);
+	if (ret) {
+		mmput(mm);
+		return ERR_PTR(ret);
+	}
+	up_write(&current->signal->exec_update_lock);
+
+	task_lock(current->group_leader);
+	rlim_stack = current->signal->rlim[RLIMIT_STACK];
+	task_unlock(current->group_leader);
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &rlim_stack);
+	return mm;
+}
+
+static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct ckpt_mm_restore st = {};
+	struct ckpt_mm_end end;
+	struct ckpt_mm *rec;
+	struct mm_struct *mm;
+	struct file *exe = NULL;
+	unsigned long prev_end = 0;
+	u32 i;
+	int ret;
+
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	st.pages = kvcalloc(CKPT_PAGES_MAX, sizeof(*st.pages), GFP_KERNEL);
+	if (!rec || !st.pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = ckpt_read_rec(ctx, CKPT_REC_MM, rec, sizeof(*rec));
+	if (!ret)
+		ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (!ret)
+		ret = ckpt_mm_check_fields(ctx, rec);
+	if (ret)
+		goto out;
+	if (rec->exe_file_ref) {
+		exe = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->exe_file_ref));
+		if (!exe) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+
+	mm = ckpt_new_mm(ctx, exe);
+	if (IS_ERR(mm)) {
+		ret = PTR_ERR(mm);
+		goto out;
+	}
+	for (i = 0; !ret && i < le32_to_cpu(rec->nr_vmas); i++)
+		ret = ckpt_restore_vma(ctx, mm, &st, &prev_end);
+	if (!ret && (st.vdso || st.vvar))
+		ret = ckpt_arch_map_vdso(ctx, st.vvar, st.vvar_len, st.vdso,
+					 st.vdso_len, le32_to_cpu(rec->vdso_crc));
+	if (!ret && st.vdso != le64_to_cpu(rec->vdso))
+		ret = ckpt_err(ctx, -EINVAL, "MM says the vDSO is at %llx, the VMAs at %lx",
+			       le64_to_cpu(rec->vdso), st.vdso);
+	if (ret)
+		goto out;
+	ckpt_mm_set_fields(mm, rec);
+
+	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_PAGES) {
+		ret = ckpt_restore_pages(ctx, mm, &st);
+		if (ret)
+			goto out;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
+		cond_resched();
+	}
+	if (ret < 0)
+		goto out;
+	ret = ckpt_read_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
+	if (!ret && le64_to_cpu(end.nr_pages) != st.nr_pages)
+		ret = ckpt_err(ctx, -EINVAL, "MM_END says %llu pages, the image had %llu",
+			       le64_to_cpu(end.nr_pages), st.nr_pages);
+	if (!ret)
+		ckpt_log(ctx, "mm: %u mappings, %llu pages restored",
+			 le32_to_cpu(rec->nr_vmas), st.nr_pages);
+out:
+	kfree(rec);
+	kvfree(st.pages);
+	if (ret)
+		return ERR_PTR(ret);
+	mmget(current->mm);
+	return current->mm;
+}
+
+static void ckpt_mm_grab(void *ptr)
+{
+	mmget(ptr);
+}
+
+static void ckpt_mm_drop(void *ptr)
+{
+	mmput(ptr);
+}
+
+const struct ckpt_obj_ops ckpt_obj_mm_ops = {
+	.name = "mm",
+	.rec = CKPT_REC_MM,
+	.checkpoint = ckpt_mm_checkpoint,
+	.restart = ckpt_mm_restart,
+	.grab = ckpt_mm_grab,
+	.drop = ckpt_mm_drop,
+};

@@ -1,12 +1,137 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * checkpoint(2) and restart(2): argument checking and the context that
+ * carries one operation.  See Documentation/checkpoint/syscalls.rst.
+ */
+#include <linux/capability.h>
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
 #include <linux/syscalls.h>
 
-SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags, int, logfd)
+#include "checkpoint.h"
+
+#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL)
+#define RESTART_VALID_FLAGS	0UL
+
+static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
-	return -ENOSYS;
+	ckpt_objhash_fini(ctx);
+	ckpt_image_fini(ctx);
+	if (ctx->logfile)
+		fput(ctx->logfile);
+	if (ctx->caller_cred)
+		put_cred(ctx->caller_cred);
+	kfree(ctx->rtasks);
+	kfree(ctx);
 }
 
-SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags, int, logfd)
+static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
+				       unsigned long flags, bool restart)
 {
-	return -ENOSYS;
+	fmode_t mode = restart ? FMODE_READ : FMODE_WRITE;
+	struct ckpt_ctx *ctx;
+	int ret = -EBADF;
+
+	if (!(file->f_mode & mode))
+		return ERR_PTR(-EBADF);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&ctx->log_lock);
+	INIT_LIST_HEAD(&ctx->tasks);
+	ctx->flags = flags;
+	ctx->restart = restart;
+	ctx->fd_hint = -1;
+	ctx->file = file;
+	if (!(file->f_mode & FMODE_STREAM)) {
+		ctx->pos = file->f_pos;
+		ctx->ppos = &ctx->pos;
+	}
+	if (logfd != -1) {
+		ctx->logfile = fget(logfd);
+		if (!ctx->logfile || !(ctx->logfile->f_mode & FMODE_WRITE))
+			goto err;
+	}
+	ret = ckpt_image_init(ctx);
+	if (!ret)
+		ret = ckpt_objhash_init(ctx);
+	if (ret)
+		goto err;
+	return ctx;
+err:
+	ckpt_ctx_free(ctx);
+	return ERR_PTR(ret);
+}
+
+static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
+		     pid_t pid)
+{
+	struct ckpt_ctx *ctx;
+	struct fd f;
+	long ret;
+
+	f = fdget_pos(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	ctx = ckpt_ctx_alloc(fd_file(f), logfd, flags, restart);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out;
+	}
+	if (restart) {
+		ctx->caller = current;
+		ctx->caller_cred = get_current_cred();
+		ctx->privileged = checkpoint_restore_ns_capable(current_user_ns());
+		ret = ckpt_do_restart(ctx);
+	} else {
+		ret = ckpt_do_checkpoint(ctx, pid);
+	}
+	if (ctx->ppos)
+		fd_file(f)->f_pos = ctx->pos;
+	ckpt_ctx_free(ctx);
+out:
+	fdput_pos(f);
+	return ret;
+}
+
+/**
+ * sys_checkpoint - save a process into an image
+ * @pid: the process
+ * @fd: where the image is written, sequentially
+ * @flags: CHECKPOINT_* flags
+ * @logfd: -1, or where a human-readable account is written
+ *
+ * Return: 0 or a negative error.
+ */
+SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
+		int, logfd)
+{
+	if (flags & ~CHECKPOINT_VALID_FLAGS)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	return ckpt_run(fd, logfd, flags, false, pid);
+}
+
+/**
+ * sys_restart - recreate a process from an image
+ * @pid: must be 0
+ * @fd: where the image is read from, sequentially
+ * @flags: must be 0
+ * @logfd: -1, or where a human-readable account is written
+ *
+ * Return: the pid of the restored process, a child of the caller, or a
+ * negative error.
+ */
+SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
+		int, logfd)
+{
+	if (flags & ~RESTART_VALID_FLAGS)
+		return -EINVAL;
+	if (pid)
+		return -EINVAL;
+	return ckpt_run(fd, logfd, flags, true, 0);
 }

@@ -70,8 +70,9 @@ struct ckpt_rec_hdr {
 /*
  * Objects that may be shared (an mm, a file, a credential set, ...) are
  * written once, in a record whose first field is a new object id
- * ("objref", counting from 1 in the order of first appearance), and are
- * referred to by that id afterwards.  0 means "none".
+ * ("objref", 1..INT_MAX, unique in the image), and are referred to by that
+ * id afterwards; a record only refers to ids defined before it.  0 means
+ * "none".
  */
 
 /* HEADER: the first record */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * In-kernel checkpoint/restart: the interface between the core in
+ * kernel/checkpoint/ and the per-subsystem back ends (mm, fs, arch).
+ *
+ * The core owns the image stream, the object hash, the log and the task
+ * lifecycle (freeze, create, release).  A back end saves and restores one
+ * kind of object and knows nothing about the stream beyond the record
+ * helpers declared here.
+ */
+#ifndef _LINUX_CHECKPOINT_H
+#define _LINUX_CHECKPOINT_H
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <uapi/linux/checkpoint.h>
+
+struct file;
+struct page;
+struct cred;
+struct ckpt_obj;
+struct ckpt_resume;
+struct vm_area_struct;
+
+/* Object kinds, generated from checkpoint_types.h */
+enum ckpt_obj_kind {
+#define CKPT_OBJ(name, rec) CKPT_OBJ_##name,
+#include <linux/checkpoint_types.h>
+#undef CKPT_OBJ
+	CKPT_OBJ_NR,
+};
+
+/**
+ * struct ckpt_rtask - a task being restored
+ * @ctx: the restart context
+ * @pid: pid to create the task with (in the caller's pid namespace)
+ * @tgid: thread group id from the image
+ * @ppid: parent pid from the image, 0 for the root
+ * @task: the new task, once it exists (a reference is held)
+ * @done: completed by the task when it has read its part of the image
+ * @released: completed by the task when it no longer uses @ctx
+ * @result: 0 or the error the task hit while reading
+ * @go: set by the coordinator: 1 to resume, -1 to abort
+ * @wq: where the task waits for @go
+ * @exit_signal: exit signal to give the task when it is released
+ * @arch: architecture CPU state, applied by the coordinator
+ * @resume: state the task needs after the coordinator lets it go
+ */
+struct ckpt_rtask {
+	struct ckpt_ctx *ctx;
+	pid_t pid, tgid, ppid;
+	struct task_struct *task;
+	struct completion done;
+	struct completion released;
+	int result;
+	int go;
+	wait_queue_head_t wq;
+	int exit_signal;
+	void *arch;
+	struct ckpt_resume *resume;
+};
+
+/**
+ * struct ckpt_ctx - one checkpoint(2) or restart(2) in progress
+ * @file: the image
+ * @ppos: position in @file, or NULL for a stream (pipe, socket)
+ * @pos: backing store of @ppos
+ * @logfile: where the human-readable account goes, or NULL
+ * @log_lock: serialises writes to @logfile
+ * @flags: the syscall's flags
+ * @restart: true for restart(2)
+ * @err: first error recorded with ckpt_err()
+ * @crc: running crc32c of the stream so far
+ * @hdr_crc: restart: @crc before the last record header read
+ * @size: bytes of the stream so far
+ * @nr_records: records of the stream so far
+ * @rec_type: restart: type of the record being read
+ * @rec_left: restart: payload bytes of that record not read yet
+ * @rec_start: restart: stream offset of that record's header
+ * @peeked: restart: a header was read by ckpt_peek_rec() and not consumed
+ * @peek_hdr: that header
+ * @wbuf: checkpoint: buffer for small records
+ * @wlen: bytes in @wbuf
+ * @bvec: bio_vec array for page I/O, CKPT_PAGES_MAX entries
+ * @objs: object hash: objref -> struct ckpt_obj
+ * @objs_by_ptr: checkpoint: object pointer -> struct ckpt_obj
+ * @next_objref: next object id to hand out (checkpoint) or expect (restart)
+ * @tasks: checkpoint: the frozen tasks (struct ckpt_frozen)
+ * @nr_tasks: number of tasks in the tree
+ * @rtasks: restart: the tasks being restored, @nr_tasks of them
+ * @caller: restart: the task that called restart(2)
+ * @caller_cred: restart: its credentials, the bound for restored ones
+ * @privileged: restart: caller has CAP_CHECKPOINT_RESTORE in its user ns
+ * @fd_hint: checkpoint: the fd through which a file is being reached
+ * @hdr: the image header
+ */
+struct ckpt_ctx {
+	struct file *file;
+	loff_t *ppos;
+	loff_t pos;
+	struct file *logfile;
+	struct mutex log_lock;
+	unsigned long flags;
+	bool restart;
+	int err;
+
+	u32 crc;
+	u32 hdr_crc;
+	u64 size;
+	u32 nr_records;
+
+	u32 rec_type;
+	u32 rec_left;
+	u64 rec_start;
+	bool peeked;
+	struct ckpt_rec_hdr peek_hdr;
+
+	void *wbuf;
+	size_t wlen;
+	struct bio_vec *bvec;
+
+	struct xarray objs;
+	struct hlist_head *objs_by_ptr;
+	u32 next_objref;
+
+	struct list_head tasks;
+	unsigned int nr_tasks;
+	struct ckpt_rtask *rtasks;
+
+	struct task_struct *caller;
+	const struct cred *caller_cred;
+	bool privileged;
+	int fd_hint;
+
+	struct ckpt_image_header hdr;
+};
+
+/**
+ * struct ckpt_obj_ops - a kind of shareable kernel object
+ * @name: name used in the log
+ * @rec: type of the record that defines an object of this kind
+ * @checkpoint: write the records defining @ptr, whose id is @objref
+ * @restart: read the records defining an object (the defining record's
+ *	header has been checked already), rebuild it in the context of the
+ *	task being restored and return it with a reference for the hash,
+ *	and its id in @objref; ERR_PTR on failure
+ * @grab: take a reference on @ptr for the object hash
+ * @drop: drop that reference
+ */
+struct ckpt_obj_ops {
+	const char *name;
+	enum ckpt_rec_type rec;
+	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, u32 objref);
+	void *(*restart)(struct ckpt_ctx *ctx, u32 *objref);
+	void (*grab)(void *ptr);
+	void (*drop)(void *ptr);
+};
+
+#define CKPT_OBJ(name, rec) extern const struct ckpt_obj_ops ckpt_obj_##name##_ops;
+#include <linux/checkpoint_types.h>
+#undef CKPT_OBJ
+
+/* Log and errors (kernel/checkpoint/log.c) */
+__printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
+__printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
+
+/* Writing the image (kernel/checkpoint/image.c) */
+int ckpt_write_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		   const void *data, u32 len);
+int ckpt_write_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		       const void *data, u32 len,
+		       const void *var, u32 var_len);
+int ckpt_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
+		     struct page **pages, unsigned int nr);
+
+/* Reading the image */
+int ckpt_peek_rec(struct ckpt_ctx *ctx);
+int ckpt_read_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		  void *buf, u32 len);
+void *ckpt_read_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+			u32 fixed, u32 *len);
+int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		      u32 *len);
+int ckpt_read(struct ckpt_ctx *ctx, void *buf, u32 len);
+int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
+		    unsigned int nr);
+int ckpt_read_end(struct ckpt_ctx *ctx);
+const char *ckpt_rec_name(u32 type);
+
+/* Object hash (kernel/checkpoint/objhash.c) */
+int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+			void *ptr, u32 *objref);
+void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+		      u32 objref);
+int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
+int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
+
+/* Helpers shared by back ends (kernel/checkpoint/util.c) */
+char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf,
+		     u32 *len);
+char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,
+		     u32 fixed, u32 len, u32 path_len);
+
+/* Architecture back end (arch/x86/checkpoint/) */
+void ckpt_arch_fill_header(struct ckpt_image_header *hdr);
+int ckpt_arch_check_header(struct ckpt_ctx *ctx,
+			   const struct ckpt_image_header *hdr);
+int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_arch_checkpoint_thread(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+int ckpt_arch_restart_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+void ckpt_arch_restart_free(struct ckpt_rtask *rt);
+unsigned long ckpt_arch_syscall_ret(struct ckpt_rtask *rt);
+void ckpt_arch_set_syscall_ret(struct ckpt_rtask *rt, unsigned long ret);
+int ckpt_arch_vma_special(struct vm_area_struct *vma);
+u32 ckpt_arch_vdso_crc(void);
+int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
+		       unsigned long vvar_len, unsigned long vdso,
+		       unsigned long vdso_len, u32 crc);
+
+/* Task state outside any object (kernel/checkpoint/task.c) */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+void ckpt_restart_resume(struct ckpt_resume *resume);
+void ckpt_resume_free(struct ckpt_resume *resume);
+
+#endif /* _LINUX_CHECKPOINT_H */

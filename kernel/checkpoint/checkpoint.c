@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * checkpoint(2): freeze the tasks, write the image, thaw or kill them.
+ *
+ * Freezing.  Each task gets a task_work queued with TWA_SIGNAL.  That sets
+ * TIF_NOTIFY_SIGNAL and wakes the task if it sleeps interruptibly, so a
+ * task in a blocking syscall leaves it exactly as for a signal (with
+ * -ERESTARTSYS, -ERESTART_RESTARTBLOCK, ... in its registers), and a task
+ * in user mode is kicked into the kernel.  On its way back to user mode it
+ * runs the work from get_signal(), before any signal is dequeued: the same
+ * place where the cgroup v2 freezer parks tasks (JOBCTL_TRAP_FREEZE), with
+ * all user registers saved in pt_regs and no locks held.  There it sleeps
+ * killably until thawed.  Unlike the cgroup freezer's trap, a new signal
+ * does not make it leave the trap: signals stay queued and are saved.
+ */
+#include <linux/checkpoint.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
+#include <linux/fs.h>
+#include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/timekeeping.h>
+#include <linux/utsname.h>
+
+#include "checkpoint.h"
+
+enum ckpt_freeze_state {
+	CKPT_FREEZING,		/* work queued, not run yet */
+	CKPT_FROZEN,		/* parked in ckpt_freeze_work() */
+	CKPT_GONE,		/* left it: thawed, killed or exiting */
+};
+
+/**
+ * struct ckpt_frozen - a task held frozen by a checkpoint
+ * @list: in ckpt_ctx.tasks
+ * @task: the task (a reference is held)
+ * @work: the freezing task_work
+ * @ref: one for the context, one while @work is queued or running
+ * @wq: wakes the checkpointer (state changes) and the task (@thaw)
+ * @state: enum ckpt_freeze_state
+ * @thaw: set to let the task go
+ * @queued: @work was queued
+ * @pid: pid in the checkpoint root's pid namespace
+ * @tgid: thread group id there
+ * @ppid: parent's pid there, 0 for the root
+ */
+struct ckpt_frozen {
+	struct list_head list;
+	struct task_struct *task;
+	struct callback_head work;
+	refcount_t ref;
+	wait_queue_head_t wq;
+	int state;
+	bool thaw;
+	bool queued;
+	pid_t pid, tgid, ppid;
+};
+
+static void ckpt_frozen_put(struct ckpt_frozen *f)
+{
+	if (refcount_dec_and_test(&f->ref)) {
+		put_task_struct(f->task);
+		kfree(f);
+	}
+}
+
+static void ckpt_freeze_work(struct callback_head *work)
+{
+	struct ckpt_frozen *f = container_of(work, struct ckpt_frozen, work);
+
+	/* Works still queued at exit run from exit_task_work() */
+	if (!(current->flags & PF_EXITING)) {
+		smp_store_release(&f->state, CKPT_FROZEN);
+		wake_up(&f->wq);
+		wait_event_killable(f->wq, READ_ONCE(f->thaw));
+	}
+	smp_store_release(&f->state, CKPT_GONE);
+	wake_up(&f->wq);
+	ckpt_frozen_put(f);
+}
+
+/* Is @t in a state this version can save?  Checked before and after freezing. */
+static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
+{
+	struct task_struct *t = f->task;
+
+	if (t->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return ckpt_err(ctx, -EINVAL, "task %d is a kernel thread", f->pid);
+	if (same_thread_group(t, current))
+		return ckpt_err(ctx, -EINVAL, "task %d is the caller itself", f->pid);
+	if (t->exit_state || (t->flags & PF_EXITING))
+		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
+	if (!thread_group_empty(t))
+		return ckpt_err(ctx, -EBUSY, "task %d has other threads (not supported yet)",
+				f->pid);
+	if (!list_empty(&t->children))
+		return ckpt_err(ctx, -EBUSY, "task %d has children (not supported yet)",
+				f->pid);
+	if (t->ptrace)
+		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
+	if (t->vfork_done)
+		return ckpt_err(ctx, -EBUSY, "task %d is a vfork child that has not exec'ed",
+				f->pid);
+	if (task_is_stopped_or_traced(t))
+		return ckpt_err(ctx, -EBUSY, "task %d is stopped (not supported yet)",
+				f->pid);
+	if (task_active_pid_ns(t) != task_active_pid_ns(current))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in another pid namespace (not supported yet)",
+				f->pid);
+	/* Sharing these between processes (CLONE_FILES etc.) needs a tree */
+	if (atomic_read(&t->files->count) > 1 || READ_ONCE(t->fs->users) > 1 ||
+	    refcount_read(&t->sighand->count) > 1)
+		return ckpt_err(ctx, -EBUSY,
+				"task %d shares its file table, fs or signal handlers with another process (not supported yet)",
+				f->pid);
+	if (!t->mm)
+		return ckpt_err(ctx, -EINVAL, "task %d has no address space", f->pid);
+	return ckpt_arch_check_task(ctx, t);
+}
+
+static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
+{
+	struct pid_namespace *ns = task_active_pid_ns(root);
+	struct ckpt_frozen *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->task = get_task_struct(root);
+	refcount_set(&f->ref, 1);
+	init_waitqueue_head(&f->wq);
+	f->state = CKPT_FREEZING;
+	f->pid = task_pid_nr_ns(root, ns);
+	f->tgid = task_tgid_nr_ns(root, ns);
+	f->ppid = 0;
+	list_add_tail(&f->list, &ctx->tasks);
+	ctx->nr_tasks++;
+	return ckpt_check_task(ctx, f);
+}
+
+static int ckpt_freeze(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f;
+	int ret;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		init_task_work(&f->work, ckpt_freeze_work);
+		refcount_inc(&f->ref);
+		if (task_work_add(f->task, &f->work, TWA_SIGNAL)) {
+			refcount_dec(&f->ref);
+			return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
+		}
+		f->queued = true;
+	}
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		ret = wait_event_killable(f->wq,
+					  smp_load_acquire(&f->state) != CKPT_FREEZING);
+		if (ret)
+			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d",
+					f->pid);
+		if (f->state != CKPT_FROZEN)
+			return ckpt_err(ctx, -ESRCH, "task %d exited while being frozen",
+					f->pid);
+		/* Its user registers and FPU state are in memory once it is off-CPU */
+		wait_task_inactive(f->task, 0);
+		ret = ckpt_check_task(ctx, f);
+		if (ret)
+			return ret;
+	}
+	ckpt_log(ctx, "froze %u task(s)", ctx->nr_tasks);
+	return 0;
+}
+
+/* Did every task stay frozen while the image was written? */
+static int ckpt_check_still_frozen(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (smp_load_acquire(&f->state) != CKPT_FROZEN)
+			return ckpt_err(ctx, -ESRCH, "task %d was killed during checkpoint",
+					f->pid);
+	}
+	return 0;
+}
+
+static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill)
+{
+	struct ckpt_frozen *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &ctx->tasks, list) {
+		if (kill)
+			do_send_sig_info(SIGKILL, SEND_SIG_PRIV, f->task, PIDTYPE_TGID);
+		if (f->queued && task_work_cancel(f->task, &f->work))
+			ckpt_frozen_put(f);
+		WRITE_ONCE(f->thaw, true);
+		wake_up(&f->wq);
+		list_del(&f->list);
+		ckpt_frozen_put(f);
+	}
+}
+
+static int ckpt_write_header(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_header *h = &ctx->hdr;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = cpu_to_le64(CKPT_IMAGE_MAGIC);
+	h->version = cpu_to_le32(CKPT_IMAGE_VERSION);
+	h->page_size = cpu_to_le32(PAGE_SIZE);
+	h->flags = cpu_to_le32(ctx->flags);
+	h->time_real_ns = cpu_to_le64(ktime_get_real_ns());
+	h->time_mono_ns = cpu_to_le64(ktime_get_ns());
+	h->time_boot_ns = cpu_to_le64(ktime_get_boottime_ns());
+	strscpy_pad(h->release, utsname()->release, sizeof(h->release));
+	h->nr_tasks = cpu_to_le32(ctx->nr_tasks);
+	ckpt_arch_fill_header(h);
+	return ckpt_write_rec(ctx, CKPT_REC_HEADER, h, sizeof(*h));
+}
+
+static int ckpt_write_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_tree tree = { .nr_tasks = cpu_to_le32(ctx->nr_tasks) };
+	struct ckpt_tree_task *ents;
+	struct ckpt_frozen *f;
+	unsigned int i = 0;
+	int ret;
+
+	ents = kvcalloc(ctx->nr_tasks, sizeof(*ents), GFP_KERNEL);
+	if (!ents)
+		return -ENOMEM;
+	list_for_each_entry(f, &ctx->tasks, list) {
+		ents[i].pid = cpu_to_le32(f->pid);
+		ents[i].tgid = cpu_to_le32(f->tgid);
+		ents[i].ppid = cpu_to_le32(f->ppid);
+		i++;
+	}
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_TREE, &tree, sizeof(tree), ents,
+				 ctx->nr_tasks * sizeof(*ents));
+	kvfree(ents);
+	return ret;
+}
+
+/**
+ * ckpt_do_checkpoint() - the body of checkpoint(2)
+ * @ctx: context with the image and log files set up
+ * @pid: the task to checkpoint, in the caller's pid namespace
+ *
+ * Return: 0 or a negative error; on error the tasks are left running.
+ */
+long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
+{
+	struct task_struct *root;
+	struct ckpt_frozen *f;
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	root = find_get_task_by_vpid(pid);
+	if (!root)
+		return ckpt_err(ctx, -ESRCH, "no task %d", pid);
+	if (!ptrace_may_access(root, PTRACE_MODE_ATTACH_REALCREDS)) {
+		put_task_struct(root);
+		return ckpt_err(ctx, -EPERM, "not allowed to ptrace task %d", pid);
+	}
+	ret = ckpt_collect(ctx, root);
+	put_task_struct(root);
+	if (!ret)
+		ret = ckpt_freeze(ctx);
+	if (ret)
+		goto out;
+
+	ret = ckpt_write_header(ctx);
+	if (!ret)
+		ret = ckpt_write_tree(ctx);
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (ret)
+			break;
+		ret = ckpt_checkpoint_task(ctx, f->task);
+	}
+	if (!ret)
+		ret = ckpt_check_still_frozen(ctx);
+	if (!ret)
+		ret = ckpt_write_trailer(ctx);
+	if (!ret)
+		ckpt_log(ctx, "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
+			 ctx->nr_tasks, ctx->size, ctx->nr_records,
+			 div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
+out:
+	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
+	return ret;
+}

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The image stream: records written and read strictly in order, with a
+ * running crc32c, so that the image may be a pipe or a socket.
+ *
+ * Every record header read goes through ckpt_read_hdr(), which checks the
+ * type and the length against ckpt_rec_defs[] before any handler sees a
+ * byte of payload.
+ */
+#include <linux/bvec.h>
+#include <linux/checkpoint.h>
+#include <linux/crc32c.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "checkpoint.h"
+
+#define CKPT_WBUF_SIZE		(16 * 1024)
+
+/**
+ * struct ckpt_rec_def - what a record type may look like
+ * @name: printable name, from the uapi list
+ * @min_len: smallest valid payload (the fixed part)
+ * @max_len: largest valid payload
+ */
+struct ckpt_rec_def {
+	const char *name;
+	u32 min_len;
+	u32 max_len;
+};
+
+#define FIXED(t)		sizeof(struct t), sizeof(struct t)
+#define VAR(t, max)		sizeof(struct t), (max)
+
+static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
+	[CKPT_REC_HEADER]	= { "HEADER",	  FIXED(ckpt_image_header) },
+	[CKPT_REC_TRAILER]	= { "TRAILER",	  FIXED(ckpt_image_trailer) },
+	[CKPT_REC_TREE]		= { "TREE",	  VAR(ckpt_tree, CKPT_REC_MAX_LEN) },
+	[CKPT_REC_TASK]		= { "TASK",	  FIXED(ckpt_task) },
+	[CKPT_REC_CRED]		= { "CRED",	  VAR(ckpt_cred, sizeof(struct ckpt_cred) + NGROUPS_MAX * 4) },
+	[CKPT_REC_MM]		= { "MM",	  FIXED(ckpt_mm) },
+	[CKPT_REC_VMA]		= { "VMA",	  FIXED(ckpt_vma) },
+	[CKPT_REC_PAGES]	= { "PAGES",	  VAR(ckpt_pages, sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE) },
+	[CKPT_REC_MM_END]	= { "MM_END",	  FIXED(ckpt_mm_end) },
+	[CKPT_REC_FILE]		= { "FILE",	  VAR(ckpt_file, sizeof(struct ckpt_file) + CKPT_PATH_MAX + 8) },
+	[CKPT_REC_FILES]	= { "FILES",	  VAR(ckpt_files, CKPT_REC_MAX_LEN) },
+	[CKPT_REC_FS]		= { "FS",	  VAR(ckpt_fs, sizeof(struct ckpt_fs) + CKPT_PATH_MAX + 8) },
+	[CKPT_REC_SIGHAND]	= { "SIGHAND",	  FIXED(ckpt_sighand) },
+	[CKPT_REC_SIGPENDING]	= { "SIGPENDING", VAR(ckpt_sigpending, CKPT_REC_MAX_LEN) },
+	[CKPT_REC_X86_REGS]	= { "X86_REGS",	  FIXED(ckpt_x86_regs) },
+	[CKPT_REC_X86_XSTATE]	= { "X86_XSTATE", VAR(ckpt_x86_xstate, sizeof(struct ckpt_x86_xstate) + 64 * 1024) },
+};
+
+/**
+ * ckpt_rec_name() - printable name of a record type
+ * @type: CKPT_REC_* value, possibly invalid
+ *
+ * Return: the name, or "?" for an unknown type.
+ */
+const char *ckpt_rec_name(u32 type)
+{
+	if (type < __CKPT_REC_NR && ckpt_rec_defs[type].name)
+		return ckpt_rec_defs[type].name;
+	return "?";
+}
+
+/* ---- writing ---- */
+
+static int ckpt_write_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	while (iov_iter_count(iter)) {
+		ssize_t ret = vfs_iter_write(ctx->file, iter, ctx->ppos, 0);
+
+		if (ret < 0) {
+			if (ret == -ERESTARTSYS)
+				ret = -EINTR;
+			return ckpt_err(ctx, ret, "writing the image failed at offset %llu",
+					ctx->size);
+		}
+		if (ret == 0)
+			return ckpt_err(ctx, -EIO, "image file accepts no more data at offset %llu",
+					ctx->size);
+	}
+	return 0;
+}
+
+static int ckpt_flush(struct ckpt_ctx *ctx)
+{
+	struct kvec kv = { .iov_base = ctx->wbuf, .iov_len = ctx->wlen };
+	struct iov_iter iter;
+
+	if (!ctx->wlen)
+		return 0;
+	iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, ctx->wlen);
+	ctx->wlen = 0;
+	return ckpt_write_iter(ctx, &iter);
+}
+
+static int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t len)
+{
+	ctx->crc = crc32c(ctx->crc, data, len);
+	ctx->size += len;
+	while (len) {
+		size_t n = min(len, CKPT_WBUF_SIZE - ctx->wlen);
+
+		memcpy(ctx->wbuf + ctx->wlen, data, n);
+		ctx->wlen += n;
+		data += n;
+		len -= n;
+		if (ctx->wlen == CKPT_WBUF_SIZE) {
+			int ret = ckpt_flush(ctx);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int ckpt_write_hdr(struct ckpt_ctx *ctx, enum ckpt_rec_type type, u32 len)
+{
+	struct ckpt_rec_hdr hdr = {
+		.type = cpu_to_le32(type),
+		.len = cpu_to_le32(len),
+	};
+
+	if (WARN_ON_ONCE(len % 8 || len > CKPT_REC_MAX_LEN))
+		return -EINVAL;
+	ctx->nr_records++;
+	return ckpt_write(ctx, &hdr, sizeof(hdr));
+}
+
+/**
+ * ckpt_write_rec_var() - write a record with a variable-length tail
+ * @ctx: checkpoint context
+ * @type: record type
+ * @data: fixed part of the payload
+ * @len: its length
+ * @var: variable part, or NULL
+ * @var_len: its length; the payload is zero-padded to 8 bytes
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_write_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		       const void *data, u32 len, const void *var, u32 var_len)
+{
+	static const u8 zeroes[8];
+	u32 total = len + var_len;
+	u32 pad = ALIGN(total, 8) - total;
+	int ret;
+
+	ret = ckpt_write_hdr(ctx, type, total + pad);
+	if (!ret)
+		ret = ckpt_write(ctx, data, len);
+	if (!ret && var_len)
+		ret = ckpt_write(ctx, var, var_len);
+	if (!ret && pad)
+		ret = ckpt_write(ctx, zeroes, pad);
+	return ret;
+}
+
+/**
+ * ckpt_write_rec() - write a fixed-size record
+ * @ctx: checkpoint context
+ * @type: record type
+ * @data: payload
+ * @len: payload length, a multiple of 8
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_write_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+		   const void *data, u32 len)
+{
+	return ckpt_write_rec_var(ctx, type, data, len, NULL, 0);
+}
+
+/**
+ * ckpt_write_pages() - write a PAGES record straight from the pages
+ * @ctx: checkpoint context
+ * @addr: user address of the first page
+ * @pages: @nr pages mapped consecutively from @addr
+ * @nr: 1..CKPT_PAGES_MAX
+ *
+ * The page contents go from the pages to the image file through a bvec
+ * iterator, without an intermediate copy.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
+		     struct page **pages, unsigned int nr)
+{
+	struct ckpt_pages rec = {
+		.addr = cpu_to_le64(addr),
+		.nr_pages = cpu_to_le32(nr),
+	};
+	struct iov_iter iter;
+	unsigned int i;
+	int ret;
+
+	if (WARN_ON_ONCE(!nr || nr > CKPT_PAGES_MAX))
+		return -EINVAL;
+	ret = ckpt_write_hdr(ctx, CKPT_REC_PAGES, sizeof(rec) + nr * PAGE_SIZE);
+	if (!ret)
+		ret = ckpt_write(ctx, &rec, sizeof(rec));
+	if (!ret)
+		ret = ckpt_flush(ctx);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		ctx->crc = crc32c(ctx->crc, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+		bvec_set_page(&ctx->bvec[i], pages[i], PAGE_SIZE, 0);
+	}
+	ctx->size += (u64)nr * PAGE_SIZE;
+	iov_iter_bvec(&iter, ITER_SOURCE, ctx->bvec, nr, nr * PAGE_SIZE);
+	return ckpt_write_iter(ctx, &iter);
+}
+
+/**
+ * ckpt_write_trailer() - finish the image
+ * @ctx: checkpoint context
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_write_trailer(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_trailer tr = {
+		.crc32c = cpu_to_le32(~ctx->crc),
+		.nr_records = cpu_to_le32(ctx->nr_records),
+		.size = cpu_to_le64(ctx->size),
+	};
+	int ret;
+
+	ret = ckpt_write_rec(ctx, CKPT_REC_TRAILER, &tr, sizeof(tr));
+	if (!ret)
+		ret = ckpt_flush(ctx);
+	return ret;
+}
+
+/* ---- reading ---- */
+
+static int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	while (iov_iter_count(iter)) {
+		ssize_t ret = vfs_iter_read(ctx->file, iter, ctx->ppos, 0);
+
+		if (ret < 0) {
+			if (ret == -ERESTARTSYS)
+				ret = -EINTR;
+			return ckpt_err(ctx, ret, "reading the image failed at offset %llu",
+					ctx->size);
+		}
+		if (ret == 0)
+			return ckpt_err(ctx, -EINVAL,
+					"image truncated at offset %llu, in record %s at offset %llu",
+					ctx->size, ckpt_rec_name(ctx->rec_type),
+					ctx->rec_start);
+		ctx->size += ret;
+	}
+	return 0;
+}
+
+static int ckpt_read_raw(struct ckpt_ctx *ctx, void *buf, u32 len)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+	int ret;
+
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
+	ret = ckpt_read_iter(ctx, &iter);
+	if (!ret)
+		ctx->crc = crc32c(ctx->crc, buf, len);
+	return ret;
+}
+
+static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *hdr)
+{
+	const struct ckpt_rec_def *def;
+	u32 type, len;
+	int ret;
+
+	if (ctx->peeked) {
+		ctx->peeked = false;
+		*hdr = ctx->peek_hdr;
+		return 0;
+	}
+	if (WARN_ON_ONCE(ctx->rec_left))
+		return ckpt_err(ctx, -EINVAL, "internal: record %s not consumed",
+				ckpt_rec_name(ctx->rec_type));
+
+	ctx->rec_start = ctx->size;
+	ctx->hdr_crc = ctx->crc;
+	ctx->rec_type = 0;
+	ret = ckpt_read_raw(ctx, hdr, sizeof(*hdr));
+	if (ret)
+		return ret;
+	type = le32_to_cpu(hdr->type);
+	len = le32_to_cpu(hdr->len);
+	def = type < __CKPT_REC_NR ? &ckpt_rec_defs[type] : NULL;
+	if (!def || !def->name)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: unknown record type %u",
+				ctx->rec_start, type);
+	if (len % 8 || len < def->min_len || len > def->max_len)
+		return ckpt_err(ctx, -EINVAL,
+				"offset %llu: record %s has invalid length %u (%u..%u)",
+				ctx->rec_start, def->name, len, def->min_len,
+				def->max_len);
+	ctx->rec_type = type;
+	ctx->rec_left = len;
+	ctx->nr_records++;
+	return 0;
+}
+
+/**
+ * ckpt_peek_rec() - type of the next record, without consuming it
+ * @ctx: restart context
+ *
+ * Return: the CKPT_REC_* type, or a negative error (already logged).
+ */
+int ckpt_peek_rec(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	if (!ctx->peeked) {
+		ret = ckpt_read_hdr(ctx, &ctx->peek_hdr);
+		if (ret)
+			return ret;
+		ctx->peeked = true;
+	}
+	return le32_to_cpu(ctx->peek_hdr.type);
+}
+
+/**
+ * ckpt_read_rec_hdr() - read the header of the next record
+ * @ctx: restart context
+ * @type: the record type expected
+ * @len: returns the payload length, already checked against the type
+ *
+ * The payload must then be consumed with ckpt_read() and friends.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, enum ckpt_rec_type type, u32 *len)
+{
+	struct ckpt_rec_hdr hdr;
+	int ret;
+
+	ret = ckpt_read_hdr(ctx, &hdr);
+	if (ret)
+		return ret;
+	if (le32_to_cpu(hdr.type) != type)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: expected record %s, found %s",
+				ctx->rec_start, ckpt_rec_name(type),
+				ckpt_rec_name(le32_to_cpu(hdr.type)));
+	*len = le32_to_cpu(hdr.len);
+	return 0;
+}
+
+/**
+ * ckpt_read() - read part of the current record's payload
+ * @ctx: restart context
+ * @buf: destination
+ * @len: bytes, no more than what is left of the record
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read(struct ckpt_ctx *ctx, void *buf, u32 len)
+{
+	if (len > ctx->rec_left)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s is too short",
+				ctx->rec_start, ckpt_rec_name(ctx->rec_type));
+	ctx->rec_left -= len;
+	return ckpt_read_raw(ctx, buf, len);
+}
+
+/**
+ * ckpt_read_end() - check that the current record was consumed entirely
+ * @ctx: restart context
+ *
+ * Padding after the last field must be present and zero.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_end(struct ckpt_ctx *ctx)
+{
+	u8 pad[8];
+	u32 n = ctx->rec_left;
+	int ret;
+
+	if (n >= 8)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s has %u bytes too many",
+				ctx->rec_start, ckpt_rec_name(ctx->rec_type), n);
+	if (!n)
+		return 0;
+	ret = ckpt_read(ctx, pad, n);
+	if (ret)
+		return ret;
+	if (memchr_inv(pad, 0, n))
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s has non-zero padding",
+				ctx->rec_start, ckpt_rec_name(ctx->rec_type));
+	return 0;
+}
+
+/**
+ * ckpt_read_rec() - read a whole fixed-size record
+ * @ctx: restart context
+ * @type: the record type expected
+ * @buf: destination
+ * @len: exact payload length expected
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type, void *buf,
+		  u32 len)
+{
+	u32 rlen;
+	int ret;
+
+	ret = ckpt_read_rec_hdr(ctx, type, &rlen);
+	if (ret)
+		return ret;
+	if (rlen != len)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s has length %u, expected %u",
+				ctx->rec_start, ckpt_rec_name(type), rlen, len);
+	return ckpt_read(ctx, buf, len);
+}
+
+/**
+ * ckpt_read_rec_var() - read a whole record with a variable-length tail
+ * @ctx: restart context
+ * @type: the record type expected
+ * @fixed: length of the fixed part
+ * @len: returns the payload length
+ *
+ * Return: the payload in a kvmalloc()ed buffer, or an ERR_PTR (logged).
+ */
+void *ckpt_read_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
+			u32 fixed, u32 *len)
+{
+	void *buf;
+	int ret;
+
+	ret = ckpt_read_rec_hdr(ctx, type, len);
+	if (ret)
+		return ERR_PTR(ret);
+	if (*len < fixed) {
+		ckpt_err(ctx, -EINVAL, "offset %llu: record %s is too short",
+			 ctx->rec_start, ckpt_rec_name(type));
+		return ERR_PTR(-EINVAL);
+	}
+	buf = kvmalloc(*len, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ckpt_err(ctx, -ENOMEM, "no memory for a %u-byte %s record",
+			 *len, ckpt_rec_name(type));
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = ckpt_read(ctx, buf, *len);
+	if (ret) {
+		kvfree(buf);
+		return ERR_PTR(ret);
+	}
+	return buf;
+}
+
+/**
+ * ckpt_read_pages() - read page contents of the current PAGES record
+ * @ctx: restart context
+ * @pages: destination pages
+ * @nr: number of pages
+ *
+ * The contents go from the image file straight into the pages.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages, unsigned int nr)
+{
+	struct iov_iter iter;
+	unsigned int i;
+	int ret;
+
+	if ((u64)nr * PAGE_SIZE > ctx->rec_left)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s is too short",
+				ctx->rec_start, ckpt_rec_name(ctx->rec_type));
+	for (i = 0; i < nr; i++)
+		bvec_set_page(&ctx->bvec[i], pages[i], PAGE_SIZE, 0);
+	iov_iter_bvec(&iter, ITER_DEST, ctx->bvec, nr, nr * PAGE_SIZE);
+	ret = ckpt_read_iter(ctx, &iter);
+	if (ret)
+		return ret;
+	ctx->rec_left -= nr * PAGE_SIZE;
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		ctx->crc = crc32c(ctx->crc, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_read_trailer() - read and check the last record
+ * @ctx: restart context
+ *
+ * Return: 0 if the checksum, record count and size match, else a negative
+ * error (logged).
+ */
+int ckpt_read_trailer(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_trailer tr;
+	u32 crc, nr;
+	u64 size;
+	int ret;
+
+	/* What the trailer covers is everything before its header */
+	ret = ckpt_peek_rec(ctx);
+	if (ret < 0)
+		return ret;
+	crc = ~ctx->hdr_crc;
+	nr = ctx->nr_records - 1;
+	size = ctx->rec_start;
+	ret = ckpt_read_rec(ctx, CKPT_REC_TRAILER, &tr, sizeof(tr));
+	if (ret)
+		return ret;
+	if (le32_to_cpu(tr.crc32c) != crc)
+		return ckpt_err(ctx, -EINVAL, "image checksum mismatch: trailer says %08x, data gives %08x",
+				le32_to_cpu(tr.crc32c), crc);
+	if (le32_to_cpu(tr.nr_records) != nr || le64_to_cpu(tr.size) != size)
+		return ckpt_err(ctx, -EINVAL, "trailer says %u records and %llu bytes, read %u and %llu",
+				le32_to_cpu(tr.nr_records), le64_to_cpu(tr.size),
+				nr, size);
+	return 0;
+}
+
+/**
+ * ckpt_image_init() - set up the stream buffers of a context
+ * @ctx: the context, with @file set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ckpt_image_init(struct ckpt_ctx *ctx)
+{
+	ctx->crc = ~0U;
+	ctx->bvec = kvcalloc(CKPT_PAGES_MAX, sizeof(*ctx->bvec), GFP_KERNEL);
+	if (!ctx->bvec)
+		return -ENOMEM;
+	if (!ctx->restart) {
+		ctx->wbuf = kvmalloc(CKPT_WBUF_SIZE, GFP_KERNEL);
+		if (!ctx->wbuf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_image_fini() - free the stream buffers of a context
+ * @ctx: the context
+ */
+void ckpt_image_fini(struct ckpt_ctx *ctx)
+{
+	kvfree(ctx->bvec);
+	kvfree(ctx->wbuf);
+}

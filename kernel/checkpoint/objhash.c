@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The object hash: shared kernel objects (an mm, a file, a credential set)
+ * are written once, under an object id ("objref"), and referred to by that
+ * id afterwards.  At checkpoint the hash maps object pointers to ids; at
+ * restart it maps ids to the rebuilt objects.  It holds a reference on
+ * every object until the context ends.
+ */
+#include <linux/checkpoint.h>
+#include <linux/hash.h>
+#include <linux/slab.h>
+
+#include "checkpoint.h"
+
+#define CKPT_OBJ_HASH_BITS	10
+
+struct ckpt_obj {
+	struct hlist_node node;
+	void *ptr;
+	enum ckpt_obj_kind kind;
+	u32 objref;
+};
+
+static const struct ckpt_obj_ops *const ckpt_obj_ops_table[CKPT_OBJ_NR] = {
+#define CKPT_OBJ(name, rec) [CKPT_OBJ_##name] = &ckpt_obj_##name##_ops,
+#include <linux/checkpoint_types.h>
+#undef CKPT_OBJ
+};
+
+int ckpt_objhash_init(struct ckpt_ctx *ctx)
+{
+	xa_init(&ctx->objs);
+	ctx->next_objref = 1;
+	if (ctx->restart)
+		return 0;
+	ctx->objs_by_ptr = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
+				    sizeof(*ctx->objs_by_ptr), GFP_KERNEL);
+	return ctx->objs_by_ptr ? 0 : -ENOMEM;
+}
+
+void ckpt_objhash_fini(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+	unsigned long id;
+
+	xa_for_each(&ctx->objs, id, obj) {
+		ckpt_obj_ops_table[obj->kind]->drop(obj->ptr);
+		kfree(obj);
+	}
+	xa_destroy(&ctx->objs);
+	kvfree(ctx->objs_by_ptr);
+}
+
+static struct hlist_head *ckpt_obj_bucket(struct ckpt_ctx *ctx, void *ptr)
+{
+	return &ctx->objs_by_ptr[hash_ptr(ptr, CKPT_OBJ_HASH_BITS)];
+}
+
+static struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx,
+				     enum ckpt_obj_kind kind, void *ptr)
+{
+	struct ckpt_obj *obj;
+	int ret;
+
+	obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->ptr = ptr;
+	obj->kind = kind;
+	obj->objref = ctx->next_objref;
+	ret = xa_insert(&ctx->objs, obj->objref, obj, GFP_KERNEL);
+	if (ret) {
+		kfree(obj);
+		return ERR_PTR(ret);
+	}
+	ctx->next_objref++;
+	return obj;
+}
+
+/**
+ * ckpt_obj_checkpoint() - write an object unless it was written already
+ * @ctx: checkpoint context
+ * @kind: kind of object
+ * @ptr: the object, or NULL for none
+ * @objref: returns its id (0 for none)
+ *
+ * The first time an object is seen, its back end writes the records that
+ * define it; later calls just return its id.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+			void *ptr, u32 *objref)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_table[kind];
+	struct hlist_head *bucket;
+	struct ckpt_obj *obj;
+
+	*objref = 0;
+	if (!ptr)
+		return 0;
+	bucket = ckpt_obj_bucket(ctx, ptr);
+	hlist_for_each_entry(obj, bucket, node) {
+		if (obj->ptr == ptr && obj->kind == kind) {
+			*objref = obj->objref;
+			return 0;
+		}
+	}
+	obj = ckpt_obj_add(ctx, kind, ptr);
+	if (IS_ERR(obj))
+		return ckpt_err(ctx, PTR_ERR(obj), "object hash: cannot add %s",
+				ops->name);
+	ops->grab(ptr);
+	hlist_add_head(&obj->node, bucket);
+	*objref = obj->objref;
+	return ops->checkpoint(ctx, ptr, obj->objref);
+}
+
+/**
+ * ckpt_obj_lookup() - find a restored object by id
+ * @ctx: restart context
+ * @kind: the kind the caller expects
+ * @objref: the id, from the image
+ *
+ * Return: the object, or NULL (logged) if @objref is not an object of
+ * that kind.
+ */
+void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind, u32 objref)
+{
+	struct ckpt_obj *obj = objref ? xa_load(&ctx->objs, objref) : NULL;
+
+	if (!obj || obj->kind != kind) {
+		ckpt_err(ctx, -EINVAL, "offset %llu: record %s refers to object %u, which is not a %s",
+			 ctx->rec_start, ckpt_rec_name(ctx->rec_type), objref,
+			 ckpt_obj_ops_table[kind]->name);
+		return NULL;
+	}
+	return obj->ptr;
+}
+
+/**
+ * ckpt_obj_restart_one() - restore the object that the next record defines
+ * @ctx: restart context
+ *
+ * Return: 1 if an object was restored, 0 if the next record does not
+ * define an object, or a negative error (logged).
+ */
+int ckpt_obj_restart_one(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_obj_ops *ops = NULL;
+	struct ckpt_obj *obj;
+	enum ckpt_obj_kind kind;
+	u32 objref = 0;
+	void *ptr;
+	int type, ret;
+
+	type = ckpt_peek_rec(ctx);
+	if (type < 0)
+		return type;
+	for (kind = 0; kind < CKPT_OBJ_NR; kind++) {
+		if (ckpt_obj_ops_table[kind]->rec == type) {
+			ops = ckpt_obj_ops_table[kind];
+			break;
+		}
+	}
+	if (!ops)
+		return 0;
+
+	ptr = ops->restart(ctx, &objref);
+	if (IS_ERR(ptr))
+		return PTR_ERR(ptr);
+	obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+	ret = obj ? 0 : -ENOMEM;
+	if (obj) {
+		obj->ptr = ptr;
+		obj->kind = kind;
+		obj->objref = objref;
+		ret = xa_insert(&ctx->objs, objref, obj, GFP_KERNEL);
+	}
+	if (ret) {
+		kfree(obj);
+		ops->drop(ptr);
+		return ckpt_err(ctx, ret, "object hash: cannot add %s %u", ops->name, objref);
+	}
+	return 1;
+}
+
+/**
+ * ckpt_check_objref() - check the id in a record that defines an object
+ * @ctx: restart context
+ * @rec_objref: the id the record carries
+ * @objref: returns it
+ *
+ * An id is defined once; records only refer to ids defined before them.
+ *
+ * Return: 0 or -EINVAL (logged).
+ */
+int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref)
+{
+	u32 id = le32_to_cpu(rec_objref);
+
+	if (!id || id > INT_MAX || xa_load(&ctx->objs, id))
+		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s defines object %u, which is invalid or already defined",
+				ctx->rec_start, ckpt_rec_name(ctx->rec_type), id);
+	*objref = id;
+	return 0;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * restart(2): rebuild the tasks of an image.
+ *
+ * The caller is the coordinator.  It reads the header and the task tree,
+ * then creates each task with kernel_clone() and set_tid, so that it gets
+ * its old pid.  A new task starts in ckpt_restart_task_fn(), in kernel
+ * mode and in its own context, and reads its own part of the image: the
+ * records are read strictly in order, one task after the other, so the
+ * image can be a pipe.  Each task builds its address space, file table
+ * and so on as "current", then waits.
+ *
+ * Once every task is built and the trailer's checksum is verified, the
+ * coordinator loads their CPU state through the same regsets that ptrace
+ * uses (the tasks are asleep, like stopped tracees) and lets them go.  On
+ * any error the new tasks exit before running a single user instruction,
+ * and the coordinator reaps them.
+ */
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+#include <uapi/linux/wait.h>
+
+#include "checkpoint.h"
+
+static int ckpt_read_header(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_header *h = &ctx->hdr;
+	char release[sizeof(h->release) + 1];
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_HEADER, h, sizeof(*h));
+	if (ret)
+		return ret;
+	if (le64_to_cpu(h->magic) != CKPT_IMAGE_MAGIC)
+		return ckpt_err(ctx, -EINVAL, "not a checkpoint image (bad magic)");
+	if (le32_to_cpu(h->version) != CKPT_IMAGE_VERSION)
+		return ckpt_err(ctx, -EINVAL, "image format version %u, this kernel reads %u",
+				le32_to_cpu(h->version), CKPT_IMAGE_VERSION);
+	if (le32_to_cpu(h->page_size) != PAGE_SIZE)
+		return ckpt_err(ctx, -ENOEXEC, "image page size %u, this kernel uses %lu",
+				le32_to_cpu(h->page_size), PAGE_SIZE);
+	ret = ckpt_arch_check_header(ctx, h);
+	if (ret)
+		return ret;
+	memcpy(release, h->release, sizeof(h->release));
+	release[sizeof(h->release)] = '\0';
+	ckpt_log(ctx, "image of %u task(s) from kernel %s%s",
+		 le32_to_cpu(h->nr_tasks), release,
+		 strcmp(release, utsname()->release) ? " (another kernel)" : "");
+	return 0;
+}
+
+static int ckpt_read_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_tree *tree;
+	struct ckpt_tree_task *ents;
+	u32 len, nr, i;
+	int ret = 0;
+
+	tree = ckpt_read_rec_var(ctx, CKPT_REC_TREE, sizeof(*tree), &len);
+	if (IS_ERR(tree))
+		return PTR_ERR(tree);
+	ret = ckpt_read_end(ctx);
+	if (ret)
+		goto out;
+	nr = le32_to_cpu(tree->nr_tasks);
+	if (nr != le32_to_cpu(ctx->hdr.nr_tasks) ||
+	    len != ALIGN(sizeof(*tree) + (size_t)nr * sizeof(*ents), 8)) {
+		ret = ckpt_err(ctx, -EINVAL, "TREE record has %u entries in %u bytes, header says %u tasks",
+			       nr, len, le32_to_cpu(ctx->hdr.nr_tasks));
+		goto out;
+	}
+	/* This version restores one single-threaded process */
+	if (nr != 1) {
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "image has %u tasks; only 1 is supported yet",
+			       nr);
+		goto out;
+	}
+	ctx->rtasks = kcalloc(nr, sizeof(*ctx->rtasks), GFP_KERNEL);
+	if (!ctx->rtasks) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ents = (void *)(tree + 1);
+	for (i = 0; i < nr; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		rt->ctx = ctx;
+		rt->pid = le32_to_cpu(ents[i].pid);
+		rt->tgid = le32_to_cpu(ents[i].tgid);
+		rt->ppid = le32_to_cpu(ents[i].ppid);
+		init_completion(&rt->done);
+		init_completion(&rt->released);
+		init_waitqueue_head(&rt->wq);
+		if (rt->pid <= 0 || rt->tgid != rt->pid || rt->ppid ||
+		    ents[i].flags) {
+			ret = ckpt_err(ctx, -EINVAL, "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
+				       i, rt->pid, rt->tgid, rt->ppid);
+			goto out;
+		}
+	}
+	ctx->nr_tasks = nr;
+out:
+	kvfree(tree);
+	return ret;
+}
+
+/* The first code a restored task runs, in kernel mode */
+static int ckpt_restart_task_fn(void *arg)
+{
+	struct ckpt_rtask *rt = arg;
+	struct ckpt_resume *resume;
+	int go;
+
+	rt->result = ckpt_restart_task(rt->ctx, rt);
+	complete(&rt->done);
+
+	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
+		go = -1;
+	else
+		go = READ_ONCE(rt->go);
+	resume = rt->resume;
+	rt->resume = NULL;
+	/* From here on, @rt and its context may be gone */
+	complete(&rt->released);
+
+	if (go < 0) {
+		ckpt_resume_free(resume);
+		do_exit(SIGKILL);
+	}
+	/* Returns to user mode through ret_from_fork() */
+	ckpt_restart_resume(resume);
+	return 0;
+}
+
+static int ckpt_spawn(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct kernel_clone_args args = {
+		.flags = CLONE_VM | CLONE_UNTRACED,
+		.exit_signal = 0,
+		.fn = ckpt_restart_task_fn,
+		.fn_arg = rt,
+		.set_tid = &rt->pid,
+		.set_tid_size = 1,
+	};
+	pid_t pid;
+
+	pid = kernel_clone(&args);
+	if (pid < 0) {
+		if (pid == -EEXIST)
+			return ckpt_err(ctx, -EBUSY, "pid %d is in use", rt->pid);
+		return ckpt_err(ctx, pid, "cannot create task %d", rt->pid);
+	}
+	/* Our unreaped child: its pid cannot go away */
+	rcu_read_lock();
+	rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
+	rcu_read_unlock();
+	return 0;
+}
+
+/* Let an aborted task go, wait for it to die and reap it */
+static void ckpt_abort_task(struct ckpt_rtask *rt)
+{
+	struct task_struct *t;
+
+	wait_for_completion(&rt->done);
+	t = rt->task;
+	WRITE_ONCE(rt->go, -1);
+	wake_up(&rt->wq);
+	wait_for_completion(&rt->released);
+	wait_event(current->signal->wait_chldexit, READ_ONCE(t->exit_state));
+	kernel_wait4(rt->pid, NULL, __WALL, NULL);
+	put_task_struct(t);
+}
+
+/**
+ * ckpt_do_restart() - the body of restart(2)
+ * @ctx: context with the image and log files set up
+ *
+ * Return: the pid of the restored root, or a negative error; on error no
+ * task of the image is left.
+ */
+long ckpt_do_restart(struct ckpt_ctx *ctx)
+{
+	unsigned int i, nr_spawned = 0;
+	int ret;
+
+	ret = ckpt_read_header(ctx);
+	if (!ret)
+		ret = ckpt_read_tree(ctx);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		ret = ckpt_spawn(ctx, rt);
+		if (ret)
+			goto abort;
+		nr_spawned++;
+		if (wait_for_completion_killable(&rt->done)) {
+			/* Its read may block on the image: make it fail */
+			send_sig(SIGKILL, rt->task, 1);
+			ret = ckpt_err(ctx, -EINTR, "interrupted");
+			goto abort;
+		}
+		ret = rt->result;
+		if (ret)
+			goto abort;
+	}
+	ret = ckpt_read_trailer(ctx);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		wait_task_inactive(rt->task, 0);
+		ret = ckpt_arch_restart_apply(ctx, rt);
+	}
+	if (ret)
+		goto abort;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		write_lock_irq(&tasklist_lock);
+		rt->task->exit_signal = rt->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+		WRITE_ONCE(rt->go, 1);
+		wake_up(&rt->wq);
+	}
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		wait_for_completion(&rt->released);
+		ckpt_arch_restart_free(rt);
+		put_task_struct(rt->task);
+	}
+	ckpt_log(ctx, "restart of %u task(s) complete: %llu bytes, %u records",
+		 ctx->nr_tasks, ctx->size, ctx->nr_records);
+	return ctx->rtasks[0].pid;
+
+abort:
+	for (i = 0; i < nr_spawned; i++) {
+		ckpt_abort_task(&ctx->rtasks[i]);
+		ckpt_arch_restart_free(&ctx->rtasks[i]);
+	}
+	return ret;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-task state that belongs to no shared object: the TASK record (comm,
+ * personality, signal mask, the restart_block of an interrupted sleep, ...),
+ * and the last steps of a restored task before it returns to user mode.
+ */
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/errno.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
+#include <linux/futex.h>
+#include <linux/personality.h>
+#include <linux/restart_block.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sched/task_stack.h>
+#include <linux/task_work.h>
+#include <linux/time_namespace.h>
+#include <asm/syscall.h>
+
+#include "../futex/futex.h"
+#include "checkpoint.h"
+#include "signal.h"
+
+/**
+ * struct ckpt_resume - what a restored task does after it is let go
+ * @work: task_work that puts back the syscall return register, which
+ *	ret_from_fork() clears, before signals and syscall restart are handled
+ * @ax: the syscall return register
+ * @cred: credentials to commit
+ * @sigs: pending signals to queue
+ */
+struct ckpt_resume {
+	struct callback_head work;
+	unsigned long ax;
+	struct cred *cred;
+	struct ckpt_sigqueue sigs;
+};
+
+static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
+				   struct ckpt_task *rec)
+{
+	struct pt_regs *regs = task_pt_regs(t);
+	struct restart_block *rb = &t->restart_block;
+	u32 kind;
+
+	if (syscall_get_nr(t, regs) < 0 ||
+	    syscall_get_error(t, regs) != -ERESTART_RESTARTBLOCK)
+		return 0;
+
+	if (rb->fn == hrtimer_nanosleep_restart && rb->nanosleep.type != TT_COMPAT) {
+		kind = CKPT_RESTART_NANOSLEEP;
+		rec->restart.nanosleep.clockid = cpu_to_le32(rb->nanosleep.clockid);
+		rec->restart.nanosleep.type = cpu_to_le32(rb->nanosleep.type == TT_NATIVE ?
+							  CKPT_TT_NATIVE : CKPT_TT_NONE);
+		rec->restart.nanosleep.rmtp = cpu_to_le64((unsigned long)rb->nanosleep.rmtp);
+		rec->restart.nanosleep.expires_ns = cpu_to_le64(rb->nanosleep.expires);
+	} else if (rb->fn == futex_wait_restart &&
+		   (rb->futex.flags & FLAGS_SIZE_MASK) == FLAGS_SIZE_32 &&
+		   !(rb->futex.flags & (FLAGS_NUMA | FLAGS_STRICT)) &&
+		   (rb->futex.flags & FLAGS_HAS_TIMEOUT)) {
+		u32 flags = 0;
+
+		if (!(rb->futex.flags & FLAGS_SHARED))
+			flags |= FUTEX_PRIVATE_FLAG;
+		if (rb->futex.flags & FLAGS_CLOCKRT)
+			flags |= FUTEX_CLOCK_REALTIME;
+		kind = CKPT_RESTART_FUTEX;
+		rec->restart.futex.uaddr = cpu_to_le64((unsigned long)rb->futex.uaddr);
+		rec->restart.futex.val = cpu_to_le32(rb->futex.val);
+		rec->restart.futex.flags = cpu_to_le32(flags);
+		rec->restart.futex.bitset = cpu_to_le32(rb->futex.bitset);
+		rec->restart.futex.expires_ns = cpu_to_le64(rb->futex.time);
+	} else if (rb->fn == do_restart_poll) {
+		kind = CKPT_RESTART_POLL;
+		rec->restart.poll.ufds = cpu_to_le64((unsigned long)rb->poll.ufds);
+		rec->restart.poll.nfds = cpu_to_le32(rb->poll.nfds);
+		rec->restart.poll.has_timeout = cpu_to_le32(rb->poll.has_timeout);
+		rec->restart.poll.tv_sec = cpu_to_le64(rb->poll.tv_sec);
+		rec->restart.poll.tv_nsec = cpu_to_le64(rb->poll.tv_nsec);
+	} else {
+		kind = CKPT_RESTART_EINTR;
+		ckpt_log(ctx, "task %d: interrupted syscall %d will fail with EINTR after restart",
+			 task_pid_vnr(t), syscall_get_nr(t, regs));
+	}
+	rec->restart_kind = cpu_to_le32(kind);
+	return 0;
+}
+
+/**
+ * ckpt_checkpoint_task() - write one frozen task
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Writes the objects the task uses (each once), then its TASK record, its
+ * CPU state and its pending signals.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_task rec = {};
+	const struct cred *cred;
+	u32 ref;
+	int ret;
+
+	rec.pid = cpu_to_le32(task_pid_vnr(t));
+
+	cred = get_task_cred(t);
+	ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_cred, (void *)cred, &ref);
+	put_cred(cred);
+	rec.cred_ref = cpu_to_le32(ref);
+	/* The task is frozen: it cannot switch its mm, files, fs or sighand */
+	if (!ret)
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_mm, t->mm, &ref);
+	rec.mm_ref = cpu_to_le32(ref);
+	if (!ret)
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_files, t->files, &ref);
+	rec.files_ref = cpu_to_le32(ref);
+	if (!ret)
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_fs, t->fs, &ref);
+	rec.fs_ref = cpu_to_le32(ref);
+	if (!ret)
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sighand, t->sighand, &ref);
+	rec.sighand_ref = cpu_to_le32(ref);
+	if (ret)
+		return ret;
+
+	rec.exit_signal = cpu_to_le32(t->exit_signal);
+	rec.pdeath_signal = cpu_to_le32(t->pdeath_signal);
+	rec.personality = cpu_to_le32(t->personality);
+	if (task_no_new_privs(t))
+		rec.flags |= cpu_to_le32(CKPT_TASK_NO_NEW_PRIVS);
+	rec.blocked = cpu_to_le64(t->blocked.sig[0]);
+	rec.clear_child_tid = cpu_to_le64((unsigned long)t->clear_child_tid);
+	rec.robust_list = cpu_to_le64((unsigned long)t->robust_list);
+	rec.robust_list_len = cpu_to_le64(t->robust_list ?
+					  sizeof(*t->robust_list) : 0);
+	get_task_comm(rec.comm, t);
+	ret = ckpt_save_restart_block(ctx, t, &rec);
+	if (!ret)
+		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
+	if (!ret)
+		ret = ckpt_arch_checkpoint_thread(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_sigpending(ctx, t);
+	if (!ret)
+		ckpt_log(ctx, "task %d (%s) saved", task_pid_vnr(t), rec.comm);
+	return ret;
+}
+
+static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
+				      struct ckpt_rtask *rt,
+				      const struct ckpt_task *rec)
+{
+	struct restart_block *rb = &current->restart_block;
+	long (*fn)(struct restart_block *rb);
+	u32 kind = le32_to_cpu(rec->restart_kind);
+	u32 flags;
+
+	switch (kind) {
+	case CKPT_RESTART_NONE:
+		return 0;
+	case CKPT_RESTART_EINTR:
+		ckpt_arch_set_syscall_ret(rt, -EINTR);
+		return 0;
+	case CKPT_RESTART_NANOSLEEP:
+		rb->nanosleep.clockid = le32_to_cpu(rec->restart.nanosleep.clockid);
+		switch (rb->nanosleep.clockid) {
+		case CLOCK_REALTIME:
+		case CLOCK_MONOTONIC:
+		case CLOCK_BOOTTIME:
+		case CLOCK_TAI:
+			break;
+		default:
+			goto bad;
+		}
+		switch (le32_to_cpu(rec->restart.nanosleep.type)) {
+		case CKPT_TT_NONE:
+			rb->nanosleep.type = TT_NONE;
+			break;
+		case CKPT_TT_NATIVE:
+			rb->nanosleep.type = TT_NATIVE;
+			break;
+		default:
+			goto bad;
+		}
+		rb->nanosleep.rmtp = u64_to_user_ptr(le64_to_cpu(rec->restart.nanosleep.rmtp));
+		rb->nanosleep.expires = le64_to_cpu(rec->restart.nanosleep.expires_ns);
+		fn = hrtimer_nanosleep_restart;
+		break;
+	case CKPT_RESTART_FUTEX:
+		flags = le32_to_cpu(rec->restart.futex.flags);
+		if (flags & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+			goto bad;
+		rb->futex.uaddr = u64_to_user_ptr(le64_to_cpu(rec->restart.futex.uaddr));
+		rb->futex.val = le32_to_cpu(rec->restart.futex.val);
+		rb->futex.bitset = le32_to_cpu(rec->restart.futex.bitset);
+		rb->futex.time = le64_to_cpu(rec->restart.futex.expires_ns);
+		rb->futex.flags = FLAGS_SIZE_32 | FLAGS_HAS_TIMEOUT;
+		if (!(flags & FUTEX_PRIVATE_FLAG))
+			rb->futex.flags |= FLAGS_SHARED;
+		if (flags & FUTEX_CLOCK_REALTIME)
+			rb->futex.flags |= FLAGS_CLOCKRT;
+		if (!rb->futex.bitset)
+			goto bad;
+		fn = futex_wait_restart;
+		break;
+	case CKPT_RESTART_POLL:
+		rb->poll.ufds = u64_to_user_ptr(le64_to_cpu(rec->restart.poll.ufds));
+		rb->poll.nfds = le32_to_cpu(rec->restart.poll.nfds);
+		rb->poll.has_timeout = !!le32_to_cpu(rec->restart.poll.has_timeout);
+		rb->poll.tv_sec = le64_to_cpu(rec->restart.poll.tv_sec);
+		rb->poll.tv_nsec = le64_to_cpu(rec->restart.poll.tv_nsec);
+		if (rb->poll.nfds < 0 || rb->poll.tv_nsec >= NSEC_PER_SEC)
+			goto bad;
+		fn = do_restart_poll;
+		break;
+	default:
+		goto bad;
+	}
+	set_restart_fn(rb, fn);
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "task %d: invalid interrupted-syscall state (kind %u)",
+			rt->pid, kind);
+}
+
+static int ckpt_check_task_ref(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+			       __le32 ref, void *mine, const char *what)
+{
+	void *obj = ckpt_obj_lookup(ctx, kind, le32_to_cpu(ref));
+
+	if (!obj)
+		return -EINVAL;
+	/* Sharing with another task of the image is not supported yet */
+	if (obj != mine)
+		return ckpt_err(ctx, -EINVAL, "TASK refers to a %s it did not build", what);
+	return 0;
+}
+
+static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+				 const struct ckpt_task *rec)
+{
+	u32 exit_signal = le32_to_cpu(rec->exit_signal);
+	u32 pdeath = le32_to_cpu(rec->pdeath_signal);
+	u32 pers = le32_to_cpu(rec->personality);
+	u32 flags = le32_to_cpu(rec->flags);
+	char comm[TASK_COMM_LEN];
+	sigset_t blocked;
+	int ret;
+
+	if (le32_to_cpu(rec->pid) != rt->pid)
+		return ckpt_err(ctx, -EINVAL, "TASK record for pid %u, expected %d",
+				le32_to_cpu(rec->pid), rt->pid);
+	ret = ckpt_check_task_ref(ctx, CKPT_OBJ_mm, rec->mm_ref, current->mm, "mm");
+	if (!ret)
+		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_files, rec->files_ref,
+					  current->files, "file table");
+	if (!ret)
+		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_fs, rec->fs_ref,
+					  current->fs, "fs_struct");
+	if (!ret)
+		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_sighand, rec->sighand_ref,
+					  current->sighand, "sighand");
+	if (ret)
+		return ret;
+	rt->resume->cred = ckpt_obj_lookup(ctx, CKPT_OBJ_cred,
+					   le32_to_cpu(rec->cred_ref));
+	if (!rt->resume->cred)
+		return -EINVAL;
+	get_new_cred(rt->resume->cred);
+
+	if (!valid_signal(exit_signal) || !valid_signal(pdeath) ||
+	    flags & ~CKPT_TASK_NO_NEW_PRIVS || rec->saved_sigmask ||
+	    rec->__pad)
+		return ckpt_err(ctx, -EINVAL, "TASK record of pid %d has invalid fields",
+				rt->pid);
+	if (le64_to_cpu(rec->robust_list) &&
+	    le64_to_cpu(rec->robust_list_len) != sizeof(struct robust_list_head))
+		return ckpt_err(ctx, -EINVAL, "TASK record of pid %d: bad robust list length",
+				rt->pid);
+	if (pers != PER_LINUX && (pers & PER_MASK) != PER_LINUX)
+		return ckpt_err(ctx, -EOPNOTSUPP, "task %d: personality %#x not supported",
+				rt->pid, pers);
+
+	rt->exit_signal = exit_signal;
+	current->pdeath_signal = pdeath;
+	set_personality(pers);
+	if (flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	current->clear_child_tid = u64_to_user_ptr(le64_to_cpu(rec->clear_child_tid));
+	current->robust_list = u64_to_user_ptr(le64_to_cpu(rec->robust_list));
+	memcpy(comm, rec->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = '\0';
+	set_task_comm(current, comm);
+	blocked.sig[0] = le64_to_cpu(rec->blocked);
+	set_current_blocked(&blocked);
+	return ckpt_restore_restart_block(ctx, rt, rec);
+}
+
+/**
+ * ckpt_restart_task() - read and rebuild one task, in its own context
+ * @ctx: restart context
+ * @rt: the task being restored (current)
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct ckpt_task rec;
+	int ret;
+
+	rt->resume = kzalloc(sizeof(*rt->resume), GFP_KERNEL);
+	if (!rt->resume)
+		return -ENOMEM;
+	do {
+		ret = ckpt_obj_restart_one(ctx);
+	} while (ret > 0);
+	if (!ret)
+		ret = ckpt_read_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
+	if (!ret)
+		ret = ckpt_arch_restart_read(ctx, rt);
+	if (!ret)
+		ret = ckpt_restore_task_rec(ctx, rt, &rec);
+	if (!ret)
+		ret = ckpt_restart_sigpending(ctx, &rt->resume->sigs);
+	if (!ret) {
+		rt->resume->ax = ckpt_arch_syscall_ret(rt);
+		ckpt_log(ctx, "task %d (%s) restored", rt->pid, current->comm);
+	}
+	return ret;
+}
+
+/**
+ * ckpt_resume_free() - free the resume state of an aborted task
+ * @resume: the state, or NULL
+ */
+void ckpt_resume_free(struct ckpt_resume *resume)
+{
+	if (!resume)
+		return;
+	if (resume->cred)
+		put_cred(resume->cred);
+	ckpt_sigqueue_free(&resume->sigs);
+	kfree(resume);
+}
+
+static void ckpt_resume_work(struct callback_head *work)
+{
+	struct ckpt_resume *resume = container_of(work, struct ckpt_resume, work);
+
+	syscall_set_return_value(current, task_pt_regs(current), 0, resume->ax);
+	kfree(resume);
+}
+
+/**
+ * ckpt_restart_resume() - last steps of a restored task, in its context
+ * @resume: what is left to do; consumed
+ *
+ * Commits the restored credentials, queues the saved signals and arranges
+ * for the syscall return register to be put back on the way to user mode,
+ * where signals and the restart of an interrupted syscall are then handled
+ * exactly as if the task had never stopped.
+ */
+void ckpt_restart_resume(struct ckpt_resume *resume)
+{
+	int dumpable = get_dumpable(current->mm);
+	int pdeath = current->pdeath_signal;
+
+	/* commit_creds() may reset these when the ids change */
+	commit_creds(resume->cred);
+	resume->cred = NULL;
+	set_dumpable(current->mm, dumpable);
+	current->pdeath_signal = pdeath;
+
+	ckpt_sigqueue_post(&resume->sigs);
+	ckpt_sigqueue_free(&resume->sigs);
+
+	init_task_work(&resume->work, ckpt_resume_work);
+	if (task_work_add(current, &resume->work, TWA_SIGNAL))
+		kfree(resume);
+}

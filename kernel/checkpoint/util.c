@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Helpers shared by the back ends */
+#include <linux/checkpoint.h>
+#include <linux/dcache.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+/**
+ * ckpt_file_path() - the path of an open file, for the image
+ * @ctx: checkpoint context
+ * @file: the file
+ * @buf: a CKPT_PATH_MAX buffer
+ * @len: returns the length including the NUL
+ *
+ * Files are reopened by path at restart, so a file that has no path from
+ * the caller's root (unlinked, or on a mount the caller cannot see) cannot
+ * be saved this way.
+ *
+ * Return: a pointer into @buf, or an ERR_PTR (logged).
+ */
+char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf, u32 *len)
+{
+	char *p;
+
+	if (d_unlinked(file->f_path.dentry)) {
+		p = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+		ckpt_err(ctx, -EOPNOTSUPP, "file %s was unlinked (not supported yet)",
+			 IS_ERR(p) ? "?" : p);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	p = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+	if (IS_ERR(p)) {
+		ckpt_err(ctx, PTR_ERR(p), "cannot get the path of an open file");
+		return p;
+	}
+	if (*p != '/') {
+		ckpt_err(ctx, -EOPNOTSUPP, "file %s is not reachable from the caller's root",
+			 p);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	*len = strlen(p) + 1;
+	return p;
+}
+
+/**
+ * ckpt_read_path() - check a NUL-terminated path at the end of a record
+ * @ctx: restart context
+ * @what: record name for the log
+ * @rec: the whole record payload
+ * @fixed: size of the fixed part, after which the path starts
+ * @len: payload length
+ * @path_len: path length claimed by the record, including the NUL
+ *
+ * Return: the path inside @rec, or an ERR_PTR (logged).
+ */
+char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,
+		     u32 fixed, u32 len, u32 path_len)
+{
+	char *path = (char *)rec + fixed;
+
+	if (path_len < 2 || path_len > CKPT_PATH_MAX ||
+	    len != ALIGN(fixed + path_len, 8) || path[0] != '/' ||
+	    strnlen(path, path_len) != path_len - 1 ||
+	    memchr_inv(path + path_len, 0, len - fixed - path_len)) {
+		ckpt_err(ctx, -EINVAL, "%s record has a malformed path", what);
+		return ERR_PTR(-EINVAL);
+	}
+	return path;
+}
