@@ -55,8 +55,8 @@
 #endif
 
 /* Under TCG with KASAN everything is slow: wait long, but not forever. */
-#define CKPT_READY_TIMEOUT_MS	30000
-#define CKPT_EXIT_TIMEOUT_MS	30000
+#define CKPT_READY_TIMEOUT_MS	60000
+#define CKPT_EXIT_TIMEOUT_MS	60000
 
 /* Exit codes of a child that could not make itself checkpointable */
 enum {
@@ -189,7 +189,8 @@ static inline int ckpt_reset_file(int fd)
  * hundreds of MiB under TCG, and different at every word and for every seed,
  * so that a page restored at the wrong address or from the wrong task shows.
  */
-static inline uint64_t ckpt_pattern_word(uint64_t seed, size_t index)
+static inline __attribute__((always_inline))
+uint64_t ckpt_pattern_word(uint64_t seed, size_t index)
 {
 	uint64_t x = (index + seed) * 0x9e3779b97f4a7c15ULL;
 
