@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * checkpoint(2) and restart(2) refuse bad arguments, callers without the
+ * right, and tasks that hold what this version cannot save, each with the
+ * error number the contract gives, and a task that was not checkpointed
+ * runs on as if nothing had happened, even with CHECKPOINT_KILL.
+ */
+#include <grp.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include "ckpt_util.h"
+
+#define NOBODY 65534
+
+/* Arguments, with an idle task to aim at */
+FIXTURE(args) {
+	struct ckpt_ctx ctx;
+	pid_t target;
+};
+
+FIXTURE_SETUP(args)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	self->target = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child,
+				  NULL);
+}
+
+FIXTURE_TEARDOWN(args)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* Asserts that checkpoint(2) fails with @err, leaving the target alone */
+static void checkpoint_fails(struct __test_metadata *_metadata,
+			     struct ckpt_ctx *ctx, pid_t pid, int fd,
+			     unsigned long flags, int logfd, int err,
+			     pid_t target)
+{
+	long ret;
+
+	ckpt_reset_file(ctx->log_fd);
+	ret = sys_checkpoint(pid, fd, flags, logfd);
+	ASSERT_EQ(-1, ret)
+		TH_LOG("checkpoint(%d, %d, %#lx, %d) succeeded", pid, fd,
+		       flags, logfd);
+	ASSERT_EQ(err, errno) {
+		TH_LOG("checkpoint(%d, %d, %#lx, %d): %s, expected %s", pid,
+		       fd, flags, logfd, strerrorname_np(errno),
+		       strerrorname_np(err));
+		ckpt_explain_errno(_metadata, "checkpoint(2)", errno);
+		ckpt_dump_log(_metadata, ctx);
+	}
+	ASSERT_TRUE(ckpt_child_running(target))
+		TH_LOG("the task is gone after a failed checkpoint");
+}
+
+TEST_F_TIMEOUT(args, checkpoint_with_unknown_flags_fails_with_einval, 60)
+{
+	checkpoint_fails(_metadata, &self->ctx, self->target,
+			 self->ctx.image_fd, CHECKPOINT_KILL | (1UL << 1),
+			 self->ctx.log_fd, EINVAL, self->target);
+	checkpoint_fails(_metadata, &self->ctx, self->target,
+			 self->ctx.image_fd, CHECKPOINT_KILL | (1UL << 63),
+			 self->ctx.log_fd, EINVAL, self->target);
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_to_bad_fd_fails_with_ebadf, 60)
+{
+	int closed = dup(self->ctx.image_fd);
+
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+	checkpoint_fails(_metadata, &self->ctx, self->target, -1, 0,
+			 self->ctx.log_fd, EBADF, self->target);
+	checkpoint_fails(_metadata, &self->ctx, self->target, closed, 0,
+			 self->ctx.log_fd, EBADF, self->target);
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_to_read_only_fd_fails_with_ebadf, 60)
+{
+	int fd = open(self->ctx.image_path, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	checkpoint_fails(_metadata, &self->ctx, self->target, fd,
+			 CHECKPOINT_KILL, self->ctx.log_fd, EBADF,
+			 self->target);
+	close(fd);
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_with_bad_logfd_fails_with_ebadf, 60)
+{
+	int fd = open(self->ctx.log_path, O_RDONLY | O_CLOEXEC);
+	int closed = dup(self->ctx.log_fd);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+	checkpoint_fails(_metadata, &self->ctx, self->target,
+			 self->ctx.image_fd, CHECKPOINT_KILL, fd, EBADF,
+			 self->target);
+	checkpoint_fails(_metadata, &self->ctx, self->target,
+			 self->ctx.image_fd, CHECKPOINT_KILL, closed, EBADF,
+			 self->target);
+	close(fd);
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_of_missing_pid_fails_with_esrch, 60)
+{
+	pid_t gone = fork();
+
+	ASSERT_LE(0, gone);
+	if (!gone)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	checkpoint_fails(_metadata, &self->ctx, gone, self->ctx.image_fd, 0,
+			 self->ctx.log_fd, ESRCH, self->target);
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_of_caller_fails_with_einval, 60)
+{
+	checkpoint_fails(_metadata, &self->ctx, getpid(), self->ctx.image_fd,
+			 0, self->ctx.log_fd, EINVAL, self->target);
+}
+
+TEST_F_TIMEOUT(args, checkpoint_of_kernel_thread_fails_with_einval, 60)
+{
+	char comm[32];
+
+	/* pid 2 is kthreadd, unless we are in a pid namespace */
+	if (ckpt_read_file("/proc/2/comm", comm, sizeof(comm)) < 0 ||
+	    strcmp(comm, "kthreadd\n"))
+		SKIP(return, "pid 2 is not kthreadd here");
+	checkpoint_fails(_metadata, &self->ctx, 2, self->ctx.image_fd, 0,
+			 self->ctx.log_fd, EINVAL, self->target);
+}
+
+/* A caller that may not ptrace the target: uid nobody against root */
+TEST_F_TIMEOUT(args, checkpoint_without_ptrace_right_fails_with_eperm, 60)
+{
+	int status, code;
+	pid_t caller;
+
+	if (geteuid())
+		SKIP(return, "needs root, to drop to uid %d", NOBODY);
+	caller = fork();
+	ASSERT_LE(0, caller);
+	if (!caller) {
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(200);
+		if (!sys_checkpoint(self->target, self->ctx.image_fd,
+				    CHECKPOINT_KILL, self->ctx.log_fd))
+			_exit(201);
+		_exit(errno);
+	}
+	ckpt_ctx_track(&self->ctx, caller);
+	status = ckpt_wait_child(caller, CKPT_EXIT_TIMEOUT_MS, false);
+	ASSERT_TRUE(status != -1 && WIFEXITED(status));
+	code = WEXITSTATUS(status);
+	ASSERT_NE(200, code) TH_LOG("could not drop to uid %d", NOBODY);
+	ASSERT_NE(201, code)
+		TH_LOG("uid %d checkpointed a task of uid 0", NOBODY);
+	ASSERT_EQ(EPERM, code)
+		TH_LOG("checkpoint by uid %d failed with %s", NOBODY,
+		       strerrorname_np(code));
+	ASSERT_TRUE(ckpt_child_running(self->target));
+	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+}
+
+/* restart(2) arguments, with a real image of the target */
+static void restart_fails(struct __test_metadata *_metadata,
+			  struct ckpt_ctx *ctx, pid_t pid, int fd,
+			  unsigned long flags, int logfd, int err,
+			  pid_t saved_pid)
+{
+	long ret;
+
+	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
+	ckpt_reset_file(ctx->log_fd);
+	ret = sys_restart(pid, fd, flags, logfd);
+	if (ret > 0)
+		ckpt_ctx_track(ctx, ret);
+	ASSERT_EQ(-1, ret)
+		TH_LOG("restart(%d, %d, %#lx, %d) succeeded", pid, fd, flags,
+		       logfd);
+	ASSERT_EQ(err, errno) {
+		TH_LOG("restart(%d, %d, %#lx, %d): %s, expected %s", pid, fd,
+		       flags, logfd, strerrorname_np(errno),
+		       strerrorname_np(err));
+		ckpt_explain_errno(_metadata, "restart(2)", errno);
+		ckpt_dump_log(_metadata, ctx);
+	}
+	ckpt_assert_nothing_left(_metadata, saved_pid);
+}
+
+static void image_of_target(struct __test_metadata *_metadata,
+			    struct ckpt_ctx *ctx, pid_t target)
+{
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, target,
+				     CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, target);
+}
+
+TEST_F_TIMEOUT(args, restart_with_nonzero_pid_fails_with_einval, 60)
+{
+	image_of_target(_metadata, &self->ctx, self->target);
+	restart_fails(_metadata, &self->ctx, self->target, self->ctx.image_fd,
+		      0, self->ctx.log_fd, EINVAL, self->target);
+}
+
+TEST_F_TIMEOUT(args, restart_with_nonzero_flags_fails_with_einval, 60)
+{
+	image_of_target(_metadata, &self->ctx, self->target);
+	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 1,
+		      self->ctx.log_fd, EINVAL, self->target);
+	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 1UL << 63,
+		      self->ctx.log_fd, EINVAL, self->target);
+}
+
+TEST_F_TIMEOUT(args, restart_from_write_only_fd_fails_with_ebadf, 60)
+{
+	int fd;
+
+	image_of_target(_metadata, &self->ctx, self->target);
+	fd = open(self->ctx.image_path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	restart_fails(_metadata, &self->ctx, 0, fd, 0, self->ctx.log_fd,
+		      EBADF, self->target);
+	close(fd);
+}
+
+TEST_F_TIMEOUT(args, restart_with_read_only_logfd_fails_with_ebadf, 60)
+{
+	int fd;
+
+	image_of_target(_metadata, &self->ctx, self->target);
+	fd = open(self->ctx.log_path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 0, fd,
+		      EBADF, self->target);
+	close(fd);
+}
+
+/*
+ * Tasks that hold what this version cannot save. Each keeps using it
+ * after the failed checkpoint, to show it was left as it was.
+ */
+static const char *const unsupported_reasons[] = {
+	[1] = "could not set up what it holds",
+	[2] = "what it holds stopped working after the failed checkpoint",
+};
+
+static uint64_t thread_ticks;
+
+static void *ticking_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		__atomic_fetch_add(&thread_ticks, 1, __ATOMIC_RELAXED);
+		ckpt_sleep_ms(5);
+	}
+	return NULL;
+}
+
+static int thread_child(void *arg)
+{
+	pthread_t thread;
+	uint64_t ticks;
+
+	(void)arg;
+	if (pthread_create(&thread, NULL, ticking_thread, NULL))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	ticks = __atomic_load_n(&thread_ticks, __ATOMIC_RELAXED);
+	ckpt_sleep_ms(200);
+	return __atomic_load_n(&thread_ticks, __ATOMIC_RELAXED) == ticks ? 2 : 0;
+}
+
+static int child_child(void *arg)
+{
+	pid_t parent = getpid(), pid;
+	int status;
+
+	(void)arg;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		/* Gone with its parent, whatever becomes of the test */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		for (;;)
+			pause();
+	}
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (kill(pid, SIGKILL) || waitpid(pid, &status, 0) != pid ||
+	    !WIFSIGNALED(status))
+		return 2;
+	return 0;
+}
+
+/* A connected pair, or a pipe: bytes still go through afterwards */
+static int pass_byte(int wfd, int rfd)
+{
+	char c = 'c';
+
+	if (write(wfd, &c, 1) != 1 || read(rfd, &c, 1) != 1 || c != 'c')
+		return 2;
+	return 0;
+}
+
+static int socket_child(void *arg)
+{
+	int sv[2];
+
+	(void)arg;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return pass_byte(sv[0], sv[1]);
+}
+
+static int pipe_child(void *arg)
+{
+	int p[2];
+
+	(void)arg;
+	if (pipe(p))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return pass_byte(p[1], p[0]);
+}
+
+static int shared_mapping_child(void *arg)
+{
+	char *shared;
+
+	(void)arg;
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return 1;
+	shared[0] = 0x42;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (shared[0] != 0x42)
+		return 2;
+	shared[1] = 0x43;
+	return 0;
+}
+
+FIXTURE(unsupported) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(unsupported) {
+	int (*child)(void *arg);
+	int err;
+	const char *log_names;	/* what the log's error must name, if set */
+};
+
+FIXTURE_VARIANT_ADD(unsupported, second_thread) {
+	.child = thread_child, .err = EBUSY,
+};
+
+FIXTURE_VARIANT_ADD(unsupported, child_process) {
+	.child = child_child, .err = EBUSY,
+};
+
+FIXTURE_VARIANT_ADD(unsupported, socket) {
+	.child = socket_child, .err = EOPNOTSUPP, .log_names = "socket",
+};
+
+FIXTURE_VARIANT_ADD(unsupported, pipe) {
+	.child = pipe_child, .err = EOPNOTSUPP,
+};
+
+FIXTURE_VARIANT_ADD(unsupported, shared_mapping) {
+	.child = shared_mapping_child, .err = EOPNOTSUPP,
+};
+
+FIXTURE_SETUP(unsupported)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(unsupported)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+TEST_F_TIMEOUT(unsupported, checkpoint_fails_and_task_runs_on, 60)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, variant->child, NULL);
+	long ret;
+
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	ret = sys_checkpoint(pid, self->ctx.image_fd, CHECKPOINT_KILL,
+			     self->ctx.log_fd);
+	ASSERT_EQ(-1, ret) TH_LOG("checkpoint succeeded");
+	ASSERT_EQ(variant->err, errno) {
+		TH_LOG("checkpoint failed with %s, expected %s",
+		       strerrorname_np(errno), strerrorname_np(variant->err));
+		ckpt_explain_errno(_metadata, "checkpoint(2)", errno);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "error:"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	ASSERT_TRUE(!variant->log_names ||
+		    ckpt_log_contains(&self->ctx, variant->log_names)) {
+		TH_LOG("the log does not name the %s", variant->log_names);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ASSERT_TRUE(ckpt_child_running(pid))
+		TH_LOG("CHECKPOINT_KILL killed a task it did not checkpoint");
+	ckpt_finish(_metadata, pid, CKPT_REASONS(unsupported_reasons));
+}
+
+TEST_HARNESS_MAIN
