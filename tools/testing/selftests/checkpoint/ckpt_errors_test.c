@@ -14,17 +14,23 @@
 
 #define NOBODY 65534
 
-/* Arguments, with an idle task to aim at */
+/*
+ * Arguments, with an idle task to aim at. It is spawned by the tests, not
+ * by the setup: the harness skips the teardown when the setup fails.
+ */
 FIXTURE(args) {
 	struct ckpt_ctx ctx;
-	pid_t target;
 };
 
 FIXTURE_SETUP(args)
 {
 	ckpt_ctx_setup(_metadata, &self->ctx);
-	self->target = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child,
-				  NULL);
+}
+
+static pid_t spawn_target(struct __test_metadata *_metadata,
+			  struct ckpt_ctx *ctx)
+{
+	return ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL);
 }
 
 FIXTURE_TEARDOWN(args)
@@ -58,104 +64,113 @@ static void checkpoint_fails(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(args, checkpoint_with_unknown_flags_fails_with_einval, 60)
 {
-	checkpoint_fails(_metadata, &self->ctx, self->target,
-			 self->ctx.image_fd, CHECKPOINT_KILL | (1UL << 1),
-			 self->ctx.log_fd, EINVAL, self->target);
-	checkpoint_fails(_metadata, &self->ctx, self->target,
-			 self->ctx.image_fd, CHECKPOINT_KILL | (1UL << 63),
-			 self->ctx.log_fd, EINVAL, self->target);
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+	pid_t target = spawn_target(_metadata, &self->ctx);
+
+	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
+			 CHECKPOINT_KILL | (1UL << 1), self->ctx.log_fd, EINVAL,
+			 target);
+	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
+			 CHECKPOINT_KILL | (1UL << 63), self->ctx.log_fd, EINVAL,
+			 target);
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_to_bad_fd_fails_with_ebadf, 60)
 {
+	pid_t target = spawn_target(_metadata, &self->ctx);
 	int closed = dup(self->ctx.image_fd);
 
 	ASSERT_LE(0, closed);
 	ASSERT_EQ(0, close(closed));
-	checkpoint_fails(_metadata, &self->ctx, self->target, -1, 0,
-			 self->ctx.log_fd, EBADF, self->target);
-	checkpoint_fails(_metadata, &self->ctx, self->target, closed, 0,
-			 self->ctx.log_fd, EBADF, self->target);
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+	checkpoint_fails(_metadata, &self->ctx, target, -1, CHECKPOINT_KILL,
+			 self->ctx.log_fd, EBADF, target);
+	checkpoint_fails(_metadata, &self->ctx, target, closed,
+			 CHECKPOINT_KILL, self->ctx.log_fd, EBADF, target);
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_to_read_only_fd_fails_with_ebadf, 60)
 {
+	pid_t target = spawn_target(_metadata, &self->ctx);
 	int fd = open(self->ctx.image_path, O_RDONLY | O_CLOEXEC);
 
 	ASSERT_LE(0, fd);
-	checkpoint_fails(_metadata, &self->ctx, self->target, fd,
-			 CHECKPOINT_KILL, self->ctx.log_fd, EBADF,
-			 self->target);
+	checkpoint_fails(_metadata, &self->ctx, target, fd, CHECKPOINT_KILL,
+			 self->ctx.log_fd, EBADF, target);
 	close(fd);
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_with_bad_logfd_fails_with_ebadf, 60)
 {
+	pid_t target = spawn_target(_metadata, &self->ctx);
 	int fd = open(self->ctx.log_path, O_RDONLY | O_CLOEXEC);
 	int closed = dup(self->ctx.log_fd);
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, closed);
 	ASSERT_EQ(0, close(closed));
-	checkpoint_fails(_metadata, &self->ctx, self->target,
-			 self->ctx.image_fd, CHECKPOINT_KILL, fd, EBADF,
-			 self->target);
-	checkpoint_fails(_metadata, &self->ctx, self->target,
-			 self->ctx.image_fd, CHECKPOINT_KILL, closed, EBADF,
-			 self->target);
+	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
+			 CHECKPOINT_KILL, fd, EBADF, target);
+	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
+			 CHECKPOINT_KILL, closed, EBADF, target);
 	close(fd);
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_of_missing_pid_fails_with_esrch, 60)
 {
-	pid_t gone = fork();
+	pid_t target = spawn_target(_metadata, &self->ctx);
+	pid_t gone;
 
+	gone = fork();
 	ASSERT_LE(0, gone);
 	if (!gone)
 		_exit(0);
 	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
 	checkpoint_fails(_metadata, &self->ctx, gone, self->ctx.image_fd, 0,
-			 self->ctx.log_fd, ESRCH, self->target);
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+			 self->ctx.log_fd, ESRCH, target);
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_of_caller_fails_with_einval, 60)
 {
+	pid_t target = spawn_target(_metadata, &self->ctx);
+
 	checkpoint_fails(_metadata, &self->ctx, getpid(), self->ctx.image_fd,
-			 0, self->ctx.log_fd, EINVAL, self->target);
+			 0, self->ctx.log_fd, EINVAL, target);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_of_kernel_thread_fails_with_einval, 60)
 {
 	char comm[32];
+	pid_t target;
 
 	/* pid 2 is kthreadd, unless we are in a pid namespace */
 	if (ckpt_read_file("/proc/2/comm", comm, sizeof(comm)) < 0 ||
 	    strcmp(comm, "kthreadd\n"))
 		SKIP(return, "pid 2 is not kthreadd here");
+	target = spawn_target(_metadata, &self->ctx);
 	checkpoint_fails(_metadata, &self->ctx, 2, self->ctx.image_fd, 0,
-			 self->ctx.log_fd, EINVAL, self->target);
+			 self->ctx.log_fd, EINVAL, target);
 }
 
 /* A caller that may not ptrace the target: uid nobody against root */
 TEST_F_TIMEOUT(args, checkpoint_without_ptrace_right_fails_with_eperm, 60)
 {
+	pid_t caller, target;
 	int status, code;
-	pid_t caller;
 
 	if (geteuid())
 		SKIP(return, "needs root, to drop to uid %d", NOBODY);
+	target = spawn_target(_metadata, &self->ctx);
 	caller = fork();
 	ASSERT_LE(0, caller);
 	if (!caller) {
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY))
 			_exit(200);
-		if (!sys_checkpoint(self->target, self->ctx.image_fd,
+		if (!sys_checkpoint(target, self->ctx.image_fd,
 				    CHECKPOINT_KILL, self->ctx.log_fd))
 			_exit(201);
 		_exit(errno);
@@ -170,8 +185,8 @@ TEST_F_TIMEOUT(args, checkpoint_without_ptrace_right_fails_with_eperm, 60)
 	ASSERT_EQ(EPERM, code)
 		TH_LOG("checkpoint by uid %d failed with %s", NOBODY,
 		       strerrorname_np(code));
-	ASSERT_TRUE(ckpt_child_running(self->target));
-	ckpt_finish(_metadata, self->target, CKPT_NO_REASONS);
+	ASSERT_TRUE(ckpt_child_running(target));
+	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
 /* restart(2) arguments, with a real image of the target */
@@ -200,51 +215,55 @@ static void restart_fails(struct __test_metadata *_metadata,
 	ckpt_assert_nothing_left(_metadata, saved_pid);
 }
 
-static void image_of_target(struct __test_metadata *_metadata,
-			    struct ckpt_ctx *ctx, pid_t target)
+/* Returns the pid of a task whose image is in the image file, and gone */
+static pid_t image_of_target(struct __test_metadata *_metadata,
+			     struct ckpt_ctx *ctx)
 {
+	pid_t target = spawn_target(_metadata, ctx);
+
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, target,
 				     CHECKPOINT_KILL));
 	ckpt_reap_killed(_metadata, target);
+	return target;
 }
 
 TEST_F_TIMEOUT(args, restart_with_nonzero_pid_fails_with_einval, 60)
 {
-	image_of_target(_metadata, &self->ctx, self->target);
-	restart_fails(_metadata, &self->ctx, self->target, self->ctx.image_fd,
-		      0, self->ctx.log_fd, EINVAL, self->target);
+	pid_t saved = image_of_target(_metadata, &self->ctx);
+
+	restart_fails(_metadata, &self->ctx, saved, self->ctx.image_fd, 0,
+		      self->ctx.log_fd, EINVAL, saved);
 }
 
 TEST_F_TIMEOUT(args, restart_with_nonzero_flags_fails_with_einval, 60)
 {
-	image_of_target(_metadata, &self->ctx, self->target);
+	pid_t saved = image_of_target(_metadata, &self->ctx);
+
 	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 1,
-		      self->ctx.log_fd, EINVAL, self->target);
+		      self->ctx.log_fd, EINVAL, saved);
 	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 1UL << 63,
-		      self->ctx.log_fd, EINVAL, self->target);
+		      self->ctx.log_fd, EINVAL, saved);
 }
 
 TEST_F_TIMEOUT(args, restart_from_write_only_fd_fails_with_ebadf, 60)
 {
-	int fd;
+	pid_t saved = image_of_target(_metadata, &self->ctx);
+	int fd = open(self->ctx.image_path, O_WRONLY | O_CLOEXEC);
 
-	image_of_target(_metadata, &self->ctx, self->target);
-	fd = open(self->ctx.image_path, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	restart_fails(_metadata, &self->ctx, 0, fd, 0, self->ctx.log_fd,
-		      EBADF, self->target);
+		      EBADF, saved);
 	close(fd);
 }
 
 TEST_F_TIMEOUT(args, restart_with_read_only_logfd_fails_with_ebadf, 60)
 {
-	int fd;
+	pid_t saved = image_of_target(_metadata, &self->ctx);
+	int fd = open(self->ctx.log_path, O_RDONLY | O_CLOEXEC);
 
-	image_of_target(_metadata, &self->ctx, self->target);
-	fd = open(self->ctx.log_path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	restart_fails(_metadata, &self->ctx, 0, self->ctx.image_fd, 0, fd,
-		      EBADF, self->target);
+		      EBADF, saved);
 	close(fd);
 }
 
