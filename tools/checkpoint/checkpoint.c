@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt checkpoint: save a running process into an image.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/checkpoint.h>
+
+#include "ckpt.h"
+
+static const char checkpoint_usage[] =
+	"Usage: ckpt checkpoint PID -o FILE [--kill] [-v | --log FILE]\n"
+	"\n"
+	"Freeze process PID, write its whole state to FILE as an image and let it\n"
+	"run again, or kill it with --kill once the image is complete.\n"
+	"\n"
+	"  -o, --output FILE  write the image to FILE ('-': standard output)\n"
+	"  -k, --kill         SIGKILL the process after a complete image\n"
+	"  -v, --verbose      send the kernel's log to standard error\n"
+	"  -l, --log FILE     write the kernel's log to FILE\n"
+	"  -h, --help         show this help and exit\n"
+	"\n"
+	"Without -v or --log the kernel's log is shown only if checkpoint fails.\n"
+	"On failure the process keeps running and a partial FILE is removed.\n";
+
+struct checkpoint_opts {
+	int pid;
+	const char *output;
+	const char *log_path;
+	bool verbose;
+	unsigned long flags;
+};
+
+static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
+{
+#ifdef __NR_checkpoint
+	return syscall(__NR_checkpoint, pid, fd, flags, logfd);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Returns -1 to go on, else the exit status */
+static int checkpoint_parse(int argc, char **argv,
+			    struct checkpoint_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output",  required_argument, NULL, 'o' },
+		{ "kill",    no_argument,       NULL, 'k' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "log",     required_argument, NULL, 'l' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:kvl:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'k':
+			o->flags |= CHECKPOINT_KILL;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'l':
+			o->log_path = optarg;
+			break;
+		case 'h':
+			fputs(checkpoint_usage, stdout);
+			return CKPT_EXIT_OK;
+		default:
+			return ckpt_usage_err("checkpoint", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return ckpt_usage_err("checkpoint", "exactly one PID is needed");
+	if (!ckpt_parse_pid(argv[optind], &o->pid))
+		return ckpt_usage_err("checkpoint", "PID must be a positive number");
+	if (!o->output)
+		return ckpt_usage_err("checkpoint", "-o FILE is needed");
+	if (o->verbose && o->log_path)
+		return ckpt_usage_err("checkpoint", "-v and --log exclude each other");
+	return -1;
+}
+
+/* Leave no partial image behind, but never unlink a device or a FIFO */
+static void checkpoint_discard_output(const char *path, int fd)
+{
+	struct stat st;
+
+	if (fd != STDOUT_FILENO && !fstat(fd, &st) && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
+int cmd_checkpoint(int argc, char **argv)
+{
+	struct checkpoint_opts o = { 0 };
+	struct ckpt_log log;
+	int ret, fd, err;
+
+	ret = checkpoint_parse(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	if (ckpt_check_kernel("checkpoint"))
+		return CKPT_EXIT_FAIL;
+	if (ckpt_log_open(&log, o.log_path, o.verbose))
+		return CKPT_EXIT_FAIL;
+	fd = ckpt_open_image("checkpoint", o.output, true);
+	if (fd < 0) {
+		ckpt_log_close(&log);
+		return CKPT_EXIT_FAIL;
+	}
+
+	ret = CKPT_EXIT_OK;
+	if (sys_checkpoint(o.pid, fd, o.flags, log.fd) < 0) {
+		err = errno;
+		checkpoint_discard_output(o.output, fd);
+		ckpt_log_show(&log);
+		ckpt_syscall_err("checkpoint", err);
+		ret = CKPT_EXIT_FAIL;
+	}
+	if (ckpt_close_image(fd)) {
+		ckpt_err("checkpoint: %s: %s", o.output, strerror(errno));
+		ret = CKPT_EXIT_FAIL;
+	}
+	ckpt_log_close(&log);
+	return ret;
+}

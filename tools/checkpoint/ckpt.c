@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: checkpoint a process into an image and restart it from one.
+ *
+ * This file holds the command dispatch and what the commands share: error
+ * reporting and the log descriptor handed to the kernel.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/checkpoint.h>
+
+#include "ckpt.h"
+
+struct ckpt_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct ckpt_command commands[] = {
+	{ "checkpoint", cmd_checkpoint, "save a running process into an image" },
+	{ "restart",    cmd_restart,    "recreate a process from an image" },
+};
+
+void ckpt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("ckpt: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Report a failed checkpoint(2)/restart(2), with a hint for the common case */
+void ckpt_syscall_err(const char *name, int err)
+{
+	ckpt_err("%s: %s", name, strerror(err));
+	if (err == ENOSYS)
+		ckpt_err("the running kernel has no %s(2) system call (it needs CONFIG_CHECKPOINT=y)",
+			 name);
+}
+
+/*
+ * 463 and 464 are the numbers of checkpoint(2) and restart(2) in this
+ * tree, which is based on Linux 6.12.  From 6.13 on, mainline has given
+ * them to setxattrat(2) and getxattrat(2): on such a kernel our call
+ * would reach one of those and fail with a misleading error (they
+ * cannot succeed: the pathname argument would be a small integer).
+ * Say what is going on instead of calling it.
+ */
+int ckpt_check_kernel(const char *name)
+{
+#if defined(__NR_checkpoint) && __NR_checkpoint == 463
+	unsigned int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return 0;
+	if (major < 6 || (major == 6 && minor <= 12))
+		return 0;
+	ckpt_err("%s: %s", name, strerror(ENOSYS));
+	ckpt_err("the running kernel %s is newer than 6.12: its system calls 463 and 464 are setxattrat(2) and getxattrat(2), not checkpoint(2) and restart(2)",
+		 u.release);
+	return -1;
+#else
+	return 0;	/* built for other numbers: trust the builder */
+#endif
+}
+
+int ckpt_usage_err(const char *cmd, const char *msg)
+{
+	ckpt_err("%s: %s", cmd, msg);
+	fprintf(stderr, "Try 'ckpt %s --help' for more information.\n", cmd);
+	return CKPT_EXIT_USAGE;
+}
+
+bool ckpt_parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0 || v > INT_MAX)
+		return false;
+	*pid = v;
+	return true;
+}
+
+/*
+ * FILE, or "-" for standard input or output so that an image can go
+ * through a pipe.  An image is binary: refuse a terminal.  It holds the
+ * memory of a process: create it readable by its owner only.
+ */
+int ckpt_open_image(const char *cmd, const char *path, bool output)
+{
+	int std = output ? STDOUT_FILENO : STDIN_FILENO;
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		if (!isatty(std))
+			return std;
+		ckpt_err("%s: refusing to %s an image %s a terminal", cmd,
+			 output ? "write" : "read", output ? "to" : "from");
+		return -1;
+	}
+	if (output)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		ckpt_err("%s: %s: %s", cmd, path, strerror(errno));
+	return fd;
+}
+
+/* Returns close()'s result; standard input and output stay open */
+int ckpt_close_image(int fd)
+{
+	if (fd == STDIN_FILENO || fd == STDOUT_FILENO)
+		return 0;
+	return close(fd);
+}
+
+/*
+ * Without -v or --log the kernel still gets a logfd: a memfd (a temporary
+ * file where memfd_create() is missing), so that its account can be shown
+ * when the call fails.  A pipe would not do: the kernel could fill it
+ * before the system call returns and nobody would be reading.
+ */
+static int ckpt_log_buffer(void)
+{
+	FILE *f;
+	int fd;
+
+	fd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	f = tmpfile();
+	if (!f)
+		return -1;
+	fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0);
+	fclose(f);
+	return fd;
+}
+
+int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose)
+{
+	log->path = path;
+	log->owned = true;
+	log->on_failure = false;
+	if (verbose) {
+		log->fd = STDERR_FILENO;
+		log->owned = false;
+	} else if (path) {
+		log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			       0644);
+		if (log->fd < 0) {
+			ckpt_err("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	} else {
+		log->fd = ckpt_log_buffer();
+		log->on_failure = true;
+		if (log->fd < 0) {
+			ckpt_err("log buffer: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The caller has just failed: show the kernel's account of it */
+void ckpt_log_show(const struct ckpt_log *log)
+{
+	char buf[4096];
+	ssize_t n;
+	off_t off = 0;
+
+	if (log->path)
+		ckpt_err("the kernel's log is in %s", log->path);
+	if (!log->on_failure)
+		return;
+	fflush(stdout);
+	while ((n = pread(log->fd, buf, sizeof(buf), off)) > 0) {
+		if (fwrite(buf, 1, n, stderr) != (size_t)n)
+			break;
+		off += n;
+	}
+	fflush(stderr);
+}
+
+void ckpt_log_close(struct ckpt_log *log)
+{
+	if (log->owned && log->fd >= 0)
+		close(log->fd);
+	log->fd = -1;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: ckpt COMMAND [ARGS...]\n"
+		"       ckpt COMMAND --help\n"
+		"       ckpt --help | --version\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"checkpoint(2) and restart(2) need a kernel built with CONFIG_CHECKPOINT.\n"
+		"See ckpt(1).\n");
+}
+
+static void print_version(void)
+{
+	printf("ckpt %s (checkpoint image format version %u)\n",
+	       CKPT_TOOL_VERSION, CKPT_IMAGE_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argv[1];
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CKPT_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
+		usage(stdout);
+		return CKPT_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		print_version();
+		return CKPT_EXIT_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+
+	ckpt_err("unknown command '%s'", cmd);
+	fprintf(stderr, "Try 'ckpt --help' for more information.\n");
+	return CKPT_EXIT_USAGE;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt: userspace front end of checkpoint(2) and restart(2).
+ */
+#ifndef CKPT_H
+#define CKPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CKPT_TOOL_VERSION	"0.1"
+
+/* Exit status of ckpt itself (`ckpt restart` has its own, see restart.c) */
+#define CKPT_EXIT_OK		0
+#define CKPT_EXIT_FAIL		1
+#define CKPT_EXIT_USAGE		2
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+
+/* Older libc headers do not know the new system calls */
+#ifdef __x86_64__
+#ifndef __NR_checkpoint
+#define __NR_checkpoint		463
+#endif
+#ifndef __NR_restart
+#define __NR_restart		464
+#endif
+#endif
+
+/* Where the kernel's account of a checkpoint or restart goes (logfd) */
+struct ckpt_log {
+	int fd;			/* logfd passed to the system call */
+	const char *path;	/* --log FILE, or NULL */
+	bool owned;		/* fd was opened by us and must be closed */
+	bool on_failure;	/* fd is a buffer shown only on failure */
+};
+
+int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose);
+void ckpt_log_show(const struct ckpt_log *log);
+void ckpt_log_close(struct ckpt_log *log);
+
+void ckpt_err(const char *fmt, ...) __printf(1, 2);
+void ckpt_syscall_err(const char *name, int err);
+int ckpt_check_kernel(const char *name);
+bool ckpt_parse_pid(const char *s, int *pid);
+int ckpt_usage_err(const char *cmd, const char *msg);
+int ckpt_open_image(const char *cmd, const char *path, bool output);
+int ckpt_close_image(int fd);
+
+int cmd_checkpoint(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+
+#endif /* CKPT_H */

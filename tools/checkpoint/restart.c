@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt restart: recreate a process from an image and, unless detached,
+ * stand in for it until it exits, the way a shell waits for a job.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/checkpoint.h>
+
+#include "ckpt.h"
+
+/*
+ * ckpt's own failures, kept apart from the statuses of the restored
+ * process that ckpt passes on (as env(1) and timeout(1) do).
+ */
+#define RESTART_EXIT_FAIL	125
+
+static const char restart_usage[] =
+	"Usage: ckpt restart FILE [-d] [-v | --log FILE]\n"
+	"\n"
+	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
+	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
+	"its status (128+N if signal N killed it), forwarding SIGINT, SIGTERM,\n"
+	"SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it meanwhile.\n"
+	"\n"
+	"  -d, --detach       print the restored pid and exit at once\n"
+	"  -v, --verbose      send the kernel's log to standard error\n"
+	"  -l, --log FILE     write the kernel's log to FILE\n"
+	"  -h, --help         show this help and exit\n"
+	"\n"
+	"Without -v or --log the kernel's log is shown only if restart fails.\n"
+	"ckpt exits with status 125 if it fails itself.\n";
+
+static const int restart_forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+};
+
+struct restart_opts {
+	const char *input;
+	const char *log_path;
+	bool verbose;
+	bool detach;
+};
+
+/* What the signal handler needs; set before the handlers are installed */
+static struct {
+	pid_t pid;
+	bool same_pgrp;
+} restored;
+
+static long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd)
+{
+#ifdef __NR_restart
+	return syscall(__NR_restart, pid, fd, flags, logfd);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static int restart_usage_err(const char *msg)
+{
+	ckpt_usage_err("restart", msg);
+	return RESTART_EXIT_FAIL;
+}
+
+/* Returns -1 to go on, else the exit status */
+static int restart_parse(int argc, char **argv, struct restart_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "detach",  no_argument,       NULL, 'd' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "log",     required_argument, NULL, 'l' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "dvl:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->detach = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'l':
+			o->log_path = optarg;
+			break;
+		case 'h':
+			fputs(restart_usage, stdout);
+			return CKPT_EXIT_OK;
+		default:
+			return restart_usage_err("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return restart_usage_err("exactly one FILE is needed");
+	if (o->verbose && o->log_path)
+		return restart_usage_err("-v and --log exclude each other");
+	o->input = argv[optind];
+	return -1;
+}
+
+static void restart_forward(int sig, siginfo_t *si, void *uctx)
+{
+	/*
+	 * A terminal signals its whole foreground process group: if the
+	 * restored process is in ours, it has had this signal already.
+	 */
+	if (si->si_code == SI_KERNEL && restored.same_pgrp)
+		return;
+	kill(restored.pid, sig);
+}
+
+/*
+ * Until restart(2) returns, the signals keep their default action: one
+ * that kills ckpt makes the kernel abandon the restart, which leaves
+ * nothing behind.  From then on they are the restored process's.
+ */
+static void restart_forward_signals(pid_t pid)
+{
+	struct sigaction sa = { 0 };
+	sigset_t set, old;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < ARRAY_SIZE(restart_forwarded); i++)
+		sigaddset(&set, restart_forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	restored.pid = pid;
+	restored.same_pgrp = getpgid(pid) == getpgrp();
+	sa.sa_sigaction = restart_forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(restart_forwarded); i++)
+		sigaction(restart_forwarded[i], &sa, NULL);
+
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The status a shell would give: the exit code, or 128 + the signal */
+static int restart_wait(pid_t pid)
+{
+	int status;
+	pid_t r;
+
+	restart_forward_signals(pid);
+	do {
+		/* __WALL: its exit signal need not be SIGCHLD */
+		r = waitpid(pid, &status, __WALL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		ckpt_err("restart: waiting for %d: %s", pid, strerror(errno));
+		return RESTART_EXIT_FAIL;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	struct restart_opts o = { 0 };
+	struct ckpt_log log;
+	int ret, fd, err;
+	long pid;
+
+	ret = restart_parse(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	if (ckpt_check_kernel("restart"))
+		return RESTART_EXIT_FAIL;
+	if (ckpt_log_open(&log, o.log_path, o.verbose))
+		return RESTART_EXIT_FAIL;
+	fd = ckpt_open_image("restart", o.input, false);
+	if (fd < 0) {
+		ckpt_log_close(&log);
+		return RESTART_EXIT_FAIL;
+	}
+
+	pid = sys_restart(0, fd, 0, log.fd);
+	err = errno;
+	ckpt_close_image(fd);
+	if (pid < 0) {
+		ckpt_log_show(&log);
+		ckpt_syscall_err("restart", err);
+		ckpt_log_close(&log);
+		return RESTART_EXIT_FAIL;
+	}
+	ckpt_log_close(&log);
+
+	if (o.detach) {
+		printf("%ld\n", pid);
+		return fflush(stdout) ? RESTART_EXIT_FAIL : CKPT_EXIT_OK;
+	}
+	return restart_wait(pid);
+}
