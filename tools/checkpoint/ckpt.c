@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt: checkpoint a process into an image and restart it from one.
+ * ckpt: checkpoint a process into an image, restart it from one, and
+ * decode an image without the kernel.
  *
  * This file holds the command dispatch and what the commands share: error
  * reporting and the log descriptor handed to the kernel.
@@ -29,6 +30,7 @@ struct ckpt_command {
 static const struct ckpt_command commands[] = {
 	{ "checkpoint", cmd_checkpoint, "save a running process into an image" },
 	{ "restart",    cmd_restart,    "recreate a process from an image" },
+	{ "show",       cmd_show,       "validate and decode an image" },
 };
 
 void ckpt_err(const char *fmt, ...)
@@ -224,8 +226,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 		"\n"
-		"checkpoint(2) and restart(2) need a kernel built with CONFIG_CHECKPOINT.\n"
-		"See ckpt(1).\n");
+		"checkpoint(2) and restart(2) need a kernel built with CONFIG_CHECKPOINT;\n"
+		"'show' works anywhere.  See ckpt(1).\n");
 }
 
 static void print_version(void)

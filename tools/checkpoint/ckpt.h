@@ -52,5 +52,8 @@ int ckpt_close_image(int fd);
 
 int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
 #endif /* CKPT_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading an image without the kernel: the state of `ckpt show` while it
+ * walks the record stream, and the per-record-type handlers.
+ *
+ * show.c reads records and checks what every record shares (type,
+ * length, place in the grammar) before any handler sees a byte of it;
+ * records.c checks the fields of each type and moves the grammar on;
+ * print.c prints them.
+ */
+#ifndef CKPT_IMAGE_H
+#define CKPT_IMAGE_H
+
+#include <endian.h>
+#include <linux/checkpoint.h>
+
+#include "ckpt.h"
+
+#define LE16(x)		le16toh(x)
+#define LE32(x)		le32toh(x)
+#define LE64(x)		le64toh(x)
+
+#define ALIGN8(x)	(((x) + 7) & ~(uint64_t)7)
+
+/*
+ * Where the stream is in the grammar:
+ *
+ *   image   := HEADER TREE task{nr_tasks} TRAILER
+ *   task    := object* TASK X86_REGS X86_XSTATE
+ *              SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *   object  := CRED | FILE | FILES | FS | SIGHAND | mm
+ *   mm      := MM VMA{nr_vmas} PAGES* MM_END
+ */
+enum image_state {
+	ST_HEADER,
+	ST_TREE,
+	ST_TASK,		/* objects of a task, then its TASK */
+	ST_VMA,
+	ST_PAGES,		/* PAGES, or the MM_END */
+	ST_REGS,
+	ST_XSTATE,
+	ST_SIGPENDING,		/* the task's own queue */
+	ST_SIGPENDING_SHARED,	/* the thread group's queue */
+	ST_TRAILER,
+	ST_END,			/* nothing may follow the TRAILER */
+	NR_IMAGE_STATES
+};
+
+struct image_task {
+	uint32_t pid;
+	uint32_t tgid;
+};
+
+struct image_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+struct image {
+	/* the stream */
+	int fd;
+	uint64_t off;		/* offset of the next byte to read */
+	uint64_t rec_off;	/* offset of the current record */
+	uint32_t rec_type;	/* type of the current record, 0 if unknown */
+	uint32_t nr_records;	/* records before the current one */
+	uint32_t crc;		/* crc32c of the bytes before rec_off */
+	void *buf;		/* payload of the current record */
+	size_t buf_size;
+	bool show_pages;	/* --pages */
+	char err[512];
+
+	/* from the HEADER */
+	uint32_t page_size;
+	uint32_t xstate_size;
+	uint64_t xfeatures;
+	uint32_t nr_tasks;
+
+	/* the grammar */
+	enum image_state state;
+	struct image_task *tree;	/* the TREE entries */
+	uint32_t tasks_done;		/* TASKs complete, up to nr_tasks */
+
+	/* objects: objref -> type of the record that defined it (records.c) */
+	uint32_t *obj_ref;
+	uint8_t *obj_type;
+	uint32_t nr_objs;
+	uint32_t obj_cap;	/* a power of two, at least twice nr_objs */
+
+	/* the MM being read */
+	uint32_t vmas_left;
+	struct image_range *vmas;
+	uint32_t nr_vmas;
+	uint32_t vma_cap;
+	uint64_t mm_pages;
+	uint64_t pages_end;	/* PAGES go up: end of the last one */
+};
+
+struct rec_type {
+	uint32_t size;		/* fixed part of the payload */
+	bool variable;		/* the fixed part is followed by more */
+	/* check the fields and move the grammar on; -1 after image_fail() */
+	int (*accept)(struct image *img, const void *p, uint32_t len);
+	void (*print)(const struct image *img, const void *p, uint32_t len);
+};
+
+extern const struct rec_type rec_types[__CKPT_REC_NR];
+extern const char *const rec_names[__CKPT_REC_NR];
+
+int image_fail(struct image *img, const char *fmt, ...) __printf(2, 3);
+
+/* The TRAILER's checksum convention, in one place */
+uint32_t image_crc_start(void);
+uint32_t image_crc_end(uint32_t crc);
+
+/* Record handlers (records.c, print.c) */
+#define __CKPT_REC_PROTO(name, nr)					\
+	int accept_##name(struct image *img, const void *p, uint32_t len); \
+	void print_##name(const struct image *img, const void *p, uint32_t len);
+__CKPT_REC_MAPPER(__CKPT_REC_PROTO)
+#undef __CKPT_REC_PROTO
+
+#endif /* CKPT_IMAGE_H */

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Printing of each record type for `ckpt show`.
+ *
+ * One block per record; one "name: value" line per field, named as in
+ * linux/checkpoint.h, in struct order; arrays one entry per line.  Values
+ * are followed by their decoding in parentheses.  Nothing depends on the
+ * host (time zone, locale, libc tables), so the same image always prints
+ * the same text and two images can be compared with diff(1).
+ *
+ * The handlers run only on records that records.c accepted.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "image.h"
+
+struct named {
+	uint64_t value;
+	const char *name;
+};
+
+#define NAMED(prefix, x)	{ prefix##x, #x }
+
+static const struct named arch_names[] = {
+	NAMED(CKPT_ARCH_, X86_64),
+};
+
+static const struct named checkpoint_flag_names[] = {
+	{ CHECKPOINT_KILL, "KILL" },
+};
+
+static const struct named vma_kind_names[] = {
+	NAMED(CKPT_VMA_, ANON), NAMED(CKPT_VMA_, FILE),
+	NAMED(CKPT_VMA_, VDSO), NAMED(CKPT_VMA_, VVAR),
+};
+
+static const struct named vma_flag_names[] = {
+	NAMED(CKPT_VMA_, READ), NAMED(CKPT_VMA_, WRITE),
+	NAMED(CKPT_VMA_, EXEC), NAMED(CKPT_VMA_, GROWSDOWN),
+	NAMED(CKPT_VMA_, NORESERVE), NAMED(CKPT_VMA_, HUGEPAGE),
+	NAMED(CKPT_VMA_, NOHUGEPAGE), NAMED(CKPT_VMA_, DONTFORK),
+	NAMED(CKPT_VMA_, WIPEONFORK), NAMED(CKPT_VMA_, DONTDUMP),
+};
+
+static const struct named file_kind_names[] = {
+	NAMED(CKPT_FILE_, REG), NAMED(CKPT_FILE_, DIR),
+	NAMED(CKPT_FILE_, CHR), NAMED(CKPT_FILE_, TTY),
+};
+
+static const struct named fd_flag_names[] = {
+	NAMED(CKPT_FD_, CLOEXEC),
+};
+
+static const struct named task_flag_names[] = {
+	NAMED(CKPT_TASK_, NO_NEW_PRIVS),
+};
+
+static const struct named restart_kind_names[] = {
+	NAMED(CKPT_RESTART_, NONE), NAMED(CKPT_RESTART_, NANOSLEEP),
+	NAMED(CKPT_RESTART_, FUTEX), NAMED(CKPT_RESTART_, POLL),
+	NAMED(CKPT_RESTART_, EINTR),
+};
+
+static const struct named tt_names[] = {
+	NAMED(CKPT_TT_, NONE), NAMED(CKPT_TT_, NATIVE),
+};
+
+/* The x86-64 user ABI, not the host's: the image may be read anywhere */
+#define O_ACCMODE_LINUX	03
+
+static const char *const open_accmode_names[] = {
+	"RDONLY", "WRONLY", "RDWR", "ACCMODE3",
+};
+
+static const struct named open_flag_names[] = {
+	{ 0100, "CREAT" },
+	{ 0200, "EXCL" }, { 0400, "NOCTTY" }, { 01000, "TRUNC" },
+	{ 02000, "APPEND" }, { 04000, "NONBLOCK" }, { 010000, "DSYNC" },
+	{ 020000, "ASYNC" }, { 040000, "DIRECT" }, { 0100000, "LARGEFILE" },
+	{ 0200000, "DIRECTORY" }, { 0400000, "NOFOLLOW" },
+	{ 01000000, "NOATIME" }, { 02000000, "CLOEXEC" },
+	{ 04000000, "SYNC" }, { 010000000, "PATH" },
+	{ 020000000, "TMPFILE" },
+};
+
+static const struct named sa_flag_names[] = {
+	{ 0x00000001, "NOCLDSTOP" }, { 0x00000002, "NOCLDWAIT" },
+	{ 0x00000004, "SIGINFO" }, { 0x00000400, "UNSUPPORTED" },
+	{ 0x00000800, "EXPOSE_TAGBITS" }, { 0x04000000, "RESTORER" },
+	{ 0x08000000, "ONSTACK" }, { 0x10000000, "RESTART" },
+	{ 0x40000000, "NODEFER" }, { 0x80000000, "RESETHAND" },
+};
+
+static const struct named si_code_names[] = {
+	{ 0, "SI_USER" }, { 0x80, "SI_KERNEL" }, { (uint32_t)-1, "SI_QUEUE" },
+	{ (uint32_t)-2, "SI_TIMER" }, { (uint32_t)-3, "SI_MESGQ" },
+	{ (uint32_t)-4, "SI_ASYNCIO" }, { (uint32_t)-5, "SI_SIGIO" },
+	{ (uint32_t)-6, "SI_TKILL" },
+};
+
+static const struct named auxv_names[] = {
+	{ 0, "AT_NULL" }, { 1, "AT_IGNORE" }, { 2, "AT_EXECFD" },
+	{ 3, "AT_PHDR" }, { 4, "AT_PHENT" }, { 5, "AT_PHNUM" },
+	{ 6, "AT_PAGESZ" }, { 7, "AT_BASE" }, { 8, "AT_FLAGS" },
+	{ 9, "AT_ENTRY" }, { 10, "AT_NOTELF" }, { 11, "AT_UID" },
+	{ 12, "AT_EUID" }, { 13, "AT_GID" }, { 14, "AT_EGID" },
+	{ 15, "AT_PLATFORM" }, { 16, "AT_HWCAP" }, { 17, "AT_CLKTCK" },
+	{ 23, "AT_SECURE" }, { 24, "AT_BASE_PLATFORM" }, { 25, "AT_RANDOM" },
+	{ 26, "AT_HWCAP2" }, { 27, "AT_RSEQ_FEATURE_SIZE" },
+	{ 28, "AT_RSEQ_ALIGN" }, { 29, "AT_HWCAP3" }, { 30, "AT_HWCAP4" },
+	{ 31, "AT_EXECFN" }, { 33, "AT_SYSINFO_EHDR" },
+	{ 51, "AT_MINSIGSTKSZ" },
+};
+
+static const char *const signal_names[] = {
+	[1] = "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE",
+	"KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT",
+	"CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
+	"XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+};
+
+#define SIGRTMIN_LINUX	32
+
+static const char *lookup(uint64_t v, const struct named *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].value == v)
+			return t[i].name;
+	return NULL;
+}
+
+#define LOOKUP(v, table)	lookup(v, table, ARRAY_SIZE(table))
+
+/* " (NAME)" or " (unknown)" */
+static void pr_enum(uint64_t v, const struct named *t, size_t n)
+{
+	const char *name = lookup(v, t, n);
+
+	printf(" (%s)", name ? name : "unknown");
+}
+
+/* " (A|B|0x40)": the names of the bits set in v, the rest in hex */
+static void pr_flags(uint64_t v, const struct named *t, size_t n)
+{
+	const char *sep = "";
+	size_t i;
+
+	if (!v)
+		return;
+	printf(" (");
+	for (i = 0; i < n; i++) {
+		if ((v & t[i].value) == t[i].value) {
+			printf("%s%s", sep, t[i].name);
+			v &= ~t[i].value;
+			sep = "|";
+		}
+	}
+	if (v)
+		printf("%s0x%" PRIx64, sep, v);
+	printf(")");
+}
+
+#define ENUM(v, table)		pr_enum(v, table, ARRAY_SIZE(table))
+#define FLAGS(v, table)		pr_flags(v, table, ARRAY_SIZE(table))
+
+static void pr_u(const char *name, uint64_t v)
+{
+	printf("  %s: %" PRIu64 "\n", name, v);
+}
+
+static void pr_x(const char *name, uint64_t v)
+{
+	printf("  %s: 0x%" PRIx64 "\n", name, v);
+}
+
+static void pr_o(const char *name, uint64_t v)
+{
+	printf("  %s: 0%" PRIo64 "\n", name, v);
+}
+
+static void pr_ref(const char *name, uint32_t ref)
+{
+	printf("  %s: %u%s\n", name, ref, ref ? "" : " (none)");
+}
+
+/* A string from the image, quoted; anything but printable ASCII escaped */
+static void pr_quoted(const char *s, size_t n)
+{
+	unsigned char c;
+
+	putchar('"');
+	for (; n && *s; n--, s++) {
+		c = *s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	putchar('"');
+}
+
+static void pr_str(const char *name, const char *s, size_t n)
+{
+	printf("  %s: ", name);
+	pr_quoted(s, n);
+	putchar('\n');
+}
+
+static void pr_signame(uint32_t sig)
+{
+	if (sig && sig < ARRAY_SIZE(signal_names))
+		printf("SIG%s", signal_names[sig]);
+	else if (sig == SIGRTMIN_LINUX)
+		printf("SIGRTMIN");
+	else if (sig > SIGRTMIN_LINUX && sig <= 64)
+		printf("SIGRTMIN+%u", sig - SIGRTMIN_LINUX);
+	else
+		printf("%u", sig);
+}
+
+static void pr_signal(const char *name, uint32_t sig)
+{
+	printf("  %s: %u", name, sig);
+	if (sig) {
+		printf(" (");
+		pr_signame(sig);
+		printf(")");
+	}
+	putchar('\n');
+}
+
+/* Bit n-1 is signal n */
+static void pr_sigset(const char *name, uint64_t set)
+{
+	const char *sep = " (";
+	uint32_t sig;
+
+	printf("  %s: 0x%016" PRIx64, name, set);
+	for (sig = 1; sig <= 64; sig++) {
+		if (!(set & (1ULL << (sig - 1))))
+			continue;
+		printf("%s", sep);
+		pr_signame(sig);
+		sep = "|";
+	}
+	printf("%s\n", set ? ")" : "");
+}
+
+/* Nanoseconds since the epoch, with the UTC date for people */
+static void pr_time(const char *name, uint64_t ns)
+{
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+	char date[32];
+
+	printf("  %s: %" PRIu64, name, ns);
+	if (gmtime_r(&sec, &tm) &&
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm))
+		printf(" (%s.%09" PRIu64 "Z)", date, ns % 1000000000);
+	putchar('\n');
+}
+
+/* The checksum ckpt shows of a piece of contents: CRC-32C, as the TRAILER */
+static uint32_t contents_crc(const void *p, size_t len)
+{
+	return image_crc_end(crc32c(image_crc_start(), p, len));
+}
+
+static void pr_hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%s%02x", i ? " " : "", p[i]);
+}
+
+void print_HEADER(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_image_header *h = p;
+	size_t i;
+
+	printf("  magic: 0x%016" PRIx64 " (", (uint64_t)LE64(h->magic));
+	pr_quoted((const char *)&h->magic, sizeof(h->magic));
+	printf(")\n");
+	pr_u("version", LE32(h->version));
+	printf("  arch: %u", LE32(h->arch));
+	ENUM(LE32(h->arch), arch_names);
+	printf("\n");
+	pr_u("page_size", LE32(h->page_size));
+	printf("  flags: 0x%x", LE32(h->flags));
+	FLAGS(LE32(h->flags), checkpoint_flag_names);
+	printf("\n");
+	pr_time("time_real_ns", LE64(h->time_real_ns));
+	pr_u("time_mono_ns", LE64(h->time_mono_ns));
+	pr_u("time_boot_ns", LE64(h->time_boot_ns));
+	pr_str("release", h->release, sizeof(h->release));
+	pr_x("xfeatures", LE64(h->xfeatures));
+	pr_u("xstate_size", LE32(h->xstate_size));
+	pr_u("nr_tasks", LE32(h->nr_tasks));
+	for (i = 0; i < ARRAY_SIZE(h->xstate_offsets); i++)
+		if (LE64(h->xfeatures) & (1ULL << i))
+			printf("  xstate_offsets[%zu]: %u\n", i,
+			       LE32(h->xstate_offsets[i]));
+}
+
+void print_TRAILER(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_image_trailer *t = p;
+
+	printf("  crc32c: 0x%08x (matches)\n", LE32(t->crc32c));
+	pr_u("nr_records", LE32(t->nr_records));
+	pr_u("size", LE64(t->size));
+}
+
+void print_TREE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tree *tree = p;
+	const struct ckpt_tree_task *t = (const void *)(tree + 1);
+	uint32_t i;
+
+	pr_u("nr_tasks", LE32(tree->nr_tasks));
+	for (i = 0; i < LE32(tree->nr_tasks); i++)
+		printf("  task[%u]: pid=%u tgid=%u ppid=%u flags=0x%x\n", i,
+		       LE32(t[i].pid), LE32(t[i].tgid), LE32(t[i].ppid),
+		       LE32(t[i].flags));
+}
+
+static void print_restart_block(const struct ckpt_task *t)
+{
+	const typeof(t->restart) *r = &t->restart;
+
+	switch (LE32(t->restart_kind)) {
+	case CKPT_RESTART_NANOSLEEP:
+		pr_u("restart.nanosleep.clockid", LE32(r->nanosleep.clockid));
+		printf("  restart.nanosleep.type: %u", LE32(r->nanosleep.type));
+		ENUM(LE32(r->nanosleep.type), tt_names);
+		printf("\n");
+		pr_x("restart.nanosleep.rmtp", LE64(r->nanosleep.rmtp));
+		pr_u("restart.nanosleep.expires_ns",
+		     LE64(r->nanosleep.expires_ns));
+		break;
+	case CKPT_RESTART_FUTEX:
+		pr_x("restart.futex.uaddr", LE64(r->futex.uaddr));
+		pr_u("restart.futex.val", LE32(r->futex.val));
+		pr_x("restart.futex.flags", LE32(r->futex.flags));
+		pr_x("restart.futex.bitset", LE32(r->futex.bitset));
+		pr_u("restart.futex.expires_ns", LE64(r->futex.expires_ns));
+		break;
+	case CKPT_RESTART_POLL:
+		pr_x("restart.poll.ufds", LE64(r->poll.ufds));
+		pr_u("restart.poll.nfds", LE32(r->poll.nfds));
+		pr_u("restart.poll.has_timeout", LE32(r->poll.has_timeout));
+		pr_u("restart.poll.tv_sec", LE64(r->poll.tv_sec));
+		pr_u("restart.poll.tv_nsec", LE64(r->poll.tv_nsec));
+		break;
+	}
+}
+
+void print_TASK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_task *t = p;
+
+	pr_u("pid", LE32(t->pid));
+	pr_ref("cred_ref", LE32(t->cred_ref));
+	pr_ref("mm_ref", LE32(t->mm_ref));
+	pr_ref("files_ref", LE32(t->files_ref));
+	pr_ref("fs_ref", LE32(t->fs_ref));
+	pr_ref("sighand_ref", LE32(t->sighand_ref));
+	pr_signal("exit_signal", LE32(t->exit_signal));
+	pr_signal("pdeath_signal", LE32(t->pdeath_signal));
+	pr_x("personality", LE32(t->personality));
+	printf("  flags: 0x%x", LE32(t->flags));
+	FLAGS(LE32(t->flags), task_flag_names);
+	printf("\n");
+	pr_sigset("blocked", LE64(t->blocked));
+	pr_sigset("saved_sigmask", LE64(t->saved_sigmask));
+	pr_x("clear_child_tid", LE64(t->clear_child_tid));
+	pr_x("robust_list", LE64(t->robust_list));
+	pr_u("robust_list_len", LE64(t->robust_list_len));
+	pr_str("comm", t->comm, sizeof(t->comm));
+	printf("  restart_kind: %u", LE32(t->restart_kind));
+	ENUM(LE32(t->restart_kind), restart_kind_names);
+	printf("\n");
+	print_restart_block(t);
+}
+
+void print_CRED(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cred *c = p;
+	const __le32 *groups = (const void *)(c + 1);
+	uint32_t i;
+
+	pr_u("objref", LE32(c->objref));
+	pr_u("uid", LE32(c->uid));
+	pr_u("euid", LE32(c->euid));
+	pr_u("suid", LE32(c->suid));
+	pr_u("fsuid", LE32(c->fsuid));
+	pr_u("gid", LE32(c->gid));
+	pr_u("egid", LE32(c->egid));
+	pr_u("sgid", LE32(c->sgid));
+	pr_u("fsgid", LE32(c->fsgid));
+	pr_x("securebits", LE32(c->securebits));
+	pr_x("cap_inheritable", LE64(c->cap_inheritable));
+	pr_x("cap_permitted", LE64(c->cap_permitted));
+	pr_x("cap_effective", LE64(c->cap_effective));
+	pr_x("cap_bset", LE64(c->cap_bset));
+	pr_x("cap_ambient", LE64(c->cap_ambient));
+	pr_u("ngroups", LE32(c->ngroups));
+	for (i = 0; i < LE32(c->ngroups); i++)
+		printf("  group[%u]: %u\n", i, LE32(groups[i]));
+}
+
+void print_MM(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mm *mm = p;
+	const char *name;
+	uint32_t i;
+
+	pr_u("objref", LE32(mm->objref));
+	pr_u("nr_vmas", LE32(mm->nr_vmas));
+	pr_ref("exe_file_ref", LE32(mm->exe_file_ref));
+	pr_x("flags", LE32(mm->flags));
+	pr_x("start_code", LE64(mm->start_code));
+	pr_x("end_code", LE64(mm->end_code));
+	pr_x("start_data", LE64(mm->start_data));
+	pr_x("end_data", LE64(mm->end_data));
+	pr_x("start_brk", LE64(mm->start_brk));
+	pr_x("brk", LE64(mm->brk));
+	pr_x("start_stack", LE64(mm->start_stack));
+	pr_x("arg_start", LE64(mm->arg_start));
+	pr_x("arg_end", LE64(mm->arg_end));
+	pr_x("env_start", LE64(mm->env_start));
+	pr_x("env_end", LE64(mm->env_end));
+	pr_x("mmap_base", LE64(mm->mmap_base));
+	pr_x("vdso", LE64(mm->vdso));
+	pr_u("dumpable", LE32(mm->dumpable));
+	printf("  vdso_crc: 0x%08x\n", LE32(mm->vdso_crc));
+	pr_u("saved_auxv_len", LE32(mm->saved_auxv_len));
+	for (i = 0; i + 1 < LE32(mm->saved_auxv_len); i += 2) {
+		name = LOOKUP(LE64(mm->saved_auxv[i]), auxv_names);
+		printf("  saved_auxv[%u]: %" PRIu64 " (%s) 0x%" PRIx64 "\n",
+		       i, (uint64_t)LE64(mm->saved_auxv[i]),
+		       name ? name : "unknown",
+		       (uint64_t)LE64(mm->saved_auxv[i + 1]));
+	}
+}
+
+void print_VMA(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_vma *v = p;
+
+	pr_x("start", LE64(v->start));
+	pr_x("end", LE64(v->end));
+	pr_x("pgoff", LE64(v->pgoff));
+	printf("  kind: %u", LE32(v->kind));
+	ENUM(LE32(v->kind), vma_kind_names);
+	printf("\n  flags: 0x%x", LE32(v->flags));
+	FLAGS(LE32(v->flags), vma_flag_names);
+	printf("\n");
+	pr_ref("file_ref", LE32(v->file_ref));
+}
+
+void print_PAGES(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages *pg = p;
+	const uint8_t *data = (const void *)(pg + 1);
+	uint64_t addr = LE64(pg->addr);
+	uint32_t i;
+
+	pr_x("addr", addr);
+	pr_u("nr_pages", LE32(pg->nr_pages));
+	if (!img->show_pages)
+		return;
+	for (i = 0; i < LE32(pg->nr_pages); i++, data += img->page_size) {
+		printf("  page[%u]: addr=0x%" PRIx64 " crc32c=0x%08x bytes=",
+		       i, addr + (uint64_t)i * img->page_size,
+		       contents_crc(data, img->page_size));
+		pr_hex(data, 16);
+		printf(" ...\n");
+	}
+}
+
+void print_MM_END(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mm_end *e = p;
+
+	pr_u("nr_pages", LE64(e->nr_pages));
+}
+
+/* new_encode_dev(): minor's low 8 bits, major, minor's high 12 bits */
+static void pr_rdev(const char *name, uint32_t dev)
+{
+	printf("  %s: 0x%x (%u:%u)\n", name, dev, (dev & 0xfff00) >> 8,
+	       (dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+
+/* "0102002 (RDWR|APPEND|LARGEFILE)", as in /proc/PID/fdinfo */
+static void pr_open_flags(const char *name, uint32_t flags)
+{
+	uint32_t rest = flags & ~O_ACCMODE_LINUX;
+	size_t i;
+
+	printf("  %s: 0%o (%s", name, flags,
+	       open_accmode_names[flags & O_ACCMODE_LINUX]);
+	for (i = 0; i < ARRAY_SIZE(open_flag_names); i++) {
+		if (rest & open_flag_names[i].value) {
+			printf("|%s", open_flag_names[i].name);
+			rest &= ~open_flag_names[i].value;
+		}
+	}
+	if (rest)
+		printf("|0%o", rest);
+	printf(")\n");
+}
+
+void print_FILE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_file *f = p;
+
+	pr_u("objref", LE32(f->objref));
+	printf("  kind: %u", LE32(f->kind));
+	ENUM(LE32(f->kind), file_kind_names);
+	printf("\n");
+	pr_open_flags("f_flags", LE32(f->f_flags));
+	pr_o("mode", LE32(f->mode));
+	pr_u("pos", LE64(f->pos));
+	pr_u("size", LE64(f->size));
+	pr_u("mtime_sec", LE64(f->mtime_sec));
+	pr_u("mtime_nsec", LE32(f->mtime_nsec));
+	pr_rdev("rdev", LE32(f->rdev));
+	pr_u("ino", LE64(f->ino));
+	printf("  fd_hint: %d\n", (int32_t)LE32(f->fd_hint));
+	pr_u("path_len", LE32(f->path_len));
+	pr_str("path", (const char *)(f + 1), LE32(f->path_len));
+}
+
+void print_FILES(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_files *files = p;
+	const struct ckpt_fd *fds = (const void *)(files + 1);
+	uint32_t i;
+
+	pr_u("objref", LE32(files->objref));
+	pr_u("nr_fds", LE32(files->nr_fds));
+	for (i = 0; i < LE32(files->nr_fds); i++) {
+		printf("  fd[%u]: fd=%u file_ref=%u flags=0x%x", i,
+		       LE32(fds[i].fd), LE32(fds[i].file_ref),
+		       LE32(fds[i].flags));
+		FLAGS(LE32(fds[i].flags), fd_flag_names);
+		printf("\n");
+	}
+}
+
+void print_FS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_fs *fs = p;
+
+	pr_u("objref", LE32(fs->objref));
+	pr_o("umask", LE32(fs->umask));
+	pr_u("cwd_len", LE32(fs->cwd_len));
+	pr_str("cwd", (const char *)(fs + 1), LE32(fs->cwd_len));
+}
+
+static void pr_handler(uint64_t handler)
+{
+	if (handler == 0)
+		printf("SIG_DFL");
+	else if (handler == 1)
+		printf("SIG_IGN");
+	else
+		printf("0x%" PRIx64, handler);
+}
+
+/* Signals left at SIG_DFL with no flags, mask or restorer are not shown */
+void print_SIGHAND(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sighand *sh = p;
+	const struct ckpt_sigaction *a;
+	uint32_t i;
+
+	pr_u("objref", LE32(sh->objref));
+	pr_u("nr", LE32(sh->nr));
+	for (i = 0; i < ARRAY_SIZE(sh->action); i++) {
+		a = &sh->action[i];
+		if (!a->handler && !a->flags && !a->restorer && !a->mask)
+			continue;
+		printf("  action[%u] ", i + 1);
+		pr_signame(i + 1);
+		printf(": handler=");
+		pr_handler(LE64(a->handler));
+		printf(" flags=0x%" PRIx64, (uint64_t)LE64(a->flags));
+		FLAGS(LE64(a->flags), sa_flag_names);
+		printf(" restorer=0x%" PRIx64 " mask=0x%" PRIx64 "\n",
+		       (uint64_t)LE64(a->restorer), (uint64_t)LE64(a->mask));
+	}
+}
+
+/* The fields of the x86-64 siginfo_t that say what sent the signal */
+static void pr_siginfo(uint32_t i, const uint8_t *si)
+{
+	int32_t signo, errnum, code;
+	uint32_t pid, uid;
+
+	memcpy(&signo, si, 4);
+	memcpy(&errnum, si + 4, 4);
+	memcpy(&code, si + 8, 4);
+	memcpy(&pid, si + 16, 4);
+	memcpy(&uid, si + 20, 4);
+	printf("  info[%u]: signo=%d (", i, (int32_t)LE32(signo));
+	pr_signame(LE32(signo));
+	printf(") errno=%d code=%d", (int32_t)LE32(errnum),
+	       (int32_t)LE32(code));
+	ENUM(LE32(code), si_code_names);
+	/* SI_USER, SI_QUEUE, SI_TKILL: sent by kill(2) and friends */
+	if ((int32_t)LE32(code) == 0 || (int32_t)LE32(code) == -1 ||
+	    (int32_t)LE32(code) == -6)
+		printf(" pid=%u uid=%u", LE32(pid), LE32(uid));
+	printf(" crc32c=0x%08x\n", contents_crc(si, 128));
+}
+
+void print_SIGPENDING(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sigpending *sp = p;
+	const uint8_t *info = (const void *)(sp + 1);
+	uint32_t i;
+
+	printf("  shared: %u (%s)\n", LE32(sp->shared),
+	       LE32(sp->shared) ? "thread group" : "task");
+	pr_u("nr", LE32(sp->nr));
+	for (i = 0; i < LE32(sp->nr); i++)
+		pr_siginfo(i, info + i * 128);
+}
+
+void print_X86_REGS(const struct image *img, const void *p, uint32_t len)
+{
+	static const char *const names[] = {
+		"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10",
+		"r9", "r8", "ax", "cx", "dx", "si", "di", "orig_ax",
+		"ip", "cs", "flags", "sp", "ss",
+		"fs_base", "gs_base",
+		"ds", "es", "fs", "gs",
+	};
+	const __le64 *regs = p;
+	size_t i;
+
+	_Static_assert(sizeof(struct ckpt_x86_regs) ==
+		       ARRAY_SIZE(names) * sizeof(__le64),
+		       "register names out of date");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("  %s: 0x%016" PRIx64 "\n", names[i],
+		       (uint64_t)LE64(regs[i]));
+}
+
+#define XSAVE_HDR_OFFSET	512	/* the XSAVE header follows the legacy area */
+
+void print_X86_XSTATE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_x86_xstate *x = p;
+	const uint8_t *area = (const void *)(x + 1);
+	uint32_t size = LE32(x->size);
+	uint64_t xstate_bv;
+
+	pr_x("xfeatures", LE64(x->xfeatures));
+	pr_u("size", size);
+	if (size >= XSAVE_HDR_OFFSET + sizeof(xstate_bv)) {
+		memcpy(&xstate_bv, area + XSAVE_HDR_OFFSET, sizeof(xstate_bv));
+		pr_x("xstate_bv", LE64(xstate_bv));
+	}
+	printf("  crc32c: 0x%08x\n", contents_crc(area, size));
+}

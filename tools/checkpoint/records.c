@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Field checks of each record type, and the grammar moves they make.
+ *
+ * show.c has already checked that the record may come here, that its
+ * length is a multiple of 8 within CKPT_REC_MAX_LEN and that it covers
+ * the fixed part (exactly, for a fixed-size type).  What is left is what
+ * only the fields tell: counts against the length, reserved fields and
+ * padding that must be zero, object references, and the nesting of MM.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+
+#define S_IFMT_LINUX	0170000
+#define S_IFDIR_LINUX	0040000
+#define S_IFCHR_LINUX	0020000
+#define S_IFREG_LINUX	0100000
+
+#define NGROUPS_MAX_LINUX	65536
+#define NSIG_LINUX		64
+#define NSEC_PER_SEC		1000000000U
+#define SIGINFO_SIZE		128
+
+/* x86: the XSAVE legacy area and header, where components 0 and 1 live */
+#define XSAVE_LEGACY_END	576
+#define XSAVE_SSE_OFFSET	160
+#define XSAVE_MAX_SIZE		(64 * 1024)
+#define XFEATURES_FP_SSE	0x3
+
+#define FUTEX_PRIVATE_FLAG_LINUX	128
+#define FUTEX_CLOCK_REALTIME_LINUX	256
+
+#define CKPT_VMA_FLAGS	(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC | \
+			 CKPT_VMA_GROWSDOWN | CKPT_VMA_NORESERVE |	  \
+			 CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE |	  \
+			 CKPT_VMA_DONTFORK | CKPT_VMA_WIPEONFORK |	  \
+			 CKPT_VMA_DONTDUMP)
+
+static bool all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+static int check_zero(struct image *img, const void *p, size_t len,
+		      const char *what)
+{
+	if (!all_zero(p, len))
+		return image_fail(img, "%s is not zero", what);
+	return 0;
+}
+
+/*
+ * A record with a variable part: its length is the fixed part plus
+ * var bytes, rounded up to 8, and the bytes rounding it up are zero.
+ */
+static int check_var_len(struct image *img, const void *p, uint32_t len,
+			 uint64_t var)
+{
+	uint64_t used = rec_types[img->rec_type].size + var;
+
+	if (ALIGN8(used) != len)
+		return image_fail(img, "len %u, but its contents take %llu bytes before padding",
+				  len, (unsigned long long)used);
+	return check_zero(img, (const uint8_t *)p + used, len - used,
+			  "padding after the contents");
+}
+
+/*
+ * A record whose variable part is a path of n bytes: in range, covered
+ * by the length, NUL-terminated with no NUL before the end.
+ */
+static int check_path(struct image *img, const void *p, uint32_t len,
+		      uint32_t n, const char *what)
+{
+	const char *s = (const char *)p + rec_types[img->rec_type].size;
+
+	if (!n || n > CKPT_PATH_MAX)
+		return image_fail(img, "%s_len %u is out of range 1..%u",
+				  what, n, CKPT_PATH_MAX);
+	if (check_var_len(img, p, len, n))
+		return -1;
+	if (strnlen(s, n) != n - 1)
+		return image_fail(img, "%s is not a NUL-terminated string of %u bytes",
+				  what, n);
+	return 0;
+}
+
+/* A fixed-size char array: NUL-terminated and NUL-padded */
+static int check_padded_string(struct image *img, const char *s,
+			       size_t size, const char *what)
+{
+	size_t n = strnlen(s, size);
+
+	if (n == size)
+		return image_fail(img, "%s is not NUL-terminated", what);
+	return check_zero(img, s + n, size - n, what);
+}
+
+static int check_flags(struct image *img, uint32_t flags, uint32_t known,
+		       const char *what)
+{
+	if (flags & ~known)
+		return image_fail(img, "%s 0x%x has unknown bits 0x%x", what,
+				  flags, flags & ~known);
+	return 0;
+}
+
+static int check_signal(struct image *img, uint32_t sig, const char *what)
+{
+	if (sig > NSIG_LINUX)
+		return image_fail(img, "%s %u is not a signal", what, sig);
+	return 0;
+}
+
+/*
+ * Objects: an open-addressing hash from objref to the type of the record
+ * that defined it.  Ids are arbitrary (1..INT_MAX, unique), so no array
+ * indexed by id; the table grows with the objects, which the image pays
+ * for with one record each.
+ */
+static uint32_t obj_slot(const struct image *img, uint32_t objref)
+{
+	uint32_t mask = img->obj_cap - 1;
+	uint32_t i = (objref * 2654435761U) & mask;
+
+	while (img->obj_ref[i] && img->obj_ref[i] != objref)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The record type that defined objref, or 0 */
+static uint32_t obj_type(const struct image *img, uint32_t objref)
+{
+	return img->obj_cap ? img->obj_type[obj_slot(img, objref)] : 0;
+}
+
+static int obj_grow(struct image *img)
+{
+	uint32_t *old_ref = img->obj_ref, old_cap = img->obj_cap;
+	uint8_t *old_type = img->obj_type;
+	uint32_t i, slot, cap;
+
+	if (old_cap > UINT32_MAX / 4)
+		return image_fail(img, "too many objects");
+	cap = old_cap ? old_cap * 2 : 64;
+	img->obj_ref = calloc(cap, sizeof(*img->obj_ref));
+	img->obj_type = calloc(cap, sizeof(*img->obj_type));
+	if (!img->obj_ref || !img->obj_type) {
+		free(img->obj_ref);
+		free(img->obj_type);
+		img->obj_ref = old_ref;
+		img->obj_type = old_type;
+		return image_fail(img, "out of memory for %u objects", cap);
+	}
+	img->obj_cap = cap;
+	for (i = 0; i < old_cap; i++) {
+		if (!old_ref[i])
+			continue;
+		slot = obj_slot(img, old_ref[i]);
+		img->obj_ref[slot] = old_ref[i];
+		img->obj_type[slot] = old_type[i];
+	}
+	free(old_ref);
+	free(old_type);
+	return 0;
+}
+
+/* The record being read defines object objref: new, in 1..INT_MAX */
+static int define_object(struct image *img, uint32_t objref)
+{
+	uint32_t slot;
+
+	if (!objref || objref > INT_MAX)
+		return image_fail(img, "objref %u is out of range 1..%d",
+				  objref, INT_MAX);
+	if (obj_type(img, objref))
+		return image_fail(img, "objref %u is already defined, by a %s",
+				  objref, rec_names[obj_type(img, objref)]);
+	if (2 * (img->nr_objs + 1) > img->obj_cap && obj_grow(img))
+		return -1;
+	slot = obj_slot(img, objref);
+	img->obj_ref[slot] = objref;
+	img->obj_type[slot] = img->rec_type;
+	img->nr_objs++;
+	return 0;
+}
+
+/* A reference to an earlier object of record type @type; 0 is "none" */
+static int check_ref(struct image *img, const char *field, uint32_t ref,
+		     uint32_t type)
+{
+	uint32_t defined;
+
+	if (!ref)
+		return 0;
+	defined = obj_type(img, ref);
+	if (!defined)
+		return image_fail(img, "%s %u refers to no object defined before it",
+				  field, ref);
+	if (defined != type)
+		return image_fail(img, "%s %u is a %s, not a %s", field, ref,
+				  rec_names[defined], rec_names[type]);
+	return 0;
+}
+
+static void task_done(struct image *img)
+{
+	img->tasks_done++;
+	img->state = img->tasks_done == img->nr_tasks ? ST_TRAILER : ST_TASK;
+}
+
+/*
+ * x86: the XSAVE area that every X86_XSTATE record carries, and where
+ * each component is in it.  x87 and SSE state are always there, in the
+ * legacy area; the other components follow the XSAVE header.
+ */
+static int check_xsave_layout(struct image *img,
+			      const struct ckpt_image_header *h)
+{
+	uint64_t features = LE64(h->xfeatures);
+	uint32_t size = LE32(h->xstate_size);
+	uint32_t i, off, want;
+
+	if ((features & XFEATURES_FP_SSE) != XFEATURES_FP_SSE ||
+	    features >> ARRAY_SIZE(h->xstate_offsets))
+		return image_fail(img, "xfeatures 0x%llx lacks x87 or SSE, or has bits above %zu",
+				  (unsigned long long)features,
+				  ARRAY_SIZE(h->xstate_offsets) - 1);
+	if (size < XSAVE_LEGACY_END || size > XSAVE_MAX_SIZE)
+		return image_fail(img, "xstate_size %u is out of range %u..%u",
+				  size, XSAVE_LEGACY_END, XSAVE_MAX_SIZE);
+	for (i = 0; i < ARRAY_SIZE(h->xstate_offsets); i++) {
+		off = LE32(h->xstate_offsets[i]);
+		if (i < 2) {
+			want = i ? XSAVE_SSE_OFFSET : 0;
+			if (off != want)
+				return image_fail(img, "xstate_offsets[%u] %u, expected %u",
+						  i, off, want);
+		} else if (!(features & (1ULL << i))) {
+			if (off)
+				return image_fail(img, "xstate_offsets[%u] %u, but component %u is not in xfeatures",
+						  i, off, i);
+		} else if (off < XSAVE_LEGACY_END || off >= size) {
+			return image_fail(img, "xstate_offsets[%u] %u is outside %u..%u",
+					  i, off, XSAVE_LEGACY_END, size - 1);
+		}
+	}
+	return 0;
+}
+
+int accept_HEADER(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_image_header *h = p;
+	uint32_t max_tasks = (CKPT_REC_MAX_LEN - sizeof(struct ckpt_tree)) /
+			     sizeof(struct ckpt_tree_task);
+
+	if (LE64(h->magic) != CKPT_IMAGE_MAGIC)
+		return image_fail(img, "bad magic 0x%016llx, not a checkpoint image",
+				  (unsigned long long)LE64(h->magic));
+	if (LE32(h->version) != CKPT_IMAGE_VERSION)
+		return image_fail(img, "unsupported version %u (this ckpt reads version %u)",
+				  LE32(h->version), CKPT_IMAGE_VERSION);
+	if (LE32(h->arch) != CKPT_ARCH_X86_64)
+		return image_fail(img, "unknown arch %u", LE32(h->arch));
+	/* x86-64 has one base page size */
+	if (LE32(h->page_size) != 4096)
+		return image_fail(img, "page_size %u, expected 4096 on x86-64",
+				  LE32(h->page_size));
+	if (LE32(h->flags) & ~(uint32_t)CHECKPOINT_KILL)
+		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
+	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
+	    check_xsave_layout(img, h))
+		return -1;
+	if (!LE32(h->nr_tasks) || LE32(h->nr_tasks) > max_tasks)
+		return image_fail(img, "nr_tasks %u is out of range 1..%u",
+				  LE32(h->nr_tasks), max_tasks);
+
+	img->page_size = LE32(h->page_size);
+	img->xstate_size = LE32(h->xstate_size);
+	img->xfeatures = LE64(h->xfeatures);
+	img->nr_tasks = LE32(h->nr_tasks);
+	img->state = ST_TREE;
+	return 0;
+}
+
+int accept_TRAILER(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_image_trailer *t = p;
+	uint32_t crc = image_crc_end(img->crc);
+
+	if (LE64(t->size) != img->rec_off)
+		return image_fail(img, "size %llu, but %llu bytes precede it",
+				  (unsigned long long)LE64(t->size),
+				  (unsigned long long)img->rec_off);
+	if (LE32(t->nr_records) != img->nr_records)
+		return image_fail(img, "nr_records %u, but %u records precede it",
+				  LE32(t->nr_records), img->nr_records);
+	if (LE32(t->crc32c) != crc)
+		return image_fail(img, "crc32c 0x%08x, but the image before it has 0x%08x",
+				  LE32(t->crc32c), crc);
+	img->state = ST_END;
+	return 0;
+}
+
+struct tree_key {
+	uint32_t pid;
+	uint32_t index;
+};
+
+static int tree_key_cmp(const void *a, const void *b)
+{
+	const struct tree_key *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Index of pid in the tree, or -1 */
+static int64_t tree_find(const struct tree_key *keys, uint32_t n, uint32_t pid)
+{
+	struct tree_key k = { .pid = pid }, *found;
+
+	found = bsearch(&k, keys, n, sizeof(*keys), tree_key_cmp);
+	return found ? (int64_t)found->index : -1;
+}
+
+/*
+ * Every pid once; the first task is the root; a parent, and the leader
+ * of a thread group, come before the task.
+ */
+static int check_tree(struct image *img, const struct ckpt_tree_task *t,
+		      uint32_t n, const struct tree_key *keys)
+{
+	uint32_t i, pid, tgid, ppid;
+	int64_t at;
+
+	for (i = 0; i < n; i++) {
+		pid = LE32(t[i].pid);
+		tgid = LE32(t[i].tgid);
+		ppid = LE32(t[i].ppid);
+		if (!pid || pid > INT_MAX)
+			return image_fail(img, "task[%u]: pid %u is out of range",
+					  i, pid);
+		if (i + 1 < n && keys[i].pid == keys[i + 1].pid)
+			return image_fail(img, "pid %u appears twice",
+					  keys[i].pid);
+		if (LE32(t[i].flags))
+			return image_fail(img, "task[%u]: flags 0x%x, reserved",
+					  i, LE32(t[i].flags));
+		if (!i && (ppid || tgid != pid))
+			return image_fail(img, "task[0]: the root has a ppid or is not a leader");
+		at = tree_find(keys, n, ppid);
+		if (i && (at < 0 || at >= i))
+			return image_fail(img, "task[%u]: ppid %u is not a task before it",
+					  i, ppid);
+		at = tree_find(keys, n, tgid);
+		if (at < 0 || at > i || LE32(t[at].tgid) != tgid)
+			return image_fail(img, "task[%u]: tgid %u is no thread-group leader before it",
+					  i, tgid);
+	}
+	return 0;
+}
+
+int accept_TREE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tree *tree = p;
+	const struct ckpt_tree_task *t = (const void *)(tree + 1);
+	uint32_t i, n = LE32(tree->nr_tasks);
+	struct tree_key *keys;
+	int ret;
+
+	if (n != img->nr_tasks)
+		return image_fail(img, "nr_tasks %u, but the HEADER says %u",
+				  n, img->nr_tasks);
+	if (check_var_len(img, p, len, (uint64_t)n * sizeof(*t)) ||
+	    check_zero(img, &tree->__pad, sizeof(tree->__pad), "__pad"))
+		return -1;
+
+	keys = calloc(n, sizeof(*keys));
+	img->tree = calloc(n, sizeof(*img->tree));
+	if (!keys || !img->tree) {
+		free(keys);
+		return image_fail(img, "out of memory for %u tasks", n);
+	}
+	for (i = 0; i < n; i++) {
+		keys[i].pid = LE32(t[i].pid);
+		keys[i].index = i;
+		img->tree[i].pid = LE32(t[i].pid);
+		img->tree[i].tgid = LE32(t[i].tgid);
+	}
+	qsort(keys, n, sizeof(*keys), tree_key_cmp);
+	ret = check_tree(img, t, n, keys);
+	free(keys);
+	if (!ret)
+		img->state = ST_TASK;
+	return ret;
+}
+
+static int check_restart_block(struct image *img, const struct ckpt_task *t)
+{
+	const typeof(t->restart) *r = &t->restart;
+
+	switch (LE32(t->restart_kind)) {
+	case CKPT_RESTART_NONE:
+	case CKPT_RESTART_EINTR:
+		return check_zero(img, r, sizeof(*r), "restart (unused)");
+	case CKPT_RESTART_NANOSLEEP:
+		if (LE32(r->nanosleep.type) > CKPT_TT_NATIVE)
+			return image_fail(img, "restart.nanosleep.type %u is unknown",
+					  LE32(r->nanosleep.type));
+		return check_zero(img, &r->nanosleep + 1,
+				  sizeof(*r) - sizeof(r->nanosleep),
+				  "restart (after nanosleep)");
+	case CKPT_RESTART_FUTEX:
+		if (LE32(r->futex.flags) & ~(FUTEX_PRIVATE_FLAG_LINUX |
+					      FUTEX_CLOCK_REALTIME_LINUX))
+			return image_fail(img, "restart.futex.flags 0x%x has unknown bits",
+					  LE32(r->futex.flags));
+		return check_zero(img, &r->futex.__pad,
+				  sizeof(r->futex.__pad), "restart.futex.__pad");
+	case CKPT_RESTART_POLL:
+		if (LE32(r->poll.has_timeout) > 1)
+			return image_fail(img, "restart.poll.has_timeout %u is not 0 or 1",
+					  LE32(r->poll.has_timeout));
+		if (LE64(r->poll.tv_nsec) >= NSEC_PER_SEC)
+			return image_fail(img, "restart.poll.tv_nsec %llu is out of range",
+					  (unsigned long long)LE64(r->poll.tv_nsec));
+		return 0;
+	}
+	return image_fail(img, "restart_kind %u is unknown",
+			  LE32(t->restart_kind));
+}
+
+int accept_TASK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_task *t = p;
+	const struct image_task *want = &img->tree[img->tasks_done];
+
+	if (LE32(t->pid) != want->pid)
+		return image_fail(img, "pid %u, but TREE entry %u is pid %u",
+				  LE32(t->pid), img->tasks_done, want->pid);
+	if (check_ref(img, "cred_ref", LE32(t->cred_ref), CKPT_REC_CRED) ||
+	    check_ref(img, "mm_ref", LE32(t->mm_ref), CKPT_REC_MM) ||
+	    check_ref(img, "files_ref", LE32(t->files_ref), CKPT_REC_FILES) ||
+	    check_ref(img, "fs_ref", LE32(t->fs_ref), CKPT_REC_FS) ||
+	    check_ref(img, "sighand_ref", LE32(t->sighand_ref),
+		      CKPT_REC_SIGHAND) ||
+	    check_signal(img, LE32(t->exit_signal), "exit_signal") ||
+	    check_signal(img, LE32(t->pdeath_signal), "pdeath_signal") ||
+	    check_flags(img, LE32(t->flags), CKPT_TASK_NO_NEW_PRIVS, "flags") ||
+	    check_zero(img, &t->saved_sigmask, sizeof(t->saved_sigmask),
+		       "saved_sigmask") ||
+	    check_padded_string(img, t->comm, sizeof(t->comm), "comm") ||
+	    check_zero(img, &t->__pad, sizeof(t->__pad), "__pad") ||
+	    check_restart_block(img, t))
+		return -1;
+	img->state = ST_REGS;
+	return 0;
+}
+
+int accept_CRED(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cred *c = p;
+	uint32_t n = LE32(c->ngroups);
+
+	if (n > NGROUPS_MAX_LINUX)
+		return image_fail(img, "ngroups %u exceeds %u", n,
+				  NGROUPS_MAX_LINUX);
+	if (check_var_len(img, p, len, (uint64_t)n * sizeof(__le32)) ||
+	    check_zero(img, &c->__pad, sizeof(c->__pad), "__pad"))
+		return -1;
+	return define_object(img, LE32(c->objref));
+}
+
+int accept_MM(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mm *mm = p;
+	uint32_t auxv_len = LE32(mm->saved_auxv_len);
+
+	if (check_ref(img, "exe_file_ref", LE32(mm->exe_file_ref),
+		      CKPT_REC_FILE) ||
+	    check_zero(img, &mm->flags, sizeof(mm->flags), "flags") ||
+	    check_zero(img, &mm->__pad, sizeof(mm->__pad), "__pad"))
+		return -1;
+	if (LE32(mm->dumpable) > 2)
+		return image_fail(img, "dumpable %u is not a SUID_DUMP_* value",
+				  LE32(mm->dumpable));
+	if (auxv_len > ARRAY_SIZE(mm->saved_auxv) || auxv_len % 2)
+		return image_fail(img, "saved_auxv_len %u is not an even number up to %zu",
+				  auxv_len, ARRAY_SIZE(mm->saved_auxv));
+	if (check_zero(img, &mm->saved_auxv[auxv_len],
+		       sizeof(mm->saved_auxv) - auxv_len * sizeof(__le64),
+		       "saved_auxv beyond saved_auxv_len"))
+		return -1;
+	if (define_object(img, LE32(mm->objref)))
+		return -1;
+
+	img->vmas_left = LE32(mm->nr_vmas);
+	img->nr_vmas = 0;
+	img->mm_pages = 0;
+	img->pages_end = 0;
+	img->state = img->vmas_left ? ST_VMA : ST_PAGES;
+	return 0;
+}
+
+static int add_vma(struct image *img, uint64_t start, uint64_t end)
+{
+	struct image_range *vmas;
+	uint32_t cap;
+
+	if (img->nr_vmas == img->vma_cap) {
+		if (img->vma_cap > UINT32_MAX / 2)
+			return image_fail(img, "too many VMAs");
+		cap = img->vma_cap ? img->vma_cap * 2 : 64;
+		vmas = realloc(img->vmas, cap * sizeof(*vmas));
+		if (!vmas)
+			return image_fail(img, "out of memory for %u VMAs", cap);
+		img->vmas = vmas;
+		img->vma_cap = cap;
+	}
+	img->vmas[img->nr_vmas].start = start;
+	img->vmas[img->nr_vmas].end = end;
+	img->nr_vmas++;
+	return 0;
+}
+
+int accept_VMA(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_vma *v = p;
+	uint64_t start = LE64(v->start), end = LE64(v->end);
+	uint64_t prev_end = img->nr_vmas ? img->vmas[img->nr_vmas - 1].end : 0;
+	uint32_t kind = LE32(v->kind), file_ref = LE32(v->file_ref);
+
+	if (start >= end || start % img->page_size || end % img->page_size)
+		return image_fail(img, "start 0x%llx end 0x%llx is not a page-aligned range",
+				  (unsigned long long)start,
+				  (unsigned long long)end);
+	if (start < prev_end)
+		return image_fail(img, "start 0x%llx is below the end 0x%llx of the VMA before it",
+				  (unsigned long long)start,
+				  (unsigned long long)prev_end);
+	if (kind < CKPT_VMA_ANON || kind > CKPT_VMA_VVAR)
+		return image_fail(img, "kind %u is unknown", kind);
+	if (check_flags(img, LE32(v->flags), CKPT_VMA_FLAGS, "flags"))
+		return -1;
+	if (kind != CKPT_VMA_FILE && (file_ref || LE64(v->pgoff)))
+		return image_fail(img, "file_ref %u, pgoff 0x%llx: only a FILE VMA has them",
+				  file_ref, (unsigned long long)LE64(v->pgoff));
+	if (kind == CKPT_VMA_FILE && !file_ref)
+		return image_fail(img, "file_ref is 0 in a FILE VMA");
+	if (check_ref(img, "file_ref", file_ref, CKPT_REC_FILE) ||
+	    check_zero(img, &v->__pad, sizeof(v->__pad), "__pad") ||
+	    add_vma(img, start, end))
+		return -1;
+	if (!--img->vmas_left)
+		img->state = ST_PAGES;
+	return 0;
+}
+
+/* The VMA holding [start, end), if any: VMAs are sorted and disjoint */
+static const struct image_range *find_vma(const struct image *img,
+					  uint64_t start, uint64_t end)
+{
+	uint32_t lo = 0, hi = img->nr_vmas, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (img->vmas[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < img->nr_vmas && img->vmas[lo].start <= start &&
+	    end <= img->vmas[lo].end)
+		return &img->vmas[lo];
+	return NULL;
+}
+
+int accept_PAGES(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages *pg = p;
+	uint32_t n = LE32(pg->nr_pages);
+	uint64_t addr = LE64(pg->addr);
+	uint64_t size = (uint64_t)n * img->page_size;
+
+	if (!n || n > CKPT_PAGES_MAX)
+		return image_fail(img, "nr_pages %u is out of range 1..%u",
+				  n, CKPT_PAGES_MAX);
+	if (check_var_len(img, p, len, size) ||
+	    check_zero(img, &pg->__pad, sizeof(pg->__pad), "__pad"))
+		return -1;
+	if (addr % img->page_size || addr > UINT64_MAX - size)
+		return image_fail(img, "addr 0x%llx is not a page address",
+				  (unsigned long long)addr);
+	if (addr < img->pages_end)
+		return image_fail(img, "addr 0x%llx is below the end 0x%llx of the PAGES before it",
+				  (unsigned long long)addr,
+				  (unsigned long long)img->pages_end);
+	if (!find_vma(img, addr, addr + size))
+		return image_fail(img, "0x%llx-0x%llx is not inside one VMA",
+				  (unsigned long long)addr,
+				  (unsigned long long)(addr + size));
+	img->pages_end = addr + size;
+	img->mm_pages += n;
+	return 0;
+}
+
+int accept_MM_END(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mm_end *e = p;
+
+	if (LE64(e->nr_pages) != img->mm_pages)
+		return image_fail(img, "nr_pages %llu, but the PAGES of this MM hold %llu",
+				  (unsigned long long)LE64(e->nr_pages),
+				  (unsigned long long)img->mm_pages);
+	img->state = ST_TASK;
+	return 0;
+}
+
+static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
+{
+	static const uint32_t kind_ifmt[] = {
+		[CKPT_FILE_REG] = S_IFREG_LINUX,
+		[CKPT_FILE_DIR] = S_IFDIR_LINUX,
+		[CKPT_FILE_CHR] = S_IFCHR_LINUX,
+		[CKPT_FILE_TTY] = S_IFCHR_LINUX,
+	};
+
+	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt))
+		return image_fail(img, "kind %u is unknown", kind);
+	if ((mode & S_IFMT_LINUX) != kind_ifmt[kind])
+		return image_fail(img, "mode 0%o does not fit kind %u",
+				  mode, kind);
+	return 0;
+}
+
+int accept_FILE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_file *f = p;
+	uint32_t path_len = LE32(f->path_len);
+
+	if (check_path(img, p, len, path_len, "path") ||
+	    check_file_mode(img, LE32(f->kind), LE32(f->mode)))
+		return -1;
+	if (LE32(f->mtime_nsec) >= NSEC_PER_SEC)
+		return image_fail(img, "mtime_nsec %u is out of range",
+				  LE32(f->mtime_nsec));
+	if ((int32_t)LE32(f->fd_hint) < -1)
+		return image_fail(img, "fd_hint %d is neither an fd nor -1",
+				  (int32_t)LE32(f->fd_hint));
+	return define_object(img, LE32(f->objref));
+}
+
+int accept_FILES(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_files *files = p;
+	const struct ckpt_fd *fds = (const void *)(files + 1);
+	uint32_t i, n = LE32(files->nr_fds);
+	int64_t prev = -1;
+	char field[32];
+
+	if (check_var_len(img, p, len, (uint64_t)n * sizeof(*fds)))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (LE32(fds[i].fd) > INT_MAX || LE32(fds[i].fd) <= prev)
+			return image_fail(img, "fd[%u]: fd %u is out of order or too big",
+					  i, LE32(fds[i].fd));
+		prev = LE32(fds[i].fd);
+		if (!LE32(fds[i].file_ref))
+			return image_fail(img, "fd[%u]: file_ref is 0", i);
+		snprintf(field, sizeof(field), "fd[%u]: file_ref", i);
+		if (check_ref(img, field, LE32(fds[i].file_ref),
+			      CKPT_REC_FILE))
+			return -1;
+		snprintf(field, sizeof(field), "fd[%u]: flags", i);
+		if (check_flags(img, LE32(fds[i].flags), CKPT_FD_CLOEXEC,
+				field))
+			return -1;
+		if (LE32(fds[i].__pad))
+			return image_fail(img, "fd[%u]: __pad is not zero", i);
+	}
+	return define_object(img, LE32(files->objref));
+}
+
+int accept_FS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_fs *fs = p;
+	uint32_t cwd_len = LE32(fs->cwd_len);
+
+	if (check_path(img, p, len, cwd_len, "cwd") ||
+	    check_zero(img, &fs->__pad, sizeof(fs->__pad), "__pad"))
+		return -1;
+	if (LE32(fs->umask) & ~0777U)
+		return image_fail(img, "umask 0%o is not a permission mask",
+				  LE32(fs->umask));
+	return define_object(img, LE32(fs->objref));
+}
+
+int accept_SIGHAND(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sighand *sh = p;
+
+	if (LE32(sh->nr) != ARRAY_SIZE(sh->action))
+		return image_fail(img, "nr %u, expected %zu", LE32(sh->nr),
+				  ARRAY_SIZE(sh->action));
+	return define_object(img, LE32(sh->objref));
+}
+
+int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sigpending *sp = p;
+	const uint8_t *info = (const void *)(sp + 1);
+	uint32_t shared = img->state == ST_SIGPENDING_SHARED;
+	uint32_t i, n = LE32(sp->nr), signo;
+
+	if (LE32(sp->shared) != shared)
+		return image_fail(img, "shared %u, expected %u (the task's queue, then the group's)",
+				  LE32(sp->shared), shared);
+	if (check_var_len(img, p, len, (uint64_t)n * SIGINFO_SIZE))
+		return -1;
+	for (i = 0; i < n; i++) {
+		memcpy(&signo, info + i * SIGINFO_SIZE, sizeof(signo));
+		signo = LE32(signo);
+		if (!signo || signo > NSIG_LINUX)
+			return image_fail(img, "info[%u]: si_signo %u is not a signal",
+					  i, signo);
+	}
+	if (!shared)
+		img->state = ST_SIGPENDING_SHARED;
+	else
+		task_done(img);
+	return 0;
+}
+
+int accept_X86_REGS(struct image *img, const void *p, uint32_t len)
+{
+	img->state = ST_XSTATE;
+	return 0;
+}
+
+int accept_X86_XSTATE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_x86_xstate *x = p;
+
+	if (LE32(x->size) != img->xstate_size)
+		return image_fail(img, "size %u, but the HEADER's xstate_size is %u",
+				  LE32(x->size), img->xstate_size);
+	if (check_var_len(img, p, len, LE32(x->size)) ||
+	    check_zero(img, &x->__pad, sizeof(x->__pad), "__pad"))
+		return -1;
+	if (LE64(x->xfeatures) != img->xfeatures)
+		return image_fail(img, "xfeatures 0x%llx, but the HEADER's are 0x%llx",
+				  (unsigned long long)LE64(x->xfeatures),
+				  (unsigned long long)img->xfeatures);
+	img->state = ST_SIGPENDING;
+	return 0;
+}

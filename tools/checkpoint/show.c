@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt show: validate an image and decode it record by record, without
+ * the kernel.
+ *
+ * The image comes from anywhere, so nothing in it is trusted: a record's
+ * length is checked against its type before its payload is read (one
+ * bounded buffer, CKPT_REC_MAX_LEN at most), its place in the grammar
+ * before its fields, and its fields before it is printed.  A record is
+ * printed only once it is known to be valid, so the output stops at the
+ * first bad record and the error names its offset.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+
+static const char show_usage[] =
+	"Usage: ckpt show FILE [--pages]\n"
+	"\n"
+	"Check that FILE ('-': standard input) is a well-formed checkpoint image\n"
+	"and print every record, with its offset, one block per record.\n"
+	"Exit status 0 if the image is valid, 1 otherwise.\n"
+	"\n"
+	"  -p, --pages   also print, per saved page, its crc32c and first bytes\n"
+	"  -h, --help    show this help and exit\n";
+
+const char *const rec_names[__CKPT_REC_NR] = {
+#define __CKPT_REC_NAME(name, nr) [nr] = #name,
+	__CKPT_REC_MAPPER(__CKPT_REC_NAME)
+#undef __CKPT_REC_NAME
+};
+
+#define FIXED(type, name)	{ sizeof(type), false, accept_##name, print_##name }
+#define VARIABLE(type, name)	{ sizeof(type), true, accept_##name, print_##name }
+
+const struct rec_type rec_types[__CKPT_REC_NR] = {
+	[CKPT_REC_HEADER]	= FIXED(struct ckpt_image_header, HEADER),
+	[CKPT_REC_TRAILER]	= FIXED(struct ckpt_image_trailer, TRAILER),
+	[CKPT_REC_TREE]		= VARIABLE(struct ckpt_tree, TREE),
+	[CKPT_REC_TASK]		= FIXED(struct ckpt_task, TASK),
+	[CKPT_REC_CRED]		= VARIABLE(struct ckpt_cred, CRED),
+	[CKPT_REC_MM]		= FIXED(struct ckpt_mm, MM),
+	[CKPT_REC_VMA]		= FIXED(struct ckpt_vma, VMA),
+	[CKPT_REC_PAGES]	= VARIABLE(struct ckpt_pages, PAGES),
+	[CKPT_REC_MM_END]	= FIXED(struct ckpt_mm_end, MM_END),
+	[CKPT_REC_FILE]		= VARIABLE(struct ckpt_file, FILE),
+	[CKPT_REC_FILES]	= VARIABLE(struct ckpt_files, FILES),
+	[CKPT_REC_FS]		= VARIABLE(struct ckpt_fs, FS),
+	[CKPT_REC_SIGHAND]	= FIXED(struct ckpt_sighand, SIGHAND),
+	[CKPT_REC_SIGPENDING]	= VARIABLE(struct ckpt_sigpending, SIGPENDING),
+	[CKPT_REC_X86_REGS]	= FIXED(struct ckpt_x86_regs, X86_REGS),
+	[CKPT_REC_X86_XSTATE]	= VARIABLE(struct ckpt_x86_xstate, X86_XSTATE),
+};
+
+#define REC(name)	(1U << CKPT_REC_##name)
+
+_Static_assert(__CKPT_REC_NR <= 32, "record types no longer fit a mask");
+
+/* The record types each state of the grammar accepts */
+static const uint32_t state_accepts[NR_IMAGE_STATES] = {
+	[ST_HEADER]		= REC(HEADER),
+	[ST_TREE]		= REC(TREE),
+	[ST_TASK]		= REC(CRED) | REC(FILE) | REC(FILES) | REC(FS) |
+				  REC(SIGHAND) | REC(MM) | REC(TASK),
+	[ST_VMA]		= REC(VMA),
+	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
+	[ST_REGS]		= REC(X86_REGS),
+	[ST_XSTATE]		= REC(X86_XSTATE),
+	[ST_SIGPENDING]		= REC(SIGPENDING),
+	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
+	[ST_TRAILER]		= REC(TRAILER),
+	[ST_END]		= 0,
+};
+
+/*
+ * The TRAILER holds the standard CRC-32C (Castagnoli) of every byte
+ * before it: the kernel's ~crc32c(~0, data, size).  Change these two if
+ * the convention changes; nothing else knows it.
+ */
+uint32_t image_crc_start(void)
+{
+	return ~0U;
+}
+
+uint32_t image_crc_end(uint32_t crc)
+{
+	return ~crc;
+}
+
+/* Record the reason the image is invalid, prefixed by the record's name */
+int image_fail(struct image *img, const char *fmt, ...)
+{
+	size_t n = 0;
+	va_list ap;
+
+	if (img->rec_type)
+		n = snprintf(img->err, sizeof(img->err), "%s: ",
+			     rec_names[img->rec_type]);
+	va_start(ap, fmt);
+	vsnprintf(img->err + n, sizeof(img->err) - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "VMA", "PAGES or MM_END", "CRED, FILE, ... or TASK" */
+static void image_expected(const struct image *img, char *s, size_t size)
+{
+	uint32_t mask = state_accepts[img->state];
+	size_t n = 0;
+	int type;
+
+	s[0] = 0;
+	for (type = 1; type < __CKPT_REC_NR && n < size; type++) {
+		if (!(mask & (1U << type)))
+			continue;
+		mask &= ~(1U << type);
+		n += snprintf(s + n, size - n, "%s%s",
+			      !n ? "" : mask ? ", " : " or ", rec_names[type]);
+	}
+}
+
+/* Read up to len bytes; fewer only at the end of the stream */
+static ssize_t image_read(struct image *img, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(img->fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!n)
+			break;
+		done += n;
+	}
+	img->off += done;
+	return done;
+}
+
+static int image_grow_buf(struct image *img, size_t len)
+{
+	void *buf;
+
+	if (len <= img->buf_size)
+		return 0;
+	buf = realloc(img->buf, len);
+	if (!buf)
+		return image_fail(img, "out of memory for %zu bytes", len);
+	img->buf = buf;
+	img->buf_size = len;
+	return 0;
+}
+
+/* What can be checked from a record header alone */
+static int image_check_header(struct image *img, uint32_t type, uint32_t len)
+{
+	const struct rec_type *rt;
+	char expected[128];
+
+	if (type >= __CKPT_REC_NR || !rec_names[type])
+		return image_fail(img, "unknown record type %u", type);
+	img->rec_type = type;
+	rt = &rec_types[type];
+	if (!rt->accept)
+		return image_fail(img, "not supported by this version of ckpt");
+	if (!(state_accepts[img->state] & (1U << type))) {
+		image_expected(img, expected, sizeof(expected));
+		return image_fail(img, "record out of order, expected %s",
+				  expected);
+	}
+	if (len > CKPT_REC_MAX_LEN)
+		return image_fail(img, "len %u exceeds CKPT_REC_MAX_LEN (%u)",
+				  len, CKPT_REC_MAX_LEN);
+	if (len % 8)
+		return image_fail(img, "len %u is not a multiple of 8", len);
+	if (len < rt->size)
+		return image_fail(img, "len %u is shorter than the %u bytes of its fixed part",
+				  len, rt->size);
+	if (!rt->variable && len != rt->size)
+		return image_fail(img, "len %u, expected %u", len, rt->size);
+	return 0;
+}
+
+/*
+ * Read, check and print one record.  Returns 1 for a record, 0 at a
+ * proper end of the image, -1 if it is invalid or cannot be read.
+ */
+static int image_next(struct image *img)
+{
+	struct ckpt_rec_hdr hdr;
+	uint32_t type, len;
+	char expected[128];
+	ssize_t n;
+
+	img->rec_off = img->off;
+	img->rec_type = 0;
+	n = image_read(img, &hdr, sizeof(hdr));
+	if (n < 0)
+		return image_fail(img, "read: %s", strerror(errno));
+	if (img->state == ST_END)
+		return n ? image_fail(img, "data after the TRAILER") : 0;
+	if (!n) {
+		image_expected(img, expected, sizeof(expected));
+		return image_fail(img, "unexpected end of image, expected %s",
+				  expected);
+	}
+	if (n < (ssize_t)sizeof(hdr))
+		return image_fail(img, "truncated record header (%zd of %zu bytes)",
+				  n, sizeof(hdr));
+
+	type = LE32(hdr.type);
+	len = LE32(hdr.len);
+	if (image_check_header(img, type, len) || image_grow_buf(img, len))
+		return -1;
+	n = image_read(img, img->buf, len);
+	if (n < 0)
+		return image_fail(img, "read: %s", strerror(errno));
+	if (n < len)
+		return image_fail(img, "truncated payload (%zd of %u bytes)",
+				  n, len);
+
+	if (rec_types[type].accept(img, img->buf, len))
+		return -1;
+	if (type != CKPT_REC_TRAILER) {
+		img->crc = crc32c(img->crc, &hdr, sizeof(hdr));
+		img->crc = crc32c(img->crc, img->buf, len);
+	}
+
+	printf("[%u] %s offset=%llu len=%u\n", img->nr_records,
+	       rec_names[type], (unsigned long long)img->rec_off, len);
+	rec_types[type].print(img, img->buf, len);
+	putchar('\n');
+	img->nr_records++;
+	return 1;
+}
+
+static void image_free(struct image *img)
+{
+	free(img->buf);
+	free(img->tree);
+	free(img->obj_ref);
+	free(img->obj_type);
+	free(img->vmas);
+}
+
+static int show_parse(int argc, char **argv, struct image *img,
+		      const char **path)
+{
+	static const struct option longopts[] = {
+		{ "pages", no_argument, NULL, 'p' },
+		{ "help",  no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			img->show_pages = true;
+			break;
+		case 'h':
+			fputs(show_usage, stdout);
+			return CKPT_EXIT_OK;
+		default:
+			return ckpt_usage_err("show", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return ckpt_usage_err("show", "exactly one FILE is needed");
+	*path = argv[optind];
+	return -1;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct image img = { .state = ST_HEADER };
+	const char *path = NULL;
+	int ret;
+
+	ret = show_parse(argc, argv, &img, &path);
+	if (ret >= 0)
+		return ret;
+	img.fd = ckpt_open_image("show", path, false);
+	if (img.fd < 0)
+		return CKPT_EXIT_FAIL;
+
+	img.crc = image_crc_start();
+	while ((ret = image_next(&img)) > 0)
+		;
+	if (ret < 0) {
+		ckpt_err("show: offset %llu: %s",
+			 (unsigned long long)img.rec_off, img.err);
+	} else if (fflush(stdout) || ferror(stdout)) {
+		ckpt_err("show: write: %s", strerror(errno));
+		ret = -1;
+	}
+
+	ckpt_close_image(img.fd);
+	image_free(&img);
+	return ret ? CKPT_EXIT_FAIL : CKPT_EXIT_OK;
+}
