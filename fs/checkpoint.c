@@ -389,7 +389,7 @@ static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (ret)
 		goto out;
 
-	/* An empty table, like close_range(0, ~0U, CLOSE_RANGE_UNSHARE) */
+	/* A table of our own, emptied below: close_range(CLOSE_RANGE_UNSHARE) */
 	newf = dup_fd(current->files, &everything);
 	if (IS_ERR(newf)) {
 		ret = PTR_ERR(newf);
@@ -400,6 +400,8 @@ static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
 	current->files = newf;
 	task_unlock(current);
 	put_files_struct(oldf);
+	/* dup_fd() copied the caller's descriptors that we were born with */
+	__close_range(0, ~0U, 0);
 
 	ret = ckpt_install_fds(ctx, rec, len);
 out:

@@ -115,7 +115,7 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 				f->pid);
 	/* Sharing these between processes (CLONE_FILES etc.) needs a tree */
 	if (atomic_read(&t->files->count) > 1 || READ_ONCE(t->fs->users) > 1 ||
-	    refcount_read(&t->sighand->count) > 1)
+	    refcount_read(&ckpt_sighand(t)->count) > 1)
 		return ckpt_err(ctx, -EBUSY,
 				"task %d shares its file table, fs or signal handlers with another process (not supported yet)",
 				f->pid);
@@ -168,8 +168,9 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 		if (f->state != CKPT_FROZEN)
 			return ckpt_err(ctx, -ESRCH, "task %d exited while being frozen",
 					f->pid);
-		/* Its user registers and FPU state are in memory once it is off-CPU */
-		wait_task_inactive(f->task, 0);
+		ret = ckpt_wait_asleep(f->task);
+		if (ret)
+			return ckpt_err(ctx, ret, "task %d did not stay frozen", f->pid);
 		ret = ckpt_check_task(ctx, f);
 		if (ret)
 			return ret;

@@ -4,6 +4,20 @@
 #define _KERNEL_CHECKPOINT_H
 
 #include <linux/checkpoint.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+
+/*
+ * The signal handlers of a task that is frozen, or being restored, or
+ * current: only exec could change the pointer, and such a task cannot exec.
+ */
+static inline struct sighand_struct *ckpt_sighand(struct task_struct *t)
+{
+	return rcu_dereference_protected(t->sighand, 1);
+}
+
+/* util.c */
+int ckpt_wait_asleep(struct task_struct *t);
 
 /* image.c */
 int ckpt_image_init(struct ckpt_ctx *ctx);

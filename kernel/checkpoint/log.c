@@ -10,7 +10,7 @@
 
 #define CKPT_LOG_LINE	256
 
-static void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
+static __printf(3, 0) void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
 		      const char *fmt, va_list ap)
 {
 	char *line;

@@ -118,7 +118,7 @@ static int ckpt_restart_task_fn(void *arg)
 	int go;
 
 	rt->result = ckpt_restart_task(rt->ctx, rt);
-	complete(&rt->done);
+	complete_all(&rt->done);
 
 	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
 		go = -1;
@@ -127,7 +127,7 @@ static int ckpt_restart_task_fn(void *arg)
 	resume = rt->resume;
 	rt->resume = NULL;
 	/* From here on, @rt and its context may be gone */
-	complete(&rt->released);
+	complete_all(&rt->released);
 
 	if (go < 0) {
 		ckpt_resume_free(resume);
@@ -166,16 +166,24 @@ static int ckpt_spawn(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 /* Let an aborted task go, wait for it to die and reap it */
 static void ckpt_abort_task(struct ckpt_rtask *rt)
 {
-	struct task_struct *t;
+	long ret;
 
 	wait_for_completion(&rt->done);
-	t = rt->task;
 	WRITE_ONCE(rt->go, -1);
 	wake_up(&rt->wq);
 	wait_for_completion(&rt->released);
-	wait_event(current->signal->wait_chldexit, READ_ONCE(t->exit_state));
-	kernel_wait4(rt->pid, NULL, __WALL, NULL);
-	put_task_struct(t);
+	/*
+	 * It exits at once, without running a user instruction.  A pending
+	 * signal makes do_wait() return early: try again until the zombie is
+	 * there.  If we are dying, init reaps it after us.
+	 */
+	for (;;) {
+		ret = kernel_wait4(rt->pid, NULL, __WALL, NULL);
+		if (ret != -ERESTARTSYS || fatal_signal_pending(current))
+			break;
+		schedule_timeout_uninterruptible(1);
+	}
+	put_task_struct(rt->task);
 }
 
 /**
@@ -217,8 +225,11 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
-		wait_task_inactive(rt->task, 0);
-		ret = ckpt_arch_restart_apply(ctx, rt);
+		ret = ckpt_wait_asleep(rt->task);
+		if (ret)
+			ret = ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
+		else
+			ret = ckpt_arch_restart_apply(ctx, rt);
 	}
 	if (ret)
 		goto abort;

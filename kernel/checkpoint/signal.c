@@ -80,8 +80,8 @@ static void *ckpt_sighand_restart(struct ckpt_ctx *ctx, u32 *objref)
 	kfree(rec);
 	if (ret)
 		return ERR_PTR(ret);
-	refcount_inc(&current->sighand->count);
-	return current->sighand;
+	refcount_inc(&ckpt_sighand(current)->count);
+	return ckpt_sighand(current);
 }
 
 static void ckpt_sighand_grab(void *ptr)
@@ -154,15 +154,15 @@ static int ckpt_write_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
 	int ret;
 
 	/* Signals can still arrive while the task is frozen: size, then copy */
-	spin_lock_irq(&t->sighand->siglock);
+	spin_lock_irq(&ckpt_sighand(t)->siglock);
 	max = ckpt_count_pending(pending) + 8;
-	spin_unlock_irq(&t->sighand->siglock);
+	spin_unlock_irq(&ckpt_sighand(t)->siglock);
 	infos = kvcalloc(max, sizeof(*infos), GFP_KERNEL);
 	if (!infos)
 		return -ENOMEM;
-	spin_lock_irq(&t->sighand->siglock);
+	spin_lock_irq(&ckpt_sighand(t)->siglock);
 	nr = ckpt_copy_pending(pending, infos, max);
-	spin_unlock_irq(&t->sighand->siglock);
+	spin_unlock_irq(&ckpt_sighand(t)->siglock);
 
 	rec.nr = cpu_to_le32(nr);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_SIGPENDING, &rec, sizeof(rec),
@@ -269,11 +269,11 @@ void ckpt_sigqueue_post(struct ckpt_sigqueue *q)
 {
 	unsigned int i;
 
-	spin_lock_irq(&current->sighand->siglock);
+	spin_lock_irq(&ckpt_sighand(current)->siglock);
 	for (i = 0; i < q->nr; i++)
 		send_signal_locked(q->info[i].si_signo, &q->info[i], current,
 				   q->shared[i] ? PIDTYPE_TGID : PIDTYPE_PID);
-	spin_unlock_irq(&current->sighand->siglock);
+	spin_unlock_irq(&ckpt_sighand(current)->siglock);
 }
 
 /**

@@ -124,7 +124,7 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_fs, t->fs, &ref);
 	rec.fs_ref = cpu_to_le32(ref);
 	if (!ret)
-		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sighand, t->sighand, &ref);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sighand, ckpt_sighand(t), &ref);
 	rec.sighand_ref = cpu_to_le32(ref);
 	if (ret)
 		return ret;
@@ -265,7 +265,7 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 					  current->fs, "fs_struct");
 	if (!ret)
 		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_sighand, rec->sighand_ref,
-					  current->sighand, "sighand");
+					  ckpt_sighand(current), "sighand");
 	if (ret)
 		return ret;
 	rt->resume->cred = ckpt_obj_lookup(ctx, CKPT_OBJ_cred,

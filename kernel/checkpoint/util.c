@@ -5,7 +5,11 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
+
+#include "checkpoint.h"
 
 /**
  * ckpt_file_path() - the path of an open file, for the image
@@ -68,4 +72,26 @@ char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,
 		return ERR_PTR(-EINVAL);
 	}
 	return path;
+}
+
+/**
+ * ckpt_wait_asleep() - wait until a parked task is off the CPU
+ * @t: a task that parks itself with wait_event_killable()
+ *
+ * Once it is, its user registers and FPU state are in memory and can be
+ * read or written through the regsets, as for a stopped tracee.
+ *
+ * Return: 0, -ESRCH if the task is exiting instead, -EINTR if we are
+ * killed.
+ */
+int ckpt_wait_asleep(struct task_struct *t)
+{
+	while (!wait_task_inactive(t, TASK_KILLABLE)) {
+		if (t->exit_state || (t->flags & PF_EXITING))
+			return -ESRCH;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		schedule_timeout_uninterruptible(1);
+	}
+	return 0;
 }
