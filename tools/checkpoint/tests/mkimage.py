@@ -1,0 +1,505 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write synthetic checkpoint images for the ckpt host tests.
+
+The image describes one process: HEADER, TREE, then its objects (CRED,
+two FILEs, FILES, FS, SIGHAND, an MM with two VMAs, one PAGES record and
+its MM_END), TASK, X86_REGS, X86_XSTATE, its two SIGPENDING queues and
+the TRAILER.  It is well-formed, not runnable.
+
+A variant damages it in one precise way; the damage is made before the
+TRAILER is computed unless it is the point, so that each variant is
+caught by the check it is about and not by the checksum.
+
+The record layouts are written out here by hand from
+include/uapi/linux/checkpoint.h, independently of ckpt's C code, so the
+tests cross-check the two readings of the ABI.  The record numbers and
+identification constants are taken from the header itself.
+
+    mkimage.py [--variant NAME] FILE     write an image ('-': stdout)
+    mkimage.py --list                     list the variants
+    mkimage.py --all DIR                  write DIR/VARIANT.img for each
+    mkimage.py --flips STEP DIR           write DIR/flip-N.img: the good
+                                          image with byte N inverted, for
+                                          N = 0, STEP, 2*STEP, ...
+    mkimage.py --cuts DIR                 write DIR/cut-N.img: the good image
+                                          cut after N bytes, at every 8-byte
+                                          boundary (every 512 bytes inside
+                                          page contents) and a few others
+    mkimage.py --expect-pages             the page lines of `ckpt show
+                                          --pages` for the good image
+    mkimage.py --selftest                 check the CRC and the layouts
+"""
+
+import argparse
+import os
+import re
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UAPI = os.path.join(HERE, '..', '..', '..', 'include', 'uapi', 'linux',
+                    'checkpoint.h')
+
+
+def read_uapi(path):
+    """Record numbers and constants, from the header itself."""
+    with open(path) as f:
+        text = f.read()
+    rec = {name: int(nr) for name, nr in
+           re.findall(r'FN\((\w+),\s*(\d+)\)', text)}
+    consts = {}
+    for name in ('CKPT_IMAGE_MAGIC', 'CKPT_IMAGE_VERSION',
+                 'CKPT_ARCH_X86_64', 'CKPT_REC_MAX_LEN', 'CKPT_PAGES_MAX'):
+        m = re.search(r'#define\s+%s\s+\(?(0x[0-9a-fA-F]+|\d+)'
+                      r'(?:ULL|U)?(?:\s*<<\s*(\d+))?' % name, text)
+        if not m:
+            sys.exit('mkimage: %s not found in %s' % (name, path))
+        value = int(m.group(1), 0)
+        if m.group(2):
+            value <<= int(m.group(2))
+        consts[name] = value
+    return rec, consts
+
+
+REC, CONST = read_uapi(UAPI)
+PAGE_SIZE = 4096
+XSTATE_SIZE = 832          # legacy area, XSAVE header, AVX
+XFEATURES = 0x7            # x87, SSE, AVX
+XSTATE_OFFSETS = [0, 160, 576] + [0] * 29
+PID = 100
+VMA_TEXT = (0x400000, 0x401000)
+VMA_STACK = (0x7ffffffde000, 0x7ffffffff000)
+
+# objrefs: any unique ids in 1..INT_MAX; the kernel numbers from 1
+REFS = dict(cred=1, exe=2, tty=3, files=4, fs=5, sighand=6, mm=7)
+SPARSE_REFS = dict(cred=0x7FFFFFFF, exe=1000, tty=64, files=65, fs=128,
+                   sighand=3, mm=2)
+
+# Sizes of the fixed parts, as the header defines them
+SIZES = {
+    'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 136, 'CRED': 88,
+    'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 64,
+    'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
+    'X86_REGS': 216, 'X86_XSTATE': 16,
+}
+
+# --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        crc = i
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+CRC_TABLE = _crc32c_table()
+
+
+def image_crc(data):
+    """The TRAILER's checksum: the standard CRC-32C of data.
+
+    That is the kernel's ~crc32c(~0, data, len); the one place to change
+    if the convention changes.
+    """
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+# --- records ---
+
+def pad8(b):
+    return b + b'\0' * (-len(b) % 8)
+
+
+class Record:
+    def __init__(self, name, payload, rtype=None, hdr_len=None):
+        self.name = name
+        self.payload = payload
+        self.rtype = REC[name] if rtype is None else rtype
+        self.hdr_len = hdr_len      # a lie about the length, if not None
+
+    def bytes(self):
+        length = len(self.payload) if self.hdr_len is None else self.hdr_len
+        return struct.pack('<II', self.rtype, length) + self.payload
+
+
+def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
+           offsets=XSTATE_OFFSETS):
+    release = b'6.12.0-ckpt'.ljust(64, b'\0')
+    return Record('HEADER', struct.pack(
+        '<QIIIIQQQ64sQII32I',
+        CONST['CKPT_IMAGE_MAGIC'] if magic is None else magic,
+        CONST['CKPT_IMAGE_VERSION'] if version is None else version,
+        CONST['CKPT_ARCH_X86_64'], page_size, 0,
+        1795435200123456789, 123456789012, 123456789999,
+        release, XFEATURES, XSTATE_SIZE, nr_tasks, *offsets))
+
+
+def tree(tasks):
+    body = struct.pack('<II', len(tasks), 0)
+    for pid, tgid, ppid in tasks:
+        body += struct.pack('<IIII', pid, tgid, ppid, 0)
+    return Record('TREE', body)
+
+
+def cred(objref, groups=(4, 24, 27)):
+    body = struct.pack('<I8II5QII', objref,
+                       1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000,
+                       0, 0, 0, 0, 0x1ffffffffff, 0, len(groups), 0)
+    body += struct.pack('<%dI' % len(groups), *groups)
+    return Record('CRED', pad8(body))
+
+
+def file(objref, kind, mode, path, f_flags=0o100000, rdev=0, size=0,
+         terminate=True):
+    path = path.encode() + (b'\0' if terminate else b'')
+    body = struct.pack('<IIIIQQQIIQII', objref, kind, f_flags, mode,
+                       0, size, 1700000000, 5, rdev, 1234, 0xFFFFFFFF,
+                       len(path))
+    return Record('FILE', pad8(body + path))
+
+
+def files(objref, fds):
+    body = struct.pack('<II', objref, len(fds))
+    for fd, ref, flags in fds:
+        body += struct.pack('<IIII', fd, ref, flags, 0)
+    return Record('FILES', body)
+
+
+def fs(objref, cwd='/root', umask=0o022):
+    cwd = cwd.encode() + b'\0'
+    return Record('FS', pad8(struct.pack('<IIII', objref, umask, len(cwd),
+                                         0) + cwd))
+
+
+def sighand(objref):
+    actions = [(0, 0, 0, 0)] * 64
+    actions[1] = (0x401136, 0x14000004, 0x401000, 0)   # SIGINT
+    actions[12] = (1, 0, 0, 0)                         # SIGPIPE ignored
+    body = struct.pack('<II', objref, 64)
+    for a in actions:
+        body += struct.pack('<QQQQ', *a)
+    return Record('SIGHAND', body)
+
+
+def mm(objref, nr_vmas, exe_file_ref):
+    auxv = [33, 0x7ffff7fc1000, 6, PAGE_SIZE, 9, 0x401020, 0, 0]
+    body = struct.pack('<IIII', objref, nr_vmas, exe_file_ref, 0)
+    body += struct.pack('<13Q',
+                        0x400000, 0x401000, 0x403000, 0x404000,
+                        0x405000, 0x426000, 0x7ffffffde000,
+                        0x7fffffffe100, 0x7fffffffe120,
+                        0x7fffffffe120, 0x7fffffffef00,
+                        0x7ffff7fff000, 0x7ffff7fc1000)
+    body += struct.pack('<IIII', 1, 0x12345678, len(auxv), 0)
+    body += struct.pack('<64Q', *(auxv + [0] * (64 - len(auxv))))
+    return Record('MM', body)
+
+
+def vma(start, end, kind, flags, file_ref=0, pgoff=0):
+    return Record('VMA', struct.pack('<QQQIIII', start, end, pgoff, kind,
+                                     flags, file_ref, 0))
+
+
+def pages(addr, nr):
+    data = b''.join(bytes([(i + j) & 0xFF for j in range(PAGE_SIZE)])
+                    for i in range(nr))
+    return Record('PAGES', struct.pack('<QII', addr, nr, 0) + data)
+
+
+def mm_end(nr_pages):
+    return Record('MM_END', struct.pack('<Q', nr_pages))
+
+
+def task(pid, cred_ref=REFS['cred'], mm_ref=REFS['mm'],
+         files_ref=REFS['files'], fs_ref=REFS['fs'],
+         sighand_ref=REFS['sighand'], pad=0):
+    restart = struct.pack('<IIQQ', 1, 1, 0x7fffffffe000,
+                          123456789999 + 5 * 10**9) + b'\0' * 8
+    body = struct.pack('<10I5Q16sII', pid, cred_ref, mm_ref, files_ref,
+                       fs_ref, sighand_ref, 17, 0, 0, 1,
+                       1 << 9, 0, 0x7ffff7d8ca10, 0x7ffff7d8ca20, 24,
+                       b'sleeper'.ljust(16, b'\0'), 1, pad) + restart
+    return Record('TASK', body)
+
+
+def x86_regs():
+    regs = list(range(1, 28))
+    regs[16] = 0x401136        # ip
+    regs[17] = 0x33            # cs
+    regs[18] = 0x246           # flags
+    regs[19] = 0x7fffffffe000  # sp
+    regs[20] = 0x2b            # ss
+    return Record('X86_REGS', struct.pack('<27Q', *regs))
+
+
+def x86_xstate(size=XSTATE_SIZE):
+    area = bytearray(size)
+    struct.pack_into('<H', area, 0, 0x37F)       # fcw
+    struct.pack_into('<I', area, 24, 0x1F80)     # mxcsr
+    if size >= 520:
+        struct.pack_into('<Q', area, 512, 0x3)   # xstate_bv
+    return Record('X86_XSTATE', pad8(struct.pack('<QII', XFEATURES, size, 0)
+                                     + bytes(area)))
+
+
+def sigpending(shared, infos):
+    body = struct.pack('<II', shared, len(infos))
+    for signo, code, pid, uid in infos:
+        info = bytearray(128)
+        struct.pack_into('<iiiiII', info, 0, signo, 0, code, 0, pid, uid)
+        body += bytes(info)
+    return Record('SIGPENDING', body)
+
+
+def trailer(crc, nr_records, size):
+    return Record('TRAILER', struct.pack('<IIQ', crc, nr_records, size))
+
+
+def good_records(refs=REFS):
+    r = refs
+    return [
+        header(),
+        tree([(PID, PID, 0)]),
+        cred(r['cred']),
+        file(r['exe'], 1, 0o100755, '/usr/bin/sleeper', size=16384),
+        file(r['tty'], 4, 0o20620, '/dev/pts/0', f_flags=0o102002,
+             rdev=(136 << 8) | 0),
+        files(r['files'], [(0, r['tty'], 0), (1, r['tty'], 0),
+                           (2, r['tty'], 1)]),
+        fs(r['fs']),
+        sighand(r['sighand']),
+        mm(r['mm'], 2, r['exe']),
+        vma(*VMA_TEXT, kind=2, flags=0x5, file_ref=r['exe']),
+        vma(*VMA_STACK, kind=1, flags=0xb),
+        pages(VMA_STACK[1] - 2 * PAGE_SIZE, 2),
+        mm_end(2),
+        task(PID, r['cred'], r['mm'], r['files'], r['fs'], r['sighand']),
+        x86_regs(),
+        x86_xstate(),
+        sigpending(0, [(10, 0, 1, 0)]),
+        sigpending(1, []),
+    ]
+
+
+def serialize(records, fix_trailer=None):
+    """The records, then a correct TRAILER (fix_trailer may spoil it)."""
+    body = b''.join(r.bytes() for r in records)
+    t = dict(crc=image_crc(body), nr_records=len(records), size=len(body))
+    if fix_trailer:
+        fix_trailer(t)
+    return body + trailer(**t).bytes()
+
+
+def find(records, name, nth=0):
+    return [i for i, r in enumerate(records) if r.name == name][nth]
+
+
+def replace(name, new, nth=0):
+    def edit(records):
+        records[find(records, name, nth)] = new
+    return edit
+
+
+def drop(name, nth=0):
+    def edit(records):
+        del records[find(records, name, nth)]
+    return edit
+
+
+def insert_after(name, new):
+    def edit(records):
+        records.insert(find(records, name) + 1, new)
+    return edit
+
+
+def patch_record(name, offset, fmt, value):
+    def edit(records):
+        r = records[find(records, name)]
+        p = bytearray(r.payload)
+        struct.pack_into(fmt, p, offset, value)
+        r.payload = bytes(p)
+    return edit
+
+
+def lie_len(name, length):
+    def edit(records):
+        records[find(records, name)].hdr_len = length
+    return edit
+
+
+def move_after(name, after):
+    def edit(records):
+        r = records.pop(find(records, name))
+        records.insert(find(records, after) + 1, r)
+    return edit
+
+
+def swap(a, b):
+    def edit(records):
+        i, j = find(records, a), find(records, b)
+        records[i], records[j] = records[j], records[i]
+    return edit
+
+
+def sparse_refs(records):
+    records[:] = good_records(SPARSE_REFS)
+
+
+# name: (edit of the records, edit of the trailer, edit of the bytes);
+# the names of the variants that are valid images start with "good"
+VARIANTS = {
+    'good': (None, None, None),
+    'good-sparse-objrefs': (sparse_refs, None, None),
+    'bad-magic': (replace('HEADER', header(magic=0x1122334455667788)),
+                  None, None),
+    'bad-version': (replace('HEADER', header(version=2)), None, None),
+    'bad-page-size': (replace('HEADER', header(page_size=8192)), None, None),
+    'bad-xstate-offset': (replace('HEADER', header(
+        offsets=[0, 160, 576, 640] + [0] * 28)), None, None),
+    'header-not-first': (swap('HEADER', 'TREE'), None, None),
+    'unknown-type': (insert_after('TREE', Record('TREE', b'\0' * 8,
+                                                 rtype=99)), None, None),
+    'huge-len': (lie_len('CRED', 0x7ffffff8), None, None),
+    'unaligned-len': (lie_len('CRED', 13), None, None),
+    'short-task': (replace('TASK', Record('TASK', b'\0' * 8)), None, None),
+    'crc-mismatch': (None, None, 'flip-page-byte'),
+    'bad-objref': (replace('TASK', task(PID, cred_ref=42)), None, None),
+    'wrong-kind-ref': (replace('TASK', task(PID, mm_ref=REFS['cred'])),
+                       None, None),
+    'objref-zero': (replace('CRED', cred(0)), None, None),
+    'objref-twice': (replace('FS', fs(REFS['cred'])), None, None),
+    'ref-before-definition': (move_after('FILES', 'CRED'), None, None),
+    'missing-mm-end': (drop('MM_END'), None, None),
+    'mm-end-count': (replace('MM_END', mm_end(3)), None, None),
+    'missing-vma': (drop('VMA', 1), None, None),
+    'pages-outside-vma': (replace('PAGES', pages(0x500000, 1)), None, None),
+    'overlapping-vmas': (replace('VMA', vma(0x400000, 0x402000, 1, 3), 1),
+                         None, None),
+    'nonzero-pad': (replace('TASK', task(PID, pad=1)), None, None),
+    'path-not-terminated': (replace('FILE', file(REFS['exe'], 1, 0o100755,
+                                                 '/usr/bin/sleeper',
+                                                 terminate=False)),
+                            None, None),
+    'file-kind-mode': (replace('FILE', file(REFS['exe'], 1, 0o40755,
+                                            '/usr')), None, None),
+    'tree-count': (replace('TREE', tree([(PID, PID, 0), (PID + 1, PID + 1,
+                                                         PID)])),
+                   None, None),
+    'task-pid': (replace('TASK', task(PID + 1)), None, None),
+    'missing-sigpending': (drop('SIGPENDING', 1), None, None),
+    'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
+    'missing-trailer': (None, None, 'drop-trailer'),
+    'trailer-nr-records': (None, lambda t: t.update(nr_records=3), None),
+    'trailer-size': (None, lambda t: t.update(size=8), None),
+    'data-after-trailer': (None, None, 'append'),
+}
+
+
+def build(variant):
+    edit, fix_trailer, damage = VARIANTS[variant]
+    records = good_records()
+    if edit:
+        edit(records)
+    image = serialize(records, fix_trailer)
+    if damage == 'flip-page-byte':
+        at = image.index(pages(VMA_STACK[1] - 2 * PAGE_SIZE, 2).payload)
+        image = bytearray(image)
+        image[at + 16 + 100] ^= 0x01
+        image = bytes(image)
+    elif damage == 'drop-trailer':
+        image = image[:-24]
+    elif damage == 'append':
+        image += b'\0' * 8
+    return image
+
+
+def write(path, image):
+    if path == '-':
+        sys.stdout.buffer.write(image)
+    else:
+        with open(path, 'wb') as f:
+            f.write(image)
+
+
+def cut_points():
+    """Where to cut the good image: every record boundary and field."""
+    records = good_records()
+    image = build('good')
+    at = records[find(records, 'PAGES')].bytes()
+    pages_start = image.index(at) + 8 + 16
+    pages_end = pages_start + len(at) - 8 - 16
+    cuts = [n for n in range(0, len(image), 8)
+            if not pages_start < n < pages_end or n % 512 == 0]
+    # inside a record header, a field, the last byte
+    cuts += [1, 3, 7, 9, 15, pages_start + 1, len(image) - 1]
+    return sorted(set(cuts))
+
+
+def expect_pages():
+    """What `ckpt show --pages` prints for the PAGES of the good image."""
+    rec = good_records()[find(good_records(), 'PAGES')]
+    addr, nr, _ = struct.unpack_from('<QII', rec.payload)
+    for i in range(nr):
+        page = rec.payload[16 + i * PAGE_SIZE:16 + (i + 1) * PAGE_SIZE]
+        print('  page[%d]: addr=0x%x crc32c=0x%08x bytes=%s ...' %
+              (i, addr + i * PAGE_SIZE, image_crc(page),
+               ' '.join('%02x' % b for b in page[:16])))
+
+
+def selftest():
+    assert image_crc(b'123456789') == 0xE3069283, 'CRC-32C check value'
+    for r in good_records():
+        if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
+                      'X86_REGS'):
+            assert len(r.payload) == SIZES[r.name], r.name
+        assert len(r.payload) >= SIZES[r.name], r.name
+        assert len(r.payload) % 8 == 0, r.name
+    assert set(SIZES) == set(REC), 'record types out of date'
+    print('ok')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('file', nargs='?')
+    ap.add_argument('--variant', default='good', choices=sorted(VARIANTS))
+    ap.add_argument('--list', action='store_true')
+    ap.add_argument('--all', metavar='DIR')
+    ap.add_argument('--flips', nargs=2, metavar=('STEP', 'DIR'))
+    ap.add_argument('--cuts', metavar='DIR')
+    ap.add_argument('--expect-pages', action='store_true')
+    ap.add_argument('--selftest', action='store_true')
+    args = ap.parse_args()
+    if args.list:
+        print('\n'.join(VARIANTS))
+    elif args.all:
+        for v in VARIANTS:
+            write(os.path.join(args.all, v + '.img'), build(v))
+    elif args.flips:
+        good = build('good')
+        for at in range(0, len(good), int(args.flips[0])):
+            image = bytearray(good)
+            image[at] ^= 0xFF
+            write(os.path.join(args.flips[1], 'flip-%d.img' % at), image)
+    elif args.cuts:
+        good = build('good')
+        for n in cut_points():
+            write(os.path.join(args.cuts, 'cut-%d.img' % n), good[:n])
+    elif args.expect_pages:
+        expect_pages()
+    elif args.selftest:
+        selftest()
+    elif args.file:
+        write(args.file, build(args.variant))
+    else:
+        ap.error('FILE is needed')
+
+
+if __name__ == '__main__':
+    main()

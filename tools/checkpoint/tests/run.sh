@@ -1,0 +1,394 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of ckpt: the command line, `ckpt show` on a synthetic image
+# and on damaged copies of it, and how checkpoint/restart fail where the
+# system calls are missing.  They need no checkpoint kernel, only a C
+# compiler and python3; valgrind and the sanitizers are used when present.
+#
+# Prints TAP; exits non-zero if a test fails.  Works from any directory
+# and builds what it needs in a temporary directory; CKPT=path tests that
+# binary instead of the one it builds (the builds are still checked).
+#
+# The expected output of `ckpt show` is tests/good.show; after an intended
+# change of the output, regenerate it with
+#   tests/mkimage.py - | ckpt show - > tests/good.show
+# and review the diff.
+
+set -u
+
+GIVEN_CKPT=${CKPT:-}
+TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(dirname "$TESTS")
+MKIMAGE=(python3 "$TESTS/mkimage.py")
+TIMEOUT=(timeout 20)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ckpt-tests.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+n=0
+failed=0
+
+ok()
+{
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok()
+{
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
+	return 0
+}
+
+skip()
+{
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# check NAME COMMAND...: a test that passes if COMMAND succeeds
+check()
+{
+	local name=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name" "$out"
+	fi
+}
+
+echo "TAP version 13"
+
+# --- build ---
+
+build()
+{
+	local dir=$1
+
+	shift
+	# Not the settings of a make that runs us (`make check`)
+	mkdir -p "$dir" &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS -u LDFLAGS \
+		make -s -C "$SRC" OUTPUT="$dir/" "$@" >"$dir.log" 2>&1
+}
+
+CKPT=$TMP/static/ckpt
+if build "$TMP/static"; then
+	ok "build: static ckpt with -Wall -Wextra -Werror, in OUTPUT="
+else
+	not_ok "build: static ckpt with -Wall -Wextra -Werror, in OUTPUT=" \
+		"$(cat "$TMP/static.log")"
+	echo "1..$n"
+	exit 1
+fi
+
+is_static()
+{
+	! readelf -l "$1" 2>/dev/null | grep -q INTERP &&
+		readelf -h "$1" >/dev/null 2>&1
+}
+if command -v readelf >/dev/null; then
+	check "build: the binary is static" is_static "$CKPT"
+else
+	skip "build: the binary is static" "no readelf"
+fi
+
+if [ -n "$GIVEN_CKPT" ]; then
+	CKPT=$(realpath "$GIVEN_CKPT")
+	echo "# testing $CKPT, not the binary built here"
+	if command -v readelf >/dev/null; then
+		check "build: the given CKPT is static" is_static "$CKPT"
+	else
+		skip "build: the given CKPT is static" "no readelf"
+	fi
+fi
+
+# Syscall numbers that no kernel has: checkpoint/restart fail with ENOSYS
+NOSYS=$TMP/nosys/ckpt
+build "$TMP/nosys" EXTRA_CFLAGS="-D__NR_checkpoint=1023 -D__NR_restart=1022" ||
+	NOSYS=
+
+ASAN=$TMP/asan/ckpt
+build "$TMP/asan" STATIC= \
+	EXTRA_CFLAGS="-g -fsanitize=address,undefined -fno-sanitize-recover=all" ||
+	ASAN=
+
+VALGRIND=$TMP/dynamic/ckpt
+if ! command -v valgrind >/dev/null ||
+   ! build "$TMP/dynamic" STATIC= EXTRA_CFLAGS=-g; then
+	VALGRIND=
+fi
+
+# --- command line ---
+
+# expect NAME STATUS PATTERN COMMAND...: exit status and a line of output
+expect()
+{
+	local name=$1 status=$2 pattern=$3 out rc
+
+	shift 3
+	out=$("${TIMEOUT[@]}" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$status" ]; then
+		not_ok "$name" "exit status $rc, expected $status" "$out"
+	elif ! grep -qE -- "$pattern" <<<"$out"; then
+		not_ok "$name" "no line matches: $pattern" "$out"
+	else
+		ok "$name"
+	fi
+}
+
+expect "cli: --help lists the commands" 0 '^  show ' "$CKPT" --help
+expect "cli: --version names the image format" 0 \
+	'^ckpt .*image format version 1\)$' "$CKPT" --version
+for cmd in checkpoint restart show; do
+	expect "cli: $cmd --help" 0 "^Usage: ckpt $cmd " "$CKPT" $cmd --help
+done
+expect "cli: no command is a usage error" 2 '^Usage: ckpt' "$CKPT"
+expect "cli: an unknown command is a usage error" 2 \
+	"unknown command 'frobnicate'" "$CKPT" frobnicate
+expect "cli: checkpoint needs -o" 2 '^ckpt: checkpoint: -o FILE is needed' \
+	"$CKPT" checkpoint 1
+expect "cli: checkpoint needs a numeric PID" 2 'PID must be a positive' \
+	"$CKPT" checkpoint 12abc -o "$TMP/x.img"
+expect "cli: checkpoint: -v and --log exclude each other" 2 'exclude' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" -v --log "$TMP/log"
+expect "cli: restart needs a FILE (status 125)" 125 'one FILE is needed' \
+	"$CKPT" restart
+expect "cli: show of a missing file fails" 1 \
+	'^ckpt: show: .*/missing.img: No such file' "$CKPT" show "$TMP/missing.img"
+
+# --- checkpoint and restart without the system calls ---
+
+# 4194305 is above PID_MAX_LIMIT: no such process on any kernel
+expect "checkpoint: a failure is reported as 'ckpt: checkpoint: <reason>'" 1 \
+	'^ckpt: checkpoint: ' "$CKPT" checkpoint 4194305 -o "$TMP/fail.img"
+if [ -e "$TMP/fail.img" ]; then
+	not_ok "checkpoint: no partial image is left after a failure"
+else
+	ok "checkpoint: no partial image is left after a failure"
+fi
+expect "restart: a failure is reported as 'ckpt: restart: <reason>' (125)" \
+	125 '^ckpt: restart: ' "$CKPT" restart /dev/null
+
+if [ -n "$NOSYS" ]; then
+	expect "checkpoint: ENOSYS is reported with its cause" 1 \
+		'has no checkpoint\(2\) system call' \
+		"$NOSYS" checkpoint 4194305 -o "$TMP/fail.img"
+	expect "checkpoint: ENOSYS is 'Function not implemented'" 1 \
+		'^ckpt: checkpoint: Function not implemented$' \
+		"$NOSYS" checkpoint 4194305 -o "$TMP/fail.img" \
+		--log "$TMP/cklog"
+	if [ -f "$TMP/cklog" ]; then
+		ok "checkpoint: --log FILE creates FILE"
+	else
+		not_ok "checkpoint: --log FILE creates FILE"
+	fi
+	expect "restart: ENOSYS is reported with its cause (125)" 125 \
+		'has no restart\(2\) system call' "$NOSYS" restart -v /dev/null
+else
+	for t in "checkpoint: ENOSYS is reported with its cause" \
+		 "checkpoint: ENOSYS is 'Function not implemented'" \
+		 "checkpoint: --log FILE creates FILE" \
+		 "restart: ENOSYS is reported with its cause (125)"; do
+		not_ok "$t" "$(cat "$TMP/nosys.log")"
+	done
+fi
+
+# --- show: a good image ---
+
+GOOD=$TMP/good.img
+check "mkimage: CRC-32C check value and record layouts" \
+	"${MKIMAGE[@]}" --selftest
+"${MKIMAGE[@]}" "$GOOD"
+
+expect "show: a well-formed image is valid" 0 '^\[18\] TRAILER ' \
+	"$CKPT" show "$GOOD"
+"$CKPT" show "$GOOD" >"$TMP/good.out" 2>&1
+check "show: the output is exactly tests/good.show" \
+	diff -u "$TESTS/good.show" "$TMP/good.out"
+check "show: '-' reads a pipe and prints the same" \
+	bash -c "cat '$GOOD' | '$CKPT' show - | cmp - '$TMP/good.out'"
+
+show_has()
+{
+	local out=$1 line
+
+	shift
+	for line in "$@"; do
+		grep -qxF -- "$line" "$out" || { echo "missing: $line"; return 1; }
+	done
+}
+check "show: every record is named, with its offset" show_has "$TMP/good.out" \
+	"[0] HEADER offset=0 len=256" "[1] TREE offset=264 len=24" \
+	"[2] CRED offset=296 len=104" "[3] FILE offset=408 len=88" \
+	"[5] FILES offset=592 len=56" "[6] FS offset=656 len=24" \
+	"[7] SIGHAND offset=688 len=2056" "[8] MM offset=2752 len=648" \
+	"[9] VMA offset=3408 len=40" "[11] PAGES offset=3504 len=8208" \
+	"[12] MM_END offset=11720 len=8" "[13] TASK offset=11736 len=136" \
+	"[14] X86_REGS offset=11880 len=216" \
+	"[15] X86_XSTATE offset=12104 len=848" \
+	"[16] SIGPENDING offset=12960 len=136" \
+	"[18] TRAILER offset=13120 len=16"
+check "show: fields are decoded" show_has "$TMP/good.out" \
+	'  magic: 0x474d49544b43584c ("LXCKTIMG")' \
+	'  task[0]: pid=100 tgid=100 ppid=0 flags=0x0' \
+	'  path: "/usr/bin/sleeper"' \
+	'  f_flags: 0102002 (RDWR|APPEND|LARGEFILE)' \
+	'  fd[2]: fd=2 file_ref=3 flags=0x1 (CLOEXEC)' \
+	'  flags: 0xb (READ|WRITE|GROWSDOWN)' \
+	'  saved_auxv[0]: 33 (AT_SYSINFO_EHDR) 0x7ffff7fc1000' \
+	'  blocked: 0x0000000000000200 (SIGUSR1)' \
+	'  restart.nanosleep.type: 1 (NATIVE)' \
+	'  ip: 0x0000000000401136' \
+	'  info[0]: signo=10 (SIGUSR1) errno=0 code=0 (SI_USER) pid=1 uid=0 crc32c=0xb3790bac' \
+	'  crc32c: 0xd24cc096 (matches)'
+"$CKPT" show --pages "$GOOD" >"$TMP/pages.out" 2>&1
+mapfile -t PAGE_LINES < <("${MKIMAGE[@]}" --expect-pages)
+check "show --pages: a crc32c and the first bytes of each page" \
+	show_has "$TMP/pages.out" "${PAGE_LINES[@]}"
+
+# --- show: damaged images ---
+
+# variant: the reason ckpt must give
+declare -A REASON=(
+	[bad-magic]='offset 0: HEADER: bad magic'
+	[bad-version]='offset 0: HEADER: unsupported version 2'
+	[bad-page-size]='offset 0: HEADER: page_size 8192'
+	[header-not-first]='offset 0: TREE: record out of order, expected HEADER'
+	[unknown-type]='offset 296: unknown record type 99'
+	[huge-len]='offset 296: CRED: len 2147483640 exceeds CKPT_REC_MAX_LEN'
+	[unaligned-len]='offset 296: CRED: len 13 is not a multiple of 8'
+	[short-task]='offset 11736: TASK: len 8 is shorter than'
+	[crc-mismatch]='offset 13120: TRAILER: crc32c 0xd24cc096, but the image before it has'
+	[bad-objref]='offset 11736: TASK: cred_ref 42 refers to no object'
+	[wrong-kind-ref]='offset 11736: TASK: mm_ref 1 is a CRED, not a MM'
+	[bad-xstate-offset]='offset 0: HEADER: xstate_offsets\[3\] 640, but component 3 is not in xfeatures'
+	[objref-zero]='offset 296: CRED: objref 0 is out of range'
+	[objref-twice]='offset 656: FS: objref 1 is already defined, by a CRED'
+	[ref-before-definition]='offset 408: FILES: fd\[0\]: file_ref 3 refers to no object defined before it'
+	[missing-mm-end]='offset 11720: TASK: record out of order, expected PAGES or MM_END'
+	[mm-end-count]='offset 11720: MM_END: nr_pages 3, but the PAGES of this MM hold 2'
+	[missing-vma]='offset 3456: PAGES: record out of order, expected VMA'
+	[pages-outside-vma]='offset 3504: PAGES: 0x500000-0x501000 is not inside one VMA'
+	[overlapping-vmas]='offset 3456: VMA: start 0x400000 is below the end 0x401000'
+	[nonzero-pad]='offset 11736: TASK: __pad is not zero'
+	[path-not-terminated]='offset 408: FILE: path is not a NUL-terminated string'
+	[file-kind-mode]='offset 408: FILE: mode 040755 does not fit kind 1'
+	[tree-count]='offset 264: TREE: nr_tasks 2, but the HEADER says 1'
+	[task-pid]='offset 11736: TASK: pid 101, but TREE entry 0 is pid 100'
+	[missing-sigpending]='offset 13104: TRAILER: record out of order, expected SIGPENDING'
+	[xstate-size]='offset 12104: X86_XSTATE: size 576, but the HEADER'
+	[missing-trailer]='offset 13120: unexpected end of image, expected TRAILER'
+	[trailer-nr-records]='offset 13120: TRAILER: nr_records 3, but 18 records'
+	[trailer-size]='offset 13120: TRAILER: size 8, but 13120 bytes'
+	[data-after-trailer]='offset 13144: data after the TRAILER'
+)
+
+mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
+	mv "$TMP"/bad/good*.img "$TMP"
+expect "show: accepts any unique objrefs, not only 1, 2, 3..." 0 \
+	'^  cred_ref: 2147483647$' "$CKPT" show "$TMP/good-sparse-objrefs.img"
+for v in $("${MKIMAGE[@]}" --list); do
+	case $v in good*) continue ;; esac
+	if [ -z "${REASON[$v]:-}" ]; then
+		not_ok "show: rejects $v" "no expected reason in run.sh"
+		continue
+	fi
+	expect "show: rejects $v" 1 "^ckpt: show: ${REASON[$v]}" \
+		"$CKPT" show "$TMP/bad/$v.img"
+done
+
+# rejects BINARY IMAGE: exit status 1 with a reason, nothing worse.
+# Run for thousands of images: no subshell, no grep.
+rejects()
+{
+	local err='' rc
+
+	"${TIMEOUT[@]}" "$1" show "$2" >/dev/null 2>"$TMP/err"
+	rc=$?
+	read -r -d '' err <"$TMP/err"
+	if [ "$rc" -ne 1 ] || [[ ! $err =~ ^ckpt:\ show:\ offset\ [0-9]+:\  ]] ||
+	   [[ $err == *Sanitizer* || $err == *"runtime error"* ]]; then
+		echo "$2: exit status $rc: $err"
+		return 1
+	fi
+}
+
+# rejects_all BINARY DIR: each image in DIR is rejected
+rejects_all()
+{
+	local img bad=0
+
+	for img in "$2"/*.img; do
+		rejects "$1" "$img" || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ]
+}
+
+# The good image cut at every 8-byte boundary (every 512 bytes inside
+# page contents), and with one byte inverted every 13 bytes: the CRC
+# covers everything, so each must be rejected.
+mkdir "$TMP/cuts" "$TMP/flips" &&
+	"${MKIMAGE[@]}" --cuts "$TMP/cuts" &&
+	"${MKIMAGE[@]}" --flips 13 "$TMP/flips"
+
+check "show: every cut at an 8-byte boundary (512 in page data) is rejected" \
+	rejects_all "$CKPT" "$TMP/cuts"
+check "show: a flipped byte anywhere is rejected" \
+	rejects_all "$CKPT" "$TMP/flips"
+
+# --- show under the sanitizers and valgrind ---
+
+if [ -n "$ASAN" ]; then
+	asan_all()
+	{
+		"$ASAN" show --pages "$GOOD" >/dev/null || return 1
+		rejects_all "$ASAN" "$TMP/bad"
+	}
+	check "asan+ubsan: the good image and every damaged one" asan_all
+	check "asan+ubsan: every truncation" rejects_all "$ASAN" "$TMP/cuts"
+	check "asan+ubsan: flipped bytes" rejects_all "$ASAN" "$TMP/flips"
+else
+	for t in "the good image and every damaged one" "every truncation" \
+		 "flipped bytes"; do
+		skip "asan+ubsan: $t" "no sanitizer runtime"
+	done
+fi
+
+if [ -n "$VALGRIND" ]; then
+	VG=(valgrind -q --error-exitcode=99 --leak-check=full
+	    --errors-for-leak-kinds=definite)
+	vg_rejects()
+	{
+		local img
+
+		for img in "$@"; do
+			[ -f "$img" ] || { echo "no $img"; return 1; }
+			"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$img" \
+				>/dev/null 2>"$TMP/vg.err"
+			[ $? -eq 1 ] || { cat "$TMP/vg.err"; return 1; }
+		done
+	}
+	check "valgrind: the good image, with --pages" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$GOOD"
+	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
+short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
+tree-count,data-after-trailer}.img
+	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,\
+264,296,3528,11720,13143}.img
+else
+	for t in "the good image, with --pages" "damaged images" \
+		 "truncated images"; do
+		skip "valgrind: $t" "no valgrind"
+	done
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
