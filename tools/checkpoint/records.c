@@ -76,7 +76,7 @@ static int check_var_len(struct image *img, const void *p, uint32_t len,
 
 /*
  * A record whose variable part is a path of n bytes: in range, covered
- * by the length, NUL-terminated with no NUL before the end.
+ * by the length, absolute, NUL-terminated with no NUL before the end.
  */
 static int check_path(struct image *img, const void *p, uint32_t len,
 		      uint32_t n, const char *what)
@@ -91,6 +91,8 @@ static int check_path(struct image *img, const void *p, uint32_t len,
 	if (strnlen(s, n) != n - 1)
 		return image_fail(img, "%s is not a NUL-terminated string of %u bytes",
 				  what, n);
+	if (s[0] != '/')
+		return image_fail(img, "%s is not an absolute path", what);
 	return 0;
 }
 

@@ -389,6 +389,7 @@ VARIANTS = {
                             None, None),
     'file-kind-mode': (replace('FILE', file(REFS['exe'], 1, 0o40755,
                                             '/usr')), None, None),
+    'relative-cwd': (replace('FS', fs(REFS['fs'], cwd='root')), None, None),
     'tree-count': (replace('TREE', tree([(PID, PID, 0), (PID + 1, PID + 1,
                                                          PID)])),
                    None, None),

@@ -281,6 +281,7 @@ declare -A REASON=(
 	[nonzero-pad]='offset 11736: TASK: __pad is not zero'
 	[path-not-terminated]='offset 408: FILE: path is not a NUL-terminated string'
 	[file-kind-mode]='offset 408: FILE: mode 040755 does not fit kind 1'
+	[relative-cwd]='offset 656: FS: cwd is not an absolute path'
 	[tree-count]='offset 264: TREE: nr_tasks 2, but the HEADER says 1'
 	[task-pid]='offset 11736: TASK: pid 101, but TREE entry 0 is pid 100'
 	[missing-sigpending]='offset 13104: TRAILER: record out of order, expected SIGPENDING'
