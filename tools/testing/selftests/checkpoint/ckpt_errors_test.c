@@ -47,7 +47,7 @@ static void checkpoint_fails(struct __test_metadata *_metadata,
 	long ret;
 
 	ckpt_reset_file(ctx->log_fd);
-	ret = sys_checkpoint(pid, fd, flags, logfd);
+	ret = ckpt_call_checkpoint(ctx, pid, fd, flags, logfd);
 	ASSERT_EQ(-1, ret)
 		TH_LOG("checkpoint(%d, %d, %#lx, %d) succeeded", pid, fd,
 		       flags, logfd);
@@ -199,7 +199,7 @@ static void restart_fails(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
 	ckpt_reset_file(ctx->log_fd);
-	ret = sys_restart(pid, fd, flags, logfd);
+	ret = ckpt_call_restart(ctx, pid, fd, flags, logfd);
 	if (ret > 0)
 		ckpt_ctx_track(ctx, ret);
 	ASSERT_EQ(-1, ret)
@@ -430,8 +430,8 @@ TEST_F_TIMEOUT(unsupported, checkpoint_fails_and_task_runs_on, 60)
 	long ret;
 
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = sys_checkpoint(pid, self->ctx.image_fd, CHECKPOINT_KILL,
-			     self->ctx.log_fd);
+	ret = ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
+				   CHECKPOINT_KILL, self->ctx.log_fd);
 	ASSERT_EQ(-1, ret) TH_LOG("checkpoint succeeded");
 	ASSERT_EQ(variant->err, errno) {
 		TH_LOG("checkpoint failed with %s, expected %s",

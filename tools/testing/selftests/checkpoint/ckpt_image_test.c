@@ -128,7 +128,7 @@ static bool restart_fails_cleanly(struct __test_metadata *_metadata,
 		TH_LOG("%s: cannot write the image: %s", what, strerror(errno));
 		return false;
 	}
-	ret = sys_restart(0, ctx->image_fd, 0, ctx->log_fd);
+	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
 	err = errno;
 	if (ret >= 0) {
 		TH_LOG("%s: restart() succeeded, pid %ld", what, ret);

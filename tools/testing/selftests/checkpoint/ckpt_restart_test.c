@@ -826,7 +826,7 @@ static void restart_fails_after(struct __test_metadata *_metadata,
 	}
 	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
-	ret = sys_restart(0, ctx->image_fd, 0, ctx->log_fd);
+	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
 	ASSERT_EQ(-1, ret) {
 		TH_LOG("restart() succeeded although the file %s",
 		       remove_file ? "is gone" : "changed");
@@ -868,7 +868,8 @@ TEST_F_TIMEOUT(restart, restart_into_a_taken_pid_fails_with_ebusy, 60)
 
 	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = sys_restart(0, self->ctx.image_fd, 0, self->ctx.log_fd);
+	ret = ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd, 0,
+				self->ctx.log_fd);
 	ASSERT_EQ(-1, ret)
 		TH_LOG("a second restart() of the image returned %ld", ret);
 	ASSERT_EQ(EBUSY, errno) {

@@ -133,7 +133,8 @@ TEST_F_TIMEOUT(stream, image_through_pipes_restores, 90)
 	out.fd = fds[0];
 	ASSERT_EQ(0, pthread_create(&thread, NULL, drain_pipe, &out));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = sys_checkpoint(pid, fds[1], CHECKPOINT_KILL, self->ctx.log_fd);
+	ret = ckpt_call_checkpoint(&self->ctx, pid, fds[1], CHECKPOINT_KILL,
+				   self->ctx.log_fd);
 	close(fds[1]);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	ASSERT_EQ(0, ret) {
@@ -151,7 +152,7 @@ TEST_F_TIMEOUT(stream, image_through_pipes_restores, 90)
 	in.len = out.len;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, feed_pipe, &in));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = sys_restart(0, fds[0], 0, self->ctx.log_fd);
+	ret = ckpt_call_restart(&self->ctx, 0, fds[0], 0, self->ctx.log_fd);
 	/* Had restart stopped reading, the feeder now gets EPIPE */
 	close(fds[0]);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
@@ -183,8 +184,8 @@ TEST_F_TIMEOUT(stream, checkpoint_writes_at_fd_position_and_advances_it, 60)
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
 	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, PREFIX, PREFIX_LEN));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ASSERT_EQ(0, sys_checkpoint(pid, self->ctx.image_fd, CHECKPOINT_KILL,
-				    self->ctx.log_fd)) {
+	ASSERT_EQ(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
+					  CHECKPOINT_KILL, self->ctx.log_fd)) {
 		TH_LOG("checkpoint: %s", strerror(errno));
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
@@ -214,8 +215,8 @@ TEST_F_TIMEOUT(stream, restart_reads_from_fd_position_to_image_end, 60)
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
 	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, PREFIX, PREFIX_LEN));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ASSERT_EQ(0, sys_checkpoint(pid, self->ctx.image_fd, CHECKPOINT_KILL,
-				    self->ctx.log_fd)) {
+	ASSERT_EQ(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
+					  CHECKPOINT_KILL, self->ctx.log_fd)) {
 		TH_LOG("checkpoint: %s", strerror(errno));
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
@@ -223,7 +224,8 @@ TEST_F_TIMEOUT(stream, restart_reads_from_fd_position_to_image_end, 60)
 
 	ASSERT_EQ(PREFIX_LEN, lseek(self->ctx.image_fd, PREFIX_LEN, SEEK_SET));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = sys_restart(0, self->ctx.image_fd, 0, self->ctx.log_fd);
+	ret = ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd, 0,
+				self->ctx.log_fd);
 	if (ret > 0)
 		ckpt_ctx_track(&self->ctx, ret);
 	ASSERT_EQ(pid, ret) {

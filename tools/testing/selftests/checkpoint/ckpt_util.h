@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,6 +58,8 @@
 /* Under TCG with KASAN everything is slow: wait long, but not forever. */
 #define CKPT_READY_TIMEOUT_MS	60000
 #define CKPT_EXIT_TIMEOUT_MS	60000
+/* How long one checkpoint() or restart() of a small task may take */
+#define CKPT_CALL_TIMEOUT_S	30
 
 /* Exit codes of a child that could not make itself checkpointable */
 enum {
@@ -97,6 +100,7 @@ struct ckpt_ctx {
 	char log_path[128];
 	int image_fd;
 	int log_fd;
+	int call_timeout_s;		/* for the watchdog, see below */
 	pid_t pids[CKPT_MAX_CHILDREN];	/* children to kill in teardown */
 };
 
@@ -374,6 +378,7 @@ static inline void ckpt_ctx_setup(struct __test_metadata *_metadata,
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->image_fd = -1;
 	ctx->log_fd = -1;
+	ctx->call_timeout_s = CKPT_CALL_TIMEOUT_S;
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	/* A bare initramfs may have no /tmp */
@@ -524,6 +529,8 @@ static inline void ckpt_explain_errno(struct __test_metadata *_metadata,
 	if (err == ENOSYS)
 		TH_LOG("%s is not in this kernel (ENOSYS): CONFIG_CHECKPOINT=y?",
 		       call);
+	if (err == ETIMEDOUT)
+		TH_LOG("%s hung: the watchdog's lines above show the log", call);
 }
 
 /*
@@ -573,6 +580,120 @@ static inline pid_t ckpt_spawn(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * A checkpoint() or restart() that does not return would only show as the
+ * harness's "terminated by timeout". The watchdog, a thread of the test,
+ * says instead which call hangs and what the kernel had logged by then,
+ * and interrupts it with SIGALRM (a no-op handler) in case its wait allows.
+ */
+static struct {
+	pthread_t thread;
+	pthread_t caller;
+	char what[96];
+	const char *log_path;
+	int64_t deadline;
+	int timeout_s;
+	int armed;
+	int fired;
+	bool started;
+} ckpt_watch;
+
+static inline void ckpt_watch_alarm(int sig)
+{
+	(void)sig;
+}
+
+static inline void *ckpt_watch_thread(void *arg)
+{
+	static char tail[2048];
+	char *line, *end;
+
+	(void)arg;
+	for (;;) {
+		ckpt_sleep_ms(250);
+		if (!__atomic_load_n(&ckpt_watch.armed, __ATOMIC_ACQUIRE) ||
+		    ckpt_now_ns() < ckpt_watch.deadline)
+			continue;
+		dprintf(2, "# watchdog: %s has not returned after %d s; the kernel's log so far:\n",
+			ckpt_watch.what, ckpt_watch.timeout_s);
+		if (ckpt_read_tail(ckpt_watch.log_path, tail, sizeof(tail)) > 0) {
+			for (line = tail; *line; line = end) {
+				end = strchrnul(line, '\n');
+				dprintf(2, "# watchdog:   %.*s\n",
+					(int)(end - line), line);
+				if (*end)
+					end++;
+			}
+		}
+		ckpt_watch.fired = 1;
+		__atomic_store_n(&ckpt_watch.armed, 0, __ATOMIC_RELEASE);
+		pthread_kill(ckpt_watch.caller, SIGALRM);
+	}
+	return NULL;
+}
+
+static inline void ckpt_watch_start(struct ckpt_ctx *ctx, const char *what)
+{
+	struct sigaction sa = { .sa_handler = ckpt_watch_alarm };
+
+	if (!ckpt_watch.started) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		ckpt_watch.started = !pthread_create(&ckpt_watch.thread, NULL,
+						     ckpt_watch_thread, NULL);
+	}
+	snprintf(ckpt_watch.what, sizeof(ckpt_watch.what), "%s", what);
+	ckpt_watch.caller = pthread_self();
+	ckpt_watch.log_path = ctx->log_path;
+	ckpt_watch.timeout_s = ctx->call_timeout_s;
+	ckpt_watch.deadline = ckpt_now_ns() +
+			      ctx->call_timeout_s * 1000000000LL;
+	ckpt_watch.fired = 0;
+	__atomic_store_n(&ckpt_watch.armed, 1, __ATOMIC_RELEASE);
+}
+
+/* Returns whether the watchdog fired */
+static inline bool ckpt_watch_stop(void)
+{
+	__atomic_store_n(&ckpt_watch.armed, 0, __ATOMIC_RELEASE);
+	return ckpt_watch.fired;
+}
+
+/*
+ * checkpoint(2) and restart(2) under the watchdog. A hung call that the
+ * watchdog interrupted returns -1 with errno ETIMEDOUT, which neither call
+ * returns itself.
+ */
+static inline long ckpt_call_checkpoint(struct ckpt_ctx *ctx, pid_t pid,
+					int fd, unsigned long flags, int logfd)
+{
+	char what[96];
+	long ret;
+
+	snprintf(what, sizeof(what), "checkpoint(%d, %d, %#lx, %d)", pid, fd,
+		 flags, logfd);
+	ckpt_watch_start(ctx, what);
+	ret = sys_checkpoint(pid, fd, flags, logfd);
+	if (ckpt_watch_stop() && ret < 0)
+		errno = ETIMEDOUT;
+	return ret;
+}
+
+static inline long ckpt_call_restart(struct ckpt_ctx *ctx, pid_t pid, int fd,
+				     unsigned long flags, int logfd)
+{
+	char what[96];
+	long ret;
+
+	snprintf(what, sizeof(what), "restart(%d, %d, %#lx, %d)", pid, fd,
+		 flags, logfd);
+	ckpt_watch_start(ctx, what);
+	ret = sys_restart(pid, fd, flags, logfd);
+	if (ckpt_watch_stop() && ret < 0)
+		errno = ETIMEDOUT;
+	return ret;
+}
+
 /* checkpoint(2) into the (emptied) image file; on failure logs why */
 static inline long ckpt_checkpoint(struct __test_metadata *_metadata,
 				   struct ckpt_ctx *ctx, pid_t pid,
@@ -586,7 +707,7 @@ static inline long ckpt_checkpoint(struct __test_metadata *_metadata,
 		       strerror(errno));
 		return -1;
 	}
-	ret = sys_checkpoint(pid, ctx->image_fd, flags, ctx->log_fd);
+	ret = ckpt_call_checkpoint(ctx, pid, ctx->image_fd, flags, ctx->log_fd);
 	if (ret) {
 		err = errno;
 		TH_LOG("checkpoint(%d, fd, %#lx, logfd) = %ld: %s", pid, flags,
@@ -610,7 +731,7 @@ static inline pid_t ckpt_restart(struct __test_metadata *_metadata,
 		       strerror(errno));
 		return -1;
 	}
-	ret = sys_restart(0, ctx->image_fd, 0, ctx->log_fd);
+	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
 	if (ret < 0) {
 		err = errno;
 		TH_LOG("restart(0, fd, 0, logfd) = %ld: %s", ret,
