@@ -193,8 +193,7 @@ static inline int ckpt_reset_file(int fd)
  * hundreds of MiB under TCG, and different at every word and for every seed,
  * so that a page restored at the wrong address or from the wrong task shows.
  */
-static inline __attribute__((always_inline))
-uint64_t ckpt_pattern_word(uint64_t seed, size_t index)
+static __always_inline uint64_t ckpt_pattern_word(uint64_t seed, size_t index)
 {
 	uint64_t x = (index + seed) * 0x9e3779b97f4a7c15ULL;
 

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Looking inside images: taking one, finding its records, its checksum,
+ * and restarting from a broken one.
+ */
+#ifndef __CKPT_IMAGE_H
+#define __CKPT_IMAGE_H
+
+#include "ckpt_util.h"
+
+/* A restart of a small image takes seconds even under KASAN */
+#define CKPT_SMALL_CALL_TIMEOUT_S 20
+
+/* An image of a small idle task, split into its records */
+struct image {
+	char *data;
+	size_t len;
+	struct ckpt_rec *recs;
+	int nr;
+	pid_t pid;		/* of the task, free again */
+};
+
+static inline void take_image(struct __test_metadata *_metadata,
+			      struct ckpt_ctx *ctx, struct image *img)
+{
+	const char *why = NULL;
+
+	img->pid = ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, img->pid,
+				     CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, img->pid);
+	img->data = ckpt_slurp(ctx->image_fd, &img->len);
+	ASSERT_TRUE(!!img->data);
+	img->recs = calloc(img->len / 8 + 1, sizeof(*img->recs));
+	ASSERT_TRUE(!!img->recs);
+	img->nr = ckpt_split_image(img->data, img->len, img->recs,
+				   img->len / 8 + 1, &why);
+	ASSERT_LT(0, img->nr) TH_LOG("%zu bytes of image: %s", img->len, why);
+}
+
+/* The first record of a type, or NULL */
+static inline struct ckpt_rec *find_rec(struct image *img, uint32_t type)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++)
+		if (img->recs[i].type == type)
+			return &img->recs[i];
+	return NULL;
+}
+
+static inline const char *rec_name(uint32_t type)
+{
+	switch (type) {
+#define __CKPT_REC_CASE(name, nr) case nr: return #name;
+	__CKPT_REC_MAPPER(__CKPT_REC_CASE)
+#undef __CKPT_REC_CASE
+	}
+	return "?";
+}
+
+/* CRC-32C (Castagnoli), as the TRAILER has it: seed ~0, result inverted */
+static inline uint32_t crc32c(const void *data, size_t len)
+{
+	static uint32_t table[256];
+	const uint8_t *p = data;
+	uint32_t crc = ~0U, c;
+	int i, k;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
+			table[i] = c;
+		}
+	}
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static inline struct ckpt_image_trailer *trailer_of(struct image *img,
+						    char *data)
+{
+	return (void *)ckpt_payload(data, &img->recs[img->nr - 1]);
+}
+
+enum restart_outcome {
+	RESTART_FAILED_CLEANLY,
+	RESTART_MISBEHAVED,
+	RESTART_HUNG,
+};
+
+/*
+ * Restarts from @len bytes of @data. Restart must fail with @expected, an
+ * "error" on the log, and leave nothing behind; otherwise this logs what
+ * happened and cleans up after it.
+ */
+static inline enum restart_outcome
+restart_from_broken_image(struct __test_metadata *_metadata,
+			  struct ckpt_ctx *ctx, const void *data, size_t len,
+			  pid_t saved_pid, int expected, const char *what)
+{
+	int status, err;
+	long ret;
+	pid_t left;
+
+	if (ckpt_reset_file(ctx->image_fd) ||
+	    ckpt_write_all(ctx->image_fd, data, len) ||
+	    lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd)) {
+		TH_LOG("%s: cannot write the image: %s", what, strerror(errno));
+		return RESTART_MISBEHAVED;
+	}
+	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
+	err = errno;
+	if (ret >= 0) {
+		TH_LOG("%s: restart() succeeded, pid %ld", what, ret);
+		kill(ret, SIGKILL);
+		waitpid(ret, NULL, 0);
+		return RESTART_MISBEHAVED;
+	}
+	if (err == ETIMEDOUT) {
+		TH_LOG("%s: restart() hung (see the watchdog's lines)", what);
+		return RESTART_HUNG;
+	}
+	if (err != expected) {
+		TH_LOG("%s: restart() failed with %s, expected %s", what,
+		       strerrorname_np(err), strerrorname_np(expected));
+		ckpt_dump_log(_metadata, ctx);
+		return RESTART_MISBEHAVED;
+	}
+	if (!ckpt_log_contains(ctx, "error")) {
+		TH_LOG("%s: restart() failed with %s but logged no error", what,
+		       strerrorname_np(err));
+		ckpt_dump_log(_metadata, ctx);
+		return RESTART_MISBEHAVED;
+	}
+	left = waitpid(-1, &status, WNOHANG);
+	if (left != -1 || errno != ECHILD) {
+		TH_LOG("%s: restart() failed but left %s behind", what,
+		       left > 0 ? "a zombie" : "a running child");
+		kill(saved_pid, SIGKILL);
+		waitpid(saved_pid, NULL, 0);
+		return RESTART_MISBEHAVED;
+	}
+	if (kill(saved_pid, 0) == 0 || errno != ESRCH) {
+		TH_LOG("%s: restart() failed but pid %d exists", what,
+		       saved_pid);
+		return RESTART_MISBEHAVED;
+	}
+	return RESTART_FAILED_CLEANLY;
+}
+
+#endif /* __CKPT_IMAGE_H */
