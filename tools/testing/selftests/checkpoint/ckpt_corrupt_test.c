@@ -21,10 +21,14 @@ enum corruption {
 	NONZERO_PADDING,
 	DANGLING_OBJREF,
 	HEADER_NOT_FIRST,
+	UNKNOWN_VMA_FLAG,
+	PAGES_OUTSIDE_VMA,
+	WRONG_MM_END_COUNT,
 	FLIPPED_PAGE_BYTE,
 	FLIPPED_VMA_BYTE,
 	BAD_TRAILER_CRC,
 	BAD_TRAILER_RECORD_COUNT,
+	DATA_AFTER_TRAILER,
 };
 
 FIXTURE(corrupt) {
@@ -78,6 +82,18 @@ FIXTURE_VARIANT_ADD(corrupt, header_not_first) {
 	.what = HEADER_NOT_FIRST, .fix_crc = true, .err = EINVAL,
 };
 
+FIXTURE_VARIANT_ADD(corrupt, unknown_vma_flag) {
+	.what = UNKNOWN_VMA_FLAG, .fix_crc = true, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(corrupt, pages_outside_vma) {
+	.what = PAGES_OUTSIDE_VMA, .fix_crc = true, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(corrupt, wrong_mm_end_count) {
+	.what = WRONG_MM_END_COUNT, .fix_crc = true, .err = EINVAL,
+};
+
 FIXTURE_VARIANT_ADD(corrupt, flipped_page_byte) {
 	.what = FLIPPED_PAGE_BYTE, .fix_crc = false, .err = EINVAL,
 };
@@ -92,6 +108,10 @@ FIXTURE_VARIANT_ADD(corrupt, bad_trailer_crc) {
 
 FIXTURE_VARIANT_ADD(corrupt, bad_trailer_record_count) {
 	.what = BAD_TRAILER_RECORD_COUNT, .fix_crc = false, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(corrupt, data_after_trailer) {
+	.what = DATA_AFTER_TRAILER, .fix_crc = false, .err = EINVAL,
 };
 
 FIXTURE_SETUP(corrupt)
@@ -128,15 +148,19 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 	struct image *img = &self->img;
 	struct ckpt_image_header *hdr;
 	struct ckpt_image_trailer *tr;
+	struct ckpt_mm_end *mm_end;
+	struct ckpt_pages *pages;
 	struct ckpt_rec *rec;
 	struct ckpt_vma *vma;
 	struct ckpt_task *task;
 	struct ckpt_tree *tree;
+	size_t len0, len1, len;
 	char *data, *p;
-	size_t len0, len1;
 
 	take_image(_metadata, &self->ctx, img);
-	data = malloc(img->len);
+	len = img->len;
+	/* Room for a record header after the TRAILER */
+	data = calloc(1, img->len + sizeof(struct ckpt_rec_hdr));
 	ASSERT_TRUE(!!data);
 	memcpy(data, img->data, img->len);
 	hdr = (void *)(data + img->recs[0].off + sizeof(struct ckpt_rec_hdr));
@@ -184,6 +208,19 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 		memcpy(data, img->data + len0, len1);
 		memcpy(data + len1, img->data, len0);
 		break;
+	case UNKNOWN_VMA_FLAG:
+		vma = PAYLOAD(CKPT_REC_VMA, sizeof(*vma));
+		vma->flags |= htole32(1U << 31);
+		break;
+	case PAGES_OUTSIDE_VMA:
+		/* Page 0 is below mmap_min_addr: in no VMA */
+		pages = PAYLOAD(CKPT_REC_PAGES, sizeof(*pages));
+		pages->addr = 0;
+		break;
+	case WRONG_MM_END_COUNT:
+		mm_end = PAYLOAD(CKPT_REC_MM_END, sizeof(*mm_end));
+		mm_end->nr_pages = htole64(le64toh(mm_end->nr_pages) + 1);
+		break;
 	case FLIPPED_PAGE_BYTE:
 		p = PAYLOAD(CKPT_REC_PAGES, sizeof(struct ckpt_pages) + page);
 		p[sizeof(struct ckpt_pages) + page / 2] ^= 0x40;
@@ -199,12 +236,18 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 	case BAD_TRAILER_RECORD_COUNT:
 		tr->nr_records = htole32(le32toh(tr->nr_records) + 1);
 		break;
+	case DATA_AFTER_TRAILER:
+		/* The header of an empty HEADER record */
+		((struct ckpt_rec_hdr *)(data + len))->type =
+			htole32(CKPT_REC_HEADER);
+		len += sizeof(struct ckpt_rec_hdr);
+		break;
 	}
 	if (variant->fix_crc)
 		tr->crc32c = htole32(crc32c(data, img->recs[img->nr - 1].off));
 
-	outcome = restart_from_broken_image(_metadata, &self->ctx, data,
-					    img->len, img->pid, variant->err,
+	outcome = restart_from_broken_image(_metadata, &self->ctx, data, len,
+					    img->pid, variant->err,
 					    "corrupted image");
 	ASSERT_TRUE(outcome == RESTART_FAILED_CLEANLY);
 	free(data);
