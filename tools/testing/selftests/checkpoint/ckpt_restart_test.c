@@ -833,7 +833,9 @@ static void restart_fails_after(struct __test_metadata *_metadata,
 		ckpt_ctx_track(ctx, ret);
 	}
 	ASSERT_EQ(expected_errno, errno) {
-		TH_LOG("restart() failed with %s", strerror(errno));
+		TH_LOG("restart() failed with %s, expected %s",
+		       strerrorname_np(errno), strerrorname_np(expected_errno));
+		ckpt_explain_errno(_metadata, "restart(2)", errno);
 		ckpt_dump_log(_metadata, ctx);
 	}
 	ASSERT_TRUE(ckpt_log_contains(ctx, "error"))
@@ -873,7 +875,9 @@ TEST_F_TIMEOUT(restart, restart_into_a_taken_pid_fails_with_ebusy, 60)
 	ASSERT_EQ(-1, ret)
 		TH_LOG("a second restart() of the image returned %ld", ret);
 	ASSERT_EQ(EBUSY, errno) {
-		TH_LOG("restart() failed with %s", strerror(errno));
+		TH_LOG("restart() failed with %s, expected EBUSY",
+		       strerrorname_np(errno));
+		ckpt_explain_errno(_metadata, "restart(2)", errno);
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
 	/* The first restored task is unharmed, and it is the only child */
