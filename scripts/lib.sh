@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Common settings of the build scripts.  The Makefile exports the same
+# variables, so a script run by hand behaves as it does under make.
+#
+#   KDIR   a Linux 6.12 tree to use instead of Debian's linux-source-6.12;
+#          our files are copied into it and patches/ is applied to it
+#   JOBS   parallel kernel build jobs (default: nproc)
+#   V=1    show commands and full guest consoles
+
+set -euo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+DEB_TARBALL=${DEB_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+DEB_PACKAGE=linux-source-6.12
+
+if [ -n "${KDIR:-}" ]; then
+	SRC=$(cd "$KDIR" && pwd)
+	# One work directory per user tree: its object dirs and sync state
+	# must not mix with those of another tree.
+	WORK=$BUILD/kdir-$(printf %s "$SRC" | md5sum | cut -c1-8)
+else
+	SRC=$BUILD/$DEB_PACKAGE
+	WORK=$BUILD
+fi
+JOBS=${JOBS:-$(nproc)}
+V=${V:-0}
+
+# Files of ours that are copied into the kernel tree.  Anything else we
+# change in it goes through patches/.
+OVERLAY_PATHS=(
+	kernel/checkpoint
+	'include/linux/checkpoint*.h'
+	include/uapi/linux/checkpoint.h
+	mm/checkpoint.c
+	fs/checkpoint.c
+	net/checkpoint.c
+	arch/x86/checkpoint
+	Documentation/checkpoint
+	tools/testing/selftests/checkpoint
+	tools/checkpoint
+)
+
+# Our files in this repository (under the pathspecs given, default
+# OVERLAY_PATHS): tracked and untracked-but-not-ignored ones as they are
+# in the working tree.  Build outputs are not ours: ignored
+# ones are left out by git, and executables built in place (selftests
+# built without OUTPUT=) by their ELF magic.
+list_overlay_files() {
+	local paths=("$@")
+
+	[ $# -gt 0 ] || paths=("${OVERLAY_PATHS[@]}")
+	(
+		cd "$TOP"
+		if git rev-parse --git-dir >/dev/null 2>&1; then
+			git ls-files -co --exclude-standard -- "${paths[@]}"
+		else
+			# shellcheck disable=SC2068 # the globs must expand
+			find ${paths[@]} -type f 2>/dev/null
+		fi
+	) | while read -r f; do
+		[ -f "$TOP/$f" ] || continue
+		[ "$(head -c 4 "$TOP/$f" | tr -d '\177')" = ELF ] && continue
+		echo "$f"
+	done | sort -u
+}
+
+obj_dir() { echo "$WORK/obj-$1"; }
+
+msg() { printf '  %-8s %s\n' "$1" "$2" >&2; }
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# kernelversion of the source tree, e.g. 6.12.117
+kernel_version() { make -s -C "$SRC" kernelversion 2>/dev/null; }
+
+# Human-readable name of the base tree, for logs and the cover letter.
+base_description() {
+	local ver deb
+	ver=$(kernel_version)
+	if [ -z "${KDIR:-}" ]; then
+		deb=$(dpkg-query -W -f '${Version}' "$DEB_PACKAGE" 2>/dev/null || echo unknown)
+		echo "Linux $ver as shipped in Debian's $DEB_PACKAGE $deb"
+	else
+		echo "Linux $ver from a user-supplied tree"
+	fi
+}
