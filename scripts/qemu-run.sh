@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu-run.sh plain|debug JOBSCRIPT
+#
+# Boot a kernel in QEMU with the base initramfs plus JOBSCRIPT as /job.sh,
+# save the serial console to $LOG, and exit with the job's exit status as
+# the guest reported it (scripts/guest/init).  A guest that does not
+# report one (timeout, panic, hang) makes this exit with 125.
+#
+# Environment:
+#   LOG=FILE        console log (default $WORK/<config>-<job>.log)
+#   TIMEOUT=S       hard limit on the whole QEMU run (default 600)
+#   SHOW=job|all|none  what to print while it runs: the job's part of the
+#                   console (default), everything (V=1), nothing
+#   PREFIX=STR      put before every line shown
+#   SHARE=DIR       host directory mounted at /mnt/share over 9p
+#   CMD_FILE, JOB_ENV_FILE  become /job.cmd and /job.env in the guest
+#   APPEND=...      more kernel command line
+#   INTERACTIVE=1   the terminal is the guest's console, no time limit
+#   KVM=1           use KVM instead of TCG; SMP=N, MEM=SIZE
+
+. "$(dirname "$0")/lib.sh"
+
+config=${1:?usage: qemu-run.sh plain|debug JOBSCRIPT}
+job=${2:?usage: qemu-run.sh plain|debug JOBSCRIPT}
+kernel=$(obj_dir "$config")/arch/x86/boot/bzImage
+base=$WORK/initramfs.cpio.gz
+LOG=${LOG:-$WORK/$config-$(basename "$job" .sh).log}
+TIMEOUT=${TIMEOUT:-600}
+SHOW=${SHOW:-job}
+[ "$V" = 1 ] && SHOW=all
+SMP=${SMP:-2}
+MEM=${MEM:-2G}
+
+[ -f "$kernel" ] || die "$kernel missing: make kernel CONFIG=$config"
+[ -f "$base" ] || die "$base missing: make initramfs"
+
+tmp=$(mktemp -d "$WORK/qemu.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+"$TOP/scripts/mkinitramfs.sh" job "$tmp/job.cpio.gz" "$job" \
+	"${CMD_FILE:-}" "${JOB_ENV_FILE:-}"
+cat "$base" "$tmp/job.cpio.gz" >"$tmp/initrd"
+
+append="console=ttyS0 panic=-1 rdinit=/init ${APPEND:-}"
+qemu=(qemu-system-x86_64)
+if [ "${KVM:-0}" = 1 ]; then
+	qemu+=(-accel kvm -cpu host)
+else
+	# -cpu max: XSAVE, AVX and friends, so that the FPU state that
+	# checkpoint saves is the interesting one.
+	qemu+=(-accel tcg -cpu max)
+fi
+qemu+=(-smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none
+	-kernel "$kernel" -initrd "$tmp/initrd")
+if [ -n "${SHARE:-}" ]; then
+	[ -d "$SHARE" ] || die "SHARE=$SHARE is not a directory"
+	qemu+=(-virtfs "local,path=$(cd "$SHARE" && pwd),mount_tag=share,security_model=none,id=share")
+	append+=" ckpt.share"
+fi
+qemu+=(-append "$append")
+
+[ "$V" = 1 ] && echo "${qemu[*]}" >&2
+msg QEMU "$config kernel, job $(basename "$job"), log ${LOG#"$TOP"/}"
+
+# Copy the console to the log without carriage returns, showing what SHOW
+# asks for as it comes.
+console_filter() {
+	awk -v logfile="$tmp/console.log" -v show="$SHOW" -v prefix="${PREFIX:-}" '
+	{
+		gsub(/\r/, "")
+		print > logfile
+		fflush(logfile)
+		if (index($0, "@@ckpt-job-begin@@")) {
+			injob = 1
+			next
+		}
+		if (index($0, "@@ckpt-job-exit=")) {
+			injob = 0
+			if (show != "all")
+				next
+		}
+		if (show == "all" || (show == "job" && injob)) {
+			print prefix $0
+			fflush()
+		}
+	}'
+}
+
+set +e
+if [ "${INTERACTIVE:-0}" = 1 ]; then
+	"${qemu[@]}" | console_filter
+	qemu_rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | console_filter
+	qemu_rc=${PIPESTATUS[0]}
+fi
+set -e
+
+# The log is written privately and copied: concurrent runs (several
+# developers, one build/) must each read their own guest's status.
+cp "$tmp/console.log" "$LOG"
+rc=$(grep -a -o '@@ckpt-job-exit=[0-9]*@@' "$tmp/console.log" | tail -n 1 | tr -dc 0-9)
+if [ -z "$rc" ]; then
+	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+		echo "error: the guest did not finish within TIMEOUT=$TIMEOUT s" >&2
+	else
+		echo "error: the guest stopped without reporting (QEMU status $qemu_rc)" >&2
+	fi
+	if [ "$SHOW" != all ]; then
+		echo "--- last lines of ${LOG#"$TOP"/}:" >&2
+		tail -n 40 "$tmp/console.log" >&2
+	fi
+	exit 125
+fi
+exit "$rc"
