@@ -1,0 +1,283 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: host tests, the builds, then the selftests in the debug
+# kernel under QEMU.  Prints TAP; the last line is "N passed, N failed";
+# exits non-zero if anything failed.
+#
+# Counting:
+# - every TAP result of a test program is one test; "# SKIP" results count
+#   as neither passed nor failed (they are listed as skipped);
+# - a selftest binary that exits non-zero without a "not ok" line is one
+#   failure (exit status 4, KSFT_SKIP, without results is a skip), and one
+#   that prints no TAP at all but exits 0 is one pass; one that printed
+#   fewer results than its plan ("1..N") was cut short: one more failure;
+# - a guest that does not finish (timeout, panic), and any kernel report
+#   in its console (oops, BUG, WARNING, KASAN, lockdep, kmemleak) fail.
+#
+# Environment: CHECK_TIMEOUT (whole QEMU run, default 2400 s),
+# TEST_TIMEOUT (each selftest binary; default: the timeout= of the
+# selftests' settings file, else 600 s), KVM=1, V=1.
+
+. "$(dirname "$0")/lib.sh"
+
+CHECK_TIMEOUT=${CHECK_TIMEOUT:-2400}
+TEST_TIMEOUT=${TEST_TIMEOUT:-}
+GUEST_LOG=$WORK/check-guest.log
+BUILD_LOG=$WORK/check-build.log
+
+n=0
+passed=0
+failed=0
+skipped=0
+
+ok() {
+	n=$((n + 1)) passed=$((passed + 1))
+	echo "ok $n $*"
+}
+
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n $*"
+}
+
+skip() {
+	n=$((n + 1)) skipped=$((skipped + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+diag() { sed -e 's/^/# /'; }
+
+# Take the TAP results of a test program (on stdin) into our count, with
+# NAME: in front of their descriptions.
+take_tap() {
+	local name=$1 line desc nots=0
+
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]* | "not ok "[0-9]*) ;;
+		*) continue ;;
+		esac
+		desc=$(sed -E 's/^(not )?ok [0-9]+ ?(- )?//' <<<"$line")
+		if [[ $line == "not ok"* ]]; then
+			not_ok "$name: $desc"
+			nots=$((nots + 1))
+		elif [[ $desc == *"# SKIP"* ]]; then
+			skip "$name: ${desc%%# SKIP*}" "${desc#*# SKIP}"
+		else
+			ok "$name: $desc"
+		fi
+	done
+	return "$nots"
+}
+
+elapsed() { echo "# $1: $(($(date +%s) - $2)) s"; }
+
+start_all=$(date +%s)
+echo "TAP version 13"
+: >"$BUILD_LOG"
+
+# --- host tests ---------------------------------------------------------------
+
+t0=$(date +%s)
+if "$TOP/scripts/prepare-tree.sh" >>"$BUILD_LOG" 2>&1; then
+	ok "host: patches/series applies to $(base_description) (patch -p1, no fuzz)"
+else
+	not_ok "host: patches/series applies to the pristine tree"
+	tail -n 20 "$BUILD_LOG" | diag
+	echo "# without a tree nothing else can be tested"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+# checkpatch --strict is the bar for every C file of ours: any ERROR,
+# WARNING or CHECK fails that file.
+while read -r f; do
+	out=$(cd "$TOP" && perl "$SRC/scripts/checkpatch.pl" --strict --no-tree \
+		--show-types --terse --no-summary -f "$f" 2>&1 || true)
+	if grep -qE ': (ERROR|WARNING|CHECK):' <<<"$out"; then
+		not_ok "checkpatch: $f ($(grep -cE ': (ERROR|WARNING|CHECK):' <<<"$out"))"
+		diag <<<"$out"
+	else
+		ok "checkpatch: $f"
+	fi
+done < <({
+	list_overlay_files
+	echo scripts/demo-counter.c
+} | grep -E '\.[ch]$')
+
+if "$TOP/scripts/patches.sh" check >"$WORK/check-patches.log" 2>&1; then
+	ok "host: $(tail -n 1 "$WORK/check-patches.log")"
+else
+	not_ok "host: the generated series applies with git am (make patches-check)"
+	tail -n 20 "$WORK/check-patches.log" | diag
+fi
+elapsed "host tests" "$t0"
+
+# --- builds -------------------------------------------------------------------
+
+# build NAME COMMAND...: one test; status 77 is a skip.
+build() {
+	local name=$1 rc t
+
+	t=$(date +%s)
+	shift
+	echo "=== $name" >>"$BUILD_LOG"
+	"$@" >>"$BUILD_LOG" 2>&1
+	rc=$?
+	case $rc in
+	0) ok "build: $name ($(($(date +%s) - t)) s)" ;;
+	77) skip "build: $name" "$(tail -n 1 "$BUILD_LOG")" ;;
+	*)
+		not_ok "build: $name (log: ${BUILD_LOG#"$TOP"/})"
+		tail -n 30 "$BUILD_LOG" | diag
+		;;
+	esac
+	return "$rc"
+}
+
+set +e
+build "debug kernel" make -C "$TOP" --no-print-directory kernel CONFIG=debug
+kernel_rc=$?
+build "ckpt tool" "$TOP/scripts/build-user.sh" ckpt
+build "selftests" "$TOP/scripts/build-user.sh" selftests
+build "demo-counter" "$TOP/scripts/build-user.sh" demo
+build "initramfs" "$TOP/scripts/mkinitramfs.sh" base "$WORK/initramfs.cpio.gz"
+initramfs_rc=$?
+set -e
+
+# Host-side tests of the ckpt tool, once it has them.
+if [ -f "$TOP/tools/checkpoint/tests/run.sh" ]; then
+	t0=$(date +%s)
+	set +e
+	out=$(cd "$TOP" && CKPT="$WORK/user/bin/ckpt" bash tools/checkpoint/tests/run.sh 2>&1)
+	rc=$?
+	take_tap "tools/checkpoint/tests" <<<"$out"
+	nots=$?
+	set -e
+	if [ "$rc" != 0 ] && [ "$nots" = 0 ]; then
+		not_ok "tools/checkpoint/tests/run.sh exited with status $rc"
+		tail -n 20 <<<"$out" | diag
+	fi
+	elapsed "tools/checkpoint/tests" "$t0"
+else
+	skip "tools/checkpoint/tests/run.sh" "does not exist yet"
+fi
+
+# --- the guest ----------------------------------------------------------------
+
+if [ "$kernel_rc" != 0 ] || [ "$initramfs_rc" != 0 ]; then
+	not_ok "guest: not run, nothing to boot"
+	elapsed "total" "$start_all"
+	echo "1..$n"
+	echo "# $skipped skipped"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+t0=$(date +%s)
+echo "TEST_TIMEOUT=$TEST_TIMEOUT" >"$WORK/check.env"
+set +e
+LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \
+	JOB_ENV_FILE=$WORK/check.env \
+	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check.sh"
+qemu_rc=$?
+set -e
+elapsed "guest run" "$t0"
+
+# Kernel messages carry a "[ seconds]" stamp (CONFIG_PRINTK_TIME); what the
+# tests print does not.  A kernel line may have landed in the middle of a
+# test's line, so look for the stamp anywhere.
+STAMP='\[ *[0-9]+\.[0-9]+\] '
+
+if grep -q '@@ckpt-job-begin@@' "$GUEST_LOG"; then
+	ok "guest: booted to init in $(sed -n 's/^init: up after \([0-9.]*\) s.*/\1/p' "$GUEST_LOG") s"
+else
+	not_ok "guest: booted to init"
+fi
+
+case $(grep -a -o '@@ckpt-cpu-avx=[a-z]*@@' "$GUEST_LOG") in
+*yes*) ok "guest: CPU has AVX" ;;
+*no*) not_ok "guest: CPU has AVX (QEMU -cpu max)" ;;
+esac
+
+# KUnit runs at boot: its KTAP test cases are the 4-space indented results.
+kunit=$(sed -n -E "s/^$STAMP//p" "$GUEST_LOG" | awk '
+	/^    # Subtest: / { suite = $3 }
+	/^    (not )?ok [0-9]+ / {
+		line = substr($0, 5)
+		sub(/ok [0-9]+ /, "ok 1 " suite ".", line)
+		print line
+	}')
+if [ -n "$kunit" ]; then
+	set +e
+	take_tap "kunit" <<<"$kunit"
+	set -e
+fi
+
+# The selftests: TAP between the begin and end markers of each binary.
+mapfile -t begun < <(sed -n 's/.*@@ckpt-test-begin=\(.*\)@@.*/\1/p' "$GUEST_LOG")
+for t in "${begun[@]}"; do
+	out=$(awk -v t="$t" -v stamp="$STAMP" '
+		index($0, "@@ckpt-test-begin=" t "@@") { on = 1; next }
+		index($0, "@@ckpt-test-end=" t " ") { exit }
+		on && $0 !~ stamp { print }' "$GUEST_LOG")
+	rc=$(sed -n "s/.*@@ckpt-test-end=$t rc=\([0-9]*\)@@.*/\1/p" "$GUEST_LOG")
+	set +e
+	take_tap "$t" <<<"$out"
+	nots=$?
+	set -e
+	results=$(grep -cE '^(not )?ok [0-9]+' <<<"$out" || true)
+	plan=$(sed -n -E 's/^1\.\.([0-9]+).*/\1/p' <<<"$out" | head -n 1)
+	if [ -n "$plan" ] && [ "$results" -lt "$plan" ]; then
+		not_ok "$t: cut short after $results of $plan results"
+	fi
+	if [ -z "$rc" ]; then
+		not_ok "$t: did not finish (see ${GUEST_LOG#"$TOP"/})"
+	elif [ "$rc" = 4 ] && [ "$results" = 0 ]; then
+		skip "$t" "exited with KSFT_SKIP"
+	elif [ "$rc" != 0 ] && [ "$nots" = 0 ]; then
+		not_ok "$t: exited with status $rc$([ "$rc" = 143 ] && echo " (killed by the per-test timeout)")"
+		tail -n 10 <<<"$out" | diag
+	elif [ "$rc" = 0 ] && [ "$results" = 0 ]; then
+		ok "$t: exited 0"
+	fi
+done
+[ ${#begun[@]} -gt 0 ] || echo "# no selftests in the initramfs"
+
+if grep -q '@@ckpt-check-end@@' "$GUEST_LOG"; then
+	ok "guest: the run completed"
+else
+	not_ok "guest: the run completed (QEMU run status $qemu_rc; see ${GUEST_LOG#"$TOP"/})"
+	tail -n 15 "$GUEST_LOG" | diag
+fi
+
+# Kernel reports anywhere in the console, each shown with what follows it.
+REPORTS='BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at|KASAN|UBSAN|possible circular locking|inconsistent lock state|DEBUG_LOCKS_WARN|possible recursive locking|suspicious RCU usage|unreferenced object'
+reports=$(grep -a -n -E "$STAMP.*($REPORTS)" "$GUEST_LOG" || true)
+if [ -z "$reports" ]; then
+	ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
+else
+	not_ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
+	grep -a -E -A 25 "$STAMP.*($REPORTS)" "$GUEST_LOG" | head -n 120 | diag
+fi
+
+if grep -q '@@ckpt-kmemleak-begin@@' "$GUEST_LOG"; then
+	leaks=$(sed -n '/@@ckpt-kmemleak-begin@@/,/@@ckpt-kmemleak-end@@/p' "$GUEST_LOG" |
+		grep -v '@@ckpt-kmemleak' || true)
+	if grep -q 'unreferenced object' <<<"$leaks"; then
+		not_ok "guest: kmemleak found $(grep -c 'unreferenced object' <<<"$leaks") leaks"
+		head -n 80 <<<"$leaks" | diag
+	else
+		ok "guest: kmemleak found no leaks"
+	fi
+elif grep -q '@@ckpt-check-end@@' "$GUEST_LOG"; then
+	not_ok "guest: kmemleak did not run (no /sys/kernel/debug/kmemleak)"
+	grep -a -i kmemleak "$GUEST_LOG" | head -n 5 | diag
+fi
+
+elapsed "total" "$start_all"
+echo "1..$n"
+echo "# $skipped skipped; guest console: ${GUEST_LOG#"$TOP"/}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
