@@ -144,7 +144,7 @@ static struct ckpt_rec_hdr *hdr_of(char *data, struct ckpt_rec *rec)
 TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
-	enum restart_outcome outcome;
+	enum ckpt_outcome outcome;
 	struct image *img = &self->img;
 	struct ckpt_image_header *hdr;
 	struct ckpt_image_trailer *tr;
@@ -249,7 +249,7 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 	outcome = restart_from_broken_image(_metadata, &self->ctx, data, len,
 					    img->pid, variant->err,
 					    "corrupted image");
-	ASSERT_TRUE(outcome == RESTART_FAILED_CLEANLY);
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
 	free(data);
 }
 

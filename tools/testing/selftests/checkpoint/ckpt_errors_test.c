@@ -38,11 +38,14 @@ FIXTURE_TEARDOWN(args)
 	ckpt_ctx_teardown(&self->ctx);
 }
 
-/* Asserts that checkpoint(2) fails with @err, leaving the target alone */
+/*
+ * Asserts that checkpoint(2) fails with @err, with an "error:" on the log
+ * if @logged, and leaves the target running.
+ */
 static void checkpoint_fails(struct __test_metadata *_metadata,
 			     struct ckpt_ctx *ctx, pid_t pid, int fd,
 			     unsigned long flags, int logfd, int err,
-			     pid_t target)
+			     bool logged, pid_t target)
 {
 	long ret;
 
@@ -58,6 +61,8 @@ static void checkpoint_fails(struct __test_metadata *_metadata,
 		ckpt_explain_errno(_metadata, "checkpoint(2)", errno);
 		ckpt_dump_log(_metadata, ctx);
 	}
+	ASSERT_TRUE(!logged || ckpt_log_contains(ctx, "error:"))
+		ckpt_dump_log(_metadata, ctx);
 	ASSERT_TRUE(ckpt_child_running(target))
 		TH_LOG("the task is gone after a failed checkpoint");
 }
@@ -68,10 +73,10 @@ TEST_F_TIMEOUT(args, checkpoint_with_unknown_flags_fails_with_einval, 60)
 
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
 			 CHECKPOINT_KILL | (1UL << 1), self->ctx.log_fd, EINVAL,
-			 target);
+			 false, target);
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
 			 CHECKPOINT_KILL | (1UL << 63), self->ctx.log_fd, EINVAL,
-			 target);
+			 false, target);
 	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
@@ -83,9 +88,10 @@ TEST_F_TIMEOUT(args, checkpoint_to_bad_fd_fails_with_ebadf, 60)
 	ASSERT_LE(0, closed);
 	ASSERT_EQ(0, close(closed));
 	checkpoint_fails(_metadata, &self->ctx, target, -1, CHECKPOINT_KILL,
-			 self->ctx.log_fd, EBADF, target);
+			 self->ctx.log_fd, EBADF, false, target);
 	checkpoint_fails(_metadata, &self->ctx, target, closed,
-			 CHECKPOINT_KILL, self->ctx.log_fd, EBADF, target);
+			 CHECKPOINT_KILL, self->ctx.log_fd, EBADF, false,
+			 target);
 	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
@@ -96,7 +102,7 @@ TEST_F_TIMEOUT(args, checkpoint_to_read_only_fd_fails_with_ebadf, 60)
 
 	ASSERT_LE(0, fd);
 	checkpoint_fails(_metadata, &self->ctx, target, fd, CHECKPOINT_KILL,
-			 self->ctx.log_fd, EBADF, target);
+			 self->ctx.log_fd, EBADF, false, target);
 	close(fd);
 	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
@@ -111,9 +117,9 @@ TEST_F_TIMEOUT(args, checkpoint_with_bad_logfd_fails_with_ebadf, 60)
 	ASSERT_LE(0, closed);
 	ASSERT_EQ(0, close(closed));
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
-			 CHECKPOINT_KILL, fd, EBADF, target);
+			 CHECKPOINT_KILL, fd, EBADF, false, target);
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
-			 CHECKPOINT_KILL, closed, EBADF, target);
+			 CHECKPOINT_KILL, closed, EBADF, false, target);
 	close(fd);
 	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
@@ -129,7 +135,7 @@ TEST_F_TIMEOUT(args, checkpoint_of_missing_pid_fails_with_esrch, 60)
 		_exit(0);
 	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
 	checkpoint_fails(_metadata, &self->ctx, gone, self->ctx.image_fd, 0,
-			 self->ctx.log_fd, ESRCH, target);
+			 self->ctx.log_fd, ESRCH, false, target);
 	ckpt_finish(_metadata, target, CKPT_NO_REASONS);
 }
 
@@ -138,7 +144,7 @@ TEST_F_TIMEOUT(args, checkpoint_of_caller_fails_with_einval, 60)
 	pid_t target = spawn_target(_metadata, &self->ctx);
 
 	checkpoint_fails(_metadata, &self->ctx, getpid(), self->ctx.image_fd,
-			 0, self->ctx.log_fd, EINVAL, target);
+			 0, self->ctx.log_fd, EINVAL, false, target);
 }
 
 TEST_F_TIMEOUT(args, checkpoint_of_kernel_thread_fails_with_einval, 60)
@@ -152,7 +158,7 @@ TEST_F_TIMEOUT(args, checkpoint_of_kernel_thread_fails_with_einval, 60)
 		SKIP(return, "pid 2 is not kthreadd here");
 	target = spawn_target(_metadata, &self->ctx);
 	checkpoint_fails(_metadata, &self->ctx, 2, self->ctx.image_fd, 0,
-			 self->ctx.log_fd, EINVAL, target);
+			 self->ctx.log_fd, EINVAL, false, target);
 }
 
 /* A caller that may not ptrace the target: uid nobody against root */
@@ -195,24 +201,13 @@ static void restart_fails(struct __test_metadata *_metadata,
 			  unsigned long flags, int logfd, int err,
 			  pid_t saved_pid)
 {
-	long ret;
+	char what[64];
 
-	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
-	ckpt_reset_file(ctx->log_fd);
-	ret = ckpt_call_restart(ctx, pid, fd, flags, logfd);
-	if (ret > 0)
-		ckpt_ctx_track(ctx, ret);
-	ASSERT_EQ(-1, ret)
-		TH_LOG("restart(%d, %d, %#lx, %d) succeeded", pid, fd, flags,
-		       logfd);
-	ASSERT_EQ(err, errno) {
-		TH_LOG("restart(%d, %d, %#lx, %d): %s, expected %s", pid, fd,
-		       flags, logfd, strerrorname_np(errno),
-		       strerrorname_np(err));
-		ckpt_explain_errno(_metadata, "restart(2)", errno);
-		ckpt_dump_log(_metadata, ctx);
-	}
-	ckpt_assert_nothing_left(_metadata, saved_pid);
+	snprintf(what, sizeof(what), "restart(%d, %d, %#lx, %d)", pid, fd,
+		 flags, logfd);
+	ASSERT_TRUE(ckpt_restart_must_fail(_metadata, ctx, pid, fd, flags,
+					   logfd, err, false, saved_pid,
+					   what) == CKPT_FAILED_CLEANLY);
 }
 
 /* Returns the pid of a task whose image is in the image file, and gone */
@@ -427,27 +422,16 @@ FIXTURE_TEARDOWN(unsupported)
 TEST_F_TIMEOUT(unsupported, checkpoint_fails_and_task_runs_on, 60)
 {
 	pid_t pid = ckpt_spawn(_metadata, &self->ctx, variant->child, NULL);
-	long ret;
 
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ret = ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
-				   CHECKPOINT_KILL, self->ctx.log_fd);
-	ASSERT_EQ(-1, ret) TH_LOG("checkpoint succeeded");
-	ASSERT_EQ(variant->err, errno) {
-		TH_LOG("checkpoint failed with %s, expected %s",
-		       strerrorname_np(errno), strerrorname_np(variant->err));
-		ckpt_explain_errno(_metadata, "checkpoint(2)", errno);
-		ckpt_dump_log(_metadata, &self->ctx);
-	}
-	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "error:"))
-		ckpt_dump_log(_metadata, &self->ctx);
+	/* With CHECKPOINT_KILL, which must not kill what it did not save */
+	checkpoint_fails(_metadata, &self->ctx, pid, self->ctx.image_fd,
+			 CHECKPOINT_KILL, self->ctx.log_fd, variant->err, true,
+			 pid);
 	ASSERT_TRUE(!variant->log_names ||
 		    ckpt_log_contains(&self->ctx, variant->log_names)) {
 		TH_LOG("the log does not name the %s", variant->log_names);
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
-	ASSERT_TRUE(ckpt_child_running(pid))
-		TH_LOG("CHECKPOINT_KILL killed a task it did not checkpoint");
 	ckpt_finish(_metadata, pid, CKPT_REASONS(unsupported_reasons));
 }
 

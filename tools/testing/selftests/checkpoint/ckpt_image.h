@@ -86,70 +86,20 @@ static inline struct ckpt_image_trailer *trailer_of(struct image *img,
 	return (void *)ckpt_payload(data, &img->recs[img->nr - 1]);
 }
 
-enum restart_outcome {
-	RESTART_FAILED_CLEANLY,
-	RESTART_MISBEHAVED,
-	RESTART_HUNG,
-};
-
-/*
- * Restarts from @len bytes of @data. Restart must fail with @expected, an
- * "error" on the log, and leave nothing behind; otherwise this logs what
- * happened and cleans up after it.
- */
-static inline enum restart_outcome
+/* Restarts from the first @len bytes of @data: see ckpt_restart_must_fail() */
+static inline enum ckpt_outcome
 restart_from_broken_image(struct __test_metadata *_metadata,
 			  struct ckpt_ctx *ctx, const void *data, size_t len,
 			  pid_t saved_pid, int expected, const char *what)
 {
-	int status, err;
-	long ret;
-	pid_t left;
-
 	if (ckpt_reset_file(ctx->image_fd) ||
-	    ckpt_write_all(ctx->image_fd, data, len) ||
-	    lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd)) {
+	    ckpt_write_all(ctx->image_fd, data, len)) {
 		TH_LOG("%s: cannot write the image: %s", what, strerror(errno));
-		return RESTART_MISBEHAVED;
+		return CKPT_MISBEHAVED;
 	}
-	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
-	err = errno;
-	if (ret >= 0) {
-		TH_LOG("%s: restart() succeeded, pid %ld", what, ret);
-		kill(ret, SIGKILL);
-		waitpid(ret, NULL, 0);
-		return RESTART_MISBEHAVED;
-	}
-	if (err == ETIMEDOUT) {
-		TH_LOG("%s: restart() hung (see the watchdog's lines)", what);
-		return RESTART_HUNG;
-	}
-	if (err != expected) {
-		TH_LOG("%s: restart() failed with %s, expected %s", what,
-		       strerrorname_np(err), strerrorname_np(expected));
-		ckpt_dump_log(_metadata, ctx);
-		return RESTART_MISBEHAVED;
-	}
-	if (!ckpt_log_contains(ctx, "error")) {
-		TH_LOG("%s: restart() failed with %s but logged no error", what,
-		       strerrorname_np(err));
-		ckpt_dump_log(_metadata, ctx);
-		return RESTART_MISBEHAVED;
-	}
-	left = waitpid(-1, &status, WNOHANG);
-	if (left != -1 || errno != ECHILD) {
-		TH_LOG("%s: restart() failed but left %s behind", what,
-		       left > 0 ? "a zombie" : "a running child");
-		kill(saved_pid, SIGKILL);
-		waitpid(saved_pid, NULL, 0);
-		return RESTART_MISBEHAVED;
-	}
-	if (kill(saved_pid, 0) == 0 || errno != ESRCH) {
-		TH_LOG("%s: restart() failed but pid %d exists", what,
-		       saved_pid);
-		return RESTART_MISBEHAVED;
-	}
-	return RESTART_FAILED_CLEANLY;
+	return ckpt_restart_must_fail(_metadata, ctx, 0, ctx->image_fd, 0,
+				      ctx->log_fd, expected, true, saved_pid,
+				      what);
 }
 
 #endif /* __CKPT_IMAGE_H */

@@ -166,7 +166,7 @@ TEST_F_TIMEOUT(image, every_truncation_fails_with_einval, 240)
 {
 	struct image *img = &self->img;
 	static struct cuts cuts;
-	enum restart_outcome outcome;
+	enum ckpt_outcome outcome;
 	int i, failed = 0;
 	char what[96];
 
@@ -180,10 +180,10 @@ TEST_F_TIMEOUT(image, every_truncation_fails_with_einval, 240)
 		outcome = restart_from_broken_image(_metadata, &self->ctx,
 						    img->data, cuts.at[i],
 						    img->pid, EINVAL, what);
-		if (outcome == RESTART_FAILED_CLEANLY)
+		if (outcome == CKPT_FAILED_CLEANLY)
 			continue;
 		/* Say what the first few were; a hang would only repeat */
-		if (++failed >= 10 || outcome == RESTART_HUNG) {
+		if (++failed >= 10 || outcome == CKPT_HUNG) {
 			TH_LOG("... stopping after %d failed truncations",
 			       failed);
 			break;

@@ -808,8 +808,8 @@ static void restart_fails_after(struct __test_metadata *_metadata,
 				struct ckpt_ctx *ctx, const char *path,
 				bool remove_file, int expected_errno)
 {
+	enum ckpt_outcome outcome;
 	pid_t pid;
-	long ret;
 	int fd;
 
 	make_data_file(_metadata, path);
@@ -824,23 +824,11 @@ static void restart_fails_after(struct __test_metadata *_metadata,
 		ASSERT_EQ(1, write(fd, "x", 1));
 		close(fd);
 	}
-	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
-	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
-	ret = ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
-	ASSERT_EQ(-1, ret) {
-		TH_LOG("restart() succeeded although the file %s",
-		       remove_file ? "is gone" : "changed");
-		ckpt_ctx_track(ctx, ret);
-	}
-	ASSERT_EQ(expected_errno, errno) {
-		TH_LOG("restart() failed with %s, expected %s",
-		       strerrorname_np(errno), strerrorname_np(expected_errno));
-		ckpt_explain_errno(_metadata, "restart(2)", errno);
-		ckpt_dump_log(_metadata, ctx);
-	}
-	ASSERT_TRUE(ckpt_log_contains(ctx, "error"))
-		ckpt_dump_log(_metadata, ctx);
-	ckpt_assert_nothing_left(_metadata, pid);
+	outcome = ckpt_restart_must_fail(_metadata, ctx, 0, ctx->image_fd, 0,
+					 ctx->log_fd, expected_errno, true, pid,
+					 remove_file ? "file gone" :
+						       "file changed");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
 }
 
 TEST_F_TIMEOUT(restart, restart_fails_with_estale_if_a_file_changed, 60)
@@ -883,7 +871,7 @@ TEST_F_TIMEOUT(restart, restart_into_a_taken_pid_fails_with_ebusy, 60)
 	/* The first restored task is unharmed, and it is the only child */
 	ASSERT_TRUE(ckpt_child_running(pid));
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
-	ckpt_assert_nothing_left(_metadata, pid);
+	ASSERT_TRUE(ckpt_nothing_left(_metadata, pid, "second restart"));
 }
 
 TEST_HARNESS_MAIN

@@ -849,27 +849,83 @@ static inline bool ckpt_child_running(pid_t pid)
 
 /*
  * After a failed restart nothing may be left behind: no child of ours, not
- * even a zombie, and no task with the saved pid.
+ * even a zombie, and no task with the saved pid. Logs and cleans up what is.
  */
-static inline void ckpt_assert_nothing_left(struct __test_metadata *_metadata,
-					    pid_t saved_pid)
+static inline bool ckpt_nothing_left(struct __test_metadata *_metadata,
+				     pid_t saved_pid, const char *what)
 {
 	int status;
-	pid_t ret;
+	pid_t left;
 
-	ret = waitpid(-1, &status, WNOHANG);
-	ASSERT_EQ(-1, ret) {
-		if (ret > 0)
-			TH_LOG("a failed restart left child %d behind (status %#x)",
-			       ret, status);
-		else
-			TH_LOG("a failed restart left a running child behind");
+	left = waitpid(-1, &status, WNOHANG);
+	if (left != -1 || errno != ECHILD) {
+		TH_LOG("%s: restart() failed but left %s behind", what,
+		       left > 0 ? "a zombie" : "a running child");
+		kill(saved_pid, SIGKILL);
+		waitpid(saved_pid, NULL, 0);
+		return false;
 	}
-	ASSERT_EQ(ECHILD, errno);
-	ASSERT_EQ(-1, kill(saved_pid, 0))
-		TH_LOG("a task with the saved pid %d exists after a failed restart",
+	if (kill(saved_pid, 0) == 0 || errno != ESRCH) {
+		TH_LOG("%s: restart() failed but pid %d exists", what,
 		       saved_pid);
-	ASSERT_EQ(ESRCH, errno);
+		return false;
+	}
+	return true;
+}
+
+enum ckpt_outcome {
+	CKPT_FAILED_CLEANLY,
+	CKPT_MISBEHAVED,
+	CKPT_HUNG,
+};
+
+/*
+ * restart(2) of the image in the image file, with these arguments, must fail
+ * with @expected, log an error if @logged, and leave nothing behind: no
+ * child and no task @saved_pid. Otherwise this logs what happened and
+ * cleans up after it.
+ */
+static inline enum ckpt_outcome
+ckpt_restart_must_fail(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+		       pid_t pid, int fd, unsigned long flags, int logfd,
+		       int expected, bool logged, pid_t saved_pid,
+		       const char *what)
+{
+	long ret;
+	int err;
+
+	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd)) {
+		TH_LOG("%s: cannot rewind the image or empty the log: %s",
+		       what, strerror(errno));
+		return CKPT_MISBEHAVED;
+	}
+	ret = ckpt_call_restart(ctx, pid, fd, flags, logfd);
+	err = errno;
+	if (ret >= 0) {
+		TH_LOG("%s: restart() succeeded, pid %ld", what, ret);
+		kill(ret, SIGKILL);
+		waitpid(ret, NULL, 0);
+		return CKPT_MISBEHAVED;
+	}
+	if (err == ETIMEDOUT) {
+		TH_LOG("%s: restart() hung (see the watchdog's lines)", what);
+		return CKPT_HUNG;
+	}
+	if (err != expected) {
+		TH_LOG("%s: restart() failed with %s, expected %s", what,
+		       strerrorname_np(err), strerrorname_np(expected));
+		ckpt_explain_errno(_metadata, "restart(2)", err);
+		ckpt_dump_log(_metadata, ctx);
+		return CKPT_MISBEHAVED;
+	}
+	if (logged && !ckpt_log_contains(ctx, "error")) {
+		TH_LOG("%s: restart() failed with %s but logged no error", what,
+		       strerrorname_np(err));
+		ckpt_dump_log(_metadata, ctx);
+		return CKPT_MISBEHAVED;
+	}
+	return ckpt_nothing_left(_metadata, saved_pid, what) ?
+	       CKPT_FAILED_CLEANLY : CKPT_MISBEHAVED;
 }
 
 /*
