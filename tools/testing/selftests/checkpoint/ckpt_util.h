@@ -9,7 +9,8 @@
  * 99 that the test turns into a message. A child that has more to say than
  * its exit code writes notes (ckpt_child_note()) that the test prints when
  * the child fails. Every failing checkpoint or restart prints the kernel's
- * log, so that a failure always shows the kernel's reason.
+ * log, and one that hangs the log so far (ckpt_call_restart()), so that a
+ * failure always shows the kernel's reason.
  */
 #ifndef __CKPT_UTIL_H
 #define __CKPT_UTIL_H
