@@ -55,6 +55,8 @@ put() {
 remove() {
 	[ -e "$SRC/$1" ] || return 0
 	rm -f "$SRC/$1"
+	# and the directories that only it kept
+	rmdir -p --ignore-fail-on-non-empty "$(dirname "$SRC/$1")" 2>/dev/null || true
 	note_change "$1"
 }
 
