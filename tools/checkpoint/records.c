@@ -83,8 +83,8 @@ static int check_path(struct image *img, const void *p, uint32_t len,
 {
 	const char *s = (const char *)p + rec_types[img->rec_type].size;
 
-	if (!n || n > CKPT_PATH_MAX)
-		return image_fail(img, "%s_len %u is out of range 1..%u",
+	if (n < 2 || n > CKPT_PATH_MAX)
+		return image_fail(img, "%s_len %u is out of range 2..%u",
 				  what, n, CKPT_PATH_MAX);
 	if (check_var_len(img, p, len, n))
 		return -1;
@@ -104,7 +104,9 @@ static int check_padded_string(struct image *img, const char *s,
 
 	if (n == size)
 		return image_fail(img, "%s is not NUL-terminated", what);
-	return check_zero(img, s + n, size - n, what);
+	if (!all_zero(s + n, size - n))
+		return image_fail(img, "%s is not NUL-padded", what);
+	return 0;
 }
 
 static int check_flags(struct image *img, uint32_t flags, uint32_t known,
