@@ -40,6 +40,34 @@ static void make_path(char *buf, size_t size, struct ckpt_ctx *ctx,
 	snprintf(buf, size, "%s/%s", ctx->dir, name);
 }
 
+/* A data file with known contents, for the file tests */
+#define DATA_SIZE 8192
+#define DATA_SEED 0xda7a
+
+static void make_data_file(struct __test_metadata *_metadata, const char *path)
+{
+	static uint64_t data[DATA_SIZE / 8];
+	int fd;
+
+	ckpt_fill_pattern(data, sizeof(data), DATA_SEED, 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
+	ASSERT_EQ(0, ckpt_write_all(fd, data, sizeof(data)));
+	close(fd);
+}
+
+/* survives_restart() of a child that gets the path of a data file */
+static void survives_restart_with_data(struct __test_metadata *_metadata,
+				       struct ckpt_ctx *ctx, int (*fn)(void *),
+				       struct ckpt_reasons reasons)
+{
+	char path[256];
+
+	make_path(path, sizeof(path), ctx, "data");
+	make_data_file(_metadata, path);
+	survives_restart(_metadata, ctx, fn, path, reasons);
+}
+
 /*
  * A counting loop. The count lives in a register, a copy of it in memory;
  * every COUNT_STRIDE steps the task checks that the file still holds the
@@ -482,22 +510,6 @@ TEST_F_TIMEOUT(restart, restored_task_keeps_pending_signals, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(pending_reasons));
 }
 
-/* A data file with known contents, for the file tests */
-#define DATA_SIZE 8192
-#define DATA_SEED 0xda7a
-
-static void make_data_file(struct __test_metadata *_metadata, const char *path)
-{
-	static uint64_t data[DATA_SIZE / 8];
-	int fd;
-
-	ckpt_fill_pattern(data, sizeof(data), DATA_SEED, 0);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
-	ASSERT_EQ(0, ckpt_write_all(fd, data, sizeof(data)));
-	close(fd);
-}
-
 /* A regular file's offset */
 #define DATA_OFFSET 1232
 
@@ -532,12 +544,8 @@ static int offset_child(void *arg)
 
 TEST_F_TIMEOUT(restart, restored_file_keeps_its_offset, 60)
 {
-	char path[256];
-
-	make_path(path, sizeof(path), &self->ctx, "data");
-	make_data_file(_metadata, path);
-	survives_restart(_metadata, &self->ctx, offset_child, path,
-			 CKPT_REASONS(offset_reasons));
+	survives_restart_with_data(_metadata, &self->ctx, offset_child,
+				   CKPT_REASONS(offset_reasons));
 }
 
 /* Descriptors of one open file share its offset; another open does not */
@@ -573,12 +581,8 @@ static int shared_offset_child(void *arg)
 
 TEST_F_TIMEOUT(restart, restored_dup_fds_still_share_one_open_file, 60)
 {
-	char path[256];
-
-	make_path(path, sizeof(path), &self->ctx, "data");
-	make_data_file(_metadata, path);
-	survives_restart(_metadata, &self->ctx, shared_offset_child, path,
-			 CKPT_REASONS(shared_offset_reasons));
+	survives_restart_with_data(_metadata, &self->ctx, shared_offset_child,
+				   CKPT_REASONS(shared_offset_reasons));
 }
 
 /* O_APPEND */
@@ -621,12 +625,8 @@ static int append_child(void *arg)
 
 TEST_F_TIMEOUT(restart, restored_file_keeps_o_append, 60)
 {
-	char path[256];
-
-	make_path(path, sizeof(path), &self->ctx, "data");
-	make_data_file(_metadata, path);
-	survives_restart(_metadata, &self->ctx, append_child, path,
-			 CKPT_REASONS(append_reasons));
+	survives_restart_with_data(_metadata, &self->ctx, append_child,
+				   CKPT_REASONS(append_reasons));
 }
 
 /* Descriptor numbers and FD_CLOEXEC */
@@ -667,12 +667,8 @@ static int fd_flags_child(void *arg)
 
 TEST_F_TIMEOUT(restart, restored_fds_keep_numbers_and_cloexec, 60)
 {
-	char path[256];
-
-	make_path(path, sizeof(path), &self->ctx, "data");
-	make_data_file(_metadata, path);
-	survives_restart(_metadata, &self->ctx, fd_flags_child, path,
-			 CKPT_REASONS(fd_flags_reasons));
+	survives_restart_with_data(_metadata, &self->ctx, fd_flags_child,
+				   CKPT_REASONS(fd_flags_reasons));
 }
 
 /* A directory, /dev/zero, and /dev/null on 0-2 */

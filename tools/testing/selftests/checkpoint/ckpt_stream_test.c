@@ -171,6 +171,25 @@ TEST_F_TIMEOUT(stream, image_through_pipes_restores, 90)
 #define PREFIX "not an image, but the file's first 24 bytes"
 #define PREFIX_LEN 24
 
+/* Checkpoints an idle task into the image file after PREFIX_LEN bytes */
+static pid_t checkpoint_after_prefix(struct __test_metadata *_metadata,
+				     struct ckpt_ctx *ctx)
+{
+	pid_t pid = ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL);
+
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_write_all(ctx->image_fd, PREFIX, PREFIX_LEN));
+	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
+	ASSERT_EQ(0, ckpt_call_checkpoint(ctx, pid, ctx->image_fd,
+					  CHECKPOINT_KILL, ctx->log_fd)) {
+		TH_LOG("checkpoint: %s", strerror(errno));
+		ckpt_explain_errno(_metadata, "checkpoint(2)", errno);
+		ckpt_dump_log(_metadata, ctx);
+	}
+	ckpt_reap_killed(_metadata, pid);
+	return pid;
+}
+
 TEST_F_TIMEOUT(stream, checkpoint_writes_at_fd_position_and_advances_it, 60)
 {
 	char prefix[PREFIX_LEN];
@@ -178,19 +197,8 @@ TEST_F_TIMEOUT(stream, checkpoint_writes_at_fd_position_and_advances_it, 60)
 	off_t pos;
 	void *image;
 	size_t len;
-	pid_t pid;
 
-	pid = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child, NULL);
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
-	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, PREFIX, PREFIX_LEN));
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ASSERT_EQ(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
-					  CHECKPOINT_KILL, self->ctx.log_fd)) {
-		TH_LOG("checkpoint: %s", strerror(errno));
-		ckpt_dump_log(_metadata, &self->ctx);
-	}
-	ckpt_reap_killed(_metadata, pid);
-
+	checkpoint_after_prefix(_metadata, &self->ctx);
 	pos = lseek(self->ctx.image_fd, 0, SEEK_CUR);
 	ASSERT_EQ(0, fstat(self->ctx.image_fd, &st));
 	ASSERT_EQ(st.st_size, pos)
@@ -211,17 +219,7 @@ TEST_F_TIMEOUT(stream, restart_reads_from_fd_position_to_image_end, 60)
 	pid_t pid;
 	long ret;
 
-	pid = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child, NULL);
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
-	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, PREFIX, PREFIX_LEN));
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	ASSERT_EQ(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
-					  CHECKPOINT_KILL, self->ctx.log_fd)) {
-		TH_LOG("checkpoint: %s", strerror(errno));
-		ckpt_dump_log(_metadata, &self->ctx);
-	}
-	ckpt_reap_killed(_metadata, pid);
-
+	pid = checkpoint_after_prefix(_metadata, &self->ctx);
 	ASSERT_EQ(PREFIX_LEN, lseek(self->ctx.image_fd, PREFIX_LEN, SEEK_SET));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
 	ret = ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd, 0,

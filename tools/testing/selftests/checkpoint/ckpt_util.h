@@ -664,34 +664,34 @@ static inline bool ckpt_watch_stop(void)
  * watchdog interrupted returns -1 with errno ETIMEDOUT, which neither call
  * returns itself.
  */
-static inline long ckpt_call_checkpoint(struct ckpt_ctx *ctx, pid_t pid,
-					int fd, unsigned long flags, int logfd)
-{
-	char what[96];
-	long ret;
-
-	snprintf(what, sizeof(what), "checkpoint(%d, %d, %#lx, %d)", pid, fd,
-		 flags, logfd);
-	ckpt_watch_start(ctx, what);
-	ret = sys_checkpoint(pid, fd, flags, logfd);
-	if (ckpt_watch_stop() && ret < 0)
-		errno = ETIMEDOUT;
-	return ret;
-}
-
-static inline long ckpt_call_restart(struct ckpt_ctx *ctx, pid_t pid, int fd,
+static inline long ckpt_call_watched(struct ckpt_ctx *ctx, long nr,
+				     const char *name, pid_t pid, int fd,
 				     unsigned long flags, int logfd)
 {
 	char what[96];
 	long ret;
 
-	snprintf(what, sizeof(what), "restart(%d, %d, %#lx, %d)", pid, fd,
+	snprintf(what, sizeof(what), "%s(%d, %d, %#lx, %d)", name, pid, fd,
 		 flags, logfd);
 	ckpt_watch_start(ctx, what);
-	ret = sys_restart(pid, fd, flags, logfd);
+	ret = syscall(nr, pid, fd, flags, logfd);
 	if (ckpt_watch_stop() && ret < 0)
 		errno = ETIMEDOUT;
 	return ret;
+}
+
+static inline long ckpt_call_checkpoint(struct ckpt_ctx *ctx, pid_t pid,
+					int fd, unsigned long flags, int logfd)
+{
+	return ckpt_call_watched(ctx, __NR_checkpoint, "checkpoint", pid, fd,
+				 flags, logfd);
+}
+
+static inline long ckpt_call_restart(struct ckpt_ctx *ctx, pid_t pid, int fd,
+				     unsigned long flags, int logfd)
+{
+	return ckpt_call_watched(ctx, __NR_restart, "restart", pid, fd, flags,
+				 logfd);
 }
 
 /* checkpoint(2) into the (emptied) image file; on failure logs why */
