@@ -81,7 +81,7 @@ echo "TAP version 13"
 
 t0=$(date +%s)
 if "$TOP/scripts/prepare-tree.sh" >>"$BUILD_LOG" 2>&1; then
-	ok "host: patches/series applies to $(base_description) (patch -p1, no fuzz)"
+	ok "host: patches/series applies to $(base_description)"
 else
 	not_ok "host: patches/series applies to the pristine tree"
 	tail -n 20 "$BUILD_LOG" | diag

@@ -161,12 +161,17 @@ sync_patches() {
 			cp "$PRISTINE/$f" "$stage/$f"
 		fi
 	done <"$new"
+	# git apply, not patch(1): it is what `git am` of the generated series
+	# will do, so what builds here also applies there (no fuzz, and
+	# asymmetric context is fine).  The ceiling keeps git from taking the
+	# stage for a part of this repository.
 	while read -r p; do
-		if ! patch -d "$stage" -p1 -F0 -N -s --no-backup-if-mismatch \
-			-r - -i "$TOP/patches/$p" >"$STATE/patch.log" 2>&1; then
+		if ! (cd "$stage" && GIT_CEILING_DIRECTORIES=$STATE \
+			git apply -p1 --whitespace=nowarn "$TOP/patches/$p") \
+			>"$STATE/patch.log" 2>&1; then
 			cat "$STATE/patch.log" >&2
 			die "patches/$p does not apply to $(base_description)" \
-				"after the patches before it in patches/series (no fuzz allowed)"
+				"after the patches before it in patches/series"
 		fi
 	done < <(series_patches)
 
