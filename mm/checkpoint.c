@@ -338,6 +338,7 @@ static int ckpt_mm_write_header(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	rec->vdso = cpu_to_le64((unsigned long)mm->context.vdso);
 	rec->dumpable = cpu_to_le32(get_dumpable(mm));
 	rec->vdso_crc = cpu_to_le32(ckpt_arch_vdso_crc());
+	BUILD_BUG_ON(ARRAY_SIZE(mm->saved_auxv) > ARRAY_SIZE(rec->saved_auxv));
 	rec->saved_auxv_len = cpu_to_le32(ARRAY_SIZE(mm->saved_auxv));
 	for (i = 0; i < ARRAY_SIZE(mm->saved_auxv); i++)
 		rec->saved_auxv[i] = cpu_to_le64(mm->saved_auxv[i]);
@@ -632,6 +633,7 @@ static int ckpt_mm_check_fields(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
 	    le64_to_cpu(rec->mmap_base) > TASK_SIZE ||
 	    !PAGE_ALIGNED(le64_to_cpu(rec->mmap_base)) ||
 	    le32_to_cpu(rec->saved_auxv_len) > AT_VECTOR_SIZE ||
+	    le32_to_cpu(rec->saved_auxv_len) % 2 ||
 	    le32_to_cpu(rec->nr_vmas) > CKPT_MM_MAX_VMAS || rec->flags || rec->__pad)
 		goto bad;
 	switch (le32_to_cpu(rec->dumpable)) {

@@ -66,11 +66,27 @@ const char *ckpt_rec_name(u32 type)
 	return "?";
 }
 
+/*
+ * After a transfer of @done bytes, leave @iter exactly @done bytes further
+ * than @left: not every ->read_iter/->write_iter advances the iterator by
+ * what it reports on a short transfer.
+ */
+static void ckpt_iter_sync(struct iov_iter *iter, size_t left, size_t done)
+{
+	size_t moved = left - iov_iter_count(iter);
+
+	if (moved < done)
+		iov_iter_advance(iter, done - moved);
+	else if (moved > done)
+		iov_iter_revert(iter, moved - done);
+}
+
 /* ---- writing ---- */
 
 static int ckpt_write_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 {
 	while (iov_iter_count(iter)) {
+		size_t left = iov_iter_count(iter);
 		ssize_t ret = vfs_iter_write(ctx->file, iter, ctx->ppos, 0);
 
 		if (ret < 0) {
@@ -79,9 +95,10 @@ static int ckpt_write_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 			return ckpt_err(ctx, ret, "writing the image failed at offset %llu",
 					ctx->size);
 		}
-		if (ret == 0)
+		if (ret == 0 || ret > left)
 			return ckpt_err(ctx, -EIO, "image file accepts no more data at offset %llu",
 					ctx->size);
+		ckpt_iter_sync(iter, left, ret);
 	}
 	return 0;
 }
@@ -247,6 +264,7 @@ int ckpt_write_trailer(struct ckpt_ctx *ctx)
 static int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 {
 	while (iov_iter_count(iter)) {
+		size_t left = iov_iter_count(iter);
 		ssize_t ret = vfs_iter_read(ctx->file, iter, ctx->ppos, 0);
 
 		if (ret < 0) {
@@ -260,6 +278,9 @@ static int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 					"image truncated at offset %llu, in record %s at offset %llu",
 					ctx->size, ckpt_rec_name(ctx->rec_type),
 					ctx->rec_start);
+		if (ret > left)
+			return ckpt_err(ctx, -EIO, "reading the image returned too much");
+		ckpt_iter_sync(iter, left, ret);
 		ctx->size += ret;
 	}
 	return 0;
@@ -502,6 +523,29 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages, unsigned int nr)
 	return 0;
 }
 
+/*
+ * An image file ends with its trailer; anything after it means the file is
+ * not what it claims to be.  A pipe or socket may carry more than one
+ * image, so there the rest is left unread.
+ */
+static int ckpt_read_eof(struct ckpt_ctx *ctx)
+{
+	loff_t pos;
+	ssize_t ret;
+	u8 byte;
+
+	if (!ctx->ppos || !S_ISREG(file_inode(ctx->file)->i_mode))
+		return 0;
+	pos = *ctx->ppos;
+	ret = kernel_read(ctx->file, &byte, 1, &pos);
+	if (ret < 0)
+		return ckpt_err(ctx, ret, "reading the image failed after its trailer");
+	if (ret)
+		return ckpt_err(ctx, -EINVAL, "offset %llu: data after the trailer",
+				ctx->size);
+	return 0;
+}
+
 /**
  * ckpt_read_trailer() - read and check the last record
  * @ctx: restart context
@@ -533,7 +577,7 @@ int ckpt_read_trailer(struct ckpt_ctx *ctx)
 		return ckpt_err(ctx, -EINVAL, "trailer says %u records and %llu bytes, read %u and %llu",
 				le32_to_cpu(tr.nr_records), le64_to_cpu(tr.size),
 				nr, size);
-	return 0;
+	return ckpt_read_eof(ctx);
 }
 
 /**
@@ -565,3 +609,7 @@ void ckpt_image_fini(struct ckpt_ctx *ctx)
 	kvfree(ctx->bvec);
 	kvfree(ctx->wbuf);
 }
+
+#ifdef CONFIG_CHECKPOINT_KUNIT_TEST
+#include "tests/image-kunit.h"
+#endif

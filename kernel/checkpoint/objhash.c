@@ -29,7 +29,6 @@ static const struct ckpt_obj_ops *const ckpt_obj_ops_table[CKPT_OBJ_NR] = {
 
 int ckpt_objhash_init(struct ckpt_ctx *ctx)
 {
-	xa_init(&ctx->objs);
 	ctx->next_objref = 1;
 	if (ctx->restart)
 		return 0;

@@ -69,7 +69,7 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 	if (ret)
 		goto out;
 	nr = le32_to_cpu(tree->nr_tasks);
-	if (nr != le32_to_cpu(ctx->hdr.nr_tasks) ||
+	if (nr != le32_to_cpu(ctx->hdr.nr_tasks) || tree->__pad ||
 	    len != ALIGN(sizeof(*tree) + (size_t)nr * sizeof(*ents), 8)) {
 		ret = ckpt_err(ctx, -EINVAL, "TREE record has %u entries in %u bytes, header says %u tasks",
 			       nr, len, le32_to_cpu(ctx->hdr.nr_tasks));

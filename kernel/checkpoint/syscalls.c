@@ -42,6 +42,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&ctx->log_lock);
 	INIT_LIST_HEAD(&ctx->tasks);
+	xa_init(&ctx->objs);
 	ctx->flags = flags;
 	ctx->restart = restart;
 	ctx->fd_hint = -1;

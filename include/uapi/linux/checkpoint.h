@@ -9,7 +9,11 @@
  * padding is explicit and must be zero.  The image is written and read
  * strictly in order, so it can be carried by a pipe or a socket.
  *
- * Documentation/checkpoint/image-format.rst describes the grammar.
+ * Documentation/checkpoint/image-format.rst describes the grammar.  A
+ * reader rejects what it does not know: unknown record types, flags or
+ * kinds, non-zero padding or reserved fields, VMAs out of order or
+ * overlapping, PAGES going backwards or outside a private mapping,
+ * relative paths.  It never skips a record.
  */
 #ifndef _UAPI_LINUX_CHECKPOINT_H
 #define _UAPI_LINUX_CHECKPOINT_H
@@ -100,7 +104,8 @@ struct ckpt_image_header {
 
 /* TRAILER: the last record */
 struct ckpt_image_trailer {
-	__le32 crc32c;		/* crc32c (seed ~0) of every byte before this record */
+	__le32 crc32c;		/* CRC-32C of every byte before this record, i.e.
+				 * ~crc32c(~0, data) as lib/crc32c computes it */
 	__le32 nr_records;	/* records before this one */
 	__le64 size;		/* bytes before this record */
 };
@@ -208,7 +213,7 @@ struct ckpt_mm {
 	__le64 vdso;		/* start of the vDSO text, 0 if none */
 	__le32 dumpable;	/* SUID_DUMP_* */
 	__le32 vdso_crc;	/* crc32c of the vDSO text, to detect another kernel's */
-	__le32 saved_auxv_len;	/* used entries of saved_auxv (pairs of u64) */
+	__le32 saved_auxv_len;	/* entries (u64 words) of saved_auxv, even */
 	__le32 __pad;
 	__le64 saved_auxv[64];
 };
