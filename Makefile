@@ -159,7 +159,7 @@ patches-bisect-check: tree
 clean:
 	rm -rf $(WORK)/obj-* $(WORK)/user $(WORK)/selftests-build $(WORK)/ckpt-build \
 		$(WORK)/initramfs.cpio.gz* $(WORK)/gen_init_cpio $(WORK)/*.log \
-		$(WORK)/qemu.* $(TOP)/out
+		$(WORK)/qemu.* $(WORK)/check.env $(TOP)/out
 
 # User trees get their pristine files back before we forget them.
 distclean:

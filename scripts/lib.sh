@@ -27,6 +27,8 @@ else
 fi
 JOBS=${JOBS:-$(nproc)}
 V=${V:-0}
+# Every script writes logs or state there, from a fresh clone on.
+mkdir -p "$WORK"
 
 # Files of ours that are copied into the kernel tree.  Anything else we
 # change in it goes through patches/.
