@@ -490,7 +490,7 @@ static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ret = PTR_ERR(cwd);
 		goto out;
 	}
-	if (le32_to_cpu(rec->umask) & ~S_IRWXUGO || rec->__pad) {
+	if (le32_to_cpu(rec->umask) & ~0777 || rec->__pad) {
 		ret = ckpt_err(ctx, -EINVAL, "FS record has an invalid umask");
 		goto out;
 	}

@@ -32,7 +32,7 @@
 #include <linux/slab.h>
 
 #define CKPT_VMA_BATCH		32
-#define CKPT_MM_MAX_VMAS	(1U << 20)
+#define CKPT_MM_MAX_VMAS	BIT(20)
 
 /* vm_flags that a VMA record can carry, or that are derived on restart */
 #define CKPT_VM_OK	(VM_READ | VM_WRITE | VM_EXEC | VM_MAYREAD | \
@@ -70,8 +70,8 @@ struct ckpt_vma_info {
 static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
 			  struct ckpt_vma_info *v, int max)
 {
-	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, addr);
+	struct vm_area_struct *vma;
 	int n = 0;
 
 	if (mmap_read_lock_killable(mm))
@@ -104,7 +104,8 @@ static void ckpt_vma_batch_put(struct ckpt_vma_info *v, int n)
 static int ckpt_vma_kind(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v)
 {
 	if (v->special < 0)
-		return ckpt_err(ctx, -EOPNOTSUPP, "mapping %lx-%lx is a special mapping that cannot be saved",
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"mapping %lx-%lx is a special mapping that cannot be saved",
 				v->start, v->end);
 	if (v->special)
 		return v->special;
@@ -167,7 +168,7 @@ static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 	struct ckpt_page_walk *w = walk->private;
 	struct vm_area_struct *vma = walk->vma;
 	pte_t *start_pte, *pte;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* page table lock of the PMD or the PTEs */
 
 	ptl = pmd_trans_huge_lock(pmd, vma);
 	if (ptl) {
@@ -587,7 +588,8 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	if (!vma || vma->vm_start > addr || vma->vm_end < end ||
 	    vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP | VM_DONTEXPAND)) {
 		mmap_read_unlock(mm);
-		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages) are outside any private mapping",
+		return ckpt_err(ctx, -EINVAL,
+				"PAGES at %lx (%u pages) are outside any private mapping",
 				addr, nr);
 	}
 	while (done < nr) {

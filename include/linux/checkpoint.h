@@ -29,7 +29,7 @@ struct vm_area_struct;
 
 /* Object kinds, generated from checkpoint_types.h */
 enum ckpt_obj_kind {
-#define CKPT_OBJ(name, rec) CKPT_OBJ_##name,
+#define CKPT_OBJ(name) CKPT_OBJ_##name,
 #include <linux/checkpoint_types.h>
 #undef CKPT_OBJ
 	CKPT_OBJ_NR,
@@ -71,7 +71,8 @@ struct ckpt_rtask {
  * @ppos: position in @file, or NULL for a stream (pipe, socket)
  * @pos: backing store of @ppos
  * @logfile: where the human-readable account goes, or NULL
- * @log_lock: serialises writes to @logfile
+ * @log_lock: serialises writes to @logfile, which tasks being restored
+ *	share with the caller
  * @flags: the syscall's flags
  * @restart: true for restart(2)
  * @err: first error recorded with ckpt_err()
@@ -104,7 +105,7 @@ struct ckpt_ctx {
 	loff_t *ppos;
 	loff_t pos;
 	struct file *logfile;
-	struct mutex log_lock;
+	struct mutex log_lock;		/* see above */
 	unsigned long flags;
 	bool restart;
 	int err;
@@ -161,9 +162,13 @@ struct ckpt_obj_ops {
 	void (*drop)(void *ptr);
 };
 
-#define CKPT_OBJ(name, rec) extern const struct ckpt_obj_ops ckpt_obj_##name##_ops;
-#include <linux/checkpoint_types.h>
-#undef CKPT_OBJ
+/* The back ends, one per line of checkpoint_types.h */
+extern const struct ckpt_obj_ops ckpt_obj_cred_ops;
+extern const struct ckpt_obj_ops ckpt_obj_file_ops;
+extern const struct ckpt_obj_ops ckpt_obj_mm_ops;
+extern const struct ckpt_obj_ops ckpt_obj_files_ops;
+extern const struct ckpt_obj_ops ckpt_obj_fs_ops;
+extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
 
 /* Log and errors (kernel/checkpoint/log.c) */
 __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);

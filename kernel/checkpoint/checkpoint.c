@@ -61,6 +61,12 @@ struct ckpt_frozen {
 	pid_t pid, tgid, ppid;
 };
 
+static int ckpt_frozen_state(struct ckpt_frozen *f)
+{
+	/* Pairs with the releases in ckpt_freeze_work() */
+	return smp_load_acquire(&f->state);
+}
+
 static void ckpt_frozen_put(struct ckpt_frozen *f)
 {
 	if (refcount_dec_and_test(&f->ref)) {
@@ -75,10 +81,12 @@ static void ckpt_freeze_work(struct callback_head *work)
 
 	/* Works still queued at exit run from exit_task_work() */
 	if (!(current->flags & PF_EXITING)) {
+		/* Pairs with the acquire in ckpt_freeze(): our registers are saved */
 		smp_store_release(&f->state, CKPT_FROZEN);
 		wake_up(&f->wq);
 		wait_event_killable(f->wq, READ_ONCE(f->thaw));
 	}
+	/* Pairs with the acquires of the checkpointer: we may run again */
 	smp_store_release(&f->state, CKPT_GONE);
 	wake_up(&f->wq);
 	ckpt_frozen_put(f);
@@ -160,8 +168,7 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 	}
 
 	list_for_each_entry(f, &ctx->tasks, list) {
-		ret = wait_event_killable(f->wq,
-					  smp_load_acquire(&f->state) != CKPT_FREEZING);
+		ret = wait_event_killable(f->wq, ckpt_frozen_state(f) != CKPT_FREEZING);
 		if (ret)
 			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d",
 					f->pid);
@@ -185,7 +192,7 @@ static int ckpt_check_still_frozen(struct ckpt_ctx *ctx)
 	struct ckpt_frozen *f;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
-		if (smp_load_acquire(&f->state) != CKPT_FROZEN)
+		if (ckpt_frozen_state(f) != CKPT_FROZEN)
 			return ckpt_err(ctx, -ESRCH, "task %d was killed during checkpoint",
 					f->pid);
 	}
@@ -290,7 +297,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_trailer(ctx);
 	if (!ret)
-		ckpt_log(ctx, "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
+		ckpt_log(ctx,
+			 "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
 			 ctx->nr_tasks, ctx->size, ctx->nr_records,
 			 div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
 out:

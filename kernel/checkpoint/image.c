@@ -31,26 +31,88 @@ struct ckpt_rec_def {
 	u32 max_len;
 };
 
-#define FIXED(t)		sizeof(struct t), sizeof(struct t)
-#define VAR(t, max)		sizeof(struct t), (max)
-
+/* One entry per record type; a fixed-size record has min_len == max_len */
 static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
-	[CKPT_REC_HEADER]	= { "HEADER",	  FIXED(ckpt_image_header) },
-	[CKPT_REC_TRAILER]	= { "TRAILER",	  FIXED(ckpt_image_trailer) },
-	[CKPT_REC_TREE]		= { "TREE",	  VAR(ckpt_tree, CKPT_REC_MAX_LEN) },
-	[CKPT_REC_TASK]		= { "TASK",	  FIXED(ckpt_task) },
-	[CKPT_REC_CRED]		= { "CRED",	  VAR(ckpt_cred, sizeof(struct ckpt_cred) + NGROUPS_MAX * 4) },
-	[CKPT_REC_MM]		= { "MM",	  FIXED(ckpt_mm) },
-	[CKPT_REC_VMA]		= { "VMA",	  FIXED(ckpt_vma) },
-	[CKPT_REC_PAGES]	= { "PAGES",	  VAR(ckpt_pages, sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE) },
-	[CKPT_REC_MM_END]	= { "MM_END",	  FIXED(ckpt_mm_end) },
-	[CKPT_REC_FILE]		= { "FILE",	  VAR(ckpt_file, sizeof(struct ckpt_file) + CKPT_PATH_MAX + 8) },
-	[CKPT_REC_FILES]	= { "FILES",	  VAR(ckpt_files, CKPT_REC_MAX_LEN) },
-	[CKPT_REC_FS]		= { "FS",	  VAR(ckpt_fs, sizeof(struct ckpt_fs) + CKPT_PATH_MAX + 8) },
-	[CKPT_REC_SIGHAND]	= { "SIGHAND",	  FIXED(ckpt_sighand) },
-	[CKPT_REC_SIGPENDING]	= { "SIGPENDING", VAR(ckpt_sigpending, CKPT_REC_MAX_LEN) },
-	[CKPT_REC_X86_REGS]	= { "X86_REGS",	  FIXED(ckpt_x86_regs) },
-	[CKPT_REC_X86_XSTATE]	= { "X86_XSTATE", VAR(ckpt_x86_xstate, sizeof(struct ckpt_x86_xstate) + 64 * 1024) },
+	[CKPT_REC_HEADER] = {
+		.name = "HEADER",
+		.min_len = sizeof(struct ckpt_image_header),
+		.max_len = sizeof(struct ckpt_image_header),
+	},
+	[CKPT_REC_TRAILER] = {
+		.name = "TRAILER",
+		.min_len = sizeof(struct ckpt_image_trailer),
+		.max_len = sizeof(struct ckpt_image_trailer),
+	},
+	[CKPT_REC_TREE] = {
+		.name = "TREE",
+		.min_len = sizeof(struct ckpt_tree),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
+	[CKPT_REC_TASK] = {
+		.name = "TASK",
+		.min_len = sizeof(struct ckpt_task),
+		.max_len = sizeof(struct ckpt_task),
+	},
+	[CKPT_REC_CRED] = {
+		.name = "CRED",
+		.min_len = sizeof(struct ckpt_cred),
+		.max_len = sizeof(struct ckpt_cred) + NGROUPS_MAX * 4,
+	},
+	[CKPT_REC_MM] = {
+		.name = "MM",
+		.min_len = sizeof(struct ckpt_mm),
+		.max_len = sizeof(struct ckpt_mm),
+	},
+	[CKPT_REC_VMA] = {
+		.name = "VMA",
+		.min_len = sizeof(struct ckpt_vma),
+		.max_len = sizeof(struct ckpt_vma),
+	},
+	[CKPT_REC_PAGES] = {
+		.name = "PAGES",
+		.min_len = sizeof(struct ckpt_pages),
+		.max_len = sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE,
+	},
+	[CKPT_REC_MM_END] = {
+		.name = "MM_END",
+		.min_len = sizeof(struct ckpt_mm_end),
+		.max_len = sizeof(struct ckpt_mm_end),
+	},
+	[CKPT_REC_FILE] = {
+		.name = "FILE",
+		.min_len = sizeof(struct ckpt_file),
+		.max_len = sizeof(struct ckpt_file) + CKPT_PATH_MAX + 8,
+	},
+	[CKPT_REC_FILES] = {
+		.name = "FILES",
+		.min_len = sizeof(struct ckpt_files),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
+	[CKPT_REC_FS] = {
+		.name = "FS",
+		.min_len = sizeof(struct ckpt_fs),
+		.max_len = sizeof(struct ckpt_fs) + CKPT_PATH_MAX + 8,
+	},
+	[CKPT_REC_SIGHAND] = {
+		.name = "SIGHAND",
+		.min_len = sizeof(struct ckpt_sighand),
+		.max_len = sizeof(struct ckpt_sighand),
+	},
+	[CKPT_REC_SIGPENDING] = {
+		.name = "SIGPENDING",
+		.min_len = sizeof(struct ckpt_sigpending),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
+	[CKPT_REC_X86_REGS] = {
+		.name = "X86_REGS",
+		.min_len = sizeof(struct ckpt_x86_regs),
+		.max_len = sizeof(struct ckpt_x86_regs),
+	},
+	[CKPT_REC_X86_XSTATE] = {
+		.name = "X86_XSTATE",
+		.min_len = sizeof(struct ckpt_x86_xstate),
+		.max_len = sizeof(struct ckpt_x86_xstate) + 64 * 1024,
+	},
 };
 
 /**
@@ -475,11 +537,8 @@ void *ckpt_read_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
 		return ERR_PTR(-EINVAL);
 	}
 	buf = kvmalloc(*len, GFP_KERNEL_ACCOUNT);
-	if (!buf) {
-		ckpt_err(ctx, -ENOMEM, "no memory for a %u-byte %s record",
-			 *len, ckpt_rec_name(type));
+	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	}
 	ret = ckpt_read(ctx, buf, *len);
 	if (ret) {
 		kvfree(buf);
@@ -571,10 +630,12 @@ int ckpt_read_trailer(struct ckpt_ctx *ctx)
 	if (ret)
 		return ret;
 	if (le32_to_cpu(tr.crc32c) != crc)
-		return ckpt_err(ctx, -EINVAL, "image checksum mismatch: trailer says %08x, data gives %08x",
+		return ckpt_err(ctx, -EINVAL,
+				"image checksum mismatch: trailer says %08x, data gives %08x",
 				le32_to_cpu(tr.crc32c), crc);
 	if (le32_to_cpu(tr.nr_records) != nr || le64_to_cpu(tr.size) != size)
-		return ckpt_err(ctx, -EINVAL, "trailer says %u records and %llu bytes, read %u and %llu",
+		return ckpt_err(ctx, -EINVAL,
+				"trailer says %u records and %llu bytes, read %u and %llu",
 				le32_to_cpu(tr.nr_records), le64_to_cpu(tr.size),
 				nr, size);
 	return ckpt_read_eof(ctx);

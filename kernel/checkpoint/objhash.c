@@ -21,11 +21,14 @@ struct ckpt_obj {
 	u32 objref;
 };
 
-static const struct ckpt_obj_ops *const ckpt_obj_ops_table[CKPT_OBJ_NR] = {
-#define CKPT_OBJ(name, rec) [CKPT_OBJ_##name] = &ckpt_obj_##name##_ops,
+/* In the order of enum ckpt_obj_kind: both come from the same list */
+static const struct ckpt_obj_ops *const ckpt_obj_ops_table[] = {
+#define CKPT_OBJ(name) (&ckpt_obj_##name##_ops),
 #include <linux/checkpoint_types.h>
 #undef CKPT_OBJ
 };
+
+static_assert(ARRAY_SIZE(ckpt_obj_ops_table) == CKPT_OBJ_NR);
 
 int ckpt_objhash_init(struct ckpt_ctx *ctx)
 {
@@ -199,7 +202,8 @@ int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref)
 	u32 id = le32_to_cpu(rec_objref);
 
 	if (!id || id > INT_MAX || xa_load(&ctx->objs, id))
-		return ckpt_err(ctx, -EINVAL, "offset %llu: record %s defines object %u, which is invalid or already defined",
+		return ckpt_err(ctx, -EINVAL,
+				"offset %llu: record %s defines object %u twice or out of range",
 				ctx->rec_start, ckpt_rec_name(ctx->rec_type), id);
 	*objref = id;
 	return 0;

@@ -71,7 +71,8 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 	nr = le32_to_cpu(tree->nr_tasks);
 	if (nr != le32_to_cpu(ctx->hdr.nr_tasks) || tree->__pad ||
 	    len != ALIGN(sizeof(*tree) + (size_t)nr * sizeof(*ents), 8)) {
-		ret = ckpt_err(ctx, -EINVAL, "TREE record has %u entries in %u bytes, header says %u tasks",
+		ret = ckpt_err(ctx, -EINVAL,
+			       "TREE record has %u entries in %u bytes, header says %u tasks",
 			       nr, len, le32_to_cpu(ctx->hdr.nr_tasks));
 		goto out;
 	}
@@ -99,7 +100,8 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 		init_waitqueue_head(&rt->wq);
 		if (rt->pid <= 0 || rt->tgid != rt->pid || rt->ppid ||
 		    ents[i].flags) {
-			ret = ckpt_err(ctx, -EINVAL, "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
+			ret = ckpt_err(ctx, -EINVAL,
+				       "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
 				       i, rt->pid, rt->tgid, rt->ppid);
 			goto out;
 		}

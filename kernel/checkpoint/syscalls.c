@@ -90,6 +90,9 @@ static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
 	} else {
 		ret = ckpt_do_checkpoint(ctx, pid);
 	}
+	/* Every failure says why on logfd, even one nobody named */
+	if (ret < 0 && !ctx->err)
+		ckpt_err(ctx, ret, "%s failed", restart ? "restart" : "checkpoint");
 	if (ctx->ppos)
 		fd_file(f)->f_pos = ctx->pos;
 	ckpt_ctx_free(ctx);

@@ -302,7 +302,8 @@ static int ckpt_xstate_convert(struct ckpt_ctx *ctx, const u8 *in, u32 in_size,
 		return ckpt_err(ctx, -EINVAL, "XSAVE area uses features %#llx it does not describe",
 				bv & ~in_features);
 	if (missing)
-		return ckpt_err(ctx, -EOPNOTSUPP, "the task uses XSAVE features %#llx this CPU lacks",
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the task uses XSAVE features %#llx this CPU lacks",
 				missing);
 	for (i = 2; i < ARRAY_SIZE(hdr->xstate_offsets); i++) {
 		u32 from, to, n;

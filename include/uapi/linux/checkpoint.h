@@ -104,8 +104,8 @@ struct ckpt_image_header {
 
 /* TRAILER: the last record */
 struct ckpt_image_trailer {
-	__le32 crc32c;		/* CRC-32C of every byte before this record, i.e.
-				 * ~crc32c(~0, data) as lib/crc32c computes it */
+	/* CRC-32C of every byte before this record: ~crc32c(~0, data) */
+	__le32 crc32c;
 	__le32 nr_records;	/* records before this one */
 	__le64 size;		/* bytes before this record */
 };

@@ -20,19 +20,26 @@ static struct ckpt_ctx *ckpt_test_ctx(struct kunit *test, bool restart)
 	return ctx;
 }
 
+static int ckpt_test_one_rec(struct kunit *test, u32 nr, const char *name)
+{
+	const struct ckpt_rec_def *d = &ckpt_rec_defs[nr];
+
+	KUNIT_EXPECT_STREQ(test, d->name, name);
+	KUNIT_EXPECT_LE(test, d->min_len, d->max_len);
+	KUNIT_EXPECT_EQ(test, d->min_len % 8, 0);
+	KUNIT_EXPECT_LE(test, d->max_len, CKPT_REC_MAX_LEN);
+	return 0;
+}
+
 /* Every type of the uapi list has a definition, with sane bounds */
 static void ckpt_test_rec_defs(struct kunit *test)
 {
-#define CHECK_REC(rec, nr)						\
-	do {								\
-		const struct ckpt_rec_def *d = &ckpt_rec_defs[nr];	\
-		KUNIT_EXPECT_STREQ(test, d->name, #rec);		\
-		KUNIT_EXPECT_LE(test, d->min_len, d->max_len);		\
-		KUNIT_EXPECT_EQ(test, d->min_len % 8, 0);		\
-		KUNIT_EXPECT_LE(test, d->max_len, CKPT_REC_MAX_LEN);	\
-	} while (0);
-	__CKPT_REC_MAPPER(CHECK_REC)
+	int failed;
+
+#define CHECK_REC(rec, nr) (ckpt_test_one_rec(test, nr, #rec)) +
+	failed = __CKPT_REC_MAPPER(CHECK_REC) 0;
 #undef CHECK_REC
+	KUNIT_EXPECT_EQ(test, failed, 0);
 	KUNIT_EXPECT_STREQ(test, ckpt_rec_name(0), "?");
 	KUNIT_EXPECT_STREQ(test, ckpt_rec_name(__CKPT_REC_NR), "?");
 	KUNIT_EXPECT_STREQ(test, ckpt_rec_name(~0U), "?");
