@@ -93,6 +93,7 @@ struct ckpt_rtask {
  * @next_objref: next object id to hand out (checkpoint) or expect (restart)
  * @tasks: checkpoint: the frozen tasks (struct ckpt_frozen)
  * @nr_tasks: number of tasks in the tree
+ * @root_pid: the pid checkpoint(2) was called for
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -131,6 +132,7 @@ struct ckpt_ctx {
 
 	struct list_head tasks;
 	unsigned int nr_tasks;
+	pid_t root_pid;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;

@@ -92,6 +92,25 @@ static void ckpt_freeze_work(struct callback_head *work)
 	ckpt_frozen_put(f);
 }
 
+/* How many tasks of the checkpoint use @ptr as their files, fs or sighand? */
+static int ckpt_count_users(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_kind kind)
+{
+	struct ckpt_frozen *f;
+	void *p;
+	int n = 0;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (kind == CKPT_OBJ_files)
+			p = f->task->files;
+		else if (kind == CKPT_OBJ_fs)
+			p = f->task->fs;
+		else
+			p = ckpt_sighand(f->task);
+		n += p == ptr;
+	}
+	return n;
+}
+
 /* Is @t in a state this version can save?  Checked before and after freezing. */
 static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 {
@@ -103,9 +122,8 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		return ckpt_err(ctx, -EINVAL, "task %d is the caller itself", f->pid);
 	if (t->exit_state || (t->flags & PF_EXITING))
 		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
-	if (!thread_group_empty(t))
-		return ckpt_err(ctx, -EBUSY, "task %d has other threads (not supported yet)",
-				f->pid);
+	if (t->signal->group_exec_task || (t->signal->flags & SIGNAL_GROUP_EXIT))
+		return ckpt_err(ctx, -EBUSY, "task %d is exec'ing or exiting", f->pid);
 	if (!list_empty(&t->children))
 		return ckpt_err(ctx, -EBUSY, "task %d has children (not supported yet)",
 				f->pid);
@@ -121,9 +139,11 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another pid namespace (not supported yet)",
 				f->pid);
-	/* Sharing these between processes (CLONE_FILES etc.) needs a tree */
-	if (atomic_read(&t->files->count) > 1 || READ_ONCE(t->fs->users) > 1 ||
-	    refcount_read(&ckpt_sighand(t)->count) > 1)
+	/* Sharing these with another process (CLONE_FILES etc.) needs a tree */
+	if (atomic_read(&t->files->count) > ckpt_count_users(ctx, t->files, CKPT_OBJ_files) ||
+	    READ_ONCE(t->fs->users) > ckpt_count_users(ctx, t->fs, CKPT_OBJ_fs) ||
+	    refcount_read(&ckpt_sighand(t)->count) >
+	    ckpt_count_users(ctx, ckpt_sighand(t), CKPT_OBJ_sighand))
 		return ckpt_err(ctx, -EBUSY,
 				"task %d shares its file table, fs or signal handlers with another process (not supported yet)",
 				f->pid);
@@ -132,24 +152,71 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 	return ckpt_arch_check_task(ctx, t);
 }
 
-static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
+static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
+					   struct task_struct *t,
+					   struct pid_namespace *ns)
 {
-	struct pid_namespace *ns = task_active_pid_ns(root);
 	struct ckpt_frozen *f;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
-		return -ENOMEM;
-	f->task = get_task_struct(root);
+		return NULL;
+	f->task = get_task_struct(t);
 	refcount_set(&f->ref, 1);
 	init_waitqueue_head(&f->wq);
 	f->state = CKPT_FREEZING;
-	f->pid = task_pid_nr_ns(root, ns);
-	f->tgid = task_tgid_nr_ns(root, ns);
+	f->pid = task_pid_nr_ns(t, ns);
+	f->tgid = task_tgid_nr_ns(t, ns);
 	f->ppid = 0;
 	list_add_tail(&f->list, &ctx->tasks);
 	ctx->nr_tasks++;
-	return ckpt_check_task(ctx, f);
+	return f;
+}
+
+/* The process of @root, leader first, then its other threads */
+static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
+{
+	struct pid_namespace *ns = task_active_pid_ns(root);
+	struct task_struct *leader, **threads;
+	struct ckpt_frozen *f;
+	unsigned int i, n = 0, max;
+	int ret = 0;
+
+	rcu_read_lock();
+	leader = get_task_struct(root->group_leader);
+	max = get_nr_threads(leader) + 8;
+	rcu_read_unlock();
+	threads = kvcalloc(max, sizeof(*threads), GFP_KERNEL);
+	if (!threads) {
+		put_task_struct(leader);
+		return -ENOMEM;
+	}
+	rcu_read_lock();
+	for_each_thread(leader, root) {
+		if (n == max)
+			break;
+		threads[n++] = get_task_struct(root);
+	}
+	rcu_read_unlock();
+
+	f = ckpt_frozen_add(ctx, leader, ns);
+	for (i = 0; i < n; i++) {
+		if (f && threads[i] != leader)
+			f = ckpt_frozen_add(ctx, threads[i], ns);
+		put_task_struct(threads[i]);
+	}
+	put_task_struct(leader);
+	kvfree(threads);
+	if (!f)
+		return -ENOMEM;
+	if (n == max)
+		return ckpt_err(ctx, -EAGAIN, "process %d creates threads too fast", ctx->root_pid);
+	list_for_each_entry(f, &ctx->tasks, list) {
+		ret = ckpt_check_task(ctx, f);
+		if (ret)
+			break;
+	}
+	return ret;
 }
 
 static int ckpt_freeze(struct ckpt_ctx *ctx)
@@ -182,6 +249,10 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 		if (ret)
 			return ret;
 	}
+	f = list_first_entry(&ctx->tasks, typeof(*f), list);
+	if (get_nr_threads(f->task) != ctx->nr_tasks)
+		return ckpt_err(ctx, -EAGAIN, "process %d created or lost a thread while being frozen",
+				f->pid);
 	ckpt_log(ctx, "froze %u task(s)", ctx->nr_tasks);
 	return 0;
 }
@@ -277,6 +348,7 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		put_task_struct(root);
 		return ckpt_err(ctx, -EPERM, "not allowed to ptrace task %d", pid);
 	}
+	ctx->root_pid = pid;
 	ret = ckpt_collect(ctx, root);
 	put_task_struct(root);
 	if (!ret)

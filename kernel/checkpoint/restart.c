@@ -76,12 +76,6 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 			       nr, len, le32_to_cpu(ctx->hdr.nr_tasks));
 		goto out;
 	}
-	/* This version restores one single-threaded process */
-	if (nr != 1) {
-		ret = ckpt_err(ctx, -EOPNOTSUPP, "image has %u tasks; only 1 is supported yet",
-			       nr);
-		goto out;
-	}
 	ctx->rtasks = kcalloc(nr, sizeof(*ctx->rtasks), GFP_KERNEL);
 	if (!ctx->rtasks) {
 		ret = -ENOMEM;
@@ -98,8 +92,10 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 		init_completion(&rt->done);
 		init_completion(&rt->released);
 		init_waitqueue_head(&rt->wq);
-		if (rt->pid <= 0 || rt->tgid != rt->pid || rt->ppid ||
-		    ents[i].flags) {
+		/* This version restores one process: its leader, then its threads */
+		if (rt->pid <= 0 || rt->ppid || ents[i].flags ||
+		    (i == 0 && rt->tgid != rt->pid) ||
+		    (i > 0 && (rt->tgid != ctx->rtasks[0].pid || rt->pid == rt->tgid))) {
 			ret = ckpt_err(ctx, -EINVAL,
 				       "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
 				       i, rt->pid, rt->tgid, rt->ppid);
@@ -112,6 +108,46 @@ out:
 	return ret;
 }
 
+static int ckpt_restart_task_fn(void *arg);
+
+/* Called by a restored thread group leader: create its other threads */
+static int ckpt_spawn_threads(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+		struct kernel_clone_args args = {
+			.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				 CLONE_THREAD | CLONE_SYSVSEM | CLONE_UNTRACED,
+			.fn = ckpt_restart_task_fn,
+			.fn_arg = rt,
+			.set_tid = &rt->pid,
+			.set_tid_size = 1,
+		};
+		pid_t pid;
+
+		pid = kernel_clone(&args);
+		if (pid < 0)
+			return ckpt_err(ctx, pid == -EEXIST ? -EBUSY : pid,
+					"cannot create thread %d", rt->pid);
+		rcu_read_lock();
+		rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
+		rcu_read_unlock();
+		/* It reads its own records; the image is read in order */
+		if (wait_for_completion_killable(&rt->done)) {
+			send_sig(SIGKILL, rt->task, 1);
+			wait_for_completion(&rt->done);
+			return -EINTR;
+		}
+		ret = rt->result;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The first code a restored task runs, in kernel mode */
 static int ckpt_restart_task_fn(void *arg)
 {
@@ -120,6 +156,8 @@ static int ckpt_restart_task_fn(void *arg)
 	int go;
 
 	rt->result = ckpt_restart_task(rt->ctx, rt);
+	if (!rt->result && rt == &rt->ctx->rtasks[0])
+		rt->result = ckpt_spawn_threads(rt->ctx, rt);
 	complete_all(&rt->done);
 
 	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
@@ -177,9 +215,12 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 	/*
 	 * It exits at once, without running a user instruction.  A pending
 	 * signal makes do_wait() return early: try again until the zombie is
-	 * there.  If we are dying, init reaps it after us.
+	 * there.  If we are dying, init reaps it after us.  Threads reap
+	 * themselves; their leader's zombie waits for them.
 	 */
 	for (;;) {
+		if (rt->pid != rt->tgid)
+			break;
 		ret = kernel_wait4(rt->pid, NULL, __WALL, NULL);
 		if (ret != -ERESTARTSYS || fatal_signal_pending(current))
 			break;
@@ -197,7 +238,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
  */
 long ckpt_do_restart(struct ckpt_ctx *ctx)
 {
-	unsigned int i, nr_spawned = 0;
+	unsigned int i;
 	int ret;
 
 	ret = ckpt_read_header(ctx);
@@ -206,23 +247,19 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (ret)
 		return ret;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		ret = ckpt_spawn(ctx, rt);
-		if (ret)
-			goto abort;
-		nr_spawned++;
-		if (wait_for_completion_killable(&rt->done)) {
-			/* Its read may block on the image: make it fail */
-			send_sig(SIGKILL, rt->task, 1);
-			ret = ckpt_err(ctx, -EINTR, "interrupted");
-			goto abort;
-		}
-		ret = rt->result;
-		if (ret)
-			goto abort;
+	/* The leader; it creates its threads, which read their own records */
+	ret = ckpt_spawn(ctx, &ctx->rtasks[0]);
+	if (ret)
+		return ret;
+	if (wait_for_completion_killable(&ctx->rtasks[0].done)) {
+		/* Its read may block on the image: make it fail */
+		send_sig(SIGKILL, ctx->rtasks[0].task, 1);
+		ret = ckpt_err(ctx, -EINTR, "interrupted");
+		goto abort;
 	}
+	ret = ctx->rtasks[0].result;
+	if (ret)
+		goto abort;
 	ret = ckpt_read_trailer(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
@@ -239,9 +276,11 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
-		write_lock_irq(&tasklist_lock);
-		rt->task->exit_signal = rt->exit_signal;
-		write_unlock_irq(&tasklist_lock);
+		if (rt->pid == rt->tgid) {
+			write_lock_irq(&tasklist_lock);
+			rt->task->exit_signal = rt->exit_signal;
+			write_unlock_irq(&tasklist_lock);
+		}
 		WRITE_ONCE(rt->go, 1);
 		wake_up(&rt->wq);
 	}
@@ -257,8 +296,10 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	return ctx->rtasks[0].pid;
 
 abort:
-	for (i = 0; i < nr_spawned; i++) {
-		ckpt_abort_task(&ctx->rtasks[i]);
+	/* Threads first: the leader's zombie is reaped once they are gone */
+	for (i = ctx->nr_tasks; i-- > 0;) {
+		if (ctx->rtasks[i].task)
+			ckpt_abort_task(&ctx->rtasks[i]);
 		ckpt_arch_restart_free(&ctx->rtasks[i]);
 	}
 	return ret;

@@ -180,11 +180,14 @@ static int ckpt_write_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
  */
 int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	struct sigpending none = { .list = LIST_HEAD_INIT(none.list) };
 	int ret;
 
+	/* The thread group's queue is written once, with its leader */
 	ret = ckpt_write_sigpending(ctx, t, &t->pending, false);
 	if (!ret)
-		ret = ckpt_write_sigpending(ctx, t, &t->signal->shared_pending, true);
+		ret = ckpt_write_sigpending(ctx, t, thread_group_leader(t) ?
+					    &t->signal->shared_pending : &none, true);
 	return ret;
 }
 

@@ -129,7 +129,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (ret)
 		return ret;
 
-	rec.exit_signal = cpu_to_le32(t->exit_signal);
+	/* Threads other than the leader have none (-1) */
+	rec.exit_signal = cpu_to_le32(thread_group_leader(t) ? t->exit_signal : 0);
 	rec.pdeath_signal = cpu_to_le32(t->pdeath_signal);
 	rec.personality = cpu_to_le32(t->personality);
 	if (task_no_new_privs(t))

@@ -271,37 +271,6 @@ static const char *const unsupported_reasons[] = {
 	[2] = "what it holds stopped working after the failed checkpoint",
 };
 
-static uint64_t thread_ticks;
-
-static void *ticking_thread(void *arg)
-{
-	sigset_t all;
-
-	(void)arg;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
-		__atomic_fetch_add(&thread_ticks, 1, __ATOMIC_RELAXED);
-		ckpt_sleep_ms(5);
-	}
-	return NULL;
-}
-
-static int thread_child(void *arg)
-{
-	pthread_t thread;
-	uint64_t ticks;
-
-	(void)arg;
-	if (pthread_create(&thread, NULL, ticking_thread, NULL))
-		return 1;
-	ckpt_child_ready();
-	ckpt_child_wait_finish();
-	ticks = __atomic_load_n(&thread_ticks, __ATOMIC_RELAXED);
-	ckpt_sleep_ms(200);
-	return __atomic_load_n(&thread_ticks, __ATOMIC_RELAXED) == ticks ? 2 : 0;
-}
-
 static int child_child(void *arg)
 {
 	pid_t parent = getpid(), pid;
@@ -387,10 +356,6 @@ FIXTURE_VARIANT(unsupported) {
 	int (*child)(void *arg);
 	int err;
 	const char *log_names;	/* what the log's error must name, if set */
-};
-
-FIXTURE_VARIANT_ADD(unsupported, second_thread) {
-	.child = thread_child, .err = EBUSY,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, child_process) {
