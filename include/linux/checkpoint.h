@@ -94,6 +94,7 @@ struct ckpt_rtask {
  * @tasks: checkpoint: the frozen tasks (struct ckpt_frozen)
  * @nr_tasks: number of tasks in the tree
  * @root_pid: the pid checkpoint(2) was called for
+ * @root: checkpoint: the leader of its process
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -133,6 +134,7 @@ struct ckpt_ctx {
 	struct list_head tasks;
 	unsigned int nr_tasks;
 	pid_t root_pid;
+	struct task_struct *root;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;

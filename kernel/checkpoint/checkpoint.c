@@ -92,15 +92,21 @@ static void ckpt_freeze_work(struct callback_head *work)
 	ckpt_frozen_put(f);
 }
 
-/* How many tasks of the checkpoint use @ptr as their files, fs or sighand? */
-static int ckpt_count_users(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_kind kind)
+/* How many threads of @t's process use @ptr as their mm, files, fs or sighand? */
+static int ckpt_count_users(struct ckpt_ctx *ctx, struct task_struct *t,
+			    void *ptr, enum ckpt_obj_kind kind)
 {
 	struct ckpt_frozen *f;
 	void *p;
 	int n = 0;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
-		if (kind == CKPT_OBJ_files)
+		/* Only threads of one process may share them, for now */
+		if (!same_thread_group(f->task, t))
+			continue;
+		if (kind == CKPT_OBJ_mm)
+			p = f->task->mm;
+		else if (kind == CKPT_OBJ_files)
 			p = f->task->files;
 		else if (kind == CKPT_OBJ_fs)
 			p = f->task->fs;
@@ -109,6 +115,29 @@ static int ckpt_count_users(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_kind 
 		n += p == ptr;
 	}
 	return n;
+}
+
+/* Does another process of the checkpoint use @t's mm (CLONE_VM)? */
+static bool ckpt_mm_shared(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_frozen *f;
+
+	list_for_each_entry(f, &ctx->tasks, list)
+		if (f->task->mm == t->mm && !same_thread_group(f->task, t))
+			return true;
+	return false;
+}
+
+static bool ckpt_has_zombie(struct task_struct *t)
+{
+	struct task_struct *c;
+	bool ret = false;
+
+	read_lock(&tasklist_lock);
+	list_for_each_entry(c, &t->children, sibling)
+		ret |= !!c->exit_state;
+	read_unlock(&tasklist_lock);
+	return ret;
 }
 
 /* Is @t in a state this version can save?  Checked before and after freezing. */
@@ -124,9 +153,6 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
 	if (t->signal->group_exec_task || (t->signal->flags & SIGNAL_GROUP_EXIT))
 		return ckpt_err(ctx, -EBUSY, "task %d is exec'ing or exiting", f->pid);
-	if (!list_empty(&t->children))
-		return ckpt_err(ctx, -EBUSY, "task %d has children (not supported yet)",
-				f->pid);
 	if (t->ptrace)
 		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
 	if (t->vfork_done)
@@ -139,22 +165,26 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another pid namespace (not supported yet)",
 				f->pid);
-	/* Sharing these with another process (CLONE_FILES etc.) needs a tree */
-	if (atomic_read(&t->files->count) > ckpt_count_users(ctx, t->files, CKPT_OBJ_files) ||
-	    READ_ONCE(t->fs->users) > ckpt_count_users(ctx, t->fs, CKPT_OBJ_fs) ||
-	    refcount_read(&ckpt_sighand(t)->count) >
-	    ckpt_count_users(ctx, ckpt_sighand(t), CKPT_OBJ_sighand))
-		return ckpt_err(ctx, -EBUSY,
-				"task %d shares its file table, fs or signal handlers with another process (not supported yet)",
-				f->pid);
 	if (!t->mm)
 		return ckpt_err(ctx, -EINVAL, "task %d has no address space", f->pid);
+	/* Sharing these with another process (CLONE_FILES etc.) is not supported yet */
+	if (atomic_read(&t->files->count) > ckpt_count_users(ctx, t, t->files, CKPT_OBJ_files) ||
+	    READ_ONCE(t->fs->users) > ckpt_count_users(ctx, t, t->fs, CKPT_OBJ_fs) ||
+	    refcount_read(&ckpt_sighand(t)->count) >
+	    ckpt_count_users(ctx, t, ckpt_sighand(t), CKPT_OBJ_sighand) ||
+	    ckpt_mm_shared(ctx, t))
+		return ckpt_err(ctx, -EBUSY,
+				"task %d shares its mm, file table, fs or signal handlers with another process (not supported yet)",
+				f->pid);
+	if (ckpt_has_zombie(t))
+		return ckpt_err(ctx, -EBUSY, "task %d has a zombie child (not supported yet)",
+				f->pid);
 	return ckpt_arch_check_task(ctx, t);
 }
 
 static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
 					   struct task_struct *t,
-					   struct pid_namespace *ns)
+					   struct pid_namespace *ns, pid_t ppid)
 {
 	struct ckpt_frozen *f;
 
@@ -167,56 +197,168 @@ static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
 	f->state = CKPT_FREEZING;
 	f->pid = task_pid_nr_ns(t, ns);
 	f->tgid = task_tgid_nr_ns(t, ns);
-	f->ppid = 0;
+	f->ppid = ppid;
 	list_add_tail(&f->list, &ctx->tasks);
 	ctx->nr_tasks++;
 	return f;
 }
 
-/* The process of @root, leader first, then its other threads */
+/*
+ * Add the process of @leader (leader first, then its other threads) and
+ * return, with a reference each, its child processes, in the order they
+ * must be restored.
+ */
+static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader,
+				pid_t ppid, struct task_struct ***children,
+				unsigned int *nr_children)
+{
+	struct pid_namespace *ns = task_active_pid_ns(ctx->root);
+	struct task_struct *t, *c, **threads, **kids = NULL;
+	unsigned int i, n = 0, nk = 0, max = 0, max_kids = 0;
+	struct ckpt_frozen *f;
+	int ret = 0;
+
+	/* Count, allocate, then collect; growing in between means "too fast" */
+	read_lock(&tasklist_lock);
+	for_each_thread(leader, t) {
+		max++;
+		list_for_each_entry(c, &t->children, sibling)
+			max_kids++;
+	}
+	read_unlock(&tasklist_lock);
+	max += 8;
+	max_kids += 8;
+	threads = kvcalloc(max, sizeof(*threads), GFP_KERNEL);
+	kids = kvcalloc(max_kids, sizeof(*kids), GFP_KERNEL);
+	if (!threads || !kids) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	read_lock(&tasklist_lock);
+	for_each_thread(leader, t) {
+		if (n == max)
+			break;
+		threads[n++] = get_task_struct(t);
+		list_for_each_entry(c, &t->children, sibling) {
+			/* A zombie is reported by ckpt_check_task() */
+			if (c->exit_state)
+				continue;
+			if (nk < max_kids)
+				kids[nk++] = get_task_struct(c);
+			else
+				ret = -EAGAIN;
+		}
+	}
+	read_unlock(&tasklist_lock);
+	if (ret || n == max) {
+		ret = ckpt_err(ctx, -EAGAIN, "process %d creates threads or children too fast",
+			       task_pid_nr_ns(leader, ns));
+		goto out;
+	}
+	f = ckpt_frozen_add(ctx, leader, ns, ppid);
+	for (i = 0; f && i < n; i++)
+		if (threads[i] != leader)
+			f = ckpt_frozen_add(ctx, threads[i], ns, ppid);
+	if (!f)
+		ret = -ENOMEM;
+out:
+	for (i = 0; i < n; i++)
+		put_task_struct(threads[i]);
+	kvfree(threads);
+	if (ret) {
+		while (nk)
+			put_task_struct(kids[--nk]);
+		kvfree(kids);
+		return ret;
+	}
+	*children = kids;
+	*nr_children = nk;
+	return 0;
+}
+
+/*
+ * The tree of @root's process: each process, then the subtree of each of
+ * its children in turn (depth first), which is the order in which restart
+ * creates them, parents first, and reads their records.
+ */
 static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
 {
 	struct pid_namespace *ns = task_active_pid_ns(root);
-	struct task_struct *leader, **threads;
+	struct task_struct **stack = NULL, **kids;
+	unsigned int depth = 0, room = 0, nk, i;
 	struct ckpt_frozen *f;
-	unsigned int i, n = 0, max;
 	int ret = 0;
 
-	rcu_read_lock();
-	leader = get_task_struct(root->group_leader);
-	max = get_nr_threads(leader) + 8;
-	rcu_read_unlock();
-	threads = kvcalloc(max, sizeof(*threads), GFP_KERNEL);
-	if (!threads) {
-		put_task_struct(leader);
+	ctx->root = root->group_leader;
+	stack = kvmalloc_array(16, sizeof(*stack), GFP_KERNEL);
+	if (!stack)
 		return -ENOMEM;
-	}
-	rcu_read_lock();
-	for_each_thread(leader, root) {
-		if (n == max)
-			break;
-		threads[n++] = get_task_struct(root);
-	}
-	rcu_read_unlock();
+	room = 16;
+	stack[depth++] = get_task_struct(ctx->root);
+	while (depth) {
+		struct task_struct *p = stack[--depth];
+		pid_t ppid = p == ctx->root ? 0 :
+			     task_tgid_nr_ns(rcu_dereference_raw(p->real_parent), ns);
 
-	f = ckpt_frozen_add(ctx, leader, ns);
-	for (i = 0; i < n; i++) {
-		if (f && threads[i] != leader)
-			f = ckpt_frozen_add(ctx, threads[i], ns);
-		put_task_struct(threads[i]);
+		ret = ckpt_collect_process(ctx, p, ppid, &kids, &nk);
+		put_task_struct(p);
+		if (ret)
+			break;
+		if (depth + nk > room) {
+			struct task_struct **bigger;
+
+			room = 2 * (depth + nk);
+			bigger = kvrealloc(stack, room * sizeof(*stack), GFP_KERNEL);
+			if (!bigger) {
+				while (nk)
+					put_task_struct(kids[--nk]);
+				kvfree(kids);
+				ret = -ENOMEM;
+				break;
+			}
+			stack = bigger;
+		}
+		/* Pushed in reverse, popped in order */
+		for (i = nk; i-- > 0;)
+			stack[depth++] = kids[i];
+		kvfree(kids);
 	}
-	put_task_struct(leader);
-	kvfree(threads);
-	if (!f)
-		return -ENOMEM;
-	if (n == max)
-		return ckpt_err(ctx, -EAGAIN, "process %d creates threads too fast", ctx->root_pid);
+	while (depth)
+		put_task_struct(stack[--depth]);
+	kvfree(stack);
+	if (ret)
+		return ret;
 	list_for_each_entry(f, &ctx->tasks, list) {
 		ret = ckpt_check_task(ctx, f);
 		if (ret)
 			break;
 	}
 	return ret;
+}
+
+/* Did a task of the tree fork, clone or exit since it was collected? */
+static int ckpt_check_tree(struct ckpt_ctx *ctx)
+{
+	struct task_struct *c;
+	struct ckpt_frozen *f;
+	unsigned int nr = 0, kids = 0, leaders = 0;
+
+	read_lock(&tasklist_lock);
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (thread_group_leader(f->task)) {
+			nr += get_nr_threads(f->task);
+			leaders++;
+		}
+		list_for_each_entry(c, &f->task->children, sibling)
+			kids++;
+	}
+	read_unlock(&tasklist_lock);
+	/* Every child process is in the tree, and so is every thread */
+	if (nr != ctx->nr_tasks || kids != leaders - 1)
+		return ckpt_err(ctx, -EAGAIN,
+				"the tree of %d changed while it was being frozen; try again",
+				ctx->root_pid);
+	return 0;
 }
 
 static int ckpt_freeze(struct ckpt_ctx *ctx)
@@ -249,10 +391,9 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	f = list_first_entry(&ctx->tasks, typeof(*f), list);
-	if (get_nr_threads(f->task) != ctx->nr_tasks)
-		return ckpt_err(ctx, -EAGAIN, "process %d created or lost a thread while being frozen",
-				f->pid);
+	ret = ckpt_check_tree(ctx);
+	if (ret)
+		return ret;
 	ckpt_log(ctx, "froze %u task(s)", ctx->nr_tasks);
 	return 0;
 }

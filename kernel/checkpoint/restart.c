@@ -55,11 +55,40 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Entry @i of the tree must come in the depth-first order checkpoint
+ * writes: the root process; after a process its threads, then each child
+ * process followed by its own subtree.  @stack holds the pids of the
+ * current process and its ancestors.
+ */
+static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
+			       u32 *depth)
+{
+	struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+	if (i == 0) {
+		if (rt->tgid != rt->pid || rt->ppid)
+			return false;
+		stack[(*depth)++] = rt->pid;
+		return true;
+	}
+	if (rt->pid != rt->tgid)	/* a thread, right after its process */
+		return rt->tgid == ctx->rtasks[i - 1].tgid &&
+		       rt->ppid == ctx->rtasks[i - 1].ppid;
+	while (*depth && stack[*depth - 1] != rt->ppid)
+		(*depth)--;
+	if (!*depth)
+		return false;
+	stack[(*depth)++] = rt->pid;
+	return true;
+}
+
 static int ckpt_read_tree(struct ckpt_ctx *ctx)
 {
 	struct ckpt_tree *tree;
 	struct ckpt_tree_task *ents;
-	u32 len, nr, i;
+	u32 len, nr, i, depth = 0;
+	pid_t *stack = NULL;
 	int ret = 0;
 
 	tree = ckpt_read_rec_var(ctx, CKPT_REC_TREE, sizeof(*tree), &len);
@@ -76,8 +105,9 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 			       nr, len, le32_to_cpu(ctx->hdr.nr_tasks));
 		goto out;
 	}
-	ctx->rtasks = kcalloc(nr, sizeof(*ctx->rtasks), GFP_KERNEL);
-	if (!ctx->rtasks) {
+	ctx->rtasks = kvcalloc(nr, sizeof(*ctx->rtasks), GFP_KERNEL_ACCOUNT);
+	stack = kvcalloc(nr, sizeof(*stack), GFP_KERNEL);
+	if (!ctx->rtasks || !stack) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -92,10 +122,7 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 		init_completion(&rt->done);
 		init_completion(&rt->released);
 		init_waitqueue_head(&rt->wq);
-		/* This version restores one process: its leader, then its threads */
-		if (rt->pid <= 0 || rt->ppid || ents[i].flags ||
-		    (i == 0 && rt->tgid != rt->pid) ||
-		    (i > 0 && (rt->tgid != ctx->rtasks[0].pid || rt->pid == rt->tgid))) {
+		if (rt->pid <= 0 || ents[i].flags || !ckpt_tree_order_ok(ctx, i, stack, &depth)) {
 			ret = ckpt_err(ctx, -EINVAL,
 				       "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
 				       i, rt->pid, rt->tgid, rt->ppid);
@@ -104,84 +131,18 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 	}
 	ctx->nr_tasks = nr;
 out:
+	kvfree(stack);
 	kvfree(tree);
 	return ret;
 }
 
 static int ckpt_restart_task_fn(void *arg);
 
-/* Called by a restored thread group leader: create its other threads */
-static int ckpt_spawn_threads(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 1; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-		struct kernel_clone_args args = {
-			.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-				 CLONE_THREAD | CLONE_SYSVSEM | CLONE_UNTRACED,
-			.fn = ckpt_restart_task_fn,
-			.fn_arg = rt,
-			.set_tid = &rt->pid,
-			.set_tid_size = 1,
-		};
-		pid_t pid;
-
-		pid = kernel_clone(&args);
-		if (pid < 0)
-			return ckpt_err(ctx, pid == -EEXIST ? -EBUSY : pid,
-					"cannot create thread %d", rt->pid);
-		rcu_read_lock();
-		rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
-		rcu_read_unlock();
-		/* It reads its own records; the image is read in order */
-		if (wait_for_completion_killable(&rt->done)) {
-			send_sig(SIGKILL, rt->task, 1);
-			wait_for_completion(&rt->done);
-			return -EINTR;
-		}
-		ret = rt->result;
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* The first code a restored task runs, in kernel mode */
-static int ckpt_restart_task_fn(void *arg)
-{
-	struct ckpt_rtask *rt = arg;
-	struct ckpt_resume *resume;
-	int go;
-
-	rt->result = ckpt_restart_task(rt->ctx, rt);
-	if (!rt->result && rt == &rt->ctx->rtasks[0])
-		rt->result = ckpt_spawn_threads(rt->ctx, rt);
-	complete_all(&rt->done);
-
-	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
-		go = -1;
-	else
-		go = READ_ONCE(rt->go);
-	resume = rt->resume;
-	rt->resume = NULL;
-	/* From here on, @rt and its context may be gone */
-	complete_all(&rt->released);
-
-	if (go < 0) {
-		ckpt_resume_free(resume);
-		do_exit(SIGKILL);
-	}
-	/* Returns to user mode through ret_from_fork() */
-	ckpt_restart_resume(resume);
-	return 0;
-}
-
-static int ckpt_spawn(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+/* Create the task @rt from the current one and let it read its records */
+static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags)
 {
 	struct kernel_clone_args args = {
-		.flags = CLONE_VM | CLONE_UNTRACED,
+		.flags = flags | CLONE_UNTRACED,
 		.exit_signal = 0,
 		.fn = ckpt_restart_task_fn,
 		.fn_arg = rt,
@@ -196,10 +157,116 @@ static int ckpt_spawn(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 			return ckpt_err(ctx, -EBUSY, "pid %d is in use", rt->pid);
 		return ckpt_err(ctx, pid, "cannot create task %d", rt->pid);
 	}
-	/* Our unreaped child: its pid cannot go away */
+	/* Our unreaped child or thread: its pid cannot go away */
 	rcu_read_lock();
 	rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
 	rcu_read_unlock();
+	if (wait_for_completion_killable(&rt->done)) {
+		/* Its read may block on the image: make it fail */
+		send_sig(SIGKILL, rt->task, 1);
+		wait_for_completion(&rt->done);
+		return ckpt_err(ctx, -EINTR, "interrupted");
+	}
+	return rt->result;
+}
+
+/*
+ * Called by a restored process leader, once it has rebuilt what its threads
+ * share: create its threads, then its child processes, in the order of the
+ * tree, so that each one reads its records in turn.
+ */
+static int ckpt_spawn_family(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = leader - ctx->rtasks + 1; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (rt->tgid != leader->pid || rt->pid == rt->tgid)
+			continue;
+		ret = ckpt_spawn_one(ctx, rt, CLONE_VM | CLONE_FS | CLONE_FILES |
+				     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM);
+		if (ret)
+			return ret;
+	}
+	for (i = leader - ctx->rtasks + 1; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (rt->ppid != leader->pid || rt->pid != rt->tgid)
+			continue;
+		/* It installs an mm and a file table of its own */
+		ret = ckpt_spawn_one(ctx, rt, CLONE_VM);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Reap the child processes of an aborted leader; it must not leave zombies */
+static void ckpt_reap_children(pid_t *pids, unsigned int nr)
+{
+	long ret;
+
+	while (nr--) {
+		do {
+			ret = kernel_wait4(pids[nr], NULL, __WALL, NULL);
+			if (ret == -ERESTARTSYS && !fatal_signal_pending(current))
+				schedule_timeout_uninterruptible(1);
+		} while (ret == -ERESTARTSYS && !fatal_signal_pending(current));
+	}
+	kfree(pids);
+}
+
+static pid_t *ckpt_spawned_children(struct ckpt_ctx *ctx, struct ckpt_rtask *leader,
+				    unsigned int *nr)
+{
+	unsigned int i;
+	pid_t *pids;
+
+	*nr = 0;
+	pids = kcalloc(ctx->nr_tasks, sizeof(*pids), GFP_KERNEL | __GFP_NOFAIL);
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (rt->ppid == leader->pid && rt->pid == rt->tgid && rt->task)
+			pids[(*nr)++] = rt->pid;
+	}
+	return pids;
+}
+
+/* The first code a restored task runs, in kernel mode */
+static int ckpt_restart_task_fn(void *arg)
+{
+	struct ckpt_rtask *rt = arg;
+	struct ckpt_resume *resume;
+	unsigned int nr_children = 0;
+	pid_t *children = NULL;
+	int go;
+
+	rt->result = ckpt_restart_task(rt->ctx, rt);
+	if (!rt->result && rt->pid == rt->tgid)
+		rt->result = ckpt_spawn_family(rt->ctx, rt);
+	complete_all(&rt->done);
+
+	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
+		go = -1;
+	else
+		go = READ_ONCE(rt->go);
+	resume = rt->resume;
+	rt->resume = NULL;
+	if (go < 0 && rt->pid == rt->tgid)
+		children = ckpt_spawned_children(rt->ctx, rt, &nr_children);
+	/* From here on, @rt and its context may be gone */
+	complete_all(&rt->released);
+
+	if (go < 0) {
+		ckpt_resume_free(resume);
+		ckpt_reap_children(children, nr_children);
+		do_exit(SIGKILL);
+	}
+	/* Returns to user mode through ret_from_fork() */
+	ckpt_restart_resume(resume);
 	return 0;
 }
 
@@ -219,7 +286,8 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 	 * themselves; their leader's zombie waits for them.
 	 */
 	for (;;) {
-		if (rt->pid != rt->tgid)
+		/* Threads reap themselves, parents reap their children */
+		if (rt != &rt->ctx->rtasks[0])
 			break;
 		ret = kernel_wait4(rt->pid, NULL, __WALL, NULL);
 		if (ret != -ERESTARTSYS || fatal_signal_pending(current))
@@ -247,17 +315,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (ret)
 		return ret;
 
-	/* The leader; it creates its threads, which read their own records */
-	ret = ckpt_spawn(ctx, &ctx->rtasks[0]);
-	if (ret)
-		return ret;
-	if (wait_for_completion_killable(&ctx->rtasks[0].done)) {
-		/* Its read may block on the image: make it fail */
-		send_sig(SIGKILL, ctx->rtasks[0].task, 1);
-		ret = ckpt_err(ctx, -EINTR, "interrupted");
-		goto abort;
-	}
-	ret = ctx->rtasks[0].result;
+	/* The root; each process creates its threads and children */
+	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], CLONE_VM);
 	if (ret)
 		goto abort;
 	ret = ckpt_read_trailer(ctx);

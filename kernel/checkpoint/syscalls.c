@@ -24,7 +24,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		fput(ctx->logfile);
 	if (ctx->caller_cred)
 		put_cred(ctx->caller_cred);
-	kfree(ctx->rtasks);
+	kvfree(ctx->rtasks);
 	kfree(ctx);
 }
 
