@@ -28,8 +28,8 @@
  *   image   := HEADER TREE task{nr_tasks} TRAILER
  *   task    := object* TASK X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   object  := CRED | FILE | FILES | FS | SIGHAND | mm
- *   mm      := MM VMA{nr_vmas} PAGES* MM_END
+ *   object  := CRED | FILE | FILES | FS | SIGHAND | addrspace
+ *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  */
 enum image_state {
 	ST_HEADER,

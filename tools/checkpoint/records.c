@@ -251,7 +251,8 @@ static int check_xsave_layout(struct image *img,
 						  i, off, want);
 		} else if (!(features & (1ULL << i))) {
 			if (off)
-				return image_fail(img, "xstate_offsets[%u] %u, but component %u is not in xfeatures",
+				return image_fail(img,
+						  "xstate_offsets[%u] %u, but component %u is not in xfeatures",
 						  i, off, i);
 		} else if (off < XSAVE_LEGACY_END || off >= size) {
 			return image_fail(img, "xstate_offsets[%u] %u is outside %u..%u",
@@ -367,7 +368,8 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 					  i, ppid);
 		at = tree_find(keys, n, tgid);
 		if (at < 0 || at > i || LE32(t[at].tgid) != tgid)
-			return image_fail(img, "task[%u]: tgid %u is no thread-group leader before it",
+			return image_fail(img,
+					  "task[%u]: tgid %u is no thread-group leader before it",
 					  i, tgid);
 	}
 	return 0;
@@ -726,7 +728,8 @@ int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
 	uint32_t i, n = LE32(sp->nr), signo;
 
 	if (LE32(sp->shared) != shared)
-		return image_fail(img, "shared %u, expected %u (the task's queue, then the group's)",
+		return image_fail(img,
+				  "shared %u, expected %u (the task's queue, then the group's)",
 				  LE32(sp->shared), shared);
 	if (check_var_len(img, p, len, (uint64_t)n * SIGINFO_SIZE))
 		return -1;

@@ -68,8 +68,8 @@ _Static_assert(__CKPT_REC_NR <= 32, "record types no longer fit a mask");
 static const uint32_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
-	[ST_TASK]		= REC(CRED) | REC(FILE) | REC(FILES) | REC(FS) |
-				  REC(SIGHAND) | REC(MM) | REC(TASK),
+	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
+				  REC(MM) | REC(TASK) | REC(FILE),
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_REGS]		= REC(X86_REGS),
