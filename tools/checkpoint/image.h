@@ -28,7 +28,7 @@
  *   image   := HEADER TREE task{nr_tasks} TRAILER
  *   task    := object* TASK X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   object  := CRED | FILE | FILES | FS | SIGHAND | addrspace
+ *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  */
 enum image_state {
