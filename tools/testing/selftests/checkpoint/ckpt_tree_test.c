@@ -181,6 +181,15 @@ static int tree_root(void *arg)
 	return ret;
 }
 
+/* checkpoint(2) into the emptied image file, without logging a failure */
+static long ckpt_checkpoint_quiet(struct ckpt_ctx *ctx, pid_t pid,
+				  unsigned long flags)
+{
+	if (ckpt_reset_file(ctx->image_fd) || ckpt_reset_file(ctx->log_fd))
+		return -1;
+	return sys_checkpoint(pid, ctx->image_fd, flags, ctx->log_fd);
+}
+
 /* Reap what CHECKPOINT_KILL killed: the root is ours, the rest come to us */
 static void reap_tree(struct __test_metadata *_metadata, pid_t root)
 {
@@ -235,6 +244,65 @@ TEST_F_TIMEOUT(tree, tree_keeps_running_after_a_checkpoint, 120)
 	snprintf(path, sizeof(path), "%s/shared", self->ctx.dir);
 	pid = ckpt_spawn(_metadata, &self->ctx, tree_root, path);
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(tree_reasons));
+}
+
+/* A root that forks and reaps short-lived children all the time */
+static int forking_root(void *arg)
+{
+	unsigned long rounds = 0;
+	pid_t pid;
+
+	(void)arg;
+	set_identity();
+	ckpt_child_ready();
+	while (!ckpt_child_finish) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (!pid)
+			_exit(0);
+		while (waitpid(pid, NULL, 0) != pid)
+			if (errno != EINTR)
+				return 1;
+		rounds++;
+	}
+	/* It kept forking after all the checkpoints (and a restart) */
+	return rounds ? check_identity() : 1;
+}
+
+TEST_F_TIMEOUT(tree, forking_tree_is_saved_consistently_or_not_at_all, 300)
+{
+	int i, ok = 0, again = 0;
+	pid_t pid;
+	long ret;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, forking_root, NULL);
+	for (i = 0; i < 50; i++) {
+		ret = ckpt_checkpoint_quiet(&self->ctx, pid, 0);
+		if (!ret) {
+			ok++;
+			continue;
+		}
+		/* A child being born, exiting or unreaped: clean failures */
+		ASSERT_TRUE(errno == EAGAIN || errno == EBUSY || errno == ESRCH)
+			TH_LOG("checkpoint %d failed with %s", i, strerror(errno));
+		ASSERT_TRUE(ckpt_log_contains(&self->ctx, "error:"));
+		again++;
+	}
+	TH_LOG("50 checkpoints of a forking tree: %d complete, %d refused", ok, again);
+	/* Then one that kills it, and the tree forks on after restart */
+	for (i = 0; i < 200; i++) {
+		if (!ckpt_checkpoint_quiet(&self->ctx, pid, CHECKPOINT_KILL))
+			break;
+	}
+	ASSERT_LT(i, 200) TH_LOG("no checkpoint of the forking tree completed");
+	ckpt_reap_killed(_metadata, pid);
+	/* A child it had may come to us: its pid must be free again */
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	ASSERT_EQ(pid, ckpt_restart(_metadata, &self->ctx));
+	ckpt_sleep_ms(200);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(tree_reasons));
 }
 
