@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wl: the workloads that bench/ checkpoints and restarts.
+ *
+ *   wl trivial                 a loop with 16 KiB of state
+ *   wl mem MIB PERMILLE        MIB MiB of private anonymous memory, PERMILLE
+ *                              thousandths of its pages written with random
+ *                              (incompressible) data: 1000 = all, 10 = 1%
+ *   wl tree N                  N processes: this one and N-1 children
+ *   wl threads N               N threads: this one and N-1 others
+ *   wl fds N DIR               N more descriptors, each its own open() of
+ *                              its own empty file DIR/N (created if missing)
+ *   wl vmas N                  N one-page private anonymous mappings side
+ *                              by side, alternately read-write and
+ *                              read-only, each page written
+ *
+ * Every workload then beats: every millisecond it writes CLOCK_REALTIME
+ * into a status page at a fixed address (WL_STATUS_ADDR), which the bench
+ * driver reads with process_vm_readv(), so that it knows without any
+ * channel that checkpoint could not save (a pipe, a socket) when the
+ * workload is ready, when a restored workload runs again, and how long
+ * it was stopped.  SIGUSR1 asks it to recompute a checksum of its state
+ * and compare it with the one taken when it was set up.
+ *
+ * Its descriptors 0, 1 and 2 are whatever the driver gave it (/dev/null).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wl.h"
+
+static struct wl_status *st;
+static volatile sig_atomic_t verify_asked;
+
+/* The state that the checksum covers */
+static unsigned char *region;
+static size_t region_len;
+static size_t region_step = 1;	/* pages: every step-th page is written */
+static unsigned char small_state[16384];
+
+/*
+ * CLOCK_REALTIME, not CLOCK_MONOTONIC: CRIU restores a process into a
+ * time namespace whose monotonic clock goes on from the dump, so the
+ * restored process's monotonic time is not the driver's.  No time
+ * namespace offsets the real-time clock (and nothing sets it in the guest).
+ */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "wl: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* xorshift64*: fast, and its output does not compress */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 0x2545f4914f6cdd1dull;
+}
+
+static void fill_random(void *p, size_t len)
+{
+	uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = rnd();
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/*
+ * Every written page contributes its first and last words, every 64th
+ * written page all its words: cheap enough to run after every restart,
+ * and a page lost, swapped or zeroed is seen.
+ */
+static uint64_t checksum(void)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t pg = 4096, off, i, n = 0;
+
+	for (i = 0; i < sizeof(small_state) / 8; i++)
+		h = mix(h, ((uint64_t *)small_state)[i]);
+	for (off = 0; off < region_len; off += pg * region_step, n++) {
+		uint64_t *w = (uint64_t *)(region + off);
+
+		if (n % 64 == 0) {
+			for (i = 0; i < pg / 8; i++)
+				h = mix(h, w[i]);
+		} else {
+			h = mix(h, w[0]);
+			h = mix(h, w[pg / 8 - 1]);
+		}
+	}
+	return h;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	verify_asked = 1;
+}
+
+static void setup_status(void)
+{
+	st = mmap((void *)WL_STATUS_ADDR, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (st == MAP_FAILED)
+		die("status page");
+	if (st != (void *)WL_STATUS_ADDR) {
+		errno = EEXIST;
+		die("status page address");
+	}
+	memset(st, 0, sizeof(*st));
+	st->magic = WL_MAGIC;
+}
+
+static void setup_mem(unsigned long mib, unsigned long permille)
+{
+	size_t pg = 4096, off;
+
+	region_len = (size_t)mib << 20;
+	region = mmap(NULL, region_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED)
+		die("mmap");
+	if (permille >= 1000) {
+		fill_random(region, region_len);
+		st->pages = region_len / pg;
+		return;
+	}
+	/*
+	 * Sparse: one page in 1000/permille.  With transparent huge pages
+	 * ("always", the default here) the first write in each 2 MiB would
+	 * bring a whole huge page in, and "1% touched" would be 100%
+	 * resident; the mapping asks for small pages so that it stays 1%.
+	 */
+	if (madvise(region, region_len, MADV_NOHUGEPAGE))
+		die("madvise");
+	region_step = permille ? 1000 / permille : region_len / pg;
+	for (off = 0; off < region_len; off += pg * region_step) {
+		fill_random(region + off, pg);
+		st->pages++;
+	}
+}
+
+static void setup_vmas(unsigned long n)
+{
+	size_t pg = 4096, i;
+
+	region_len = n * pg;
+	region = mmap(NULL, region_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED)
+		die("mmap");
+	/* No huge page may span two of the mappings */
+	if (madvise(region, region_len, MADV_NOHUGEPAGE))
+		die("madvise");
+	fill_random(region, region_len);
+	for (i = 1; i < n; i += 2)
+		if (mprotect(region + i * pg, pg, PROT_READ))
+			die("mprotect (raise vm.max_map_count?)");
+	st->pages = n;
+}
+
+static void setup_fds(unsigned long n, const char *dir)
+{
+	struct rlimit rl = { .rlim_cur = n + 64, .rlim_max = n + 64 };
+	char path[4096];
+	unsigned long i;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + 64) {
+		rl.rlim_cur = n + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit(RLIMIT_NOFILE)");
+	}
+	mkdir(dir, 0755);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%lu", dir, i);
+		if (open(path, O_RDONLY | O_CREAT, 0644) < 0)
+			die("open");
+	}
+	st->fds = n;
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void setup_threads(unsigned long n)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	unsigned long i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 1; i < n; i++) {
+		errno = pthread_create(&t, &attr, idle_thread, NULL);
+		if (errno)
+			die("pthread_create");
+	}
+}
+
+static void setup_tree(unsigned long n)
+{
+	pid_t parent = getpid();
+	unsigned long i;
+
+	for (i = 1; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+	}
+}
+
+static void beat(void)
+{
+	struct timespec period = { 0, 1000 * 1000 };
+	uint64_t t, prev = 0;
+
+	for (;;) {
+		t = now_ns();
+		if (prev && t - prev > st->maxgap_ns)
+			st->maxgap_ns = t - prev;
+		prev = t;
+		st->hb_ns = t;
+		st->hb_count++;
+		if (verify_asked) {
+			verify_asked = 0;
+			st->verify_ok = checksum() == st->checksum;
+			__atomic_add_fetch(&st->verify_done, 1, __ATOMIC_RELEASE);
+		}
+		nanosleep(&period, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	unsigned long a = argc > 2 ? strtoul(argv[2], NULL, 0) : 0;
+	unsigned long b = argc > 3 ? strtoul(argv[3], NULL, 0) : 0;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	uint64_t t0 = now_ns();
+
+	setup_status();
+	fill_random(small_state, sizeof(small_state));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	if (!strcmp(mode, "trivial")) {
+		/* nothing more */
+	} else if (!strcmp(mode, "mem") && argc == 4) {
+		setup_mem(a, b);
+	} else if (!strcmp(mode, "vmas") && argc == 3) {
+		setup_vmas(a);
+	} else if (!strcmp(mode, "fds") && argc == 4) {
+		setup_fds(a, argv[3]);
+	} else if (!strcmp(mode, "threads") && argc == 3) {
+		setup_threads(a);
+	} else if (!strcmp(mode, "tree") && argc == 3) {
+		setup_tree(a);
+	} else {
+		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
+			"fds N DIR | threads N | tree N\n");
+		return 2;
+	}
+	st->checksum = checksum();
+	st->setup_ns = now_ns() - t0;
+	st->hb_ns = now_ns();
+	__atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
+	beat();
+	return 0;
+}
