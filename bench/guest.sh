@@ -1,0 +1,183 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of `make bench` (bench/run.sh boots it as the job): install
+# CRIU from the shared directory, check it, then measure the hardware
+# limit and every workload row with benchd.  Everything measured goes to
+# /mnt/share/out/raw.jsonl, one JSON object a line; the host makes the
+# report from it.
+#
+# /job.env (from run.sh): BENCH_QUICK=0|1, BENCH_RUNS=N, BENCH_PROFILE=0|1,
+# BENCH_ROWS="..." (only these rows: row names, hw-MIB, prof-NAME).
+
+[ -f /job.env ] && . /job.env
+S=/mnt/share
+O=$S/out
+RUNS=${BENCH_RUNS:-5}
+QUICK=${BENCH_QUICK:-0}
+
+# Progress goes to the console and to $O/progress.log, which the host
+# shows as it grows (the console reaches the host in large blocks).
+say() {
+	echo "$*" | tee -a $O/progress.log
+}
+
+fail() {
+	say "bench: $*"
+	exit 1
+}
+
+grep -q " $S " /proc/mounts || fail "no shared directory at $S"
+mkdir -p $O || { echo "bench: cannot write to $S"; exit 1; }
+rm -f $O/raw.jsonl $O/criu-check.txt $O/env.txt $O/progress.log
+
+# CRIU and its libraries at the paths they have on the host, so that the
+# dynamic loader finds them as it would there; our programs in rootfs, so
+# that /proc/PID/exe of a workload is on a local file system.
+cp -a $S/sysroot/. / || fail "cannot install CRIU into the guest"
+cp $S/bin/wl $S/bin/benchd /usr/bin/ || fail "cannot install the workloads"
+export BENCH_WL=/usr/bin/wl BENCH_CRIU=/usr/sbin/criu BENCH_TMP=/tmp/bench
+export BENCH_OUT=$O/raw.jsonl
+
+rm -f $O/profile.jsonl $O/perf-*.txt
+PERF=
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+	if cp -a $S/perfroot/. / 2>/dev/null && perf --version >/dev/null 2>&1; then
+		PERF=$(perf --version)
+	else
+		say "bench: perf does not run in this guest: no profiles"
+	fi
+fi
+
+ip link set lo up
+# Where CRIU caches what it found out about the kernel (/run/criu.kdat),
+# as on any system: without it every criu run probes the kernel again.
+mkdir -p /run && mount -t tmpfs tmpfs /run
+say "bench: criu check"
+criu check >$O/criu-check.txt 2>&1
+tee -a $O/progress.log <$O/criu-check.txt
+grep -q "Looks good." $O/criu-check.txt || fail "criu check does not say \"Looks good.\""
+
+# 100,000 VMAs and fds: the default limits are 65530 mappings and 1024
+# descriptors (benchd raises its own RLIMIT_NOFILE, the workloads theirs).
+echo 262144 >/proc/sys/vm/max_map_count
+echo $((1 << 20)) >/proc/sys/fs/nr_open
+
+{
+	echo "kernel=$(uname -r)"
+	echo "uname=$(uname -a)"
+	echo "criu=$(criu --version | head -n 1)"
+	echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "memtotal_kib=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+	echo "thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+	echo "perf=$PERF"
+	echo "quick=$QUICK"
+	echo "runs=$RUNS"
+} >$O/env.txt
+tee -a $O/progress.log <$O/env.txt
+
+T0=$(cut -d. -f1 /proc/uptime)
+
+# Is this row (hw-MIB, prof-NAME, or a row name) to be run?
+wanted() {
+	[ -z "$BENCH_ROWS" ] && return 0
+	case " $BENCH_ROWS " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# row NAME RUNS [benchd options] -- wl arguments
+row() {
+	name=$1
+	runs=$2
+	shift 2
+	wanted "$name" || return 0
+	say "bench: row $name, $runs run(s) ($(($(cut -d. -f1 /proc/uptime) - T0)) s)"
+	{
+		benchd row "$name" "$runs" "$@"
+		rc=$?
+		[ $rc = 0 ] || echo "bench: row $name: benchd exited with status $rc"
+	} 2>&1 | tee -a $O/progress.log
+	# Whatever a failed row left behind
+	for p in $(pidof wl); do kill -9 "$p"; done 2>/dev/null
+	rm -rf /tmp/bench/* /tmp/fds-*
+}
+
+hw() {
+	wanted "hw-$1" || return 0
+	say "bench: hardware limit, $1 MiB, $2 run(s) ($(($(cut -d. -f1 /proc/uptime) - T0)) s)"
+	benchd hw "$1" "$2" 2>&1 | tee -a $O/progress.log
+	rm -rf /tmp/bench/*
+}
+
+# Fewer runs where one costs minutes
+R=$RUNS
+R3=$((RUNS < 3 ? RUNS : 3))
+R1=1
+
+if [ "$QUICK" = 1 ]; then
+	hw 64 1
+	row trivial 1 -- trivial
+	row mem-64m 1 -- mem 64 1000
+	row sparse-64m 1 -- mem 64 10
+	row fds-1k 1 -- fds 1000 /tmp/fds-1k
+	row vmas-1k 1 -- vmas 1000
+	row tree-10 1 -- tree 10
+	row threads-100 1 -- threads 100
+else
+	hw 64 $R3
+	hw 256 $R3
+	hw 1024 $R
+	# The rows of the main table
+	row trivial $R -- trivial
+	row mem-1g $R -- mem 1024 1000
+	row sparse-1g $R -- mem 1024 10
+	row tree-100 $R -- tree 100
+	row threads-1000 $R -- threads 1000
+	row fds-10k $R -- fds 10000 /tmp/fds-10k
+	row vmas-10k $R -- vmas 10000
+	# Scaling: the same at other sizes
+	row mem-64m $R -- mem 64 1000
+	row mem-256m $R -- mem 256 1000
+	# A 2 GiB process and its 2 GiB image do not both fit in 4 GiB
+	row mem-2g $R3 --no-tmpfs -- mem 2048 1000
+	row fds-1k $R -- fds 1000 /tmp/fds-1k
+	row fds-100k $R3 -- fds 100000 /tmp/fds-100k
+	row vmas-1k $R -- vmas 1000
+	row vmas-100k $R3 -- vmas 100000
+	row tree-10 $R -- tree 10
+	row tree-1000 $R1 -- tree 1000
+	row threads-100 $R -- threads 100
+	# Minutes per run (see bench/README.md): one, and no memory round
+	row threads-10000 $R1 --no-sample -- threads 10000
+fi
+# Profiles: the whole guest sampled (cpu-clock, ~1 kHz per CPU, on
+# CLOCK_MONOTONIC so that samples can be matched to benchd's operations)
+# while benchd runs one round of a row; the host symbolises the kernel's
+# addresses with System.map (the guest kernel has no kallsyms).
+prof() {
+	name=$1
+	shift
+	wanted "prof-$name" || return 0
+	say "bench: profile $name ($(($(cut -d. -f1 /proc/uptime) - T0)) s)"
+	# -a with a command: every CPU, until the command exits
+	BENCH_OUT=$O/profile.jsonl perf record -q -a -e cpu-clock -F 997 -k mono \
+		-o /tmp/perf.data -- benchd row "prof-$name" 1 --no-sample -- "$@" \
+		>/tmp/prof.out 2>&1
+	# (perf's complaints about the missing kallsyms left out)
+	grep -v -e kallsyms -e "reference relocation" -e "Symbol resolution" /tmp/prof.out |
+		tee -a $O/progress.log
+	perf script -i /tmp/perf.data -F comm,tid,time,ip >$O/perf-$name.txt 2>/dev/null
+	rm -f /tmp/perf.data
+	rm -rf /tmp/bench/* /tmp/fds-*
+}
+
+if [ -n "$PERF" ]; then
+	prof mem-256m mem 256 1000
+	prof threads-2000 threads 2000
+	prof vmas-10k vmas 10000
+fi
+
+say "bench: guest done in $(($(cut -d. -f1 /proc/uptime) - T0)) s"
