@@ -24,6 +24,7 @@ unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 USER_OUT=$WORK/user
 what=${1:?usage: build-user.sh ckpt|selftests|demo}
 mkdir -p "$USER_OUT/bin"
+lock user
 
 quiet() {
 	local log=$1

@@ -13,6 +13,7 @@ shift
 obj=$(obj_dir "$config")
 log=$obj/build.log
 args=(-C "$SRC" O="$obj" -j"$JOBS" "$@")
+lock "obj-$config"
 
 if [ "$V" = 1 ]; then
 	make V=1 "${args[@]}" 2>&1 | tee "$log"

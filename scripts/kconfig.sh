@@ -24,6 +24,7 @@ esac
 obj=$(obj_dir "$config")
 mkdir -p "$obj"
 log=$obj/kconfig.log
+lock "obj-$config"
 
 [ -f "$obj/.config" ] && cp -p "$obj/.config" "$obj/.config.prev"
 

@@ -71,6 +71,19 @@ list_overlay_files() {
 
 obj_dir() { echo "$WORK/obj-$1"; }
 
+# lock NAME: hold $WORK/.lock-NAME until this script exits.  The team
+# shares one build/, and two makes must not sync the tree, build one
+# config or rewrite the series repository at the same time.
+lock() {
+	local fd
+
+	exec {fd}>"$WORK/.lock-$1"
+	if ! flock -n "$fd"; then
+		msg WAIT "someone else holds the $1 lock ($WORK/.lock-$1)"
+		flock "$fd"
+	fi
+}
+
 msg() { printf '  %-8s %s\n' "$1" "$2" >&2; }
 
 die() {

@@ -69,7 +69,7 @@ case $kind in
 base)
 	! readelf -l "$BUSYBOX" | grep -q INTERP ||
 		die "$BUSYBOX is not static: install busybox-static"
-	base_list >"$out.list"
+	base_list >"$out.list.$$"
 	;;
 job)
 	script=${3:?job script missing}
@@ -77,12 +77,14 @@ job)
 		echo "file /job.sh $script 0755 0 0"
 		[ -z "${4:-}" ] || echo "file /job.cmd $4 0644 0 0"
 		[ -z "${5:-}" ] || echo "file /job.env $5 0644 0 0"
-	} >"$out.list"
+	} >"$out.list.$$"
 	;;
 *)
 	die "unknown kind '$kind'"
 	;;
 esac
 
-gen_init_cpio "$out.list" | gzip -n -6 >"$out.tmp"
-mv -f "$out.tmp" "$out"
+# A private temporary name: two makes may pack the same archive at once.
+gen_init_cpio "$out.list.$$" | gzip -n -6 >"$out.tmp.$$"
+mv -f "$out.tmp.$$" "$out"
+mv -f "$out.list.$$" "$out.list"

@@ -301,6 +301,7 @@ bisect() {
 	[ "$failed" = 0 ]
 }
 
+lock patches-git
 case ${1:-generate} in
 generate) generate "${2:-$TOP/out/patches}" && echo "written to ${2:-out/patches}/" ;;
 check) check ;;

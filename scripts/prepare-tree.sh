@@ -202,10 +202,12 @@ restore_all() {
 }
 
 if [ "${1:-}" = --restore ]; then
+	lock sync
 	restore_all
 	exit 0
 fi
 
+lock sync
 if [ ! -d "$SRC" ]; then
 	[ -z "${KDIR:-}" ] || die "KDIR=$KDIR is not a directory"
 	extract_debian_tree
