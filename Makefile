@@ -70,7 +70,7 @@ help:
 	@echo '  make patches-check   that series applies with git am to the pristine base'
 	@echo '  make patches-bisect-check  every prefix of the series builds (slow)'
 	@echo '  make clean | distclean'
-	@echo 'Variables: KDIR=tree JOBS=n V=1 KVM=1 TIMEOUT=s TEST_TIMEOUT=s'
+	@echo 'Variables: KDIR=tree JOBS=n V=1 KVM=1 TIMEOUT=s CHECK_TIMEOUT=s TEST_TIMEOUT=s'
 
 deps:
 	$(Q)$(TOP)/scripts/deps.sh
