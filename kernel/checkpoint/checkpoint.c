@@ -92,42 +92,6 @@ static void ckpt_freeze_work(struct callback_head *work)
 	ckpt_frozen_put(f);
 }
 
-/* How many threads of @t's process use @ptr as their mm, files, fs or sighand? */
-static int ckpt_count_users(struct ckpt_ctx *ctx, struct task_struct *t,
-			    void *ptr, enum ckpt_obj_kind kind)
-{
-	struct ckpt_frozen *f;
-	void *p;
-	int n = 0;
-
-	list_for_each_entry(f, &ctx->tasks, list) {
-		/* Only threads of one process may share them, for now */
-		if (!same_thread_group(f->task, t))
-			continue;
-		if (kind == CKPT_OBJ_mm)
-			p = f->task->mm;
-		else if (kind == CKPT_OBJ_files)
-			p = f->task->files;
-		else if (kind == CKPT_OBJ_fs)
-			p = f->task->fs;
-		else
-			p = ckpt_sighand(f->task);
-		n += p == ptr;
-	}
-	return n;
-}
-
-/* Does another process of the checkpoint use @t's mm (CLONE_VM)? */
-static bool ckpt_mm_shared(struct ckpt_ctx *ctx, struct task_struct *t)
-{
-	struct ckpt_frozen *f;
-
-	list_for_each_entry(f, &ctx->tasks, list)
-		if (f->task->mm == t->mm && !same_thread_group(f->task, t))
-			return true;
-	return false;
-}
-
 static bool ckpt_has_zombie(struct task_struct *t)
 {
 	struct task_struct *c;
@@ -138,6 +102,48 @@ static bool ckpt_has_zombie(struct task_struct *t)
 		ret |= !!c->exit_state;
 	read_unlock(&tasklist_lock);
 	return ret;
+}
+
+/*
+ * Sharing an mm, file table, fs or signal handlers with another process
+ * (CLONE_VM, CLONE_FILES... without CLONE_THREAD), or a thread having its
+ * own, is not supported yet.  The threads of a process are consecutive in
+ * ctx->tasks, after their leader: one pass over the processes, and a pass
+ * over the leaders for the mm.
+ */
+static int ckpt_check_sharing(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f, *t, *g;
+	int n;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (!thread_group_leader(f->task))
+			continue;
+		n = 0;
+		t = f;
+		list_for_each_entry_from(t, &ctx->tasks, list) {
+			if (!same_thread_group(t->task, f->task))
+				break;
+			if (t->task->files != f->task->files || t->task->fs != f->task->fs)
+				return ckpt_err(ctx, -EBUSY,
+						"thread %d has a file table or fs of its own (not supported yet)",
+						t->pid);
+			n++;
+		}
+		if (atomic_read(&f->task->files->count) > n ||
+		    READ_ONCE(f->task->fs->users) > n ||
+		    refcount_read(&ckpt_sighand(f->task)->count) > n)
+			goto shared;
+		g = f;
+		list_for_each_entry_continue(g, &ctx->tasks, list)
+			if (thread_group_leader(g->task) && g->task->mm == f->task->mm)
+				goto shared;
+	}
+	return 0;
+shared:
+	return ckpt_err(ctx, -EBUSY,
+			"process %d shares its mm, file table, fs or signal handlers with another process (not supported yet)",
+			f->pid);
 }
 
 /* Is @t in a state this version can save?  Checked before and after freezing. */
@@ -167,15 +173,6 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 				f->pid);
 	if (!t->mm)
 		return ckpt_err(ctx, -EINVAL, "task %d has no address space", f->pid);
-	/* Sharing these with another process (CLONE_FILES etc.) is not supported yet */
-	if (atomic_read(&t->files->count) > ckpt_count_users(ctx, t, t->files, CKPT_OBJ_files) ||
-	    READ_ONCE(t->fs->users) > ckpt_count_users(ctx, t, t->fs, CKPT_OBJ_fs) ||
-	    refcount_read(&ckpt_sighand(t)->count) >
-	    ckpt_count_users(ctx, t, ckpt_sighand(t), CKPT_OBJ_sighand) ||
-	    ckpt_mm_shared(ctx, t))
-		return ckpt_err(ctx, -EBUSY,
-				"task %d shares its mm, file table, fs or signal handlers with another process (not supported yet)",
-				f->pid);
 	if (ckpt_has_zombie(t))
 		return ckpt_err(ctx, -EBUSY, "task %d has a zombie child (not supported yet)",
 				f->pid);
@@ -331,9 +328,9 @@ static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
 	list_for_each_entry(f, &ctx->tasks, list) {
 		ret = ckpt_check_task(ctx, f);
 		if (ret)
-			break;
+			return ret;
 	}
-	return ret;
+	return ckpt_check_sharing(ctx);
 }
 
 /* Did a task of the tree fork, clone or exit since it was collected? */
@@ -392,6 +389,8 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 			return ret;
 	}
 	ret = ckpt_check_tree(ctx);
+	if (!ret)
+		ret = ckpt_check_sharing(ctx);
 	if (ret)
 		return ret;
 	ckpt_log(ctx, "froze %u task(s)", ctx->nr_tasks);
