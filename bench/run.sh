@@ -83,9 +83,31 @@ commit=$(git -C "$TOP" rev-parse HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$TOP" status --porcelain --untracked-files=no -- . ':!bench' 2>/dev/null |
 	awk '{ print $NF }' | tr '\n' ' ')
 [ -f "$kernel" ] || die "no plain kernel: make kernel CONFIG=plain"
-# Taken now: build/ may be shared, and the kernel rebuilt during the run
-config_sha=$(sha256sum <"$(obj_dir plain)/.config" | cut -d' ' -f1)
-kernel_sha=$(sha256sum <"$kernel" | cut -d' ' -f1)
+
+# Boot a copy: build/ may be shared, and someone may rebuild the kernel
+# during a run of half an hour, which would leave the report with the
+# hashes and the System.map (for the profiles) of another kernel.  The
+# copy is kept only if nothing changed while it was taken.
+snap=$B/kernel
+obj=$(obj_dir plain)
+files=("$kernel" "$obj/System.map" "$obj/.config" "$obj/include/generated/utsversion.h"
+	"$WORK/initramfs.cpio.gz" "$WORK/gen_init_cpio")
+for try in 1 2 3 4 5 6; do
+	before=$(stat -c %Y.%s "${files[@]}" | tr '\n' ' ')
+	rm -rf "$snap"
+	mkdir -p "$snap/obj-plain/arch/x86/boot" "$snap/obj-plain/include/generated"
+	cp "$kernel" "$snap/obj-plain/arch/x86/boot/bzImage"
+	cp "$obj/System.map" "$obj/.config" "$snap/obj-plain/"
+	cp "$obj/include/generated/utsversion.h" "$snap/obj-plain/include/generated/"
+	cp "$WORK/initramfs.cpio.gz" "$WORK/gen_init_cpio" "$snap/"
+	[ "$(stat -c %Y.%s "${files[@]}" | tr '\n' ' ')" = "$before" ] && break
+	[ "$try" = 6 ] && die "the kernel keeps changing under build/: cannot take a copy"
+	step WAIT "the kernel changed while it was copied; again in 30 s"
+	sleep 30
+done
+config_sha=$(sha256sum <"$snap/obj-plain/.config" | cut -d' ' -f1)
+kernel_sha=$(sha256sum <"$snap/obj-plain/arch/x86/boot/bzImage" | cut -d' ' -f1)
+uts=$(sed -n 's/^#define UTS_VERSION "\(.*\)"/\1/p' "$snap/obj-plain/include/generated/utsversion.h")
 
 mkdir -p "$SHARE/bin" "$SHARE/out"
 for prog in wl benchd; do
@@ -148,8 +170,11 @@ touch "$SHARE/out/progress.log"
 tail -n +1 -F "$SHARE/out/progress.log" 2>/dev/null &
 tail_pid=$!
 set +e
-SHARE=$SHARE SMP=2 MEM=4G TIMEOUT=$TIMEOUT JOB_ENV_FILE=$envfile APPEND=quiet \
-	LOG=$B/guest.log SHOW=none "$TOP/scripts/qemu-run.sh" plain "$TOP/bench/guest.sh"
+# BUILD=$snap: qemu-run.sh takes the kernel, the initramfs and
+# gen_init_cpio from there (and KDIR would point it elsewhere)
+env -u KDIR BUILD="$snap" SHARE="$SHARE" SMP=2 MEM=4G TIMEOUT="$TIMEOUT" \
+	JOB_ENV_FILE="$envfile" APPEND=quiet LOG="$B/guest.log" SHOW=none \
+	"$TOP/scripts/qemu-run.sh" plain "$TOP/bench/guest.sh"
 rc=$?
 set -e
 sleep 1
@@ -165,7 +190,7 @@ python3 "$TOP/bench/report.py" \
 	--raw "$SHARE/out/raw.jsonl" --env "$SHARE/out/env.txt" \
 	--criu-check "$SHARE/out/criu-check.txt" \
 	--config-sha "$config_sha" --kernel-sha "$kernel_sha" \
-	--profile-dir "$SHARE/out" --system-map "$(obj_dir plain)/System.map" \
+	--profile-dir "$SHARE/out" --system-map "$snap/obj-plain/System.map" --uts "$uts" \
 	--commit "$commit" --dirty "$dirty" --quick "$QUICK" --runs "$RUNS" \
 	--guest-status "$rc" --seconds "$guest_s" --date "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	--out "$RESULTS"
