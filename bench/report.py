@@ -420,7 +420,8 @@ def targets(summary, hws):
             if worst is None or over > worst[1]:
                 worst = (name, over, o["size"], touched)
         if c.get("size") and o["size"] > c["size"]:
-            bigger.append("%s (%s vs %s)" % (name, fsize(o["size"]), fsize(c["size"])))
+            bigger.append("%s (+%.1f%%: %s vs %s)" % (name, 100.0 * (o["size"] / c["size"] - 1),
+                                                     fsize(o["size"]), fsize(c["size"])))
     if worst:
         t.append({"target": "image within 5% of touched memory plus metadata",
                   "met": worst[1] <= 0.05,
@@ -807,6 +808,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--profile-dir")
     ap.add_argument("--system-map")
+    ap.add_argument("--uts", help="UTS_VERSION of the kernel booted")
     a = ap.parse_args()
 
     env = {}
@@ -837,6 +839,12 @@ def main():
         "guest_seconds": a.seconds,
     }
     tg = targets(summary, hws)
+    uname = env.get("uname", "")
+    if a.uts and a.uts not in uname:
+        # Not the kernel whose System.map we have: its names would be wrong
+        print("report: the guest ran '%s', not '%s': no profile symbols" % (uname, a.uts),
+              file=sys.stderr)
+        a.system_map = None
     profs = profiles(a.profile_dir, a.system_map)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
