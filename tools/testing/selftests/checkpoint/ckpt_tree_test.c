@@ -213,24 +213,27 @@ static void kill_and_restart_tree(struct __test_metadata *_metadata,
 	ASSERT_EQ(pid, ckpt_restart(_metadata, ctx));
 }
 
+/* Starts the tree, with its shared file in the test's directory */
+static pid_t spawn_tree(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/shared", ctx->dir);
+	return ckpt_spawn(_metadata, ctx, tree_root, path);
+}
+
 TEST_F_TIMEOUT(tree, tree_keeps_pids_parents_and_shared_offsets, 120)
 {
-	char path[256];
-	pid_t pid;
+	pid_t pid = spawn_tree(_metadata, &self->ctx);
 
-	snprintf(path, sizeof(path), "%s/shared", self->ctx.dir);
-	pid = ckpt_spawn(_metadata, &self->ctx, tree_root, path);
 	kill_and_restart_tree(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(tree_reasons));
 }
 
 TEST_F_TIMEOUT(tree, tree_survives_two_restarts, 180)
 {
-	char path[256];
-	pid_t pid;
+	pid_t pid = spawn_tree(_metadata, &self->ctx);
 
-	snprintf(path, sizeof(path), "%s/shared", self->ctx.dir);
-	pid = ckpt_spawn(_metadata, &self->ctx, tree_root, path);
 	kill_and_restart_tree(_metadata, &self->ctx, pid);
 	kill_and_restart_tree(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(tree_reasons));
@@ -238,11 +241,8 @@ TEST_F_TIMEOUT(tree, tree_survives_two_restarts, 180)
 
 TEST_F_TIMEOUT(tree, tree_keeps_running_after_a_checkpoint, 120)
 {
-	char path[256];
-	pid_t pid;
+	pid_t pid = spawn_tree(_metadata, &self->ctx);
 
-	snprintf(path, sizeof(path), "%s/shared", self->ctx.dir);
-	pid = ckpt_spawn(_metadata, &self->ctx, tree_root, path);
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
 	ckpt_finish(_metadata, pid, CKPT_REASONS(tree_reasons));
 }
