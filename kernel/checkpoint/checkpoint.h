@@ -29,6 +29,12 @@ int ckpt_read_trailer(struct ckpt_ctx *ctx);
 int ckpt_objhash_init(struct ckpt_ctx *ctx);
 void ckpt_objhash_fini(struct ckpt_ctx *ctx);
 
+/* seccomp.c */
+int ckpt_checkpoint_seccomp(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_task *rec);
+int ckpt_restore_seccomp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			 const struct ckpt_task *rec);
+
 /* checkpoint.c, restart.c */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
 long ckpt_do_restart(struct ckpt_ctx *ctx);

@@ -10,6 +10,7 @@
 #include <linux/bvec.h>
 #include <linux/checkpoint.h>
 #include <linux/crc32c.h>
+#include <linux/bpf_common.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
@@ -112,6 +113,16 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.name = "X86_XSTATE",
 		.min_len = sizeof(struct ckpt_x86_xstate),
 		.max_len = sizeof(struct ckpt_x86_xstate) + 64 * 1024,
+	},
+	[CKPT_REC_PROCESS] = {
+		.name = "PROCESS",
+		.min_len = sizeof(struct ckpt_process),
+		.max_len = sizeof(struct ckpt_process),
+	},
+	[CKPT_REC_SECCOMP] = {
+		.name = "SECCOMP",
+		.min_len = sizeof(struct ckpt_seccomp),
+		.max_len = sizeof(struct ckpt_seccomp) + BPF_MAXINSNS * 8,
 	},
 };
 

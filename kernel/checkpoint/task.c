@@ -11,6 +11,10 @@
 #include <linux/fs_struct.h>
 #include <linux/futex.h>
 #include <linux/personality.h>
+#include <linux/posix-timers.h>
+#include <linux/resource.h>
+#include <linux/rseq.h>
+#include <linux/security.h>
 #include <linux/restart_block.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
@@ -32,13 +36,22 @@
  * @ax: the syscall return register
  * @cred: credentials to commit
  * @sigs: pending signals to queue
+ * @has_rlim: @rlim is to be installed (a process leader)
+ * @rlim: resource limits of the process, checked already
  */
 struct ckpt_resume {
 	struct callback_head work;
 	unsigned long ax;
 	struct cred *cred;
 	struct ckpt_sigqueue sigs;
+	bool has_rlim;
+	struct rlimit rlim[RLIM_NLIMITS];
 };
+
+static_assert(RLIM_NLIMITS == CKPT_RLIM_NLIMITS);
+
+/* The size of struct rseq before it could grow (kernel/rseq.c) */
+#define CKPT_RSEQ_ORIG_SIZE	32
 
 static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 				   struct ckpt_task *rec)
@@ -88,6 +101,121 @@ static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 	}
 	rec->restart_kind = cpu_to_le32(kind);
 	return 0;
+}
+
+/* PROCESS: the process-wide state of a leader that no object carries */
+static int ckpt_checkpoint_process(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_process rec = {};
+	struct rlimit rlim[RLIM_NLIMITS];
+	int i;
+
+	if (t->signal->is_child_subreaper)
+		rec.flags |= cpu_to_le32(CKPT_PROCESS_SUBREAPER);
+	rec.nr_rlimits = cpu_to_le32(RLIM_NLIMITS);
+	task_lock(t);
+	memcpy(rlim, t->signal->rlim, sizeof(rlim));
+	task_unlock(t);
+	for (i = 0; i < RLIM_NLIMITS; i++) {
+		rec.rlim[i].cur = cpu_to_le64(rlim[i].rlim_cur);
+		rec.rlim[i].max = cpu_to_le64(rlim[i].rlim_max);
+	}
+	return ckpt_write_rec(ctx, CKPT_REC_PROCESS, &rec, sizeof(rec));
+}
+
+/*
+ * Read the PROCESS record of a leader being restored.  The limits are
+ * checked now, with the caller's privileges as setrlimit(2) would check
+ * them, and installed only when the task is let go, so that they cannot get
+ * in the way of the restart itself (RLIMIT_NPROC, RLIMIT_NOFILE, ...).
+ */
+static int ckpt_restart_process(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct ckpt_process rec;
+	u32 flags;
+	int i, ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_PROCESS, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	flags = le32_to_cpu(rec.flags);
+	if (flags & ~CKPT_PROCESS_SUBREAPER ||
+	    le32_to_cpu(rec.nr_rlimits) != RLIM_NLIMITS)
+		return ckpt_err(ctx, -EINVAL, "PROCESS record of pid %d has invalid fields",
+				rt->pid);
+	for (i = 0; i < RLIM_NLIMITS; i++) {
+		struct rlimit *new = &rt->resume->rlim[i];
+		struct rlimit old;
+
+		new->rlim_cur = le64_to_cpu(rec.rlim[i].cur);
+		new->rlim_max = le64_to_cpu(rec.rlim[i].max);
+		if (new->rlim_cur > new->rlim_max ||
+		    (i == RLIMIT_NOFILE && new->rlim_max > sysctl_nr_open))
+			return ckpt_err(ctx, -EINVAL, "task %d: invalid resource limit %d",
+					rt->pid, i);
+		task_lock(current->group_leader);
+		old = current->signal->rlim[i];
+		task_unlock(current->group_leader);
+		if (new->rlim_max > old.rlim_max && !capable(CAP_SYS_RESOURCE))
+			return ckpt_err(ctx, -EPERM,
+					"task %d: raising the hard limit of resource %d needs CAP_SYS_RESOURCE",
+					rt->pid, i);
+		ret = security_task_setrlimit(current, i, new);
+		if (ret)
+			return ckpt_err(ctx, ret, "task %d: resource limit %d refused",
+					rt->pid, i);
+	}
+	rt->resume->has_rlim = true;
+	/* Before its children are created, so that they inherit the flag */
+	if (flags & CKPT_PROCESS_SUBREAPER) {
+		current->signal->is_child_subreaper = 1;
+		current->signal->has_child_subreaper = 1;
+	}
+	return 0;
+}
+
+static void ckpt_install_rlimits(struct ckpt_resume *resume)
+{
+	struct task_struct *leader = current->group_leader;
+	u64 cpu;
+
+	task_lock(leader);
+	memcpy(current->signal->rlim, resume->rlim, sizeof(resume->rlim));
+	cpu = resume->rlim[RLIMIT_CPU].rlim_cur;
+	task_unlock(leader);
+	if (cpu != RLIM_INFINITY)
+		update_rlimit_cpu(leader, cpu);
+}
+
+static int ckpt_restore_rseq(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			     const struct ckpt_task *rec)
+{
+	unsigned long addr = le64_to_cpu(rec->rseq);
+	u32 len = le32_to_cpu(rec->rseq_len);
+	u32 sig = le32_to_cpu(rec->rseq_sig);
+
+	if (!addr) {
+		if (len || sig)
+			goto bad;
+		return 0;
+	}
+#ifdef CONFIG_RSEQ
+	/* The checks of sys_rseq() */
+	if (len < CKPT_RSEQ_ORIG_SIZE ||
+	    (len == CKPT_RSEQ_ORIG_SIZE && !IS_ALIGNED(addr, CKPT_RSEQ_ORIG_SIZE)) ||
+	    (len != CKPT_RSEQ_ORIG_SIZE && (!IS_ALIGNED(addr, __alignof__(struct rseq)) ||
+				       len < offsetof(struct rseq, end))) ||
+	    !access_ok((void __user *)addr, len))
+		goto bad;
+	current->rseq = (struct rseq __user *)addr;
+	current->rseq_len = len;
+	current->rseq_sig = sig;
+	/* cpu_id and friends are written on the way to user mode */
+	rseq_set_notify_resume(current);
+	return 0;
+#endif
+bad:
+	return ckpt_err(ctx, -EINVAL, "task %d: invalid rseq registration", rt->pid);
 }
 
 /**
@@ -141,9 +269,18 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	rec.robust_list_len = cpu_to_le64(t->robust_list ?
 					  sizeof(*t->robust_list) : 0);
 	get_task_comm(rec.comm, t);
-	ret = ckpt_save_restart_block(ctx, t, &rec);
+#ifdef CONFIG_RSEQ
+	rec.rseq = cpu_to_le64((unsigned long)t->rseq);
+	rec.rseq_len = cpu_to_le32(t->rseq_len);
+	rec.rseq_sig = cpu_to_le32(t->rseq_sig);
+#endif
+	ret = ckpt_checkpoint_seccomp(ctx, t, &rec);
+	if (!ret)
+		ret = ckpt_save_restart_block(ctx, t, &rec);
 	if (!ret)
 		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
+	if (!ret && thread_group_leader(t))
+		ret = ckpt_checkpoint_process(ctx, t);
 	if (!ret)
 		ret = ckpt_arch_checkpoint_thread(ctx, t);
 	if (!ret)
@@ -300,7 +437,13 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	set_task_comm(current, comm);
 	blocked.sig[0] = le64_to_cpu(rec->blocked);
 	set_current_blocked(&blocked);
-	return ckpt_restore_restart_block(ctx, rt, rec);
+	ret = ckpt_restore_rseq(ctx, rt, rec);
+	if (!ret)
+		ret = ckpt_restore_restart_block(ctx, rt, rec);
+	/* Last: the filter applies to the task's syscalls only, not to ours */
+	if (!ret)
+		ret = ckpt_restore_seccomp(ctx, rt, rec);
+	return ret;
 }
 
 /**
@@ -323,6 +466,8 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	} while (ret > 0);
 	if (!ret)
 		ret = ckpt_read_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
+	if (!ret && rt->pid == rt->tgid)
+		ret = ckpt_restart_process(ctx, rt);
 	if (!ret)
 		ret = ckpt_arch_restart_read(ctx, rt);
 	if (!ret)
@@ -378,6 +523,8 @@ void ckpt_restart_resume(struct ckpt_resume *resume)
 	set_dumpable(current->mm, dumpable);
 	current->pdeath_signal = pdeath;
 
+	if (resume->has_rlim)
+		ckpt_install_rlimits(resume);
 	ckpt_sigqueue_post(&resume->sigs);
 	ckpt_sigqueue_free(&resume->sigs);
 

@@ -57,7 +57,9 @@
 	FN(SIGHAND,	13)		\
 	FN(SIGPENDING,	14)		\
 	FN(X86_REGS,	15)		\
-	FN(X86_XSTATE,	16)
+	FN(X86_XSTATE,	16)		\
+	FN(PROCESS,	17)		\
+	FN(SECCOMP,	18)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -110,12 +112,25 @@ struct ckpt_image_trailer {
 	__le64 size;		/* bytes before this record */
 };
 
-/* TREE: one entry per task, parents before their children */
+/* TREE entry flags */
+#define CKPT_TREE_ZOMBIE	(1U << 0)	/* exited, not reaped yet */
+#define CKPT_TREE_STOPPED	(1U << 1)	/* group-stopped (SIGSTOP, ...) */
+#define CKPT_TREE_PIDNS		(1U << 2)	/* root only: init of a pid namespace */
+
+/*
+ * TREE: one entry per task, parents before their children.  In container
+ * mode (CKPT_TREE_PIDNS on the root) the ids are those of the container's
+ * pid namespace and the root is its pid 1.
+ */
 struct ckpt_tree_task {
 	__le32 pid;		/* in the pid namespace of the checkpoint root */
 	__le32 tgid;
 	__le32 ppid;		/* 0: the root of the checkpointed tree */
-	__le32 flags;		/* reserved, 0 */
+	__le32 flags;		/* CKPT_TREE_* */
+	__le32 pgid;		/* 0: a group outside the tree (restart caller's) */
+	__le32 sid;		/* 0: a session outside the tree (restart caller's) */
+	__le32 exit_code;	/* CKPT_TREE_ZOMBIE: its wait(2) status, else 0 */
+	__le32 exit_signal;	/* CKPT_TREE_ZOMBIE: signal sent to the parent, else 0 */
 };
 
 struct ckpt_tree {
@@ -156,6 +171,11 @@ struct ckpt_task {
 	__le64 robust_list;	/* set_robust_list(2) head */
 	__le64 robust_list_len;
 	char comm[16];		/* NUL-padded */
+	__le64 rseq;		/* rseq(2) area, 0 if none registered */
+	__le32 rseq_len;
+	__le32 rseq_sig;
+	__le32 seccomp_mode;	/* SECCOMP_MODE_DISABLED, _STRICT or _FILTER */
+	__le32 seccomp_ref;	/* SECCOMP_MODE_FILTER: the newest filter (SECCOMP) */
 	__le32 restart_kind;	/* CKPT_RESTART_* */
 	__le32 __pad;
 	union {
@@ -182,6 +202,36 @@ struct ckpt_task {
 		} poll;
 		__u8 __size[32];
 	} restart;
+};
+
+/* PROCESS flags */
+#define CKPT_PROCESS_SUBREAPER	(1U << 0)	/* prctl(PR_SET_CHILD_SUBREAPER) */
+
+#define CKPT_RLIM_NLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
+
+struct ckpt_rlimit {
+	__le64 cur;		/* ~0: RLIM_INFINITY */
+	__le64 max;
+};
+
+/* PROCESS: what the threads of a process share; after its leader's TASK */
+struct ckpt_process {
+	__le32 flags;		/* CKPT_PROCESS_* */
+	__le32 nr_rlimits;	/* CKPT_RLIM_NLIMITS */
+	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+};
+
+/*
+ * SECCOMP: one seccomp filter (classic BPF, as given to seccomp(2)).  A
+ * task's filters form a chain from the newest to the first installed;
+ * filters inherited across fork or clone are shared objects.
+ */
+struct ckpt_seccomp {
+	__le32 objref;
+	__le32 prev_ref;	/* the filter installed before it, 0 if none */
+	__le32 flags;		/* SECCOMP_FILTER_FLAG_LOG, ... it was installed with */
+	__le32 len;		/* instructions that follow (struct sock_filter) */
+	/* followed by len 8-byte struct sock_filter */
 };
 
 /* CRED: ids as seen in the checkpointing user namespace */
