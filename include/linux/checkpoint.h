@@ -41,6 +41,10 @@ enum ckpt_obj_kind {
  * @pid: pid to create the task with (in the caller's pid namespace)
  * @tgid: thread group id from the image
  * @ppid: parent pid from the image, 0 for the root
+ * @flags: CKPT_TREE_* flags of its TREE entry
+ * @pgid: process group from the image, 0 for the caller's
+ * @sid: session from the image, 0 for the caller's
+ * @exit_code: a zombie's wait status
  * @task: the new task, once it exists (a reference is held)
  * @done: completed by the task when it has read its part of the image
  * @released: completed by the task when it no longer uses @ctx
@@ -54,6 +58,9 @@ enum ckpt_obj_kind {
 struct ckpt_rtask {
 	struct ckpt_ctx *ctx;
 	pid_t pid, tgid, ppid;
+	u32 flags;
+	pid_t pgid, sid;
+	int exit_code;
 	struct task_struct *task;
 	struct completion done;
 	struct completion released;
@@ -95,6 +102,10 @@ struct ckpt_rtask {
  * @nr_tasks: number of tasks in the tree
  * @root_pid: the pid checkpoint(2) was called for
  * @root: checkpoint: the leader of its process
+ * @pidns: checkpoint: pid namespace whose ids the image holds (the root's)
+ * @container: checkpoint: container mode, the root is @pidns's init
+ * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task
+ * @root_vpid: restart: pid of the restored root in the caller's namespace
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -135,6 +146,10 @@ struct ckpt_ctx {
 	unsigned int nr_tasks;
 	pid_t root_pid;
 	struct task_struct *root;
+	struct pid_namespace *pidns;
+	bool container;
+	struct xarray tree_pids;
+	pid_t root_vpid;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;

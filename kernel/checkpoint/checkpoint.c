@@ -12,6 +12,16 @@
  * all user registers saved in pt_regs and no locks held.  There it sleeps
  * killably until thawed.  Unlike the cgroup freezer's trap, a new signal
  * does not make it leave the trap: signals stay queued and are saved.
+ *
+ * A task stopped by a stop signal is already parked in do_signal_stop(),
+ * where nothing but SIGCONT or SIGKILL wakes it: it is saved as it is,
+ * and the image is refused if it ran in between (wait_task_inactive()'s
+ * switch count moved).  A zombie is saved as its pid, place in the tree and
+ * exit status.
+ *
+ * Container mode: when the root is the init of a pid namespace (other than
+ * the caller's), every task of that namespace is saved, with the ids it has
+ * there, and checkpoint fails if one of them is not in the tree.
  */
 #include <linux/checkpoint.h>
 #include <linux/fdtable.h>
@@ -45,6 +55,9 @@ enum ckpt_freeze_state {
  * @state: enum ckpt_freeze_state
  * @thaw: set to let the task go
  * @queued: @work was queued
+ * @zombie: the task is a zombie: never frozen, nothing but its entry saved
+ * @stopped: the task was in TASK_STOPPED when frozen; @work has not run
+ * @ncsw: wait_task_inactive() of the stopped task, to tell it stayed so
  * @pid: pid in the checkpoint root's pid namespace
  * @tgid: thread group id there
  * @ppid: parent's pid there, 0 for the root
@@ -58,6 +71,9 @@ struct ckpt_frozen {
 	int state;
 	bool thaw;
 	bool queued;
+	bool zombie;
+	bool stopped;
+	unsigned long ncsw;
 	pid_t pid, tgid, ppid;
 };
 
@@ -92,18 +108,6 @@ static void ckpt_freeze_work(struct callback_head *work)
 	ckpt_frozen_put(f);
 }
 
-static bool ckpt_has_zombie(struct task_struct *t)
-{
-	struct task_struct *c;
-	bool ret = false;
-
-	read_lock(&tasklist_lock);
-	list_for_each_entry(c, &t->children, sibling)
-		ret |= !!c->exit_state;
-	read_unlock(&tasklist_lock);
-	return ret;
-}
-
 /*
  * Sharing an mm, file table, fs or signal handlers with another process
  * (CLONE_VM, CLONE_FILES... without CLONE_THREAD), or a thread having its
@@ -117,7 +121,7 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 	int n;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
-		if (!thread_group_leader(f->task))
+		if (!thread_group_leader(f->task) || f->zombie)
 			continue;
 		n = 0;
 		t = f;
@@ -136,7 +140,8 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 			goto shared;
 		g = f;
 		list_for_each_entry_continue(g, &ctx->tasks, list)
-			if (thread_group_leader(g->task) && g->task->mm == f->task->mm)
+			if (thread_group_leader(g->task) && !g->zombie &&
+			    g->task->mm == f->task->mm)
 				goto shared;
 	}
 	return 0;
@@ -155,27 +160,35 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		return ckpt_err(ctx, -EINVAL, "task %d is a kernel thread", f->pid);
 	if (same_thread_group(t, current))
 		return ckpt_err(ctx, -EINVAL, "task %d is the caller itself", f->pid);
+	if (t->ptrace)
+		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
+	if (task_active_pid_ns(t) != ctx->pidns)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in a nested pid namespace (not supported yet)",
+				f->pid);
+	if (f->zombie) {
+		if (!thread_group_empty(t))
+			return ckpt_err(ctx, -EBUSY,
+					"process %d: its leader exited but other threads run (not supported yet)",
+					f->pid);
+		if (t == ctx->root)
+			return ckpt_err(ctx, -ESRCH, "task %d has exited", f->pid);
+		if (READ_ONCE(t->exit_state) != EXIT_ZOMBIE)
+			return ckpt_err(ctx, -EAGAIN, "zombie %d is being reaped; try again",
+					f->pid);
+		return 0;
+	}
 	if (t->exit_state || (t->flags & PF_EXITING))
 		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
 	if (t->signal->group_exec_task || (t->signal->flags & SIGNAL_GROUP_EXIT))
 		return ckpt_err(ctx, -EBUSY, "task %d is exec'ing or exiting", f->pid);
-	if (t->ptrace)
-		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
 	if (t->vfork_done)
 		return ckpt_err(ctx, -EBUSY, "task %d is a vfork child that has not exec'ed",
 				f->pid);
-	if (task_is_stopped_or_traced(t))
-		return ckpt_err(ctx, -EBUSY, "task %d is stopped (not supported yet)",
-				f->pid);
-	if (task_active_pid_ns(t) != task_active_pid_ns(current))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"task %d is in another pid namespace (not supported yet)",
-				f->pid);
+	if (task_is_traced(t))
+		return ckpt_err(ctx, -EBUSY, "task %d is traced", f->pid);
 	if (!t->mm)
 		return ckpt_err(ctx, -EINVAL, "task %d has no address space", f->pid);
-	if (ckpt_has_zombie(t))
-		return ckpt_err(ctx, -EBUSY, "task %d has a zombie child (not supported yet)",
-				f->pid);
 	return ckpt_arch_check_task(ctx, t);
 }
 
@@ -197,6 +210,8 @@ static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
 	f->ppid = ppid;
 	list_add_tail(&f->list, &ctx->tasks);
 	ctx->nr_tasks++;
+	if (xa_err(xa_store(&ctx->tree_pids, f->pid, f, GFP_KERNEL)))
+		return NULL;
 	return f;
 }
 
@@ -209,11 +224,22 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 				pid_t ppid, struct task_struct ***children,
 				unsigned int *nr_children)
 {
-	struct pid_namespace *ns = task_active_pid_ns(ctx->root);
+	struct pid_namespace *ns = ctx->pidns;
 	struct task_struct *t, *c, **threads, **kids = NULL;
 	unsigned int i, n = 0, nk = 0, max = 0, max_kids = 0;
 	struct ckpt_frozen *f;
 	int ret = 0;
+
+	/* A zombie has no threads left and its children went to a reaper */
+	if (READ_ONCE(leader->exit_state)) {
+		f = ckpt_frozen_add(ctx, leader, ns, ppid);
+		if (!f)
+			return -ENOMEM;
+		f->zombie = true;
+		*children = NULL;
+		*nr_children = 0;
+		return 0;
+	}
 
 	/* Count, allocate, then collect; growing in between means "too fast" */
 	read_lock(&tasklist_lock);
@@ -237,8 +263,8 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 			break;
 		threads[n++] = get_task_struct(t);
 		list_for_each_entry(c, &t->children, sibling) {
-			/* A zombie is reported by ckpt_check_task() */
-			if (c->exit_state)
+			/* Being reaped: gone by the time we look at it */
+			if (c->exit_state == EXIT_DEAD)
 				continue;
 			if (nk < max_kids)
 				kids[nk++] = get_task_struct(c);
@@ -274,13 +300,41 @@ out:
 }
 
 /*
+ * Container mode: every task of the pid namespace must be in the tree, that
+ * is a descendant of its init (a task that entered it with setns() is not).
+ */
+static int ckpt_check_pidns(struct ckpt_ctx *ctx)
+{
+	struct pid *pid;
+	pid_t nr = 1, stray = 0;
+
+	if (!ctx->container)
+		return 0;
+	rcu_read_lock();
+	while ((pid = find_ge_pid(nr, ctx->pidns))) {
+		nr = pid_nr_ns(pid, ctx->pidns);
+		if (pid_task(pid, PIDTYPE_PID) && !xa_load(&ctx->tree_pids, nr)) {
+			stray = nr;
+			break;
+		}
+		nr++;
+	}
+	rcu_read_unlock();
+	if (stray)
+		return ckpt_err(ctx, -EBUSY,
+				"task %d of the container's pid namespace is not a descendant of its init",
+				stray);
+	return 0;
+}
+
+/*
  * The tree of @root's process: each process, then the subtree of each of
  * its children in turn (depth first), which is the order in which restart
  * creates them, parents first, and reads their records.
  */
 static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
 {
-	struct pid_namespace *ns = task_active_pid_ns(root);
+	struct pid_namespace *ns = ctx->pidns;
 	struct task_struct **stack = NULL, **kids;
 	unsigned int depth = 0, room = 0, nk, i;
 	struct ckpt_frozen *f;
@@ -330,7 +384,10 @@ static int ckpt_collect(struct ckpt_ctx *ctx, struct task_struct *root)
 		if (ret)
 			return ret;
 	}
-	return ckpt_check_sharing(ctx);
+	ret = ckpt_check_pidns(ctx);
+	if (!ret)
+		ret = ckpt_check_sharing(ctx);
+	return ret;
 }
 
 /* Did a task of the tree fork, clone or exit since it was collected? */
@@ -342,6 +399,11 @@ static int ckpt_check_tree(struct ckpt_ctx *ctx)
 
 	read_lock(&tasklist_lock);
 	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie) {
+			nr++;
+			leaders++;
+			continue;
+		}
 		if (thread_group_leader(f->task)) {
 			nr += get_nr_threads(f->task);
 			leaders++;
@@ -358,12 +420,54 @@ static int ckpt_check_tree(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A task parked in do_signal_stop() does not run task_work until SIGCONT:
+ * take it as it is, with the switch count that tells later whether it ran.
+ */
+static bool ckpt_take_stopped(struct ckpt_frozen *f)
+{
+	if (!task_is_stopped(f->task))
+		return false;
+	f->ncsw = wait_task_inactive(f->task, __TASK_STOPPED);
+	f->stopped = f->ncsw != 0;
+	return f->stopped;
+}
+
+/* The threads of a process are all stopped by a group stop, or none is */
+static int ckpt_check_stopped(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f, *t;
+	int ret = 0;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (!thread_group_leader(f->task) || f->zombie)
+			continue;
+		t = f;
+		list_for_each_entry_from(t, &ctx->tasks, list) {
+			if (!same_thread_group(t->task, f->task))
+				break;
+			if (t->stopped != f->stopped)
+				ret = -EAGAIN;
+		}
+		spin_lock_irq(&ckpt_sighand(f->task)->siglock);
+		if (f->stopped && !(f->task->signal->flags & SIGNAL_STOP_STOPPED))
+			ret = -EAGAIN;
+		spin_unlock_irq(&ckpt_sighand(f->task)->siglock);
+		if (ret)
+			return ckpt_err(ctx, ret, "process %d is being stopped; try again",
+					f->pid);
+	}
+	return 0;
+}
+
 static int ckpt_freeze(struct ckpt_ctx *ctx)
 {
 	struct ckpt_frozen *f;
 	int ret;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie)
+			continue;
 		init_task_work(&f->work, ckpt_freeze_work);
 		refcount_inc(&f->ref);
 		if (task_work_add(f->task, &f->work, TWA_SIGNAL)) {
@@ -374,6 +478,8 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 	}
 
 	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie || ckpt_take_stopped(f))
+			goto check;
 		ret = wait_event_killable(f->wq, ckpt_frozen_state(f) != CKPT_FREEZING);
 		if (ret)
 			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d",
@@ -384,11 +490,16 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 		ret = ckpt_wait_asleep(f->task);
 		if (ret)
 			return ckpt_err(ctx, ret, "task %d did not stay frozen", f->pid);
+check:
 		ret = ckpt_check_task(ctx, f);
 		if (ret)
 			return ret;
 	}
 	ret = ckpt_check_tree(ctx);
+	if (!ret)
+		ret = ckpt_check_pidns(ctx);
+	if (!ret)
+		ret = ckpt_check_stopped(ctx);
 	if (!ret)
 		ret = ckpt_check_sharing(ctx);
 	if (ret)
@@ -397,12 +508,22 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/* Did every task stay frozen while the image was written? */
+/* Did every task stay frozen (or stopped) while the image was written? */
 static int ckpt_check_still_frozen(struct ckpt_ctx *ctx)
 {
 	struct ckpt_frozen *f;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie)
+			continue;
+		if (f->stopped) {
+			if (ckpt_frozen_state(f) != CKPT_FREEZING ||
+			    wait_task_inactive(f->task, __TASK_STOPPED) != f->ncsw)
+				return ckpt_err(ctx, -EAGAIN,
+						"stopped task %d was continued during checkpoint; try again",
+						f->pid);
+			continue;
+		}
 		if (ckpt_frozen_state(f) != CKPT_FROZEN)
 			return ckpt_err(ctx, -ESRCH, "task %d was killed during checkpoint",
 					f->pid);
@@ -444,6 +565,59 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 	return ckpt_write_rec(ctx, CKPT_REC_HEADER, h, sizeof(*h));
 }
 
+/*
+ * The id of a process group or session as the image gives it: its number in
+ * the namespace if its leader is in the tree or has exited (restart then
+ * recreates the id), 0 if it lies outside (restart uses the caller's).
+ */
+static pid_t ckpt_group_nr(struct ckpt_ctx *ctx, struct pid *pid)
+{
+	pid_t nr = pid_nr_ns(pid, ctx->pidns);
+	struct task_struct *leader;
+
+	if (!nr)
+		return 0;
+	leader = pid_task(pid, PIDTYPE_PID);
+	if (!leader || xa_load(&ctx->tree_pids, nr))
+		return nr;
+	return 0;
+}
+
+static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
+			       struct ckpt_tree_task *ent)
+{
+	struct task_struct *t = f->task;
+	u32 flags = 0;
+	bool tty;
+
+	ent->pid = cpu_to_le32(f->pid);
+	ent->tgid = cpu_to_le32(f->tgid);
+	ent->ppid = cpu_to_le32(f->ppid);
+	rcu_read_lock();
+	ent->pgid = cpu_to_le32(ckpt_group_nr(ctx, task_pgrp(t)));
+	ent->sid = cpu_to_le32(ckpt_group_nr(ctx, task_session(t)));
+	rcu_read_unlock();
+	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	tty = t->signal->tty;
+	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	/* Restart gives a session of the tree no terminal */
+	if (tty && ent->sid && thread_group_leader(t))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"process %d has a controlling terminal in a session of its own (not supported yet)",
+				f->pid);
+	if (f->zombie) {
+		flags |= CKPT_TREE_ZOMBIE;
+		ent->exit_code = cpu_to_le32(READ_ONCE(t->exit_code));
+		ent->exit_signal = cpu_to_le32(READ_ONCE(t->exit_signal));
+	}
+	if (f->stopped && thread_group_leader(t))
+		flags |= CKPT_TREE_STOPPED;
+	if (ctx->container && t == ctx->root)
+		flags |= CKPT_TREE_PIDNS;
+	ent->flags = cpu_to_le32(flags);
+	return 0;
+}
+
 static int ckpt_write_tree(struct ckpt_ctx *ctx)
 {
 	struct ckpt_tree tree = { .nr_tasks = cpu_to_le32(ctx->nr_tasks) };
@@ -456,13 +630,13 @@ static int ckpt_write_tree(struct ckpt_ctx *ctx)
 	if (!ents)
 		return -ENOMEM;
 	list_for_each_entry(f, &ctx->tasks, list) {
-		ents[i].pid = cpu_to_le32(f->pid);
-		ents[i].tgid = cpu_to_le32(f->tgid);
-		ents[i].ppid = cpu_to_le32(f->ppid);
-		i++;
+		ret = ckpt_fill_tree_task(ctx, f, &ents[i++]);
+		if (ret)
+			goto out;
 	}
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_TREE, &tree, sizeof(tree), ents,
 				 ctx->nr_tasks * sizeof(*ents));
+out:
 	kvfree(ents);
 	return ret;
 }
@@ -489,6 +663,13 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		return ckpt_err(ctx, -EPERM, "not allowed to ptrace task %d", pid);
 	}
 	ctx->root_pid = pid;
+	ctx->pidns = task_active_pid_ns(root);
+	/* Container mode: the root is the init of a pid namespace below ours */
+	ctx->container = ctx->pidns != task_active_pid_ns(current) &&
+			 task_tgid_nr_ns(root, ctx->pidns) == 1 &&
+			 !(ctx->flags & CHECKPOINT_SUBTREE);
+	if (ctx->container)
+		ckpt_log(ctx, "container mode: task %d is the init of a pid namespace", pid);
 	ret = ckpt_collect(ctx, root);
 	put_task_struct(root);
 	if (!ret)
@@ -502,7 +683,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (ret)
 			break;
-		ret = ckpt_checkpoint_task(ctx, f->task);
+		if (!f->zombie)
+			ret = ckpt_checkpoint_task(ctx, f->task);
 	}
 	if (!ret)
 		ret = ckpt_check_still_frozen(ctx);

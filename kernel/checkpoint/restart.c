@@ -19,9 +19,11 @@
 #include <linux/checkpoint.h>
 #include <linux/cred.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/tty.h>
 #include <linux/utsname.h>
 #include <uapi/linux/wait.h>
 
@@ -65,6 +67,7 @@ static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
 			       u32 *depth)
 {
 	struct ckpt_rtask *rt = &ctx->rtasks[i];
+	struct ckpt_rtask *prev = i ? &ctx->rtasks[i - 1] : NULL;
 
 	if (i == 0) {
 		if (rt->tgid != rt->pid || rt->ppid)
@@ -72,15 +75,37 @@ static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
 		stack[(*depth)++] = rt->pid;
 		return true;
 	}
+	/* A zombie has neither threads nor children */
+	if ((prev->flags & CKPT_TREE_ZOMBIE) &&
+	    (rt->tgid == prev->pid || rt->ppid == prev->pid))
+		return false;
 	if (rt->pid != rt->tgid)	/* a thread, right after its process */
-		return rt->tgid == ctx->rtasks[i - 1].tgid &&
-		       rt->ppid == ctx->rtasks[i - 1].ppid;
+		return rt->tgid == prev->tgid && rt->ppid == prev->ppid &&
+		       rt->pgid == prev->pgid && rt->sid == prev->sid;
 	while (*depth && stack[*depth - 1] != rt->ppid)
 		(*depth)--;
 	if (!*depth)
 		return false;
 	stack[(*depth)++] = rt->pid;
 	return true;
+}
+
+static bool ckpt_tree_flags_ok(u32 i, struct ckpt_rtask *rt)
+{
+	u32 flags = rt->flags;
+
+	if (flags & ~(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | CKPT_TREE_PIDNS))
+		return false;
+	/* Only the root can be a pid namespace's init, and it is pid 1 there */
+	if ((flags & CKPT_TREE_PIDNS) && (i || rt->pid != 1))
+		return false;
+	/* Stopped and zombie are states of a process, not of a thread */
+	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED)) && rt->pid != rt->tgid)
+		return false;
+	if (flags & CKPT_TREE_ZOMBIE)
+		return i && !(flags & CKPT_TREE_STOPPED) &&
+		       !(rt->exit_code & ~0xffff) && valid_signal(rt->exit_signal);
+	return !rt->exit_code && !rt->exit_signal;
 }
 
 static int ckpt_read_tree(struct ckpt_ctx *ctx)
@@ -119,10 +144,16 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 		rt->pid = le32_to_cpu(ents[i].pid);
 		rt->tgid = le32_to_cpu(ents[i].tgid);
 		rt->ppid = le32_to_cpu(ents[i].ppid);
+		rt->flags = le32_to_cpu(ents[i].flags);
+		rt->pgid = le32_to_cpu(ents[i].pgid);
+		rt->sid = le32_to_cpu(ents[i].sid);
+		rt->exit_code = le32_to_cpu(ents[i].exit_code);
+		rt->exit_signal = le32_to_cpu(ents[i].exit_signal);
 		init_completion(&rt->done);
 		init_completion(&rt->released);
 		init_waitqueue_head(&rt->wq);
-		if (rt->pid <= 0 || ents[i].flags || !ckpt_tree_order_ok(ctx, i, stack, &depth)) {
+		if (rt->pid <= 0 || rt->pgid < 0 || rt->sid < 0 ||
+		    !ckpt_tree_flags_ok(i, rt) || !ckpt_tree_order_ok(ctx, i, stack, &depth)) {
 			ret = ckpt_err(ctx, -EINVAL,
 				       "TREE entry %u is invalid (pid %d tgid %d ppid %d)",
 				       i, rt->pid, rt->tgid, rt->ppid);
@@ -155,8 +186,13 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 	if (pid < 0) {
 		if (pid == -EEXIST)
 			return ckpt_err(ctx, -EBUSY, "pid %d is in use", rt->pid);
+		if (pid == -EPERM && (flags & CLONE_NEWPID))
+			return ckpt_err(ctx, pid,
+					"creating the container's pid namespace needs CAP_SYS_ADMIN");
 		return ckpt_err(ctx, pid, "cannot create task %d", rt->pid);
 	}
+	if (rt == &ctx->rtasks[0])
+		ctx->root_vpid = pid;
 	/* Our unreaped child or thread: its pid cannot go away */
 	rcu_read_lock();
 	rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
@@ -235,6 +271,25 @@ static pid_t *ckpt_spawned_children(struct ckpt_ctx *ctx, struct ckpt_rtask *lea
 	return pids;
 }
 
+/*
+ * A zombie: nothing to read.  When let go it exits with its old status,
+ * before any other task of the image runs; the coordinator gives it its
+ * exit signal back once it is a zombie, so that the parent gets no second
+ * notification.
+ */
+static int ckpt_restart_zombie_fn(struct ckpt_rtask *rt)
+{
+	int go, code = rt->exit_code;
+
+	complete_all(&rt->done);
+	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
+		go = -1;
+	else
+		go = READ_ONCE(rt->go);
+	complete_all(&rt->released);
+	do_exit(go < 0 ? SIGKILL : code);
+}
+
 /* The first code a restored task runs, in kernel mode */
 static int ckpt_restart_task_fn(void *arg)
 {
@@ -244,6 +299,8 @@ static int ckpt_restart_task_fn(void *arg)
 	pid_t *children = NULL;
 	int go;
 
+	if (rt->flags & CKPT_TREE_ZOMBIE)
+		return ckpt_restart_zombie_fn(rt);
 	rt->result = ckpt_restart_task(rt->ctx, rt);
 	if (!rt->result && rt->pid == rt->tgid)
 		rt->result = ckpt_spawn_family(rt->ctx, rt);
@@ -270,6 +327,149 @@ static int ckpt_restart_task_fn(void *arg)
 	return 0;
 }
 
+/*
+ * Check the process groups and sessions of the image against the rules
+ * that setpgid(2) and setsid(2) keep, and create the ids whose leader had
+ * exited: a struct pid with no task of its own, as such an id is in a live
+ * system.  @own maps the pid of each process of the image to its entry.
+ */
+static int ckpt_prepare_groups(struct ckpt_ctx *ctx, struct pid_namespace *ns,
+			       struct xarray *own, struct xarray *ph)
+{
+	struct xarray grp_sid;
+	unsigned int i;
+	int ret = 0;
+
+	xa_init(&grp_sid);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i], *leader;
+		pid_t nr[2] = { rt->pgid, rt->sid };
+		void *old;
+		int k;
+
+		if (rt->pid != rt->tgid)
+			continue;
+		/* A session leader leads its group; a group is in one session */
+		if ((rt->sid == rt->pid && rt->pgid != rt->pid) || (rt->sid && !rt->pgid)) {
+			ret = ckpt_err(ctx, -EINVAL,
+				       "process %d: process group %d, session %d: invalid",
+				       rt->pid, rt->pgid, rt->sid);
+			break;
+		}
+		leader = rt->pgid ? xa_load(own, rt->pgid) : NULL;
+		old = xa_store(&grp_sid, rt->pgid, xa_mk_value(rt->sid), GFP_KERNEL);
+		if (xa_is_err(old)) {
+			ret = xa_err(old);
+			break;
+		}
+		if ((leader && leader->sid != rt->sid) ||
+		    (old && xa_to_value(old) != rt->sid)) {
+			ret = ckpt_err(ctx, -EINVAL,
+				       "process %d: process group %d is in another session than %d",
+				       rt->pid, rt->pgid, rt->sid);
+			break;
+		}
+		for (k = 0; k < 2; k++) {
+			struct pid *pid;
+			bool taken;
+
+			if (!nr[k] || xa_load(own, nr[k]) || xa_load(ph, nr[k]))
+				continue;
+			rcu_read_lock();
+			taken = find_pid_ns(nr[k], ns);
+			rcu_read_unlock();
+			pid = taken ? ERR_PTR(-EEXIST) : alloc_pid(ns, &nr[k], 1);
+			if (IS_ERR(pid)) {
+				ret = PTR_ERR(pid);
+				if (ret == -EEXIST)
+					ret = ckpt_err(ctx, -EBUSY,
+						       "pid %d (a %s of process %d) is in use",
+						       nr[k], k ? "session" : "process group",
+						       rt->pid);
+				else
+					ret = ckpt_err(ctx, ret,
+						       "cannot create the id %d of a process group or session",
+						       nr[k]);
+				break;
+			}
+			ret = xa_err(xa_store(ph, nr[k], pid, GFP_KERNEL));
+			if (ret) {
+				free_pid(pid);
+				break;
+			}
+		}
+	}
+	xa_destroy(&grp_sid);
+	return ret;
+}
+
+/*
+ * Give every restored process its process group and session.  The tasks
+ * got the caller's, or their parent's, when they were created; ids outside
+ * the tree (0 in the image) become the caller's.  Nothing runs yet, so the
+ * change is seen by nobody but the tasks' future selves.
+ */
+static int ckpt_restore_groups(struct ckpt_ctx *ctx)
+{
+	struct pid_namespace *ns = task_active_pid_ns(ctx->rtasks[0].task);
+	struct xarray own, ph;
+	struct pid *pid;
+	unsigned long nr;
+	unsigned int i;
+	int ret = 0;
+
+	xa_init(&own);
+	xa_init(&ph);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++)
+		if (ctx->rtasks[i].pid == ctx->rtasks[i].tgid)
+			ret = xa_err(xa_store(&own, ctx->rtasks[i].pid, &ctx->rtasks[i],
+					      GFP_KERNEL));
+	if (!ret)
+		ret = ckpt_prepare_groups(ctx, ns, &own, &ph);
+	if (ret) {
+		xa_for_each(&ph, nr, pid)
+			free_pid(pid);
+		goto out;
+	}
+
+	/* Attached ids stay while a task uses them, placeholders included */
+	write_lock_irq(&tasklist_lock);
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+		struct task_struct *t = rt->task;
+		struct pid *pgrp, *session;
+
+		if (rt->pid != rt->tgid)
+			continue;
+		pgrp = rt->pgid ? find_pid_ns(rt->pgid, ns) : task_pgrp(current);
+		session = rt->sid ? find_pid_ns(rt->sid, ns) : task_session(current);
+		if (task_session(t) != session)
+			change_pid(t, PIDTYPE_SID, session);
+		if (task_pgrp(t) != pgrp)
+			change_pid(t, PIDTYPE_PGID, pgrp);
+		t->signal->leader = rt->sid == rt->pid;
+	}
+	write_unlock_irq(&tasklist_lock);
+
+	/* The caller's terminal is no controlling terminal of another session */
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+		struct tty_struct *tty;
+
+		if (rt->pid != rt->tgid || !rt->sid)
+			continue;
+		spin_lock_irq(&ckpt_sighand(rt->task)->siglock);
+		tty = rt->task->signal->tty;
+		rt->task->signal->tty = NULL;
+		spin_unlock_irq(&ckpt_sighand(rt->task)->siglock);
+		tty_kref_put(tty);
+	}
+out:
+	xa_destroy(&own);
+	xa_destroy(&ph);
+	return ret;
+}
+
 /* Let an aborted task go, wait for it to die and reap it */
 static void ckpt_abort_task(struct ckpt_rtask *rt)
 {
@@ -289,7 +489,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 		/* Threads reap themselves, parents reap their children */
 		if (rt != &rt->ctx->rtasks[0])
 			break;
-		ret = kernel_wait4(rt->pid, NULL, __WALL, NULL);
+		ret = kernel_wait4(rt->ctx->root_vpid, NULL, __WALL, NULL);
 		if (ret != -ERESTARTSYS || fatal_signal_pending(current))
 			break;
 		schedule_timeout_uninterruptible(1);
@@ -307,6 +507,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 long ckpt_do_restart(struct ckpt_ctx *ctx)
 {
 	unsigned int i;
+	u64 root_flags;
 	int ret;
 
 	ret = ckpt_read_header(ctx);
@@ -316,7 +517,10 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		return ret;
 
 	/* The root; each process creates its threads and children */
-	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], CLONE_VM);
+	root_flags = CLONE_VM;
+	if (ctx->rtasks[0].flags & CKPT_TREE_PIDNS)
+		root_flags |= CLONE_NEWPID;
+	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
 	if (ret)
 		goto abort;
 	ret = ckpt_read_trailer(ctx);
@@ -326,20 +530,47 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		ret = ckpt_wait_asleep(rt->task);
 		if (ret)
 			ret = ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
-		else
+		else if (!(rt->flags & CKPT_TREE_ZOMBIE))
 			ret = ckpt_arch_restart_apply(ctx, rt);
 	}
+	if (!ret)
+		ret = ckpt_restore_groups(ctx);
 	if (ret)
 		goto abort;
 
+	/* Zombies first: their parents may wait for them at once */
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
+		if (rt->flags & CKPT_TREE_ZOMBIE) {
+			WRITE_ONCE(rt->go, 1);
+			wake_up(&rt->wq);
+		}
+	}
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (!(rt->flags & CKPT_TREE_ZOMBIE))
+			continue;
+		while (!READ_ONCE(rt->task->exit_state))
+			schedule_timeout_uninterruptible(1);
+		write_lock_irq(&tasklist_lock);
+		rt->task->exit_signal = rt->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (rt->flags & CKPT_TREE_ZOMBIE)
+			continue;
 		if (rt->pid == rt->tgid) {
 			write_lock_irq(&tasklist_lock);
 			rt->task->exit_signal = rt->exit_signal;
 			write_unlock_irq(&tasklist_lock);
 		}
+		/* It stops again on its way to user mode */
+		if (rt->flags & CKPT_TREE_STOPPED)
+			do_send_sig_info(SIGSTOP, SEND_SIG_PRIV, rt->task, PIDTYPE_TGID);
 		WRITE_ONCE(rt->go, 1);
 		wake_up(&rt->wq);
 	}
@@ -352,7 +583,7 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	}
 	ckpt_log(ctx, "restart of %u task(s) complete: %llu bytes, %u records",
 		 ctx->nr_tasks, ctx->size, ctx->nr_records);
-	return ctx->rtasks[0].pid;
+	return ctx->root_vpid;
 
 abort:
 	/* Threads first: the leader's zombie is reaped once they are gone */

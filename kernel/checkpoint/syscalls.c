@@ -13,7 +13,7 @@
 
 #include "checkpoint.h"
 
-#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL)
+#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE)
 #define RESTART_VALID_FLAGS	0UL
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
@@ -25,6 +25,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	if (ctx->caller_cred)
 		put_cred(ctx->caller_cred);
 	kvfree(ctx->rtasks);
+	xa_destroy(&ctx->tree_pids);
 	kfree(ctx);
 }
 
@@ -43,6 +44,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
 	mutex_init(&ctx->log_lock);
 	INIT_LIST_HEAD(&ctx->tasks);
 	xa_init(&ctx->objs);
+	xa_init(&ctx->tree_pids);
 	ctx->flags = flags;
 	ctx->restart = restart;
 	ctx->fd_hint = -1;

@@ -235,7 +235,7 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	u32 ref;
 	int ret;
 
-	rec.pid = cpu_to_le32(task_pid_vnr(t));
+	rec.pid = cpu_to_le32(task_pid_nr_ns(t, ctx->pidns));
 
 	cred = get_task_cred(t);
 	ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_cred, (void *)cred, &ref);

@@ -16,13 +16,16 @@
 #include "ckpt.h"
 
 static const char checkpoint_usage[] =
-	"Usage: ckpt checkpoint PID -o FILE [--kill] [-v | --log FILE]\n"
+	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [-v | --log FILE]\n"
 	"\n"
-	"Freeze process PID, write its whole state to FILE as an image and let it\n"
-	"run again, or kill it with --kill once the image is complete.\n"
+	"Freeze process PID and its descendants, write their whole state to FILE\n"
+	"as an image and let them run again, or kill them with --kill once the\n"
+	"image is complete.  If PID is the init of a pid namespace, the whole\n"
+	"namespace is saved (container mode) unless --subtree is given.\n"
 	"\n"
 	"  -o, --output FILE  write the image to FILE ('-': standard output)\n"
-	"  -k, --kill         SIGKILL the process after a complete image\n"
+	"  -k, --kill         SIGKILL the processes after a complete image\n"
+	"  -s, --subtree      subtree mode even if PID is a pid namespace's init\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"  -h, --help         show this help and exit\n"
@@ -55,6 +58,7 @@ static int checkpoint_parse(int argc, char **argv,
 	static const struct option longopts[] = {
 		{ "output",  required_argument, NULL, 'o' },
 		{ "kill",    no_argument,       NULL, 'k' },
+		{ "subtree", no_argument,       NULL, 's' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "help",    no_argument,       NULL, 'h' },
@@ -62,13 +66,16 @@ static int checkpoint_parse(int argc, char **argv,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:kvl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ksvl:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
 			break;
 		case 'k':
 			o->flags |= CHECKPOINT_KILL;
+			break;
+		case 's':
+			o->flags |= CHECKPOINT_SUBTREE;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -25,9 +25,10 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE task{nr_tasks} TRAILER
- *   task    := object* TASK X86_REGS X86_XSTATE
+ *   image   := HEADER TREE task{nr_tasks - zombies} TRAILER
+ *   task    := object* TASK [PROCESS] X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *   (zombies have no records; PROCESS follows the TASK of a leader)
  *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  */
@@ -35,6 +36,7 @@ enum image_state {
 	ST_HEADER,
 	ST_TREE,
 	ST_TASK,		/* objects of a task, then its TASK */
+	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
 	ST_REGS,
@@ -49,6 +51,7 @@ enum image_state {
 struct image_task {
 	uint32_t pid;
 	uint32_t tgid;
+	uint32_t flags;		/* CKPT_TREE_* */
 };
 
 struct image_range {

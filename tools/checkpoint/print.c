@@ -54,6 +54,15 @@ static const struct named fd_flag_names[] = {
 	NAMED(CKPT_FD_, CLOEXEC),
 };
 
+static const struct named tree_flag_names[] = {
+	NAMED(CKPT_TREE_, ZOMBIE), NAMED(CKPT_TREE_, STOPPED),
+	NAMED(CKPT_TREE_, PIDNS),
+};
+
+static const struct named process_flag_names[] = {
+	NAMED(CKPT_PROCESS_, SUBREAPER),
+};
+
 static const struct named task_flag_names[] = {
 	NAMED(CKPT_TASK_, NO_NEW_PRIVS),
 };
@@ -326,10 +335,39 @@ void print_TREE(const struct image *img, const void *p, uint32_t len)
 	uint32_t i;
 
 	pr_u("nr_tasks", LE32(tree->nr_tasks));
-	for (i = 0; i < LE32(tree->nr_tasks); i++)
-		printf("  task[%u]: pid=%u tgid=%u ppid=%u flags=0x%x\n", i,
-		       LE32(t[i].pid), LE32(t[i].tgid), LE32(t[i].ppid),
-		       LE32(t[i].flags));
+	for (i = 0; i < LE32(tree->nr_tasks); i++) {
+		printf("  task[%u]: pid=%u tgid=%u ppid=%u pgid=%u sid=%u flags=0x%x",
+		       i, LE32(t[i].pid), LE32(t[i].tgid), LE32(t[i].ppid),
+		       LE32(t[i].pgid), LE32(t[i].sid), LE32(t[i].flags));
+		FLAGS(LE32(t[i].flags), tree_flag_names);
+		if (LE32(t[i].flags) & CKPT_TREE_ZOMBIE)
+			printf(" exit_code=0x%x exit_signal=%u",
+			       LE32(t[i].exit_code), LE32(t[i].exit_signal));
+		printf("\n");
+	}
+}
+
+void print_PROCESS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_process *pr = p;
+	uint32_t i;
+
+	printf("  flags: 0x%x", LE32(pr->flags));
+	FLAGS(LE32(pr->flags), process_flag_names);
+	printf("\n");
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		uint64_t cur = LE64(pr->rlim[i].cur), max = LE64(pr->rlim[i].max);
+
+		printf("  rlim[%u]: ", i);
+		if (cur == UINT64_MAX)
+			printf("unlimited");
+		else
+			printf("%llu", (unsigned long long)cur);
+		if (max == UINT64_MAX)
+			printf(" / unlimited\n");
+		else
+			printf(" / %llu\n", (unsigned long long)max);
+	}
 }
 
 static void print_restart_block(const struct ckpt_task *t)
@@ -385,6 +423,11 @@ void print_TASK(const struct image *img, const void *p, uint32_t len)
 	pr_x("robust_list", LE64(t->robust_list));
 	pr_u("robust_list_len", LE64(t->robust_list_len));
 	pr_str("comm", t->comm, sizeof(t->comm));
+	pr_x("rseq", LE64(t->rseq));
+	pr_u("rseq_len", LE32(t->rseq_len));
+	pr_x("rseq_sig", LE32(t->rseq_sig));
+	pr_u("seccomp_mode", LE32(t->seccomp_mode));
+	pr_ref("seccomp_ref", LE32(t->seccomp_ref));
 	printf("  restart_kind: %u", LE32(t->restart_kind));
 	ENUM(LE32(t->restart_kind), restart_kind_names);
 	printf("\n");

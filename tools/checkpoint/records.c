@@ -216,10 +216,19 @@ static int check_ref(struct image *img, const char *field, uint32_t ref,
 	return 0;
 }
 
+/* The next task with records: zombies have none */
+static void next_task(struct image *img)
+{
+	while (img->tasks_done < img->nr_tasks &&
+	       (img->tree[img->tasks_done].flags & CKPT_TREE_ZOMBIE))
+		img->tasks_done++;
+	img->state = img->tasks_done == img->nr_tasks ? ST_TRAILER : ST_TASK;
+}
+
 static void task_done(struct image *img)
 {
 	img->tasks_done++;
-	img->state = img->tasks_done == img->nr_tasks ? ST_TRAILER : ST_TASK;
+	next_task(img);
 }
 
 /*
@@ -280,7 +289,7 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 	if (LE32(h->page_size) != 4096)
 		return image_fail(img, "page_size %u, expected 4096 on x86-64",
 				  LE32(h->page_size));
-	if (LE32(h->flags) & ~(uint32_t)CHECKPOINT_KILL)
+	if (LE32(h->flags) & ~(uint32_t)(CHECKPOINT_KILL | CHECKPOINT_SUBTREE))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))
@@ -337,6 +346,35 @@ static int64_t tree_find(const struct tree_key *keys, uint32_t n, uint32_t pid)
 	return found ? (int64_t)found->index : -1;
 }
 
+static int check_tree_flags(struct image *img, uint32_t i,
+			    const struct ckpt_tree_task *t)
+{
+	uint32_t flags = LE32(t->flags), pid = LE32(t->pid);
+	bool leader = pid == LE32(t->tgid);
+
+	if (flags & ~(uint32_t)(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED |
+				CKPT_TREE_PIDNS))
+		return image_fail(img, "task[%u]: flags 0x%x has unknown bits",
+				  i, flags);
+	if ((flags & CKPT_TREE_PIDNS) && (i || pid != 1))
+		return image_fail(img, "task[%u]: PIDNS, but not the root with pid 1", i);
+	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED)) && !leader)
+		return image_fail(img, "task[%u]: a thread cannot be a zombie or stopped", i);
+	if ((int32_t)LE32(t->pgid) < 0 || (int32_t)LE32(t->sid) < 0)
+		return image_fail(img, "task[%u]: negative pgid or sid", i);
+	if (flags & CKPT_TREE_ZOMBIE) {
+		if (!i || (flags & CKPT_TREE_STOPPED))
+			return image_fail(img, "task[%u]: a zombie root or stopped zombie", i);
+		if (LE32(t->exit_code) > 0xffff)
+			return image_fail(img, "task[%u]: exit_code 0x%x is out of range",
+					  i, LE32(t->exit_code));
+		return check_signal(img, LE32(t->exit_signal), "exit_signal");
+	}
+	if (LE32(t->exit_code) || LE32(t->exit_signal))
+		return image_fail(img, "task[%u]: exit_code or exit_signal, but no zombie", i);
+	return 0;
+}
+
 /*
  * Every pid once; the first task is the root; a parent, and the leader
  * of a thread group, come before the task.
@@ -357,9 +395,14 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 		if (i + 1 < n && keys[i].pid == keys[i + 1].pid)
 			return image_fail(img, "pid %u appears twice",
 					  keys[i].pid);
-		if (LE32(t[i].flags))
-			return image_fail(img, "task[%u]: flags 0x%x, reserved",
-					  i, LE32(t[i].flags));
+		if (check_tree_flags(img, i, &t[i]))
+			return -1;
+		if (i && tgid != pid &&
+		    (t[i].pgid != t[i - 1].pgid || t[i].sid != t[i - 1].sid))
+			return image_fail(img, "task[%u]: a thread with its own pgid or sid", i);
+		if (i && (LE32(t[i - 1].flags) & CKPT_TREE_ZOMBIE) &&
+		    (ppid == LE32(t[i - 1].pid) || tgid == LE32(t[i - 1].pid)))
+			return image_fail(img, "task[%u]: a zombie's thread or child", i);
 		if (!i && (ppid || tgid != pid))
 			return image_fail(img, "task[0]: the root has a ppid or is not a leader");
 		at = tree_find(keys, n, ppid);
@@ -401,12 +444,13 @@ int accept_TREE(struct image *img, const void *p, uint32_t len)
 		keys[i].index = i;
 		img->tree[i].pid = LE32(t[i].pid);
 		img->tree[i].tgid = LE32(t[i].tgid);
+		img->tree[i].flags = LE32(t[i].flags);
 	}
 	qsort(keys, n, sizeof(*keys), tree_key_cmp);
 	ret = check_tree(img, t, n, keys);
 	free(keys);
 	if (!ret)
-		img->state = ST_TASK;
+		next_task(img);
 	return ret;
 }
 
@@ -445,6 +489,28 @@ static int check_restart_block(struct image *img, const struct ckpt_task *t)
 			  LE32(t->restart_kind));
 }
 
+static int check_rseq(struct image *img, const struct ckpt_task *t)
+{
+	if (!LE64(t->rseq) && (LE32(t->rseq_len) || LE32(t->rseq_sig)))
+		return image_fail(img, "rseq_len or rseq_sig without rseq");
+	if (LE64(t->rseq) && LE32(t->rseq_len) < 32)
+		return image_fail(img, "rseq_len %u is below 32", LE32(t->rseq_len));
+	return 0;
+}
+
+static int check_seccomp(struct image *img, const struct ckpt_task *t)
+{
+	uint32_t mode = LE32(t->seccomp_mode), ref = LE32(t->seccomp_ref);
+
+	/* SECCOMP_MODE_DISABLED, _STRICT, _FILTER */
+	if (mode > 2)
+		return image_fail(img, "seccomp_mode %u is unknown", mode);
+	if ((mode == 2 && !ref) || (mode != 2 && ref))
+		return image_fail(img, "seccomp_ref %u does not fit seccomp_mode %u",
+				  ref, mode);
+	return check_ref(img, "seccomp_ref", ref, CKPT_REC_SECCOMP);
+}
+
 int accept_TASK(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_task *t = p;
@@ -466,8 +532,26 @@ int accept_TASK(struct image *img, const void *p, uint32_t len)
 		       "saved_sigmask") ||
 	    check_padded_string(img, t->comm, sizeof(t->comm), "comm") ||
 	    check_zero(img, &t->__pad, sizeof(t->__pad), "__pad") ||
+	    check_rseq(img, t) || check_seccomp(img, t) ||
 	    check_restart_block(img, t))
 		return -1;
+	img->state = want->pid == want->tgid ? ST_PROCESS : ST_REGS;
+	return 0;
+}
+
+int accept_PROCESS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_process *pr = p;
+	uint32_t i;
+
+	if (check_flags(img, LE32(pr->flags), CKPT_PROCESS_SUBREAPER, "flags"))
+		return -1;
+	if (LE32(pr->nr_rlimits) != CKPT_RLIM_NLIMITS)
+		return image_fail(img, "nr_rlimits %u, expected %u",
+				  LE32(pr->nr_rlimits), CKPT_RLIM_NLIMITS);
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
+		if (LE64(pr->rlim[i].cur) > LE64(pr->rlim[i].max))
+			return image_fail(img, "rlim[%u]: soft limit above the hard one", i);
 	img->state = ST_REGS;
 	return 0;
 }

@@ -58,6 +58,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_SIGPENDING]	= VARIABLE(struct ckpt_sigpending, SIGPENDING),
 	[CKPT_REC_X86_REGS]	= FIXED(struct ckpt_x86_regs, X86_REGS),
 	[CKPT_REC_X86_XSTATE]	= VARIABLE(struct ckpt_x86_xstate, X86_XSTATE),
+	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
 };
 
 #define REC(name)	(1U << CKPT_REC_##name)
@@ -72,6 +73,7 @@ static const uint32_t state_accepts[NR_IMAGE_STATES] = {
 				  REC(MM) | REC(TASK) | REC(FILE),
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
+	[ST_PROCESS]		= REC(PROCESS),
 	[ST_REGS]		= REC(X86_REGS),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),

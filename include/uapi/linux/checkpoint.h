@@ -22,6 +22,7 @@
 
 /* checkpoint(2) flags */
 #define CHECKPOINT_KILL		(1UL << 0) /* SIGKILL the tasks after a complete image */
+#define CHECKPOINT_SUBTREE	(1UL << 1) /* subtree mode even for a pid namespace init */
 
 /* restart(2) flags: none defined yet */
 

@@ -78,10 +78,10 @@ SPARSE_REFS = dict(cred=0x7FFFFFFF, exe=1000, tty=64, files=65, fs=128,
 
 # Sizes of the fixed parts, as the header defines them
 SIZES = {
-    'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 136, 'CRED': 88,
+    'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 160, 'CRED': 88,
     'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 64,
     'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
-    'X86_REGS': 216, 'X86_XSTATE': 16,
+    'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 264, 'SECCOMP': 16,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -144,7 +144,7 @@ def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
 def tree(tasks):
     body = struct.pack('<II', len(tasks), 0)
     for pid, tgid, ppid in tasks:
-        body += struct.pack('<IIII', pid, tgid, ppid, 0)
+        body += struct.pack('<8I', pid, tgid, ppid, 0, 0, 0, 0, 0)
     return Record('TREE', body)
 
 
@@ -222,11 +222,24 @@ def task(pid, cred_ref=REFS['cred'], mm_ref=REFS['mm'],
          sighand_ref=REFS['sighand'], pad=0):
     restart = struct.pack('<IIQQ', 1, 1, 0x7fffffffe000,
                           123456789999 + 5 * 10**9) + b'\0' * 8
-    body = struct.pack('<10I5Q16sII', pid, cred_ref, mm_ref, files_ref,
+    body = struct.pack('<10I5Q16sQIIIIII', pid, cred_ref, mm_ref, files_ref,
                        fs_ref, sighand_ref, 17, 0, 0, 1,
                        1 << 9, 0, 0x7ffff7d8ca10, 0x7ffff7d8ca20, 24,
-                       b'sleeper'.ljust(16, b'\0'), 1, pad) + restart
+                       b'sleeper'.ljust(16, b'\0'),
+                       0x7ffff7d8c9e0, 32, 0x53053053, 0, 0,
+                       1, pad) + restart
     return Record('TASK', body)
+
+
+def process(flags=0, nofile=(1024, 4096)):
+    inf = (1 << 64) - 1
+    rlim = [(inf, inf)] * 16
+    rlim[3] = (8 << 20, inf)       # RLIMIT_STACK
+    rlim[7] = nofile               # RLIMIT_NOFILE
+    body = struct.pack('<II', flags, 16)
+    for cur, max_ in rlim:
+        body += struct.pack('<QQ', cur, max_)
+    return Record('PROCESS', body)
 
 
 def x86_regs():
@@ -281,6 +294,7 @@ def good_records(refs=REFS):
         pages(VMA_STACK[1] - 2 * PAGE_SIZE, 2),
         mm_end(2),
         task(PID, r['cred'], r['mm'], r['files'], r['fs'], r['sighand']),
+        process(),
         x86_regs(),
         x86_xstate(),
         sigpending(0, [(10, 0, 1, 0)]),
@@ -395,6 +409,9 @@ VARIANTS = {
                    None, None),
     'task-pid': (replace('TASK', task(PID + 1)), None, None),
     'missing-sigpending': (drop('SIGPENDING', 1), None, None),
+    'missing-process': (drop('PROCESS'), None, None),
+    'rlimit-soft-above-hard': (replace('PROCESS', process(nofile=(8192, 4096))),
+                               None, None),
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
     'missing-trailer': (None, None, 'drop-trailer'),
     'trailer-nr-records': (None, lambda t: t.update(nr_records=3), None),

@@ -72,7 +72,7 @@ TEST_F_TIMEOUT(args, checkpoint_with_unknown_flags_fails_with_einval, 60)
 	pid_t target = spawn_target(_metadata, &self->ctx);
 
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
-			 CHECKPOINT_KILL | (1UL << 1), self->ctx.log_fd, EINVAL,
+			 CHECKPOINT_KILL | (1UL << 2), self->ctx.log_fd, EINVAL,
 			 false, target);
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
 			 CHECKPOINT_KILL | (1UL << 63), self->ctx.log_fd, EINVAL,
@@ -271,33 +271,25 @@ static const char *const unsupported_reasons[] = {
 	[2] = "what it holds stopped working after the failed checkpoint",
 };
 
-/* A zombie child: not supported yet */
-static int zombie_child(void *arg)
+/* A leader that exited while another thread runs: not supported yet */
+static void *exited_leader_thread(void *arg)
 {
-	siginfo_t si;
-	pid_t pid;
-	int status;
-
 	(void)arg;
-	pid = fork();
-	if (pid < 0)
-		return 1;
-	if (!pid)
-		_exit(0);
-	/* Let it die, and leave it unreaped */
-	for (;;) {
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT))
-			return 1;
-		if (si.si_pid == pid)
-			break;
-		ckpt_sleep_ms(5);
-	}
+	/* Once the leader is gone */
+	ckpt_sleep_ms(100);
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 2;
-	return 0;
+	exit(0);
+}
+
+static int exited_leader(void *arg)
+{
+	pthread_t t;
+
+	(void)arg;
+	if (pthread_create(&t, NULL, exited_leader_thread, NULL))
+		return 1;
+	pthread_exit(NULL);
 }
 
 /* A connected pair, or a pipe: bytes still go through afterwards */
@@ -362,8 +354,8 @@ FIXTURE_VARIANT(unsupported) {
 	const char *log_names;	/* what the log's error must name, if set */
 };
 
-FIXTURE_VARIANT_ADD(unsupported, zombie_child) {
-	.child = zombie_child, .err = EBUSY,
+FIXTURE_VARIANT_ADD(unsupported, exited_leader) {
+	.child = exited_leader, .err = EBUSY, .log_names = "leader exited",
 };
 
 FIXTURE_VARIANT_ADD(unsupported, socket) {
