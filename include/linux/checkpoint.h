@@ -188,6 +188,7 @@ extern const struct ckpt_obj_ops ckpt_obj_mm_ops;
 extern const struct ckpt_obj_ops ckpt_obj_files_ops;
 extern const struct ckpt_obj_ops ckpt_obj_fs_ops;
 extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
+extern const struct ckpt_obj_ops ckpt_obj_seccomp_ops;
 
 /* Log and errors (kernel/checkpoint/log.c) */
 __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);

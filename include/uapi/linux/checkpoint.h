@@ -230,9 +230,20 @@ struct ckpt_process {
 struct ckpt_seccomp {
 	__le32 objref;
 	__le32 prev_ref;	/* the filter installed before it, 0 if none */
-	__le32 flags;		/* SECCOMP_FILTER_FLAG_LOG, ... it was installed with */
-	__le32 len;		/* instructions that follow (struct sock_filter) */
-	/* followed by len 8-byte struct sock_filter */
+	__le32 flags;		/* CKPT_SECCOMP_* it was installed with */
+	__le32 len;		/* instructions that follow, 1 to 4096 */
+	/* followed by len struct ckpt_sock_filter */
+};
+
+/* SECCOMP flags */
+#define CKPT_SECCOMP_LOG	(1U << 1)	/* SECCOMP_FILTER_FLAG_LOG */
+
+/* One classic BPF instruction (struct sock_filter), little-endian */
+struct ckpt_sock_filter {
+	__le16 code;
+	__u8 jt;
+	__u8 jf;
+	__le32 k;
 };
 
 /* CRED: ids as seen in the checkpointing user namespace */
