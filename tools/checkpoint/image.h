@@ -29,7 +29,7 @@
  *   task    := object* TASK [PROCESS] X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
  *   (zombies have no records; PROCESS follows the TASK of a leader)
- *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND
+ *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND | SECCOMP
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  */
 enum image_state {

@@ -67,6 +67,10 @@ static const struct named task_flag_names[] = {
 	NAMED(CKPT_TASK_, NO_NEW_PRIVS),
 };
 
+static const struct named seccomp_flag_names[] = {
+	NAMED(CKPT_SECCOMP_, LOG),
+};
+
 static const struct named restart_kind_names[] = {
 	NAMED(CKPT_RESTART_, NONE), NAMED(CKPT_RESTART_, NANOSLEEP),
 	NAMED(CKPT_RESTART_, FUTEX), NAMED(CKPT_RESTART_, POLL),
@@ -666,6 +670,24 @@ static void pr_siginfo(uint32_t i, const uint8_t *si)
 	    (int32_t)LE32(code) == -6)
 		printf(" pid=%u uid=%u", LE32(pid), LE32(uid));
 	printf(" crc32c=0x%08x\n", contents_crc(si, 128));
+}
+
+void print_SECCOMP(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_seccomp *s = p;
+	const struct ckpt_sock_filter *insn = (const void *)(s + 1);
+	uint32_t i;
+
+	pr_u("objref", LE32(s->objref));
+	pr_ref("prev_ref", LE32(s->prev_ref));
+	printf("  flags: 0x%x", LE32(s->flags));
+	FLAGS(LE32(s->flags), seccomp_flag_names);
+	printf("\n");
+	pr_u("len", LE32(s->len));
+	for (i = 0; i < LE32(s->len); i++)
+		printf("  insn[%u]: code 0x%04x jt %u jf %u k 0x%08x\n", i,
+		       LE16(insn[i].code), insn[i].jt, insn[i].jf,
+		       LE32(insn[i].k));
 }
 
 void print_SIGPENDING(const struct image *img, const void *p, uint32_t len)

@@ -498,18 +498,7 @@ static int check_rseq(struct image *img, const struct ckpt_task *t)
 	return 0;
 }
 
-static int check_seccomp(struct image *img, const struct ckpt_task *t)
-{
-	uint32_t mode = LE32(t->seccomp_mode), ref = LE32(t->seccomp_ref);
-
-	/* SECCOMP_MODE_DISABLED, _STRICT, _FILTER */
-	if (mode > 2)
-		return image_fail(img, "seccomp_mode %u is unknown", mode);
-	if ((mode == 2 && !ref) || (mode != 2 && ref))
-		return image_fail(img, "seccomp_ref %u does not fit seccomp_mode %u",
-				  ref, mode);
-	return check_ref(img, "seccomp_ref", ref, CKPT_REC_SECCOMP);
-}
+static int check_task_seccomp(struct image *img, const struct ckpt_task *t);
 
 int accept_TASK(struct image *img, const void *p, uint32_t len)
 {
@@ -532,7 +521,7 @@ int accept_TASK(struct image *img, const void *p, uint32_t len)
 		       "saved_sigmask") ||
 	    check_padded_string(img, t->comm, sizeof(t->comm), "comm") ||
 	    check_zero(img, &t->__pad, sizeof(t->__pad), "__pad") ||
-	    check_rseq(img, t) || check_seccomp(img, t) ||
+	    check_rseq(img, t) || check_task_seccomp(img, t) ||
 	    check_restart_block(img, t))
 		return -1;
 	img->state = want->pid == want->tgid ? ST_PROCESS : ST_REGS;
@@ -802,6 +791,39 @@ int accept_SIGHAND(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "nr %u, expected %zu", LE32(sh->nr),
 				  ARRAY_SIZE(sh->action));
 	return define_object(img, LE32(sh->objref));
+}
+
+/* SECCOMP_MODE_* of the x86-64 Linux ABI, not the host's */
+#define SECCOMP_MODE_FILTER_LINUX	2
+#define BPF_MAXINSNS_LINUX		4096
+
+int accept_SECCOMP(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_seccomp *s = p;
+	uint32_t n = LE32(s->len);
+
+	if (!n || n > BPF_MAXINSNS_LINUX)
+		return image_fail(img, "len %u is out of range 1..%u", n,
+				  BPF_MAXINSNS_LINUX);
+	if (check_var_len(img, p, len,
+			  (uint64_t)n * sizeof(struct ckpt_sock_filter)) ||
+	    check_flags(img, LE32(s->flags), CKPT_SECCOMP_LOG, "flags") ||
+	    check_ref(img, "prev_ref", LE32(s->prev_ref), CKPT_REC_SECCOMP))
+		return -1;
+	return define_object(img, LE32(s->objref));
+}
+
+/* The seccomp fields of a TASK record (called from accept_TASK()) */
+static int check_task_seccomp(struct image *img, const struct ckpt_task *t)
+{
+	uint32_t mode = LE32(t->seccomp_mode), ref = LE32(t->seccomp_ref);
+
+	if (mode > SECCOMP_MODE_FILTER_LINUX)
+		return image_fail(img, "seccomp_mode %u is unknown", mode);
+	if (mode == SECCOMP_MODE_FILTER_LINUX ? !ref : ref)
+		return image_fail(img, "seccomp_ref %u with seccomp_mode %u",
+				  ref, mode);
+	return check_ref(img, "seccomp_ref", ref, CKPT_REC_SECCOMP);
 }
 
 int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)

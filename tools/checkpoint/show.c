@@ -59,6 +59,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_X86_REGS]	= FIXED(struct ckpt_x86_regs, X86_REGS),
 	[CKPT_REC_X86_XSTATE]	= VARIABLE(struct ckpt_x86_xstate, X86_XSTATE),
 	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
+	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 };
 
 #define REC(name)	(1U << CKPT_REC_##name)
@@ -70,7 +71,7 @@ static const uint32_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
 	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
-				  REC(MM) | REC(TASK) | REC(FILE),
+				  REC(MM) | REC(TASK) | REC(FILE) | REC(SECCOMP),
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_PROCESS]		= REC(PROCESS),
