@@ -17,6 +17,7 @@
 #include <linux/kdev_t.h>
 #include <linux/major.h>
 #include <linux/namei.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 /* f_flags that a reopen can reproduce */
@@ -249,6 +250,82 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.grab = ckpt_file_grab,
 	.drop = ckpt_file_drop,
 };
+
+/* A task outside the tree with @file in its fd table, or 0 */
+static pid_t ckpt_file_outside_user(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct task_struct *p;
+	pid_t found = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		struct files_struct *files;
+		struct fdtable *fdt;
+		unsigned int fd;
+
+		if (pid_nr_ns(task_tgid(p), ctx->pidns) &&
+		    xa_load(&ctx->tree_pids, pid_nr_ns(task_tgid(p), ctx->pidns)))
+			continue;
+		task_lock(p);
+		files = p->files;
+		if (files) {
+			fdt = files_fdtable(files);
+			for (fd = 0; fd < fdt->max_fds && !found; fd++)
+				if (rcu_access_pointer(fdt->fd[fd]) == file)
+					found = task_tgid_vnr(p);
+		}
+		task_unlock(p);
+		if (found)
+			break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+{
+	struct file *file = ptr;
+	char *buf, *path;
+	pid_t user;
+
+	/* The tasks' references (fds, mappings, exe) and the object hash's */
+	if (file_count(file) <= users + 1)
+		return 0;
+	/*
+	 * More: find the holder.  A file descriptor outside makes the image
+	 * untrustworthy; a mapping of a private file inherited across fork
+	 * (the container's init forked, not exec'ed) does not.
+	 */
+	user = ckpt_file_outside_user(ctx, file);
+	if (!user)
+		return 0;
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+	ckpt_err(ctx, -EBUSY,
+		 "file %s (object %u) is also open outside the container, in process %d",
+		 IS_ERR(path) ? "?" : path, objref, user);
+	kfree(buf);
+	return -EBUSY;
+}
+
+/**
+ * ckpt_check_file_leaks() - fail if a saved file is used outside the tree
+ * @ctx: checkpoint context, every task saved
+ *
+ * A file that a task outside the container also has open can change
+ * behind the image's back (its offset and flags, through that task); the
+ * image would not be what the container sees.  CHECKPOINT_SHARED_OK
+ * accepts that.  References from outside mappings or from the kernel
+ * (a file in flight in a socket) are not looked for.
+ *
+ * Return: 0 or -EBUSY, logged with the file and the outside user.
+ */
+int ckpt_check_file_leaks(struct ckpt_ctx *ctx)
+{
+	return ckpt_obj_for_each(ctx, CKPT_OBJ_file, ckpt_file_leak);
+}
 
 /* ---- struct files_struct ---- */
 

@@ -222,6 +222,8 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 			void *ptr, u32 *objref);
 void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      u32 objref);
+int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
 int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
@@ -247,6 +249,9 @@ u32 ckpt_arch_vdso_crc(void);
 int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 		       unsigned long vvar_len, unsigned long vdso,
 		       unsigned long vdso_len, u32 crc);
+
+/* Files (fs/checkpoint.c) */
+int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

@@ -155,31 +155,39 @@ shared:
 static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 {
 	struct task_struct *t = f->task;
+	struct pid_namespace *ns;
 
 	if (t->flags & (PF_KTHREAD | PF_IO_WORKER))
 		return ckpt_err(ctx, -EINVAL, "task %d is a kernel thread", f->pid);
 	if (same_thread_group(t, current))
 		return ckpt_err(ctx, -EINVAL, "task %d is the caller itself", f->pid);
-	if (t->ptrace)
-		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
-	if (task_active_pid_ns(t) != ctx->pidns)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"task %d is in a nested pid namespace (not supported yet)",
-				f->pid);
 	if (f->zombie) {
+		if (READ_ONCE(t->exit_state) != EXIT_ZOMBIE)
+			return ckpt_err(ctx, -EAGAIN, "zombie %d is being reaped; try again",
+					f->pid);
 		if (!thread_group_empty(t))
 			return ckpt_err(ctx, -EBUSY,
 					"process %d: its leader exited but other threads run (not supported yet)",
 					f->pid);
 		if (t == ctx->root)
 			return ckpt_err(ctx, -ESRCH, "task %d has exited", f->pid);
-		if (READ_ONCE(t->exit_state) != EXIT_ZOMBIE)
-			return ckpt_err(ctx, -EAGAIN, "zombie %d is being reaped; try again",
-					f->pid);
-		return 0;
-	}
-	if (t->exit_state || (t->flags & PF_EXITING))
+	} else if (t->exit_state || (t->flags & PF_EXITING)) {
 		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
+	}
+	if (t->ptrace)
+		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
+	rcu_read_lock();
+	ns = task_active_pid_ns(t);
+	rcu_read_unlock();
+	/* Its pid is gone: reaped meanwhile */
+	if (!ns)
+		return ckpt_err(ctx, -EAGAIN, "task %d was reaped meanwhile; try again", f->pid);
+	if (ns != ctx->pidns)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in a nested pid namespace (not supported yet)",
+				f->pid);
+	if (f->zombie)
+		return 0;
 	if (t->signal->group_exec_task || (t->signal->flags & SIGNAL_GROUP_EXIT))
 		return ckpt_err(ctx, -EBUSY, "task %d is exec'ing or exiting", f->pid);
 	if (t->vfork_done)
@@ -686,6 +694,9 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		if (!f->zombie)
 			ret = ckpt_checkpoint_task(ctx, f->task);
 	}
+	/* Leak check: what the image says of a shared file may not hold */
+	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
+		ret = ckpt_check_file_leaks(ctx);
 	if (!ret)
 		ret = ckpt_check_still_frozen(ctx);
 	if (!ret)

@@ -19,6 +19,7 @@ struct ckpt_obj {
 	void *ptr;
 	enum ckpt_obj_kind kind;
 	u32 objref;
+	u32 users;
 };
 
 /* In the order of enum ckpt_obj_kind: both come from the same list */
@@ -70,6 +71,7 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx,
 	obj->ptr = ptr;
 	obj->kind = kind;
 	obj->objref = ctx->next_objref;
+	obj->users = 1;
 	ret = xa_insert(&ctx->objs, obj->objref, obj, GFP_KERNEL);
 	if (ret) {
 		kfree(obj);
@@ -105,6 +107,7 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	hlist_for_each_entry(obj, bucket, node) {
 		if (obj->ptr == ptr && obj->kind == kind) {
 			*objref = obj->objref;
+			obj->users++;
 			return 0;
 		}
 	}
@@ -116,6 +119,33 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	hlist_add_head(&obj->node, bucket);
 	*objref = obj->objref;
 	return ops->checkpoint(ctx, ptr, obj->objref);
+}
+
+/**
+ * ckpt_obj_for_each() - call @fn for each saved object of a kind
+ * @ctx: checkpoint context
+ * @kind: kind of object
+ * @fn: called with the object, its id and the number of references to it
+ *	that the saved tasks hold (calls of ckpt_obj_checkpoint() for it);
+ *	a non-zero return stops the walk
+ *
+ * Return: 0 or what @fn returned.
+ */
+int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users))
+{
+	struct ckpt_obj *obj;
+	unsigned long id;
+	int ret;
+
+	xa_for_each(&ctx->objs, id, obj) {
+		if (obj->kind != kind)
+			continue;
+		ret = fn(ctx, obj->ptr, obj->objref, obj->users);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**

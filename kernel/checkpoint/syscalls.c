@@ -13,7 +13,7 @@
 
 #include "checkpoint.h"
 
-#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE)
+#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK)
 #define RESTART_VALID_FLAGS	0UL
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)

@@ -23,6 +23,7 @@
 /* checkpoint(2) flags */
 #define CHECKPOINT_KILL		(1UL << 0) /* SIGKILL the tasks after a complete image */
 #define CHECKPOINT_SUBTREE	(1UL << 1) /* subtree mode even for a pid namespace init */
+#define CHECKPOINT_SHARED_OK	(1UL << 2) /* container: save files also used outside it */
 
 /* restart(2) flags: none defined yet */
 

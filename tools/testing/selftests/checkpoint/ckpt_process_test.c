@@ -587,6 +587,7 @@ static const char *const container_reasons[] = {
 };
 
 static char ct_ready_path[160];
+static char ct_file_path[160];	/* if set, init holds it open as fd 3 */
 
 static int ct_child(void)
 {
@@ -611,6 +612,9 @@ static int ct_init(void)
 		if (c[i] != i + 2)
 			return 1;
 	}
+	if (ct_file_path[0] &&
+	    open(ct_file_path, O_RDWR | O_CREAT, 0600) != 3)
+		return 1;
 	/* getppid() is 0 here: say "ready" with a file */
 	fd = open(ct_ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -684,6 +688,41 @@ TEST_F_TIMEOUT(proc, container_restarts_twice_in_a_new_pid_namespace, 240)
 	ASSERT_LT(0, pid);
 	pid = container_cycle(_metadata, &self->ctx, pid);
 	ASSERT_LT(0, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(container_reasons));
+}
+
+TEST_F_TIMEOUT(proc, container_file_open_outside_is_a_leak, 120)
+{
+	char needle[64];
+	int pidfd, fd;
+	pid_t pid;
+
+	snprintf(ct_file_path, sizeof(ct_file_path), "%s/shared", self->ctx.dir);
+	pid = spawn_container(_metadata, &self->ctx);
+	ct_file_path[0] = 0;
+
+	/* The test takes the container's open file: same struct file */
+	pidfd = syscall(__NR_pidfd_open, pid, 0);
+	ASSERT_LE(0, pidfd);
+	fd = syscall(__NR_pidfd_getfd, pidfd, 3, 0);
+	ASSERT_LE(0, fd) TH_LOG("pidfd_getfd: %s", strerror(errno));
+
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					   self->ctx.log_fd));
+	EXPECT_EQ(EBUSY, errno);
+	snprintf(needle, sizeof(needle), "open outside the container, in process %d",
+		 getpid());
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, needle))
+		ckpt_dump_log(_metadata, &self->ctx);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "/shared"));
+
+	/* Accepted with the flag; and without it once the test lets go */
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_SHARED_OK));
+	close(fd);
+	close(pidfd);
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
 	ckpt_finish(_metadata, pid, CKPT_REASONS(container_reasons));
 }
 
