@@ -548,8 +548,9 @@ static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 
 static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
-	struct fs_struct *fs = current->fs;
+	struct fs_struct *fs, *old;
 	struct ckpt_fs *rec;
+	bool last;
 	struct path pwd;
 	char *cwd;
 	u32 len;
@@ -576,9 +577,25 @@ static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ckpt_err(ctx, ret, "cannot enter the saved cwd %s", cwd);
 		goto out;
 	}
+	/* One of our own: the one we were born with may be our leader's */
+	fs = copy_fs_struct(current->fs);
+	if (!fs) {
+		path_put(&pwd);
+		ret = -ENOMEM;
+		goto out;
+	}
 	set_fs_pwd(fs, &pwd);
 	path_put(&pwd);
 	fs->umask = le32_to_cpu(rec->umask);
+	task_lock(current);
+	old = current->fs;
+	spin_lock(&old->lock);
+	current->fs = fs;
+	last = !--old->users;
+	spin_unlock(&old->lock);
+	task_unlock(current);
+	if (last)
+		free_fs_struct(old);
 out:
 	kvfree(rec);
 	if (ret)

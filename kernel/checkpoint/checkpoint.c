@@ -27,12 +27,14 @@
 #include <linux/fdtable.h>
 #include <linux/fs_struct.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
 #include <linux/utsname.h>
@@ -108,17 +110,114 @@ static void ckpt_freeze_work(struct callback_head *work)
 	ckpt_frozen_put(f);
 }
 
+/* One task's use of a shared object, for ckpt_check_sharing() */
+struct ckpt_use {
+	void *ptr;
+	struct ckpt_frozen *f;
+};
+
+static int ckpt_use_cmp(const void *a, const void *b)
+{
+	const struct ckpt_use *x = a, *y = b;
+
+	if (x->ptr != y->ptr)
+		return x->ptr < y->ptr ? -1 : 1;
+	return 0;
+}
+
+enum ckpt_shared_kind { CKPT_SHARED_MM, CKPT_SHARED_FILES, CKPT_SHARED_FS };
+
+static const char *const ckpt_shared_name[] = {
+	[CKPT_SHARED_MM] = "address space",
+	[CKPT_SHARED_FILES] = "file table",
+	[CKPT_SHARED_FS] = "fs (cwd, umask)",
+};
+
+static void *ckpt_shared_ptr(struct task_struct *t, enum ckpt_shared_kind kind)
+{
+	switch (kind) {
+	case CKPT_SHARED_MM:
+		return t->mm;
+	case CKPT_SHARED_FILES:
+		return t->files;
+	default:
+		return t->fs;
+	}
+}
+
+/* The kernel's count of the tasks (and others) using the object */
+static long ckpt_shared_users(void *ptr, enum ckpt_shared_kind kind)
+{
+	switch (kind) {
+	case CKPT_SHARED_MM:
+		return atomic_read(&((struct mm_struct *)ptr)->mm_users);
+	case CKPT_SHARED_FILES:
+		return atomic_read(&((struct files_struct *)ptr)->count);
+	default:
+		return READ_ONCE(((struct fs_struct *)ptr)->users);
+	}
+}
+
 /*
- * Sharing an mm, file table, fs or signal handlers with another process
- * (CLONE_VM, CLONE_FILES... without CLONE_THREAD), or a thread having its
- * own, is not supported yet.  The threads of a process are consecutive in
- * ctx->tasks, after their leader: one pass over the processes, and a pass
- * over the leaders for the mm.
+ * The tasks of the tree that use each mm, file table and fs must be all
+ * of its users: one used from outside cannot be restored shared with it.
+ * Processes may share them (CLONE_VM, CLONE_FILES, CLONE_FS without
+ * CLONE_THREAD), with one restriction for the mm: restart gives a process
+ * the mm of its parent when it creates it, so a process can share only its
+ * parent's.
+ */
+static int ckpt_check_shared(struct ckpt_ctx *ctx, struct ckpt_use *uses,
+			     enum ckpt_shared_kind kind)
+{
+	struct ckpt_frozen *f;
+	unsigned int i = 0, j, n = 0;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie)
+			continue;
+		uses[n].ptr = ckpt_shared_ptr(f->task, kind);
+		uses[n++].f = f;
+	}
+	sort(uses, n, sizeof(*uses), ckpt_use_cmp, NULL);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && uses[j].ptr == uses[i].ptr; j++)
+			;
+		if (ckpt_shared_users(uses[i].ptr, kind) > j - i)
+			return ckpt_err(ctx, -EBUSY,
+					"task %d shares its %s with a task outside the tree",
+					uses[i].f->pid, ckpt_shared_name[kind]);
+	}
+	if (kind != CKPT_SHARED_MM)
+		return 0;
+	list_for_each_entry(f, &ctx->tasks, list) {
+		struct task_struct *parent;
+		bool ok;
+
+		if (f->zombie || !thread_group_leader(f->task) || f->task == ctx->root ||
+		    atomic_read(&f->task->mm->mm_users) == get_nr_threads(f->task))
+			continue;
+		rcu_read_lock();
+		parent = rcu_dereference(f->task->real_parent);
+		ok = parent->mm == f->task->mm;
+		rcu_read_unlock();
+		if (!ok)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d shares its address space with a process other than its parent (not supported yet)",
+					f->pid);
+	}
+	return 0;
+}
+
+/*
+ * What tasks share.  Threads share their signal handlers with their
+ * leader; no other process does (CLONE_SIGHAND without CLONE_THREAD is
+ * not supported yet).
  */
 static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 {
-	struct ckpt_frozen *f, *t, *g;
-	int n;
+	struct ckpt_frozen *f, *t;
+	struct ckpt_use *uses;
+	int n, ret = 0;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (!thread_group_leader(f->task) || f->zombie)
@@ -128,27 +227,23 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 		list_for_each_entry_from(t, &ctx->tasks, list) {
 			if (!same_thread_group(t->task, f->task))
 				break;
-			if (t->task->files != f->task->files || t->task->fs != f->task->fs)
-				return ckpt_err(ctx, -EBUSY,
-						"thread %d has a file table or fs of its own (not supported yet)",
-						t->pid);
 			n++;
 		}
-		if (atomic_read(&f->task->files->count) > n ||
-		    READ_ONCE(f->task->fs->users) > n ||
-		    refcount_read(&ckpt_sighand(f->task)->count) > n)
-			goto shared;
-		g = f;
-		list_for_each_entry_continue(g, &ctx->tasks, list)
-			if (thread_group_leader(g->task) && !g->zombie &&
-			    g->task->mm == f->task->mm)
-				goto shared;
+		if (refcount_read(&ckpt_sighand(f->task)->count) > n)
+			return ckpt_err(ctx, -EBUSY,
+					"process %d shares its signal handlers with another process (not supported yet)",
+					f->pid);
 	}
-	return 0;
-shared:
-	return ckpt_err(ctx, -EBUSY,
-			"process %d shares its mm, file table, fs or signal handlers with another process (not supported yet)",
-			f->pid);
+	uses = kvmalloc_array(ctx->nr_tasks, sizeof(*uses), GFP_KERNEL);
+	if (!uses)
+		return -ENOMEM;
+	ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_MM);
+	if (!ret)
+		ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_FILES);
+	if (!ret)
+		ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_FS);
+	kvfree(uses);
+	return ret;
 }
 
 /* Is @t in a state this version can save?  Checked before and after freezing. */

@@ -374,9 +374,55 @@ static int ckpt_check_task_ref(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 
 	if (!obj)
 		return -EINVAL;
-	/* Sharing with another task of the image is not supported yet */
+	/* A task is created with its parent's (or leader's) mm and sighand */
 	if (obj != mine)
-		return ckpt_err(ctx, -EINVAL, "TASK refers to a %s it did not build", what);
+		return ckpt_err(ctx, -EINVAL, "TASK refers to a %s it cannot have", what);
+	return 0;
+}
+
+/* Use the file table of another task of the image (CLONE_FILES) */
+static int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref)
+{
+	struct files_struct *files = ckpt_obj_lookup(ctx, CKPT_OBJ_files,
+						     le32_to_cpu(ref));
+	struct files_struct *old;
+
+	if (!files)
+		return -EINVAL;
+	if (files == current->files)
+		return 0;
+	atomic_inc(&files->count);
+	task_lock(current);
+	old = current->files;
+	current->files = files;
+	task_unlock(current);
+	put_files_struct(old);
+	return 0;
+}
+
+/* Use the fs_struct of another task of the image (CLONE_FS) */
+static int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref)
+{
+	struct fs_struct *fs = ckpt_obj_lookup(ctx, CKPT_OBJ_fs, le32_to_cpu(ref));
+	struct fs_struct *old;
+	bool last;
+
+	if (!fs)
+		return -EINVAL;
+	if (fs == current->fs)
+		return 0;
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+	task_lock(current);
+	old = current->fs;
+	spin_lock(&old->lock);
+	current->fs = fs;
+	last = !--old->users;
+	spin_unlock(&old->lock);
+	task_unlock(current);
+	if (last)
+		free_fs_struct(old);
 	return 0;
 }
 
@@ -396,11 +442,9 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 				le32_to_cpu(rec->pid), rt->pid);
 	ret = ckpt_check_task_ref(ctx, CKPT_OBJ_mm, rec->mm_ref, current->mm, "mm");
 	if (!ret)
-		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_files, rec->files_ref,
-					  current->files, "file table");
+		ret = ckpt_install_files(ctx, rec->files_ref);
 	if (!ret)
-		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_fs, rec->fs_ref,
-					  current->fs, "fs_struct");
+		ret = ckpt_install_fs(ctx, rec->fs_ref);
 	if (!ret)
 		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_sighand, rec->sighand_ref,
 					  ckpt_sighand(current), "sighand");

@@ -72,7 +72,7 @@ TEST_F_TIMEOUT(args, checkpoint_with_unknown_flags_fails_with_einval, 60)
 	pid_t target = spawn_target(_metadata, &self->ctx);
 
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
-			 CHECKPOINT_KILL | (1UL << 2), self->ctx.log_fd, EINVAL,
+			 CHECKPOINT_KILL | (1UL << 30), self->ctx.log_fd, EINVAL,
 			 false, target);
 	checkpoint_fails(_metadata, &self->ctx, target, self->ctx.image_fd,
 			 CHECKPOINT_KILL | (1UL << 63), self->ctx.log_fd, EINVAL,

@@ -9,6 +9,7 @@
  */
 #include <linux/sched.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/rseq.h>
@@ -572,6 +573,82 @@ TEST_F_TIMEOUT(proc, taken_pid_fails_with_ebusy_and_leaves_nothing, 120)
 	/* Once the pid is free again, the same image restarts */
 	ASSERT_EQ(pid, ckpt_restart(_metadata, &self->ctx));
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* --- processes sharing a file table, an fs, an address space --- */
+
+static const char *const share_reasons[] = {
+	[1] = "could not set up the sharing processes",
+	[2] = "the file table is not shared any more",
+	[3] = "the fs (cwd) is not shared any more",
+	[4] = "the address space is not shared any more",
+	[5] = "a sharing child failed",
+};
+
+static volatile int vm_go, vm_word;
+static char share_dir[200], share_file[220];
+static char vm_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* CLONE_VM child: no libc beyond raw syscalls, the TLS is its parent's */
+static int vm_child(void *arg)
+{
+	(void)arg;
+	while (!vm_go)
+		syscall(__NR_pause);
+	vm_word = 4242;
+	return 0;
+}
+
+static int share_root(void *arg)
+{
+	struct ckpt_ctx *ctx = arg;
+	pid_t cfiles, cvm;
+	char cwd[256], link[256];
+	int status, fd;
+
+	snprintf(share_dir, sizeof(share_dir), "%s/sub", ctx->dir);
+	snprintf(share_file, sizeof(share_file), "%s/opened-by-child", ctx->dir);
+	if (mkdir(share_dir, 0700) && errno != EEXIST)
+		return 1;
+	cfiles = syscall(__NR_clone, CLONE_FILES | CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+	if (!cfiles) {
+		/* After restart: open a file and move, for the parent to see */
+		ckpt_child_wait_finish();
+		fd = open(share_file, O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || chdir(share_dir))
+			_exit(255);
+		_exit(fd);
+	}
+	cvm = clone(vm_child, vm_stack + sizeof(vm_stack), CLONE_VM | SIGCHLD, NULL);
+	if (cfiles < 0 || cvm < 0)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	/* The CLONE_FILES | CLONE_FS child opens a file and changes directory */
+	status = finish_child(cfiles);
+	if (status == 255 || status >= 98)
+		return 5;
+	snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", status);
+	fd = readlink(cwd, link, sizeof(link) - 1);
+	if (fd < 0 || (link[fd] = 0, strcmp(link, share_file)))
+		return 2;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, share_dir))
+		return 3;
+	/* The CLONE_VM child writes a word we must see */
+	vm_go = 1;
+	kill(cvm, SIGUSR1);
+	if (waitpid(cvm, &status, 0) != cvm || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 5;
+	return vm_word == 4242 ? 0 : 4;
+}
+
+TEST_F_TIMEOUT(proc, processes_sharing_files_fs_and_mm_share_them_again, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, share_root, &self->ctx);
+
+	kill_and_restart(_metadata, &self->ctx, pid, 2);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(share_reasons));
 }
 
 /* --- container mode --- */
