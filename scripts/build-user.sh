@@ -88,6 +88,9 @@ build_selftests() {
 	quiet "$WORK/headers.log" make -C "$SRC" O="$hdr" -j"$JOBS" headers
 
 	msg MAKE "selftests/checkpoint"
+	# lib.mk does not know that the tests depend on the uapi header:
+	# build them afresh, it takes seconds
+	rm -rf "$out"
 	mkdir -p "$out"
 	args=(-C "$dir" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include"
 		USERLDFLAGS=-static)

@@ -71,7 +71,7 @@ static const uint32_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
 	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
-				  REC(MM) | REC(TASK) | REC(FILE) | REC(SECCOMP),
+				  REC(MM) | REC(TASK) | REC(SECCOMP) | REC(FILE),
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_PROCESS]		= REC(PROCESS),

@@ -630,7 +630,10 @@ static int share_root(void *arg)
 		return 5;
 	snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", status);
 	fd = readlink(cwd, link, sizeof(link) - 1);
-	if (fd < 0 || (link[fd] = 0, strcmp(link, share_file)))
+	if (fd < 0)
+		return 2;
+	link[fd] = 0;
+	if (strcmp(link, share_file))
 		return 2;
 	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, share_dir))
 		return 3;
