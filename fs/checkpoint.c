@@ -510,49 +510,151 @@ const struct ckpt_obj_ops ckpt_obj_files_ops = {
 
 /* ---- struct fs_struct ---- */
 
+/* The path of @path as the caller sees it, in @buf; logs what went wrong */
+static char *ckpt_fs_path(struct ckpt_ctx *ctx, const struct path *path,
+			  char *buf, const char *what)
+{
+	char *p = d_path(path, buf, CKPT_PATH_MAX);
+
+	if (IS_ERR(p) || *p != '/' || d_unlinked(path->dentry)) {
+		ckpt_err(ctx, IS_ERR(p) ? PTR_ERR(p) : -EOPNOTSUPP,
+			 "the %s cannot be saved (removed, or outside the caller's root?)",
+			 what);
+		return ERR_PTR(IS_ERR(p) ? PTR_ERR(p) : -EOPNOTSUPP);
+	}
+	return p;
+}
+
 static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
 	struct fs_struct *fs = ptr;
 	struct ckpt_fs rec = { .objref = cpu_to_le32(objref) };
 	struct path root, myroot, pwd;
-	char *buf, *p;
-	int ret;
+	char *buf, *cwd, *rootp;
+	int ret = 0;
 
-	get_fs_root(fs, &root);
-	get_fs_root(current->fs, &myroot);
-	ret = path_equal(&root, &myroot) ? 0 :
-	      ckpt_err(ctx, -EOPNOTSUPP, "the task is chrooted (not supported yet)");
-	path_put(&root);
-	path_put(&myroot);
-	if (ret)
-		return ret;
-
-	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	buf = kmalloc(2 * CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	get_fs_root(fs, &root);
+	get_fs_root(current->fs, &myroot);
 	get_fs_pwd(fs, &pwd);
-	p = d_path(&pwd, buf, CKPT_PATH_MAX);
-	if (IS_ERR(p) || *p != '/' || d_unlinked(pwd.dentry))
-		ret = ckpt_err(ctx, IS_ERR(p) ? PTR_ERR(p) : -EOPNOTSUPP,
-			       "the current directory cannot be saved (removed?)");
+	cwd = ckpt_fs_path(ctx, &pwd, buf, "current directory");
+	rootp = path_equal(&root, &myroot) ? "/" :
+		ckpt_fs_path(ctx, &root, buf + CKPT_PATH_MAX, "root directory (chroot)");
 	path_put(&pwd);
-	if (!ret) {
+	path_put(&root);
+	path_put(&myroot);
+	if (IS_ERR(cwd) || IS_ERR(rootp)) {
+		ret = IS_ERR(cwd) ? PTR_ERR(cwd) : PTR_ERR(rootp);
+	} else {
+		size_t cl = strlen(cwd) + 1, rl = strlen(rootp) + 1;
+
+		/* The two paths back to back, where cwd already ends */
+		memmove(cwd + cl, rootp, rl);
 		rec.umask = cpu_to_le32(fs->umask);
-		rec.cwd_len = cpu_to_le32(strlen(p) + 1);
-		ret = ckpt_write_rec_var(ctx, CKPT_REC_FS, &rec, sizeof(rec), p,
-					 strlen(p) + 1);
+		rec.cwd_len = cpu_to_le32(cl);
+		rec.root_len = cpu_to_le32(rl);
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_FS, &rec, sizeof(rec), cwd,
+					 cl + rl);
 	}
 	kfree(buf);
 	return ret;
+}
+
+/* Check the two paths of an FS record: absolute, NUL-terminated, in order */
+static int ckpt_fs_paths(struct ckpt_ctx *ctx, struct ckpt_fs *rec, u32 len,
+			 char **cwd, char **root)
+{
+	u32 cl = le32_to_cpu(rec->cwd_len), rl = le32_to_cpu(rec->root_len);
+	char *p = (char *)(rec + 1);
+
+	if (cl < 2 || rl < 2 || cl > CKPT_PATH_MAX || rl > CKPT_PATH_MAX ||
+	    len != ALIGN(sizeof(*rec) + cl + rl, 8))
+		goto bad;
+	*cwd = p;
+	*root = p + cl;
+	if (**cwd != '/' || **root != '/' ||
+	    strnlen(*cwd, cl) != cl - 1 || strnlen(*root, rl) != rl - 1 ||
+	    memchr_inv(*root + rl, 0, len - sizeof(*rec) - cl - rl))
+		goto bad;
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "FS record has a malformed path");
+}
+
+/*
+ * A chroot is applied when the tasks are let go (ckpt_restart_resume()),
+ * once every file of the image has been opened from the caller's root:
+ * until then it waits here, by fs object.
+ */
+static int ckpt_fs_pending_root(struct ckpt_ctx *ctx, u32 objref,
+				const char *root)
+{
+	struct path *path;
+	int ret;
+
+	if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+		return ckpt_err(ctx, -EPERM, "restoring a chroot to %s needs CAP_SYS_CHROOT",
+				root);
+	path = kmalloc(sizeof(*path), GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	ret = kern_path(root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+	if (ret) {
+		kfree(path);
+		return ckpt_err(ctx, ret, "cannot find the saved root directory %s", root);
+	}
+	ret = xa_err(xa_store(&ctx->fs_roots, objref, path, GFP_KERNEL));
+	if (ret) {
+		path_put(path);
+		kfree(path);
+	}
+	return ret;
+}
+
+/**
+ * ckpt_fs_root() - the chroot a restored task must enter when let go
+ * @ctx: restart context
+ * @fs_ref: id of the task's fs object
+ * @root: set to the directory, with a reference, if there is one
+ *
+ * Return: true if @root was set.
+ */
+bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root)
+{
+	struct path *path = xa_load(&ctx->fs_roots, fs_ref);
+
+	if (!path)
+		return false;
+	*root = *path;
+	path_get(root);
+	return true;
+}
+
+/**
+ * ckpt_fs_roots_free() - drop the pending chroots of a restart
+ * @ctx: restart context
+ */
+void ckpt_fs_roots_free(struct ckpt_ctx *ctx)
+{
+	struct path *path;
+	unsigned long id;
+
+	xa_for_each(&ctx->fs_roots, id, path) {
+		path_put(path);
+		kfree(path);
+	}
+	xa_destroy(&ctx->fs_roots);
 }
 
 static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct fs_struct *fs, *old;
 	struct ckpt_fs *rec;
-	bool last;
+	char *cwd, *root;
 	struct path pwd;
-	char *cwd;
+	bool last;
 	u32 len;
 	int ret;
 
@@ -560,17 +662,18 @@ static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (IS_ERR(rec))
 		return rec;
 	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (!ret)
+		ret = ckpt_fs_paths(ctx, rec, len, &cwd, &root);
 	if (ret)
 		goto out;
-	cwd = ckpt_read_path(ctx, "FS", rec, sizeof(*rec), len,
-			     le32_to_cpu(rec->cwd_len));
-	if (IS_ERR(cwd)) {
-		ret = PTR_ERR(cwd);
-		goto out;
-	}
-	if (le32_to_cpu(rec->umask) & ~0777 || rec->__pad) {
+	if (le32_to_cpu(rec->umask) & ~0777) {
 		ret = ckpt_err(ctx, -EINVAL, "FS record has an invalid umask");
 		goto out;
+	}
+	if (strcmp(root, "/")) {
+		ret = ckpt_fs_pending_root(ctx, *objref, root);
+		if (ret)
+			goto out;
 	}
 	ret = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &pwd);
 	if (ret) {

@@ -106,6 +106,7 @@ struct ckpt_rtask {
  * @container: checkpoint: container mode, the root is @pidns's init
  * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task
  * @root_vpid: restart: pid of the restored root in the caller's namespace
+ * @fs_roots: restart: fs objref -> struct path, the chroots to enter
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -150,6 +151,7 @@ struct ckpt_ctx {
 	bool container;
 	struct xarray tree_pids;
 	pid_t root_vpid;
+	struct xarray fs_roots;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;
@@ -251,7 +253,10 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 		       unsigned long vdso_len, u32 crc);
 
 /* Files (fs/checkpoint.c) */
+struct path;
 int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
+bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
+void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

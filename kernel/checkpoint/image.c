@@ -92,7 +92,7 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 	[CKPT_REC_FS] = {
 		.name = "FS",
 		.min_len = sizeof(struct ckpt_fs),
-		.max_len = sizeof(struct ckpt_fs) + CKPT_PATH_MAX + 8,
+		.max_len = sizeof(struct ckpt_fs) + 2 * CKPT_PATH_MAX + 8,
 	},
 	[CKPT_REC_SIGHAND] = {
 		.name = "SIGHAND",

@@ -26,6 +26,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		put_cred(ctx->caller_cred);
 	kvfree(ctx->rtasks);
 	xa_destroy(&ctx->tree_pids);
+	ckpt_fs_roots_free(ctx);
 	kfree(ctx);
 }
 
@@ -45,6 +46,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
 	INIT_LIST_HEAD(&ctx->tasks);
 	xa_init(&ctx->objs);
 	xa_init(&ctx->tree_pids);
+	xa_init(&ctx->fs_roots);
 	ctx->flags = flags;
 	ctx->restart = restart;
 	ctx->fd_hint = -1;

@@ -38,6 +38,8 @@
  * @sigs: pending signals to queue
  * @has_rlim: @rlim is to be installed (a process leader)
  * @rlim: resource limits of the process, checked already
+ * @has_root: @root is to be entered (chroot)
+ * @root: the root directory, with a reference
  */
 struct ckpt_resume {
 	struct callback_head work;
@@ -46,6 +48,8 @@ struct ckpt_resume {
 	struct ckpt_sigqueue sigs;
 	bool has_rlim;
 	struct rlimit rlim[RLIM_NLIMITS];
+	bool has_root;
+	struct path root;
 };
 
 static_assert(RLIM_NLIMITS == CKPT_RLIM_NLIMITS);
@@ -446,6 +450,9 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	if (!ret)
 		ret = ckpt_install_fs(ctx, rec->fs_ref);
 	if (!ret)
+		rt->resume->has_root = ckpt_fs_root(ctx, le32_to_cpu(rec->fs_ref),
+						    &rt->resume->root);
+	if (!ret)
 		ret = ckpt_check_task_ref(ctx, CKPT_OBJ_sighand, rec->sighand_ref,
 					  ckpt_sighand(current), "sighand");
 	if (ret)
@@ -535,6 +542,8 @@ void ckpt_resume_free(struct ckpt_resume *resume)
 		return;
 	if (resume->cred)
 		put_cred(resume->cred);
+	if (resume->has_root)
+		path_put(&resume->root);
 	ckpt_sigqueue_free(&resume->sigs);
 	kfree(resume);
 }
@@ -569,6 +578,11 @@ void ckpt_restart_resume(struct ckpt_resume *resume)
 
 	if (resume->has_rlim)
 		ckpt_install_rlimits(resume);
+	/* Files are all open: the paths of the image were the caller's */
+	if (resume->has_root) {
+		set_fs_root(current->fs, &resume->root);
+		path_put(&resume->root);
+	}
 	ckpt_sigqueue_post(&resume->sigs);
 	ckpt_sigqueue_free(&resume->sigs);
 

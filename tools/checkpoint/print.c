@@ -612,7 +612,10 @@ void print_FS(const struct image *img, const void *p, uint32_t len)
 	pr_u("objref", LE32(fs->objref));
 	pr_o("umask", LE32(fs->umask));
 	pr_u("cwd_len", LE32(fs->cwd_len));
+	pr_u("root_len", LE32(fs->root_len));
 	pr_str("cwd", (const char *)(fs + 1), LE32(fs->cwd_len));
+	pr_str("root", (const char *)(fs + 1) + LE32(fs->cwd_len),
+	       LE32(fs->root_len));
 }
 
 static void pr_handler(uint64_t handler)

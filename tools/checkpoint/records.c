@@ -773,11 +773,22 @@ int accept_FILES(struct image *img, const void *p, uint32_t len)
 int accept_FS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_fs *fs = p;
-	uint32_t cwd_len = LE32(fs->cwd_len);
+	uint32_t cwd_len = LE32(fs->cwd_len), root_len = LE32(fs->root_len);
+	const char *cwd = (const char *)(fs + 1), *root = cwd + cwd_len;
 
-	if (check_path(img, p, len, cwd_len, "cwd") ||
-	    check_zero(img, &fs->__pad, sizeof(fs->__pad), "__pad"))
+	if (cwd_len < 2 || cwd_len > CKPT_PATH_MAX || root_len < 2 ||
+	    root_len > CKPT_PATH_MAX)
+		return image_fail(img, "cwd_len %u or root_len %u is out of range 2..%u",
+				  cwd_len, root_len, CKPT_PATH_MAX);
+	if (check_var_len(img, p, len, cwd_len + root_len))
 		return -1;
+	if (strnlen(cwd, cwd_len) != cwd_len - 1 ||
+	    strnlen(root, root_len) != root_len - 1)
+		return image_fail(img, "cwd or root is not a NUL-terminated string");
+	if (cwd[0] != '/')
+		return image_fail(img, "cwd is not an absolute path");
+	if (root[0] != '/')
+		return image_fail(img, "root is not an absolute path");
 	if (LE32(fs->umask) & ~0777U)
 		return image_fail(img, "umask 0%o is not a permission mask",
 				  LE32(fs->umask));

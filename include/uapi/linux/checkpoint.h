@@ -362,13 +362,16 @@ struct ckpt_files {
 	/* followed by nr_fds struct ckpt_fd, in increasing fd order */
 };
 
-/* FS: cwd and umask */
+/*
+ * FS: cwd, root and umask.  Both paths are as the checkpointing caller
+ * sees them (from its root); a root of "/" is the caller's own.
+ */
 struct ckpt_fs {
 	__le32 objref;
 	__le32 umask;
 	__le32 cwd_len;		/* bytes of the cwd path, including the NUL */
-	__le32 __pad;
-	/* followed by the cwd path, NUL-terminated, padded to 8 bytes */
+	__le32 root_len;	/* bytes of the root path, including the NUL */
+	/* followed by the cwd path, then the root path, NUL-terminated, padded to 8 bytes */
 };
 
 /* SIGHAND: handlers of signals 1..64 */

@@ -172,10 +172,11 @@ def files(objref, fds):
     return Record('FILES', body)
 
 
-def fs(objref, cwd='/root', umask=0o022):
+def fs(objref, cwd='/root', umask=0o022, root='/'):
     cwd = cwd.encode() + b'\0'
+    root = root.encode() + b'\0'
     return Record('FS', pad8(struct.pack('<IIII', objref, umask, len(cwd),
-                                         0) + cwd))
+                                         len(root)) + cwd + root))
 
 
 def sighand(objref):

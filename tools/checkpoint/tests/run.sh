@@ -248,7 +248,7 @@ check "show: fields are decoded" show_has "$TMP/good.out" \
 	'  restart.nanosleep.type: 1 (NATIVE)' \
 	'  ip: 0x0000000000401136' \
 	'  info[0]: signo=10 (SIGUSR1) errno=0 code=0 (SI_USER) pid=1 uid=0 crc32c=0xb3790bac' \
-	'  crc32c: 0xa7677544 (matches)'
+	'  crc32c: 0x355bcbd9 (matches)'
 "$CKPT" show --pages "$GOOD" >"$TMP/pages.out" 2>&1
 mapfile -t PAGE_LINES < <("${MKIMAGE[@]}" --expect-pages)
 check "show --pages: a crc32c and the first bytes of each page" \
@@ -266,7 +266,7 @@ declare -A REASON=(
 	[huge-len]='offset 312: CRED: len 2147483640 exceeds CKPT_REC_MAX_LEN'
 	[unaligned-len]='offset 312: CRED: len 13 is not a multiple of 8'
 	[short-task]='offset 11752: TASK: len 8 is shorter than'
-	[crc-mismatch]='offset 13432: TRAILER: crc32c 0xa7677544, but the image before it has'
+	[crc-mismatch]='offset 13432: TRAILER: crc32c 0x355bcbd9, but the image before it has'
 	[bad-objref]='offset 11752: TASK: cred_ref 42 refers to no object'
 	[wrong-kind-ref]='offset 11752: TASK: mm_ref 1 is a CRED, not a MM'
 	[bad-xstate-offset]='offset 0: HEADER: xstate_offsets\[3\] 640, but component 3 is not in xfeatures'

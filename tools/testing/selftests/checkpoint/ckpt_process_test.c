@@ -358,6 +358,51 @@ TEST_F_TIMEOUT(proc, limits_pdeath_signal_and_rseq_stay, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(limits_reasons));
 }
 
+/* --- chroot --- */
+
+static const char *const chroot_reasons[] = {
+	[1] = "could not chroot",
+	[2] = "the root directory changed",
+	[3] = "the cwd changed",
+};
+
+static int chroot_child(void *arg)
+{
+	const char *jail = arg;
+	struct stat before, after;
+	char cwd[64];
+
+	if (chroot(jail) || chdir("/sub") || stat("/", &before))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (stat("/", &after) || after.st_ino != before.st_ino ||
+	    after.st_dev != before.st_dev || access("/marker", F_OK))
+		return 2;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/sub"))
+		return 3;
+	return 0;
+}
+
+TEST_F_TIMEOUT(proc, chrooted_task_keeps_its_root_and_cwd, 60)
+{
+	static char jail[200], path[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(jail, sizeof(jail), "%s/jail", self->ctx.dir);
+	ASSERT_EQ(0, mkdir(jail, 0700));
+	snprintf(path, sizeof(path), "%s/sub", jail);
+	ASSERT_EQ(0, mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/marker", jail);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	pid = ckpt_spawn(_metadata, &self->ctx, chroot_child, jail);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(chroot_reasons));
+}
+
 /* --- a tree of 20 processes, 8 threads in some --- */
 
 #define BIG_CHILDREN	4
