@@ -413,7 +413,7 @@ static const char *const big_reasons[] = {
 	[1] = "could not build the tree",
 	[2] = "a pid, tid or parent changed",
 	[3] = "a thread saw its TLS or tid change",
-	[4] = "a thread stopped counting",
+	[4] = "a thread stopped counting, or did not stop when asked",
 	[5] = "the shared counter does not match the private ones",
 	[6] = "a child failed",
 	[7] = "a grandchild failed",
@@ -425,6 +425,7 @@ static long private_count[BIG_THREADS];
 static long shared_count;
 static pid_t saved_tid[BIG_THREADS];
 static int thread_error;
+static int stop_counting, stopped_threads;
 
 static void *counter(void *arg)
 {
@@ -435,14 +436,17 @@ static void *counter(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	saved_tid[i] = gettid();
 	tls_tag = saved_tid[i] * 7 + i;
-	for (;;) {
+	while (!__atomic_load_n(&stop_counting, __ATOMIC_ACQUIRE)) {
 		if (tls_tag != saved_tid[i] * 7 + i || gettid() != saved_tid[i])
 			__atomic_store_n(&thread_error, 3, __ATOMIC_RELAXED);
-		/* Private first: the shared one never exceeds their sum */
+		/* Both or neither: stop_counting is only looked at here */
 		__atomic_fetch_add(&private_count[i], 1, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&shared_count, 1, __ATOMIC_RELEASE);
 		ckpt_sleep_ms(2);
 	}
+	__atomic_fetch_add(&stopped_threads, 1, __ATOMIC_RELEASE);
+	for (;;)
+		pause();
 	return NULL;
 }
 
@@ -454,6 +458,13 @@ static int check_counters(void)
 	for (i = 1; i < BIG_THREADS; i++)
 		before[i] = __atomic_load_n(&private_count[i], __ATOMIC_ACQUIRE);
 	ckpt_sleep_ms(200);
+	/* Stop the counters, then the shared one is exactly the private sum */
+	__atomic_store_n(&stop_counting, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 1000 && __atomic_load_n(&stopped_threads, __ATOMIC_ACQUIRE) <
+				 BIG_THREADS - 1; i++)
+		ckpt_sleep_ms(10);
+	if (__atomic_load_n(&stopped_threads, __ATOMIC_ACQUIRE) != BIG_THREADS - 1)
+		return 4;
 	shared = __atomic_load_n(&shared_count, __ATOMIC_ACQUIRE);
 	for (i = 1; i < BIG_THREADS; i++) {
 		long now = __atomic_load_n(&private_count[i], __ATOMIC_ACQUIRE);
@@ -462,8 +473,7 @@ static int check_counters(void)
 			return 4;
 		sum += now;
 	}
-	/* Each thread adds to its own count, then to the shared one */
-	if (shared > sum || shared < sum - BIG_THREADS)
+	if (shared != sum)
 		return 5;
 	return __atomic_load_n(&thread_error, __ATOMIC_RELAXED);
 }
