@@ -107,6 +107,7 @@ struct ckpt_rtask {
  * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task
  * @root_vpid: restart: pid of the restored root in the caller's namespace
  * @fs_roots: restart: fs objref -> struct path, the chroots to enter
+ * @uts: the tasks' UTS namespace names if not the caller's, or NULL
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -152,6 +153,7 @@ struct ckpt_ctx {
 	struct xarray tree_pids;
 	pid_t root_vpid;
 	struct xarray fs_roots;
+	struct ckpt_uts *uts;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;

@@ -37,6 +37,8 @@
 #include <linux/sort.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
+#include <linux/nsproxy.h>
+#include <linux/user_namespace.h>
 #include <linux/utsname.h>
 
 #include "checkpoint.h"
@@ -650,6 +652,42 @@ static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill)
 	}
 }
 
+/*
+ * The UTS namespace: the caller's, or one of the tree's own, the same for
+ * every task, whose names restart gives a new namespace.
+ */
+static int ckpt_write_uts(struct ckpt_ctx *ctx)
+{
+	struct uts_namespace *mine = current->nsproxy->uts_ns, *uts = NULL;
+	struct ckpt_uts rec = {};
+	struct ckpt_frozen *f;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		struct uts_namespace *ns;
+
+		if (f->zombie)
+			continue;
+		/* Frozen: it cannot unshare or setns */
+		ns = f->task->nsproxy->uts_ns;
+		if (!uts)
+			uts = ns;
+		if (ns != uts)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"task %d is in another UTS namespace than the root (not supported yet)",
+					f->pid);
+	}
+	if (!uts || uts == mine)
+		return 0;
+	if (uts->user_ns != current_user_ns())
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' UTS namespace belongs to another user namespace (not supported yet)");
+	down_read(&uts_sem);
+	strscpy_pad(rec.nodename, uts->name.nodename, sizeof(rec.nodename));
+	strscpy_pad(rec.domainname, uts->name.domainname, sizeof(rec.domainname));
+	up_read(&uts_sem);
+	return ckpt_write_rec(ctx, CKPT_REC_UTS, &rec, sizeof(rec));
+}
+
 static int ckpt_write_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_image_header *h = &ctx->hdr;
@@ -783,6 +821,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_write_header(ctx);
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
+	if (!ret)
+		ret = ckpt_write_uts(ctx);
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (ret)
 			break;

@@ -119,6 +119,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_process),
 		.max_len = sizeof(struct ckpt_process),
 	},
+	[CKPT_REC_UTS] = {
+		.name = "UTS",
+		.min_len = sizeof(struct ckpt_uts),
+		.max_len = sizeof(struct ckpt_uts),
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

@@ -167,6 +167,50 @@ out:
 	return ret;
 }
 
+static bool ckpt_padded_string(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	return n < size && !memchr_inv(s + n, 0, size - n);
+}
+
+/* An optional UTS after the TREE: the tasks get a UTS namespace of their own */
+static int ckpt_read_uts(struct ckpt_ctx *ctx)
+{
+	struct ckpt_uts *rec;
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret != CKPT_REC_UTS)
+		return ret < 0 ? ret : 0;
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	ret = ckpt_read_rec(ctx, CKPT_REC_UTS, rec, sizeof(*rec));
+	if (!ret && (!ckpt_padded_string(rec->nodename, sizeof(rec->nodename)) ||
+		     !ckpt_padded_string(rec->domainname, sizeof(rec->domainname)) ||
+		     memchr_inv(rec->__pad, 0, sizeof(rec->__pad))))
+		ret = ckpt_err(ctx, -EINVAL, "UTS record: names not NUL-terminated and padded");
+	if (ret) {
+		kfree(rec);
+		return ret;
+	}
+	ctx->uts = rec;
+	return 0;
+}
+
+/* In the root's context: its new UTS namespace gets the saved names */
+static void ckpt_restore_uts(struct ckpt_ctx *ctx)
+{
+	struct new_utsname *u;
+
+	down_write(&uts_sem);
+	u = utsname();
+	memcpy(u->nodename, ctx->uts->nodename, sizeof(u->nodename));
+	memcpy(u->domainname, ctx->uts->domainname, sizeof(u->domainname));
+	up_write(&uts_sem);
+}
+
 static int ckpt_restart_task_fn(void *arg);
 
 /* Create the task @rt from the current one and let it read its records */
@@ -186,9 +230,9 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 	if (pid < 0) {
 		if (pid == -EEXIST)
 			return ckpt_err(ctx, -EBUSY, "pid %d is in use", rt->pid);
-		if (pid == -EPERM && (flags & CLONE_NEWPID))
+		if (pid == -EPERM && (flags & (CLONE_NEWPID | CLONE_NEWUTS)))
 			return ckpt_err(ctx, pid,
-					"creating the container's pid namespace needs CAP_SYS_ADMIN");
+					"creating the container's namespaces needs CAP_SYS_ADMIN");
 		return ckpt_err(ctx, pid, "cannot create task %d", rt->pid);
 	}
 	if (rt == &ctx->rtasks[0])
@@ -301,6 +345,8 @@ static int ckpt_restart_task_fn(void *arg)
 
 	if (rt->flags & CKPT_TREE_ZOMBIE)
 		return ckpt_restart_zombie_fn(rt);
+	if (rt == &rt->ctx->rtasks[0] && rt->ctx->uts)
+		ckpt_restore_uts(rt->ctx);
 	rt->result = ckpt_restart_task(rt->ctx, rt);
 	if (!rt->result && rt->pid == rt->tgid)
 		rt->result = ckpt_spawn_family(rt->ctx, rt);
@@ -513,6 +559,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	ret = ckpt_read_header(ctx);
 	if (!ret)
 		ret = ckpt_read_tree(ctx);
+	if (!ret)
+		ret = ckpt_read_uts(ctx);
 	if (ret)
 		return ret;
 
@@ -520,6 +568,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	root_flags = CLONE_VM;
 	if (ctx->rtasks[0].flags & CKPT_TREE_PIDNS)
 		root_flags |= CLONE_NEWPID;
+	if (ctx->uts)
+		root_flags |= CLONE_NEWUTS;
 	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
 	if (ret)
 		goto abort;

@@ -25,7 +25,7 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE task{nr_tasks - zombies} TRAILER
+ *   image   := HEADER TREE [UTS] task{nr_tasks - zombies} TRAILER
  *   task    := object* TASK [PROCESS] X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
  *   (zombies have no records; PROCESS follows the TASK of a leader)
@@ -35,6 +35,7 @@
 enum image_state {
 	ST_HEADER,
 	ST_TREE,
+	ST_UTS,			/* right after the TREE: UTS, or the first task */
 	ST_TASK,		/* objects of a task, then its TASK */
 	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,

@@ -351,6 +351,14 @@ void print_TREE(const struct image *img, const void *p, uint32_t len)
 	}
 }
 
+void print_UTS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_uts *u = p;
+
+	pr_str("nodename", u->nodename, sizeof(u->nodename));
+	pr_str("domainname", u->domainname, sizeof(u->domainname));
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

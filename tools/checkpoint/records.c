@@ -450,8 +450,11 @@ int accept_TREE(struct image *img, const void *p, uint32_t len)
 	qsort(keys, n, sizeof(*keys), tree_key_cmp);
 	ret = check_tree(img, t, n, keys);
 	free(keys);
-	if (!ret)
+	if (!ret) {
 		next_task(img);
+		if (img->state == ST_TASK)
+			img->state = ST_UTS;
+	}
 	return ret;
 }
 
@@ -526,6 +529,19 @@ int accept_TASK(struct image *img, const void *p, uint32_t len)
 	    check_restart_block(img, t))
 		return -1;
 	img->state = want->pid == want->tgid ? ST_PROCESS : ST_REGS;
+	return 0;
+}
+
+int accept_UTS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_uts *u = p;
+
+	if (check_padded_string(img, u->nodename, sizeof(u->nodename), "nodename") ||
+	    check_padded_string(img, u->domainname, sizeof(u->domainname),
+				"domainname") ||
+	    check_zero(img, u->__pad, sizeof(u->__pad), "__pad"))
+		return -1;
+	img->state = ST_TASK;
 	return 0;
 }
 

@@ -59,6 +59,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_X86_REGS]	= FIXED(struct ckpt_x86_regs, X86_REGS),
 	[CKPT_REC_X86_XSTATE]	= VARIABLE(struct ckpt_x86_xstate, X86_XSTATE),
 	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
+	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 };
 
@@ -70,6 +71,9 @@ _Static_assert(__CKPT_REC_NR <= 32, "record types no longer fit a mask");
 static const uint32_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
+	[ST_UTS]		= REC(UTS) | REC(CRED) | REC(FILES) | REC(FS) |
+				  REC(SIGHAND) | REC(MM) | REC(TASK) | REC(SECCOMP) |
+				  REC(FILE),
 	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
 				  REC(MM) | REC(TASK) | REC(SECCOMP) | REC(FILE),
 	[ST_VMA]		= REC(VMA),
@@ -176,6 +180,9 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	rt = &rec_types[type];
 	if (!rt->accept)
 		return image_fail(img, "not supported by this version of ckpt");
+	/* The UTS may only come first after the TREE */
+	if (img->state == ST_UTS && type != CKPT_REC_UTS)
+		img->state = ST_TASK;
 	if (!(state_accepts[img->state] & (1U << type))) {
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",

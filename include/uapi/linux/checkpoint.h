@@ -61,7 +61,8 @@
 	FN(X86_REGS,	15)		\
 	FN(X86_XSTATE,	16)		\
 	FN(PROCESS,	17)		\
-	FN(SECCOMP,	18)
+	FN(SECCOMP,	18)		\
+	FN(UTS,		19)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -139,6 +140,16 @@ struct ckpt_tree {
 	__le32 nr_tasks;
 	__le32 __pad;
 	/* followed by nr_tasks struct ckpt_tree_task */
+};
+
+/*
+ * UTS: right after the TREE when the tasks have a UTS namespace of their
+ * own (all the same one): restart creates a new one with these names.
+ */
+struct ckpt_uts {
+	char nodename[65];	/* NUL-terminated, NUL-padded */
+	char domainname[65];
+	__u8 __pad[6];
 };
 
 /* Restart kinds (struct ckpt_task.restart_kind) */

@@ -81,7 +81,7 @@ SIZES = {
     'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 160, 'CRED': 88,
     'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 64,
     'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
-    'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 264, 'SECCOMP': 16,
+    'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 264, 'SECCOMP': 16, 'UTS': 136,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---

@@ -737,8 +737,10 @@ static int ct_init(void)
 {
 	pid_t c[CT_CHILDREN];
 	int i, fd, ret = 0;
+	char name[65];
 
-	if (getpid() != 1)
+	if (getpid() != 1 || sethostname("ckpt-ct", 7) ||
+	    setdomainname("ckpt-domain", 11))
 		return 1;
 	for (i = 0; i < CT_CHILDREN; i++) {
 		c[i] = fork();
@@ -758,6 +760,9 @@ static int ct_init(void)
 	ckpt_child_wait_finish();
 	if (getpid() != 1)
 		ret = 2;
+	if (!ret && (gethostname(name, sizeof(name)) || strcmp(name, "ckpt-ct") ||
+		     getdomainname(name, sizeof(name)) || strcmp(name, "ckpt-domain")))
+		ret = 5;
 	for (i = 0; i < CT_CHILDREN; i++) {
 		int r = finish_child(c[i]);
 
@@ -772,7 +777,7 @@ static pid_t spawn_container(struct __test_metadata *_metadata,
 {
 	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
 	struct clone_args args = {
-		.flags = CLONE_NEWPID,
+		.flags = CLONE_NEWPID | CLONE_NEWUTS,
 		.exit_signal = SIGCHLD,
 	};
 	struct stat st;
@@ -781,7 +786,7 @@ static pid_t spawn_container(struct __test_metadata *_metadata,
 	snprintf(ct_ready_path, sizeof(ct_ready_path), "%s/ready", ctx->dir);
 	fflush(NULL);
 	pid = syscall(__NR_clone3, &args, sizeof(args));
-	ASSERT_LE(0, pid) TH_LOG("clone3(CLONE_NEWPID): %s", strerror(errno));
+	ASSERT_LE(0, pid) TH_LOG("clone3(CLONE_NEWPID | CLONE_NEWUTS): %s", strerror(errno));
 	if (!pid) {
 		int ret = ckpt_child_detach();
 
