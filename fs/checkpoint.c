@@ -451,10 +451,22 @@ static int ckpt_install_fds(struct ckpt_ctx *ctx, const struct ckpt_files *rec,
 	return 0;
 }
 
+/* Give current @files, whose reference it takes over */
+static void ckpt_switch_files(struct files_struct *files)
+{
+	struct files_struct *old;
+
+	task_lock(current);
+	old = current->files;
+	current->files = files;
+	task_unlock(current);
+	put_files_struct(old);
+}
+
 static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct fd_range everything = { 0, ~0U };
-	struct files_struct *newf, *oldf;
+	struct files_struct *newf;
 	struct ckpt_files *rec;
 	u32 len;
 	int ret;
@@ -472,11 +484,7 @@ static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ret = PTR_ERR(newf);
 		goto out;
 	}
-	task_lock(current);
-	oldf = current->files;
-	current->files = newf;
-	task_unlock(current);
-	put_files_struct(oldf);
+	ckpt_switch_files(newf);
 	/* dup_fd() copied the caller's descriptors that we were born with */
 	__close_range(0, ~0U, 0);
 
@@ -497,6 +505,30 @@ static void ckpt_files_grab(void *ptr)
 static void ckpt_files_drop(void *ptr)
 {
 	put_files_struct(ptr);
+}
+
+/**
+ * ckpt_install_files() - use the file table another restored task built
+ * @ctx: restart context
+ * @ref: the table's id, from the TASK record of current
+ *
+ * For tasks that share a table without being threads (CLONE_FILES), or a
+ * thread whose leader's table is not its own.
+ *
+ * Return: 0 or -EINVAL (logged) if @ref is no file table.
+ */
+int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref)
+{
+	struct files_struct *files = ckpt_obj_lookup(ctx, CKPT_OBJ_files,
+						     le32_to_cpu(ref));
+
+	if (!files)
+		return -EINVAL;
+	if (files != current->files) {
+		atomic_inc(&files->count);
+		ckpt_switch_files(files);
+	}
+	return 0;
 }
 
 const struct ckpt_obj_ops ckpt_obj_files_ops = {
@@ -648,13 +680,38 @@ void ckpt_fs_roots_free(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->fs_roots);
 }
 
+static void ckpt_fs_grab(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+}
+
+/* Give current @fs, whose user count it takes over */
+static void ckpt_switch_fs(struct fs_struct *fs)
+{
+	struct fs_struct *old;
+	bool last;
+
+	task_lock(current);
+	old = current->fs;
+	spin_lock(&old->lock);
+	current->fs = fs;
+	last = !--old->users;
+	spin_unlock(&old->lock);
+	task_unlock(current);
+	if (last)
+		free_fs_struct(old);
+}
+
 static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
-	struct fs_struct *fs, *old;
+	struct fs_struct *fs;
 	struct ckpt_fs *rec;
 	char *cwd, *root;
 	struct path pwd;
-	bool last;
 	u32 len;
 	int ret;
 
@@ -690,32 +747,36 @@ static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 	set_fs_pwd(fs, &pwd);
 	path_put(&pwd);
 	fs->umask = le32_to_cpu(rec->umask);
-	task_lock(current);
-	old = current->fs;
-	spin_lock(&old->lock);
-	current->fs = fs;
-	last = !--old->users;
-	spin_unlock(&old->lock);
-	task_unlock(current);
-	if (last)
-		free_fs_struct(old);
+	ckpt_switch_fs(fs);
 out:
 	kvfree(rec);
 	if (ret)
 		return ERR_PTR(ret);
-	spin_lock(&fs->lock);
-	fs->users++;
-	spin_unlock(&fs->lock);
+	ckpt_fs_grab(fs);
 	return fs;
 }
 
-static void ckpt_fs_grab(void *ptr)
+/**
+ * ckpt_install_fs() - use the fs_struct another restored task built
+ * @ctx: restart context
+ * @ref: the fs_struct's id, from the TASK record of current
+ *
+ * For tasks that share cwd and umask without being threads (CLONE_FS), or
+ * a thread whose leader's fs is not its own.
+ *
+ * Return: 0 or -EINVAL (logged) if @ref is no fs_struct.
+ */
+int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref)
 {
-	struct fs_struct *fs = ptr;
+	struct fs_struct *fs = ckpt_obj_lookup(ctx, CKPT_OBJ_fs, le32_to_cpu(ref));
 
-	spin_lock(&fs->lock);
-	fs->users++;
-	spin_unlock(&fs->lock);
+	if (!fs)
+		return -EINVAL;
+	if (fs != current->fs) {
+		ckpt_fs_grab(fs);
+		ckpt_switch_fs(fs);
+	}
+	return 0;
 }
 
 static void ckpt_fs_drop(void *ptr)

@@ -258,6 +258,8 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 struct path;
 int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
 bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
+int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
+int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
 void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */

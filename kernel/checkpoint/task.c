@@ -384,52 +384,6 @@ static int ckpt_check_task_ref(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	return 0;
 }
 
-/* Use the file table of another task of the image (CLONE_FILES) */
-static int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref)
-{
-	struct files_struct *files = ckpt_obj_lookup(ctx, CKPT_OBJ_files,
-						     le32_to_cpu(ref));
-	struct files_struct *old;
-
-	if (!files)
-		return -EINVAL;
-	if (files == current->files)
-		return 0;
-	atomic_inc(&files->count);
-	task_lock(current);
-	old = current->files;
-	current->files = files;
-	task_unlock(current);
-	put_files_struct(old);
-	return 0;
-}
-
-/* Use the fs_struct of another task of the image (CLONE_FS) */
-static int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref)
-{
-	struct fs_struct *fs = ckpt_obj_lookup(ctx, CKPT_OBJ_fs, le32_to_cpu(ref));
-	struct fs_struct *old;
-	bool last;
-
-	if (!fs)
-		return -EINVAL;
-	if (fs == current->fs)
-		return 0;
-	spin_lock(&fs->lock);
-	fs->users++;
-	spin_unlock(&fs->lock);
-	task_lock(current);
-	old = current->fs;
-	spin_lock(&old->lock);
-	current->fs = fs;
-	last = !--old->users;
-	spin_unlock(&old->lock);
-	task_unlock(current);
-	if (last)
-		free_fs_struct(old);
-	return 0;
-}
-
 static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 				 const struct ckpt_task *rec)
 {

@@ -67,16 +67,25 @@ static void kill_and_restart(struct __test_metadata *_metadata,
 	ASSERT_EQ(pid, ckpt_restart(_metadata, ctx));
 }
 
+/* /proc/PID/stat after the comm: " S PPID ...", in @buf; NULL if none */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t size)
+{
+	char path[64], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ckpt_read_file(path, buf, size) < 0)
+		return NULL;
+	p = strrchr(buf, ')');
+	return p && strlen(p) > 4 ? p + 1 : NULL;
+}
+
 /* State letter of /proc/PID/stat, or '?' */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512];
+	const char *f = proc_stat_fields(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
-		return '?';
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
+	return f ? f[1] : '?';
 }
 
 /* --- zombies --- */
@@ -219,15 +228,12 @@ static int session_member(void)
 
 static pid_t proc_ppid(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512];
+	const char *f = proc_stat_fields(pid, buf, sizeof(buf));
 	int ppid = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strrchr(buf, ')');
-	if (p && strlen(p) > 4)
-		sscanf(p + 4, "%d", &ppid);
+	if (f)
+		sscanf(f + 3, "%d", &ppid);
 	return ppid;
 }
 
