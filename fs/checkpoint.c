@@ -57,10 +57,13 @@ static bool ckpt_is_mem_dev(struct inode *inode)
 }
 
 /* Which CKPT_FILE_* kind @file is, or 0 if it cannot be saved yet */
-static u32 ckpt_file_kind(struct file *file)
+static u32 ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct inode *inode = file_inode(file);
+	u32 kind = ckpt_pty_kind(ctx, file);
 
+	if (kind)
+		return kind;
 	if (ckpt_is_tty(inode))
 		return CKPT_FILE_TTY;
 	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
@@ -96,13 +99,18 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	struct inode *inode = file_inode(file);
 	struct ckpt_file rec = {};
 	struct timespec64 mtime;
-	u32 kind = ckpt_file_kind(file);
-	u32 path_len;
+	u32 kind = ckpt_file_kind(ctx, file);
+	u32 path_len, data_ref = 0;
 	char *buf, *path;
 	int ret;
 
 	if (!kind)
 		return ckpt_file_unsupported(ctx, file, -1);
+	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
+		ret = ckpt_pty_checkpoint_file(ctx, file, &data_ref);
+		if (ret)
+			return ret;
+	}
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -124,6 +132,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	rec.ino = cpu_to_le64(inode->i_ino);
 	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
 	rec.path_len = cpu_to_le32(path_len);
+	rec.data_ref = cpu_to_le32(data_ref);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), path,
 				 path_len);
 out:
@@ -202,9 +211,16 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	kind = le32_to_cpu(rec->kind);
 	flags = le32_to_cpu(rec->f_flags);
 	pos = le64_to_cpu(rec->pos);
-	if (kind < CKPT_FILE_REG || kind > CKPT_FILE_TTY ||
-	    flags & ~CKPT_FILE_FLAGS || pos < 0) {
+	if (((kind < CKPT_FILE_REG || kind > CKPT_FILE_TTY) &&
+	     kind != CKPT_FILE_PTY_MASTER && kind != CKPT_FILE_PTY_SLAVE) ||
+	    flags & ~CKPT_FILE_FLAGS || pos < 0 || rec->__pad ||
+	    (!rec->data_ref != (kind != CKPT_FILE_PTY_MASTER && kind != CKPT_FILE_PTY_SLAVE))) {
 		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags or position", path);
+		goto out;
+	}
+	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
+		file = ckpt_pty_restart_file(ctx, kind, le32_to_cpu(rec->data_ref), flags);
+		ret = PTR_ERR_OR_ZERO(file);
 		goto out;
 	}
 	if (kind == CKPT_FILE_TTY) {
@@ -388,7 +404,7 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	if (IS_ERR(ents))
 		return PTR_ERR(ents);
 	for (i = 0; i < nr; i++) {
-		if (!ckpt_file_kind(ents[i].file)) {
+		if (!ckpt_file_kind(ctx, ents[i].file)) {
 			ret = ckpt_file_unsupported(ctx, ents[i].file, ents[i].fd);
 			goto out;
 		}

@@ -36,9 +36,10 @@ OVERLAY_PATHS=(
 	kernel/checkpoint
 	'include/linux/checkpoint*.h'
 	include/uapi/linux/checkpoint.h
-	mm/checkpoint.c
-	fs/checkpoint.c
-	net/checkpoint.c
+	'mm/checkpoint*.c'
+	'fs/checkpoint*.c'
+	'net/checkpoint*.c'
+	'ipc/checkpoint*.c'
 	arch/x86/checkpoint
 	Documentation/checkpoint
 	tools/testing/selftests/checkpoint

@@ -193,6 +193,7 @@ extern const struct ckpt_obj_ops ckpt_obj_files_ops;
 extern const struct ckpt_obj_ops ckpt_obj_fs_ops;
 extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
 extern const struct ckpt_obj_ops ckpt_obj_seccomp_ops;
+extern const struct ckpt_obj_ops ckpt_obj_pty_ops;
 
 /* Log and errors (kernel/checkpoint/log.c) */
 __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
@@ -261,6 +262,12 @@ bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
 int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
 int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
 void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
+
+/* Pseudo-terminals (fs/checkpoint_tty.c) */
+u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file);
+int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
+struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
+				   u32 flags);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

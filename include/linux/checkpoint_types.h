@@ -12,6 +12,7 @@
  * The order is the order in which a task's objects appear in the image.
  */
 CKPT_OBJ(cred)
+CKPT_OBJ(pty)
 CKPT_OBJ(file)
 CKPT_OBJ(mm)
 CKPT_OBJ(files)

@@ -124,6 +124,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_uts),
 		.max_len = sizeof(struct ckpt_uts),
 	},
+	[CKPT_REC_PTY] = {
+		.name = "PTY",
+		.min_len = sizeof(struct ckpt_pty),
+		.max_len = sizeof(struct ckpt_pty) + CKPT_PATH_MAX + 8,
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

@@ -48,6 +48,11 @@ static const struct named vma_flag_names[] = {
 static const struct named file_kind_names[] = {
 	NAMED(CKPT_FILE_, REG), NAMED(CKPT_FILE_, DIR),
 	NAMED(CKPT_FILE_, CHR), NAMED(CKPT_FILE_, TTY),
+	NAMED(CKPT_FILE_, PTY_MASTER), NAMED(CKPT_FILE_, PTY_SLAVE),
+};
+
+static const struct named pty_flag_names[] = {
+	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED),
 };
 
 static const struct named fd_flag_names[] = {
@@ -593,7 +598,32 @@ void print_FILE(const struct image *img, const void *p, uint32_t len)
 	pr_u("ino", LE64(f->ino));
 	printf("  fd_hint: %d\n", (int32_t)LE32(f->fd_hint));
 	pr_u("path_len", LE32(f->path_len));
+	pr_ref("data_ref", LE32(f->data_ref));
 	pr_str("path", (const char *)(f + 1), LE32(f->path_len));
+}
+
+void print_PTY(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pty *t = p;
+	const struct ckpt_termios *tio = &t->termios;
+	int i;
+
+	pr_u("objref", LE32(t->objref));
+	pr_u("index", LE32(t->index));
+	printf("  flags: 0x%x", LE32(t->flags));
+	FLAGS(LE32(t->flags), pty_flag_names);
+	printf("\n");
+	printf("  winsize: %ux%u (%ux%u pixels)\n", LE16(t->ws_row),
+	       LE16(t->ws_col), LE16(t->ws_xpixel), LE16(t->ws_ypixel));
+	printf("  termios: iflag=0%o oflag=0%o cflag=0%o lflag=0%o ispeed=%u ospeed=%u\n",
+	       LE32(tio->c_iflag), LE32(tio->c_oflag), LE32(tio->c_cflag),
+	       LE32(tio->c_lflag), LE32(tio->c_ispeed), LE32(tio->c_ospeed));
+	printf("  termios.c_cc:");
+	for (i = 0; i < (int)sizeof(tio->c_cc); i++)
+		printf(" %02x", tio->c_cc[i]);
+	printf("\n");
+	pr_u("path_len", LE32(t->path_len));
+	pr_str("path", (const char *)(t + 1), LE32(t->path_len));
 }
 
 void print_FILES(const struct image *img, const void *p, uint32_t len)

@@ -728,9 +728,12 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_DIR] = S_IFDIR_LINUX,
 		[CKPT_FILE_CHR] = S_IFCHR_LINUX,
 		[CKPT_FILE_TTY] = S_IFCHR_LINUX,
+		[CKPT_FILE_PTY_MASTER] = S_IFCHR_LINUX,
+		[CKPT_FILE_PTY_SLAVE] = S_IFCHR_LINUX,
 	};
 
-	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt))
+	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt) ||
+	    !kind_ifmt[kind])
 		return image_fail(img, "kind %u is unknown", kind);
 	if ((mode & S_IFMT_LINUX) != kind_ifmt[kind])
 		return image_fail(img, "mode 0%o does not fit kind %u",
@@ -752,7 +755,35 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	if ((int32_t)LE32(f->fd_hint) < -1)
 		return image_fail(img, "fd_hint %d is neither an fd nor -1",
 				  (int32_t)LE32(f->fd_hint));
+	if (check_zero(img, &f->__pad, sizeof(f->__pad), "__pad"))
+		return -1;
+	switch (LE32(f->kind)) {
+	case CKPT_FILE_PTY_MASTER:
+	case CKPT_FILE_PTY_SLAVE:
+		if (!LE32(f->data_ref))
+			return image_fail(img, "a pty file without data_ref");
+		if (check_ref(img, "data_ref", LE32(f->data_ref), CKPT_REC_PTY))
+			return -1;
+		break;
+	default:
+		if (LE32(f->data_ref))
+			return image_fail(img, "data_ref %u in a file of kind %u",
+					  LE32(f->data_ref), LE32(f->kind));
+	}
 	return define_object(img, LE32(f->objref));
+}
+
+int accept_PTY(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pty *t = p;
+
+	if (check_path(img, p, len, LE32(t->path_len), "path") ||
+	    check_flags(img, LE32(t->flags), CKPT_PTY_PACKET | CKPT_PTY_LOCKED,
+			"flags") ||
+	    check_zero(img, t->termios.__pad, sizeof(t->termios.__pad),
+		       "termios.__pad"))
+		return -1;
+	return define_object(img, LE32(t->objref));
 }
 
 int accept_FILES(struct image *img, const void *p, uint32_t len)

@@ -61,21 +61,23 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
 	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
+	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
 };
 
-#define REC(name)	(1U << CKPT_REC_##name)
+#define REC(name)	(1ULL << CKPT_REC_##name)
 
-_Static_assert(__CKPT_REC_NR <= 32, "record types no longer fit a mask");
+_Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 
 /* The record types each state of the grammar accepts */
-static const uint32_t state_accepts[NR_IMAGE_STATES] = {
+static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
 	[ST_UTS]		= REC(UTS) | REC(CRED) | REC(FILES) | REC(FS) |
 				  REC(SIGHAND) | REC(MM) | REC(TASK) | REC(SECCOMP) |
-				  REC(FILE),
+				  REC(PTY) | REC(FILE),
 	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
-				  REC(MM) | REC(TASK) | REC(SECCOMP) | REC(FILE),
+				  REC(MM) | REC(TASK) | REC(SECCOMP) | REC(PTY) |
+				  REC(FILE),
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_PROCESS]		= REC(PROCESS),
@@ -120,15 +122,15 @@ int image_fail(struct image *img, const char *fmt, ...)
 /* "VMA", "PAGES or MM_END", "CRED, FILE, ... or TASK" */
 static void image_expected(const struct image *img, char *s, size_t size)
 {
-	uint32_t mask = state_accepts[img->state];
+	uint64_t mask = state_accepts[img->state];
 	size_t n = 0;
 	int type;
 
 	s[0] = 0;
 	for (type = 1; type < __CKPT_REC_NR && n < size; type++) {
-		if (!(mask & (1U << type)))
+		if (!(mask & (1ULL << type)))
 			continue;
-		mask &= ~(1U << type);
+		mask &= ~(1ULL << type);
 		n += snprintf(s + n, size - n, "%s%s",
 			      !n ? "" : mask ? ", " : " or ", rec_names[type]);
 	}
@@ -183,7 +185,7 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	/* The UTS may only come first after the TREE */
 	if (img->state == ST_UTS && type != CKPT_REC_UTS)
 		img->state = ST_TASK;
-	if (!(state_accepts[img->state] & (1U << type))) {
+	if (!(state_accepts[img->state] & (1ULL << type))) {
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",
 				  expected);

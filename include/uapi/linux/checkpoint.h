@@ -62,7 +62,8 @@
 	FN(X86_XSTATE,	16)		\
 	FN(PROCESS,	17)		\
 	FN(SECCOMP,	18)		\
-	FN(UTS,		19)
+	FN(UTS,		19)		\
+	FN(PTY,		50)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -340,6 +341,8 @@ struct ckpt_mm_end {
 #define CKPT_FILE_DIR		2	/* directory, reopened by path */
 #define CKPT_FILE_CHR		3	/* character device, by path, rdev checked */
 #define CKPT_FILE_TTY		4	/* terminal: the restart caller's is used */
+#define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (PTY data_ref) */
+#define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (PTY data_ref) */
 
 struct ckpt_file {
 	__le32 objref;
@@ -354,7 +357,36 @@ struct ckpt_file {
 	__le64 ino;
 	__le32 fd_hint;		/* lowest fd that referred to it, or -1 */
 	__le32 path_len;	/* bytes of path, including the NUL */
+	__le32 data_ref;	/* object with the state of the kind (PTY), or 0 */
+	__le32 __pad;
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+/* PTY flags */
+#define CKPT_PTY_PACKET		(1U << 0)	/* TIOCPKT on the master */
+#define CKPT_PTY_LOCKED		(1U << 1)	/* the slave is locked (no unlockpt() yet) */
+
+/* struct ktermios, without the line discipline (always N_TTY) */
+struct ckpt_termios {
+	__le32 c_iflag, c_oflag, c_cflag, c_lflag;
+	__le32 c_ispeed, c_ospeed;
+	__u8 c_cc[19];		/* NCCS */
+	__u8 __pad[5];
+};
+
+/*
+ * PTY: a UNIX98 pty pair whose master is open in the tree, defined before
+ * the FILE records of its master and slaves.  Restart opens a new pair on
+ * the same ptmx path; the slave may get another index.
+ */
+struct ckpt_pty {
+	__le32 objref;
+	__le32 index;		/* /dev/pts/N of the slave at checkpoint */
+	__le32 flags;		/* CKPT_PTY_* */
+	__le32 path_len;	/* bytes of the ptmx path, including the NUL */
+	__le16 ws_row, ws_col, ws_xpixel, ws_ypixel;
+	struct ckpt_termios termios;	/* the slave's */
+	/* followed by the ptmx path, NUL-terminated, padded to 8 bytes */
 };
 
 /* FILES: a file descriptor table */

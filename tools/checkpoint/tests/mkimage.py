@@ -79,9 +79,10 @@ SPARSE_REFS = dict(cred=0x7FFFFFFF, exe=1000, tty=64, files=65, fs=128,
 # Sizes of the fixed parts, as the header defines them
 SIZES = {
     'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 160, 'CRED': 88,
-    'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 64,
+    'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 72,
     'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
     'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 264, 'SECCOMP': 16, 'UTS': 136,
+    'PTY': 72,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -159,9 +160,9 @@ def cred(objref, groups=(4, 24, 27)):
 def file(objref, kind, mode, path, f_flags=0o100000, rdev=0, size=0,
          terminate=True):
     path = path.encode() + (b'\0' if terminate else b'')
-    body = struct.pack('<IIIIQQQIIQII', objref, kind, f_flags, mode,
+    body = struct.pack('<IIIIQQQIIQIIII', objref, kind, f_flags, mode,
                        0, size, 1700000000, 5, rdev, 1234, 0xFFFFFFFF,
-                       len(path))
+                       len(path), 0, 0)
     return Record('FILE', pad8(body + path))
 
 

@@ -227,15 +227,15 @@ show_has()
 }
 check "show: every record is named, with its offset" show_has "$TMP/good.out" \
 	"[0] HEADER offset=0 len=256" "[1] TREE offset=264 len=40" \
-	"[2] CRED offset=312 len=104" "[3] FILE offset=424 len=88" \
-	"[5] FILES offset=608 len=56" "[6] FS offset=672 len=24" \
-	"[7] SIGHAND offset=704 len=2056" "[8] MM offset=2768 len=648" \
-	"[9] VMA offset=3424 len=40" "[11] PAGES offset=3520 len=8208" \
-	"[12] MM_END offset=11736 len=8" "[13] TASK offset=11752 len=160" \
-	"[14] PROCESS offset=11920 len=264" "[15] X86_REGS offset=12192 len=216" \
-	"[16] X86_XSTATE offset=12416 len=848" \
-	"[17] SIGPENDING offset=13272 len=136" \
-	"[19] TRAILER offset=13432 len=16"
+	"[2] CRED offset=312 len=104" "[3] FILE offset=424 len=96" \
+	"[5] FILES offset=624 len=56" "[6] FS offset=688 len=24" \
+	"[7] SIGHAND offset=720 len=2056" "[8] MM offset=2784 len=648" \
+	"[9] VMA offset=3440 len=40" "[11] PAGES offset=3536 len=8208" \
+	"[12] MM_END offset=11752 len=8" "[13] TASK offset=11768 len=160" \
+	"[14] PROCESS offset=11936 len=264" "[15] X86_REGS offset=12208 len=216" \
+	"[16] X86_XSTATE offset=12432 len=848" \
+	"[17] SIGPENDING offset=13288 len=136" \
+	"[19] TRAILER offset=13448 len=16"
 check "show: fields are decoded" show_has "$TMP/good.out" \
 	'  magic: 0x474d49544b43584c ("LXCKTIMG")' \
 	'  task[0]: pid=100 tgid=100 ppid=0 pgid=0 sid=0 flags=0x0' \
@@ -248,7 +248,7 @@ check "show: fields are decoded" show_has "$TMP/good.out" \
 	'  restart.nanosleep.type: 1 (NATIVE)' \
 	'  ip: 0x0000000000401136' \
 	'  info[0]: signo=10 (SIGUSR1) errno=0 code=0 (SI_USER) pid=1 uid=0 crc32c=0xb3790bac' \
-	'  crc32c: 0x355bcbd9 (matches)'
+	'  crc32c: 0xc1b2c3eb (matches)'
 "$CKPT" show --pages "$GOOD" >"$TMP/pages.out" 2>&1
 mapfile -t PAGE_LINES < <("${MKIMAGE[@]}" --expect-pages)
 check "show --pages: a crc32c and the first bytes of each page" \
@@ -265,33 +265,33 @@ declare -A REASON=(
 	[unknown-type]='offset 312: unknown record type 99'
 	[huge-len]='offset 312: CRED: len 2147483640 exceeds CKPT_REC_MAX_LEN'
 	[unaligned-len]='offset 312: CRED: len 13 is not a multiple of 8'
-	[short-task]='offset 11752: TASK: len 8 is shorter than'
-	[crc-mismatch]='offset 13432: TRAILER: crc32c 0x355bcbd9, but the image before it has'
-	[bad-objref]='offset 11752: TASK: cred_ref 42 refers to no object'
-	[wrong-kind-ref]='offset 11752: TASK: mm_ref 1 is a CRED, not a MM'
+	[short-task]='offset 11768: TASK: len 8 is shorter than'
+	[crc-mismatch]='offset 13448: TRAILER: crc32c 0xc1b2c3eb, but the image before it has'
+	[bad-objref]='offset 11768: TASK: cred_ref 42 refers to no object'
+	[wrong-kind-ref]='offset 11768: TASK: mm_ref 1 is a CRED, not a MM'
 	[bad-xstate-offset]='offset 0: HEADER: xstate_offsets\[3\] 640, but component 3 is not in xfeatures'
 	[objref-zero]='offset 312: CRED: objref 0 is out of range'
-	[objref-twice]='offset 672: FS: objref 1 is already defined, by a CRED'
+	[objref-twice]='offset 688: FS: objref 1 is already defined, by a CRED'
 	[ref-before-definition]='offset 424: FILES: fd\[0\]: file_ref 3 refers to no object defined before it'
-	[missing-mm-end]='offset 11736: TASK: record out of order, expected PAGES or MM_END'
-	[mm-end-count]='offset 11736: MM_END: nr_pages 3, but the PAGES of this MM hold 2'
-	[missing-vma]='offset 3472: PAGES: record out of order, expected VMA'
-	[pages-outside-vma]='offset 3520: PAGES: 0x500000-0x501000 is not inside one VMA'
-	[overlapping-vmas]='offset 3472: VMA: start 0x400000 is below the end 0x401000'
-	[nonzero-pad]='offset 11752: TASK: __pad is not zero'
+	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES or MM_END'
+	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES of this MM hold 2'
+	[missing-vma]='offset 3488: PAGES: record out of order, expected VMA'
+	[pages-outside-vma]='offset 3536: PAGES: 0x500000-0x501000 is not inside one VMA'
+	[overlapping-vmas]='offset 3488: VMA: start 0x400000 is below the end 0x401000'
+	[nonzero-pad]='offset 11768: TASK: __pad is not zero'
 	[path-not-terminated]='offset 424: FILE: path is not a NUL-terminated string'
 	[file-kind-mode]='offset 424: FILE: mode 040755 does not fit kind 1'
-	[relative-cwd]='offset 672: FS: cwd is not an absolute path'
+	[relative-cwd]='offset 688: FS: cwd is not an absolute path'
 	[tree-count]='offset 264: TREE: nr_tasks 2, but the HEADER says 1'
-	[task-pid]='offset 11752: TASK: pid 101, but TREE entry 0 is pid 100'
-	[missing-sigpending]='offset 13416: TRAILER: record out of order, expected SIGPENDING'
-	[xstate-size]='offset 12416: X86_XSTATE: size 576, but the HEADER'
-	[missing-trailer]='offset 13432: unexpected end of image, expected TRAILER'
-	[trailer-nr-records]='offset 13432: TRAILER: nr_records 3, but 19 records'
-	[trailer-size]='offset 13432: TRAILER: size 8, but 13432 bytes'
-	[missing-process]='offset 11920: X86_REGS: record out of order, expected PROCESS'
-	[rlimit-soft-above-hard]='offset 11920: PROCESS: rlim\[7\]: soft limit above the hard one'
-	[data-after-trailer]='offset 13456: data after the TRAILER'
+	[task-pid]='offset 11768: TASK: pid 101, but TREE entry 0 is pid 100'
+	[missing-sigpending]='offset 13432: TRAILER: record out of order, expected SIGPENDING'
+	[xstate-size]='offset 12432: X86_XSTATE: size 576, but the HEADER'
+	[missing-trailer]='offset 13448: unexpected end of image, expected TRAILER'
+	[trailer-nr-records]='offset 13448: TRAILER: nr_records 3, but 19 records'
+	[trailer-size]='offset 13448: TRAILER: size 8, but 13448 bytes'
+	[missing-process]='offset 11936: X86_REGS: record out of order, expected PROCESS'
+	[rlimit-soft-above-hard]='offset 11936: PROCESS: rlim\[7\]: soft limit above the hard one'
+	[data-after-trailer]='offset 13472: data after the TRAILER'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -385,7 +385,7 @@ if [ -n "$VALGRIND" ]; then
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,\
-264,312,3544,11736,13455}.img
+264,312,3560,11752,13471}.img
 else
 	for t in "the good image, with --pages" "damaged images" \
 		 "truncated images"; do

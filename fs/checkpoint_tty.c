@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of UNIX98 pseudo-terminals.
+ *
+ * A pty pair whose master is open in the checkpointed tree belongs to the
+ * image: a PTY record saves the slave's termios, window size, the packet
+ * mode and whether the slave is still locked, and the FILE records of the
+ * master and of the slave refer to it.  Restart opens a new pair on the
+ * ptmx the master was opened through (as the restart caller sees it),
+ * applies that state and opens the slave of the new pair, so master and
+ * slave are connected again.  The new pair may get another index, i.e.
+ * another /dev/pts/N name, and data queued in the pair at checkpoint time
+ * is not kept.
+ *
+ * A slave whose master is not in the tree is a terminal from outside (the
+ * shell that started the container): it is a CKPT_FILE_TTY, for which
+ * restart uses the caller's own terminal.
+ */
+#include <linux/checkpoint.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/major.h>
+#include <linux/mount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/devpts_fs.h>
+
+/* The tty of an open file of a pty, or NULL if @file is no such file */
+static struct tty_struct *ckpt_pty_of(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct tty_file_private *priv;
+	struct tty_struct *tty;
+	unsigned int major;
+
+	if (!S_ISCHR(inode->i_mode) || (file->f_mode & FMODE_PATH))
+		return NULL;
+	major = imajor(inode);
+	if (!(major == TTYAUX_MAJOR && iminor(inode) == 2) &&
+	    !(major >= UNIX98_PTY_SLAVE_MAJOR &&
+	      major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT))
+		return NULL;
+	/* Every open file of a tty device points to its tty_file_private */
+	priv = file->private_data;
+	tty = priv ? priv->tty : NULL;
+	if (!tty || tty->driver->type != TTY_DRIVER_TYPE_PTY ||
+	    !(tty->driver->flags & TTY_DRIVER_DEVPTS_MEM))
+		return NULL;
+	return tty;
+}
+
+static bool ckpt_pty_is_master(struct tty_struct *tty)
+{
+	return tty->driver->subtype == PTY_TYPE_MASTER;
+}
+
+/* Is @file in the fd table of a task of the tree? */
+static bool ckpt_file_in_tree(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct task_struct *p;
+	bool found = false;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		pid_t nr_ns = pid_nr_ns(task_tgid(p), ctx->pidns);
+		struct fdtable *fdt;
+		unsigned int fd;
+
+		if (!nr_ns || !xa_load(&ctx->tree_pids, nr_ns))
+			continue;
+		task_lock(p);
+		if (p->files) {
+			fdt = files_fdtable(p->files);
+			for (fd = 0; fd < fdt->max_fds && !found; fd++)
+				found = rcu_access_pointer(fdt->fd[fd]) == file;
+		}
+		task_unlock(p);
+		if (found)
+			break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static struct file *ckpt_pty_master_file(struct tty_struct *tty);
+
+/* Is the master of the pair of @tty open in the tree? */
+static bool ckpt_pty_master_in_tree(struct ckpt_ctx *ctx, struct tty_struct *tty)
+{
+	struct file *master = ckpt_pty_master_file(tty);
+	bool found;
+
+	if (!master)
+		return false;
+	found = ckpt_file_in_tree(ctx, master);
+	fput(master);
+	return found;
+}
+
+/**
+ * ckpt_pty_kind() - the FILE kind of an open file of a pty
+ * @ctx: checkpoint context
+ * @file: an open file
+ *
+ * Return: CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE for a file of a
+ * pair whose master is open in the tree, 0 otherwise (not a pty, or a
+ * terminal from outside the tree).
+ */
+u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct tty_struct *tty = ckpt_pty_of(file);
+
+	if (!tty || !ckpt_pty_master_in_tree(ctx, tty))
+		return 0;
+	return ckpt_pty_is_master(tty) ? CKPT_FILE_PTY_MASTER : CKPT_FILE_PTY_SLAVE;
+}
+
+/*
+ * ---- the pair: a PTY object ----
+ *
+ * It is the master's open file: opening a ptmx creates a new pair, so a
+ * pair has one open file description of its master (dup() and fork()
+ * share it), whose path also names the devpts instance.
+ */
+
+/* The open file of the master of @tty's pair, with a reference, or NULL */
+static struct file *ckpt_pty_master_file(struct tty_struct *tty)
+{
+	struct tty_struct *master = ckpt_pty_is_master(tty) ? tty : tty->link;
+	struct tty_file_private *priv;
+	struct file *file = NULL;
+
+	if (!master)
+		return NULL;
+	spin_lock(&master->files_lock);
+	priv = list_first_entry_or_null(&master->tty_files, struct tty_file_private, list);
+	if (priv && list_is_singular(&master->tty_files))
+		file = get_file(priv->file);
+	spin_unlock(&master->files_lock);
+	return file;
+}
+
+static int ckpt_pty_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct file *mfile = ptr;
+	struct tty_struct *master = ckpt_pty_of(mfile), *slave = master->link;
+	struct ckpt_pty rec = { .objref = cpu_to_le32(objref) };
+	u32 path_len, flags = 0;
+	char *buf, *path;
+	int i, ret;
+
+	down_read(&slave->termios_rwsem);
+	if (slave->termios.c_line != N_TTY) {
+		up_read(&slave->termios_rwsem);
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pty %d uses line discipline %d (only N_TTY can be saved)",
+				slave->index, slave->termios.c_line);
+	}
+	rec.termios.c_iflag = cpu_to_le32(slave->termios.c_iflag);
+	rec.termios.c_oflag = cpu_to_le32(slave->termios.c_oflag);
+	rec.termios.c_cflag = cpu_to_le32(slave->termios.c_cflag);
+	rec.termios.c_lflag = cpu_to_le32(slave->termios.c_lflag);
+	rec.termios.c_ispeed = cpu_to_le32(slave->termios.c_ispeed);
+	rec.termios.c_ospeed = cpu_to_le32(slave->termios.c_ospeed);
+	BUILD_BUG_ON(sizeof(rec.termios.c_cc) != NCCS);
+	for (i = 0; i < NCCS; i++)
+		rec.termios.c_cc[i] = slave->termios.c_cc[i];
+	up_read(&slave->termios_rwsem);
+
+	mutex_lock(&slave->winsize_mutex);
+	rec.ws_row = cpu_to_le16(slave->winsize.ws_row);
+	rec.ws_col = cpu_to_le16(slave->winsize.ws_col);
+	rec.ws_xpixel = cpu_to_le16(slave->winsize.ws_xpixel);
+	rec.ws_ypixel = cpu_to_le16(slave->winsize.ws_ypixel);
+	mutex_unlock(&slave->winsize_mutex);
+
+	spin_lock_irq(&master->ctrl.lock);
+	if (master->ctrl.packet)
+		flags |= CKPT_PTY_PACKET;
+	spin_unlock_irq(&master->ctrl.lock);
+	if (test_bit(TTY_PTY_LOCK, &master->flags))
+		flags |= CKPT_PTY_LOCKED;
+	rec.flags = cpu_to_le32(flags);
+	rec.index = cpu_to_le32(slave->index);
+
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = ckpt_file_path(ctx, mfile, buf, &path_len);
+	if (IS_ERR(path)) {
+		ret = PTR_ERR(path);
+	} else {
+		rec.path_len = cpu_to_le32(path_len);
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_PTY, &rec, sizeof(rec), path,
+					 path_len);
+	}
+	kfree(buf);
+	return ret;
+}
+
+/**
+ * ckpt_pty_checkpoint_file() - save the pair of an open file of a pty
+ * @ctx: checkpoint context
+ * @file: a file of kind CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE
+ * @ref: set to the id of the PTY object
+ *
+ * Return: 0 or a negative error (logged).
+ */
+int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
+{
+	struct tty_struct *tty = ckpt_pty_of(file);
+	struct file *master;
+	int ret;
+
+	if (WARN_ON_ONCE(!tty))
+		return -EINVAL;
+	master = ckpt_pty_master_file(tty);
+	if (!master || !ckpt_pty_of(master)->link)
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "pty %d: its master is not open exactly once", tty->index);
+	else
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pty, master, ref);
+	if (master)
+		fput(master);
+	return ret;
+}
+
+static int ckpt_pty_check(struct ckpt_ctx *ctx, const struct ckpt_pty *rec)
+{
+	if (le32_to_cpu(rec->flags) & ~(CKPT_PTY_PACKET | CKPT_PTY_LOCKED) ||
+	    memchr_inv(rec->termios.__pad, 0, sizeof(rec->termios.__pad)))
+		return ckpt_err(ctx, -EINVAL, "PTY record has unknown flags or non-zero padding");
+	return 0;
+}
+
+static int ckpt_pty_apply(struct ckpt_ctx *ctx, struct tty_struct *master,
+			  const struct ckpt_pty *rec)
+{
+	struct tty_struct *slave = master->link;
+	struct ktermios kt;
+	struct winsize ws = {
+		.ws_row = le16_to_cpu(rec->ws_row),
+		.ws_col = le16_to_cpu(rec->ws_col),
+		.ws_xpixel = le16_to_cpu(rec->ws_xpixel),
+		.ws_ypixel = le16_to_cpu(rec->ws_ypixel),
+	};
+	u32 flags = le32_to_cpu(rec->flags);
+	int i, ret;
+
+	down_read(&slave->termios_rwsem);
+	kt = slave->termios;
+	up_read(&slave->termios_rwsem);
+	kt.c_iflag = le32_to_cpu(rec->termios.c_iflag);
+	kt.c_oflag = le32_to_cpu(rec->termios.c_oflag);
+	kt.c_cflag = le32_to_cpu(rec->termios.c_cflag);
+	kt.c_lflag = le32_to_cpu(rec->termios.c_lflag);
+	kt.c_ispeed = le32_to_cpu(rec->termios.c_ispeed);
+	kt.c_ospeed = le32_to_cpu(rec->termios.c_ospeed);
+	for (i = 0; i < NCCS; i++)
+		kt.c_cc[i] = rec->termios.c_cc[i];
+	/* What TCSETS would do; the line discipline stays N_TTY */
+	ret = tty_set_termios(slave, &kt);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot restore the termios of a pty");
+	ret = tty_do_resize(slave, &ws);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot restore the window size of a pty");
+
+	spin_lock_irq(&master->ctrl.lock);
+	master->ctrl.packet = flags & CKPT_PTY_PACKET;
+	spin_unlock_irq(&master->ctrl.lock);
+	if (!(flags & CKPT_PTY_LOCKED))
+		clear_bit(TTY_PTY_LOCK, &master->flags);
+	return 0;
+}
+
+static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct tty_struct *tty;
+	struct ckpt_pty *rec;
+	struct file *master;
+	char *path;
+	u32 len;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_PTY, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return rec;
+	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (!ret)
+		ret = ckpt_pty_check(ctx, rec);
+	if (ret)
+		goto out;
+	path = ckpt_read_path(ctx, "PTY", rec, sizeof(*rec), len,
+			      le32_to_cpu(rec->path_len));
+	if (IS_ERR(path)) {
+		ret = PTR_ERR(path);
+		goto out;
+	}
+	master = filp_open(path, O_RDWR | O_NOCTTY, 0);
+	if (IS_ERR(master)) {
+		ret = ckpt_err(ctx, PTR_ERR(master), "cannot open a new pty on %s", path);
+		goto out;
+	}
+	tty = ckpt_pty_of(master);
+	if (!tty || !ckpt_pty_is_master(tty))
+		ret = ckpt_err(ctx, -ESTALE, "%s is no pty multiplexer", path);
+	else
+		ret = ckpt_pty_apply(ctx, tty, rec);
+	if (ret) {
+		fput(master);
+		goto out;
+	}
+	ckpt_log(ctx, "pty %u restored as pty %d", le32_to_cpu(rec->index),
+		 tty->link->index);
+out:
+	kvfree(rec);
+	return ret ? ERR_PTR(ret) : master;
+}
+
+/**
+ * ckpt_pty_restart_file() - an open file of a restored pty pair
+ * @ctx: restart context
+ * @kind: CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE
+ * @ref: id of the PTY object
+ * @flags: the file's O_* flags
+ *
+ * The master is the file restart opened the pair with; a slave is a new
+ * open of the pair's slave, as TIOCGPTPEER gives.
+ *
+ * Return: the file, or an ERR_PTR (logged).
+ */
+struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
+				   u32 flags)
+{
+	struct file *master = ckpt_obj_lookup(ctx, CKPT_OBJ_pty, ref);
+	struct tty_struct *tty;
+	struct file *slave;
+	struct path path;
+
+	if (!master)
+		return ERR_PTR(-EINVAL);
+	tty = ckpt_pty_of(master);
+	if (kind == CKPT_FILE_PTY_MASTER) {
+		if ((flags & O_ACCMODE) != O_RDWR)
+			return ERR_PTR(ckpt_err(ctx, -EINVAL, "a pty master must be read-write"));
+		spin_lock(&master->f_lock);
+		master->f_flags = (master->f_flags & ~O_NONBLOCK) | (flags & O_NONBLOCK);
+		spin_unlock(&master->f_lock);
+		return get_file(master);
+	}
+
+	path.mnt = devpts_mntget(master, tty->driver_data);
+	if (IS_ERR(path.mnt))
+		return ERR_CAST(path.mnt);
+	path.dentry = tty->link->driver_data;
+	slave = dentry_open(&path, flags | O_NOCTTY, current_cred());
+	mntput(path.mnt);
+	if (IS_ERR(slave))
+		ckpt_err(ctx, PTR_ERR(slave), "cannot open the slave of pty %d",
+			 tty->link->index);
+	return slave;
+}
+
+static void ckpt_pty_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_pty_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+const struct ckpt_obj_ops ckpt_obj_pty_ops = {
+	.name = "pty",
+	.rec = CKPT_REC_PTY,
+	.checkpoint = ckpt_pty_checkpoint,
+	.restart = ckpt_pty_restart,
+	.grab = ckpt_pty_grab,
+	.drop = ckpt_pty_drop,
+};
