@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/major.h>
 #include <linux/mount.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
@@ -383,3 +384,193 @@ const struct ckpt_obj_ops ckpt_obj_pty_ops = {
 	.grab = ckpt_pty_grab,
 	.drop = ckpt_pty_drop,
 };
+
+/* ---- a pty slave as the controlling terminal of a session of the tree ---- */
+
+/* A reference on @t's controlling terminal, or NULL */
+static struct tty_struct *ckpt_task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty;
+
+	spin_lock_irq(&rcu_dereference_protected(t->sighand, 1)->siglock);
+	tty = tty_kref_get(t->signal->tty);
+	spin_unlock_irq(&rcu_dereference_protected(t->sighand, 1)->siglock);
+	return tty;
+}
+
+/* The master file of @tty's pair if @tty is a pty slave of the tree */
+static struct file *ckpt_ctty_master(struct ckpt_ctx *ctx, struct tty_struct *tty)
+{
+	struct file *master;
+
+	if (tty->driver->type != TTY_DRIVER_TYPE_PTY ||
+	    !(tty->driver->flags & TTY_DRIVER_DEVPTS_MEM) || ckpt_pty_is_master(tty))
+		return NULL;
+	master = ckpt_pty_master_file(tty);
+	if (master && !ckpt_file_in_tree(ctx, master)) {
+		fput(master);
+		master = NULL;
+	}
+	return master;
+}
+
+/**
+ * ckpt_pty_is_tree_ctty() - is a controlling terminal part of the image?
+ * @ctx: checkpoint context
+ * @t: a frozen process
+ *
+ * Return: true if @t's controlling terminal is the slave of a pty pair
+ * whose master is open in the tree.
+ */
+bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct tty_struct *tty = ckpt_task_tty(t);
+	struct file *master = tty ? ckpt_ctty_master(ctx, tty) : NULL;
+
+	tty_kref_put(tty);
+	if (!master)
+		return false;
+	fput(master);
+	return true;
+}
+
+/**
+ * ckpt_pty_checkpoint_ctty() - save a process's controlling pty
+ * @ctx: checkpoint context
+ * @t: a frozen process leader
+ * @ref: set to the PTY object of its controlling terminal, 0 if it has
+ *	none of the tree
+ * @pgrp: set to the terminal's foreground process group if @t leads the
+ *	session, else 0
+ *
+ * Return: 0 or a negative error (logged).
+ */
+int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
+			     u32 *ref, pid_t *pgrp)
+{
+	struct tty_struct *tty = ckpt_task_tty(t);
+	struct pid *fg = NULL, *session = NULL;
+	struct file *master;
+	unsigned long flags;
+	int ret;
+
+	*ref = 0;
+	*pgrp = 0;
+	master = tty ? ckpt_ctty_master(ctx, tty) : NULL;
+	if (!master) {
+		tty_kref_put(tty);
+		return 0;
+	}
+	spin_lock_irqsave(&tty->ctrl.lock, flags);
+	fg = get_pid(tty->ctrl.pgrp);
+	session = get_pid(tty->ctrl.session);
+	spin_unlock_irqrestore(&tty->ctrl.lock, flags);
+	if (session != task_session(t)) {
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "process %d: its controlling pty belongs to another session",
+			       task_tgid_vnr(t));
+	} else {
+		/* The group is the session's: its leader restores it */
+		if (fg && t->signal->leader)
+			*pgrp = pid_nr_ns(fg, ctx->pidns);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pty, master, ref);
+	}
+	put_pid(fg);
+	put_pid(session);
+	fput(master);
+	tty_kref_put(tty);
+	return ret;
+}
+
+/*
+ * Make @tty the controlling terminal of @t, as TIOCSCTTY (or opening it)
+ * would in the session leader and fork() in the others; the leader also
+ * gives it its session and foreground group.
+ */
+static void ckpt_set_ctty(struct task_struct *t, struct tty_struct *tty,
+			  struct pid *fg, bool leader)
+{
+	struct sighand_struct *sighand = rcu_dereference_protected(t->sighand, 1);
+	struct tty_struct *old;
+	unsigned long flags;
+
+	if (leader) {
+		spin_lock_irqsave(&tty->ctrl.lock, flags);
+		put_pid(tty->ctrl.session);
+		put_pid(tty->ctrl.pgrp);
+		tty->ctrl.session = get_pid(task_session(t));
+		tty->ctrl.pgrp = get_pid(fg);
+		spin_unlock_irqrestore(&tty->ctrl.lock, flags);
+	}
+	spin_lock_irq(&sighand->siglock);
+	old = t->signal->tty;
+	t->signal->tty = tty_kref_get(tty);
+	put_pid(t->signal->tty_old_pgrp);
+	t->signal->tty_old_pgrp = NULL;
+	spin_unlock_irq(&sighand->siglock);
+	tty_kref_put(old);
+}
+
+/**
+ * ckpt_pty_restore_cttys() - give restored sessions their controlling ptys
+ * @ctx: restart context, every task built and its process group restored
+ *
+ * A process whose PROCESS record names a pty pair gets its slave as
+ * controlling terminal; a session leader also gives the terminal its
+ * session and foreground process group.  Checked first: every such
+ * process is in a session of the image whose leader is restored with
+ * the same terminal, and the foreground group is a group of the image.
+ *
+ * Return: 0 or -EINVAL (logged); nothing is changed then.
+ */
+int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx)
+{
+	struct pid_namespace *ns = task_active_pid_ns(ctx->rtasks[0].task);
+	unsigned int i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i], *leader = NULL;
+		struct pid *fg;
+
+		if (rt->pid != rt->tgid || !rt->ctty_ref)
+			continue;
+		for (j = 0; j < ctx->nr_tasks && !leader; j++)
+			if (ctx->rtasks[j].pid == rt->sid && rt->sid &&
+			    ctx->rtasks[j].pid == ctx->rtasks[j].tgid)
+				leader = &ctx->rtasks[j];
+		if (!leader || leader->ctty_ref != rt->ctty_ref)
+			return ckpt_err(ctx, -EINVAL,
+					"process %d: a controlling pty, but not that of its session's leader",
+					rt->pid);
+		if (!ckpt_obj_lookup(ctx, CKPT_OBJ_pty, rt->ctty_ref))
+			return -EINVAL;
+		if (rt != leader || !rt->ctty_pgrp)
+			continue;
+		rcu_read_lock();
+		fg = find_pid_ns(rt->ctty_pgrp, ns);
+		if (fg && !pid_task(fg, PIDTYPE_PGID))
+			fg = NULL;
+		rcu_read_unlock();
+		if (!fg)
+			return ckpt_err(ctx, -EINVAL,
+					"process %d: the foreground group %d of its terminal is no group of the image",
+					rt->pid, rt->ctty_pgrp);
+	}
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct ckpt_rtask *rt = &ctx->rtasks[i];
+		struct file *master;
+		struct pid *fg = NULL;
+
+		if (rt->pid != rt->tgid || !rt->ctty_ref)
+			continue;
+		master = ckpt_obj_lookup(ctx, CKPT_OBJ_pty, rt->ctty_ref);
+		if (rt->ctty_pgrp) {
+			rcu_read_lock();
+			fg = get_pid(find_pid_ns(rt->ctty_pgrp, ns));
+			rcu_read_unlock();
+		}
+		ckpt_set_ctty(rt->task, ckpt_pty_of(master)->link, fg, rt->pid == rt->sid);
+		put_pid(fg);
+	}
+	return 0;
+}

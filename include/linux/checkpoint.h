@@ -52,6 +52,8 @@ enum ckpt_obj_kind {
  * @go: set by the coordinator: 1 to resume, -1 to abort
  * @wq: where the task waits for @go
  * @exit_signal: exit signal to give the task when it is released
+ * @ctty_ref: PTY object of its controlling terminal, 0 if none of the image
+ * @ctty_pgrp: that terminal's foreground process group, if it leads the session
  * @arch: architecture CPU state, applied by the coordinator
  * @resume: state the task needs after the coordinator lets it go
  */
@@ -68,6 +70,8 @@ struct ckpt_rtask {
 	int go;
 	wait_queue_head_t wq;
 	int exit_signal;
+	u32 ctty_ref;
+	pid_t ctty_pgrp;
 	void *arch;
 	struct ckpt_resume *resume;
 };
@@ -268,6 +272,10 @@ u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file);
 int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
 struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
 				   u32 flags);
+bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
+			     u32 *ref, pid_t *pgrp);
+int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

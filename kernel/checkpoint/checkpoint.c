@@ -741,10 +741,13 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 	spin_lock_irq(&ckpt_sighand(t)->siglock);
 	tty = t->signal->tty;
 	spin_unlock_irq(&ckpt_sighand(t)->siglock);
-	/* Restart gives a session of the tree no terminal */
-	if (tty && ent->sid && thread_group_leader(t))
+	/*
+	 * A session of the tree keeps a pty of the tree as its terminal;
+	 * restart gives it no other.
+	 */
+	if (tty && ent->sid && thread_group_leader(t) && !ckpt_pty_is_tree_ctty(ctx, t))
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"process %d has a controlling terminal in a session of its own (not supported yet)",
+				"process %d has a controlling terminal from outside in a session of its own (not supported yet)",
 				f->pid);
 	if (f->zombie) {
 		flags |= CKPT_TREE_ZOMBIE;

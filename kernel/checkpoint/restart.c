@@ -585,6 +585,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	}
 	if (!ret)
 		ret = ckpt_restore_groups(ctx);
+	if (!ret)
+		ret = ckpt_pty_restore_cttys(ctx);
 	if (ret)
 		goto abort;
 

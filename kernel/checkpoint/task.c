@@ -108,9 +108,13 @@ static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 }
 
 /* PROCESS: the process-wide state of a leader that no object carries */
-static int ckpt_checkpoint_process(struct ckpt_ctx *ctx, struct task_struct *t)
+static int ckpt_checkpoint_process(struct ckpt_ctx *ctx, struct task_struct *t,
+				   u32 ctty_ref, pid_t ctty_pgrp)
 {
-	struct ckpt_process rec = {};
+	struct ckpt_process rec = {
+		.ctty_ref = cpu_to_le32(ctty_ref),
+		.ctty_pgrp = cpu_to_le32(ctty_pgrp),
+	};
 	struct rlimit rlim[RLIM_NLIMITS];
 	int i;
 
@@ -144,9 +148,15 @@ static int ckpt_restart_process(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 		return ret;
 	flags = le32_to_cpu(rec.flags);
 	if (flags & ~CKPT_PROCESS_SUBREAPER ||
-	    le32_to_cpu(rec.nr_rlimits) != RLIM_NLIMITS)
+	    le32_to_cpu(rec.nr_rlimits) != RLIM_NLIMITS ||
+	    (rec.ctty_ref && !rt->sid) || (rec.ctty_pgrp && rt->sid != rt->pid) ||
+	    le32_to_cpu(rec.ctty_pgrp) > PID_MAX_LIMIT)
 		return ckpt_err(ctx, -EINVAL, "PROCESS record of pid %d has invalid fields",
 				rt->pid);
+	rt->ctty_ref = le32_to_cpu(rec.ctty_ref);
+	rt->ctty_pgrp = le32_to_cpu(rec.ctty_pgrp);
+	if (rt->ctty_ref && !ckpt_obj_lookup(ctx, CKPT_OBJ_pty, rt->ctty_ref))
+		return -EINVAL;
 	for (i = 0; i < RLIM_NLIMITS; i++) {
 		struct rlimit *new = &rt->resume->rlim[i];
 		struct rlimit old;
@@ -236,7 +246,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_task rec = {};
 	const struct cred *cred;
-	u32 ref;
+	u32 ref, ctty_ref = 0;
+	pid_t ctty_pgrp = 0;
 	int ret;
 
 	rec.pid = cpu_to_le32(task_pid_nr_ns(t, ctx->pidns));
@@ -258,6 +269,9 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!ret)
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sighand, ckpt_sighand(t), &ref);
 	rec.sighand_ref = cpu_to_le32(ref);
+	/* A pty of the tree as controlling terminal: an object, in PROCESS */
+	if (!ret && thread_group_leader(t))
+		ret = ckpt_pty_checkpoint_ctty(ctx, t, &ctty_ref, &ctty_pgrp);
 	if (ret)
 		return ret;
 
@@ -284,7 +298,7 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!ret)
 		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
 	if (!ret && thread_group_leader(t))
-		ret = ckpt_checkpoint_process(ctx, t);
+		ret = ckpt_checkpoint_process(ctx, t, ctty_ref, ctty_pgrp);
 	if (!ret)
 		ret = ckpt_arch_checkpoint_thread(ctx, t);
 	if (!ret)

@@ -385,6 +385,8 @@ void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 		else
 			printf(" / %llu\n", (unsigned long long)max);
 	}
+	pr_ref("ctty_ref", LE32(pr->ctty_ref));
+	pr_u("ctty_pgrp", LE32(pr->ctty_pgrp));
 }
 
 static void print_restart_block(const struct ckpt_task *t)

@@ -558,6 +558,11 @@ int accept_PROCESS(struct image *img, const void *p, uint32_t len)
 	for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
 		if (LE64(pr->rlim[i].cur) > LE64(pr->rlim[i].max))
 			return image_fail(img, "rlim[%u]: soft limit above the hard one", i);
+	if (check_ref(img, "ctty_ref", LE32(pr->ctty_ref), CKPT_REC_PTY))
+		return -1;
+	if (!LE32(pr->ctty_ref) && LE32(pr->ctty_pgrp))
+		return image_fail(img, "ctty_pgrp %u without a ctty_ref",
+				  LE32(pr->ctty_pgrp));
 	img->state = ST_REGS;
 	return 0;
 }

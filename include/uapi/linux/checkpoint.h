@@ -233,6 +233,8 @@ struct ckpt_process {
 	__le32 flags;		/* CKPT_PROCESS_* */
 	__le32 nr_rlimits;	/* CKPT_RLIM_NLIMITS */
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+	__le32 ctty_ref;	/* PTY whose slave is its controlling terminal, or 0 */
+	__le32 ctty_pgrp;	/* session leader: that terminal's foreground group */
 };
 
 /*

@@ -81,7 +81,7 @@ SIZES = {
     'HEADER': 256, 'TRAILER': 16, 'TREE': 8, 'TASK': 160, 'CRED': 88,
     'MM': 648, 'VMA': 40, 'PAGES': 16, 'MM_END': 8, 'FILE': 72,
     'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
-    'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 264, 'SECCOMP': 16, 'UTS': 136,
+    'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 272, 'SECCOMP': 16, 'UTS': 136,
     'PTY': 72,
 }
 
@@ -241,6 +241,7 @@ def process(flags=0, nofile=(1024, 4096)):
     body = struct.pack('<II', flags, 16)
     for cur, max_ in rlim:
         body += struct.pack('<QQ', cur, max_)
+    body += struct.pack('<II', 0, 0)   # ctty_ref, ctty_pgrp
     return Record('PROCESS', body)
 
 

@@ -36,6 +36,12 @@ enum {
 	PTY_FORK,
 	PTY_ECHO,
 	PTY_CHILD,
+	PTY_SESSION,
+	PTY_SID,
+	PTY_FG,
+	PTY_DEVTTY,
+	PTY_LINE,
+	PTY_MEMBER,
 };
 
 static const char *const pty_reasons[] = {
@@ -50,7 +56,45 @@ static const char *const pty_reasons[] = {
 	[PTY_FORK] = "could not fork the slave's holder",
 	[PTY_ECHO] = "the process holding the slave did not answer through the pair",
 	[PTY_CHILD] = "the process holding the slave failed",
+	[PTY_SESSION] = "could not set up a session with the pty as its terminal",
+	[PTY_SID] = "the session leader's terminal names another session",
+	[PTY_FG] = "the terminal's foreground process group changed",
+	[PTY_DEVTTY] = "/dev/tty is no longer the pty's slave",
+	[PTY_LINE] = "the foreground job did not read the line sent to its terminal",
+	[PTY_MEMBER] = "the foreground process lost its controlling terminal",
 };
+
+static volatile sig_atomic_t pty_go;
+
+static void pty_go_handler(int sig)
+{
+	(void)sig;
+	pty_go = 1;
+}
+
+static void pty_wait_go(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (!pty_go)
+		sigsuspend(&none);
+}
+
+/* /dev/tty opens: we have a controlling terminal, of our session, the slave's */
+static int devtty_is(int slave)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	pid_t sid = -1;
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, TIOCGSID, &sid) || sid != getsid(0) ||
+	      tcgetsid(slave) != sid ? -1 : 0;
+	close(fd);
+	return ret;
+}
 
 /* A raw, no-echo slave with odd control characters: nothing a default has */
 static void pty_termios(struct termios *t)
@@ -227,6 +271,98 @@ static int shell_child(void *arg)
 TEST_F_TIMEOUT(pty, master_and_slave_in_two_processes, 120)
 {
 	pid_t pid = ckpt_spawn(_metadata, &self->ctx, shell_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(pty_reasons));
+}
+
+/* The foreground process of the session: a job of its shell */
+static int job_child(int slave)
+{
+	char line[16];
+
+	pty_wait_go();
+	if (tcgetpgrp(slave) != getpgrp())
+		return PTY_FG;
+	if (devtty_is(slave))
+		return PTY_MEMBER;
+	/* In the foreground it may read its terminal: a line, canonical mode */
+	if (read(slave, line, sizeof(line)) != 3 || memcmp(line, "hi\n", 3))
+		return PTY_LINE;
+	return 0;
+}
+
+/* A shell: leads a session on the pty, with a job in the foreground */
+static int shell_leader(int slave, pid_t *job)
+{
+	signal(SIGTTOU, SIG_IGN);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0))
+		return PTY_SESSION;
+	*job = fork();
+	if (*job < 0)
+		return PTY_FORK;
+	if (!*job) {
+		setpgid(0, 0);
+		_exit(job_child(slave));
+	}
+	if (setpgid(*job, *job) || tcsetpgrp(slave, *job))
+		return PTY_SESSION;
+	kill(getppid(), SIGUSR2);
+	pty_wait_go();
+	if (tcgetsid(slave) != getpid())
+		return PTY_SID;
+	if (tcgetpgrp(slave) != *job)
+		return PTY_FG;
+	return devtty_is(slave) ? PTY_DEVTTY : 0;
+}
+
+static int session_child(void *arg)
+{
+	int master, slave, status, code;
+	pid_t leader, job = 0;
+	siginfo_t si;
+	sigset_t set;
+
+	(void)arg;
+	if (pty_open_pair(&master, &slave))
+		return PTY_OPEN;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	leader = fork();
+	if (leader < 0)
+		return PTY_FORK;
+	if (!leader) {
+		signal(SIGUSR1, pty_go_handler);
+		close(master);
+		code = shell_leader(slave, &job);
+		if (job > 0) {
+			kill(job, SIGUSR1);
+			if (waitpid(job, &status, 0) != job)
+				code = code ?: PTY_CHILD;
+			else if (!code && WEXITSTATUS(status))
+				code = WEXITSTATUS(status);
+		}
+		_exit(code);
+	}
+	close(slave);
+	/* The leader says its session is set up */
+	if (sigwaitinfo(&set, &si) != SIGUSR2)
+		return PTY_SESSION;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	kill(leader, SIGUSR1);
+	if (write(master, "hi\n", 3) != 3)
+		return PTY_TO_SLAVE;
+	if (waitpid(leader, &status, 0) != leader || !WIFEXITED(status))
+		return PTY_CHILD;
+	return WEXITSTATUS(status);
+}
+
+TEST_F_TIMEOUT(pty, session_keeps_pty_as_controlling_terminal, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, session_child, NULL);
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(pty_reasons));
