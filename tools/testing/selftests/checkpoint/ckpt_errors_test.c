@@ -274,9 +274,20 @@ static const char *const unsupported_reasons[] = {
 /* A leader that exited while another thread runs: not supported yet */
 static void *exited_leader_thread(void *arg)
 {
+	char path[64], buf[256], *state;
+	int i;
+
 	(void)arg;
-	/* Once the leader is gone */
-	ckpt_sleep_ms(100);
+	/* Once the leader is gone: a zombie, however slow the machine */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", getpid());
+	for (i = 0; i < 1000; i++) {
+		if (ckpt_read_file(path, buf, sizeof(buf)) > 0) {
+			state = strrchr(buf, ')');
+			if (state && state[1] && state[2] == 'Z')
+				break;
+		}
+		ckpt_sleep_ms(10);
+	}
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
 	exit(0);
