@@ -39,7 +39,7 @@ OVERLAY_PATHS=(
 	'mm/checkpoint*.c'
 	'fs/checkpoint*.c'
 	'net/checkpoint*.c'
-	'ipc/checkpoint*.c'
+	'ipc/checkpoint*'
 	arch/x86/checkpoint
 	Documentation/checkpoint
 	tools/testing/selftests/checkpoint

@@ -112,6 +112,7 @@ struct ckpt_rtask {
  * @root_vpid: restart: pid of the restored root in the caller's namespace
  * @fs_roots: restart: fs objref -> struct path, the chroots to enter
  * @uts: the tasks' UTS namespace names if not the caller's, or NULL
+ * @ipc_ns: the image has the tasks' System V IPC namespace (IPC_NS)
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -158,6 +159,7 @@ struct ckpt_ctx {
 	pid_t root_vpid;
 	struct xarray fs_roots;
 	struct ckpt_uts *uts;
+	bool ipc_ns;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;
@@ -276,6 +278,41 @@ bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
 			     u32 *ref, pid_t *pgrp);
 int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx);
+
+/* System V IPC (ipc/checkpoint*.c) */
+struct ipc_namespace;
+#ifdef CONFIG_SYSVIPC
+int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
+int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx);
+int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx);
+int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restart_sem_undo(struct ckpt_ctx *ctx);
+#else
+static inline int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+{
+	return 0;
+}
+
+static inline int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static inline int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	return 0;
+}
+
+static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+#endif
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

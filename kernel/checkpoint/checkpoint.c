@@ -688,6 +688,31 @@ static int ckpt_write_uts(struct ckpt_ctx *ctx)
 	return ckpt_write_rec(ctx, CKPT_REC_UTS, &rec, sizeof(rec));
 }
 
+/*
+ * The System V IPC namespace: the caller's, or one of the tree's own,
+ * the same for every task, which ipc/checkpoint.c saves.
+ */
+static int ckpt_write_ipc(struct ckpt_ctx *ctx)
+{
+	struct ipc_namespace *ipc = NULL;
+	struct ckpt_frozen *f;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		struct ipc_namespace *ns;
+
+		if (f->zombie)
+			continue;
+		ns = f->task->nsproxy->ipc_ns;
+		if (!ipc)
+			ipc = ns;
+		if (ns != ipc)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"task %d is in another IPC namespace than the root (not supported yet)",
+					f->pid);
+	}
+	return ipc ? ckpt_checkpoint_ipc_ns(ctx, ipc) : 0;
+}
+
 static int ckpt_write_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_image_header *h = &ctx->hdr;
@@ -826,6 +851,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_write_tree(ctx);
 	if (!ret)
 		ret = ckpt_write_uts(ctx);
+	if (!ret)
+		ret = ckpt_write_ipc(ctx);
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (ret)
 			break;

@@ -129,6 +129,31 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_pty),
 		.max_len = sizeof(struct ckpt_pty) + CKPT_PATH_MAX + 8,
 	},
+	[CKPT_REC_IPC_NS] = {
+		.name = "IPC_NS",
+		.min_len = sizeof(struct ckpt_ipc_ns),
+		.max_len = sizeof(struct ckpt_ipc_ns),
+	},
+	[CKPT_REC_MSG_QUEUE] = {
+		.name = "MSG_QUEUE",
+		.min_len = sizeof(struct ckpt_msg_queue),
+		.max_len = sizeof(struct ckpt_msg_queue),
+	},
+	[CKPT_REC_MSG] = {
+		.name = "MSG",
+		.min_len = sizeof(struct ckpt_msg),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
+	[CKPT_REC_SEM_ARRAY] = {
+		.name = "SEM_ARRAY",
+		.min_len = sizeof(struct ckpt_sem_array),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
+	[CKPT_REC_SEM_UNDO] = {
+		.name = "SEM_UNDO",
+		.min_len = sizeof(struct ckpt_sem_undo),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

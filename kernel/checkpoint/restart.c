@@ -230,7 +230,7 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 	if (pid < 0) {
 		if (pid == -EEXIST)
 			return ckpt_err(ctx, -EBUSY, "pid %d is in use", rt->pid);
-		if (pid == -EPERM && (flags & (CLONE_NEWPID | CLONE_NEWUTS)))
+		if (pid == -EPERM && (flags & (CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)))
 			return ckpt_err(ctx, pid,
 					"creating the container's namespaces needs CAP_SYS_ADMIN");
 		return ckpt_err(ctx, pid, "cannot create task %d", rt->pid);
@@ -347,7 +347,11 @@ static int ckpt_restart_task_fn(void *arg)
 		return ckpt_restart_zombie_fn(rt);
 	if (rt == &rt->ctx->rtasks[0] && rt->ctx->uts)
 		ckpt_restore_uts(rt->ctx);
-	rt->result = ckpt_restart_task(rt->ctx, rt);
+	/* The root fills its new IPC namespace before anything uses it */
+	if (rt == &rt->ctx->rtasks[0] && rt->ctx->ipc_ns)
+		rt->result = ckpt_restart_ipc_ns(rt->ctx);
+	if (!rt->result)
+		rt->result = ckpt_restart_task(rt->ctx, rt);
 	if (!rt->result && rt->pid == rt->tgid)
 		rt->result = ckpt_spawn_family(rt->ctx, rt);
 	complete_all(&rt->done);
@@ -561,6 +565,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		ret = ckpt_read_tree(ctx);
 	if (!ret)
 		ret = ckpt_read_uts(ctx);
+	if (!ret)
+		ret = ckpt_peek_ipc_ns(ctx);
 	if (ret)
 		return ret;
 
@@ -570,6 +576,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		root_flags |= CLONE_NEWPID;
 	if (ctx->uts)
 		root_flags |= CLONE_NEWUTS;
+	if (ctx->ipc_ns)
+		root_flags |= CLONE_NEWIPC;
 	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
 	if (ret)
 		goto abort;

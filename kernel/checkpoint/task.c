@@ -299,6 +299,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
 	if (!ret && thread_group_leader(t))
 		ret = ckpt_checkpoint_process(ctx, t, ctty_ref, ctty_pgrp);
+	if (!ret && thread_group_leader(t))
+		ret = ckpt_checkpoint_sem_undo(ctx, t);
 	if (!ret)
 		ret = ckpt_arch_checkpoint_thread(ctx, t);
 	if (!ret)
@@ -487,6 +489,8 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 		ret = ckpt_read_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
 	if (!ret && rt->pid == rt->tgid)
 		ret = ckpt_restart_process(ctx, rt);
+	if (!ret && rt->pid == rt->tgid)
+		ret = ckpt_restart_sem_undo(ctx);
 	if (!ret)
 		ret = ckpt_arch_restart_read(ctx, rt);
 	if (!ret)

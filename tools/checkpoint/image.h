@@ -25,10 +25,13 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] task{nr_tasks - zombies} TRAILER
- *   task    := object* TASK [PROCESS] X86_REGS X86_XSTATE
+ *   image   := HEADER TREE [UTS] [ipcns] task{nr_tasks - zombies} TRAILER
+ *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
+ *   msgqueue := MSG_QUEUE MSG{qnum}
+ *   task    := object* TASK [PROCESS SEM_UNDO*] X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   (zombies have no records; PROCESS follows the TASK of a leader)
+ *   (zombies have no records; PROCESS follows the TASK of a leader;
+ *   SEM_UNDO only with an IPC_NS)
  *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND | SECCOMP
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  */
@@ -36,10 +39,15 @@ enum image_state {
 	ST_HEADER,
 	ST_TREE,
 	ST_UTS,			/* right after the TREE: UTS, or the first task */
+	ST_IPC,			/* after the TREE and UTS: IPC_NS, or the first task */
+	ST_MSG_QUEUE,		/* the IPC_NS's message queues */
+	ST_MSG,			/* the messages of a queue */
+	ST_SEM_ARRAY,		/* the IPC_NS's semaphore sets */
 	ST_TASK,		/* objects of a task, then its TASK */
 	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
+	ST_SEM_UNDO,		/* after a PROCESS: SEM_UNDO, or X86_REGS */
 	ST_REGS,
 	ST_XSTATE,
 	ST_SIGPENDING,		/* the task's own queue */
@@ -83,6 +91,14 @@ struct image {
 	enum image_state state;
 	struct image_task *tree;	/* the TREE entries */
 	uint32_t tasks_done;		/* TASKs complete, up to nr_tasks */
+
+	/* the IPC namespace */
+	bool ipc_ns;			/* the image has an IPC_NS */
+	uint32_t msq_left;		/* MSG_QUEUE records still to come */
+	uint32_t sem_left;		/* SEM_ARRAY records still to come */
+	uint64_t msgs_left;		/* MSG records of the current queue */
+	uint64_t msg_bytes;		/* bytes of its messages so far */
+	uint64_t msq_qbytes;		/* its limit */
 
 	/* objects: objref -> type of the record that defined it (records.c) */
 	uint32_t *obj_ref;

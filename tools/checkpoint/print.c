@@ -783,3 +783,86 @@ void print_X86_XSTATE(const struct image *img, const void *p, uint32_t len)
 	}
 	printf("  crc32c: 0x%08x\n", contents_crc(area, size));
 }
+
+/* --- System V IPC --- */
+
+static void pr_ipc_perm(const struct ckpt_ipc_perm *perm)
+{
+	printf("  id: %d\n", (int32_t)LE32(perm->id));
+	pr_x("key", LE32(perm->key));
+	pr_u("uid", LE32(perm->uid));
+	pr_u("gid", LE32(perm->gid));
+	pr_u("cuid", LE32(perm->cuid));
+	pr_u("cgid", LE32(perm->cgid));
+	pr_o("mode", LE32(perm->mode));
+}
+
+void print_IPC_NS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_ipc_ns *ns = p;
+
+	pr_u("nr_msg", LE32(ns->nr_msg));
+	pr_u("nr_sem", LE32(ns->nr_sem));
+	pr_u("msg_ctlmax", LE32(ns->msg_ctlmax));
+	pr_u("msg_ctlmnb", LE32(ns->msg_ctlmnb));
+	pr_u("msg_ctlmni", LE32(ns->msg_ctlmni));
+	printf("  sem_ctls: %u %u %u %u\n", LE32(ns->sem_ctls[0]), LE32(ns->sem_ctls[1]),
+	       LE32(ns->sem_ctls[2]), LE32(ns->sem_ctls[3]));
+}
+
+void print_MSG_QUEUE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_msg_queue *q = p;
+
+	pr_ipc_perm(&q->perm);
+	pr_u("stime", LE64(q->stime));
+	pr_u("rtime", LE64(q->rtime));
+	pr_u("ctime", LE64(q->ctime));
+	pr_u("qbytes", LE64(q->qbytes));
+	pr_u("qnum", LE64(q->qnum));
+}
+
+void print_MSG(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_msg *m = p;
+
+	pr_u("mtype", LE64(m->mtype));
+	pr_u("len", LE64(m->len));
+}
+
+/* The first 16 of @nsems little-endian 16-bit values */
+static void pr_sems(const char *name, const uint8_t *v, uint32_t nsems, bool sign)
+{
+	uint32_t i;
+
+	printf("  %s:", name);
+	for (i = 0; i < nsems && i < 16; i++) {
+		uint16_t x = v[2 * i] | v[2 * i + 1] << 8;
+
+		if (sign)
+			printf(" %d", (int16_t)x);
+		else
+			printf(" %u", x);
+	}
+	printf("%s\n", nsems > 16 ? " ..." : "");
+}
+
+void print_SEM_ARRAY(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sem_array *a = p;
+
+	pr_ipc_perm(&a->perm);
+	pr_u("otime", LE64(a->otime));
+	pr_u("ctime", LE64(a->ctime));
+	pr_u("nsems", LE32(a->nsems));
+	pr_sems("values", (const uint8_t *)(a + 1), LE32(a->nsems), false);
+}
+
+void print_SEM_UNDO(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sem_undo *u = p;
+
+	printf("  semid: %d\n", (int32_t)LE32(u->semid));
+	pr_u("nsems", LE32(u->nsems));
+	pr_sems("semadj", (const uint8_t *)(u + 1), LE32(u->nsems), true);
+}

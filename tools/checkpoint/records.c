@@ -541,7 +541,7 @@ int accept_UTS(struct image *img, const void *p, uint32_t len)
 				"domainname") ||
 	    check_zero(img, u->__pad, sizeof(u->__pad), "__pad"))
 		return -1;
-	img->state = ST_TASK;
+	img->state = ST_IPC;
 	return 0;
 }
 
@@ -563,7 +563,7 @@ int accept_PROCESS(struct image *img, const void *p, uint32_t len)
 	if (!LE32(pr->ctty_ref) && LE32(pr->ctty_pgrp))
 		return image_fail(img, "ctty_pgrp %u without a ctty_ref",
 				  LE32(pr->ctty_pgrp));
-	img->state = ST_REGS;
+	img->state = ST_SEM_UNDO;
 	return 0;
 }
 
@@ -939,4 +939,128 @@ int accept_X86_XSTATE(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)img->xfeatures);
 	img->state = ST_SIGPENDING;
 	return 0;
+}
+
+/* --- System V IPC --- */
+
+/* The state after the IPC namespace's objects so far */
+static void next_ipc_object(struct image *img)
+{
+	if (img->msgs_left)
+		img->state = ST_MSG;
+	else if (img->msq_left)
+		img->state = ST_MSG_QUEUE;
+	else if (img->sem_left)
+		img->state = ST_SEM_ARRAY;
+	else
+		img->state = ST_TASK;
+}
+
+static int check_ipc_perm(struct image *img, const struct ckpt_ipc_perm *perm)
+{
+	int32_t id = (int32_t)LE32(perm->id);
+
+	if (id < 0)
+		return image_fail(img, "id %d is negative", id);
+	if (LE32(perm->mode) & ~0777U)
+		return image_fail(img, "mode %#o has bits beyond 0777", LE32(perm->mode));
+	return check_zero(img, &perm->__pad, sizeof(perm->__pad), "perm.__pad");
+}
+
+int accept_IPC_NS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_ipc_ns *ns = p;
+
+	if (check_zero(img, &ns->__pad, sizeof(ns->__pad), "__pad"))
+		return -1;
+	if (LE32(ns->msg_ctlmax) > INT32_MAX || LE32(ns->msg_ctlmnb) > INT32_MAX)
+		return image_fail(img, "msg_ctlmax or msg_ctlmnb above INT_MAX");
+	img->ipc_ns = true;
+	img->msq_left = LE32(ns->nr_msg);
+	img->sem_left = LE32(ns->nr_sem);
+	next_ipc_object(img);
+	return 0;
+}
+
+int accept_MSG_QUEUE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_msg_queue *q = p;
+
+	if (check_ipc_perm(img, &q->perm))
+		return -1;
+	if (LE64(q->qbytes) > INT32_MAX || LE64(q->qnum) > LE64(q->qbytes))
+		return image_fail(img, "%llu messages for a limit of %llu bytes",
+				  (unsigned long long)LE64(q->qnum),
+				  (unsigned long long)LE64(q->qbytes));
+	img->msq_left--;
+	img->msgs_left = LE64(q->qnum);
+	img->msg_bytes = 0;
+	img->msq_qbytes = LE64(q->qbytes);
+	next_ipc_object(img);
+	return 0;
+}
+
+int accept_MSG(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_msg *m = p;
+	uint64_t mlen = LE64(m->len);
+
+	if (!LE64(m->mtype) || LE64(m->mtype) > INT64_MAX)
+		return image_fail(img, "mtype %llu is not positive",
+				  (unsigned long long)LE64(m->mtype));
+	if (ALIGN8(sizeof(*m) + mlen) != len)
+		return image_fail(img, "%llu bytes of text in a record of %u",
+				  (unsigned long long)mlen, len);
+	if (check_zero(img, (const uint8_t *)(m + 1) + mlen, len - sizeof(*m) - mlen,
+		       "padding"))
+		return -1;
+	img->msg_bytes += mlen;
+	if (img->msg_bytes > img->msq_qbytes)
+		return image_fail(img, "the queue's messages exceed its limit of %llu bytes",
+				  (unsigned long long)img->msq_qbytes);
+	img->msgs_left--;
+	next_ipc_object(img);
+	return 0;
+}
+
+/* nsems __le16 after a fixed part of @fixed bytes, then zero padding */
+static int check_sems(struct image *img, uint32_t nsems, uint32_t fixed,
+		      const void *p, uint32_t len)
+{
+	if (ALIGN8(fixed + 2ULL * nsems) != len)
+		return image_fail(img, "%u semaphores in a record of %u bytes", nsems, len);
+	return check_zero(img, (const uint8_t *)p + fixed + 2 * nsems,
+			  len - fixed - 2 * nsems, "padding");
+}
+
+int accept_SEM_ARRAY(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sem_array *a = p;
+	const uint8_t *v = (const uint8_t *)(a + 1);
+	uint32_t nsems = LE32(a->nsems), i;
+
+	if (check_ipc_perm(img, &a->perm) ||
+	    check_zero(img, &a->__pad, sizeof(a->__pad), "__pad"))
+		return -1;
+	if (!nsems)
+		return image_fail(img, "no semaphores");
+	if (check_sems(img, nsems, sizeof(*a), p, len))
+		return -1;
+	for (i = 0; i < nsems; i++)
+		if ((v[2 * i] | v[2 * i + 1] << 8) > 32767)
+			return image_fail(img, "semaphore %u: value above 32767", i);
+	img->sem_left--;
+	next_ipc_object(img);
+	return 0;
+}
+
+int accept_SEM_UNDO(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sem_undo *u = p;
+
+	if (!img->ipc_ns)
+		return image_fail(img, "the image has no IPC_NS");
+	if ((int32_t)LE32(u->semid) < 0)
+		return image_fail(img, "semid %d is negative", (int32_t)LE32(u->semid));
+	return check_sems(img, LE32(u->nsems), sizeof(*u), p, len);
 }

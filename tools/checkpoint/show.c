@@ -62,9 +62,17 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
+	[CKPT_REC_IPC_NS]	= FIXED(struct ckpt_ipc_ns, IPC_NS),
+	[CKPT_REC_MSG_QUEUE]	= FIXED(struct ckpt_msg_queue, MSG_QUEUE),
+	[CKPT_REC_MSG]		= VARIABLE(struct ckpt_msg, MSG),
+	[CKPT_REC_SEM_ARRAY]	= VARIABLE(struct ckpt_sem_array, SEM_ARRAY),
+	[CKPT_REC_SEM_UNDO]	= VARIABLE(struct ckpt_sem_undo, SEM_UNDO),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
+/* The objects of a task, and its TASK */
+#define TASK_START	(REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) | REC(MM) | \
+			 REC(TASK) | REC(SECCOMP) | REC(PTY) | REC(FILE))
 
 _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 
@@ -72,15 +80,16 @@ _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
-	[ST_UTS]		= REC(UTS) | REC(CRED) | REC(FILES) | REC(FS) |
-				  REC(SIGHAND) | REC(MM) | REC(TASK) | REC(SECCOMP) |
-				  REC(PTY) | REC(FILE),
-	[ST_TASK]		= REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) |
-				  REC(MM) | REC(TASK) | REC(SECCOMP) | REC(PTY) |
-				  REC(FILE),
+	[ST_UTS]		= REC(UTS) | REC(IPC_NS) | TASK_START,
+	[ST_IPC]		= REC(IPC_NS) | TASK_START,
+	[ST_MSG_QUEUE]		= REC(MSG_QUEUE),
+	[ST_MSG]		= REC(MSG),
+	[ST_SEM_ARRAY]		= REC(SEM_ARRAY),
+	[ST_TASK]		= TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_PROCESS]		= REC(PROCESS),
+	[ST_SEM_UNDO]		= REC(SEM_UNDO) | REC(X86_REGS),
 	[ST_REGS]		= REC(X86_REGS),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
@@ -184,7 +193,12 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		return image_fail(img, "not supported by this version of ckpt");
 	/* The UTS may only come first after the TREE */
 	if (img->state == ST_UTS && type != CKPT_REC_UTS)
+		img->state = ST_IPC;
+	/* So may the IPC_NS, after the TREE or UTS; SEM_UNDO after a PROCESS */
+	if (img->state == ST_IPC && type != CKPT_REC_IPC_NS)
 		img->state = ST_TASK;
+	if (img->state == ST_SEM_UNDO && type != CKPT_REC_SEM_UNDO)
+		img->state = ST_REGS;
 	if (!(state_accepts[img->state] & (1ULL << type))) {
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",

@@ -63,6 +63,11 @@
 	FN(PROCESS,	17)		\
 	FN(SECCOMP,	18)		\
 	FN(UTS,		19)		\
+	FN(IPC_NS,	40)		\
+	FN(MSG_QUEUE,	41)		\
+	FN(SEM_ARRAY,	42)		\
+	FN(SEM_UNDO,	43)		\
+	FN(MSG,		44)		\
 	FN(PTY,		50)
 
 enum ckpt_rec_type {
@@ -151,6 +156,71 @@ struct ckpt_uts {
 	char nodename[65];	/* NUL-terminated, NUL-padded */
 	char domainname[65];
 	__u8 __pad[6];
+};
+
+/*
+ * IPC_NS: after the TREE (and UTS) when the tasks have a System V IPC
+ * namespace of their own (all the same one): restart creates a new one
+ * with these limits, then nr_msg MSG_QUEUE and nr_sem SEM_ARRAY records
+ * follow.  Ids and uids are those of the checkpointing caller's user
+ * namespace.
+ */
+struct ckpt_ipc_ns {
+	__le32 nr_msg;		/* MSG_QUEUE records that follow */
+	__le32 nr_sem;		/* SEM_ARRAY records after those */
+	__le32 msg_ctlmax;	/* kernel.msgmax */
+	__le32 msg_ctlmnb;	/* kernel.msgmnb */
+	__le32 msg_ctlmni;	/* kernel.msgmni */
+	__le32 sem_ctls[4];	/* kernel.sem: semmsl, semmns, semopm, semmni */
+	__le32 __pad;
+};
+
+/* The owner and permissions of a System V IPC object */
+struct ckpt_ipc_perm {
+	__le32 id;		/* msqid/semid, kept across restart */
+	__le32 key;		/* 0: IPC_PRIVATE */
+	__le32 uid;		/* owner */
+	__le32 gid;
+	__le32 cuid;		/* creator */
+	__le32 cgid;
+	__le32 mode;		/* 0777 bits */
+	__le32 __pad;
+};
+
+/* MSG_QUEUE: a message queue, followed by qnum MSG records, oldest first */
+struct ckpt_msg_queue {
+	struct ckpt_ipc_perm perm;
+	__le64 stime;		/* last msgsnd(2), seconds since the epoch */
+	__le64 rtime;		/* last msgrcv(2) */
+	__le64 ctime;		/* last change */
+	__le64 qbytes;		/* byte limit of the queue */
+	__le64 qnum;		/* messages that follow */
+};
+
+/* MSG: one message of the queue before it */
+struct ckpt_msg {
+	__le64 mtype;		/* > 0 */
+	__le64 len;		/* bytes of text that follow */
+};
+
+/* SEM_ARRAY: a semaphore set */
+struct ckpt_sem_array {
+	struct ckpt_ipc_perm perm;
+	__le64 otime;		/* last semop(2), seconds since the epoch */
+	__le64 ctime;		/* last change */
+	__le32 nsems;
+	__le32 __pad;
+	/* followed by nsems __le16 values (0..32767), zero-padded */
+};
+
+/*
+ * SEM_UNDO: after a process's PROCESS record, one per semaphore set it
+ * has SEM_UNDO adjustments for (its threads share them).
+ */
+struct ckpt_sem_undo {
+	__le32 semid;
+	__le32 nsems;		/* that of the set */
+	/* followed by nsems __le16 adjustments (signed), zero-padded */
 };
 
 /* Restart kinds (struct ckpt_task.restart_kind) */

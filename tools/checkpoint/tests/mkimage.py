@@ -83,6 +83,7 @@ SIZES = {
     'FILES': 8, 'FS': 16, 'SIGHAND': 2056, 'SIGPENDING': 8,
     'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 272, 'SECCOMP': 16, 'UTS': 136,
     'PTY': 72,
+    'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of a System V IPC namespace.
+ *
+ * A container that has an IPC namespace of its own gets a new one at
+ * restart (CLONE_NEWIPC on its root), and its root fills it, as its first
+ * act, with the namespace's limits, message queues and semaphore sets,
+ * each with its old id so that the ids the tasks hold stay valid.
+ *
+ * Tasks that share the caller's IPC namespace leave its objects out of the
+ * image: they live on in the system and are the caller's business.  Only
+ * what a task owns in them is refused: its semaphore undo list (see
+ * ckpt_checkpoint_sem_undo()).
+ *
+ * The parts that need the private structures of msg.c and sem.c are built
+ * into those files: checkpoint_msg.c and checkpoint_sem.c.
+ */
+#include <linux/cred.h>
+#include <linux/idr.h>
+#include <linux/ipc.h>
+#include <linux/ipc_namespace.h>
+#include <linux/msg.h>
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+
+#include "util.h"
+#include "checkpoint.h"
+
+/**
+ * ckpt_ipc_perm_save() - fill the image form of an object's permissions
+ * @rec: the record's part
+ * @perm: the object's, locked by the caller
+ *
+ * Ids are those of the caller's user namespace, which owns the IPC
+ * namespace.
+ */
+void ckpt_ipc_perm_save(struct ckpt_ipc_perm *rec, const struct kern_ipc_perm *perm)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	rec->id = cpu_to_le32(perm->id);
+	rec->key = cpu_to_le32(perm->key);
+	rec->uid = cpu_to_le32(from_kuid_munged(ns, perm->uid));
+	rec->gid = cpu_to_le32(from_kgid_munged(ns, perm->gid));
+	rec->cuid = cpu_to_le32(from_kuid_munged(ns, perm->cuid));
+	rec->cgid = cpu_to_le32(from_kgid_munged(ns, perm->cgid));
+	rec->mode = cpu_to_le32(perm->mode & 0777);
+	rec->__pad = 0;
+}
+
+/**
+ * ckpt_ipc_perm_read() - check the permissions of an object of the image
+ * @ctx: restart context
+ * @what: the kind of object, for the log
+ * @rec: the record's part
+ * @own: the result
+ *
+ * Every id must be mapped in the caller's user namespace.  Any owner is
+ * allowed: the caller created the namespace, so it could give the object
+ * to anyone with IPC_SET.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_ipc_perm_read(struct ckpt_ctx *ctx, const char *what,
+		       const struct ckpt_ipc_perm *rec, struct ckpt_ipc_owner *own)
+{
+	struct user_namespace *ns = current_user_ns();
+	u32 mode = le32_to_cpu(rec->mode);
+	int id = le32_to_cpu(rec->id);
+
+	own->uid = make_kuid(ns, le32_to_cpu(rec->uid));
+	own->gid = make_kgid(ns, le32_to_cpu(rec->gid));
+	own->cuid = make_kuid(ns, le32_to_cpu(rec->cuid));
+	own->cgid = make_kgid(ns, le32_to_cpu(rec->cgid));
+	own->key = (key_t)le32_to_cpu(rec->key);
+	own->mode = mode;
+	own->id = id;
+	if (id < 0 || ipcid_to_idx(id) >= ipc_mni || (mode & ~0777) || rec->__pad)
+		return ckpt_err(ctx, -EINVAL, "%s %d: invalid id or mode %#o", what, id, mode);
+	if (!uid_valid(own->uid) || !gid_valid(own->gid) ||
+	    !uid_valid(own->cuid) || !gid_valid(own->cgid))
+		return ckpt_err(ctx, -EINVAL, "%s %d: owner or creator is not mapped",
+				what, id);
+	return 0;
+}
+
+/**
+ * ckpt_ipc_perm_apply() - give a new object its saved owner and creator
+ * @perm: the object's, locked by the caller
+ * @own: what ckpt_ipc_perm_read() checked
+ */
+void ckpt_ipc_perm_apply(struct kern_ipc_perm *perm, const struct ckpt_ipc_owner *own)
+{
+	perm->uid = own->uid;
+	perm->gid = own->gid;
+	perm->cuid = own->cuid;
+	perm->cgid = own->cgid;
+	perm->mode = own->mode;
+}
+
+/**
+ * ckpt_ipc_set_next_id() - make the next object of @ids get the id @id
+ * @ids: the ids of one kind of object of a namespace, rwsem held for writing
+ * @id: the id
+ *
+ * This is what the kernel.{msg,sem,shm}_next_id sysctls do.  The caller
+ * checks the id of the new object: the slot may be taken.
+ *
+ * Return: 0, or -EOPNOTSUPP if the kernel cannot choose ids.
+ */
+int ckpt_ipc_set_next_id(struct ipc_ids *ids, int id)
+{
+#ifdef CONFIG_CHECKPOINT_RESTORE
+	lockdep_assert_held_write(&ids->rwsem);
+	ids->next_id = id;
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* The ids of the objects of @ids, in increasing index order */
+static int *ckpt_ipc_collect_ids(struct ipc_ids *ids, u32 *nr)
+{
+	struct kern_ipc_perm *perm;
+	int idx, *arr;
+	u32 n = 0;
+
+	down_read(&ids->rwsem);
+	arr = kvcalloc(max(ids->in_use, 1), sizeof(*arr), GFP_KERNEL);
+	if (arr) {
+		idr_for_each_entry(&ids->ipcs_idr, perm, idx) {
+			if (n < ids->in_use)
+				arr[n++] = perm->id;
+		}
+	}
+	up_read(&ids->rwsem);
+	*nr = n;
+	return arr;
+}
+
+/**
+ * ckpt_checkpoint_ipc_ns() - write the tasks' System V IPC namespace
+ * @ctx: checkpoint context
+ * @ns: the namespace of every task of the tree
+ *
+ * Nothing is written for the caller's own namespace.  Otherwise an IPC_NS
+ * record, then a MSG_QUEUE record (and its messages) per message queue and
+ * a SEM_ARRAY record per semaphore set.  The tasks are frozen; a process
+ * outside the tree that entered the namespace with setns(2) could still
+ * change it, and an object it creates meanwhile is not saved.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+{
+	struct ckpt_ipc_ns rec = {};
+	int *msg_ids = NULL, *sem_ids = NULL;
+	u32 nr_msg = 0, nr_sem = 0, i;
+	int ret;
+
+	ctx->ipc_ns = false;
+	if (ns == current->nsproxy->ipc_ns)
+		return 0;
+	if (ns->user_ns != current_user_ns())
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' IPC namespace belongs to another user namespace (not supported yet)");
+	/*
+	 * TODO: save the namespace's shared memory segments here, with
+	 * ckpt_checkpoint_shm_ns(ctx, ns) (ipc/checkpoint_shm.c); until
+	 * then a namespace that has any is refused.
+	 */
+	if (READ_ONCE(ns->ids[IPC_SHM_IDS].in_use))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' IPC namespace has System V shared memory segments (not supported yet)");
+#ifdef CONFIG_POSIX_MQUEUE
+	if (READ_ONCE(ns->mq_queues_count))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' IPC namespace has POSIX message queues (not supported yet)");
+#endif
+	if (!IS_ENABLED(CONFIG_CHECKPOINT_RESTORE) &&
+	    (READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use)))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"restoring System V IPC ids needs CONFIG_CHECKPOINT_RESTORE");
+
+	msg_ids = ckpt_ipc_collect_ids(&ns->ids[IPC_MSG_IDS], &nr_msg);
+	sem_ids = ckpt_ipc_collect_ids(&ns->ids[IPC_SEM_IDS], &nr_sem);
+	if (!msg_ids || !sem_ids) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rec.nr_msg = cpu_to_le32(nr_msg);
+	rec.nr_sem = cpu_to_le32(nr_sem);
+	rec.msg_ctlmax = cpu_to_le32(READ_ONCE(ns->msg_ctlmax));
+	rec.msg_ctlmnb = cpu_to_le32(READ_ONCE(ns->msg_ctlmnb));
+	rec.msg_ctlmni = cpu_to_le32(READ_ONCE(ns->msg_ctlmni));
+	for (i = 0; i < ARRAY_SIZE(rec.sem_ctls); i++)
+		rec.sem_ctls[i] = cpu_to_le32(READ_ONCE(ns->sem_ctls[i]));
+	ret = ckpt_write_rec(ctx, CKPT_REC_IPC_NS, &rec, sizeof(rec));
+	for (i = 0; !ret && i < nr_msg; i++)
+		ret = ckpt_checkpoint_msg_queue(ctx, ns, msg_ids[i]);
+	for (i = 0; !ret && i < nr_sem; i++)
+		ret = ckpt_checkpoint_sem_array(ctx, ns, sem_ids[i]);
+	if (!ret) {
+		ctx->ipc_ns = true;
+		ckpt_log(ctx, "IPC namespace saved: %u message queue(s), %u semaphore set(s)",
+			 nr_msg, nr_sem);
+	}
+out:
+	kvfree(msg_ids);
+	kvfree(sem_ids);
+	return ret;
+}
+
+/**
+ * ckpt_peek_ipc_ns() - whether the image gives the tasks an IPC namespace
+ * @ctx: restart context, after the TREE and UTS records
+ *
+ * Sets @ctx->ipc_ns: the coordinator then creates the root with
+ * CLONE_NEWIPC, and the root reads the records.
+ *
+ * Return: 0 or a negative error.
+ */
+int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx)
+{
+	int ret = ckpt_peek_rec(ctx);
+
+	if (ret < 0)
+		return ret;
+	ctx->ipc_ns = ret == CKPT_REC_IPC_NS;
+	return 0;
+}
+
+static int ckpt_ipc_ns_limits(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			      const struct ckpt_ipc_ns *rec)
+{
+	u32 sem[4], i;
+
+	/* The bounds of the kernel.msg* and kernel.sem sysctls */
+	for (i = 0; i < ARRAY_SIZE(sem); i++) {
+		sem[i] = le32_to_cpu(rec->sem_ctls[i]);
+		if (sem[i] > INT_MAX)
+			goto bad;
+	}
+	if (le32_to_cpu(rec->msg_ctlmax) > INT_MAX ||
+	    le32_to_cpu(rec->msg_ctlmnb) > INT_MAX ||
+	    le32_to_cpu(rec->msg_ctlmni) > ipc_mni || sem[3] > ipc_mni || rec->__pad)
+		goto bad;
+	ns->msg_ctlmax = le32_to_cpu(rec->msg_ctlmax);
+	ns->msg_ctlmnb = le32_to_cpu(rec->msg_ctlmnb);
+	ns->msg_ctlmni = le32_to_cpu(rec->msg_ctlmni);
+	for (i = 0; i < ARRAY_SIZE(sem); i++)
+		ns->sem_ctls[i] = sem[i];
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "IPC_NS record: limits out of range");
+}
+
+/**
+ * ckpt_restart_ipc_ns() - fill the new IPC namespace of the restored root
+ * @ctx: restart context
+ *
+ * Runs in the root, created with CLONE_NEWIPC, before it reads anything
+ * else: its namespace is new, empty and seen by no one else yet.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct ckpt_ipc_ns rec;
+	u32 nr_msg, nr_sem, i;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_IPC_NS, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	if (WARN_ON_ONCE(ns->user_ns != current_user_ns() ||
+			 ns->ids[IPC_MSG_IDS].in_use || ns->ids[IPC_SEM_IDS].in_use))
+		return -EINVAL;
+	ret = ckpt_ipc_ns_limits(ctx, ns, &rec);
+	if (ret)
+		return ret;
+	nr_msg = le32_to_cpu(rec.nr_msg);
+	nr_sem = le32_to_cpu(rec.nr_sem);
+	if (nr_msg > ipc_mni || nr_sem > ipc_mni)
+		return ckpt_err(ctx, -EINVAL, "IPC_NS record: %u queues, %u sets: too many",
+				nr_msg, nr_sem);
+	for (i = 0; !ret && i < nr_msg; i++)
+		ret = ckpt_restart_msg_queue(ctx, ns);
+	for (i = 0; !ret && i < nr_sem; i++)
+		ret = ckpt_restart_sem_array(ctx, ns);
+	if (!ret)
+		ckpt_log(ctx, "IPC namespace restored: %u message queue(s), %u semaphore set(s)",
+			 nr_msg, nr_sem);
+	return ret;
+}
