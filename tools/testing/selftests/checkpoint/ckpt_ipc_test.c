@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System V IPC across checkpoint, kill and restart.  A container with an
+ * IPC namespace of its own gets a new one with the same message queues
+ * (same ids, keys, modes, limits, times and every message in order) and
+ * semaphore sets (values, times), and a process keeps its SEM_UNDO
+ * adjustments: when it exits after the restart they are applied.  What
+ * cannot be restored is refused by name: undo adjustments on semaphores
+ * of the caller's namespace, shared memory segments (not yet).
+ */
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+
+#include "ckpt_util.h"
+
+FIXTURE(ipc) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_SETUP(ipc)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+}
+
+FIXTURE_TEARDOWN(ipc)
+{
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+#define NR_MSGS		10
+#define MSQ_KEY		0x4b505431
+#define SEM_KEY		0x4b505432
+#define MSQ_QBYTES	12000
+
+static const long msg_types[NR_MSGS] = { 5, 3, 7, 1, 1, 9, 2, 100000, 4, 3 };
+/* 6000 bytes take a segment besides the struct msg_msg; 0 is allowed */
+static const size_t msg_sizes[NR_MSGS] = { 1, 100, 6000, 17, 300, 0, 1000, 2, 513, 64 };
+
+static unsigned short initial_values[3] = { 5, 0, 7 };
+
+static const char *const ipc_reasons[] = {
+	[1] = "could not set up the container",
+	[2] = "the message queue's IPC_STAT changed",
+	[3] = "a message changed (type, size, text or order)",
+	[4] = "the queue has more messages than were sent",
+	[5] = "the semaphore values or times changed",
+	[6] = "the child did not finish cleanly (its semaphore values changed)",
+	[7] = "the child's SEM_UNDO adjustments were not applied at its exit",
+	[8] = "the private queue is gone",
+	[9] = "init is not pid 1 any more",
+};
+
+static char ct_ready_path[160];
+static bool ct_with_shm;
+
+struct ipc_state {
+	int msqid, privid, semid;
+	struct msqid_ds mq;
+	struct semid_ds sem;
+};
+
+static struct ipc_state before;
+
+struct msgbuf_big {
+	long mtype;
+	char mtext[8192];
+};
+
+static struct msgbuf_big mbuf;
+
+static void fill_text(char *p, int i, size_t len)
+{
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		p[j] = (char)(i * 31 + j * 7 + 1);
+}
+
+static int sem_values(int semid, unsigned short v[3])
+{
+	return semctl(semid, 0, GETALL, v);
+}
+
+/* Child of the container's init: holds undo adjustments of -2 and +3 */
+static int ct_sem_child(int semid)
+{
+	struct sembuf ops[2] = {
+		{ .sem_num = 1, .sem_op = 2, .sem_flg = SEM_UNDO },
+		{ .sem_num = 2, .sem_op = -3, .sem_flg = SEM_UNDO },
+	};
+	unsigned short v[3];
+
+	if (semop(semid, ops, 2))
+		return 1;
+	ckpt_child_wait_finish();
+	if (sem_values(semid, v) || v[0] != 5 || v[1] != 2 || v[2] != 4)
+		return 6;
+	return getppid() == 1 ? 0 : 6;
+}
+
+static int ct_setup(void)
+{
+	struct msqid_ds ds;
+	int i;
+
+	before.msqid = msgget(MSQ_KEY, IPC_CREAT | IPC_EXCL | 0640);
+	before.privid = msgget(IPC_PRIVATE, 0600);
+	if (before.msqid < 0 || before.privid < 0 || msgctl(before.msqid, IPC_STAT, &ds))
+		return 1;
+	ds.msg_qbytes = MSQ_QBYTES;
+	if (msgctl(before.msqid, IPC_SET, &ds))
+		return 1;
+	for (i = 0; i < NR_MSGS; i++) {
+		mbuf.mtype = msg_types[i];
+		fill_text(mbuf.mtext, i, msg_sizes[i]);
+		if (msgsnd(before.msqid, &mbuf, msg_sizes[i], IPC_NOWAIT))
+			return 1;
+	}
+	/* A removed queue leaves a hole in the ids */
+	if (msgctl(msgget(IPC_PRIVATE, 0600), IPC_RMID, NULL))
+		return 1;
+	before.semid = semget(SEM_KEY, 3, IPC_CREAT | IPC_EXCL | 0600);
+	if (before.semid < 0 || semctl(before.semid, 0, SETALL, initial_values))
+		return 1;
+	if (ct_with_shm && shmget(IPC_PRIVATE, 4096, 0600) < 0)
+		return 1;
+	return 0;
+}
+
+static int ct_check_msgs(void)
+{
+	struct msqid_ds ds;
+	int i;
+
+	if (msgctl(before.msqid, IPC_STAT, &ds) ||
+	    ds.msg_perm.__key != before.mq.msg_perm.__key ||
+	    ds.msg_perm.mode != before.mq.msg_perm.mode ||
+	    ds.msg_perm.uid != before.mq.msg_perm.uid ||
+	    ds.msg_perm.cuid != before.mq.msg_perm.cuid ||
+	    ds.msg_qbytes != MSQ_QBYTES || ds.msg_qnum != NR_MSGS ||
+	    ds.__msg_cbytes != before.mq.__msg_cbytes ||
+	    ds.msg_stime != before.mq.msg_stime ||
+	    ds.msg_ctime != before.mq.msg_ctime ||
+	    msgget(MSQ_KEY, 0) != before.msqid)
+		return 2;
+	for (i = 0; i < NR_MSGS; i++) {
+		char want[8192];
+		ssize_t n;
+
+		n = msgrcv(before.msqid, &mbuf, sizeof(mbuf.mtext), 0, IPC_NOWAIT);
+		fill_text(want, i, msg_sizes[i]);
+		if (n != (ssize_t)msg_sizes[i] || mbuf.mtype != msg_types[i] ||
+		    memcmp(want, mbuf.mtext, n))
+			return 3;
+	}
+	if (msgrcv(before.msqid, &mbuf, sizeof(mbuf.mtext), 0, IPC_NOWAIT) >= 0 ||
+	    errno != ENOMSG)
+		return 4;
+	if (msgctl(before.privid, IPC_STAT, &ds) || ds.msg_qnum)
+		return 8;
+	return 0;
+}
+
+static int ct_check_sems(pid_t child)
+{
+	unsigned short v[3];
+	struct semid_ds ds;
+	int status;
+
+	if (semctl(before.semid, 0, IPC_STAT, &ds) || ds.sem_nsems != 3 ||
+	    ds.sem_perm.__key != SEM_KEY || ds.sem_perm.mode != before.sem.sem_perm.mode ||
+	    ds.sem_otime != before.sem.sem_otime || ds.sem_ctime != before.sem.sem_ctime ||
+	    sem_values(before.semid, v) || v[0] != 5 || v[1] != 2 || v[2] != 4)
+		return 5;
+	/* The child checks the values too, then exits: its undo applies */
+	for (int i = 0; i < 500; i++) {
+		kill(child, SIGUSR1);
+		if (waitpid(child, &status, WNOHANG) == child)
+			break;
+		ckpt_sleep_ms(20);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return 6;
+	if (sem_values(before.semid, v) || v[0] != 5 || v[1] != 0 || v[2] != 7)
+		return 7;
+	return 0;
+}
+
+static int ct_init(void)
+{
+	unsigned short v[3];
+	pid_t child;
+	int fd, ret;
+
+	if (getpid() != 1 || ct_setup())
+		return 1;
+	child = fork();
+	if (!child)
+		_exit(ct_sem_child(before.semid));
+	/* Ready once the child holds its adjustments */
+	for (int i = 0; i < 500; i++) {
+		if (!sem_values(before.semid, v) && v[1] == 2)
+			break;
+		ckpt_sleep_ms(10);
+	}
+	if (v[1] != 2 || msgctl(before.msqid, IPC_STAT, &before.mq) ||
+	    semctl(before.semid, 0, IPC_STAT, &before.sem))
+		return 1;
+	fd = open(ct_ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	ckpt_child_wait_finish();
+	if (getpid() != 1)
+		return 9;
+	ret = ct_check_msgs();
+	if (!ret)
+		ret = ct_check_sems(child);
+	return ret;
+}
+
+static pid_t spawn_container(struct __test_metadata *_metadata,
+			     struct ckpt_ctx *ctx)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWPID | CLONE_NEWIPC,
+		.exit_signal = SIGCHLD,
+	};
+	struct stat st;
+	pid_t pid;
+
+	snprintf(ct_ready_path, sizeof(ct_ready_path), "%s/ready", ctx->dir);
+	unlink(ct_ready_path);
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3(CLONE_NEWPID | CLONE_NEWIPC): %s", strerror(errno));
+	if (!pid) {
+		int ret = ckpt_child_detach();
+
+		_exit(ret ? ret : ct_init());
+	}
+	ckpt_ctx_track(ctx, pid);
+	while (stat(ct_ready_path, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) {
+			int status;
+
+			waitpid(pid, &status, 0);
+			TH_LOG("the container's init died (status %#x)", status);
+		}
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+	return pid;
+}
+
+#define SAVED	"IPC namespace saved: 2 message queue(s), 1 semaphore set(s)"
+
+static pid_t container_cycle(struct __test_metadata *_metadata,
+			     struct ckpt_ctx *ctx, pid_t pid)
+{
+	pid_t restored;
+
+	if (ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL))
+		return -1;
+	ckpt_reap_killed(_metadata, pid);
+	if (!ckpt_log_contains(ctx, SAVED)) {
+		TH_LOG("checkpoint did not save the IPC namespace");
+		ckpt_dump_log(_metadata, ctx);
+		return -1;
+	}
+	restored = ckpt_restart(_metadata, ctx);
+	if (restored > 0)
+		ckpt_ctx_track(ctx, restored);
+	return restored;
+}
+
+TEST_F_TIMEOUT(ipc, container_queues_semaphores_and_undo_survive_two_restarts, 240)
+{
+	pid_t pid = spawn_container(_metadata, &self->ctx);
+
+	pid = container_cycle(_metadata, &self->ctx, pid);
+	ASSERT_LT(0, pid);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "IPC namespace restored"));
+	pid = container_cycle(_metadata, &self->ctx, pid);
+	ASSERT_LT(0, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
+}
+
+TEST_F_TIMEOUT(ipc, container_with_shm_segment_is_refused, 120)
+{
+	pid_t pid;
+
+	ct_with_shm = true;
+	pid = spawn_container(_metadata, &self->ctx);
+	ct_with_shm = false;
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					   self->ctx.log_fd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "shared memory segments"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int undo_child(void *arg)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
+
+	if (semop(*(int *)arg, &op, 1))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+TEST_F_TIMEOUT(ipc, undo_on_the_callers_semaphores_is_refused, 120)
+{
+	int semid = semget(IPC_PRIVATE, 1, 0600);
+	pid_t pid;
+
+	ASSERT_LE(0, semid);
+	pid = ckpt_spawn(_metadata, &self->ctx, undo_child, &semid);
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					   self->ctx.log_fd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx,
+				      "SEM_UNDO adjustments on semaphores of the caller's"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	/* A queue of the caller's namespace is no obstacle: it stays here */
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
+	EXPECT_EQ(0, semctl(semid, 0, IPC_RMID));
+}
+
+TEST_HARNESS_MAIN
