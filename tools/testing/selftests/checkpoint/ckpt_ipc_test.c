@@ -6,7 +6,8 @@
  * semaphore sets (values, times), and a process keeps its SEM_UNDO
  * adjustments: when it exits after the restart they are applied.  What
  * cannot be restored is refused by name: undo adjustments on semaphores
- * of the caller's namespace, shared memory segments (not yet).
+ * of the caller's namespace, shared memory segments (not yet).  A
+ * hostile image is refused with a reason and leaves nothing behind.
  */
 #include <linux/sched.h>
 #include <sched.h>
@@ -17,7 +18,7 @@
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
-#include "ckpt_util.h"
+#include "ckpt_image.h"
 
 FIXTURE(ipc) {
 	struct ckpt_ctx ctx;
@@ -343,6 +344,132 @@ TEST_F_TIMEOUT(ipc, undo_on_the_callers_semaphores_is_refused, 120)
 	/* A queue of the caller's namespace is no obstacle: it stays here */
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
 	EXPECT_EQ(0, semctl(semid, 0, IPC_RMID));
+}
+
+/* --- hostile images --- */
+
+enum bad_ipc {
+	MSG_TYPE_ZERO,
+	MSG_LONGER_THAN_ITS_RECORD,
+	QUEUE_OVER_ITS_LIMIT,
+	QUEUE_ID_USED_TWICE,
+	SEM_VALUE_ABOVE_SEMVMX,
+	UNDO_ON_A_MISSING_SET,
+};
+
+FIXTURE(bad_ipc) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(bad_ipc) {
+	enum bad_ipc what;
+	const char *log;
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, msg_type_zero) {
+	.what = MSG_TYPE_ZERO, .log = "is invalid or does not fit",
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, msg_longer_than_its_record) {
+	.what = MSG_LONGER_THAN_ITS_RECORD, .log = "is invalid or does not fit",
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, queue_over_its_limit) {
+	.what = QUEUE_OVER_ITS_LIMIT, .log = "is invalid or does not fit",
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, queue_id_used_twice) {
+	.what = QUEUE_ID_USED_TWICE, .log = "its id is used twice",
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, sem_value_above_semvmx) {
+	.what = SEM_VALUE_ABOVE_SEMVMX, .log = "out of range",
+};
+
+FIXTURE_VARIANT_ADD(bad_ipc, undo_on_a_missing_set) {
+	.what = UNDO_ON_A_MISSING_SET, .log = "no semaphore set",
+};
+
+FIXTURE_SETUP(bad_ipc)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+}
+
+FIXTURE_TEARDOWN(bad_ipc)
+{
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The payload of the @n-th record of @type */
+static void *nth_payload(struct image *img, uint32_t type, int n)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++)
+		if (img->recs[i].type == type && !n--)
+			return ckpt_payload(img->data, &img->recs[i]);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(bad_ipc, restart_fails_cleanly, 120)
+{
+	enum ckpt_outcome outcome;
+	struct image img = {};
+	struct ckpt_msg_queue *q0, *q1;
+	struct ckpt_sem_array *sa;
+	struct ckpt_sem_undo *un;
+	struct ckpt_msg *m;
+	const char *why = NULL;
+	size_t trailer;
+
+	img.pid = spawn_container(_metadata, &self->ctx);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img.pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, img.pid);
+	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+
+	q0 = nth_payload(&img, CKPT_REC_MSG_QUEUE, 0);
+	q1 = nth_payload(&img, CKPT_REC_MSG_QUEUE, 1);
+	m = nth_payload(&img, CKPT_REC_MSG, 0);
+	sa = nth_payload(&img, CKPT_REC_SEM_ARRAY, 0);
+	un = nth_payload(&img, CKPT_REC_SEM_UNDO, 0);
+	ASSERT_TRUE(q0 && q1 && m && sa && un);
+	switch (variant->what) {
+	case MSG_TYPE_ZERO:
+		m->mtype = 0;
+		break;
+	case MSG_LONGER_THAN_ITS_RECORD:
+		m->len = htole64(le64toh(m->len) + 8);
+		break;
+	case QUEUE_OVER_ITS_LIMIT:
+		q0->qbytes = htole64(NR_MSGS);
+		break;
+	case QUEUE_ID_USED_TWICE:
+		q1->perm.id = q0->perm.id;
+		break;
+	case SEM_VALUE_ABOVE_SEMVMX:
+		((__le16 *)(sa + 1))[0] = htole16(40000);
+		break;
+	case UNDO_ON_A_MISSING_SET:
+		un->semid = htole32(le32toh(sa->perm.id) + 1);
+		break;
+	}
+	trailer = img.recs[img.nr - 1].off;
+	trailer_of(&img, img.data)->crc32c = htole32(crc32c(img.data, trailer));
+	outcome = restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
+					    img.pid, EINVAL, "hostile IPC image");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, variant->log))
+		ckpt_dump_log(_metadata, &self->ctx);
+	free(img.data);
+	free(img.recs);
 }
 
 TEST_HARNESS_MAIN
