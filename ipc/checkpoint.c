@@ -276,9 +276,10 @@ int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
 	ret = ckpt_read_rec(ctx, CKPT_REC_IPC_NS, &rec, sizeof(rec));
 	if (ret)
 		return ret;
-	if (WARN_ON_ONCE(ns->user_ns != current_user_ns() ||
-			 ns->ids[IPC_MSG_IDS].in_use || ns->ids[IPC_SEM_IDS].in_use))
-		return -EINVAL;
+	/* Created by CLONE_NEWIPC for this root: empty, and ours */
+	if (ns->user_ns != current_user_ns() ||
+	    READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use))
+		return ckpt_err(ctx, -EINVAL, "the new IPC namespace is not empty or not ours");
 	ret = ckpt_ipc_ns_limits(ctx, ns, &rec);
 	if (ret)
 		return ret;

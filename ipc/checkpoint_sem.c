@@ -287,29 +287,38 @@ out:
  */
 int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct sem_undo_list *ulp = t->sysvsem.undo_list;
+	struct sem_undo_list *ulp = t->sysvsem.undo_list, *l;
 	struct task_struct *th;
 	unsigned int users = 0;
 	bool other = false;
 	int *ids, ret = 0;
 	u32 nr, i;
 
-	if (!ulp)
-		return 0;
+	/* Restart gives the threads their leader's list (CLONE_SYSVSEM) */
 	rcu_read_lock();
 	for_each_thread(t, th) {
-		if (th->sysvsem.undo_list == ulp)
+		l = th->sysvsem.undo_list;
+		if (l == ulp) {
 			users++;
-		else if (th->sysvsem.undo_list)
-			other = true;
+		} else if (l) {
+			spin_lock(&l->lock);
+			other |= !list_empty(&l->list_proc);
+			spin_unlock(&l->lock);
+		}
 	}
 	rcu_read_unlock();
+	if (other)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"process %d: a thread has semaphore undo adjustments of its own (not supported yet)",
+				task_pid_vnr(t));
+	if (!ulp)
+		return 0;
 	ids = ckpt_undo_semids(ulp, &nr);
 	if (!ids)
 		return -ENOMEM;
 	if (!nr)
 		goto out;
-	if (other || refcount_read(&ulp->refcnt) != users) {
+	if (refcount_read(&ulp->refcnt) != users) {
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "process %d: its semaphore undo list is shared with another process (not supported yet)",
 			       task_pid_vnr(t));
