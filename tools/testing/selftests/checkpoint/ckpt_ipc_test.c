@@ -4,7 +4,8 @@
  * IPC namespace of its own gets a new one with the same message queues
  * (same ids, keys, modes, limits, times and every message in order) and
  * semaphore sets (values, times), and a process keeps its SEM_UNDO
- * adjustments: when it exits after the restart they are applied.  What
+ * adjustments: when it exits after the restart they are applied; a task
+ * asleep in msgrcv(2) gets the message sent after the restart.  What
  * cannot be restored is refused by name: undo adjustments on semaphores
  * of the caller's namespace, shared memory segments (not yet).  A
  * hostile image is refused with a reason and leaves nothing behind.
@@ -58,6 +59,7 @@ static const char *const ipc_reasons[] = {
 	[7] = "the child's SEM_UNDO adjustments were not applied at its exit",
 	[8] = "the private queue is gone",
 	[9] = "init is not pid 1 any more",
+	[10] = "the child asleep in msgrcv(2) did not get its message",
 };
 
 static char ct_ready_path[160];
@@ -106,6 +108,27 @@ static int ct_sem_child(int semid)
 	if (sem_values(semid, v) || v[0] != 5 || v[1] != 2 || v[2] != 4)
 		return 6;
 	return getppid() == 1 ? 0 : 6;
+}
+
+/* Another child: asleep in msgrcv(2) on the private queue when saved */
+static int ct_msg_child(int msqid)
+{
+	struct { long mtype; char mtext[16]; } m;
+
+	if (msgrcv(msqid, &m, sizeof(m.mtext), 42, 0) != 5 || strcmp(m.mtext, "wake"))
+		return 10;
+	return 0;
+}
+
+static int ct_wake_msg_child(pid_t child)
+{
+	struct { long mtype; char mtext[16]; } m = { 42, "wake" };
+	int status;
+
+	if (msgsnd(before.privid, &m, 5, 0) ||
+	    waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return 10;
+	return WEXITSTATUS(status);
 }
 
 static int ct_setup(void)
@@ -199,7 +222,7 @@ static int ct_check_sems(pid_t child)
 static int ct_init(void)
 {
 	unsigned short v[3];
-	pid_t child;
+	pid_t child, receiver;
 	int fd, ret;
 
 	if (getpid() != 1 || ct_setup())
@@ -207,12 +230,17 @@ static int ct_init(void)
 	child = fork();
 	if (!child)
 		_exit(ct_sem_child(before.semid));
+	receiver = fork();
+	if (!receiver)
+		_exit(ct_msg_child(before.privid));
 	/* Ready once the child holds its adjustments */
 	for (int i = 0; i < 500; i++) {
 		if (!sem_values(before.semid, v) && v[1] == 2)
 			break;
 		ckpt_sleep_ms(10);
 	}
+	/* Time enough for the receiver to go to sleep */
+	ckpt_sleep_ms(200);
 	if (v[1] != 2 || msgctl(before.msqid, IPC_STAT, &before.mq) ||
 	    semctl(before.semid, 0, IPC_STAT, &before.sem))
 		return 1;
@@ -226,6 +254,8 @@ static int ct_init(void)
 	ret = ct_check_msgs();
 	if (!ret)
 		ret = ct_check_sems(child);
+	if (!ret)
+		ret = ct_wake_msg_child(receiver);
 	return ret;
 }
 
