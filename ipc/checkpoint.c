@@ -167,9 +167,10 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' IPC namespace belongs to another user namespace (not supported yet)");
 	/*
-	 * TODO: save the namespace's shared memory segments here, with
-	 * ckpt_checkpoint_shm_ns(ctx, ns) (ipc/checkpoint_shm.c); until
-	 * then a namespace that has any is refused.
+	 * TODO: save the namespace's shared memory segments, with
+	 * ckpt_checkpoint_shm_ns(ctx, ns) (ipc/checkpoint_shm.c) after the
+	 * semaphore sets below, and count them in rec.nr_shm; until then a
+	 * namespace that has any is refused.
 	 */
 	if (READ_ONCE(ns->ids[IPC_SHM_IDS].in_use))
 		return ckpt_err(ctx, -EOPNOTSUPP,
@@ -245,7 +246,7 @@ static int ckpt_ipc_ns_limits(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	}
 	if (le32_to_cpu(rec->msg_ctlmax) > INT_MAX ||
 	    le32_to_cpu(rec->msg_ctlmnb) > INT_MAX ||
-	    le32_to_cpu(rec->msg_ctlmni) > ipc_mni || sem[3] > ipc_mni || rec->__pad)
+	    le32_to_cpu(rec->msg_ctlmni) > ipc_mni || sem[3] > ipc_mni)
 		goto bad;
 	ns->msg_ctlmax = le32_to_cpu(rec->msg_ctlmax);
 	ns->msg_ctlmnb = le32_to_cpu(rec->msg_ctlmnb);
@@ -283,6 +284,11 @@ int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
 	ret = ckpt_ipc_ns_limits(ctx, ns, &rec);
 	if (ret)
 		return ret;
+	/* TODO: read the shared memory segments (ipc/checkpoint_shm.c) */
+	if (rec.nr_shm)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"IPC_NS record: %u shared memory segments (not supported yet)",
+				le32_to_cpu(rec.nr_shm));
 	nr_msg = le32_to_cpu(rec.nr_msg);
 	nr_sem = le32_to_cpu(rec.nr_sem);
 	if (nr_msg > ipc_mni || nr_sem > ipc_mni)

@@ -803,6 +803,7 @@ void print_IPC_NS(const struct image *img, const void *p, uint32_t len)
 
 	pr_u("nr_msg", LE32(ns->nr_msg));
 	pr_u("nr_sem", LE32(ns->nr_sem));
+	pr_u("nr_shm", LE32(ns->nr_shm));
 	pr_u("msg_ctlmax", LE32(ns->msg_ctlmax));
 	pr_u("msg_ctlmnb", LE32(ns->msg_ctlmnb));
 	pr_u("msg_ctlmni", LE32(ns->msg_ctlmni));

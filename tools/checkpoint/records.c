@@ -971,8 +971,9 @@ int accept_IPC_NS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_ipc_ns *ns = p;
 
-	if (check_zero(img, &ns->__pad, sizeof(ns->__pad), "__pad"))
-		return -1;
+	if (LE32(ns->nr_shm))
+		return image_fail(img, "nr_shm %u: shared memory segments are not supported",
+				  LE32(ns->nr_shm));
 	if (LE32(ns->msg_ctlmax) > INT32_MAX || LE32(ns->msg_ctlmnb) > INT32_MAX)
 		return image_fail(img, "msg_ctlmax or msg_ctlmnb above INT_MAX");
 	img->ipc_ns = true;

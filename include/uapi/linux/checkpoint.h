@@ -162,8 +162,8 @@ struct ckpt_uts {
  * IPC_NS: after the TREE (and UTS) when the tasks have a System V IPC
  * namespace of their own (all the same one): restart creates a new one
  * with these limits, then nr_msg MSG_QUEUE and nr_sem SEM_ARRAY records
- * follow.  Ids and uids are those of the checkpointing caller's user
- * namespace.
+ * follow (and, later, nr_shm shared memory segments).  Ids and uids are
+ * those of the checkpointing caller's user namespace.
  */
 struct ckpt_ipc_ns {
 	__le32 nr_msg;		/* MSG_QUEUE records that follow */
@@ -172,7 +172,7 @@ struct ckpt_ipc_ns {
 	__le32 msg_ctlmnb;	/* kernel.msgmnb */
 	__le32 msg_ctlmni;	/* kernel.msgmni */
 	__le32 sem_ctls[4];	/* kernel.sem: semmsl, semmns, semopm, semmni */
-	__le32 __pad;
+	__le32 nr_shm;		/* shared memory segments: 0 (not supported yet) */
 };
 
 /* The owner and permissions of a System V IPC object */
