@@ -5,7 +5,8 @@
  * (same ids, keys, modes, limits, times and every message in order) and
  * semaphore sets (values, times), and a process keeps its SEM_UNDO
  * adjustments: when it exits after the restart they are applied; a task
- * asleep in msgrcv(2) gets the message sent after the restart.  What
+ * asleep in msgrcv(2) or semop(2) gets the message or the semaphore
+ * released after the restart.  What
  * cannot be restored is refused by name: undo adjustments on semaphores
  * of the caller's namespace, shared memory segments (not yet).  A
  * hostile image is refused with a reason and leaves nothing behind.
@@ -60,6 +61,7 @@ static const char *const ipc_reasons[] = {
 	[8] = "the private queue is gone",
 	[9] = "init is not pid 1 any more",
 	[10] = "the child asleep in msgrcv(2) did not get its message",
+	[11] = "the child asleep in semop(2) did not get its semaphore",
 };
 
 static char ct_ready_path[160];
@@ -129,6 +131,36 @@ static int ct_wake_msg_child(pid_t child)
 	    waitpid(child, &status, 0) != child || !WIFEXITED(status))
 		return 10;
 	return WEXITSTATUS(status);
+}
+
+/*
+ * And one asleep in semop(2), waiting for 6 on semaphore 0 (which has 5).
+ * Like a stop signal (signal(7)), the checkpoint makes semop(2) fail with
+ * EINTR: a program calls it again.
+ */
+static int ct_sem_waiter(int semid)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = -6 };
+	int ret;
+
+	do
+		ret = semop(semid, &op, 1);
+	while (ret && errno == EINTR);
+	return ret ? 11 : 0;
+}
+
+static int ct_wake_sem_waiter(pid_t child)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1 };
+	unsigned short v[3];
+	int status;
+
+	if (semop(before.semid, &op, 1) ||
+	    waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return 11;
+	if (WEXITSTATUS(status))
+		return WEXITSTATUS(status);
+	return sem_values(before.semid, v) || v[0] ? 11 : 0;
 }
 
 static int ct_setup(void)
@@ -222,7 +254,7 @@ static int ct_check_sems(pid_t child)
 static int ct_init(void)
 {
 	unsigned short v[3];
-	pid_t child, receiver;
+	pid_t child, receiver, waiter;
 	int fd, ret;
 
 	if (getpid() != 1 || ct_setup())
@@ -233,13 +265,16 @@ static int ct_init(void)
 	receiver = fork();
 	if (!receiver)
 		_exit(ct_msg_child(before.privid));
+	waiter = fork();
+	if (!waiter)
+		_exit(ct_sem_waiter(before.semid));
 	/* Ready once the child holds its adjustments */
 	for (int i = 0; i < 500; i++) {
 		if (!sem_values(before.semid, v) && v[1] == 2)
 			break;
 		ckpt_sleep_ms(10);
 	}
-	/* Time enough for the receiver to go to sleep */
+	/* Time enough for the receiver and the waiter to go to sleep */
 	ckpt_sleep_ms(200);
 	if (v[1] != 2 || msgctl(before.msqid, IPC_STAT, &before.mq) ||
 	    semctl(before.semid, 0, IPC_STAT, &before.sem))
@@ -256,6 +291,8 @@ static int ct_init(void)
 		ret = ct_check_sems(child);
 	if (!ret)
 		ret = ct_wake_msg_child(receiver);
+	if (!ret)
+		ret = ct_wake_sem_waiter(waiter);
 	return ret;
 }
 
