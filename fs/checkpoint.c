@@ -5,19 +5,29 @@
  *
  * A file is saved by path and reopened by path with the same flags and
  * position.  A regular file must be unchanged (same size and mtime) at
- * restart.  A terminal is not recreated: the restart caller's terminal
- * takes its place, as with CRIU's --shell-job.  Every other kind of file
- * makes checkpoint fail and names the descriptor.
+ * restart, unless the caller accepts changed files
+ * (RESTART_FILES_CHANGED_OK).  A regular file unlinked while open is saved
+ * with its contents and comes back as an unlinked file (O_TMPFILE) in the
+ * same directory.  Pipes and FIFOs are in checkpoint_pipe.c.  A terminal
+ * is not recreated: the restart caller's terminal takes its place, as with
+ * CRIU's --shell-job.  Every other kind of file makes checkpoint fail and
+ * names the descriptor.
+ *
+ * The record locks (fcntl(F_SETLK), OFD locks) and flock(2) locks held
+ * through a file table follow its FILES record, and the task that restores
+ * the table takes them again.
  */
 #include <linux/checkpoint.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kdev_t.h>
 #include <linux/major.h>
 #include <linux/namei.h>
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 
 /* f_flags that a reopen can reproduce */
@@ -68,6 +78,11 @@ static u32 ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file)
 		return CKPT_FILE_TTY;
 	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
 		return 0;
+	if (S_ISFIFO(inode->i_mode) && !(file->f_flags & (O_DIRECT | O_PATH)))
+		return ckpt_is_anon_pipe(inode) ? CKPT_FILE_PIPE : CKPT_FILE_FIFO;
+	/* Unlinked, and no other name: its contents go into the image */
+	if (S_ISREG(inode->i_mode) && d_unlinked(file->f_path.dentry))
+		return inode->i_nlink || (file->f_flags & O_PATH) ? 0 : CKPT_FILE_UNLINKED;
 	if (S_ISREG(inode->i_mode))
 		return CKPT_FILE_REG;
 	if (S_ISDIR(inode->i_mode))
@@ -93,6 +108,234 @@ static int ckpt_file_unsupported(struct ckpt_ctx *ctx, struct file *file,
 
 /* ---- struct file ---- */
 
+/**
+ * ckpt_write_file_data() - write contents as FILE_DATA records
+ * @ctx: checkpoint context
+ * @offset: where @data starts (in the file, or in the pipe's buffer)
+ * @data: the contents
+ * @len: their length
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
+			 size_t len)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (!ret && done < len) {
+		u32 n = min_t(size_t, len - done, CKPT_FILE_DATA_MAX);
+		struct ckpt_file_data rec = {
+			.offset = cpu_to_le64(offset + done),
+			.len = cpu_to_le32(n),
+		};
+
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE_DATA, &rec, sizeof(rec),
+					 data + done, n);
+		done += n;
+	}
+	return ret;
+}
+
+/**
+ * ckpt_read_file_data() - write the FILE_DATA records that follow into a file
+ * @ctx: restart context
+ * @file: the file, open for writing
+ * @size: a pipe: the bytes buffered, all in the records; a file: its size,
+ *	which the records stay within
+ * @pipe: @file is a pipe: the records are contiguous from offset 0
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
+			bool pipe)
+{
+	struct ckpt_file_data rec;
+	u64 next = 0;
+	void *buf;
+	int ret = 0;
+
+	buf = kvmalloc(CKPT_FILE_DATA_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		u64 off;
+		u32 len, n;
+		loff_t pos;
+		ssize_t done;
+
+		if (pipe && next == size)
+			break;
+		if (!pipe) {
+			ret = ckpt_peek_rec(ctx);
+			if (ret != CKPT_REC_FILE_DATA)
+				break;
+		}
+		ret = ckpt_read_rec_hdr(ctx, CKPT_REC_FILE_DATA, &len);
+		if (!ret)
+			ret = ckpt_read(ctx, &rec, sizeof(rec));
+		if (ret)
+			break;
+		off = le64_to_cpu(rec.offset);
+		n = le32_to_cpu(rec.len);
+		if (!n || n > CKPT_FILE_DATA_MAX || rec.__pad ||
+		    len != ALIGN(sizeof(rec) + n, 8) || off < next ||
+		    (pipe && off != next) || off > size || n > size - off) {
+			ret = ckpt_err(ctx, -EINVAL,
+				       "offset %llu: FILE_DATA out of order or bounds",
+				       ctx->rec_start);
+			break;
+		}
+		ret = ckpt_read(ctx, buf, n);
+		if (!ret)
+			ret = ckpt_read_end(ctx);
+		if (ret)
+			break;
+		pos = off;
+		done = kernel_write(file, buf, n, &pos);
+		if (done != n) {
+			ret = ckpt_err(ctx, done < 0 ? done : -ENOSPC,
+				       "cannot write back %u bytes of saved contents", n);
+			break;
+		}
+		next = off + n;
+	}
+	kvfree(buf);
+	return ret < 0 ? ret : 0;
+}
+
+/* The directory of an unlinked file, where it comes back */
+static char *ckpt_unlinked_dir(struct ckpt_ctx *ctx, struct file *file,
+			       char *buf, u32 *len)
+{
+	struct path dir = { .mnt = file->f_path.mnt };
+	struct path root;
+	char *p;
+	bool ok;
+
+	dir.dentry = dget_parent(file->f_path.dentry);
+	get_fs_root(current->fs, &root);
+	p = d_path(&dir, buf, CKPT_PATH_MAX);
+	/* Not memfd's or another internal mount's */
+	ok = !IS_ERR(p) && *p == '/' && !d_unlinked(dir.dentry) &&
+	     path_is_under(&dir, &root);
+	path_put(&root);
+	dput(dir.dentry);
+	if (!ok) {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "an unlinked file's directory %s is gone or outside the caller's root",
+			 IS_ERR(p) ? "?" : p);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	*len = strlen(p) + 1;
+	return p;
+}
+
+/*
+ * The contents of an unlinked file, chunk by chunk; chunks of zeroes (holes)
+ * are left out.  Read through a file of our own: the task's may be
+ * write-only, O_DIRECT, and its position is not ours to move.
+ */
+static int ckpt_save_contents(struct ckpt_ctx *ctx, struct file *file, loff_t size)
+{
+	struct file *rd;
+	loff_t pos = 0;
+	void *buf;
+	int ret = 0;
+
+	if (!(file->f_mode & FMODE_READ)) {
+		ret = inode_permission(file_mnt_idmap(file), file_inode(file), MAY_READ);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot read an unlinked file to save it");
+	}
+	rd = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(rd))
+		return ckpt_err(ctx, PTR_ERR(rd), "cannot read an unlinked file to save it");
+	buf = kvmalloc(CKPT_FILE_DATA_MAX, GFP_KERNEL);
+	if (!buf) {
+		fput(rd);
+		return -ENOMEM;
+	}
+	while (pos < size) {
+		loff_t p = pos;
+		ssize_t n = kernel_read(rd, buf, min_t(loff_t, size - pos, CKPT_FILE_DATA_MAX),
+					&p);
+
+		if (n < 0)
+			ret = ckpt_err(ctx, n, "cannot read an unlinked file to save it");
+		if (n <= 0)
+			break;
+		if (memchr_inv(buf, 0, n))
+			ret = ckpt_write_file_data(ctx, pos, buf, n);
+		if (ret)
+			break;
+		pos += n;
+	}
+	kvfree(buf);
+	fput(rd);
+	return ret;
+}
+
+/*
+ * An unlinked file: a new one, unlinked from the start (O_TMPFILE), in the
+ * same directory, with the same mode and contents, opened like the old one.
+ */
+static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
+					  const struct ckpt_file *rec,
+					  const char *dir, u32 flags)
+{
+	umode_t mode = le32_to_cpu(rec->mode) & S_IALLUGO;
+	u64 size = le64_to_cpu(rec->size);
+	struct file *tmp, *file;
+	int umask, ret;
+	loff_t pos;
+
+	if (size > MAX_LFS_FILESIZE) {
+		ckpt_err(ctx, -EFBIG, "an unlinked file of %llu bytes is too big", size);
+		return ERR_PTR(-EFBIG);
+	}
+	/* The saved mode, not one the caller's umask trims */
+	umask = xchg(&current->fs->umask, 0);
+	tmp = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE, mode);
+	xchg(&current->fs->umask, umask);
+	if (IS_ERR(tmp)) {
+		ckpt_err(ctx, PTR_ERR(tmp),
+			 "cannot recreate an unlinked file in %s (directory gone, or no O_TMPFILE there?)",
+			 dir);
+		return tmp;
+	}
+	ret = ckpt_read_file_data(ctx, tmp, size, false);
+	/* Its size, after a hole at the end: one last byte */
+	if (!ret && size && i_size_read(file_inode(tmp)) < size) {
+		pos = size - 1;
+		if (kernel_write(tmp, "", 1, &pos) != 1)
+			ret = ckpt_err(ctx, -ENOSPC, "cannot give an unlinked file in %s its size",
+				       dir);
+	}
+	if (ret) {
+		fput(tmp);
+		return ERR_PTR(ret);
+	}
+	file = dentry_open(&tmp->f_path, flags, current_cred());
+	fput(tmp);
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen an unlinked file in %s", dir);
+	return file;
+}
+
+static bool ckpt_file_kind_valid(u32 kind)
+{
+	return (kind >= CKPT_FILE_REG && kind <= CKPT_FILE_UNLINKED) ||
+	       kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE;
+}
+
+/* Kinds whose FILE names the object behind it in obj_ref */
+static bool ckpt_file_kind_has_obj(u32 kind)
+{
+	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO ||
+	       kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE;
+}
+
 static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
 	struct file *file = ptr;
@@ -100,41 +343,57 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	struct ckpt_file rec = {};
 	struct timespec64 mtime;
 	u32 kind = ckpt_file_kind(ctx, file);
-	u32 path_len, data_ref = 0;
+	u32 path_len, obj_ref = 0;
 	char *buf, *path;
 	int ret;
 
 	if (!kind)
 		return ckpt_file_unsupported(ctx, file, -1);
+	/* The pair first: its PTY record comes before this FILE */
 	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
-		ret = ckpt_pty_checkpoint_file(ctx, file, &data_ref);
+		ret = ckpt_pty_checkpoint_file(ctx, file, &obj_ref);
 		if (ret)
 			return ret;
 	}
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	path = ckpt_file_path(ctx, file, buf, &path_len);
+	if (kind == CKPT_FILE_PIPE) {
+		path = NULL;
+		path_len = 0;
+	} else if (kind == CKPT_FILE_UNLINKED) {
+		path = ckpt_unlinked_dir(ctx, file, buf, &path_len);
+	} else {
+		path = ckpt_file_path(ctx, file, buf, &path_len);
+	}
 	if (IS_ERR(path)) {
 		ret = PTR_ERR(path);
 		goto out;
+	}
+	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO) {
+		/* The pipe first: its PIPE record comes before this FILE */
+		ret = ckpt_pipe_ref(ctx, file, &obj_ref);
+		if (ret)
+			goto out;
 	}
 	mtime = inode_get_mtime(inode);
 	rec.objref = cpu_to_le32(objref);
 	rec.kind = cpu_to_le32(kind);
 	rec.f_flags = cpu_to_le32(file->f_flags & CKPT_FILE_FLAGS);
 	rec.mode = cpu_to_le32(inode->i_mode);
-	rec.pos = cpu_to_le64(file->f_pos);
-	rec.size = cpu_to_le64(i_size_read(inode));
+	rec.pos = cpu_to_le64(S_ISFIFO(inode->i_mode) ? 0 : file->f_pos);
+	rec.size = cpu_to_le64(S_ISFIFO(inode->i_mode) ? 0 : i_size_read(inode));
 	rec.mtime_sec = cpu_to_le64(mtime.tv_sec);
 	rec.mtime_nsec = cpu_to_le32(mtime.tv_nsec);
 	rec.rdev = cpu_to_le32(new_encode_dev(inode->i_rdev));
 	rec.ino = cpu_to_le64(inode->i_ino);
 	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
 	rec.path_len = cpu_to_le32(path_len);
-	rec.data_ref = cpu_to_le32(data_ref);
+	rec.obj_ref = cpu_to_le32(obj_ref);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), path,
 				 path_len);
+	if (!ret && kind == CKPT_FILE_UNLINKED)
+		ret = ckpt_save_contents(ctx, file, le64_to_cpu(rec.size));
 out:
 	kfree(buf);
 	return ret;
@@ -177,9 +436,12 @@ static int ckpt_file_verify(struct ckpt_ctx *ctx, struct file *file,
 	if (kind == CKPT_FILE_REG &&
 	    (i_size_read(inode) != le64_to_cpu(rec->size) ||
 	     mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
-	     mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec)))
-		return ckpt_err(ctx, -ESTALE, "%s changed since the checkpoint (size or mtime)",
-				path);
+	     mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec))) {
+		if (!(ctx->flags & RESTART_FILES_CHANGED_OK))
+			return ckpt_err(ctx, -ESTALE,
+					"%s changed since the checkpoint (size or mtime)", path);
+		ckpt_log(ctx, "%s changed since the checkpoint: reopened as it is now", path);
+	}
 	if (kind == CKPT_FILE_CHR &&
 	    (new_encode_dev(inode->i_rdev) != le32_to_cpu(rec->rdev) ||
 	     !ckpt_is_mem_dev(inode)))
@@ -202,30 +464,49 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	ret = ckpt_check_objref(ctx, rec->objref, objref);
 	if (ret)
 		goto out;
-	path = ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len,
-			      le32_to_cpu(rec->path_len));
+	kind = le32_to_cpu(rec->kind);
+	if (kind == CKPT_FILE_PIPE && !rec->path_len && len == sizeof(*rec))
+		path = NULL;
+	else
+		path = ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len,
+				      le32_to_cpu(rec->path_len));
 	if (IS_ERR(path)) {
 		ret = PTR_ERR(path);
 		goto out;
 	}
-	kind = le32_to_cpu(rec->kind);
 	flags = le32_to_cpu(rec->f_flags);
 	pos = le64_to_cpu(rec->pos);
-	if (((kind < CKPT_FILE_REG || kind > CKPT_FILE_TTY) &&
-	     kind != CKPT_FILE_PTY_MASTER && kind != CKPT_FILE_PTY_SLAVE) ||
+	if (!ckpt_file_kind_valid(kind) ||
 	    flags & ~CKPT_FILE_FLAGS || pos < 0 || rec->__pad ||
-	    (!rec->data_ref != (kind != CKPT_FILE_PTY_MASTER && kind != CKPT_FILE_PTY_SLAVE))) {
-		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags or position", path);
+	    !rec->obj_ref != !ckpt_file_kind_has_obj(kind) ||
+	    (kind == CKPT_FILE_UNLINKED && !S_ISREG(le32_to_cpu(rec->mode)))) {
+		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object",
+			       path ?: "of a pipe");
 		goto out;
 	}
 	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
-		file = ckpt_pty_restart_file(ctx, kind, le32_to_cpu(rec->data_ref), flags);
+		file = ckpt_pty_restart_file(ctx, kind, le32_to_cpu(rec->obj_ref), flags);
 		ret = PTR_ERR_OR_ZERO(file);
 		goto out;
 	}
 	if (kind == CKPT_FILE_TTY) {
 		file = ckpt_tty_inherit(ctx, le32_to_cpu(rec->fd_hint));
 		ret = PTR_ERR_OR_ZERO(file);
+		goto out;
+	}
+	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO) {
+		file = ckpt_pipe_open_end(ctx, le32_to_cpu(rec->obj_ref), path, flags);
+		ret = PTR_ERR_OR_ZERO(file);
+		goto out;
+	}
+	if (kind == CKPT_FILE_UNLINKED) {
+		file = ckpt_unlinked_restart(ctx, rec, path, flags);
+		ret = PTR_ERR_OR_ZERO(file);
+		if (!ret && pos && vfs_llseek(file, pos, SEEK_SET) != pos) {
+			fput(file);
+			ret = ckpt_err(ctx, -EINVAL,
+				       "cannot restore the position of an unlinked file");
+		}
 		goto out;
 	}
 	file = filp_open(path, flags, 0);
@@ -392,6 +673,153 @@ static struct ckpt_fd_ent *ckpt_collect_fds(struct files_struct *files,
 	return ents;
 }
 
+/* ---- locks held through a file table ---- */
+
+/* One lock as the image has it, or false if @fl is not @files' through @file */
+static bool ckpt_lock_rec(struct file_lock *fl, struct files_struct *files,
+			  struct file *file, bool posix, struct ckpt_lock *rec)
+{
+	u32 kind;
+
+	if (fl->c.flc_flags & FL_FLOCK)
+		kind = fl->c.flc_file == file ? CKPT_LOCK_FLOCK : 0;
+	else if (fl->c.flc_flags & FL_OFDLCK)
+		kind = fl->c.flc_file == file ? CKPT_LOCK_OFD : 0;
+	else if (fl->c.flc_flags & FL_POSIX)
+		kind = posix && fl->c.flc_owner == files ? CKPT_LOCK_POSIX : 0;
+	else
+		kind = 0;
+	if (!kind || (!lock_is_read(fl) && !lock_is_write(fl)))
+		return false;
+	rec->kind = cpu_to_le32(kind);
+	rec->type = cpu_to_le32(lock_is_write(fl) ? CKPT_LOCK_WRITE : CKPT_LOCK_READ);
+	if (kind != CKPT_LOCK_FLOCK) {
+		rec->start = cpu_to_le64(fl->fl_start);
+		rec->len = cpu_to_le64(fl->fl_end == OFFSET_MAX ? 0 :
+				       fl->fl_end - fl->fl_start + 1);
+	}
+	return true;
+}
+
+/*
+ * The locks of @files taken through the file of entry @i: its flock and
+ * OFD locks, and the table's POSIX locks on its inode unless an earlier
+ * entry had the same inode (they belong to the table, not to the file).
+ */
+static int ckpt_write_locks(struct ckpt_ctx *ctx, struct files_struct *files,
+			    struct ckpt_fd_ent *ents, unsigned int i)
+{
+	struct file *file = ents[i].file;
+	struct inode *inode = file_inode(file);
+	struct file_lock_context *flctx = locks_inode_context(inode);
+	struct ckpt_lock *recs = NULL, scratch;
+	unsigned int n, max = 0, j;
+	struct file_lock *fl;
+	bool posix = true;
+	int ret = 0;
+
+	if (!flctx)
+		return 0;
+	for (j = 0; j < i; j++) {
+		if (ents[j].file == file)
+			return 0;	/* all written with the first fd */
+		if (file_inode(ents[j].file) == inode)
+			posix = false;
+	}
+	for (;;) {
+		n = 0;
+		spin_lock(&flctx->flc_lock);
+		for_each_file_lock(fl, &flctx->flc_posix)
+			if (ckpt_lock_rec(fl, files, file, posix, n < max ? &recs[n] : &scratch))
+				n++;
+		for_each_file_lock(fl, &flctx->flc_flock)
+			if (ckpt_lock_rec(fl, files, file, posix, n < max ? &recs[n] : &scratch))
+				n++;
+		if (!list_empty(&flctx->flc_lease))
+			ret = -EOPNOTSUPP;
+		spin_unlock(&flctx->flc_lock);
+		if (n <= max || ret)
+			break;
+		kfree(recs);
+		max = n + 4;
+		recs = kcalloc(max, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			return -ENOMEM;
+	}
+	if (ret == -EOPNOTSUPP)
+		ret = ckpt_err(ctx, ret, "fd %u: a file with a lease cannot be saved yet",
+			       ents[i].fd);
+	for (j = 0; !ret && j < n; j++) {
+		recs[j].fd = cpu_to_le32(ents[i].fd);
+		ret = ckpt_write_rec(ctx, CKPT_REC_LOCK, &recs[j], sizeof(recs[j]));
+	}
+	kfree(recs);
+	return ret;
+}
+
+/* Take a saved lock again, as the restored table's owner (current) */
+static int ckpt_restore_lock(struct ckpt_ctx *ctx)
+{
+	struct ckpt_lock rec;
+	struct file *file;
+	u32 fd, kind, type;
+	u64 start, len;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_LOCK, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	fd = le32_to_cpu(rec.fd);
+	kind = le32_to_cpu(rec.kind);
+	type = le32_to_cpu(rec.type);
+	start = le64_to_cpu(rec.start);
+	len = le64_to_cpu(rec.len);
+	if (kind < CKPT_LOCK_POSIX || kind > CKPT_LOCK_FLOCK || rec.__pad ||
+	    (type != CKPT_LOCK_READ && type != CKPT_LOCK_WRITE) ||
+	    start > OFFSET_MAX || len > OFFSET_MAX ||
+	    (kind == CKPT_LOCK_FLOCK && (start || len)))
+		return ckpt_err(ctx, -EINVAL, "LOCK on fd %u is invalid", fd);
+	file = fget(fd);
+	if (!file)
+		return ckpt_err(ctx, -EINVAL, "LOCK on fd %u, which is not open", fd);
+	if (kind == CKPT_LOCK_FLOCK) {
+		struct file_lock fl;
+
+		locks_init_lock(&fl);
+		fl.c.flc_file = file;
+		fl.c.flc_owner = file;
+		fl.c.flc_pid = current->tgid;
+		fl.c.flc_flags = FL_FLOCK;
+		fl.c.flc_type = type == CKPT_LOCK_WRITE ? F_WRLCK : F_RDLCK;
+		fl.fl_end = OFFSET_MAX;
+		ret = -EBADF;
+		if (file->f_mode & (FMODE_READ | FMODE_WRITE))
+			ret = security_file_lock(file, fl.c.flc_type);
+		if (!ret && file->f_op->flock)
+			ret = file->f_op->flock(file, F_SETLK, &fl);
+		else if (!ret)
+			ret = locks_lock_file_wait(file, &fl);
+		locks_release_private(&fl);
+	} else {
+		struct flock flock = {
+			.l_type = type == CKPT_LOCK_WRITE ? F_WRLCK : F_RDLCK,
+			.l_whence = SEEK_SET,
+			.l_start = start,
+			.l_len = len,
+		};
+
+		ret = fcntl_setlk(fd, file, kind == CKPT_LOCK_OFD ? F_OFD_SETLK : F_SETLK,
+				  &flock);
+	}
+	fput(file);
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+		return ckpt_err(ctx, -EBUSY, "fd %u: the saved %s lock is held by another process",
+				fd, kind == CKPT_LOCK_FLOCK ? "flock" : "record");
+	if (ret)
+		return ckpt_err(ctx, ret, "fd %u: cannot take the saved lock again", fd);
+	return 0;
+}
+
 static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
 	struct ckpt_files rec = { .objref = cpu_to_le32(objref) };
@@ -429,6 +857,8 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	rec.nr_fds = cpu_to_le32(nr);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILES, &rec, sizeof(rec), fds,
 				 nr * sizeof(*fds));
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_write_locks(ctx, ptr, ents, i);
 out:
 	for (i = 0; i < nr; i++)
 		fput(ents[i].file);
@@ -505,6 +935,14 @@ static void *ckpt_files_restart(struct ckpt_ctx *ctx, u32 *objref)
 	__close_range(0, ~0U, 0);
 
 	ret = ckpt_install_fds(ctx, rec, len);
+	while (!ret) {
+		ret = ckpt_peek_rec(ctx);
+		if (ret != CKPT_REC_LOCK)
+			break;
+		ret = ckpt_restore_lock(ctx);
+	}
+	if (ret > 0)
+		ret = 0;
 out:
 	kvfree(rec);
 	if (ret)

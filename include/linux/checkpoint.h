@@ -194,6 +194,7 @@ struct ckpt_obj_ops {
 /* The back ends, one per line of checkpoint_types.h */
 extern const struct ckpt_obj_ops ckpt_obj_cred_ops;
 extern const struct ckpt_obj_ops ckpt_obj_file_ops;
+extern const struct ckpt_obj_ops ckpt_obj_pipe_ops;
 extern const struct ckpt_obj_ops ckpt_obj_mm_ops;
 extern const struct ckpt_obj_ops ckpt_obj_files_ops;
 extern const struct ckpt_obj_ops ckpt_obj_fs_ops;
@@ -235,6 +236,8 @@ void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      u32 objref);
 int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
+u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+		  bool (*match)(void *ptr, const void *arg), const void *arg);
 int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
@@ -268,6 +271,17 @@ bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
 int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
 int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
 void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
+int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
+			 size_t len);
+int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
+			bool pipe);
+
+/* Pipes and FIFOs (fs/checkpoint_pipe.c) */
+struct inode;
+bool ckpt_is_anon_pipe(struct inode *inode);
+int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
+struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
+				u32 flags);
 
 /* Pseudo-terminals (fs/checkpoint_tty.c) */
 u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file);

@@ -13,6 +13,7 @@
  */
 CKPT_OBJ(cred)
 CKPT_OBJ(pty)
+CKPT_OBJ(pipe)
 CKPT_OBJ(file)
 CKPT_OBJ(mm)
 CKPT_OBJ(files)

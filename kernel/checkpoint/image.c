@@ -154,6 +154,21 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_sem_undo),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
+	[CKPT_REC_PIPE] = {
+		.name = "PIPE",
+		.min_len = sizeof(struct ckpt_pipe),
+		.max_len = sizeof(struct ckpt_pipe) + CKPT_PATH_MAX + 8,
+	},
+	[CKPT_REC_FILE_DATA] = {
+		.name = "FILE_DATA",
+		.min_len = sizeof(struct ckpt_file_data) + 8,
+		.max_len = sizeof(struct ckpt_file_data) + CKPT_FILE_DATA_MAX,
+	},
+	[CKPT_REC_LOCK] = {
+		.name = "LOCK",
+		.min_len = sizeof(struct ckpt_lock),
+		.max_len = sizeof(struct ckpt_lock),
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

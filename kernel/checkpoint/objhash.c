@@ -149,6 +149,34 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 }
 
 /**
+ * ckpt_obj_find() - the id of a saved object that @match accepts
+ * @ctx: checkpoint context
+ * @kind: kind of object
+ * @match: called with each saved object of @kind and @arg
+ * @arg: passed to @match
+ *
+ * For objects that more than one pointer stands for (the files of both
+ * ends of a pipe stand for the pipe); counts as a reference, as
+ * ckpt_obj_checkpoint() does.
+ *
+ * Return: the id of the first object @match accepts, or 0.
+ */
+u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+		  bool (*match)(void *ptr, const void *arg), const void *arg)
+{
+	struct ckpt_obj *obj;
+	unsigned long id;
+
+	xa_for_each(&ctx->objs, id, obj) {
+		if (obj->kind == kind && match(obj->ptr, arg)) {
+			obj->users++;
+			return obj->objref;
+		}
+	}
+	return 0;
+}
+
+/**
  * ckpt_obj_lookup() - find a restored object by id
  * @ctx: restart context
  * @kind: the kind the caller expects

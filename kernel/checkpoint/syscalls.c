@@ -14,7 +14,7 @@
 #include "checkpoint.h"
 
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK)
-#define RESTART_VALID_FLAGS	0UL
+#define RESTART_VALID_FLAGS	RESTART_FILES_CHANGED_OK
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
@@ -129,7 +129,7 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
  * sys_restart - recreate a process from an image
  * @pid: must be 0
  * @fd: where the image is read from, sequentially
- * @flags: must be 0
+ * @flags: RESTART_* flags
  * @logfd: -1, or where a human-readable account is written
  *
  * Return: the pid of the restored process, a child of the caller, or a

@@ -25,7 +25,8 @@
 #define CHECKPOINT_SUBTREE	(1UL << 1) /* subtree mode even for a pid namespace init */
 #define CHECKPOINT_SHARED_OK	(1UL << 2) /* container: save files also used outside it */
 
-/* restart(2) flags: none defined yet */
+/* restart(2) flags */
+#define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
 
 /* Image identification */
 #define CKPT_IMAGE_MAGIC	0x474d49544b43584cULL	/* "LXCKTIMG" */
@@ -63,6 +64,9 @@
 	FN(PROCESS,	17)		\
 	FN(SECCOMP,	18)		\
 	FN(UTS,		19)		\
+	FN(PIPE,	20)		\
+	FN(FILE_DATA,	21)		\
+	FN(LOCK,	22)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -413,9 +417,16 @@ struct ckpt_mm_end {
 #define CKPT_FILE_DIR		2	/* directory, reopened by path */
 #define CKPT_FILE_CHR		3	/* character device, by path, rdev checked */
 #define CKPT_FILE_TTY		4	/* terminal: the restart caller's is used */
-#define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (PTY data_ref) */
-#define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (PTY data_ref) */
+#define CKPT_FILE_PIPE		5	/* an end of a pipe: obj_ref names its PIPE */
+#define CKPT_FILE_FIFO		6	/* a FIFO, reopened by path; obj_ref names its PIPE */
+#define CKPT_FILE_UNLINKED	7	/* unlinked regular file: path of its directory */
+#define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (obj_ref: its PTY) */
+#define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
 
+/*
+ * FILE: an open file description.  A CKPT_FILE_UNLINKED file is followed by
+ * FILE_DATA records with its contents.
+ */
 struct ckpt_file {
 	__le32 objref;
 	__le32 kind;		/* CKPT_FILE_* */
@@ -428,8 +439,8 @@ struct ckpt_file {
 	__le32 rdev;		/* new_encode_dev() of st_rdev */
 	__le64 ino;
 	__le32 fd_hint;		/* lowest fd that referred to it, or -1 */
-	__le32 path_len;	/* bytes of path, including the NUL */
-	__le32 data_ref;	/* object with the state of the kind (PTY), or 0 */
+	__le32 path_len;	/* bytes of path, including the NUL; 0 for a pipe */
+	__le32 obj_ref;		/* the object behind the file (PIPE, PTY), or 0 */
 	__le32 __pad;
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
 };
@@ -533,6 +544,55 @@ struct ckpt_x86_xstate {
 	__le32 size;		/* bytes of XSAVE area that follow */
 	__le32 __pad;
 	/* followed by size bytes, padded to 8 */
+};
+
+/*
+ * PIPE: the buffer of a pipe or FIFO, which the files of its ends share;
+ * before the first FILE that names it.  Followed by FILE_DATA records
+ * holding the data_len bytes buffered, oldest first.
+ */
+struct ckpt_pipe {
+	__le32 objref;
+	__le32 capacity;	/* bytes, as F_GETPIPE_SZ returns */
+	__le32 data_len;	/* bytes buffered, at most capacity */
+	__le32 path_len;	/* FIFO: bytes of its path, including the NUL; pipe: 0 */
+	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+#define CKPT_FILE_DATA_MAX	65536	/* bytes in one FILE_DATA record */
+
+/*
+ * FILE_DATA: contents of a pipe (after its PIPE, offsets contiguous from 0)
+ * or of an unlinked file (after its FILE, offsets increasing, holes left
+ * out, within the file's size).
+ */
+struct ckpt_file_data {
+	__le64 offset;
+	__le32 len;		/* bytes that follow, 1..CKPT_FILE_DATA_MAX */
+	__le32 __pad;
+	/* followed by len bytes, padded to 8 bytes */
+};
+
+/* Lock kinds (struct ckpt_lock.kind) */
+#define CKPT_LOCK_POSIX		1	/* fcntl(F_SETLK): owned by the file table */
+#define CKPT_LOCK_OFD		2	/* fcntl(F_OFD_SETLK): owned by the open file */
+#define CKPT_LOCK_FLOCK		3	/* flock(2): owned by the open file */
+
+/* Lock types */
+#define CKPT_LOCK_READ		1
+#define CKPT_LOCK_WRITE		2
+
+/*
+ * LOCK: a lock held through a file of the FILES table right before it, by
+ * that table's owner; re-taken at restart by the task restoring the table.
+ */
+struct ckpt_lock {
+	__le32 fd;		/* in that table */
+	__le32 kind;		/* CKPT_LOCK_POSIX, _OFD or _FLOCK */
+	__le32 type;		/* CKPT_LOCK_READ or _WRITE */
+	__le32 __pad;
+	__le64 start;		/* POSIX, OFD: first byte */
+	__le64 len;		/* POSIX, OFD: bytes, 0 up to any end; FLOCK: 0 */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of pipes and FIFOs.
+ *
+ * A pipe is one object that the files of both its ends share: a PIPE
+ * record with its capacity and the data buffered in it (FILE_DATA records
+ * that follow), written once, then a FILE record for each open end that
+ * names it.  The buffer is read without consuming it, under the pipe's
+ * mutex, while the tasks are frozen.
+ *
+ * At restart the PIPE record creates the pipe (a FIFO: opens it by path)
+ * and refills it.  The object keeps a file on the pipe that can read and
+ * write until the restart ends, so that reopening either end of a FIFO
+ * never waits for the other, and the ends are opened from it as
+ * /proc/PID/fd/N would be.
+ */
+#include <linux/checkpoint.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/magic.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/slab.h>
+
+/**
+ * ckpt_is_anon_pipe() - whether @inode is an anonymous pipe (pipe(2))
+ * @inode: an inode
+ *
+ * Return: true for a pipefs inode.
+ */
+bool ckpt_is_anon_pipe(struct inode *inode)
+{
+	return S_ISFIFO(inode->i_mode) && inode->i_sb->s_magic == PIPEFS_MAGIC;
+}
+
+/* Copy what @pipe holds into a new buffer, without consuming it */
+static void *ckpt_pipe_snapshot(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
+				u32 *len, u32 *capacity)
+{
+	unsigned int i, head, tail;
+	size_t bytes = 0, off = 0;
+	void *data = NULL;
+	int ret = 0;
+
+	pipe_lock(pipe);
+	if (pipe_has_watch_queue(pipe)) {
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "a watch queue pipe cannot be saved");
+		goto out;
+	}
+	head = pipe->head;
+	tail = pipe->tail;
+	for (i = tail; i != head; i++) {
+		struct pipe_buffer *buf = pipe_buf(pipe, i);
+
+		/* O_DIRECT writes: the packet boundaries would be lost */
+		if (buf->flags & PIPE_BUF_FLAG_PACKET) {
+			ret = ckpt_err(ctx, -EOPNOTSUPP,
+				       "a pipe in packet mode (O_DIRECT) cannot be saved");
+			goto out;
+		}
+		bytes += buf->len;
+	}
+	*capacity = pipe->max_usage * PAGE_SIZE;
+	data = kvmalloc(bytes ?: 1, GFP_KERNEL_ACCOUNT);
+	if (!data) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = tail; i != head; i++) {
+		struct pipe_buffer *buf = pipe_buf(pipe, i);
+
+		/* Spliced page cache: wait until it is read in */
+		ret = pipe_buf_confirm(pipe, buf);
+		if (ret) {
+			ret = ckpt_err(ctx, ret, "cannot read a pipe buffer");
+			goto out;
+		}
+		memcpy_from_page(data + off, buf->page, buf->offset, buf->len);
+		off += buf->len;
+	}
+	*len = bytes;
+out:
+	pipe_unlock(pipe);
+	if (ret) {
+		kvfree(data);
+		return ERR_PTR(ret);
+	}
+	return data;
+}
+
+static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	struct file *file = ptr;
+	struct pipe_inode_info *pipe = get_pipe_info(file, false);
+	struct ckpt_pipe rec = { .objref = cpu_to_le32(objref) };
+	char *buf = NULL, *path = NULL;
+	u32 path_len = 0, len = 0, capacity = 0;
+	void *data;
+	int ret;
+
+	if (!pipe)
+		return ckpt_err(ctx, -EOPNOTSUPP, "a FIFO without a pipe cannot be saved");
+	if (!ckpt_is_anon_pipe(file_inode(file))) {
+		buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		path = ckpt_file_path(ctx, file, buf, &path_len);
+		if (IS_ERR(path)) {
+			kfree(buf);
+			return PTR_ERR(path);
+		}
+	}
+	data = ckpt_pipe_snapshot(ctx, pipe, &len, &capacity);
+	if (IS_ERR(data)) {
+		kfree(buf);
+		return PTR_ERR(data);
+	}
+	rec.capacity = cpu_to_le32(capacity);
+	rec.data_len = cpu_to_le32(len);
+	rec.path_len = cpu_to_le32(path_len);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_PIPE, &rec, sizeof(rec), path, path_len);
+	if (!ret)
+		ret = ckpt_write_file_data(ctx, 0, data, len);
+	kvfree(data);
+	kfree(buf);
+	return ret;
+}
+
+static bool ckpt_pipe_match(void *ptr, const void *inode)
+{
+	return file_inode(ptr) == inode;
+}
+
+/**
+ * ckpt_pipe_ref() - save the pipe a pipe or FIFO file is an end of
+ * @ctx: checkpoint context
+ * @file: the file
+ * @ref: returns the id of the pipe
+ *
+ * The pipe is written once, when the first of its ends is saved.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
+{
+	*ref = ckpt_obj_find(ctx, CKPT_OBJ_pipe, ckpt_pipe_match, file_inode(file));
+	if (*ref)
+		return 0;
+	return ckpt_obj_checkpoint(ctx, CKPT_OBJ_pipe, file, ref);
+}
+
+/* Create the pipe of a PIPE record: a file that can read and write it */
+static struct file *ckpt_pipe_create(struct ckpt_ctx *ctx, const char *path,
+				     struct file **reader)
+{
+	struct file *res[2], *file;
+	int ret;
+
+	*reader = NULL;
+	if (path) {
+		/* A FIFO: O_RDWR never waits for a partner */
+		file = filp_open(path, O_RDWR | O_NONBLOCK | O_LARGEFILE, 0);
+		if (IS_ERR(file)) {
+			ckpt_err(ctx, PTR_ERR(file), "cannot open the FIFO %s", path);
+			return file;
+		}
+		if (!get_pipe_info(file, false) || ckpt_is_anon_pipe(file_inode(file))) {
+			fput(file);
+			ckpt_err(ctx, -ESTALE, "%s is no longer a FIFO", path);
+			return ERR_PTR(-ESTALE);
+		}
+		if (!pipe_empty(get_pipe_info(file, false)->head,
+				get_pipe_info(file, false)->tail)) {
+			fput(file);
+			ckpt_err(ctx, -EBUSY, "the FIFO %s already holds data", path);
+			return ERR_PTR(-EBUSY);
+		}
+		return file;
+	}
+	ret = create_pipe_files(res, O_NONBLOCK);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot create a pipe");
+		return ERR_PTR(ret);
+	}
+	/* The read end stays open until the pipe is filled */
+	*reader = res[0];
+	return res[1];
+}
+
+static void *ckpt_pipe_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	struct file *file = NULL, *reader = NULL;
+	struct ckpt_pipe *rec;
+	u32 len, path_len, capacity, data_len;
+	char *path = NULL;
+	long size;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_PIPE, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return rec;
+	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (ret)
+		goto out;
+	path_len = le32_to_cpu(rec->path_len);
+	capacity = le32_to_cpu(rec->capacity);
+	data_len = le32_to_cpu(rec->data_len);
+	if (path_len) {
+		path = ckpt_read_path(ctx, "PIPE", rec, sizeof(*rec), len, path_len);
+		if (IS_ERR(path)) {
+			ret = PTR_ERR(path);
+			goto out;
+		}
+	} else if (len != sizeof(*rec)) {
+		ret = ckpt_err(ctx, -EINVAL, "PIPE record of a pipe has a path");
+		goto out;
+	}
+	if (capacity < PAGE_SIZE || !is_power_of_2(capacity) || data_len > capacity) {
+		ret = ckpt_err(ctx, -EINVAL, "PIPE: invalid capacity %u for %u bytes",
+			       capacity, data_len);
+		goto out;
+	}
+	file = ckpt_pipe_create(ctx, path, &reader);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		file = NULL;
+		goto out;
+	}
+	/* With the caller's limits, as fcntl(F_SETPIPE_SZ) would */
+	size = pipe_fcntl(file, F_GETPIPE_SZ, 0);
+	if (size != capacity)
+		size = pipe_fcntl(file, F_SETPIPE_SZ, capacity);
+	if (size != capacity) {
+		ret = ckpt_err(ctx, size < 0 ? size : -EINVAL,
+			       "cannot give a pipe its capacity of %u bytes", capacity);
+		goto out;
+	}
+	ret = ckpt_read_file_data(ctx, file, data_len, true);
+out:
+	if (reader)
+		fput(reader);
+	if (ret && file)
+		fput(file);
+	kvfree(rec);
+	return ret ? ERR_PTR(ret) : file;
+}
+
+/**
+ * ckpt_pipe_open_end() - reopen an end of a restored pipe or FIFO
+ * @ctx: restart context
+ * @ref: the pipe's id
+ * @path: a FIFO's path, or NULL for a pipe
+ * @flags: the end's open flags
+ *
+ * A FIFO is reopened by path, with the permission checks of open(2), and
+ * must still be the FIFO its PIPE record refilled.
+ *
+ * Return: the file, or an ERR_PTR (logged).
+ */
+struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
+				u32 flags)
+{
+	struct file *pipe = ckpt_obj_lookup(ctx, CKPT_OBJ_pipe, ref);
+	struct file *file;
+
+	if (!pipe)
+		return ERR_PTR(-EINVAL);
+	if (!path != ckpt_is_anon_pipe(file_inode(pipe))) {
+		ckpt_err(ctx, -EINVAL, "FILE of a %s names a PIPE of a %s",
+			 path ? "FIFO" : "pipe", path ? "pipe" : "FIFO");
+		return ERR_PTR(-EINVAL);
+	}
+	if ((flags & O_ACCMODE) == 3 || flags & (O_DIRECT | O_PATH | O_DIRECTORY)) {
+		ckpt_err(ctx, -EINVAL, "FILE of a pipe or FIFO has invalid flags %#x", flags);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!path)
+		return dentry_open(&pipe->f_path, flags, current_cred());
+	file = filp_open(path, flags, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen the FIFO %s", path);
+		return file;
+	}
+	if (file_inode(file) != file_inode(pipe)) {
+		fput(file);
+		ckpt_err(ctx, -ESTALE, "the FIFO %s was replaced during the restart", path);
+		return ERR_PTR(-ESTALE);
+	}
+	return file;
+}
+
+static void ckpt_pipe_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_pipe_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+/* Object: a file on the pipe (one of its ends at checkpoint) */
+const struct ckpt_obj_ops ckpt_obj_pipe_ops = {
+	.name = "pipe",
+	.rec = CKPT_REC_PIPE,
+	.checkpoint = ckpt_pipe_checkpoint,
+	.restart = ckpt_pipe_restart,
+	.grab = ckpt_pipe_grab,
+	.drop = ckpt_pipe_drop,
+};
