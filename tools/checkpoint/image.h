@@ -32,8 +32,11 @@
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
  *   (zombies have no records; PROCESS follows the TASK of a leader;
  *   SEM_UNDO only with an IPC_NS)
- *   object  := CRED | FILE | FILES | FS | addrspace | SIGHAND | SECCOMP
+ *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
+ *              PIPE FILE_DATA* | PTY
+ *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
+ *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  */
 enum image_state {
 	ST_HEADER,
@@ -113,6 +116,12 @@ struct image {
 	uint32_t vma_cap;
 	uint64_t mm_pages;
 	uint64_t pages_end;	/* PAGES go up: end of the last one */
+
+	/* FILE_DATA follow a PIPE or an unlinked FILE; LOCK follow a FILES */
+	uint32_t prev_type;	/* type of the record before this one */
+	uint32_t data_of;	/* CKPT_REC_PIPE or _FILE whose data may follow, or 0 */
+	uint64_t data_next;	/* the next FILE_DATA starts here or later */
+	uint64_t data_end;	/* a PIPE's data_len, a FILE's size */
 };
 
 struct rec_type {

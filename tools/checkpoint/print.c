@@ -49,10 +49,20 @@ static const struct named file_kind_names[] = {
 	NAMED(CKPT_FILE_, REG), NAMED(CKPT_FILE_, DIR),
 	NAMED(CKPT_FILE_, CHR), NAMED(CKPT_FILE_, TTY),
 	NAMED(CKPT_FILE_, PTY_MASTER), NAMED(CKPT_FILE_, PTY_SLAVE),
+	NAMED(CKPT_FILE_, PIPE), NAMED(CKPT_FILE_, FIFO),
+	NAMED(CKPT_FILE_, UNLINKED),
 };
 
 static const struct named pty_flag_names[] = {
 	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED),
+};
+
+static const struct named lock_kind_names[] = {
+	NAMED(CKPT_LOCK_, POSIX), NAMED(CKPT_LOCK_, OFD), NAMED(CKPT_LOCK_, FLOCK),
+};
+
+static const struct named lock_type_names[] = {
+	NAMED(CKPT_LOCK_, READ), NAMED(CKPT_LOCK_, WRITE),
 };
 
 static const struct named fd_flag_names[] = {
@@ -600,8 +610,49 @@ void print_FILE(const struct image *img, const void *p, uint32_t len)
 	pr_u("ino", LE64(f->ino));
 	printf("  fd_hint: %d\n", (int32_t)LE32(f->fd_hint));
 	pr_u("path_len", LE32(f->path_len));
-	pr_ref("data_ref", LE32(f->data_ref));
+	pr_ref("obj_ref", LE32(f->obj_ref));
 	pr_str("path", (const char *)(f + 1), LE32(f->path_len));
+}
+
+void print_PIPE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pipe *pi = p;
+
+	pr_u("objref", LE32(pi->objref));
+	pr_u("capacity", LE32(pi->capacity));
+	pr_u("data_len", LE32(pi->data_len));
+	pr_u("path_len", LE32(pi->path_len));
+	pr_str("path", (const char *)(pi + 1), LE32(pi->path_len));
+}
+
+void print_FILE_DATA(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_file_data *d = p;
+	const uint8_t *data = (const uint8_t *)(d + 1);
+	uint32_t n = LE32(d->len);
+
+	pr_u("offset", LE64(d->offset));
+	pr_u("len", n);
+	printf("  crc32c: 0x%08x\n", contents_crc(data, n));
+	if (img->show_pages) {
+		printf("  data: ");
+		pr_hex(data, n < 16 ? n : 16);
+		printf("%s\n", n > 16 ? " ..." : "");
+	}
+}
+
+void print_LOCK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_lock *l = p;
+
+	pr_u("fd", LE32(l->fd));
+	printf("  kind: %u", LE32(l->kind));
+	ENUM(LE32(l->kind), lock_kind_names);
+	printf("\n  type: %u", LE32(l->type));
+	ENUM(LE32(l->type), lock_type_names);
+	printf("\n");
+	pr_u("start", LE64(l->start));
+	pr_u("len", LE64(l->len));
 }
 
 void print_PTY(const struct image *img, const void *p, uint32_t len)

@@ -19,6 +19,7 @@
 #define S_IFDIR_LINUX	0040000
 #define S_IFCHR_LINUX	0020000
 #define S_IFREG_LINUX	0100000
+#define S_IFIFO_LINUX	0010000
 
 #define NGROUPS_MAX_LINUX	65536
 #define NSIG_LINUX		64
@@ -735,6 +736,9 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_TTY] = S_IFCHR_LINUX,
 		[CKPT_FILE_PTY_MASTER] = S_IFCHR_LINUX,
 		[CKPT_FILE_PTY_SLAVE] = S_IFCHR_LINUX,
+		[CKPT_FILE_PIPE] = S_IFIFO_LINUX,
+		[CKPT_FILE_FIFO] = S_IFIFO_LINUX,
+		[CKPT_FILE_UNLINKED] = S_IFREG_LINUX,
 	};
 
 	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt) ||
@@ -749,32 +753,43 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 int accept_FILE(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_file *f = p;
-	uint32_t path_len = LE32(f->path_len);
+	uint32_t path_len = LE32(f->path_len), kind = LE32(f->kind);
+	uint32_t obj_type = 0;
 
-	if (check_path(img, p, len, path_len, "path") ||
-	    check_file_mode(img, LE32(f->kind), LE32(f->mode)))
+	/* A pipe has no path */
+	if (kind == CKPT_FILE_PIPE && !path_len) {
+		if (check_var_len(img, p, len, 0))
+			return -1;
+	} else if (check_path(img, p, len, path_len, "path")) {
 		return -1;
+	}
+	if (check_file_mode(img, kind, LE32(f->mode)) ||
+	    check_zero(img, &f->__pad, sizeof(f->__pad), "__pad"))
+		return -1;
+	/* The kinds with an object behind them, and which */
+	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO)
+		obj_type = CKPT_REC_PIPE;
+	else if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE)
+		obj_type = CKPT_REC_PTY;
+	if (obj_type && !LE32(f->obj_ref))
+		return image_fail(img, "obj_ref is 0 in the FILE of a %s",
+				  rec_names[obj_type]);
+	if (!obj_type && LE32(f->obj_ref))
+		return image_fail(img, "obj_ref %u: only pipes, FIFOs and ptys have one",
+				  LE32(f->obj_ref));
+	if (obj_type && check_ref(img, "obj_ref", LE32(f->obj_ref), obj_type))
+		return -1;
+	if (kind == CKPT_FILE_UNLINKED) {
+		img->data_of = CKPT_REC_FILE;
+		img->data_next = 0;
+		img->data_end = LE64(f->size);
+	}
 	if (LE32(f->mtime_nsec) >= NSEC_PER_SEC)
 		return image_fail(img, "mtime_nsec %u is out of range",
 				  LE32(f->mtime_nsec));
 	if ((int32_t)LE32(f->fd_hint) < -1)
 		return image_fail(img, "fd_hint %d is neither an fd nor -1",
 				  (int32_t)LE32(f->fd_hint));
-	if (check_zero(img, &f->__pad, sizeof(f->__pad), "__pad"))
-		return -1;
-	switch (LE32(f->kind)) {
-	case CKPT_FILE_PTY_MASTER:
-	case CKPT_FILE_PTY_SLAVE:
-		if (!LE32(f->data_ref))
-			return image_fail(img, "a pty file without data_ref");
-		if (check_ref(img, "data_ref", LE32(f->data_ref), CKPT_REC_PTY))
-			return -1;
-		break;
-	default:
-		if (LE32(f->data_ref))
-			return image_fail(img, "data_ref %u in a file of kind %u",
-					  LE32(f->data_ref), LE32(f->kind));
-	}
 	return define_object(img, LE32(f->objref));
 }
 
@@ -789,6 +804,71 @@ int accept_PTY(struct image *img, const void *p, uint32_t len)
 		       "termios.__pad"))
 		return -1;
 	return define_object(img, LE32(t->objref));
+}
+
+int accept_PIPE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pipe *pi = p;
+	uint32_t path_len = LE32(pi->path_len), cap = LE32(pi->capacity);
+
+	if (path_len ? check_path(img, p, len, path_len, "path") :
+		       check_var_len(img, p, len, 0))
+		return -1;
+	if (cap < img->page_size || (cap & (cap - 1)))
+		return image_fail(img, "capacity %u is not a power of two of pages", cap);
+	if (LE32(pi->data_len) > cap)
+		return image_fail(img, "data_len %u exceeds the capacity %u",
+				  LE32(pi->data_len), cap);
+	img->data_of = CKPT_REC_PIPE;
+	img->data_next = 0;
+	img->data_end = LE32(pi->data_len);
+	return define_object(img, LE32(pi->objref));
+}
+
+int accept_FILE_DATA(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_file_data *d = p;
+	uint64_t off = LE64(d->offset);
+	uint32_t n = LE32(d->len);
+
+	if (!img->data_of)
+		return image_fail(img, "record out of order: not after a PIPE or an unlinked FILE");
+	if (!n || n > CKPT_FILE_DATA_MAX)
+		return image_fail(img, "len %u is out of range 1..%u", n, CKPT_FILE_DATA_MAX);
+	if (check_var_len(img, p, len, n) ||
+	    check_zero(img, &d->__pad, sizeof(d->__pad), "__pad"))
+		return -1;
+	if (off < img->data_next || (img->data_of == CKPT_REC_PIPE && off != img->data_next))
+		return image_fail(img, "offset %llu, expected %s%llu",
+				  (unsigned long long)off,
+				  img->data_of == CKPT_REC_PIPE ? "" : "at least ",
+				  (unsigned long long)img->data_next);
+	if (off > img->data_end || n > img->data_end - off)
+		return image_fail(img, "offset %llu + len %u goes beyond %llu",
+				  (unsigned long long)off, n,
+				  (unsigned long long)img->data_end);
+	img->data_next = off + n;
+	return 0;
+}
+
+int accept_LOCK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_lock *l = p;
+	uint32_t kind = LE32(l->kind), type = LE32(l->type);
+
+	if (img->prev_type != CKPT_REC_FILES && img->prev_type != CKPT_REC_LOCK)
+		return image_fail(img, "record out of order: not after a FILES");
+	if (kind < CKPT_LOCK_POSIX || kind > CKPT_LOCK_FLOCK)
+		return image_fail(img, "kind %u is unknown", kind);
+	if (type != CKPT_LOCK_READ && type != CKPT_LOCK_WRITE)
+		return image_fail(img, "type %u is unknown", type);
+	if (LE32(l->fd) > INT_MAX)
+		return image_fail(img, "fd %u is out of range", LE32(l->fd));
+	if (LE64(l->start) > INT64_MAX || LE64(l->len) > INT64_MAX)
+		return image_fail(img, "start or len is out of range");
+	if (kind == CKPT_LOCK_FLOCK && (LE64(l->start) || LE64(l->len)))
+		return image_fail(img, "a flock lock has a range");
+	return check_zero(img, &l->__pad, sizeof(l->__pad), "__pad");
 }
 
 int accept_FILES(struct image *img, const void *p, uint32_t len)

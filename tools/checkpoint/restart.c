@@ -24,7 +24,7 @@
 #define RESTART_EXIT_FAIL	125
 
 static const char restart_usage[] =
-	"Usage: ckpt restart FILE [-d] [-v | --log FILE]\n"
+	"Usage: ckpt restart FILE [-d] [-v | --log FILE] [--files-changed-ok]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -34,6 +34,9 @@ static const char restart_usage[] =
 	"  -d, --detach       print the restored pid and exit at once\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
+	"  -c, --files-changed-ok\n"
+	"                     reopen files that changed since the checkpoint\n"
+	"                     (restart(2) flag RESTART_FILES_CHANGED_OK)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -48,6 +51,7 @@ struct restart_opts {
 	const char *log_path;
 	bool verbose;
 	bool detach;
+	unsigned long flags;	/* RESTART_* */
 };
 
 /* What the signal handler needs; set before the handlers are installed */
@@ -79,13 +83,17 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "detach",  no_argument,       NULL, 'd' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
+		{ "files-changed-ok", no_argument, NULL, 'c' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "dvl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dvl:ch", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			o->flags |= RESTART_FILES_CHANGED_OK;
+			break;
 		case 'd':
 			o->detach = true;
 			break;
@@ -188,7 +196,7 @@ int cmd_restart(int argc, char **argv)
 		return RESTART_EXIT_FAIL;
 	}
 
-	pid = sys_restart(0, fd, 0, log.fd);
+	pid = sys_restart(0, fd, o.flags, log.fd);
 	err = errno;
 	ckpt_close_image(fd);
 	if (pid < 0) {

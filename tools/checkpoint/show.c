@@ -67,12 +67,16 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_MSG]		= VARIABLE(struct ckpt_msg, MSG),
 	[CKPT_REC_SEM_ARRAY]	= VARIABLE(struct ckpt_sem_array, SEM_ARRAY),
 	[CKPT_REC_SEM_UNDO]	= VARIABLE(struct ckpt_sem_undo, SEM_UNDO),
+	[CKPT_REC_PIPE]		= VARIABLE(struct ckpt_pipe, PIPE),
+	[CKPT_REC_FILE_DATA]	= VARIABLE(struct ckpt_file_data, FILE_DATA),
+	[CKPT_REC_LOCK]		= FIXED(struct ckpt_lock, LOCK),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
 /* The objects of a task, and its TASK */
 #define TASK_START	(REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) | REC(MM) | \
-			 REC(TASK) | REC(SECCOMP) | REC(PTY) | REC(FILE))
+			 REC(TASK) | REC(SECCOMP) | REC(PTY) | REC(PIPE) | \
+			 REC(FILE_DATA) | REC(LOCK) | REC(FILE))
 
 _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 
@@ -204,6 +208,12 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		return image_fail(img, "record out of order, expected %s",
 				  expected);
 	}
+	if (type != CKPT_REC_FILE_DATA) {
+		if (img->data_of == CKPT_REC_PIPE && img->data_next != img->data_end)
+			return image_fail(img, "record out of order, expected %s",
+					  "FILE_DATA: the PIPE's data is incomplete");
+		img->data_of = 0;
+	}
 	if (len > CKPT_REC_MAX_LEN)
 		return image_fail(img, "len %u exceeds CKPT_REC_MAX_LEN (%u)",
 				  len, CKPT_REC_MAX_LEN);
@@ -266,6 +276,7 @@ static int image_next(struct image *img)
 	       rec_names[type], (unsigned long long)img->rec_off, len);
 	rec_types[type].print(img, img->buf, len);
 	putchar('\n');
+	img->prev_type = type;
 	img->nr_records++;
 	return 1;
 }

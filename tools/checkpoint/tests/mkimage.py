@@ -84,6 +84,7 @@ SIZES = {
     'X86_REGS': 216, 'X86_XSTATE': 16, 'PROCESS': 272, 'SECCOMP': 16, 'UTS': 136,
     'PTY': 72,
     'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
+    'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
