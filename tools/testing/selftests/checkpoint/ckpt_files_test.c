@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Open files beyond a plain reopen by path: pipes and FIFOs with data
+ * buffered in them, files unlinked while open, one open file shared by
+ * several processes, the locks held through files, and regular files that
+ * changed between checkpoint and restart.  Each test checks what the
+ * restored processes observe.
+ */
+#include <sys/file.h>
+
+#include "ckpt_util.h"
+
+#define PIPE_DATA	(60 * 1024)
+#define PIPE_CAPACITY	(256 * 1024)
+
+static const char *const files_reasons[] = {
+	[1] = "could not set up its files",
+	[2] = "the data buffered in the pipe or FIFO is not all there, in order",
+	[3] = "the pipe's capacity (F_GETPIPE_SZ) changed",
+	[4] = "an end's O_NONBLOCK flag changed",
+	[5] = "the pipe does not end (EOF) once its writer is gone",
+	[6] = "a child process of the tree failed",
+	[7] = "the unlinked file is no longer unlinked, or has another size",
+	[8] = "the unlinked file's contents changed",
+	[9] = "the unlinked file's position or flags changed",
+	[10] = "the shared file's position is not shared any more",
+	[11] = "the shared file does not have every write",
+	[12] = "the lock is no longer held",
+};
+
+FIXTURE(files) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_SETUP(files)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(files)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+static unsigned char pattern_byte(size_t i)
+{
+	return (i * 7 + i / 251) & 0xff;
+}
+
+static void fill_bytes(unsigned char *buf, size_t len, size_t first)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = pattern_byte(first + i);
+}
+
+/* Reads exactly @len bytes of the pattern from @fd; 0 if they all are */
+static int read_pattern(int fd, size_t len)
+{
+	static unsigned char buf[PIPE_DATA];
+	size_t done = 0, i;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ckpt_child_note("read %zu of %zu bytes: %zd (%s)", done, len,
+					n, n < 0 ? strerror(errno) : "EOF");
+			return -1;
+		}
+		done += n;
+	}
+	for (i = 0; i < len; i++) {
+		if (buf[i] != pattern_byte(i)) {
+			ckpt_child_note("byte %zu is %#x, expected %#x", i, buf[i],
+					pattern_byte(i));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool nonblocking(int fd)
+{
+	return fcntl(fd, F_GETFL) & O_NONBLOCK;
+}
+
+/* Waits until @n children sent SIGUSR2, which the caller blocks */
+static int wait_children_ready(int n)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	while (n > 0) {
+		struct timespec ts = { CKPT_READY_TIMEOUT_MS / 1000, 0 };
+
+		if (sigtimedwait(&set, NULL, &ts) != SIGUSR2)
+			return -1;
+		n--;
+	}
+	return 0;
+}
+
+/* Finishes the children one after the other; the first failure wins */
+static int finish_children(const pid_t *pids, int n)
+{
+	int i, status, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		kill(pids[i], SIGUSR1);
+		if (waitpid(pids[i], &status, 0) != pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			ckpt_child_note("child %d ended with status %#x", pids[i],
+					status);
+			if (!ret)
+				ret = WIFEXITED(status) && WEXITSTATUS(status) ?
+				      WEXITSTATUS(status) : 6;
+		}
+	}
+	return ret;
+}
+
+/* ---- pipes ---- */
+
+static int pipe_writer(int *p)
+{
+	static unsigned char buf[PIPE_DATA];
+
+	close(p[0]);
+	fill_bytes(buf, sizeof(buf), 0);
+	if (ckpt_write_all(p[1], buf, sizeof(buf)))
+		return 1;
+	kill(getppid(), SIGUSR2);
+	ckpt_child_wait_finish();
+	if (fcntl(p[1], F_GETPIPE_SZ) != PIPE_CAPACITY)
+		return 3;
+	if (!nonblocking(p[1]))
+		return 4;
+	return 0;
+}
+
+static int pipe_reader(int *p)
+{
+	char c;
+
+	close(p[1]);
+	kill(getppid(), SIGUSR2);
+	ckpt_child_wait_finish();
+	if (nonblocking(p[0]))
+		return 4;
+	if (fcntl(p[0], F_GETPIPE_SZ) != PIPE_CAPACITY)
+		return 3;
+	if (read_pattern(p[0], PIPE_DATA))
+		return 2;
+	/* Its writer has exited: the end of the data */
+	if (read(p[0], &c, 1) != 0)
+		return 5;
+	return 0;
+}
+
+/*
+ * The root of a tree of three: a writer child that filled the pipe, a
+ * reader child that reads it only after the restart.  The root holds no
+ * end itself.
+ */
+static int pipe_tree(void *arg)
+{
+	pid_t pids[2];
+	sigset_t set;
+	int p[2];
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || pipe(p) ||
+	    fcntl(p[1], F_SETPIPE_SZ, PIPE_CAPACITY) != PIPE_CAPACITY ||
+	    fcntl(p[1], F_SETFL, O_NONBLOCK))
+		return 1;
+	/* The reader first: the writer may then finish while it waits */
+	pids[1] = fork();
+	if (!pids[1])
+		_exit(pipe_reader(p));
+	pids[0] = fork();
+	if (!pids[0])
+		_exit(pipe_writer(p));
+	close(p[0]);
+	close(p[1]);
+	if (pids[0] < 0 || pids[1] < 0 || wait_children_ready(2))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return finish_children(pids, 2);
+}
+
+TEST_F_TIMEOUT(files, pipe_between_two_processes_keeps_its_data, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, pipe_tree, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* A FIFO open at both ends by one process, 60 KiB in it */
+static int fifo_child(void *arg)
+{
+	static unsigned char buf[PIPE_DATA];
+	const char *path = arg;
+	int rfd, wfd;
+	char c;
+
+	rfd = open(path, O_RDONLY | O_NONBLOCK);
+	wfd = open(path, O_WRONLY);
+	if (rfd < 0 || wfd < 0)
+		return 1;
+	fill_bytes(buf, sizeof(buf), 0);
+	if (ckpt_write_all(wfd, buf, sizeof(buf)))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (!nonblocking(rfd) || nonblocking(wfd))
+		return 4;
+	if (fcntl(rfd, F_GETPIPE_SZ) != 65536)
+		return 3;
+	if (read_pattern(rfd, PIPE_DATA))
+		return 2;
+	/* Nothing more, and the writer is still there */
+	if (read(rfd, &c, 1) != -1 || errno != EAGAIN)
+		return 2;
+	/* And it still carries bytes */
+	if (write(wfd, "x", 1) != 1 || read(rfd, &c, 1) != 1 || c != 'x')
+		return 2;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, fifo_keeps_its_data, 120)
+{
+	char path[192];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/fifo", self->ctx.dir);
+	ASSERT_EQ(0, mkfifo(path, 0600));
+	pid = ckpt_spawn(_metadata, &self->ctx, fifo_child, path);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- unlinked files ---- */
+
+#define UNLINKED_DATA	(100 * 1024)
+#define UNLINKED_TAIL	(1024 * 1024)	/* a hole, then 4 KiB */
+#define UNLINKED_POS	12345
+
+static int unlinked_child(void *arg)
+{
+	static unsigned char buf[UNLINKED_DATA], back[UNLINKED_DATA];
+	const char *path = arg;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0640);
+	if (fd < 0)
+		return 1;
+	fill_bytes(buf, sizeof(buf), 0);
+	if (ckpt_write_all(fd, buf, sizeof(buf)) ||
+	    pwrite(fd, buf, 4096, UNLINKED_TAIL) != 4096 || unlink(path) ||
+	    lseek(fd, UNLINKED_POS, SEEK_SET) != UNLINKED_POS)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (fstat(fd, &st) || st.st_nlink != 0 ||
+	    st.st_size != UNLINKED_TAIL + 4096 || (st.st_mode & 07777) != 0640) {
+		ckpt_child_note("nlink %lu size %lld mode %o", (unsigned long)st.st_nlink,
+				(long long)st.st_size, st.st_mode);
+		return 7;
+	}
+	if (lseek(fd, 0, SEEK_CUR) != UNLINKED_POS ||
+	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return 9;
+	if (pread(fd, back, sizeof(back), 0) != sizeof(back) ||
+	    memcmp(buf, back, sizeof(back)))
+		return 8;
+	if (pread(fd, back, 4096, UNLINKED_TAIL - 4096) != 4096 ||
+	    back[0] || memcmp(back, back + 1, 4095))
+		return 8;
+	if (pread(fd, back, 8192, UNLINKED_TAIL) != 4096 || memcmp(buf, back, 4096))
+		return 8;
+	/* Still its own file: it grows */
+	if (pwrite(fd, "z", 1, UNLINKED_TAIL + 4096) != 1 || fstat(fd, &st) ||
+	    st.st_size != UNLINKED_TAIL + 4097)
+		return 7;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, unlinked_file_keeps_contents_and_position, 120)
+{
+	char path[192];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/unlinked", self->ctx.dir);
+	pid = ckpt_spawn(_metadata, &self->ctx, unlinked_child, path);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	/* It came back unlinked: no name appeared */
+	ASSERT_NE(0, access(path, F_OK));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- one open file, two processes ---- */
+
+static int shared_child(int fd)
+{
+	kill(getppid(), SIGUSR2);
+	ckpt_child_wait_finish();
+	/* The parent wrote 5 bytes after the restart, through the same file */
+	if (lseek(fd, 0, SEEK_CUR) != 15)
+		return 10;
+	if (write(fd, "FGHIJ", 5) != 5)
+		return 1;
+	return 0;
+}
+
+static int shared_tree(void *arg)
+{
+	const char *path = arg;
+	char buf[32];
+	sigset_t set;
+	pid_t child;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return 1;
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0600);
+	if (fd < 0 || write(fd, "0123456789", 10) != 10)
+		return 1;
+	child = fork();
+	if (!child)
+		_exit(shared_child(fd));
+	if (child < 0 || wait_children_ready(1))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (write(fd, "ABCDE", 5) != 5)
+		return 1;
+	if (finish_children(&child, 1))
+		return 10;
+	if (lseek(fd, 0, SEEK_CUR) != 20)
+		return 10;
+	if (pread(fd, buf, sizeof(buf), 0) != 20 ||
+	    memcmp(buf, "0123456789ABCDEFGHIJ", 20))
+		return 11;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, file_shared_by_two_processes_keeps_one_position, 120)
+{
+	char path[192];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/shared", self->ctx.dir);
+	pid = ckpt_spawn(_metadata, &self->ctx, shared_tree, path);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- locks ---- */
+
+static int locks_child(void *arg)
+{
+	const char *path = arg;
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 100,
+	};
+	struct flock ofd = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 200, .l_len = 100,
+	};
+	int fd, ffd, ofd_fd;
+
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ffd = open(path, O_RDONLY);
+	ofd_fd = open(path, O_RDONLY);
+	if (fd < 0 || ffd < 0 || ofd_fd < 0 || fcntl(fd, F_SETLK, &fl) ||
+	    flock(ffd, LOCK_EX | LOCK_NB) || fcntl(ofd_fd, F_OFD_SETLK, &ofd))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	/* Its own locks: asking for them again changes nothing */
+	fl.l_type = F_WRLCK;
+	if (fcntl(fd, F_GETLK, &fl) || fl.l_type != F_UNLCK)
+		return 12;
+	return 0;
+}
+
+/* What another process sees of the locks of @holder on @path */
+static void check_locks_held(struct __test_metadata *_metadata, const char *path,
+			     pid_t holder)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 1,
+	};
+	struct flock ofd = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 250, .l_len = 1,
+	};
+	int fd = open(path, O_RDWR);
+	int fd2 = open(path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, fcntl(fd, F_GETLK, &fl));
+	EXPECT_EQ(F_WRLCK, fl.l_type);
+	EXPECT_EQ(holder, fl.l_pid) TH_LOG("the record lock's holder is %d", fl.l_pid);
+	EXPECT_EQ(0, fl.l_start);
+	EXPECT_EQ(100, fl.l_len);
+	fl.l_type = F_WRLCK;
+	fl.l_start = 10;
+	fl.l_len = 1;
+	EXPECT_EQ(-1, fcntl(fd, F_SETLK, &fl));
+	EXPECT_TRUE(errno == EAGAIN || errno == EACCES);
+	EXPECT_EQ(-1, flock(fd, LOCK_SH | LOCK_NB)) TH_LOG("the flock(2) lock is not held");
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	ASSERT_EQ(0, fcntl(fd2, F_OFD_GETLK, &ofd));
+	EXPECT_EQ(F_RDLCK, ofd.l_type) TH_LOG("the OFD lock is not held");
+	EXPECT_EQ(200, ofd.l_start);
+	EXPECT_EQ(100, ofd.l_len);
+	close(fd);
+	close(fd2);
+}
+
+TEST_F_TIMEOUT(files, locks_are_held_again_by_the_restored_process, 120)
+{
+	char path[192];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/locked", self->ctx.dir);
+	pid = ckpt_spawn(_metadata, &self->ctx, locks_child, path);
+	check_locks_held(_metadata, path, pid);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	check_locks_held(_metadata, path, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- files changed since the checkpoint ---- */
+
+static int changed_child(void *arg)
+{
+	const char *path = arg;
+	char buf[8];
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, 3) != 3)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	/* The file as it is now, from where it was */
+	if (lseek(fd, 0, SEEK_CUR) != 3 || read(fd, buf, 8) != 5 ||
+	    memcmp(buf, "defgh", 5))
+		return 11;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, changed_file_needs_files_changed_ok, 120)
+{
+	char path[192];
+	pid_t pid;
+	long ret;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/changed", self->ctx.dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "abcde", 5));
+	pid = ckpt_spawn(_metadata, &self->ctx, changed_child, path);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	ASSERT_EQ(3, write(fd, "fgh", 3));
+	close(fd);
+
+	ASSERT_TRUE(ckpt_restart_must_fail(_metadata, &self->ctx, 0, self->ctx.image_fd,
+					   0, self->ctx.log_fd, ESTALE, true, pid,
+					   "changed file") == CKPT_FAILED_CLEANLY);
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, path)) {
+		TH_LOG("the log does not name %s", path);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	ret = ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd,
+				RESTART_FILES_CHANGED_OK, self->ctx.log_fd);
+	ASSERT_EQ(pid, ret) {
+		TH_LOG("restart with RESTART_FILES_CHANGED_OK: %s", strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+TEST_HARNESS_MAIN
