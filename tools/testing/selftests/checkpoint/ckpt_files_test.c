@@ -8,7 +8,7 @@
  */
 #include <sys/file.h>
 
-#include "ckpt_util.h"
+#include "ckpt_image.h"
 
 #define PIPE_DATA	(60 * 1024)
 #define PIPE_CAPACITY	(256 * 1024)
@@ -497,6 +497,191 @@ TEST_F_TIMEOUT(files, changed_file_needs_files_changed_ok, 120)
 	}
 	ckpt_ctx_track(&self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- damaged images ---- */
+
+/* A pipe with data, an unlinked file and a lock, all in one image */
+static int everything_child(void *arg)
+{
+	const char *dir = arg;
+	char path[256];
+	int p[2], fd;
+
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, "some contents", 13) != 13 || unlink(path) ||
+	    flock(fd, LOCK_EX) || pipe(p) || write(p[1], "in the pipe", 11) != 11)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+enum damage {
+	PIPE_BAD_CAPACITY,
+	PIPE_DATA_ABOVE_CAPACITY,
+	PIPE_DATA_NOT_CONTIGUOUS,
+	UNLINKED_DATA_BEYOND_SIZE,
+	FILE_NAMES_NO_PIPE,
+	FILE_UNKNOWN_KIND,
+	LOCK_UNKNOWN_KIND,
+	LOCK_ON_CLOSED_FD,
+};
+
+FIXTURE(damaged) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(damaged) {
+	enum damage what;
+};
+
+FIXTURE_VARIANT_ADD(damaged, pipe_bad_capacity) {
+	.what = PIPE_BAD_CAPACITY,
+};
+
+FIXTURE_VARIANT_ADD(damaged, pipe_data_above_capacity) {
+	.what = PIPE_DATA_ABOVE_CAPACITY,
+};
+
+FIXTURE_VARIANT_ADD(damaged, pipe_data_not_contiguous) {
+	.what = PIPE_DATA_NOT_CONTIGUOUS,
+};
+
+FIXTURE_VARIANT_ADD(damaged, unlinked_data_beyond_size) {
+	.what = UNLINKED_DATA_BEYOND_SIZE,
+};
+
+FIXTURE_VARIANT_ADD(damaged, file_names_no_pipe) {
+	.what = FILE_NAMES_NO_PIPE,
+};
+
+FIXTURE_VARIANT_ADD(damaged, file_unknown_kind) {
+	.what = FILE_UNKNOWN_KIND,
+};
+
+FIXTURE_VARIANT_ADD(damaged, lock_unknown_kind) {
+	.what = LOCK_UNKNOWN_KIND,
+};
+
+FIXTURE_VARIANT_ADD(damaged, lock_on_closed_fd) {
+	.what = LOCK_ON_CLOSED_FD,
+};
+
+FIXTURE_SETUP(damaged)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(damaged)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* The payload of the first record of @type after record @from, or NULL */
+static void *payload_after(struct image *img, char *data, int from, uint32_t type,
+			   int *at)
+{
+	int i;
+
+	for (i = from + 1; i < img->nr; i++) {
+		if (img->recs[i].type == type) {
+			if (at)
+				*at = i;
+			return ckpt_payload(data, &img->recs[i]);
+		}
+	}
+	return NULL;
+}
+
+/* The FILE record of kind @kind */
+static struct ckpt_file *file_of_kind(struct image *img, char *data, uint32_t kind,
+				      int *at)
+{
+	struct ckpt_file *f;
+	int i = -1;
+
+	while ((f = payload_after(img, data, i, CKPT_REC_FILE, &i)))
+		if (le32toh(f->kind) == kind) {
+			*at = i;
+			return f;
+		}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
+{
+	struct image img = { 0 };
+	struct ckpt_file_data *d;
+	struct ckpt_pipe *pipe_rec;
+	struct ckpt_lock *lock;
+	struct ckpt_file *f;
+	const char *why = NULL;
+	int at = -1, ipipe = -1;
+	char *data;
+
+	img.pid = ckpt_spawn(_metadata, &self->ctx, everything_child, self->ctx.dir);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img.pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, img.pid);
+	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	data = img.data;
+	pipe_rec = payload_after(&img, data, -1, CKPT_REC_PIPE, &ipipe);
+	ASSERT_TRUE(!!pipe_rec) TH_LOG("the image has no PIPE");
+
+	switch (variant->what) {
+	case PIPE_BAD_CAPACITY:
+		pipe_rec->capacity = htole32(3 * 4096);
+		break;
+	case PIPE_DATA_ABOVE_CAPACITY:
+		pipe_rec->data_len = htole32(le32toh(pipe_rec->capacity) + 1);
+		break;
+	case PIPE_DATA_NOT_CONTIGUOUS:
+		d = payload_after(&img, data, ipipe, CKPT_REC_FILE_DATA, NULL);
+		ASSERT_TRUE(!!d);
+		d->offset = htole64(1);
+		break;
+	case UNLINKED_DATA_BEYOND_SIZE:
+		f = file_of_kind(&img, data, CKPT_FILE_UNLINKED, &at);
+		ASSERT_TRUE(!!f) TH_LOG("the image has no unlinked FILE");
+		d = payload_after(&img, data, at, CKPT_REC_FILE_DATA, NULL);
+		ASSERT_TRUE(!!d);
+		d->offset = htole64(le64toh(f->size));
+		break;
+	case FILE_NAMES_NO_PIPE:
+		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
+		ASSERT_TRUE(!!f);
+		/* Object 1 is the first task's credentials */
+		f->obj_ref = htole32(1);
+		break;
+	case FILE_UNKNOWN_KIND:
+		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
+		ASSERT_TRUE(!!f);
+		f->kind = htole32(99);
+		break;
+	case LOCK_UNKNOWN_KIND:
+		lock = payload_after(&img, data, -1, CKPT_REC_LOCK, NULL);
+		ASSERT_TRUE(!!lock) TH_LOG("the image has no LOCK");
+		lock->kind = htole32(99);
+		break;
+	case LOCK_ON_CLOSED_FD:
+		lock = payload_after(&img, data, -1, CKPT_REC_LOCK, NULL);
+		ASSERT_TRUE(!!lock);
+		lock->fd = htole32(1000);
+		break;
+	}
+	trailer_of(&img, data)->crc32c =
+		htole32(crc32c(data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, data, img.len,
+					      img.pid, EINVAL, "damaged image") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
 }
 
 TEST_HARNESS_MAIN
