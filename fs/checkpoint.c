@@ -613,7 +613,9 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
  *
  * A file that a task outside the container also has open can change
  * behind the image's back (its offset and flags, through that task); the
- * image would not be what the container sees.  CHECKPOINT_SHARED_OK
+ * image would not be what the container sees.  A pipe or FIFO that a
+ * task outside reads or writes through a file of its own would not be
+ * connected to the restored one.  CHECKPOINT_SHARED_OK
  * accepts that.  References from outside mappings or from the kernel
  * (a file in flight in a socket) are not looked for.
  *
@@ -621,7 +623,9 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
  */
 int ckpt_check_file_leaks(struct ckpt_ctx *ctx)
 {
-	return ckpt_obj_for_each(ctx, CKPT_OBJ_file, ckpt_file_leak);
+	int ret = ckpt_obj_for_each(ctx, CKPT_OBJ_file, ckpt_file_leak);
+
+	return ret ?: ckpt_obj_for_each(ctx, CKPT_OBJ_pipe, ckpt_pipe_leak);
 }
 
 /* ---- struct files_struct ---- */

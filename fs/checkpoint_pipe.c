@@ -126,7 +126,7 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return ret;
 }
 
-static bool ckpt_pipe_match(void *ptr, const void *inode)
+static bool ckpt_pipe_match(void *ptr, void *inode)
 {
 	return file_inode(ptr) == inode;
 }
@@ -147,6 +147,64 @@ int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
 	if (*ref)
 		return 0;
 	return ckpt_obj_checkpoint(ctx, CKPT_OBJ_pipe, file, ref);
+}
+
+struct ckpt_pipe_ends {
+	struct inode *inode;
+	unsigned int readers, writers;
+};
+
+static bool ckpt_pipe_count_end(void *ptr, void *arg)
+{
+	struct ckpt_pipe_ends *ends = arg;
+	struct file *file = ptr;
+
+	if (file_inode(file) == ends->inode) {
+		ends->readers += !!(file->f_mode & FMODE_READ);
+		ends->writers += !!(file->f_mode & FMODE_WRITE);
+	}
+	return false;
+}
+
+/**
+ * ckpt_pipe_leak() - fail if a saved pipe has an end open outside the tree
+ * @ctx: checkpoint context, every task saved
+ * @ptr: the pipe object (a file on the pipe)
+ * @objref: its id
+ * @users: unused
+ *
+ * A process outside the container that reads or writes the pipe would
+ * not be connected to the restored one.  Every reader and writer must be
+ * a saved file; a saved file that is also open outside is found by
+ * ckpt_check_file_leaks().
+ *
+ * Return: 0 or -EBUSY, logged.
+ */
+int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+{
+	struct file *file = ptr;
+	struct pipe_inode_info *pipe = get_pipe_info(file, false);
+	struct ckpt_pipe_ends ends = { .inode = file_inode(file) };
+	unsigned int readers, writers;
+	char *buf, *path;
+
+	ckpt_obj_find(ctx, CKPT_OBJ_file, ckpt_pipe_count_end, &ends);
+	pipe_lock(pipe);
+	readers = pipe->readers;
+	writers = pipe->writers;
+	pipe_unlock(pipe);
+	if (readers <= ends.readers && writers <= ends.writers)
+		return 0;
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+	ckpt_err(ctx, -EBUSY,
+		 "pipe %s (object %u) is also open outside the container (%u readers, %u writers; %u and %u saved)",
+		 IS_ERR(path) ? "?" : path, objref, readers, writers, ends.readers,
+		 ends.writers);
+	kfree(buf);
+	return -EBUSY;
 }
 
 /* Create the pipe of a PIPE record: a file that can read and write it */

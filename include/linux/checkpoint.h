@@ -237,7 +237,7 @@ void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
 u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
-		  bool (*match)(void *ptr, const void *arg), const void *arg);
+		  bool (*match)(void *ptr, void *arg), void *arg);
 int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
@@ -280,6 +280,7 @@ int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 struct inode;
 bool ckpt_is_anon_pipe(struct inode *inode);
 int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
+int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
 				u32 flags);
 

@@ -162,7 +162,7 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
  * Return: the id of the first object @match accepts, or 0.
  */
 u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
-		  bool (*match)(void *ptr, const void *arg), const void *arg)
+		  bool (*match)(void *ptr, void *arg), void *arg)
 {
 	struct ckpt_obj *obj;
 	unsigned long id;

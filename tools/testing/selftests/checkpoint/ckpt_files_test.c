@@ -6,6 +6,7 @@
  * changed between checkpoint and restart.  Each test checks what the
  * restored processes observe.
  */
+#include <linux/sched.h>
 #include <sys/file.h>
 
 #include "ckpt_image.h"
@@ -496,6 +497,78 @@ TEST_F_TIMEOUT(files, changed_file_needs_files_changed_ok, 120)
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
 	ckpt_ctx_track(&self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* ---- a container's FIFO read outside it ---- */
+
+static char ct_fifo_path[160];
+static char ct_ready_path[160];
+
+/* The init of a container: writes to a FIFO that the test reads */
+static int ct_fifo_init(void)
+{
+	int fd;
+
+	fd = open(ct_fifo_path, O_WRONLY);
+	if (getpid() != 1 || fd < 0 || write(fd, "x", 1) != 1)
+		return 1;
+	/* getppid() is 0 here: say "ready" with a file */
+	fd = open(ct_ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, container_fifo_read_outside_is_a_leak, 120)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWPID,
+		.exit_signal = SIGCHLD,
+	};
+	struct stat st;
+	pid_t pid;
+	int rfd;
+
+	snprintf(ct_fifo_path, sizeof(ct_fifo_path), "%s/ct-fifo", self->ctx.dir);
+	snprintf(ct_ready_path, sizeof(ct_ready_path), "%s/ready", self->ctx.dir);
+	ASSERT_EQ(0, mkfifo(ct_fifo_path, 0600));
+	rfd = open(ct_fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, rfd);
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3(CLONE_NEWPID): %s", strerror(errno));
+	if (!pid) {
+		int ret = ckpt_child_detach();
+
+		_exit(ret ? ret : ct_fifo_init());
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	while (stat(ct_ready_path, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+
+	/* The test reads the FIFO through a file of its own */
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					   self->ctx.log_fd));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "ct-fifo (object")) {
+		TH_LOG("the log does not name the FIFO");
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "open outside the container"));
+
+	/* Accepted with the flag; and without it once the test lets go */
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_SHARED_OK));
+	close(rfd);
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
 	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
 }
 
