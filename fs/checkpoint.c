@@ -231,6 +231,29 @@ static char *ckpt_unlinked_dir(struct ckpt_ctx *ctx, struct file *file,
 	return p;
 }
 
+struct ckpt_same_inode {
+	struct file *file;
+	struct inode *inode;
+};
+
+static bool ckpt_is_same_inode(void *ptr, void *arg)
+{
+	struct ckpt_same_inode *same = arg;
+
+	return ptr != same->file && file_inode(ptr) == same->inode;
+}
+
+/*
+ * Another open file of an unlinked file saved already, whose contents
+ * this one shares, or 0.
+ */
+static u32 ckpt_unlinked_ref(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct ckpt_same_inode same = { file, file_inode(file) };
+
+	return ckpt_obj_find(ctx, CKPT_OBJ_file, ckpt_is_same_inode, &same);
+}
+
 /*
  * The contents of an unlinked file, chunk by chunk; chunks of zeroes (holes)
  * are left out.  Read through a file of our own: the task's may be
@@ -287,8 +310,30 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 	umode_t mode = le32_to_cpu(rec->mode) & S_IALLUGO;
 	u64 size = le64_to_cpu(rec->size);
 	struct file *tmp, *file;
+	struct inode *inode;
+	bool ours;
 	int umask, ret;
 	loff_t pos;
+
+	if (rec->obj_ref) {
+		/* Another open file of one restored already */
+		tmp = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->obj_ref));
+		if (!tmp)
+			return ERR_PTR(-EINVAL);
+		/* Made here (O_TMPFILE), not a file the caller opened by path */
+		inode = file_inode(tmp);
+		spin_lock(&inode->i_lock);
+		ours = !inode->i_nlink && (inode->i_state & I_LINKABLE);
+		spin_unlock(&inode->i_lock);
+		if (!ours) {
+			ckpt_err(ctx, -EINVAL, "FILE of an unlinked file names another kind of file");
+			return ERR_PTR(-EINVAL);
+		}
+		file = dentry_open(&tmp->f_path, flags, current_cred());
+		if (IS_ERR(file))
+			ckpt_err(ctx, PTR_ERR(file), "cannot reopen an unlinked file in %s", dir);
+		return file;
+	}
 
 	if (size > MAX_LFS_FILESIZE) {
 		ckpt_err(ctx, -EFBIG, "an unlinked file of %llu bytes is too big", size);
@@ -376,6 +421,8 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 		if (ret)
 			goto out;
 	}
+	if (kind == CKPT_FILE_UNLINKED)
+		rec.obj_ref = cpu_to_le32(ckpt_unlinked_ref(ctx, file));
 	mtime = inode_get_mtime(inode);
 	rec.objref = cpu_to_le32(objref);
 	rec.kind = cpu_to_le32(kind);
@@ -392,7 +439,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	rec.obj_ref = cpu_to_le32(obj_ref);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), path,
 				 path_len);
-	if (!ret && kind == CKPT_FILE_UNLINKED)
+	if (!ret && kind == CKPT_FILE_UNLINKED && !rec.obj_ref)
 		ret = ckpt_save_contents(ctx, file, le64_to_cpu(rec.size));
 out:
 	kfree(buf);
@@ -478,7 +525,8 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	pos = le64_to_cpu(rec->pos);
 	if (!ckpt_file_kind_valid(kind) ||
 	    flags & ~CKPT_FILE_FLAGS || pos < 0 || rec->__pad ||
-	    !rec->obj_ref != !ckpt_file_kind_has_obj(kind) ||
+	    (!rec->obj_ref && ckpt_file_kind_has_obj(kind)) ||
+	    (rec->obj_ref && !ckpt_file_kind_has_obj(kind) && kind != CKPT_FILE_UNLINKED) ||
 	    (kind == CKPT_FILE_UNLINKED && !S_ISREG(le32_to_cpu(rec->mode)))) {
 		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object",
 			       path ?: "of a pipe");

@@ -156,8 +156,9 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
  * @arg: passed to @match
  *
  * For objects that more than one pointer stands for (the files of both
- * ends of a pipe stand for the pipe); counts as a reference, as
- * ckpt_obj_checkpoint() does.
+ * ends of a pipe stand for the pipe).  It does not count as a reference
+ * of the object: the leak checks compare those with the object's own
+ * reference count.
  *
  * Return: the id of the first object @match accepts, or 0.
  */
@@ -168,10 +169,8 @@ u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	unsigned long id;
 
 	xa_for_each(&ctx->objs, id, obj) {
-		if (obj->kind == kind && match(obj->ptr, arg)) {
-			obj->users++;
+		if (obj->kind == kind && match(obj->ptr, arg))
 			return obj->objref;
-		}
 	}
 	return 0;
 }

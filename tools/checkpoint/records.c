@@ -771,15 +771,18 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 		obj_type = CKPT_REC_PIPE;
 	else if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE)
 		obj_type = CKPT_REC_PTY;
+	/* An unlinked file's other open files name the first one */
+	else if (kind == CKPT_FILE_UNLINKED && LE32(f->obj_ref))
+		obj_type = CKPT_REC_FILE;
 	if (obj_type && !LE32(f->obj_ref))
 		return image_fail(img, "obj_ref is 0 in the FILE of a %s",
 				  rec_names[obj_type]);
 	if (!obj_type && LE32(f->obj_ref))
-		return image_fail(img, "obj_ref %u: only pipes, FIFOs and ptys have one",
+		return image_fail(img, "obj_ref %u: only pipes, FIFOs, ptys and unlinked files have one",
 				  LE32(f->obj_ref));
 	if (obj_type && check_ref(img, "obj_ref", LE32(f->obj_ref), obj_type))
 		return -1;
-	if (kind == CKPT_FILE_UNLINKED) {
+	if (kind == CKPT_FILE_UNLINKED && !LE32(f->obj_ref)) {
 		img->data_of = CKPT_REC_FILE;
 		img->data_next = 0;
 		img->data_end = LE64(f->size);

@@ -424,8 +424,9 @@ struct ckpt_mm_end {
 #define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
 
 /*
- * FILE: an open file description.  A CKPT_FILE_UNLINKED file is followed by
- * FILE_DATA records with its contents.
+ * FILE: an open file description.  The first CKPT_FILE_UNLINKED file of an
+ * inode is followed by FILE_DATA records with its contents; another open
+ * file of the same inode names that FILE in obj_ref instead.
  */
 struct ckpt_file {
 	__le32 objref;
@@ -440,7 +441,7 @@ struct ckpt_file {
 	__le64 ino;
 	__le32 fd_hint;		/* lowest fd that referred to it, or -1 */
 	__le32 path_len;	/* bytes of path, including the NUL; 0 for a pipe */
-	__le32 obj_ref;		/* the object behind the file (PIPE, PTY), or 0 */
+	__le32 obj_ref;		/* the object behind the file (PIPE, PTY, FILE), or 0 */
 	__le32 __pad;
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
 };

@@ -23,7 +23,7 @@ static const char *const files_reasons[] = {
 	[6] = "a child process of the tree failed",
 	[7] = "the unlinked file is no longer unlinked, or has another size",
 	[8] = "the unlinked file's contents changed",
-	[9] = "the unlinked file's position or flags changed",
+	[9] = "the unlinked file's position, flags or second open file changed",
 	[10] = "the shared file's position is not shared any more",
 	[11] = "the shared file does not have every write",
 	[12] = "the lock is no longer held",
@@ -89,17 +89,38 @@ static bool nonblocking(int fd)
 	return fcntl(fd, F_GETFL) & O_NONBLOCK;
 }
 
-/* Waits until @n children sent SIGUSR2, which the caller blocks */
+/*
+ * A child of a test's child says it is ready with CHILD_READY, which its
+ * parent blocks: a real-time signal, so that two children that are ready
+ * at once are two signals.
+ */
+#define CHILD_READY	SIGRTMIN
+
+static void child_ready(void)
+{
+	kill(getppid(), CHILD_READY);
+}
+
+static int block_child_ready(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, CHILD_READY);
+	return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Waits until @n children said they are ready */
 static int wait_children_ready(int n)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, CHILD_READY);
 	while (n > 0) {
 		struct timespec ts = { CKPT_READY_TIMEOUT_MS / 1000, 0 };
 
-		if (sigtimedwait(&set, NULL, &ts) != SIGUSR2)
+		if (sigtimedwait(&set, NULL, &ts) != CHILD_READY)
 			return -1;
 		n--;
 	}
@@ -135,7 +156,7 @@ static int pipe_writer(int *p)
 	fill_bytes(buf, sizeof(buf), 0);
 	if (ckpt_write_all(p[1], buf, sizeof(buf)))
 		return 1;
-	kill(getppid(), SIGUSR2);
+	child_ready();
 	ckpt_child_wait_finish();
 	if (fcntl(p[1], F_GETPIPE_SZ) != PIPE_CAPACITY)
 		return 3;
@@ -149,7 +170,7 @@ static int pipe_reader(int *p)
 	char c;
 
 	close(p[1]);
-	kill(getppid(), SIGUSR2);
+	child_ready();
 	ckpt_child_wait_finish();
 	if (nonblocking(p[0]))
 		return 4;
@@ -171,13 +192,10 @@ static int pipe_reader(int *p)
 static int pipe_tree(void *arg)
 {
 	pid_t pids[2];
-	sigset_t set;
 	int p[2];
 
 	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR2);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) || pipe(p) ||
+	if (block_child_ready() || pipe(p) ||
 	    fcntl(p[1], F_SETPIPE_SZ, PIPE_CAPACITY) != PIPE_CAPACITY ||
 	    fcntl(p[1], F_SETFL, O_NONBLOCK))
 		return 1;
@@ -259,11 +277,14 @@ static int unlinked_child(void *arg)
 {
 	static unsigned char buf[UNLINKED_DATA], back[UNLINKED_DATA];
 	const char *path = arg;
-	struct stat st;
-	int fd;
+	struct stat st, st2;
+	int fd, fd2;
+	char c;
 
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0640);
-	if (fd < 0)
+	/* A second open file of the same inode, with a position of its own */
+	fd2 = open(path, O_RDONLY);
+	if (fd < 0 || fd2 < 0)
 		return 1;
 	fill_bytes(buf, sizeof(buf), 0);
 	if (ckpt_write_all(fd, buf, sizeof(buf)) ||
@@ -293,6 +314,12 @@ static int unlinked_child(void *arg)
 	if (pwrite(fd, "z", 1, UNLINKED_TAIL + 4096) != 1 || fstat(fd, &st) ||
 	    st.st_size != UNLINKED_TAIL + 4097)
 		return 7;
+	/* And the other open file is of the same inode, at its own position */
+	if (fstat(fd2, &st2) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
+	    lseek(fd2, 0, SEEK_CUR) != 0 || (fcntl(fd2, F_GETFL) & O_ACCMODE) != O_RDONLY)
+		return 9;
+	if (pread(fd2, &c, 1, UNLINKED_TAIL + 4096) != 1 || c != 'z')
+		return 8;
 	return 0;
 }
 
@@ -313,7 +340,7 @@ TEST_F_TIMEOUT(files, unlinked_file_keeps_contents_and_position, 120)
 
 static int shared_child(int fd)
 {
-	kill(getppid(), SIGUSR2);
+	child_ready();
 	ckpt_child_wait_finish();
 	/* The parent wrote 5 bytes after the restart, through the same file */
 	if (lseek(fd, 0, SEEK_CUR) != 15)
@@ -327,13 +354,10 @@ static int shared_tree(void *arg)
 {
 	const char *path = arg;
 	char buf[32];
-	sigset_t set;
 	pid_t child;
 	int fd;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR2);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
+	if (block_child_ready())
 		return 1;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0600);
 	if (fd < 0 || write(fd, "0123456789", 10) != 10)
@@ -581,9 +605,13 @@ static int everything_child(void *arg)
 	char path[256];
 	int p[2], fd;
 
+	snprintf(path, sizeof(path), "%s/kept", dir);
+	if (open(path, O_RDONLY | O_CREAT, 0600) < 0)
+		return 1;
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0 || write(fd, "some contents", 13) != 13 || unlink(path) ||
+	if (fd < 0 || open(path, O_RDONLY) < 0 ||
+	    write(fd, "some contents", 13) != 13 || unlink(path) ||
 	    flock(fd, LOCK_EX) || pipe(p) || write(p[1], "in the pipe", 11) != 11)
 		return 1;
 	ckpt_child_ready();
@@ -596,6 +624,7 @@ enum damage {
 	PIPE_DATA_ABOVE_CAPACITY,
 	PIPE_DATA_NOT_CONTIGUOUS,
 	UNLINKED_DATA_BEYOND_SIZE,
+	UNLINKED_NAMES_REGULAR_FILE,
 	FILE_NAMES_NO_PIPE,
 	FILE_UNKNOWN_KIND,
 	LOCK_UNKNOWN_KIND,
@@ -608,38 +637,52 @@ FIXTURE(damaged) {
 
 FIXTURE_VARIANT(damaged) {
 	enum damage what;
+	const char *log;	/* what the log's reason says */
 };
 
 FIXTURE_VARIANT_ADD(damaged, pipe_bad_capacity) {
 	.what = PIPE_BAD_CAPACITY,
+	.log = "invalid capacity",
 };
 
 FIXTURE_VARIANT_ADD(damaged, pipe_data_above_capacity) {
 	.what = PIPE_DATA_ABOVE_CAPACITY,
+	.log = "invalid capacity",
 };
 
 FIXTURE_VARIANT_ADD(damaged, pipe_data_not_contiguous) {
 	.what = PIPE_DATA_NOT_CONTIGUOUS,
+	.log = "FILE_DATA out of order",
 };
 
 FIXTURE_VARIANT_ADD(damaged, unlinked_data_beyond_size) {
 	.what = UNLINKED_DATA_BEYOND_SIZE,
+	.log = "FILE_DATA out of order",
+};
+
+FIXTURE_VARIANT_ADD(damaged, unlinked_names_regular_file) {
+	.what = UNLINKED_NAMES_REGULAR_FILE,
+	.log = "names another kind of file",
 };
 
 FIXTURE_VARIANT_ADD(damaged, file_names_no_pipe) {
 	.what = FILE_NAMES_NO_PIPE,
+	.log = "which is not a pipe",
 };
 
 FIXTURE_VARIANT_ADD(damaged, file_unknown_kind) {
 	.what = FILE_UNKNOWN_KIND,
+	.log = "invalid kind",
 };
 
 FIXTURE_VARIANT_ADD(damaged, lock_unknown_kind) {
 	.what = LOCK_UNKNOWN_KIND,
+	.log = "is invalid",
 };
 
 FIXTURE_VARIANT_ADD(damaged, lock_on_closed_fd) {
 	.what = LOCK_ON_CLOSED_FD,
+	.log = "which is not open",
 };
 
 FIXTURE_SETUP(damaged)
@@ -668,12 +711,12 @@ static void *payload_after(struct image *img, char *data, int from, uint32_t typ
 	return NULL;
 }
 
-/* The FILE record of kind @kind */
+/* The first FILE record of kind @kind after record *@at */
 static struct ckpt_file *file_of_kind(struct image *img, char *data, uint32_t kind,
 				      int *at)
 {
 	struct ckpt_file *f;
-	int i = -1;
+	int i = *at;
 
 	while ((f = payload_after(img, data, i, CKPT_REC_FILE, &i)))
 		if (le32toh(f->kind) == kind) {
@@ -692,6 +735,7 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 	struct ckpt_file *f;
 	const char *why = NULL;
 	int at = -1, ipipe = -1;
+	uint32_t ref;
 	char *data;
 
 	img.pid = ckpt_spawn(_metadata, &self->ctx, everything_child, self->ctx.dir);
@@ -726,6 +770,19 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 		ASSERT_TRUE(!!d);
 		d->offset = htole64(le64toh(f->size));
 		break;
+	case UNLINKED_NAMES_REGULAR_FILE:
+		/* Reopening a read-only file for writing must not come of it */
+		f = file_of_kind(&img, data, CKPT_FILE_REG, &at);
+		ASSERT_TRUE(!!f) TH_LOG("the image has no regular FILE");
+		ref = f->objref;
+		at = -1;
+		do {
+			f = file_of_kind(&img, data, CKPT_FILE_UNLINKED, &at);
+			ASSERT_TRUE(!!f) TH_LOG("no second open file of the unlinked file");
+		} while (!f->obj_ref);
+		f->obj_ref = ref;
+		f->f_flags = htole32(O_RDWR);
+		break;
 	case FILE_NAMES_NO_PIPE:
 		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
 		ASSERT_TRUE(!!f);
@@ -733,7 +790,7 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 		f->obj_ref = htole32(1);
 		break;
 	case FILE_UNKNOWN_KIND:
-		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
+		f = file_of_kind(&img, data, CKPT_FILE_REG, &at);
 		ASSERT_TRUE(!!f);
 		f->kind = htole32(99);
 		break;
@@ -753,6 +810,10 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, data, img.len,
 					      img.pid, EINVAL, "damaged image") ==
 		    CKPT_FAILED_CLEANLY);
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, variant->log)) {
+		TH_LOG("the log does not say \"%s\"", variant->log);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
 	free(img.recs);
 	free(img.data);
 }
