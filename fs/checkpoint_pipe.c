@@ -33,6 +33,22 @@ bool ckpt_is_anon_pipe(struct inode *inode)
 	return S_ISFIFO(inode->i_mode) && inode->i_sb->s_magic == PIPEFS_MAGIC;
 }
 
+/* A buffer's bytes, page by page: it may span the pages of a folio */
+static void ckpt_pipe_copy_buf(void *dst, const struct pipe_buffer *buf)
+{
+	size_t offset = buf->offset, left = buf->len;
+
+	while (left) {
+		size_t n = min_t(size_t, left, PAGE_SIZE - offset_in_page(offset));
+
+		memcpy_from_page(dst, nth_page(buf->page, offset >> PAGE_SHIFT),
+				 offset_in_page(offset), n);
+		dst += n;
+		offset += n;
+		left -= n;
+	}
+}
+
 /* Copy what @pipe holds into a new buffer, without consuming it */
 static void *ckpt_pipe_snapshot(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
 				u32 *len, u32 *capacity)
@@ -75,7 +91,7 @@ static void *ckpt_pipe_snapshot(struct ckpt_ctx *ctx, struct pipe_inode_info *pi
 			ret = ckpt_err(ctx, ret, "cannot read a pipe buffer");
 			goto out;
 		}
-		memcpy_from_page(data + off, buf->page, buf->offset, buf->len);
+		ckpt_pipe_copy_buf(data + off, buf);
 		off += buf->len;
 	}
 	*len = bytes;

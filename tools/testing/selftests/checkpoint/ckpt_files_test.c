@@ -8,6 +8,7 @@
  */
 #include <linux/sched.h>
 #include <sys/file.h>
+#include <sys/uio.h>
 
 #include "ckpt_image.h"
 
@@ -263,6 +264,46 @@ TEST_F_TIMEOUT(files, fifo_keeps_its_data, 120)
 	snprintf(path, sizeof(path), "%s/fifo", self->ctx.dir);
 	ASSERT_EQ(0, mkfifo(path, 0600));
 	pid = ckpt_spawn(_metadata, &self->ctx, fifo_child, path);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
+}
+
+/* Page cache and user pages in a pipe: splice(2) and vmsplice(2) */
+static int spliced_child(void *arg)
+{
+	static unsigned char buf[8192], user[4096] __attribute__((aligned(4096)));
+	struct iovec iov = { user, sizeof(user) };
+	const char *path = arg;
+	loff_t off = 0;
+	int p[2], fd;
+	char c;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fill_bytes(buf, sizeof(buf), 0);
+	fill_bytes(user, sizeof(user), sizeof(buf));
+	if (fd < 0 || ckpt_write_all(fd, buf, sizeof(buf)) || fsync(fd) || pipe(p) ||
+	    splice(fd, &off, p[1], NULL, sizeof(buf), 0) != sizeof(buf) ||
+	    vmsplice(p[1], &iov, 1, 0) != sizeof(user))
+		return 1;
+	close(fd);
+	unlink(path);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (read_pattern(p[0], sizeof(buf) + sizeof(user)))
+		return 2;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	if (read(p[0], &c, 1) != -1 || errno != EAGAIN)
+		return 2;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, pipe_filled_by_splice_and_vmsplice_keeps_its_data, 120)
+{
+	char path[192];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/spliced", self->ctx.dir);
+	pid = ckpt_spawn(_metadata, &self->ctx, spliced_child, path);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
 }
