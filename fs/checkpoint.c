@@ -422,7 +422,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 			goto out;
 	}
 	if (kind == CKPT_FILE_UNLINKED)
-		rec.obj_ref = cpu_to_le32(ckpt_unlinked_ref(ctx, file));
+		obj_ref = ckpt_unlinked_ref(ctx, file);
 	mtime = inode_get_mtime(inode);
 	rec.objref = cpu_to_le32(objref);
 	rec.kind = cpu_to_le32(kind);
