@@ -113,6 +113,7 @@ struct ckpt_rtask {
  * @fs_roots: restart: fs objref -> struct path, the chroots to enter
  * @uts: the tasks' UTS namespace names if not the caller's, or NULL
  * @ipc_ns: the image has the tasks' System V IPC namespace (IPC_NS)
+ * @ns_restore: restart: the other namespaces to recreate (ns.c), or NULL
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -160,6 +161,7 @@ struct ckpt_ctx {
 	struct xarray fs_roots;
 	struct ckpt_uts *uts;
 	bool ipc_ns;
+	struct ckpt_ns_restore *ns_restore;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;
@@ -202,7 +204,11 @@ extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
 extern const struct ckpt_obj_ops ckpt_obj_seccomp_ops;
 extern const struct ckpt_obj_ops ckpt_obj_pty_ops;
 
+/* Namespaces (kernel/checkpoint/ns.c) */
+ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
+
 /* Log and errors (kernel/checkpoint/log.c) */
+
 __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
 __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
 

@@ -713,6 +713,30 @@ static int ckpt_write_ipc(struct ckpt_ctx *ctx)
 	return ipc ? ckpt_checkpoint_ipc_ns(ctx, ipc) : 0;
 }
 
+/**
+ * ckpt_visit_live_tasks() - call a function for each frozen task
+ * @ctx: checkpoint context
+ * @fn: called with each task of the tree but the zombies, and its pid in
+ *	the tree's namespace; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, or what @fn returned.
+ */
+int ckpt_visit_live_tasks(struct ckpt_ctx *ctx, ckpt_task_fn fn, void *arg)
+{
+	struct ckpt_frozen *f;
+	int ret;
+
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie)
+			continue;
+		ret = fn(ctx, f->task, f->pid, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int ckpt_write_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_image_header *h = &ctx->hdr;
@@ -851,6 +875,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_write_tree(ctx);
 	if (!ret)
 		ret = ckpt_write_uts(ctx);
+	if (!ret)
+		ret = ckpt_write_namespaces(ctx);
 	if (!ret)
 		ret = ckpt_write_ipc(ctx);
 	list_for_each_entry(f, &ctx->tasks, list) {

@@ -169,6 +169,16 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_lock),
 		.max_len = sizeof(struct ckpt_lock),
 	},
+	[CKPT_REC_TIMENS] = {
+		.name = "TIMENS",
+		.min_len = sizeof(struct ckpt_timens),
+		.max_len = sizeof(struct ckpt_timens),
+	},
+	[CKPT_REC_NETNS] = {
+		.name = "NETNS",
+		.min_len = sizeof(struct ckpt_netns),
+		.max_len = sizeof(struct ckpt_netns),
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

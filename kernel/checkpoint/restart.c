@@ -347,8 +347,10 @@ static int ckpt_restart_task_fn(void *arg)
 		return ckpt_restart_zombie_fn(rt);
 	if (rt == &rt->ctx->rtasks[0] && rt->ctx->uts)
 		ckpt_restore_uts(rt->ctx);
+	if (rt == &rt->ctx->rtasks[0])
+		rt->result = ckpt_enter_namespaces(rt->ctx);
 	/* The root fills its new IPC namespace before anything uses it */
-	if (rt == &rt->ctx->rtasks[0] && rt->ctx->ipc_ns)
+	if (!rt->result && rt == &rt->ctx->rtasks[0] && rt->ctx->ipc_ns)
 		rt->result = ckpt_restart_ipc_ns(rt->ctx);
 	if (!rt->result)
 		rt->result = ckpt_restart_task(rt->ctx, rt);
@@ -566,6 +568,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (!ret)
 		ret = ckpt_read_uts(ctx);
 	if (!ret)
+		ret = ckpt_read_namespaces(ctx);
+	if (!ret)
 		ret = ckpt_peek_ipc_ns(ctx);
 	if (ret)
 		return ret;
@@ -578,6 +582,7 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		root_flags |= CLONE_NEWUTS;
 	if (ctx->ipc_ns)
 		root_flags |= CLONE_NEWIPC;
+	root_flags |= ckpt_namespaces_clone_flags(ctx);
 	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
 	if (ret)
 		goto abort;

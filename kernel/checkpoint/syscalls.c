@@ -28,6 +28,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->tree_pids);
 	ckpt_fs_roots_free(ctx);
 	kfree(ctx->uts);
+	kfree(ctx->ns_restore);
 	kfree(ctx);
 }
 

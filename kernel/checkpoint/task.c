@@ -348,6 +348,8 @@ static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
 		}
 		rb->nanosleep.rmtp = u64_to_user_ptr(le64_to_cpu(rec->restart.nanosleep.rmtp));
 		rb->nanosleep.expires = le64_to_cpu(rec->restart.nanosleep.expires_ns);
+		rb->nanosleep.expires = ckpt_clock_shifted(ctx, rb->nanosleep.clockid,
+							   rb->nanosleep.expires);
 		fn = hrtimer_nanosleep_restart;
 		break;
 	case CKPT_RESTART_FUTEX:
@@ -358,6 +360,9 @@ static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
 		rb->futex.val = le32_to_cpu(rec->restart.futex.val);
 		rb->futex.bitset = le32_to_cpu(rec->restart.futex.bitset);
 		rb->futex.time = le64_to_cpu(rec->restart.futex.expires_ns);
+		if (!(flags & FUTEX_CLOCK_REALTIME))
+			rb->futex.time = ckpt_clock_shifted(ctx, CLOCK_MONOTONIC,
+							    rb->futex.time);
 		rb->futex.flags = FLAGS_SIZE_32 | FLAGS_HAS_TIMEOUT;
 		if (!(flags & FUTEX_PRIVATE_FLAG))
 			rb->futex.flags |= FLAGS_SHARED;
@@ -375,6 +380,16 @@ static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
 		rb->poll.tv_nsec = le64_to_cpu(rec->restart.poll.tv_nsec);
 		if (rb->poll.nfds < 0 || rb->poll.tv_nsec >= NSEC_PER_SEC)
 			goto bad;
+		if (rb->poll.has_timeout && rb->poll.tv_sec >= 0) {
+			struct timespec64 ts = {
+				.tv_sec = rb->poll.tv_sec, .tv_nsec = rb->poll.tv_nsec,
+			};
+
+			ts = ktime_to_timespec64(ckpt_clock_shifted(ctx, CLOCK_MONOTONIC,
+								    timespec64_to_ktime(ts)));
+			rb->poll.tv_sec = ts.tv_sec;
+			rb->poll.tv_nsec = ts.tv_nsec;
+		}
 		fn = do_restart_poll;
 		break;
 	default:

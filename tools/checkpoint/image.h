@@ -25,7 +25,8 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [ipcns] task{nr_tasks - zombies} TRAILER
+ *   image   := HEADER TREE [UTS] [TIMENS] [NETNS] [ipcns]
+ *              task{nr_tasks - zombies} TRAILER
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   task    := object* TASK [PROCESS SEM_UNDO*] X86_REGS X86_XSTATE
@@ -41,7 +42,7 @@
 enum image_state {
 	ST_HEADER,
 	ST_TREE,
-	ST_UTS,			/* right after the TREE: UTS, or the first task */
+	ST_UTS,			/* after the TREE: UTS, TIMENS, NETNS, or a task */
 	ST_IPC,			/* after the TREE and UTS: IPC_NS, or the first task */
 	ST_MSG_QUEUE,		/* the IPC_NS's message queues */
 	ST_MSG,			/* the messages of a queue */
@@ -94,6 +95,7 @@ struct image {
 	enum image_state state;
 	struct image_task *tree;	/* the TREE entries */
 	uint32_t tasks_done;		/* TASKs complete, up to nr_tasks */
+	uint32_t ns_last;		/* last namespace record after the TREE */
 
 	/* the IPC namespace */
 	bool ipc_ns;			/* the image has an IPC_NS */

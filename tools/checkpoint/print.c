@@ -374,6 +374,27 @@ void print_UTS(const struct image *img, const void *p, uint32_t len)
 	pr_str("domainname", u->domainname, sizeof(u->domainname));
 }
 
+void print_TIMENS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_timens *t = p;
+
+	pr_u("monotonic_ns", LE64(t->monotonic_ns));
+	pr_u("boottime_ns", LE64(t->boottime_ns));
+}
+
+static const struct named netns_flags[] = {
+	{ CKPT_NETNS_LO_UP, "LO_UP" },
+};
+
+void print_NETNS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netns *n = p;
+
+	printf("  flags: 0x%x", LE32(n->flags));
+	FLAGS(LE32(n->flags), netns_flags);
+	putchar('\n');
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

@@ -542,8 +542,27 @@ int accept_UTS(struct image *img, const void *p, uint32_t len)
 				"domainname") ||
 	    check_zero(img, u->__pad, sizeof(u->__pad), "__pad"))
 		return -1;
-	img->state = ST_IPC;
 	return 0;
+}
+
+int accept_TIMENS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_timens *t = p;
+
+	/* As the kernel: past this, an offset could reach KTIME_MAX */
+	if (LE64(t->monotonic_ns) > (uint64_t)(INT64_MAX / 1000000000 / 2) * 1000000000 ||
+	    LE64(t->boottime_ns) > (uint64_t)(INT64_MAX / 1000000000 / 2) * 1000000000)
+		return image_fail(img, "clock value out of range");
+	return 0;
+}
+
+int accept_NETNS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netns *n = p;
+
+	if (LE32(n->flags) & ~CKPT_NETNS_LO_UP)
+		return image_fail(img, "unknown flags %#x", LE32(n->flags));
+	return check_zero(img, &n->__pad, sizeof(n->__pad), "__pad");
 }
 
 int accept_PROCESS(struct image *img, const void *p, uint32_t len)

@@ -60,6 +60,8 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_X86_XSTATE]	= VARIABLE(struct ckpt_x86_xstate, X86_XSTATE),
 	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
 	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
+	[CKPT_REC_TIMENS]	= FIXED(struct ckpt_timens, TIMENS),
+	[CKPT_REC_NETNS]	= FIXED(struct ckpt_netns, NETNS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
 	[CKPT_REC_IPC_NS]	= FIXED(struct ckpt_ipc_ns, IPC_NS),
@@ -84,7 +86,8 @@ _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
-	[ST_UTS]		= REC(UTS) | REC(IPC_NS) | TASK_START,
+	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(IPC_NS) |
+				  TASK_START,
 	[ST_IPC]		= REC(IPC_NS) | TASK_START,
 	[ST_MSG_QUEUE]		= REC(MSG_QUEUE),
 	[ST_MSG]		= REC(MSG),
@@ -195,10 +198,16 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	rt = &rec_types[type];
 	if (!rt->accept)
 		return image_fail(img, "not supported by this version of ckpt");
-	/* The UTS may only come first after the TREE */
-	if (img->state == ST_UTS && type != CKPT_REC_UTS)
-		img->state = ST_IPC;
-	/* So may the IPC_NS, after the TREE or UTS; SEM_UNDO after a PROCESS */
+	/* The namespaces come first after the TREE, each once, in this order */
+	if (img->state == ST_UTS) {
+		if (type != CKPT_REC_UTS && type != CKPT_REC_TIMENS &&
+		    type != CKPT_REC_NETNS)
+			img->state = ST_IPC;
+		else if (type <= img->ns_last)
+			return image_fail(img, "namespace record out of order or repeated");
+		img->ns_last = type;
+	}
+	/* Then the IPC_NS, if any; SEM_UNDO after a PROCESS */
 	if (img->state == ST_IPC && type != CKPT_REC_IPC_NS)
 		img->state = ST_TASK;
 	if (img->state == ST_SEM_UNDO && type != CKPT_REC_SEM_UNDO)

@@ -72,6 +72,8 @@
 	FN(SEM_ARRAY,	42)		\
 	FN(SEM_UNDO,	43)		\
 	FN(MSG,		44)		\
+	FN(TIMENS,	45)		\
+	FN(NETNS,	46)		\
 	FN(PTY,		50)
 
 enum ckpt_rec_type {
@@ -163,6 +165,30 @@ struct ckpt_uts {
 };
 
 /*
+ * TIMENS: after the TREE (and the UTS) when the tasks' clocks must go on
+ * in a time namespace at restart: in container mode, or when the tasks
+ * have a time namespace of their own.  The clocks as the tasks saw them at
+ * the instant of the header's time_*_ns: restart creates a time namespace
+ * whose CLOCK_MONOTONIC and CLOCK_BOOTTIME resume from these values.
+ */
+struct ckpt_timens {
+	__le64 monotonic_ns;
+	__le64 boottime_ns;
+};
+
+/* struct ckpt_netns.flags */
+#define CKPT_NETNS_LO_UP	0x1	/* the loopback device is up */
+
+/*
+ * NETNS: after the TIMENS (if any) when the tasks have a network namespace
+ * of their own; restart creates a new one.  Only the loopback device's
+ * state is kept; a namespace with any other device is refused.
+ */
+struct ckpt_netns {
+	__le32 flags;		/* CKPT_NETNS_* */
+	__le32 __pad;
+};
+
  * IPC_NS: after the TREE (and UTS) when the tasks have a System V IPC
  * namespace of their own (all the same one): restart creates a new one
  * with these limits, then nr_msg MSG_QUEUE and nr_sem SEM_ARRAY records

@@ -85,6 +85,7 @@ SIZES = {
     'PTY': 72,
     'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
     'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
+    'TIMENS': 16, 'NETNS': 8,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---

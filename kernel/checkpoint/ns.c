@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The namespaces of the tasks: the caller's, handled, or refused.
+ *
+ * Every member of a task's nsproxy and its user namespace is checked at
+ * checkpoint.  The pid and UTS namespaces are handled by checkpoint.c and
+ * restart.c.  This file handles:
+ *
+ * - the time namespace: in container mode, or when the tasks have one of
+ *   their own, a TIMENS record holds their CLOCK_MONOTONIC and
+ *   CLOCK_BOOTTIME at the header's instant.  Restart creates a new time
+ *   namespace whose clocks resume from these values, so that neither the
+ *   downtime nor a reboot shows; absolute expiries of interrupted sleeps,
+ *   kept on the host's clocks, move by as much as the host's clocks did
+ *   (ckpt_clock_shifted()).
+ * - the network namespace: a NETNS record when the tasks have one of
+ *   their own with no device but the loopback (and the fallback tunnels
+ *   every namespace has, down); restart creates a new one and brings the
+ *   loopback up if it was.
+ *
+ * The mount, cgroup and user namespaces and a pid namespace for children
+ * other than the task's own are refused.  The IPC namespace is handled
+ * elsewhere.
+ */
+#include <linux/capability.h>
+#include <linux/cgroup.h>
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/ipc_namespace.h>
+#include <linux/netdevice.h>
+#include <linux/nsproxy.h>
+#include <linux/overflow.h>
+#include <linux/pid_namespace.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/time_namespace.h>
+#include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+
+#include "checkpoint.h"
+
+/* Clocks past this would let an offset reach KTIME_MAX (see timens) */
+#define CKPT_CLOCK_MAX_NS	((u64)(KTIME_SEC_MAX / 2) * NSEC_PER_SEC)
+
+/**
+ * struct ckpt_ns_restore - what restart recreates of the namespaces
+ * @timens: the TIMENS record, if the tasks get a new time namespace
+ * @netns: the NETNS record, if they get a new network namespace
+ * @has_timens: @timens was read
+ * @has_netns: @netns was read
+ * @mono_shift: how far the host's CLOCK_MONOTONIC moved since checkpoint
+ * @boot_shift: same for CLOCK_BOOTTIME
+ */
+struct ckpt_ns_restore {
+	struct ckpt_timens timens;
+	struct ckpt_netns netns;
+	bool has_timens;
+	bool has_netns;
+	s64 mono_shift;
+	s64 boot_shift;
+};
+
+/* Checkpoint: the namespaces all the tasks share, set by the first one */
+struct ckpt_ns_seen {
+	struct time_namespace *time;
+	struct net *net;
+};
+
+static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
+			      pid_t pid, void *arg)
+{
+	struct nsproxy *mine = current->nsproxy, *ns = t->nsproxy;
+	struct ckpt_ns_seen *seen = arg;
+	const char *what = NULL;
+
+	/* Frozen: it cannot unshare or setns */
+	if (task_cred_xxx(t, user_ns) != current_user_ns())
+		what = "user";
+	else if (ns->mnt_ns != mine->mnt_ns)
+		what = "mount";
+	else if (ns->cgroup_ns != mine->cgroup_ns)
+		what = "cgroup";
+	else if (ns->pid_ns_for_children != task_active_pid_ns(t))
+		what = "pid (for its children)";
+	else if (ns->time_ns_for_children != ns->time_ns)
+		what = "time (for its children)";
+	if (what)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d has a %s namespace of its own (not supported yet)",
+				pid, what);
+	if (!seen->time) {
+		seen->time = ns->time_ns;
+		seen->net = ns->net_ns;
+	}
+	if (ns->time_ns != seen->time || ns->net_ns != seen->net)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in another %s namespace than the root (not supported yet)",
+				pid, ns->time_ns != seen->time ? "time" : "network");
+	return 0;
+}
+
+static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
+{
+	struct ckpt_timens rec;
+
+	if (ns != current->nsproxy->time_ns && ns->user_ns != current_user_ns())
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' time namespace belongs to another user namespace (not supported yet)");
+	/* The clocks as the tasks saw them when the header's were read */
+	rec.monotonic_ns = cpu_to_le64(le64_to_cpu(ctx->hdr.time_mono_ns) +
+				       timespec64_to_ns(&ns->offsets.monotonic));
+	rec.boottime_ns = cpu_to_le64(le64_to_cpu(ctx->hdr.time_boot_ns) +
+				      timespec64_to_ns(&ns->offsets.boottime));
+	return ckpt_write_rec(ctx, CKPT_REC_TIMENS, &rec, sizeof(rec));
+}
+
+static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
+{
+	struct ckpt_netns rec = {};
+	struct net_device *dev;
+	int ret = 0;
+
+	if (net->user_ns != current_user_ns())
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' network namespace belongs to another user namespace (not supported yet)");
+	rcu_read_lock();
+	for_each_netdev_rcu(net, dev) {
+		if (dev == net->loopback_dev) {
+			if (dev->flags & IFF_UP)
+				rec.flags |= cpu_to_le32(CKPT_NETNS_LO_UP);
+			continue;
+		}
+		/*
+		 * A fallback tunnel (sit0, tunl0...): the kernel makes one in
+		 * every namespace, the new one included.  Down, it is unused.
+		 */
+		if (dev->netns_immutable && !(dev->flags & IFF_UP))
+			continue;
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "the tasks' network namespace has the device %s (only the loopback is supported)",
+			       dev->name);
+		break;
+	}
+	rcu_read_unlock();
+	if (ret)
+		return ret;
+	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec));
+}
+
+/**
+ * ckpt_write_namespaces() - check the tasks' namespaces, write TIMENS, NETNS
+ * @ctx: checkpoint context, after the header, the TREE and the UTS
+ *
+ * Return: 0, or a negative error logged with the namespace it is about.
+ */
+int ckpt_write_namespaces(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_seen seen = {};
+	int ret;
+
+	ret = ckpt_visit_live_tasks(ctx, ckpt_check_task_ns, &seen);
+	if (ret || !seen.time)
+		return ret;
+	if (ctx->container || seen.time != current->nsproxy->time_ns)
+		ret = ckpt_write_timens(ctx, seen.time);
+	if (!ret && seen.net != current->nsproxy->net_ns)
+		ret = ckpt_write_netns(ctx, seen.net);
+	return ret;
+}
+
+static int ckpt_ns_restore_alloc(struct ckpt_ctx *ctx)
+{
+	if (!ctx->ns_restore)
+		ctx->ns_restore = kzalloc(sizeof(*ctx->ns_restore), GFP_KERNEL);
+	return ctx->ns_restore ? 0 : -ENOMEM;
+}
+
+static int ckpt_read_timens(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_restore *nsr;
+	int ret;
+
+	ret = ckpt_ns_restore_alloc(ctx);
+	if (ret)
+		return ret;
+	nsr = ctx->ns_restore;
+	ret = ckpt_read_rec(ctx, CKPT_REC_TIMENS, &nsr->timens, sizeof(nsr->timens));
+	if (ret)
+		return ret;
+	if (le64_to_cpu(nsr->timens.monotonic_ns) > CKPT_CLOCK_MAX_NS ||
+	    le64_to_cpu(nsr->timens.boottime_ns) > CKPT_CLOCK_MAX_NS ||
+	    le64_to_cpu(ctx->hdr.time_mono_ns) > CKPT_CLOCK_MAX_NS ||
+	    le64_to_cpu(ctx->hdr.time_boot_ns) > CKPT_CLOCK_MAX_NS)
+		return ckpt_err(ctx, -EINVAL, "TIMENS record or header: clock values out of range");
+	if (!IS_ENABLED(CONFIG_TIME_NS))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks need a time namespace (CONFIG_TIME_NS is off)");
+	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN) ||
+	    !ns_capable(current_user_ns(), CAP_SYS_TIME))
+		return ckpt_err(ctx, -EPERM,
+				"creating the tasks' time namespace and setting its clocks needs CAP_SYS_ADMIN and CAP_SYS_TIME");
+	nsr->has_timens = true;
+	return 0;
+}
+
+static int ckpt_read_netns(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_restore *nsr;
+	int ret;
+
+	ret = ckpt_ns_restore_alloc(ctx);
+	if (ret)
+		return ret;
+	nsr = ctx->ns_restore;
+	ret = ckpt_read_rec(ctx, CKPT_REC_NETNS, &nsr->netns, sizeof(nsr->netns));
+	if (ret)
+		return ret;
+	if (le32_to_cpu(nsr->netns.flags) & ~CKPT_NETNS_LO_UP || nsr->netns.__pad)
+		return ckpt_err(ctx, -EINVAL, "NETNS record: unknown flags %#x",
+				le32_to_cpu(nsr->netns.flags));
+	if (!IS_ENABLED(CONFIG_NET_NS))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks need a network namespace (CONFIG_NET_NS is off)");
+	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN) ||
+	    !ns_capable(current_user_ns(), CAP_NET_ADMIN))
+		return ckpt_err(ctx, -EPERM,
+				"creating the tasks' network namespace needs CAP_SYS_ADMIN and CAP_NET_ADMIN");
+	nsr->has_netns = true;
+	return 0;
+}
+
+/**
+ * ckpt_read_namespaces() - read the optional TIMENS and NETNS records
+ * @ctx: restart context, after the TREE and the UTS
+ *
+ * Called by the coordinator, which checks that it may create the
+ * namespaces the records ask for.
+ *
+ * Return: 0 or a negative error.
+ */
+int ckpt_read_namespaces(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret == CKPT_REC_TIMENS) {
+		ret = ckpt_read_timens(ctx);
+		if (ret)
+			return ret;
+		ret = ckpt_peek_rec(ctx);
+	}
+	if (ret == CKPT_REC_NETNS)
+		ret = ckpt_read_netns(ctx);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_namespaces_clone_flags() - the namespaces the restored root needs
+ * @ctx: restart context
+ *
+ * Return: CLONE_NEW* flags for the root.
+ */
+u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_restore *nsr = ctx->ns_restore;
+	u64 flags = 0;
+
+	if (nsr && nsr->has_timens)
+		flags |= CLONE_NEWTIME;
+	if (nsr && nsr->has_netns)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
+
+/*
+ * The root was created with CLONE_NEWTIME and CLONE_VM: the new namespace
+ * is only its time_ns_for_children.  Set its offsets, then enter it as a
+ * child without CLONE_VM would (timens_on_fork()).  The root still shares
+ * the caller's mm, whose vvar pages timens_commit() zaps: the caller
+ * faults them in again, from its own namespace.
+ */
+static int ckpt_enter_timens(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
+{
+	struct nsproxy *nsp = current->nsproxy;
+	struct time_namespace *ns = nsp->time_ns_for_children, *old;
+	struct timens_offsets off;
+	u64 mono = ktime_get_ns(), boot = ktime_get_boottime_ns();
+	int ret;
+
+	if (ns == nsp->time_ns)
+		return ckpt_err(ctx, -EINVAL, "no new time namespace");
+	off.monotonic = ns_to_timespec64(le64_to_cpu(nsr->timens.monotonic_ns) - mono);
+	off.boottime = ns_to_timespec64(le64_to_cpu(nsr->timens.boottime_ns) - boot);
+	ret = timens_set_offsets(ns, &off);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot set the clocks of the new time namespace");
+	nsr->mono_shift = mono - le64_to_cpu(ctx->hdr.time_mono_ns);
+	nsr->boot_shift = boot - le64_to_cpu(ctx->hdr.time_boot_ns);
+
+	get_time_ns(ns);
+	task_lock(current);
+	old = nsp->time_ns;
+	nsp->time_ns = ns;
+	task_unlock(current);
+	put_time_ns(old);
+	timens_commit(current, ns);
+	return 0;
+}
+
+static int ckpt_enter_netns(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
+{
+	struct net_device *lo = current->nsproxy->net_ns->loopback_dev;
+	int ret = 0;
+
+	if (!(le32_to_cpu(nsr->netns.flags) & CKPT_NETNS_LO_UP))
+		return 0;
+	rtnl_lock();
+	if (!(lo->flags & IFF_UP))
+		ret = dev_change_flags(lo, lo->flags | IFF_UP, NULL);
+	rtnl_unlock();
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot bring the loopback device up");
+	return 0;
+}
+
+/**
+ * ckpt_enter_namespaces() - finish the root's new namespaces
+ * @ctx: restart context
+ *
+ * Called by the restored root, in its own context, before it reads its
+ * records: no task of the image runs yet, none is in the namespaces.
+ *
+ * Return: 0 or a negative error.
+ */
+int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_restore *nsr = ctx->ns_restore;
+	int ret = 0;
+
+	if (!nsr)
+		return 0;
+	if (nsr->has_timens && IS_ENABLED(CONFIG_TIME_NS))
+		ret = ckpt_enter_timens(ctx, nsr);
+	if (!ret && nsr->has_netns)
+		ret = ckpt_enter_netns(ctx, nsr);
+	return ret;
+}
+
+/**
+ * ckpt_clock_shifted() - move a saved host time to the new time namespace
+ * @ctx: restart context
+ * @clockid: the clock of @t
+ * @t: an absolute time on the host's @clockid, saved at checkpoint (a
+ *     sleep's or a timer's expiry)
+ *
+ * When the tasks were restored into a new time namespace, a time on the
+ * host's CLOCK_MONOTONIC or CLOCK_BOOTTIME must move by as much as that
+ * clock did between checkpoint and restart (backwards after a reboot), to
+ * stay as far from the tasks' clocks.
+ *
+ * Return: @t moved, within 0..KTIME_MAX; @t itself for other clocks or
+ * without a new time namespace.
+ */
+ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t)
+{
+	struct ckpt_ns_restore *nsr = ctx->ns_restore;
+	s64 shift;
+	ktime_t res;
+
+	if (!nsr || !nsr->has_timens)
+		return t;
+	switch (clockid) {
+	case CLOCK_MONOTONIC:
+		shift = nsr->mono_shift;
+		break;
+	case CLOCK_BOOTTIME:
+		shift = nsr->boot_shift;
+		break;
+	default:
+		return t;
+	}
+	if (check_add_overflow(t, shift, &res))
+		return shift < 0 ? 0 : KTIME_MAX;
+	return max_t(ktime_t, res, 0);
+}

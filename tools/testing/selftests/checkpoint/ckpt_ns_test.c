@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The namespaces of a container across checkpoint, kill and restart: its
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME neither go back nor jump by the
+ * downtime, a sleep keeps its remaining time, a time namespace of its own
+ * keeps its offsets, a network namespace comes back new with the loopback
+ * up, and namespaces that cannot be saved are refused by name.
+ *
+ * The reboot test runs in two boots (see scripts/check.sh): with
+ * CKPT_NS_REBOOT_DIR set, it checkpoints a container into that directory;
+ * with CKPT_NS_PHASE=restore as well, it restarts it there, on a fresh
+ * boot whose clocks started again from zero.
+ */
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "ckpt_util.h"
+
+#define NSEC		1000000000LL
+/* The child's sleep, and what it may overrun by on a slow emulator */
+#define CT_SLEEP_NS	(4 * NSEC)
+#define CT_SLACK_NS	(3 * NSEC)
+/* The test's downtime, and the largest step the container may see */
+#define CT_DOWNTIME_MS	3000
+#define CT_MAX_STEP_NS	(2 * NSEC)
+/* Offsets of the container's own time namespace */
+#define CT_MONO_OFFSET	100000
+#define CT_BOOT_OFFSET	200000
+
+FIXTURE(ns) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_SETUP(ns)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static const char *const ct_reasons[] = {
+	[1] = "could not set up the container",
+	[2] = "init is not pid 1 any more",
+	[3] = "CLOCK_MONOTONIC went backwards",
+	[4] = "CLOCK_BOOTTIME went backwards",
+	[5] = "a clock jumped forward (the downtime showed)",
+	[6] = "the sleeping child woke up early or far too late",
+	[7] = "the loopback device is not up",
+	[8] = "the time namespace lost its offsets",
+	[9] = "the sleeping child did not finish",
+};
+
+/* What the container does, set before it is created */
+static struct {
+	char ready_path[160];
+	bool lo_up;		/* bring lo up, check it is up at the end */
+	bool offsets;		/* its clocks run CT_*_OFFSET ahead */
+} ct;
+
+static int64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/* SIOCGIFFLAGS / SIOCSIFFLAGS on lo; the socket is closed at once */
+static int lo_flags(bool set_up)
+{
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret && set_up) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret ? -1 : ifr.ifr_flags;
+}
+
+/* Sleeps CT_SLEEP_NS on the container's CLOCK_MONOTONIC, across restart */
+static int ct_sleeper(void)
+{
+	struct timespec req = { .tv_sec = CT_SLEEP_NS / NSEC };
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC), slept;
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &req) == EINTR)
+		;
+	slept = clock_ns(CLOCK_MONOTONIC) - t0;
+	ckpt_child_note("sleeper: slept %lld ms for %lld ms", (long long)slept / 1000000,
+			CT_SLEEP_NS / 1000000);
+	return slept >= CT_SLEEP_NS && slept < CT_SLEEP_NS + CT_SLACK_NS ? 0 : 6;
+}
+
+/*
+ * The container's init: a child sleeps, init watches its clocks until
+ * told to finish.  The clocks may only move forward, in small steps.
+ */
+static int ct_init(void)
+{
+	struct timespec tick = { .tv_nsec = 5000000 };
+	int64_t mono, boot, last_mono, last_boot, step, max_step = 0;
+	int fd, status = -1, ret = 0;
+	pid_t sleeper;
+
+	if (getpid() != 1)
+		return 1;
+	if (ct.lo_up && lo_flags(true) < 0)
+		return 1;
+	sleeper = fork();
+	if (sleeper < 0)
+		return 1;
+	if (!sleeper)
+		_exit(ct_sleeper());
+	fd = open(ct.ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+
+	last_mono = clock_ns(CLOCK_MONOTONIC);
+	last_boot = clock_ns(CLOCK_BOOTTIME);
+	while (!ckpt_child_finish && !ret) {
+		nanosleep(&tick, NULL);
+		mono = clock_ns(CLOCK_MONOTONIC);
+		boot = clock_ns(CLOCK_BOOTTIME);
+		if (mono < last_mono)
+			ret = 3;
+		else if (boot < last_boot)
+			ret = 4;
+		step = mono - last_mono;
+		if (step > max_step)
+			max_step = step;
+		if (!ret && step > CT_MAX_STEP_NS)
+			ret = 5;
+		if (ret)
+			ckpt_child_note("init: monotonic %lld -> %lld, boottime %lld -> %lld",
+					(long long)last_mono, (long long)mono,
+					(long long)last_boot, (long long)boot);
+		last_mono = mono;
+		last_boot = boot;
+	}
+	ckpt_child_note("init: largest step of CLOCK_MONOTONIC: %lld ms",
+			(long long)max_step / 1000000);
+	if (!ret && getpid() != 1)
+		ret = 2;
+	if (!ret && ct.lo_up && !(lo_flags(false) & IFF_UP))
+		ret = 7;
+	if (!ret && ct.offsets &&
+	    (last_mono < CT_MONO_OFFSET * NSEC || last_boot < CT_BOOT_OFFSET * NSEC))
+		ret = 8;
+	/* SIGUSR1 keeps coming until we exit */
+	while (waitpid(sleeper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status))
+		return ret ? ret : 9;
+	return ret ? ret : WEXITSTATUS(status);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/*
+ * The container, a child of the test.  With ct.offsets, a helper enters a
+ * new time namespace with offsets first and creates it with CLONE_PARENT:
+ * the test itself stays out of it, so that it can still restart (restart
+ * refuses a caller whose children would get another time namespace).
+ */
+/* In a new time namespace with offsets, create the container as our sibling */
+static int offset_helper(struct clone_args *args, int wfd)
+{
+	char offs[64];
+	pid_t pid;
+
+	snprintf(offs, sizeof(offs), "monotonic %d 0\nboottime %d 0\n",
+		 CT_MONO_OFFSET, CT_BOOT_OFFSET);
+	if (unshare(CLONE_NEWTIME) || write_str("/proc/self/timens_offsets", offs))
+		return 1;
+	/* clone3() wants no exit signal with CLONE_PARENT: ours is taken */
+	args->flags |= CLONE_PARENT;
+	args->exit_signal = 0;
+	pid = syscall(__NR_clone3, args, sizeof(*args));
+	if (!pid) {
+		int ret;
+
+		close(wfd);
+		ret = ckpt_child_detach();
+		_exit(ret ? ret : ct_init());
+	}
+	if (pid < 0 || write(wfd, &pid, sizeof(pid)) != sizeof(pid))
+		return 2;
+	return 0;
+}
+
+/*
+ * The container, a child of the test.  With ct.offsets, a helper enters a
+ * new time namespace with offsets first and creates it with CLONE_PARENT:
+ * the test itself stays out of it, so that it can still restart (a caller
+ * whose children get another time namespace cannot create the root).
+ */
+static pid_t spawn_container(struct __test_metadata *_metadata,
+			     struct ckpt_ctx *ctx, __u64 flags)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWPID | CLONE_NEWUTS | flags,
+		.exit_signal = SIGCHLD,
+	};
+	int pfd[2], status;
+	pid_t pid, helper;
+	struct stat st;
+
+	snprintf(ct.ready_path, sizeof(ct.ready_path), "%s/ready", ctx->dir);
+	unlink(ct.ready_path);
+	fflush(NULL);
+	if (ct.offsets) {
+		ASSERT_EQ(0, pipe(pfd));
+		helper = fork();
+		ASSERT_LE(0, helper);
+		if (!helper) {
+			close(pfd[0]);
+			_exit(offset_helper(&args, pfd[1]));
+		}
+		close(pfd[1]);
+		ASSERT_EQ(helper, waitpid(helper, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("could not create the container in a time namespace");
+		ASSERT_EQ((ssize_t)sizeof(pid), read(pfd[0], &pid, sizeof(pid)));
+		close(pfd[0]);
+	} else {
+		pid = syscall(__NR_clone3, &args, sizeof(args));
+		ASSERT_LE(0, pid) TH_LOG("clone3(%#llx): %s", (unsigned long long)args.flags,
+					 strerror(errno));
+		if (!pid) {
+			int ret = ckpt_child_detach();
+
+			_exit(ret ? ret : ct_init());
+		}
+	}
+	ckpt_ctx_track(ctx, pid);
+	while (stat(ct.ready_path, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+	return pid;
+}
+
+static ino_t ns_ino(pid_t pid, const char *ns)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/* Checkpoint and kill the container, wait @downtime_ms, restart it */
+static pid_t downtime_cycle(struct __test_metadata *_metadata,
+			    struct ckpt_ctx *ctx, pid_t pid, int downtime_ms)
+{
+	pid_t restored;
+
+	if (ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL))
+		return -1;
+	ckpt_reap_killed(_metadata, pid);
+	ckpt_sleep_ms(downtime_ms);
+	restored = ckpt_restart(_metadata, ctx);
+	if (restored > 0)
+		ckpt_ctx_track(ctx, restored);
+	return restored;
+}
+
+/* Let the restored container run a little, then check what it saw */
+static void finish_container(struct __test_metadata *_metadata, pid_t pid)
+{
+	ckpt_sleep_ms(500);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
+	ckpt_dump_file(_metadata, "container", ckpt_note_path, 10);
+}
+
+TEST_F_TIMEOUT(ns, container_clocks_hide_the_downtime, 120)
+{
+	pid_t pid;
+
+	ct.lo_up = false;
+	ct.offsets = false;
+	pid = spawn_container(_metadata, &self->ctx, 0);
+	pid = downtime_cycle(_metadata, &self->ctx, pid, CT_DOWNTIME_MS);
+	ASSERT_LT(0, pid);
+	/* It got a time namespace of its own, which the test is not in */
+	EXPECT_NE(ns_ino(0, "time"), ns_ino(pid, "time"));
+	finish_container(_metadata, pid);
+}
+
+TEST_F_TIMEOUT(ns, container_time_namespace_keeps_its_offsets, 120)
+{
+	pid_t pid;
+
+	ct.lo_up = false;
+	ct.offsets = true;
+	pid = spawn_container(_metadata, &self->ctx, 0);
+	EXPECT_NE(ns_ino(0, "time"), ns_ino(pid, "time"));
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 1000);
+	ASSERT_LT(0, pid);
+	/* Restored twice: offsets set by restart come back the same way */
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 1000);
+	ASSERT_LT(0, pid);
+	finish_container(_metadata, pid);
+}
+
+TEST_F_TIMEOUT(ns, container_net_namespace_comes_back_with_lo_up, 120)
+{
+	pid_t pid;
+
+	ct.lo_up = true;
+	ct.offsets = false;
+	pid = spawn_container(_metadata, &self->ctx, CLONE_NEWNET);
+	EXPECT_NE(ns_ino(0, "net"), ns_ino(pid, "net"));
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 0);
+	ASSERT_LT(0, pid);
+	EXPECT_NE(ns_ino(0, "net"), ns_ino(pid, "net"));
+	finish_container(_metadata, pid);
+}
+
+/* A namespace checkpoint cannot save fails it, with its name in the log */
+static void expect_refused(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			   __u64 flags, const char *needle)
+{
+	pid_t pid;
+
+	ct.lo_up = false;
+	ct.offsets = false;
+	pid = spawn_container(_metadata, ctx, flags);
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(ctx, pid, ctx->image_fd, 0, ctx->log_fd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_TRUE(ckpt_log_contains(ctx, needle))
+		ckpt_dump_log(_metadata, ctx);
+	/* Left running, unchanged */
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
+}
+
+TEST_F_TIMEOUT(ns, container_mount_namespace_is_refused, 120)
+{
+	expect_refused(_metadata, &self->ctx, CLONE_NEWNS, "has a mount namespace of its own");
+}
+
+TEST_F_TIMEOUT(ns, container_cgroup_namespace_is_refused, 120)
+{
+	expect_refused(_metadata, &self->ctx, CLONE_NEWCGROUP, "has a cgroup namespace of its own");
+}
+
+/*
+ * Boot 1 (CKPT_NS_REBOOT_DIR set): checkpoint a container into that
+ * directory.  Boot 2 (and CKPT_NS_PHASE=restore): restart it; its clocks
+ * go on from where they were although the host's started again from zero.
+ */
+TEST_F_TIMEOUT(ns, container_clocks_survive_a_reboot, 120)
+{
+	const char *dir = getenv("CKPT_NS_REBOOT_DIR");
+	const char *phase = getenv("CKPT_NS_PHASE");
+	char path[PATH_MAX];
+	pid_t pid;
+	long ret;
+	int fd;
+
+	if (!dir || !*dir)
+		SKIP(return, "CKPT_NS_REBOOT_DIR not set (scripts/check.sh runs it in two boots)");
+	snprintf(path, sizeof(path), "%s/ckpt_ns_reboot.img", dir);
+	/* The container's notes must outlive the first boot too */
+	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s/ckpt_ns_reboot.notes", dir);
+	if (!phase || strcmp(phase, "restore")) {
+		unlink(ckpt_note_path);
+		ct.lo_up = false;
+		ct.offsets = false;
+		pid = spawn_container(_metadata, &self->ctx, 0);
+		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+		ckpt_reap_killed(_metadata, pid);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
+		ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+		for (;;) {
+			char buf[65536];
+			ssize_t n = read(self->ctx.image_fd, buf, sizeof(buf));
+
+			ASSERT_LE(0, n);
+			if (!n)
+				break;
+			ASSERT_EQ(0, ckpt_write_all(fd, buf, n));
+		}
+		ASSERT_EQ(0, fsync(fd));
+		close(fd);
+		TH_LOG("saved the container in %s at CLOCK_MONOTONIC %lld s",
+		       path, (long long)(clock_ns(CLOCK_MONOTONIC) / NSEC));
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
+	ret = ckpt_call_restart(&self->ctx, 0, fd, 0, self->ctx.log_fd);
+	close(fd);
+	ASSERT_LT(0, ret) {
+		TH_LOG("restart: %s", strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, ret);
+	TH_LOG("restarted at CLOCK_MONOTONIC %lld s",
+	       (long long)(clock_ns(CLOCK_MONOTONIC) / NSEC));
+	finish_container(_metadata, ret);
+	unlink(path);
+	unlink(ckpt_note_path);
+}
+
+TEST_HARNESS_MAIN
