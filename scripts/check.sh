@@ -15,6 +15,11 @@
 # - a guest that does not finish (timeout, panic), and any kernel report
 #   in its console (oops, BUG, WARNING, KASAN, lockdep, kmemleak) fail.
 #
+# The guest boots twice, with a host directory shared at /mnt/share: tests
+# that must survive a reboot checkpoint into it in the first boot, and the
+# second, short boot (guest/check-reboot.sh) restarts what they saved; its
+# TAP counts like the first's.
+#
 # Environment: CHECK_TIMEOUT (whole QEMU run, default 2400 s),
 # TEST_TIMEOUT (each selftest binary; default: the timeout= of the
 # selftests' settings file, else 600 s), KVM=1, V=1.
@@ -24,6 +29,7 @@
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-2400}
 TEST_TIMEOUT=${TEST_TIMEOUT:-}
 GUEST_LOG=$WORK/check-guest.log
+GUEST_LOG2=$WORK/check-guest-reboot.log
 BUILD_LOG=$WORK/check-build.log
 
 n=0
@@ -190,11 +196,20 @@ fi
 
 t0=$(date +%s)
 echo "TEST_TIMEOUT=$TEST_TIMEOUT" >"$WORK/check.env"
+# A host directory that outlives the guest: a test may save an image there
+# in the first boot and restart it in a second, short one.
+REBOOT_SHARE=$WORK/check-share
+rm -rf "$REBOOT_SHARE"
+mkdir -p "$REBOOT_SHARE"
 set +e
 LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \
-	JOB_ENV_FILE=$WORK/check.env \
+	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
 	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check.sh"
 qemu_rc=$?
+LOG=$GUEST_LOG2 TIMEOUT=600 SHOW=job PREFIX="# guest 2| " \
+	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
+	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check-reboot.sh"
+qemu2_rc=$?
 set -e
 elapsed "guest run" "$t0"
 
@@ -228,14 +243,22 @@ if [ -n "$kunit" ]; then
 	set -e
 fi
 
-# The selftests: TAP between the begin and end markers of each binary.
-mapfile -t begun < <(sed -n 's/.*@@ckpt-test-begin=\(.*\)@@.*/\1/p' "$GUEST_LOG")
-for t in "${begun[@]}"; do
+# The selftests: TAP between the begin and end markers of each binary, in
+# the first boot, then in the second (the restore half of reboot tests).
+begun=()
+for log in "$GUEST_LOG" "$GUEST_LOG2"; do
+	[ -f "$log" ] || continue
+	mapfile -t -O ${#begun[@]} begun < <(sed -n 's/.*@@ckpt-test-begin=\(.*\)@@.*/\1/p' "$log" |
+		sed "s|\$|@$log|")
+done
+for tl in "${begun[@]}"; do
+	t=${tl%@*}
+	log=${tl##*@}
 	out=$(awk -v t="$t" -v stamp="$STAMP" '
 		index($0, "@@ckpt-test-begin=" t "@@") { on = 1; next }
 		index($0, "@@ckpt-test-end=" t " ") { exit }
-		on && $0 !~ stamp { print }' "$GUEST_LOG")
-	rc=$(sed -n "s/.*@@ckpt-test-end=$t rc=\([0-9]*\)@@.*/\1/p" "$GUEST_LOG")
+		on && $0 !~ stamp { print }' "$log")
+	rc=$(sed -n "s/.*@@ckpt-test-end=$t rc=\([0-9]*\)@@.*/\1/p" "$log")
 	set +e
 	take_tap "$t" <<<"$out"
 	nots=$?
@@ -264,15 +287,21 @@ else
 	not_ok "guest: the run completed (QEMU run status $qemu_rc; see ${GUEST_LOG#"$TOP"/})"
 	tail -n 15 "$GUEST_LOG" | diag
 fi
+if grep -q '@@ckpt-check-end@@' "$GUEST_LOG2"; then
+	ok "guest: the second boot (restore after reboot) completed"
+else
+	not_ok "guest: the second boot completed (QEMU run status $qemu2_rc; see ${GUEST_LOG2#"$TOP"/})"
+	tail -n 15 "$GUEST_LOG2" | diag
+fi
 
 # Kernel reports anywhere in the console, each shown with what follows it.
 REPORTS='BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at|KASAN|UBSAN|possible circular locking|inconsistent lock state|DEBUG_LOCKS_WARN|possible recursive locking|suspicious RCU usage|unreferenced object'
-reports=$(grep -a -n -E "$STAMP.*($REPORTS)" "$GUEST_LOG" || true)
+reports=$(grep -a -n -E "$STAMP.*($REPORTS)" "$GUEST_LOG" "$GUEST_LOG2" || true)
 if [ -z "$reports" ]; then
 	ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
 else
 	not_ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
-	grep -a -E -A 25 "$STAMP.*($REPORTS)" "$GUEST_LOG" | head -n 120 | diag
+	grep -a -E -A 25 "$STAMP.*($REPORTS)" "$GUEST_LOG" "$GUEST_LOG2" | head -n 120 | diag
 fi
 
 if grep -q '@@ckpt-kmemleak-begin@@' "$GUEST_LOG"; then

@@ -29,6 +29,8 @@ if [ -f $DIR/tests.list ]; then
 else
 	tests=$(cd $DIR && for f in *; do [ -f "$f" ] && [ -x "$f" ] && echo "$f"; done)
 fi
+# Reboot tests save what the second boot (check-reboot.sh) restores here
+grep -q " /mnt/share " /proc/mounts && export CKPT_NS_REBOOT_DIR=/mnt/share
 for t in $tests; do
 	echo "@@ckpt-test-begin=$t@@"
 	(cd $DIR && timeout "$TEST_TIMEOUT" "./$t")
