@@ -1052,7 +1052,7 @@ const struct ckpt_obj_ops ckpt_obj_files_ops = {
 static char *ckpt_fs_path(struct ckpt_ctx *ctx, const struct path *path,
 			  char *buf, const char *what)
 {
-	char *p = d_path(path, buf, CKPT_PATH_MAX);
+	char *p = ckpt_path_name(ctx, path, buf);
 
 	if (IS_ERR(p) || *p != '/' || d_unlinked(path->dentry)) {
 		ckpt_err(ctx, IS_ERR(p) ? PTR_ERR(p) : -EOPNOTSUPP,
@@ -1075,7 +1075,13 @@ static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	if (!buf)
 		return -ENOMEM;
 	get_fs_root(fs, &root);
-	get_fs_root(current->fs, &myroot);
+	/* The root paths start from: a root equal to it is no chroot */
+	if (ctx->image_root.mnt) {
+		myroot = ctx->image_root;
+		path_get(&myroot);
+	} else {
+		get_fs_root(current->fs, &myroot);
+	}
 	get_fs_pwd(fs, &pwd);
 	cwd = ckpt_fs_path(ctx, &pwd, buf, "current directory");
 	rootp = path_equal(&root, &myroot) ? "/" :

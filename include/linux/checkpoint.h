@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -114,6 +115,8 @@ struct ckpt_rtask {
  * @uts: the tasks' UTS namespace names if not the caller's, or NULL
  * @ipc_ns: the image has the tasks' System V IPC namespace (IPC_NS)
  * @ns_restore: restart: the other namespaces to recreate (ns.c), or NULL
+ * @image_root: checkpoint: the directory paths in the image start from, if
+ *	not the caller's root (CHECKPOINT_ROOT_RELATIVE)
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
@@ -162,6 +165,7 @@ struct ckpt_ctx {
 	struct ckpt_uts *uts;
 	bool ipc_ns;
 	struct ckpt_ns_restore *ns_restore;
+	struct path image_root;
 	struct ckpt_rtask *rtasks;
 
 	struct task_struct *caller;
@@ -248,6 +252,7 @@ int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
 /* Helpers shared by back ends (kernel/checkpoint/util.c) */
+char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
 char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf,
 		     u32 *len);
 char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,

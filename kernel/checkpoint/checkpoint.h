@@ -45,6 +45,7 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx);
 int ckpt_read_namespaces(struct ckpt_ctx *ctx);
 u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx);
 int ckpt_enter_namespaces(struct ckpt_ctx *ctx);
+void ckpt_namespaces_free(struct ckpt_ctx *ctx);
 
 /* checkpoint.c, restart.c */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);

@@ -21,11 +21,18 @@
  * The mount, cgroup and user namespaces and a pid namespace for children
  * other than the task's own are refused.  The IPC namespace is handled
  * elsewhere.
+ *
+ * The root directory: with CHECKPOINT_ROOT_RELATIVE, the tasks must share
+ * one, and the paths of the image start from it (ckpt_path_name()).
+ * Restart resolves every path from its caller's root, so a caller chroot'ed
+ * into a copy of the tasks' tree (ckpt restart --root DIR) restores them
+ * there.
  */
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/checkpoint.h>
 #include <linux/cred.h>
+#include <linux/fs_struct.h>
 #include <linux/ipc_namespace.h>
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
@@ -62,11 +69,36 @@ struct ckpt_ns_restore {
 	s64 boot_shift;
 };
 
-/* Checkpoint: the namespaces all the tasks share, set by the first one */
+/* Checkpoint: what all the tasks share, set by the first one */
 struct ckpt_ns_seen {
 	struct time_namespace *time;
 	struct net *net;
+	struct path root;	/* with CHECKPOINT_ROOT_RELATIVE */
 };
+
+/* With CHECKPOINT_ROOT_RELATIVE, the tasks must have one root directory */
+static int ckpt_check_task_root(struct ckpt_ctx *ctx, struct task_struct *t,
+				pid_t pid, struct ckpt_ns_seen *seen)
+{
+	struct path root;
+	bool same;
+
+	if (!(ctx->flags & CHECKPOINT_ROOT_RELATIVE))
+		return 0;
+	/* Frozen: it cannot chroot */
+	get_fs_root(t->fs, &root);
+	if (!seen->root.mnt) {
+		seen->root = root;
+		return 0;
+	}
+	same = path_equal(&root, &seen->root);
+	path_put(&root);
+	if (!same)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d has another root directory than the root task (CHECKPOINT_ROOT_RELATIVE needs one)",
+				pid);
+	return 0;
+}
 
 static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 			      pid_t pid, void *arg)
@@ -98,7 +130,7 @@ static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another %s namespace than the root (not supported yet)",
 				pid, ns->time_ns != seen->time ? "time" : "network");
-	return 0;
+	return ckpt_check_task_root(ctx, t, pid, seen);
 }
 
 static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
@@ -153,6 +185,9 @@ static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
  * ckpt_write_namespaces() - check the tasks' namespaces, write TIMENS, NETNS
  * @ctx: checkpoint context, after the header, the TREE and the UTS
  *
+ * With CHECKPOINT_ROOT_RELATIVE, also check that the tasks share one root
+ * directory, from which the paths of the image start.
+ *
  * Return: 0, or a negative error logged with the namespace it is about.
  */
 int ckpt_write_namespaces(struct ckpt_ctx *ctx)
@@ -161,6 +196,8 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx)
 	int ret;
 
 	ret = ckpt_visit_live_tasks(ctx, ckpt_check_task_ns, &seen);
+	/* Paths in the image start from there: the FILE and FS records */
+	ctx->image_root = seen.root;
 	if (ret || !seen.time)
 		return ret;
 	if (ctx->container || seen.time != current->nsproxy->time_ns)
@@ -346,6 +383,16 @@ int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
 	if (!ret && nsr->has_netns)
 		ret = ckpt_enter_netns(ctx, nsr);
 	return ret;
+}
+
+/**
+ * ckpt_namespaces_free() - drop what ns.c kept in a context
+ * @ctx: checkpoint or restart context
+ */
+void ckpt_namespaces_free(struct ckpt_ctx *ctx)
+{
+	kfree(ctx->ns_restore);
+	path_put(&ctx->image_root);
 }
 
 /**

@@ -13,7 +13,8 @@
 
 #include "checkpoint.h"
 
-#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK)
+#define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
+				 CHECKPOINT_ROOT_RELATIVE)
 #define RESTART_VALID_FLAGS	RESTART_FILES_CHANGED_OK
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
@@ -28,7 +29,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->tree_pids);
 	ckpt_fs_roots_free(ctx);
 	kfree(ctx->uts);
-	kfree(ctx->ns_restore);
+	ckpt_namespaces_free(ctx);
 	kfree(ctx);
 }
 

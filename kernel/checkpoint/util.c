@@ -12,6 +12,29 @@
 #include "checkpoint.h"
 
 /**
+ * ckpt_path_name() - the name of a path, as the image gives it
+ * @ctx: checkpoint context
+ * @path: the path
+ * @buf: a CKPT_PATH_MAX buffer
+ *
+ * From the caller's root, or from the tasks' common root with
+ * CHECKPOINT_ROOT_RELATIVE: restart then resolves it from its caller's
+ * root, which holds a copy of the tasks' tree.
+ *
+ * Return: a pointer into @buf, or an ERR_PTR; -EXDEV if @path is outside
+ * the tasks' root.
+ */
+char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf)
+{
+	char *p;
+
+	if (!ctx->image_root.mnt)
+		return d_path(path, buf, CKPT_PATH_MAX);
+	p = __d_path(path, &ctx->image_root, buf, CKPT_PATH_MAX);
+	return p ? p : ERR_PTR(-EXDEV);
+}
+
+/**
  * ckpt_file_path() - the path of an open file, for the image
  * @ctx: checkpoint context
  * @file: the file
@@ -34,7 +57,13 @@ char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf, u32 *le
 			 IS_ERR(p) ? "?" : p);
 		return ERR_PTR(-EOPNOTSUPP);
 	}
-	p = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+	p = ckpt_path_name(ctx, &file->f_path, buf);
+	if (p == ERR_PTR(-EXDEV)) {
+		p = d_path(&file->f_path, buf, CKPT_PATH_MAX);
+		ckpt_err(ctx, -EXDEV, "file %s is outside the tasks' root directory",
+			 IS_ERR(p) ? "?" : p);
+		return ERR_PTR(-EXDEV);
+	}
 	if (IS_ERR(p)) {
 		ckpt_err(ctx, PTR_ERR(p), "cannot get the path of an open file");
 		return p;

@@ -16,7 +16,8 @@
 #include "ckpt.h"
 
 static const char checkpoint_usage[] =
-	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [-v | --log FILE]\n"
+	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
+	"                       [-v | --log FILE]\n"
 	"\n"
 	"Freeze process PID and its descendants, write their whole state to FILE\n"
 	"as an image and let them run again, or kill them with --kill once the\n"
@@ -26,6 +27,8 @@ static const char checkpoint_usage[] =
 	"  -o, --output FILE  write the image to FILE ('-': standard output)\n"
 	"  -k, --kill         SIGKILL the processes after a complete image\n"
 	"  -s, --subtree      subtree mode even if PID is a pid namespace's init\n"
+	"  -R, --root-relative  the processes share a root directory (a chroot):\n"
+	"                     save paths from it, to restart with --root DIR\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"  -h, --help         show this help and exit\n"
@@ -59,6 +62,7 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "output",  required_argument, NULL, 'o' },
 		{ "kill",    no_argument,       NULL, 'k' },
 		{ "subtree", no_argument,       NULL, 's' },
+		{ "root-relative", no_argument, NULL, 'R' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "help",    no_argument,       NULL, 'h' },
@@ -66,7 +70,7 @@ static int checkpoint_parse(int argc, char **argv,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:ksvl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ksRvl:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -76,6 +80,9 @@ static int checkpoint_parse(int argc, char **argv,
 			break;
 		case 's':
 			o->flags |= CHECKPOINT_SUBTREE;
+			break;
+		case 'R':
+			o->flags |= CHECKPOINT_ROOT_RELATIVE;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -30,6 +30,7 @@ static const struct named arch_names[] = {
 
 static const struct named checkpoint_flag_names[] = {
 	{ CHECKPOINT_KILL, "KILL" },
+	{ CHECKPOINT_ROOT_RELATIVE, "ROOT_RELATIVE" },
 };
 
 static const struct named vma_kind_names[] = {

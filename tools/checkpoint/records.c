@@ -291,7 +291,7 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "page_size %u, expected 4096 on x86-64",
 				  LE32(h->page_size));
 	if (LE32(h->flags) & ~(uint32_t)(CHECKPOINT_KILL | CHECKPOINT_SUBTREE |
-					  CHECKPOINT_SHARED_OK))
+					  CHECKPOINT_SHARED_OK | CHECKPOINT_ROOT_RELATIVE))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))

@@ -24,7 +24,7 @@
 #define RESTART_EXIT_FAIL	125
 
 static const char restart_usage[] =
-	"Usage: ckpt restart FILE [-d] [-v | --log FILE] [--files-changed-ok]\n"
+	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -32,6 +32,9 @@ static const char restart_usage[] =
 	"SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it meanwhile.\n"
 	"\n"
 	"  -d, --detach       print the restored pid and exit at once\n"
+	"  -r, --root DIR     restore inside DIR: chroot there first, so that the\n"
+	"                     paths of an image made with --root-relative start\n"
+	"                     from DIR (FILE and --log stay outside)\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"  -c, --files-changed-ok\n"
@@ -49,6 +52,7 @@ static const int restart_forwarded[] = {
 struct restart_opts {
 	const char *input;
 	const char *log_path;
+	const char *root;
 	bool verbose;
 	bool detach;
 	unsigned long flags;	/* RESTART_* */
@@ -81,6 +85,7 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "detach",  no_argument,       NULL, 'd' },
+		{ "root",    required_argument, NULL, 'r' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "files-changed-ok", no_argument, NULL, 'c' },
@@ -89,13 +94,16 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "dvl:ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;
 			break;
 		case 'd':
 			o->detach = true;
+			break;
+		case 'r':
+			o->root = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -196,6 +204,13 @@ int cmd_restart(int argc, char **argv)
 		return RESTART_EXIT_FAIL;
 	}
 
+	/* restart(2) resolves the image's paths from our root */
+	if (o.root && (chroot(o.root) || chdir("/"))) {
+		ckpt_err("restart: cannot enter %s: %s", o.root, strerror(errno));
+		ckpt_close_image(fd);
+		ckpt_log_close(&log);
+		return RESTART_EXIT_FAIL;
+	}
 	pid = sys_restart(0, fd, o.flags, log.fd);
 	err = errno;
 	ckpt_close_image(fd);

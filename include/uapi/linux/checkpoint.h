@@ -24,6 +24,7 @@
 #define CHECKPOINT_KILL		(1UL << 0) /* SIGKILL the tasks after a complete image */
 #define CHECKPOINT_SUBTREE	(1UL << 1) /* subtree mode even for a pid namespace init */
 #define CHECKPOINT_SHARED_OK	(1UL << 2) /* container: save files also used outside it */
+#define CHECKPOINT_ROOT_RELATIVE (1UL << 3) /* paths from the tasks' common root */
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */

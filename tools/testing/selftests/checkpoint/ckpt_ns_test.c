@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "ckpt_util.h"
 
@@ -440,4 +441,225 @@ TEST_F_TIMEOUT(ns, container_clocks_survive_a_reboot, 120)
 	unlink(ckpt_note_path);
 }
 
-TEST_HARNESS_MAIN
+/* --- the container's root moves to a copy of it --- */
+
+#define CT_ROOT_INIT	"--ct-root-init"
+
+/* ckpt_child_unmap_shared(), for a chroot without /proc: @procfd is one */
+static int unmap_shared_via(int procfd)
+{
+	size_t len = 0;
+	char *line, *end;
+	ssize_t n;
+	int fd;
+
+	fd = openat(procfd, "self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, ckpt_maps_buf + len, sizeof(ckpt_maps_buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	ckpt_maps_buf[len] = 0;
+	for (line = ckpt_maps_buf; *line; line = end) {
+		unsigned long start, stop;
+		char *p;
+
+		end = strchrnul(line, '\n');
+		if (*end)
+			end++;
+		start = strtoul(line, &p, 16);
+		stop = strtoul(p + 1, &p, 16);
+		if (p[1] && p[2] && p[3] && p[4] == 's' &&
+		    munmap((void *)start, stop - start))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The init of a container chroot'ed into its own tree, exec'ed there from
+ * the copy of this binary: fds 0-2 are the tree's /null, "ready" is a file
+ * at its root, and after restart /marker says "two", the copy's.
+ */
+static int ct_root_init(void)
+{
+	struct sigaction sa = { .sa_handler = ckpt_child_finish_handler };
+	char buf[16] = "", cwd[16] = "";
+	pid_t child;
+	int fd;
+
+	if (getpid() != 1)
+		return 1;
+	/* The harness's shared mappings cannot be saved: fd 3 is /proc */
+	if (unmap_shared_via(3))
+		return 1;
+	fd = open("/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+	    syscall(__NR_close_range, 3, ~0U, 0))
+		return 1;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return 1;
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		for (;;)
+			pause();
+	}
+	fd = open("/ready", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	ckpt_child_wait_finish();
+	kill(child, SIGKILL);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	fd = open("/marker", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) != 3)
+		return 10;
+	close(fd);
+	if (strcmp(buf, "two"))
+		return 11;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/"))
+		return 12;
+	return 0;
+}
+
+static const char *const root_reasons[] = {
+	[1] = "could not set up the container",
+	[10] = "no /marker in the container's root",
+	[11] = "the container's root is still the old tree",
+	[12] = "the container's cwd is not its root",
+	[125] = "the restart helper failed",
+};
+
+/* A tree the container can live in: this binary, /null, /marker */
+static int make_tree(const char *dir, const char *marker)
+{
+	char path[PATH_MAX];
+	int in, out, ret = 0;
+	struct timespec times[2];
+	struct stat st;
+	ssize_t n;
+
+	if (mkdir(dir, 0755))
+		return -1;
+	snprintf(path, sizeof(path), "%s/ckpt_ns_test", dir);
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0 || fstat(in, &st))
+		return -1;
+	for (;;) {
+		char buf[65536];
+
+		n = read(in, buf, sizeof(buf));
+		if (n <= 0 || ckpt_write_all(out, buf, n))
+			break;
+	}
+	if (n)
+		ret = -1;
+	/* The same file as far as a check of size and times can tell */
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	if (futimens(out, times))
+		ret = -1;
+	close(in);
+	close(out);
+	snprintf(path, sizeof(path), "%s/null", dir);
+	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/marker", dir);
+	out = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (out < 0 || ckpt_write_all(out, marker, strlen(marker)))
+		ret = -1;
+	close(out);
+	return ret;
+}
+
+TEST_F_TIMEOUT(ns, container_root_moves_to_a_copy_of_its_tree, 120)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWPID | CLONE_NEWUTS,
+		.exit_signal = SIGCHLD,
+	};
+	char dir1[PATH_MAX], dir2[PATH_MAX], ready[PATH_MAX + 8];
+	int pfd[2], status;
+	pid_t pid, helper;
+	struct stat st;
+
+	snprintf(dir1, sizeof(dir1), "%s/root1", self->ctx.dir);
+	snprintf(dir2, sizeof(dir2), "%s/root2", self->ctx.dir);
+	ASSERT_EQ(0, make_tree(dir1, "one")) TH_LOG("%s: %s", dir1, strerror(errno));
+	ASSERT_EQ(0, make_tree(dir2, "two")) TH_LOG("%s: %s", dir2, strerror(errno));
+	snprintf(ready, sizeof(ready), "%s/ready", dir1);
+
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static char *const argv[] = { "ckpt_ns_test", CT_ROOT_INIT, NULL };
+
+		/* fd 3: /proc, closed once the init used it */
+		int procfd = open("/proc", O_PATH | O_DIRECTORY);
+
+		if (procfd >= 0 && dup2(procfd, 3) == 3 && !chroot(dir1) && !chdir("/"))
+			execv("/ckpt_ns_test", argv);
+		_exit(1);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	while (stat(ready, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid,
+				     CHECKPOINT_KILL | CHECKPOINT_ROOT_RELATIVE));
+	ckpt_reap_killed(_metadata, pid);
+	/* The old tree is gone: only the copy can serve the image's paths */
+	ASSERT_EQ(0, nftw(dir1, ckpt_rm_entry, 8, FTW_DEPTH | FTW_PHYS));
+
+	/* What `ckpt restart --root DIR` does: chroot, then restart(2) */
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	helper = fork();
+	ASSERT_LE(0, helper);
+	if (!helper) {
+		long r;
+
+		close(pfd[0]);
+		if (chroot(dir2) || chdir("/"))
+			_exit(125);
+		r = sys_restart(0, self->ctx.image_fd, 0, self->ctx.log_fd);
+		pid = r;
+		if (r < 0 || write(pfd[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(125);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+	}
+	close(pfd[1]);
+	ckpt_ctx_track(&self->ctx, helper);
+	if (read(pfd[0], &pid, sizeof(pid)) != sizeof(pid)) {
+		ckpt_dump_log(_metadata, &self->ctx);
+		ASSERT_TRUE(false) TH_LOG("restart inside %s failed", dir2);
+	}
+	close(pfd[0]);
+	/* The restored init checks its root and exits: the helper's status */
+	ckpt_sleep_ms(300);
+	for (deadline = ckpt_now_ns() + CKPT_EXIT_TIMEOUT_MS * 1000000LL;
+	     ckpt_child_running(helper) && ckpt_now_ns() < deadline;) {
+		kill(pid, SIGUSR1);
+		ckpt_sleep_ms(50);
+	}
+	ASSERT_EQ(helper, waitpid(helper, &status, 0));
+	ckpt_assert_exit_ok(_metadata, status, CKPT_REASONS(root_reasons));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], CT_ROOT_INIT))
+		return ct_root_init();
+	return test_harness_run(argc, argv);
+}
