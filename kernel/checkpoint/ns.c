@@ -151,8 +151,8 @@ static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
 static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
 {
 	struct ckpt_netns rec = {};
+	char other[IFNAMSIZ] = "";
 	struct net_device *dev;
-	int ret = 0;
 
 	if (net->user_ns != current_user_ns())
 		return ckpt_err(ctx, -EOPNOTSUPP,
@@ -170,14 +170,15 @@ static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
 		 */
 		if (dev->netns_immutable && !(dev->flags & IFF_UP))
 			continue;
-		ret = ckpt_err(ctx, -EOPNOTSUPP,
-			       "the tasks' network namespace has the device %s (only the loopback is supported)",
-			       dev->name);
+		strscpy(other, dev->name, sizeof(other));
 		break;
 	}
 	rcu_read_unlock();
-	if (ret)
-		return ret;
+	/* Logging may sleep: not under rcu_read_lock() */
+	if (other[0])
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' network namespace has the device %s (only the loopback is supported)",
+				other);
 	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec));
 }
 

@@ -67,6 +67,7 @@ static struct {
 	char ready_path[160];
 	bool lo_up;		/* bring lo up, check it is up at the end */
 	bool offsets;		/* its clocks run CT_*_OFFSET ahead */
+	const char *up_dev;	/* another device to bring up */
 } ct;
 
 static int64_t clock_ns(clockid_t clk)
@@ -77,8 +78,8 @@ static int64_t clock_ns(clockid_t clk)
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
-/* SIOCGIFFLAGS / SIOCSIFFLAGS on lo; the socket is closed at once */
-static int lo_flags(bool set_up)
+/* SIOCGIFFLAGS / SIOCSIFFLAGS on a device; the socket is closed at once */
+static int dev_flags(const char *name, bool set_up)
 {
 	struct ifreq ifr = {};
 	int fd, ret;
@@ -86,7 +87,7 @@ static int lo_flags(bool set_up)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
 	if (!ret && set_up) {
 		ifr.ifr_flags |= IFF_UP;
@@ -123,7 +124,9 @@ static int ct_init(void)
 
 	if (getpid() != 1)
 		return 1;
-	if (ct.lo_up && lo_flags(true) < 0)
+	if (ct.lo_up && dev_flags("lo", true) < 0)
+		return 1;
+	if (ct.up_dev && dev_flags(ct.up_dev, true) < 0)
 		return 1;
 	sleeper = fork();
 	if (sleeper < 0)
@@ -161,7 +164,7 @@ static int ct_init(void)
 			(long long)max_step / 1000000);
 	if (!ret && getpid() != 1)
 		ret = 2;
-	if (!ret && ct.lo_up && !(lo_flags(false) & IFF_UP))
+	if (!ret && ct.lo_up && !(dev_flags("lo", false) & IFF_UP))
 		ret = 7;
 	if (!ret && ct.offsets &&
 	    (last_mono < CT_MONO_OFFSET * NSEC || last_boot < CT_BOOT_OFFSET * NSEC))
@@ -332,7 +335,12 @@ TEST_F_TIMEOUT(ns, container_time_namespace_keeps_its_offsets, 120)
 	EXPECT_NE(ns_ino(0, "time"), ns_ino(pid, "time"));
 	pid = downtime_cycle(_metadata, &self->ctx, pid, 1000);
 	ASSERT_LT(0, pid);
-	/* Restored twice: offsets set by restart come back the same way */
+	/*
+	 * Restored twice: offsets set by restart come back the same way.  Let
+	 * the sleeper resume its sleep first: a restored task checkpointed
+	 * again before it ran once may lose its interrupted sleep.
+	 */
+	ckpt_sleep_ms(500);
 	pid = downtime_cycle(_metadata, &self->ctx, pid, 1000);
 	ASSERT_LT(0, pid);
 	finish_container(_metadata, pid);
@@ -358,8 +366,6 @@ static void expect_refused(struct __test_metadata *_metadata, struct ckpt_ctx *c
 {
 	pid_t pid;
 
-	ct.lo_up = false;
-	ct.offsets = false;
 	pid = spawn_container(_metadata, ctx, flags);
 	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
 	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
@@ -371,13 +377,31 @@ static void expect_refused(struct __test_metadata *_metadata, struct ckpt_ctx *c
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
 }
 
+TEST_F_TIMEOUT(ns, container_net_device_other_than_lo_is_refused, 120)
+{
+	struct stat st;
+
+	/* sit0: the fallback tunnel every namespace has, with CONFIG_IPV6_SIT */
+	if (stat("/sys/class/net/sit0", &st))
+		SKIP(return, "no sit0 device (CONFIG_IPV6_SIT off)");
+	ct.lo_up = true;
+	ct.offsets = false;
+	ct.up_dev = "sit0";
+	expect_refused(_metadata, &self->ctx, CLONE_NEWNET, "has the device sit0");
+	ct.up_dev = NULL;
+}
+
 TEST_F_TIMEOUT(ns, container_mount_namespace_is_refused, 120)
 {
+	ct.lo_up = false;
+	ct.offsets = false;
 	expect_refused(_metadata, &self->ctx, CLONE_NEWNS, "has a mount namespace of its own");
 }
 
 TEST_F_TIMEOUT(ns, container_cgroup_namespace_is_refused, 120)
 {
+	ct.lo_up = false;
+	ct.offsets = false;
 	expect_refused(_metadata, &self->ctx, CLONE_NEWCGROUP, "has a cgroup namespace of its own");
 }
 
