@@ -681,6 +681,50 @@ TEST_F_TIMEOUT(ns, container_root_moves_to_a_copy_of_its_tree, 120)
 	ckpt_assert_exit_ok(_metadata, status, CKPT_REASONS(root_reasons));
 }
 
+/* A chroot'ed task that still uses files from outside its tree */
+TEST_F_TIMEOUT(ns, root_relative_refuses_a_file_outside_the_root, 120)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	char dir[PATH_MAX], ready[PATH_MAX + 8];
+	struct stat st;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/root", self->ctx.dir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Its program and fds 0-2 stay outside the new root */
+		int ret = ckpt_child_detach();
+
+		if (ret || chroot(dir) || chdir("/"))
+			_exit(ret ? ret : 1);
+		ret = open("/ready", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (ret < 0)
+			_exit(1);
+		close(ret);
+		ckpt_child_wait_finish();
+		_exit(0);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	while (stat(ready, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the child died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the child is not ready");
+		ckpt_sleep_ms(20);
+	}
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd,
+					   CHECKPOINT_ROOT_RELATIVE, self->ctx.log_fd));
+	EXPECT_EQ(EXDEV, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "outside the tasks' root directory"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	/* Without the flag, paths from the caller's root and the chroot */
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], CT_ROOT_INIT))
