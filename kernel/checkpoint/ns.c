@@ -280,8 +280,13 @@ static int ckpt_read_netns(struct ckpt_ctx *ctx)
  */
 int ckpt_read_namespaces(struct ckpt_ctx *ctx)
 {
+	struct nsproxy *nsp = current->nsproxy;
 	int ret;
 
+	/* The root shares our mm at first: fork refuses that across time ns */
+	if (nsp->time_ns != nsp->time_ns_for_children)
+		return ckpt_err(ctx, -EINVAL,
+				"the caller unshared a time namespace it did not enter: restart from a child that is in it");
 	ret = ckpt_peek_rec(ctx);
 	if (ret == CKPT_REC_TIMENS) {
 		ret = ckpt_read_timens(ctx);

@@ -681,6 +681,27 @@ TEST_F_TIMEOUT(ns, container_root_moves_to_a_copy_of_its_tree, 120)
 	ckpt_assert_exit_ok(_metadata, status, CKPT_REASONS(root_reasons));
 }
 
+/* The root of a restart starts in our mm, which fork keeps in one time ns */
+TEST_F_TIMEOUT(ns, restart_after_unsharing_a_time_namespace_is_refused, 120)
+{
+	pid_t pid;
+
+	ct.lo_up = false;
+	ct.offsets = false;
+	pid = spawn_container(_metadata, &self->ctx, 0);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	ASSERT_EQ(0, unshare(CLONE_NEWTIME));
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd, 0,
+					self->ctx.log_fd));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "unshared a time namespace"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	EXPECT_EQ(-1, waitpid(-1, NULL, WNOHANG)) TH_LOG("restart left a task behind");
+}
+
 /* A chroot'ed task that still uses files from outside its tree */
 TEST_F_TIMEOUT(ns, root_relative_refuses_a_file_outside_the_root, 120)
 {
