@@ -190,7 +190,8 @@ struct ckpt_netns {
 	__le32 __pad;
 };
 
- * IPC_NS: after the TREE (and UTS) when the tasks have a System V IPC
+/*
+ * IPC_NS: after the TREE (and UTS, TIMENS, NETNS) when the tasks have a System V IPC
  * namespace of their own (all the same one): restart creates a new one
  * with these limits, then nr_msg MSG_QUEUE and nr_sem SEM_ARRAY records
  * follow (and, later, nr_shm shared memory segments).  Ids and uids are
