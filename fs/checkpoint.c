@@ -76,6 +76,8 @@ static u32 ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file)
 		return kind;
 	if (ckpt_is_tty(inode))
 		return CKPT_FILE_TTY;
+	if (ckpt_anon_kind(file))
+		return ckpt_anon_kind(file);
 	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
 		return 0;
 	if (S_ISFIFO(inode->i_mode) && !(file->f_flags & (O_DIRECT | O_PATH)))
@@ -394,6 +396,8 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 
 	if (!kind)
 		return ckpt_file_unsupported(ctx, file, -1);
+	if (ckpt_anon_kind_valid(kind))
+		return ckpt_anon_checkpoint(ctx, file, objref, kind);
 	/* The pair first: its PTY record comes before this FILE */
 	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
 		ret = ckpt_pty_checkpoint_file(ctx, file, &obj_ref);
@@ -512,6 +516,11 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (ret)
 		goto out;
 	kind = le32_to_cpu(rec->kind);
+	if (ckpt_anon_kind_valid(kind)) {
+		file = ckpt_anon_restart(ctx, rec, len);
+		ret = PTR_ERR_OR_ZERO(file);
+		goto out;
+	}
 	if (kind == CKPT_FILE_PIPE && !rec->path_len && len == sizeof(*rec))
 		path = NULL;
 	else

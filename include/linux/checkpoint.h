@@ -340,6 +340,14 @@ static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 }
 #endif
 
+/* Anonymous-inode files (fs/checkpoint_anon.c) */
+u32 ckpt_anon_kind(struct file *file);
+bool ckpt_anon_kind_valid(u32 kind);
+int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			 u32 kind);
+struct file *ckpt_anon_restart(struct ckpt_ctx *ctx,
+			       const struct ckpt_file *rec, u32 len);
+
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);

@@ -184,6 +184,26 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_seccomp),
 		.max_len = sizeof(struct ckpt_seccomp) + BPF_MAXINSNS * 8,
 	},
+	[CKPT_REC_EVENTFD] = {
+		.name = "EVENTFD",
+		.min_len = sizeof(struct ckpt_eventfd),
+		.max_len = sizeof(struct ckpt_eventfd),
+	},
+	[CKPT_REC_TIMERFD] = {
+		.name = "TIMERFD",
+		.min_len = sizeof(struct ckpt_timerfd),
+		.max_len = sizeof(struct ckpt_timerfd),
+	},
+	[CKPT_REC_SIGNALFD] = {
+		.name = "SIGNALFD",
+		.min_len = sizeof(struct ckpt_signalfd),
+		.max_len = sizeof(struct ckpt_signalfd),
+	},
+	[CKPT_REC_EPOLL] = {
+		.name = "EPOLL",
+		.min_len = sizeof(struct ckpt_epoll),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
 };
 
 /**

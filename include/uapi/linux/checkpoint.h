@@ -68,6 +68,10 @@
 	FN(PIPE,	20)		\
 	FN(FILE_DATA,	21)		\
 	FN(LOCK,	22)		\
+	FN(EVENTFD,	25)		\
+	FN(TIMERFD,	26)		\
+	FN(SIGNALFD,	27)		\
+	FN(EPOLL,	28)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -448,6 +452,14 @@ struct ckpt_mm_end {
 #define CKPT_FILE_PIPE		5	/* an end of a pipe: obj_ref names its PIPE */
 #define CKPT_FILE_FIFO		6	/* a FIFO, reopened by path; obj_ref names its PIPE */
 #define CKPT_FILE_UNLINKED	7	/* unlinked regular file: path of its directory */
+/*
+ * Anonymous-inode files: no path (path_len 0); the FILE record is followed
+ * by the record of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL).
+ */
+#define CKPT_FILE_EVENTFD	9
+#define CKPT_FILE_TIMERFD	10
+#define CKPT_FILE_SIGNALFD	11
+#define CKPT_FILE_EPOLL		12
 #define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (obj_ref: its PTY) */
 #define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
 
@@ -622,6 +634,55 @@ struct ckpt_lock {
 	__le32 __pad;
 	__le64 start;		/* POSIX, OFD: first byte */
 	__le64 len;		/* POSIX, OFD: bytes, 0 up to any end; FLOCK: 0 */
+};
+
+/* EVENTFD flags */
+#define CKPT_EFD_SEMAPHORE	(1U << 0)	/* EFD_SEMAPHORE */
+
+/* EVENTFD: after a FILE of kind CKPT_FILE_EVENTFD */
+struct ckpt_eventfd {
+	__le64 count;		/* the counter, below 2^64 - 1 */
+	__le32 flags;		/* CKPT_EFD_* */
+	__le32 __pad;
+};
+
+/* TIMERFD flags */
+#define CKPT_TFD_ABSTIME	(1U << 0)	/* was set with TFD_TIMER_ABSTIME */
+
+/*
+ * TIMERFD: after a FILE of kind CKPT_FILE_TIMERFD.  The time left is
+ * relative to the checkpoint and is armed relative to the restart.
+ */
+struct ckpt_timerfd {
+	__le32 clockid;		/* CLOCK_REALTIME, _MONOTONIC or _BOOTTIME */
+	__le32 flags;		/* CKPT_TFD_*, informational */
+	__le64 value_ns;	/* time left before the next expiry, 0: disarmed */
+	__le64 interval_ns;	/* 0: one-shot */
+	__le64 ticks;		/* expirations not read yet */
+};
+
+/* SIGNALFD: after a FILE of kind CKPT_FILE_SIGNALFD */
+struct ckpt_signalfd {
+	__le64 mask;		/* accepted signals; bit n-1 is signal n */
+};
+
+/* One item of an epoll interest list */
+struct ckpt_epoll_item {
+	__le32 file_ref;	/* the target FILE, defined before */
+	__le32 fd;		/* the descriptor number it was added under */
+	__le32 events;		/* EPOLL* events and flags (EPOLLET, ...) */
+	__le32 __pad;
+	__le64 data;
+};
+
+/*
+ * EPOLL: after a FILE of kind CKPT_FILE_EPOLL; the target FILEs come
+ * before that FILE.
+ */
+struct ckpt_epoll {
+	__le32 nr_items;
+	__le32 __pad;
+	/* followed by nr_items struct ckpt_epoll_item */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of anonymous-inode files: eventfd, timerfd, signalfd
+ * and epoll.
+ *
+ * Such a file has no path to reopen.  Its FILE record (path_len 0) says
+ * which kind it is and is followed by a record of that kind with the
+ * state the kind's own interface shows (counter, timer, mask, interest
+ * list).  Restart creates a new file of the kind with that state, without
+ * a descriptor: fs/checkpoint.c installs it in the descriptor tables.
+ *
+ * An epoll's target files are saved as FILE objects before the epoll, so
+ * at restart they exist when the epoll is filled; its items are added by
+ * file and by the descriptor number they were added under, which need not
+ * be installed yet.  Other anonymous files (io_uring, perf events, bpf,
+ * userfaultfd, fanotify, inotify, pidfd, ...) make checkpoint fail, named
+ * by fs/checkpoint.c as "anon_inode:[kind]".
+ */
+#include <linux/checkpoint.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/eventpoll.h>	/* after fs.h and uaccess.h, which it uses */
+#include <linux/magic.h>
+#include <linux/signalfd.h>
+#include <linux/slab.h>
+#include <linux/time.h>
+#include <linux/timerfd.h>
+
+/* f_flags of an anonymous file that the image holds */
+#define CKPT_ANON_FLAGS	(O_ACCMODE | O_NONBLOCK)
+
+/* epoll_event.events bits that an item may have */
+#define CKPT_EPOLL_EVENTS (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR |	\
+			   EPOLLHUP | EPOLLNVAL | EPOLLRDNORM |		\
+			   EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND |	\
+			   EPOLLMSG | EPOLLRDHUP | EPOLLEXCLUSIVE |	\
+			   EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
+
+static const struct {
+	const char *name;
+	u32 kind;
+} ckpt_anon_kinds[] = {
+	{ "[eventfd]", CKPT_FILE_EVENTFD },
+	{ "[timerfd]", CKPT_FILE_TIMERFD },
+	{ "[signalfd]", CKPT_FILE_SIGNALFD },
+	{ "[eventpoll]", CKPT_FILE_EPOLL },
+};
+
+/**
+ * ckpt_anon_kind() - which anonymous-file kind @file is
+ * @file: an open file
+ *
+ * Return: its CKPT_FILE_* kind, or 0 if it is no anonymous file that can
+ * be saved.
+ */
+u32 ckpt_anon_kind(struct file *file)
+{
+	const char *name = file->f_path.dentry->d_name.name;
+	int i;
+
+	if (file_inode(file)->i_sb->s_magic != ANON_INODE_FS_MAGIC)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(ckpt_anon_kinds); i++)
+		if (!strcmp(name, ckpt_anon_kinds[i].name))
+			return ckpt_anon_kinds[i].kind;
+	return 0;
+}
+
+/**
+ * ckpt_anon_kind_valid() - whether a FILE record's kind is an anonymous one
+ * @kind: CKPT_FILE_* kind from the image
+ *
+ * Return: true for the kinds that ckpt_anon_restart() rebuilds.
+ */
+bool ckpt_anon_kind_valid(u32 kind)
+{
+	return kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_EPOLL;
+}
+
+static const char *ckpt_anon_name(u32 kind)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_anon_kinds); i++)
+		if (ckpt_anon_kinds[i].kind == kind)
+			return ckpt_anon_kinds[i].name;
+	return "?";
+}
+
+/* The FILE record of an anonymous file: no path, no position */
+static int ckpt_anon_write_file(struct ckpt_ctx *ctx, struct file *file,
+				u32 objref, u32 kind)
+{
+	struct ckpt_file rec = {
+		.objref = cpu_to_le32(objref),
+		.kind = cpu_to_le32(kind),
+		.f_flags = cpu_to_le32(file->f_flags & CKPT_ANON_FLAGS),
+		.mode = cpu_to_le32(file_inode(file)->i_mode),
+		.fd_hint = cpu_to_le32(ctx->fd_hint),
+	};
+
+	if (file->f_flags & FASYNC)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"anon_inode:%s (object %u) has O_ASYNC set, which cannot be saved yet",
+				ckpt_anon_name(kind), objref);
+	return ckpt_write_rec(ctx, CKPT_REC_FILE, &rec, sizeof(rec));
+}
+
+/* ---- eventfd ---- */
+
+static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				   u32 objref)
+{
+	struct ckpt_eventfd rec = {};
+	struct eventfd_ctx *efd;
+	unsigned int flags;
+	u64 count;
+	int ret;
+
+	efd = eventfd_ctx_fileget(file);
+	if (IS_ERR(efd))
+		return PTR_ERR(efd);
+	eventfd_ctx_get_state(efd, &count, &flags);
+	eventfd_ctx_put(efd);
+	rec.count = cpu_to_le64(count);
+	rec.flags = cpu_to_le32(flags & EFD_SEMAPHORE ? CKPT_EFD_SEMAPHORE : 0);
+	ret = ckpt_anon_write_file(ctx, file, objref, CKPT_FILE_EVENTFD);
+	if (!ret)
+		ret = ckpt_write_rec(ctx, CKPT_REC_EVENTFD, &rec, sizeof(rec));
+	return ret;
+}
+
+static struct file *ckpt_eventfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+{
+	struct ckpt_eventfd rec;
+	struct file *file;
+	u32 flags;
+	u64 count;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_EVENTFD, &rec, sizeof(rec));
+	if (ret)
+		return ERR_PTR(ret);
+	flags = le32_to_cpu(rec.flags);
+	count = le64_to_cpu(rec.count);
+	if (flags & ~CKPT_EFD_SEMAPHORE || rec.__pad || count == ULLONG_MAX) {
+		ckpt_err(ctx, -EINVAL, "EVENTFD record has invalid flags or counter");
+		return ERR_PTR(-EINVAL);
+	}
+	file = eventfd_file_create(count, (flags & CKPT_EFD_SEMAPHORE ? EFD_SEMAPHORE : 0) |
+				   (f_flags & O_NONBLOCK));
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot create an eventfd");
+	return file;
+}
+
+/* ---- timerfd ---- */
+
+static int ckpt_timerfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				   u32 objref)
+{
+	struct ckpt_timerfd rec = {};
+	unsigned int settime_flags;
+	struct itimerspec64 t;
+	int clockid, ret;
+	u64 ticks;
+
+	ret = timerfd_get_state(file, &clockid, &settime_flags, &t, &ticks);
+	if (ret)
+		return ret;
+	if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
+	    clockid != CLOCK_BOOTTIME)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"anon_inode:[timerfd] (object %u) on alarm clock %d cannot be saved yet",
+				objref, clockid);
+	if (settime_flags & TFD_TIMER_CANCEL_ON_SET)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"anon_inode:[timerfd] (object %u) with TFD_TIMER_CANCEL_ON_SET cannot be saved yet",
+				objref);
+	rec.clockid = cpu_to_le32(clockid);
+	rec.flags = cpu_to_le32(settime_flags & TFD_TIMER_ABSTIME ? CKPT_TFD_ABSTIME : 0);
+	rec.value_ns = cpu_to_le64(timespec64_to_ns(&t.it_value));
+	rec.interval_ns = cpu_to_le64(timespec64_to_ns(&t.it_interval));
+	rec.ticks = cpu_to_le64(ticks);
+	ret = ckpt_anon_write_file(ctx, file, objref, CKPT_FILE_TIMERFD);
+	if (!ret)
+		ret = ckpt_write_rec(ctx, CKPT_REC_TIMERFD, &rec, sizeof(rec));
+	return ret;
+}
+
+static struct file *ckpt_timerfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+{
+	struct ckpt_timerfd rec;
+	struct itimerspec64 t;
+	struct file *file;
+	u64 value, interval;
+	int clockid, ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_TIMERFD, &rec, sizeof(rec));
+	if (ret)
+		return ERR_PTR(ret);
+	clockid = le32_to_cpu(rec.clockid);
+	value = le64_to_cpu(rec.value_ns);
+	interval = le64_to_cpu(rec.interval_ns);
+	if ((clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
+	     clockid != CLOCK_BOOTTIME) ||
+	    le32_to_cpu(rec.flags) & ~CKPT_TFD_ABSTIME ||
+	    value > KTIME_MAX || interval > KTIME_MAX) {
+		ckpt_err(ctx, -EINVAL, "TIMERFD record has an invalid clock, flags or time");
+		return ERR_PTR(-EINVAL);
+	}
+	t.it_value = ns_to_timespec64(value);
+	t.it_interval = ns_to_timespec64(interval);
+	file = timerfd_file_create(clockid, f_flags & O_NONBLOCK);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot create a timerfd");
+		return file;
+	}
+	ret = timerfd_set_state(file, &t, le64_to_cpu(rec.ticks));
+	if (ret) {
+		fput(file);
+		ckpt_err(ctx, ret, "cannot arm a timerfd");
+		return ERR_PTR(ret);
+	}
+	return file;
+}
+
+/* ---- signalfd ---- */
+
+static int ckpt_signalfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				    u32 objref)
+{
+	struct ckpt_signalfd rec;
+	sigset_t mask;
+	int ret;
+
+	BUILD_BUG_ON(_NSIG_WORDS != 1);
+	ret = signalfd_get_mask(file, &mask);
+	if (ret)
+		return ret;
+	rec.mask = cpu_to_le64(mask.sig[0]);
+	ret = ckpt_anon_write_file(ctx, file, objref, CKPT_FILE_SIGNALFD);
+	if (!ret)
+		ret = ckpt_write_rec(ctx, CKPT_REC_SIGNALFD, &rec, sizeof(rec));
+	return ret;
+}
+
+static struct file *ckpt_signalfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+{
+	struct ckpt_signalfd rec;
+	struct file *file;
+	sigset_t mask;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_SIGNALFD, &rec, sizeof(rec));
+	if (ret)
+		return ERR_PTR(ret);
+	mask.sig[0] = le64_to_cpu(rec.mask);
+	file = signalfd_file_create(&mask, f_flags & O_NONBLOCK);
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot create a signalfd");
+	return file;
+}
+
+/* ---- epoll ---- */
+
+/* The interest list, each item with a reference on its file */
+static struct epoll_item_state *ckpt_epoll_items(struct file *file, int *nr)
+{
+	struct epoll_item_state *items = NULL;
+	int n, max = 0;
+
+	for (;;) {
+		n = epoll_get_items(file, items, max);
+		if (n < 0) {
+			kvfree(items);
+			return ERR_PTR(n);
+		}
+		if (n <= max)
+			break;
+		while (max--)
+			fput(items[max].file);
+		kvfree(items);
+		max = n + 16;
+		items = kvcalloc(max, sizeof(*items), GFP_KERNEL);
+		if (!items)
+			return ERR_PTR(-ENOMEM);
+	}
+	*nr = n;
+	return items;
+}
+
+static int ckpt_epoll_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				 u32 objref)
+{
+	struct ckpt_epoll rec = {};
+	struct ckpt_epoll_item *out = NULL;
+	struct epoll_item_state *items;
+	int i, nr = 0, fd_hint = ctx->fd_hint;
+	int ret = 0;
+
+	items = ckpt_epoll_items(file, &nr);
+	if (IS_ERR(items))
+		return PTR_ERR(items);
+	out = kvcalloc(nr ?: 1, sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* The targets first, so that restart finds them when it fills the epoll */
+	for (i = 0; i < nr; i++) {
+		u32 ref;
+
+		ctx->fd_hint = items[i].fd;
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, items[i].file, &ref);
+		ctx->fd_hint = fd_hint;
+		if (ret) {
+			ckpt_err(ctx, ret, "anon_inode:[eventpoll] (object %u): its item for fd %d cannot be saved",
+				 objref, items[i].fd);
+			goto out;
+		}
+		out[i].file_ref = cpu_to_le32(ref);
+		out[i].fd = cpu_to_le32(items[i].fd);
+		out[i].events = cpu_to_le32((__force u32)items[i].events);
+		out[i].data = cpu_to_le64(items[i].data);
+	}
+	ret = ckpt_anon_write_file(ctx, file, objref, CKPT_FILE_EPOLL);
+	if (ret)
+		goto out;
+	rec.nr_items = cpu_to_le32(nr);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_EPOLL, &rec, sizeof(rec), out,
+				 nr * sizeof(*out));
+out:
+	for (i = 0; i < nr; i++)
+		fput(items[i].file);
+	kvfree(items);
+	kvfree(out);
+	return ret;
+}
+
+static int ckpt_epoll_add(struct ckpt_ctx *ctx, struct file *file,
+			  const struct ckpt_epoll_item *item, u32 i)
+{
+	u32 events = le32_to_cpu(item->events), fd = le32_to_cpu(item->fd);
+	struct epoll_event epds;
+	struct file *tfile;
+	int ret;
+
+	if (events & ~(__force u32)CKPT_EPOLL_EVENTS || fd > INT_MAX ||
+	    item->__pad)
+		return ckpt_err(ctx, -EINVAL, "EPOLL item %u (fd %u) is invalid", i, fd);
+	tfile = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(item->file_ref));
+	if (!tfile)
+		return -EINVAL;
+	epds.events = (__force __poll_t)events;
+	epds.data = le64_to_cpu(item->data);
+	ret = epoll_ctl_file(file, EPOLL_CTL_ADD, fd, tfile, &epds, false);
+	if (ret)
+		return ckpt_err(ctx, ret, "EPOLL item %u (fd %u) cannot be added", i, fd);
+	return 0;
+}
+
+static struct file *ckpt_epoll_restart(struct ckpt_ctx *ctx, u32 f_flags)
+{
+	const struct ckpt_epoll_item *items;
+	struct ckpt_epoll *rec;
+	struct file *file;
+	u32 i, nr, len;
+	int ret = 0;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_EPOLL, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return ERR_CAST(rec);
+	nr = le32_to_cpu(rec->nr_items);
+	items = (const struct ckpt_epoll_item *)(rec + 1);
+	if (len != sizeof(*rec) + (size_t)nr * sizeof(*items) || rec->__pad) {
+		ret = ckpt_err(ctx, -EINVAL, "EPOLL record has a bad length");
+		goto out;
+	}
+	file = epoll_file_create(0);
+	if (IS_ERR(file)) {
+		ret = ckpt_err(ctx, PTR_ERR(file), "cannot create an epoll");
+		goto out;
+	}
+	if (f_flags & O_NONBLOCK) {
+		spin_lock(&file->f_lock);
+		file->f_flags |= O_NONBLOCK;
+		spin_unlock(&file->f_lock);
+	}
+	for (i = 0; i < nr && !ret; i++)
+		ret = ckpt_epoll_add(ctx, file, &items[i], i);
+	if (ret)
+		fput(file);
+out:
+	kvfree(rec);
+	return ret ? ERR_PTR(ret) : file;
+}
+
+/**
+ * ckpt_anon_checkpoint() - save an anonymous file
+ * @ctx: checkpoint context
+ * @file: the file, of kind @kind
+ * @objref: its object id
+ * @kind: its ckpt_anon_kind()
+ *
+ * Writes its FILE record and the record of its kind; an epoll's target
+ * files come before them.
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			 u32 kind)
+{
+	switch (kind) {
+	case CKPT_FILE_EVENTFD:
+		return ckpt_eventfd_checkpoint(ctx, file, objref);
+	case CKPT_FILE_TIMERFD:
+		return ckpt_timerfd_checkpoint(ctx, file, objref);
+	case CKPT_FILE_SIGNALFD:
+		return ckpt_signalfd_checkpoint(ctx, file, objref);
+	case CKPT_FILE_EPOLL:
+		return ckpt_epoll_checkpoint(ctx, file, objref);
+	}
+	return ckpt_err(ctx, -EOPNOTSUPP, "file kind %u cannot be saved", kind);
+}
+
+/**
+ * ckpt_anon_restart() - rebuild an anonymous file
+ * @ctx: restart context
+ * @rec: its FILE record, of an anonymous kind (ckpt_anon_kind_valid())
+ * @len: the record's length
+ *
+ * Reads the record of the kind that follows and creates a new file.
+ *
+ * Return: the file, or an ERR_PTR (logged).
+ */
+struct file *ckpt_anon_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+			       u32 len)
+{
+	u32 kind = le32_to_cpu(rec->kind), f_flags = le32_to_cpu(rec->f_flags);
+
+	if (len != sizeof(*rec) || rec->path_len || rec->pos ||
+	    f_flags & ~CKPT_ANON_FLAGS || (f_flags & O_ACCMODE) == 3) {
+		ckpt_err(ctx, -EINVAL, "FILE of kind %u: invalid path, position or flags", kind);
+		return ERR_PTR(-EINVAL);
+	}
+	switch (kind) {
+	case CKPT_FILE_EVENTFD:
+		return ckpt_eventfd_restart(ctx, f_flags);
+	case CKPT_FILE_TIMERFD:
+		return ckpt_timerfd_restart(ctx, f_flags);
+	case CKPT_FILE_SIGNALFD:
+		return ckpt_signalfd_restart(ctx, f_flags);
+	case CKPT_FILE_EPOLL:
+		return ckpt_epoll_restart(ctx, f_flags);
+	}
+	ckpt_err(ctx, -EINVAL, "FILE kind %u is unknown", kind);
+	return ERR_PTR(-EINVAL);
+}
