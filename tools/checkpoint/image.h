@@ -36,6 +36,9 @@
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
+ *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL
+ *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
+ *   target FILEs come before its FILE)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  */
@@ -56,6 +59,7 @@ enum image_state {
 	ST_XSTATE,
 	ST_SIGPENDING,		/* the task's own queue */
 	ST_SIGPENDING_SHARED,	/* the thread group's queue */
+	ST_ANON_FILE,		/* the record of an anonymous FILE's kind */
 	ST_TRAILER,
 	ST_END,			/* nothing may follow the TRAILER */
 	NR_IMAGE_STATES
@@ -124,6 +128,8 @@ struct image {
 	uint32_t data_of;	/* CKPT_REC_PIPE or _FILE whose data may follow, or 0 */
 	uint64_t data_next;	/* the next FILE_DATA starts here or later */
 	uint64_t data_end;	/* a PIPE's data_len, a FILE's size */
+	/* ST_ANON_FILE: the record type that must come */
+	uint32_t anon_rec;
 };
 
 struct rec_type {

@@ -52,7 +52,10 @@ static const struct named file_kind_names[] = {
 	NAMED(CKPT_FILE_, PTY_MASTER), NAMED(CKPT_FILE_, PTY_SLAVE),
 	NAMED(CKPT_FILE_, PIPE), NAMED(CKPT_FILE_, FIFO),
 	NAMED(CKPT_FILE_, UNLINKED),
+	NAMED(CKPT_FILE_, EVENTFD), NAMED(CKPT_FILE_, TIMERFD),
+	NAMED(CKPT_FILE_, SIGNALFD), NAMED(CKPT_FILE_, EPOLL),
 };
+
 
 static const struct named pty_flag_names[] = {
 	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED),
@@ -64,6 +67,27 @@ static const struct named lock_kind_names[] = {
 
 static const struct named lock_type_names[] = {
 	NAMED(CKPT_LOCK_, READ), NAMED(CKPT_LOCK_, WRITE),
+};
+
+static const struct named efd_flag_names[] = {
+	NAMED(CKPT_EFD_, SEMAPHORE),
+};
+
+static const struct named tfd_flag_names[] = {
+	NAMED(CKPT_TFD_, ABSTIME),
+};
+
+static const struct named clock_names[] = {
+	{ 0, "REALTIME" }, { 1, "MONOTONIC" }, { 7, "BOOTTIME" },
+};
+
+static const struct named epoll_event_names[] = {
+	{ 0x001, "IN" }, { 0x002, "PRI" }, { 0x004, "OUT" }, { 0x008, "ERR" },
+	{ 0x010, "HUP" }, { 0x020, "NVAL" }, { 0x040, "RDNORM" },
+	{ 0x080, "RDBAND" }, { 0x100, "WRNORM" }, { 0x200, "WRBAND" },
+	{ 0x400, "MSG" }, { 0x2000, "RDHUP" }, { 0x10000000, "EXCLUSIVE" },
+	{ 0x20000000, "WAKEUP" }, { 0x40000000, "ONESHOT" },
+	{ 0x80000000, "ET" },
 };
 
 static const struct named fd_flag_names[] = {
@@ -939,4 +963,52 @@ void print_SEM_UNDO(const struct image *img, const void *p, uint32_t len)
 	printf("  semid: %d\n", (int32_t)LE32(u->semid));
 	pr_u("nsems", LE32(u->nsems));
 	pr_sems("semadj", (const uint8_t *)(u + 1), LE32(u->nsems), true);
+}
+
+void print_EVENTFD(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_eventfd *e = p;
+
+	pr_u("count", LE64(e->count));
+	printf("  flags: 0x%x", LE32(e->flags));
+	FLAGS(LE32(e->flags), efd_flag_names);
+	printf("\n");
+}
+
+void print_TIMERFD(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_timerfd *t = p;
+
+	printf("  clockid: %u", LE32(t->clockid));
+	ENUM(LE32(t->clockid), clock_names);
+	printf("\n");
+	printf("  flags: 0x%x", LE32(t->flags));
+	FLAGS(LE32(t->flags), tfd_flag_names);
+	printf("\n");
+	pr_u("value_ns", LE64(t->value_ns));
+	pr_u("interval_ns", LE64(t->interval_ns));
+	pr_u("ticks", LE64(t->ticks));
+}
+
+void print_SIGNALFD(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_signalfd *s = p;
+
+	pr_sigset("mask", LE64(s->mask));
+}
+
+void print_EPOLL(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_epoll *ep = p;
+	const struct ckpt_epoll_item *it = (const void *)(ep + 1);
+	uint32_t i;
+
+	pr_u("nr_items", LE32(ep->nr_items));
+	for (i = 0; i < LE32(ep->nr_items); i++) {
+		printf("  item[%u]: file_ref=%u fd=%u data=0x%llx events=0x%x", i,
+		       LE32(it[i].file_ref), LE32(it[i].fd),
+		       (unsigned long long)LE64(it[i].data), LE32(it[i].events));
+		FLAGS(LE32(it[i].events), epoll_event_names);
+		printf("\n");
+	}
 }

@@ -769,12 +769,57 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 	return 0;
 }
 
+/* The record that follows a FILE of anonymous kind @kind, or 0 */
+static uint32_t anon_file_rec(uint32_t kind)
+{
+	switch (kind) {
+	case CKPT_FILE_EVENTFD:
+		return CKPT_REC_EVENTFD;
+	case CKPT_FILE_TIMERFD:
+		return CKPT_REC_TIMERFD;
+	case CKPT_FILE_SIGNALFD:
+		return CKPT_REC_SIGNALFD;
+	case CKPT_FILE_EPOLL:
+		return CKPT_REC_EPOLL;
+	}
+	return 0;
+}
+
+#define O_ACCMODE_LINUX		03
+#define O_NONBLOCK_LINUX	04000
+
+/* An anonymous FILE: no path, position or file attributes */
+static int accept_anon_FILE(struct image *img, const struct ckpt_file *f,
+			    uint32_t len)
+{
+	uint32_t flags = LE32(f->f_flags);
+
+	if (len != sizeof(*f) || LE32(f->path_len))
+		return image_fail(img, "kind %u has a path", LE32(f->kind));
+	if (check_flags(img, flags, O_ACCMODE_LINUX | O_NONBLOCK_LINUX, "f_flags"))
+		return -1;
+	if ((flags & O_ACCMODE_LINUX) == O_ACCMODE_LINUX)
+		return image_fail(img, "f_flags 0%o has an invalid access mode", flags);
+	if (LE64(f->pos) || LE64(f->size) || LE64(f->mtime_sec) ||
+	    LE32(f->mtime_nsec) || LE32(f->rdev) || LE64(f->ino))
+		return image_fail(img, "kind %u has a position or file attributes",
+				  LE32(f->kind));
+	if ((int32_t)LE32(f->fd_hint) < -1)
+		return image_fail(img, "fd_hint %d is neither an fd nor -1",
+				  (int32_t)LE32(f->fd_hint));
+	img->anon_rec = anon_file_rec(LE32(f->kind));
+	img->state = ST_ANON_FILE;
+	return define_object(img, LE32(f->objref));
+}
+
 int accept_FILE(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_file *f = p;
 	uint32_t path_len = LE32(f->path_len), kind = LE32(f->kind);
 	uint32_t obj_type = 0;
 
+	if (anon_file_rec(kind))
+		return accept_anon_FILE(img, f, len);
 	/* A pipe has no path */
 	if (kind == CKPT_FILE_PIPE && !path_len) {
 		if (check_var_len(img, p, len, 0))
@@ -1166,4 +1211,91 @@ int accept_SEM_UNDO(struct image *img, const void *p, uint32_t len)
 	if ((int32_t)LE32(u->semid) < 0)
 		return image_fail(img, "semid %d is negative", (int32_t)LE32(u->semid));
 	return check_sems(img, LE32(u->nsems), sizeof(*u), p, len);
+}
+
+/* The record after an anonymous FILE: the one of its kind */
+static int accept_anon(struct image *img)
+{
+	if (img->rec_type != img->anon_rec)
+		return image_fail(img, "the FILE before it is of another kind (%s expected)",
+				  rec_names[img->anon_rec]);
+	img->state = ST_TASK;
+	return 0;
+}
+
+#define CKPT_EFD_FLAGS	CKPT_EFD_SEMAPHORE
+
+int accept_EVENTFD(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_eventfd *e = p;
+
+	if (accept_anon(img) ||
+	    check_flags(img, LE32(e->flags), CKPT_EFD_FLAGS, "flags") ||
+	    check_zero(img, &e->__pad, sizeof(e->__pad), "__pad"))
+		return -1;
+	if (LE64(e->count) == UINT64_MAX)
+		return image_fail(img, "count is 2^64 - 1, which an eventfd cannot hold");
+	return 0;
+}
+
+/* Clocks of the x86-64 Linux ABI */
+#define CLOCK_REALTIME_LINUX	0
+#define CLOCK_MONOTONIC_LINUX	1
+#define CLOCK_BOOTTIME_LINUX	7
+#define KTIME_MAX_LINUX		INT64_MAX
+
+int accept_TIMERFD(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_timerfd *t = p;
+	uint32_t clockid = LE32(t->clockid);
+
+	if (accept_anon(img) ||
+	    check_flags(img, LE32(t->flags), CKPT_TFD_ABSTIME, "flags"))
+		return -1;
+	if (clockid != CLOCK_REALTIME_LINUX && clockid != CLOCK_MONOTONIC_LINUX &&
+	    clockid != CLOCK_BOOTTIME_LINUX)
+		return image_fail(img, "clockid %u is not REALTIME, MONOTONIC or BOOTTIME",
+				  clockid);
+	if (LE64(t->value_ns) > KTIME_MAX_LINUX ||
+	    LE64(t->interval_ns) > KTIME_MAX_LINUX)
+		return image_fail(img, "value_ns or interval_ns is out of range");
+	return 0;
+}
+
+int accept_SIGNALFD(struct image *img, const void *p, uint32_t len)
+{
+	return accept_anon(img);
+}
+
+/* EPOLL* bits of the Linux ABI that an item may have */
+#define EPOLL_EVENTS_LINUX	(0x00003fffU | 0x10000000U | 0x20000000U | \
+				 0x40000000U | 0x80000000U)
+
+int accept_EPOLL(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_epoll *ep = p;
+	const struct ckpt_epoll_item *it = (const void *)(ep + 1);
+	uint32_t i, n = LE32(ep->nr_items);
+	char field[32];
+
+	if (accept_anon(img) ||
+	    check_zero(img, &ep->__pad, sizeof(ep->__pad), "__pad") ||
+	    check_var_len(img, p, len, (uint64_t)n * sizeof(*it)))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!LE32(it[i].file_ref))
+			return image_fail(img, "item[%u]: file_ref is 0", i);
+		snprintf(field, sizeof(field), "item[%u]: file_ref", i);
+		if (check_ref(img, field, LE32(it[i].file_ref), CKPT_REC_FILE))
+			return -1;
+		if (LE32(it[i].fd) > INT_MAX)
+			return image_fail(img, "item[%u]: fd %u is too big", i,
+					  LE32(it[i].fd));
+		snprintf(field, sizeof(field), "item[%u]: events", i);
+		if (check_flags(img, LE32(it[i].events), EPOLL_EVENTS_LINUX, field))
+			return -1;
+		if (LE32(it[i].__pad))
+			return image_fail(img, "item[%u]: __pad is not zero", i);
+	}
+	return 0;
 }

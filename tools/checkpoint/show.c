@@ -72,6 +72,10 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_PIPE]		= VARIABLE(struct ckpt_pipe, PIPE),
 	[CKPT_REC_FILE_DATA]	= VARIABLE(struct ckpt_file_data, FILE_DATA),
 	[CKPT_REC_LOCK]		= FIXED(struct ckpt_lock, LOCK),
+	[CKPT_REC_EVENTFD]	= FIXED(struct ckpt_eventfd, EVENTFD),
+	[CKPT_REC_TIMERFD]	= FIXED(struct ckpt_timerfd, TIMERFD),
+	[CKPT_REC_SIGNALFD]	= FIXED(struct ckpt_signalfd, SIGNALFD),
+	[CKPT_REC_EPOLL]	= VARIABLE(struct ckpt_epoll, EPOLL),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -101,6 +105,8 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
+	[ST_ANON_FILE]		= REC(EVENTFD) | REC(TIMERFD) | REC(SIGNALFD) |
+				  REC(EPOLL),
 	[ST_TRAILER]		= REC(TRAILER),
 	[ST_END]		= 0,
 };
