@@ -6,6 +6,7 @@
  * flags, an epoll its whole interest list (same readiness and data after
  * restart, nested epoll included).  Kinds that cannot be saved (io_uring,
  * inotify) make checkpoint fail with EOPNOTSUPP and a log naming them.
+ * Damaged records of these kinds make restart fail cleanly.
  */
 #include <poll.h>
 #include <sys/epoll.h>
@@ -14,7 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
-#include "ckpt_util.h"
+#include "ckpt_image.h"
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
@@ -461,6 +462,169 @@ TEST_F_TIMEOUT(anonfd, epoll_reports_the_same_events_after_restart, 60)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(epoll_reasons));
+}
+
+/* ---- damaged records ---- */
+
+/* A child with one file of each kind, its epoll watching two eventfds */
+static int all_kinds_child(void *arg)
+{
+	struct itimerspec t = { { 0, 0 }, { 100, 0 } };
+	sigset_t set;
+	int ep, a, b;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	ep = epoll_create1(0);
+	a = eventfd(1, 0);
+	b = eventfd(0, 0);
+	if (ep < 0 || a < 0 || b < 0 ||
+	    ep_add(ep, a, EPOLLIN, 1) || ep_add(ep, b, EPOLLIN, 2) ||
+	    timerfd_settime(timerfd_create(CLOCK_MONOTONIC, 0), 0, &t, NULL) ||
+	    signalfd(-1, &set, 0) < 0)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+enum damage {
+	EVENTFD_COUNT_MAX,
+	TIMERFD_ALARM_CLOCK,
+	TIMERFD_VALUE_NEGATIVE,
+	EPOLL_ITEM_NO_FILE,
+	EPOLL_ITEM_UNKNOWN_EVENT,
+	EPOLL_ITEM_TWICE,
+	EPOLL_SHORT,
+	ANON_FILE_WITH_PATH,
+};
+
+FIXTURE(anon_damaged) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(anon_damaged) {
+	enum damage what;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, eventfd_count_max) {
+	.what = EVENTFD_COUNT_MAX, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, timerfd_alarm_clock) {
+	.what = TIMERFD_ALARM_CLOCK, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, timerfd_value_negative) {
+	.what = TIMERFD_VALUE_NEGATIVE, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, epoll_item_no_file) {
+	.what = EPOLL_ITEM_NO_FILE, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, epoll_item_unknown_event) {
+	.what = EPOLL_ITEM_UNKNOWN_EVENT, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, epoll_item_twice) {
+	.what = EPOLL_ITEM_TWICE, .err = EEXIST,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, epoll_short) {
+	.what = EPOLL_SHORT, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, anon_file_with_path) {
+	.what = ANON_FILE_WITH_PATH, .err = EINVAL,
+};
+
+FIXTURE_SETUP(anon_damaged)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(anon_damaged)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+TEST_F_TIMEOUT(anon_damaged, restart_fails_cleanly, 60)
+{
+	struct ckpt_epoll_item *items;
+	struct ckpt_image_trailer *tr;
+	enum ckpt_outcome outcome;
+	const char *why = NULL;
+	struct ckpt_timerfd *tfd;
+	struct ckpt_epoll *ep;
+	struct ckpt_file *f;
+	struct ckpt_rec *rec;
+	struct image img;
+	pid_t pid;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, all_kinds_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid,
+				     CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	img.pid = pid;
+	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs,
+				  img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+
+	rec = find_rec(&img, CKPT_REC_EPOLL);
+	ASSERT_TRUE(rec && rec->len == sizeof(*ep) + 2 * sizeof(*items));
+	ep = ckpt_payload(img.data, rec);
+	items = (void *)(ep + 1);
+	switch (variant->what) {
+	case EVENTFD_COUNT_MAX:
+		rec = find_rec(&img, CKPT_REC_EVENTFD);
+		ASSERT_TRUE(!!rec);
+		((struct ckpt_eventfd *)ckpt_payload(img.data, rec))->count = ~0ULL;
+		break;
+	case TIMERFD_ALARM_CLOCK:
+	case TIMERFD_VALUE_NEGATIVE:
+		rec = find_rec(&img, CKPT_REC_TIMERFD);
+		ASSERT_TRUE(!!rec);
+		tfd = ckpt_payload(img.data, rec);
+		if (variant->what == TIMERFD_ALARM_CLOCK)
+			tfd->clockid = htole32(CLOCK_BOOTTIME_ALARM);
+		else
+			tfd->value_ns = htole64(1ULL << 63);
+		break;
+	case EPOLL_ITEM_NO_FILE:
+		items[1].file_ref = htole32(0x7fffffff);
+		break;
+	case EPOLL_ITEM_UNKNOWN_EVENT:
+		items[1].events |= htole32(0x4000);
+		break;
+	case EPOLL_ITEM_TWICE:
+		items[1] = items[0];
+		break;
+	case EPOLL_SHORT:
+		ep->nr_items = htole32(3);
+		break;
+	case ANON_FILE_WITH_PATH:
+		/* The FILE right before the EVENTFD */
+		rec = find_rec(&img, CKPT_REC_EVENTFD);
+		ASSERT_TRUE(rec && rec > img.recs && rec[-1].type == CKPT_REC_FILE);
+		f = ckpt_payload(img.data, rec - 1);
+		f->path_len = htole32(2);
+		break;
+	}
+	tr = trailer_of(&img, img.data);
+	tr->crc32c = htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	outcome = restart_from_broken_image(_metadata, &self->ctx, img.data,
+					    img.len, pid, variant->err,
+					    "damaged anonymous file");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
 }
 
 /* ---- kinds that cannot be saved ---- */
