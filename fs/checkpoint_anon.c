@@ -317,7 +317,9 @@ static int ckpt_epoll_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, items[i].file, &ref);
 		ctx->fd_hint = fd_hint;
 		if (ret) {
-			ckpt_err(ctx, ret, "anon_inode:[eventpoll] (object %u): its item for fd %d cannot be saved",
+			/* The error itself was logged: say where it comes from */
+			ckpt_log(ctx,
+				 "anon_inode:[eventpoll] (object %u): its item for fd %d cannot be saved",
 				 objref, items[i].fd);
 			goto out;
 		}
