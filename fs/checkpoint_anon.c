@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart of anonymous-inode files: eventfd, timerfd, signalfd
- * and epoll.
+ * Checkpoint/restart of anonymous-inode files: eventfd, timerfd, signalfd,
+ * epoll and inotify.
  *
  * Such a file has no path to reopen.  Its FILE record (path_len 0) says
  * which kind it is and is followed by a record of that kind with the
@@ -12,14 +12,19 @@
  * An epoll's target files are saved as FILE objects before the epoll, so
  * at restart they exist when the epoll is filled; its items are added by
  * file and by the descriptor number they were added under, which need not
- * be installed yet.  Other anonymous files (io_uring, perf events, bpf,
- * userfaultfd, fanotify, inotify, pidfd, ...) make checkpoint fail, named
- * by fs/checkpoint.c as "anon_inode:[kind]".
+ * be installed yet.  An inotify's watches are saved by the path of their
+ * inode and keep their watch descriptors.  Other anonymous files
+ * (io_uring, perf events, bpf, userfaultfd, fanotify, pidfd, ...) make
+ * checkpoint fail, named by fs/checkpoint.c as "anon_inode:[kind]".
  */
 #include <linux/checkpoint.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/inotify.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/uaccess.h>
 #include <linux/eventpoll.h>	/* after fs.h and uaccess.h, which it uses */
 #include <linux/magic.h>
@@ -27,6 +32,8 @@
 #include <linux/slab.h>
 #include <linux/time.h>
 #include <linux/timerfd.h>
+
+#include "mount.h"
 
 /* f_flags of an anonymous file that the image holds */
 #define CKPT_ANON_FLAGS	(O_ACCMODE | O_NONBLOCK)
@@ -46,6 +53,7 @@ static const struct {
 	{ "[timerfd]", CKPT_FILE_TIMERFD },
 	{ "[signalfd]", CKPT_FILE_SIGNALFD },
 	{ "[eventpoll]", CKPT_FILE_EPOLL },
+	{ "inotify", CKPT_FILE_INOTIFY },
 };
 
 /**
@@ -76,7 +84,7 @@ u32 ckpt_anon_kind(struct file *file)
  */
 bool ckpt_anon_kind_valid(u32 kind)
 {
-	return kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_EPOLL;
+	return kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_INOTIFY;
 }
 
 static const char *ckpt_anon_name(u32 kind)
@@ -400,6 +408,247 @@ out:
 	return ret ? ERR_PTR(ret) : file;
 }
 
+/* ---- inotify ---- */
+
+/* The next mount after @p in the tree under @root, as next_mnt() */
+static struct mount *ckpt_next_mnt(struct mount *p, struct mount *root)
+{
+	struct list_head *next = p->mnt_mounts.next;
+
+	if (next == &p->mnt_mounts) {
+		for (;;) {
+			if (p == root)
+				return NULL;
+			next = p->mnt_child.next;
+			if (next != &p->mnt_parent->mnt_mounts)
+				break;
+			p = p->mnt_parent;
+		}
+	}
+	return list_entry(next, struct mount, mnt_child);
+}
+
+/*
+ * A path to @dentry through a mount that the caller sees (one under its
+ * root mount), with a reference, or -ENOENT.  A watch knows its inode,
+ * not how it was reached.
+ */
+static int ckpt_dentry_path(struct dentry *dentry, struct path *path)
+{
+	struct mount *root, *m;
+	struct path myroot;
+	int ret = -ENOENT;
+
+	get_fs_root(current->fs, &myroot);
+	root = real_mount(myroot.mnt);
+	read_seqlock_excl(&mount_lock);
+	for (m = root; m; m = ckpt_next_mnt(m, root)) {
+		if (m->mnt.mnt_sb == dentry->d_sb &&
+		    is_subdir(dentry, m->mnt.mnt_root)) {
+			path->mnt = mntget(&m->mnt);
+			path->dentry = dget(dentry);
+			ret = 0;
+			break;
+		}
+	}
+	read_sequnlock_excl(&mount_lock);
+	path_put(&myroot);
+	return ret;
+}
+
+/* The path of a watched inode, in @buf; logs what went wrong */
+static char *ckpt_inotify_path(struct ckpt_ctx *ctx, struct inode *inode,
+			       u32 objref, int wd, char *buf)
+{
+	struct dentry *dentry = d_find_alias(inode);
+	char *p = ERR_PTR(-ENOENT);
+	struct path path;
+
+	if (dentry && !ckpt_dentry_path(dentry, &path)) {
+		p = d_path(&path, buf, CKPT_PATH_MAX);
+		path_put(&path);
+	}
+	dput(dentry);
+	if (IS_ERR(p) || *p != '/') {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "anon_inode:inotify (object %u): watch %d on inode %lu has no path the caller can see",
+			 objref, wd, inode->i_ino);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return p;
+}
+
+static struct inotify_watch_state *ckpt_inotify_watches(struct file *file,
+							int *nr, int *next_wd)
+{
+	struct inotify_watch_state *w = NULL;
+	int n, max = 0;
+
+	for (;;) {
+		n = inotify_get_watches(file, w, max, next_wd);
+		if (n < 0) {
+			kvfree(w);
+			return ERR_PTR(n);
+		}
+		if (n <= max)
+			break;
+		while (max--)
+			iput(w[max].inode);
+		kvfree(w);
+		max = n + 16;
+		w = kvcalloc(max, sizeof(*w), GFP_KERNEL);
+		if (!w)
+			return ERR_PTR(-ENOMEM);
+	}
+	*nr = n;
+	return w;
+}
+
+static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				   u32 objref)
+{
+	struct ckpt_inotify rec = {};
+	struct inotify_watch_state *w;
+	int i, nr = 0, next_wd = 0;
+	size_t len = 0, size = 0;
+	char *buf, *out = NULL;
+	int ret;
+
+	w = ckpt_inotify_watches(file, &nr, &next_wd);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	ret = buf ? 0 : -ENOMEM;
+	for (i = 0; i < nr && !ret; i++) {
+		struct ckpt_inotify_watch *cw;
+		char *path = ckpt_inotify_path(ctx, w[i].inode, objref,
+					       w[i].wd, buf);
+		u32 path_len;
+
+		if (IS_ERR(path)) {
+			ret = PTR_ERR(path);
+			break;
+		}
+		path_len = strlen(path) + 1;
+		if (len + sizeof(*cw) + ALIGN(path_len, 8) > size) {
+			size_t nsize = max(2 * size, len + sizeof(*cw) + CKPT_PATH_MAX + 8);
+			char *n = kvrealloc(out, nsize, GFP_KERNEL);
+
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			out = n;
+			memset(out + size, 0, nsize - size);
+			size = nsize;
+		}
+		cw = (struct ckpt_inotify_watch *)(out + len);
+		cw->wd = cpu_to_le32(w[i].wd);
+		cw->mask = cpu_to_le32(w[i].mask);
+		cw->ino = cpu_to_le64(w[i].inode->i_ino);
+		cw->path_len = cpu_to_le32(path_len);
+		memcpy(cw + 1, path, path_len);
+		len += sizeof(*cw) + ALIGN(path_len, 8);
+	}
+	if (!ret && len + sizeof(rec) > CKPT_REC_MAX_LEN)
+		ret = ckpt_err(ctx, -E2BIG, "anon_inode:inotify (object %u) has too many watches",
+			       objref);
+	if (!ret)
+		ret = ckpt_anon_write_file(ctx, file, objref, CKPT_FILE_INOTIFY);
+	if (!ret) {
+		rec.nr_watches = cpu_to_le32(nr);
+		rec.next_wd = cpu_to_le32(next_wd);
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_INOTIFY, &rec, sizeof(rec),
+					 out, len);
+	}
+	for (i = 0; i < nr; i++)
+		iput(w[i].inode);
+	kvfree(w);
+	kvfree(out);
+	kfree(buf);
+	return ret;
+}
+
+/* Add the watch at @p, which has @left bytes; returns its size or an error */
+static long ckpt_inotify_add(struct ckpt_ctx *ctx, struct file *file,
+			     const char *p, size_t left, int next_wd)
+{
+	const struct ckpt_inotify_watch *cw = (const void *)p;
+	u32 path_len, wd, mask;
+	struct path path;
+	const char *name;
+	size_t size;
+	int ret;
+
+	if (left < sizeof(*cw))
+		return ckpt_err(ctx, -EINVAL, "INOTIFY record is truncated");
+	path_len = le32_to_cpu(cw->path_len);
+	wd = le32_to_cpu(cw->wd);
+	mask = le32_to_cpu(cw->mask);
+	name = (const char *)(cw + 1);
+	size = sizeof(*cw) + ALIGN((size_t)path_len, 8);
+	if (path_len < 2 || path_len > CKPT_PATH_MAX || size > left ||
+	    name[0] != '/' || strnlen(name, path_len) != path_len - 1 ||
+	    memchr_inv(name + path_len, 0, size - sizeof(*cw) - path_len) ||
+	    cw->__pad || !wd || wd > INT_MAX)
+		return ckpt_err(ctx, -EINVAL, "INOTIFY watch %u is malformed", wd);
+	ret = kern_path(name, 0, &path);
+	if (ret)
+		return ckpt_err(ctx, ret, "inotify watch %u: cannot find %s", wd, name);
+	if (d_inode(path.dentry)->i_ino != le64_to_cpu(cw->ino))
+		ret = ckpt_err(ctx, -ESTALE, "inotify watch %u: %s is another file now",
+			       wd, name);
+	else
+		ret = inotify_add_watch_wd(file, &path, mask, wd, next_wd);
+	path_put(&path);
+	if (ret)
+		return ckpt_err(ctx, ret, "inotify watch %u on %s cannot be restored",
+				wd, name);
+	return size;
+}
+
+static struct file *ckpt_inotify_restart(struct ckpt_ctx *ctx, u32 f_flags)
+{
+	struct ckpt_inotify *rec;
+	struct file *file;
+	u32 i, nr, len;
+	int next_wd;
+	size_t off;
+	int ret = 0;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_INOTIFY, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return ERR_CAST(rec);
+	nr = le32_to_cpu(rec->nr_watches);
+	next_wd = le32_to_cpu(rec->next_wd);
+	if (next_wd < 0) {
+		ret = ckpt_err(ctx, -EINVAL, "INOTIFY record has an invalid next_wd");
+		goto out;
+	}
+	file = inotify_file_create(f_flags & O_NONBLOCK);
+	if (IS_ERR(file)) {
+		ret = ckpt_err(ctx, PTR_ERR(file), "cannot create an inotify instance");
+		goto out;
+	}
+	off = sizeof(*rec);
+	for (i = 0; i < nr && !ret; i++) {
+		long n = ckpt_inotify_add(ctx, file, (char *)rec + off, len - off,
+					  next_wd);
+
+		if (n < 0)
+			ret = n;
+		else
+			off += n;
+	}
+	if (!ret && off != len)
+		ret = ckpt_err(ctx, -EINVAL, "INOTIFY record has a bad length");
+	if (ret)
+		fput(file);
+out:
+	kvfree(rec);
+	return ret ? ERR_PTR(ret) : file;
+}
+
 /**
  * ckpt_anon_checkpoint() - save an anonymous file
  * @ctx: checkpoint context
@@ -424,6 +673,8 @@ int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 		return ckpt_signalfd_checkpoint(ctx, file, objref);
 	case CKPT_FILE_EPOLL:
 		return ckpt_epoll_checkpoint(ctx, file, objref);
+	case CKPT_FILE_INOTIFY:
+		return ckpt_inotify_checkpoint(ctx, file, objref);
 	}
 	return ckpt_err(ctx, -EOPNOTSUPP, "file kind %u cannot be saved", kind);
 }
@@ -457,6 +708,8 @@ struct file *ckpt_anon_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec
 		return ckpt_signalfd_restart(ctx, f_flags);
 	case CKPT_FILE_EPOLL:
 		return ckpt_epoll_restart(ctx, f_flags);
+	case CKPT_FILE_INOTIFY:
+		return ckpt_inotify_restart(ctx, f_flags);
 	}
 	ckpt_err(ctx, -EINVAL, "FILE kind %u is unknown", kind);
 	return ERR_PTR(-EINVAL);

@@ -204,6 +204,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_epoll),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
+	[CKPT_REC_INOTIFY] = {
+		.name = "INOTIFY",
+		.min_len = sizeof(struct ckpt_inotify),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
 };
 
 /**

@@ -72,6 +72,7 @@
 	FN(TIMERFD,	26)		\
 	FN(SIGNALFD,	27)		\
 	FN(EPOLL,	28)		\
+	FN(INOTIFY,	29)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -454,12 +455,13 @@ struct ckpt_mm_end {
 #define CKPT_FILE_UNLINKED	7	/* unlinked regular file: path of its directory */
 /*
  * Anonymous-inode files: no path (path_len 0); the FILE record is followed
- * by the record of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL).
+ * by the record of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY).
  */
 #define CKPT_FILE_EVENTFD	9
 #define CKPT_FILE_TIMERFD	10
 #define CKPT_FILE_SIGNALFD	11
 #define CKPT_FILE_EPOLL		12
+#define CKPT_FILE_INOTIFY	13
 #define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (obj_ref: its PTY) */
 #define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
 
@@ -683,6 +685,26 @@ struct ckpt_epoll {
 	__le32 nr_items;
 	__le32 __pad;
 	/* followed by nr_items struct ckpt_epoll_item */
+};
+
+/* One watch of an inotify instance */
+struct ckpt_inotify_watch {
+	__le32 wd;		/* its watch descriptor, kept */
+	__le32 mask;		/* IN_* events, IN_ONESHOT, IN_EXCL_UNLINK */
+	__le64 ino;		/* inode number, checked at restart */
+	__le32 path_len;	/* bytes of the path, including the NUL */
+	__le32 __pad;
+	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+/*
+ * INOTIFY: after a FILE of kind CKPT_FILE_INOTIFY.  Events queued but not
+ * read are not saved.
+ */
+struct ckpt_inotify {
+	__le32 nr_watches;
+	__le32 next_wd;		/* the watch descriptor the next watch gets */
+	/* followed by nr_watches struct ckpt_inotify_watch, each with its path */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
