@@ -36,7 +36,8 @@
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
- *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL
+ *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL |
+ *              INOTIFY
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END

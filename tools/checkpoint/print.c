@@ -54,6 +54,15 @@ static const struct named file_kind_names[] = {
 	NAMED(CKPT_FILE_, UNLINKED),
 	NAMED(CKPT_FILE_, EVENTFD), NAMED(CKPT_FILE_, TIMERFD),
 	NAMED(CKPT_FILE_, SIGNALFD), NAMED(CKPT_FILE_, EPOLL),
+	NAMED(CKPT_FILE_, INOTIFY),
+};
+
+static const struct named inotify_mask_names[] = {
+	{ 0x001, "ACCESS" }, { 0x002, "MODIFY" }, { 0x004, "ATTRIB" },
+	{ 0x008, "CLOSE_WRITE" }, { 0x010, "CLOSE_NOWRITE" }, { 0x020, "OPEN" },
+	{ 0x040, "MOVED_FROM" }, { 0x080, "MOVED_TO" }, { 0x100, "CREATE" },
+	{ 0x200, "DELETE" }, { 0x400, "DELETE_SELF" }, { 0x800, "MOVE_SELF" },
+	{ 0x04000000, "EXCL_UNLINK" }, { 0x80000000, "ONESHOT" },
 };
 
 
@@ -1010,5 +1019,26 @@ void print_EPOLL(const struct image *img, const void *p, uint32_t len)
 		       (unsigned long long)LE64(it[i].data), LE32(it[i].events));
 		FLAGS(LE32(it[i].events), epoll_event_names);
 		printf("\n");
+	}
+}
+
+void print_INOTIFY(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inotify *in = p;
+	const char *q = (const char *)(in + 1);
+	uint32_t i;
+
+	pr_u("nr_watches", LE32(in->nr_watches));
+	pr_u("next_wd", LE32(in->next_wd));
+	for (i = 0; i < LE32(in->nr_watches); i++) {
+		const struct ckpt_inotify_watch *w = (const void *)q;
+
+		printf("  watch[%u]: wd=%u ino=%llu mask=0x%x", i, LE32(w->wd),
+		       (unsigned long long)LE64(w->ino), LE32(w->mask));
+		FLAGS(LE32(w->mask), inotify_mask_names);
+		printf(" path=");
+		pr_quoted((const char *)(w + 1), LE32(w->path_len));
+		printf("\n");
+		q += sizeof(*w) + ALIGN8((uint64_t)LE32(w->path_len));
 	}
 }

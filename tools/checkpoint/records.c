@@ -781,6 +781,8 @@ static uint32_t anon_file_rec(uint32_t kind)
 		return CKPT_REC_SIGNALFD;
 	case CKPT_FILE_EPOLL:
 		return CKPT_REC_EPOLL;
+	case CKPT_FILE_INOTIFY:
+		return CKPT_REC_INOTIFY;
 	}
 	return 0;
 }
@@ -1297,5 +1299,54 @@ int accept_EPOLL(struct image *img, const void *p, uint32_t len)
 		if (LE32(it[i].__pad))
 			return image_fail(img, "item[%u]: __pad is not zero", i);
 	}
+	return 0;
+}
+
+/* IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT of the Linux ABI */
+#define INOTIFY_WATCH_BITS	(0x00000fffU | 0x04000000U | 0x80000000U)
+
+int accept_INOTIFY(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inotify *in = p;
+	uint32_t i, n = LE32(in->nr_watches);
+	uint64_t off = sizeof(*in);
+
+	if (accept_anon(img))
+		return -1;
+	if (LE32(in->next_wd) > INT_MAX)
+		return image_fail(img, "next_wd %u is out of range", LE32(in->next_wd));
+	for (i = 0; i < n; i++) {
+		const struct ckpt_inotify_watch *w = (const void *)((const char *)p + off);
+		const char *path = (const char *)(w + 1);
+		uint32_t path_len;
+		uint64_t size;
+
+		if (off + sizeof(*w) > len)
+			return image_fail(img, "watch[%u] is past the end of the record", i);
+		path_len = LE32(w->path_len);
+		size = sizeof(*w) + ALIGN8((uint64_t)path_len);
+		if (!LE32(w->wd) || LE32(w->wd) > INT_MAX)
+			return image_fail(img, "watch[%u]: wd %u is out of range", i,
+					  LE32(w->wd));
+		if (!(LE32(w->mask) & 0xfff) ||
+		    check_flags(img, LE32(w->mask), INOTIFY_WATCH_BITS, "mask"))
+			return image_fail(img, "watch[%u]: mask 0x%x is invalid", i,
+					  LE32(w->mask));
+		if (LE32(w->__pad))
+			return image_fail(img, "watch[%u]: __pad is not zero", i);
+		if (path_len < 2 || path_len > CKPT_PATH_MAX || off + size > len)
+			return image_fail(img, "watch[%u]: path_len %u is out of range", i,
+					  path_len);
+		if (strnlen(path, path_len) != path_len - 1 || path[0] != '/')
+			return image_fail(img,
+					  "watch[%u]: path is not an absolute NUL-terminated string",
+					  i);
+		if (!all_zero(path + path_len, size - sizeof(*w) - path_len))
+			return image_fail(img, "watch[%u]: padding after the path is not zero", i);
+		off += size;
+	}
+	if (off != len)
+		return image_fail(img, "len %u, but the watches take %llu bytes", len,
+				  (unsigned long long)off);
 	return 0;
 }

@@ -76,6 +76,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_TIMERFD]	= FIXED(struct ckpt_timerfd, TIMERFD),
 	[CKPT_REC_SIGNALFD]	= FIXED(struct ckpt_signalfd, SIGNALFD),
 	[CKPT_REC_EPOLL]	= VARIABLE(struct ckpt_epoll, EPOLL),
+	[CKPT_REC_INOTIFY]	= VARIABLE(struct ckpt_inotify, INOTIFY),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -106,7 +107,7 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
 	[ST_ANON_FILE]		= REC(EVENTFD) | REC(TIMERFD) | REC(SIGNALFD) |
-				  REC(EPOLL),
+				  REC(EPOLL) | REC(INOTIFY),
 	[ST_TRAILER]		= REC(TRAILER),
 	[ST_END]		= 0,
 };

@@ -86,7 +86,7 @@ SIZES = {
     'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
     'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
     'TIMENS': 16, 'NETNS': 8,
-    'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8,
+    'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
