@@ -4,8 +4,9 @@
  * keeps its counter and flags, a timerfd its clock, time left, interval
  * and unread expirations (and fires on time), a signalfd its mask and
  * flags, an epoll its whole interest list (same readiness and data after
- * restart, nested epoll included).  Kinds that cannot be saved (io_uring,
- * inotify) make checkpoint fail with EOPNOTSUPP and a log naming them.
+ * restart, nested epoll included), an inotify its watches with their
+ * descriptors.  Kinds that cannot be saved (io_uring, pidfd) make
+ * checkpoint fail with EOPNOTSUPP and a log naming them.
  * Damaged records of these kinds make restart fail cleanly.
  */
 #include <poll.h>
@@ -19,6 +20,9 @@
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
 #endif
 
 FIXTURE(anonfd) {
@@ -482,6 +486,146 @@ TEST_F_TIMEOUT(anonfd, epoll_reports_the_same_events_after_restart, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(epoll_reasons));
 }
 
+/* ---- inotify ---- */
+
+#define IN_FD	3
+
+static const char *const inotify_reasons[] = {
+	[1] = "could not set up the watches",
+	[2] = "the watches in fdinfo changed",
+	[3] = "the inotify lost O_NONBLOCK or has events queued",
+	[4] = "no IN_CREATE event with the directory's wd",
+	[5] = "no IN_MODIFY event with the file's wd",
+	[6] = "a new watch did not get the next watch descriptor",
+};
+
+/* The "inotify wd:" lines of the instance's fdinfo, sorted */
+static int in_watches(char *out, size_t size)
+{
+	char path[64], buf[4096], *lines[32], *p, *save = NULL;
+	size_t len = 0;
+	int i, n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", IN_FD);
+	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = strtok_r(buf, "\n", &save); p && n < 32;
+	     p = strtok_r(NULL, "\n", &save))
+		if (!strncmp(p, "inotify wd:", 11))
+			lines[n++] = p;
+	qsort(lines, n, sizeof(lines[0]), cmp_lines);
+	out[0] = 0;
+	for (i = 0; i < n; i++)
+		len += snprintf(out + len, size - len, "%s\n", lines[i]);
+	return n;
+}
+
+/* The next event (one read() may return several), or -1 */
+static int in_event(struct inotify_event *ev, size_t size)
+{
+	static char buf[4096] __attribute__((aligned(8)));
+	static size_t len, off;
+	struct inotify_event *e;
+	ssize_t n;
+
+	if (off >= len) {
+		do
+			n = read(IN_FD, buf, sizeof(buf));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return -1;
+		len = n;
+		off = 0;
+	}
+	e = (struct inotify_event *)(buf + off);
+	if (sizeof(*e) + e->len > size)
+		return -1;
+	memcpy(ev, e, sizeof(*e) + e->len);
+	off += sizeof(*e) + e->len;
+	return 0;
+}
+
+static int inotify_child(void *arg)
+{
+	static char before[4096], after[4096];
+	char dir[256], file[300], sub[300], name[300];
+	union {
+		struct inotify_event ev;
+		char buf[sizeof(struct inotify_event) + NAME_MAX + 1];
+	} u;
+	int wd_dir, wd_file, wd_sub, fd;
+
+	snprintf(dir, sizeof(dir), "%s/w", (const char *)arg);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	if (mkdir(dir, 0700) || mkdir(sub, 0700))
+		return 1;
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (inotify_init1(IN_NONBLOCK) != IN_FD)
+		return 1;
+	/* wd 1 removed again, so that the numbers are not just 1, 2, 3 */
+	wd_sub = inotify_add_watch(IN_FD, sub, IN_ATTRIB);
+	wd_dir = inotify_add_watch(IN_FD, dir, IN_CREATE | IN_DELETE);
+	wd_file = inotify_add_watch(IN_FD, file, IN_MODIFY | IN_ONESHOT);
+	if (wd_sub != 1 || wd_dir != 2 || wd_file != 3 ||
+	    inotify_rm_watch(IN_FD, wd_sub) || in_event(&u.ev, sizeof(u)) ||
+	    !(u.ev.mask & IN_IGNORED) || in_watches(before, sizeof(before)) != 2)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	if (in_watches(after, sizeof(after)) != 2 || strcmp(before, after)) {
+		ckpt_child_note("watches before:\n%s", before);
+		ckpt_child_note("watches after:\n%s", after);
+		return 2;
+	}
+	if (!(fcntl(IN_FD, F_GETFL) & O_NONBLOCK) ||
+	    read(IN_FD, &u, sizeof(u)) != -1 || errno != EAGAIN)
+		return 3;
+	snprintf(name, sizeof(name), "%s/new", dir);
+	fd = open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	if (in_event(&u.ev, sizeof(u)) || u.ev.wd != wd_dir ||
+	    !(u.ev.mask & IN_CREATE) || strcmp(u.ev.name, "new"))
+		return 4;
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "x", 1) != 1) {
+		ckpt_child_note("open or write %s: %s", file, strerror(errno));
+		return 5;
+	}
+	close(fd);
+	if (in_event(&u.ev, sizeof(u)) || u.ev.wd != wd_file ||
+	    !(u.ev.mask & IN_MODIFY)) {
+		ckpt_child_note("event wd %d mask 0x%x, errno %d", u.ev.wd,
+				u.ev.mask, errno);
+		return 5;
+	}
+	/* IN_ONESHOT: the watch is gone after its event */
+	if (in_event(&u.ev, sizeof(u)) || u.ev.wd != wd_file ||
+	    !(u.ev.mask & IN_IGNORED)) {
+		ckpt_child_note("after IN_MODIFY: wd %d mask 0x%x", u.ev.wd,
+				u.ev.mask);
+		return 5;
+	}
+	if (inotify_add_watch(IN_FD, sub, IN_ATTRIB) != 4)
+		return 6;
+	return 0;
+}
+
+TEST_F_TIMEOUT(anonfd, inotify_keeps_its_watches, 60)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, inotify_child,
+			       self->ctx.dir);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(inotify_reasons));
+}
+
 /*
  * ---- epoll over a pipe: NEEDS PIPE SUPPORT (helper hlp1's work) ----
  *
@@ -546,7 +690,10 @@ TEST_F_TIMEOUT(anonfd, epoll_over_a_pipe_NEEDS_PIPES, 60)
 
 /* ---- damaged records ---- */
 
-/* A child with one file of each kind, its epoll watching two eventfds */
+/*
+ * A child with one file of each kind, its epoll watching two eventfds,
+ * its inotify watching "/"
+ */
 static int all_kinds_child(void *arg)
 {
 	struct itimerspec t = { { 0, 0 }, { 100, 0 } };
@@ -562,7 +709,8 @@ static int all_kinds_child(void *arg)
 	if (ep < 0 || a < 0 || b < 0 ||
 	    ep_add(ep, a, EPOLLIN, 1) || ep_add(ep, b, EPOLLIN, 2) ||
 	    timerfd_settime(timerfd_create(CLOCK_MONOTONIC, 0), 0, &t, NULL) ||
-	    signalfd(-1, &set, 0) < 0)
+	    signalfd(-1, &set, 0) < 0 ||
+	    inotify_add_watch(inotify_init1(0), "/", IN_CREATE) != 1)
 		return 1;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
@@ -578,6 +726,8 @@ enum damage {
 	EPOLL_ITEM_TWICE,
 	EPOLL_SHORT,
 	ANON_FILE_WITH_PATH,
+	INOTIFY_OTHER_INODE,
+	INOTIFY_RELATIVE_PATH,
 };
 
 FIXTURE(anon_damaged) {
@@ -621,6 +771,14 @@ FIXTURE_VARIANT_ADD(anon_damaged, anon_file_with_path) {
 	.what = ANON_FILE_WITH_PATH, .err = EINVAL,
 };
 
+FIXTURE_VARIANT_ADD(anon_damaged, inotify_other_inode) {
+	.what = INOTIFY_OTHER_INODE, .err = ESTALE,
+};
+
+FIXTURE_VARIANT_ADD(anon_damaged, inotify_relative_path) {
+	.what = INOTIFY_RELATIVE_PATH, .err = EINVAL,
+};
+
 FIXTURE_SETUP(anon_damaged)
 {
 	ckpt_ctx_setup(_metadata, &self->ctx);
@@ -637,6 +795,7 @@ TEST_F_TIMEOUT(anon_damaged, restart_fails_cleanly, 60)
 	struct ckpt_image_trailer *tr;
 	enum ckpt_outcome outcome;
 	const char *why = NULL;
+	struct ckpt_inotify_watch *w;
 	struct ckpt_timerfd *tfd;
 	struct ckpt_epoll *ep;
 	struct ckpt_file *f;
@@ -696,6 +855,16 @@ TEST_F_TIMEOUT(anon_damaged, restart_fails_cleanly, 60)
 		f = ckpt_payload(img.data, rec - 1);
 		f->path_len = htole32(2);
 		break;
+	case INOTIFY_OTHER_INODE:
+	case INOTIFY_RELATIVE_PATH:
+		rec = find_rec(&img, CKPT_REC_INOTIFY);
+		ASSERT_TRUE(rec && rec->len > sizeof(struct ckpt_inotify) + sizeof(*w));
+		w = (void *)((struct ckpt_inotify *)ckpt_payload(img.data, rec) + 1);
+		if (variant->what == INOTIFY_OTHER_INODE)
+			w->ino = htole64(le64toh(w->ino) + 1);
+		else
+			((char *)(w + 1))[0] = 'x';
+		break;
 	}
 	tr = trailer_of(&img, img.data);
 	tr->crc32c = htole32(crc32c(img.data, img.recs[img.nr - 1].off));
@@ -721,10 +890,10 @@ static int io_uring_child(void *arg)
 	return 0;
 }
 
-static int inotify_child(void *arg)
+static int pidfd_child(void *arg)
 {
 	(void)arg;
-	if (inotify_init1(0) < 0)
+	if (syscall(__NR_pidfd_open, getpid(), 0) < 0)
 		return 1;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
@@ -744,8 +913,8 @@ FIXTURE_VARIANT_ADD(anon_unsupported, io_uring) {
 	.child = io_uring_child, .log_names = "anon_inode:[io_uring]",
 };
 
-FIXTURE_VARIANT_ADD(anon_unsupported, inotify) {
-	.child = inotify_child, .log_names = "anon_inode:inotify",
+FIXTURE_VARIANT_ADD(anon_unsupported, pidfd) {
+	.child = pidfd_child, .log_names = "pidfd",
 };
 
 FIXTURE_SETUP(anon_unsupported)
