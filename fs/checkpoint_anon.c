@@ -441,18 +441,20 @@ static int ckpt_dentry_path(struct dentry *dentry, struct path *path)
 
 	get_fs_root(current->fs, &myroot);
 	root = real_mount(myroot.mnt);
+	/* Excludes changes of the mount tree, which happen under it */
 	read_seqlock_excl(&mount_lock);
 	for (m = root; m; m = ckpt_next_mnt(m, root)) {
 		if (m->mnt.mnt_sb == dentry->d_sb &&
 		    is_subdir(dentry, m->mnt.mnt_root)) {
 			path->mnt = mntget(&m->mnt);
-			path->dentry = dget(dentry);
 			ret = 0;
 			break;
 		}
 	}
 	read_sequnlock_excl(&mount_lock);
 	path_put(&myroot);
+	if (!ret)
+		path->dentry = dget(dentry);
 	return ret;
 }
 
