@@ -48,12 +48,13 @@
 static const struct {
 	const char *name;
 	u32 kind;
+	bool enabled;		/* the kernel has this kind */
 } ckpt_anon_kinds[] = {
-	{ "[eventfd]", CKPT_FILE_EVENTFD },
-	{ "[timerfd]", CKPT_FILE_TIMERFD },
-	{ "[signalfd]", CKPT_FILE_SIGNALFD },
-	{ "[eventpoll]", CKPT_FILE_EPOLL },
-	{ "inotify", CKPT_FILE_INOTIFY },
+	{ "[eventfd]", CKPT_FILE_EVENTFD, IS_ENABLED(CONFIG_EVENTFD) },
+	{ "[timerfd]", CKPT_FILE_TIMERFD, IS_ENABLED(CONFIG_TIMERFD) },
+	{ "[signalfd]", CKPT_FILE_SIGNALFD, IS_ENABLED(CONFIG_SIGNALFD) },
+	{ "[eventpoll]", CKPT_FILE_EPOLL, IS_ENABLED(CONFIG_EPOLL) },
+	{ "inotify", CKPT_FILE_INOTIFY, IS_ENABLED(CONFIG_INOTIFY_USER) },
 };
 
 /**
@@ -71,7 +72,8 @@ u32 ckpt_anon_kind(struct file *file)
 	if (file_inode(file)->i_sb->s_magic != ANON_INODE_FS_MAGIC)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(ckpt_anon_kinds); i++)
-		if (!strcmp(name, ckpt_anon_kinds[i].name))
+		if (ckpt_anon_kinds[i].enabled &&
+		    !strcmp(name, ckpt_anon_kinds[i].name))
 			return ckpt_anon_kinds[i].kind;
 	return 0;
 }
@@ -666,17 +668,28 @@ out:
 int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 			 u32 kind)
 {
+	/* The calls of a kind the kernel lacks compile away */
 	switch (kind) {
 	case CKPT_FILE_EVENTFD:
-		return ckpt_eventfd_checkpoint(ctx, file, objref);
+		if (IS_ENABLED(CONFIG_EVENTFD))
+			return ckpt_eventfd_checkpoint(ctx, file, objref);
+		break;
 	case CKPT_FILE_TIMERFD:
-		return ckpt_timerfd_checkpoint(ctx, file, objref);
+		if (IS_ENABLED(CONFIG_TIMERFD))
+			return ckpt_timerfd_checkpoint(ctx, file, objref);
+		break;
 	case CKPT_FILE_SIGNALFD:
-		return ckpt_signalfd_checkpoint(ctx, file, objref);
+		if (IS_ENABLED(CONFIG_SIGNALFD))
+			return ckpt_signalfd_checkpoint(ctx, file, objref);
+		break;
 	case CKPT_FILE_EPOLL:
-		return ckpt_epoll_checkpoint(ctx, file, objref);
+		if (IS_ENABLED(CONFIG_EPOLL))
+			return ckpt_epoll_checkpoint(ctx, file, objref);
+		break;
 	case CKPT_FILE_INOTIFY:
-		return ckpt_inotify_checkpoint(ctx, file, objref);
+		if (IS_ENABLED(CONFIG_INOTIFY_USER))
+			return ckpt_inotify_checkpoint(ctx, file, objref);
+		break;
 	}
 	return ckpt_err(ctx, -EOPNOTSUPP, "file kind %u cannot be saved", kind);
 }
@@ -703,16 +716,27 @@ struct file *ckpt_anon_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec
 	}
 	switch (kind) {
 	case CKPT_FILE_EVENTFD:
-		return ckpt_eventfd_restart(ctx, f_flags);
+		if (IS_ENABLED(CONFIG_EVENTFD))
+			return ckpt_eventfd_restart(ctx, f_flags);
+		break;
 	case CKPT_FILE_TIMERFD:
-		return ckpt_timerfd_restart(ctx, f_flags);
+		if (IS_ENABLED(CONFIG_TIMERFD))
+			return ckpt_timerfd_restart(ctx, f_flags);
+		break;
 	case CKPT_FILE_SIGNALFD:
-		return ckpt_signalfd_restart(ctx, f_flags);
+		if (IS_ENABLED(CONFIG_SIGNALFD))
+			return ckpt_signalfd_restart(ctx, f_flags);
+		break;
 	case CKPT_FILE_EPOLL:
-		return ckpt_epoll_restart(ctx, f_flags);
+		if (IS_ENABLED(CONFIG_EPOLL))
+			return ckpt_epoll_restart(ctx, f_flags);
+		break;
 	case CKPT_FILE_INOTIFY:
-		return ckpt_inotify_restart(ctx, f_flags);
+		if (IS_ENABLED(CONFIG_INOTIFY_USER))
+			return ckpt_inotify_restart(ctx, f_flags);
+		break;
 	}
-	ckpt_err(ctx, -EINVAL, "FILE kind %u is unknown", kind);
-	return ERR_PTR(-EINVAL);
+	ckpt_err(ctx, -EOPNOTSUPP, "FILE kind %u (%s) is not in this kernel", kind,
+		 ckpt_anon_name(kind));
+	return ERR_PTR(-EOPNOTSUPP);
 }
