@@ -626,12 +626,7 @@ TEST_F_TIMEOUT(anonfd, inotify_keeps_its_watches, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(inotify_reasons));
 }
 
-/*
- * ---- epoll over a pipe: NEEDS PIPE SUPPORT (helper hlp1's work) ----
- *
- * Skipped unless built with -DCKPT_TEST_EPOLL_PIPE; enable it (remove the
- * #ifndef below) once pipes can be checkpointed.
- */
+/* ---- epoll over a pipe: the pipe's data and readiness come back ---- */
 #define PP_EP	3
 #define PP_R	4
 #define PP_W	5
@@ -676,13 +671,10 @@ static int epoll_pipe_child(void *arg)
 	return 0;
 }
 
-TEST_F_TIMEOUT(anonfd, epoll_over_a_pipe_NEEDS_PIPES, 60)
+TEST_F_TIMEOUT(anonfd, epoll_over_a_pipe_reports_the_same_events, 60)
 {
 	pid_t pid;
 
-#ifndef CKPT_TEST_EPOLL_PIPE
-	SKIP(return, "enable once pipes can be checkpointed");
-#endif
 	pid = ckpt_spawn(_metadata, &self->ctx, epoll_pipe_child, NULL);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(epoll_pipe_reasons));
