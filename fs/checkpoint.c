@@ -80,6 +80,8 @@ static u32 ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file)
 		return ckpt_anon_kind(file);
 	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
 		return 0;
+	if (ckpt_file_is_memfd(file))
+		return CKPT_FILE_MEMFD;
 	if (S_ISFIFO(inode->i_mode) && !(file->f_flags & (O_DIRECT | O_PATH)))
 		return ckpt_is_anon_pipe(inode) ? CKPT_FILE_PIPE : CKPT_FILE_FIFO;
 	/* Unlinked, and no other name: its contents go into the image */
@@ -373,6 +375,7 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 static bool ckpt_file_kind_valid(u32 kind)
 {
 	return (kind >= CKPT_FILE_REG && kind <= CKPT_FILE_UNLINKED) ||
+	       kind == CKPT_FILE_MEMFD ||
 	       kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE;
 }
 
@@ -396,6 +399,8 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 
 	if (!kind)
 		return ckpt_file_unsupported(ctx, file, -1);
+	if (kind == CKPT_FILE_MEMFD)
+		return ckpt_memfd_checkpoint(ctx, file, objref);
 	if (ckpt_anon_kind_valid(kind))
 		return ckpt_anon_checkpoint(ctx, file, objref, kind);
 	/* The pair first: its PTY record comes before this FILE */
@@ -564,6 +569,11 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 			ret = ckpt_err(ctx, -EINVAL,
 				       "cannot restore the position of an unlinked file");
 		}
+		goto out;
+	}
+	if (kind == CKPT_FILE_MEMFD) {
+		file = ckpt_memfd_restart(ctx, rec, path);
+		ret = PTR_ERR_OR_ZERO(file);
 		goto out;
 	}
 	file = filp_open(path, flags, 0);

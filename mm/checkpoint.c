@@ -8,6 +8,12 @@
  * copies).  Never-touched pages, the zero page and unmodified file pages
  * are not saved, so a sparse mapping costs nothing.
  *
+ * Shared mappings save no pages: a MAP_SHARED mapping of a regular file
+ * refers to the FILE, whose page cache (dirty or not) is the file's
+ * contents; shared anonymous memory refers to a SHMEM object and a memfd
+ * to its FILE, which hold the pages (mm/checkpoint_shmem.c).  mlock() and
+ * mlockall() state is kept; SysV shared memory is refused.
+ *
  * Pages are found by walking the page tables under mmap_lock, a batch of
  * at most CKPT_PAGES_MAX consecutive pages at a time; the lock is dropped
  * before the batch is written straight from the pages to the image.  The
@@ -29,7 +35,10 @@
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
+
+#include "internal.h"
 
 #define CKPT_VMA_BATCH		32
 #define CKPT_MM_MAX_VMAS	BIT(20)
@@ -39,7 +48,8 @@
 			 VM_MAYWRITE | VM_MAYEXEC | VM_GROWSDOWN | \
 			 VM_NORESERVE | VM_ACCOUNT | VM_HUGEPAGE | \
 			 VM_NOHUGEPAGE | VM_DONTCOPY | VM_WIPEONFORK | \
-			 VM_DONTDUMP | VM_SOFTDIRTY | VM_SEQ_READ | VM_RAND_READ)
+			 VM_DONTDUMP | VM_SOFTDIRTY | VM_SEQ_READ | VM_RAND_READ | \
+			 VM_SHARED | VM_MAYSHARE | VM_LOCKED | VM_LOCKONFAULT)
 
 /* madvise() calls that restore the CKPT_VMA_* flags */
 static const struct {
@@ -57,13 +67,21 @@ static const struct {
 				 CKPT_VMA_GROWSDOWN | CKPT_VMA_NORESERVE | \
 				 CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE | \
 				 CKPT_VMA_DONTFORK | CKPT_VMA_WIPEONFORK | \
-				 CKPT_VMA_DONTDUMP)
+				 CKPT_VMA_DONTDUMP | CKPT_VMA_LOCKED | \
+				 CKPT_VMA_LOCKONFAULT)
+
+/* Kinds of VMA that map a file or shmem object: file_ref and pgoff apply */
+#define CKPT_VMA_HAS_FILE(kind)	((kind) == CKPT_VMA_FILE || \
+				 (kind) == CKPT_VMA_SHARED_FILE || \
+				 (kind) == CKPT_VMA_SHMEM)
 
 struct ckpt_vma_info {
 	unsigned long start, end, pgoff;
 	vm_flags_t flags;
 	struct file *file;
 	int special;
+	bool anon_shared;	/* shared anonymous memory */
+	bool sysv_shm;		/* SysV shared memory (shmat()) */
 };
 
 /* Snapshot up to @max VMAs from @addr on; takes a reference on their files */
@@ -85,6 +103,11 @@ static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
 		v[n].flags = vma->vm_flags;
 		v[n].special = ckpt_arch_vma_special(vma);
 		v[n].file = NULL;
+		v[n].anon_shared = ckpt_vma_is_anon_shared(vma);
+		/* The attach of a segment: shmem pages, not a shmem VMA */
+		v[n].sysv_shm = vma->vm_file && !vma_is_shmem(vma) &&
+				shmem_file(vma->vm_file) &&
+				IS_PRIVATE(file_inode(vma->vm_file));
 		if (vma->vm_file && !vma_is_anonymous(vma))
 			v[n].file = get_file(vma->vm_file);
 		n++;
@@ -111,9 +134,27 @@ static int ckpt_vma_kind(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v)
 		return v->special;
 	if (v->flags & ~CKPT_VM_OK)
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"mapping %lx-%lx has flags %#lx that cannot be saved yet (shared, locked, device, ...)",
+				"mapping %lx-%lx has flags %#lx that cannot be saved yet (device, hugetlb, userfaultfd, ...)",
 				v->start, v->end, (unsigned long)(v->flags & ~CKPT_VM_OK));
-	return v->file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
+	if (v->sysv_shm)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"mapping %lx-%lx is SysV shared memory (not supported yet)",
+				v->start, v->end);
+	/* VM_MAYSHARE: a MAP_SHARED mapping of a file opened read-only has no VM_SHARED */
+	if (!(v->flags & VM_MAYSHARE))
+		return v->file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
+	if (v->anon_shared)
+		return CKPT_VMA_SHMEM;
+	if (!v->file || !S_ISREG(file_inode(v->file)->i_mode))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"mapping %lx-%lx is a shared mapping of something other than a regular file",
+				v->start, v->end);
+	return CKPT_VMA_SHARED_FILE;
+}
+
+static enum ckpt_obj_kind ckpt_vma_obj_kind(int kind)
+{
+	return kind == CKPT_VMA_SHMEM ? CKPT_OBJ_shmem : CKPT_OBJ_file;
 }
 
 static u32 ckpt_vma_flags(vm_flags_t f)
@@ -130,6 +171,8 @@ static u32 ckpt_vma_flags(vm_flags_t f)
 	flags |= f & VM_DONTCOPY ? CKPT_VMA_DONTFORK : 0;
 	flags |= f & VM_WIPEONFORK ? CKPT_VMA_WIPEONFORK : 0;
 	flags |= f & VM_DONTDUMP ? CKPT_VMA_DONTDUMP : 0;
+	flags |= f & VM_LOCKED ? CKPT_VMA_LOCKED : 0;
+	flags |= f & VM_LOCKONFAULT ? CKPT_VMA_LOCKONFAULT : 0;
 	return flags;
 }
 
@@ -321,6 +364,10 @@ static int ckpt_mm_write_header(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return -ENOMEM;
 	rec->objref = cpu_to_le32(objref);
 	rec->nr_vmas = cpu_to_le32(nr_vmas);
+	if (mm->def_flags & VM_LOCKED)
+		rec->flags = cpu_to_le32(CKPT_MM_MLOCK_FUTURE |
+					 (mm->def_flags & VM_LOCKONFAULT ?
+					  CKPT_MM_MLOCK_ONFAULT : 0));
 	rec->exe_file_ref = cpu_to_le32(exe_ref);
 	rec->start_code = cpu_to_le64(mm->start_code);
 	rec->end_code = cpu_to_le64(mm->end_code);
@@ -356,8 +403,10 @@ static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	int i, n, ret = 0;
 
 	*nr_vmas = 0;
-	if (mm->def_flags)
-		return ckpt_err(ctx, -EOPNOTSUPP, "mlockall() is in effect (not supported yet)");
+	if (mm->def_flags & ~(VM_LOCKED | VM_LOCKONFAULT))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the mm has default VMA flags %#lx (not supported yet)",
+				(unsigned long)mm->def_flags);
 	if (test_bit(MMF_DISABLE_THP, &mm->flags) || test_bit(MMF_HAS_MDWE, &mm->flags))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"prctl THP_DISABLE or MDWE is in effect (not supported yet)");
@@ -371,8 +420,9 @@ static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
 
 			if (kind < 0)
 				ret = kind;
-			else if (kind == CKPT_VMA_FILE)
-				ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, v[i].file, &ref);
+			else if (CKPT_VMA_HAS_FILE(kind))
+				ret = ckpt_obj_checkpoint(ctx, ckpt_vma_obj_kind(kind),
+							  v[i].file, &ref);
 			addr = v[i].end;
 		}
 		ckpt_vma_batch_put(v, n);
@@ -401,11 +451,12 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				ret = kind;
 				break;
 			}
-			if (kind == CKPT_VMA_FILE)
-				ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_file, v[i].file, &ref);
+			if (CKPT_VMA_HAS_FILE(kind))
+				ret = ckpt_obj_checkpoint(ctx, ckpt_vma_obj_kind(kind),
+							  v[i].file, &ref);
 			rec.start = cpu_to_le64(v[i].start);
 			rec.end = cpu_to_le64(v[i].end);
-			rec.pgoff = cpu_to_le64(kind == CKPT_VMA_FILE ? v[i].pgoff : 0);
+			rec.pgoff = cpu_to_le64(CKPT_VMA_HAS_FILE(kind) ? v[i].pgoff : 0);
 			rec.kind = cpu_to_le32(kind);
 			rec.flags = cpu_to_le32(ckpt_vma_flags(v[i].flags));
 			rec.file_ref = cpu_to_le32(ref);
@@ -440,7 +491,8 @@ static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			break;
 		}
 		for (i = 0; !ret && i < n; i++) {
-			if (!v[i].special)
+			/* Shared memory: the file or the SHMEM object has the pages */
+			if (!v[i].special && !(v[i].flags & VM_MAYSHARE))
 				ret = ckpt_write_vma_pages(ctx, mm, &v[i], &w, &nr_pages);
 			addr = v[i].end;
 		}
@@ -484,6 +536,82 @@ struct ckpt_mm_restore {
 	struct page **pages;
 };
 
+/*
+ * mlock() the new mapping [@start, @end) as mlock_fixup() does, before its
+ * pages are restored: they are then locked as they are faulted in.  It
+ * may have merged with the mapping before it, which is not locked: the
+ * VMA is split again.  Locked mappings are populated once their pages
+ * are in (ckpt_populate_locked()).
+ */
+static int ckpt_lock_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 unsigned long start, unsigned long end, u32 vflags)
+{
+	vm_flags_t lock = VM_LOCKED |
+			  (vflags & CKPT_VMA_LOCKONFAULT ? VM_LOCKONFAULT : 0);
+	struct vm_area_struct *vma, *prev;
+	int ret = 0;
+
+	VMA_ITERATOR(vmi, mm, start);
+
+	if (!can_do_mlock())
+		return ckpt_err(ctx, -EPERM,
+				"VMA %lx-%lx: locked memory needs CAP_IPC_LOCK or RLIMIT_MEMLOCK",
+				start, end);
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_find(&vmi, end);
+	if (!vma || vma->vm_start > start || vma->vm_end < end ||
+	    vma->vm_flags & (VM_SPECIAL | VM_LOCKED)) {
+		ret = ckpt_err(ctx, -EINVAL, "VMA %lx-%lx cannot be locked", start, end);
+		goto out;
+	}
+	if (!mlock_future_ok(mm, vma->vm_flags | VM_LOCKED, end - start)) {
+		ret = ckpt_err(ctx, -EAGAIN, "VMA %lx-%lx: over RLIMIT_MEMLOCK", start, end);
+		goto out;
+	}
+	prev = vma_prev(&vmi);
+	if (start > vma->vm_start)
+		prev = vma;
+	vma = vma_next(&vmi);
+	vma = vma_modify_flags(&vmi, prev, vma, start, end, vma->vm_flags | lock);
+	if (IS_ERR(vma)) {
+		ret = ckpt_err(ctx, PTR_ERR(vma), "cannot lock VMA %lx-%lx", start, end);
+		goto out;
+	}
+	vma_start_write(vma);
+	vm_flags_reset(vma, vma->vm_flags | lock);
+	mm->locked_vm += (end - start) >> PAGE_SHIFT;
+out:
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+/* Fault in the locked mappings that are not MLOCK_ONFAULT, as mlock() does */
+static int ckpt_populate_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	unsigned long addr = 0, start, end;
+	struct vm_area_struct *vma;
+	int ret;
+
+	for (;;) {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		vma = find_vma(mm, addr);
+		while (vma && (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT)) != VM_LOCKED)
+			vma = find_vma(mm, vma->vm_end);
+		start = vma ? vma->vm_start : 0;
+		end = vma ? vma->vm_end : 0;
+		mmap_read_unlock(mm);
+		if (!vma)
+			return 0;
+		ret = __mm_populate(start, end - start, 1);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot fault in locked memory at %lx-%lx",
+					start, end);
+		addr = end;
+	}
+}
+
 static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			    struct ckpt_mm_restore *st, unsigned long *prev_end)
 {
@@ -506,7 +634,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	    !PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
 	    vflags & ~CKPT_VMA_KNOWN_FLAGS || rec.__pad ||
 	    pgoff > (ULONG_MAX >> PAGE_SHIFT) - (len >> PAGE_SHIFT) ||
-	    (kind != CKPT_VMA_FILE && (pgoff || rec.file_ref)))
+	    (vflags & CKPT_VMA_LOCKONFAULT && !(vflags & CKPT_VMA_LOCKED)) ||
+	    (!CKPT_VMA_HAS_FILE(kind) && (pgoff || rec.file_ref)))
 		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: invalid or out of order", start, end);
 	*prev_end = end;
 
@@ -525,6 +654,17 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec.file_ref));
 		if (!file)
 			return -EINVAL;
+		break;
+	case CKPT_VMA_SHARED_FILE:
+	case CKPT_VMA_SHMEM:
+		file = ckpt_obj_lookup(ctx, ckpt_vma_obj_kind(kind), le32_to_cpu(rec.file_ref));
+		if (!file)
+			return -EINVAL;
+		if (!S_ISREG(file_inode(file)->i_mode))
+			return ckpt_err(ctx, -EINVAL,
+					"VMA %lx-%lx: a shared mapping of no regular file",
+					start, end);
+		flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
 		break;
 	case CKPT_VMA_VDSO:
 		if (st->vdso)
@@ -547,6 +687,11 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ckpt_err(ctx, (long)addr, "cannot map %lx-%lx", start, end);
 	if (WARN_ON_ONCE(addr != start))
 		return ckpt_err(ctx, -EINVAL, "mapping %lx-%lx landed at %lx", start, end, addr);
+	if (vflags & CKPT_VMA_LOCKED) {
+		ret = ckpt_lock_vma(ctx, mm, start, end, vflags);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++) {
 		if (!(vflags & ckpt_vma_advice[i].flag))
 			continue;
@@ -586,7 +731,7 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return -EINTR;
 	vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr || vma->vm_end < end ||
-	    vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP | VM_DONTEXPAND)) {
+	    vma->vm_flags & (VM_MAYSHARE | VM_IO | VM_PFNMAP | VM_DONTEXPAND)) {
 		mmap_read_unlock(mm);
 		return ckpt_err(ctx, -EINVAL,
 				"PAGES at %lx (%u pages) are outside any private mapping",
@@ -636,7 +781,9 @@ static int ckpt_mm_check_fields(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
 	    !PAGE_ALIGNED(le64_to_cpu(rec->mmap_base)) ||
 	    le32_to_cpu(rec->saved_auxv_len) > AT_VECTOR_SIZE ||
 	    le32_to_cpu(rec->saved_auxv_len) % 2 ||
-	    le32_to_cpu(rec->nr_vmas) > CKPT_MM_MAX_VMAS || rec->flags || rec->__pad)
+	    le32_to_cpu(rec->nr_vmas) > CKPT_MM_MAX_VMAS || rec->__pad ||
+	    le32_to_cpu(rec->flags) & ~(CKPT_MM_MLOCK_FUTURE | CKPT_MM_MLOCK_ONFAULT) ||
+	    (rec->flags && !(le32_to_cpu(rec->flags) & CKPT_MM_MLOCK_FUTURE)))
 		goto bad;
 	switch (le32_to_cpu(rec->dumpable)) {
 	case SUID_DUMP_DISABLE:
@@ -679,6 +826,19 @@ static void ckpt_mm_set_fields(struct mm_struct *mm, const struct ckpt_mm *rec)
 		mm->mmap_base = le64_to_cpu(rec->mmap_base);
 	mmap_write_unlock(mm);
 	set_dumpable(mm, le32_to_cpu(rec->dumpable));
+}
+
+/* mlockall(MCL_FUTURE): the mappings themselves are locked already */
+static int ckpt_restore_mlockall(struct ckpt_ctx *ctx, struct mm_struct *mm, u32 flags)
+{
+	if (!can_do_mlock())
+		return ckpt_err(ctx, -EPERM, "mlockall() needs CAP_IPC_LOCK or RLIMIT_MEMLOCK");
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	mm->def_flags |= VM_LOCKED |
+			 (flags & CKPT_MM_MLOCK_ONFAULT ? VM_LOCKONFAULT : 0);
+	mmap_write_unlock(mm);
+	return 0;
 }
 
 /* Give current a new, empty mm, as execve() does */
@@ -779,6 +939,10 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (!ret && le64_to_cpu(end.nr_pages) != st.nr_pages)
 		ret = ckpt_err(ctx, -EINVAL, "MM_END says %llu pages, the image had %llu",
 			       le64_to_cpu(end.nr_pages), st.nr_pages);
+	if (!ret)
+		ret = ckpt_populate_locked(ctx, mm);
+	if (!ret && rec->flags)
+		ret = ckpt_restore_mlockall(ctx, mm, le32_to_cpu(rec->flags));
 	if (!ret)
 		ckpt_log(ctx, "mm: %u mappings, %llu pages restored",
 			 le32_to_cpu(rec->nr_vmas), st.nr_pages);

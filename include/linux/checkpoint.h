@@ -207,6 +207,7 @@ extern const struct ckpt_obj_ops ckpt_obj_fs_ops;
 extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
 extern const struct ckpt_obj_ops ckpt_obj_seccomp_ops;
 extern const struct ckpt_obj_ops ckpt_obj_pty_ops;
+extern const struct ckpt_obj_ops ckpt_obj_shmem_ops;
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
@@ -347,6 +348,13 @@ int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 			 u32 kind);
 struct file *ckpt_anon_restart(struct ckpt_ctx *ctx,
 			       const struct ckpt_file *rec, u32 len);
+
+/* Shared memory without a path (mm/checkpoint_shmem.c) */
+bool ckpt_file_is_memfd(struct file *file);
+bool ckpt_vma_is_anon_shared(struct vm_area_struct *vma);
+int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
+struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				const char *path);
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

@@ -209,6 +209,16 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_inotify),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
+	[CKPT_REC_SHMEM] = {
+		.name = "SHMEM",
+		.min_len = sizeof(struct ckpt_shmem),
+		.max_len = sizeof(struct ckpt_shmem),
+	},
+	[CKPT_REC_SHMEM_END] = {
+		.name = "SHMEM_END",
+		.min_len = sizeof(struct ckpt_shmem_end),
+		.max_len = sizeof(struct ckpt_shmem_end),
+	},
 };
 
 /**

@@ -73,6 +73,8 @@
 	FN(SIGNALFD,	27)		\
 	FN(EPOLL,	28)		\
 	FN(INOTIFY,	29)		\
+	FN(SHMEM,	30)		\
+	FN(SHMEM_END,	31)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -389,7 +391,7 @@ struct ckpt_mm {
 	__le32 objref;
 	__le32 nr_vmas;
 	__le32 exe_file_ref;	/* FILE of /proc/PID/exe, 0 if none */
-	__le32 flags;		/* reserved, 0 */
+	__le32 flags;		/* CKPT_MM_* */
 	__le64 start_code, end_code, start_data, end_data;
 	__le64 start_brk, brk, start_stack;
 	__le64 arg_start, arg_end, env_start, env_end;
@@ -402,11 +404,17 @@ struct ckpt_mm {
 	__le64 saved_auxv[64];
 };
 
+/* MM flags: mlockall(2) state of the address space */
+#define CKPT_MM_MLOCK_FUTURE	(1U << 0)	/* MCL_FUTURE */
+#define CKPT_MM_MLOCK_ONFAULT	(1U << 1)	/* MCL_ONFAULT, with MCL_FUTURE */
+
 /* VMA kinds */
 #define CKPT_VMA_ANON		1	/* private anonymous (heap, stack, mmap) */
 #define CKPT_VMA_FILE		2	/* private file mapping; file_ref names it */
 #define CKPT_VMA_VDSO		3	/* the vDSO text */
 #define CKPT_VMA_VVAR		4	/* the vDSO data pages */
+#define CKPT_VMA_SHARED_FILE	5	/* MAP_SHARED file mapping; file_ref names it */
+#define CKPT_VMA_SHMEM		6	/* shared anonymous memory; file_ref names the SHMEM */
 
 /* VMA flags */
 #define CKPT_VMA_READ		(1U << 0)
@@ -419,14 +427,16 @@ struct ckpt_mm {
 #define CKPT_VMA_DONTFORK	(1U << 7)	/* MADV_DONTFORK */
 #define CKPT_VMA_WIPEONFORK	(1U << 8)	/* MADV_WIPEONFORK */
 #define CKPT_VMA_DONTDUMP	(1U << 9)	/* MADV_DONTDUMP */
+#define CKPT_VMA_LOCKED		(1U << 10)	/* mlock(2), MAP_LOCKED */
+#define CKPT_VMA_LOCKONFAULT	(1U << 11)	/* mlock2(MLOCK_ONFAULT), with LOCKED */
 
 struct ckpt_vma {
 	__le64 start;
 	__le64 end;
-	__le64 pgoff;		/* in pages, for CKPT_VMA_FILE */
+	__le64 pgoff;		/* in pages, for FILE, SHARED_FILE and SHMEM */
 	__le32 kind;		/* CKPT_VMA_* kind */
 	__le32 flags;		/* CKPT_VMA_* flags */
-	__le32 file_ref;	/* CKPT_VMA_FILE */
+	__le32 file_ref;	/* FILE, SHARED_FILE: a FILE; SHMEM: a SHMEM */
 	__le32 __pad;
 };
 
@@ -462,6 +472,7 @@ struct ckpt_mm_end {
 #define CKPT_FILE_SIGNALFD	11
 #define CKPT_FILE_EPOLL		12
 #define CKPT_FILE_INOTIFY	13
+#define CKPT_FILE_MEMFD		14	/* memfd_create(2); path "/memfd:NAME", then SHMEM */
 #define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (obj_ref: its PTY) */
 #define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
 
@@ -705,6 +716,22 @@ struct ckpt_inotify {
 	__le32 nr_watches;
 	__le32 next_wd;		/* the watch descriptor the next watch gets */
 	/* followed by nr_watches struct ckpt_inotify_watch, each with its path */
+};
+
+ * SHMEM: the contents of a shmem (tmpfs) file that has no path: shared
+ * anonymous memory (an object, referred to by CKPT_VMA_SHMEM VMAs), or a
+ * memfd (objref 0, right after the FILE record of kind CKPT_FILE_MEMFD
+ * whose contents it holds).  Followed by PAGES records whose addr is a
+ * byte offset in the file (increasing, below size), then SHMEM_END.
+ */
+struct ckpt_shmem {
+	__le32 objref;		/* 0: the contents of the memfd FILE just before */
+	__le32 seals;		/* memfd: F_SEAL_* (F_SEAL_SEAL unless MFD_ALLOW_SEALING) */
+	__le64 size;		/* i_size, bytes */
+};
+
+struct ckpt_shmem_end {
+	__le64 nr_pages;	/* PAGES pages written for this SHMEM */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
