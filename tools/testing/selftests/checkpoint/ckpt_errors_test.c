@@ -9,6 +9,7 @@
 #include <linux/io_uring.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 
 #include "ckpt_util.h"
@@ -343,22 +344,25 @@ static int io_uring_child(void *arg)
 	return syscall(__NR_io_uring_enter, fd, 0, 0, 0, NULL, 0) ? 2 : 0;
 }
 
-static int shared_mapping_child(void *arg)
+/* A SysV shared memory segment attached: not supported yet */
+static int sysv_shm_child(void *arg)
 {
 	char *shared;
+	int id;
 
 	(void)arg;
-	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED)
+	id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	if (id < 0)
+		return 1;
+	shared = shmat(id, NULL, 0);
+	/* Gone once detached: nothing is left behind in any case */
+	shmctl(id, IPC_RMID, NULL);
+	if (shared == (void *)-1)
 		return 1;
 	shared[0] = 0x42;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
-	if (shared[0] != 0x42)
-		return 2;
-	shared[1] = 0x43;
-	return 0;
+	return shared[0] == 0x42 ? 0 : 2;
 }
 
 FIXTURE(unsupported) {
@@ -383,8 +387,8 @@ FIXTURE_VARIANT_ADD(unsupported, io_uring) {
 	.child = io_uring_child, .err = EOPNOTSUPP, .log_names = "io_uring",
 };
 
-FIXTURE_VARIANT_ADD(unsupported, shared_mapping) {
-	.child = shared_mapping_child, .err = EOPNOTSUPP,
+FIXTURE_VARIANT_ADD(unsupported, sysv_shm) {
+	.child = sysv_shm_child, .err = EOPNOTSUPP, .log_names = "SysV shared memory",
 };
 
 FIXTURE_SETUP(unsupported)

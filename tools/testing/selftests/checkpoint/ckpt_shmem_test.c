@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every kind of memory mapping across checkpoint and restart: shared file
+ * mappings, shared anonymous memory between processes, memfds and their
+ * seals, locked memory, madvise() state, and private memory shared
+ * copy-on-write since fork.  Each test checks what the restored processes
+ * observe.
+ */
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <ctype.h>
+
+#include "ckpt_util.h"
+
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC		0x0001U
+#define MFD_ALLOW_SEALING	0x0002U
+#endif
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS		1033
+#define F_GET_SEALS		1034
+#define F_SEAL_SEAL		0x0001
+#define F_SEAL_SHRINK		0x0002
+#define F_SEAL_GROW		0x0004
+#define F_SEAL_WRITE		0x0008
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT		0x01
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT		4
+#endif
+
+#define PAGES		8
+#define WAIT_MS		10000
+
+static size_t page_size;
+
+FIXTURE(shmem) {
+	struct ckpt_ctx ctx;
+	char path[160];
+};
+
+FIXTURE_SETUP(shmem)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	snprintf(self->path, sizeof(self->path), "%s/data", self->ctx.dir);
+	page_size = sysconf(_SC_PAGESIZE);
+}
+
+FIXTURE_TEARDOWN(shmem)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* Fills page @i of @p with bytes @seed + @i */
+static void fill_page(char *p, int i, int seed)
+{
+	memset(p + i * page_size, (seed + i) & 0xff, page_size);
+}
+
+/* Whether page @i of @p is all @seed + @i; notes the first difference */
+static bool page_is(const char *p, int i, int seed, const char *what)
+{
+	const char *q = p + i * page_size;
+	size_t j;
+
+	for (j = 0; j < page_size; j++) {
+		if ((unsigned char)q[j] != ((seed + i) & 0xff)) {
+			ckpt_child_note("%s: page %d byte %zu is %#x, expected %#x",
+					what, i, j, (unsigned char)q[j],
+					(seed + i) & 0xff);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Polls *@word until it is @val, for at most WAIT_MS */
+static bool wait_word(volatile uint64_t *word, uint64_t val)
+{
+	int64_t deadline = ckpt_now_ns() + WAIT_MS * 1000000LL;
+
+	while (*word != val) {
+		if (ckpt_now_ns() > deadline)
+			return false;
+		ckpt_sleep_ms(1);
+	}
+	return true;
+}
+
+/* Tells child @pid to finish and returns its exit code (or 99) */
+static int finish_child(pid_t pid)
+{
+	int status, i;
+
+	for (i = 0; i < 500; i++) {
+		kill(pid, SIGUSR1);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+		ckpt_sleep_ms(20);
+	}
+	return 99;
+}
+
+/* The /proc/self/smaps entry of the VMA that holds @addr, or NULL */
+static char *smaps_entry(void *addr)
+{
+	static char smaps[1 << 17];
+	char *line, *end, *entry = NULL;
+
+	if (ckpt_read_file("/proc/self/smaps", smaps, sizeof(smaps)) < 0)
+		return NULL;
+	for (line = smaps; *line; line = end) {
+		end = strchrnul(line, '\n');
+		/* A header line: "start-end perms ..." */
+		if (isxdigit((unsigned char)*line) && !isupper((unsigned char)*line)) {
+			if (entry)
+				break;
+			char *p;
+			unsigned long start = strtoul(line, &p, 16);
+
+			if (start <= (unsigned long)addr &&
+			    strtoul(p + 1, NULL, 16) > (unsigned long)addr)
+				entry = line;
+		} else if (strncmp(line, "VmFlags:", 8) == 0 && entry) {
+			*end = '\0';
+			return entry;
+		}
+		if (*end)
+			end++;
+	}
+	return entry;
+}
+
+/* Whether the VMA holding @start has VmFlags flag @flag ("lo", "wf", ...) */
+static bool vma_has_flag(void *start, const char *flag)
+{
+	char *e = smaps_entry(start);
+	char *f = e ? strstr(e, "VmFlags:") : NULL;
+
+	if (!f)
+		return false;
+	for (f += 8; *f; ) {
+		while (*f == ' ')
+			f++;
+		if (!strncmp(f, flag, 2) && (f[2] == ' ' || !f[2] || f[2] == '\n'))
+			return true;
+		while (*f && *f != ' ')
+			f++;
+	}
+	return false;
+}
+
+/* The "Locked:" value of the VMA holding @start in kB, or -1 */
+static long vma_locked_kb(void *start)
+{
+	char *e = smaps_entry(start);
+	char *l = e ? strstr(e, "\nLocked:") : NULL;
+
+	if (!l)
+		return -1;
+	return strtol(l + 8, NULL, 10);
+}
+
+/* ---- MAP_SHARED file mappings ---- */
+
+static const char *const shared_file_reasons[] = {
+	[1] = "setup failed",
+	[2] = "the private mapping lost its written pages",
+	[3] = "the private mapping does not show the file where it was not written",
+	[4] = "the shared mapping does not show the file",
+	[5] = "a write through the shared mapping after restart is not in the file",
+	[6] = "a write through the private mapping reached the file",
+	[7] = "the mappings are not private and shared as before",
+	[10] = "the child with the shared mapping failed (+ its code)",
+};
+
+/*
+ * Child: maps the file MAP_SHARED, writes page 1 through the mapping
+ * before the checkpoint, page 2 after the restart, and checks with pread().
+ */
+static int shared_file_child(int fd, const char *path)
+{
+	char *buf = malloc(page_size);
+	char *shared;
+	int i;
+
+	(void)path;
+	shared = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, fd, 0);
+	if (shared == MAP_FAILED || !buf)
+		return 1;
+	fill_page(shared, 1, 0x40);
+	ckpt_child_wait_finish();
+	if (!vma_has_flag(shared, "sh"))
+		return 7;
+	for (i = 0; i < PAGES; i++)
+		if (!page_is(shared, i, i == 1 ? 0x40 : 0x10, "shared"))
+			return 4;
+	fill_page(shared, 2, 0x60);
+	if (pread(fd, buf, page_size, 2 * page_size) != (ssize_t)page_size ||
+	    !page_is(buf, 0, 0x62, "pread after restart"))
+		return 5;
+	return 0;
+}
+
+static int shared_file_root(void *arg)
+{
+	const char *path = arg;
+	char *buf, *priv;
+	pid_t child;
+	int fd, i, ret;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	buf = malloc(PAGES * page_size);
+	if (fd < 0 || !buf)
+		return 1;
+	for (i = 0; i < PAGES; i++)
+		fill_page(buf, i, 0x10);
+	if (write(fd, buf, PAGES * page_size) != (ssize_t)(PAGES * page_size))
+		return 1;
+	priv = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE, fd, 0);
+	if (priv == MAP_FAILED)
+		return 1;
+	fill_page(priv, 3, 0x20);
+	fill_page(priv, 5, 0x20);
+
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		ckpt_child_finish = 0;
+		_exit(shared_file_child(fd, path));
+	}
+	/* The child is ready once its write through the mapping is in */
+	for (i = 0; i < 1000; i++) {
+		if (pread(fd, buf, page_size, page_size) == (ssize_t)page_size &&
+		    (unsigned char)buf[0] == 0x41)
+			break;
+		ckpt_sleep_ms(5);
+	}
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	if (!page_is(priv, 3, 0x20, "private") || !page_is(priv, 5, 0x20, "private"))
+		return 2;
+	for (i = 0; i < PAGES; i++) {
+		if (i == 3 || i == 5)
+			continue;
+		/* The child's page 1, written before we saw it, shows through */
+		if (!page_is(priv, i, i == 1 ? 0x40 : 0x10, "private, unwritten"))
+			return 3;
+	}
+	if (vma_has_flag(priv, "sh"))
+		return 7;
+	ret = finish_child(child);
+	if (ret)
+		return 10 + ret;
+	/* The private pages never reached the file */
+	if (pread(fd, buf, PAGES * page_size, 0) != (ssize_t)(PAGES * page_size))
+		return 6;
+	if (!page_is(buf, 3, 0x10, "file") || !page_is(buf, 2, 0x60, "file"))
+		return 6;
+	return 0;
+}
+
+TEST_F_TIMEOUT(shmem, shared_file_mapping_writes_reach_the_file_after_restart, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, shared_file_root, self->path);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(shared_file_reasons));
+}
+
+/* ---- shared anonymous memory ---- */
+
+static const char *const anon_shared_reasons[] = {
+	[1] = "setup failed",
+	[2] = "the shared memory lost its contents",
+	[3] = "the child's value never came through the shared memory",
+	[4] = "the mapping is not shared anonymous memory any more",
+	[10] = "the child failed (+ its code)",
+};
+
+#define WORD_PARENT	0
+#define WORD_CHILD	1
+
+static int anon_shared_child(uint64_t *shm)
+{
+	char *p = (char *)shm;
+	int i;
+
+	ckpt_child_wait_finish();
+	for (i = 1; i < PAGES; i++)
+		if (!page_is(p, i, 0x30, "child"))
+			return 2;
+	/* The parent's value after restart, then ours */
+	if (!wait_word(&shm[WORD_PARENT], 0x1234))
+		return 3;
+	shm[WORD_CHILD] = 0x5678;
+	return 0;
+}
+
+static int anon_shared_root(void *arg)
+{
+	volatile uint64_t *shm;
+	char *p;
+	pid_t child;
+	int i, ret;
+
+	(void)arg;
+	p = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	shm = (volatile uint64_t *)p;
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		ckpt_child_finish = 0;
+		_exit(anon_shared_child((uint64_t *)p));
+	}
+	/* Written after the fork: only sharing makes the child see it */
+	for (i = 1; i < PAGES; i++)
+		fill_page(p, i, 0x30);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	for (i = 1; i < PAGES; i++)
+		if (!page_is(p, i, 0x30, "parent"))
+			return 2;
+	if (!vma_has_flag(p, "sh"))
+		return 4;
+	shm[WORD_PARENT] = 0x1234;
+	kill(child, SIGUSR1);
+	if (!wait_word(&shm[WORD_CHILD], 0x5678))
+		return 3;
+	ret = finish_child(child);
+	return ret ? 10 + ret : 0;
+}
+
+/* The number of records of @type in the image file */
+static int count_recs(struct ckpt_ctx *ctx, uint32_t type)
+{
+	struct ckpt_rec *recs;
+	const char *why;
+	size_t size;
+	void *image = ckpt_slurp(ctx->image_fd, &size);
+	int i, n, count = 0;
+
+	if (!image)
+		return -1;
+	recs = calloc(size / 8 + 1, sizeof(*recs));
+	n = recs ? ckpt_split_image(image, size, recs, size / 8 + 1, &why) : -1;
+	for (i = 0; i < n; i++)
+		count += recs[i].type == type;
+	free(recs);
+	free(image);
+	return n < 0 ? -1 : count;
+}
+
+TEST_F_TIMEOUT(shmem, anonymous_shared_memory_stays_shared_between_processes, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, anon_shared_root, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	/* One copy of the memory in the image for the two processes */
+	EXPECT_EQ(1, count_recs(&self->ctx, CKPT_REC_SHMEM));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(anon_shared_reasons));
+}
+
+/* ---- memfd ---- */
+
+static const char *const memfd_reasons[] = {
+	[1] = "setup failed",
+	[2] = "a write to the sealed memfd did not fail with EPERM",
+	[3] = "the sealed memfd lost its contents",
+	[4] = "the seals changed",
+	[5] = "the mapped memfd lost its contents",
+	[6] = "the memfd lost its size, offset or close-on-exec flag",
+	[7] = "the mapped memfd does not take writes any more",
+	[8] = "a writable shared mapping of the sealed memfd was allowed",
+};
+
+#define SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+
+static int memfd_child(void *arg)
+{
+	int sealed, mapped, i;
+	char *buf, *map;
+
+	(void)arg;
+	buf = malloc(3 * page_size);
+	sealed = syscall(__NR_memfd_create, "ckpt-sealed",
+			 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	mapped = syscall(__NR_memfd_create, "ckpt-mapped", 0);
+	if (!buf || sealed < 0 || mapped < 0)
+		return 1;
+	for (i = 0; i < 3; i++)
+		fill_page(buf, i, 0x70);
+	if (write(sealed, buf, 3 * page_size) != (ssize_t)(3 * page_size) ||
+	    fcntl(sealed, F_ADD_SEALS, SEALS) ||
+	    lseek(sealed, 100, SEEK_SET) != 100 ||
+	    ftruncate(mapped, PAGES * page_size))
+		return 1;
+	map = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   mapped, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	/* Only the mapping keeps the second memfd */
+	close(mapped);
+	for (i = 0; i < PAGES; i += 2)
+		fill_page(map, i, 0x50);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	if (write(sealed, "x", 1) != -1 || errno != EPERM)
+		return 2;
+	if (pread(sealed, buf, 3 * page_size, 0) != (ssize_t)(3 * page_size))
+		return 3;
+	for (i = 0; i < 3; i++)
+		if (!page_is(buf, i, 0x70, "sealed memfd"))
+			return 3;
+	if (fcntl(sealed, F_GET_SEALS) != SEALS)
+		return 4;
+	if (lseek(sealed, 0, SEEK_CUR) != 100 ||
+	    lseek(sealed, 0, SEEK_END) != (off_t)(3 * page_size) ||
+	    !(fcntl(sealed, F_GETFD) & FD_CLOEXEC))
+		return 6;
+	if (mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, sealed, 0) !=
+	    MAP_FAILED)
+		return 8;
+	for (i = 0; i < PAGES; i++) {
+		if (i % 2) {
+			if (map[i * page_size])
+				return 5;
+		} else if (!page_is(map, i, 0x50, "mapped memfd")) {
+			return 5;
+		}
+	}
+	fill_page(map, 1, 0x50);
+	return page_is(map, 1, 0x50, "mapped memfd after restart") ? 0 : 7;
+}
+
+TEST_F_TIMEOUT(shmem, memfd_keeps_contents_and_seals, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, memfd_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(memfd_reasons));
+}
+
+/* ---- locked memory and madvise() state ---- */
+
+static const char *const locked_reasons[] = {
+	[1] = "setup failed",
+	[2] = "the mlock()ed range is not locked any more",
+	[3] = "the MLOCK_ONFAULT range is not locked on fault any more",
+	[4] = "the MAP_LOCKED mapping is not locked any more",
+	[5] = "the contents of locked memory changed",
+	[6] = "mlockall(MCL_FUTURE) is not in effect any more",
+	[7] = "a madvise() flag was lost (dc, dd, wf, gd)",
+	[8] = "a PROT_NONE guard region is not PROT_NONE any more",
+	[9] = "MADV_WIPEONFORK memory was not wiped in a child forked after restart",
+	[10] = "MADV_WIPEONFORK memory lost its contents in the parent",
+};
+
+static int locked_child(void *arg)
+{
+	char *locked, *onfault, *maplocked, *wipe, *dontfork, *guard, *stack;
+	bool future = !!arg;
+	pid_t pid;
+	int i, status;
+
+	locked = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	onfault = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	maplocked = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+	wipe = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dontfork = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard = mmap(NULL, 3 * page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+	if (locked == MAP_FAILED || onfault == MAP_FAILED ||
+	    maplocked == MAP_FAILED || wipe == MAP_FAILED ||
+	    dontfork == MAP_FAILED || guard == MAP_FAILED || stack == MAP_FAILED)
+		return 1;
+	for (i = 0; i < PAGES; i++) {
+		fill_page(locked, i, 0x11);
+		fill_page(wipe, i, 0x22);
+		fill_page(dontfork, i, 0x33);
+		fill_page(stack, i, 0x44);
+	}
+	fill_page(onfault, 0, 0x55);
+	if (mlock(locked, PAGES * page_size) ||
+	    syscall(__NR_mlock2, onfault, PAGES * page_size, MLOCK_ONFAULT) ||
+	    madvise(wipe, PAGES * page_size, MADV_WIPEONFORK) ||
+	    madvise(dontfork, PAGES * page_size, MADV_DONTFORK) ||
+	    madvise(dontfork, PAGES * page_size, MADV_DONTDUMP) ||
+	    mprotect(guard + page_size, page_size, PROT_NONE))
+		return 1;
+	if (future && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	/* mlockall() may have merged the mappings: then only the flags tell */
+	if (!vma_has_flag(locked, "lo") ||
+	    (!future && vma_locked_kb(locked) != (long)(PAGES * page_size / 1024)))
+		return 2;
+	/* Only the page written before the checkpoint is in, and locked */
+	if (!vma_has_flag(onfault, "lo") ||
+	    (!future && vma_locked_kb(onfault) != (long)(page_size / 1024)))
+		return 3;
+	if (!vma_has_flag(maplocked, "lo") ||
+	    (!future && vma_locked_kb(maplocked) != (long)(PAGES * page_size / 1024)))
+		return 4;
+	for (i = 0; i < PAGES; i++)
+		if (!page_is(locked, i, 0x11, "locked") ||
+		    !page_is(stack, i, 0x44, "growsdown"))
+			return 5;
+	if (!page_is(onfault, 0, 0x55, "onfault"))
+		return 5;
+	if (future) {
+		char *later = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (later == MAP_FAILED || !vma_has_flag(later, "lo"))
+			return 6;
+	}
+	if (!vma_has_flag(wipe, "wf") || !vma_has_flag(dontfork, "dc") ||
+	    !vma_has_flag(dontfork, "dd") || !vma_has_flag(stack, "gd"))
+		return 7;
+	if (!smaps_entry(guard + page_size) || vma_has_flag(guard + page_size, "rd") ||
+	    vma_has_flag(guard + page_size, "wr") || !vma_has_flag(guard, "wr"))
+		return 8;
+
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		for (i = 0; i < PAGES; i++)
+			if (wipe[i * page_size] || wipe[(i + 1) * page_size - 1])
+				_exit(1);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 9;
+	for (i = 0; i < PAGES; i++)
+		if (!page_is(wipe, i, 0x22, "wipeonfork"))
+			return 10;
+	return 0;
+}
+
+TEST_F_TIMEOUT(shmem, locked_memory_and_madvise_state_survive, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, locked_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(locked_reasons));
+}
+
+TEST_F_TIMEOUT(shmem, mlockall_future_survives, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, locked_child, "future");
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(locked_reasons));
+}
+
+/* ---- private memory shared copy-on-write since fork ---- */
+
+static const char *const cow_reasons[] = {
+	[1] = "setup failed",
+	[2] = "the parent sees the child's writes or lost its own",
+	[3] = "the parent's write after restart reached the child",
+	[10] = "the child failed (+ its code)",
+};
+
+static int cow_child(char *p, volatile uint64_t *flag)
+{
+	int i;
+
+	/* Half the pages are its own from before the checkpoint */
+	for (i = 0; i < PAGES; i += 2)
+		fill_page(p, i, 0x90);
+	*flag = 1;
+	ckpt_child_wait_finish();
+	for (i = 0; i < PAGES; i++)
+		if (!page_is(p, i, i % 2 ? 0x80 : 0x90, "child"))
+			return 2;
+	/* The parent writes page 1 after restart: not here */
+	ckpt_sleep_ms(50);
+	return page_is(p, 1, 0x80, "child after the parent's write") ? 0 : 3;
+}
+
+static int cow_root(void *arg)
+{
+	volatile uint64_t *flag;
+	pid_t child;
+	char *p;
+	int i, ret;
+
+	(void)arg;
+	p = mmap(NULL, PAGES * page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	flag = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || flag == MAP_FAILED)
+		return 1;
+	for (i = 0; i < PAGES; i++)
+		fill_page(p, i, 0x80);
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		ckpt_child_finish = 0;
+		_exit(cow_child(p, flag));
+	}
+	if (!wait_word(flag, 1))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	for (i = 0; i < PAGES; i++)
+		if (!page_is(p, i, 0x80, "parent"))
+			return 2;
+	fill_page(p, 1, 0xa0);
+	ret = finish_child(child);
+	return ret ? 10 + ret : 0;
+}
+
+TEST_F_TIMEOUT(shmem, private_memory_shared_since_fork_stays_private, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, cow_root, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(cow_reasons));
+}
+
+TEST_HARNESS_MAIN
