@@ -42,6 +42,8 @@
  *   target FILEs come before its FILE)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
+ *   (an object may also be SHMEM PAGES* SHMEM_END; a FILE of kind MEMFD
+ *    is followed by its contents, SHMEM(objref 0) PAGES* SHMEM_END)
  */
 enum image_state {
 	ST_HEADER,
@@ -56,6 +58,8 @@ enum image_state {
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
 	ST_SEM_UNDO,		/* after a PROCESS: SEM_UNDO, or X86_REGS */
+	ST_MEMFD,		/* the SHMEM after a memfd's FILE */
+	ST_SHMEM_PAGES,		/* PAGES of a SHMEM, or its SHMEM_END */
 	ST_REGS,
 	ST_XSTATE,
 	ST_SIGPENDING,		/* the task's own queue */
@@ -131,6 +135,12 @@ struct image {
 	uint64_t data_end;	/* a PIPE's data_len, a FILE's size */
 	/* ST_ANON_FILE: the record type that must come */
 	uint32_t anon_rec;
+	/* the SHMEM being read */
+	enum image_state shmem_return;	/* state after its SHMEM_END */
+	uint64_t shmem_size;
+	uint64_t shmem_pages;
+	uint64_t shmem_end;	/* end offset of its last PAGES */
+	uint64_t memfd_size;	/* size in the FILE of the memfd */
 };
 
 struct rec_type {

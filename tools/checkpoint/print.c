@@ -36,6 +36,7 @@ static const struct named checkpoint_flag_names[] = {
 static const struct named vma_kind_names[] = {
 	NAMED(CKPT_VMA_, ANON), NAMED(CKPT_VMA_, FILE),
 	NAMED(CKPT_VMA_, VDSO), NAMED(CKPT_VMA_, VVAR),
+	NAMED(CKPT_VMA_, SHARED_FILE), NAMED(CKPT_VMA_, SHMEM),
 };
 
 static const struct named vma_flag_names[] = {
@@ -44,6 +45,17 @@ static const struct named vma_flag_names[] = {
 	NAMED(CKPT_VMA_, NORESERVE), NAMED(CKPT_VMA_, HUGEPAGE),
 	NAMED(CKPT_VMA_, NOHUGEPAGE), NAMED(CKPT_VMA_, DONTFORK),
 	NAMED(CKPT_VMA_, WIPEONFORK), NAMED(CKPT_VMA_, DONTDUMP),
+	NAMED(CKPT_VMA_, LOCKED), NAMED(CKPT_VMA_, LOCKONFAULT),
+};
+
+static const struct named mm_flag_names[] = {
+	NAMED(CKPT_MM_, MLOCK_FUTURE), NAMED(CKPT_MM_, MLOCK_ONFAULT),
+};
+
+/* F_SEAL_*, from <linux/fcntl.h> */
+static const struct named seal_names[] = {
+	{ 0x0001, "SEAL" }, { 0x0002, "SHRINK" }, { 0x0004, "GROW" },
+	{ 0x0008, "WRITE" }, { 0x0010, "FUTURE_WRITE" }, { 0x0020, "EXEC" },
 };
 
 static const struct named file_kind_names[] = {
@@ -54,7 +66,7 @@ static const struct named file_kind_names[] = {
 	NAMED(CKPT_FILE_, UNLINKED),
 	NAMED(CKPT_FILE_, EVENTFD), NAMED(CKPT_FILE_, TIMERFD),
 	NAMED(CKPT_FILE_, SIGNALFD), NAMED(CKPT_FILE_, EPOLL),
-	NAMED(CKPT_FILE_, INOTIFY),
+	NAMED(CKPT_FILE_, INOTIFY), NAMED(CKPT_FILE_, MEMFD),
 };
 
 static const struct named inotify_mask_names[] = {
@@ -64,7 +76,6 @@ static const struct named inotify_mask_names[] = {
 	{ 0x200, "DELETE" }, { 0x400, "DELETE_SELF" }, { 0x800, "MOVE_SELF" },
 	{ 0x04000000, "EXCL_UNLINK" }, { 0x80000000, "ONESHOT" },
 };
-
 
 static const struct named pty_flag_names[] = {
 	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED),
@@ -553,7 +564,9 @@ void print_MM(const struct image *img, const void *p, uint32_t len)
 	pr_u("objref", LE32(mm->objref));
 	pr_u("nr_vmas", LE32(mm->nr_vmas));
 	pr_ref("exe_file_ref", LE32(mm->exe_file_ref));
-	pr_x("flags", LE32(mm->flags));
+	printf("  flags: 0x%x", LE32(mm->flags));
+	FLAGS(LE32(mm->flags), mm_flag_names);
+	printf("\n");
 	pr_x("start_code", LE64(mm->start_code));
 	pr_x("end_code", LE64(mm->end_code));
 	pr_x("start_data", LE64(mm->start_data));
@@ -617,6 +630,24 @@ void print_PAGES(const struct image *img, const void *p, uint32_t len)
 void print_MM_END(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_mm_end *e = p;
+
+	pr_u("nr_pages", LE64(e->nr_pages));
+}
+
+void print_SHMEM(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_shmem *s = p;
+
+	pr_u("objref", LE32(s->objref));
+	printf("  seals: 0x%x", LE32(s->seals));
+	FLAGS(LE32(s->seals), seal_names);
+	printf("\n");
+	pr_u("size", LE64(s->size));
+}
+
+void print_SHMEM_END(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_shmem_end *e = p;
 
 	pr_u("nr_pages", LE64(e->nr_pages));
 }

@@ -39,7 +39,13 @@
 			 CKPT_VMA_GROWSDOWN | CKPT_VMA_NORESERVE |	  \
 			 CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE |	  \
 			 CKPT_VMA_DONTFORK | CKPT_VMA_WIPEONFORK |	  \
-			 CKPT_VMA_DONTDUMP)
+			 CKPT_VMA_DONTDUMP | CKPT_VMA_LOCKED |		  \
+			 CKPT_VMA_LOCKONFAULT)
+#define CKPT_MM_FLAGS	(CKPT_MM_MLOCK_FUTURE | CKPT_MM_MLOCK_ONFAULT)
+/* F_SEAL_SEAL .. F_SEAL_EXEC */
+#define SEALS_LINUX	0x3f
+#define MEMFD_PREFIX	"/memfd:"
+
 
 static bool all_zero(const void *p, size_t len)
 {
@@ -608,9 +614,12 @@ int accept_MM(struct image *img, const void *p, uint32_t len)
 
 	if (check_ref(img, "exe_file_ref", LE32(mm->exe_file_ref),
 		      CKPT_REC_FILE) ||
-	    check_zero(img, &mm->flags, sizeof(mm->flags), "flags") ||
+	    check_flags(img, LE32(mm->flags), CKPT_MM_FLAGS, "flags") ||
 	    check_zero(img, &mm->__pad, sizeof(mm->__pad), "__pad"))
 		return -1;
+	if (LE32(mm->flags) && !(LE32(mm->flags) & CKPT_MM_MLOCK_FUTURE))
+		return image_fail(img, "flags 0x%x: MLOCK_ONFAULT without MLOCK_FUTURE",
+				  LE32(mm->flags));
 	if (LE32(mm->dumpable) > 2)
 		return image_fail(img, "dumpable %u is not a SUID_DUMP_* value",
 				  LE32(mm->dumpable));
@@ -668,16 +677,24 @@ int accept_VMA(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "start 0x%llx is below the end 0x%llx of the VMA before it",
 				  (unsigned long long)start,
 				  (unsigned long long)prev_end);
-	if (kind < CKPT_VMA_ANON || kind > CKPT_VMA_VVAR)
+	bool has_file = kind == CKPT_VMA_FILE || kind == CKPT_VMA_SHARED_FILE ||
+			kind == CKPT_VMA_SHMEM;
+
+	if (kind < CKPT_VMA_ANON || kind > CKPT_VMA_SHMEM)
 		return image_fail(img, "kind %u is unknown", kind);
 	if (check_flags(img, LE32(v->flags), CKPT_VMA_FLAGS, "flags"))
 		return -1;
-	if (kind != CKPT_VMA_FILE && (file_ref || LE64(v->pgoff)))
-		return image_fail(img, "file_ref %u, pgoff 0x%llx: only a FILE VMA has them",
+	if ((LE32(v->flags) & CKPT_VMA_LOCKONFAULT) &&
+	    !(LE32(v->flags) & CKPT_VMA_LOCKED))
+		return image_fail(img, "flags 0x%x: LOCKONFAULT without LOCKED",
+				  LE32(v->flags));
+	if (!has_file && (file_ref || LE64(v->pgoff)))
+		return image_fail(img, "file_ref %u, pgoff 0x%llx: only file mappings have them",
 				  file_ref, (unsigned long long)LE64(v->pgoff));
-	if (kind == CKPT_VMA_FILE && !file_ref)
-		return image_fail(img, "file_ref is 0 in a FILE VMA");
-	if (check_ref(img, "file_ref", file_ref, CKPT_REC_FILE) ||
+	if (has_file && !file_ref)
+		return image_fail(img, "file_ref is 0 in a VMA that maps a file");
+	if (check_ref(img, "file_ref", file_ref,
+		      kind == CKPT_VMA_SHMEM ? CKPT_REC_SHMEM : CKPT_REC_FILE) ||
 	    check_zero(img, &v->__pad, sizeof(v->__pad), "__pad") ||
 	    add_vma(img, start, end))
 		return -1;
@@ -705,6 +722,30 @@ static const struct image_range *find_vma(const struct image *img,
 	return NULL;
 }
 
+/* PAGES of a SHMEM: addr is an offset in the file, going up, below its size */
+static int accept_shmem_pages(struct image *img, uint64_t addr, uint64_t size,
+			      uint32_t n)
+{
+	uint64_t limit = img->shmem_size + img->page_size - 1;
+
+	limit -= limit % img->page_size;
+	if (addr % img->page_size || addr > UINT64_MAX - size)
+		return image_fail(img, "offset 0x%llx is not a page offset",
+				  (unsigned long long)addr);
+	if (addr < img->shmem_end)
+		return image_fail(img, "offset 0x%llx is below the end 0x%llx of the last PAGES",
+				  (unsigned long long)addr,
+				  (unsigned long long)img->shmem_end);
+	if (addr + size > limit)
+		return image_fail(img, "0x%llx-0x%llx is beyond the size %llu of the SHMEM",
+				  (unsigned long long)addr,
+				  (unsigned long long)(addr + size),
+				  (unsigned long long)img->shmem_size);
+	img->shmem_end = addr + size;
+	img->shmem_pages += n;
+	return 0;
+}
+
 int accept_PAGES(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_pages *pg = p;
@@ -718,6 +759,8 @@ int accept_PAGES(struct image *img, const void *p, uint32_t len)
 	if (check_var_len(img, p, len, size) ||
 	    check_zero(img, &pg->__pad, sizeof(pg->__pad), "__pad"))
 		return -1;
+	if (img->state == ST_SHMEM_PAGES)
+		return accept_shmem_pages(img, addr, size, n);
 	if (addr % img->page_size || addr > UINT64_MAX - size)
 		return image_fail(img, "addr 0x%llx is not a page address",
 				  (unsigned long long)addr);
@@ -746,6 +789,51 @@ int accept_MM_END(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+int accept_SHMEM(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_shmem *s = p;
+	bool memfd = img->state == ST_MEMFD;
+
+	if (check_flags(img, LE32(s->seals), SEALS_LINUX, "seals"))
+		return -1;
+	if (LE64(s->size) > INT64_MAX)
+		return image_fail(img, "size %llu is out of range",
+				  (unsigned long long)LE64(s->size));
+	if (memfd) {
+		if (LE32(s->objref))
+			return image_fail(img, "objref %u: a memfd's contents define no object",
+					  LE32(s->objref));
+		if (LE64(s->size) != img->memfd_size)
+			return image_fail(img, "size %llu, but the memfd's FILE says %llu",
+					  (unsigned long long)LE64(s->size),
+					  (unsigned long long)img->memfd_size);
+	} else {
+		if (LE32(s->seals) || !LE64(s->size))
+			return image_fail(img, "shared memory with seals 0x%x or size 0",
+					  LE32(s->seals));
+		if (define_object(img, LE32(s->objref)))
+			return -1;
+		img->shmem_return = img->state;
+	}
+	img->shmem_size = LE64(s->size);
+	img->shmem_pages = 0;
+	img->shmem_end = 0;
+	img->state = ST_SHMEM_PAGES;
+	return 0;
+}
+
+int accept_SHMEM_END(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_shmem_end *e = p;
+
+	if (LE64(e->nr_pages) != img->shmem_pages)
+		return image_fail(img, "nr_pages %llu, but the PAGES of this SHMEM hold %llu",
+				  (unsigned long long)LE64(e->nr_pages),
+				  (unsigned long long)img->shmem_pages);
+	img->state = img->shmem_return;
+	return 0;
+}
+
 static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 {
 	static const uint32_t kind_ifmt[] = {
@@ -758,6 +846,7 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_PIPE] = S_IFIFO_LINUX,
 		[CKPT_FILE_FIFO] = S_IFIFO_LINUX,
 		[CKPT_FILE_UNLINKED] = S_IFREG_LINUX,
+		[CKPT_FILE_MEMFD] = S_IFREG_LINUX,
 	};
 
 	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt) ||
@@ -859,6 +948,15 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	if ((int32_t)LE32(f->fd_hint) < -1)
 		return image_fail(img, "fd_hint %d is neither an fd nor -1",
 				  (int32_t)LE32(f->fd_hint));
+	if (LE32(f->kind) == CKPT_FILE_MEMFD) {
+		if (strncmp((const char *)(f + 1), MEMFD_PREFIX, strlen(MEMFD_PREFIX)))
+			return image_fail(img, "a memfd's path does not start with %s",
+					  MEMFD_PREFIX);
+		/* Its contents follow */
+		img->memfd_size = LE64(f->size);
+		img->shmem_return = img->state;
+		img->state = ST_MEMFD;
+	}
 	return define_object(img, LE32(f->objref));
 }
 

@@ -718,6 +718,7 @@ struct ckpt_inotify {
 	/* followed by nr_watches struct ckpt_inotify_watch, each with its path */
 };
 
+/*
  * SHMEM: the contents of a shmem (tmpfs) file that has no path: shared
  * anonymous memory (an object, referred to by CKPT_VMA_SHMEM VMAs), or a
  * memfd (objref 0, right after the FILE record of kind CKPT_FILE_MEMFD
