@@ -11,8 +11,9 @@
  * Shared mappings save no pages: a MAP_SHARED mapping of a regular file
  * refers to the FILE, whose page cache (dirty or not) is the file's
  * contents; shared anonymous memory refers to a SHMEM object and a memfd
- * to its FILE, which hold the pages (mm/checkpoint_shmem.c).  mlock() and
- * mlockall() state is kept; SysV shared memory is refused.
+ * to its FILE, which hold the pages (mm/checkpoint_shmem.c); a SysV
+ * attach to a SYSV_SHM object (ipc/checkpoint_shm.c).  mlock() and
+ * mlockall() state is kept.
  *
  * Pages are found by walking the page tables under mmap_lock, a batch of
  * at most CKPT_PAGES_MAX consecutive pages at a time; the lock is dropped
@@ -73,7 +74,8 @@ static const struct {
 /* Kinds of VMA that map a file or shmem object: file_ref and pgoff apply */
 #define CKPT_VMA_HAS_FILE(kind)	((kind) == CKPT_VMA_FILE || \
 				 (kind) == CKPT_VMA_SHARED_FILE || \
-				 (kind) == CKPT_VMA_SHMEM)
+				 (kind) == CKPT_VMA_SHMEM || \
+				 (kind) == CKPT_VMA_SYSV_SHM)
 
 struct ckpt_vma_info {
 	unsigned long start, end, pgoff;
@@ -104,10 +106,7 @@ static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
 		v[n].special = ckpt_arch_vma_special(vma);
 		v[n].file = NULL;
 		v[n].anon_shared = ckpt_vma_is_anon_shared(vma);
-		/* The attach of a segment: shmem pages, not a shmem VMA */
-		v[n].sysv_shm = vma->vm_file && !vma_is_shmem(vma) &&
-				shmem_file(vma->vm_file) &&
-				IS_PRIVATE(file_inode(vma->vm_file));
+		v[n].sysv_shm = vma->vm_file && ckpt_file_is_sysv_shm(vma->vm_file);
 		if (vma->vm_file && !vma_is_anonymous(vma))
 			v[n].file = get_file(vma->vm_file);
 		n++;
@@ -137,9 +136,7 @@ static int ckpt_vma_kind(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v)
 				"mapping %lx-%lx has flags %#lx that cannot be saved yet (device, hugetlb, userfaultfd, ...)",
 				v->start, v->end, (unsigned long)(v->flags & ~CKPT_VM_OK));
 	if (v->sysv_shm)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"mapping %lx-%lx is SysV shared memory (not supported yet)",
-				v->start, v->end);
+		return CKPT_VMA_SYSV_SHM;
 	/* VM_MAYSHARE: a MAP_SHARED mapping of a file opened read-only has no VM_SHARED */
 	if (!(v->flags & VM_MAYSHARE))
 		return v->file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
@@ -154,7 +151,23 @@ static int ckpt_vma_kind(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v)
 
 static enum ckpt_obj_kind ckpt_vma_obj_kind(int kind)
 {
-	return kind == CKPT_VMA_SHMEM ? CKPT_OBJ_shmem : CKPT_OBJ_file;
+	switch (kind) {
+	case CKPT_VMA_SHMEM:
+		return CKPT_OBJ_shmem;
+	case CKPT_VMA_SYSV_SHM:
+		return CKPT_OBJ_sysv_shm;
+	default:
+		return CKPT_OBJ_file;
+	}
+}
+
+/* Save the file or object that a VMA of @kind maps */
+static int ckpt_vma_obj(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v,
+			int kind, u32 *ref)
+{
+	if (kind == CKPT_VMA_SYSV_SHM)
+		return ckpt_sysv_shm_vma(ctx, v->file, v->start, v->end, v->pgoff, ref);
+	return ckpt_obj_checkpoint(ctx, ckpt_vma_obj_kind(kind), v->file, ref);
 }
 
 static u32 ckpt_vma_flags(vm_flags_t f)
@@ -421,8 +434,7 @@ static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			if (kind < 0)
 				ret = kind;
 			else if (CKPT_VMA_HAS_FILE(kind))
-				ret = ckpt_obj_checkpoint(ctx, ckpt_vma_obj_kind(kind),
-							  v[i].file, &ref);
+				ret = ckpt_vma_obj(ctx, &v[i], kind, &ref);
 			addr = v[i].end;
 		}
 		ckpt_vma_batch_put(v, n);
@@ -452,8 +464,7 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				break;
 			}
 			if (CKPT_VMA_HAS_FILE(kind))
-				ret = ckpt_obj_checkpoint(ctx, ckpt_vma_obj_kind(kind),
-							  v[i].file, &ref);
+				ret = ckpt_vma_obj(ctx, &v[i], kind, &ref);
 			rec.start = cpu_to_le64(v[i].start);
 			rec.end = cpu_to_le64(v[i].end);
 			rec.pgoff = cpu_to_le64(CKPT_VMA_HAS_FILE(kind) ? v[i].pgoff : 0);
@@ -666,6 +677,19 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 					start, end);
 		flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
 		break;
+	case CKPT_VMA_SYSV_SHM: {
+		void *seg = ckpt_obj_lookup(ctx, CKPT_OBJ_sysv_shm, le32_to_cpu(rec.file_ref));
+
+		if (!seg)
+			return -EINVAL;
+		if (pgoff)
+			return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: an attach from offset %lu",
+					start, end, pgoff);
+		ret = ckpt_sysv_shm_attach(ctx, seg, start, end, vflags);
+		if (ret)
+			return ret;
+		goto mapped;
+	}
 	case CKPT_VMA_VDSO:
 		if (st->vdso)
 			return ckpt_err(ctx, -EINVAL, "two vDSO mappings");
@@ -687,6 +711,7 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ckpt_err(ctx, (long)addr, "cannot map %lx-%lx", start, end);
 	if (WARN_ON_ONCE(addr != start))
 		return ckpt_err(ctx, -EINVAL, "mapping %lx-%lx landed at %lx", start, end, addr);
+mapped:
 	if (vflags & CKPT_VMA_LOCKED) {
 		ret = ckpt_lock_vma(ctx, mm, start, end, vflags);
 		if (ret)

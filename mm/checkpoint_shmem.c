@@ -265,6 +265,41 @@ static int ckpt_shmem_read_rec(struct ckpt_ctx *ctx, struct ckpt_shmem *rec,
 	return 0;
 }
 
+/**
+ * ckpt_shmem_save() - write the contents of a shmem file after its record
+ * @ctx: checkpoint context
+ * @inode: the shmem inode (a SysV segment's)
+ *
+ * A SHMEM record without an objref, the pages, SHMEM_END.
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_shmem_save(struct ckpt_ctx *ctx, struct inode *inode)
+{
+	return ckpt_shmem_write(ctx, inode, 0, 0);
+}
+
+/**
+ * ckpt_shmem_load() - read what ckpt_shmem_save() wrote into a shmem file
+ * @ctx: restart context
+ * @inode: the new shmem inode, of the size the image says
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_shmem_load(struct ckpt_ctx *ctx, struct inode *inode)
+{
+	struct ckpt_shmem rec;
+	int ret;
+
+	ret = ckpt_shmem_read_rec(ctx, &rec, true);
+	if (ret)
+		return ret;
+	if (rec.seals || le64_to_cpu(rec.size) != i_size_read(inode))
+		return ckpt_err(ctx, -EINVAL, "SHMEM record: seals, or a size other than %lld",
+				i_size_read(inode));
+	return ckpt_shmem_read_contents(ctx, inode);
+}
+
 /* ---- shared anonymous memory: the shmem object ---- */
 
 static int ckpt_shmem_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)

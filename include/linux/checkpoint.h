@@ -187,6 +187,9 @@ struct ckpt_ctx {
  *	and its id in @objref; ERR_PTR on failure
  * @grab: take a reference on @ptr for the object hash
  * @drop: drop that reference
+ * @abort: optional, restart only: undo what @restart made outside the
+ *	restored tasks (a SysV segment), when the restart fails; called
+ *	before @drop
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -195,6 +198,7 @@ struct ckpt_obj_ops {
 	void *(*restart)(struct ckpt_ctx *ctx, u32 *objref);
 	void (*grab)(void *ptr);
 	void (*drop)(void *ptr);
+	void (*abort)(void *ptr);
 };
 
 /* The back ends, one per line of checkpoint_types.h */
@@ -208,6 +212,7 @@ extern const struct ckpt_obj_ops ckpt_obj_sighand_ops;
 extern const struct ckpt_obj_ops ckpt_obj_seccomp_ops;
 extern const struct ckpt_obj_ops ckpt_obj_pty_ops;
 extern const struct ckpt_obj_ops ckpt_obj_shmem_ops;
+extern const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops;
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
@@ -355,6 +360,43 @@ bool ckpt_vma_is_anon_shared(struct vm_area_struct *vma);
 int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
 				const char *path);
+int ckpt_shmem_save(struct ckpt_ctx *ctx, struct inode *inode);
+int ckpt_shmem_load(struct ckpt_ctx *ctx, struct inode *inode);
+
+/* SysV shared memory (ipc/checkpoint_shm.c) */
+struct ipc_namespace;
+#ifdef CONFIG_SYSVIPC
+bool ckpt_file_is_sysv_shm(struct file *file);
+int ckpt_sysv_shm_vma(struct ckpt_ctx *ctx, struct file *file, unsigned long start,
+		      unsigned long end, unsigned long pgoff, u32 *objref);
+int ckpt_sysv_shm_attach(struct ckpt_ctx *ctx, void *seg, unsigned long start,
+			 unsigned long end, u32 vflags);
+int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
+#else
+static inline bool ckpt_file_is_sysv_shm(struct file *file)
+{
+	return false;
+}
+
+static inline int ckpt_sysv_shm_vma(struct ckpt_ctx *ctx, struct file *file,
+				    unsigned long start, unsigned long end,
+				    unsigned long pgoff, u32 *objref)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_sysv_shm_attach(struct ckpt_ctx *ctx, void *seg,
+				       unsigned long start, unsigned long end,
+				       u32 vflags)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+{
+	return 0;
+}
+#endif
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);

@@ -219,6 +219,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_shmem_end),
 		.max_len = sizeof(struct ckpt_shmem_end),
 	},
+	[CKPT_REC_SYSV_SHM] = {
+		.name = "SYSV_SHM",
+		.min_len = sizeof(struct ckpt_sysv_shm),
+		.max_len = sizeof(struct ckpt_sysv_shm),
+	},
 };
 
 /**

@@ -47,7 +47,12 @@ void ckpt_objhash_fini(struct ckpt_ctx *ctx)
 	unsigned long id;
 
 	xa_for_each(&ctx->objs, id, obj) {
-		ckpt_obj_ops_table[obj->kind]->drop(obj->ptr);
+		const struct ckpt_obj_ops *ops = ckpt_obj_ops_table[obj->kind];
+
+		/* A failed restart says why on the log: ctx->err is set */
+		if (ctx->restart && ctx->err && ops->abort)
+			ops->abort(obj->ptr);
+		ops->drop(obj->ptr);
 		kfree(obj);
 	}
 	xa_destroy(&ctx->objs);

@@ -75,6 +75,7 @@
 	FN(INOTIFY,	29)		\
 	FN(SHMEM,	30)		\
 	FN(SHMEM_END,	31)		\
+	FN(SYSV_SHM,	32)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -415,6 +416,7 @@ struct ckpt_mm {
 #define CKPT_VMA_VVAR		4	/* the vDSO data pages */
 #define CKPT_VMA_SHARED_FILE	5	/* MAP_SHARED file mapping; file_ref names it */
 #define CKPT_VMA_SHMEM		6	/* shared anonymous memory; file_ref names the SHMEM */
+#define CKPT_VMA_SYSV_SHM	7	/* shmat() of the SYSV_SHM file_ref names */
 
 /* VMA flags */
 #define CKPT_VMA_READ		(1U << 0)
@@ -436,7 +438,7 @@ struct ckpt_vma {
 	__le64 pgoff;		/* in pages, for FILE, SHARED_FILE and SHMEM */
 	__le32 kind;		/* CKPT_VMA_* kind */
 	__le32 flags;		/* CKPT_VMA_* flags */
-	__le32 file_ref;	/* FILE, SHARED_FILE: a FILE; SHMEM: a SHMEM */
+	__le32 file_ref;	/* the FILE, SHMEM or SYSV_SHM mapped */
 	__le32 __pad;
 };
 
@@ -720,19 +722,34 @@ struct ckpt_inotify {
 
 /*
  * SHMEM: the contents of a shmem (tmpfs) file that has no path: shared
- * anonymous memory (an object, referred to by CKPT_VMA_SHMEM VMAs), or a
- * memfd (objref 0, right after the FILE record of kind CKPT_FILE_MEMFD
- * whose contents it holds).  Followed by PAGES records whose addr is a
+ * anonymous memory (an object, referred to by CKPT_VMA_SHMEM VMAs), or the
+ * contents of the record just before it (objref 0): a FILE of kind
+ * CKPT_FILE_MEMFD or a SYSV_SHM.  Followed by PAGES records whose addr is a
  * byte offset in the file (increasing, below size), then SHMEM_END.
  */
 struct ckpt_shmem {
-	__le32 objref;		/* 0: the contents of the memfd FILE just before */
+	__le32 objref;		/* 0: the contents of the memfd or segment before */
 	__le32 seals;		/* memfd: F_SEAL_* (F_SEAL_SEAL unless MFD_ALLOW_SEALING) */
 	__le64 size;		/* i_size, bytes */
 };
 
 struct ckpt_shmem_end {
 	__le64 nr_pages;	/* PAGES pages written for this SHMEM */
+};
+
+/*
+ * SYSV_SHM: a SysV shared memory segment, created again in the restoring
+ * task's IPC namespace with the same id; followed by its contents (SHMEM
+ * with objref 0).  Ids are as seen in the checkpointing user namespace.
+ */
+struct ckpt_sysv_shm {
+	__le32 objref;
+	__le32 id;		/* shmid */
+	__le32 key;
+	__le32 mode;		/* permission bits (0777) */
+	__le32 uid, gid;	/* owner */
+	__le32 cuid, cgid;	/* creator */
+	__le64 size;		/* shm_segsz, bytes */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
