@@ -344,8 +344,8 @@ static int io_uring_child(void *arg)
 	return syscall(__NR_io_uring_enter, fd, 0, 0, 0, NULL, 0) ? 2 : 0;
 }
 
-/* A SysV shared memory segment attached: not supported yet */
-static int sysv_shm_child(void *arg)
+/* A SysV shared memory segment removed while attached: not supported */
+static int sysv_shm_removed_child(void *arg)
 {
 	char *shared;
 	int id;
@@ -355,7 +355,7 @@ static int sysv_shm_child(void *arg)
 	if (id < 0)
 		return 1;
 	shared = shmat(id, NULL, 0);
-	/* Gone once detached: nothing is left behind in any case */
+	/* Gone once detached, and so not restorable by key or id */
 	shmctl(id, IPC_RMID, NULL);
 	if (shared == (void *)-1)
 		return 1;
@@ -387,8 +387,8 @@ FIXTURE_VARIANT_ADD(unsupported, io_uring) {
 	.child = io_uring_child, .err = EOPNOTSUPP, .log_names = "io_uring",
 };
 
-FIXTURE_VARIANT_ADD(unsupported, sysv_shm) {
-	.child = sysv_shm_child, .err = EOPNOTSUPP, .log_names = "SysV shared memory",
+FIXTURE_VARIANT_ADD(unsupported, sysv_shm_removed) {
+	.child = sysv_shm_removed_child, .err = EOPNOTSUPP, .log_names = "SysV shared memory",
 };
 
 FIXTURE_SETUP(unsupported)

@@ -8,6 +8,7 @@
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <ctype.h>
 
@@ -40,6 +41,7 @@ static size_t page_size;
 FIXTURE(shmem) {
 	struct ckpt_ctx ctx;
 	char path[160];
+	key_t key;
 };
 
 FIXTURE_SETUP(shmem)
@@ -47,11 +49,18 @@ FIXTURE_SETUP(shmem)
 	ckpt_ctx_setup(_metadata, &self->ctx);
 	snprintf(self->path, sizeof(self->path), "%s/data", self->ctx.dir);
 	page_size = sysconf(_SC_PAGESIZE);
+	self->key = 0x43500000 + getpid() % 0x10000;
 }
 
 FIXTURE_TEARDOWN(shmem)
 {
+	int id;
+
 	ckpt_ctx_teardown(&self->ctx);
+	/* A SysV segment outlives its processes */
+	id = shmget(self->key, 0, 0);
+	if (id >= 0)
+		shmctl(id, IPC_RMID, NULL);
 }
 
 /* Fills page @i of @p with bytes @seed + @i */
@@ -576,6 +585,153 @@ TEST_F_TIMEOUT(shmem, mlockall_future_survives, 120)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(locked_reasons));
+}
+
+/* ---- SysV shared memory ---- */
+
+static const char *const sysv_reasons[] = {
+	[1] = "setup failed",
+	[2] = "the segment has another id, or its key is gone",
+	[3] = "the segment's mode, size or owner changed",
+	[4] = "the segment lost its contents",
+	[5] = "an attach moved or lost its protection",
+	[6] = "the child's value never came through the segment",
+	[7] = "the segment does not count its attaches",
+	[10] = "the child failed (+ its code)",
+};
+
+#define SYSV_PAGES	3
+
+static int sysv_id;
+
+/* The child: attaches (A, B inherited, C its own) all see the parent's write */
+static int sysv_child(uint64_t *a, uint64_t *b, uint64_t *c)
+{
+	ckpt_child_wait_finish();
+	if (!wait_word(&c[WORD_PARENT], 0x1234) || a[WORD_PARENT] != 0x1234 ||
+	    b[WORD_PARENT] != 0x1234)
+		return 6;
+	if (!page_is((char *)c, 1, 0x20, "child, attach C"))
+		return 4;
+	c[WORD_CHILD] = 0x5678;
+	return 0;
+}
+
+static int sysv_root(void *arg)
+{
+	key_t key = *(key_t *)arg;
+	uint64_t *a, *b, *c;
+	struct shmid_ds ds;
+	pid_t child;
+	int i, ret;
+
+	sysv_id = shmget(key, SYSV_PAGES * page_size, IPC_CREAT | IPC_EXCL | 0640);
+	if (sysv_id < 0)
+		return 1;
+	a = shmat(sysv_id, NULL, 0);
+	b = shmat(sysv_id, NULL, SHM_RDONLY);
+	c = shmat(sysv_id, NULL, 0);
+	if (a == (void *)-1 || b == (void *)-1 || c == (void *)-1)
+		return 1;
+	for (i = 0; i < SYSV_PAGES; i++)
+		fill_page((char *)a, i, 0x20);
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		ckpt_child_finish = 0;
+		_exit(sysv_child(a, b, c));
+	}
+	/* Three attaches here, three in the child; then C only in the child */
+	if (shmdt(c))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	if (shmget(key, 0, 0) != sysv_id)
+		return 2;
+	if (shmctl(sysv_id, IPC_STAT, &ds) || (ds.shm_perm.mode & 0777) != 0640 ||
+	    ds.shm_segsz != SYSV_PAGES * page_size || ds.shm_perm.uid != getuid() ||
+	    ds.shm_perm.cuid != getuid() || ds.shm_perm.__key != key)
+		return 3;
+	if (ds.shm_nattch != 5) {
+		ckpt_child_note("shm_nattch %lu, expected 5", (unsigned long)ds.shm_nattch);
+		return 7;
+	}
+	for (i = 1; i < SYSV_PAGES; i++)
+		if (!page_is((char *)a, i, 0x20, "attach A") ||
+		    !page_is((char *)b, i, 0x20, "attach B"))
+			return 4;
+	if (!vma_has_flag(a, "wr") || vma_has_flag(b, "wr") ||
+	    !vma_has_flag(b, "ms") || !vma_has_flag(b, "rd"))
+		return 5;
+	a[WORD_PARENT] = 0x1234;
+	kill(child, SIGUSR1);
+	if (!wait_word(&b[WORD_CHILD], 0x5678))
+		return 6;
+	ret = finish_child(child);
+	return ret ? 10 + ret : 0;
+}
+
+/* restart(2) of the image, expected to fail: nothing logged */
+static long restart_quietly(struct ckpt_ctx *ctx)
+{
+	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
+		return -2;
+	return ckpt_call_restart(ctx, 0, ctx->image_fd, 0, ctx->log_fd);
+}
+
+/* What the kernel.shm_next_id sysctl does: the next segment gets @id */
+static int set_shm_next_id(int id)
+{
+	char buf[32];
+	int fd = open("/proc/sys/kernel/shm_next_id", O_WRONLY);
+	int len = snprintf(buf, sizeof(buf), "%d\n", id), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(shmem, sysv_segment_keeps_id_key_mode_contents_and_attaches, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, sysv_root, &self->key);
+	void *image;
+	size_t size;
+	int id, ret;
+
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	/* Restart makes the segment again: the old one must be gone */
+	id = shmget(self->key, 0, 0);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, shmctl(id, IPC_RMID, NULL));
+	/* While its id is taken, restart fails */
+	ret = set_shm_next_id(id) ? -1 : shmget(IPC_PRIVATE, page_size, IPC_CREAT | 0600);
+	if (ret >= 0) {
+		EXPECT_EQ(id, ret);
+		EXPECT_EQ(-1, restart_quietly(&self->ctx));
+		EXPECT_EQ(EBUSY, errno);
+		EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart"));
+		shmctl(ret, IPC_RMID, NULL);
+	}
+	/* A restart that fails after making the segment removes it */
+	image = ckpt_slurp(self->ctx.image_fd, &size);
+	ASSERT_TRUE(!!image);
+	ASSERT_EQ(0, ftruncate(self->ctx.image_fd, size - 24));
+	EXPECT_EQ(-1, restart_quietly(&self->ctx));
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart"));
+	EXPECT_EQ(-1, shmget(self->key, 0, 0)) TH_LOG("the failed restart left the segment");
+	ASSERT_EQ((ssize_t)size, pwrite(self->ctx.image_fd, image, size, 0));
+	free(image);
+	ASSERT_EQ(pid, ckpt_restart(_metadata, &self->ctx));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(sysv_reasons));
+	id = shmget(self->key, 0, 0);
+	EXPECT_LE(0, id);
+	if (id >= 0)
+		shmctl(id, IPC_RMID, NULL);
 }
 
 /* ---- private memory shared copy-on-write since fork ---- */
