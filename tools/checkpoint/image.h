@@ -43,7 +43,8 @@
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  *   (an object may also be SHMEM PAGES* SHMEM_END; a FILE of kind MEMFD
- *    is followed by its contents, SHMEM(objref 0) PAGES* SHMEM_END)
+ *    and a SYSV_SHM are followed by their contents, SHMEM(objref 0)
+ *    PAGES* SHMEM_END)
  */
 enum image_state {
 	ST_HEADER,
@@ -58,7 +59,7 @@ enum image_state {
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
 	ST_SEM_UNDO,		/* after a PROCESS: SEM_UNDO, or X86_REGS */
-	ST_MEMFD,		/* the SHMEM after a memfd's FILE */
+	ST_CONTENTS,		/* the SHMEM after a memfd FILE or a SYSV_SHM */
 	ST_SHMEM_PAGES,		/* PAGES of a SHMEM, or its SHMEM_END */
 	ST_REGS,
 	ST_XSTATE,
@@ -140,7 +141,7 @@ struct image {
 	uint64_t shmem_size;
 	uint64_t shmem_pages;
 	uint64_t shmem_end;	/* end offset of its last PAGES */
-	uint64_t memfd_size;	/* size in the FILE of the memfd */
+	uint64_t contents_size;	/* size in that FILE or SYSV_SHM */
 };
 
 struct rec_type {

@@ -37,6 +37,7 @@ static const struct named vma_kind_names[] = {
 	NAMED(CKPT_VMA_, ANON), NAMED(CKPT_VMA_, FILE),
 	NAMED(CKPT_VMA_, VDSO), NAMED(CKPT_VMA_, VVAR),
 	NAMED(CKPT_VMA_, SHARED_FILE), NAMED(CKPT_VMA_, SHMEM),
+	NAMED(CKPT_VMA_, SYSV_SHM),
 };
 
 static const struct named vma_flag_names[] = {
@@ -642,6 +643,21 @@ void print_SHMEM(const struct image *img, const void *p, uint32_t len)
 	printf("  seals: 0x%x", LE32(s->seals));
 	FLAGS(LE32(s->seals), seal_names);
 	printf("\n");
+	pr_u("size", LE64(s->size));
+}
+
+void print_SYSV_SHM(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sysv_shm *s = p;
+
+	pr_u("objref", LE32(s->objref));
+	pr_u("id", LE32(s->id));
+	printf("  key: 0x%08x\n", LE32(s->key));
+	pr_o("mode", LE32(s->mode));
+	pr_u("uid", LE32(s->uid));
+	pr_u("gid", LE32(s->gid));
+	pr_u("cuid", LE32(s->cuid));
+	pr_u("cgid", LE32(s->cgid));
 	pr_u("size", LE64(s->size));
 }
 

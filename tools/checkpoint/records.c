@@ -678,9 +678,11 @@ int accept_VMA(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)start,
 				  (unsigned long long)prev_end);
 	bool has_file = kind == CKPT_VMA_FILE || kind == CKPT_VMA_SHARED_FILE ||
-			kind == CKPT_VMA_SHMEM;
+			kind == CKPT_VMA_SHMEM || kind == CKPT_VMA_SYSV_SHM;
+	uint32_t ref_type = kind == CKPT_VMA_SHMEM ? CKPT_REC_SHMEM :
+			    kind == CKPT_VMA_SYSV_SHM ? CKPT_REC_SYSV_SHM : CKPT_REC_FILE;
 
-	if (kind < CKPT_VMA_ANON || kind > CKPT_VMA_SHMEM)
+	if (kind < CKPT_VMA_ANON || kind > CKPT_VMA_SYSV_SHM)
 		return image_fail(img, "kind %u is unknown", kind);
 	if (check_flags(img, LE32(v->flags), CKPT_VMA_FLAGS, "flags"))
 		return -1;
@@ -693,8 +695,10 @@ int accept_VMA(struct image *img, const void *p, uint32_t len)
 				  file_ref, (unsigned long long)LE64(v->pgoff));
 	if (has_file && !file_ref)
 		return image_fail(img, "file_ref is 0 in a VMA that maps a file");
-	if (check_ref(img, "file_ref", file_ref,
-		      kind == CKPT_VMA_SHMEM ? CKPT_REC_SHMEM : CKPT_REC_FILE) ||
+	if (kind == CKPT_VMA_SYSV_SHM && LE64(v->pgoff))
+		return image_fail(img, "pgoff 0x%llx: an attach maps a segment from its start",
+				  (unsigned long long)LE64(v->pgoff));
+	if (check_ref(img, "file_ref", file_ref, ref_type) ||
 	    check_zero(img, &v->__pad, sizeof(v->__pad), "__pad") ||
 	    add_vma(img, start, end))
 		return -1;
@@ -792,7 +796,7 @@ int accept_MM_END(struct image *img, const void *p, uint32_t len)
 int accept_SHMEM(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_shmem *s = p;
-	bool memfd = img->state == ST_MEMFD;
+	bool memfd = img->state == ST_CONTENTS;
 
 	if (check_flags(img, LE32(s->seals), SEALS_LINUX, "seals"))
 		return -1;
@@ -801,12 +805,12 @@ int accept_SHMEM(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)LE64(s->size));
 	if (memfd) {
 		if (LE32(s->objref))
-			return image_fail(img, "objref %u: a memfd's contents define no object",
+			return image_fail(img, "objref %u: contents define no object",
 					  LE32(s->objref));
-		if (LE64(s->size) != img->memfd_size)
-			return image_fail(img, "size %llu, but the memfd's FILE says %llu",
+		if (LE64(s->size) != img->contents_size)
+			return image_fail(img, "size %llu, but the record before says %llu",
 					  (unsigned long long)LE64(s->size),
-					  (unsigned long long)img->memfd_size);
+					  (unsigned long long)img->contents_size);
 	} else {
 		if (LE32(s->seals) || !LE64(s->size))
 			return image_fail(img, "shared memory with seals 0x%x or size 0",
@@ -831,6 +835,27 @@ int accept_SHMEM_END(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)LE64(e->nr_pages),
 				  (unsigned long long)img->shmem_pages);
 	img->state = img->shmem_return;
+	return 0;
+}
+
+int accept_SYSV_SHM(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sysv_shm *s = p;
+
+	if (LE32(s->id) > INT_MAX)
+		return image_fail(img, "id %u is out of range", LE32(s->id));
+	if (LE32(s->mode) & ~0777U)
+		return image_fail(img, "mode 0%o has bits other than 0777",
+				  LE32(s->mode));
+	if (!LE64(s->size) || LE64(s->size) > INT64_MAX)
+		return image_fail(img, "size %llu is out of range",
+				  (unsigned long long)LE64(s->size));
+	if (define_object(img, LE32(s->objref)))
+		return -1;
+	/* Its contents follow */
+	img->contents_size = LE64(s->size);
+	img->shmem_return = img->state;
+	img->state = ST_CONTENTS;
 	return 0;
 }
 
@@ -953,9 +978,9 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 			return image_fail(img, "a memfd's path does not start with %s",
 					  MEMFD_PREFIX);
 		/* Its contents follow */
-		img->memfd_size = LE64(f->size);
+		img->contents_size = LE64(f->size);
 		img->shmem_return = img->state;
-		img->state = ST_MEMFD;
+		img->state = ST_CONTENTS;
 	}
 	return define_object(img, LE32(f->objref));
 }

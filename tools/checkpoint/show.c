@@ -79,13 +79,15 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_INOTIFY]	= VARIABLE(struct ckpt_inotify, INOTIFY),
 	[CKPT_REC_SHMEM]	= FIXED(struct ckpt_shmem, SHMEM),
 	[CKPT_REC_SHMEM_END]	= FIXED(struct ckpt_shmem_end, SHMEM_END),
+	[CKPT_REC_SYSV_SHM]	= FIXED(struct ckpt_sysv_shm, SYSV_SHM),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
 /* The objects of a task, and its TASK */
 #define TASK_START	(REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) | REC(MM) | \
 			 REC(TASK) | REC(SECCOMP) | REC(PTY) | REC(PIPE) | \
-			 REC(FILE_DATA) | REC(LOCK) | REC(SHMEM) | REC(FILE))
+			 REC(FILE_DATA) | REC(LOCK) | REC(SHMEM) | REC(SYSV_SHM) | \
+			 REC(FILE))
 
 _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 
@@ -102,7 +104,7 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_TASK]		= TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
-	[ST_MEMFD]		= REC(SHMEM),
+	[ST_CONTENTS]		= REC(SHMEM),
 	[ST_SHMEM_PAGES]	= REC(PAGES) | REC(SHMEM_END),
 	[ST_PROCESS]		= REC(PROCESS),
 	[ST_SEM_UNDO]		= REC(SEM_UNDO) | REC(X86_REGS),

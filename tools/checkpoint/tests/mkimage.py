@@ -87,7 +87,7 @@ SIZES = {
     'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
     'TIMENS': 16, 'NETNS': 8,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
-    'SHMEM': 16, 'SHMEM_END': 8,
+    'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
