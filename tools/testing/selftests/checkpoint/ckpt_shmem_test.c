@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <ctype.h>
 
-#include "ckpt_util.h"
+#include "ckpt_image.h"
 
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC		0x0001U
@@ -802,6 +802,179 @@ TEST_F_TIMEOUT(shmem, private_memory_shared_since_fork_stays_private, 120)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(cow_reasons));
+}
+
+/* ---- hostile images ---- */
+
+/* Shared anonymous memory, a memfd and a locked range: one of each record */
+static int hostile_child(void *arg)
+{
+	char *shm, *locked;
+	int fd;
+
+	(void)arg;
+	shm = mmap(NULL, 4 * page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	locked = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = syscall(__NR_memfd_create, "ckpt-hostile", 0);
+	if (shm == MAP_FAILED || locked == MAP_FAILED || fd < 0 ||
+	    ftruncate(fd, 2 * page_size) || pwrite(fd, "m", 1, page_size) != 1 ||
+	    mlock(locked, page_size))
+		return 1;
+	fill_page(shm, 0, 0x10);
+	fill_page(shm, 2, 0x10);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return page_is(shm, 2, 0x10, "shared") ? 0 : 2;
+}
+
+struct hostile_recs {
+	struct ckpt_shmem *anon, *memfd;	/* the SHMEM records */
+	struct ckpt_shmem_end *anon_end;
+	struct ckpt_pages *anon_pages;		/* its first PAGES */
+	struct ckpt_vma *shmem_vma, *locked_vma;
+	struct ckpt_file *memfd_file;
+	uint32_t reg_file_ref;			/* a FILE that is no SHMEM */
+};
+
+static void find_hostile_recs(struct image *img, char *data, struct hostile_recs *r)
+{
+	void *cur_shmem = NULL;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < img->nr; i++) {
+		void *p = ckpt_payload(data, &img->recs[i]);
+
+		switch (img->recs[i].type) {
+		case CKPT_REC_SHMEM:
+			cur_shmem = p;
+			if (((struct ckpt_shmem *)p)->objref)
+				r->anon = r->anon ?: p;
+			else
+				r->memfd = r->memfd ?: p;
+			break;
+		case CKPT_REC_PAGES:
+			if (cur_shmem && cur_shmem == r->anon && !r->anon_pages)
+				r->anon_pages = p;
+			break;
+		case CKPT_REC_SHMEM_END:
+			if (cur_shmem == r->anon)
+				r->anon_end = p;
+			cur_shmem = NULL;
+			break;
+		case CKPT_REC_FILE:
+			if (le32toh(((struct ckpt_file *)p)->kind) == CKPT_FILE_MEMFD)
+				r->memfd_file = p;
+			else
+				r->reg_file_ref = le32toh(((struct ckpt_file *)p)->objref);
+			break;
+		case CKPT_REC_VMA:
+			if (le32toh(((struct ckpt_vma *)p)->kind) == CKPT_VMA_SHMEM)
+				r->shmem_vma = p;
+			if (le32toh(((struct ckpt_vma *)p)->flags) & CKPT_VMA_LOCKED)
+				r->locked_vma = p;
+			break;
+		}
+	}
+}
+
+#define NR_HOSTILE 9
+
+static const char *const hostile_what[NR_HOSTILE] = {
+	"SHMEM smaller than its PAGES",
+	"SHMEM of shared memory with seals",
+	"SHMEM_END with the wrong page count",
+	"PAGES of a SHMEM beyond its size",
+	"SHMEM VMA naming a FILE",
+	"ANON VMA with a file_ref",
+	"memfd contents of another size than its FILE",
+	"memfd FILE without the memfd: prefix",
+	"LOCKONFAULT without LOCKED",
+};
+
+static void break_image(struct hostile_recs *r, int which)
+{
+	switch (which) {
+	case 0:
+		r->anon->size = htole64(page_size);
+		break;
+	case 1:
+		r->anon->seals = htole32(F_SEAL_WRITE);
+		break;
+	case 2:
+		r->anon_end->nr_pages = htole64(le64toh(r->anon_end->nr_pages) + 1);
+		break;
+	case 3:
+		r->anon_pages->addr = htole64(64 * page_size);
+		break;
+	case 4:
+		r->shmem_vma->file_ref = htole32(r->reg_file_ref);
+		break;
+	case 5:
+		r->shmem_vma->kind = htole32(CKPT_VMA_ANON);
+		break;
+	case 6:
+		r->memfd->size = htole64(page_size);
+		break;
+	case 7:
+		((char *)(r->memfd_file + 1))[1] = 'x';
+		break;
+	case 8:
+		r->locked_vma->flags = htole32((le32toh(r->locked_vma->flags) &
+						~CKPT_VMA_LOCKED) | CKPT_VMA_LOCKONFAULT);
+		break;
+	}
+}
+
+TEST_F_TIMEOUT(shmem, hostile_shared_memory_records_are_refused, 180)
+{
+	enum ckpt_outcome outcome;
+	struct hostile_recs r;
+	struct image img = {};
+	const char *why = NULL;
+	char *data;
+	pid_t pid;
+	int i;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, hostile_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	data = malloc(img.len);
+	ASSERT_TRUE(!!data);
+
+	for (i = 0; i < NR_HOSTILE; i++) {
+		struct ckpt_image_trailer *tr;
+
+		memcpy(data, img.data, img.len);
+		find_hostile_recs(&img, data, &r);
+		ASSERT_TRUE(r.anon && r.memfd && r.anon_end && r.anon_pages &&
+			    r.shmem_vma && r.locked_vma && r.memfd_file &&
+			    r.reg_file_ref) TH_LOG("the image lacks a record to break");
+		break_image(&r, i);
+		tr = trailer_of(&img, data);
+		tr->crc32c = htole32(crc32c(data, img.recs[img.nr - 1].off));
+		outcome = restart_from_broken_image(_metadata, &self->ctx, data, img.len,
+						    pid, EINVAL, hostile_what[i]);
+		EXPECT_TRUE(outcome == CKPT_FAILED_CLEANLY) TH_LOG("%s", hostile_what[i]);
+	}
+
+	/* The image itself is fine, and so is the image of what it restored */
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, img.data, img.len));
+	ASSERT_EQ(pid, ckpt_restart(_metadata, &self->ctx));
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+	free(data);
+	free(img.recs);
+	free(img.data);
 }
 
 TEST_HARNESS_MAIN
