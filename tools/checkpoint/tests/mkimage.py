@@ -224,6 +224,43 @@ def mm_end(nr_pages):
     return Record('MM_END', struct.pack('<Q', nr_pages))
 
 
+def shmem(objref, size, seals=0):
+    return Record('SHMEM', struct.pack('<IIQ', objref, seals, size))
+
+
+def shmem_end(nr_pages):
+    return Record('SHMEM_END', struct.pack('<Q', nr_pages))
+
+
+def sysv_shm(objref, shmid, key, size, mode=0o640, ids=(0, 0, 0, 0)):
+    return Record('SYSV_SHM', struct.pack('<IIII4IQ', objref, shmid, key,
+                                          mode, *ids, size))
+
+
+# Shared memory (good-shared-memory): a SHMEM object with one page, a SysV
+# segment with no page, and a VMA mapping each, between text and stack
+SHM_REFS = dict(shmem=8, sysv=9)
+VMA_SHMEM = (0x10000000, 0x10003000)
+VMA_SYSV = (0x20000000, 0x20002000)
+
+
+def shared_memory(records, shmem_pages=None, sysv_contents=True,
+                  shmem_vma_ref=SHM_REFS['shmem']):
+    at = find(records, 'SIGHAND') + 1
+    objs = [shmem(SHM_REFS['shmem'], 3 * PAGE_SIZE),
+            shmem_pages or pages(PAGE_SIZE, 1), shmem_end(1),
+            sysv_shm(SHM_REFS['sysv'], 5, 0x1234, 2 * PAGE_SIZE)]
+    if sysv_contents:
+        objs += [shmem(0, 2 * PAGE_SIZE), shmem_end(0)]
+    records[at:at] = objs
+    records[find(records, 'MM')] = mm(REFS['mm'], 4, REFS['exe'])
+    at = find(records, 'VMA') + 1
+    records[at:at] = [vma(*VMA_SHMEM, kind=6, flags=0x3,
+                          file_ref=shmem_vma_ref),
+                      vma(*VMA_SYSV, kind=7, flags=0x1,
+                          file_ref=SHM_REFS['sysv'])]
+
+
 def task(pid, cred_ref=REFS['cred'], mm_ref=REFS['mm'],
          files_ref=REFS['files'], fs_ref=REFS['fs'],
          sighand_ref=REFS['sighand'], pad=0):
@@ -379,6 +416,13 @@ def sparse_refs(records):
 VARIANTS = {
     'good': (None, None, None),
     'good-sparse-objrefs': (sparse_refs, None, None),
+    'good-shared-memory': (shared_memory, None, None),
+    'shmem-pages-beyond-size': (lambda r: shared_memory(
+        r, shmem_pages=pages(3 * PAGE_SIZE, 1)), None, None),
+    'shmem-vma-names-a-file': (lambda r: shared_memory(
+        r, shmem_vma_ref=REFS['exe']), None, None),
+    'sysv-shm-without-contents': (lambda r: shared_memory(
+        r, sysv_contents=False), None, None),
     'bad-magic': (replace('HEADER', header(magic=0x1122334455667788)),
                   None, None),
     'bad-version': (replace('HEADER', header(version=2)), None, None),

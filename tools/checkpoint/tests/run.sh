@@ -292,12 +292,17 @@ declare -A REASON=(
 	[missing-process]='offset 11936: X86_REGS: record out of order, expected PROCESS'
 	[rlimit-soft-above-hard]='offset 11936: PROCESS: rlim\[7\]: soft limit above the hard one'
 	[data-after-trailer]='offset 13480: data after the TRAILER'
+	[shmem-pages-beyond-size]='offset 2808: PAGES: 0x3000-0x4000 is beyond the size 12288 of the SHMEM'
+	[shmem-vma-names-a-file]='offset 7736: VMA: file_ref 2 is a FILE, not a SHMEM'
+	[sysv-shm-without-contents]='offset 6992: MM: record out of order, expected SHMEM'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
 	mv "$TMP"/bad/good*.img "$TMP"
 expect "show: accepts any unique objrefs, not only 1, 2, 3..." 0 \
 	'^  cred_ref: 2147483647$' "$CKPT" show "$TMP/good-sparse-objrefs.img"
+expect "show: accepts shared memory, SysV segments and their VMAs" 0 \
+	'^  kind: 7 \(SYSV_SHM\)$' "$CKPT" show "$TMP/good-shared-memory.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
