@@ -107,7 +107,6 @@ int ckpt_sysv_shm_vma(struct ckpt_ctx *ctx, struct file *file, unsigned long sta
 {
 	struct shm_file_data *sfd = shm_file_data(file);
 	struct kern_ipc_perm *perm;
-	struct shmid_kernel *shp;
 	bool whole;
 	int ret;
 
@@ -121,8 +120,8 @@ int ckpt_sysv_shm_vma(struct ckpt_ctx *ctx, struct file *file, unsigned long sta
 				start, end, sfd->id);
 	}
 	rcu_read_unlock();
-	shp = ckpt_shp(perm);
-	whole = !pgoff && end - start == PAGE_ALIGN(i_size_read(file_inode(shp->shm_file)));
+	/* sfd->file is the segment's, held by the attach */
+	whole = !pgoff && end - start == PAGE_ALIGN(i_size_read(file_inode(sfd->file)));
 	if (whole)
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sysv_shm, perm, objref);
 	else
