@@ -351,6 +351,39 @@ static void ckpt_shmem_drop(void *ptr)
 	fput(ptr);
 }
 
+static int ckpt_shmem_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+{
+	struct address_space *mapping = ((struct file *)ptr)->f_mapping;
+	struct vm_area_struct *vma;
+	unsigned long nr = 0;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, 0, ULONG_MAX)
+		nr++;
+	i_mmap_unlock_read(mapping);
+	/* Each saved mapping named the object twice: to check it, to save it */
+	if (nr <= users / 2)
+		return 0;
+	return ckpt_err(ctx, -EBUSY,
+			"shared anonymous memory (object %u) is also mapped outside the container",
+			objref);
+}
+
+/**
+ * ckpt_check_shmem_leaks() - fail if saved shared memory is mapped outside
+ * @ctx: checkpoint context, every task saved
+ *
+ * Shared anonymous memory that a process outside the container maps too
+ * would be shared no more after restart: the restored copy and the
+ * outside one would go separate ways.  CHECKPOINT_SHARED_OK accepts that.
+ *
+ * Return: 0 or -EBUSY, logged.
+ */
+int ckpt_check_shmem_leaks(struct ckpt_ctx *ctx)
+{
+	return ckpt_obj_for_each(ctx, CKPT_OBJ_shmem, ckpt_shmem_leak);
+}
+
 const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 	.name = "shmem",
 	.rec = CKPT_REC_SHMEM,

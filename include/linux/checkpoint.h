@@ -360,6 +360,7 @@ bool ckpt_vma_is_anon_shared(struct vm_area_struct *vma);
 int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
 				const char *path);
+int ckpt_check_shmem_leaks(struct ckpt_ctx *ctx);
 int ckpt_shmem_save(struct ckpt_ctx *ctx, struct inode *inode);
 int ckpt_shmem_load(struct ckpt_ctx *ctx, struct inode *inode);
 

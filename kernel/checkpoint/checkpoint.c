@@ -888,6 +888,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	/* Leak check: what the image says of a shared file may not hold */
 	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
 		ret = ckpt_check_file_leaks(ctx);
+	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
+		ret = ckpt_check_shmem_leaks(ctx);
 	if (!ret)
 		ret = ckpt_check_still_frozen(ctx);
 	if (!ret)
