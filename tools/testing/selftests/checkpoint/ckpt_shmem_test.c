@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
 #include <ctype.h>
 
@@ -862,6 +863,89 @@ TEST_F_TIMEOUT(shmem, private_memory_shared_since_fork_stays_private, 120)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(cow_reasons));
+}
+
+/* ---- a container's shared memory mapped outside ---- */
+
+static char ct_ready_path[192];
+
+/* The container's init: shared anonymous memory, whose address it says */
+static int ct_shm_init(void)
+{
+	char tmp[200], addr[32];
+	char *shm;
+	int fd, len;
+
+	shm = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		return 1;
+	fill_page(shm, 0, 0x77);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ct_ready_path);
+	len = snprintf(addr, sizeof(addr), "%lx", (unsigned long)shm);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, addr, len) != len || close(fd) ||
+	    rename(tmp, ct_ready_path))
+		return 1;
+	ckpt_child_wait_finish();
+	return page_is(shm, 0, 0x77, "container") ? 0 : 2;
+}
+
+TEST_F_TIMEOUT(shmem, container_shared_memory_mapped_outside_is_a_leak, 120)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWPID,
+		.exit_signal = SIGCHLD,
+	};
+	char path[96], addr[32] = "";
+	unsigned long shm;
+	struct stat st;
+	void *outside;
+	pid_t pid;
+	int fd;
+
+	snprintf(ct_ready_path, sizeof(ct_ready_path), "%s/ready", self->ctx.dir);
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3(CLONE_NEWPID): %s", strerror(errno));
+	if (!pid) {
+		int ret = ckpt_child_detach();
+
+		_exit(ret ? ret : ct_shm_init());
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	while (stat(ct_ready_path, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+
+	/* The test maps the container's memory too, through map_files */
+	ASSERT_LT(0, ckpt_read_file(ct_ready_path, addr, sizeof(addr)));
+	shm = strtoul(addr, NULL, 16);
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", pid, shm,
+		 shm + 2 * page_size);
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
+	outside = mmap(NULL, 2 * page_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, outside);
+	ASSERT_TRUE(page_is(outside, 0, 0x77, "outside"));
+
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					   self->ctx.log_fd));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "also mapped outside the container"))
+		ckpt_dump_log(_metadata, &self->ctx);
+
+	/* Accepted with the flag; and without it once the test lets go */
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_SHARED_OK));
+	munmap(outside, 2 * page_size);
+	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
 }
 
 /* ---- hostile images ---- */
