@@ -511,3 +511,30 @@ fail:
 	fput(file);
 	return ERR_PTR(ret);
 }
+
+#ifndef CONFIG_SYSVIPC
+/* Without SysV IPC no task has a segment, and an image with one is refused */
+static int ckpt_no_sysv_shm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	return ckpt_err(ctx, -EOPNOTSUPP, "SysV IPC is not configured");
+}
+
+static void *ckpt_no_sysv_shm_restart(struct ckpt_ctx *ctx, u32 *objref)
+{
+	return ERR_PTR(ckpt_err(ctx, -EOPNOTSUPP,
+				"the image has SysV shared memory, and this kernel no SysV IPC"));
+}
+
+static void ckpt_no_sysv_shm_ref(void *ptr)
+{
+}
+
+const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops = {
+	.name = "sysv_shm",
+	.rec = CKPT_REC_SYSV_SHM,
+	.checkpoint = ckpt_no_sysv_shm_checkpoint,
+	.restart = ckpt_no_sysv_shm_restart,
+	.grab = ckpt_no_sysv_shm_ref,
+	.drop = ckpt_no_sysv_shm_ref,
+};
+#endif
