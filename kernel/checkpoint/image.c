@@ -224,6 +224,16 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_sysv_shm),
 		.max_len = sizeof(struct ckpt_sysv_shm),
 	},
+	[CKPT_REC_ITIMERS] = {
+		.name = "ITIMERS",
+		.min_len = sizeof(struct ckpt_itimers),
+		.max_len = sizeof(struct ckpt_itimers),
+	},
+	[CKPT_REC_SIGALTSTACK] = {
+		.name = "SIGALTSTACK",
+		.min_len = sizeof(struct ckpt_sigaltstack),
+		.max_len = sizeof(struct ckpt_sigaltstack),
+	},
 };
 
 /**

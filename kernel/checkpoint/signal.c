@@ -291,3 +291,75 @@ void ckpt_sigqueue_free(struct ckpt_sigqueue *q)
 	q->shared = NULL;
 	q->nr = 0;
 }
+
+/* ---- alternate signal stack ---- */
+
+/**
+ * ckpt_checkpoint_sigaltstack() - write the alternate signal stack of a task
+ * @ctx: checkpoint context
+ * @t: the frozen task
+ *
+ * A task without one (or whose stack is disarmed while a handler runs on
+ * it with SS_AUTODISARM: sigreturn rearms it from the signal frame) has no
+ * SIGALTSTACK record.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_checkpoint_sigaltstack(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_sigaltstack rec = {};
+
+	/* Only the task itself changes them, and it is frozen */
+	if (t->sas_ss_flags & SS_DISABLE)
+		return 0;
+	rec.sp = cpu_to_le64(t->sas_ss_sp);
+	rec.size = cpu_to_le64(t->sas_ss_size);
+	rec.flags = cpu_to_le32(t->sas_ss_flags);
+	return ckpt_write_rec(ctx, CKPT_REC_SIGALTSTACK, &rec, sizeof(rec));
+}
+
+/**
+ * ckpt_restart_sigaltstack() - restore the alternate signal stack of current
+ * @ctx: restart context
+ * @rt: the task being restored (current)
+ *
+ * Reads the task's SIGALTSTACK record if there is one; without one, the
+ * task has no alternate stack (not even one inherited from the task that
+ * created it).  The checks are those of sigaltstack(2).
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_restart_sigaltstack(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct ckpt_sigaltstack rec;
+	u32 flags, mode;
+	u64 sp, size;
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret < 0)
+		return ret;
+	if (ret != CKPT_REC_SIGALTSTACK) {
+		spin_lock_irq(&ckpt_sighand(current)->siglock);
+		sas_ss_reset(current);
+		spin_unlock_irq(&ckpt_sighand(current)->siglock);
+		return 0;
+	}
+	ret = ckpt_read_rec(ctx, CKPT_REC_SIGALTSTACK, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	sp = le64_to_cpu(rec.sp);
+	size = le64_to_cpu(rec.size);
+	flags = le32_to_cpu(rec.flags);
+	mode = flags & ~SS_FLAG_BITS;
+	if ((mode != 0 && mode != SS_ONSTACK) || rec.__pad ||
+	    size < MINSIGSTKSZ || size > TASK_SIZE_MAX || sp > TASK_SIZE_MAX - size)
+		return ckpt_err(ctx, -EINVAL, "task %d: invalid alternate signal stack",
+				rt->pid);
+	spin_lock_irq(&ckpt_sighand(current)->siglock);
+	current->sas_ss_sp = sp;
+	current->sas_ss_size = size;
+	current->sas_ss_flags = flags;
+	spin_unlock_irq(&ckpt_sighand(current)->siglock);
+	return 0;
+}

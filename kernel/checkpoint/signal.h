@@ -2,6 +2,7 @@
 #ifndef _KERNEL_CHECKPOINT_SIGNAL_H
 #define _KERNEL_CHECKPOINT_SIGNAL_H
 
+#include <linux/checkpoint.h>
 #include <linux/signal.h>
 
 /**
@@ -16,9 +17,29 @@ struct ckpt_sigqueue {
 	unsigned int nr;
 };
 
+/**
+ * struct ckpt_timers - timers of a process read from an image
+ * @has_itimers: an ITIMERS record was read
+ * @it_value: time left of each interval timer (CKPT_ITIMER_*), in ns
+ * @it_interval: its reload value, in ns
+ */
+struct ckpt_timers {
+	bool has_itimers;
+	u64 it_value[CKPT_NR_ITIMERS];
+	u64 it_interval[CKPT_NR_ITIMERS];
+};
+
 int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_sigpending(struct ckpt_ctx *ctx, struct ckpt_sigqueue *q);
 void ckpt_sigqueue_post(struct ckpt_sigqueue *q);
 void ckpt_sigqueue_free(struct ckpt_sigqueue *q);
+int ckpt_checkpoint_sigaltstack(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restart_sigaltstack(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+
+/* timer.c */
+int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			struct ckpt_timers *timers);
+void ckpt_timers_arm(struct ckpt_timers *timers);
 
 #endif

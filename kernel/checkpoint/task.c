@@ -36,6 +36,7 @@
  * @ax: the syscall return register
  * @cred: credentials to commit
  * @sigs: pending signals to queue
+ * @timers: interval timers to arm (a process leader)
  * @has_rlim: @rlim is to be installed (a process leader)
  * @rlim: resource limits of the process, checked already
  * @has_root: @root is to be entered (chroot)
@@ -46,6 +47,7 @@ struct ckpt_resume {
 	unsigned long ax;
 	struct cred *cred;
 	struct ckpt_sigqueue sigs;
+	struct ckpt_timers timers;
 	bool has_rlim;
 	struct rlimit rlim[RLIM_NLIMITS];
 	bool has_root;
@@ -302,6 +304,10 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!ret && thread_group_leader(t))
 		ret = ckpt_checkpoint_sem_undo(ctx, t);
 	if (!ret)
+		ret = ckpt_checkpoint_sigaltstack(ctx, t);
+	if (!ret && thread_group_leader(t))
+		ret = ckpt_checkpoint_timers(ctx, t);
+	if (!ret)
 		ret = ckpt_arch_checkpoint_thread(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_sigpending(ctx, t);
@@ -507,6 +513,10 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	if (!ret && rt->pid == rt->tgid)
 		ret = ckpt_restart_sem_undo(ctx);
 	if (!ret)
+		ret = ckpt_restart_sigaltstack(ctx, rt);
+	if (!ret && rt->pid == rt->tgid)
+		ret = ckpt_restart_timers(ctx, rt, &rt->resume->timers);
+	if (!ret)
 		ret = ckpt_arch_restart_read(ctx, rt);
 	if (!ret)
 		ret = ckpt_restore_task_rec(ctx, rt, &rec);
@@ -572,6 +582,7 @@ void ckpt_restart_resume(struct ckpt_resume *resume)
 	}
 	ckpt_sigqueue_post(&resume->sigs);
 	ckpt_sigqueue_free(&resume->sigs);
+	ckpt_timers_arm(&resume->timers);
 
 	init_task_work(&resume->work, ckpt_resume_work);
 	if (task_work_add(current, &resume->work, TWA_SIGNAL))

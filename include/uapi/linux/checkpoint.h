@@ -76,6 +76,8 @@
 	FN(SHMEM,	30)		\
 	FN(SHMEM_END,	31)		\
 	FN(SYSV_SHM,	32)		\
+	FN(ITIMERS,	35)		\
+	FN(SIGALTSTACK,	37)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -750,6 +752,41 @@ struct ckpt_sysv_shm {
 	__le32 uid, gid;	/* owner */
 	__le32 cuid, cgid;	/* creator */
 	__le64 size;		/* shm_segsz, bytes */
+};
+
+/*
+ * SIGALTSTACK: after the TASK (and PROCESS) of a task that has an
+ * alternate signal stack (sigaltstack(2)); a task without one has no such
+ * record.  While a handler runs on a stack set with SS_AUTODISARM the
+ * stack is disarmed and sigreturn restores it from the signal frame.
+ */
+struct ckpt_sigaltstack {
+	__le64 sp;		/* ss_sp */
+	__le64 size;		/* ss_size, at least MINSIGSTKSZ */
+	__le32 flags;		/* 0 or SS_ONSTACK, optionally | SS_AUTODISARM */
+	__le32 __pad;
+};
+
+/* One interval timer: time left and reload value, 0 when disarmed */
+struct ckpt_itimer {
+	__le64 value_ns;	/* time left until it fires, relative */
+	__le64 interval_ns;	/* reload value, 0 for a one-shot timer */
+};
+
+/* ITIMERS entries */
+#define CKPT_ITIMER_REAL	0	/* ITIMER_REAL, alarm(2): CLOCK_MONOTONIC */
+#define CKPT_ITIMER_VIRTUAL	1	/* ITIMER_VIRTUAL: the process's user CPU time */
+#define CKPT_ITIMER_PROF	2	/* ITIMER_PROF: its user and system CPU time */
+#define CKPT_NR_ITIMERS		3
+
+/*
+ * ITIMERS: the interval timers of a process (setitimer(2), alarm(2)),
+ * after its leader's SIGALTSTACK if any, only when one is set.  Values
+ * are durations: restart arms the timers relative to the moment the
+ * tasks resume, whatever the clocks of the new system say.
+ */
+struct ckpt_itimers {
+	struct ckpt_itimer it[CKPT_NR_ITIMERS];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
