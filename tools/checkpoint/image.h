@@ -29,10 +29,11 @@
  *              task{nr_tasks - zombies} TRAILER
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
- *   task    := object* TASK [PROCESS SEM_UNDO*] X86_REGS X86_XSTATE
- *              SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   (zombies have no records; PROCESS follows the TASK of a leader;
- *   SEM_UNDO only with an IPC_NS)
+ *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
+ *              X86_REGS X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *   (zombies have no records; PROCESS and ITIMERS follow the TASK of a
+ *   leader; SEM_UNDO only with an IPC_NS; the optional records appear
+ *   only when the state is set)
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
@@ -61,7 +62,7 @@ enum image_state {
 	ST_SEM_UNDO,		/* after a PROCESS: SEM_UNDO, or X86_REGS */
 	ST_CONTENTS,		/* the SHMEM after a memfd FILE or a SYSV_SHM */
 	ST_SHMEM_PAGES,		/* PAGES of a SHMEM, or its SHMEM_END */
-	ST_REGS,
+	ST_REGS,		/* X86_REGS, after the optional per-task records */
 	ST_XSTATE,
 	ST_SIGPENDING,		/* the task's own queue */
 	ST_SIGPENDING_SHARED,	/* the thread group's queue */
@@ -114,6 +115,8 @@ struct image {
 	uint64_t msgs_left;		/* MSG records of the current queue */
 	uint64_t msg_bytes;		/* bytes of its messages so far */
 	uint64_t msq_qbytes;		/* its limit */
+
+	uint32_t task_extras;		/* optional records of the task so far */
 
 	/* objects: objref -> type of the record that defined it (records.c) */
 	uint32_t *obj_ref;

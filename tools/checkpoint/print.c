@@ -441,6 +441,38 @@ void print_NETNS(const struct image *img, const void *p, uint32_t len)
 	putchar('\n');
 }
 
+static const struct named sigaltstack_flag_names[] = {
+	{ 1, "SS_ONSTACK" },
+	{ 1U << 31, "SS_AUTODISARM" },
+};
+
+void print_SIGALTSTACK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sigaltstack *ss = p;
+
+	pr_x("sp", LE64(ss->sp));
+	pr_u("size", LE64(ss->size));
+	printf("  flags: 0x%x", LE32(ss->flags));
+	FLAGS(LE32(ss->flags), sigaltstack_flag_names);
+	printf("\n");
+}
+
+void print_ITIMERS(const struct image *img, const void *p, uint32_t len)
+{
+	static const char *const names[CKPT_NR_ITIMERS] = {
+		[CKPT_ITIMER_REAL] = "real",
+		[CKPT_ITIMER_VIRTUAL] = "virtual",
+		[CKPT_ITIMER_PROF] = "prof",
+	};
+	const struct ckpt_itimers *it = p;
+	uint32_t i;
+
+	for (i = 0; i < CKPT_NR_ITIMERS; i++)
+		printf("  %s: value_ns %" PRIu64 " interval_ns %" PRIu64 "\n",
+		       names[i], (uint64_t)LE64(it->it[i].value_ns),
+		       (uint64_t)LE64(it->it[i].interval_ns));
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

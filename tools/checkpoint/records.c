@@ -26,6 +26,11 @@
 #define NSEC_PER_SEC		1000000000U
 #define SIGINFO_SIZE		128
 
+/* sigaltstack(2) values of the Linux ABI, whatever the host's libc says */
+#define CKPT_SS_ONSTACK		1
+#define CKPT_SS_AUTODISARM	(1U << 31)
+#define CKPT_MINSIGSTKSZ	2048
+
 /* x86: the XSAVE legacy area and header, where components 0 and 1 live */
 #define XSAVE_LEGACY_END	576
 #define XSAVE_SSE_OFFSET	160
@@ -536,6 +541,7 @@ int accept_TASK(struct image *img, const void *p, uint32_t len)
 	    check_restart_block(img, t))
 		return -1;
 	img->state = want->pid == want->tgid ? ST_PROCESS : ST_REGS;
+	img->task_extras = 0;
 	return 0;
 }
 
@@ -1186,6 +1192,56 @@ int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
 		img->state = ST_SIGPENDING_SHARED;
 	else
 		task_done(img);
+	return 0;
+}
+
+/*
+ * The optional records between a task's TASK (or PROCESS) and its
+ * X86_REGS, at most one of each, in the order of their type numbers
+ * given by @order.
+ */
+static int task_extra(struct image *img, uint32_t order)
+{
+	if (img->task_extras >= 1U << order)
+		return image_fail(img, "repeated, or after a record that must follow it");
+	img->task_extras |= 1U << order;
+	return 0;
+}
+
+int accept_SIGALTSTACK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sigaltstack *ss = p;
+	uint32_t flags = LE32(ss->flags);
+	uint64_t sp = LE64(ss->sp), size = LE64(ss->size);
+
+	if (task_extra(img, 0) ||
+	    check_zero(img, &ss->__pad, sizeof(ss->__pad), "__pad"))
+		return -1;
+	if ((flags & ~CKPT_SS_AUTODISARM) != 0 &&
+	    (flags & ~CKPT_SS_AUTODISARM) != CKPT_SS_ONSTACK)
+		return image_fail(img, "flags 0x%x are not those of an armed stack", flags);
+	if (size < CKPT_MINSIGSTKSZ)
+		return image_fail(img, "size %llu is below MINSIGSTKSZ",
+				  (unsigned long long)size);
+	if (sp + size < sp)
+		return image_fail(img, "the stack wraps around the address space");
+	return 0;
+}
+
+int accept_ITIMERS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_itimers *it = p;
+	const struct image_task *t = &img->tree[img->tasks_done];
+	uint32_t i;
+
+	if (t->pid != t->tgid)
+		return image_fail(img, "pid %u is a thread, not a process", t->pid);
+	if (task_extra(img, 1))
+		return -1;
+	for (i = 0; i < CKPT_NR_ITIMERS; i++)
+		if (LE64(it->it[i].value_ns) > INT64_MAX / 2 ||
+		    LE64(it->it[i].interval_ns) > INT64_MAX / 2)
+			return image_fail(img, "it[%u] out of range", i);
 	return 0;
 }
 

@@ -88,6 +88,7 @@ SIZES = {
     'TIMENS': 16, 'NETNS': 8,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
+    'ITIMERS': 48, 'SIGALTSTACK': 24,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -287,6 +288,14 @@ def process(flags=0, nofile=(1024, 4096)):
     return Record('PROCESS', body)
 
 
+def sigaltstack(sp=0x7ffff7ff0000, size=65536, flags=1 << 31):
+    return Record('SIGALTSTACK', struct.pack('<QQII', sp, size, flags, 0))
+
+
+def itimers(real=(800000000, 1000000000), virt=(0, 0), prof=(5000000, 0)):
+    return Record('ITIMERS', struct.pack('<6Q', *real, *virt, *prof))
+
+
 def x86_regs():
     regs = list(range(1, 28))
     regs[16] = 0x401136        # ip
@@ -373,8 +382,11 @@ def drop(name, nth=0):
 
 
 def insert_after(name, new):
+    new = new if isinstance(new, list) else [new]
+
     def edit(records):
-        records.insert(find(records, name) + 1, new)
+        at = find(records, name) + 1
+        records[at:at] = new
     return edit
 
 
@@ -465,6 +477,13 @@ VARIANTS = {
     'rlimit-soft-above-hard': (replace('PROCESS', process(nofile=(8192, 4096))),
                                None, None),
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
+    'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers()]),
+                    None, None),
+    'itimers-before-sigaltstack': (insert_after('PROCESS',
+                                                [itimers(), sigaltstack()]),
+                                   None, None),
+    'sigaltstack-flags': (insert_after('PROCESS', [sigaltstack(flags=4)]),
+                          None, None),
     'missing-trailer': (None, None, 'drop-trailer'),
     'trailer-nr-records': (None, lambda t: t.update(nr_records=3), None),
     'trailer-size': (None, lambda t: t.update(size=8), None),

@@ -295,6 +295,8 @@ declare -A REASON=(
 	[shmem-pages-beyond-size]='offset 2808: PAGES: 0x3000-0x4000 is beyond the size 12288 of the SHMEM'
 	[shmem-vma-names-a-file]='offset 7736: VMA: file_ref 2 is a FILE, not a SHMEM'
 	[sysv-shm-without-contents]='offset 6992: MM: record out of order, expected SHMEM'
+	[itimers-before-sigaltstack]='offset 12272: SIGALTSTACK: repeated, or after a record that must follow it'
+	[sigaltstack-flags]='offset 12216: SIGALTSTACK: flags 0x4 are not those of an armed stack'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -303,6 +305,9 @@ expect "show: accepts any unique objrefs, not only 1, 2, 3..." 0 \
 	'^  cred_ref: 2147483647$' "$CKPT" show "$TMP/good-sparse-objrefs.img"
 expect "show: accepts shared memory, SysV segments and their VMAs" 0 \
 	'^  kind: 7 \(SYSV_SHM\)$' "$CKPT" show "$TMP/good-shared-memory.img"
+expect "show: decodes a task's SIGALTSTACK and ITIMERS" 0 \
+	'^  real: value_ns 800000000 interval_ns 1000000000$' \
+	"$CKPT" show "$TMP/good-timers.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
