@@ -229,6 +229,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_itimers),
 		.max_len = sizeof(struct ckpt_itimers),
 	},
+	[CKPT_REC_POSIX_TIMERS] = {
+		.name = "POSIX_TIMERS",
+		.min_len = sizeof(struct ckpt_posix_timers),
+		.max_len = CKPT_REC_MAX_LEN,
+	},
 	[CKPT_REC_SIGALTSTACK] = {
 		.name = "SIGALTSTACK",
 		.min_len = sizeof(struct ckpt_sigaltstack),

@@ -18,15 +18,31 @@ struct ckpt_sigqueue {
 };
 
 /**
- * struct ckpt_timers - timers of a process read from an image
- * @has_itimers: an ITIMERS record was read
+ * struct ckpt_posix_arm - a restored POSIX timer to arm
+ * @id: its id
+ * @value: time left, in ns; 0 if disarmed
+ * @interval: its reload value, in ns
+ */
+struct ckpt_posix_arm {
+	timer_t id;
+	u64 value;
+	u64 interval;
+};
+
+/**
+ * struct ckpt_timers - timers of a task read from an image
+ * @has_itimers: an ITIMERS record was read (a leader)
  * @it_value: time left of each interval timer (CKPT_ITIMER_*), in ns
  * @it_interval: its reload value, in ns
+ * @posix: the POSIX timers the task recreated, to arm
+ * @nr_posix: how many
  */
 struct ckpt_timers {
 	bool has_itimers;
 	u64 it_value[CKPT_NR_ITIMERS];
 	u64 it_interval[CKPT_NR_ITIMERS];
+	struct ckpt_posix_arm *posix;
+	unsigned int nr_posix;
 };
 
 int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t);
@@ -41,5 +57,6 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 			struct ckpt_timers *timers);
 void ckpt_timers_arm(struct ckpt_timers *timers);
+void ckpt_timers_free(struct ckpt_timers *timers);
 
 #endif

@@ -36,7 +36,7 @@
  * @ax: the syscall return register
  * @cred: credentials to commit
  * @sigs: pending signals to queue
- * @timers: interval timers to arm (a process leader)
+ * @timers: timers to arm
  * @has_rlim: @rlim is to be installed (a process leader)
  * @rlim: resource limits of the process, checked already
  * @has_root: @root is to be entered (chroot)
@@ -305,7 +305,7 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_checkpoint_sem_undo(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_sigaltstack(ctx, t);
-	if (!ret && thread_group_leader(t))
+	if (!ret)
 		ret = ckpt_checkpoint_timers(ctx, t);
 	if (!ret)
 		ret = ckpt_arch_checkpoint_thread(ctx, t);
@@ -514,7 +514,7 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 		ret = ckpt_restart_sem_undo(ctx);
 	if (!ret)
 		ret = ckpt_restart_sigaltstack(ctx, rt);
-	if (!ret && rt->pid == rt->tgid)
+	if (!ret)
 		ret = ckpt_restart_timers(ctx, rt, &rt->resume->timers);
 	if (!ret)
 		ret = ckpt_arch_restart_read(ctx, rt);
@@ -542,6 +542,7 @@ void ckpt_resume_free(struct ckpt_resume *resume)
 	if (resume->has_root)
 		path_put(&resume->root);
 	ckpt_sigqueue_free(&resume->sigs);
+	ckpt_timers_free(&resume->timers);
 	kfree(resume);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Timers of a process: the interval timers of setitimer(2) and alarm(2).
+ * Timers of a process: the interval timers of setitimer(2) and alarm(2),
+ * and POSIX timers (timer_create(2)).
  *
  * They are saved as durations (time left, reload value), not as absolute
  * expiry times, and restart arms them relative to the moment the restored
@@ -9,16 +10,23 @@
  * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time, which
  * starts again from that of the new process.
  *
- * POSIX timers (timer_create(2)) are not saved yet: a process that has
- * any cannot be checkpointed.
+ * POSIX timers keep their ids, clock, notification, overrun count and
+ * setting.  A timer that signals one thread (SIGEV_THREAD_ID) is saved
+ * with that thread and recreated by it, so that it exists when the timer
+ * is; the others are the leader's.  Timers on CPU-time clocks and alarm
+ * clocks are not supported yet: a process that has one cannot be
+ * checkpointed.
  */
 #include <linux/checkpoint.h>
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
 #include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/time.h>
 
+#include "../time/posix-timers.h"
 #include "checkpoint.h"
 #include "signal.h"
 
@@ -74,53 +82,190 @@ static bool ckpt_get_itimers(struct task_struct *t, struct ckpt_itimers *rec)
 	return armed;
 }
 
+/* ---- POSIX timers ---- */
+
+static bool ckpt_posix_clock_ok(clockid_t clock)
+{
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool ckpt_posix_notify_ok(u32 notify)
+{
+	switch (notify) {
+	case SIGEV_SIGNAL:
+	case SIGEV_NONE:
+	case SIGEV_THREAD:
+	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The thread a SIGEV_THREAD_ID timer signals, or NULL */
+static struct task_struct *ckpt_posix_target(struct k_itimer *timr)
+{
+	lockdep_assert_in_rcu_read_lock();
+	return pid_task(timr->it_pid, PIDTYPE_PID);
+}
+
+/*
+ * Can every POSIX timer of the frozen process of @t be saved?  Only its
+ * threads create or delete them, and they are all frozen.
+ */
+static int ckpt_check_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct k_itimer *timr;
+	int ret = 0;
+
+	hlist_for_each_entry(timr, &t->signal->posix_timers, list) {
+		struct task_struct *target;
+
+		if (timr->it_clock < 0)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d: POSIX timer %d on a CPU-time clock (not supported yet)",
+					task_pid_vnr(t), timr->it_id);
+		if (!ckpt_posix_clock_ok(timr->it_clock))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d: POSIX timer %d on clock %d (not supported yet)",
+					task_pid_vnr(t), timr->it_id, timr->it_clock);
+		if (!ckpt_posix_notify_ok(timr->it_sigev_notify))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d: POSIX timer %d has notification %#x",
+					task_pid_vnr(t), timr->it_id, timr->it_sigev_notify);
+		if (!(timr->it_sigev_notify & SIGEV_THREAD_ID))
+			continue;
+		rcu_read_lock();
+		target = ckpt_posix_target(timr);
+		if (!target || !same_thread_group(target, t) || target->exit_state ||
+		    (target->flags & PF_EXITING))
+			ret = ckpt_err(ctx, -EOPNOTSUPP,
+				       "process %d: POSIX timer %d signals a thread that has exited (not supported yet)",
+				       task_pid_vnr(t), timr->it_id);
+		rcu_read_unlock();
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Is @timr saved with @t: it signals @t, or the process and @t leads it */
+static bool ckpt_posix_timer_of(struct k_itimer *timr, struct task_struct *t)
+{
+	bool mine;
+
+	if (!(timr->it_sigev_notify & SIGEV_THREAD_ID))
+		return thread_group_leader(t);
+	rcu_read_lock();
+	mine = ckpt_posix_target(timr) == t;
+	rcu_read_unlock();
+	return mine;
+}
+
+static void ckpt_fill_posix_timer(struct k_itimer *timr,
+				  struct ckpt_posix_timer *out)
+{
+	struct itimerspec64 cur = {};
+	unsigned long flags;
+	s64 overrun;
+
+	spin_lock_irqsave(&timr->it_lock, flags);
+	out->id = cpu_to_le32(timr->it_id);
+	out->clockid = cpu_to_le32(timr->it_clock);
+	out->notify = cpu_to_le32(timr->it_sigev_notify);
+	out->signo = cpu_to_le32(timr->sigq->info.si_signo);
+	out->sigev_value = cpu_to_le64((unsigned long)timr->sigq->info.si_value.sival_ptr);
+	/* What timer_gettime(2) says: a due timer has 1 ns left */
+	timr->kclock->timer_get(timr, &cur);
+	out->value_ns = cpu_to_le64(timespec64_to_ns(&cur.it_value));
+	out->interval_ns = cpu_to_le64(ktime_to_ns(timr->it_interval));
+	overrun = timr->it_overrun_last;
+	out->overrun = cpu_to_le32(clamp_t(s64, overrun, 0, INT_MAX));
+	spin_unlock_irqrestore(&timr->it_lock, flags);
+}
+
+static int ckpt_posix_timer_cmp(const void *a, const void *b)
+{
+	u32 x = le32_to_cpu(((const struct ckpt_posix_timer *)a)->id);
+	u32 y = le32_to_cpu(((const struct ckpt_posix_timer *)b)->id);
+
+	return x < y ? -1 : x > y;
+}
+
+/* The POSIX_TIMERS record of @t, if it has timers (or leads and has a next id) */
+static int ckpt_write_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_posix_timers rec = {};
+	struct ckpt_posix_timer *timers;
+	struct k_itimer *timr;
+	unsigned int nr = 0, i = 0;
+	int ret;
+
+	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
+		nr += ckpt_posix_timer_of(timr, t);
+	if (thread_group_leader(t))
+		rec.next_id = cpu_to_le32(READ_ONCE(t->signal->next_posix_timer_id));
+	if (!nr && !rec.next_id)
+		return 0;
+	timers = kvcalloc(nr, sizeof(*timers), GFP_KERNEL);
+	if (nr && !timers)
+		return -ENOMEM;
+	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
+		if (ckpt_posix_timer_of(timr, t))
+			ckpt_fill_posix_timer(timr, &timers[i++]);
+	sort(timers, nr, sizeof(*timers), ckpt_posix_timer_cmp, NULL);
+	rec.nr = cpu_to_le32(nr);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_POSIX_TIMERS, &rec, sizeof(rec),
+				 timers, nr * sizeof(*timers));
+	kvfree(timers);
+	return ret;
+}
+
 /**
- * ckpt_checkpoint_timers() - write the timers of a process
+ * ckpt_checkpoint_timers() - write the timers of a task
  * @ctx: checkpoint context
- * @t: the frozen leader of the process
+ * @t: the frozen task
  *
- * Writes an ITIMERS record if an interval timer is set.  A process with
- * POSIX timers is refused.
+ * Writes, for a leader, an ITIMERS record if an interval timer is set;
+ * then a POSIX_TIMERS record with the task's POSIX timers, if any.
  *
  * Return: 0 or a negative error, already logged.
  */
 int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_itimers rec = {};
+	int ret = 0;
 
-	/* Only the threads of the process create or delete them: all frozen */
-	if (!hlist_empty(&t->signal->posix_timers))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"process %d has POSIX timers (timer_create) (not supported yet)",
-				task_pid_vnr(t));
-	if (!ckpt_get_itimers(t, &rec))
-		return 0;
-	return ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
+	if (thread_group_leader(t)) {
+		ret = ckpt_check_posix_timers(ctx, t);
+		if (!ret && ckpt_get_itimers(t, &rec))
+			ret = ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
+	}
+	if (!ret)
+		ret = ckpt_write_posix_timers(ctx, t);
+	return ret;
 }
 
-/**
- * ckpt_restart_timers() - read the timers of a process
- * @ctx: restart context
- * @rt: the leader being restored (current)
- * @timers: where to keep them until the process is let go
- *
- * Return: 0 or a negative error, already logged.
- */
-int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
-			struct ckpt_timers *timers)
+static int ckpt_restart_itimers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+				struct ckpt_timers *timers)
 {
 	struct ckpt_itimers rec;
 	unsigned int i;
 	int ret;
 
-	ret = ckpt_peek_rec(ctx);
-	if (ret < 0)
-		return ret;
-	if (ret != CKPT_REC_ITIMERS)
-		return 0;
 	ret = ckpt_read_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
 	if (ret)
 		return ret;
+	if (rt->pid != rt->tgid)
+		return ckpt_err(ctx, -EINVAL, "thread %d has ITIMERS", rt->pid);
 	for (i = 0; i < CKPT_NR_ITIMERS; i++) {
 		u64 value = le64_to_cpu(rec.it[i].value_ns);
 		u64 interval = le64_to_cpu(rec.it[i].interval_ns);
@@ -136,11 +281,139 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	return 0;
 }
 
+/* Find a timer of current's process; it is not running, nobody deletes it */
+static struct k_itimer *ckpt_find_posix_timer(timer_t id)
+{
+	struct k_itimer *timr, *found = NULL;
+
+	spin_lock_irq(&ckpt_sighand(current)->siglock);
+	hlist_for_each_entry(timr, &current->signal->posix_timers, list) {
+		if (timr->it_id == id) {
+			found = timr;
+			break;
+		}
+	}
+	spin_unlock_irq(&ckpt_sighand(current)->siglock);
+	return found;
+}
+
+static int ckpt_create_posix_timer(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+				   const struct ckpt_posix_timer *p,
+				   struct ckpt_posix_arm *arm)
+{
+	u32 notify = le32_to_cpu(p->notify), signo = le32_to_cpu(p->signo);
+	clockid_t clock = le32_to_cpu(p->clockid);
+	u32 id = le32_to_cpu(p->id), overrun = le32_to_cpu(p->overrun);
+	struct sigevent ev = {};
+	struct k_itimer *timr;
+	unsigned long flags;
+	int ret;
+
+	arm->id = id;
+	arm->value = le64_to_cpu(p->value_ns);
+	arm->interval = le64_to_cpu(p->interval_ns);
+	if (id > INT_MAX || !ckpt_posix_clock_ok(clock) ||
+	    !ckpt_posix_notify_ok(notify) || overrun > INT_MAX || p->__pad ||
+	    arm->value > KTIME_MAX / 2 || arm->interval > KTIME_MAX / 2 ||
+	    (rt->pid != rt->tgid && !(notify & SIGEV_THREAD_ID)) ||
+	    (notify != SIGEV_NONE && !valid_signal(signo)))
+		return ckpt_err(ctx, -EINVAL, "task %d: POSIX timer %u is invalid",
+				rt->pid, id);
+	ev.sigev_notify = notify;
+	ev.sigev_signo = signo;
+	ev.sigev_value.sival_ptr = u64_to_user_ptr(le64_to_cpu(p->sigev_value));
+	/* To this very thread */
+	ev.sigev_notify_thread_id = task_pid_vnr(current);
+	ret = posix_timer_create_id(clock, &ev, id);
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d: cannot recreate POSIX timer %u",
+				rt->pid, id);
+	timr = ckpt_find_posix_timer(id);
+	if (WARN_ON_ONCE(!timr))
+		return -ENOENT;
+	spin_lock_irqsave(&timr->it_lock, flags);
+	timr->it_overrun_last = overrun;
+	spin_unlock_irqrestore(&timr->it_lock, flags);
+	return 0;
+}
+
+static int ckpt_restart_posix_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+				     struct ckpt_timers *timers)
+{
+	struct ckpt_posix_timers *rec;
+	struct ckpt_posix_timer *p;
+	u32 len, nr, next_id, i;
+	int ret = 0;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_POSIX_TIMERS, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	nr = le32_to_cpu(rec->nr);
+	next_id = le32_to_cpu(rec->next_id);
+	p = (struct ckpt_posix_timer *)(rec + 1);
+	if (len != sizeof(*rec) + (size_t)nr * sizeof(*p) || next_id > INT_MAX ||
+	    (rt->pid != rt->tgid && next_id)) {
+		ret = ckpt_err(ctx, -EINVAL, "task %d: POSIX_TIMERS record is malformed",
+			       rt->pid);
+		goto out;
+	}
+	for (i = 1; i < nr; i++) {
+		if (le32_to_cpu(p[i].id) <= le32_to_cpu(p[i - 1].id)) {
+			ret = ckpt_err(ctx, -EINVAL, "task %d: POSIX timers out of order",
+				       rt->pid);
+			goto out;
+		}
+	}
+	timers->posix = kvcalloc(nr, sizeof(*timers->posix), GFP_KERNEL);
+	if (nr && !timers->posix) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr && !ret; i++) {
+		ret = ckpt_create_posix_timer(ctx, rt, &p[i], &timers->posix[i]);
+		if (!ret)
+			timers->nr_posix++;
+	}
+	/* Under hash_lock in posix_timer_add(); nothing else runs in the process */
+	if (!ret && rt->pid == rt->tgid)
+		WRITE_ONCE(current->signal->next_posix_timer_id, next_id);
+out:
+	kvfree(rec);
+	return ret;
+}
+
 /**
- * ckpt_timers_arm() - arm the restored timers of current's process
+ * ckpt_restart_timers() - read the timers of a task
+ * @ctx: restart context
+ * @rt: the task being restored (current)
+ * @timers: where to keep them until the task is let go
+ *
+ * Reads the ITIMERS record of a leader and the POSIX_TIMERS record of a
+ * task, if they are there.  POSIX timers are created now, disarmed.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			struct ckpt_timers *timers)
+{
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret == CKPT_REC_ITIMERS) {
+		ret = ckpt_restart_itimers(ctx, rt, timers);
+		if (!ret)
+			ret = ckpt_peek_rec(ctx);
+	}
+	if (ret == CKPT_REC_POSIX_TIMERS)
+		ret = ckpt_restart_posix_timers(ctx, rt, timers);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_timers_arm() - arm the timers current restored
  * @timers: the timers read by ckpt_restart_timers()
  *
- * Called by the restored leader when it is let go: the timers count from
+ * Called by each restored task when it is let go: the timers count from
  * now.  The process is new, so none of its timers is armed yet.
  */
 void ckpt_timers_arm(struct ckpt_timers *timers)
@@ -148,6 +421,18 @@ void ckpt_timers_arm(struct ckpt_timers *timers)
 	struct signal_struct *sig = current->signal;
 	unsigned int i;
 
+	for (i = 0; i < timers->nr_posix; i++) {
+		struct ckpt_posix_arm *arm = &timers->posix[i];
+		struct itimerspec64 spec = {
+			.it_value = ns_to_timespec64(arm->value),
+			.it_interval = ns_to_timespec64(arm->interval),
+		};
+
+		/* Checked when read; the timer cannot be gone */
+		if (arm->value)
+			WARN_ON_ONCE(posix_timer_settime(arm->id, 0, &spec));
+	}
+	ckpt_timers_free(timers);
 	if (!timers->has_itimers)
 		return;
 	spin_lock_irq(&ckpt_sighand(current)->siglock);
@@ -168,4 +453,17 @@ void ckpt_timers_arm(struct ckpt_timers *timers)
 	}
 	spin_unlock_irq(&ckpt_sighand(current)->siglock);
 	timers->has_itimers = false;
+}
+
+/**
+ * ckpt_timers_free() - forget the timers of a task that will not resume
+ * @timers: the timers read by ckpt_restart_timers()
+ *
+ * The POSIX timers themselves go with the process.
+ */
+void ckpt_timers_free(struct ckpt_timers *timers)
+{
+	kvfree(timers->posix);
+	timers->posix = NULL;
+	timers->nr_posix = 0;
 }

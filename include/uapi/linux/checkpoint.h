@@ -77,7 +77,8 @@
 	FN(SHMEM_END,	31)		\
 	FN(SYSV_SHM,	32)		\
 	FN(ITIMERS,	35)		\
-	FN(SIGALTSTACK,	37)		\
+	FN(POSIX_TIMERS, 36)		\
+	FN(SIGALTSTACK, 37)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -787,6 +788,37 @@ struct ckpt_itimer {
  */
 struct ckpt_itimers {
 	struct ckpt_itimer it[CKPT_NR_ITIMERS];
+};
+
+/* One POSIX timer (timer_create(2)) */
+struct ckpt_posix_timer {
+	__le32 id;		/* the timer_t the process knows it by, >= 0 */
+	__le32 clockid;		/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME or _TAI */
+	/*
+	 * SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD (which the kernel treats
+	 * as SIGEV_SIGNAL), or SIGEV_SIGNAL | SIGEV_THREAD_ID: to the task
+	 * whose record it is in.
+	 */
+	__le32 notify;
+	__le32 signo;		/* sigev_signo */
+	__le64 sigev_value;	/* sival_ptr, or sival_int in its low 32 bits */
+	__le64 value_ns;	/* time left until it fires, 0 when disarmed */
+	__le64 interval_ns;	/* reload value, 0 for a one-shot timer */
+	__le32 overrun;		/* what timer_getoverrun(2) returns */
+	__le32 __pad;
+};
+
+/*
+ * POSIX_TIMERS: after a task's ITIMERS place, the POSIX timers that
+ * signal that very thread (SIGEV_THREAD_ID); a leader's also holds the
+ * process's other timers and next_id.  Present only when there is a
+ * timer (or, for a leader, next_id is not 0).  Like interval timers they
+ * are saved as durations and armed when the tasks resume.
+ */
+struct ckpt_posix_timers {
+	__le32 next_id;		/* leader: the id timer_create() tries next; else 0 */
+	__le32 nr;
+	/* followed by nr struct ckpt_posix_timer, in increasing id order */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
