@@ -98,10 +98,6 @@ static const struct named tfd_flag_names[] = {
 	NAMED(CKPT_TFD_, ABSTIME),
 };
 
-static const struct named clock_names[] = {
-	{ 0, "REALTIME" }, { 1, "MONOTONIC" }, { 7, "BOOTTIME" },
-};
-
 static const struct named epoll_event_names[] = {
 	{ 0x001, "IN" }, { 0x002, "PRI" }, { 0x004, "OUT" }, { 0x008, "ERR" },
 	{ 0x010, "HUP" }, { 0x020, "NVAL" }, { 0x040, "RDNORM" },
@@ -471,6 +467,42 @@ void print_ITIMERS(const struct image *img, const void *p, uint32_t len)
 		printf("  %s: value_ns %" PRIu64 " interval_ns %" PRIu64 "\n",
 		       names[i], (uint64_t)LE64(it->it[i].value_ns),
 		       (uint64_t)LE64(it->it[i].interval_ns));
+}
+
+static const struct named clock_names[] = {
+	{ 0, "CLOCK_REALTIME" },
+	{ 1, "CLOCK_MONOTONIC" },
+	{ 7, "CLOCK_BOOTTIME" },
+	{ 11, "CLOCK_TAI" },
+};
+
+static const struct named sigev_names[] = {
+	{ 0, "SIGEV_SIGNAL" },
+	{ 1, "SIGEV_NONE" },
+	{ 2, "SIGEV_THREAD" },
+	{ 4, "SIGEV_SIGNAL|SIGEV_THREAD_ID" },
+};
+
+void print_POSIX_TIMERS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_posix_timers *pt = p;
+	const struct ckpt_posix_timer *t = (const void *)(pt + 1);
+	uint32_t i;
+
+	pr_u("next_id", LE32(pt->next_id));
+	pr_u("nr", LE32(pt->nr));
+	for (i = 0; i < LE32(pt->nr); i++) {
+		printf("  timer[%u]: id=%u clockid=%u", i, LE32(t[i].id),
+		       LE32(t[i].clockid));
+		ENUM(LE32(t[i].clockid), clock_names);
+		printf(" notify=%u", LE32(t[i].notify));
+		ENUM(LE32(t[i].notify), sigev_names);
+		printf(" signo=%u value=0x%" PRIx64 " value_ns=%" PRIu64
+		       " interval_ns=%" PRIu64 " overrun=%u\n",
+		       LE32(t[i].signo), (uint64_t)LE64(t[i].sigev_value),
+		       (uint64_t)LE64(t[i].value_ns),
+		       (uint64_t)LE64(t[i].interval_ns), LE32(t[i].overrun));
+	}
 }
 
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)

@@ -1245,6 +1245,64 @@ int accept_ITIMERS(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+/* The clocks and notifications restart recreates POSIX timers with */
+#define CLOCK_REALTIME_LINUX	0
+#define CLOCK_MONOTONIC_LINUX	1
+#define CLOCK_BOOTTIME_LINUX	7
+#define CLOCK_TAI_LINUX		11
+#define SIGEV_SIGNAL_LINUX	0
+#define SIGEV_NONE_LINUX	1
+#define SIGEV_THREAD_LINUX	2
+#define SIGEV_THREAD_ID_LINUX	4
+
+static int check_posix_timer(struct image *img, const struct ckpt_posix_timer *t,
+			     uint32_t i, bool leader)
+{
+	uint32_t clock = LE32(t->clockid), notify = LE32(t->notify);
+
+	if (LE32(t->id) > INT32_MAX)
+		return image_fail(img, "timer[%u]: id %u is negative", i, LE32(t->id));
+	if (clock != CLOCK_REALTIME_LINUX && clock != CLOCK_MONOTONIC_LINUX &&
+	    clock != CLOCK_BOOTTIME_LINUX && clock != CLOCK_TAI_LINUX)
+		return image_fail(img, "timer[%u]: clockid %u is not supported", i, clock);
+	if (notify != SIGEV_SIGNAL_LINUX && notify != SIGEV_NONE_LINUX &&
+	    notify != SIGEV_THREAD_LINUX &&
+	    notify != (SIGEV_SIGNAL_LINUX | SIGEV_THREAD_ID_LINUX))
+		return image_fail(img, "timer[%u]: notify %u is unknown", i, notify);
+	if (!leader && notify != (SIGEV_SIGNAL_LINUX | SIGEV_THREAD_ID_LINUX))
+		return image_fail(img, "timer[%u]: a thread's timer must signal it", i);
+	if (notify != SIGEV_NONE_LINUX &&
+	    (!LE32(t->signo) || LE32(t->signo) > NSIG_LINUX))
+		return image_fail(img, "timer[%u]: signo %u is not a signal", i,
+				  LE32(t->signo));
+	if (LE64(t->value_ns) > INT64_MAX / 2 || LE64(t->interval_ns) > INT64_MAX / 2 ||
+	    LE32(t->overrun) > INT32_MAX)
+		return image_fail(img, "timer[%u]: out of range", i);
+	return check_zero(img, &t->__pad, sizeof(t->__pad), "__pad");
+}
+
+int accept_POSIX_TIMERS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_posix_timers *pt = p;
+	const struct ckpt_posix_timer *t = (const void *)(pt + 1);
+	const struct image_task *task = &img->tree[img->tasks_done];
+	bool leader = task->pid == task->tgid;
+	uint32_t i, n = LE32(pt->nr);
+
+	if (task_extra(img, 2) ||
+	    check_var_len(img, p, len, (uint64_t)n * sizeof(*t)))
+		return -1;
+	if (LE32(pt->next_id) > INT32_MAX || (!leader && LE32(pt->next_id)))
+		return image_fail(img, "next_id %u is invalid", LE32(pt->next_id));
+	for (i = 0; i < n; i++) {
+		if (check_posix_timer(img, &t[i], i, leader))
+			return -1;
+		if (i && LE32(t[i].id) <= LE32(t[i - 1].id))
+			return image_fail(img, "timer[%u]: ids are not increasing", i);
+	}
+	return 0;
+}
+
 int accept_X86_REGS(struct image *img, const void *p, uint32_t len)
 {
 	img->state = ST_XSTATE;

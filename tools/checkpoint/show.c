@@ -81,6 +81,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_SHMEM_END]	= FIXED(struct ckpt_shmem_end, SHMEM_END),
 	[CKPT_REC_SYSV_SHM]	= FIXED(struct ckpt_sysv_shm, SYSV_SHM),
 	[CKPT_REC_ITIMERS]	= FIXED(struct ckpt_itimers, ITIMERS),
+	[CKPT_REC_POSIX_TIMERS]	= VARIABLE(struct ckpt_posix_timers, POSIX_TIMERS),
 	[CKPT_REC_SIGALTSTACK]	= FIXED(struct ckpt_sigaltstack, SIGALTSTACK),
 };
 
@@ -110,7 +111,8 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_SHMEM_PAGES]	= REC(PAGES) | REC(SHMEM_END),
 	[ST_PROCESS]		= REC(PROCESS),
 	[ST_SEM_UNDO]		= REC(SEM_UNDO) | REC(X86_REGS),
-	[ST_REGS]		= REC(X86_REGS) | REC(SIGALTSTACK) | REC(ITIMERS),
+	[ST_REGS]		= REC(X86_REGS) | REC(SIGALTSTACK) | REC(ITIMERS) |
+				  REC(POSIX_TIMERS),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),

@@ -88,7 +88,7 @@ SIZES = {
     'TIMENS': 16, 'NETNS': 8,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
-    'ITIMERS': 48, 'SIGALTSTACK': 24,
+    'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -296,6 +296,18 @@ def itimers(real=(800000000, 1000000000), virt=(0, 0), prof=(5000000, 0)):
     return Record('ITIMERS', struct.pack('<6Q', *real, *virt, *prof))
 
 
+def posix_timers(next_id, timers):
+    body = struct.pack('<II', next_id, len(timers))
+    for tid, clock, notify, signo, value, left, interval in timers:
+        body += struct.pack('<IIIIQQQII', tid, clock, notify, signo, value,
+                            left, interval, 0, 0)
+    return Record('POSIX_TIMERS', body)
+
+
+GOOD_TIMERS = [(0, 1, 0, 34, 0x7171, 50000000, 100000000),
+               (2, 7, 1, 0, 0, 99000000000, 0)]
+
+
 def x86_regs():
     regs = list(range(1, 28))
     regs[16] = 0x401136        # ip
@@ -477,8 +489,11 @@ VARIANTS = {
     'rlimit-soft-above-hard': (replace('PROCESS', process(nofile=(8192, 4096))),
                                None, None),
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
-    'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers()]),
+    'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
+                                             posix_timers(4, GOOD_TIMERS)]),
                     None, None),
+    'posix-timers-order': (insert_after('PROCESS', [posix_timers(
+        4, GOOD_TIMERS[::-1])]), None, None),
     'itimers-before-sigaltstack': (insert_after('PROCESS',
                                                 [itimers(), sigaltstack()]),
                                    None, None),
