@@ -4,9 +4,11 @@
  * observes them: an ITIMER_REAL keeps the time it had left (counted from
  * the restart, not from the checkpoint) and its interval; ITIMER_VIRTUAL,
  * ITIMER_PROF and alarm(2) keep their values; a CPU-time timer still
- * fires.  What is not saved yet (POSIX timers) makes checkpoint fail with
- * a reason.
+ * fires; POSIX timers keep their ids, notification and period, and one
+ * aimed at a thread still signals that thread.  What is not saved yet
+ * (POSIX timers on CPU-time clocks) makes checkpoint fail with a reason.
  */
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 #include "ckpt_util.h"
@@ -194,28 +196,205 @@ TEST_F_TIMEOUT(timer, cpu_itimers_and_alarm_keep_their_values, 90)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(cpu_reasons));
 }
 
-/* ---- what is not saved yet ---- */
+/* ---- POSIX timers ---- */
 
-static int posix_timer_child(void *arg)
+/* Raw syscalls: the ids are the kernel's, whatever libc makes of them */
+static int ptimer_create(clockid_t clock, struct sigevent *sev, int *id)
 {
-	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
-	timer_t id;
+	return syscall(SYS_timer_create, clock, sev, id);
+}
+
+static int ptimer_settime(int id, int64_t value_ns, int64_t interval_ns)
+{
+	struct itimerspec its = {
+		.it_value = { value_ns / 1000000000, value_ns % 1000000000 },
+		.it_interval = { interval_ns / 1000000000, interval_ns % 1000000000 },
+	};
+
+	return syscall(SYS_timer_settime, id, 0, &its, NULL);
+}
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+static const char *const posix_reasons[] = {
+	[1] = "could not create or arm the timers",
+	[2] = "the periodic timer lost its interval",
+	[3] = "a new timer did not get the next id",
+	[4] = "the deleted timer's id came back",
+	[5] = "the SIGEV_NONE timer lost its time left",
+	[6] = "the periodic timer stopped firing after restart",
+	[7] = "a timer signal came with another value, code or timer id",
+	[8] = "the SIGEV_THREAD_ID timer signalled another thread",
+	[9] = "timer_getoverrun() fails on the restored timer",
+};
+
+#define PT_SIG		(SIGRTMIN + 2)
+#define PT_TID_SIG	(SIGRTMIN + 3)
+#define PT_VALUE	0x7171
+
+static volatile sig_atomic_t pt_fired, pt_tid_fired, pt_bad;
+static volatile pid_t pt_thread_tid, pt_wrong_tid;
+static volatile int pt_ids[2] = { -1, -1 };
+
+static void pt_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig == PT_SIG) {
+		if (si->si_value.sival_int != PT_VALUE || si->si_code != SI_TIMER ||
+		    si->si_timerid != pt_ids[0])
+			pt_bad = 1;
+		pt_fired++;
+	} else {
+		if (syscall(SYS_gettid) != pt_thread_tid)
+			pt_wrong_tid = syscall(SYS_gettid);
+		if (si->si_value.sival_int != PT_VALUE + 1 || si->si_timerid != pt_ids[1])
+			pt_bad = 1;
+		pt_tid_fired++;
+	}
+}
+
+static volatile sig_atomic_t pt_stop;
+
+static void *pt_thread(void *arg)
+{
+	sigset_t set;
 
 	(void)arg;
-	if (timer_create(CLOCK_MONOTONIC, &sev, &id))
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, PT_SIG);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pt_thread_tid = syscall(SYS_gettid);
+	while (!pt_stop)
+		ckpt_sleep_ms(5);
+	return NULL;
+}
+
+static int posix_child(void *arg)
+{
+	struct sigaction sa = { .sa_sigaction = pt_handler, .sa_flags = SA_SIGINFO };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = PT_SIG };
+	struct itimerspec its;
+	int del_id, none_id, tid_id, id, before, ret = 0;
+	int64_t none_left, deadline;
+	pthread_t t;
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(PT_SIG, &sa, NULL) || sigaction(PT_TID_SIG, &sa, NULL) ||
+	    pthread_create(&t, NULL, pt_thread, NULL))
+		return 1;
+	while (!pt_thread_tid)
+		ckpt_sleep_ms(5);
+	/* ids 0, 1, 2, 3: then 1 is deleted, so the next one is 4, not 1 */
+	sev.sigev_value.sival_int = PT_VALUE;
+	if (ptimer_create(CLOCK_MONOTONIC, &sev, &id))
+		return 1;
+	pt_ids[0] = id;
+	if (ptimer_create(CLOCK_MONOTONIC, &sev, &del_id))
+		return 1;
+	sev.sigev_notify = SIGEV_NONE;
+	if (ptimer_create(CLOCK_BOOTTIME, &sev, &none_id))
+		return 1;
+	sev.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID;
+	sev.sigev_signo = PT_TID_SIG;
+	sev.sigev_value.sival_int = PT_VALUE + 1;
+	sev._sigev_un._tid = pt_thread_tid;
+	if (ptimer_create(CLOCK_REALTIME, &sev, &tid_id))
+		return 1;
+	pt_ids[1] = tid_id;
+	if (syscall(SYS_timer_delete, del_id) ||
+	    ptimer_settime(id, 100 * MS, 100 * MS) ||
+	    ptimer_settime(none_id, 100000 * MS, 0) ||
+	    ptimer_settime(tid_id, 50 * MS, 100 * MS))
+		return 1;
+	while (pt_fired < 2 || pt_tid_fired < 2)
+		ckpt_sleep_ms(10);
+	syscall(SYS_timer_gettime, none_id, &its);
+	none_left = ts_ns(&its.it_value);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	/* It keeps firing from the restart on */
+	before = pt_fired;
+	deadline = ckpt_now_ns() + 10000 * MS;
+	while ((pt_fired < before + 3 || pt_tid_fired < 5) &&
+	       ckpt_now_ns() < deadline)
+		ckpt_sleep_ms(10);
+	ckpt_child_note("ids %d %d %d %d, fired %d then %d, to the thread %d, wrong tid %d",
+			id, del_id, none_id, tid_id, before, pt_fired, pt_tid_fired,
+			pt_wrong_tid);
+	if (pt_fired < before + 3 || pt_tid_fired < 5)
+		ret = 6;
+	else if (pt_bad)
+		ret = 7;
+	else if (pt_wrong_tid)
+		ret = 8;
+	if (ret)
+		return ret;
+	if (syscall(SYS_timer_gettime, id, &its) ||
+	    ts_ns(&its.it_interval) != 100 * MS)
+		return 2;
+	if (syscall(SYS_timer_getoverrun, id) < 0)
+		return 9;
+	if (!syscall(SYS_timer_gettime, del_id, &its) || errno != EINVAL)
+		return 4;
+	if (syscall(SYS_timer_gettime, none_id, &its) ||
+	    ts_ns(&its.it_value) > none_left || ts_ns(&its.it_value) < none_left - 30000 * MS)
+		return 5;
+	sev.sigev_notify = SIGEV_NONE;
+	if (ptimer_create(CLOCK_MONOTONIC, &sev, &id))
+		return 1;
+	ckpt_child_note("new timer id %d", id);
+	if (id != tid_id + 1)
+		return 3;
+	pt_stop = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+TEST_F_TIMEOUT(timer, posix_timers_keep_ids_notification_and_period, 90)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, posix_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(posix_reasons));
+}
+
+TEST_F_TIMEOUT(timer, posix_timers_survive_two_restarts, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, posix_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(posix_reasons));
+}
+
+/* ---- what is not saved yet ---- */
+
+static int cpu_posix_timer_child(void *arg)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int id;
+
+	(void)arg;
+	if (ptimer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &id))
 		return 1;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
 	return 0;
 }
 
-TEST_F_TIMEOUT(timer, posix_timer_is_refused_with_a_reason, 60)
+TEST_F_TIMEOUT(timer, cpu_clock_posix_timer_is_refused_with_a_reason, 60)
 {
-	pid_t pid = ckpt_spawn(_metadata, &self->ctx, posix_timer_child, NULL);
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, cpu_posix_timer_child, NULL);
 
 	ASSERT_EQ(-1, sys_checkpoint(pid, self->ctx.image_fd, 0, self->ctx.log_fd));
 	ASSERT_EQ(EOPNOTSUPP, errno);
-	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "POSIX timers"))
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "POSIX timer 0 on a CPU-time clock"))
 		ckpt_dump_log(_metadata, &self->ctx);
 	/* The process goes on */
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
