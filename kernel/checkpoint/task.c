@@ -283,7 +283,13 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	rec.personality = cpu_to_le32(t->personality);
 	if (task_no_new_privs(t))
 		rec.flags |= cpu_to_le32(CKPT_TASK_NO_NEW_PRIVS);
-	rec.blocked = cpu_to_le64(t->blocked.sig[0]);
+	/*
+	 * Frozen in sigsuspend(), ppoll(), ...: the mask the task goes back
+	 * to user mode with is the saved one; the syscall, restarted, sets
+	 * its temporary mask again.
+	 */
+	rec.blocked = cpu_to_le64(test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
+				  t->blocked.sig[0]);
 	rec.clear_child_tid = cpu_to_le64((unsigned long)t->clear_child_tid);
 	rec.robust_list = cpu_to_le64((unsigned long)t->robust_list);
 	rec.robust_list_len = cpu_to_le64(t->robust_list ?

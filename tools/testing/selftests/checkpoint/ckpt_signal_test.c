@@ -3,9 +3,10 @@
  * Signal state across checkpoint, kill and restart, as the restored
  * process observes it: queued real-time signals with their values and
  * senders, in order; a signal pending on one thread only; the alternate
- * signal stacks of the threads; and a signal handler that was running on
+ * signal stacks of the threads; a signal handler that was running on
  * its alternate stack when the process was checkpointed, which finishes
- * and returns to the interrupted code.
+ * and returns to the interrupted code; and the mask of a task waiting in
+ * sigsuspend().
  */
 #include <sys/syscall.h>
 
@@ -399,6 +400,46 @@ TEST_F_TIMEOUT(sig, handler_on_alternate_stack_survives_two_restarts, 90)
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(handler_reasons));
+}
+
+/* ---- a task waiting in sigsuspend() ---- */
+
+static const char *const suspend_reasons[] = {
+	[1] = "could not set the signal mask",
+	[2] = "the mask after sigsuspend() is not the one before it",
+	[3] = "sigsuspend() did not return after the signal",
+};
+
+#define KEEP_BLOCKED	(SIGRTMIN + 7)
+
+static int suspend_child(void *arg)
+{
+	sigset_t set, wait_mask, now;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, KEEP_BLOCKED);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return 1;
+	sigemptyset(&wait_mask);
+	ckpt_child_ready();
+	/* Checkpointed in here; the test's SIGUSR1 ends it */
+	while (!ckpt_child_finish)
+		if (sigsuspend(&wait_mask) != -1 || errno != EINTR)
+			return 3;
+	if (sigprocmask(SIG_BLOCK, NULL, &now) ||
+	    !sigismember(&now, KEEP_BLOCKED) || !sigismember(&now, SIGUSR1))
+		return 2;
+	return 0;
+}
+
+TEST_F_TIMEOUT(sig, sigsuspend_restores_the_mask_of_before_it, 60)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, suspend_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(suspend_reasons));
 }
 
 TEST_HARNESS_MAIN
