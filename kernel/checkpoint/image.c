@@ -234,6 +234,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_posix_timers),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
+	[CKPT_REC_CPUTIME] = {
+		.name = "CPUTIME",
+		.min_len = sizeof(struct ckpt_cputime),
+		.max_len = sizeof(struct ckpt_cputime),
+	},
 	[CKPT_REC_SIGALTSTACK] = {
 		.name = "SIGALTSTACK",
 		.min_len = sizeof(struct ckpt_sigaltstack),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Timers of a process: the interval timers of setitimer(2) and alarm(2),
- * and POSIX timers (timer_create(2)).
+ * and POSIX timers (timer_create(2)); and the CPU time it has used.
  *
  * They are saved as durations (time left, reload value), not as absolute
  * expiry times, and restart arms them relative to the moment the restored
@@ -16,6 +16,10 @@
  * is; the others are the leader's.  Timers on CPU-time clocks and alarm
  * clocks are not supported yet: a process that has one cannot be
  * checkpointed.
+ *
+ * The CPU time of a process is added to the totals of the restored one,
+ * so that its clock, times(2) and getrusage(2) go on; the per-thread
+ * counters belong to the scheduler and start again from zero.
  */
 #include <linux/checkpoint.h>
 #include <linux/hrtimer.h>
@@ -229,13 +233,77 @@ static int ckpt_write_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
+/* ---- CPU time used ---- */
+
+static int ckpt_write_cputime(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_cputime rec = {};
+	struct task_cputime times;
+	u64 cutime, cstime;
+
+	/* All its threads are frozen: the sums do not move */
+	thread_group_cputime(t, &times);
+	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	cutime = t->signal->cutime;
+	cstime = t->signal->cstime;
+	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	if (!times.sum_exec_runtime && !times.utime && !times.stime &&
+	    !cutime && !cstime)
+		return 0;
+	rec.sum_exec_ns = cpu_to_le64(times.sum_exec_runtime);
+	rec.utime_ns = cpu_to_le64(times.utime);
+	rec.stime_ns = cpu_to_le64(times.stime);
+	rec.cutime_ns = cpu_to_le64(cutime);
+	rec.cstime_ns = cpu_to_le64(cstime);
+	return ckpt_write_rec(ctx, CKPT_REC_CPUTIME, &rec, sizeof(rec));
+}
+
+/*
+ * Add the CPU time of the image to the process's: to the totals of its
+ * exited threads, which only the exit of a thread updates, under the same
+ * locks.  The scheduler's per-thread counters are left alone.  Before the
+ * CPU-time timers are armed, which sample these totals.
+ */
+static int ckpt_restart_cputime(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct signal_struct *sig = current->signal;
+	struct ckpt_cputime rec;
+	u64 v[5];
+	int i, ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_CPUTIME, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	v[0] = le64_to_cpu(rec.sum_exec_ns);
+	v[1] = le64_to_cpu(rec.utime_ns);
+	v[2] = le64_to_cpu(rec.stime_ns);
+	v[3] = le64_to_cpu(rec.cutime_ns);
+	v[4] = le64_to_cpu(rec.cstime_ns);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		if (v[i] > KTIME_MAX / 2)
+			ret = -EINVAL;
+	if (ret || rt->pid != rt->tgid)
+		return ckpt_err(ctx, -EINVAL, "task %d: invalid CPUTIME record", rt->pid);
+	spin_lock_irq(&ckpt_sighand(current)->siglock);
+	write_seqlock(&sig->stats_lock);
+	sig->sum_sched_runtime += v[0];
+	sig->utime += v[1];
+	sig->stime += v[2];
+	write_sequnlock(&sig->stats_lock);
+	sig->cutime += v[3];
+	sig->cstime += v[4];
+	spin_unlock_irq(&ckpt_sighand(current)->siglock);
+	return 0;
+}
+
 /**
  * ckpt_checkpoint_timers() - write the timers of a task
  * @ctx: checkpoint context
  * @t: the frozen task
  *
  * Writes, for a leader, an ITIMERS record if an interval timer is set;
- * then a POSIX_TIMERS record with the task's POSIX timers, if any.
+ * then a POSIX_TIMERS record with the task's POSIX timers, if any; then,
+ * for a leader, the CPU time its process has used.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -251,6 +319,8 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	}
 	if (!ret)
 		ret = ckpt_write_posix_timers(ctx, t);
+	if (!ret && thread_group_leader(t))
+		ret = ckpt_write_cputime(ctx, t);
 	return ret;
 }
 
@@ -388,8 +458,9 @@ out:
  * @rt: the task being restored (current)
  * @timers: where to keep them until the task is let go
  *
- * Reads the ITIMERS record of a leader and the POSIX_TIMERS record of a
- * task, if they are there.  POSIX timers are created now, disarmed.
+ * Reads the ITIMERS record of a leader, the POSIX_TIMERS record of a
+ * task and the CPUTIME record of a leader, if they are there.  POSIX
+ * timers are created now, disarmed.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -404,8 +475,13 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 		if (!ret)
 			ret = ckpt_peek_rec(ctx);
 	}
-	if (ret == CKPT_REC_POSIX_TIMERS)
+	if (ret == CKPT_REC_POSIX_TIMERS) {
 		ret = ckpt_restart_posix_timers(ctx, rt, timers);
+		if (!ret)
+			ret = ckpt_peek_rec(ctx);
+	}
+	if (ret == CKPT_REC_CPUTIME)
+		ret = ckpt_restart_cputime(ctx, rt);
 	return ret < 0 ? ret : 0;
 }
 

@@ -78,7 +78,8 @@
 	FN(SYSV_SHM,	32)		\
 	FN(ITIMERS,	35)		\
 	FN(POSIX_TIMERS, 36)		\
-	FN(SIGALTSTACK, 37)		\
+	FN(SIGALTSTACK,	37)		\
+	FN(CPUTIME,	38)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -819,6 +820,20 @@ struct ckpt_posix_timers {
 	__le32 next_id;		/* leader: the id timer_create() tries next; else 0 */
 	__le32 nr;
 	/* followed by nr struct ckpt_posix_timer, in increasing id order */
+};
+
+/*
+ * CPUTIME: the CPU time a process has used, after its leader's
+ * POSIX_TIMERS place.  Restart adds it to the restored process's, so that
+ * CLOCK_PROCESS_CPUTIME_ID, times(2) and getrusage(2) go on from it;
+ * each thread's own clock starts again from zero.
+ */
+struct ckpt_cputime {
+	__le64 sum_exec_ns;	/* CLOCK_PROCESS_CPUTIME_ID: threads alive and gone */
+	__le64 utime_ns;	/* user time of the same */
+	__le64 stime_ns;	/* system time of the same */
+	__le64 cutime_ns;	/* user time of the children it waited for */
+	__le64 cstime_ns;	/* their system time */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
