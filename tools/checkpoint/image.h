@@ -30,11 +30,11 @@
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
- *              [POSIX_TIMERS]
- *              X86_REGS X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   (zombies have no records; PROCESS and ITIMERS follow the TASK of a
- *   leader; SEM_UNDO only with an IPC_NS; the optional records appear
- *   only when the state is set)
+ *              [POSIX_TIMERS] [CPUTIME] X86_REGS X86_XSTATE
+ *              SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *   (zombies have no records; PROCESS, ITIMERS and CPUTIME follow the
+ *   TASK of a leader; SEM_UNDO only with an IPC_NS; the optional records
+ *   appear only when the state is set)
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)

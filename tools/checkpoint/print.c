@@ -505,6 +505,17 @@ void print_POSIX_TIMERS(const struct image *img, const void *p, uint32_t len)
 	}
 }
 
+void print_CPUTIME(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cputime *c = p;
+
+	pr_u("sum_exec_ns", LE64(c->sum_exec_ns));
+	pr_u("utime_ns", LE64(c->utime_ns));
+	pr_u("stime_ns", LE64(c->stime_ns));
+	pr_u("cutime_ns", LE64(c->cutime_ns));
+	pr_u("cstime_ns", LE64(c->cstime_ns));
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

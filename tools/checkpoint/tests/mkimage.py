@@ -88,7 +88,7 @@ SIZES = {
     'TIMENS': 16, 'NETNS': 8,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
-    'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24,
+    'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -308,6 +308,12 @@ GOOD_TIMERS = [(0, 1, 0, 34, 0x7171, 50000000, 100000000),
                (2, 7, 1, 0, 0, 99000000000, 0)]
 
 
+def cputime(sum_exec=1500000000, utime=1200000000, stime=300000000,
+            cutime=100000000, cstime=0):
+    return Record('CPUTIME', struct.pack('<5Q', sum_exec, utime, stime,
+                                         cutime, cstime))
+
+
 def x86_regs():
     regs = list(range(1, 28))
     regs[16] = 0x401136        # ip
@@ -490,8 +496,12 @@ VARIANTS = {
                                None, None),
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
-                                             posix_timers(4, GOOD_TIMERS)]),
+                                             posix_timers(4, GOOD_TIMERS),
+                                             cputime()]),
                     None, None),
+    'cputime-before-itimers': (insert_after('PROCESS', [cputime(),
+                                                        itimers()]),
+                               None, None),
     'posix-timers-order': (insert_after('PROCESS', [posix_timers(
         4, GOOD_TIMERS[::-1])]), None, None),
     'itimers-before-sigaltstack': (insert_after('PROCESS',
