@@ -5,9 +5,11 @@
  * the restart, not from the checkpoint) and its interval; ITIMER_VIRTUAL,
  * ITIMER_PROF and alarm(2) keep their values; a CPU-time timer still
  * fires; POSIX timers keep their ids, notification and period, and one
- * aimed at a thread still signals that thread.  What is not saved yet
- * (POSIX timers on CPU-time clocks) makes checkpoint fail with a reason.
+ * aimed at a thread still signals that thread; the CPU time of the
+ * process goes on from where it was.  What is not saved yet (POSIX timers
+ * on CPU-time clocks) makes checkpoint fail with a reason.
  */
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -371,6 +373,84 @@ TEST_F_TIMEOUT(timer, posix_timers_survive_two_restarts, 120)
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(posix_reasons));
+}
+
+/* ---- CPU time used ---- */
+
+static const char *const cputime_reasons[] = {
+	[1] = "could not burn CPU time or wait for a child",
+	[2] = "CLOCK_PROCESS_CPUTIME_ID went backwards across restart",
+	[3] = "getrusage(RUSAGE_SELF) went backwards across restart",
+	[4] = "getrusage(RUSAGE_CHILDREN) went backwards across restart",
+};
+
+static int64_t cpu_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts_ns(&ts);
+}
+
+static int64_t rusage_ns(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime);
+}
+
+static void burn_cpu(int64_t ns)
+{
+	int64_t end = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) + ns;
+
+	while (cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+		;
+}
+
+static int cputime_child(void *arg)
+{
+	int64_t proc, self, children;
+	int status;
+	pid_t pid;
+
+	(void)arg;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		burn_cpu(100 * MS);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return 1;
+	burn_cpu(300 * MS);
+	proc = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	self = rusage_ns(RUSAGE_SELF);
+	children = rusage_ns(RUSAGE_CHILDREN);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	ckpt_child_note("process clock %lld -> %lld, self %lld -> %lld, children %lld -> %lld",
+			(long long)proc, (long long)cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID),
+			(long long)self, (long long)rusage_ns(RUSAGE_SELF),
+			(long long)children, (long long)rusage_ns(RUSAGE_CHILDREN));
+	if (cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID) < proc)
+		return 2;
+	if (rusage_ns(RUSAGE_SELF) < self)
+		return 3;
+	if (rusage_ns(RUSAGE_CHILDREN) < children)
+		return 4;
+	return 0;
+}
+
+TEST_F_TIMEOUT(timer, process_cpu_time_goes_on_from_its_value, 90)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, cputime_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(cputime_reasons));
 }
 
 /* ---- what is not saved yet ---- */
