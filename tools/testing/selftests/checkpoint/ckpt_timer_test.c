@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
-#include "ckpt_util.h"
+#include "ckpt_image.h"
 
 FIXTURE(timer) {
 	struct ckpt_ctx ctx;
@@ -478,6 +478,133 @@ TEST_F_TIMEOUT(timer, cpu_clock_posix_timer_is_refused_with_a_reason, 60)
 		ckpt_dump_log(_metadata, &self->ctx);
 	/* The process goes on */
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* ---- bad timer records ---- */
+
+enum timer_corruption {
+	ALTSTACK_FLAGS,
+	ITIMER_RANGE,
+	POSIX_CPU_CLOCK,
+	POSIX_SAME_IDS,
+	POSIX_NO_SIGNAL,
+	POSIX_LENGTH,
+	CPUTIME_RANGE,
+};
+
+FIXTURE(bad) {
+	struct ckpt_ctx ctx;
+	struct image img;
+};
+
+FIXTURE_VARIANT(bad) {
+	enum timer_corruption what;
+};
+
+FIXTURE_VARIANT_ADD(bad, sigaltstack_flags) { .what = ALTSTACK_FLAGS };
+FIXTURE_VARIANT_ADD(bad, itimer_out_of_range) { .what = ITIMER_RANGE };
+FIXTURE_VARIANT_ADD(bad, posix_timer_on_cpu_clock) { .what = POSIX_CPU_CLOCK };
+FIXTURE_VARIANT_ADD(bad, posix_timers_with_one_id) { .what = POSIX_SAME_IDS };
+FIXTURE_VARIANT_ADD(bad, posix_timer_without_signal) { .what = POSIX_NO_SIGNAL };
+FIXTURE_VARIANT_ADD(bad, posix_timers_count) { .what = POSIX_LENGTH };
+FIXTURE_VARIANT_ADD(bad, cputime_out_of_range) { .what = CPUTIME_RANGE };
+
+FIXTURE_SETUP(bad)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	self->ctx.call_timeout_s = CKPT_SMALL_CALL_TIMEOUT_S;
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	free(self->img.data);
+	free(self->img.recs);
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* A process with every record of this file: alternate stack, timers */
+static int all_timers_child(void *arg)
+{
+	struct itimerval it = { .it_value = { 100, 0 } };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+	stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536 };
+	int id;
+
+	(void)arg;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL) || setitimer(ITIMER_REAL, &it, NULL) ||
+	    ptimer_create(CLOCK_MONOTONIC, &sev, &id) ||
+	    ptimer_create(CLOCK_MONOTONIC, &sev, &id))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+#define REC_PAYLOAD(type, size) ({					\
+	struct ckpt_rec *__r = find_rec(img, (type));			\
+	ASSERT_TRUE(!!__r)						\
+		TH_LOG("the image has no %s record", rec_name(type));	\
+	ASSERT_LE((size), __r->len);					\
+	(void *)(data + __r->off + sizeof(struct ckpt_rec_hdr));	\
+})
+
+TEST_F_TIMEOUT(bad, timer_record_makes_restart_fail_cleanly, 60)
+{
+	struct image *img = &self->img;
+	enum ckpt_outcome outcome;
+	struct ckpt_posix_timers *pt;
+	struct ckpt_posix_timer *t;
+	struct ckpt_sigaltstack *ss;
+	struct ckpt_itimers *it;
+	struct ckpt_cputime *cpu;
+	const char *why = NULL;
+	char *data;
+
+	img->pid = ckpt_spawn(_metadata, &self->ctx, all_timers_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img->pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, img->pid);
+	img->data = ckpt_slurp(self->ctx.image_fd, &img->len);
+	ASSERT_TRUE(!!img->data);
+	img->recs = calloc(img->len / 8 + 1, sizeof(*img->recs));
+	ASSERT_TRUE(!!img->recs);
+	img->nr = ckpt_split_image(img->data, img->len, img->recs,
+				   img->len / 8 + 1, &why);
+	ASSERT_LT(0, img->nr) TH_LOG("%s", why);
+	data = img->data;
+
+	pt = REC_PAYLOAD(CKPT_REC_POSIX_TIMERS, sizeof(*pt) + 2 * sizeof(*t));
+	t = (void *)(pt + 1);
+	switch (variant->what) {
+	case ALTSTACK_FLAGS:
+		ss = REC_PAYLOAD(CKPT_REC_SIGALTSTACK, sizeof(*ss));
+		ss->flags = htole32(4);
+		break;
+	case ITIMER_RANGE:
+		it = REC_PAYLOAD(CKPT_REC_ITIMERS, sizeof(*it));
+		it->it[CKPT_ITIMER_REAL].value_ns = htole64(~0ULL);
+		break;
+	case POSIX_CPU_CLOCK:
+		t[1].clockid = htole32(CLOCK_PROCESS_CPUTIME_ID);
+		break;
+	case POSIX_SAME_IDS:
+		t[1].id = t[0].id;
+		break;
+	case POSIX_NO_SIGNAL:
+		t[0].signo = 0;
+		break;
+	case POSIX_LENGTH:
+		pt->nr = htole32(3);
+		break;
+	case CPUTIME_RANGE:
+		cpu = REC_PAYLOAD(CKPT_REC_CPUTIME, sizeof(*cpu));
+		cpu->sum_exec_ns = htole64(~0ULL);
+		break;
+	}
+	trailer_of(img, data)->crc32c =
+		htole32(crc32c(data, img->recs[img->nr - 1].off));
+	outcome = restart_from_broken_image(_metadata, &self->ctx, data, img->len,
+					    img->pid, EINVAL, "bad timer record");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
 }
 
 TEST_HARNESS_MAIN
