@@ -114,86 +114,134 @@ static bool ckpt_posix_notify_ok(u32 notify)
 	}
 }
 
-/* The thread a SIGEV_THREAD_ID timer signals, or NULL */
-static struct task_struct *ckpt_posix_target(struct k_itimer *timr)
+/**
+ * struct ckpt_posix_snap - a POSIX timer as checkpoint found it
+ * @rec: its image entry
+ * @mine: it is saved with the task being written
+ * @target_ok: SIGEV_THREAD_ID: it signals a live thread of the process
+ */
+struct ckpt_posix_snap {
+	struct ckpt_posix_timer rec;
+	bool mine;
+	bool target_ok;
+};
+
+/*
+ * Fill @snap from @timr, unless it was deleted: a frozen process may
+ * still be killed, and its last thread deletes its timers.  The timer's
+ * memory is freed after a grace period; it_signal is cleared under
+ * it_lock before anything else is freed.
+ */
+static bool ckpt_snap_posix_timer(struct k_itimer *timr, struct task_struct *t,
+				  struct ckpt_posix_snap *snap)
 {
-	lockdep_assert_in_rcu_read_lock();
-	return pid_task(timr->it_pid, PIDTYPE_PID);
+	struct itimerspec64 cur = {};
+	struct task_struct *target;
+	unsigned long flags;
+	bool alive;
+
+	spin_lock_irqsave(&timr->it_lock, flags);
+	alive = READ_ONCE(timr->it_signal) == t->signal;
+	if (alive) {
+		snap->rec.id = cpu_to_le32(timr->it_id);
+		snap->rec.clockid = cpu_to_le32(timr->it_clock);
+		snap->rec.notify = cpu_to_le32(timr->it_sigev_notify);
+		snap->rec.signo = cpu_to_le32(timr->sigq->info.si_signo);
+		snap->rec.sigev_value =
+			cpu_to_le64((unsigned long)timr->sigq->info.si_value.sival_ptr);
+		/* What timer_gettime(2) says: a due timer has 1 ns left */
+		if (ckpt_posix_clock_ok(timr->it_clock))
+			timr->kclock->timer_get(timr, &cur);
+		snap->rec.value_ns = cpu_to_le64(timespec64_to_ns(&cur.it_value));
+		snap->rec.interval_ns = cpu_to_le64(ktime_to_ns(timr->it_interval));
+		snap->rec.overrun = cpu_to_le32(clamp_t(s64, timr->it_overrun_last,
+							0, INT_MAX));
+		if (timr->it_sigev_notify & SIGEV_THREAD_ID) {
+			target = pid_task(timr->it_pid, PIDTYPE_PID);
+			snap->mine = target == t;
+			snap->target_ok = target && same_thread_group(target, t) &&
+					  !target->exit_state && !(target->flags & PF_EXITING);
+		} else {
+			snap->mine = thread_group_leader(t);
+			snap->target_ok = true;
+		}
+	}
+	spin_unlock_irqrestore(&timr->it_lock, flags);
+	return alive;
 }
 
 /*
- * Can every POSIX timer of the frozen process of @t be saved?  Only its
- * threads create or delete them, and they are all frozen.
+ * The POSIX timers of the process of the frozen task @t.  Only its
+ * threads create them: the number can only go down meanwhile.
  */
-static int ckpt_check_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
+static struct ckpt_posix_snap *ckpt_snap_posix_timers(struct task_struct *t,
+						      unsigned int *nr)
 {
-	struct k_itimer *timr;
-	int ret = 0;
+	struct sighand_struct *sighand = ckpt_sighand(t);
+	struct ckpt_posix_snap *snaps;
+	struct k_itimer *timr, **timers;
+	unsigned int max = 0, n = 0, i;
 
+	*nr = 0;
+	spin_lock_irq(&sighand->siglock);
+	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
+		max++;
+	spin_unlock_irq(&sighand->siglock);
+	if (!max)
+		return NULL;
+	snaps = kvcalloc(max, sizeof(*snaps), GFP_KERNEL);
+	timers = kvcalloc(max, sizeof(*timers), GFP_KERNEL);
+	if (!snaps || !timers) {
+		kvfree(snaps);
+		kvfree(timers);
+		return ERR_PTR(-ENOMEM);
+	}
+	rcu_read_lock();
+	/* exit_itimers() takes the list away under siglock */
+	spin_lock_irq(&sighand->siglock);
 	hlist_for_each_entry(timr, &t->signal->posix_timers, list) {
-		struct task_struct *target;
+		if (n == max)
+			break;
+		timers[n++] = timr;
+	}
+	spin_unlock_irq(&sighand->siglock);
+	for (i = 0; i < n; i++)
+		*nr += ckpt_snap_posix_timer(timers[i], t, &snaps[*nr]);
+	rcu_read_unlock();
+	kvfree(timers);
+	return snaps;
+}
 
-		if (timr->it_clock < 0)
+/* Can every POSIX timer of the process be saved?  Checked with its leader */
+static int ckpt_check_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t,
+				   const struct ckpt_posix_snap *snaps,
+				   unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		const struct ckpt_posix_timer *p = &snaps[i].rec;
+		s32 clock = le32_to_cpu(p->clockid);
+		u32 id = le32_to_cpu(p->id);
+
+		if (clock < 0)
 			return ckpt_err(ctx, -EOPNOTSUPP,
-					"process %d: POSIX timer %d on a CPU-time clock (not supported yet)",
-					task_pid_vnr(t), timr->it_id);
-		if (!ckpt_posix_clock_ok(timr->it_clock))
+					"process %d: POSIX timer %u on a CPU-time clock (not supported yet)",
+					task_pid_vnr(t), id);
+		if (!ckpt_posix_clock_ok(clock))
 			return ckpt_err(ctx, -EOPNOTSUPP,
-					"process %d: POSIX timer %d on clock %d (not supported yet)",
-					task_pid_vnr(t), timr->it_id, timr->it_clock);
-		if (!ckpt_posix_notify_ok(timr->it_sigev_notify))
+					"process %d: POSIX timer %u on clock %d (not supported yet)",
+					task_pid_vnr(t), id, clock);
+		if (!ckpt_posix_notify_ok(le32_to_cpu(p->notify)))
 			return ckpt_err(ctx, -EOPNOTSUPP,
-					"process %d: POSIX timer %d has notification %#x",
-					task_pid_vnr(t), timr->it_id, timr->it_sigev_notify);
-		if (!(timr->it_sigev_notify & SIGEV_THREAD_ID))
-			continue;
-		rcu_read_lock();
-		target = ckpt_posix_target(timr);
-		if (!target || !same_thread_group(target, t) || target->exit_state ||
-		    (target->flags & PF_EXITING))
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "process %d: POSIX timer %d signals a thread that has exited (not supported yet)",
-				       task_pid_vnr(t), timr->it_id);
-		rcu_read_unlock();
-		if (ret)
-			return ret;
+					"process %d: POSIX timer %u has notification %#x",
+					task_pid_vnr(t), id, le32_to_cpu(p->notify));
+		if (!snaps[i].target_ok)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d: POSIX timer %u signals a thread that has exited (not supported yet)",
+					task_pid_vnr(t), id);
 	}
 	return 0;
-}
-
-/* Is @timr saved with @t: it signals @t, or the process and @t leads it */
-static bool ckpt_posix_timer_of(struct k_itimer *timr, struct task_struct *t)
-{
-	bool mine;
-
-	if (!(timr->it_sigev_notify & SIGEV_THREAD_ID))
-		return thread_group_leader(t);
-	rcu_read_lock();
-	mine = ckpt_posix_target(timr) == t;
-	rcu_read_unlock();
-	return mine;
-}
-
-static void ckpt_fill_posix_timer(struct k_itimer *timr,
-				  struct ckpt_posix_timer *out)
-{
-	struct itimerspec64 cur = {};
-	unsigned long flags;
-	s64 overrun;
-
-	spin_lock_irqsave(&timr->it_lock, flags);
-	out->id = cpu_to_le32(timr->it_id);
-	out->clockid = cpu_to_le32(timr->it_clock);
-	out->notify = cpu_to_le32(timr->it_sigev_notify);
-	out->signo = cpu_to_le32(timr->sigq->info.si_signo);
-	out->sigev_value = cpu_to_le64((unsigned long)timr->sigq->info.si_value.sival_ptr);
-	/* What timer_gettime(2) says: a due timer has 1 ns left */
-	timr->kclock->timer_get(timr, &cur);
-	out->value_ns = cpu_to_le64(timespec64_to_ns(&cur.it_value));
-	out->interval_ns = cpu_to_le64(ktime_to_ns(timr->it_interval));
-	overrun = timr->it_overrun_last;
-	out->overrun = cpu_to_le32(clamp_t(s64, overrun, 0, INT_MAX));
-	spin_unlock_irqrestore(&timr->it_lock, flags);
 }
 
 static int ckpt_posix_timer_cmp(const void *a, const void *b)
@@ -204,32 +252,45 @@ static int ckpt_posix_timer_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The POSIX_TIMERS record of @t, if it has timers (or leads and has a next id) */
+/*
+ * The POSIX_TIMERS record of @t: the timers that signal it, and for a
+ * leader those that signal the process.  Written if there are any, or
+ * for a leader whose next id is not 0.
+ */
 static int ckpt_write_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_posix_timers rec = {};
-	struct ckpt_posix_timer *timers;
-	struct k_itimer *timr;
-	unsigned int nr = 0, i = 0;
-	int ret;
+	struct ckpt_posix_timer *timers = NULL;
+	struct ckpt_posix_snap *snaps;
+	unsigned int nr, mine = 0, i;
+	int ret = 0;
 
-	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
-		nr += ckpt_posix_timer_of(timr, t);
-	if (thread_group_leader(t))
+	snaps = ckpt_snap_posix_timers(t, &nr);
+	if (IS_ERR(snaps))
+		return PTR_ERR(snaps);
+	if (thread_group_leader(t)) {
+		ret = ckpt_check_posix_timers(ctx, t, snaps, nr);
 		rec.next_id = cpu_to_le32(READ_ONCE(t->signal->next_posix_timer_id));
-	if (!nr && !rec.next_id)
-		return 0;
-	timers = kvcalloc(nr, sizeof(*timers), GFP_KERNEL);
-	if (nr && !timers)
-		return -ENOMEM;
-	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
-		if (ckpt_posix_timer_of(timr, t))
-			ckpt_fill_posix_timer(timr, &timers[i++]);
-	sort(timers, nr, sizeof(*timers), ckpt_posix_timer_cmp, NULL);
-	rec.nr = cpu_to_le32(nr);
+	}
+	for (i = 0; i < nr; i++)
+		mine += snaps[i].mine;
+	if (ret || (!mine && !rec.next_id))
+		goto out;
+	timers = kvcalloc(mine, sizeof(*timers), GFP_KERNEL);
+	if (mine && !timers) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, mine = 0; i < nr; i++)
+		if (snaps[i].mine)
+			timers[mine++] = snaps[i].rec;
+	sort(timers, mine, sizeof(*timers), ckpt_posix_timer_cmp, NULL);
+	rec.nr = cpu_to_le32(mine);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_POSIX_TIMERS, &rec, sizeof(rec),
-				 timers, nr * sizeof(*timers));
+				 timers, mine * sizeof(*timers));
+out:
 	kvfree(timers);
+	kvfree(snaps);
 	return ret;
 }
 
@@ -312,11 +373,8 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	struct ckpt_itimers rec = {};
 	int ret = 0;
 
-	if (thread_group_leader(t)) {
-		ret = ckpt_check_posix_timers(ctx, t);
-		if (!ret && ckpt_get_itimers(t, &rec))
-			ret = ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
-	}
+	if (thread_group_leader(t) && ckpt_get_itimers(t, &rec))
+		ret = ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
 	if (!ret)
 		ret = ckpt_write_posix_timers(ctx, t);
 	if (!ret && thread_group_leader(t))
