@@ -149,26 +149,40 @@ static int ckpt_write_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
 				 struct sigpending *pending, bool shared)
 {
 	struct ckpt_sigpending rec = { .shared = cpu_to_le32(shared) };
+	struct sighand_struct *sighand;
 	unsigned int nr, max;
+	unsigned long flags;
 	siginfo_t *infos;
 	int ret;
 
-	/* Signals can still arrive while the task is frozen: size, then copy */
-	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	/*
+	 * Signals can still arrive while the task is frozen: size, then
+	 * copy.  It can also be killed, and its signal state then goes.
+	 */
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		goto killed;
 	max = ckpt_count_pending(pending) + 8;
-	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	infos = kvcalloc(max, sizeof(*infos), GFP_KERNEL);
 	if (!infos)
 		return -ENOMEM;
-	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand) {
+		kvfree(infos);
+		goto killed;
+	}
 	nr = ckpt_copy_pending(pending, infos, max);
-	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 
 	rec.nr = cpu_to_le32(nr);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_SIGPENDING, &rec, sizeof(rec),
 				 infos, nr * sizeof(*infos));
 	kvfree(infos);
 	return ret;
+killed:
+	return ckpt_err(ctx, -ESRCH, "task %d was killed during checkpoint",
+			task_pid_vnr(t));
 }
 
 /**

@@ -46,16 +46,30 @@ static unsigned int ckpt_itimer_clock(unsigned int i)
 	return i == CKPT_ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_PROF;
 }
 
-/* Time left and reload value of the interval timers of a frozen process */
-static bool ckpt_get_itimers(struct task_struct *t, struct ckpt_itimers *rec)
+/* A frozen task can still be killed: its signal state is then gone */
+static int ckpt_killed(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	return ckpt_err(ctx, -ESRCH, "task %d was killed during checkpoint",
+			task_pid_vnr(t));
+}
+
+/*
+ * Time left and reload value of the interval timers of a frozen process:
+ * 1 if one is set, 0 if none, -ESRCH if the process was killed meanwhile.
+ */
+static int ckpt_get_itimers(struct task_struct *t, struct ckpt_itimers *rec)
 {
 	struct signal_struct *sig = t->signal;
+	struct sighand_struct *sighand;
 	u64 samples[CPUCLOCK_MAX];
+	unsigned long flags;
 	bool armed = false;
 	unsigned int i;
 	ktime_t rem;
 
-	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return -ESRCH;
 	/*
 	 * An inactive timer with an interval fired and its SIGALRM is
 	 * pending: dequeuing it rearms the timer, after restart as well.
@@ -82,7 +96,7 @@ static bool ckpt_get_itimers(struct task_struct *t, struct ckpt_itimers *rec)
 		rec->it[i].interval_ns = cpu_to_le64(it->incr);
 		armed |= val || it->incr;
 	}
-	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	return armed;
 }
 
@@ -177,16 +191,19 @@ static bool ckpt_snap_posix_timer(struct k_itimer *timr, struct task_struct *t,
 static struct ckpt_posix_snap *ckpt_snap_posix_timers(struct task_struct *t,
 						      unsigned int *nr)
 {
-	struct sighand_struct *sighand = ckpt_sighand(t);
 	struct ckpt_posix_snap *snaps;
 	struct k_itimer *timr, **timers;
+	struct sighand_struct *sighand;
 	unsigned int max = 0, n = 0, i;
+	unsigned long flags;
 
 	*nr = 0;
-	spin_lock_irq(&sighand->siglock);
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return ERR_PTR(-ESRCH);
 	hlist_for_each_entry(timr, &t->signal->posix_timers, list)
 		max++;
-	spin_unlock_irq(&sighand->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	if (!max)
 		return NULL;
 	snaps = kvcalloc(max, sizeof(*snaps), GFP_KERNEL);
@@ -198,13 +215,19 @@ static struct ckpt_posix_snap *ckpt_snap_posix_timers(struct task_struct *t,
 	}
 	rcu_read_lock();
 	/* exit_itimers() takes the list away under siglock */
-	spin_lock_irq(&sighand->siglock);
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand) {
+		rcu_read_unlock();
+		kvfree(snaps);
+		kvfree(timers);
+		return ERR_PTR(-ESRCH);
+	}
 	hlist_for_each_entry(timr, &t->signal->posix_timers, list) {
 		if (n == max)
 			break;
 		timers[n++] = timr;
 	}
-	spin_unlock_irq(&sighand->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	for (i = 0; i < n; i++)
 		*nr += ckpt_snap_posix_timer(timers[i], t, &snaps[*nr]);
 	rcu_read_unlock();
@@ -266,6 +289,8 @@ static int ckpt_write_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	int ret = 0;
 
 	snaps = ckpt_snap_posix_timers(t, &nr);
+	if (PTR_ERR_OR_ZERO(snaps) == -ESRCH)
+		return ckpt_killed(ctx, t);
 	if (IS_ERR(snaps))
 		return PTR_ERR(snaps);
 	if (thread_group_leader(t)) {
@@ -299,15 +324,19 @@ out:
 static int ckpt_write_cputime(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_cputime rec = {};
+	struct sighand_struct *sighand;
 	struct task_cputime times;
+	unsigned long flags;
 	u64 cutime, cstime;
 
 	/* All its threads are frozen: the sums do not move */
 	thread_group_cputime(t, &times);
-	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return ckpt_killed(ctx, t);
 	cutime = t->signal->cutime;
 	cstime = t->signal->cstime;
-	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	if (!times.sum_exec_runtime && !times.utime && !times.stime &&
 	    !cutime && !cstime)
 		return 0;
@@ -373,8 +402,12 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	struct ckpt_itimers rec = {};
 	int ret = 0;
 
-	if (thread_group_leader(t) && ckpt_get_itimers(t, &rec))
-		ret = ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec));
+	if (thread_group_leader(t)) {
+		ret = ckpt_get_itimers(t, &rec);
+		if (ret < 0)
+			return ckpt_killed(ctx, t);
+		ret = ret ? ckpt_write_rec(ctx, CKPT_REC_ITIMERS, &rec, sizeof(rec)) : 0;
+	}
 	if (!ret)
 		ret = ckpt_write_posix_timers(ctx, t);
 	if (!ret && thread_group_leader(t))
