@@ -157,7 +157,7 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 {
 	struct ckpt_ipc_ns rec = {};
 	int *msg_ids = NULL, *sem_ids = NULL;
-	u32 nr_msg = 0, nr_sem = 0, i;
+	u32 nr_msg = 0, nr_sem = 0, nr_shm, i;
 	int ret;
 
 	ctx->ipc_ns = false;
@@ -166,22 +166,14 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 	if (ns->user_ns != current_user_ns())
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' IPC namespace belongs to another user namespace (not supported yet)");
-	/*
-	 * TODO: save the namespace's shared memory segments, with
-	 * ckpt_checkpoint_shm_ns(ctx, ns) (ipc/checkpoint_shm.c) after the
-	 * semaphore sets below, and count them in rec.nr_shm; until then a
-	 * namespace that has any is refused.
-	 */
-	if (READ_ONCE(ns->ids[IPC_SHM_IDS].in_use))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' IPC namespace has System V shared memory segments (not supported yet)");
 #ifdef CONFIG_POSIX_MQUEUE
 	if (READ_ONCE(ns->mq_queues_count))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' IPC namespace has POSIX message queues (not supported yet)");
 #endif
 	if (!IS_ENABLED(CONFIG_CHECKPOINT_RESTORE) &&
-	    (READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use)))
+	    (READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use) ||
+	     READ_ONCE(ns->ids[IPC_SHM_IDS].in_use)))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"restoring System V IPC ids needs CONFIG_CHECKPOINT_RESTORE");
 
@@ -191,8 +183,11 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 		ret = -ENOMEM;
 		goto out;
 	}
+	/* Frozen tasks: only a process that entered with setns() could add one */
+	nr_shm = READ_ONCE(ns->ids[IPC_SHM_IDS].in_use);
 	rec.nr_msg = cpu_to_le32(nr_msg);
 	rec.nr_sem = cpu_to_le32(nr_sem);
+	rec.nr_shm = cpu_to_le32(nr_shm);
 	rec.msg_ctlmax = cpu_to_le32(READ_ONCE(ns->msg_ctlmax));
 	rec.msg_ctlmnb = cpu_to_le32(READ_ONCE(ns->msg_ctlmnb));
 	rec.msg_ctlmni = cpu_to_le32(READ_ONCE(ns->msg_ctlmni));
@@ -203,10 +198,20 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 		ret = ckpt_checkpoint_msg_queue(ctx, ns, msg_ids[i]);
 	for (i = 0; !ret && i < nr_sem; i++)
 		ret = ckpt_checkpoint_sem_array(ctx, ns, sem_ids[i]);
+	/* Every segment, attached or not, as a SYSV_SHM object with its contents */
+	if (!ret) {
+		ret = ckpt_checkpoint_shm_ns(ctx, ns);
+		if (ret >= 0 && (u32)ret != nr_shm)
+			ret = ckpt_err(ctx, -EAGAIN,
+				       "the IPC namespace's shared memory segments changed during checkpoint; try again");
+		else if (ret >= 0)
+			ret = 0;
+	}
 	if (!ret) {
 		ctx->ipc_ns = true;
-		ckpt_log(ctx, "IPC namespace saved: %u message queue(s), %u semaphore set(s)",
-			 nr_msg, nr_sem);
+		ckpt_log(ctx,
+			 "IPC namespace saved: %u message queue(s), %u semaphore set(s), %u shared memory segment(s)",
+			 nr_msg, nr_sem, nr_shm);
 	}
 out:
 	kvfree(msg_ids);
@@ -271,7 +276,7 @@ int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
 {
 	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct ckpt_ipc_ns rec;
-	u32 nr_msg, nr_sem, i;
+	u32 nr_msg, nr_sem, nr_shm, i;
 	int ret;
 
 	ret = ckpt_read_rec(ctx, CKPT_REC_IPC_NS, &rec, sizeof(rec));
@@ -279,27 +284,38 @@ int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
 		return ret;
 	/* Created by CLONE_NEWIPC for this root: empty, and ours */
 	if (ns->user_ns != current_user_ns() ||
-	    READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use))
+	    READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use) ||
+	    READ_ONCE(ns->ids[IPC_SHM_IDS].in_use))
 		return ckpt_err(ctx, -EINVAL, "the new IPC namespace is not empty or not ours");
 	ret = ckpt_ipc_ns_limits(ctx, ns, &rec);
 	if (ret)
 		return ret;
-	/* TODO: read the shared memory segments (ipc/checkpoint_shm.c) */
-	if (rec.nr_shm)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"IPC_NS record: %u shared memory segments (not supported yet)",
-				le32_to_cpu(rec.nr_shm));
 	nr_msg = le32_to_cpu(rec.nr_msg);
 	nr_sem = le32_to_cpu(rec.nr_sem);
-	if (nr_msg > ipc_mni || nr_sem > ipc_mni)
-		return ckpt_err(ctx, -EINVAL, "IPC_NS record: %u queues, %u sets: too many",
-				nr_msg, nr_sem);
+	nr_shm = le32_to_cpu(rec.nr_shm);
+	if (nr_msg > ipc_mni || nr_sem > ipc_mni || nr_shm > ipc_mni)
+		return ckpt_err(ctx, -EINVAL,
+				"IPC_NS record: %u queues, %u sets, %u segments: too many",
+				nr_msg, nr_sem, nr_shm);
 	for (i = 0; !ret && i < nr_msg; i++)
 		ret = ckpt_restart_msg_queue(ctx, ns);
 	for (i = 0; !ret && i < nr_sem; i++)
 		ret = ckpt_restart_sem_array(ctx, ns);
+	/* The segments: objects that the tasks' attaches refer to later */
+	for (i = 0; !ret && i < nr_shm; i++) {
+		ret = ckpt_peek_rec(ctx);
+		if (ret >= 0 && ret != CKPT_REC_SYSV_SHM)
+			ret = ckpt_err(ctx, -EINVAL,
+				       "IPC_NS record: %u shared memory segments, but a %s after %u",
+				       nr_shm, ckpt_rec_name(ret), i);
+		if (ret >= 0)
+			ret = ckpt_obj_restart_one(ctx);
+		if (ret > 0)
+			ret = 0;
+	}
 	if (!ret)
-		ckpt_log(ctx, "IPC namespace restored: %u message queue(s), %u semaphore set(s)",
-			 nr_msg, nr_sem);
+		ckpt_log(ctx,
+			 "IPC namespace restored: %u message queue(s), %u semaphore set(s), %u shared memory segment(s)",
+			 nr_msg, nr_sem, nr_shm);
 	return ret;
 }

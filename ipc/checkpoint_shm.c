@@ -140,7 +140,7 @@ int ckpt_sysv_shm_vma(struct ckpt_ctx *ctx, struct file *file, unsigned long sta
  * Segments that no task has attached are saved too: a container's
  * namespace is restored whole.  Each is an object, written once.
  *
- * Return: 0 or a negative error, logged.
+ * Return: the number of segments saved, or a negative error, logged.
  */
 int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 {
@@ -169,7 +169,7 @@ int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 		ipc_rcu_putref(segs[i], shm_rcu_free);
 	}
 	kvfree(segs);
-	return ret;
+	return ret ?: n;
 }
 
 /* ---- restart ---- */

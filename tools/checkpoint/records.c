@@ -51,7 +51,6 @@
 #define SEALS_LINUX	0x3f
 #define MEMFD_PREFIX	"/memfd:"
 
-
 static bool all_zero(const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -964,7 +963,8 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "obj_ref is 0 in the FILE of a %s",
 				  rec_names[obj_type]);
 	if (!obj_type && LE32(f->obj_ref))
-		return image_fail(img, "obj_ref %u: only pipes, FIFOs, ptys and unlinked files have one",
+		return image_fail(img,
+				  "obj_ref %u: only pipes, FIFOs, ptys and unlinked files have one",
 				  LE32(f->obj_ref));
 	if (obj_type && check_ref(img, "obj_ref", LE32(f->obj_ref), obj_type))
 		return -1;
@@ -1373,9 +1373,6 @@ int accept_IPC_NS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_ipc_ns *ns = p;
 
-	if (LE32(ns->nr_shm))
-		return image_fail(img, "nr_shm %u: shared memory segments are not supported",
-				  LE32(ns->nr_shm));
 	if (LE32(ns->msg_ctlmax) > INT32_MAX || LE32(ns->msg_ctlmnb) > INT32_MAX)
 		return image_fail(img, "msg_ctlmax or msg_ctlmnb above INT_MAX");
 	img->ipc_ns = true;

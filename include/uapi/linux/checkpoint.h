@@ -203,11 +203,11 @@ struct ckpt_netns {
 };
 
 /*
- * IPC_NS: after the TREE (and UTS, TIMENS, NETNS) when the tasks have a System V IPC
- * namespace of their own (all the same one): restart creates a new one
- * with these limits, then nr_msg MSG_QUEUE and nr_sem SEM_ARRAY records
- * follow (and, later, nr_shm shared memory segments).  Ids and uids are
- * those of the checkpointing caller's user namespace.
+ * IPC_NS: after the TREE (and UTS, TIMENS, NETNS) when the tasks have a
+ * System V IPC namespace of their own (all the same one): restart creates
+ * a new one with these limits, then nr_msg MSG_QUEUE, nr_sem SEM_ARRAY and
+ * nr_shm SYSV_SHM objects (each with its contents) follow.  Ids and uids
+ * are those of the checkpointing caller's user namespace.
  */
 struct ckpt_ipc_ns {
 	__le32 nr_msg;		/* MSG_QUEUE records that follow */
@@ -216,7 +216,7 @@ struct ckpt_ipc_ns {
 	__le32 msg_ctlmnb;	/* kernel.msgmnb */
 	__le32 msg_ctlmni;	/* kernel.msgmni */
 	__le32 sem_ctls[4];	/* kernel.sem: semmsl, semmns, semopm, semmni */
-	__le32 nr_shm;		/* shared memory segments: 0 (not supported yet) */
+	__le32 nr_shm;		/* SYSV_SHM objects after the SEM_ARRAYs */
 };
 
 /* The owner and permissions of a System V IPC object */

@@ -62,10 +62,20 @@ static const char *const ipc_reasons[] = {
 	[9] = "init is not pid 1 any more",
 	[10] = "the child asleep in msgrcv(2) did not get its message",
 	[11] = "the child asleep in semop(2) did not get its semaphore",
+	[12] = "a shared memory segment's id, key, size, mode or attach count changed",
+	[13] = "a shared memory segment lost its contents",
+	[14] = "the attached segment is no longer shared with the namespace",
 };
 
 static char ct_ready_path[160];
 static bool ct_with_shm;
+
+/* With ct_with_shm: one segment left detached, one attached by init */
+#define SHM_KEY		0x4b505433
+#define SHM_KEPT_SIZE	(3 * 4096 + 100)
+static int ct_shm_kept = -1, ct_shm_att = -1;
+static unsigned char *ct_shm_addr;
+static unsigned long ct_shm_nattch;	/* of the attached one, when ready */
 
 struct ipc_state {
 	int msqid, privid, semid;
@@ -187,9 +197,65 @@ static int ct_setup(void)
 	before.semid = semget(SEM_KEY, 3, IPC_CREAT | IPC_EXCL | 0600);
 	if (before.semid < 0 || semctl(before.semid, 0, SETALL, initial_values))
 		return 1;
-	if (ct_with_shm && shmget(IPC_PRIVATE, 4096, 0600) < 0)
-		return 1;
+	if (ct_with_shm) {
+		unsigned char *p;
+
+		ct_shm_kept = shmget(SHM_KEY, SHM_KEPT_SIZE, IPC_CREAT | IPC_EXCL | 0640);
+		ct_shm_att = shmget(IPC_PRIVATE, 8192, 0600);
+		if (ct_shm_kept < 0 || ct_shm_att < 0)
+			return 1;
+		p = shmat(ct_shm_kept, NULL, 0);
+		if (p == (void *)-1)
+			return 1;
+		memset(p, 'K', SHM_KEPT_SIZE);
+		if (shmdt(p))
+			return 1;
+		ct_shm_addr = shmat(ct_shm_att, NULL, 0);
+		if (ct_shm_addr == (void *)-1)
+			return 1;
+		memset(ct_shm_addr, 'A', 8192);
+	}
 	return 0;
+}
+
+/* The segments came back: ids, keys, sizes, contents and the attach */
+static int ct_check_shm(void)
+{
+	struct shmid_ds kept, att;
+	unsigned char *p;
+	int i, ret = 0;
+
+	if (shmctl(ct_shm_kept, IPC_STAT, &kept) || shmctl(ct_shm_att, IPC_STAT, &att))
+		return 12;
+	if (kept.shm_perm.__key != SHM_KEY || kept.shm_segsz != SHM_KEPT_SIZE ||
+	    (kept.shm_perm.mode & 0777) != 0640 || kept.shm_nattch != 0 ||
+	    att.shm_segsz != 8192 || att.shm_nattch != ct_shm_nattch) {
+		ckpt_child_note("kept: key %#x size %zu mode %#o nattch %lu; attached: size %zu nattch %lu, was %lu",
+				kept.shm_perm.__key, kept.shm_segsz, kept.shm_perm.mode,
+				(unsigned long)kept.shm_nattch, att.shm_segsz,
+				(unsigned long)att.shm_nattch, ct_shm_nattch);
+		return 12;
+	}
+	for (i = 0; i < 8192; i++)
+		if (ct_shm_addr[i] != 'A')
+			return 13;
+	p = shmat(ct_shm_kept, NULL, SHM_RDONLY);
+	if (p == (void *)-1)
+		return 12;
+	for (i = 0; i < SHM_KEPT_SIZE && !ret; i++)
+		if (p[i] != 'K')
+			ret = 13;
+	shmdt(p);
+	if (ret)
+		return ret;
+	/* A second attach sees what init writes through the restored one */
+	p = shmat(ct_shm_att, NULL, 0);
+	if (p == (void *)-1)
+		return 14;
+	ct_shm_addr[100] = 'Z';
+	ret = p[100] == 'Z' ? 0 : 14;
+	shmdt(p);
+	return ret;
 }
 
 static int ct_check_msgs(void)
@@ -279,6 +345,14 @@ static int ct_init(void)
 	if (v[1] != 2 || msgctl(before.msqid, IPC_STAT, &before.mq) ||
 	    semctl(before.semid, 0, IPC_STAT, &before.sem))
 		return 1;
+	if (ct_with_shm) {
+		struct shmid_ds ds;
+
+		/* init and the children it forked since it attached */
+		if (shmctl(ct_shm_att, IPC_STAT, &ds))
+			return 1;
+		ct_shm_nattch = ds.shm_nattch;
+	}
 	fd = open(ct_ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return 1;
@@ -287,6 +361,8 @@ static int ct_init(void)
 	if (getpid() != 1)
 		return 9;
 	ret = ct_check_msgs();
+	if (!ret && ct_with_shm)
+		ret = ct_check_shm();
 	if (!ret)
 		ret = ct_check_sems(child);
 	if (!ret)
@@ -364,22 +440,18 @@ TEST_F_TIMEOUT(ipc, container_queues_semaphores_and_undo_survive_two_restarts, 2
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
 }
 
-TEST_F_TIMEOUT(ipc, container_with_shm_segment_is_refused, 120)
+TEST_F_TIMEOUT(ipc, container_shm_segments_survive_a_restart, 240)
 {
 	pid_t pid;
 
 	ct_with_shm = true;
 	pid = spawn_container(_metadata, &self->ctx);
 	ct_with_shm = false;
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
-	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
-	EXPECT_EQ(-1, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
-					   self->ctx.log_fd));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "shared memory segments"))
+	pid = container_cycle(_metadata, &self->ctx, pid);
+	ASSERT_LT(0, pid);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "2 shared memory segment(s)"))
 		ckpt_dump_log(_metadata, &self->ctx);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
 }
 
 static int undo_child(void *arg)
