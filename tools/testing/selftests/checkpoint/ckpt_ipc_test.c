@@ -230,7 +230,7 @@ static int ct_check_shm(void)
 	if (kept.shm_perm.__key != SHM_KEY || kept.shm_segsz != SHM_KEPT_SIZE ||
 	    (kept.shm_perm.mode & 0777) != 0640 || kept.shm_nattch != 0 ||
 	    att.shm_segsz != 8192 || att.shm_nattch != ct_shm_nattch) {
-		ckpt_child_note("kept: key %#x size %zu mode %#o nattch %lu; attached: size %zu nattch %lu, was %lu",
+		ckpt_child_note("kept: key %#x size %zu mode %#o nattch %lu; attached: size %zu nattch %lu (%lu)",
 				kept.shm_perm.__key, kept.shm_segsz, kept.shm_perm.mode,
 				(unsigned long)kept.shm_nattch, att.shm_segsz,
 				(unsigned long)att.shm_nattch, ct_shm_nattch);
