@@ -230,10 +230,11 @@ static int ct_check_shm(void)
 	if (kept.shm_perm.__key != SHM_KEY || kept.shm_segsz != SHM_KEPT_SIZE ||
 	    (kept.shm_perm.mode & 0777) != 0640 || kept.shm_nattch != 0 ||
 	    att.shm_segsz != 8192 || att.shm_nattch != ct_shm_nattch) {
-		ckpt_child_note("kept: key %#x size %zu mode %#o nattch %lu; attached: size %zu nattch %lu (%lu)",
+		ckpt_child_note("kept: key %#x size %zu mode %#o nattch %lu",
 				kept.shm_perm.__key, kept.shm_segsz, kept.shm_perm.mode,
-				(unsigned long)kept.shm_nattch, att.shm_segsz,
-				(unsigned long)att.shm_nattch, ct_shm_nattch);
+				(unsigned long)kept.shm_nattch);
+		ckpt_child_note("attached: size %zu nattch %lu, %lu before",
+				att.shm_segsz, (unsigned long)att.shm_nattch, ct_shm_nattch);
 		return 12;
 	}
 	for (i = 0; i < 8192; i++)
