@@ -390,11 +390,16 @@ const struct ckpt_obj_ops ckpt_obj_pty_ops = {
 /* A reference on @t's controlling terminal, or NULL */
 static struct tty_struct *ckpt_task_tty(struct task_struct *t)
 {
+	struct sighand_struct *sighand;
 	struct tty_struct *tty;
+	unsigned long flags;
 
-	spin_lock_irq(&rcu_dereference_protected(t->sighand, 1)->siglock);
+	/* NULL if killed meanwhile: the check that all stayed frozen fails */
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return NULL;
 	tty = tty_kref_get(t->signal->tty);
-	spin_unlock_irq(&rcu_dereference_protected(t->sighand, 1)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
 	return tty;
 }
 

@@ -929,6 +929,10 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 			ret = -EINVAL;
 			goto out;
 		}
+		if (!S_ISREG(file_inode(exe)->i_mode)) {
+			ret = ckpt_err(ctx, -EINVAL, "MM: the executable is not a regular file");
+			goto out;
+		}
 	}
 
 	mm = ckpt_new_mm(ctx, exe);

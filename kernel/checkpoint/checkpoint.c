@@ -541,7 +541,9 @@ static bool ckpt_take_stopped(struct ckpt_frozen *f)
 /* The threads of a process are all stopped by a group stop, or none is */
 static int ckpt_check_stopped(struct ckpt_ctx *ctx)
 {
+	struct sighand_struct *sighand;
 	struct ckpt_frozen *f, *t;
+	unsigned long flags;
 	int ret = 0;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
@@ -554,10 +556,14 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx)
 			if (t->stopped != f->stopped)
 				ret = -EAGAIN;
 		}
-		spin_lock_irq(&ckpt_sighand(f->task)->siglock);
+		/* Killed meanwhile: its signal handlers may be gone already */
+		sighand = lock_task_sighand(f->task, &flags);
+		if (!sighand)
+			return ckpt_err(ctx, -ESRCH, "process %d exited during checkpoint",
+					f->pid);
 		if (f->stopped && !(f->task->signal->flags & SIGNAL_STOP_STOPPED))
 			ret = -EAGAIN;
-		spin_unlock_irq(&ckpt_sighand(f->task)->siglock);
+		spin_unlock_irqrestore(&sighand->siglock, flags);
 		if (ret)
 			return ckpt_err(ctx, ret, "process %d is being stopped; try again",
 					f->pid);
@@ -777,6 +783,8 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 			       struct ckpt_tree_task *ent)
 {
 	struct task_struct *t = f->task;
+	struct sighand_struct *sighand;
+	unsigned long irqflags;
 	u32 flags = 0;
 	bool tty;
 
@@ -787,9 +795,11 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 	ent->pgid = cpu_to_le32(ckpt_group_nr(ctx, task_pgrp(t)));
 	ent->sid = cpu_to_le32(ckpt_group_nr(ctx, task_session(t)));
 	rcu_read_unlock();
-	spin_lock_irq(&ckpt_sighand(t)->siglock);
+	sighand = lock_task_sighand(t, &irqflags);
+	if (!sighand)
+		return ckpt_err(ctx, -ESRCH, "task %d exited during checkpoint", f->pid);
 	tty = t->signal->tty;
-	spin_unlock_irq(&ckpt_sighand(t)->siglock);
+	spin_unlock_irqrestore(&sighand->siglock, irqflags);
 	/*
 	 * A session of the tree keeps a pty of the tree as its terminal;
 	 * restart gives it no other.

@@ -417,15 +417,23 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 			return image_fail(img, "task[%u]: a zombie's thread or child", i);
 		if (!i && (ppid || tgid != pid))
 			return image_fail(img, "task[0]: the root has a ppid or is not a leader");
-		at = tree_find(keys, n, ppid);
-		if (i && (at < 0 || at >= i))
-			return image_fail(img, "task[%u]: ppid %u is not a task before it",
-					  i, ppid);
 		at = tree_find(keys, n, tgid);
 		if (at < 0 || at > i || LE32(t[at].tgid) != tgid)
 			return image_fail(img,
 					  "task[%u]: tgid %u is no thread-group leader before it",
 					  i, tgid);
+		/* A thread has its leader's parent: none for the root's threads */
+		if (tgid != pid) {
+			if (ppid != LE32(t[at].ppid))
+				return image_fail(img,
+						  "task[%u]: a thread whose ppid %u is not its leader's",
+						  i, ppid);
+			continue;
+		}
+		at = tree_find(keys, n, ppid);
+		if (i && (at < 0 || at >= i))
+			return image_fail(img, "task[%u]: ppid %u is not a task before it",
+					  i, ppid);
 	}
 	return 0;
 }
