@@ -402,6 +402,7 @@ static inline int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namesp
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+void ckpt_restart_cputime_apply(struct ckpt_rtask *rt);
 void ckpt_restart_resume(struct ckpt_resume *resume);
 void ckpt_resume_free(struct ckpt_resume *resume);
 

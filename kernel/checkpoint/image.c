@@ -239,6 +239,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_cputime),
 		.max_len = sizeof(struct ckpt_cputime),
 	},
+	[CKPT_REC_THREAD_CPUTIME] = {
+		.name = "THREAD_CPUTIME",
+		.min_len = sizeof(struct ckpt_thread_cputime),
+		.max_len = sizeof(struct ckpt_thread_cputime),
+	},
 	[CKPT_REC_SIGALTSTACK] = {
 		.name = "SIGALTSTACK",
 		.min_len = sizeof(struct ckpt_sigaltstack),

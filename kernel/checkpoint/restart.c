@@ -595,6 +595,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 			ret = ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
 		else if (!(rt->flags & CKPT_TREE_ZOMBIE))
 			ret = ckpt_arch_restart_apply(ctx, rt);
+		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE))
+			ckpt_restart_cputime_apply(rt);
 	}
 	if (!ret)
 		ret = ckpt_restore_groups(ctx);

@@ -36,6 +36,10 @@ struct ckpt_posix_arm {
  * @it_interval: its reload value, in ns
  * @posix: the POSIX timers the task recreated, to arm
  * @nr_posix: how many
+ * @has_cputime: a THREAD_CPUTIME record was read
+ * @sum_exec: the CPU time the thread had used, in ns
+ * @utime: its user time, in ns
+ * @stime: its system time, in ns
  */
 struct ckpt_timers {
 	bool has_itimers;
@@ -43,6 +47,10 @@ struct ckpt_timers {
 	u64 it_interval[CKPT_NR_ITIMERS];
 	struct ckpt_posix_arm *posix;
 	unsigned int nr_posix;
+	bool has_cputime;
+	u64 sum_exec;
+	u64 utime;
+	u64 stime;
 };
 
 int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t);
@@ -56,6 +64,7 @@ int ckpt_restart_sigaltstack(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 			struct ckpt_timers *timers);
+void ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers);
 void ckpt_timers_arm(struct ckpt_timers *timers);
 void ckpt_timers_free(struct ckpt_timers *timers);
 

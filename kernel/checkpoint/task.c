@@ -536,6 +536,18 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 }
 
 /**
+ * ckpt_restart_cputime_apply() - give a restored task back its CPU time
+ * @rt: the task, asleep until it is let go, that has read its records
+ *
+ * Called by the coordinator, once every task has read its records.
+ */
+void ckpt_restart_cputime_apply(struct ckpt_rtask *rt)
+{
+	if (rt->resume)
+		ckpt_timers_set_cputime(rt->task, &rt->resume->timers);
+}
+
+/**
  * ckpt_resume_free() - free the resume state of an aborted task
  * @resume: the state, or NULL
  */

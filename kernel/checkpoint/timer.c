@@ -348,11 +348,29 @@ static int ckpt_write_cputime(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ckpt_write_rec(ctx, CKPT_REC_CPUTIME, &rec, sizeof(rec));
 }
 
+/* The CPU time of a thread, part of its process's CPUTIME */
+static int ckpt_write_thread_cputime(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_thread_cputime rec = {};
+	u64 sum_exec, utime, stime;
+
+	/* Frozen: its runtime does not move */
+	sum_exec = task_sched_runtime(t);
+	task_cputime(t, &utime, &stime);
+	if (!sum_exec && !utime && !stime)
+		return 0;
+	rec.sum_exec_ns = cpu_to_le64(sum_exec);
+	rec.utime_ns = cpu_to_le64(utime);
+	rec.stime_ns = cpu_to_le64(stime);
+	return ckpt_write_rec(ctx, CKPT_REC_THREAD_CPUTIME, &rec, sizeof(rec));
+}
+
 /*
  * Add the CPU time of the image to the process's: to the totals of its
  * exited threads, which only the exit of a thread updates, under the same
- * locks.  The scheduler's per-thread counters are left alone.  Before the
- * CPU-time timers are armed, which sample these totals.
+ * locks.  The part of it that its live threads had used is moved to them
+ * by ckpt_timers_set_cputime() once every thread has been read.  Before
+ * the CPU-time timers are armed, which sample these totals.
  */
 static int ckpt_restart_cputime(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 {
@@ -392,8 +410,9 @@ static int ckpt_restart_cputime(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
  * @t: the frozen task
  *
  * Writes, for a leader, an ITIMERS record if an interval timer is set;
- * then a POSIX_TIMERS record with the task's POSIX timers, if any; then,
- * for a leader, the CPU time its process has used.
+ * then a POSIX_TIMERS record with the task's POSIX timers, if any; then
+ * the CPU time the task has used, if any; then, for a leader, the CPU
+ * time its process has used.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -410,9 +429,31 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	}
 	if (!ret)
 		ret = ckpt_write_posix_timers(ctx, t);
+	if (!ret)
+		ret = ckpt_write_thread_cputime(ctx, t);
 	if (!ret && thread_group_leader(t))
 		ret = ckpt_write_cputime(ctx, t);
 	return ret;
+}
+
+static int ckpt_restart_thread_cputime(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+				       struct ckpt_timers *timers)
+{
+	struct ckpt_thread_cputime rec;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_THREAD_CPUTIME, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	timers->sum_exec = le64_to_cpu(rec.sum_exec_ns);
+	timers->utime = le64_to_cpu(rec.utime_ns);
+	timers->stime = le64_to_cpu(rec.stime_ns);
+	if (timers->sum_exec > KTIME_MAX / 2 || timers->utime > KTIME_MAX / 2 ||
+	    timers->stime > KTIME_MAX / 2)
+		return ckpt_err(ctx, -EINVAL, "task %d: invalid THREAD_CPUTIME record",
+				rt->pid);
+	timers->has_cputime = true;
+	return 0;
 }
 
 static int ckpt_restart_itimers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
@@ -549,9 +590,10 @@ out:
  * @rt: the task being restored (current)
  * @timers: where to keep them until the task is let go
  *
- * Reads the ITIMERS record of a leader, the POSIX_TIMERS record of a
- * task and the CPUTIME record of a leader, if they are there.  POSIX
- * timers are created now, disarmed.
+ * Reads the ITIMERS record of a leader, the POSIX_TIMERS and
+ * THREAD_CPUTIME records of a task and the CPUTIME record of a leader, if
+ * they are there.  POSIX timers are created now, disarmed; the CPU time
+ * of the thread is set by ckpt_timers_set_cputime().
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -571,9 +613,48 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 		if (!ret)
 			ret = ckpt_peek_rec(ctx);
 	}
+	if (ret == CKPT_REC_THREAD_CPUTIME) {
+		ret = ckpt_restart_thread_cputime(ctx, rt, timers);
+		if (!ret)
+			ret = ckpt_peek_rec(ctx);
+	}
 	if (ret == CKPT_REC_CPUTIME)
 		ret = ckpt_restart_cputime(ctx, rt);
 	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_timers_set_cputime() - give a restored thread back its CPU time
+ * @t: the thread, asleep until it is let go
+ * @timers: what ckpt_restart_timers() read
+ *
+ * Called by the coordinator once every task has read its records.  The
+ * CPUTIME record of the process, added to the totals of its exited
+ * threads, counts the time of its live threads too: what the thread gets
+ * back is moved from these totals, so that the process's clock does not
+ * count it twice.  It never takes more than is there, whatever the image
+ * says.  The clock of the thread goes on from its value, plus what its
+ * restore used.
+ */
+void ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers)
+{
+	struct signal_struct *sig = t->signal;
+	u64 sum_exec, utime, stime;
+	unsigned long flags;
+
+	if (!timers->has_cputime || !lock_task_sighand(t, &flags))
+		return;
+	write_seqlock(&sig->stats_lock);
+	sum_exec = min(timers->sum_exec, sig->sum_sched_runtime);
+	utime = min(timers->utime, sig->utime);
+	stime = min(timers->stime, sig->stime);
+	sig->sum_sched_runtime -= sum_exec;
+	sig->utime -= utime;
+	sig->stime -= stime;
+	write_sequnlock(&sig->stats_lock);
+	unlock_task_sighand(t, &flags);
+	sched_add_cputime(t, sum_exec, utime, stime);
+	timers->has_cputime = false;
 }
 
 /**

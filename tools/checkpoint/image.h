@@ -30,7 +30,7 @@
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
- *              [POSIX_TIMERS] [CPUTIME] X86_REGS X86_XSTATE
+ *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] X86_REGS X86_XSTATE
  *              SIGPENDING(shared=0) SIGPENDING(shared=1)
  *   (zombies have no records; PROCESS, ITIMERS and CPUTIME follow the
  *   TASK of a leader; SEM_UNDO only with an IPC_NS; the optional records

@@ -516,6 +516,15 @@ void print_CPUTIME(const struct image *img, const void *p, uint32_t len)
 	pr_u("cstime_ns", LE64(c->cstime_ns));
 }
 
+void print_THREAD_CPUTIME(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_thread_cputime *c = p;
+
+	pr_u("sum_exec_ns", LE64(c->sum_exec_ns));
+	pr_u("utime_ns", LE64(c->utime_ns));
+	pr_u("stime_ns", LE64(c->stime_ns));
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

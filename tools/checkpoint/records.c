@@ -1311,6 +1311,18 @@ int accept_POSIX_TIMERS(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+int accept_THREAD_CPUTIME(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_thread_cputime *c = p;
+
+	if (task_extra(img, 3))
+		return -1;
+	if (LE64(c->sum_exec_ns) > INT64_MAX / 2 || LE64(c->utime_ns) > INT64_MAX / 2 ||
+	    LE64(c->stime_ns) > INT64_MAX / 2)
+		return image_fail(img, "a time is out of range");
+	return 0;
+}
+
 int accept_CPUTIME(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_cputime *c = p;
@@ -1318,7 +1330,7 @@ int accept_CPUTIME(struct image *img, const void *p, uint32_t len)
 
 	if (t->pid != t->tgid)
 		return image_fail(img, "pid %u is a thread, not a process", t->pid);
-	if (task_extra(img, 3))
+	if (task_extra(img, 4))
 		return -1;
 	if (LE64(c->sum_exec_ns) > INT64_MAX / 2 || LE64(c->utime_ns) > INT64_MAX / 2 ||
 	    LE64(c->stime_ns) > INT64_MAX / 2 || LE64(c->cutime_ns) > INT64_MAX / 2 ||

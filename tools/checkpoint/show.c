@@ -84,6 +84,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_POSIX_TIMERS]	= VARIABLE(struct ckpt_posix_timers, POSIX_TIMERS),
 	[CKPT_REC_SIGALTSTACK]	= FIXED(struct ckpt_sigaltstack, SIGALTSTACK),
 	[CKPT_REC_CPUTIME]	= FIXED(struct ckpt_cputime, CPUTIME),
+	[CKPT_REC_THREAD_CPUTIME] = FIXED(struct ckpt_thread_cputime, THREAD_CPUTIME),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -113,7 +114,8 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_PROCESS]		= REC(PROCESS),
 	[ST_SEM_UNDO]		= REC(SEM_UNDO) | REC(X86_REGS),
 	[ST_REGS]		= REC(X86_REGS) | REC(SIGALTSTACK) | REC(ITIMERS) |
-				  REC(POSIX_TIMERS) | REC(CPUTIME),
+				  REC(POSIX_TIMERS) | REC(THREAD_CPUTIME) |
+				  REC(CPUTIME),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),

@@ -80,6 +80,7 @@
 	FN(POSIX_TIMERS, 36)		\
 	FN(SIGALTSTACK,	37)		\
 	FN(CPUTIME,	38)		\
+	FN(THREAD_CPUTIME, 39)		\
 	FN(IPC_NS,	40)		\
 	FN(MSG_QUEUE,	41)		\
 	FN(SEM_ARRAY,	42)		\
@@ -824,9 +825,8 @@ struct ckpt_posix_timers {
 
 /*
  * CPUTIME: the CPU time a process has used, after its leader's
- * POSIX_TIMERS place.  Restart adds it to the restored process's, so that
- * CLOCK_PROCESS_CPUTIME_ID, times(2) and getrusage(2) go on from it;
- * each thread's own clock starts again from zero.
+ * THREAD_CPUTIME place.  Restart adds it to the restored process's, so
+ * that CLOCK_PROCESS_CPUTIME_ID, times(2) and getrusage(2) go on from it.
  */
 struct ckpt_cputime {
 	__le64 sum_exec_ns;	/* CLOCK_PROCESS_CPUTIME_ID: threads alive and gone */
@@ -834,6 +834,18 @@ struct ckpt_cputime {
 	__le64 stime_ns;	/* system time of the same */
 	__le64 cutime_ns;	/* user time of the children it waited for */
 	__le64 cstime_ns;	/* their system time */
+};
+
+/*
+ * THREAD_CPUTIME: the CPU time a thread has used, after its POSIX_TIMERS
+ * place, when it is not 0.  Restart gives it back to the thread, so that
+ * CLOCK_THREAD_CPUTIME_ID and getrusage(RUSAGE_THREAD) go on from it; it
+ * is part of its process's CPUTIME, not added twice.
+ */
+struct ckpt_thread_cputime {
+	__le64 sum_exec_ns;	/* CLOCK_THREAD_CPUTIME_ID */
+	__le64 utime_ns;	/* user time of the thread */
+	__le64 stime_ns;	/* its system time */
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */

@@ -89,6 +89,7 @@ SIZES = {
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
+    'THREAD_CPUTIME': 24,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -314,6 +315,11 @@ def cputime(sum_exec=1500000000, utime=1200000000, stime=300000000,
                                          cutime, cstime))
 
 
+def thread_cputime(sum_exec=900000000, utime=700000000, stime=200000000):
+    return Record('THREAD_CPUTIME', struct.pack('<3Q', sum_exec, utime,
+                                                stime))
+
+
 def x86_regs():
     regs = list(range(1, 28))
     regs[16] = 0x401136        # ip
@@ -497,8 +503,10 @@ VARIANTS = {
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
-                                             cputime()]),
+                                             thread_cputime(), cputime()]),
                     None, None),
+    'cputime-before-thread-cputime': (insert_after('PROCESS', [
+        cputime(), thread_cputime()]), None, None),
     'cputime-before-itimers': (insert_after('PROCESS', [cputime(),
                                                         itimers()]),
                                None, None),

@@ -299,6 +299,7 @@ declare -A REASON=(
 	[sigaltstack-flags]='offset 12216: SIGALTSTACK: flags 0x4 are not those of an armed stack'
 	[posix-timers-order]='offset 12216: POSIX_TIMERS: timer\[1\]: ids are not increasing'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
+	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -311,6 +312,8 @@ expect "show: decodes a task's SIGALTSTACK and ITIMERS" 0 \
 	'^  real: value_ns 800000000 interval_ns 1000000000$' \
 	"$CKPT" show "$TMP/good-timers.img"
 expect "show: decodes a process's CPUTIME" 0 '^  cutime_ns: 100000000$' \
+	"$CKPT" show "$TMP/good-timers.img"
+expect "show: decodes a thread's THREAD_CPUTIME" 0 '^  sum_exec_ns: 900000000$' \
 	"$CKPT" show "$TMP/good-timers.img"
 expect "show: decodes a process's POSIX_TIMERS" 0 \
 	'^  timer\[1\]: id=2 clockid=7 \(CLOCK_BOOTTIME\) notify=1 \(SIGEV_NONE\)' \
