@@ -6,7 +6,7 @@
  * ITIMER_PROF and alarm(2) keep their values; a CPU-time timer still
  * fires; POSIX timers keep their ids, notification and period, and one
  * aimed at a thread still signals that thread; the CPU time of the
- * process goes on from where it was.  What is not saved yet (POSIX timers
+ * process and that of each thread go on from where they were.  What is not saved yet (POSIX timers
  * on CPU-time clocks) makes checkpoint fail with a reason.
  */
 #include <sys/resource.h>
@@ -453,6 +453,95 @@ TEST_F_TIMEOUT(timer, process_cpu_time_goes_on_from_its_value, 90)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(cputime_reasons));
 }
 
+/*
+ * Each thread's own clock goes on from its value, not from zero, and the
+ * process's clock, the sum of them, does not count them twice.  The
+ * threads burn different amounts, so that a clock given to the wrong
+ * thread shows.
+ */
+#define THREAD_BURN_MAIN	(200 * MS)
+#define THREAD_BURN_OTHER	(400 * MS)
+/* What a thread may use between the two readings, restart included */
+#define THREAD_MARGIN		(150 * MS)
+
+static const char *const thread_cputime_reasons[] = {
+	[1] = "could not create the thread",
+	[2] = "CLOCK_THREAD_CPUTIME_ID of the main thread is not its value before",
+	[3] = "CLOCK_THREAD_CPUTIME_ID of the other thread is not its value before",
+	[4] = "getrusage(RUSAGE_THREAD) went backwards across restart",
+	[5] = "CLOCK_PROCESS_CPUTIME_ID went backwards or counts threads twice",
+};
+
+static volatile int64_t tc_before, tc_after, tc_ru_before, tc_ru_after;
+static volatile sig_atomic_t tc_burnt, tc_go;
+
+static void *thread_cputime_thread(void *arg)
+{
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	burn_cpu(THREAD_BURN_OTHER);
+	tc_before = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	tc_ru_before = rusage_ns(RUSAGE_THREAD);
+	tc_burnt = 1;
+	while (!tc_go)
+		ckpt_sleep_ms(5);
+	tc_after = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	tc_ru_after = rusage_ns(RUSAGE_THREAD);
+	return NULL;
+}
+
+static int thread_cputime_child(void *arg)
+{
+	int64_t main_before, main_after, ru_before, ru_after, proc, proc_after;
+	pthread_t t;
+
+	(void)arg;
+	if (pthread_create(&t, NULL, thread_cputime_thread, NULL))
+		return 1;
+	burn_cpu(THREAD_BURN_MAIN);
+	while (!tc_burnt)
+		ckpt_sleep_ms(5);
+	main_before = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	ru_before = rusage_ns(RUSAGE_THREAD);
+	proc = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	main_after = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	ru_after = rusage_ns(RUSAGE_THREAD);
+	tc_go = 1;
+	pthread_join(t, NULL);
+	proc_after = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	ckpt_child_note("main %lld -> %lld (rusage %lld -> %lld), process %lld -> %lld",
+			(long long)main_before, (long long)main_after,
+			(long long)ru_before, (long long)ru_after,
+			(long long)proc, (long long)proc_after);
+	ckpt_child_note("other thread %lld -> %lld (rusage %lld -> %lld)",
+			(long long)tc_before, (long long)tc_after,
+			(long long)tc_ru_before, (long long)tc_ru_after);
+	if (main_after < main_before || main_after > main_before + THREAD_MARGIN)
+		return 2;
+	if (tc_after < tc_before || tc_after > tc_before + THREAD_MARGIN)
+		return 3;
+	if (ru_after < ru_before || tc_ru_after < tc_ru_before)
+		return 4;
+	if (proc_after < proc || proc_after > proc + 2 * THREAD_MARGIN)
+		return 5;
+	return 0;
+}
+
+TEST_F_TIMEOUT(timer, thread_cpu_clocks_go_on_from_their_values, 90)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, thread_cputime_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(thread_cputime_reasons));
+}
+
 /* ---- what is not saved yet ---- */
 
 static int cpu_posix_timer_child(void *arg)
@@ -490,6 +579,7 @@ enum timer_corruption {
 	POSIX_NO_SIGNAL,
 	POSIX_LENGTH,
 	CPUTIME_RANGE,
+	THREAD_CPUTIME_RANGE,
 };
 
 FIXTURE(bad) {
@@ -508,6 +598,7 @@ FIXTURE_VARIANT_ADD(bad, posix_timers_with_one_id) { .what = POSIX_SAME_IDS };
 FIXTURE_VARIANT_ADD(bad, posix_timer_without_signal) { .what = POSIX_NO_SIGNAL };
 FIXTURE_VARIANT_ADD(bad, posix_timers_count) { .what = POSIX_LENGTH };
 FIXTURE_VARIANT_ADD(bad, cputime_out_of_range) { .what = CPUTIME_RANGE };
+FIXTURE_VARIANT_ADD(bad, thread_cputime_out_of_range) { .what = THREAD_CPUTIME_RANGE };
 
 FIXTURE_SETUP(bad)
 {
@@ -556,6 +647,7 @@ TEST_F_TIMEOUT(bad, timer_record_makes_restart_fail_cleanly, 60)
 	struct ckpt_posix_timer *t;
 	struct ckpt_sigaltstack *ss;
 	struct ckpt_itimers *it;
+	struct ckpt_thread_cputime *tcpu;
 	struct ckpt_cputime *cpu;
 	const char *why = NULL;
 	char *data;
@@ -598,6 +690,10 @@ TEST_F_TIMEOUT(bad, timer_record_makes_restart_fail_cleanly, 60)
 	case CPUTIME_RANGE:
 		cpu = REC_PAYLOAD(CKPT_REC_CPUTIME, sizeof(*cpu));
 		cpu->sum_exec_ns = htole64(~0ULL);
+		break;
+	case THREAD_CPUTIME_RANGE:
+		tcpu = REC_PAYLOAD(CKPT_REC_THREAD_CPUTIME, sizeof(*tcpu));
+		tcpu->utime_ns = htole64(~0ULL);
 		break;
 	}
 	trailer_of(img, data)->crc32c =
