@@ -115,6 +115,7 @@ struct ckpt_rtask {
  * @uts: the tasks' UTS namespace names if not the caller's, or NULL
  * @ipc_ns: the image has the tasks' System V IPC namespace (IPC_NS)
  * @ns_restore: restart: the other namespaces to recreate (ns.c), or NULL
+ * @user_ns: checkpoint: the tasks' user namespace, when not the caller's
  * @image_root: checkpoint: the directory paths in the image start from, if
  *	not the caller's root (CHECKPOINT_ROOT_RELATIVE)
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
@@ -165,6 +166,7 @@ struct ckpt_ctx {
 	struct ckpt_uts *uts;
 	bool ipc_ns;
 	struct ckpt_ns_restore *ns_restore;
+	struct user_namespace *user_ns;
 	struct path image_root;
 	struct ckpt_rtask *rtasks;
 

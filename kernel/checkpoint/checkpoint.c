@@ -24,6 +24,7 @@
  * there, and checkpoint fails if one of them is not in the tree.
  */
 #include <linux/checkpoint.h>
+#include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/fs_struct.h>
 #include <linux/fs.h>
@@ -684,7 +685,7 @@ static int ckpt_write_uts(struct ckpt_ctx *ctx)
 	}
 	if (!uts || uts == mine)
 		return 0;
-	if (uts->user_ns != current_user_ns())
+	if (!ckpt_tasks_own_ns(ctx, uts->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' UTS namespace belongs to another user namespace (not supported yet)");
 	down_read(&uts_sem);
@@ -873,6 +874,9 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 			 !(ctx->flags & CHECKPOINT_SUBTREE);
 	if (ctx->container)
 		ckpt_log(ctx, "container mode: task %d is the init of a pid namespace", pid);
+	/* Checked with the other namespaces (ckpt_write_namespaces()) */
+	if (task_cred_xxx(root, user_ns) != current_user_ns())
+		ctx->user_ns = get_user_ns(task_cred_xxx(root, user_ns));
 	ret = ckpt_collect(ctx, root);
 	put_task_struct(root);
 	if (!ret)

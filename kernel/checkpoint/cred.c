@@ -26,9 +26,10 @@ static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	__le32 *groups;
 	int i, ret;
 
-	if (c->user_ns != ns)
+	/* Ids as we see them; capabilities in the tasks' user namespace */
+	if (c->user_ns != (ctx->user_ns ?: ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"credentials in another user namespace (not supported yet)");
+				"credentials in another user namespace than the tasks' (not supported)");
 	rec.objref = cpu_to_le32(objref);
 	rec.uid = cpu_to_le32(from_kuid_munged(ns, c->uid));
 	rec.euid = cpu_to_le32(from_kuid_munged(ns, c->euid));
@@ -92,29 +93,42 @@ static int ckpt_cred_bounded(struct ckpt_ctx *ctx, const struct cred *new)
 		if (!ckpt_gid_allowed(caller, gi->gid[i]))
 			return ckpt_err(ctx, -EPERM,
 					"CRED: supplementary group %u not among the caller's",
-					from_kgid_munged(current_user_ns(), gi->gid[i]));
+					from_kgid_munged(caller->user_ns, gi->gid[i]));
+	/*
+	 * In a user namespace that restart created for the caller, as the
+	 * caller could by unsharing one: any capability there.
+	 */
+	if (new->user_ns != caller->user_ns &&
+	    new->user_ns->parent == caller->user_ns &&
+	    uid_eq(new->user_ns->owner, caller->euid))
+		goto securebits;
 	if (!cap_issubset(new->cap_permitted, caller->cap_permitted) ||
 	    !cap_issubset(new->cap_bset, caller->cap_bset) ||
 	    !cap_issubset(new->cap_inheritable,
 			  cap_combine(caller->cap_inheritable, caller->cap_permitted)))
 		return ckpt_err(ctx, -EPERM, "CRED: capabilities beyond the caller's");
+securebits:
 	if (new->securebits != caller->securebits)
 		return ckpt_err(ctx, -EPERM, "CRED: securebits differ from the caller's");
 	return 0;
 }
 
+/*
+ * Ids are the caller's view; the task may be in the tasks' new user
+ * namespace (USERNS), which must map them too.
+ */
 static int ckpt_make_kuid(struct ckpt_ctx *ctx, __le32 v, kuid_t *uid)
 {
-	*uid = make_kuid(current_user_ns(), le32_to_cpu(v));
-	if (uid_valid(*uid))
+	*uid = make_kuid(ctx->caller_cred->user_ns, le32_to_cpu(v));
+	if (uid_valid(*uid) && kuid_has_mapping(current_user_ns(), *uid))
 		return 0;
 	return ckpt_err(ctx, -EINVAL, "CRED: uid %u is not mapped", le32_to_cpu(v));
 }
 
 static int ckpt_make_kgid(struct ckpt_ctx *ctx, __le32 v, kgid_t *gid)
 {
-	*gid = make_kgid(current_user_ns(), le32_to_cpu(v));
-	if (gid_valid(*gid))
+	*gid = make_kgid(ctx->caller_cred->user_ns, le32_to_cpu(v));
+	if (gid_valid(*gid) && kgid_has_mapping(current_user_ns(), *gid))
 		return 0;
 	return ckpt_err(ctx, -EINVAL, "CRED: gid %u is not mapped", le32_to_cpu(v));
 }

@@ -179,6 +179,12 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_netns),
 		.max_len = sizeof(struct ckpt_netns),
 	},
+	[CKPT_REC_USERNS] = {
+		.name = "USERNS",
+		.min_len = sizeof(struct ckpt_userns) + 2 * sizeof(struct ckpt_id_extent),
+		.max_len = sizeof(struct ckpt_userns) +
+			   2 * CKPT_USERNS_MAX_EXTENTS * sizeof(struct ckpt_id_extent),
+	},
 	[CKPT_REC_SECCOMP] = {
 		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),

@@ -18,9 +18,19 @@
  *   every namespace has, down); restart creates a new one and brings the
  *   loopback up if it was.
  *
- * The mount, cgroup and user namespaces and a pid namespace for children
- * other than the task's own are refused.  The IPC namespace is handled
- * elsewhere.
+ * - the user namespace: in container mode, the tasks may all be in one
+ *   user namespace, a child of the caller's, which owns their other
+ *   namespaces.  A USERNS record holds its uid and gid maps as the caller
+ *   sees them and its setgroups setting.  Restart creates a user namespace
+ *   with the same maps, written with the rules and the caller's privileges
+ *   of /proc/PID/uid_map (userns_write_map()), and creates the root in it,
+ *   so that the root's new namespaces belong to it.  The ids of the CRED
+ *   records stay those of the caller's namespace, so the same maps give
+ *   the tasks the same ids inside.
+ *
+ * The mount and cgroup namespaces, nested user namespaces and a pid
+ * namespace for children other than the task's own are refused.  The IPC
+ * namespace is handled elsewhere.
  *
  * The root directory: with CHECKPOINT_ROOT_RELATIVE, the tasks must share
  * one, and the paths of the image start from it (ckpt_path_name()).
@@ -57,6 +67,8 @@
  * @netns: the NETNS record, if they get a new network namespace
  * @has_timens: @timens was read
  * @has_netns: @netns was read
+ * @root_cred: the caller's credentials moved to the tasks' new user
+ *	namespace (USERNS), for creating the root in it, or NULL
  * @mono_shift: how far the host's CLOCK_MONOTONIC moved since checkpoint
  * @boot_shift: same for CLOCK_BOOTTIME
  */
@@ -65,6 +77,7 @@ struct ckpt_ns_restore {
 	struct ckpt_netns netns;
 	bool has_timens;
 	bool has_netns;
+	struct cred *root_cred;
 	s64 mono_shift;
 	s64 boot_shift;
 };
@@ -100,6 +113,18 @@ static int ckpt_check_task_root(struct ckpt_ctx *ctx, struct task_struct *t,
 	return 0;
 }
 
+/**
+ * ckpt_tasks_own_ns() - may the tasks have a namespace owned by @owner?
+ * @ctx: checkpoint context
+ * @owner: the user namespace that owns a namespace of the tasks
+ *
+ * Return: whether @owner is the caller's user namespace or the tasks' own.
+ */
+bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner)
+{
+	return owner == current_user_ns() || (ctx->user_ns && owner == ctx->user_ns);
+}
+
 static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 			      pid_t pid, void *arg)
 {
@@ -108,9 +133,11 @@ static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 	const char *what = NULL;
 
 	/* Frozen: it cannot unshare or setns */
-	if (task_cred_xxx(t, user_ns) != current_user_ns())
-		what = "user";
-	else if (ns->mnt_ns != mine->mnt_ns)
+	if (task_cred_xxx(t, user_ns) != (ctx->user_ns ?: current_user_ns()))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in another user namespace than the root (not supported)",
+				pid);
+	if (ns->mnt_ns != mine->mnt_ns)
 		what = "mount";
 	else if (ns->cgroup_ns != mine->cgroup_ns)
 		what = "cgroup";
@@ -137,7 +164,7 @@ static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
 {
 	struct ckpt_timens rec;
 
-	if (ns != current->nsproxy->time_ns && ns->user_ns != current_user_ns())
+	if (ns != current->nsproxy->time_ns && !ckpt_tasks_own_ns(ctx, ns->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' time namespace belongs to another user namespace (not supported yet)");
 	/* The clocks as the tasks saw them when the header's were read */
@@ -154,7 +181,7 @@ static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
 	char other[IFNAMSIZ] = "";
 	struct net_device *dev;
 
-	if (net->user_ns != current_user_ns())
+	if (!ckpt_tasks_own_ns(ctx, net->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' network namespace belongs to another user namespace (not supported yet)");
 	rcu_read_lock();
@@ -182,8 +209,67 @@ static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
 	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec));
 }
 
+/* The extents of a uid or gid map, as the caller sees them */
+static void ckpt_get_extents(const struct uid_gid_map *map, bool gid,
+			     struct ckpt_id_extent *out)
+{
+	struct user_namespace *mine = current_user_ns();
+	u32 i, nr = map->nr_extents;
+
+	for (i = 0; i < nr; i++) {
+		const struct uid_gid_extent *e;
+		u32 lower;
+
+		e = nr <= UID_GID_MAP_MAX_BASE_EXTENTS ? &map->extent[i] : &map->forward[i];
+		/* The namespace is a child of ours: its maps go through ours */
+		lower = gid ? from_kgid(mine, KGIDT_INIT(e->lower_first)) :
+			      from_kuid(mine, KUIDT_INIT(e->lower_first));
+		out[i].first = cpu_to_le32(e->first);
+		out[i].lower_first = cpu_to_le32(lower);
+		out[i].count = cpu_to_le32(e->count);
+	}
+}
+
+static int ckpt_write_userns(struct ckpt_ctx *ctx, struct user_namespace *ns)
+{
+	struct ckpt_userns rec = {};
+	struct ckpt_id_extent *ext;
+	u32 nr_uid, nr_gid;
+	int ret;
+
+	if (ns->parent != current_user_ns())
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' user namespace is not a child of the caller's (nested user namespaces are not supported)");
+	if (!ctx->container)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks have a user namespace of their own: only supported in container mode");
+	/* Each map is written once: its count, then nothing changes */
+	nr_uid = READ_ONCE(ns->uid_map.nr_extents);
+	nr_gid = READ_ONCE(ns->gid_map.nr_extents);
+	/* The extents were written before the count (smp_wmb() in map_write()) */
+	smp_rmb();
+	if (!nr_uid || !nr_gid)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' user namespace has no %s map",
+				nr_uid ? "gid" : "uid");
+	ext = kcalloc(nr_uid + nr_gid, sizeof(*ext), GFP_KERNEL);
+	if (!ext)
+		return -ENOMEM;
+	ckpt_get_extents(&ns->uid_map, false, ext);
+	ckpt_get_extents(&ns->gid_map, true, ext + nr_uid);
+	if (READ_ONCE(ns->flags) & USERNS_SETGROUPS_ALLOWED)
+		rec.flags = cpu_to_le32(CKPT_USERNS_SETGROUPS);
+	rec.nr_uid = cpu_to_le32(nr_uid);
+	rec.nr_gid = cpu_to_le32(nr_gid);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_USERNS, &rec, sizeof(rec), ext,
+				 (nr_uid + nr_gid) * sizeof(*ext));
+	kfree(ext);
+	return ret;
+}
+
 /**
  * ckpt_write_namespaces() - check the tasks' namespaces, write TIMENS, NETNS
+ * and USERNS
  * @ctx: checkpoint context, after the header, the TREE and the UTS
  *
  * With CHECKPOINT_ROOT_RELATIVE, also check that the tasks share one root
@@ -205,6 +291,8 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx)
 		ret = ckpt_write_timens(ctx, seen.time);
 	if (!ret && seen.net != current->nsproxy->net_ns)
 		ret = ckpt_write_netns(ctx, seen.net);
+	if (!ret && ctx->user_ns)
+		ret = ckpt_write_userns(ctx, ctx->user_ns);
 	return ret;
 }
 
@@ -269,12 +357,119 @@ static int ckpt_read_netns(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/* One map as /proc/PID/uid_map takes it; false if it does not fit */
+static bool ckpt_format_map(const struct ckpt_id_extent *ext, u32 nr,
+			    char *buf, size_t size)
+{
+	size_t len = 0;
+	u32 i;
+
+	for (i = 0; i < nr && len < size; i++)
+		len += scnprintf(buf + len, size - len, "%u %u %u\n",
+				 le32_to_cpu(ext[i].first),
+				 le32_to_cpu(ext[i].lower_first),
+				 le32_to_cpu(ext[i].count));
+	return len < size - 1;
+}
+
+/* Write a map of @ns as the caller writing /proc/PID/uid_map would */
+static int ckpt_write_map(struct ckpt_ctx *ctx, struct user_namespace *ns,
+			  int cap_setid, const struct ckpt_id_extent *ext,
+			  u32 nr, char *text)
+{
+	const char *which = cap_setid == CAP_SETUID ? "uid" : "gid";
+	int ret;
+
+	if (!ckpt_format_map(ext, nr, text, PAGE_SIZE))
+		return ckpt_err(ctx, -EINVAL, "USERNS record: the %s map is too long", which);
+	ret = userns_write_map(ns, cap_setid, text);
+	if (ret == -EPERM)
+		return ckpt_err(ctx, ret,
+				"the caller may not write the %s map of the tasks' user namespace",
+				which);
+	if (ret)
+		return ckpt_err(ctx, ret, "USERNS record: the %s map is invalid", which);
+	return 0;
+}
+
+/* Create the tasks' user namespace with the saved maps */
+static int ckpt_make_userns(struct ckpt_ctx *ctx, const struct ckpt_userns *rec)
+{
+	const struct ckpt_id_extent *ext = (const void *)(rec + 1);
+	u32 nr_uid = le32_to_cpu(rec->nr_uid), nr_gid = le32_to_cpu(rec->nr_gid);
+	struct ckpt_ns_restore *nsr = ctx->ns_restore;
+	struct user_namespace *ns;
+	struct cred *new;
+	char *text;
+	int ret;
+
+	text = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	new = prepare_creds();
+	if (!text || !new) {
+		kfree(text);
+		if (new)
+			abort_creds(new);
+		return -ENOMEM;
+	}
+	ret = create_user_ns(new);
+	if (ret) {
+		abort_creds(new);
+		kfree(text);
+		return ckpt_err(ctx, ret, "cannot create the tasks' user namespace");
+	}
+	nsr->root_cred = new;
+	ns = new->user_ns;
+	ret = set_cred_ucounts(new);
+	if (ret)
+		goto out;
+	if (!(le32_to_cpu(rec->flags) & CKPT_USERNS_SETGROUPS)) {
+		ret = userns_deny_setgroups(ns);
+		if (ret)
+			goto out;
+	}
+	ret = ckpt_write_map(ctx, ns, CAP_SETUID, ext, nr_uid, text) ?:
+	      ckpt_write_map(ctx, ns, CAP_SETGID, ext + nr_uid, nr_gid, text);
+out:
+	kfree(text);
+	return ret;
+}
+
+static int ckpt_read_userns(struct ckpt_ctx *ctx)
+{
+	struct ckpt_userns *rec;
+	u32 len, nr_uid, nr_gid;
+	int ret;
+
+	ret = ckpt_ns_restore_alloc(ctx);
+	if (ret)
+		return ret;
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_USERNS, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	nr_uid = le32_to_cpu(rec->nr_uid);
+	nr_gid = le32_to_cpu(rec->nr_gid);
+	if (!nr_uid || !nr_gid || nr_uid > CKPT_USERNS_MAX_EXTENTS ||
+	    nr_gid > CKPT_USERNS_MAX_EXTENTS || rec->__pad ||
+	    le32_to_cpu(rec->flags) & ~CKPT_USERNS_SETGROUPS ||
+	    len != ALIGN(sizeof(*rec) + (nr_uid + nr_gid) * sizeof(struct ckpt_id_extent), 8))
+		ret = ckpt_err(ctx, -EINVAL, "USERNS record is malformed");
+	else if (!(ctx->rtasks[0].flags & CKPT_TREE_PIDNS))
+		ret = ckpt_err(ctx, -EINVAL, "USERNS record outside container mode");
+	else if (!IS_ENABLED(CONFIG_USER_NS))
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "the tasks need a user namespace (CONFIG_USER_NS is off)");
+	else
+		ret = ckpt_make_userns(ctx, rec);
+	kvfree(rec);
+	return ret;
+}
+
 /**
- * ckpt_read_namespaces() - read the optional TIMENS and NETNS records
+ * ckpt_read_namespaces() - read the optional TIMENS, NETNS and USERNS records
  * @ctx: restart context, after the TREE and the UTS
  *
  * Called by the coordinator, which checks that it may create the
- * namespaces the records ask for.
+ * namespaces the records ask for, and creates the tasks' user namespace.
  *
  * Return: 0 or a negative error.
  */
@@ -294,9 +489,28 @@ int ckpt_read_namespaces(struct ckpt_ctx *ctx)
 			return ret;
 		ret = ckpt_peek_rec(ctx);
 	}
-	if (ret == CKPT_REC_NETNS)
+	if (ret == CKPT_REC_NETNS) {
 		ret = ckpt_read_netns(ctx);
+		if (ret)
+			return ret;
+		ret = ckpt_peek_rec(ctx);
+	}
+	if (ret == CKPT_REC_USERNS)
+		ret = ckpt_read_userns(ctx);
 	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_namespaces_root_cred() - the credentials to create the root with
+ * @ctx: restart context
+ *
+ * Return: the caller's credentials moved to the tasks' new user namespace,
+ * whose other new namespaces it then owns, or NULL to create the root with
+ * the caller's own.
+ */
+const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx)
+{
+	return ctx->ns_restore ? ctx->ns_restore->root_cred : NULL;
 }
 
 /**
@@ -397,7 +611,10 @@ int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
  */
 void ckpt_namespaces_free(struct ckpt_ctx *ctx)
 {
+	if (ctx->ns_restore && ctx->ns_restore->root_cred)
+		put_cred(ctx->ns_restore->root_cred);
 	kfree(ctx->ns_restore);
+	put_user_ns(ctx->user_ns);
 	path_put(&ctx->image_root);
 }
 

@@ -558,6 +558,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
  */
 long ckpt_do_restart(struct ckpt_ctx *ctx)
 {
+	const struct cred *root_cred, *old_cred = NULL;
 	unsigned int i;
 	u64 root_flags;
 	int ret;
@@ -583,7 +584,16 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (ctx->ipc_ns)
 		root_flags |= CLONE_NEWIPC;
 	root_flags |= ckpt_namespaces_clone_flags(ctx);
+	/*
+	 * In the tasks' new user namespace, if any: the root's credentials
+	 * and the namespaces created with it come from ours at clone time.
+	 */
+	root_cred = ckpt_namespaces_root_cred(ctx);
+	if (root_cred)
+		old_cred = override_creds(root_cred);
 	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
+	if (root_cred)
+		revert_creds(old_cred);
 	if (ret)
 		goto abort;
 	ret = ckpt_read_trailer(ctx);

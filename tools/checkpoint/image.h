@@ -25,7 +25,7 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [NETNS] [ipcns]
+ *   image   := HEADER TREE [UTS] [TIMENS] [NETNS] [USERNS] [ipcns]
  *              task{nr_tasks - zombies} TRAILER
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
@@ -51,7 +51,7 @@
 enum image_state {
 	ST_HEADER,
 	ST_TREE,
-	ST_UTS,			/* after the TREE: UTS, TIMENS, NETNS, or a task */
+	ST_UTS,			/* after the TREE: UTS, TIMENS, NETNS, USERNS, or a task */
 	ST_IPC,			/* after the TREE and UTS: IPC_NS, or the first task */
 	ST_MSG_QUEUE,		/* the IPC_NS's message queues */
 	ST_MSG,			/* the messages of a queue */

@@ -437,6 +437,32 @@ void print_NETNS(const struct image *img, const void *p, uint32_t len)
 	putchar('\n');
 }
 
+static const struct named userns_flags[] = {
+	{ CKPT_USERNS_SETGROUPS, "SETGROUPS" },
+};
+
+static void pr_extents(const char *name, const struct ckpt_id_extent *e,
+		       uint32_t nr)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		printf("  %s[%u]: %u %u %u\n", name, i, LE32(e[i].first),
+		       LE32(e[i].lower_first), LE32(e[i].count));
+}
+
+void print_USERNS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_userns *u = p;
+	const struct ckpt_id_extent *e = (const void *)(u + 1);
+
+	printf("  flags: 0x%x", LE32(u->flags));
+	FLAGS(LE32(u->flags), userns_flags);
+	putchar('\n');
+	pr_extents("uid_map", e, LE32(u->nr_uid));
+	pr_extents("gid_map", e + LE32(u->nr_uid), LE32(u->nr_gid));
+}
+
 static const struct named sigaltstack_flag_names[] = {
 	{ 1, "SS_ONSTACK" },
 	{ 1U << 31, "SS_AUTODISARM" },

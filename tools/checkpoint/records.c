@@ -584,6 +584,32 @@ int accept_NETNS(struct image *img, const void *p, uint32_t len)
 	return check_zero(img, &n->__pad, sizeof(n->__pad), "__pad");
 }
 
+int accept_USERNS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_userns *u = p;
+	const struct ckpt_id_extent *e = (const void *)(u + 1);
+	uint32_t nr_uid = LE32(u->nr_uid), nr_gid = LE32(u->nr_gid), i;
+
+	if (LE32(u->flags) & ~CKPT_USERNS_SETGROUPS)
+		return image_fail(img, "unknown flags %#x", LE32(u->flags));
+	if (!nr_uid || !nr_gid || nr_uid > CKPT_USERNS_MAX_EXTENTS ||
+	    nr_gid > CKPT_USERNS_MAX_EXTENTS)
+		return image_fail(img, "nr_uid %u, nr_gid %u: each must be 1..%u",
+				  nr_uid, nr_gid, CKPT_USERNS_MAX_EXTENTS);
+	if (check_var_len(img, p, len, (uint64_t)(nr_uid + nr_gid) * sizeof(*e)) ||
+	    check_zero(img, &u->__pad, sizeof(u->__pad), "__pad"))
+		return -1;
+	/* As /proc/PID/uid_map takes them: no empty or wrapping extent */
+	for (i = 0; i < nr_uid + nr_gid; i++) {
+		uint32_t count = LE32(e[i].count);
+
+		if (!count || LE32(e[i].first) > UINT32_MAX - count ||
+		    LE32(e[i].lower_first) > UINT32_MAX - count)
+			return image_fail(img, "extent %u: empty or wraps around", i);
+	}
+	return 0;
+}
+
 int accept_PROCESS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

@@ -62,6 +62,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
 	[CKPT_REC_TIMENS]	= FIXED(struct ckpt_timens, TIMENS),
 	[CKPT_REC_NETNS]	= FIXED(struct ckpt_netns, NETNS),
+	[CKPT_REC_USERNS]	= VARIABLE(struct ckpt_userns, USERNS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
 	[CKPT_REC_IPC_NS]	= FIXED(struct ckpt_ipc_ns, IPC_NS),
@@ -100,8 +101,8 @@ _Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
 static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
-	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(IPC_NS) |
-				  TASK_START,
+	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
+				  REC(IPC_NS) | TASK_START,
 	[ST_IPC]		= REC(IPC_NS) | TASK_START,
 	[ST_MSG_QUEUE]		= REC(MSG_QUEUE),
 	[ST_MSG]		= REC(MSG),
@@ -221,7 +222,7 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	/* The namespaces come first after the TREE, each once, in this order */
 	if (img->state == ST_UTS) {
 		if (type != CKPT_REC_UTS && type != CKPT_REC_TIMENS &&
-		    type != CKPT_REC_NETNS)
+		    type != CKPT_REC_NETNS && type != CKPT_REC_USERNS)
 			img->state = ST_IPC;
 		else if (type <= img->ns_last)
 			return image_fail(img, "namespace record out of order or repeated");

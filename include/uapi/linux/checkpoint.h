@@ -88,6 +88,7 @@
 	FN(MSG,		44)		\
 	FN(TIMENS,	45)		\
 	FN(NETNS,	46)		\
+	FN(USERNS,	47)		\
 	FN(PTY,		50)
 
 enum ckpt_rec_type {
@@ -203,8 +204,36 @@ struct ckpt_netns {
 	__le32 __pad;
 };
 
+/* struct ckpt_userns.flags */
+#define CKPT_USERNS_SETGROUPS	0x1	/* setgroups is "allow", not "deny" */
+
+/* One line of /proc/PID/uid_map or gid_map, as the caller sees it */
+struct ckpt_id_extent {
+	__le32 first;		/* the first id inside the namespace */
+	__le32 lower_first;	/* the same in the caller's user namespace */
+	__le32 count;
+};
+
 /*
- * IPC_NS: after the TREE (and UTS, TIMENS, NETNS) when the tasks have a
+ * USERNS: after the NETNS (if any) in container mode when the tasks are
+ * in a user namespace of their own (one, a child of the caller's), which
+ * owns their other namespaces.  nr_uid uid map extents, then nr_gid gid
+ * map extents follow (struct ckpt_id_extent), the record padded to 8
+ * bytes; restart creates a user namespace with the same maps.  The ids of
+ * the CRED records stay those of the caller's user namespace; their
+ * capabilities are in this one.
+ */
+struct ckpt_userns {
+	__le32 flags;		/* CKPT_USERNS_* */
+	__le32 nr_uid;		/* 1..CKPT_USERNS_MAX_EXTENTS */
+	__le32 nr_gid;		/* 1..CKPT_USERNS_MAX_EXTENTS */
+	__le32 __pad;
+};
+
+#define CKPT_USERNS_MAX_EXTENTS	340	/* UID_GID_MAP_MAX_EXTENTS */
+
+/*
+ * IPC_NS: after the TREE (and UTS, TIMENS, NETNS, USERNS) when the tasks have a
  * System V IPC namespace of their own (all the same one): restart creates
  * a new one with these limits, then nr_msg MSG_QUEUE, nr_sem SEM_ARRAY and
  * nr_shm SYSV_SHM objects (each with its contents) follow.  Ids and uids

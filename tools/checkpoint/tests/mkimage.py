@@ -85,7 +85,7 @@ SIZES = {
     'PTY': 72,
     'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
     'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
-    'TIMENS': 16, 'NETNS': 8,
+    'TIMENS': 16, 'NETNS': 8, 'USERNS': 16,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
@@ -443,6 +443,14 @@ def swap(a, b):
     return edit
 
 
+def userns(flags=0, uid=((0, 100000, 1000),), gid=((0, 100000, 1000),)):
+    payload = struct.pack('<IIII', flags, len(uid), len(gid), 0)
+    for e in uid + gid:
+        payload += struct.pack('<III', *e)
+    payload += b'\0' * (-len(payload) % 8)
+    return Record('USERNS', payload)
+
+
 def sparse_refs(records):
     records[:] = good_records(SPARSE_REFS)
 
@@ -457,6 +465,12 @@ VARIANTS = {
         r, shmem_pages=pages(3 * PAGE_SIZE, 1)), None, None),
     'shmem-vma-names-a-file': (lambda r: shared_memory(
         r, shmem_vma_ref=REFS['exe']), None, None),
+    'good-userns': (insert_after('TREE', userns(1, gid=((0, 100000, 1000),
+                                                        (1000, 5000, 1)))),
+                    None, None),
+    'userns-empty-extent': (insert_after('TREE', userns(
+        gid=((0, 100000, 0),))), None, None),
+    'userns-twice': (insert_after('TREE', [userns(), userns()]), None, None),
     'sysv-shm-without-contents': (lambda r: shared_memory(
         r, sysv_contents=False), None, None),
     'bad-magic': (replace('HEADER', header(magic=0x1122334455667788)),

@@ -298,6 +298,8 @@ declare -A REASON=(
 	[itimers-before-sigaltstack]='offset 12272: SIGALTSTACK: repeated, or after a record that must follow it'
 	[sigaltstack-flags]='offset 12216: SIGALTSTACK: flags 0x4 are not those of an armed stack'
 	[posix-timers-order]='offset 12216: POSIX_TIMERS: timer\[1\]: ids are not increasing'
+	[userns-empty-extent]='offset 312: USERNS: extent 1: empty or wraps around'
+	[userns-twice]='offset 360: USERNS: namespace record out of order or repeated'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
 )
@@ -318,6 +320,8 @@ expect "show: decodes a thread's THREAD_CPUTIME" 0 '^  sum_exec_ns: 900000000$' 
 expect "show: decodes a process's POSIX_TIMERS" 0 \
 	'^  timer\[1\]: id=2 clockid=7 \(CLOCK_BOOTTIME\) notify=1 \(SIGEV_NONE\)' \
 	"$CKPT" show "$TMP/good-timers.img"
+expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
+	"$CKPT" show "$TMP/good-userns.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
