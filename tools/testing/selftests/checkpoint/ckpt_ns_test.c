@@ -4,7 +4,8 @@
  * CLOCK_MONOTONIC and CLOCK_BOOTTIME neither go back nor jump by the
  * downtime, a sleep keeps its remaining time, a time namespace of its own
  * keeps its offsets, a network namespace comes back new with the loopback
- * up, and namespaces that cannot be saved are refused by name.
+ * up, a user namespace of its own comes back new with the same maps and
+ * ids, and namespaces that cannot be saved are refused by name.
  *
  * The reboot test runs in two boots (see scripts/check.sh): with
  * CKPT_NS_REBOOT_DIR set, it checkpoints a container into that directory;
@@ -744,6 +745,212 @@ TEST_F_TIMEOUT(ns, root_relative_refuses_a_file_outside_the_root, 120)
 	/* Without the flag, paths from the caller's root and the chroot */
 	EXPECT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, 0));
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/*
+ * A container in a user namespace of its own: its ids map 0..999 inside to
+ * CT_ID_BASE.. outside, setgroups is denied; its init is root inside and
+ * has a child with uid and gid CT_CHILD_ID.
+ */
+#define CT_ID_BASE	100000U
+#define CT_CHILD_ID	5
+#define CT_MAP		"0 100000 1000"
+
+static const char *const userns_reasons[] = {
+	[1] = "could not set up the container",
+	[2] = "init's ids inside changed",
+	[3] = "the uid map changed",
+	[4] = "the gid map changed",
+	[5] = "setgroups is no longer denied",
+	[6] = "init lost CAP_SYS_ADMIN in its user namespace (sethostname failed)",
+	[7] = "the host name changed",
+	[8] = "the child's ids inside changed",
+	[9] = "the child did not finish",
+};
+
+static char userns_maps[3][128];	/* uid_map, gid_map, setgroups */
+static bool userns_nested;		/* the child unshares another one */
+static const char *const userns_files[3] = {
+	"/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups",
+};
+
+static int userns_read(int i, char *buf, size_t size)
+{
+	return ckpt_read_file(userns_files[i], buf, size) < 0 ? -1 : 0;
+}
+
+/* uid and gid CT_CHILD_ID inside; checks them after restart */
+static int userns_child(void)
+{
+	if (userns_nested && unshare(CLONE_NEWUSER))
+		return 1;
+	while (!ckpt_child_finish)
+		pause();
+	if (userns_nested)
+		return 0;
+	if (getuid() != CT_CHILD_ID || geteuid() != CT_CHILD_ID ||
+	    getgid() != CT_CHILD_ID || getegid() != CT_CHILD_ID)
+		return 8;
+	return 0;
+}
+
+static int userns_init(void)
+{
+	char buf[128], name[64];
+	int fd, i, status = -1, ret = 0;
+	pid_t child;
+
+	if (getpid() != 1 || setresgid(0, 0, 0) || setresuid(0, 0, 0))
+		return 1;
+	if (sethostname("ckpt-userns", 11))
+		return 1;
+	for (i = 0; i < 3; i++)
+		if (userns_read(i, userns_maps[i], sizeof(userns_maps[i])))
+			return 1;
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		if (setresgid(CT_CHILD_ID, CT_CHILD_ID, CT_CHILD_ID) ||
+		    setresuid(CT_CHILD_ID, CT_CHILD_ID, CT_CHILD_ID))
+			_exit(1);
+		_exit(userns_child());
+	}
+	fd = open(ct.ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	while (!ckpt_child_finish)
+		pause();
+
+	if (getuid() || geteuid() || getgid() || getegid())
+		ret = 2;
+	for (i = 0; !ret && i < 3; i++) {
+		if (userns_read(i, buf, sizeof(buf)) || strcmp(buf, userns_maps[i])) {
+			ckpt_child_note("init: %s was \"%s\", is \"%s\"", userns_files[i],
+					userns_maps[i], buf);
+			ret = 3 + i;
+		}
+	}
+	if (!ret && (gethostname(name, sizeof(name)) || strcmp(name, "ckpt-userns")))
+		ret = 7;
+	if (!ret && sethostname("ckpt-userns-2", 13))
+		ret = 6;
+	kill(child, SIGUSR1);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status))
+		return ret ? ret : 9;
+	return ret ? ret : WEXITSTATUS(status);
+}
+
+/* Read from the test's side: the maps as its user namespace sees them */
+static void read_pid_file(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	if (ckpt_read_file(path, buf, size) < 0)
+		buf[0] = '\0';
+}
+
+static int write_pid_file(pid_t pid, const char *name, const char *s)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	return write_str(path, s);
+}
+
+/* The container, with its maps written by us as its parent */
+static pid_t spawn_userns_container(struct __test_metadata *_metadata,
+				    struct ckpt_ctx *ctx)
+{
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct clone_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS,
+		.exit_signal = SIGCHLD,
+	};
+	struct stat st;
+	int pfd[2];
+	pid_t pid;
+
+	/* Root inside is CT_ID_BASE outside: let it write its files */
+	ASSERT_EQ(0, chmod(ctx->dir, 0777));
+	snprintf(ct.ready_path, sizeof(ct.ready_path), "%s/ready", ctx->dir);
+	ASSERT_EQ(0, pipe(pfd));
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3: %s", strerror(errno));
+	if (!pid) {
+		char c;
+		int ret;
+
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(1);
+		ret = ckpt_child_detach();
+		_exit(ret ? ret : userns_init());
+	}
+	close(pfd[0]);
+	ckpt_ctx_track(ctx, pid);
+	ASSERT_EQ(0, write_pid_file(pid, "setgroups", "deny"));
+	ASSERT_EQ(0, write_pid_file(pid, "uid_map", CT_MAP));
+	ASSERT_EQ(0, write_pid_file(pid, "gid_map", CT_MAP));
+	ASSERT_EQ(1, write(pfd[1], "x", 1));
+	close(pfd[1]);
+	while (stat(ct.ready_path, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+	return pid;
+}
+
+TEST_F_TIMEOUT(ns, container_user_namespace_keeps_its_maps, 120)
+{
+	char uid_map[128], gid_map[128], after[128];
+	struct stat st;
+	pid_t pid;
+
+	userns_nested = false;
+	pid = spawn_userns_container(_metadata, &self->ctx);
+	read_pid_file(pid, "uid_map", uid_map, sizeof(uid_map));
+	read_pid_file(pid, "gid_map", gid_map, sizeof(gid_map));
+	ASSERT_NE(ns_ino(0, "user"), ns_ino(pid, "user"));
+
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 0);
+	ASSERT_LT(0, pid);
+	/* A new user namespace, not ours, with the same maps */
+	EXPECT_NE(ns_ino(0, "user"), ns_ino(pid, "user"));
+	read_pid_file(pid, "uid_map", after, sizeof(after));
+	EXPECT_STREQ(uid_map, after);
+	read_pid_file(pid, "gid_map", after, sizeof(after));
+	EXPECT_STREQ(gid_map, after);
+	/* Root inside is still CT_ID_BASE outside */
+	snprintf(after, sizeof(after), "/proc/%d", pid);
+	ASSERT_EQ(0, stat(after, &st));
+	EXPECT_EQ(CT_ID_BASE, st.st_uid);
+	ckpt_sleep_ms(300);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(userns_reasons));
+	ckpt_dump_file(_metadata, "container", ckpt_note_path, 10);
+}
+
+TEST_F_TIMEOUT(ns, container_nested_user_namespace_is_refused, 120)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	pid_t pid;
+
+	userns_nested = true;
+	pid = spawn_userns_container(_metadata, ctx);
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
+	EXPECT_EQ(-1, ckpt_call_checkpoint(ctx, pid, ctx->image_fd, 0, ctx->log_fd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_TRUE(ckpt_log_contains(ctx, "in another user namespace than the root"))
+		ckpt_dump_log(_metadata, ctx);
+	/* Left running, unchanged */
+	ckpt_finish(_metadata, pid, CKPT_REASONS(userns_reasons));
 }
 
 int main(int argc, char **argv)
