@@ -56,16 +56,17 @@ void ckpt_ipc_perm_save(struct ckpt_ipc_perm *rec, const struct kern_ipc_perm *p
  * @rec: the record's part
  * @own: the result
  *
- * Every id must be mapped in the caller's user namespace.  Any owner is
- * allowed: the caller created the namespace, so it could give the object
- * to anyone with IPC_SET.
+ * Ids are the caller's view, even when the tasks (and @current) are in a
+ * user namespace of their own (USERNS); every one must be mapped in the
+ * caller's user namespace.  Any owner is allowed: the caller created the
+ * namespace, so it could give the object to anyone with IPC_SET.
  *
  * Return: 0 or a negative error, already logged.
  */
 int ckpt_ipc_perm_read(struct ckpt_ctx *ctx, const char *what,
 		       const struct ckpt_ipc_perm *rec, struct ckpt_ipc_owner *own)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = ctx->caller_cred->user_ns;
 	u32 mode = le32_to_cpu(rec->mode);
 	int id = le32_to_cpu(rec->id);
 
@@ -163,7 +164,7 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 	ctx->ipc_ns = false;
 	if (ns == current->nsproxy->ipc_ns)
 		return 0;
-	if (ns->user_ns != current_user_ns())
+	if (!ckpt_tasks_own_ns(ctx, ns->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' IPC namespace belongs to another user namespace (not supported yet)");
 #ifdef CONFIG_POSIX_MQUEUE

@@ -177,7 +177,8 @@ int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 static int ckpt_sysv_shm_check(struct ckpt_ctx *ctx, const struct ckpt_sysv_shm *rec,
 			       kuid_t *uid, kgid_t *gid, kuid_t *cuid, kgid_t *cgid)
 {
-	struct user_namespace *uns = current_user_ns();
+	/* The caller's view, even in the tasks' own user namespace */
+	struct user_namespace *uns = ctx->caller_cred->user_ns;
 	const struct cred *cred = ctx->caller_cred;
 
 	*uid = make_kuid(uns, le32_to_cpu(rec->uid));

@@ -27,6 +27,7 @@ struct cred;
 struct ckpt_obj;
 struct ckpt_resume;
 struct vm_area_struct;
+struct user_namespace;
 
 /* Object kinds, generated from checkpoint_types.h */
 enum ckpt_obj_kind {
@@ -218,6 +219,7 @@ extern const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops;
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
+bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
 
 /* Log and errors (kernel/checkpoint/log.c) */
 

@@ -45,7 +45,6 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx);
 int ckpt_read_namespaces(struct ckpt_ctx *ctx);
 u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx);
 const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx);
-bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
 int ckpt_enter_namespaces(struct ckpt_ctx *ctx);
 void ckpt_namespaces_free(struct ckpt_ctx *ctx);
 
