@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -749,8 +750,9 @@ TEST_F_TIMEOUT(ns, root_relative_refuses_a_file_outside_the_root, 120)
 
 /*
  * A container in a user namespace of its own: its ids map 0..999 inside to
- * CT_ID_BASE.. outside, setgroups is denied; its init is root inside and
- * has a child with uid and gid CT_CHILD_ID.
+ * CT_ID_BASE.. outside, setgroups is denied; its init is root inside, has
+ * a child with uid and gid CT_CHILD_ID and a message queue in its own IPC
+ * namespace.
  */
 #define CT_ID_BASE	100000U
 #define CT_CHILD_ID	5
@@ -766,7 +768,12 @@ static const char *const userns_reasons[] = {
 	[7] = "the host name changed",
 	[8] = "the child's ids inside changed",
 	[9] = "the child did not finish",
+	[10] = "the message queue or its message changed",
 };
+
+/* A message queue of the container's IPC namespace, owned by its root */
+#define CT_MSQ_KEY	0x5ec7
+#define CT_MSG		"kept"
 
 static char userns_maps[3][128];	/* uid_map, gid_map, setgroups */
 static bool userns_nested;		/* the child unshares another one */
@@ -804,6 +811,13 @@ static int userns_init(void)
 		return 1;
 	if (sethostname("ckpt-userns", 11))
 		return 1;
+	{
+		struct { long mtype; char mtext[8]; } m = { 7, CT_MSG };
+		int q = msgget(CT_MSQ_KEY, IPC_CREAT | IPC_EXCL | 0600);
+
+		if (q < 0 || msgsnd(q, &m, sizeof(CT_MSG), 0))
+			return 1;
+	}
 	for (i = 0; i < 3; i++)
 		if (userns_read(i, userns_maps[i], sizeof(userns_maps[i])))
 			return 1;
@@ -836,6 +850,17 @@ static int userns_init(void)
 		ret = 7;
 	if (!ret && sethostname("ckpt-userns-2", 13))
 		ret = 6;
+	if (!ret) {
+		struct { long mtype; char mtext[8]; } m = {};
+		struct msqid_ds ds;
+		int q = msgget(CT_MSQ_KEY, 0);
+
+		/* Owned by root inside, readable by it */
+		if (q < 0 || msgctl(q, IPC_STAT, &ds) || ds.msg_perm.uid || ds.msg_perm.cuid ||
+		    msgrcv(q, &m, sizeof(m.mtext), 7, IPC_NOWAIT) != sizeof(CT_MSG) ||
+		    strcmp(m.mtext, CT_MSG))
+			ret = 10;
+	}
 	kill(child, SIGUSR1);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
@@ -868,7 +893,7 @@ static pid_t spawn_userns_container(struct __test_metadata *_metadata,
 {
 	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
 	struct clone_args args = {
-		.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS,
+		.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
 		.exit_signal = SIGCHLD,
 	};
 	struct stat st;
