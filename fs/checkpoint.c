@@ -615,25 +615,31 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.drop = ckpt_file_drop,
 };
 
-/* A task outside the tree with @file in its fd table, or 0 */
-static pid_t ckpt_file_outside_user(struct ckpt_ctx *ctx, struct file *file)
+/**
+ * ckpt_file_user() - a process that has a file in its descriptor table
+ * @ctx: checkpoint context, every task of the tree collected
+ * @file: the file to look for
+ * @in_tree: look among the processes of the tree, or among all the others
+ *
+ * Return: the pid (in the caller's namespace) of the first such process
+ * found, or 0 if there is none.
+ */
+pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree)
 {
 	struct task_struct *p;
 	pid_t found = 0;
 
 	rcu_read_lock();
 	for_each_process(p) {
-		struct files_struct *files;
+		pid_t nr = pid_nr_ns(task_tgid(p), ctx->pidns);
 		struct fdtable *fdt;
 		unsigned int fd;
 
-		if (pid_nr_ns(task_tgid(p), ctx->pidns) &&
-		    xa_load(&ctx->tree_pids, pid_nr_ns(task_tgid(p), ctx->pidns)))
+		if (in_tree != (nr && xa_load(&ctx->tree_pids, nr)))
 			continue;
 		task_lock(p);
-		files = p->files;
-		if (files) {
-			fdt = files_fdtable(files);
+		if (p->files) {
+			fdt = files_fdtable(p->files);
 			for (fd = 0; fd < fdt->max_fds && !found; fd++)
 				if (rcu_access_pointer(fdt->fd[fd]) == file)
 					found = task_tgid_vnr(p);
@@ -660,7 +666,7 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
 	 * untrustworthy; a mapping of a private file inherited across fork
 	 * (the container's init forked, not exec'ed) does not.
 	 */
-	user = ckpt_file_outside_user(ctx, file);
+	user = ckpt_file_user(ctx, file, false);
 	if (!user)
 		return 0;
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);

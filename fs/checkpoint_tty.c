@@ -58,34 +58,6 @@ static bool ckpt_pty_is_master(struct tty_struct *tty)
 	return tty->driver->subtype == PTY_TYPE_MASTER;
 }
 
-/* Is @file in the fd table of a task of the tree? */
-static bool ckpt_file_in_tree(struct ckpt_ctx *ctx, struct file *file)
-{
-	struct task_struct *p;
-	bool found = false;
-
-	rcu_read_lock();
-	for_each_process(p) {
-		pid_t nr_ns = pid_nr_ns(task_tgid(p), ctx->pidns);
-		struct fdtable *fdt;
-		unsigned int fd;
-
-		if (!nr_ns || !xa_load(&ctx->tree_pids, nr_ns))
-			continue;
-		task_lock(p);
-		if (p->files) {
-			fdt = files_fdtable(p->files);
-			for (fd = 0; fd < fdt->max_fds && !found; fd++)
-				found = rcu_access_pointer(fdt->fd[fd]) == file;
-		}
-		task_unlock(p);
-		if (found)
-			break;
-	}
-	rcu_read_unlock();
-	return found;
-}
-
 static struct file *ckpt_pty_master_file(struct tty_struct *tty);
 
 /* Is the master of the pair of @tty open in the tree? */
@@ -96,7 +68,7 @@ static bool ckpt_pty_master_in_tree(struct ckpt_ctx *ctx, struct tty_struct *tty
 
 	if (!master)
 		return false;
-	found = ckpt_file_in_tree(ctx, master);
+	found = ckpt_file_user(ctx, master, true);
 	fput(master);
 	return found;
 }
@@ -412,7 +384,7 @@ static struct file *ckpt_ctty_master(struct ckpt_ctx *ctx, struct tty_struct *tt
 	    !(tty->driver->flags & TTY_DRIVER_DEVPTS_MEM) || ckpt_pty_is_master(tty))
 		return NULL;
 	master = ckpt_pty_master_file(tty);
-	if (master && !ckpt_file_in_tree(ctx, master)) {
+	if (master && !ckpt_file_user(ctx, master, true)) {
 		fput(master);
 		master = NULL;
 	}

@@ -288,6 +288,7 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 /* Files (fs/checkpoint.c) */
 struct path;
 int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
+pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
 bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
 int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
 int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
