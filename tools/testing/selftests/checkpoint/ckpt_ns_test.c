@@ -475,7 +475,6 @@ TEST_F_TIMEOUT(ns, container_clocks_survive_a_reboot, 120)
 static int unmap_shared_via(int procfd)
 {
 	size_t len = 0;
-	char *line, *end;
 	ssize_t n;
 	int fd;
 
@@ -486,20 +485,7 @@ static int unmap_shared_via(int procfd)
 		len += n;
 	close(fd);
 	ckpt_maps_buf[len] = 0;
-	for (line = ckpt_maps_buf; *line; line = end) {
-		unsigned long start, stop;
-		char *p;
-
-		end = strchrnul(line, '\n');
-		if (*end)
-			end++;
-		start = strtoul(line, &p, 16);
-		stop = strtoul(p + 1, &p, 16);
-		if (p[1] && p[2] && p[3] && p[4] == 's' &&
-		    munmap((void *)start, stop - start))
-			return -1;
-	}
-	return 0;
+	return ckpt_unmap_shared_in(ckpt_maps_buf);
 }
 
 /*

@@ -275,18 +275,12 @@ static inline void ckpt_child_finish_handler(int sig)
 
 static char ckpt_maps_buf[1 << 16];
 
-/*
- * The harness shares its bookkeeping with the tests through MAP_SHARED
- * mappings, which checkpoint(2) does not support yet: drop them.
- */
-static inline int ckpt_child_unmap_shared(void)
+/* Unmap every shared mapping that @maps (/proc/PID/maps text) lists */
+static inline int ckpt_unmap_shared_in(char *maps)
 {
 	char *line, *end;
 
-	if (ckpt_read_file("/proc/self/maps", ckpt_maps_buf,
-			   sizeof(ckpt_maps_buf)) < 0)
-		return CKPT_EXIT_MAPS;
-	for (line = ckpt_maps_buf; *line; line = end) {
+	for (line = maps; *line; line = end) {
 		unsigned long start, stop;
 		char *p;
 
@@ -298,9 +292,22 @@ static inline int ckpt_child_unmap_shared(void)
 		/* " rw-s": the fourth permission character is 's' for shared */
 		if (p[1] && p[2] && p[3] && p[4] == 's' &&
 		    munmap((void *)start, stop - start))
-			return CKPT_EXIT_MUNMAP;
+			return -1;
 	}
 	return 0;
+}
+
+/*
+ * The harness shares its bookkeeping with the tests through MAP_SHARED
+ * mappings, which are the test's, not the child's: drop them, so that
+ * the image holds only the child's own state.
+ */
+static inline int ckpt_child_unmap_shared(void)
+{
+	if (ckpt_read_file("/proc/self/maps", ckpt_maps_buf,
+			   sizeof(ckpt_maps_buf)) < 0)
+		return CKPT_EXIT_MAPS;
+	return ckpt_unmap_shared_in(ckpt_maps_buf) ? CKPT_EXIT_MUNMAP : 0;
 }
 
 /*
