@@ -274,6 +274,15 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 	}
 	if (t->ptrace)
 		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
+	/*
+	 * Every task is read as if the caller attached to it with ptrace.
+	 * Checked again once the task is frozen, when neither its
+	 * credentials nor its dumpable state can change any more (an exec
+	 * of a setuid program in between is seen then), and before anything
+	 * of any task is written.
+	 */
+	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+		return ckpt_err(ctx, -EPERM, "not allowed to ptrace task %d", f->pid);
 	rcu_read_lock();
 	ns = task_active_pid_ns(t);
 	rcu_read_unlock();
