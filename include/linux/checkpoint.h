@@ -104,6 +104,7 @@ struct ckpt_rtask {
  * @objs: object hash: objref -> struct ckpt_obj
  * @objs_by_ptr: checkpoint: object pointer -> struct ckpt_obj
  * @next_objref: next object id to hand out (checkpoint) or expect (restart)
+ * @nr_objs: restart: objects of each kind restored so far
  * @tasks: checkpoint: the frozen tasks (struct ckpt_frozen)
  * @nr_tasks: number of tasks in the tree
  * @root_pid: the pid checkpoint(2) was called for
@@ -122,7 +123,6 @@ struct ckpt_rtask {
  * @rtasks: restart: the tasks being restored, @nr_tasks of them
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
- * @privileged: restart: caller has CAP_CHECKPOINT_RESTORE in its user ns
  * @fd_hint: checkpoint: the fd through which a file is being reached
  * @hdr: the image header
  */
@@ -154,6 +154,7 @@ struct ckpt_ctx {
 	struct xarray objs;
 	struct hlist_head *objs_by_ptr;
 	u32 next_objref;
+	unsigned int nr_objs[CKPT_OBJ_NR];
 
 	struct list_head tasks;
 	unsigned int nr_tasks;
@@ -173,7 +174,6 @@ struct ckpt_ctx {
 
 	struct task_struct *caller;
 	const struct cred *caller_cred;
-	bool privileged;
 	int fd_hint;
 
 	struct ckpt_image_header hdr;
@@ -263,6 +263,7 @@ int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
 /* Helpers shared by back ends (kernel/checkpoint/util.c) */
 char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
+bool ckpt_caller_capable(struct ckpt_ctx *ctx, struct user_namespace *ns, int cap);
 char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf,
 		     u32 *len);
 char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,
@@ -407,7 +408,7 @@ static inline int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namesp
 /* Task state outside any object (kernel/checkpoint/task.c) */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
-void ckpt_restart_cputime_apply(struct ckpt_rtask *rt);
+int ckpt_restart_cputime_apply(struct ckpt_rtask *rt);
 void ckpt_restart_resume(struct ckpt_resume *resume);
 void ckpt_resume_free(struct ckpt_resume *resume);
 

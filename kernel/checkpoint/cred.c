@@ -2,14 +2,15 @@
 /*
  * Credentials.  Ids are saved as seen from the checkpointing caller's user
  * namespace and mapped back through the restarting caller's.  A restart
- * never grants more than the caller has, unless the caller holds
- * CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) in its user namespace: an
- * unprivileged caller may only restore ids it could switch to itself and
- * capabilities it holds.
+ * never grants more than the caller could get by hand: ids need what
+ * setresuid(2), setresgid(2) and setgroups(2) need, capabilities are
+ * bounded as capset(2) bounds them and never exceed the caller's bounding
+ * set.  CAP_CHECKPOINT_RESTORE grants none of this.
  */
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/cred.h>
+#include <linux/sched/user.h>
 #include <linux/securebits.h>
 #include <linux/slab.h>
 #include <linux/uidgid.h>
@@ -58,59 +59,135 @@ static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return ret;
 }
 
+/* The ids setresuid(2) lets a task without CAP_SETUID switch to */
 static bool ckpt_uid_allowed(const struct cred *caller, kuid_t uid)
 {
 	return uid_eq(uid, caller->uid) || uid_eq(uid, caller->euid) ||
 	       uid_eq(uid, caller->suid);
 }
 
+/* The same for setresgid(2): supplementary groups are not among them */
 static bool ckpt_gid_allowed(const struct cred *caller, kgid_t gid)
 {
 	return gid_eq(gid, caller->gid) || gid_eq(gid, caller->egid) ||
-	       gid_eq(gid, caller->sgid) || in_group_p(gid);
+	       gid_eq(gid, caller->sgid);
 }
 
-/* May an unprivileged caller give a task these credentials? */
-static int ckpt_cred_bounded(struct ckpt_ctx *ctx, const struct cred *new)
+/*
+ * What setresuid(2), setfsuid(2) and their gid twins would let the caller
+ * switch to: its own ids, or any with CAP_SETUID (CAP_SETGID) in the user
+ * namespace of the new credentials.
+ */
+static int ckpt_cred_check_ids(struct ckpt_ctx *ctx, const struct cred *new)
 {
 	const struct cred *caller = ctx->caller_cred;
-	struct group_info *gi = new->group_info;
+
+	if (!ckpt_caller_capable(ctx, new->user_ns, CAP_SETUID) &&
+	    (!ckpt_uid_allowed(caller, new->uid) ||
+	     !ckpt_uid_allowed(caller, new->euid) ||
+	     !ckpt_uid_allowed(caller, new->suid) ||
+	     !(ckpt_uid_allowed(caller, new->fsuid) ||
+	       uid_eq(new->fsuid, caller->fsuid))))
+		return ckpt_err(ctx, -EPERM,
+				"CRED: uids not among the caller's, which lacks CAP_SETUID");
+	if (!ckpt_caller_capable(ctx, new->user_ns, CAP_SETGID) &&
+	    (!ckpt_gid_allowed(caller, new->gid) ||
+	     !ckpt_gid_allowed(caller, new->egid) ||
+	     !ckpt_gid_allowed(caller, new->sgid) ||
+	     !(ckpt_gid_allowed(caller, new->fsgid) ||
+	       gid_eq(new->fsgid, caller->fsgid))))
+		return ckpt_err(ctx, -EPERM,
+				"CRED: gids not among the caller's, which lacks CAP_SETGID");
+	return 0;
+}
+
+static bool ckpt_groups_equal(const struct group_info *a, const struct group_info *b)
+{
 	int i;
 
-	if (!ckpt_uid_allowed(caller, new->uid) ||
-	    !ckpt_uid_allowed(caller, new->euid) ||
-	    !ckpt_uid_allowed(caller, new->suid) ||
-	    !(ckpt_uid_allowed(caller, new->fsuid) ||
-	      uid_eq(new->fsuid, caller->fsuid)))
-		return ckpt_err(ctx, -EPERM, "CRED: uids not among the caller's");
-	if (!ckpt_gid_allowed(caller, new->gid) ||
-	    !ckpt_gid_allowed(caller, new->egid) ||
-	    !ckpt_gid_allowed(caller, new->sgid) ||
-	    !(ckpt_gid_allowed(caller, new->fsgid) ||
-	      gid_eq(new->fsgid, caller->fsgid)))
-		return ckpt_err(ctx, -EPERM, "CRED: gids not among the caller's");
-	for (i = 0; i < gi->ngroups; i++)
-		if (!ckpt_gid_allowed(caller, gi->gid[i]))
-			return ckpt_err(ctx, -EPERM,
-					"CRED: supplementary group %u not among the caller's",
-					from_kgid_munged(caller->user_ns, gi->gid[i]));
-	/*
-	 * In a user namespace that restart created for the caller, as the
-	 * caller could by unsharing one: any capability there.
-	 */
+	if (a->ngroups != b->ngroups)
+		return false;
+	for (i = 0; i < a->ngroups; i++)
+		if (!gid_eq(a->gid[i], b->gid[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The supplementary groups of the image need what setgroups(2) needs.
+ * Without it the task keeps the caller's, as a child of the caller would:
+ * dropping one could lift a denial made through a group's permission bits.
+ */
+static void ckpt_cred_check_groups(struct ckpt_ctx *ctx, struct cred *new)
+{
+	struct group_info *mine = ctx->caller_cred->group_info;
+
+	if (ckpt_caller_capable(ctx, new->user_ns, CAP_SETGID) &&
+	    userns_may_setgroups(new->user_ns))
+		return;
+	if (!ckpt_groups_equal(new->group_info, mine))
+		ckpt_log(ctx, "CRED: the caller's supplementary groups kept (no setgroups)");
+	set_groups(new, mine);
+}
+
+/*
+ * Capabilities as capset(2) bounds them: no permitted one the caller lacks,
+ * no bounding set wider than the caller's, inheritable ones within the
+ * caller's inheritable and permitted (bounding, with CAP_SETPCAP) sets.
+ * In a user namespace that restart created for the caller, as the caller
+ * could by unsharing one, any capability there.
+ */
+static int ckpt_cred_check_caps(struct ckpt_ctx *ctx, const struct cred *new)
+{
+	const struct cred *caller = ctx->caller_cred;
+	kernel_cap_t inh;
+
 	if (new->user_ns != caller->user_ns &&
 	    new->user_ns->parent == caller->user_ns &&
 	    uid_eq(new->user_ns->owner, caller->euid))
-		goto securebits;
+		return 0;
+	inh = cap_combine(caller->cap_inheritable,
+			  ckpt_caller_capable(ctx, caller->user_ns, CAP_SETPCAP) ?
+			  caller->cap_bset : caller->cap_permitted);
 	if (!cap_issubset(new->cap_permitted, caller->cap_permitted) ||
 	    !cap_issubset(new->cap_bset, caller->cap_bset) ||
-	    !cap_issubset(new->cap_inheritable,
-			  cap_combine(caller->cap_inheritable, caller->cap_permitted)))
+	    !cap_issubset(new->cap_inheritable, inh))
 		return ckpt_err(ctx, -EPERM, "CRED: capabilities beyond the caller's");
-securebits:
-	if (new->securebits != caller->securebits)
-		return ckpt_err(ctx, -EPERM, "CRED: securebits differ from the caller's");
 	return 0;
+}
+
+/* prctl(PR_SET_SECUREBITS)'s rule: CAP_SETPCAP, and locked bits stay */
+static int ckpt_cred_check_securebits(struct ckpt_ctx *ctx, const struct cred *new)
+{
+	unsigned int old = ctx->caller_cred->securebits, bits = new->securebits;
+
+	if (bits == old)
+		return 0;
+	if ((((old & SECURE_ALL_LOCKS) >> 1) & (old ^ bits)) ||
+	    (old & SECURE_ALL_LOCKS & ~bits) ||
+	    !ckpt_caller_capable(ctx, new->user_ns, CAP_SETPCAP))
+		return ckpt_err(ctx, -EPERM,
+				"CRED: securebits the caller may not set (CAP_SETPCAP, locks)");
+	return 0;
+}
+
+/*
+ * May the caller give a task these credentials?  Whatever capability the
+ * caller holds (CAP_CHECKPOINT_RESTORE included), what the syscalls that
+ * set each part would need.
+ */
+static int ckpt_cred_bounded(struct ckpt_ctx *ctx, struct cred *new)
+{
+	int ret;
+
+	ret = ckpt_cred_check_ids(ctx, new);
+	if (!ret)
+		ret = ckpt_cred_check_caps(ctx, new);
+	if (!ret)
+		ret = ckpt_cred_check_securebits(ctx, new);
+	if (!ret)
+		ckpt_cred_check_groups(ctx, new);
+	return ret;
 }
 
 /*
@@ -185,6 +262,21 @@ static int ckpt_cred_fill(struct ckpt_ctx *ctx, struct cred *new,
 	return 0;
 }
 
+/* A new real uid is a new user_struct and ucounts, as setresuid() makes */
+static int ckpt_cred_set_user(struct ckpt_ctx *ctx, struct cred *new)
+{
+	struct user_struct *user;
+
+	if (!uid_eq(new->uid, new->user->uid)) {
+		user = alloc_uid(new->uid);
+		if (!user)
+			return -EAGAIN;
+		free_uid(new->user);
+		new->user = user;
+	}
+	return set_cred_ucounts(new);
+}
+
 static void *ckpt_cred_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct ckpt_cred *rec;
@@ -205,8 +297,10 @@ static void *ckpt_cred_restart(struct ckpt_ctx *ctx, u32 *objref)
 		goto out;
 	}
 	ret = ckpt_cred_fill(ctx, new, rec, len);
-	if (!ret && !ctx->privileged)
+	if (!ret)
 		ret = ckpt_cred_bounded(ctx, new);
+	if (!ret)
+		ret = ckpt_cred_set_user(ctx, new);
 	if (ret)
 		abort_creds(new);
 out:

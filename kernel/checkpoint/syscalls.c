@@ -92,7 +92,6 @@ static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
 	if (restart) {
 		ctx->caller = current;
 		ctx->caller_cred = get_current_cred();
-		ctx->privileged = checkpoint_restore_ns_capable(current_user_ns());
 		ret = ckpt_do_restart(ctx);
 	} else {
 		ret = ckpt_do_checkpoint(ctx, pid);

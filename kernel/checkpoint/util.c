@@ -4,6 +4,7 @@
 #include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -32,6 +33,24 @@ char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf)
 		return d_path(path, buf, CKPT_PATH_MAX);
 	p = __d_path(path, &ctx->image_root, buf, CKPT_PATH_MAX);
 	return p ? p : ERR_PTR(-EXDEV);
+}
+
+/**
+ * ckpt_caller_capable() - does the caller of restart(2) hold a capability
+ * @ctx: restart context
+ * @ns: the user namespace in which it must be held
+ * @cap: the capability
+ *
+ * Restored objects are created by the restored tasks, in their context;
+ * what they may do is what the caller could do by hand, so capabilities
+ * are those of the caller's credentials, as ns_capable() would check them
+ * in the caller.
+ *
+ * Return: true if the caller holds @cap in @ns.
+ */
+bool ckpt_caller_capable(struct ckpt_ctx *ctx, struct user_namespace *ns, int cap)
+{
+	return !security_capable(ctx->caller_cred, ns, cap, CAP_OPT_NONE);
 }
 
 /**
@@ -105,7 +124,8 @@ char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,
 
 /**
  * ckpt_wait_asleep() - wait until a parked task is off the CPU
- * @t: a task that parks itself with wait_event_killable()
+ * @t: a task that parks itself with wait_event_killable() or
+ *	wait_event_idle()
  *
  * Once it is, its user registers and FPU state are in memory and can be
  * read or written through the regsets, as for a stopped tracee.
