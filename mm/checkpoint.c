@@ -29,6 +29,7 @@
  */
 #include <linux/mm.h>
 #include <linux/binfmts.h>
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/mman.h>
@@ -38,6 +39,7 @@
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "internal.h"
 
@@ -560,6 +562,7 @@ static int ckpt_lock_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	vm_flags_t lock = VM_LOCKED |
 			  (vflags & CKPT_VMA_LOCKONFAULT ? VM_LOCKONFAULT : 0);
 	struct vm_area_struct *vma, *prev;
+	const char *why = NULL;
 	int ret = 0;
 
 	VMA_ITERATOR(vmi, mm, start);
@@ -570,14 +573,17 @@ static int ckpt_lock_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				start, end);
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
+	/* The log is a file of the caller's: not written under mmap_lock */
 	vma = vma_find(&vmi, end);
 	if (!vma || vma->vm_start > start || vma->vm_end < end ||
 	    vma->vm_flags & (VM_SPECIAL | VM_LOCKED)) {
-		ret = ckpt_err(ctx, -EINVAL, "VMA %lx-%lx cannot be locked", start, end);
+		ret = -EINVAL;
+		why = "cannot be locked";
 		goto out;
 	}
 	if (!mlock_future_ok(mm, vma->vm_flags | VM_LOCKED, end - start)) {
-		ret = ckpt_err(ctx, -EAGAIN, "VMA %lx-%lx: over RLIMIT_MEMLOCK", start, end);
+		ret = -EAGAIN;
+		why = "is over RLIMIT_MEMLOCK";
 		goto out;
 	}
 	prev = vma_prev(&vmi);
@@ -586,7 +592,8 @@ static int ckpt_lock_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	vma = vma_next(&vmi);
 	vma = vma_modify_flags(&vmi, prev, vma, start, end, vma->vm_flags | lock);
 	if (IS_ERR(vma)) {
-		ret = ckpt_err(ctx, PTR_ERR(vma), "cannot lock VMA %lx-%lx", start, end);
+		ret = PTR_ERR(vma);
+		why = "cannot be locked now";
 		goto out;
 	}
 	vma_start_write(vma);
@@ -594,6 +601,8 @@ static int ckpt_lock_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	mm->locked_vm += (end - start) >> PAGE_SHIFT;
 out:
 	mmap_write_unlock(mm);
+	if (ret)
+		ckpt_err(ctx, ret, "VMA %lx-%lx %s", start, end, why);
 	return ret;
 }
 
@@ -815,7 +824,8 @@ static int ckpt_mm_check_fields(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
 	case SUID_DUMP_USER:
 		break;
 	case SUID_DUMP_ROOT:
-		if (ctx->privileged)
+		/* Its core dumps are written as root (suid_dumpable = 2) */
+		if (ckpt_caller_capable(ctx, &init_user_ns, CAP_SYS_ADMIN))
 			break;
 		fallthrough;
 	default:
@@ -899,6 +909,25 @@ static struct mm_struct *ckpt_new_mm(struct ckpt_ctx *ctx, struct file *exe)
 	return mm;
 }
 
+/*
+ * The checks of prctl(PR_SET_MM_EXE_FILE): a regular file the caller may
+ * execute, on a mount that allows it; otherwise an image could deny
+ * writes to any file the caller can name (even one opened with O_PATH).
+ */
+static int ckpt_check_exe_file(struct ckpt_ctx *ctx, struct file *exe)
+{
+	int ret;
+
+	if (!S_ISREG(file_inode(exe)->i_mode))
+		return ckpt_err(ctx, -EINVAL, "MM: the executable is not a regular file");
+	if (path_noexec(&exe->f_path))
+		return ckpt_err(ctx, -EACCES, "MM: the executable is on a noexec mount");
+	ret = file_permission(exe, MAY_EXEC);
+	if (ret)
+		return ckpt_err(ctx, ret, "MM: the caller may not execute the executable");
+	return 0;
+}
+
 static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct ckpt_mm_restore st = {};
@@ -919,6 +948,9 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 	ret = ckpt_read_rec(ctx, CKPT_REC_MM, rec, sizeof(*rec));
 	if (!ret)
 		ret = ckpt_check_objref(ctx, rec->objref, objref);
+	/* Threads share their leader's: one of its own would split the group */
+	if (!ret && !thread_group_leader(current))
+		ret = ckpt_err(ctx, -EINVAL, "MM record read by a thread, not a process");
 	if (!ret)
 		ret = ckpt_mm_check_fields(ctx, rec);
 	if (ret)
@@ -929,10 +961,9 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 			ret = -EINVAL;
 			goto out;
 		}
-		if (!S_ISREG(file_inode(exe)->i_mode)) {
-			ret = ckpt_err(ctx, -EINVAL, "MM: the executable is not a regular file");
+		ret = ckpt_check_exe_file(ctx, exe);
+		if (ret)
 			goto out;
-		}
 	}
 
 	mm = ckpt_new_mm(ctx, exe);

@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -470,6 +471,17 @@ struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *re
 	    flags & ~(O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE)) {
 		ckpt_err(ctx, -EINVAL, "FILE %s: not a memfd as memfd_create() makes", path);
 		return ERR_PTR(-EINVAL);
+	}
+	/*
+	 * memfd_create() with vm.memfd_noexec = 2 refuses an executable
+	 * memfd, and fchmod() cannot make one later.
+	 */
+	if ((mode & 0111) &&
+	    pidns_memfd_noexec_scope(task_active_pid_ns(current)) >=
+	    MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED) {
+		ckpt_err(ctx, -EACCES, "memfd %s is executable, which vm.memfd_noexec forbids",
+			 path);
+		return ERR_PTR(-EACCES);
 	}
 	ret = ckpt_shmem_read_rec(ctx, &shm, true);
 	if (ret)
