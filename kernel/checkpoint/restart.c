@@ -237,10 +237,17 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 	}
 	if (rt == &ctx->rtasks[0])
 		ctx->root_vpid = pid;
-	/* Our unreaped child or thread: its pid cannot go away */
+	/*
+	 * Our child or thread: it runs ckpt_restart_task_fn() and does not
+	 * exit before the coordinator lets it go, so its pid stays.
+	 */
 	rcu_read_lock();
-	rt->task = get_task_struct(pid_task(find_vpid(pid), PIDTYPE_PID));
+	rt->task = pid_task(find_vpid(pid), PIDTYPE_PID);
+	if (rt->task)
+		get_task_struct(rt->task);
 	rcu_read_unlock();
+	if (!rt->task)
+		return ckpt_err(ctx, -ESRCH, "task %d exited as it was created", rt->pid);
 	if (wait_for_completion_killable(&rt->done)) {
 		/* Its read may block on the image: make it fail */
 		send_sig(SIGKILL, rt->task, 1);
@@ -283,36 +290,32 @@ static int ckpt_spawn_family(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
 	return 0;
 }
 
-/* Reap the child processes of an aborted leader; it must not leave zombies */
-static void ckpt_reap_children(pid_t *pids, unsigned int nr)
+/*
+ * Reap the child processes of an aborted leader; it must not leave
+ * zombies.  They are all restored tasks, aborted before it: wait for any
+ * child until there is none.
+ */
+static void ckpt_reap_children(void)
 {
 	long ret;
 
-	while (nr--) {
-		do {
-			ret = kernel_wait4(pids[nr], NULL, __WALL, NULL);
-			if (ret == -ERESTARTSYS && !fatal_signal_pending(current))
-				schedule_timeout_uninterruptible(1);
-		} while (ret == -ERESTARTSYS && !fatal_signal_pending(current));
-	}
-	kfree(pids);
+	do {
+		ret = kernel_wait4(-1, NULL, __WALL, NULL);
+		if (ret == -ERESTARTSYS && !fatal_signal_pending(current))
+			schedule_timeout_uninterruptible(1);
+	} while (ret > 0 || (ret == -ERESTARTSYS && !fatal_signal_pending(current)));
 }
 
-static pid_t *ckpt_spawned_children(struct ckpt_ctx *ctx, struct ckpt_rtask *leader,
-				    unsigned int *nr)
+/*
+ * Wait until the coordinator lets the task go (1) or aborts it (-1).  Not
+ * killable: a task of the image must not exit, nor be reaped, while the
+ * coordinator still works on it; a SIGKILL sent meanwhile stays pending
+ * and acts once the task is let go.
+ */
+static int ckpt_wait_go(struct ckpt_rtask *rt)
 {
-	unsigned int i;
-	pid_t *pids;
-
-	*nr = 0;
-	pids = kcalloc(ctx->nr_tasks, sizeof(*pids), GFP_KERNEL | __GFP_NOFAIL);
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		if (rt->ppid == leader->pid && rt->pid == rt->tgid && rt->task)
-			pids[(*nr)++] = rt->pid;
-	}
-	return pids;
+	wait_event_idle(rt->wq, READ_ONCE(rt->go));
+	return READ_ONCE(rt->go);
 }
 
 /*
@@ -326,10 +329,7 @@ static int ckpt_restart_zombie_fn(struct ckpt_rtask *rt)
 	int go, code = rt->exit_code;
 
 	complete_all(&rt->done);
-	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
-		go = -1;
-	else
-		go = READ_ONCE(rt->go);
+	go = ckpt_wait_go(rt);
 	complete_all(&rt->released);
 	do_exit(go < 0 ? SIGKILL : code);
 }
@@ -339,8 +339,7 @@ static int ckpt_restart_task_fn(void *arg)
 {
 	struct ckpt_rtask *rt = arg;
 	struct ckpt_resume *resume;
-	unsigned int nr_children = 0;
-	pid_t *children = NULL;
+	bool leader;
 	int go;
 
 	if (rt->flags & CKPT_TREE_ZOMBIE)
@@ -358,20 +357,17 @@ static int ckpt_restart_task_fn(void *arg)
 		rt->result = ckpt_spawn_family(rt->ctx, rt);
 	complete_all(&rt->done);
 
-	if (wait_event_killable(rt->wq, READ_ONCE(rt->go)))
-		go = -1;
-	else
-		go = READ_ONCE(rt->go);
+	go = ckpt_wait_go(rt);
 	resume = rt->resume;
 	rt->resume = NULL;
-	if (go < 0 && rt->pid == rt->tgid)
-		children = ckpt_spawned_children(rt->ctx, rt, &nr_children);
+	leader = rt->pid == rt->tgid;
 	/* From here on, @rt and its context may be gone */
 	complete_all(&rt->released);
 
 	if (go < 0) {
 		ckpt_resume_free(resume);
-		ckpt_reap_children(children, nr_children);
+		if (leader)
+			ckpt_reap_children();
 		do_exit(SIGKILL);
 	}
 	/* Returns to user mode through ret_from_fork() */
@@ -605,8 +601,8 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 			ret = ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
 		else if (!(rt->flags & CKPT_TREE_ZOMBIE))
 			ret = ckpt_arch_restart_apply(ctx, rt);
-		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE))
-			ckpt_restart_cputime_apply(rt);
+		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE) && ckpt_restart_cputime_apply(rt))
+			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
 	}
 	if (!ret)
 		ret = ckpt_restore_groups(ctx);
