@@ -11,7 +11,9 @@
  * never less restricted than its restorer, and no privilege is needed to
  * give it filters, which only restrict it.
  */
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
+#include <linux/cred.h>
 #include <linux/filter.h>
 #include <linux/mm.h>
 #include <linux/seccomp.h>
@@ -268,6 +270,15 @@ int ckpt_restore_seccomp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 		filter = ckpt_obj_lookup(ctx, CKPT_OBJ_seccomp, ref);
 		if (!filter)
 			return -EINVAL;
+		/*
+		 * seccomp(2)'s rule: a filter could make a setuid program
+		 * misbehave, so it needs no_new_privs or CAP_SYS_ADMIN.
+		 */
+		if (!(le32_to_cpu(rec->flags) & CKPT_TASK_NO_NEW_PRIVS) &&
+		    !ckpt_caller_capable(ctx, current_user_ns(), CAP_SYS_ADMIN))
+			return ckpt_err(ctx, -EACCES,
+					"task %d: seccomp filters without no_new_privs need CAP_SYS_ADMIN",
+					rt->pid);
 		seccomp_restore_mode(SECCOMP_MODE_FILTER, filter);
 		return 0;
 	}
