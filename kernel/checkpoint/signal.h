@@ -64,7 +64,7 @@ int ckpt_restart_sigaltstack(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 			struct ckpt_timers *timers);
-void ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers);
+int ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers);
 void ckpt_timers_arm(struct ckpt_timers *timers);
 void ckpt_timers_free(struct ckpt_timers *timers);
 

@@ -540,11 +540,12 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
  * @rt: the task, asleep until it is let go, that has read its records
  *
  * Called by the coordinator, once every task has read its records.
+ *
+ * Return: 0, or a negative error if the task is gone or running.
  */
-void ckpt_restart_cputime_apply(struct ckpt_rtask *rt)
+int ckpt_restart_cputime_apply(struct ckpt_rtask *rt)
 {
-	if (rt->resume)
-		ckpt_timers_set_cputime(rt->task, &rt->resume->timers);
+	return rt->resume ? ckpt_timers_set_cputime(rt->task, &rt->resume->timers) : 0;
 }
 
 /**

@@ -635,15 +635,20 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
  * count it twice.  It never takes more than is there, whatever the image
  * says.  The clock of the thread goes on from its value, plus what its
  * restore used.
+ *
+ * Return: 0, -ESRCH if the thread is gone, -EBUSY if it runs.
  */
-void ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers)
+int ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers)
 {
 	struct signal_struct *sig = t->signal;
 	u64 sum_exec, utime, stime;
 	unsigned long flags;
+	int ret;
 
-	if (!timers->has_cputime || !lock_task_sighand(t, &flags))
-		return;
+	if (!timers->has_cputime)
+		return 0;
+	if (!lock_task_sighand(t, &flags))
+		return -ESRCH;
 	write_seqlock(&sig->stats_lock);
 	sum_exec = min(timers->sum_exec, sig->sum_sched_runtime);
 	utime = min(timers->utime, sig->utime);
@@ -653,8 +658,18 @@ void ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers)
 	sig->stime -= stime;
 	write_sequnlock(&sig->stats_lock);
 	unlock_task_sighand(t, &flags);
-	sched_add_cputime(t, sum_exec, utime, stime);
 	timers->has_cputime = false;
+	/* Not under the signal locks: the runqueue lock nests in none of them */
+	ret = sched_add_cputime(t, sum_exec, utime, stime);
+	if (ret && lock_task_sighand(t, &flags)) {
+		write_seqlock(&sig->stats_lock);
+		sig->sum_sched_runtime += sum_exec;
+		sig->utime += utime;
+		sig->stime += stime;
+		write_sequnlock(&sig->stats_lock);
+		unlock_task_sighand(t, &flags);
+	}
+	return ret;
 }
 
 /**
@@ -676,9 +691,12 @@ void ckpt_timers_arm(struct ckpt_timers *timers)
 			.it_interval = ns_to_timespec64(arm->interval),
 		};
 
-		/* Checked when read; the timer cannot be gone */
+		/*
+		 * Checked when read; a thread of the process that was let
+		 * go first may have deleted it since, as it may do.
+		 */
 		if (arm->value)
-			WARN_ON_ONCE(posix_timer_settime(arm->id, 0, &spec));
+			posix_timer_settime(arm->id, 0, &spec);
 	}
 	ckpt_timers_free(timers);
 	if (!timers->has_itimers)
