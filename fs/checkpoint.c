@@ -333,6 +333,13 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 			ckpt_err(ctx, -EINVAL, "FILE of an unlinked file names another kind of file");
 			return ERR_PTR(-EINVAL);
 		}
+		/* As an open of /proc/self/fd/N would check it */
+		ret = inode_permission(file_mnt_idmap(tmp), inode, MAY_OPEN | ACC_MODE(flags));
+		if (ret) {
+			ckpt_err(ctx, ret, "may not reopen an unlinked file in %s with its saved mode",
+				 dir);
+			return ERR_PTR(ret);
+		}
 		file = dentry_open(&tmp->f_path, flags, current_cred());
 		if (IS_ERR(file))
 			ckpt_err(ctx, PTR_ERR(file), "cannot reopen an unlinked file in %s", dir);
@@ -505,6 +512,22 @@ static int ckpt_file_verify(struct ckpt_ctx *ctx, struct file *file,
 	return 0;
 }
 
+/*
+ * Open files held by the object hash are in no descriptor table yet:
+ * bound them as if each restored task had opened its own, up to the
+ * caller's RLIMIT_NOFILE.
+ */
+static int ckpt_check_nr_files(struct ckpt_ctx *ctx)
+{
+	u64 max = (u64)ctx->nr_tasks * task_rlimit_max(ctx->caller, RLIMIT_NOFILE);
+
+	if (ctx->nr_objs[CKPT_OBJ_file] >= max)
+		return ckpt_err(ctx, -EMFILE,
+				"more open files than %u tasks may have under RLIMIT_NOFILE",
+				ctx->nr_tasks);
+	return 0;
+}
+
 static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct ckpt_file *rec;
@@ -518,6 +541,8 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (IS_ERR(rec))
 		return rec;
 	ret = ckpt_check_objref(ctx, rec->objref, objref);
+	if (!ret)
+		ret = ckpt_check_nr_files(ctx);
 	if (ret)
 		goto out;
 	kind = le32_to_cpu(rec->kind);
@@ -1174,6 +1199,13 @@ static int ckpt_fs_pending_root(struct ckpt_ctx *ctx, u32 objref,
 		kfree(path);
 		return ckpt_err(ctx, ret, "cannot find the saved root directory %s", root);
 	}
+	/* What chroot(2) checks */
+	ret = path_permission(path, MAY_EXEC | MAY_CHDIR);
+	if (ret) {
+		path_put(path);
+		kfree(path);
+		return ckpt_err(ctx, ret, "may not enter the saved root directory %s", root);
+	}
 	ret = xa_err(xa_store(&ctx->fs_roots, objref, path, GFP_KERNEL));
 	if (ret) {
 		path_put(path);
@@ -1270,6 +1302,12 @@ static void *ckpt_fs_restart(struct ckpt_ctx *ctx, u32 *objref)
 			goto out;
 	}
 	ret = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &pwd);
+	/* What chdir(2) checks */
+	if (!ret) {
+		ret = path_permission(&pwd, MAY_EXEC | MAY_CHDIR);
+		if (ret)
+			path_put(&pwd);
+	}
 	if (ret) {
 		ckpt_err(ctx, ret, "cannot enter the saved cwd %s", cwd);
 		goto out;

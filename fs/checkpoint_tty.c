@@ -488,6 +488,25 @@ static void ckpt_set_ctty(struct task_struct *t, struct tty_struct *tty,
 	tty_kref_put(old);
 }
 
+/*
+ * The foreground group of a session's terminal is a process group of that
+ * session in the image: tcsetpgrp() would refuse any other, and a group
+ * from outside would let the terminal signal tasks that are not ours.
+ */
+static bool ckpt_pty_fg_in_session(struct ckpt_ctx *ctx, const struct ckpt_rtask *leader)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct ckpt_rtask *rt = &ctx->rtasks[i];
+
+		if (rt->pid == rt->tgid && rt->pgid == leader->ctty_pgrp &&
+		    rt->sid == leader->sid)
+			return true;
+	}
+	return false;
+}
+
 /**
  * ckpt_pty_restore_cttys() - give restored sessions their controlling ptys
  * @ctx: restart context, every task built and its process group restored
@@ -507,7 +526,6 @@ int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx)
 
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i], *leader = NULL;
-		struct pid *fg;
 
 		if (rt->pid != rt->tgid || !rt->ctty_ref)
 			continue;
@@ -523,12 +541,7 @@ int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx)
 			return -EINVAL;
 		if (rt != leader || !rt->ctty_pgrp)
 			continue;
-		rcu_read_lock();
-		fg = find_pid_ns(rt->ctty_pgrp, ns);
-		if (fg && !pid_task(fg, PIDTYPE_PGID))
-			fg = NULL;
-		rcu_read_unlock();
-		if (!fg)
+		if (!ckpt_pty_fg_in_session(ctx, rt))
 			return ckpt_err(ctx, -EINVAL,
 					"process %d: the foreground group %d of its terminal is no group of the image",
 					rt->pid, rt->ctty_pgrp);
