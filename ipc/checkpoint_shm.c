@@ -19,6 +19,7 @@
  * (SHM_LOCK) are refused, and so are hugetlb segments and attaches that
  * do not map the whole segment any more.
  */
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/ipc_namespace.h>
@@ -190,8 +191,11 @@ static int ckpt_sysv_shm_check(struct ckpt_ctx *ctx, const struct ckpt_sysv_shm 
 	    !uid_valid(*uid) || !gid_valid(*gid) || !uid_valid(*cuid) ||
 	    !gid_valid(*cgid))
 		return ckpt_err(ctx, -EINVAL, "SYSV_SHM record has invalid fields");
-	/* Owners other than the caller are for a privileged restart only */
-	if (!ctx->privileged &&
+	/*
+	 * Owners other than the caller need what IPC_SET on a segment of
+	 * someone else needs.
+	 */
+	if (!ckpt_caller_capable(ctx, current->nsproxy->ipc_ns->user_ns, CAP_SYS_ADMIN) &&
 	    (!uid_eq(*uid, cred->euid) || !uid_eq(*cuid, cred->euid) ||
 	     !gid_eq(*gid, cred->egid) || !gid_eq(*cgid, cred->egid)))
 		return ckpt_err(ctx, -EPERM,
@@ -233,6 +237,17 @@ static struct kern_ipc_perm *ckpt_sysv_shm_create(struct ckpt_ctx *ctx,
 	bool busy;
 	long ret;
 
+	/*
+	 * In a namespace restart did not create, choosing the id needs what
+	 * writing kernel.shm_next_id needs.  Another task may still take
+	 * the id first, as with that sysctl: restart then fails.
+	 */
+	if (!ctx->ipc_ns &&
+	    !ckpt_caller_capable(ctx, ns->user_ns, CAP_CHECKPOINT_RESTORE) &&
+	    !ckpt_caller_capable(ctx, ns->user_ns, CAP_SYS_ADMIN))
+		return ERR_PTR(ckpt_err(ctx, -EPERM,
+					"SysV shared memory id %d in the caller's IPC namespace needs CAP_CHECKPOINT_RESTORE",
+					id));
 	down_write(&ids->rwsem);
 	busy = !!idr_find(&ids->ipcs_idr, ipcid_to_idx(id));
 	if (!busy)
