@@ -8,6 +8,7 @@
  */
 #include <linux/checkpoint.h>
 #include <linux/hash.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "checkpoint.h"
@@ -149,6 +150,7 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		ret = fn(ctx, obj->ptr, obj->objref, obj->users);
 		if (ret)
 			return ret;
+		cond_resched();
 	}
 	return 0;
 }
@@ -176,6 +178,7 @@ u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	xa_for_each(&ctx->objs, id, obj) {
 		if (obj->kind == kind && match(obj->ptr, arg))
 			return obj->objref;
+		cond_resched();
 	}
 	return 0;
 }
@@ -246,6 +249,7 @@ int ckpt_obj_restart_one(struct ckpt_ctx *ctx)
 		ops->drop(ptr);
 		return ckpt_err(ctx, ret, "object hash: cannot add %s %u", ops->name, objref);
 	}
+	ctx->nr_objs[kind]++;
 	return 1;
 }
 
