@@ -235,27 +235,20 @@ static char *ckpt_unlinked_dir(struct ckpt_ctx *ctx, struct file *file,
 	return p;
 }
 
-struct ckpt_same_inode {
-	struct file *file;
-	struct inode *inode;
-};
-
-static bool ckpt_is_same_inode(void *ptr, void *arg)
-{
-	struct ckpt_same_inode *same = arg;
-
-	return ptr != same->file && file_inode(ptr) == same->inode;
-}
-
 /*
  * Another open file of an unlinked file saved already, whose contents
- * this one shares, or 0.
+ * this one shares: its id, or 0, and then this one (@objref) stands for
+ * the inode from now on.
  */
-static u32 ckpt_unlinked_ref(struct ckpt_ctx *ctx, struct file *file)
+static int ckpt_unlinked_ref(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			     u32 *ref)
 {
-	struct ckpt_same_inode same = { file, file_inode(file) };
+	unsigned long *key;
 
-	return ckpt_obj_find(ctx, CKPT_OBJ_file, ckpt_is_same_inode, &same);
+	if (ckpt_obj_key_find(ctx, CKPT_OBJ_file, file_inode(file), ref))
+		return 0;
+	key = ckpt_obj_key_add(ctx, CKPT_OBJ_file, file_inode(file), objref);
+	return PTR_ERR_OR_ZERO(key);
 }
 
 /*
@@ -437,8 +430,11 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 		if (ret)
 			goto out;
 	}
-	if (kind == CKPT_FILE_UNLINKED)
-		obj_ref = ckpt_unlinked_ref(ctx, file);
+	if (kind == CKPT_FILE_UNLINKED) {
+		ret = ckpt_unlinked_ref(ctx, file, objref, &obj_ref);
+		if (ret)
+			goto out;
+	}
 	mtime = inode_get_mtime(inode);
 	rec.objref = cpu_to_le32(objref);
 	rec.kind = cpu_to_le32(kind);

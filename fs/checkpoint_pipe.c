@@ -142,44 +142,40 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return ret;
 }
 
-static bool ckpt_pipe_match(void *ptr, void *inode)
-{
-	return file_inode(ptr) == inode;
-}
+/* Saved ends of a pipe, counted in its key's word: readers high, writers low */
+#define CKPT_PIPE_READER	(1UL << 32)
+#define CKPT_PIPE_WRITER	1UL
 
 /**
  * ckpt_pipe_ref() - save the pipe a pipe or FIFO file is an end of
  * @ctx: checkpoint context
- * @file: the file
+ * @file: the file, saved once
  * @ref: returns the id of the pipe
  *
- * The pipe is written once, when the first of its ends is saved.
+ * The pipe is written once, when the first of its ends is saved; its
+ * inode stands for it afterwards.
  *
  * Return: 0 or a negative error, already logged.
  */
 int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
 {
-	*ref = ckpt_obj_find(ctx, CKPT_OBJ_pipe, ckpt_pipe_match, file_inode(file));
-	if (*ref)
-		return 0;
-	return ckpt_obj_checkpoint(ctx, CKPT_OBJ_pipe, file, ref);
-}
+	unsigned long *ends;
+	int ret;
 
-struct ckpt_pipe_ends {
-	struct inode *inode;
-	unsigned int readers, writers;
-};
-
-static bool ckpt_pipe_count_end(void *ptr, void *arg)
-{
-	struct ckpt_pipe_ends *ends = arg;
-	struct file *file = ptr;
-
-	if (file_inode(file) == ends->inode) {
-		ends->readers += !!(file->f_mode & FMODE_READ);
-		ends->writers += !!(file->f_mode & FMODE_WRITE);
+	ends = ckpt_obj_key_find(ctx, CKPT_OBJ_pipe, file_inode(file), ref);
+	if (!ends) {
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pipe, file, ref);
+		if (ret)
+			return ret;
+		ends = ckpt_obj_key_add(ctx, CKPT_OBJ_pipe, file_inode(file), *ref);
+		if (IS_ERR(ends))
+			return PTR_ERR(ends);
 	}
-	return false;
+	if (file->f_mode & FMODE_READ)
+		*ends += CKPT_PIPE_READER;
+	if (file->f_mode & FMODE_WRITE)
+		*ends += CKPT_PIPE_WRITER;
+	return 0;
 }
 
 /**
@@ -200,16 +196,19 @@ int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 {
 	struct file *file = ptr;
 	struct pipe_inode_info *pipe = get_pipe_info(file, false);
-	struct ckpt_pipe_ends ends = { .inode = file_inode(file) };
-	unsigned int readers, writers;
+	unsigned int readers, writers, saved_readers, saved_writers;
+	unsigned long *ends;
 	char *buf, *path;
+	u32 ref;
 
-	ckpt_obj_find(ctx, CKPT_OBJ_file, ckpt_pipe_count_end, &ends);
+	ends = ckpt_obj_key_find(ctx, CKPT_OBJ_pipe, file_inode(file), &ref);
+	saved_readers = ends ? *ends / CKPT_PIPE_READER : 0;
+	saved_writers = ends ? *ends % CKPT_PIPE_READER : 0;
 	pipe_lock(pipe);
 	readers = pipe->readers;
 	writers = pipe->writers;
 	pipe_unlock(pipe);
-	if (readers <= ends.readers && writers <= ends.writers)
+	if (readers <= saved_readers && writers <= saved_writers)
 		return 0;
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
@@ -217,8 +216,8 @@ int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 	path = d_path(&file->f_path, buf, CKPT_PATH_MAX);
 	ckpt_err(ctx, -EBUSY,
 		 "pipe %s (object %u) is also open outside the container (%u readers, %u writers; %u and %u saved)",
-		 IS_ERR(path) ? "?" : path, objref, readers, writers, ends.readers,
-		 ends.writers);
+		 IS_ERR(path) ? "?" : path, objref, readers, writers, saved_readers,
+		 saved_writers);
 	kfree(buf);
 	return -EBUSY;
 }

@@ -103,6 +103,7 @@ struct ckpt_rtask {
  * @bvec: bio_vec array for page I/O, CKPT_PAGES_MAX entries
  * @objs: object hash: objref -> struct ckpt_obj
  * @objs_by_ptr: checkpoint: object pointer -> struct ckpt_obj
+ * @objs_by_key: checkpoint: other pointers that stand for saved objects
  * @next_objref: next object id to hand out (checkpoint) or expect (restart)
  * @nr_objs: restart: objects of each kind restored so far
  * @tasks: checkpoint: the frozen tasks (struct ckpt_frozen)
@@ -153,6 +154,7 @@ struct ckpt_ctx {
 
 	struct xarray objs;
 	struct hlist_head *objs_by_ptr;
+	struct hlist_head *objs_by_key;
 	u32 next_objref;
 	unsigned int nr_objs[CKPT_OBJ_NR];
 
@@ -256,8 +258,10 @@ void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      u32 objref);
 int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
-u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
-		  bool (*match)(void *ptr, void *arg), void *arg);
+unsigned long *ckpt_obj_key_add(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+				const void *key, u32 objref);
+unsigned long *ckpt_obj_key_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+				 const void *key, u32 *objref);
 int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 

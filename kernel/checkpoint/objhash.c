@@ -23,6 +23,15 @@ struct ckpt_obj {
 	u32 users;
 };
 
+/* Another pointer that stands for a saved object (ckpt_obj_key_add()) */
+struct ckpt_obj_key {
+	struct hlist_node node;
+	const void *key;
+	enum ckpt_obj_kind kind;
+	u32 objref;
+	unsigned long data;
+};
+
 /* In the order of enum ckpt_obj_kind: both come from the same list */
 static const struct ckpt_obj_ops *const ckpt_obj_ops_table[] = {
 #define CKPT_OBJ(name) (&ckpt_obj_##name##_ops),
@@ -39,7 +48,23 @@ int ckpt_objhash_init(struct ckpt_ctx *ctx)
 		return 0;
 	ctx->objs_by_ptr = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
 				    sizeof(*ctx->objs_by_ptr), GFP_KERNEL);
-	return ctx->objs_by_ptr ? 0 : -ENOMEM;
+	ctx->objs_by_key = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
+				    sizeof(*ctx->objs_by_key), GFP_KERNEL);
+	return ctx->objs_by_ptr && ctx->objs_by_key ? 0 : -ENOMEM;
+}
+
+static void ckpt_obj_keys_free(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj_key *k;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	if (!ctx->objs_by_key)
+		return;
+	for (i = 0; i < 1 << CKPT_OBJ_HASH_BITS; i++)
+		hlist_for_each_entry_safe(k, tmp, &ctx->objs_by_key[i], node)
+			kfree(k);
+	kvfree(ctx->objs_by_key);
 }
 
 void ckpt_objhash_fini(struct ckpt_ctx *ctx)
@@ -58,11 +83,12 @@ void ckpt_objhash_fini(struct ckpt_ctx *ctx)
 	}
 	xa_destroy(&ctx->objs);
 	kvfree(ctx->objs_by_ptr);
+	ckpt_obj_keys_free(ctx);
 }
 
-static struct hlist_head *ckpt_obj_bucket(struct ckpt_ctx *ctx, void *ptr)
+static struct hlist_head *ckpt_obj_bucket(struct hlist_head *table, const void *ptr)
 {
-	return &ctx->objs_by_ptr[hash_ptr(ptr, CKPT_OBJ_HASH_BITS)];
+	return &table[hash_ptr(ptr, CKPT_OBJ_HASH_BITS)];
 }
 
 static struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx,
@@ -109,7 +135,7 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	*objref = 0;
 	if (!ptr)
 		return 0;
-	bucket = ckpt_obj_bucket(ctx, ptr);
+	bucket = ckpt_obj_bucket(ctx->objs_by_ptr, ptr);
 	hlist_for_each_entry(obj, bucket, node) {
 		if (obj->ptr == ptr && obj->kind == kind) {
 			*objref = obj->objref;
@@ -155,32 +181,65 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	return 0;
 }
 
-/**
- * ckpt_obj_find() - the id of a saved object that @match accepts
- * @ctx: checkpoint context
- * @kind: kind of object
- * @match: called with each saved object of @kind and @arg
- * @arg: passed to @match
- *
- * For objects that more than one pointer stands for (the files of both
- * ends of a pipe stand for the pipe).  It does not count as a reference
- * of the object: the leak checks compare those with the object's own
- * reference count.
- *
- * Return: the id of the first object @match accepts, or 0.
- */
-u32 ckpt_obj_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
-		  bool (*match)(void *ptr, void *arg), void *arg)
+static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,
+						enum ckpt_obj_kind kind,
+						const void *key)
 {
-	struct ckpt_obj *obj;
-	unsigned long id;
+	struct hlist_head *bucket = ckpt_obj_bucket(ctx->objs_by_key, key);
+	struct ckpt_obj_key *k;
 
-	xa_for_each(&ctx->objs, id, obj) {
-		if (obj->kind == kind && match(obj->ptr, arg))
-			return obj->objref;
-		cond_resched();
-	}
-	return 0;
+	hlist_for_each_entry(k, bucket, node)
+		if (k->key == key && k->kind == kind)
+			return k;
+	return NULL;
+}
+
+/**
+ * ckpt_obj_key_add() - let another pointer stand for a saved object
+ * @ctx: checkpoint context
+ * @kind: kind of the object
+ * @key: the pointer (the inode both ends of a pipe share, say)
+ * @objref: the object's id
+ *
+ * For objects that more than one pointer stands for, found again in
+ * constant time with ckpt_obj_key_find().  It does not count as a
+ * reference of the object: the leak checks compare those with the
+ * object's own reference count.
+ *
+ * Return: a word of data that the back end may use for the key (0 at
+ * first), or an ERR_PTR.
+ */
+unsigned long *ckpt_obj_key_add(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+				const void *key, u32 objref)
+{
+	struct ckpt_obj_key *k;
+
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return ERR_PTR(-ENOMEM);
+	k->key = key;
+	k->kind = kind;
+	k->objref = objref;
+	hlist_add_head(&k->node, ckpt_obj_bucket(ctx->objs_by_key, key));
+	return &k->data;
+}
+
+/**
+ * ckpt_obj_key_find() - the saved object another pointer stands for
+ * @ctx: checkpoint context
+ * @kind: kind of the object
+ * @key: the pointer given to ckpt_obj_key_add()
+ * @objref: returns the object's id, or 0
+ *
+ * Return: the key's word of data, or NULL if @key stands for nothing.
+ */
+unsigned long *ckpt_obj_key_find(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+				 const void *key, u32 *objref)
+{
+	struct ckpt_obj_key *k = ckpt_obj_key_lookup(ctx, kind, key);
+
+	*objref = k ? k->objref : 0;
+	return k ? &k->data : NULL;
 }
 
 /**
