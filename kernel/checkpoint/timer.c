@@ -623,6 +623,38 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * Take CPU time from the totals of @t's process, at most what is there,
+ * and say how much in the arguments; or, with @give_back, return it.
+ */
+static bool ckpt_take_process_cputime(struct task_struct *t, u64 *sum_exec,
+				      u64 *utime, u64 *stime, bool give_back)
+{
+	struct signal_struct *sig = t->signal;
+	struct sighand_struct *sighand;
+	unsigned long flags;
+
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return false;
+	write_seqlock(&sig->stats_lock);
+	if (give_back) {
+		sig->sum_sched_runtime += *sum_exec;
+		sig->utime += *utime;
+		sig->stime += *stime;
+	} else {
+		*sum_exec = min(*sum_exec, sig->sum_sched_runtime);
+		*utime = min(*utime, sig->utime);
+		*stime = min(*stime, sig->stime);
+		sig->sum_sched_runtime -= *sum_exec;
+		sig->utime -= *utime;
+		sig->stime -= *stime;
+	}
+	write_sequnlock(&sig->stats_lock);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
+	return true;
+}
+
 /**
  * ckpt_timers_set_cputime() - give a restored thread back its CPU time
  * @t: the thread, asleep until it is let go
@@ -640,35 +672,18 @@ int ckpt_restart_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
  */
 int ckpt_timers_set_cputime(struct task_struct *t, struct ckpt_timers *timers)
 {
-	struct signal_struct *sig = t->signal;
-	u64 sum_exec, utime, stime;
-	unsigned long flags;
+	u64 sum_exec = timers->sum_exec, utime = timers->utime, stime = timers->stime;
 	int ret;
 
 	if (!timers->has_cputime)
 		return 0;
-	if (!lock_task_sighand(t, &flags))
-		return -ESRCH;
-	write_seqlock(&sig->stats_lock);
-	sum_exec = min(timers->sum_exec, sig->sum_sched_runtime);
-	utime = min(timers->utime, sig->utime);
-	stime = min(timers->stime, sig->stime);
-	sig->sum_sched_runtime -= sum_exec;
-	sig->utime -= utime;
-	sig->stime -= stime;
-	write_sequnlock(&sig->stats_lock);
-	unlock_task_sighand(t, &flags);
 	timers->has_cputime = false;
+	if (!ckpt_take_process_cputime(t, &sum_exec, &utime, &stime, false))
+		return -ESRCH;
 	/* Not under the signal locks: the runqueue lock nests in none of them */
 	ret = sched_add_cputime(t, sum_exec, utime, stime);
-	if (ret && lock_task_sighand(t, &flags)) {
-		write_seqlock(&sig->stats_lock);
-		sig->sum_sched_runtime += sum_exec;
-		sig->utime += utime;
-		sig->stime += stime;
-		write_sequnlock(&sig->stats_lock);
-		unlock_task_sighand(t, &flags);
-	}
+	if (ret)
+		ckpt_take_process_cputime(t, &sum_exec, &utime, &stime, true);
 	return ret;
 }
 
