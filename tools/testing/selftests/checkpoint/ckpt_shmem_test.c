@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <ctype.h>
 
@@ -521,6 +522,82 @@ TEST_F_TIMEOUT(shmem, memfd_keeps_contents_and_seals, 120)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(memfd_reasons));
+}
+
+/*
+ * An executable memfd, restored where vm.memfd_noexec is 2: memfd_create()
+ * would refuse MFD_EXEC there, and so does restart. The sysctl is set in a
+ * pid namespace of the restoring caller's own, so nothing else sees it.
+ */
+#define MFD_EXEC_FLAG		0x0010U
+
+static int memfd_exec_child(void *arg)
+{
+	(void)arg;
+	if (syscall(__NR_memfd_create, "ckpt-exec", MFD_EXEC_FLAG) < 0)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+/* pid 1 of a new pid namespace: set the sysctl there, restart, give errno */
+static int restart_under_noexec(struct ckpt_ctx *ctx)
+{
+	int fd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+	long ret;
+
+	if (fd < 0 || write(fd, "2", 1) != 1)
+		return 100;
+	close(fd);
+	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
+		return 101;
+	ret = sys_restart(0, ctx->image_fd, 0, ctx->log_fd);
+	if (ret >= 0) {
+		kill(ret, SIGKILL);
+		waitpid(ret, NULL, 0);
+		return 0;
+	}
+	return errno;
+}
+
+TEST_F_TIMEOUT(shmem, executable_memfd_under_memfd_noexec_2_fails_with_eacces, 120)
+{
+	pid_t pid, outer, init;
+	int status;
+
+	if (access("/proc/sys/vm/memfd_noexec", W_OK))
+		SKIP(return, "no vm.memfd_noexec sysctl to set");
+	pid = ckpt_spawn(_metadata, &self->ctx, memfd_exec_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+
+	outer = fork();
+	ASSERT_LE(0, outer);
+	if (!outer) {
+		if (unshare(CLONE_NEWPID))
+			_exit(102);
+		init = fork();
+		if (init < 0)
+			_exit(103);
+		if (!init)
+			_exit(restart_under_noexec(&self->ctx));
+		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
+			_exit(104);
+		_exit(WEXITSTATUS(status));
+	}
+	ckpt_ctx_track(&self->ctx, outer);
+	status = ckpt_wait_child(outer, CKPT_EXIT_TIMEOUT_MS, false);
+	ASSERT_TRUE(status != -1 && WIFEXITED(status));
+	ASSERT_NE(0, WEXITSTATUS(status))
+		TH_LOG("an executable memfd was restored under vm.memfd_noexec = 2");
+	ASSERT_EQ(EACCES, WEXITSTATUS(status)) {
+		TH_LOG("restart under vm.memfd_noexec = 2: status %d",
+		       WEXITSTATUS(status));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "memfd_noexec"))
+		ckpt_dump_log(_metadata, &self->ctx);
 }
 
 /* ---- locked memory and madvise() state ---- */
