@@ -326,8 +326,12 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 			ckpt_err(ctx, -EINVAL, "FILE of an unlinked file names another kind of file");
 			return ERR_PTR(-EINVAL);
 		}
-		/* As an open of /proc/self/fd/N would check it */
-		ret = inode_permission(file_mnt_idmap(tmp), inode, MAY_OPEN | ACC_MODE(flags));
+		/*
+		 * As an open of /proc/self/fd/N would check it, unless the
+		 * caller owns the inode and could chmod it anyway.
+		 */
+		ret = inode_owner_or_capable(file_mnt_idmap(tmp), inode) ? 0 :
+		      inode_permission(file_mnt_idmap(tmp), inode, MAY_OPEN | ACC_MODE(flags));
 		if (ret) {
 			ckpt_err(ctx, ret, "may not reopen an unlinked file in %s with its saved mode",
 				 dir);
