@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 
@@ -46,6 +47,8 @@ struct target {
 	bool child_is_user;	/* ...that drops to uid 1000, or stays uid 0 */
 	bool seccomp;		/* a filter, installed as root */
 	bool nnp;		/* no_new_privs before the filter */
+	unsigned int securebits;	/* set as root, before the drop */
+	const char *cwd;	/* its working directory, "/" if NULL */
 };
 
 FIXTURE(priv) {
@@ -207,7 +210,9 @@ static int target_fn(void *arg)
 	const struct target *t = arg;
 	pid_t me = getpid(), child;
 
-	if (chdir("/"))
+	if (chdir(t->cwd ?: "/"))
+		return 1;
+	if (t->securebits && prctl(PR_SET_SECUREBITS, t->securebits))
 		return 1;
 	if (t->child) {
 		child = fork();
@@ -407,7 +412,7 @@ TEST_F_TIMEOUT(priv, checkpoint_of_tree_with_root_child_fails_with_eperm, 60)
 	checkpoint_tree_as_user(_metadata, &self->ctx, true, false);
 }
 
-TEST_F_TIMEOUT(priv, checkpoint_from_user_namespace_of_tree_with_root_child_fails, 60)
+TEST_F_TIMEOUT(priv, checkpoint_from_user_namespace_of_tasks_outside_it_fails, 60)
 {
 	checkpoint_tree_as_user(_metadata, &self->ctx, true, true);
 }
@@ -474,6 +479,71 @@ TEST_F_TIMEOUT(priv, restart_with_supplementary_gid_as_egid_fails_with_eperm, 60
 	image_of(_metadata, &self->ctx, pid);
 	assert_refused(_metadata, &self->ctx,
 		       restart_as(_metadata, &self->ctx, &caller, 0), EPERM, "CRED", pid);
+}
+
+/* The caller's securebits, or CAP_SETPCAP: as PR_SET_SECUREBITS */
+TEST_F_TIMEOUT(priv, restart_of_other_securebits_needs_cap_setpcap, 60)
+{
+	struct target t = { .before = user_plain, .after = user_plain,
+			    .securebits = SECBIT_KEEP_CAPS | SECBIT_NOROOT };
+	pid_t pid = spawn_target(_metadata, &self->ctx, target_fn, &t);
+
+	image_of(_metadata, &self->ctx, pid);
+	assert_refused(_metadata, &self->ctx,
+		       restart_as(_metadata, &self->ctx, &user_cr, 0), EPERM, "securebits",
+		       pid);
+}
+
+/* SUID_DUMP_ROOT writes core dumps as root: CAP_SYS_ADMIN only */
+TEST_F_TIMEOUT(priv, restart_of_dumpable_2_needs_cap_sys_admin, 60)
+{
+	struct target t = { .before = user_plain, .after = user_plain };
+	pid_t pid = spawn_target(_metadata, &self->ctx, target_fn, &t);
+	struct image img = { .pid = pid };
+	struct ckpt_mm *mm;
+	struct ckpt_rec *rec;
+	const char *why = NULL;
+
+	image_of(_metadata, &self->ctx, pid);
+	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	rec = find_rec(&img, CKPT_REC_MM);
+	ASSERT_TRUE(!!rec);
+	mm = ckpt_payload(img.data, rec);
+	mm->dumpable = htole32(2);
+	trailer_of(&img, img.data)->crc32c =
+		htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, img.data, img.len));
+	free(img.data);
+	free(img.recs);
+	assert_refused(_metadata, &self->ctx,
+		       restart_as(_metadata, &self->ctx, &user_cr, 0), EINVAL, "MM", pid);
+}
+
+/* cwd as chdir(2): search permission on the directory itself */
+TEST_F_TIMEOUT(priv, restart_into_cwd_without_search_permission_fails, 60)
+{
+	struct target t = { .before = user_plain, .after = user_plain };
+	char dir[200];
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/cwd", self->ctx.dir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	t.cwd = dir;
+	pid = spawn_target(_metadata, &self->ctx, target_fn, &t);
+	image_of(_metadata, &self->ctx, pid);
+	/* Root's own now: uid 1000 may look it up, not enter it */
+	ASSERT_EQ(0, chmod(dir, 0700));
+	assert_refused(_metadata, &self->ctx,
+		       restart_as(_metadata, &self->ctx, &user_cr, 0), EACCES, "cwd", pid);
+	ASSERT_EQ(0, chmod(dir, 0755));
+	assert_target_ok(_metadata, &self->ctx,
+			 restart_as(_metadata, &self->ctx, &user_cr, 0));
 }
 
 /* ---- restart: seccomp filters as seccomp(2) ---- */
