@@ -14,6 +14,7 @@
  * never waits for the other, and the ends are opened from it as
  * /proc/PID/fd/N would be.
  */
+#include <linux/bits.h>
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -143,8 +144,8 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 }
 
 /* Saved ends of a pipe, counted in its key's word: readers high, writers low */
-#define CKPT_PIPE_READER	(1UL << 32)
-#define CKPT_PIPE_WRITER	1UL
+#define CKPT_PIPE_READER	BIT(32)
+#define CKPT_PIPE_WRITER	BIT(0)
 
 /**
  * ckpt_pipe_ref() - save the pipe a pipe or FIFO file is an end of
