@@ -540,9 +540,7 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	rec = ckpt_read_rec_var(ctx, CKPT_REC_FILE, sizeof(*rec), &len);
 	if (IS_ERR(rec))
 		return rec;
-	ret = ckpt_check_objref(ctx, rec->objref, objref);
-	if (!ret)
-		ret = ckpt_check_nr_files(ctx);
+	ret = ckpt_check_objref(ctx, rec->objref, objref) ?: ckpt_check_nr_files(ctx);
 	if (ret)
 		goto out;
 	kind = le32_to_cpu(rec->kind);

@@ -910,22 +910,29 @@ static struct mm_struct *ckpt_new_mm(struct ckpt_ctx *ctx, struct file *exe)
 }
 
 /*
- * The checks of prctl(PR_SET_MM_EXE_FILE): a regular file the caller may
- * execute, on a mount that allows it; otherwise an image could deny
- * writes to any file the caller can name (even one opened with O_PATH).
+ * The executable, if the MM has one, with the checks of
+ * prctl(PR_SET_MM_EXE_FILE): a regular file the caller may execute, on a
+ * mount that allows it; otherwise an image could deny writes to any file
+ * the caller can name (even one opened with O_PATH).
  */
-static int ckpt_check_exe_file(struct ckpt_ctx *ctx, struct file *exe)
+static struct file *ckpt_mm_exe_file(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
 {
+	struct file *exe;
 	int ret;
 
+	if (!rec->exe_file_ref)
+		return NULL;
+	exe = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->exe_file_ref));
+	if (!exe)
+		return ERR_PTR(-EINVAL);
 	if (!S_ISREG(file_inode(exe)->i_mode))
-		return ckpt_err(ctx, -EINVAL, "MM: the executable is not a regular file");
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "MM: the executable is not a regular file"));
 	if (path_noexec(&exe->f_path))
-		return ckpt_err(ctx, -EACCES, "MM: the executable is on a noexec mount");
+		return ERR_PTR(ckpt_err(ctx, -EACCES, "MM: the executable is on a noexec mount"));
 	ret = file_permission(exe, MAY_EXEC);
 	if (ret)
-		return ckpt_err(ctx, ret, "MM: the caller may not execute the executable");
-	return 0;
+		return ERR_PTR(ckpt_err(ctx, ret, "MM: the caller may not execute the executable"));
+	return exe;
 }
 
 static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
@@ -955,15 +962,10 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ret = ckpt_mm_check_fields(ctx, rec);
 	if (ret)
 		goto out;
-	if (rec->exe_file_ref) {
-		exe = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->exe_file_ref));
-		if (!exe) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ret = ckpt_check_exe_file(ctx, exe);
-		if (ret)
-			goto out;
+	exe = ckpt_mm_exe_file(ctx, rec);
+	if (IS_ERR(exe)) {
+		ret = PTR_ERR(exe);
+		goto out;
 	}
 
 	mm = ckpt_new_mm(ctx, exe);
