@@ -786,7 +786,6 @@ TEST_F_TIMEOUT(anon_damaged, restart_fails_cleanly, 60)
 	struct ckpt_epoll_item *items;
 	struct ckpt_image_trailer *tr;
 	enum ckpt_outcome outcome;
-	const char *why = NULL;
 	struct ckpt_inotify_watch *w;
 	struct ckpt_timerfd *tfd;
 	struct ckpt_epoll *ep;
@@ -796,17 +795,7 @@ TEST_F_TIMEOUT(anon_damaged, restart_fails_cleanly, 60)
 	pid_t pid;
 
 	pid = ckpt_spawn(_metadata, &self->ctx, all_kinds_child, NULL);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid,
-				     CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, pid);
-	img.pid = pid;
-	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs,
-				  img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, pid, &img);
 
 	rec = find_rec(&img, CKPT_REC_EPOLL);
 	ASSERT_TRUE(rec && rec->len == sizeof(*ep) + 2 * sizeof(*items));

@@ -774,20 +774,12 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 	struct ckpt_pipe *pipe_rec;
 	struct ckpt_lock *lock;
 	struct ckpt_file *f;
-	const char *why = NULL;
 	int at = -1, ipipe = -1;
 	uint32_t ref;
 	char *data;
 
 	img.pid = ckpt_spawn(_metadata, &self->ctx, everything_child, self->ctx.dir);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img.pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, img.pid);
-	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
 	data = img.data;
 	pipe_rec = payload_after(&img, data, -1, CKPT_REC_PIPE, &ipipe);
 	ASSERT_TRUE(!!pipe_rec) TH_LOG("the image has no PIPE");

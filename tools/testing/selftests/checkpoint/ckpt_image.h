@@ -20,15 +20,16 @@ struct image {
 	pid_t pid;		/* of the task, free again */
 };
 
-static inline void take_image(struct __test_metadata *_metadata,
-			      struct ckpt_ctx *ctx, struct image *img)
+/* Checkpoint @pid with CHECKPOINT_KILL, reap it, and split its image */
+static inline void image_of_killed(struct __test_metadata *_metadata,
+				   struct ckpt_ctx *ctx, pid_t pid,
+				   struct image *img)
 {
 	const char *why = NULL;
 
-	img->pid = ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, img->pid,
-				     CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, img->pid);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	img->pid = pid;
 	img->data = ckpt_slurp(ctx->image_fd, &img->len);
 	ASSERT_TRUE(!!img->data);
 	img->recs = calloc(img->len / 8 + 1, sizeof(*img->recs));
@@ -36,6 +37,13 @@ static inline void take_image(struct __test_metadata *_metadata,
 	img->nr = ckpt_split_image(img->data, img->len, img->recs,
 				   img->len / 8 + 1, &why);
 	ASSERT_LT(0, img->nr) TH_LOG("%zu bytes of image: %s", img->len, why);
+}
+
+static inline void take_image(struct __test_metadata *_metadata,
+			      struct ckpt_ctx *ctx, struct image *img)
+{
+	image_of_killed(_metadata, ctx,
+			ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL), img);
 }
 
 /* The first record of a type, or NULL */

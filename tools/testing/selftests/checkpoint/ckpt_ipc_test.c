@@ -562,18 +562,10 @@ TEST_F_TIMEOUT(bad_ipc, restart_fails_cleanly, 120)
 	struct ckpt_sem_array *sa;
 	struct ckpt_sem_undo *un;
 	struct ckpt_msg *m;
-	const char *why = NULL;
 	size_t trailer;
 
 	img.pid = spawn_container(_metadata, &self->ctx);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img.pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, img.pid);
-	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
 
 	q0 = nth_payload(&img, CKPT_REC_MSG_QUEUE, 0);
 	q1 = nth_payload(&img, CKPT_REC_MSG_QUEUE, 1);

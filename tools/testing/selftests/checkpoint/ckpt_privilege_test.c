@@ -499,18 +499,11 @@ TEST_F_TIMEOUT(priv, restart_of_dumpable_2_needs_cap_sys_admin, 60)
 {
 	struct target t = { .before = user_plain, .after = user_plain };
 	pid_t pid = spawn_target(_metadata, &self->ctx, target_fn, &t);
-	struct image img = { .pid = pid };
+	struct image img;
 	struct ckpt_mm *mm;
 	struct ckpt_rec *rec;
-	const char *why = NULL;
 
-	image_of(_metadata, &self->ctx, pid);
-	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, pid, &img);
 	rec = find_rec(&img, CKPT_REC_MM);
 	ASSERT_TRUE(!!rec);
 	mm = ckpt_payload(img.data, rec);

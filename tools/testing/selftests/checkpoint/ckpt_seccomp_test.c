@@ -303,19 +303,10 @@ static void restart_with_bad_filter(struct __test_metadata *_metadata,
 	struct ckpt_sock_filter *insns;
 	struct ckpt_image_trailer *tr;
 	struct ckpt_rec *r;
-	const char *why = NULL;
 	pid_t pid;
 
 	pid = ckpt_spawn(_metadata, ctx, one_filter_child, NULL);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, pid);
-	img.data = ckpt_slurp(ctx->image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs,
-				  img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, ctx, pid, &img);
 	r = find_rec(&img, CKPT_REC_SECCOMP);
 	ASSERT_TRUE(!!r) TH_LOG("no SECCOMP record in the image");
 	rec = ckpt_payload(img.data, r);

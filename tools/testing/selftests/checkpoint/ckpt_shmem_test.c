@@ -1154,20 +1154,12 @@ TEST_F_TIMEOUT(shmem, hostile_shared_memory_records_are_refused, 180)
 	enum ckpt_outcome outcome;
 	struct hostile_recs r;
 	struct image img = {};
-	const char *why = NULL;
 	char *data;
 	pid_t pid;
 	int i;
 
 	pid = ckpt_spawn(_metadata, &self->ctx, hostile_child, NULL);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, pid);
-	img.data = ckpt_slurp(self->ctx.image_fd, &img.len);
-	ASSERT_TRUE(!!img.data);
-	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
-	ASSERT_TRUE(!!img.recs);
-	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
-	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, pid, &img);
 	data = malloc(img.len);
 	ASSERT_TRUE(!!data);
 

@@ -649,19 +649,10 @@ TEST_F_TIMEOUT(bad, timer_record_makes_restart_fail_cleanly, 60)
 	struct ckpt_itimers *it;
 	struct ckpt_thread_cputime *tcpu;
 	struct ckpt_cputime *cpu;
-	const char *why = NULL;
 	char *data;
 
 	img->pid = ckpt_spawn(_metadata, &self->ctx, all_timers_child, NULL);
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, img->pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, img->pid);
-	img->data = ckpt_slurp(self->ctx.image_fd, &img->len);
-	ASSERT_TRUE(!!img->data);
-	img->recs = calloc(img->len / 8 + 1, sizeof(*img->recs));
-	ASSERT_TRUE(!!img->recs);
-	img->nr = ckpt_split_image(img->data, img->len, img->recs,
-				   img->len / 8 + 1, &why);
-	ASSERT_LT(0, img->nr) TH_LOG("%s", why);
+	image_of_killed(_metadata, &self->ctx, img->pid, img);
 	data = img->data;
 
 	pt = REC_PAYLOAD(CKPT_REC_POSIX_TIMERS, sizeof(*pt) + 2 * sizeof(*t));
