@@ -318,6 +318,13 @@ static int ckpt_wait_go(struct ckpt_rtask *rt)
 	return READ_ONCE(rt->go);
 }
 
+/* The coordinator's side: let the task go (1) or abort it (-1) */
+static void ckpt_wake(struct ckpt_rtask *rt, int go)
+{
+	WRITE_ONCE(rt->go, go);
+	wake_up(&rt->wq);
+}
+
 /*
  * A zombie: nothing to read.  When let go it exits with its old status,
  * before any other task of the image runs; the coordinator gives it its
@@ -524,8 +531,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 	long ret;
 
 	wait_for_completion(&rt->done);
-	WRITE_ONCE(rt->go, -1);
-	wake_up(&rt->wq);
+	ckpt_wake(rt, -1);
 	wait_for_completion(&rt->released);
 	/*
 	 * It exits at once, without running a user instruction.  A pending
@@ -545,41 +551,31 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 	put_task_struct(rt->task);
 }
 
-/**
- * ckpt_do_restart() - the body of restart(2)
- * @ctx: context with the image and log files set up
- *
- * Return: the pid of the restored root, or a negative error; on error no
- * task of the image is left.
+/* What comes before the tasks: HEADER, TREE and the namespaces */
+static int ckpt_read_prologue(struct ckpt_ctx *ctx)
+{
+	return ckpt_read_header(ctx) ?: ckpt_read_tree(ctx) ?: ckpt_read_uts(ctx) ?:
+	       ckpt_read_namespaces(ctx) ?: ckpt_peek_ipc_ns(ctx);
+}
+
+/*
+ * Create the root, with the namespaces the image gives the tasks; each
+ * process creates its threads and children in turn, and every task has
+ * read its records when this returns 0.
  */
-long ckpt_do_restart(struct ckpt_ctx *ctx)
+static int ckpt_spawn_root(struct ckpt_ctx *ctx)
 {
 	const struct cred *root_cred, *old_cred = NULL;
-	unsigned int i;
-	u64 root_flags;
+	u64 flags = CLONE_VM;
 	int ret;
 
-	ret = ckpt_read_header(ctx);
-	if (!ret)
-		ret = ckpt_read_tree(ctx);
-	if (!ret)
-		ret = ckpt_read_uts(ctx);
-	if (!ret)
-		ret = ckpt_read_namespaces(ctx);
-	if (!ret)
-		ret = ckpt_peek_ipc_ns(ctx);
-	if (ret)
-		return ret;
-
-	/* The root; each process creates its threads and children */
-	root_flags = CLONE_VM;
 	if (ctx->rtasks[0].flags & CKPT_TREE_PIDNS)
-		root_flags |= CLONE_NEWPID;
+		flags |= CLONE_NEWPID;
 	if (ctx->uts)
-		root_flags |= CLONE_NEWUTS;
+		flags |= CLONE_NEWUTS;
 	if (ctx->ipc_ns)
-		root_flags |= CLONE_NEWIPC;
-	root_flags |= ckpt_namespaces_clone_flags(ctx);
+		flags |= CLONE_NEWIPC;
+	flags |= ckpt_namespaces_clone_flags(ctx);
 	/*
 	 * In the tasks' new user namespace, if any: the root's credentials
 	 * and the namespaces created with it come from ours at clone time.
@@ -587,11 +583,22 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	root_cred = ckpt_namespaces_root_cred(ctx);
 	if (root_cred)
 		old_cred = override_creds(root_cred);
-	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], root_flags);
+	ret = ckpt_spawn_one(ctx, &ctx->rtasks[0], flags);
 	if (root_cred)
 		revert_creds(old_cred);
-	if (ret)
-		goto abort;
+	return ret;
+}
+
+/*
+ * Every task has read its records, asleep until let go: check the end of
+ * the image, then set what only the coordinator can (registers, CPU time,
+ * process groups, controlling terminals).
+ */
+static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+	int ret;
+
 	ret = ckpt_read_trailer(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
@@ -604,22 +611,28 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE) && ckpt_restart_cputime_apply(rt))
 			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
 	}
-	if (!ret)
-		ret = ckpt_restore_groups(ctx);
-	if (!ret)
-		ret = ckpt_pty_restore_cttys(ctx);
-	if (ret)
-		goto abort;
+	return ret ?: ckpt_restore_groups(ctx) ?: ckpt_pty_restore_cttys(ctx);
+}
 
-	/* Zombies first: their parents may wait for them at once */
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
+static void ckpt_set_exit_signal(struct ckpt_rtask *rt)
+{
+	write_lock_irq(&tasklist_lock);
+	rt->task->exit_signal = rt->exit_signal;
+	write_unlock_irq(&tasklist_lock);
+}
 
-		if (rt->flags & CKPT_TREE_ZOMBIE) {
-			WRITE_ONCE(rt->go, 1);
-			wake_up(&rt->wq);
-		}
-	}
+/*
+ * Let every task go: zombies first, since their parents may wait for them
+ * at once, each given its exit signal back once it is a zombie; then the
+ * others.  Returns once none of them uses the context any more.
+ */
+static void ckpt_let_go(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->rtasks[i].flags & CKPT_TREE_ZOMBIE)
+			ckpt_wake(&ctx->rtasks[i], 1);
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
@@ -627,25 +640,19 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 			continue;
 		while (!READ_ONCE(rt->task->exit_state))
 			schedule_timeout_uninterruptible(1);
-		write_lock_irq(&tasklist_lock);
-		rt->task->exit_signal = rt->exit_signal;
-		write_unlock_irq(&tasklist_lock);
+		ckpt_set_exit_signal(rt);
 	}
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
 		if (rt->flags & CKPT_TREE_ZOMBIE)
 			continue;
-		if (rt->pid == rt->tgid) {
-			write_lock_irq(&tasklist_lock);
-			rt->task->exit_signal = rt->exit_signal;
-			write_unlock_irq(&tasklist_lock);
-		}
+		if (rt->pid == rt->tgid)
+			ckpt_set_exit_signal(rt);
 		/* It stops again on its way to user mode */
 		if (rt->flags & CKPT_TREE_STOPPED)
 			do_send_sig_info(SIGSTOP, SEND_SIG_PRIV, rt->task, PIDTYPE_TGID);
-		WRITE_ONCE(rt->go, 1);
-		wake_up(&rt->wq);
+		ckpt_wake(rt, 1);
 	}
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
@@ -654,16 +661,41 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		ckpt_arch_restart_free(rt);
 		put_task_struct(rt->task);
 	}
-	ckpt_log(ctx, "restart of %u task(s) complete: %llu bytes, %u records",
-		 ctx->nr_tasks, ctx->size, ctx->nr_records);
-	return ctx->root_vpid;
+}
 
-abort:
-	/* Threads first: the leader's zombie is reaped once they are gone */
+/* Abort every task created; threads first, their leader's zombie waits */
+static void ckpt_abort_all(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
 	for (i = ctx->nr_tasks; i-- > 0;) {
 		if (ctx->rtasks[i].task)
 			ckpt_abort_task(&ctx->rtasks[i]);
 		ckpt_arch_restart_free(&ctx->rtasks[i]);
 	}
-	return ret;
+}
+
+/**
+ * ckpt_do_restart() - the body of restart(2)
+ * @ctx: context with the image and log files set up
+ *
+ * Return: the pid of the restored root, or a negative error; on error no
+ * task of the image is left.
+ */
+long ckpt_do_restart(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = ckpt_read_prologue(ctx);
+	if (ret)
+		return ret;
+	ret = ckpt_spawn_root(ctx) ?: ckpt_finish_tasks(ctx);
+	if (ret) {
+		ckpt_abort_all(ctx);
+		return ret;
+	}
+	ckpt_let_go(ctx);
+	ckpt_log(ctx, "restart of %u task(s) complete: %llu bytes, %u records",
+		 ctx->nr_tasks, ctx->size, ctx->nr_records);
+	return ctx->root_vpid;
 }
