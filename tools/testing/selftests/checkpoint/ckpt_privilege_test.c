@@ -16,6 +16,7 @@
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "ckpt_image.h"
 
@@ -537,6 +538,49 @@ TEST_F_TIMEOUT(priv, restart_into_cwd_without_search_permission_fails, 60)
 	ASSERT_EQ(0, chmod(dir, 0755));
 	assert_target_ok(_metadata, &self->ctx,
 			 restart_as(_metadata, &self->ctx, &user_cr, 0));
+}
+
+/* Open files held for the tasks count as if each task had opened its own */
+#define MANY_FILES	48
+#define FEW_FILES	32
+
+static int many_files_fn(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < MANY_FILES; i++)
+		if (open("/dev/null", O_RDONLY) < 0)
+			return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+TEST_F_TIMEOUT(priv, restart_of_more_files_than_rlimit_nofile_fails_with_emfile, 60)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, many_files_fn, NULL);
+	struct rlimit few = { FEW_FILES, FEW_FILES };
+	pid_t caller;
+	int status;
+
+	image_of(_metadata, &self->ctx, pid);
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	caller = fork();
+	ASSERT_LE(0, caller);
+	if (!caller) {
+		if (setrlimit(RLIMIT_NOFILE, &few) ||
+		    lseek(self->ctx.image_fd, 0, SEEK_SET))
+			_exit(CALLER_NO_DROP);
+		if (sys_restart(0, self->ctx.image_fd, 0, self->ctx.log_fd) >= 0)
+			_exit(0);
+		_exit(errno);
+	}
+	ckpt_ctx_track(&self->ctx, caller);
+	status = ckpt_wait_child(caller, CKPT_EXIT_TIMEOUT_MS, false);
+	ASSERT_TRUE(status != -1 && WIFEXITED(status));
+	assert_refused(_metadata, &self->ctx, WEXITSTATUS(status), EMFILE, "RLIMIT_NOFILE",
+		       pid);
 }
 
 /* ---- restart: seccomp filters as seccomp(2) ---- */
