@@ -357,13 +357,27 @@ static int write_str(const char *path, const char *str)
 	return ret;
 }
 
+/* The child processes of @pid's main thread, up to @max of them */
+static int children_of(pid_t pid, pid_t *kids, int max)
+{
+	char path[64], buf[256], *p;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = strtok(buf, "\n "); p && n < max; p = strtok(NULL, "\n "))
+		kids[n++] = atoi(p);
+	return n;
+}
+
 static void checkpoint_tree_as_user(struct __test_metadata *_metadata,
 				    struct ckpt_ctx *ctx, bool root_child, bool in_userns)
 {
 	struct target t = { .before = user_plain, .after = user_plain,
 			    .child = true, .child_is_user = !root_child };
 	char secret[64], *image;
-	pid_t pid, caller;
+	pid_t pid, caller, child;
 	size_t len;
 	int status;
 
@@ -403,9 +417,15 @@ static void checkpoint_tree_as_user(struct __test_metadata *_metadata,
 		}
 	}
 	free(image);
+	/*
+	 * The parent-death signal of a uid-0 child is not sent by a parent
+	 * of uid 1000, which may not signal it: kill the child here.
+	 */
+	ASSERT_EQ(1, children_of(pid, &child, 1));
 	/* Left running, not frozen: it still answers */
 	ASSERT_TRUE(ckpt_child_running(pid));
 	ckpt_finish(_metadata, pid, CKPT_REASONS(target_reasons));
+	kill(child, SIGKILL);
 }
 
 TEST_F_TIMEOUT(priv, checkpoint_of_tree_with_root_child_fails_with_eperm, 60)
@@ -790,9 +810,9 @@ static int killer(const pid_t *pids, int n, pid_t spare)
 /* The pids of the tree of @root: its threads and its children */
 static int tree_pids(pid_t root, pid_t *pids, int max)
 {
-	char path[64], buf[1024], *p;
 	struct dirent *d;
-	int n = 0;
+	int n = 0, kids;
+	char path[64];
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", root);
@@ -802,12 +822,8 @@ static int tree_pids(pid_t root, pid_t *pids, int max)
 			pids[n++] = atoi(d->d_name);
 	if (dir)
 		closedir(dir);
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", root, root);
-	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
-		return n;
-	for (p = strtok(buf, "\n "); p && n < max; p = strtok(NULL, "\n "))
-		pids[n++] = atoi(p);
-	return n;
+	kids = children_of(root, pids + n, max - n);
+	return kids > 0 ? n + kids : n;
 }
 
 static bool pids_gone(const pid_t *pids, int n)
