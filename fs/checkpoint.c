@@ -30,26 +30,7 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 
-/* f_flags that a reopen can reproduce */
-#define CKPT_FILE_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
-			 __O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
-			 O_NOFOLLOW | O_NOATIME | O_PATH)
-/* f_flags that say nothing about the open file description */
-#define CKPT_FILE_IGNORED (O_CLOEXEC | __FMODE_EXEC | O_CREAT | O_EXCL | \
-			   O_NOCTTY | O_TRUNC)
-
-static bool ckpt_is_tty(struct inode *inode)
-{
-	unsigned int major;
-
-	if (!S_ISCHR(inode->i_mode))
-		return false;
-	major = imajor(inode);
-	return major == TTY_MAJOR || major == TTYAUX_MAJOR ||
-	       (major >= UNIX98_PTY_SLAVE_MAJOR &&
-		major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT) ||
-	       major == 229 /* hvc */;
-}
+#include "checkpoint.h"
 
 static bool ckpt_is_mem_dev(struct inode *inode)
 {
@@ -66,34 +47,52 @@ static bool ckpt_is_mem_dev(struct inode *inode)
 	return false;
 }
 
-/* Which CKPT_FILE_* kind @file is, or 0 if it cannot be saved yet */
-static u32 ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file)
-{
-	struct inode *inode = file_inode(file);
-	u32 kind = ckpt_pty_kind(ctx, file);
+/* ---- the table of file kinds ---- */
 
-	if (kind)
-		return kind;
-	if (ckpt_is_tty(inode))
-		return CKPT_FILE_TTY;
-	if (ckpt_anon_kind(file))
-		return ckpt_anon_kind(file);
-	if (file->f_flags & ~(CKPT_FILE_FLAGS | CKPT_FILE_IGNORED))
-		return 0;
-	if (ckpt_file_is_memfd(file))
-		return CKPT_FILE_MEMFD;
-	if (S_ISFIFO(inode->i_mode) && !(file->f_flags & (O_DIRECT | O_PATH)))
-		return ckpt_is_anon_pipe(inode) ? CKPT_FILE_PIPE : CKPT_FILE_FIFO;
-	/* Unlinked, and no other name: its contents go into the image */
-	if (S_ISREG(inode->i_mode) && d_unlinked(file->f_path.dentry))
-		return inode->i_nlink || (file->f_flags & O_PATH) ? 0 : CKPT_FILE_UNLINKED;
-	if (S_ISREG(inode->i_mode))
-		return CKPT_FILE_REG;
-	if (S_ISDIR(inode->i_mode))
-		return CKPT_FILE_DIR;
-	if (ckpt_is_mem_dev(inode))
-		return CKPT_FILE_CHR;
-	return 0;
+static const struct ckpt_file_entry {
+	u32 kind;
+	const char *name;
+	const struct ckpt_file_ops *ops;
+} ckpt_file_kinds[] = {
+#define __CKPT_FILE_ENTRY(name, nr) { nr, #name, &ckpt_file_ops_##name },
+	__CKPT_FILE_MAPPER(__CKPT_FILE_ENTRY)
+#undef __CKPT_FILE_ENTRY
+};
+
+/* The entry of a kind read from an image, or NULL for an unknown kind */
+static const struct ckpt_file_entry *ckpt_file_kind_find(u32 kind)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
+		if (ckpt_file_kinds[i].kind == kind)
+			return &ckpt_file_kinds[i];
+	return NULL;
+}
+
+/* The entry of the kind of @file, or NULL if it cannot be saved yet */
+static const struct ckpt_file_entry *ckpt_file_kind_of(struct ckpt_ctx *ctx,
+						      struct file *file)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
+		if (ckpt_file_kinds[i].ops->match(ctx, file))
+			return &ckpt_file_kinds[i];
+	return NULL;
+}
+
+/**
+ * ckpt_file_flags_ok() - whether a file's flags can all be saved
+ * @file: an open file
+ * @saved: the O_* flags its FILE record keeps
+ *
+ * Return: true if @file has no flag beyond @saved, except those that say
+ * nothing about the open file description (O_CLOEXEC, O_CREAT, ...).
+ */
+bool ckpt_file_flags_ok(struct file *file, u32 saved)
+{
+	return !(file->f_flags & ~(saved | CKPT_FILE_IGNORED));
 }
 
 static int ckpt_file_unsupported(struct ckpt_ctx *ctx, struct file *file,
@@ -376,140 +375,91 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 	return file;
 }
 
-static bool ckpt_file_kind_valid(u32 kind)
+/**
+ * ckpt_file_rec_init() - fill the FILE record of an open file
+ * @ctx: checkpoint context
+ * @file: the file
+ * @objref: its id
+ * @kind: its CKPT_FILE_* kind
+ * @rec: the record to fill, except for its path and obj_ref
+ */
+void ckpt_file_rec_init(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			u32 kind, struct ckpt_file *rec)
 {
-	return (kind >= CKPT_FILE_REG && kind <= CKPT_FILE_UNLINKED) ||
-	       kind == CKPT_FILE_MEMFD ||
-	       kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE;
-}
-
-/* Kinds whose FILE names the object behind it in obj_ref */
-static bool ckpt_file_kind_has_obj(u32 kind)
-{
-	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO ||
-	       kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE;
-}
-
-static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
-{
-	struct file *file = ptr;
 	struct inode *inode = file_inode(file);
-	struct ckpt_file rec = {};
-	struct timespec64 mtime;
-	u32 kind = ckpt_file_kind(ctx, file);
-	u32 path_len, obj_ref = 0;
+	struct timespec64 mtime = inode_get_mtime(inode);
+	bool fifo = S_ISFIFO(inode->i_mode);
+
+	memset(rec, 0, sizeof(*rec));
+	rec->objref = cpu_to_le32(objref);
+	rec->kind = cpu_to_le32(kind);
+	rec->f_flags = cpu_to_le32(file->f_flags & CKPT_FILE_FLAGS);
+	rec->mode = cpu_to_le32(inode->i_mode);
+	rec->pos = cpu_to_le64(fifo ? 0 : file->f_pos);
+	rec->size = cpu_to_le64(fifo ? 0 : i_size_read(inode));
+	rec->mtime_sec = cpu_to_le64(mtime.tv_sec);
+	rec->mtime_nsec = cpu_to_le32(mtime.tv_nsec);
+	rec->rdev = cpu_to_le32(new_encode_dev(inode->i_rdev));
+	rec->ino = cpu_to_le64(inode->i_ino);
+	rec->fd_hint = cpu_to_le32(ctx->fd_hint);
+}
+
+/**
+ * ckpt_write_file_rec() - write a FILE record
+ * @ctx: checkpoint context
+ * @rec: the record
+ * @path: its path, or NULL
+ * @path_len: the length of @path with its NUL, or 0
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_write_file_rec(struct ckpt_ctx *ctx, struct ckpt_file *rec,
+			const char *path, u32 path_len)
+{
+	rec->path_len = cpu_to_le32(path_len);
+	return ckpt_write_rec_var(ctx, CKPT_REC_FILE, rec, sizeof(*rec), path,
+				  path_len);
+}
+
+/**
+ * ckpt_write_file_path() - write the FILE record of a file reopened by path
+ * @ctx: checkpoint context
+ * @file: the file
+ * @objref: its id
+ * @kind: its CKPT_FILE_* kind
+ * @obj_ref: the object the record names, saved already, or 0
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			 u32 kind, u32 obj_ref)
+{
+	struct ckpt_file rec;
+	u32 path_len;
 	char *buf, *path;
 	int ret;
 
-	if (!kind)
-		return ckpt_file_unsupported(ctx, file, -1);
-	if (kind == CKPT_FILE_MEMFD)
-		return ckpt_memfd_checkpoint(ctx, file, objref);
-	if (ckpt_anon_kind_valid(kind))
-		return ckpt_anon_checkpoint(ctx, file, objref, kind);
-	/* The pair first: its PTY record comes before this FILE */
-	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
-		ret = ckpt_pty_checkpoint_file(ctx, file, &obj_ref);
-		if (ret)
-			return ret;
-	}
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	if (kind == CKPT_FILE_PIPE) {
-		path = NULL;
-		path_len = 0;
-	} else if (kind == CKPT_FILE_UNLINKED) {
-		path = ckpt_unlinked_dir(ctx, file, buf, &path_len);
-	} else {
-		path = ckpt_file_path(ctx, file, buf, &path_len);
+	path = ckpt_file_path(ctx, file, buf, &path_len);
+	ret = PTR_ERR_OR_ZERO(path);
+	if (!ret) {
+		ckpt_file_rec_init(ctx, file, objref, kind, &rec);
+		rec.obj_ref = cpu_to_le32(obj_ref);
+		ret = ckpt_write_file_rec(ctx, &rec, path, path_len);
 	}
-	if (IS_ERR(path)) {
-		ret = PTR_ERR(path);
-		goto out;
-	}
-	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO) {
-		/* The pipe first: its PIPE record comes before this FILE */
-		ret = ckpt_pipe_ref(ctx, file, &obj_ref);
-		if (ret)
-			goto out;
-	}
-	if (kind == CKPT_FILE_UNLINKED) {
-		ret = ckpt_unlinked_ref(ctx, file, objref, &obj_ref);
-		if (ret)
-			goto out;
-	}
-	mtime = inode_get_mtime(inode);
-	rec.objref = cpu_to_le32(objref);
-	rec.kind = cpu_to_le32(kind);
-	rec.f_flags = cpu_to_le32(file->f_flags & CKPT_FILE_FLAGS);
-	rec.mode = cpu_to_le32(inode->i_mode);
-	rec.pos = cpu_to_le64(S_ISFIFO(inode->i_mode) ? 0 : file->f_pos);
-	rec.size = cpu_to_le64(S_ISFIFO(inode->i_mode) ? 0 : i_size_read(inode));
-	rec.mtime_sec = cpu_to_le64(mtime.tv_sec);
-	rec.mtime_nsec = cpu_to_le32(mtime.tv_nsec);
-	rec.rdev = cpu_to_le32(new_encode_dev(inode->i_rdev));
-	rec.ino = cpu_to_le64(inode->i_ino);
-	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
-	rec.path_len = cpu_to_le32(path_len);
-	rec.obj_ref = cpu_to_le32(obj_ref);
-	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), path,
-				 path_len);
-	if (!ret && kind == CKPT_FILE_UNLINKED && !rec.obj_ref)
-		ret = ckpt_save_contents(ctx, file, le64_to_cpu(rec.size));
-out:
 	kfree(buf);
 	return ret;
 }
 
-/* A terminal: use the restart caller's */
-static struct file *ckpt_tty_inherit(struct ckpt_ctx *ctx, u32 fd_hint)
+static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
-	static const unsigned int fds[] = { 0, 1, 2 };
-	struct file *file;
-	int i;
+	const struct ckpt_file_entry *k = ckpt_file_kind_of(ctx, ptr);
 
-	if (fd_hint < 3) {
-		file = fget_task(ctx->caller, fd_hint);
-		if (file && ckpt_is_tty(file_inode(file)))
-			return file;
-		if (file)
-			fput(file);
-	}
-	for (i = 0; i < ARRAY_SIZE(fds); i++) {
-		file = fget_task(ctx->caller, fds[i]);
-		if (file && ckpt_is_tty(file_inode(file)))
-			return file;
-		if (file)
-			fput(file);
-	}
-	ckpt_err(ctx, -ENOTTY, "the image has a terminal open but the caller has none on fd 0-2");
-	return ERR_PTR(-ENOTTY);
-}
-
-static int ckpt_file_verify(struct ckpt_ctx *ctx, struct file *file,
-			    const struct ckpt_file *rec, const char *path, u32 kind)
-{
-	struct inode *inode = file_inode(file);
-	struct timespec64 mtime = inode_get_mtime(inode);
-	umode_t mode = le32_to_cpu(rec->mode);
-
-	if ((inode->i_mode & S_IFMT) != (mode & S_IFMT))
-		return ckpt_err(ctx, -ESTALE, "%s is no longer the same kind of file", path);
-	if (kind == CKPT_FILE_REG &&
-	    (i_size_read(inode) != le64_to_cpu(rec->size) ||
-	     mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
-	     mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec))) {
-		if (!(ctx->flags & RESTART_FILES_CHANGED_OK))
-			return ckpt_err(ctx, -ESTALE,
-					"%s changed since the checkpoint (size or mtime)", path);
-		ckpt_log(ctx, "%s changed since the checkpoint: reopened as it is now", path);
-	}
-	if (kind == CKPT_FILE_CHR &&
-	    (new_encode_dev(inode->i_rdev) != le32_to_cpu(rec->rdev) ||
-	     !ckpt_is_mem_dev(inode)))
-		return ckpt_err(ctx, -ESTALE, "%s is not the device it was", path);
-	return 0;
+	if (!k)
+		return ckpt_file_unsupported(ctx, ptr, -1);
+	return k->ops->checkpoint(ctx, ptr, objref);
 }
 
 /*
@@ -528,13 +478,48 @@ static int ckpt_check_nr_files(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/* The path of a FILE record of kind @k, NULL if it has none */
+static char *ckpt_file_rec_path(struct ckpt_ctx *ctx, const struct ckpt_file_entry *k,
+				const struct ckpt_file *rec, u32 len)
+{
+	u32 path_len = le32_to_cpu(rec->path_len);
+
+	if ((k->ops->props & CKPT_FOPS_PATH) ||
+	    ((k->ops->props & CKPT_FOPS_PATH_OPT) && (path_len || len != sizeof(*rec))))
+		return ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len, path_len);
+	if (path_len || len != sizeof(*rec)) {
+		ckpt_err(ctx, -EINVAL, "FILE of kind %s has a path", k->name);
+		return ERR_PTR(-EINVAL);
+	}
+	return NULL;
+}
+
+/* The fields of a FILE record whose values the entry of its kind @k gives */
+static int ckpt_file_rec_check(struct ckpt_ctx *ctx, const struct ckpt_file_entry *k,
+			       const struct ckpt_file *rec, const char *path)
+{
+	const struct ckpt_file_ops *ops = k->ops;
+	bool ref = rec->obj_ref;
+
+	if (le32_to_cpu(rec->f_flags) & ~ops->f_flags ||
+	    (s64)le64_to_cpu(rec->pos) < 0 || rec->__pad ||
+	    (!ref && (ops->props & CKPT_FOPS_REF)) ||
+	    (ref && !(ops->props & (CKPT_FOPS_REF | CKPT_FOPS_REF_OPT))))
+		return ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object",
+				path ?: k->name);
+	if (ops->follows && ckpt_peek_rec(ctx) != ops->follows)
+		return ckpt_err(ctx, -EINVAL, "a FILE of kind %s is not followed by %s",
+				k->name, ckpt_rec_name(ops->follows));
+	return 0;
+}
+
 static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
+	const struct ckpt_file_entry *k;
+	struct file *file = NULL;
 	struct ckpt_file *rec;
-	struct file *file;
-	u32 len, kind, flags;
-	loff_t pos;
 	char *path;
+	u32 len;
 	int ret;
 
 	rec = ckpt_read_rec_var(ctx, CKPT_REC_FILE, sizeof(*rec), &len);
@@ -543,77 +528,18 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	ret = ckpt_check_objref(ctx, rec->objref, objref) ?: ckpt_check_nr_files(ctx);
 	if (ret)
 		goto out;
-	kind = le32_to_cpu(rec->kind);
-	if (ckpt_anon_kind_valid(kind)) {
-		file = ckpt_anon_restart(ctx, rec, len);
-		ret = PTR_ERR_OR_ZERO(file);
+	k = ckpt_file_kind_find(le32_to_cpu(rec->kind));
+	if (!k) {
+		ret = ckpt_err(ctx, -EINVAL, "FILE %u: invalid kind %u", *objref,
+			       le32_to_cpu(rec->kind));
 		goto out;
 	}
-	if (kind == CKPT_FILE_PIPE && !rec->path_len && len == sizeof(*rec))
-		path = NULL;
-	else
-		path = ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len,
-				      le32_to_cpu(rec->path_len));
-	if (IS_ERR(path)) {
-		ret = PTR_ERR(path);
-		goto out;
-	}
-	flags = le32_to_cpu(rec->f_flags);
-	pos = le64_to_cpu(rec->pos);
-	if (!ckpt_file_kind_valid(kind) ||
-	    flags & ~CKPT_FILE_FLAGS || pos < 0 || rec->__pad ||
-	    (!rec->obj_ref && ckpt_file_kind_has_obj(kind)) ||
-	    (rec->obj_ref && !ckpt_file_kind_has_obj(kind) && kind != CKPT_FILE_UNLINKED) ||
-	    (kind == CKPT_FILE_UNLINKED && !S_ISREG(le32_to_cpu(rec->mode)))) {
-		ret = ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object",
-			       path ?: "of a pipe");
-		goto out;
-	}
-	if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE) {
-		file = ckpt_pty_restart_file(ctx, kind, le32_to_cpu(rec->obj_ref), flags);
-		ret = PTR_ERR_OR_ZERO(file);
-		goto out;
-	}
-	if (kind == CKPT_FILE_TTY) {
-		file = ckpt_tty_inherit(ctx, le32_to_cpu(rec->fd_hint));
-		ret = PTR_ERR_OR_ZERO(file);
-		goto out;
-	}
-	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO) {
-		file = ckpt_pipe_open_end(ctx, le32_to_cpu(rec->obj_ref), path, flags);
-		ret = PTR_ERR_OR_ZERO(file);
-		goto out;
-	}
-	if (kind == CKPT_FILE_UNLINKED) {
-		file = ckpt_unlinked_restart(ctx, rec, path, flags);
-		ret = PTR_ERR_OR_ZERO(file);
-		if (!ret && pos && vfs_llseek(file, pos, SEEK_SET) != pos) {
-			fput(file);
-			ret = ckpt_err(ctx, -EINVAL,
-				       "cannot restore the position of an unlinked file");
-		}
-		goto out;
-	}
-	if (kind == CKPT_FILE_MEMFD) {
-		file = ckpt_memfd_restart(ctx, rec, path);
-		ret = PTR_ERR_OR_ZERO(file);
-		goto out;
-	}
-	file = filp_open(path, flags, 0);
-	if (IS_ERR(file)) {
-		ret = ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
-		goto out;
-	}
-	ret = ckpt_file_verify(ctx, file, rec, path, kind);
-	if (!ret && pos && (kind == CKPT_FILE_REG || kind == CKPT_FILE_DIR)) {
-		loff_t res = vfs_llseek(file, pos, SEEK_SET);
-
-		if (res != pos)
-			ret = ckpt_err(ctx, res < 0 ? res : -EINVAL,
-				       "cannot restore the position of %s", path);
-	}
+	path = ckpt_file_rec_path(ctx, k, rec, len);
+	ret = PTR_ERR_OR_ZERO(path) ?: ckpt_file_rec_check(ctx, k, rec, path);
 	if (ret)
-		fput(file);
+		goto out;
+	file = k->ops->restart(ctx, rec, path);
+	ret = PTR_ERR_OR_ZERO(file);
 out:
 	kvfree(rec);
 	return ret ? ERR_PTR(ret) : file;
@@ -636,6 +562,209 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.restart = ckpt_file_restart,
 	.grab = ckpt_file_grab,
 	.drop = ckpt_file_drop,
+};
+
+/* ---- files reopened by path: regular files, directories, devices ---- */
+
+/* A REG, DIR or CHR file */
+static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	umode_t mode = file_inode(file)->i_mode;
+	u32 kind = S_ISREG(mode) ? CKPT_FILE_REG : S_ISDIR(mode) ? CKPT_FILE_DIR : CKPT_FILE_CHR;
+
+	return ckpt_write_file_path(ctx, file, objref, kind, 0);
+}
+
+/* Unlinked, and no other name: its contents go into the image */
+static bool ckpt_file_unlinked(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) && d_unlinked(file->f_path.dentry) &&
+	       !ckpt_file_is_memfd(file);
+}
+
+static bool ckpt_reg_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) && !ckpt_file_unlinked(file) &&
+	       !ckpt_file_is_memfd(file) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+static bool ckpt_dir_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return S_ISDIR(file_inode(file)->i_mode) &&
+	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+static bool ckpt_chr_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_is_mem_dev(file_inode(file)) &&
+	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+/* Reopen by path a file of the same type */
+static struct file *ckpt_reopen(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				const char *path)
+{
+	struct file *file;
+
+	file = filp_open(path, le32_to_cpu(rec->f_flags), 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+		return file;
+	}
+	if ((file_inode(file)->i_mode ^ le32_to_cpu(rec->mode)) & S_IFMT) {
+		fput(file);
+		ckpt_err(ctx, -ESTALE, "%s is no longer the same kind of file", path);
+		return ERR_PTR(-ESTALE);
+	}
+	return file;
+}
+
+/* @file at its saved position, or an error and @file put */
+static struct file *ckpt_reopen_seek(struct ckpt_ctx *ctx, struct file *file,
+				     const struct ckpt_file *rec, const char *path)
+{
+	loff_t pos = le64_to_cpu(rec->pos), res;
+
+	if (IS_ERR(file) || !pos)
+		return file;
+	res = vfs_llseek(file, pos, SEEK_SET);
+	if (res == pos)
+		return file;
+	fput(file);
+	ckpt_err(ctx, res < 0 ? res : -EINVAL, "cannot restore the position of %s", path);
+	return ERR_PTR(res < 0 ? res : -EINVAL);
+}
+
+/* A regular file must be unchanged, unless the caller accepts it */
+static struct file *ckpt_reg_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				     const char *path)
+{
+	struct file *file = ckpt_reopen(ctx, rec, path);
+	struct timespec64 mtime;
+	struct inode *inode;
+
+	if (IS_ERR(file))
+		return file;
+	inode = file_inode(file);
+	mtime = inode_get_mtime(inode);
+	if (i_size_read(inode) != le64_to_cpu(rec->size) ||
+	    mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
+	    mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec)) {
+		if (!(ctx->flags & RESTART_FILES_CHANGED_OK)) {
+			fput(file);
+			ckpt_err(ctx, -ESTALE, "%s changed since the checkpoint (size or mtime)",
+				 path);
+			return ERR_PTR(-ESTALE);
+		}
+		ckpt_log(ctx, "%s changed since the checkpoint: reopened as it is now", path);
+	}
+	return ckpt_reopen_seek(ctx, file, rec, path);
+}
+
+static struct file *ckpt_dir_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				     const char *path)
+{
+	return ckpt_reopen_seek(ctx, ckpt_reopen(ctx, rec, path), rec, path);
+}
+
+static struct file *ckpt_chr_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				     const char *path)
+{
+	struct file *file = ckpt_reopen(ctx, rec, path);
+	struct inode *inode;
+
+	if (IS_ERR(file))
+		return file;
+	inode = file_inode(file);
+	if (new_encode_dev(inode->i_rdev) == le32_to_cpu(rec->rdev) &&
+	    ckpt_is_mem_dev(inode))
+		return file;
+	fput(file);
+	ckpt_err(ctx, -ESTALE, "%s is not the device it was", path);
+	return ERR_PTR(-ESTALE);
+}
+
+CKPT_FILE_OPS(REG) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_reg_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restart = ckpt_reg_restart,
+};
+
+CKPT_FILE_OPS(DIR) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_dir_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restart = ckpt_dir_restart,
+};
+
+CKPT_FILE_OPS(CHR) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_chr_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restart = ckpt_chr_restart,
+};
+
+/* ---- unlinked regular files ---- */
+
+static bool ckpt_unlinked_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_file_unlinked(file) && !file_inode(file)->i_nlink &&
+	       !(file->f_flags & O_PATH) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+static int ckpt_unlinked_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct ckpt_file rec;
+	u32 path_len, obj_ref;
+	char *buf, *path;
+	int ret;
+
+	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = ckpt_unlinked_dir(ctx, file, buf, &path_len);
+	ret = PTR_ERR_OR_ZERO(path) ?: ckpt_unlinked_ref(ctx, file, objref, &obj_ref);
+	if (ret)
+		goto out;
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_UNLINKED, &rec);
+	rec.obj_ref = cpu_to_le32(obj_ref);
+	ret = ckpt_write_file_rec(ctx, &rec, path, path_len);
+	if (!ret && !obj_ref)
+		ret = ckpt_save_contents(ctx, file, le64_to_cpu(rec.size));
+out:
+	kfree(buf);
+	return ret;
+}
+
+static struct file *ckpt_unlinked_restart_at(struct ckpt_ctx *ctx,
+					     const struct ckpt_file *rec,
+					     const char *dir)
+{
+	loff_t pos = le64_to_cpu(rec->pos);
+	struct file *file;
+
+	if (!S_ISREG(le32_to_cpu(rec->mode))) {
+		ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object", dir);
+		return ERR_PTR(-EINVAL);
+	}
+	file = ckpt_unlinked_restart(ctx, rec, dir, le32_to_cpu(rec->f_flags));
+	if (IS_ERR(file) || !pos || vfs_llseek(file, pos, SEEK_SET) == pos)
+		return file;
+	fput(file);
+	ckpt_err(ctx, -EINVAL, "cannot restore the position of an unlinked file");
+	return ERR_PTR(-EINVAL);
+}
+
+CKPT_FILE_OPS(UNLINKED) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH | CKPT_FOPS_REF_OPT,
+	.match = ckpt_unlinked_match,
+	.checkpoint = ckpt_unlinked_checkpoint,
+	.restart = ckpt_unlinked_restart_at,
 };
 
 /**
@@ -932,7 +1061,7 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	if (IS_ERR(ents))
 		return PTR_ERR(ents);
 	for (i = 0; i < nr; i++) {
-		if (!ckpt_file_kind(ctx, ents[i].file)) {
+		if (!ckpt_file_kind_of(ctx, ents[i].file)) {
 			ret = ckpt_file_unsupported(ctx, ents[i].file, ents[i].fd);
 			goto out;
 		}

@@ -33,6 +33,7 @@
 #include <linux/time.h>
 #include <linux/timerfd.h>
 
+#include "checkpoint.h"
 #include "mount.h"
 
 /* f_flags of an anonymous file that the image holds */
@@ -45,58 +46,11 @@
 			   EPOLLMSG | EPOLLRDHUP | EPOLLEXCLUSIVE |	\
 			   EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
 
-static const struct {
-	const char *name;
-	u32 kind;
-	bool enabled;		/* the kernel has this kind */
-} ckpt_anon_kinds[] = {
-	{ "[eventfd]", CKPT_FILE_EVENTFD, IS_ENABLED(CONFIG_EVENTFD) },
-	{ "[timerfd]", CKPT_FILE_TIMERFD, IS_ENABLED(CONFIG_TIMERFD) },
-	{ "[signalfd]", CKPT_FILE_SIGNALFD, IS_ENABLED(CONFIG_SIGNALFD) },
-	{ "[eventpoll]", CKPT_FILE_EPOLL, IS_ENABLED(CONFIG_EPOLL) },
-	{ "inotify", CKPT_FILE_INOTIFY, IS_ENABLED(CONFIG_INOTIFY_USER) },
-};
-
-/**
- * ckpt_anon_kind() - which anonymous-file kind @file is
- * @file: an open file
- *
- * Return: its CKPT_FILE_* kind, or 0 if it is no anonymous file that can
- * be saved.
- */
-u32 ckpt_anon_kind(struct file *file)
+/* Whether @file is the anonymous-inode file called @name */
+static bool ckpt_anon_is(struct file *file, const char *name)
 {
-	const char *name = file->f_path.dentry->d_name.name;
-	int i;
-
-	if (file_inode(file)->i_sb->s_magic != ANON_INODE_FS_MAGIC)
-		return 0;
-	for (i = 0; i < ARRAY_SIZE(ckpt_anon_kinds); i++)
-		if (ckpt_anon_kinds[i].enabled &&
-		    !strcmp(name, ckpt_anon_kinds[i].name))
-			return ckpt_anon_kinds[i].kind;
-	return 0;
-}
-
-/**
- * ckpt_anon_kind_valid() - whether a FILE record's kind is an anonymous one
- * @kind: CKPT_FILE_* kind from the image
- *
- * Return: true for the kinds that ckpt_anon_restart() rebuilds.
- */
-bool ckpt_anon_kind_valid(u32 kind)
-{
-	return kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_INOTIFY;
-}
-
-static const char *ckpt_anon_name(u32 kind)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(ckpt_anon_kinds); i++)
-		if (ckpt_anon_kinds[i].kind == kind)
-			return ckpt_anon_kinds[i].name;
-	return "?";
+	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, name);
 }
 
 /* The FILE record of an anonymous file: no path, no position */
@@ -114,8 +68,24 @@ static int ckpt_anon_write_file(struct ckpt_ctx *ctx, struct file *file,
 	if (file->f_flags & FASYNC)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"anon_inode:%s (object %u) has O_ASYNC set, which cannot be saved yet",
-				ckpt_anon_name(kind), objref);
+				file->f_path.dentry->d_name.name, objref);
 	return ckpt_write_rec(ctx, CKPT_REC_FILE, &rec, sizeof(rec));
+}
+
+/* A kind this kernel is built without */
+static struct file *ckpt_anon_missing(struct ckpt_ctx *ctx, const struct ckpt_file *rec)
+{
+	ckpt_err(ctx, -EOPNOTSUPP, "FILE kind %u is not in this kernel", le32_to_cpu(rec->kind));
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+/* What an anonymous file's FILE record must be beyond its kind's table entry */
+static int ckpt_anon_check(struct ckpt_ctx *ctx, const struct ckpt_file *rec)
+{
+	if (rec->pos || (le32_to_cpu(rec->f_flags) & O_ACCMODE) == 3)
+		return ckpt_err(ctx, -EINVAL, "FILE of kind %u: invalid path, position or flags",
+				le32_to_cpu(rec->kind));
+	return 0;
 }
 
 /* ---- eventfd ---- */
@@ -129,6 +99,8 @@ static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	u64 count;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_EVENTFD))
+		return -EOPNOTSUPP;
 	efd = eventfd_ctx_fileget(file);
 	if (IS_ERR(efd))
 		return PTR_ERR(efd);
@@ -142,14 +114,21 @@ static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	return ret;
 }
 
-static struct file *ckpt_eventfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+static struct file *ckpt_eventfd_restart(struct ckpt_ctx *ctx,
+					 const struct ckpt_file *frec, const char *path)
 {
+	u32 f_flags = le32_to_cpu(frec->f_flags);
 	struct ckpt_eventfd rec;
 	struct file *file;
 	u32 flags;
 	u64 count;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_EVENTFD))
+		return ckpt_anon_missing(ctx, frec);
+	ret = ckpt_anon_check(ctx, frec);
+	if (ret)
+		return ERR_PTR(ret);
 	ret = ckpt_read_rec(ctx, CKPT_REC_EVENTFD, &rec, sizeof(rec));
 	if (ret)
 		return ERR_PTR(ret);
@@ -166,6 +145,19 @@ static struct file *ckpt_eventfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
 	return file;
 }
 
+static bool ckpt_eventfd_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return IS_ENABLED(CONFIG_EVENTFD) && ckpt_anon_is(file, "[eventfd]");
+}
+
+CKPT_FILE_OPS(EVENTFD) = {
+	.follows = CKPT_REC_EVENTFD,
+	.f_flags = CKPT_ANON_FLAGS,
+	.match = ckpt_eventfd_match,
+	.checkpoint = ckpt_eventfd_checkpoint,
+	.restart = ckpt_eventfd_restart,
+};
+
 /* ---- timerfd ---- */
 
 static int ckpt_timerfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
@@ -177,6 +169,8 @@ static int ckpt_timerfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	int clockid, ret;
 	u64 ticks;
 
+	if (!IS_ENABLED(CONFIG_TIMERFD))
+		return -EOPNOTSUPP;
 	ret = timerfd_get_state(file, &clockid, &settime_flags, &t, &ticks);
 	if (ret)
 		return ret;
@@ -200,14 +194,21 @@ static int ckpt_timerfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	return ret;
 }
 
-static struct file *ckpt_timerfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+static struct file *ckpt_timerfd_restart(struct ckpt_ctx *ctx,
+					 const struct ckpt_file *frec, const char *path)
 {
+	u32 f_flags = le32_to_cpu(frec->f_flags);
 	struct ckpt_timerfd rec;
 	struct itimerspec64 t;
 	struct file *file;
 	u64 value, interval;
 	int clockid, ret;
 
+	if (!IS_ENABLED(CONFIG_TIMERFD))
+		return ckpt_anon_missing(ctx, frec);
+	ret = ckpt_anon_check(ctx, frec);
+	if (ret)
+		return ERR_PTR(ret);
 	ret = ckpt_read_rec(ctx, CKPT_REC_TIMERFD, &rec, sizeof(rec));
 	if (ret)
 		return ERR_PTR(ret);
@@ -237,6 +238,19 @@ static struct file *ckpt_timerfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
 	return file;
 }
 
+static bool ckpt_timerfd_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return IS_ENABLED(CONFIG_TIMERFD) && ckpt_anon_is(file, "[timerfd]");
+}
+
+CKPT_FILE_OPS(TIMERFD) = {
+	.follows = CKPT_REC_TIMERFD,
+	.f_flags = CKPT_ANON_FLAGS,
+	.match = ckpt_timerfd_match,
+	.checkpoint = ckpt_timerfd_checkpoint,
+	.restart = ckpt_timerfd_restart,
+};
+
 /* ---- signalfd ---- */
 
 static int ckpt_signalfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
@@ -246,6 +260,8 @@ static int ckpt_signalfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	sigset_t mask;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_SIGNALFD))
+		return -EOPNOTSUPP;
 	BUILD_BUG_ON(_NSIG_WORDS != 1);
 	ret = signalfd_get_mask(file, &mask);
 	if (ret)
@@ -257,13 +273,20 @@ static int ckpt_signalfd_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	return ret;
 }
 
-static struct file *ckpt_signalfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
+static struct file *ckpt_signalfd_restart(struct ckpt_ctx *ctx,
+					  const struct ckpt_file *frec, const char *path)
 {
+	u32 f_flags = le32_to_cpu(frec->f_flags);
 	struct ckpt_signalfd rec;
 	struct file *file;
 	sigset_t mask;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_SIGNALFD))
+		return ckpt_anon_missing(ctx, frec);
+	ret = ckpt_anon_check(ctx, frec);
+	if (ret)
+		return ERR_PTR(ret);
 	ret = ckpt_read_rec(ctx, CKPT_REC_SIGNALFD, &rec, sizeof(rec));
 	if (ret)
 		return ERR_PTR(ret);
@@ -273,6 +296,19 @@ static struct file *ckpt_signalfd_restart(struct ckpt_ctx *ctx, u32 f_flags)
 		ckpt_err(ctx, PTR_ERR(file), "cannot create a signalfd");
 	return file;
 }
+
+static bool ckpt_signalfd_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return IS_ENABLED(CONFIG_SIGNALFD) && ckpt_anon_is(file, "[signalfd]");
+}
+
+CKPT_FILE_OPS(SIGNALFD) = {
+	.follows = CKPT_REC_SIGNALFD,
+	.f_flags = CKPT_ANON_FLAGS,
+	.match = ckpt_signalfd_match,
+	.checkpoint = ckpt_signalfd_checkpoint,
+	.restart = ckpt_signalfd_restart,
+};
 
 /* ---- epoll ---- */
 
@@ -311,6 +347,8 @@ static int ckpt_epoll_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	int i, nr = 0, fd_hint = ctx->fd_hint;
 	int ret = 0;
 
+	if (!IS_ENABLED(CONFIG_EPOLL))
+		return -EOPNOTSUPP;
 	items = ckpt_epoll_items(file, &nr);
 	if (IS_ERR(items))
 		return PTR_ERR(items);
@@ -374,14 +412,21 @@ static int ckpt_epoll_add(struct ckpt_ctx *ctx, struct file *file,
 	return 0;
 }
 
-static struct file *ckpt_epoll_restart(struct ckpt_ctx *ctx, u32 f_flags)
+static struct file *ckpt_epoll_restart(struct ckpt_ctx *ctx,
+				       const struct ckpt_file *frec, const char *path)
 {
+	u32 f_flags = le32_to_cpu(frec->f_flags);
 	const struct ckpt_epoll_item *items;
 	struct ckpt_epoll *rec;
 	struct file *file;
 	u32 i, nr, len;
 	int ret = 0;
 
+	if (!IS_ENABLED(CONFIG_EPOLL))
+		return ckpt_anon_missing(ctx, frec);
+	ret = ckpt_anon_check(ctx, frec);
+	if (ret)
+		return ERR_PTR(ret);
 	rec = ckpt_read_rec_var(ctx, CKPT_REC_EPOLL, sizeof(*rec), &len);
 	if (IS_ERR(rec))
 		return ERR_CAST(rec);
@@ -409,6 +454,19 @@ out:
 	kvfree(rec);
 	return ret ? ERR_PTR(ret) : file;
 }
+
+static bool ckpt_epoll_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return IS_ENABLED(CONFIG_EPOLL) && ckpt_anon_is(file, "[eventpoll]");
+}
+
+CKPT_FILE_OPS(EPOLL) = {
+	.follows = CKPT_REC_EPOLL,
+	.f_flags = CKPT_ANON_FLAGS,
+	.match = ckpt_epoll_match,
+	.checkpoint = ckpt_epoll_checkpoint,
+	.restart = ckpt_epoll_restart,
+};
 
 /* ---- inotify ---- */
 
@@ -518,6 +576,8 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	char *buf, *out = NULL;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_INOTIFY_USER))
+		return -EOPNOTSUPP;
 	w = ckpt_inotify_watches(file, &nr, &next_wd);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
@@ -611,8 +671,10 @@ static long ckpt_inotify_add(struct ckpt_ctx *ctx, struct file *file,
 	return size;
 }
 
-static struct file *ckpt_inotify_restart(struct ckpt_ctx *ctx, u32 f_flags)
+static struct file *ckpt_inotify_restart(struct ckpt_ctx *ctx,
+					 const struct ckpt_file *frec, const char *path)
 {
+	u32 f_flags = le32_to_cpu(frec->f_flags);
 	struct ckpt_inotify *rec;
 	struct file *file;
 	u32 i, nr, len;
@@ -620,6 +682,11 @@ static struct file *ckpt_inotify_restart(struct ckpt_ctx *ctx, u32 f_flags)
 	size_t off;
 	int ret = 0;
 
+	if (!IS_ENABLED(CONFIG_INOTIFY_USER))
+		return ckpt_anon_missing(ctx, frec);
+	ret = ckpt_anon_check(ctx, frec);
+	if (ret)
+		return ERR_PTR(ret);
 	rec = ckpt_read_rec_var(ctx, CKPT_REC_INOTIFY, sizeof(*rec), &len);
 	if (IS_ERR(rec))
 		return ERR_CAST(rec);
@@ -653,90 +720,15 @@ out:
 	return ret ? ERR_PTR(ret) : file;
 }
 
-/**
- * ckpt_anon_checkpoint() - save an anonymous file
- * @ctx: checkpoint context
- * @file: the file, of kind @kind
- * @objref: its object id
- * @kind: its ckpt_anon_kind()
- *
- * Writes its FILE record and the record of its kind; an epoll's target
- * files come before them.
- *
- * Return: 0 or a negative error, logged.
- */
-int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
-			 u32 kind)
+static bool ckpt_inotify_match(struct ckpt_ctx *ctx, struct file *file)
 {
-	/* The calls of a kind the kernel lacks compile away */
-	switch (kind) {
-	case CKPT_FILE_EVENTFD:
-		if (IS_ENABLED(CONFIG_EVENTFD))
-			return ckpt_eventfd_checkpoint(ctx, file, objref);
-		break;
-	case CKPT_FILE_TIMERFD:
-		if (IS_ENABLED(CONFIG_TIMERFD))
-			return ckpt_timerfd_checkpoint(ctx, file, objref);
-		break;
-	case CKPT_FILE_SIGNALFD:
-		if (IS_ENABLED(CONFIG_SIGNALFD))
-			return ckpt_signalfd_checkpoint(ctx, file, objref);
-		break;
-	case CKPT_FILE_EPOLL:
-		if (IS_ENABLED(CONFIG_EPOLL))
-			return ckpt_epoll_checkpoint(ctx, file, objref);
-		break;
-	case CKPT_FILE_INOTIFY:
-		if (IS_ENABLED(CONFIG_INOTIFY_USER))
-			return ckpt_inotify_checkpoint(ctx, file, objref);
-		break;
-	}
-	return ckpt_err(ctx, -EOPNOTSUPP, "file kind %u cannot be saved", kind);
+	return IS_ENABLED(CONFIG_INOTIFY_USER) && ckpt_anon_is(file, "inotify");
 }
 
-/**
- * ckpt_anon_restart() - rebuild an anonymous file
- * @ctx: restart context
- * @rec: its FILE record, of an anonymous kind (ckpt_anon_kind_valid())
- * @len: the record's length
- *
- * Reads the record of the kind that follows and creates a new file.
- *
- * Return: the file, or an ERR_PTR (logged).
- */
-struct file *ckpt_anon_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
-			       u32 len)
-{
-	u32 kind = le32_to_cpu(rec->kind), f_flags = le32_to_cpu(rec->f_flags);
-
-	if (len != sizeof(*rec) || rec->path_len || rec->pos ||
-	    f_flags & ~CKPT_ANON_FLAGS || (f_flags & O_ACCMODE) == 3) {
-		ckpt_err(ctx, -EINVAL, "FILE of kind %u: invalid path, position or flags", kind);
-		return ERR_PTR(-EINVAL);
-	}
-	switch (kind) {
-	case CKPT_FILE_EVENTFD:
-		if (IS_ENABLED(CONFIG_EVENTFD))
-			return ckpt_eventfd_restart(ctx, f_flags);
-		break;
-	case CKPT_FILE_TIMERFD:
-		if (IS_ENABLED(CONFIG_TIMERFD))
-			return ckpt_timerfd_restart(ctx, f_flags);
-		break;
-	case CKPT_FILE_SIGNALFD:
-		if (IS_ENABLED(CONFIG_SIGNALFD))
-			return ckpt_signalfd_restart(ctx, f_flags);
-		break;
-	case CKPT_FILE_EPOLL:
-		if (IS_ENABLED(CONFIG_EPOLL))
-			return ckpt_epoll_restart(ctx, f_flags);
-		break;
-	case CKPT_FILE_INOTIFY:
-		if (IS_ENABLED(CONFIG_INOTIFY_USER))
-			return ckpt_inotify_restart(ctx, f_flags);
-		break;
-	}
-	ckpt_err(ctx, -EOPNOTSUPP, "FILE kind %u (%s) is not in this kernel", kind,
-		 ckpt_anon_name(kind));
-	return ERR_PTR(-EOPNOTSUPP);
-}
+CKPT_FILE_OPS(INOTIFY) = {
+	.follows = CKPT_REC_INOTIFY,
+	.f_flags = CKPT_ANON_FLAGS,
+	.match = ckpt_inotify_match,
+	.checkpoint = ckpt_inotify_checkpoint,
+	.restart = ckpt_inotify_restart,
+};

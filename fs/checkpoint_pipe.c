@@ -23,13 +23,10 @@
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
 
-/**
- * ckpt_is_anon_pipe() - whether @inode is an anonymous pipe (pipe(2))
- * @inode: an inode
- *
- * Return: true for a pipefs inode.
- */
-bool ckpt_is_anon_pipe(struct inode *inode)
+#include "checkpoint.h"
+
+/* Whether @inode is an anonymous pipe (pipe(2)), not a FIFO */
+static bool ckpt_is_anon_pipe(struct inode *inode)
 {
 	return S_ISFIFO(inode->i_mode) && inode->i_sb->s_magic == PIPEFS_MAGIC;
 }
@@ -147,18 +144,12 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 #define CKPT_PIPE_READER	BIT(32)
 #define CKPT_PIPE_WRITER	BIT(0)
 
-/**
- * ckpt_pipe_ref() - save the pipe a pipe or FIFO file is an end of
- * @ctx: checkpoint context
- * @file: the file, saved once
- * @ref: returns the id of the pipe
- *
- * The pipe is written once, when the first of its ends is saved; its
- * inode stands for it afterwards.
- *
- * Return: 0 or a negative error, already logged.
+/*
+ * Save the pipe a pipe or FIFO file is an end of, and return its id in
+ * @ref.  The pipe is written once, when the first of its ends is saved;
+ * its inode stands for it afterwards.
  */
-int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
+static int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
 {
 	unsigned long *ends;
 	int ret;
@@ -319,22 +310,16 @@ out:
 	return ret ? ERR_PTR(ret) : file;
 }
 
-/**
- * ckpt_pipe_open_end() - reopen an end of a restored pipe or FIFO
- * @ctx: restart context
- * @ref: the pipe's id
- * @path: a FIFO's path, or NULL for a pipe
- * @flags: the end's open flags
- *
+/*
+ * An end of a restored pipe or FIFO (@path: a FIFO's, NULL for a pipe).
  * A FIFO is reopened by path, with the permission checks of open(2), and
  * must still be the FIFO its PIPE record refilled.
- *
- * Return: the file, or an ERR_PTR (logged).
  */
-struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
-				u32 flags)
+static struct file *ckpt_pipe_end_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					  const char *path)
 {
-	struct file *pipe = ckpt_obj_lookup(ctx, CKPT_OBJ_pipe, ref);
+	struct file *pipe = ckpt_obj_lookup(ctx, CKPT_OBJ_pipe, le32_to_cpu(rec->obj_ref));
+	u32 flags = le32_to_cpu(rec->f_flags);
 	struct file *file;
 
 	if (!pipe)
@@ -362,6 +347,62 @@ struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
 	}
 	return file;
 }
+
+static bool ckpt_pipe_end(struct file *file)
+{
+	return S_ISFIFO(file_inode(file)->i_mode) &&
+	       !(file->f_flags & (O_DIRECT | O_PATH)) &&
+	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+static bool ckpt_pipe_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_pipe_end(file) && ckpt_is_anon_pipe(file_inode(file));
+}
+
+static bool ckpt_fifo_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_pipe_end(file) && !ckpt_is_anon_pipe(file_inode(file));
+}
+
+/* The pipe first: its PIPE record comes before the FILE */
+static int ckpt_pipe_end_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct ckpt_file rec;
+	u32 ref;
+	int ret;
+
+	ret = ckpt_pipe_ref(ctx, file, &ref);
+	if (ret)
+		return ret;
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_PIPE, &rec);
+	rec.obj_ref = cpu_to_le32(ref);
+	return ckpt_write_file_rec(ctx, &rec, NULL, 0);
+}
+
+static int ckpt_fifo_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	u32 ref;
+
+	return ckpt_pipe_ref(ctx, file, &ref) ?:
+	       ckpt_write_file_path(ctx, file, objref, CKPT_FILE_FIFO, ref);
+}
+
+CKPT_FILE_OPS(PIPE) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH_OPT | CKPT_FOPS_REF,
+	.match = ckpt_pipe_match,
+	.checkpoint = ckpt_pipe_end_checkpoint,
+	.restart = ckpt_pipe_end_restart,
+};
+
+CKPT_FILE_OPS(FIFO) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH | CKPT_FOPS_REF,
+	.match = ckpt_fifo_match,
+	.checkpoint = ckpt_fifo_checkpoint,
+	.restart = ckpt_pipe_end_restart,
+};
 
 static void ckpt_pipe_grab(void *ptr)
 {

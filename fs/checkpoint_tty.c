@@ -29,6 +29,8 @@
 #include <linux/tty_driver.h>
 #include <linux/devpts_fs.h>
 
+#include "checkpoint.h"
+
 /* The tty of an open file of a pty, or NULL if @file is no such file */
 static struct tty_struct *ckpt_pty_of(struct file *file)
 {
@@ -73,16 +75,12 @@ static bool ckpt_pty_master_in_tree(struct ckpt_ctx *ctx, struct tty_struct *tty
 	return found;
 }
 
-/**
- * ckpt_pty_kind() - the FILE kind of an open file of a pty
- * @ctx: checkpoint context
- * @file: an open file
- *
- * Return: CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE for a file of a
- * pair whose master is open in the tree, 0 otherwise (not a pty, or a
- * terminal from outside the tree).
+/*
+ * The FILE kind of an open file of a pty: CKPT_FILE_PTY_MASTER or
+ * CKPT_FILE_PTY_SLAVE for a file of a pair whose master is open in the
+ * tree, 0 otherwise (not a pty, or a terminal from outside the tree).
  */
-u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file)
+static u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct tty_struct *tty = ckpt_pty_of(file);
 
@@ -174,18 +172,12 @@ static int ckpt_pty_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return ret;
 }
 
-/**
- * ckpt_pty_checkpoint_file() - save the pair of an open file of a pty
- * @ctx: checkpoint context
- * @file: a file of kind CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE
- * @ref: set to the id of the PTY object
- *
- * Return: 0 or a negative error (logged).
- */
-int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
+/* The pair first: its PTY record comes before the FILE of @file */
+static int ckpt_pty_file_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct tty_struct *tty = ckpt_pty_of(file);
 	struct file *master;
+	u32 ref;
 	int ret;
 
 	if (WARN_ON_ONCE(!tty))
@@ -195,10 +187,10 @@ int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "pty %d: its master is not open exactly once", tty->index);
 	else
-		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pty, master, ref);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pty, master, &ref);
 	if (master)
 		fput(master);
-	return ret;
+	return ret ?: ckpt_write_file_path(ctx, file, objref, ckpt_pty_kind(ctx, file), ref);
 }
 
 static int ckpt_pty_check(struct ckpt_ctx *ctx, const struct ckpt_pty *rec)
@@ -294,30 +286,24 @@ out:
 	return ret ? ERR_PTR(ret) : master;
 }
 
-/**
- * ckpt_pty_restart_file() - an open file of a restored pty pair
- * @ctx: restart context
- * @kind: CKPT_FILE_PTY_MASTER or CKPT_FILE_PTY_SLAVE
- * @ref: id of the PTY object
- * @flags: the file's O_* flags
- *
- * The master is the file restart opened the pair with; a slave is a new
- * open of the pair's slave, as TIOCGPTPEER gives.
- *
- * Return: the file, or an ERR_PTR (logged).
+/*
+ * An open file of a restored pty pair.  The master is the file restart
+ * opened the pair with; a slave is a new open of the pair's slave, as
+ * TIOCGPTPEER gives.
  */
-struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
-				   u32 flags)
+static struct file *ckpt_pty_file_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					  const char *path)
 {
-	struct file *master = ckpt_obj_lookup(ctx, CKPT_OBJ_pty, ref);
+	struct file *master = ckpt_obj_lookup(ctx, CKPT_OBJ_pty, le32_to_cpu(rec->obj_ref));
+	u32 flags = le32_to_cpu(rec->f_flags);
 	struct tty_struct *tty;
 	struct file *slave;
-	struct path path;
+	struct path slave_path;
 
 	if (!master)
 		return ERR_PTR(-EINVAL);
 	tty = ckpt_pty_of(master);
-	if (kind == CKPT_FILE_PTY_MASTER) {
+	if (le32_to_cpu(rec->kind) == CKPT_FILE_PTY_MASTER) {
 		if ((flags & O_ACCMODE) != O_RDWR)
 			return ERR_PTR(ckpt_err(ctx, -EINVAL, "a pty master must be read-write"));
 		spin_lock(&master->f_lock);
@@ -326,17 +312,107 @@ struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
 		return get_file(master);
 	}
 
-	path.mnt = devpts_mntget(master, tty->driver_data);
-	if (IS_ERR(path.mnt))
-		return ERR_CAST(path.mnt);
-	path.dentry = tty->link->driver_data;
-	slave = dentry_open(&path, flags | O_NOCTTY, current_cred());
-	mntput(path.mnt);
+	slave_path.mnt = devpts_mntget(master, tty->driver_data);
+	if (IS_ERR(slave_path.mnt))
+		return ERR_CAST(slave_path.mnt);
+	slave_path.dentry = tty->link->driver_data;
+	slave = dentry_open(&slave_path, flags | O_NOCTTY, current_cred());
+	mntput(slave_path.mnt);
 	if (IS_ERR(slave))
 		ckpt_err(ctx, PTR_ERR(slave), "cannot open the slave of pty %d",
 			 tty->link->index);
 	return slave;
 }
+
+static bool ckpt_pty_master_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct tty_struct *tty = ckpt_pty_of(file);
+
+	return tty && ckpt_pty_is_master(tty) && ckpt_pty_master_in_tree(ctx, tty);
+}
+
+static bool ckpt_pty_slave_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct tty_struct *tty = ckpt_pty_of(file);
+
+	return tty && !ckpt_pty_is_master(tty) && ckpt_pty_master_in_tree(ctx, tty);
+}
+
+CKPT_FILE_OPS(PTY_MASTER) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH | CKPT_FOPS_REF,
+	.match = ckpt_pty_master_match,
+	.checkpoint = ckpt_pty_file_checkpoint,
+	.restart = ckpt_pty_file_restart,
+};
+
+CKPT_FILE_OPS(PTY_SLAVE) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH | CKPT_FOPS_REF,
+	.match = ckpt_pty_slave_match,
+	.checkpoint = ckpt_pty_file_checkpoint,
+	.restart = ckpt_pty_file_restart,
+};
+
+/* ---- a terminal from outside the tree ---- */
+
+static bool ckpt_is_tty(struct inode *inode)
+{
+	unsigned int major;
+
+	if (!S_ISCHR(inode->i_mode))
+		return false;
+	major = imajor(inode);
+	return major == TTY_MAJOR || major == TTYAUX_MAJOR ||
+	       (major >= UNIX98_PTY_SLAVE_MAJOR &&
+		major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT) ||
+	       major == 229 /* hvc */;
+}
+
+static bool ckpt_tty_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_is_tty(file_inode(file)) && !ckpt_pty_kind(ctx, file);
+}
+
+static int ckpt_tty_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	return ckpt_write_file_path(ctx, file, objref, CKPT_FILE_TTY, 0);
+}
+
+/* Not recreated: the restart caller's terminal takes its place */
+static struct file *ckpt_tty_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				     const char *path)
+{
+	static const unsigned int fds[] = { 0, 1, 2 };
+	u32 fd_hint = le32_to_cpu(rec->fd_hint);
+	struct file *file;
+	int i;
+
+	if (fd_hint < 3) {
+		file = fget_task(ctx->caller, fd_hint);
+		if (file && ckpt_is_tty(file_inode(file)))
+			return file;
+		if (file)
+			fput(file);
+	}
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		file = fget_task(ctx->caller, fds[i]);
+		if (file && ckpt_is_tty(file_inode(file)))
+			return file;
+		if (file)
+			fput(file);
+	}
+	ckpt_err(ctx, -ENOTTY, "the image has a terminal open but the caller has none on fd 0-2");
+	return ERR_PTR(-ENOTTY);
+}
+
+CKPT_FILE_OPS(TTY) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_tty_match,
+	.checkpoint = ckpt_tty_checkpoint,
+	.restart = ckpt_tty_restart,
+};
 
 static void ckpt_pty_grab(void *ptr)
 {

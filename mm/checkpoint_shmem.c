@@ -35,6 +35,9 @@
 #define CKPT_SHMEM_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
 				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
 
+/* The f_flags of a memfd that its FILE record keeps */
+#define CKPT_MEMFD_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE)
+
 /* An internal shmem file: no path any task can open */
 static bool ckpt_shmem_internal(struct file *file)
 {
@@ -396,20 +399,14 @@ const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 
 /* ---- memfd ---- */
 
-/**
- * ckpt_memfd_checkpoint() - write the FILE record of a memfd and its contents
- * @ctx: checkpoint context
- * @file: the memfd
- * @objref: the id of the FILE
- *
- * The path is "/memfd:NAME" (NAME as given to memfd_create(2)); a SHMEM
- * record with the seals and the contents follows.  A memfd opened again
- * through /proc/PID/fd is another file and would be saved as another
- * memfd: the sharing between the two is not kept.
- *
- * Return: 0 or a negative error, logged.
+/*
+ * The FILE record of a memfd and its contents.  The path is "/memfd:NAME"
+ * (NAME as given to memfd_create(2)); a SHMEM record with the seals and
+ * the contents follows.  A memfd opened again through /proc/PID/fd is
+ * another file and would be saved as another memfd: the sharing between
+ * the two is not kept.
  */
-int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+static int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct inode *inode = file_inode(file);
 	char name[CKPT_MEMFD_NAME_MAX + 1];
@@ -428,8 +425,7 @@ int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 	inode_unlock_shared(inode);
 	rec.objref = cpu_to_le32(objref);
 	rec.kind = cpu_to_le32(CKPT_FILE_MEMFD);
-	rec.f_flags = cpu_to_le32(file->f_flags & (O_ACCMODE | O_APPEND | O_NONBLOCK |
-						   O_LARGEFILE));
+	rec.f_flags = cpu_to_le32(file->f_flags & CKPT_MEMFD_FLAGS);
 	rec.mode = cpu_to_le32(inode->i_mode);
 	rec.pos = cpu_to_le64(file->f_pos);
 	rec.ino = cpu_to_le64(inode->i_ino);
@@ -441,20 +437,13 @@ int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 	return ret;
 }
 
-/**
- * ckpt_memfd_restart() - create the memfd of a FILE record and fill it
- * @ctx: restart context
- * @rec: the FILE record, of kind CKPT_FILE_MEMFD
- * @path: its checked path, "/memfd:NAME"
- *
- * Reads the SHMEM record and the contents that follow the FILE record,
- * then applies the seals, which the restored contents must not be
- * subject to.
- *
- * Return: the new file, or an ERR_PTR (logged).
+/*
+ * Create the memfd of a FILE record and fill it: read the SHMEM record and
+ * the contents that follow the FILE record, then apply the seals, which
+ * the restored contents must not be subject to.
  */
-struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
-				const char *path)
+static struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				       const char *path)
 {
 	u32 flags = le32_to_cpu(rec->f_flags);
 	umode_t mode = le32_to_cpu(rec->mode);
@@ -467,8 +456,7 @@ struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *re
 
 	if (strncmp(path + 1, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX)) ||
 	    strlen(path) > CKPT_MEMFD_NAME_MAX || !S_ISREG(mode) ||
-	    (flags & O_ACCMODE) != O_RDWR ||
-	    flags & ~(O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE)) {
+	    (flags & O_ACCMODE) != O_RDWR) {
 		ckpt_err(ctx, -EINVAL, "FILE %s: not a memfd as memfd_create() makes", path);
 		return ERR_PTR(-EINVAL);
 	}
@@ -523,6 +511,20 @@ fail:
 	fput(file);
 	return ERR_PTR(ret);
 }
+
+static bool ckpt_memfd_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_file_is_memfd(file) && ckpt_file_flags_ok(file, CKPT_MEMFD_FLAGS);
+}
+
+CKPT_FILE_OPS(MEMFD) = {
+	.follows = CKPT_REC_SHMEM,
+	.f_flags = CKPT_MEMFD_FLAGS,
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_memfd_match,
+	.checkpoint = ckpt_memfd_checkpoint,
+	.restart = ckpt_memfd_restart,
+};
 
 #ifndef CONFIG_SYSVIPC
 /* Without SysV IPC no task has a segment, and an image with one is refused */

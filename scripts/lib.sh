@@ -36,9 +36,9 @@ OVERLAY_PATHS=(
 	kernel/checkpoint
 	'include/linux/checkpoint*.h'
 	include/uapi/linux/checkpoint.h
-	'mm/checkpoint*.c'
-	'fs/checkpoint*.c'
-	'net/checkpoint*.c'
+	'mm/checkpoint*.[ch]'
+	'fs/checkpoint*.[ch]'
+	'net/checkpoint*.[ch]'
 	'ipc/checkpoint*'
 	arch/x86/checkpoint
 	Documentation/checkpoint

@@ -36,8 +36,8 @@ g() { git -C "$GIT_DIR_BASE" "$@"; }
 # groups come before the hook patches, the others after them.
 KERNEL_GROUPS=(
 	"core|include/uapi/linux/checkpoint.h include/linux/checkpoint*.h kernel/checkpoint|checkpoint: add the image format and the core of checkpoint() and restart()|the UAPI image format, the core that walks and freezes the tasks, streams and verifies the image records and logs errors, and the two system calls"
-	"mm|mm/checkpoint*.c|mm/checkpoint: save and restore address spaces|the back end for address spaces: VMAs, their pages, shared memory and the mm layout"
-	"fs|fs/checkpoint*.c|fs/checkpoint: save and restore open files, cwd and umask|the back end for file descriptor tables, open files (pipes, ptys and anonymous ones included), locks and the fs struct"
+	"mm|mm/checkpoint*.[ch]|mm/checkpoint: save and restore address spaces|the back end for address spaces: VMAs, their pages, shared memory and the mm layout"
+	"fs|fs/checkpoint*.[ch]|fs/checkpoint: save and restore open files, cwd and umask|the back end for file descriptor tables, open files (pipes, ptys and anonymous ones included), locks and the fs struct"
 	"ipc|ipc/checkpoint*|ipc/checkpoint: save and restore System V IPC|the back end for a container's System V IPC namespace: message queues, semaphore sets, undo lists and shared memory segments"
 	"net|net/checkpoint.c|net/checkpoint: save and restore sockets|the back end for sockets"
 	"x86|arch/x86/checkpoint|x86/checkpoint: save and restore registers and XSAVE state|the x86-64 back end: general registers and the XSAVE area"

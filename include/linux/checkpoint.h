@@ -219,6 +219,48 @@ extern const struct ckpt_obj_ops ckpt_obj_pty_ops;
 extern const struct ckpt_obj_ops ckpt_obj_shmem_ops;
 extern const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops;
 
+/**
+ * struct ckpt_file_ops - a kind of open file (struct ckpt_file.kind)
+ * @follows: the record that always follows its FILE record, 0 if none
+ * @f_flags: the O_* flags its FILE record may have
+ * @props: CKPT_FOPS_* properties of its FILE record
+ * @match: whether @file is of this kind; no two kinds match one file
+ * @checkpoint: write the FILE record of @file, whose id is @objref, and
+ *	the records of the kind; the objects it names come before it
+ * @restart: rebuild the file of @rec, whose common fields are checked
+ *	against @f_flags and @props already; @path is its checked path, or
+ *	NULL; ERR_PTR on failure (logged)
+ *
+ * Each kind of __CKPT_FILE_MAPPER() defines its entry with
+ * CKPT_FILE_OPS(NAME) in the file of its subsystem; fs/checkpoint.c
+ * finds it by kind.
+ */
+struct ckpt_file_ops {
+	enum ckpt_rec_type follows;
+	u32 f_flags;
+	unsigned int props;
+	bool (*match)(struct ckpt_ctx *ctx, struct file *file);
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
+	struct file *(*restart)(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				const char *path);
+};
+
+/* struct ckpt_file_ops.props */
+#define CKPT_FOPS_PATH		BIT(0)	/* the FILE record has a path */
+#define CKPT_FOPS_PATH_OPT	BIT(1)	/* it may have one */
+#define CKPT_FOPS_REF		BIT(2)	/* its obj_ref names an object */
+#define CKPT_FOPS_REF_OPT	BIT(3)	/* it may name one */
+
+/* The entry of file kind CKPT_FILE_@name */
+#define CKPT_FILE_OPS(name) const struct ckpt_file_ops ckpt_file_ops_##name
+
+/* The entries, one per kind of the mapper (the last name is never defined) */
+#define __CKPT_FILE_OPS_NAME(name, ...) ckpt_file_ops_##name,
+extern const struct ckpt_file_ops
+	__CKPT_FILE_MAPPER(__CKPT_FILE_OPS_NAME)
+	ckpt_file_ops_none;
+#undef __CKPT_FILE_OPS_NAME
+
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
 bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
@@ -293,29 +335,13 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 /* Files (fs/checkpoint.c) */
 struct path;
 int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
-pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
 bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
 int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
 int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
 void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
-int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
-			 size_t len);
-int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
-			bool pipe);
-
-/* Pipes and FIFOs (fs/checkpoint_pipe.c) */
-struct inode;
-bool ckpt_is_anon_pipe(struct inode *inode);
-int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
-int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
-struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 ref, const char *path,
-				u32 flags);
+bool ckpt_file_flags_ok(struct file *file, u32 saved);
 
 /* Pseudo-terminals (fs/checkpoint_tty.c) */
-u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file);
-int ckpt_pty_checkpoint_file(struct ckpt_ctx *ctx, struct file *file, u32 *ref);
-struct file *ckpt_pty_restart_file(struct ckpt_ctx *ctx, u32 kind, u32 ref,
-				   u32 flags);
 bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
 			     u32 *ref, pid_t *pgrp);
@@ -356,20 +382,9 @@ static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 }
 #endif
 
-/* Anonymous-inode files (fs/checkpoint_anon.c) */
-u32 ckpt_anon_kind(struct file *file);
-bool ckpt_anon_kind_valid(u32 kind);
-int ckpt_anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref,
-			 u32 kind);
-struct file *ckpt_anon_restart(struct ckpt_ctx *ctx,
-			       const struct ckpt_file *rec, u32 len);
-
 /* Shared memory without a path (mm/checkpoint_shmem.c) */
 bool ckpt_file_is_memfd(struct file *file);
 bool ckpt_vma_is_anon_shared(struct vm_area_struct *vma);
-int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
-struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
-				const char *path);
 int ckpt_check_shmem_leaks(struct ckpt_ctx *ctx);
 int ckpt_shmem_save(struct ckpt_ctx *ctx, struct inode *inode);
 int ckpt_shmem_load(struct ckpt_ctx *ctx, struct inode *inode);

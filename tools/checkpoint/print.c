@@ -60,14 +60,9 @@ static const struct named seal_names[] = {
 };
 
 static const struct named file_kind_names[] = {
-	NAMED(CKPT_FILE_, REG), NAMED(CKPT_FILE_, DIR),
-	NAMED(CKPT_FILE_, CHR), NAMED(CKPT_FILE_, TTY),
-	NAMED(CKPT_FILE_, PTY_MASTER), NAMED(CKPT_FILE_, PTY_SLAVE),
-	NAMED(CKPT_FILE_, PIPE), NAMED(CKPT_FILE_, FIFO),
-	NAMED(CKPT_FILE_, UNLINKED),
-	NAMED(CKPT_FILE_, EVENTFD), NAMED(CKPT_FILE_, TIMERFD),
-	NAMED(CKPT_FILE_, SIGNALFD), NAMED(CKPT_FILE_, EPOLL),
-	NAMED(CKPT_FILE_, INOTIFY), NAMED(CKPT_FILE_, MEMFD),
+#define FILE_KIND_NAME(name, nr) { nr, #name },
+	__CKPT_FILE_MAPPER(FILE_KIND_NAME)
+#undef FILE_KIND_NAME
 };
 
 static const struct named inotify_mask_names[] = {

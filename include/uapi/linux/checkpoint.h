@@ -491,26 +491,47 @@ struct ckpt_mm_end {
 	__le64 nr_pages;	/* PAGES pages written for this mm */
 };
 
-/* FILE kinds */
-#define CKPT_FILE_REG		1	/* regular file, reopened by path */
-#define CKPT_FILE_DIR		2	/* directory, reopened by path */
-#define CKPT_FILE_CHR		3	/* character device, by path, rdev checked */
-#define CKPT_FILE_TTY		4	/* terminal: the restart caller's is used */
-#define CKPT_FILE_PIPE		5	/* an end of a pipe: obj_ref names its PIPE */
-#define CKPT_FILE_FIFO		6	/* a FIFO, reopened by path; obj_ref names its PIPE */
-#define CKPT_FILE_UNLINKED	7	/* unlinked regular file: path of its directory */
 /*
- * Anonymous-inode files: no path (path_len 0); the FILE record is followed
- * by the record of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY).
+ * FILE kinds (struct ckpt_file.kind).  The numbers are ABI and never
+ * reused; the names are used by the kernel's log and by `ckpt show`.
+ *
+ * REG		regular file, reopened by path
+ * DIR		directory, reopened by path
+ * CHR		character device, by path, rdev checked
+ * TTY		terminal: the restart caller's is used
+ * PIPE		an end of a pipe: obj_ref names its PIPE
+ * FIFO		a FIFO, reopened by path; obj_ref names its PIPE
+ * UNLINKED	unlinked regular file: path of its directory
+ * EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY: anonymous-inode files, no
+ *		path (path_len 0); the FILE record is followed by the record
+ *		of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY)
+ * MEMFD	memfd_create(2); path "/memfd:NAME", then SHMEM
+ * PTY_MASTER	master of a pty pair (obj_ref: its PTY)
+ * PTY_SLAVE	slave of a pty pair (obj_ref: its PTY)
  */
-#define CKPT_FILE_EVENTFD	9
-#define CKPT_FILE_TIMERFD	10
-#define CKPT_FILE_SIGNALFD	11
-#define CKPT_FILE_EPOLL		12
-#define CKPT_FILE_INOTIFY	13
-#define CKPT_FILE_MEMFD		14	/* memfd_create(2); path "/memfd:NAME", then SHMEM */
-#define CKPT_FILE_PTY_MASTER	16	/* master of a pty pair (obj_ref: its PTY) */
-#define CKPT_FILE_PTY_SLAVE	17	/* slave of a pty pair (obj_ref: its PTY) */
+#define __CKPT_FILE_MAPPER(FN)		\
+	FN(REG,		1)		\
+	FN(DIR,		2)		\
+	FN(CHR,		3)		\
+	FN(TTY,		4)		\
+	FN(PIPE,	5)		\
+	FN(FIFO,	6)		\
+	FN(UNLINKED,	7)		\
+	FN(EVENTFD,	9)		\
+	FN(TIMERFD,	10)		\
+	FN(SIGNALFD,	11)		\
+	FN(EPOLL,	12)		\
+	FN(INOTIFY,	13)		\
+	FN(MEMFD,	14)		\
+	FN(PTY_MASTER,	16)		\
+	FN(PTY_SLAVE,	17)
+
+enum ckpt_file_kind {
+#define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
+	__CKPT_FILE_MAPPER(__CKPT_FILE_ENUM)
+#undef __CKPT_FILE_ENUM
+	__CKPT_FILE_NR,
+};
 
 /*
  * FILE: an open file description.  The first CKPT_FILE_UNLINKED file of an

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Checkpoint/restart of open files: what the back ends in fs/ share and
+ * the rest of the kernel does not see.  <linux/checkpoint.h> has the
+ * interface with the core.
+ */
+#ifndef _FS_CHECKPOINT_H
+#define _FS_CHECKPOINT_H
+
+#include <linux/checkpoint.h>
+
+struct inode;
+
+/*
+ * f_flags that a reopen by path can reproduce, and those that say nothing
+ * about the open file description
+ */
+#define CKPT_FILE_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+			 __O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
+			 O_NOFOLLOW | O_NOATIME | O_PATH)
+#define CKPT_FILE_IGNORED (O_CLOEXEC | __FMODE_EXEC | O_CREAT | O_EXCL | \
+			   O_NOCTTY | O_TRUNC)
+
+/* fs/checkpoint.c */
+void ckpt_file_rec_init(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			u32 kind, struct ckpt_file *rec);
+int ckpt_write_file_rec(struct ckpt_ctx *ctx, struct ckpt_file *rec,
+			const char *path, u32 path_len);
+int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			 u32 kind, u32 obj_ref);
+pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
+int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
+			 size_t len);
+int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
+			bool pipe);
+
+/* fs/checkpoint_pipe.c */
+int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
+
+#endif /* _FS_CHECKPOINT_H */
