@@ -58,6 +58,7 @@ enum ckpt_obj_kind {
  * @ctty_pgrp: that terminal's foreground process group, if it leads the session
  * @arch: architecture CPU state, applied by the coordinator
  * @resume: state the task needs after the coordinator lets it go
+ * @task_rec: its TASK record, while the task reads its sections
  */
 struct ckpt_rtask {
 	struct ckpt_ctx *ctx;
@@ -76,6 +77,7 @@ struct ckpt_rtask {
 	pid_t ctty_pgrp;
 	void *arch;
 	struct ckpt_resume *resume;
+	const struct ckpt_task *task_rec;
 };
 
 /**

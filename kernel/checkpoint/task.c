@@ -109,16 +109,24 @@ static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 	return 0;
 }
 
-/* PROCESS: the process-wide state of a leader that no object carries */
-static int ckpt_checkpoint_process(struct ckpt_ctx *ctx, struct task_struct *t,
-				   u32 ctty_ref, pid_t ctty_pgrp)
+/*
+ * PROCESS: the process-wide state of a leader that no object carries.  Its
+ * controlling pty, if of the tree, was saved before the TASK record: this
+ * finds its id again.
+ */
+static int ckpt_checkpoint_process(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct ckpt_process rec = {
-		.ctty_ref = cpu_to_le32(ctty_ref),
-		.ctty_pgrp = cpu_to_le32(ctty_pgrp),
-	};
+	struct ckpt_process rec = {};
 	struct rlimit rlim[RLIM_NLIMITS];
-	int i;
+	pid_t ctty_pgrp;
+	u32 ctty_ref;
+	int i, ret;
+
+	ret = ckpt_pty_checkpoint_ctty(ctx, t, &ctty_ref, &ctty_pgrp);
+	if (ret)
+		return ret;
+	rec.ctty_ref = cpu_to_le32(ctty_ref);
+	rec.ctty_pgrp = cpu_to_le32(ctty_pgrp);
 
 	if (t->signal->is_child_subreaper)
 		rec.flags |= cpu_to_le32(CKPT_PROCESS_SUBREAPER);
@@ -234,22 +242,13 @@ bad:
 	return ckpt_err(ctx, -EINVAL, "task %d: invalid rseq registration", rt->pid);
 }
 
-/**
- * ckpt_checkpoint_task() - write one frozen task
- * @ctx: checkpoint context
- * @t: the task
- *
- * Writes the objects the task uses (each once), then its TASK record, its
- * CPU state and its pending signals.
- *
- * Return: 0 or a negative error, already logged.
- */
-int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+/* The objects a task uses, each saved once, and its TASK record */
+static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_task rec = {};
 	const struct cred *cred;
-	u32 ref, ctty_ref = 0;
-	pid_t ctty_pgrp = 0;
+	u32 ref, ctty_ref;
+	pid_t ctty_pgrp;
 	int ret;
 
 	rec.pid = cpu_to_le32(task_pid_nr_ns(t, ctx->pidns));
@@ -305,20 +304,6 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_save_restart_block(ctx, t, &rec);
 	if (!ret)
 		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
-	if (!ret && thread_group_leader(t))
-		ret = ckpt_checkpoint_process(ctx, t, ctty_ref, ctty_pgrp);
-	if (!ret && thread_group_leader(t))
-		ret = ckpt_checkpoint_sem_undo(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_sigaltstack(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_timers(ctx, t);
-	if (!ret)
-		ret = ckpt_arch_checkpoint_thread(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_sigpending(ctx, t);
-	if (!ret)
-		ckpt_log(ctx, "task %d (%s) saved", task_pid_vnr(t), rec.comm);
 	return ret;
 }
 
@@ -494,6 +479,81 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	return ret;
 }
 
+static int ckpt_restart_task_sem_undo(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	return ckpt_restart_sem_undo(ctx);
+}
+
+static int ckpt_restart_task_timers(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	return ckpt_restart_timers(ctx, rt, &rt->resume->timers);
+}
+
+static int ckpt_restart_task_sigpending(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	return ckpt_restart_sigpending(ctx, &rt->resume->sigs);
+}
+
+/* The TASK record, read first, applied once the CPU state is read */
+static int ckpt_restart_task_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	return ckpt_restore_task_rec(ctx, rt, rt->task_rec);
+}
+
+/**
+ * struct ckpt_task_section - what a task carries after its TASK record
+ * @rec: the (first) record of the section
+ * @leader: only a thread group leader has the section
+ * @checkpoint: write the section of a frozen task; NULL for the TASK
+ *	record, written before every section
+ * @restart: read the section in the context of the task being restored;
+ *	an optional section looks whether its record is next
+ *
+ * Both directions walk ckpt_task_sections[]; its order is the image order.
+ */
+struct ckpt_task_section {
+	enum ckpt_rec_type rec;
+	bool leader;
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct task_struct *t);
+	int (*restart)(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+};
+
+static const struct ckpt_task_section ckpt_task_sections[] = {
+	{ CKPT_REC_PROCESS, true, ckpt_checkpoint_process, ckpt_restart_process },
+	{ CKPT_REC_SEM_UNDO, true, ckpt_checkpoint_sem_undo, ckpt_restart_task_sem_undo },
+	{ CKPT_REC_SIGALTSTACK, false, ckpt_checkpoint_sigaltstack, ckpt_restart_sigaltstack },
+	{ CKPT_REC_ITIMERS, false, ckpt_checkpoint_timers, ckpt_restart_task_timers },
+	{ CKPT_REC_X86_REGS, false, ckpt_arch_checkpoint_thread, ckpt_arch_restart_read },
+	{ CKPT_REC_TASK, false, NULL, ckpt_restart_task_apply },
+	{ CKPT_REC_SIGPENDING, false, ckpt_checkpoint_sigpending, ckpt_restart_task_sigpending },
+};
+
+/**
+ * ckpt_checkpoint_task() - write one frozen task
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Writes the objects the task uses (each once), then its TASK record and
+ * its sections: CPU state, pending signals, timers, ...
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	const struct ckpt_task_section *s;
+	char comm[TASK_COMM_LEN];
+	int ret;
+
+	ret = ckpt_checkpoint_task_rec(ctx, t);
+	for (s = ckpt_task_sections; !ret && s < ckpt_task_sections +
+	     ARRAY_SIZE(ckpt_task_sections); s++)
+		if (s->checkpoint && (!s->leader || thread_group_leader(t)))
+			ret = s->checkpoint(ctx, t);
+	if (!ret)
+		ckpt_log(ctx, "task %d (%s) saved", task_pid_vnr(t), get_task_comm(comm, t));
+	return ret;
+}
+
 /**
  * ckpt_restart_task() - read and rebuild one task, in its own context
  * @ctx: restart context
@@ -503,6 +563,7 @@ static int ckpt_restore_task_rec(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
  */
 int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 {
+	const struct ckpt_task_section *s;
 	struct ckpt_task rec;
 	int ret;
 
@@ -514,20 +575,12 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	} while (ret > 0);
 	if (!ret)
 		ret = ckpt_read_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
-	if (!ret && rt->pid == rt->tgid)
-		ret = ckpt_restart_process(ctx, rt);
-	if (!ret && rt->pid == rt->tgid)
-		ret = ckpt_restart_sem_undo(ctx);
-	if (!ret)
-		ret = ckpt_restart_sigaltstack(ctx, rt);
-	if (!ret)
-		ret = ckpt_restart_timers(ctx, rt, &rt->resume->timers);
-	if (!ret)
-		ret = ckpt_arch_restart_read(ctx, rt);
-	if (!ret)
-		ret = ckpt_restore_task_rec(ctx, rt, &rec);
-	if (!ret)
-		ret = ckpt_restart_sigpending(ctx, &rt->resume->sigs);
+	rt->task_rec = &rec;
+	for (s = ckpt_task_sections; !ret && s < ckpt_task_sections +
+	     ARRAY_SIZE(ckpt_task_sections); s++)
+		if (!s->leader || rt->pid == rt->tgid)
+			ret = s->restart(ctx, rt);
+	rt->task_rec = NULL;
 	if (!ret) {
 		rt->resume->ax = ckpt_arch_syscall_ret(rt);
 		ckpt_log(ctx, "task %d (%s) restored", rt->pid, current->comm);
