@@ -141,27 +141,22 @@ static int *ckpt_ipc_collect_ids(struct ipc_ids *ids, u32 *nr)
 	return arr;
 }
 
-/**
- * ckpt_checkpoint_ipc_ns() - write the tasks' System V IPC namespace
- * @ctx: checkpoint context
- * @ns: the namespace of every task of the tree
- *
- * Nothing is written for the caller's own namespace.  Otherwise an IPC_NS
- * record, then a MSG_QUEUE record (and its messages) per message queue and
- * a SEM_ARRAY record per semaphore set.  The tasks are frozen; a process
- * outside the tree that entered the namespace with setns(2) could still
- * change it, and an object it creates meanwhile is not saved.
- *
- * Return: 0 or a negative error, already logged.
+/*
+ * The tasks' System V IPC namespace: nothing for the caller's own.
+ * Otherwise an IPC_NS record, then a MSG_QUEUE record (and its messages)
+ * per message queue and a SEM_ARRAY record per semaphore set.  The tasks
+ * are frozen; a process outside the tree that entered the namespace with
+ * setns(2) could still change it, and an object it creates meanwhile is
+ * not saved.
  */
-int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+static int ckpt_ipc_ns_checkpoint(struct ckpt_ctx *ctx)
 {
+	struct ipc_namespace *ns = ctx->nsproxy->ipc_ns;
 	struct ckpt_ipc_ns rec = {};
 	int *msg_ids = NULL, *sem_ids = NULL;
 	u32 nr_msg = 0, nr_sem = 0, nr_shm, i;
 	int ret;
 
-	ctx->ipc_ns = false;
 	if (ns == current->nsproxy->ipc_ns)
 		return 0;
 	if (!ckpt_tasks_own_ns(ctx, ns->user_ns))
@@ -208,35 +203,14 @@ int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 		else if (ret >= 0)
 			ret = 0;
 	}
-	if (!ret) {
-		ctx->ipc_ns = true;
+	if (!ret)
 		ckpt_log(ctx,
 			 "IPC namespace saved: %u message queue(s), %u semaphore set(s), %u shared memory segment(s)",
 			 nr_msg, nr_sem, nr_shm);
-	}
 out:
 	kvfree(msg_ids);
 	kvfree(sem_ids);
-	return ret;
-}
-
-/**
- * ckpt_peek_ipc_ns() - whether the image gives the tasks an IPC namespace
- * @ctx: restart context, after the TREE and UTS records
- *
- * Sets @ctx->ipc_ns: the coordinator then creates the root with
- * CLONE_NEWIPC, and the root reads the records.
- *
- * Return: 0 or a negative error.
- */
-int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx)
-{
-	int ret = ckpt_peek_rec(ctx);
-
-	if (ret < 0)
-		return ret;
-	ctx->ipc_ns = ret == CKPT_REC_IPC_NS;
-	return 0;
+	return ret ?: 1;
 }
 
 static int ckpt_ipc_ns_limits(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
@@ -264,16 +238,12 @@ bad:
 	return ckpt_err(ctx, -EINVAL, "IPC_NS record: limits out of range");
 }
 
-/**
- * ckpt_restart_ipc_ns() - fill the new IPC namespace of the restored root
- * @ctx: restart context
- *
- * Runs in the root, created with CLONE_NEWIPC, before it reads anything
- * else: its namespace is new, empty and seen by no one else yet.
- *
- * Return: 0 or a negative error, already logged.
+/*
+ * Fill the new IPC namespace of the restored root.  Runs in the root,
+ * created with CLONE_NEWIPC, before it reads anything else: its namespace
+ * is new, empty and seen by no one else yet.
  */
-int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
+static int ckpt_ipc_ns_enter(struct ckpt_ctx *ctx, void *data)
 {
 	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct ckpt_ipc_ns rec;
@@ -320,3 +290,11 @@ int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
 			 nr_msg, nr_sem, nr_shm);
 	return ret;
 }
+
+const struct ckpt_ns_ops ckpt_ns_ipc_ops = {
+	.name = "IPC",
+	.rec = CKPT_REC_IPC_NS,
+	.clone_flag = CLONE_NEWIPC,
+	.checkpoint = ckpt_ipc_ns_checkpoint,
+	.enter = ckpt_ipc_ns_enter,
+};

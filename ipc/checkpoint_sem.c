@@ -324,7 +324,7 @@ int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t)
 			       task_pid_vnr(t));
 		goto out;
 	}
-	if (!ctx->ipc_ns) {
+	if (!ckpt_ns_own(ctx, CKPT_NS_ipc)) {
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "process %d has SEM_UNDO adjustments on semaphores of the caller's IPC namespace, which restart cannot restore",
 			       task_pid_vnr(t));
@@ -398,7 +398,7 @@ int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 	int ret;
 
 	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_SEM_UNDO) {
-		if (!ctx->ipc_ns)
+		if (!ckpt_ns_own(ctx, CKPT_NS_ipc))
 			return ckpt_err(ctx, -EINVAL,
 					"SEM_UNDO record, but the image has no IPC namespace");
 		ret = ckpt_restart_one_undo(ctx, current->nsproxy->ipc_ns);

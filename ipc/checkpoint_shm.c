@@ -242,7 +242,7 @@ static struct kern_ipc_perm *ckpt_sysv_shm_create(struct ckpt_ctx *ctx,
 	 * writing kernel.shm_next_id needs.  Another task may still take
 	 * the id first, as with that sysctl: restart then fails.
 	 */
-	if (!ctx->ipc_ns &&
+	if (!ckpt_ns_own(ctx, CKPT_NS_ipc) &&
 	    !ckpt_caller_capable(ctx, ns->user_ns, CAP_CHECKPOINT_RESTORE) &&
 	    !ckpt_caller_capable(ctx, ns->user_ns, CAP_SYS_ADMIN))
 		return ERR_PTR(ckpt_err(ctx, -EPERM,

@@ -11,6 +11,7 @@
 #ifndef _LINUX_CHECKPOINT_H
 #define _LINUX_CHECKPOINT_H
 
+#include <linux/bitops.h>
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -35,6 +36,14 @@ enum ckpt_obj_kind {
 #include <linux/checkpoint_types.h>
 #undef CKPT_OBJ
 	CKPT_OBJ_NR,
+};
+
+/* Namespace kinds, generated from checkpoint_nstypes.h */
+enum ckpt_ns_kind {
+#define CKPT_NS(name) CKPT_NS_##name,
+#include <linux/checkpoint_nstypes.h>
+#undef CKPT_NS
+	CKPT_NS_NR,
 };
 
 /**
@@ -117,9 +126,10 @@ struct ckpt_rtask {
  * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task
  * @root_vpid: restart: pid of the restored root in the caller's namespace
  * @fs_roots: restart: fs objref -> struct path, the chroots to enter
- * @uts: the tasks' UTS namespace names if not the caller's, or NULL
- * @ipc_ns: the image has the tasks' System V IPC namespace (IPC_NS)
- * @ns_restore: restart: the other namespaces to recreate (ns.c), or NULL
+ * @nsproxy: checkpoint: the namespaces every task of the tree is in
+ * @ns_own: CKPT_NS_* bits: the image has the tasks' own namespace of the
+ *	kind (ckpt_ns_own())
+ * @ns_data: restart: what each namespace's back end read for @ns_own ones
  * @user_ns: checkpoint: the tasks' user namespace, when not the caller's
  * @image_root: checkpoint: the directory paths in the image start from, if
  *	not the caller's root (CHECKPOINT_ROOT_RELATIVE)
@@ -169,9 +179,9 @@ struct ckpt_ctx {
 	struct xarray tree_pids;
 	pid_t root_vpid;
 	struct xarray fs_roots;
-	struct ckpt_uts *uts;
-	bool ipc_ns;
-	struct ckpt_ns_restore *ns_restore;
+	struct nsproxy *nsproxy;
+	unsigned long ns_own;
+	void *ns_data[CKPT_NS_NR];
 	struct user_namespace *user_ns;
 	struct path image_root;
 	struct ckpt_rtask *rtasks;
@@ -263,6 +273,55 @@ extern const struct ckpt_file_ops
 	ckpt_file_ops_none;
 #undef __CKPT_FILE_OPS_NAME
 
+/**
+ * struct ckpt_ns_ops - a kind of namespace the tasks may have of their own
+ * @name: name used in the log
+ * @rec: the (first) record of a namespace of this kind in the image
+ * @clone_flag: the CLONE_NEW* flag the restored root is created with, if 0
+ * @checkpoint: write the records of the tasks' namespace of this kind
+ *	(@ctx->nsproxy) unless it is the caller's; return 1 if it wrote them,
+ *	0 if the tasks use the caller's, or a negative error (logged)
+ * @restart: optional: read the records, in the coordinator, before the
+ *	root is created; keep what @enter needs in @data
+ * @enter: optional: fill the new namespace, in the context of the root
+ *	created in it, before the root reads its own records
+ * @free: optional: drop what @restart kept
+ *
+ * kernel/checkpoint/ns.c walks the list of checkpoint_nstypes.h in both
+ * directions; a namespace of the tasks is written only after every task
+ * was checked to be in it.
+ */
+struct ckpt_ns_ops {
+	const char *name;
+	enum ckpt_rec_type rec;
+	u64 clone_flag;
+	int (*checkpoint)(struct ckpt_ctx *ctx);
+	int (*restart)(struct ckpt_ctx *ctx, void **data);
+	int (*enter)(struct ckpt_ctx *ctx, void *data);
+	void (*free)(const void *data);
+};
+
+/* The back ends, one per line of checkpoint_nstypes.h (the last is none) */
+#define CKPT_NS(name) ckpt_ns_##name##_ops,
+extern const struct ckpt_ns_ops
+#include <linux/checkpoint_nstypes.h>
+	ckpt_ns_none_ops;
+#undef CKPT_NS
+
+/**
+ * ckpt_ns_own() - whether the image has the tasks' own namespace of a kind
+ * @ctx: checkpoint context once the namespaces are written, or restart
+ *	context once they are read
+ * @kind: the namespace kind
+ *
+ * Return: true if the tasks have a namespace of @kind of their own, which
+ * restart recreates; false if they use the caller's.
+ */
+static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kind)
+{
+	return test_bit(kind, &ctx->ns_own);
+}
+
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
 bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
@@ -350,29 +409,10 @@ int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
 int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx);
 
 /* System V IPC (ipc/checkpoint*.c) */
-struct ipc_namespace;
 #ifdef CONFIG_SYSVIPC
-int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
-int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx);
-int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_sem_undo(struct ckpt_ctx *ctx);
 #else
-static inline int ckpt_checkpoint_ipc_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
-{
-	return 0;
-}
-
-static inline int ckpt_peek_ipc_ns(struct ckpt_ctx *ctx)
-{
-	return 0;
-}
-
-static inline int ckpt_restart_ipc_ns(struct ckpt_ctx *ctx)
-{
-	return -EOPNOTSUPP;
-}
-
 static inline int ckpt_checkpoint_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	return 0;

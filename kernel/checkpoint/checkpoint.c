@@ -668,67 +668,6 @@ static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill)
 	}
 }
 
-/*
- * The UTS namespace: the caller's, or one of the tree's own, the same for
- * every task, whose names restart gives a new namespace.
- */
-static int ckpt_write_uts(struct ckpt_ctx *ctx)
-{
-	struct uts_namespace *mine = current->nsproxy->uts_ns, *uts = NULL;
-	struct ckpt_uts rec = {};
-	struct ckpt_frozen *f;
-
-	list_for_each_entry(f, &ctx->tasks, list) {
-		struct uts_namespace *ns;
-
-		if (f->zombie)
-			continue;
-		/* Frozen: it cannot unshare or setns */
-		ns = f->task->nsproxy->uts_ns;
-		if (!uts)
-			uts = ns;
-		if (ns != uts)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"task %d is in another UTS namespace than the root (not supported yet)",
-					f->pid);
-	}
-	if (!uts || uts == mine)
-		return 0;
-	if (!ckpt_tasks_own_ns(ctx, uts->user_ns))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' UTS namespace belongs to another user namespace (not supported yet)");
-	down_read(&uts_sem);
-	strscpy_pad(rec.nodename, uts->name.nodename, sizeof(rec.nodename));
-	strscpy_pad(rec.domainname, uts->name.domainname, sizeof(rec.domainname));
-	up_read(&uts_sem);
-	return ckpt_write_rec(ctx, CKPT_REC_UTS, &rec, sizeof(rec));
-}
-
-/*
- * The System V IPC namespace: the caller's, or one of the tree's own,
- * the same for every task, which ipc/checkpoint.c saves.
- */
-static int ckpt_write_ipc(struct ckpt_ctx *ctx)
-{
-	struct ipc_namespace *ipc = NULL;
-	struct ckpt_frozen *f;
-
-	list_for_each_entry(f, &ctx->tasks, list) {
-		struct ipc_namespace *ns;
-
-		if (f->zombie)
-			continue;
-		ns = f->task->nsproxy->ipc_ns;
-		if (!ipc)
-			ipc = ns;
-		if (ns != ipc)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"task %d is in another IPC namespace than the root (not supported yet)",
-					f->pid);
-	}
-	return ipc ? ckpt_checkpoint_ipc_ns(ctx, ipc) : 0;
-}
-
 /**
  * ckpt_visit_live_tasks() - call a function for each frozen task
  * @ctx: checkpoint context
@@ -897,11 +836,7 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
 	if (!ret)
-		ret = ckpt_write_uts(ctx);
-	if (!ret)
 		ret = ckpt_write_namespaces(ctx);
-	if (!ret)
-		ret = ckpt_write_ipc(ctx);
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (ret)
 			break;

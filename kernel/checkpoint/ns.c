@@ -54,6 +54,7 @@
 #include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
+#include <linux/utsname.h>
 #include <net/net_namespace.h>
 
 #include "checkpoint.h"
@@ -62,30 +63,20 @@
 #define CKPT_CLOCK_MAX_NS	((u64)(KTIME_SEC_MAX / 2) * NSEC_PER_SEC)
 
 /**
- * struct ckpt_ns_restore - what restart recreates of the namespaces
- * @timens: the TIMENS record, if the tasks get a new time namespace
- * @netns: the NETNS record, if they get a new network namespace
- * @has_timens: @timens was read
- * @has_netns: @netns was read
- * @root_cred: the caller's credentials moved to the tasks' new user
- *	namespace (USERNS), for creating the root in it, or NULL
+ * struct ckpt_timens_state - restart: the tasks' new time namespace
+ * @rec: its TIMENS record
  * @mono_shift: how far the host's CLOCK_MONOTONIC moved since checkpoint
  * @boot_shift: same for CLOCK_BOOTTIME
  */
-struct ckpt_ns_restore {
-	struct ckpt_timens timens;
-	struct ckpt_netns netns;
-	bool has_timens;
-	bool has_netns;
-	struct cred *root_cred;
+struct ckpt_timens_state {
+	struct ckpt_timens rec;
 	s64 mono_shift;
 	s64 boot_shift;
 };
 
 /* Checkpoint: what all the tasks share, set by the first one */
 struct ckpt_ns_seen {
-	struct time_namespace *time;
-	struct net *net;
+	struct nsproxy *nsproxy;
 	struct path root;	/* with CHECKPOINT_ROOT_RELATIVE */
 };
 
@@ -125,6 +116,20 @@ bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner)
 	return owner == current_user_ns() || (ctx->user_ns && owner == ctx->user_ns);
 }
 
+/* Which of the namespaces the tasks share @ns has another one of, or NULL */
+static const char *ckpt_ns_differs(struct nsproxy *ns, struct nsproxy *seen)
+{
+	if (ns->uts_ns != seen->uts_ns)
+		return "UTS";
+	if (ns->time_ns != seen->time_ns)
+		return "time";
+	if (ns->net_ns != seen->net_ns)
+		return "network";
+	if (ns->ipc_ns != seen->ipc_ns)
+		return "IPC";
+	return NULL;
+}
+
 static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 			      pid_t pid, void *arg)
 {
@@ -149,21 +154,29 @@ static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d has a %s namespace of its own (not supported yet)",
 				pid, what);
-	if (!seen->time) {
-		seen->time = ns->time_ns;
-		seen->net = ns->net_ns;
+	if (!seen->nsproxy) {
+		seen->nsproxy = ns;
+		get_nsproxy(ns);
 	}
-	if (ns->time_ns != seen->time || ns->net_ns != seen->net)
+	what = ckpt_ns_differs(ns, seen->nsproxy);
+	if (what)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another %s namespace than the root (not supported yet)",
-				pid, ns->time_ns != seen->time ? "time" : "network");
+				pid, what);
 	return ckpt_check_task_root(ctx, t, pid, seen);
 }
 
-static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
+/*
+ * TIMENS: in container mode, or when the tasks have a time namespace of
+ * their own
+ */
+static int ckpt_timens_checkpoint(struct ckpt_ctx *ctx)
 {
+	struct time_namespace *ns = ctx->nsproxy->time_ns;
 	struct ckpt_timens rec;
 
+	if (!ctx->container && ns == current->nsproxy->time_ns)
+		return 0;
 	if (ns != current->nsproxy->time_ns && !ckpt_tasks_own_ns(ctx, ns->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' time namespace belongs to another user namespace (not supported yet)");
@@ -172,15 +185,18 @@ static int ckpt_write_timens(struct ckpt_ctx *ctx, struct time_namespace *ns)
 				       timespec64_to_ns(&ns->offsets.monotonic));
 	rec.boottime_ns = cpu_to_le64(le64_to_cpu(ctx->hdr.time_boot_ns) +
 				      timespec64_to_ns(&ns->offsets.boottime));
-	return ckpt_write_rec(ctx, CKPT_REC_TIMENS, &rec, sizeof(rec));
+	return ckpt_write_rec(ctx, CKPT_REC_TIMENS, &rec, sizeof(rec)) ?: 1;
 }
 
-static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
+static int ckpt_netns_checkpoint(struct ckpt_ctx *ctx)
 {
+	struct net *net = ctx->nsproxy->net_ns;
 	struct ckpt_netns rec = {};
 	char other[IFNAMSIZ] = "";
 	struct net_device *dev;
 
+	if (net == current->nsproxy->net_ns)
+		return 0;
 	if (!ckpt_tasks_own_ns(ctx, net->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' network namespace belongs to another user namespace (not supported yet)");
@@ -206,7 +222,7 @@ static int ckpt_write_netns(struct ckpt_ctx *ctx, struct net *net)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' network namespace has the device %s (only the loopback is supported)",
 				other);
-	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec));
+	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec)) ?: 1;
 }
 
 /* The extents of a uid or gid map, as the caller sees them */
@@ -230,13 +246,16 @@ static void ckpt_get_extents(const struct uid_gid_map *map, bool gid,
 	}
 }
 
-static int ckpt_write_userns(struct ckpt_ctx *ctx, struct user_namespace *ns)
+static int ckpt_userns_checkpoint(struct ckpt_ctx *ctx)
 {
+	struct user_namespace *ns = ctx->user_ns;
 	struct ckpt_userns rec = {};
 	struct ckpt_id_extent *ext;
 	u32 nr_uid, nr_gid;
 	int ret;
 
+	if (!ns)
+		return 0;
 	if (ns->parent != current_user_ns())
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' user namespace is not a child of the caller's (nested user namespaces are not supported)");
@@ -264,59 +283,93 @@ static int ckpt_write_userns(struct ckpt_ctx *ctx, struct user_namespace *ns)
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_USERNS, &rec, sizeof(rec), ext,
 				 (nr_uid + nr_gid) * sizeof(*ext));
 	kfree(ext);
+	return ret ?: 1;
+}
+
+/* ---- UTS ---- */
+
+/* UTS: the names of the tasks' UTS namespace, when not the caller's */
+static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx)
+{
+	struct uts_namespace *uts = ctx->nsproxy->uts_ns;
+	struct ckpt_uts rec = {};
+
+	if (uts == current->nsproxy->uts_ns)
+		return 0;
+	if (!ckpt_tasks_own_ns(ctx, uts->user_ns))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' UTS namespace belongs to another user namespace (not supported yet)");
+	down_read(&uts_sem);
+	strscpy_pad(rec.nodename, uts->name.nodename, sizeof(rec.nodename));
+	strscpy_pad(rec.domainname, uts->name.domainname, sizeof(rec.domainname));
+	up_read(&uts_sem);
+	return ckpt_write_rec(ctx, CKPT_REC_UTS, &rec, sizeof(rec)) ?: 1;
+}
+
+static bool ckpt_padded_string(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	return n < size && !memchr_inv(s + n, 0, size - n);
+}
+
+static int ckpt_uts_restart(struct ckpt_ctx *ctx, void **data)
+{
+	struct ckpt_uts *rec;
+	int ret;
+
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	*data = rec;
+	ret = ckpt_read_rec(ctx, CKPT_REC_UTS, rec, sizeof(*rec));
+	if (!ret && (!ckpt_padded_string(rec->nodename, sizeof(rec->nodename)) ||
+		     !ckpt_padded_string(rec->domainname, sizeof(rec->domainname)) ||
+		     memchr_inv(rec->__pad, 0, sizeof(rec->__pad))))
+		ret = ckpt_err(ctx, -EINVAL, "UTS record: names not NUL-terminated and padded");
 	return ret;
 }
 
-/**
- * ckpt_write_namespaces() - check the tasks' namespaces, write TIMENS, NETNS
- * and USERNS
- * @ctx: checkpoint context, after the header, the TREE and the UTS
- *
- * With CHECKPOINT_ROOT_RELATIVE, also check that the tasks share one root
- * directory, from which the paths of the image start.
- *
- * Return: 0, or a negative error logged with the namespace it is about.
- */
-int ckpt_write_namespaces(struct ckpt_ctx *ctx)
+/* In the root's context: its new UTS namespace gets the saved names */
+static int ckpt_uts_enter(struct ckpt_ctx *ctx, void *data)
 {
-	struct ckpt_ns_seen seen = {};
-	int ret;
+	const struct ckpt_uts *rec = data;
+	struct new_utsname *u;
 
-	ret = ckpt_visit_live_tasks(ctx, ckpt_check_task_ns, &seen);
-	/* Paths in the image start from there: the FILE and FS records */
-	ctx->image_root = seen.root;
-	if (ret || !seen.time)
-		return ret;
-	if (ctx->container || seen.time != current->nsproxy->time_ns)
-		ret = ckpt_write_timens(ctx, seen.time);
-	if (!ret && seen.net != current->nsproxy->net_ns)
-		ret = ckpt_write_netns(ctx, seen.net);
-	if (!ret && ctx->user_ns)
-		ret = ckpt_write_userns(ctx, ctx->user_ns);
-	return ret;
+	down_write(&uts_sem);
+	u = utsname();
+	memcpy(u->nodename, rec->nodename, sizeof(u->nodename));
+	memcpy(u->domainname, rec->domainname, sizeof(u->domainname));
+	up_write(&uts_sem);
+	return 0;
 }
 
-static int ckpt_ns_restore_alloc(struct ckpt_ctx *ctx)
-{
-	if (!ctx->ns_restore)
-		ctx->ns_restore = kzalloc(sizeof(*ctx->ns_restore), GFP_KERNEL);
-	return ctx->ns_restore ? 0 : -ENOMEM;
-}
+const struct ckpt_ns_ops ckpt_ns_uts_ops = {
+	.name = "UTS",
+	.rec = CKPT_REC_UTS,
+	.clone_flag = CLONE_NEWUTS,
+	.checkpoint = ckpt_uts_checkpoint,
+	.restart = ckpt_uts_restart,
+	.enter = ckpt_uts_enter,
+	.free = kfree,
+};
 
-static int ckpt_read_timens(struct ckpt_ctx *ctx)
+/* ---- time ---- */
+
+static int ckpt_timens_restart(struct ckpt_ctx *ctx, void **data)
 {
-	struct ckpt_ns_restore *nsr;
+	struct ckpt_timens_state *nsr;
 	int ret;
 
-	ret = ckpt_ns_restore_alloc(ctx);
+	nsr = kzalloc(sizeof(*nsr), GFP_KERNEL);
+	if (!nsr)
+		return -ENOMEM;
+	*data = nsr;
+	ret = ckpt_read_rec(ctx, CKPT_REC_TIMENS, &nsr->rec, sizeof(nsr->rec));
 	if (ret)
 		return ret;
-	nsr = ctx->ns_restore;
-	ret = ckpt_read_rec(ctx, CKPT_REC_TIMENS, &nsr->timens, sizeof(nsr->timens));
-	if (ret)
-		return ret;
-	if (le64_to_cpu(nsr->timens.monotonic_ns) > CKPT_CLOCK_MAX_NS ||
-	    le64_to_cpu(nsr->timens.boottime_ns) > CKPT_CLOCK_MAX_NS ||
+	if (le64_to_cpu(nsr->rec.monotonic_ns) > CKPT_CLOCK_MAX_NS ||
+	    le64_to_cpu(nsr->rec.boottime_ns) > CKPT_CLOCK_MAX_NS ||
 	    le64_to_cpu(ctx->hdr.time_mono_ns) > CKPT_CLOCK_MAX_NS ||
 	    le64_to_cpu(ctx->hdr.time_boot_ns) > CKPT_CLOCK_MAX_NS)
 		return ckpt_err(ctx, -EINVAL, "TIMENS record or header: clock values out of range");
@@ -327,25 +380,26 @@ static int ckpt_read_timens(struct ckpt_ctx *ctx)
 	    !ns_capable(current_user_ns(), CAP_SYS_TIME))
 		return ckpt_err(ctx, -EPERM,
 				"creating the tasks' time namespace and setting its clocks needs CAP_SYS_ADMIN and CAP_SYS_TIME");
-	nsr->has_timens = true;
 	return 0;
 }
 
-static int ckpt_read_netns(struct ckpt_ctx *ctx)
+/* ---- network ---- */
+
+static int ckpt_netns_restart(struct ckpt_ctx *ctx, void **data)
 {
-	struct ckpt_ns_restore *nsr;
+	struct ckpt_netns *rec;
 	int ret;
 
-	ret = ckpt_ns_restore_alloc(ctx);
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	*data = rec;
+	ret = ckpt_read_rec(ctx, CKPT_REC_NETNS, rec, sizeof(*rec));
 	if (ret)
 		return ret;
-	nsr = ctx->ns_restore;
-	ret = ckpt_read_rec(ctx, CKPT_REC_NETNS, &nsr->netns, sizeof(nsr->netns));
-	if (ret)
-		return ret;
-	if (le32_to_cpu(nsr->netns.flags) & ~CKPT_NETNS_LO_UP || nsr->netns.__pad)
+	if (le32_to_cpu(rec->flags) & ~CKPT_NETNS_LO_UP || rec->__pad)
 		return ckpt_err(ctx, -EINVAL, "NETNS record: unknown flags %#x",
-				le32_to_cpu(nsr->netns.flags));
+				le32_to_cpu(rec->flags));
 	if (!IS_ENABLED(CONFIG_NET_NS))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks need a network namespace (CONFIG_NET_NS is off)");
@@ -353,9 +407,10 @@ static int ckpt_read_netns(struct ckpt_ctx *ctx)
 	    !ns_capable(current_user_ns(), CAP_NET_ADMIN))
 		return ckpt_err(ctx, -EPERM,
 				"creating the tasks' network namespace needs CAP_SYS_ADMIN and CAP_NET_ADMIN");
-	nsr->has_netns = true;
 	return 0;
 }
+
+/* ---- user ---- */
 
 /* One map as /proc/PID/uid_map takes it; false if it does not fit */
 static bool ckpt_format_map(const struct ckpt_id_extent *ext, u32 nr,
@@ -392,12 +447,15 @@ static int ckpt_write_map(struct ckpt_ctx *ctx, struct user_namespace *ns,
 	return 0;
 }
 
-/* Create the tasks' user namespace with the saved maps */
-static int ckpt_make_userns(struct ckpt_ctx *ctx, const struct ckpt_userns *rec)
+/*
+ * Create the tasks' user namespace with the saved maps, in the caller's
+ * credentials moved to it, for creating the root: @cred.
+ */
+static int ckpt_make_userns(struct ckpt_ctx *ctx, const struct ckpt_userns *rec,
+			    struct cred **cred)
 {
 	const struct ckpt_id_extent *ext = (const void *)(rec + 1);
 	u32 nr_uid = le32_to_cpu(rec->nr_uid), nr_gid = le32_to_cpu(rec->nr_gid);
-	struct ckpt_ns_restore *nsr = ctx->ns_restore;
 	struct user_namespace *ns;
 	struct cred *new;
 	char *text;
@@ -417,7 +475,7 @@ static int ckpt_make_userns(struct ckpt_ctx *ctx, const struct ckpt_userns *rec)
 		kfree(text);
 		return ckpt_err(ctx, ret, "cannot create the tasks' user namespace");
 	}
-	nsr->root_cred = new;
+	*cred = new;
 	ns = new->user_ns;
 	ret = set_cred_ucounts(new);
 	if (ret)
@@ -434,15 +492,13 @@ out:
 	return ret;
 }
 
-static int ckpt_read_userns(struct ckpt_ctx *ctx)
+/* The new user namespace's credentials are the data: see ckpt_namespaces_root_cred() */
+static int ckpt_userns_restart(struct ckpt_ctx *ctx, void **data)
 {
 	struct ckpt_userns *rec;
 	u32 len, nr_uid, nr_gid;
 	int ret;
 
-	ret = ckpt_ns_restore_alloc(ctx);
-	if (ret)
-		return ret;
 	rec = ckpt_read_rec_var(ctx, CKPT_REC_USERNS, sizeof(*rec), &len);
 	if (IS_ERR(rec))
 		return PTR_ERR(rec);
@@ -459,76 +515,14 @@ static int ckpt_read_userns(struct ckpt_ctx *ctx)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the tasks need a user namespace (CONFIG_USER_NS is off)");
 	else
-		ret = ckpt_make_userns(ctx, rec);
+		ret = ckpt_make_userns(ctx, rec, (struct cred **)data);
 	kvfree(rec);
 	return ret;
 }
 
-/**
- * ckpt_read_namespaces() - read the optional TIMENS, NETNS and USERNS records
- * @ctx: restart context, after the TREE and the UTS
- *
- * Called by the coordinator, which checks that it may create the
- * namespaces the records ask for, and creates the tasks' user namespace.
- *
- * Return: 0 or a negative error.
- */
-int ckpt_read_namespaces(struct ckpt_ctx *ctx)
+static void ckpt_userns_free(const void *data)
 {
-	struct nsproxy *nsp = current->nsproxy;
-	int ret;
-
-	/* The root shares our mm at first: fork refuses that across time ns */
-	if (nsp->time_ns != nsp->time_ns_for_children)
-		return ckpt_err(ctx, -EINVAL,
-				"the caller unshared a time namespace it did not enter: restart from a child that is in it");
-	ret = ckpt_peek_rec(ctx);
-	if (ret == CKPT_REC_TIMENS) {
-		ret = ckpt_read_timens(ctx);
-		if (ret)
-			return ret;
-		ret = ckpt_peek_rec(ctx);
-	}
-	if (ret == CKPT_REC_NETNS) {
-		ret = ckpt_read_netns(ctx);
-		if (ret)
-			return ret;
-		ret = ckpt_peek_rec(ctx);
-	}
-	if (ret == CKPT_REC_USERNS)
-		ret = ckpt_read_userns(ctx);
-	return ret < 0 ? ret : 0;
-}
-
-/**
- * ckpt_namespaces_root_cred() - the credentials to create the root with
- * @ctx: restart context
- *
- * Return: the caller's credentials moved to the tasks' new user namespace,
- * whose other new namespaces it then owns, or NULL to create the root with
- * the caller's own.
- */
-const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx)
-{
-	return ctx->ns_restore ? ctx->ns_restore->root_cred : NULL;
-}
-
-/**
- * ckpt_namespaces_clone_flags() - the namespaces the restored root needs
- * @ctx: restart context
- *
- * Return: CLONE_NEW* flags for the root.
- */
-u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx)
-{
-	struct ckpt_ns_restore *nsr = ctx->ns_restore;
-	u64 flags = 0;
-
-	if (nsr && nsr->has_timens)
-		flags |= CLONE_NEWTIME;
-	if (nsr && nsr->has_netns)
-		flags |= CLONE_NEWNET;
-	return flags;
+	put_cred(data);
 }
 
 /*
@@ -538,18 +532,21 @@ u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx)
  * the caller's mm, whose vvar pages timens_commit() zaps: the caller
  * faults them in again, from its own namespace.
  */
-static int ckpt_enter_timens(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
+static int ckpt_timens_enter(struct ckpt_ctx *ctx, void *data)
 {
+	struct ckpt_timens_state *nsr = data;
 	struct nsproxy *nsp = current->nsproxy;
 	struct time_namespace *ns = nsp->time_ns_for_children, *old;
 	struct timens_offsets off;
 	u64 mono = ktime_get_ns(), boot = ktime_get_boottime_ns();
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_TIME_NS))
+		return -EOPNOTSUPP;
 	if (ns == nsp->time_ns)
 		return ckpt_err(ctx, -EINVAL, "no new time namespace");
-	off.monotonic = ns_to_timespec64(le64_to_cpu(nsr->timens.monotonic_ns) - mono);
-	off.boottime = ns_to_timespec64(le64_to_cpu(nsr->timens.boottime_ns) - boot);
+	off.monotonic = ns_to_timespec64(le64_to_cpu(nsr->rec.monotonic_ns) - mono);
+	off.boottime = ns_to_timespec64(le64_to_cpu(nsr->rec.boottime_ns) - boot);
 	ret = timens_set_offsets(ns, &off);
 	if (ret)
 		return ckpt_err(ctx, ret, "cannot set the clocks of the new time namespace");
@@ -566,12 +563,13 @@ static int ckpt_enter_timens(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
 	return 0;
 }
 
-static int ckpt_enter_netns(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
+static int ckpt_netns_enter(struct ckpt_ctx *ctx, void *data)
 {
 	struct net_device *lo = current->nsproxy->net_ns->loopback_dev;
+	struct ckpt_netns *rec = data;
 	int ret = 0;
 
-	if (!(le32_to_cpu(nsr->netns.flags) & CKPT_NETNS_LO_UP))
+	if (!(le32_to_cpu(rec->flags) & CKPT_NETNS_LO_UP))
 		return 0;
 	rtnl_lock();
 	if (!(lo->flags & IFF_UP))
@@ -582,8 +580,159 @@ static int ckpt_enter_netns(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
 	return 0;
 }
 
+const struct ckpt_ns_ops ckpt_ns_time_ops = {
+	.name = "time",
+	.rec = CKPT_REC_TIMENS,
+	.clone_flag = CLONE_NEWTIME,
+	.checkpoint = ckpt_timens_checkpoint,
+	.restart = ckpt_timens_restart,
+	.enter = ckpt_timens_enter,
+	.free = kfree,
+};
+
+const struct ckpt_ns_ops ckpt_ns_net_ops = {
+	.name = "network",
+	.rec = CKPT_REC_NETNS,
+	.clone_flag = CLONE_NEWNET,
+	.checkpoint = ckpt_netns_checkpoint,
+	.restart = ckpt_netns_restart,
+	.enter = ckpt_netns_enter,
+	.free = kfree,
+};
+
+/* The root is created in the caller's credentials moved to it, no flag */
+const struct ckpt_ns_ops ckpt_ns_user_ops = {
+	.name = "user",
+	.rec = CKPT_REC_USERNS,
+	.checkpoint = ckpt_userns_checkpoint,
+	.restart = ckpt_userns_restart,
+	.free = ckpt_userns_free,
+};
+
+#ifndef CONFIG_SYSVIPC
+/* No IPC namespace is saved (nor was one); an image with one is refused */
+static int ckpt_no_ipc_checkpoint(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static int ckpt_no_ipc_restart(struct ckpt_ctx *ctx, void **data)
+{
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"the image has a System V IPC namespace, and this kernel no SysV IPC");
+}
+
+const struct ckpt_ns_ops ckpt_ns_ipc_ops = {
+	.name = "IPC",
+	.rec = CKPT_REC_IPC_NS,
+	.checkpoint = ckpt_no_ipc_checkpoint,
+	.restart = ckpt_no_ipc_restart,
+};
+#endif
+
+/* ---- the table ---- */
+
+static const struct ckpt_ns_ops *const ckpt_ns_kinds[CKPT_NS_NR] = {
+#define CKPT_NS(name) (&ckpt_ns_##name##_ops),
+#include <linux/checkpoint_nstypes.h>
+#undef CKPT_NS
+};
+
 /**
- * ckpt_enter_namespaces() - finish the root's new namespaces
+ * ckpt_write_namespaces() - check the tasks' namespaces and write theirs
+ * @ctx: checkpoint context, after the header and the TREE
+ *
+ * Every task must be in the same namespaces; each kind of
+ * checkpoint_nstypes.h then writes the tasks' namespace of that kind if
+ * it is not the caller's.  With CHECKPOINT_ROOT_RELATIVE, also check that
+ * the tasks share one root directory, from which the paths of the image
+ * start.
+ *
+ * Return: 0, or a negative error logged with the namespace it is about.
+ */
+int ckpt_write_namespaces(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ns_seen seen = {};
+	int i, ret;
+
+	ret = ckpt_visit_live_tasks(ctx, ckpt_check_task_ns, &seen);
+	/* Paths in the image start from there: the FILE and FS records */
+	ctx->image_root = seen.root;
+	ctx->nsproxy = seen.nsproxy;
+	for (i = 0; ret >= 0 && seen.nsproxy && i < CKPT_NS_NR; i++) {
+		ret = ckpt_ns_kinds[i]->checkpoint(ctx);
+		if (ret > 0)
+			__set_bit(i, &ctx->ns_own);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_read_namespaces() - read the records of the tasks' namespaces
+ * @ctx: restart context, after the TREE
+ *
+ * Called by the coordinator, which checks that it may create the
+ * namespaces the records ask for, and creates the tasks' user namespace.
+ *
+ * Return: 0 or a negative error.
+ */
+int ckpt_read_namespaces(struct ckpt_ctx *ctx)
+{
+	struct nsproxy *nsp = current->nsproxy;
+	const struct ckpt_ns_ops *ops;
+	int i, ret;
+
+	/* The root shares our mm at first: fork refuses that across time ns */
+	if (nsp->time_ns != nsp->time_ns_for_children)
+		return ckpt_err(ctx, -EINVAL,
+				"the caller unshared a time namespace it did not enter: restart from a child that is in it");
+	for (i = 0; i < CKPT_NS_NR; i++) {
+		ops = ckpt_ns_kinds[i];
+		ret = ckpt_peek_rec(ctx);
+		if (ret < 0)
+			return ret;
+		if (ret != ops->rec)
+			continue;
+		__set_bit(i, &ctx->ns_own);
+		ret = ops->restart ? ops->restart(ctx, &ctx->ns_data[i]) : 0;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_namespaces_root_cred() - the credentials to create the root with
+ * @ctx: restart context
+ *
+ * Return: the caller's credentials moved to the tasks' new user namespace,
+ * whose other new namespaces it then owns, or NULL to create the root with
+ * the caller's own.
+ */
+const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx)
+{
+	return ctx->ns_data[CKPT_NS_user];
+}
+
+/**
+ * ckpt_namespaces_clone_flags() - the namespaces the restored root needs
+ * @ctx: restart context
+ *
+ * Return: CLONE_NEW* flags for the root.
+ */
+u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx)
+{
+	u64 flags = 0;
+	int i;
+
+	for (i = 0; i < CKPT_NS_NR; i++)
+		if (ckpt_ns_own(ctx, i))
+			flags |= ckpt_ns_kinds[i]->clone_flag;
+	return flags;
+}
+
+/**
+ * ckpt_enter_namespaces() - fill the root's new namespaces
  * @ctx: restart context
  *
  * Called by the restored root, in its own context, before it reads its
@@ -593,15 +742,11 @@ static int ckpt_enter_netns(struct ckpt_ctx *ctx, struct ckpt_ns_restore *nsr)
  */
 int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
 {
-	struct ckpt_ns_restore *nsr = ctx->ns_restore;
-	int ret = 0;
+	int i, ret = 0;
 
-	if (!nsr)
-		return 0;
-	if (nsr->has_timens && IS_ENABLED(CONFIG_TIME_NS))
-		ret = ckpt_enter_timens(ctx, nsr);
-	if (!ret && nsr->has_netns)
-		ret = ckpt_enter_netns(ctx, nsr);
+	for (i = 0; !ret && i < CKPT_NS_NR; i++)
+		if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->enter)
+			ret = ckpt_ns_kinds[i]->enter(ctx, ctx->ns_data[i]);
 	return ret;
 }
 
@@ -611,9 +756,13 @@ int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
  */
 void ckpt_namespaces_free(struct ckpt_ctx *ctx)
 {
-	if (ctx->ns_restore && ctx->ns_restore->root_cred)
-		put_cred(ctx->ns_restore->root_cred);
-	kfree(ctx->ns_restore);
+	int i;
+
+	for (i = 0; i < CKPT_NS_NR; i++)
+		if (ctx->ns_data[i] && ckpt_ns_kinds[i]->free)
+			ckpt_ns_kinds[i]->free(ctx->ns_data[i]);
+	if (ctx->nsproxy)
+		put_nsproxy(ctx->nsproxy);
 	put_user_ns(ctx->user_ns);
 	path_put(&ctx->image_root);
 }
@@ -635,11 +784,11 @@ void ckpt_namespaces_free(struct ckpt_ctx *ctx)
  */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t)
 {
-	struct ckpt_ns_restore *nsr = ctx->ns_restore;
+	struct ckpt_timens_state *nsr = ctx->ns_data[CKPT_NS_time];
 	s64 shift;
 	ktime_t res;
 
-	if (!nsr || !nsr->has_timens)
+	if (!nsr)
 		return t;
 	switch (clockid) {
 	case CLOCK_MONOTONIC:

@@ -167,50 +167,6 @@ out:
 	return ret;
 }
 
-static bool ckpt_padded_string(const char *s, size_t size)
-{
-	size_t n = strnlen(s, size);
-
-	return n < size && !memchr_inv(s + n, 0, size - n);
-}
-
-/* An optional UTS after the TREE: the tasks get a UTS namespace of their own */
-static int ckpt_read_uts(struct ckpt_ctx *ctx)
-{
-	struct ckpt_uts *rec;
-	int ret;
-
-	ret = ckpt_peek_rec(ctx);
-	if (ret != CKPT_REC_UTS)
-		return ret < 0 ? ret : 0;
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		return -ENOMEM;
-	ret = ckpt_read_rec(ctx, CKPT_REC_UTS, rec, sizeof(*rec));
-	if (!ret && (!ckpt_padded_string(rec->nodename, sizeof(rec->nodename)) ||
-		     !ckpt_padded_string(rec->domainname, sizeof(rec->domainname)) ||
-		     memchr_inv(rec->__pad, 0, sizeof(rec->__pad))))
-		ret = ckpt_err(ctx, -EINVAL, "UTS record: names not NUL-terminated and padded");
-	if (ret) {
-		kfree(rec);
-		return ret;
-	}
-	ctx->uts = rec;
-	return 0;
-}
-
-/* In the root's context: its new UTS namespace gets the saved names */
-static void ckpt_restore_uts(struct ckpt_ctx *ctx)
-{
-	struct new_utsname *u;
-
-	down_write(&uts_sem);
-	u = utsname();
-	memcpy(u->nodename, ctx->uts->nodename, sizeof(u->nodename));
-	memcpy(u->domainname, ctx->uts->domainname, sizeof(u->domainname));
-	up_write(&uts_sem);
-}
-
 static int ckpt_restart_task_fn(void *arg);
 
 /* Create the task @rt from the current one and let it read its records */
@@ -351,13 +307,9 @@ static int ckpt_restart_task_fn(void *arg)
 
 	if (rt->flags & CKPT_TREE_ZOMBIE)
 		return ckpt_restart_zombie_fn(rt);
-	if (rt == &rt->ctx->rtasks[0] && rt->ctx->uts)
-		ckpt_restore_uts(rt->ctx);
+	/* The root fills its new namespaces before anything uses them */
 	if (rt == &rt->ctx->rtasks[0])
 		rt->result = ckpt_enter_namespaces(rt->ctx);
-	/* The root fills its new IPC namespace before anything uses it */
-	if (!rt->result && rt == &rt->ctx->rtasks[0] && rt->ctx->ipc_ns)
-		rt->result = ckpt_restart_ipc_ns(rt->ctx);
 	if (!rt->result)
 		rt->result = ckpt_restart_task(rt->ctx, rt);
 	if (!rt->result && rt->pid == rt->tgid)
@@ -554,8 +506,7 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 /* What comes before the tasks: HEADER, TREE and the namespaces */
 static int ckpt_read_prologue(struct ckpt_ctx *ctx)
 {
-	return ckpt_read_header(ctx) ?: ckpt_read_tree(ctx) ?: ckpt_read_uts(ctx) ?:
-	       ckpt_read_namespaces(ctx) ?: ckpt_peek_ipc_ns(ctx);
+	return ckpt_read_header(ctx) ?: ckpt_read_tree(ctx) ?: ckpt_read_namespaces(ctx);
 }
 
 /*
@@ -571,10 +522,6 @@ static int ckpt_spawn_root(struct ckpt_ctx *ctx)
 
 	if (ctx->rtasks[0].flags & CKPT_TREE_PIDNS)
 		flags |= CLONE_NEWPID;
-	if (ctx->uts)
-		flags |= CLONE_NEWUTS;
-	if (ctx->ipc_ns)
-		flags |= CLONE_NEWIPC;
 	flags |= ckpt_namespaces_clone_flags(ctx);
 	/*
 	 * In the tasks' new user namespace, if any: the root's credentials

@@ -28,7 +28,6 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	kvfree(ctx->rtasks);
 	xa_destroy(&ctx->tree_pids);
 	ckpt_fs_roots_free(ctx);
-	kfree(ctx->uts);
 	ckpt_namespaces_free(ctx);
 	kfree(ctx);
 }
