@@ -632,14 +632,105 @@ static int ckpt_populate_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	}
 }
 
+/* The mapping of a VMA record of a kind backed by memory: NULL for anonymous */
+static struct file *ckpt_vma_file(struct ckpt_ctx *ctx, const struct ckpt_vma *rec,
+				  unsigned long *flags)
+{
+	u32 kind = le32_to_cpu(rec->kind);
+	struct file *file;
+
+	if (kind == CKPT_VMA_ANON) {
+		*flags |= MAP_ANONYMOUS |
+			  (le32_to_cpu(rec->flags) & CKPT_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
+		return NULL;
+	}
+	file = ckpt_obj_lookup(ctx, ckpt_vma_obj_kind(kind), le32_to_cpu(rec->file_ref));
+	if (!file)
+		return ERR_PTR(-EINVAL);
+	if (kind == CKPT_VMA_FILE)
+		return file;
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		ckpt_err(ctx, -EINVAL, "VMA %llx-%llx: a shared mapping of no regular file",
+			 le64_to_cpu(rec->start), le64_to_cpu(rec->end));
+		return ERR_PTR(-EINVAL);
+	}
+	*flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
+	return file;
+}
+
+/* Map a VMA record of kind ANON, FILE, SHARED_FILE or SHMEM */
+static int ckpt_map_vma(struct ckpt_ctx *ctx, const struct ckpt_vma *rec)
+{
+	unsigned long start = le64_to_cpu(rec->start), end = le64_to_cpu(rec->end);
+	u32 vflags = le32_to_cpu(rec->flags);
+	unsigned long addr, flags;
+	struct file *file;
+	int prot;
+
+	prot = (vflags & CKPT_VMA_READ ? PROT_READ : 0) |
+	       (vflags & CKPT_VMA_WRITE ? PROT_WRITE : 0) |
+	       (vflags & CKPT_VMA_EXEC ? PROT_EXEC : 0);
+	flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE |
+		(vflags & CKPT_VMA_NORESERVE ? MAP_NORESERVE : 0);
+	file = ckpt_vma_file(ctx, rec, &flags);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	addr = vm_mmap(file, start, end - start, prot, flags,
+		       le64_to_cpu(rec->pgoff) << PAGE_SHIFT);
+	if (IS_ERR_VALUE(addr))
+		return ckpt_err(ctx, (long)addr, "cannot map %lx-%lx", start, end);
+	if (WARN_ON_ONCE(addr != start))
+		return ckpt_err(ctx, -EINVAL, "mapping %lx-%lx landed at %lx", start, end, addr);
+	return 0;
+}
+
+/* What a mapped VMA gets afterwards: its lock and its madvise() advice */
+static int ckpt_vma_finish(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			   unsigned long start, unsigned long end, u32 vflags)
+{
+	int i, ret;
+
+	if (vflags & CKPT_VMA_LOCKED) {
+		ret = ckpt_lock_vma(ctx, mm, start, end, vflags);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++) {
+		if (!(vflags & ckpt_vma_advice[i].flag))
+			continue;
+		ret = do_madvise(mm, start, end - start, ckpt_vma_advice[i].advice);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot restore the advice of %lx-%lx",
+					start, end);
+	}
+	return 0;
+}
+
+/* A vDSO or vvar VMA: only noted, mapped with the whole mm */
+static int ckpt_note_special_vma(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
+				 u32 kind, unsigned long start, unsigned long len)
+{
+	unsigned long *where = kind == CKPT_VMA_VDSO ? &st->vdso : &st->vvar;
+
+	if (*where)
+		return ckpt_err(ctx, -EINVAL, "two %s mappings",
+				kind == CKPT_VMA_VDSO ? "vDSO" : "vvar");
+	*where = start;
+	if (kind == CKPT_VMA_VDSO)
+		st->vdso_len = len;
+	else
+		st->vvar_len = len;
+	return 0;
+}
+
 static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			    struct ckpt_mm_restore *st, unsigned long *prev_end)
 {
+	unsigned long start, end, len, pgoff;
 	struct ckpt_vma rec;
-	unsigned long start, end, len, addr, pgoff, flags;
-	struct file *file = NULL;
 	u32 kind, vflags;
-	int prot, i, ret;
+	void *seg;
+	int ret;
 
 	ret = ckpt_read_rec(ctx, CKPT_REC_VMA, &rec, sizeof(rec));
 	if (ret)
@@ -659,82 +750,29 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: invalid or out of order", start, end);
 	*prev_end = end;
 
-	prot = (vflags & CKPT_VMA_READ ? PROT_READ : 0) |
-	       (vflags & CKPT_VMA_WRITE ? PROT_WRITE : 0) |
-	       (vflags & CKPT_VMA_EXEC ? PROT_EXEC : 0);
-	flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE |
-		(vflags & CKPT_VMA_NORESERVE ? MAP_NORESERVE : 0);
-
 	switch (kind) {
 	case CKPT_VMA_ANON:
-		flags |= MAP_ANONYMOUS |
-			 (vflags & CKPT_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
-		break;
 	case CKPT_VMA_FILE:
-		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec.file_ref));
-		if (!file)
-			return -EINVAL;
-		break;
 	case CKPT_VMA_SHARED_FILE:
 	case CKPT_VMA_SHMEM:
-		file = ckpt_obj_lookup(ctx, ckpt_vma_obj_kind(kind), le32_to_cpu(rec.file_ref));
-		if (!file)
-			return -EINVAL;
-		if (!S_ISREG(file_inode(file)->i_mode))
-			return ckpt_err(ctx, -EINVAL,
-					"VMA %lx-%lx: a shared mapping of no regular file",
-					start, end);
-		flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
+		ret = ckpt_map_vma(ctx, &rec);
 		break;
-	case CKPT_VMA_SYSV_SHM: {
-		void *seg = ckpt_obj_lookup(ctx, CKPT_OBJ_sysv_shm, le32_to_cpu(rec.file_ref));
-
+	case CKPT_VMA_SYSV_SHM:
+		seg = ckpt_obj_lookup(ctx, CKPT_OBJ_sysv_shm, le32_to_cpu(rec.file_ref));
 		if (!seg)
 			return -EINVAL;
 		if (pgoff)
 			return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: an attach from offset %lu",
 					start, end, pgoff);
 		ret = ckpt_sysv_shm_attach(ctx, seg, start, end, vflags);
-		if (ret)
-			return ret;
-		goto mapped;
-	}
+		break;
 	case CKPT_VMA_VDSO:
-		if (st->vdso)
-			return ckpt_err(ctx, -EINVAL, "two vDSO mappings");
-		st->vdso = start;
-		st->vdso_len = len;
-		return 0;
 	case CKPT_VMA_VVAR:
-		if (st->vvar)
-			return ckpt_err(ctx, -EINVAL, "two vvar mappings");
-		st->vvar = start;
-		st->vvar_len = len;
-		return 0;
+		return ckpt_note_special_vma(ctx, st, kind, start, len);
 	default:
 		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: unknown kind %u", start, end, kind);
 	}
-
-	addr = vm_mmap(file, start, len, prot, flags, pgoff << PAGE_SHIFT);
-	if (IS_ERR_VALUE(addr))
-		return ckpt_err(ctx, (long)addr, "cannot map %lx-%lx", start, end);
-	if (WARN_ON_ONCE(addr != start))
-		return ckpt_err(ctx, -EINVAL, "mapping %lx-%lx landed at %lx", start, end, addr);
-mapped:
-	if (vflags & CKPT_VMA_LOCKED) {
-		ret = ckpt_lock_vma(ctx, mm, start, end, vflags);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++) {
-		if (!(vflags & ckpt_vma_advice[i].flag))
-			continue;
-		ret = do_madvise(mm, start, len, ckpt_vma_advice[i].advice);
-		if (ret)
-			return ckpt_err(ctx, ret, "cannot restore the advice of %lx-%lx",
-					start, end);
-	}
-	return 0;
+	return ret ?: ckpt_vma_finish(ctx, mm, start, end, vflags);
 }
 
 /* Read one PAGES record straight into the task's pages */
