@@ -25,7 +25,6 @@
 #include <linux/time_namespace.h>
 #include <asm/syscall.h>
 
-#include "../futex/futex.h"
 #include "checkpoint.h"
 #include "signal.h"
 
@@ -77,16 +76,9 @@ static int ckpt_save_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 							  CKPT_TT_NATIVE : CKPT_TT_NONE);
 		rec->restart.nanosleep.rmtp = cpu_to_le64((unsigned long)rb->nanosleep.rmtp);
 		rec->restart.nanosleep.expires_ns = cpu_to_le64(rb->nanosleep.expires);
-	} else if (rb->fn == futex_wait_restart &&
-		   (rb->futex.flags & FLAGS_SIZE_MASK) == FLAGS_SIZE_32 &&
-		   !(rb->futex.flags & (FLAGS_NUMA | FLAGS_STRICT)) &&
-		   (rb->futex.flags & FLAGS_HAS_TIMEOUT)) {
-		u32 flags = 0;
+	} else if (rb->fn == futex_wait_restart && futex_wait_restart_flags(rb) >= 0) {
+		u32 flags = futex_wait_restart_flags(rb);
 
-		if (!(rb->futex.flags & FLAGS_SHARED))
-			flags |= FUTEX_PRIVATE_FLAG;
-		if (rb->futex.flags & FLAGS_CLOCKRT)
-			flags |= FUTEX_CLOCK_REALTIME;
 		kind = CKPT_RESTART_FUTEX;
 		rec->restart.futex.uaddr = cpu_to_le64((unsigned long)rb->futex.uaddr);
 		rec->restart.futex.val = cpu_to_le32(rb->futex.val);
@@ -307,14 +299,88 @@ static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
+/* An interrupted clock_nanosleep(): false if @rec is invalid */
+static bool ckpt_restart_nanosleep(struct ckpt_ctx *ctx, struct restart_block *rb,
+				   const struct ckpt_task *rec)
+{
+	rb->nanosleep.clockid = le32_to_cpu(rec->restart.nanosleep.clockid);
+	switch (rb->nanosleep.clockid) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+		break;
+	default:
+		return false;
+	}
+	switch (le32_to_cpu(rec->restart.nanosleep.type)) {
+	case CKPT_TT_NONE:
+		rb->nanosleep.type = TT_NONE;
+		break;
+	case CKPT_TT_NATIVE:
+		rb->nanosleep.type = TT_NATIVE;
+		break;
+	default:
+		return false;
+	}
+	rb->nanosleep.rmtp = u64_to_user_ptr(le64_to_cpu(rec->restart.nanosleep.rmtp));
+	rb->nanosleep.expires = le64_to_cpu(rec->restart.nanosleep.expires_ns);
+	rb->nanosleep.expires = ckpt_clock_shifted(ctx, rb->nanosleep.clockid,
+						   rb->nanosleep.expires);
+	set_restart_fn(rb, hrtimer_nanosleep_restart);
+	return true;
+}
+
+/* An interrupted FUTEX_WAIT with a timeout: false if @rec is invalid */
+static bool ckpt_restart_futex(struct ckpt_ctx *ctx, struct restart_block *rb,
+			       const struct ckpt_task *rec)
+{
+	u32 flags = le32_to_cpu(rec->restart.futex.flags);
+
+	if (flags & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) ||
+	    !le32_to_cpu(rec->restart.futex.bitset))
+		return false;
+	rb->futex.uaddr = u64_to_user_ptr(le64_to_cpu(rec->restart.futex.uaddr));
+	rb->futex.val = le32_to_cpu(rec->restart.futex.val);
+	rb->futex.bitset = le32_to_cpu(rec->restart.futex.bitset);
+	rb->futex.time = le64_to_cpu(rec->restart.futex.expires_ns);
+	if (!(flags & FUTEX_CLOCK_REALTIME))
+		rb->futex.time = ckpt_clock_shifted(ctx, CLOCK_MONOTONIC, rb->futex.time);
+	return !futex_wait_restart_set(rb, flags);
+}
+
+/* An interrupted poll() or ppoll(): false if @rec is invalid */
+static bool ckpt_restart_poll(struct ckpt_ctx *ctx, struct restart_block *rb,
+			      const struct ckpt_task *rec)
+{
+	struct timespec64 ts;
+
+	rb->poll.ufds = u64_to_user_ptr(le64_to_cpu(rec->restart.poll.ufds));
+	rb->poll.nfds = le32_to_cpu(rec->restart.poll.nfds);
+	rb->poll.has_timeout = !!le32_to_cpu(rec->restart.poll.has_timeout);
+	rb->poll.tv_sec = le64_to_cpu(rec->restart.poll.tv_sec);
+	rb->poll.tv_nsec = le64_to_cpu(rec->restart.poll.tv_nsec);
+	if (rb->poll.nfds < 0 || rb->poll.tv_nsec >= NSEC_PER_SEC)
+		return false;
+	if (rb->poll.has_timeout && rb->poll.tv_sec >= 0) {
+		ts.tv_sec = rb->poll.tv_sec;
+		ts.tv_nsec = rb->poll.tv_nsec;
+		ts = ktime_to_timespec64(ckpt_clock_shifted(ctx, CLOCK_MONOTONIC,
+							    timespec64_to_ktime(ts)));
+		rb->poll.tv_sec = ts.tv_sec;
+		rb->poll.tv_nsec = ts.tv_nsec;
+	}
+	set_restart_fn(rb, do_restart_poll);
+	return true;
+}
+
 static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
 				      struct ckpt_rtask *rt,
 				      const struct ckpt_task *rec)
 {
 	struct restart_block *rb = &current->restart_block;
-	long (*fn)(struct restart_block *rb);
 	u32 kind = le32_to_cpu(rec->restart_kind);
-	u32 flags;
+	bool ok;
 
 	switch (kind) {
 	case CKPT_RESTART_NONE:
@@ -323,78 +389,19 @@ static int ckpt_restore_restart_block(struct ckpt_ctx *ctx,
 		ckpt_arch_set_syscall_ret(rt, -EINTR);
 		return 0;
 	case CKPT_RESTART_NANOSLEEP:
-		rb->nanosleep.clockid = le32_to_cpu(rec->restart.nanosleep.clockid);
-		switch (rb->nanosleep.clockid) {
-		case CLOCK_REALTIME:
-		case CLOCK_MONOTONIC:
-		case CLOCK_BOOTTIME:
-		case CLOCK_TAI:
-			break;
-		default:
-			goto bad;
-		}
-		switch (le32_to_cpu(rec->restart.nanosleep.type)) {
-		case CKPT_TT_NONE:
-			rb->nanosleep.type = TT_NONE;
-			break;
-		case CKPT_TT_NATIVE:
-			rb->nanosleep.type = TT_NATIVE;
-			break;
-		default:
-			goto bad;
-		}
-		rb->nanosleep.rmtp = u64_to_user_ptr(le64_to_cpu(rec->restart.nanosleep.rmtp));
-		rb->nanosleep.expires = le64_to_cpu(rec->restart.nanosleep.expires_ns);
-		rb->nanosleep.expires = ckpt_clock_shifted(ctx, rb->nanosleep.clockid,
-							   rb->nanosleep.expires);
-		fn = hrtimer_nanosleep_restart;
+		ok = ckpt_restart_nanosleep(ctx, rb, rec);
 		break;
 	case CKPT_RESTART_FUTEX:
-		flags = le32_to_cpu(rec->restart.futex.flags);
-		if (flags & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
-			goto bad;
-		rb->futex.uaddr = u64_to_user_ptr(le64_to_cpu(rec->restart.futex.uaddr));
-		rb->futex.val = le32_to_cpu(rec->restart.futex.val);
-		rb->futex.bitset = le32_to_cpu(rec->restart.futex.bitset);
-		rb->futex.time = le64_to_cpu(rec->restart.futex.expires_ns);
-		if (!(flags & FUTEX_CLOCK_REALTIME))
-			rb->futex.time = ckpt_clock_shifted(ctx, CLOCK_MONOTONIC,
-							    rb->futex.time);
-		rb->futex.flags = FLAGS_SIZE_32 | FLAGS_HAS_TIMEOUT;
-		if (!(flags & FUTEX_PRIVATE_FLAG))
-			rb->futex.flags |= FLAGS_SHARED;
-		if (flags & FUTEX_CLOCK_REALTIME)
-			rb->futex.flags |= FLAGS_CLOCKRT;
-		if (!rb->futex.bitset)
-			goto bad;
-		fn = futex_wait_restart;
+		ok = ckpt_restart_futex(ctx, rb, rec);
 		break;
 	case CKPT_RESTART_POLL:
-		rb->poll.ufds = u64_to_user_ptr(le64_to_cpu(rec->restart.poll.ufds));
-		rb->poll.nfds = le32_to_cpu(rec->restart.poll.nfds);
-		rb->poll.has_timeout = !!le32_to_cpu(rec->restart.poll.has_timeout);
-		rb->poll.tv_sec = le64_to_cpu(rec->restart.poll.tv_sec);
-		rb->poll.tv_nsec = le64_to_cpu(rec->restart.poll.tv_nsec);
-		if (rb->poll.nfds < 0 || rb->poll.tv_nsec >= NSEC_PER_SEC)
-			goto bad;
-		if (rb->poll.has_timeout && rb->poll.tv_sec >= 0) {
-			struct timespec64 ts = {
-				.tv_sec = rb->poll.tv_sec, .tv_nsec = rb->poll.tv_nsec,
-			};
-
-			ts = ktime_to_timespec64(ckpt_clock_shifted(ctx, CLOCK_MONOTONIC,
-								    timespec64_to_ktime(ts)));
-			rb->poll.tv_sec = ts.tv_sec;
-			rb->poll.tv_nsec = ts.tv_nsec;
-		}
-		fn = do_restart_poll;
+		ok = ckpt_restart_poll(ctx, rb, rec);
 		break;
 	default:
-		goto bad;
+		ok = false;
 	}
-	set_restart_fn(rb, fn);
-	return 0;
-bad:
+	if (ok)
+		return 0;
 	return ckpt_err(ctx, -EINVAL, "task %d: invalid interrupted-syscall state (kind %u)",
 			rt->pid, kind);
 }
