@@ -72,7 +72,7 @@ static const struct ckpt_file_entry *ckpt_file_kind_find(u32 kind)
 
 /* The entry of the kind of @file, or NULL if it cannot be saved yet */
 static const struct ckpt_file_entry *ckpt_file_kind_of(struct ckpt_ctx *ctx,
-						      struct file *file)
+						       struct file *file)
 {
 	int i;
 
@@ -555,15 +555,6 @@ static void ckpt_file_drop(void *ptr)
 	fput(ptr);
 }
 
-const struct ckpt_obj_ops ckpt_obj_file_ops = {
-	.name = "file",
-	.rec = CKPT_REC_FILE,
-	.checkpoint = ckpt_file_checkpoint,
-	.restart = ckpt_file_restart,
-	.grab = ckpt_file_grab,
-	.drop = ckpt_file_drop,
-};
-
 /* ---- files reopened by path: regular files, directories, devices ---- */
 
 /* A REG, DIR or CHR file */
@@ -832,26 +823,22 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
 	return -EBUSY;
 }
 
-/**
- * ckpt_check_file_leaks() - fail if a saved file is used outside the tree
- * @ctx: checkpoint context, every task saved
- *
+/*
  * A file that a task outside the container also has open can change
  * behind the image's back (its offset and flags, through that task); the
- * image would not be what the container sees.  A pipe or FIFO that a
- * task outside reads or writes through a file of its own would not be
- * connected to the restored one.  CHECKPOINT_SHARED_OK
- * accepts that.  References from outside mappings or from the kernel
- * (a file in flight in a socket) are not looked for.
- *
- * Return: 0 or -EBUSY, logged with the file and the outside user.
+ * image would not be what the container sees.  References from outside
+ * mappings or from the kernel (a file in flight in a socket) are not
+ * looked for.
  */
-int ckpt_check_file_leaks(struct ckpt_ctx *ctx)
-{
-	int ret = ckpt_obj_for_each(ctx, CKPT_OBJ_file, ckpt_file_leak);
-
-	return ret ?: ckpt_obj_for_each(ctx, CKPT_OBJ_pipe, ckpt_pipe_leak);
-}
+const struct ckpt_obj_ops ckpt_obj_file_ops = {
+	.name = "file",
+	.rec = CKPT_REC_FILE,
+	.checkpoint = ckpt_file_checkpoint,
+	.restart = ckpt_file_restart,
+	.grab = ckpt_file_grab,
+	.drop = ckpt_file_drop,
+	.leak = ckpt_file_leak,
+};
 
 /* ---- struct files_struct ---- */
 
@@ -1214,6 +1201,16 @@ int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref)
 	return 0;
 }
 
+static void *ckpt_files_of(struct task_struct *t)
+{
+	return t->files;
+}
+
+static long ckpt_files_users(void *ptr)
+{
+	return atomic_read(&((struct files_struct *)ptr)->count);
+}
+
 const struct ckpt_obj_ops ckpt_obj_files_ops = {
 	.name = "files",
 	.rec = CKPT_REC_FILES,
@@ -1221,6 +1218,9 @@ const struct ckpt_obj_ops ckpt_obj_files_ops = {
 	.restart = ckpt_files_restart,
 	.grab = ckpt_files_grab,
 	.drop = ckpt_files_drop,
+	.task_obj = ckpt_files_of,
+	.nr_users = ckpt_files_users,
+	.what = "file table",
 };
 
 /* ---- struct fs_struct ---- */
@@ -1493,6 +1493,16 @@ static void ckpt_fs_drop(void *ptr)
 		free_fs_struct(fs);
 }
 
+static void *ckpt_fs_of(struct task_struct *t)
+{
+	return t->fs;
+}
+
+static long ckpt_fs_users(void *ptr)
+{
+	return READ_ONCE(((struct fs_struct *)ptr)->users);
+}
+
 const struct ckpt_obj_ops ckpt_obj_fs_ops = {
 	.name = "fs",
 	.rec = CKPT_REC_FS,
@@ -1500,4 +1510,7 @@ const struct ckpt_obj_ops ckpt_obj_fs_ops = {
 	.restart = ckpt_fs_restart,
 	.grab = ckpt_fs_grab,
 	.drop = ckpt_fs_drop,
+	.task_obj = ckpt_fs_of,
+	.nr_users = ckpt_fs_users,
+	.what = "fs (cwd, umask)",
 };

@@ -34,7 +34,4 @@ int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
 
-/* fs/checkpoint_pipe.c */
-int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
-
 #endif /* _FS_CHECKPOINT_H */

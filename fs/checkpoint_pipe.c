@@ -184,7 +184,7 @@ static int ckpt_pipe_ref(struct ckpt_ctx *ctx, struct file *file, u32 *ref)
  *
  * Return: 0 or -EBUSY, logged.
  */
-int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+static int ckpt_pipe_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 {
 	struct file *file = ptr;
 	struct pipe_inode_info *pipe = get_pipe_info(file, false);
@@ -422,4 +422,5 @@ const struct ckpt_obj_ops ckpt_obj_pipe_ops = {
 	.restart = ckpt_pipe_restart,
 	.grab = ckpt_pipe_grab,
 	.drop = ckpt_pipe_drop,
+	.leak = ckpt_pipe_leak,
 };

@@ -468,23 +468,22 @@ static struct file *ckpt_ctty_master(struct ckpt_ctx *ctx, struct tty_struct *tt
 }
 
 /**
- * ckpt_pty_is_tree_ctty() - is a controlling terminal part of the image?
+ * ckpt_pty_outside_ctty() - has a process a controlling terminal from outside?
  * @ctx: checkpoint context
  * @t: a frozen process
  *
- * Return: true if @t's controlling terminal is the slave of a pty pair
- * whose master is open in the tree.
+ * Return: true if @t has a controlling terminal that is not the slave of
+ * a pty pair whose master is open in the tree.
  */
-bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t)
+bool ckpt_pty_outside_ctty(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct tty_struct *tty = ckpt_task_tty(t);
 	struct file *master = tty ? ckpt_ctty_master(ctx, tty) : NULL;
 
 	tty_kref_put(tty);
-	if (!master)
-		return false;
-	fput(master);
-	return true;
+	if (master)
+		fput(master);
+	return tty && !master;
 }
 
 /**

@@ -1065,6 +1065,16 @@ static void ckpt_mm_drop(void *ptr)
 	mmput(ptr);
 }
 
+static void *ckpt_mm_of(struct task_struct *t)
+{
+	return t->mm;
+}
+
+static long ckpt_mm_users(void *ptr)
+{
+	return atomic_read(&((struct mm_struct *)ptr)->mm_users);
+}
+
 const struct ckpt_obj_ops ckpt_obj_mm_ops = {
 	.name = "mm",
 	.rec = CKPT_REC_MM,
@@ -1072,4 +1082,7 @@ const struct ckpt_obj_ops ckpt_obj_mm_ops = {
 	.restart = ckpt_mm_restart,
 	.grab = ckpt_mm_grab,
 	.drop = ckpt_mm_drop,
+	.task_obj = ckpt_mm_of,
+	.nr_users = ckpt_mm_users,
+	.what = "address space",
 };

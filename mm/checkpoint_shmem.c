@@ -373,21 +373,11 @@ static int ckpt_shmem_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 user
 			objref);
 }
 
-/**
- * ckpt_check_shmem_leaks() - fail if saved shared memory is mapped outside
- * @ctx: checkpoint context, every task saved
- *
+/*
  * Shared anonymous memory that a process outside the container maps too
  * would be shared no more after restart: the restored copy and the
- * outside one would go separate ways.  CHECKPOINT_SHARED_OK accepts that.
- *
- * Return: 0 or -EBUSY, logged.
+ * outside one would go separate ways.
  */
-int ckpt_check_shmem_leaks(struct ckpt_ctx *ctx)
-{
-	return ckpt_obj_for_each(ctx, CKPT_OBJ_shmem, ckpt_shmem_leak);
-}
-
 const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 	.name = "shmem",
 	.rec = CKPT_REC_SHMEM,
@@ -395,6 +385,7 @@ const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 	.restart = ckpt_shmem_restart,
 	.grab = ckpt_shmem_grab,
 	.drop = ckpt_shmem_drop,
+	.leak = ckpt_shmem_leak,
 };
 
 /* ---- memfd ---- */

@@ -207,6 +207,13 @@ struct ckpt_ctx {
  * @abort: optional, restart only: undo what @restart made outside the
  *	restored tasks (a SysV segment), when the restart fails; called
  *	before @drop
+ * @task_obj: optional, checkpoint: the object of this kind a frozen task
+ *	uses; the tasks of the tree must be all of its users
+ * @nr_users: with @task_obj: the kernel's count of an object's users
+ * @what: with @task_obj: what such an object is, in the log
+ * @leak: optional, checkpoint of a container: fail (logged) if a saved
+ *	object, which the saved tasks name @users times, is also used from
+ *	outside the tree (CHECKPOINT_SHARED_OK skips the check)
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -216,6 +223,10 @@ struct ckpt_obj_ops {
 	void (*grab)(void *ptr);
 	void (*drop)(void *ptr);
 	void (*abort)(void *ptr);
+	void *(*task_obj)(struct task_struct *t);
+	long (*nr_users)(void *ptr);
+	const char *what;
+	int (*leak)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 };
 
 /* The back ends, one per line of checkpoint_types.h */
@@ -395,7 +406,6 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 
 /* Files (fs/checkpoint.c) */
 struct path;
-int ckpt_check_file_leaks(struct ckpt_ctx *ctx);
 bool ckpt_fs_root(struct ckpt_ctx *ctx, u32 fs_ref, struct path *root);
 int ckpt_install_files(struct ckpt_ctx *ctx, __le32 ref);
 int ckpt_install_fs(struct ckpt_ctx *ctx, __le32 ref);
@@ -403,7 +413,7 @@ void ckpt_fs_roots_free(struct ckpt_ctx *ctx);
 bool ckpt_file_flags_ok(struct file *file, u32 saved);
 
 /* Pseudo-terminals (fs/checkpoint_tty.c) */
-bool ckpt_pty_is_tree_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
+bool ckpt_pty_outside_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
 			     u32 *ref, pid_t *pgrp);
 int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx);
@@ -427,7 +437,6 @@ static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 /* Shared memory without a path (mm/checkpoint_shmem.c) */
 bool ckpt_file_is_memfd(struct file *file);
 bool ckpt_vma_is_anon_shared(struct vm_area_struct *vma);
-int ckpt_check_shmem_leaks(struct ckpt_ctx *ctx);
 int ckpt_shmem_save(struct ckpt_ctx *ctx, struct inode *inode);
 int ckpt_shmem_load(struct ckpt_ctx *ctx, struct inode *inode);
 

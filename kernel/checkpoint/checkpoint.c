@@ -128,49 +128,14 @@ static int ckpt_use_cmp(const void *a, const void *b)
 	return 0;
 }
 
-enum ckpt_shared_kind { CKPT_SHARED_MM, CKPT_SHARED_FILES, CKPT_SHARED_FS };
-
-static const char *const ckpt_shared_name[] = {
-	[CKPT_SHARED_MM] = "address space",
-	[CKPT_SHARED_FILES] = "file table",
-	[CKPT_SHARED_FS] = "fs (cwd, umask)",
-};
-
-static void *ckpt_shared_ptr(struct task_struct *t, enum ckpt_shared_kind kind)
-{
-	switch (kind) {
-	case CKPT_SHARED_MM:
-		return t->mm;
-	case CKPT_SHARED_FILES:
-		return t->files;
-	default:
-		return t->fs;
-	}
-}
-
-/* The kernel's count of the tasks (and others) using the object */
-static long ckpt_shared_users(void *ptr, enum ckpt_shared_kind kind)
-{
-	switch (kind) {
-	case CKPT_SHARED_MM:
-		return atomic_read(&((struct mm_struct *)ptr)->mm_users);
-	case CKPT_SHARED_FILES:
-		return atomic_read(&((struct files_struct *)ptr)->count);
-	default:
-		return READ_ONCE(((struct fs_struct *)ptr)->users);
-	}
-}
-
 /*
- * The tasks of the tree that use each mm, file table and fs must be all
- * of its users: one used from outside cannot be restored shared with it.
- * Processes may share them (CLONE_VM, CLONE_FILES, CLONE_FS without
- * CLONE_THREAD), with one restriction for the mm: restart gives a process
- * the mm of its parent when it creates it, so a process can share only its
- * parent's.
+ * The tasks of the tree that use an object of a kind whose back end gives
+ * a task's (the mm, file table and fs) must be all of its users: one used
+ * from outside cannot be restored shared with it.  Processes may share
+ * them (CLONE_VM, CLONE_FILES, CLONE_FS without CLONE_THREAD).
  */
 static int ckpt_check_shared(struct ckpt_ctx *ctx, struct ckpt_use *uses,
-			     enum ckpt_shared_kind kind)
+			     const struct ckpt_obj_ops *ops)
 {
 	struct ckpt_frozen *f;
 	unsigned int i = 0, j, n = 0;
@@ -178,26 +143,36 @@ static int ckpt_check_shared(struct ckpt_ctx *ctx, struct ckpt_use *uses,
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (f->zombie)
 			continue;
-		uses[n].ptr = ckpt_shared_ptr(f->task, kind);
+		uses[n].ptr = ops->task_obj(f->task);
 		uses[n++].f = f;
 	}
 	sort(uses, n, sizeof(*uses), ckpt_use_cmp, NULL);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && uses[j].ptr == uses[i].ptr; j++)
 			;
-		if (ckpt_shared_users(uses[i].ptr, kind) > j - i)
+		if (ops->nr_users(uses[i].ptr) > j - i)
 			return ckpt_err(ctx, -EBUSY,
 					"task %d shares its %s with a task outside the tree",
-					uses[i].f->pid, ckpt_shared_name[kind]);
+					uses[i].f->pid, ops->what);
 	}
-	if (kind != CKPT_SHARED_MM)
-		return 0;
+	return 0;
+}
+
+/*
+ * Restart gives a process the mm of its parent when it creates it, so a
+ * process can share only its parent's.
+ */
+static int ckpt_check_shared_mm(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(CKPT_OBJ_mm);
+	struct ckpt_frozen *f;
+
 	list_for_each_entry(f, &ctx->tasks, list) {
 		struct task_struct *parent;
 		bool ok;
 
 		if (f->zombie || !thread_group_leader(f->task) || f->task == ctx->root ||
-		    atomic_read(&f->task->mm->mm_users) == get_nr_threads(f->task))
+		    ops->nr_users(f->task->mm) == get_nr_threads(f->task))
 			continue;
 		rcu_read_lock();
 		parent = rcu_dereference(f->task->real_parent);
@@ -220,7 +195,7 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 {
 	struct ckpt_frozen *f, *t;
 	struct ckpt_use *uses;
-	int n, ret = 0;
+	int n, kind, ret = 0;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (!thread_group_leader(f->task) || f->zombie)
@@ -240,13 +215,11 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 	uses = kvmalloc_array(ctx->nr_tasks, sizeof(*uses), GFP_KERNEL);
 	if (!uses)
 		return -ENOMEM;
-	ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_MM);
-	if (!ret)
-		ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_FILES);
-	if (!ret)
-		ret = ckpt_check_shared(ctx, uses, CKPT_SHARED_FS);
+	for (kind = 0; !ret && kind < CKPT_OBJ_NR; kind++)
+		if (ckpt_obj_ops_of(kind)->task_obj)
+			ret = ckpt_check_shared(ctx, uses, ckpt_obj_ops_of(kind));
 	kvfree(uses);
-	return ret;
+	return ret ?: ckpt_check_shared_mm(ctx);
 }
 
 /* Is @t in a state this version can save?  Checked before and after freezing. */
@@ -732,10 +705,7 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 			       struct ckpt_tree_task *ent)
 {
 	struct task_struct *t = f->task;
-	struct sighand_struct *sighand;
-	unsigned long irqflags;
 	u32 flags = 0;
-	bool tty;
 
 	ent->pid = cpu_to_le32(f->pid);
 	ent->tgid = cpu_to_le32(f->tgid);
@@ -744,16 +714,11 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 	ent->pgid = cpu_to_le32(ckpt_group_nr(ctx, task_pgrp(t)));
 	ent->sid = cpu_to_le32(ckpt_group_nr(ctx, task_session(t)));
 	rcu_read_unlock();
-	sighand = lock_task_sighand(t, &irqflags);
-	if (!sighand)
-		return ckpt_err(ctx, -ESRCH, "task %d exited during checkpoint", f->pid);
-	tty = t->signal->tty;
-	spin_unlock_irqrestore(&sighand->siglock, irqflags);
 	/*
 	 * A session of the tree keeps a pty of the tree as its terminal;
 	 * restart gives it no other.
 	 */
-	if (tty && ent->sid && thread_group_leader(t) && !ckpt_pty_is_tree_ctty(ctx, t))
+	if (ent->sid && thread_group_leader(t) && ckpt_pty_outside_ctty(ctx, t))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"process %d has a controlling terminal from outside in a session of its own (not supported yet)",
 				f->pid);
@@ -843,11 +808,9 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		if (!f->zombie)
 			ret = ckpt_checkpoint_task(ctx, f->task);
 	}
-	/* Leak check: what the image says of a shared file may not hold */
+	/* Leak check: what the image says of a shared object may not hold */
 	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
-		ret = ckpt_check_file_leaks(ctx);
-	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
-		ret = ckpt_check_shmem_leaks(ctx);
+		ret = ckpt_check_leaks(ctx);
 	if (!ret)
 		ret = ckpt_check_still_frozen(ctx);
 	if (!ret)

@@ -181,6 +181,36 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	return 0;
 }
 
+/**
+ * ckpt_obj_ops_of() - the back end of an object kind
+ * @kind: the kind
+ *
+ * Return: its entry of the table generated from checkpoint_types.h.
+ */
+const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_kind kind)
+{
+	return ckpt_obj_ops_table[kind];
+}
+
+/**
+ * ckpt_check_leaks() - fail if a saved object is also used from outside
+ * @ctx: checkpoint context of a container, every task saved
+ *
+ * Calls the leak check of every kind that has one on each saved object
+ * of that kind.
+ *
+ * Return: 0 or the first error (-EBUSY), logged by the back end.
+ */
+int ckpt_check_leaks(struct ckpt_ctx *ctx)
+{
+	int kind, ret = 0;
+
+	for (kind = 0; !ret && kind < CKPT_OBJ_NR; kind++)
+		if (ckpt_obj_ops_table[kind]->leak)
+			ret = ckpt_obj_for_each(ctx, kind, ckpt_obj_ops_table[kind]->leak);
+	return ret;
+}
+
 static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,
 						enum ckpt_obj_kind kind,
 						const void *key)

@@ -461,15 +461,9 @@ static int ckpt_restore_groups(struct ckpt_ctx *ctx)
 	/* The caller's terminal is no controlling terminal of another session */
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
-		struct tty_struct *tty;
 
-		if (rt->pid != rt->tgid || !rt->sid)
-			continue;
-		spin_lock_irq(&ckpt_sighand(rt->task)->siglock);
-		tty = rt->task->signal->tty;
-		rt->task->signal->tty = NULL;
-		spin_unlock_irq(&ckpt_sighand(rt->task)->siglock);
-		tty_kref_put(tty);
+		if (rt->pid == rt->tgid && rt->sid)
+			proc_clear_tty(rt->task);
 	}
 out:
 	xa_destroy(&own);
