@@ -12,8 +12,9 @@
  * what a task owns in them is refused: its semaphore undo list (see
  * ckpt_checkpoint_sem_undo()).
  *
- * The parts that need the private structures of msg.c and sem.c are built
- * into those files: checkpoint_msg.c and checkpoint_sem.c.
+ * The parts that need the private structures of msg.c, sem.c and shm.c
+ * are built into those files: checkpoint_msg.c, checkpoint_sem.c and
+ * checkpoint_shm.c.
  */
 #include <linux/cred.h>
 #include <linux/idr.h>
