@@ -3,9 +3,15 @@
  * The namespaces of the tasks: the caller's, handled, or refused.
  *
  * Every member of a task's nsproxy and its user namespace is checked at
- * checkpoint.  The pid and UTS namespaces are handled by checkpoint.c and
- * restart.c.  This file handles:
+ * checkpoint: the tasks must all be in the same ones.  Each kind the tasks
+ * may have of their own is an entry of the table generated from
+ * <linux/checkpoint_nstypes.h> (struct ckpt_ns_ops), which this file walks
+ * in both directions; the pid namespace is the tree's (checkpoint.c,
+ * restart.c), and the IPC namespace's entry is in ipc/checkpoint.c.  The
+ * entries here:
  *
+ * - the UTS namespace: a UTS record with its names when the tasks have
+ *   one of their own; restart creates a new one and sets them.
  * - the time namespace: in container mode, or when the tasks have one of
  *   their own, a TIMENS record holds their CLOCK_MONOTONIC and
  *   CLOCK_BOOTTIME at the header's instant.  Restart creates a new time
@@ -29,8 +35,7 @@
  *   the tasks the same ids inside.
  *
  * The mount and cgroup namespaces, nested user namespaces and a pid
- * namespace for children other than the task's own are refused.  The IPC
- * namespace is handled elsewhere.
+ * namespace for children other than the task's own are refused.
  *
  * The root directory: with CHECKPOINT_ROOT_RELATIVE, the tasks must share
  * one, and the paths of the image start from it (ckpt_path_name()).
