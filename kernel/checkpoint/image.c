@@ -22,236 +22,200 @@
 
 /**
  * struct ckpt_rec_def - what a record type may look like
- * @name: printable name, from the uapi list
  * @min_len: smallest valid payload (the fixed part)
- * @max_len: largest valid payload
+ * @max_len: largest valid payload; 0 for no record type
  */
 struct ckpt_rec_def {
-	const char *name;
 	u32 min_len;
 	u32 max_len;
+};
+
+/* The names of the record types, generated from the UAPI mapper */
+static const struct {
+	u32 type;
+	const char *name;
+} ckpt_rec_names[] = {
+#define __CKPT_REC_NAME(name, nr) { nr, #name },
+	__CKPT_REC_MAPPER(__CKPT_REC_NAME)
+#undef __CKPT_REC_NAME
 };
 
 /* One entry per record type; a fixed-size record has min_len == max_len */
 static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 	[CKPT_REC_HEADER] = {
-		.name = "HEADER",
 		.min_len = sizeof(struct ckpt_image_header),
 		.max_len = sizeof(struct ckpt_image_header),
 	},
 	[CKPT_REC_TRAILER] = {
-		.name = "TRAILER",
 		.min_len = sizeof(struct ckpt_image_trailer),
 		.max_len = sizeof(struct ckpt_image_trailer),
 	},
 	[CKPT_REC_TREE] = {
-		.name = "TREE",
 		.min_len = sizeof(struct ckpt_tree),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_TASK] = {
-		.name = "TASK",
 		.min_len = sizeof(struct ckpt_task),
 		.max_len = sizeof(struct ckpt_task),
 	},
 	[CKPT_REC_CRED] = {
-		.name = "CRED",
 		.min_len = sizeof(struct ckpt_cred),
 		.max_len = sizeof(struct ckpt_cred) + NGROUPS_MAX * 4,
 	},
 	[CKPT_REC_MM] = {
-		.name = "MM",
 		.min_len = sizeof(struct ckpt_mm),
 		.max_len = sizeof(struct ckpt_mm),
 	},
 	[CKPT_REC_VMA] = {
-		.name = "VMA",
 		.min_len = sizeof(struct ckpt_vma),
 		.max_len = sizeof(struct ckpt_vma),
 	},
 	[CKPT_REC_PAGES] = {
-		.name = "PAGES",
 		.min_len = sizeof(struct ckpt_pages),
 		.max_len = sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE,
 	},
 	[CKPT_REC_MM_END] = {
-		.name = "MM_END",
 		.min_len = sizeof(struct ckpt_mm_end),
 		.max_len = sizeof(struct ckpt_mm_end),
 	},
 	[CKPT_REC_FILE] = {
-		.name = "FILE",
 		.min_len = sizeof(struct ckpt_file),
 		.max_len = sizeof(struct ckpt_file) + CKPT_PATH_MAX + 8,
 	},
 	[CKPT_REC_FILES] = {
-		.name = "FILES",
 		.min_len = sizeof(struct ckpt_files),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_FS] = {
-		.name = "FS",
 		.min_len = sizeof(struct ckpt_fs),
 		.max_len = sizeof(struct ckpt_fs) + 2 * CKPT_PATH_MAX + 8,
 	},
 	[CKPT_REC_SIGHAND] = {
-		.name = "SIGHAND",
 		.min_len = sizeof(struct ckpt_sighand),
 		.max_len = sizeof(struct ckpt_sighand),
 	},
 	[CKPT_REC_SIGPENDING] = {
-		.name = "SIGPENDING",
 		.min_len = sizeof(struct ckpt_sigpending),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_X86_REGS] = {
-		.name = "X86_REGS",
 		.min_len = sizeof(struct ckpt_x86_regs),
 		.max_len = sizeof(struct ckpt_x86_regs),
 	},
 	[CKPT_REC_X86_XSTATE] = {
-		.name = "X86_XSTATE",
 		.min_len = sizeof(struct ckpt_x86_xstate),
 		.max_len = sizeof(struct ckpt_x86_xstate) + 64 * 1024,
 	},
 	[CKPT_REC_PROCESS] = {
-		.name = "PROCESS",
 		.min_len = sizeof(struct ckpt_process),
 		.max_len = sizeof(struct ckpt_process),
 	},
 	[CKPT_REC_UTS] = {
-		.name = "UTS",
 		.min_len = sizeof(struct ckpt_uts),
 		.max_len = sizeof(struct ckpt_uts),
 	},
 	[CKPT_REC_PTY] = {
-		.name = "PTY",
 		.min_len = sizeof(struct ckpt_pty),
 		.max_len = sizeof(struct ckpt_pty) + CKPT_PATH_MAX + 8,
 	},
 	[CKPT_REC_IPC_NS] = {
-		.name = "IPC_NS",
 		.min_len = sizeof(struct ckpt_ipc_ns),
 		.max_len = sizeof(struct ckpt_ipc_ns),
 	},
 	[CKPT_REC_MSG_QUEUE] = {
-		.name = "MSG_QUEUE",
 		.min_len = sizeof(struct ckpt_msg_queue),
 		.max_len = sizeof(struct ckpt_msg_queue),
 	},
 	[CKPT_REC_MSG] = {
-		.name = "MSG",
 		.min_len = sizeof(struct ckpt_msg),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_SEM_ARRAY] = {
-		.name = "SEM_ARRAY",
 		.min_len = sizeof(struct ckpt_sem_array),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_SEM_UNDO] = {
-		.name = "SEM_UNDO",
 		.min_len = sizeof(struct ckpt_sem_undo),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_PIPE] = {
-		.name = "PIPE",
 		.min_len = sizeof(struct ckpt_pipe),
 		.max_len = sizeof(struct ckpt_pipe) + CKPT_PATH_MAX + 8,
 	},
 	[CKPT_REC_FILE_DATA] = {
-		.name = "FILE_DATA",
 		.min_len = sizeof(struct ckpt_file_data) + 8,
 		.max_len = sizeof(struct ckpt_file_data) + CKPT_FILE_DATA_MAX,
 	},
 	[CKPT_REC_LOCK] = {
-		.name = "LOCK",
 		.min_len = sizeof(struct ckpt_lock),
 		.max_len = sizeof(struct ckpt_lock),
 	},
 	[CKPT_REC_TIMENS] = {
-		.name = "TIMENS",
 		.min_len = sizeof(struct ckpt_timens),
 		.max_len = sizeof(struct ckpt_timens),
 	},
 	[CKPT_REC_NETNS] = {
-		.name = "NETNS",
 		.min_len = sizeof(struct ckpt_netns),
 		.max_len = sizeof(struct ckpt_netns),
 	},
 	[CKPT_REC_USERNS] = {
-		.name = "USERNS",
 		.min_len = sizeof(struct ckpt_userns) + 2 * sizeof(struct ckpt_id_extent),
 		.max_len = sizeof(struct ckpt_userns) +
 			   2 * CKPT_USERNS_MAX_EXTENTS * sizeof(struct ckpt_id_extent),
 	},
 	[CKPT_REC_SECCOMP] = {
-		.name = "SECCOMP",
 		.min_len = sizeof(struct ckpt_seccomp),
 		.max_len = sizeof(struct ckpt_seccomp) + BPF_MAXINSNS * 8,
 	},
 	[CKPT_REC_EVENTFD] = {
-		.name = "EVENTFD",
 		.min_len = sizeof(struct ckpt_eventfd),
 		.max_len = sizeof(struct ckpt_eventfd),
 	},
 	[CKPT_REC_TIMERFD] = {
-		.name = "TIMERFD",
 		.min_len = sizeof(struct ckpt_timerfd),
 		.max_len = sizeof(struct ckpt_timerfd),
 	},
 	[CKPT_REC_SIGNALFD] = {
-		.name = "SIGNALFD",
 		.min_len = sizeof(struct ckpt_signalfd),
 		.max_len = sizeof(struct ckpt_signalfd),
 	},
 	[CKPT_REC_EPOLL] = {
-		.name = "EPOLL",
 		.min_len = sizeof(struct ckpt_epoll),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_INOTIFY] = {
-		.name = "INOTIFY",
 		.min_len = sizeof(struct ckpt_inotify),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_SHMEM] = {
-		.name = "SHMEM",
 		.min_len = sizeof(struct ckpt_shmem),
 		.max_len = sizeof(struct ckpt_shmem),
 	},
 	[CKPT_REC_SHMEM_END] = {
-		.name = "SHMEM_END",
 		.min_len = sizeof(struct ckpt_shmem_end),
 		.max_len = sizeof(struct ckpt_shmem_end),
 	},
 	[CKPT_REC_SYSV_SHM] = {
-		.name = "SYSV_SHM",
 		.min_len = sizeof(struct ckpt_sysv_shm),
 		.max_len = sizeof(struct ckpt_sysv_shm),
 	},
 	[CKPT_REC_ITIMERS] = {
-		.name = "ITIMERS",
 		.min_len = sizeof(struct ckpt_itimers),
 		.max_len = sizeof(struct ckpt_itimers),
 	},
 	[CKPT_REC_POSIX_TIMERS] = {
-		.name = "POSIX_TIMERS",
 		.min_len = sizeof(struct ckpt_posix_timers),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
 	[CKPT_REC_CPUTIME] = {
-		.name = "CPUTIME",
 		.min_len = sizeof(struct ckpt_cputime),
 		.max_len = sizeof(struct ckpt_cputime),
 	},
 	[CKPT_REC_THREAD_CPUTIME] = {
-		.name = "THREAD_CPUTIME",
 		.min_len = sizeof(struct ckpt_thread_cputime),
 		.max_len = sizeof(struct ckpt_thread_cputime),
 	},
 	[CKPT_REC_SIGALTSTACK] = {
-		.name = "SIGALTSTACK",
 		.min_len = sizeof(struct ckpt_sigaltstack),
 		.max_len = sizeof(struct ckpt_sigaltstack),
 	},
@@ -265,8 +229,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
  */
 const char *ckpt_rec_name(u32 type)
 {
-	if (type < __CKPT_REC_NR && ckpt_rec_defs[type].name)
-		return ckpt_rec_defs[type].name;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_rec_names); i++)
+		if (ckpt_rec_names[i].type == type)
+			return ckpt_rec_names[i].name;
 	return "?";
 }
 
@@ -527,13 +494,13 @@ static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *hdr)
 	type = le32_to_cpu(hdr->type);
 	len = le32_to_cpu(hdr->len);
 	def = type < __CKPT_REC_NR ? &ckpt_rec_defs[type] : NULL;
-	if (!def || !def->name)
+	if (!def || !def->max_len)
 		return ckpt_err(ctx, -EINVAL, "offset %llu: unknown record type %u",
 				ctx->rec_start, type);
 	if (len % 8 || len < def->min_len || len > def->max_len)
 		return ckpt_err(ctx, -EINVAL,
 				"offset %llu: record %s has invalid length %u (%u..%u)",
-				ctx->rec_start, def->name, len, def->min_len,
+				ctx->rec_start, ckpt_rec_name(type), len, def->min_len,
 				def->max_len);
 	ctx->rec_type = type;
 	ctx->rec_left = len;
