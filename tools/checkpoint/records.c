@@ -1231,11 +1231,21 @@ int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
 
 /*
  * The optional records between a task's TASK (or PROCESS) and its
- * X86_REGS, at most one of each, in the order of their type numbers
- * given by @order.
+ * X86_REGS, in image order (the kernel's task sections): at most one of
+ * each, in this order.
  */
-static int task_extra(struct image *img, uint32_t order)
+static const uint32_t task_extra_types[] = {
+	CKPT_REC_SIGALTSTACK, CKPT_REC_ITIMERS, CKPT_REC_POSIX_TIMERS,
+	CKPT_REC_THREAD_CPUTIME, CKPT_REC_CPUTIME,
+};
+
+static int task_extra(struct image *img)
 {
+	uint32_t order = 0;
+
+	while (order < ARRAY_SIZE(task_extra_types) - 1 &&
+	       task_extra_types[order] != img->rec_type)
+		order++;
 	if (img->task_extras >= 1U << order)
 		return image_fail(img, "repeated, or after a record that must follow it");
 	img->task_extras |= 1U << order;
@@ -1248,7 +1258,7 @@ int accept_SIGALTSTACK(struct image *img, const void *p, uint32_t len)
 	uint32_t flags = LE32(ss->flags);
 	uint64_t sp = LE64(ss->sp), size = LE64(ss->size);
 
-	if (task_extra(img, 0) ||
+	if (task_extra(img) ||
 	    check_zero(img, &ss->__pad, sizeof(ss->__pad), "__pad"))
 		return -1;
 	if ((flags & ~CKPT_SS_AUTODISARM) != 0 &&
@@ -1270,7 +1280,7 @@ int accept_ITIMERS(struct image *img, const void *p, uint32_t len)
 
 	if (t->pid != t->tgid)
 		return image_fail(img, "pid %u is a thread, not a process", t->pid);
-	if (task_extra(img, 1))
+	if (task_extra(img))
 		return -1;
 	for (i = 0; i < CKPT_NR_ITIMERS; i++)
 		if (LE64(it->it[i].value_ns) > INT64_MAX / 2 ||
@@ -1323,7 +1333,7 @@ int accept_POSIX_TIMERS(struct image *img, const void *p, uint32_t len)
 	bool leader = task->pid == task->tgid;
 	uint32_t i, n = LE32(pt->nr);
 
-	if (task_extra(img, 2) ||
+	if (task_extra(img) ||
 	    check_var_len(img, p, len, (uint64_t)n * sizeof(*t)))
 		return -1;
 	if (LE32(pt->next_id) > INT32_MAX || (!leader && LE32(pt->next_id)))
@@ -1341,7 +1351,7 @@ int accept_THREAD_CPUTIME(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_thread_cputime *c = p;
 
-	if (task_extra(img, 3))
+	if (task_extra(img))
 		return -1;
 	if (LE64(c->sum_exec_ns) > INT64_MAX / 2 || LE64(c->utime_ns) > INT64_MAX / 2 ||
 	    LE64(c->stime_ns) > INT64_MAX / 2)
@@ -1356,7 +1366,7 @@ int accept_CPUTIME(struct image *img, const void *p, uint32_t len)
 
 	if (t->pid != t->tgid)
 		return image_fail(img, "pid %u is a thread, not a process", t->pid);
-	if (task_extra(img, 4))
+	if (task_extra(img))
 		return -1;
 	if (LE64(c->sum_exec_ns) > INT64_MAX / 2 || LE64(c->utime_ns) > INT64_MAX / 2 ||
 	    LE64(c->stime_ns) > INT64_MAX / 2 || LE64(c->cutime_ns) > INT64_MAX / 2 ||

@@ -46,8 +46,10 @@ def read_uapi(path):
     """Record numbers and constants, from the header itself."""
     with open(path) as f:
         text = f.read()
+    recs = text[text.index('#define __CKPT_REC_MAPPER'):
+                text.index('enum ckpt_rec_type')]
     rec = {name: int(nr) for name, nr in
-           re.findall(r'FN\((\w+),\s*(\d+)\)', text)}
+           re.findall(r'FN\((\w+),\s*(\d+)\)', recs)}
     consts = {}
     for name in ('CKPT_IMAGE_MAGIC', 'CKPT_IMAGE_VERSION',
                  'CKPT_ARCH_X86_64', 'CKPT_REC_MAX_LEN', 'CKPT_PAGES_MAX'):
