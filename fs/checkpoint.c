@@ -545,16 +545,6 @@ out:
 	return ret ? ERR_PTR(ret) : file;
 }
 
-static void ckpt_file_grab(void *ptr)
-{
-	get_file(ptr);
-}
-
-static void ckpt_file_drop(void *ptr)
-{
-	fput(ptr);
-}
-
 /* ---- files reopened by path: regular files, directories, devices ---- */
 
 /* A REG, DIR or CHR file */
@@ -835,8 +825,8 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.rec = CKPT_REC_FILE,
 	.checkpoint = ckpt_file_checkpoint,
 	.restart = ckpt_file_restart,
-	.grab = ckpt_file_grab,
-	.drop = ckpt_file_drop,
+	.grab = ckpt_obj_get_file,
+	.drop = ckpt_obj_put_file,
 	.leak = ckpt_file_leak,
 };
 

@@ -404,23 +404,13 @@ CKPT_FILE_OPS(FIFO) = {
 	.restart = ckpt_pipe_end_restart,
 };
 
-static void ckpt_pipe_grab(void *ptr)
-{
-	get_file(ptr);
-}
-
-static void ckpt_pipe_drop(void *ptr)
-{
-	fput(ptr);
-}
-
 /* Object: a file on the pipe (one of its ends at checkpoint) */
 const struct ckpt_obj_ops ckpt_obj_pipe_ops = {
 	.name = "pipe",
 	.rec = CKPT_REC_PIPE,
 	.checkpoint = ckpt_pipe_checkpoint,
 	.restart = ckpt_pipe_restart,
-	.grab = ckpt_pipe_grab,
-	.drop = ckpt_pipe_drop,
+	.grab = ckpt_obj_get_file,
+	.drop = ckpt_obj_put_file,
 	.leak = ckpt_pipe_leak,
 };

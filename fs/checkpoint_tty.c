@@ -414,23 +414,13 @@ CKPT_FILE_OPS(TTY) = {
 	.restart = ckpt_tty_restart,
 };
 
-static void ckpt_pty_grab(void *ptr)
-{
-	get_file(ptr);
-}
-
-static void ckpt_pty_drop(void *ptr)
-{
-	fput(ptr);
-}
-
 const struct ckpt_obj_ops ckpt_obj_pty_ops = {
 	.name = "pty",
 	.rec = CKPT_REC_PTY,
 	.checkpoint = ckpt_pty_checkpoint,
 	.restart = ckpt_pty_restart,
-	.grab = ckpt_pty_grab,
-	.drop = ckpt_pty_drop,
+	.grab = ckpt_obj_get_file,
+	.drop = ckpt_obj_put_file,
 };
 
 /* ---- a pty slave as the controlling terminal of a session of the tree ---- */

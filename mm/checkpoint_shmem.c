@@ -345,16 +345,6 @@ static void *ckpt_shmem_restart(struct ckpt_ctx *ctx, u32 *objref)
 	return file;
 }
 
-static void ckpt_shmem_grab(void *ptr)
-{
-	get_file(ptr);
-}
-
-static void ckpt_shmem_drop(void *ptr)
-{
-	fput(ptr);
-}
-
 static int ckpt_shmem_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 {
 	struct address_space *mapping = ((struct file *)ptr)->f_mapping;
@@ -383,8 +373,8 @@ const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 	.rec = CKPT_REC_SHMEM,
 	.checkpoint = ckpt_shmem_checkpoint,
 	.restart = ckpt_shmem_restart,
-	.grab = ckpt_shmem_grab,
-	.drop = ckpt_shmem_drop,
+	.grab = ckpt_obj_get_file,
+	.drop = ckpt_obj_put_file,
 	.leak = ckpt_shmem_leak,
 };
 

@@ -382,6 +382,8 @@ int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 /* Helpers shared by back ends (kernel/checkpoint/util.c) */
 char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
 bool ckpt_caller_capable(struct ckpt_ctx *ctx, struct user_namespace *ns, int cap);
+void ckpt_obj_get_file(void *ptr);
+void ckpt_obj_put_file(void *ptr);
 char *ckpt_file_path(struct ckpt_ctx *ctx, struct file *file, char *buf,
 		     u32 *len);
 char *ckpt_read_path(struct ckpt_ctx *ctx, const char *what, const void *rec,

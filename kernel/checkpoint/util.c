@@ -3,6 +3,7 @@
 #include <linux/checkpoint.h>
 #include <linux/dcache.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -33,6 +34,27 @@ char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf)
 		return d_path(path, buf, CKPT_PATH_MAX);
 	p = __d_path(path, &ctx->image_root, buf, CKPT_PATH_MAX);
 	return p ? p : ERR_PTR(-EXDEV);
+}
+
+/**
+ * ckpt_obj_get_file() - take a reference on an object that is a file
+ * @ptr: the struct file
+ *
+ * The grab operation of the object kinds whose objects are struct files
+ * (open files, pipes, ptys, shared memory).
+ */
+void ckpt_obj_get_file(void *ptr)
+{
+	get_file(ptr);
+}
+
+/**
+ * ckpt_obj_put_file() - drop a reference taken by ckpt_obj_get_file()
+ * @ptr: the struct file
+ */
+void ckpt_obj_put_file(void *ptr)
+{
+	fput(ptr);
 }
 
 /**
