@@ -19,13 +19,15 @@
 #   APPEND=...      more kernel command line
 #   INTERACTIVE=1   the terminal is the guest's console, no time limit
 #   KVM=1           use KVM instead of TCG; SMP=N, MEM=SIZE
+#   KERNEL=FILE     boot this bzImage instead of the config's (another tree's)
+#   INITRAMFS=FILE  and this base initramfs instead of $WORK/initramfs.cpio.gz
 
 . "$(dirname "$0")/lib.sh"
 
 config=${1:?usage: qemu-run.sh plain|debug JOBSCRIPT}
 job=${2:?usage: qemu-run.sh plain|debug JOBSCRIPT}
-kernel=$(obj_dir "$config")/arch/x86/boot/bzImage
-base=$WORK/initramfs.cpio.gz
+kernel=${KERNEL:-$(obj_dir "$config")/arch/x86/boot/bzImage}
+base=${INITRAMFS:-$WORK/initramfs.cpio.gz}
 LOG=${LOG:-$WORK/$config-$(basename "$job" .sh).log}
 TIMEOUT=${TIMEOUT:-600}
 SHOW=${SHOW:-job}

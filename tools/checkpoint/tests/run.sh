@@ -13,7 +13,8 @@
 # The expected output of `ckpt show` is tests/good.show; after an intended
 # change of the output, regenerate it with
 #   tests/mkimage.py - | ckpt show - > tests/good.show
-# and review the diff.
+# and review the diff.  The fixture images of the selftests are decoded
+# too; see tools/testing/selftests/checkpoint/fixtures/README.
 
 set -u
 
@@ -215,6 +216,17 @@ check "show: the output is exactly tests/good.show" \
 	diff -u "$TESTS/good.show" "$TMP/good.out"
 check "show: '-' reads a pipe and prints the same" \
 	bash -c "cat '$GOOD' | '$CKPT' show - | cmp - '$TMP/good.out'"
+
+# Images an earlier kernel wrote (tools/testing/selftests/checkpoint/
+# fixtures/): they still decode, to the same records in the same order.
+FIXTURES=$SRC/../testing/selftests/checkpoint/fixtures
+for img in "$FIXTURES"/*.img; do
+	[ -f "$img" ] || continue
+	name=$(basename "$img" .img)
+	"$CKPT" show "$img" >"$TMP/$name.out" 2>&1
+	check "show: fixture $name.img is exactly fixtures/$name.show" \
+		diff -u "${img%.img}.show" "$TMP/$name.out"
+done
 
 show_has()
 {
