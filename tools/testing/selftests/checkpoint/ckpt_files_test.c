@@ -668,6 +668,10 @@ enum damage {
 	UNLINKED_NAMES_REGULAR_FILE,
 	FILE_NAMES_NO_PIPE,
 	FILE_UNKNOWN_KIND,
+	FILE_REG_NAMES_OBJECT,
+	FILE_FIFO_WITHOUT_PATH,
+	FILE_MEMFD_WITHOUT_SHMEM,
+	FILE_PIPE_BAD_FLAGS,
 	LOCK_UNKNOWN_KIND,
 	LOCK_ON_CLOSED_FD,
 };
@@ -714,6 +718,27 @@ FIXTURE_VARIANT_ADD(damaged, file_names_no_pipe) {
 FIXTURE_VARIANT_ADD(damaged, file_unknown_kind) {
 	.what = FILE_UNKNOWN_KIND,
 	.log = "invalid kind",
+};
+
+/* What the table of file kinds says a FILE record of a kind may hold */
+FIXTURE_VARIANT_ADD(damaged, file_reg_names_an_object) {
+	.what = FILE_REG_NAMES_OBJECT,
+	.log = "invalid kind, flags, position or object",
+};
+
+FIXTURE_VARIANT_ADD(damaged, file_fifo_without_path) {
+	.what = FILE_FIFO_WITHOUT_PATH,
+	.log = "malformed path",
+};
+
+FIXTURE_VARIANT_ADD(damaged, file_memfd_without_shmem) {
+	.what = FILE_MEMFD_WITHOUT_SHMEM,
+	.log = "is not followed by SHMEM",
+};
+
+FIXTURE_VARIANT_ADD(damaged, file_pipe_bad_flags) {
+	.what = FILE_PIPE_BAD_FLAGS,
+	.log = "invalid kind, flags, position or object",
 };
 
 FIXTURE_VARIANT_ADD(damaged, lock_unknown_kind) {
@@ -826,6 +851,29 @@ TEST_F_TIMEOUT(damaged, restart_fails_cleanly, 60)
 		f = file_of_kind(&img, data, CKPT_FILE_REG, &at);
 		ASSERT_TRUE(!!f);
 		f->kind = htole32(99);
+		break;
+	case FILE_REG_NAMES_OBJECT:
+		f = file_of_kind(&img, data, CKPT_FILE_REG, &at);
+		ASSERT_TRUE(!!f);
+		f->obj_ref = htole32(1);
+		break;
+	case FILE_FIFO_WITHOUT_PATH:
+		/* A pipe's FILE has no path; a FIFO's must */
+		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
+		ASSERT_TRUE(!!f);
+		f->kind = htole32(CKPT_FILE_FIFO);
+		break;
+	case FILE_MEMFD_WITHOUT_SHMEM:
+		/* A path and flags a memfd may have, but no SHMEM after it */
+		f = file_of_kind(&img, data, CKPT_FILE_REG, &at);
+		ASSERT_TRUE(!!f);
+		f->kind = htole32(CKPT_FILE_MEMFD);
+		f->f_flags = htole32(O_RDWR);
+		break;
+	case FILE_PIPE_BAD_FLAGS:
+		f = file_of_kind(&img, data, CKPT_FILE_PIPE, &at);
+		ASSERT_TRUE(!!f);
+		f->f_flags = htole32(le32toh(f->f_flags) | O_CREAT);
 		break;
 	case LOCK_UNKNOWN_KIND:
 		lock = payload_after(&img, data, -1, CKPT_REC_LOCK, NULL);
