@@ -65,7 +65,7 @@ list_overlay_files() {
 		fi
 	) | while read -r f; do
 		[ -f "$TOP/$f" ] || continue
-		[ "$(head -c 4 "$TOP/$f" | tr -d '\177')" = ELF ] && continue
+		[ "$(head -c 4 "$TOP/$f" | tr -d '\177\000')" = ELF ] && continue
 		echo "$f"
 	done | sort -u
 }
