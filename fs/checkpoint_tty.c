@@ -190,7 +190,9 @@ static int ckpt_pty_file_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_pty, master, &ref);
 	if (master)
 		fput(master);
-	return ret ?: ckpt_write_file_path(ctx, file, objref, ckpt_pty_kind(ctx, file), ref);
+	return ret ?: ckpt_write_file_path(ctx, file, objref,
+					   ckpt_pty_is_master(tty) ? CKPT_FILE_PTY_MASTER :
+					   CKPT_FILE_PTY_SLAVE, ref);
 }
 
 static int ckpt_pty_check(struct ckpt_ctx *ctx, const struct ckpt_pty *rec)
