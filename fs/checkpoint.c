@@ -17,7 +17,7 @@
  * through a file table follow its FILES record, and the task that restores
  * the table takes them again.
  */
-#include <linux/checkpoint.h>
+#include <linux/checkpoint_file.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/filelock.h>
@@ -29,8 +29,6 @@
 #include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/slab.h>
-
-#include "checkpoint.h"
 
 static bool ckpt_is_mem_dev(struct inode *inode)
 {
@@ -814,6 +812,30 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
 }
 
 /*
+ * The check (checkpoint) or finish (restart) of a file's kind: only kinds
+ * that have one are matched, so that a match never runs at restart.
+ */
+static int ckpt_file_check(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
+		if (ckpt_file_kinds[i].ops->check && ckpt_file_kinds[i].ops->match(ctx, ptr))
+			return ckpt_file_kinds[i].ops->check(ctx, ptr, objref);
+	return 0;
+}
+
+static int ckpt_file_finish(struct ckpt_ctx *ctx, void *ptr, u32 objref)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
+		if (ckpt_file_kinds[i].ops->finish && ckpt_file_kinds[i].ops->match(ctx, ptr))
+			return ckpt_file_kinds[i].ops->finish(ctx, ptr, objref);
+	return 0;
+}
+
+/*
  * A file that a task outside the container also has open can change
  * behind the image's back (its offset and flags, through that task); the
  * image would not be what the container sees.  References from outside
@@ -828,6 +850,8 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.grab = ckpt_obj_get_file,
 	.drop = ckpt_obj_put_file,
 	.leak = ckpt_file_leak,
+	.check = ckpt_file_check,
+	.finish = ckpt_file_finish,
 };
 
 /* ---- struct files_struct ---- */

@@ -17,7 +17,7 @@
  * (io_uring, perf events, bpf, userfaultfd, fanotify, pidfd, ...) make
  * checkpoint fail, named by fs/checkpoint.c as "anon_inode:[kind]".
  */
-#include <linux/checkpoint.h>
+#include <linux/checkpoint_file.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -33,7 +33,6 @@
 #include <linux/time.h>
 #include <linux/timerfd.h>
 
-#include "checkpoint.h"
 #include "mount.h"
 
 /* f_flags of an anonymous file that the image holds */

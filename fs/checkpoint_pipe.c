@@ -15,7 +15,7 @@
  * /proc/PID/fd/N would be.
  */
 #include <linux/bits.h>
-#include <linux/checkpoint.h>
+#include <linux/checkpoint_file.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -23,7 +23,6 @@
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
 
-#include "checkpoint.h"
 
 /* Whether @inode is an anonymous pipe (pipe(2)), not a FIFO */
 static bool ckpt_is_anon_pipe(struct inode *inode)

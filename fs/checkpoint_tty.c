@@ -16,7 +16,7 @@
  * shell that started the container): it is a CKPT_FILE_TTY, for which
  * restart uses the caller's own terminal.
  */
-#include <linux/checkpoint.h>
+#include <linux/checkpoint_file.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -29,7 +29,6 @@
 #include <linux/tty_driver.h>
 #include <linux/devpts_fs.h>
 
-#include "checkpoint.h"
 
 /* The tty of an open file of a pty, or NULL if @file is no such file */
 static struct tty_struct *ckpt_pty_of(struct file *file)

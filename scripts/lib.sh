@@ -39,6 +39,7 @@ OVERLAY_PATHS=(
 	'mm/checkpoint*.[ch]'
 	'fs/checkpoint*.[ch]'
 	'net/checkpoint*.[ch]'
+	'net/unix/checkpoint.c'
 	'ipc/checkpoint*'
 	arch/x86/checkpoint
 	Documentation/checkpoint

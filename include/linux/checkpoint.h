@@ -214,6 +214,11 @@ struct ckpt_ctx {
  * @leak: optional, checkpoint of a container: fail (logged) if a saved
  *	object, which the saved tasks name @users times, is also used from
  *	outside the tree (CHECKPOINT_SHARED_OK skips the check)
+ * @check: optional, checkpoint: once every task is saved, fail (logged)
+ *	if the image would not restore the object as it is (an end of a
+ *	connection whose other end was never saved)
+ * @finish: optional, restart: once every task has read its records,
+ *	complete the object or fail (logged) if the image left it unfinished
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -227,6 +232,8 @@ struct ckpt_obj_ops {
 	long (*nr_users)(void *ptr);
 	const char *what;
 	int (*leak)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
+	int (*check)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
+	int (*finish)(struct ckpt_ctx *ctx, void *ptr, u32 objref);
 };
 
 /* The back ends, one per line of checkpoint_types.h */
@@ -253,6 +260,9 @@ extern const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops;
  * @restart: rebuild the file of @rec, whose common fields are checked
  *	against @f_flags and @props already; @path is its checked path, or
  *	NULL; ERR_PTR on failure (logged)
+ * @check: optional, checkpoint: as struct ckpt_obj_ops.check, for a
+ *	file of this kind
+ * @finish: optional, restart: as struct ckpt_obj_ops.finish
  *
  * Each kind of __CKPT_FILE_MAPPER() defines its entry with
  * CKPT_FILE_OPS(NAME) in the file of its subsystem; fs/checkpoint.c
@@ -266,6 +276,8 @@ struct ckpt_file_ops {
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 	struct file *(*restart)(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
 				const char *path);
+	int (*check)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
+	int (*finish)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 };
 
 /* struct ckpt_file_ops.props */
@@ -370,6 +382,8 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 			void *ptr, u32 *objref);
 void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      u32 objref);
+int ckpt_obj_checkpoint_ahead(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+			      void *ptr, u32 *objref);
 int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
 unsigned long *ckpt_obj_key_add(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,

@@ -808,9 +808,10 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		if (!f->zombie)
 			ret = ckpt_checkpoint_task(ctx, f->task);
 	}
-	/* Leak check: what the image says of a shared object may not hold */
-	if (!ret && ctx->container && !(ctx->flags & CHECKPOINT_SHARED_OK))
-		ret = ckpt_check_leaks(ctx);
+	/* What the image says of a shared object may not hold */
+	if (!ret)
+		ret = ckpt_check_objs(ctx, ctx->container &&
+				      !(ctx->flags & CHECKPOINT_SHARED_OK));
 	if (!ret)
 		ret = ckpt_check_still_frozen(ctx);
 	if (!ret)

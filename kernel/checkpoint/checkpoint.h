@@ -29,7 +29,8 @@ int ckpt_read_trailer(struct ckpt_ctx *ctx);
 int ckpt_objhash_init(struct ckpt_ctx *ctx);
 void ckpt_objhash_fini(struct ckpt_ctx *ctx);
 const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_kind kind);
-int ckpt_check_leaks(struct ckpt_ctx *ctx);
+int ckpt_check_objs(struct ckpt_ctx *ctx, bool leaks);
+int ckpt_finish_objs(struct ckpt_ctx *ctx);
 
 /* seccomp.c */
 int ckpt_checkpoint_seccomp(struct ckpt_ctx *ctx, struct task_struct *t,

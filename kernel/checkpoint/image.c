@@ -142,6 +142,14 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_pipe),
 		.max_len = sizeof(struct ckpt_pipe) + CKPT_PATH_MAX + 8,
 	},
+	[CKPT_REC_UNIX_SK] = {
+		.min_len = sizeof(struct ckpt_unix_sk),
+		.max_len = sizeof(struct ckpt_unix_sk) + CKPT_PATH_MAX + 2 * 108 + 8,
+	},
+	[CKPT_REC_UNIX_SKB] = {
+		.min_len = sizeof(struct ckpt_unix_skb),
+		.max_len = sizeof(struct ckpt_unix_skb) + CKPT_UNIX_SKB_MAX + 108 + 8,
+	},
 	[CKPT_REC_FILE_DATA] = {
 		.min_len = sizeof(struct ckpt_file_data) + 8,
 		.max_len = sizeof(struct ckpt_file_data) + CKPT_FILE_DATA_MAX,

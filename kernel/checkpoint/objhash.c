@@ -44,12 +44,13 @@ static_assert(ARRAY_SIZE(ckpt_obj_ops_table) == CKPT_OBJ_NR);
 int ckpt_objhash_init(struct ckpt_ctx *ctx)
 {
 	ctx->next_objref = 1;
-	if (ctx->restart)
-		return 0;
-	ctx->objs_by_ptr = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
-				    sizeof(*ctx->objs_by_ptr), GFP_KERNEL);
+	/* Keys serve both directions, pointers only checkpoint */
 	ctx->objs_by_key = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
 				    sizeof(*ctx->objs_by_key), GFP_KERNEL);
+	if (ctx->restart)
+		return ctx->objs_by_key ? 0 : -ENOMEM;
+	ctx->objs_by_ptr = kvcalloc(1 << CKPT_OBJ_HASH_BITS,
+				    sizeof(*ctx->objs_by_ptr), GFP_KERNEL);
 	return ctx->objs_by_ptr && ctx->objs_by_key ? 0 : -ENOMEM;
 }
 
@@ -113,6 +114,35 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx,
 	return obj;
 }
 
+static int __ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+				 void *ptr, u32 *objref, u32 users)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_table[kind];
+	struct hlist_head *bucket;
+	struct ckpt_obj *obj;
+
+	*objref = 0;
+	if (!ptr)
+		return 0;
+	bucket = ckpt_obj_bucket(ctx->objs_by_ptr, ptr);
+	hlist_for_each_entry(obj, bucket, node) {
+		if (obj->ptr == ptr && obj->kind == kind) {
+			*objref = obj->objref;
+			obj->users += users;
+			return 1;
+		}
+	}
+	obj = ckpt_obj_add(ctx, kind, ptr);
+	if (IS_ERR(obj))
+		return ckpt_err(ctx, PTR_ERR(obj), "object hash: cannot add %s",
+				ops->name);
+	obj->users = users;
+	ops->grab(ptr);
+	hlist_add_head(&obj->node, bucket);
+	*objref = obj->objref;
+	return ops->checkpoint(ctx, ptr, obj->objref);
+}
+
 /**
  * ckpt_obj_checkpoint() - write an object unless it was written already
  * @ctx: checkpoint context
@@ -128,29 +158,29 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx,
 int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 			void *ptr, u32 *objref)
 {
-	const struct ckpt_obj_ops *ops = ckpt_obj_ops_table[kind];
-	struct hlist_head *bucket;
-	struct ckpt_obj *obj;
+	int ret = __ckpt_obj_checkpoint(ctx, kind, ptr, objref, 1);
 
-	*objref = 0;
-	if (!ptr)
-		return 0;
-	bucket = ckpt_obj_bucket(ctx->objs_by_ptr, ptr);
-	hlist_for_each_entry(obj, bucket, node) {
-		if (obj->ptr == ptr && obj->kind == kind) {
-			*objref = obj->objref;
-			obj->users++;
-			return 0;
-		}
-	}
-	obj = ckpt_obj_add(ctx, kind, ptr);
-	if (IS_ERR(obj))
-		return ckpt_err(ctx, PTR_ERR(obj), "object hash: cannot add %s",
-				ops->name);
-	ops->grab(ptr);
-	hlist_add_head(&obj->node, bucket);
-	*objref = obj->objref;
-	return ops->checkpoint(ctx, ptr, obj->objref);
+	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * ckpt_obj_checkpoint_ahead() - write an object before a task names it
+ * @ctx: checkpoint context
+ * @kind: kind of object
+ * @ptr: the object
+ * @objref: returns its id
+ *
+ * For an object that a record must name before the task that uses it is
+ * saved (the other end of a socket's connection): as
+ * ckpt_obj_checkpoint(), but the call is not a reference of the tasks.
+ *
+ * Return: 0 if it was written now, 1 if it had been seen before (written,
+ * or being written), or a negative error, already logged.
+ */
+int ckpt_obj_checkpoint_ahead(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
+			      void *ptr, u32 *objref)
+{
+	return __ckpt_obj_checkpoint(ctx, kind, ptr, objref, 0);
 }
 
 /**
@@ -193,22 +223,48 @@ const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_kind kind)
 }
 
 /**
- * ckpt_check_leaks() - fail if a saved object is also used from outside
- * @ctx: checkpoint context of a container, every task saved
+ * ckpt_check_objs() - fail if a saved object would not restore as it is
+ * @ctx: checkpoint context, every task saved
+ * @leaks: also look for objects of a container used from outside the tree
  *
- * Calls the leak check of every kind that has one on each saved object
- * of that kind.
+ * Calls the check of every kind that has one on each saved object of
+ * that kind, then, if @leaks, the leak checks.
  *
- * Return: 0 or the first error (-EBUSY), logged by the back end.
+ * Return: 0 or the first error (-EBUSY for a leak), logged by the back end.
  */
-int ckpt_check_leaks(struct ckpt_ctx *ctx)
+int ckpt_check_objs(struct ckpt_ctx *ctx, bool leaks)
 {
 	int kind, ret = 0;
 
 	for (kind = 0; !ret && kind < CKPT_OBJ_NR; kind++)
+		if (ckpt_obj_ops_table[kind]->check)
+			ret = ckpt_obj_for_each(ctx, kind, ckpt_obj_ops_table[kind]->check);
+	for (kind = 0; !ret && leaks && kind < CKPT_OBJ_NR; kind++)
 		if (ckpt_obj_ops_table[kind]->leak)
 			ret = ckpt_obj_for_each(ctx, kind, ckpt_obj_ops_table[kind]->leak);
 	return ret;
+}
+
+/**
+ * ckpt_finish_objs() - complete the restored objects
+ * @ctx: restart context, every task has read its records
+ *
+ * Return: 0 or the first error of a back end's finish, logged.
+ */
+int ckpt_finish_objs(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+	unsigned long id;
+	int ret;
+
+	xa_for_each(&ctx->objs, id, obj) {
+		if (!ckpt_obj_ops_table[obj->kind]->finish)
+			continue;
+		ret = ckpt_obj_ops_table[obj->kind]->finish(ctx, obj->ptr, obj->objref);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,
@@ -226,7 +282,7 @@ static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,
 
 /**
  * ckpt_obj_key_add() - let another pointer stand for a saved object
- * @ctx: checkpoint context
+ * @ctx: checkpoint or restart context
  * @kind: kind of the object
  * @key: the pointer (the inode both ends of a pipe share, say)
  * @objref: the object's id
@@ -234,7 +290,8 @@ static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,
  * For objects that more than one pointer stands for, found again in
  * constant time with ckpt_obj_key_find().  It does not count as a
  * reference of the object: the leak checks compare those with the
- * object's own reference count.
+ * object's own reference count.  At restart, a back end may keep a word
+ * of state per restored object this way (a socket waiting for its peer).
  *
  * Return: a word of data that the back end may use for the key (0 at
  * first), or an ERR_PTR.
@@ -256,7 +313,7 @@ unsigned long *ckpt_obj_key_add(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 
 /**
  * ckpt_obj_key_find() - the saved object another pointer stands for
- * @ctx: checkpoint context
+ * @ctx: checkpoint or restart context
  * @kind: kind of the object
  * @key: the pointer given to ckpt_obj_key_add()
  * @objref: returns the object's id, or 0

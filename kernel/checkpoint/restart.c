@@ -552,7 +552,8 @@ static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
 		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE) && ckpt_restart_cputime_apply(rt))
 			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
 	}
-	return ret ?: ckpt_restore_groups(ctx) ?: ckpt_pty_restore_cttys(ctx);
+	return ret ?: ckpt_finish_objs(ctx) ?: ckpt_restore_groups(ctx) ?:
+	       ckpt_pty_restore_cttys(ctx);
 }
 
 static void ckpt_set_exit_signal(struct ckpt_rtask *rt)

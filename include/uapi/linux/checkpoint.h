@@ -89,7 +89,9 @@
 	FN(TIMENS,	45)		\
 	FN(NETNS,	46)		\
 	FN(USERNS,	47)		\
-	FN(PTY,		50)
+	FN(PTY,		50)		\
+	FN(UNIX_SK,	51)		\
+	FN(UNIX_SKB,	52)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -524,7 +526,8 @@ struct ckpt_mm_end {
 	FN(INOTIFY,	13)		\
 	FN(MEMFD,	14)		\
 	FN(PTY_MASTER,	16)		\
-	FN(PTY_SLAVE,	17)
+	FN(PTY_SLAVE,	17)	\
+	FN(UNIX,	18)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
@@ -668,6 +671,80 @@ struct ckpt_pipe {
 	__le32 data_len;	/* bytes buffered, at most capacity */
 	__le32 path_len;	/* FIFO: bytes of its path, including the NUL; pipe: 0 */
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+/* UNIX_SK states */
+#define CKPT_UNIX_UNCONNECTED	0
+#define CKPT_UNIX_LISTEN	1
+#define CKPT_UNIX_CONNECTED	2
+
+/* UNIX_SK flags */
+#define CKPT_UNIX_BOUND		(1U << 0)	/* it holds its address: path_len or abstract */
+#define CKPT_UNIX_EMBRYO	(1U << 1)	/* a connection to listener_ref, not accepted */
+#define CKPT_UNIX_PEER_LATER	(1U << 2)	/* a later UNIX_SK names it in peer_ref */
+#define CKPT_UNIX_PEER_NAME	(1U << 3)	/* DGRAM: connected by name to peer_name */
+#define CKPT_UNIX_PEER_GONE	(1U << 4)	/* its peer was closed */
+#define CKPT_UNIX_PASSCRED	(1U << 5)	/* SO_PASSCRED */
+#define CKPT_UNIX_PASSPIDFD	(1U << 6)	/* SO_PASSPIDFD */
+#define CKPT_UNIX_SNDBUF_LOCK	(1U << 7)	/* SO_SNDBUF was set */
+#define CKPT_UNIX_RCVBUF_LOCK	(1U << 8)	/* SO_RCVBUF was set */
+#define CKPT_UNIX_PEERCRED	(1U << 9)	/* cred_* hold SO_PEERCRED */
+#define CKPT_UNIX_ALL		((1U << 10) - 1)
+
+/*
+ * UNIX_SK: an AF_UNIX socket, before the FILE (kind UNIX) that names it,
+ * or a connection queued on a listening socket and not accepted yet
+ * (EMBRYO).  Of the two ends of a connection the first one written has
+ * PEER_LATER; the second names it in peer_ref and carries the data queued
+ * on both: nr_skbs UNIX_SKB records for its own receive queue, then
+ * nr_peer_skbs for the first one's.  Followed by the socket's address
+ * (addr_len bytes of sun_path: a path, or a NUL and an abstract name),
+ * the path to bind it to again (BOUND path sockets: absolute, with its
+ * NUL), and the address a DGRAM socket is connected to (PEER_NAME),
+ * padded to 8 bytes.
+ */
+struct ckpt_unix_sk {
+	__le32 objref;
+	__le32 type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	__le32 state;		/* CKPT_UNIX_UNCONNECTED, _LISTEN or _CONNECTED */
+	__le32 flags;		/* CKPT_UNIX_* */
+	__le32 peer_ref;	/* an earlier UNIX_SK with PEER_LATER, or 0 */
+	__le32 listener_ref;	/* EMBRYO: its listening UNIX_SK */
+	__le32 backlog;		/* LISTEN: sk_max_ack_backlog */
+	__le32 shutdown;	/* 1: no more receives, 2: no more sends */
+	__le32 err;		/* pending SO_ERROR (positive), or 0 */
+	__le32 sndbuf;		/* SO_SNDBUF as getsockopt(2) returns it */
+	__le32 rcvbuf;		/* SO_RCVBUF */
+	__le32 peek_off;	/* SO_PEEK_OFF, -1 if off */
+	__le32 nr_skbs;
+	__le32 nr_peer_skbs;
+	__le32 addr_len;	/* bytes of sun_path getsockname(2) returns, 0 if none */
+	__le32 path_len;	/* BOUND to a path: bytes of it with the NUL, else 0 */
+	__le32 peer_name_len;	/* PEER_NAME: bytes of the peer's sun_path */
+	__le32 cred_pid;	/* PEERCRED: SO_PEERCRED's pid in the tasks' pid */
+	__le32 cred_uid;	/*   namespace (0: not in it), uid and gid as the */
+	__le32 cred_gid;	/*   checkpointing caller sees them */
+};
+
+#define CKPT_UNIX_SKB_MAX	(1U << 22)	/* bytes of one message */
+
+/* UNIX_SKB flags */
+#define CKPT_UNIX_SKB_CREDS	(1U << 0)	/* SCM_CREDENTIALS: pid, uid, gid */
+#define CKPT_UNIX_SKB_FROM_PEER	(1U << 1)	/* DGRAM: sent by the socket's peer */
+
+/*
+ * UNIX_SKB: one message queued on a UNIX socket, oldest first (a STREAM
+ * socket's bytes may be cut anywhere).  Followed by len bytes of data,
+ * then addr_len bytes of the sender's sun_path (DGRAM, unless FROM_PEER),
+ * padded to 8 bytes.
+ */
+struct ckpt_unix_skb {
+	__le32 len;		/* 1..CKPT_UNIX_SKB_MAX (0 for an empty datagram) */
+	__le32 flags;		/* CKPT_UNIX_SKB_* */
+	__le32 pid;		/* CREDS: the sender in the tasks' pid namespace, or 0 */
+	__le32 uid;		/* CREDS: as the checkpointing caller sees them */
+	__le32 gid;
+	__le32 addr_len;
 };
 
 #define CKPT_FILE_DATA_MAX	65536	/* bytes in one FILE_DATA record */

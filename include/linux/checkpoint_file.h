@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Checkpoint/restart of open files: what the back ends in fs/ share and
- * the rest of the kernel does not see.  <linux/checkpoint.h> has the
- * interface with the core.
+ * Checkpoint/restart of open files: what the back ends of the file kinds
+ * (in fs/, mm/ and net/) share with fs/checkpoint.c, which writes and
+ * checks the FILE record common to all kinds.  <linux/checkpoint.h> has
+ * the interface with the core.
  */
-#ifndef _FS_CHECKPOINT_H
-#define _FS_CHECKPOINT_H
+#ifndef _LINUX_CHECKPOINT_FILE_H
+#define _LINUX_CHECKPOINT_FILE_H
 
 #include <linux/checkpoint.h>
 
@@ -34,4 +35,4 @@ int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
 
-#endif /* _FS_CHECKPOINT_H */
+#endif /* _LINUX_CHECKPOINT_FILE_H */
