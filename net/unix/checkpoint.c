@@ -573,7 +573,13 @@ static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	ret = ckpt_unix_write_ahead(ctx, sk);
 	if (ret)
 		return ret;
+	/* A socket has no position or attributes to keep, as anonymous files */
 	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_UNIX, &rec);
+	rec.pos = 0;
+	rec.size = 0;
+	rec.mtime_sec = 0;
+	rec.mtime_nsec = 0;
+	rec.ino = 0;
 	return ckpt_write_file_rec(ctx, &rec, NULL, 0) ?:
 	       ckpt_unix_write_sk(ctx, sk, objref, 0);
 }

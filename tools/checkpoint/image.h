@@ -68,6 +68,8 @@ enum image_state {
 	ST_SIGPENDING,		/* the task's own queue */
 	ST_SIGPENDING_SHARED,	/* the thread group's queue */
 	ST_ANON_FILE,		/* the record of an anonymous FILE's kind */
+	ST_UNIX_SKB,		/* the messages a UNIX_SK carries */
+	ST_UNIX_EMBRYO,		/* the connections a listening UNIX_SK has queued */
 	ST_TRAILER,
 	ST_END,			/* nothing may follow the TRAILER */
 	NR_IMAGE_STATES
@@ -140,6 +142,11 @@ struct image {
 	uint64_t data_end;	/* a PIPE's data_len, a FILE's size */
 	/* ST_ANON_FILE: the record type that must come */
 	uint32_t anon_rec;
+	/* the UNIX_SK being read: its type, messages and connections to come */
+	uint32_t unix_type;
+	uint64_t unix_skbs;
+	uint32_t unix_embryos;
+	uint32_t unix_listener;
 	/* the SHMEM being read */
 	enum image_state shmem_return;	/* state after its SHMEM_END */
 	uint64_t shmem_size;

@@ -89,6 +89,34 @@ static const struct named efd_flag_names[] = {
 	NAMED(CKPT_EFD_, SEMAPHORE),
 };
 
+static const struct named unix_flag_names[] = {
+	NAMED(CKPT_UNIX_, BOUND),
+	NAMED(CKPT_UNIX_, EMBRYO),
+	NAMED(CKPT_UNIX_, PEER_LATER),
+	NAMED(CKPT_UNIX_, PEER_NAME),
+	NAMED(CKPT_UNIX_, PEER_GONE),
+	NAMED(CKPT_UNIX_, PASSCRED),
+	NAMED(CKPT_UNIX_, PASSPIDFD),
+	NAMED(CKPT_UNIX_, SNDBUF_LOCK),
+	NAMED(CKPT_UNIX_, RCVBUF_LOCK),
+	NAMED(CKPT_UNIX_, PEERCRED),
+};
+
+static const struct named unix_state_names[] = {
+	NAMED(CKPT_UNIX_, UNCONNECTED),
+	NAMED(CKPT_UNIX_, LISTEN),
+	NAMED(CKPT_UNIX_, CONNECTED),
+};
+
+static const struct named unix_type_names[] = {
+	{ 1, "STREAM" }, { 2, "DGRAM" }, { 5, "SEQPACKET" },
+};
+
+static const struct named unix_skb_flag_names[] = {
+	NAMED(CKPT_UNIX_SKB_, CREDS),
+	NAMED(CKPT_UNIX_SKB_, FROM_PEER),
+};
+
 static const struct named tfd_flag_names[] = {
 	NAMED(CKPT_TFD_, ABSTIME),
 };
@@ -1193,4 +1221,70 @@ void print_INOTIFY(const struct image *img, const void *p, uint32_t len)
 		printf("\n");
 		q += sizeof(*w) + ALIGN8((uint64_t)LE32(w->path_len));
 	}
+}
+
+/* A socket address: a path, or "@" and an abstract name */
+static void pr_sun(const char *name, const char *s, size_t n)
+{
+	printf("  %s: ", name);
+	if (n && !s[0]) {
+		putchar('@');
+		s++;
+		n--;
+	}
+	pr_quoted(s, n);
+	putchar('\n');
+}
+
+void print_UNIX_SK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_unix_sk *u = p;
+	const char *var = (const char *)(u + 1);
+	uint32_t alen = LE32(u->addr_len), plen = LE32(u->path_len);
+
+	pr_u("objref", LE32(u->objref));
+	printf("  type: %u", LE32(u->type));
+	ENUM(LE32(u->type), unix_type_names);
+	printf("\n  state: %u", LE32(u->state));
+	ENUM(LE32(u->state), unix_state_names);
+	printf("\n  flags: 0x%x", LE32(u->flags));
+	FLAGS(LE32(u->flags), unix_flag_names);
+	printf("\n");
+	pr_ref("peer_ref", LE32(u->peer_ref));
+	pr_ref("listener_ref", LE32(u->listener_ref));
+	pr_u("backlog", LE32(u->backlog));
+	pr_u("shutdown", LE32(u->shutdown));
+	pr_u("err", LE32(u->err));
+	pr_u("sndbuf", LE32(u->sndbuf));
+	pr_u("rcvbuf", LE32(u->rcvbuf));
+	printf("  peek_off: %d\n", (int32_t)LE32(u->peek_off));
+	pr_u("nr_skbs", LE32(u->nr_skbs));
+	pr_u("nr_peer_skbs", LE32(u->nr_peer_skbs));
+	if (alen)
+		pr_sun("addr", var, alen);
+	if (plen)
+		pr_str("path", var + alen, plen);
+	if (LE32(u->peer_name_len))
+		pr_sun("peer_name", var + alen + plen, LE32(u->peer_name_len));
+	if (LE32(u->flags) & CKPT_UNIX_PEERCRED)
+		printf("  peercred: pid %u uid %u gid %u\n", LE32(u->cred_pid),
+		       LE32(u->cred_uid), LE32(u->cred_gid));
+}
+
+void print_UNIX_SKB(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_unix_skb *m = p;
+	const char *data = (const char *)(m + 1);
+	uint32_t n = LE32(m->len);
+
+	pr_u("len", n);
+	printf("  flags: 0x%x", LE32(m->flags));
+	FLAGS(LE32(m->flags), unix_skb_flag_names);
+	printf("\n");
+	if (LE32(m->flags) & CKPT_UNIX_SKB_CREDS)
+		printf("  creds: pid %u uid %u gid %u\n", LE32(m->pid), LE32(m->uid),
+		       LE32(m->gid));
+	printf("  crc32c: 0x%08x\n", contents_crc(data, n));
+	if (LE32(m->addr_len))
+		pr_sun("sender", data + n, LE32(m->addr_len));
 }

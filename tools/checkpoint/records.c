@@ -936,6 +936,8 @@ static uint32_t anon_file_rec(uint32_t kind)
 		return CKPT_REC_EPOLL;
 	case CKPT_FILE_INOTIFY:
 		return CKPT_REC_INOTIFY;
+	case CKPT_FILE_UNIX:
+		return CKPT_REC_UNIX_SK;
 	}
 	return 0;
 }
@@ -1654,5 +1656,109 @@ int accept_INOTIFY(struct image *img, const void *p, uint32_t len)
 	if (off != len)
 		return image_fail(img, "len %u, but the watches take %llu bytes", len,
 				  (unsigned long long)off);
+	return 0;
+}
+
+#define SOCK_STREAM_LINUX	1
+#define SOCK_DGRAM_LINUX	2
+#define SOCK_SEQPACKET_LINUX	5
+#define SUN_PATH_LINUX		108
+#define MAX_ERRNO_LINUX		4095
+
+/* After a UNIX_SK or one of its messages: what comes next */
+static void unix_next(struct image *img)
+{
+	if (img->unix_skbs)
+		img->state = ST_UNIX_SKB;
+	else if (img->unix_embryos)
+		img->state = ST_UNIX_EMBRYO;
+	else
+		img->state = ST_TASK;
+}
+
+/* The connections of a listening socket name it; others name a socket */
+static int check_unix_links(struct image *img, const struct ckpt_unix_sk *u)
+{
+	uint32_t flags = LE32(u->flags), state = LE32(u->state);
+	uint32_t links = !!LE32(u->peer_ref) + !!(flags & CKPT_UNIX_PEER_LATER) +
+			 !!(flags & CKPT_UNIX_PEER_NAME) + !!(flags & CKPT_UNIX_PEER_GONE);
+
+	if (state > CKPT_UNIX_CONNECTED)
+		return image_fail(img, "state %u is unknown", state);
+	if ((state == CKPT_UNIX_CONNECTED) != (links == 1))
+		return image_fail(img, "state %u with %u ways to its peer", state, links);
+	if (LE32(u->peer_ref) && check_ref(img, "peer_ref", LE32(u->peer_ref), CKPT_REC_FILE))
+		return -1;
+	if (state == CKPT_UNIX_LISTEN && (LE32(u->type) == SOCK_DGRAM_LINUX ||
+					  LE32(u->nr_peer_skbs)))
+		return image_fail(img, "a listening socket of type %u with messages",
+				  LE32(u->type));
+	if ((flags & CKPT_UNIX_PEER_LATER) && (LE32(u->nr_skbs) || LE32(u->nr_peer_skbs)))
+		return image_fail(img, "a socket whose peer comes later carries messages");
+	if (LE32(u->nr_peer_skbs) && !LE32(u->peer_ref))
+		return image_fail(img, "nr_peer_skbs %u without a peer_ref",
+				  LE32(u->nr_peer_skbs));
+	return 0;
+}
+
+int accept_UNIX_SK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_unix_sk *u = p;
+	uint32_t type = LE32(u->type), flags = LE32(u->flags);
+	uint32_t alen = LE32(u->addr_len), plen = LE32(u->path_len);
+	uint32_t nlen = LE32(u->peer_name_len);
+	bool embryo = img->state == ST_UNIX_EMBRYO;
+
+	if (!embryo && accept_anon(img))
+		return -1;
+	if (type != SOCK_STREAM_LINUX && type != SOCK_DGRAM_LINUX &&
+	    type != SOCK_SEQPACKET_LINUX)
+		return image_fail(img, "type %u is not a UNIX socket's", type);
+	if (check_flags(img, flags, CKPT_UNIX_ALL, "flags") ||
+	    check_var_len(img, p, len, (uint64_t)alen + plen + nlen) ||
+	    check_unix_links(img, u))
+		return -1;
+	if (alen > SUN_PATH_LINUX || nlen > SUN_PATH_LINUX || plen > SUN_PATH_LINUX)
+		return image_fail(img, "an address is longer than %u bytes", SUN_PATH_LINUX);
+	if (!!(flags & CKPT_UNIX_PEER_NAME) != !!nlen)
+		return image_fail(img, "peer_name_len %u with flags 0x%x", nlen, flags);
+	if (LE32(u->err) > MAX_ERRNO_LINUX || LE32(u->shutdown) > 3)
+		return image_fail(img, "err %u or shutdown %u is out of range",
+				  LE32(u->err), LE32(u->shutdown));
+	if (embryo) {
+		if (!(flags & CKPT_UNIX_EMBRYO) || LE32(u->objref) ||
+		    LE32(u->listener_ref) != img->unix_listener || type != img->unix_type)
+			return image_fail(img, "not a connection of the listening socket %u",
+					  img->unix_listener);
+		img->unix_embryos--;
+	} else {
+		if ((flags & CKPT_UNIX_EMBRYO) || LE32(u->listener_ref))
+			return image_fail(img, "a connection outside its listening socket");
+		img->unix_type = type;
+		img->unix_listener = LE32(u->objref);
+		img->unix_embryos = LE32(u->state) == CKPT_UNIX_LISTEN ? LE32(u->nr_skbs) : 0;
+	}
+	img->unix_skbs = img->unix_embryos && !embryo ? 0 :
+			 (uint64_t)LE32(u->nr_skbs) + LE32(u->nr_peer_skbs);
+	unix_next(img);
+	return 0;
+}
+
+int accept_UNIX_SKB(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_unix_skb *m = p;
+	uint32_t n = LE32(m->len), alen = LE32(m->addr_len);
+
+	if (check_flags(img, LE32(m->flags), CKPT_UNIX_SKB_CREDS | CKPT_UNIX_SKB_FROM_PEER,
+			"flags") ||
+	    check_var_len(img, p, len, (uint64_t)n + alen))
+		return -1;
+	if (n > CKPT_UNIX_SKB_MAX || alen > SUN_PATH_LINUX)
+		return image_fail(img, "len %u or addr_len %u is out of range", n, alen);
+	if (img->unix_type != SOCK_DGRAM_LINUX && (alen || !n))
+		return image_fail(img, "a %s message with an address or no data",
+				  img->unix_type == SOCK_STREAM_LINUX ? "stream" : "seqpacket");
+	img->unix_skbs--;
+	unix_next(img);
 	return 0;
 }

@@ -86,6 +86,8 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_SIGALTSTACK]	= FIXED(struct ckpt_sigaltstack, SIGALTSTACK),
 	[CKPT_REC_CPUTIME]	= FIXED(struct ckpt_cputime, CPUTIME),
 	[CKPT_REC_THREAD_CPUTIME] = FIXED(struct ckpt_thread_cputime, THREAD_CPUTIME),
+	[CKPT_REC_UNIX_SK]	= VARIABLE(struct ckpt_unix_sk, UNIX_SK),
+	[CKPT_REC_UNIX_SKB]	= VARIABLE(struct ckpt_unix_skb, UNIX_SKB),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -121,7 +123,9 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
 	[ST_ANON_FILE]		= REC(EVENTFD) | REC(TIMERFD) | REC(SIGNALFD) |
-				  REC(EPOLL) | REC(INOTIFY),
+				  REC(EPOLL) | REC(INOTIFY) | REC(UNIX_SK),
+	[ST_UNIX_SKB]		= REC(UNIX_SKB),
+	[ST_UNIX_EMBRYO]	= REC(UNIX_SK),
 	[ST_TRAILER]		= REC(TRAILER),
 	[ST_END]		= 0,
 };
