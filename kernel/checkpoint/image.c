@@ -148,7 +148,7 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 	},
 	[CKPT_REC_UNIX_SKB] = {
 		.min_len = sizeof(struct ckpt_unix_skb),
-		.max_len = sizeof(struct ckpt_unix_skb) + CKPT_UNIX_SKB_MAX + 108 + 8,
+		.max_len = sizeof(struct ckpt_unix_skb) + 253 * 4 + CKPT_UNIX_SKB_MAX + 108 + 8,
 	},
 	[CKPT_REC_FILE_DATA] = {
 		.min_len = sizeof(struct ckpt_file_data) + 8,

@@ -111,19 +111,23 @@ static int ckpt_unix_ahead(struct ckpt_ctx *ctx, struct sock *other)
 	return ret;
 }
 
+static int ckpt_unix_ahead_inflight(struct ckpt_ctx *ctx, struct sock *sk);
+
 /* Save the clients of the connections a listening socket has not accepted */
 static int ckpt_unix_ahead_clients(struct ckpt_ctx *ctx, struct sock *sk)
 {
 	struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct sock *client, *embryo;
 	struct sk_buff *skb;
-	struct sock *client;
 	char name[64];
 	int ret = 0;
 
 	/* The tasks are frozen: only outsiders can add connections, at the tail */
 	spin_lock(&q->lock);
 	skb_queue_walk(q, skb) {
-		client = unix_peer(skb->sk);
+		embryo = skb->sk;
+		client = unix_peer(embryo);
+		sock_hold(embryo);
 		sock_hold(client);
 		spin_unlock(&q->lock);
 		ret = ckpt_unix_ahead(ctx, client);
@@ -131,7 +135,11 @@ static int ckpt_unix_ahead_clients(struct ckpt_ctx *ctx, struct sock *sk)
 			ret = ckpt_err(ctx, -EOPNOTSUPP,
 				       "UNIX socket %s: a connection from outside the tree is not accepted yet",
 				       ckpt_unix_name(sk, name, sizeof(name)));
+		if (!ret)
+			ret = ckpt_unix_ahead_inflight(ctx, embryo) ?:
+			      ckpt_unix_ahead_inflight(ctx, client);
 		sock_put(client);
+		sock_put(embryo);
 		spin_lock(&q->lock);
 		if (ret)
 			break;
@@ -201,31 +209,49 @@ static void ckpt_unix_skb_rec(struct ckpt_ctx *ctx, struct sock *sk,
 	rec->addr_len = cpu_to_le32(ckpt_unix_addr_len(*addr));
 }
 
+/* The ids of the files in flight in @skb, saved ahead; their number */
+static u32 ckpt_unix_skb_fds(struct ckpt_ctx *ctx, struct sk_buff *skb, __le32 *refs)
+{
+	struct scm_fp_list *fp = UNIXCB(skb).fp;
+	int i;
+	u32 ref;
+
+	for (i = 0; fp && i < fp->count; i++) {
+		ckpt_obj_checkpoint_ahead(ctx, CKPT_OBJ_file, fp->fp[i], &ref);
+		refs[i] = cpu_to_le32(ref);
+	}
+	return fp ? fp->count : 0;
+}
+
 /* One message, cut in chunks if it is a stream's */
 static int ckpt_unix_write_skb(struct ckpt_ctx *ctx, struct sock *sk,
 			       struct sk_buff *skb, void *buf)
 {
 	u32 off = sk->sk_type == SOCK_STREAM ? UNIXCB(skb).consumed : 0;
+	u32 left = skb->len - off, n, alen, nr_fds;
 	const struct unix_address *addr;
-	u32 left = skb->len - off, n, alen;
 	int ret;
 
+	nr_fds = ckpt_unix_skb_fds(ctx, skb, buf);
 	do {
-		struct ckpt_unix_skb rec = {};
+		struct ckpt_unix_skb rec = { .nr_fds = cpu_to_le32(nr_fds) };
+		void *data = buf + nr_fds * sizeof(__le32);
 
 		n = sk->sk_type == SOCK_STREAM ? min(left, CKPT_UNIX_STREAM_CHUNK) : left;
 		ckpt_unix_skb_rec(ctx, sk, skb, &rec, &addr);
 		alen = le32_to_cpu(rec.addr_len);
 		rec.len = cpu_to_le32(n);
-		ret = skb_copy_bits(skb, off, buf, n);
+		ret = skb_copy_bits(skb, off, data, n);
 		if (ret)
 			return ckpt_err(ctx, ret, "cannot copy a UNIX socket's message");
 		if (alen)
-			memcpy(buf + n, addr->name->sun_path, alen);
+			memcpy(data + n, addr->name->sun_path, alen);
 		ret = ckpt_write_rec_var(ctx, CKPT_REC_UNIX_SKB, &rec, sizeof(rec),
-					 buf, n + alen);
+					 buf, nr_fds * sizeof(__le32) + n + alen);
 		off += n;
 		left -= n;
+		/* The descriptors go with the first part */
+		nr_fds = 0;
 	} while (!ret && left);
 	return ret;
 }
@@ -239,7 +265,8 @@ static int ckpt_unix_write_queue(struct ckpt_ctx *ctx, struct sock *sk,
 	int ret = 0;
 
 	for (i = 0; !ret && i < nr; i++) {
-		u32 need = skbs[i]->len + sizeof(struct sockaddr_un);
+		u32 need = skbs[i]->len + sizeof(struct sockaddr_un) +
+			   SCM_MAX_FD * sizeof(__le32);
 
 		if (sk->sk_type == SOCK_STREAM && skbs[i]->len == UNIXCB(skbs[i]).consumed)
 			continue;
@@ -268,10 +295,6 @@ static int ckpt_unix_queue_check(struct ckpt_ctx *ctx, struct sock *sk,
 		len = skbs[i]->len;
 		if (sk->sk_type == SOCK_STREAM)
 			len -= UNIXCB(skbs[i]).consumed;
-		if (UNIXCB(skbs[i]).fp)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"UNIX socket %s: a message carries file descriptors (SCM_RIGHTS), not supported yet",
-					ckpt_unix_name(sk, name, sizeof(name)));
 		if (len > CKPT_UNIX_SKB_MAX)
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"UNIX socket %s: a message of %u bytes is too large",
@@ -544,21 +567,66 @@ static int ckpt_unix_write_sk(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
 	return ret;
 }
 
+/* A file in flight, saved before the socket whose queue holds it */
+static int ckpt_unix_ahead_file(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct sock *sk = ckpt_unix_sk_of(file);
+	u32 ref;
+	int ret;
+
+	ret = ckpt_obj_checkpoint_ahead(ctx, CKPT_OBJ_file, file, &ref);
+	/* Seen, but not written yet: it is being written, so it holds itself */
+	if (ret == 1 && sk && !ckpt_obj_key_find(ctx, CKPT_OBJ_file, sk, &ref))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"UNIX socket %u is in flight in its own queue (not supported yet)",
+				ref);
+	return ret < 0 ? ret : 0;
+}
+
+/* The files in flight in the messages queued on @sk (SCM_RIGHTS) */
+static int ckpt_unix_ahead_inflight(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	struct scm_fp_list *fp;
+	struct sk_buff **skbs;
+	int i, ret = 0;
+	u32 nr, j;
+
+	skbs = ckpt_unix_queue(sk, &nr);
+	if (IS_ERR(skbs))
+		return PTR_ERR(skbs);
+	for (j = 0; !ret && j < nr; j++) {
+		fp = UNIXCB(skbs[j]).fp;
+		for (i = 0; !ret && fp && i < fp->count; i++)
+			ret = ckpt_unix_ahead_file(ctx, fp->fp[i]);
+	}
+	ckpt_unix_queue_put(skbs, nr);
+	return ret;
+}
+
 /*
- * Sockets a record of @sk names must come before it: the clients of the
- * connections a listener has not accepted, the socket a datagram socket
- * sends to if it is one of ours.
+ * Sockets and files the records of @sk name must come before its FILE:
+ * the clients of the connections a listener has not accepted, the socket
+ * a datagram socket sends to if it is one of ours, the files in flight
+ * in the queues its records carry.
  */
 static int ckpt_unix_write_ahead(struct ckpt_ctx *ctx, struct sock *sk)
 {
+	bool mutual, later;
 	struct sock *peer;
+	u32 ref;
 	int ret = 0;
 
 	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 		return ckpt_unix_ahead_clients(ctx, sk);
 	peer = unix_peer_get(sk);
+	mutual = peer && unix_peer(peer) == sk && !sock_flag(peer, SOCK_DEAD);
+	later = mutual && !ckpt_obj_key_find(ctx, CKPT_OBJ_file, peer, &ref);
 	if (peer && unix_peer(peer) != sk)
 		ret = ckpt_unix_ahead(ctx, peer);
+	if (ret >= 0 && !later)
+		ret = ckpt_unix_ahead_inflight(ctx, sk);
+	if (!ret && mutual && !later)
+		ret = ckpt_unix_ahead_inflight(ctx, peer);
 	if (peer)
 		sock_put(peer);
 	return ret < 0 ? ret : 0;
@@ -852,10 +920,55 @@ static struct sock *ckpt_unix_ghost(struct net *net, const char *name, u32 len)
 	return sk;
 }
 
-/* Queue a message on @to as if @from had sent it */
-static int ckpt_unix_queue_msg(struct sock *to, struct sock *from, const void *data,
-			       u32 len, struct pid *pid, kuid_t uid, kgid_t gid)
+/* A message's credentials and descriptors, as unix_scm_to_skb() takes them */
+struct ckpt_unix_scm {
+	struct pid *pid;
+	kuid_t uid;
+	kgid_t gid;
+	struct scm_fp_list *fpl;
+};
+
+/* Put the message's files, found by id, in a new list */
+static int ckpt_unix_fpl(struct ckpt_ctx *ctx, const __le32 *refs, u32 nr,
+			 struct scm_fp_list **fplp)
 {
+	struct scm_fp_list *fpl;
+	struct file *file;
+	u32 i;
+
+	*fplp = NULL;
+	if (!nr)
+		return 0;
+	fpl = kzalloc(sizeof(*fpl), GFP_KERNEL_ACCOUNT);
+	if (!fpl)
+		return -ENOMEM;
+	fpl->max = SCM_MAX_FD;
+	INIT_LIST_HEAD(&fpl->vertices);
+	fpl->user = get_uid(current_user());
+	*fplp = fpl;
+	for (i = 0; i < nr; i++) {
+		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(refs[i]));
+		if (!file)
+			return -EINVAL;
+		fpl->fp[fpl->count++] = get_file(file);
+		if (unix_get_socket(file))
+			fpl->count_unix++;
+	}
+	return 0;
+}
+
+static void ckpt_unix_scm_free(struct ckpt_unix_scm *scm)
+{
+	struct scm_cookie c = { .pid = scm->pid, .fp = scm->fpl };
+
+	scm_destroy(&c);
+}
+
+/* Queue a message on @to as if @from had sent it; consumes @scm */
+static int ckpt_unix_queue_msg(struct sock *to, struct sock *from, const void *data,
+			       u32 len, struct ckpt_unix_scm *scm)
+{
+	struct scm_cookie c = { .fp = scm->fpl };
 	u32 data_len = 0;
 	struct sk_buff *skb;
 	int err;
@@ -867,7 +980,7 @@ static int ckpt_unix_queue_msg(struct sock *to, struct sock *from, const void *d
 	skb = alloc_skb_with_frags(len - data_len, data_len, PAGE_ALLOC_COSTLY_ORDER,
 				   &err, GFP_KERNEL_ACCOUNT);
 	if (!skb) {
-		put_pid(pid);
+		ckpt_unix_scm_free(scm);
 		return err;
 	}
 	skb_put(skb, len - data_len);
@@ -875,12 +988,15 @@ static int ckpt_unix_queue_msg(struct sock *to, struct sock *from, const void *d
 	skb->len = len;
 	err = skb_store_bits(skb, 0, data, len);
 	skb_set_owner_w(skb, from);
-	UNIXCB(skb).pid = pid;
-	UNIXCB(skb).uid = uid;
-	UNIXCB(skb).gid = gid;
+	UNIXCB(skb).pid = scm->pid;
+	UNIXCB(skb).uid = scm->uid;
+	UNIXCB(skb).gid = scm->gid;
 	UNIXCB(skb).fp = NULL;
 	UNIXCB(skb).consumed = 0;
 	skb->destructor = unix_wfree;
+	if (!err && c.fp)
+		err = unix_attach_fds(&c, skb);
+	scm_destroy(&c);
 	if (err) {
 		kfree_skb(skb);
 		return err;
@@ -888,6 +1004,7 @@ static int ckpt_unix_queue_msg(struct sock *to, struct sock *from, const void *d
 	spin_lock(&to->sk_receive_queue.lock);
 	__skb_queue_tail(&to->sk_receive_queue, skb);
 	spin_unlock(&to->sk_receive_queue.lock);
+	scm_stat_add(to, skb);
 	return 0;
 }
 
@@ -896,10 +1013,11 @@ static int ckpt_unix_skb_check(struct ckpt_ctx *ctx, const struct ckpt_unix_skb 
 			       u32 len, u32 type, bool from)
 {
 	u32 n = le32_to_cpu(rec->len), flags = le32_to_cpu(rec->flags);
-	u32 alen = le32_to_cpu(rec->addr_len);
-	u64 total = (u64)sizeof(*rec) + n + alen;
+	u32 alen = le32_to_cpu(rec->addr_len), nr_fds = le32_to_cpu(rec->nr_fds);
+	u64 total = (u64)sizeof(*rec) + nr_fds * sizeof(__le32) + n + alen;
 
 	if (n > CKPT_UNIX_SKB_MAX || (!n && type == SOCK_STREAM) ||
+	    nr_fds > SCM_MAX_FD || rec->__pad ||
 	    (flags & ~(CKPT_UNIX_SKB_CREDS | CKPT_UNIX_SKB_FROM_PEER)) ||
 	    (!(flags & CKPT_UNIX_SKB_CREDS) && (rec->pid || rec->uid || rec->gid)) ||
 	    ((flags & CKPT_UNIX_SKB_FROM_PEER) && (type != SOCK_DGRAM || !from || alen)) ||
@@ -914,12 +1032,10 @@ static int ckpt_unix_skb_check(struct ckpt_ctx *ctx, const struct ckpt_unix_skb 
 /* One message for @to, sent by @from (its peer) or by a ghost */
 static int ckpt_unix_read_msg(struct ckpt_ctx *ctx, struct sock *to, struct sock *from)
 {
-	kuid_t uid = INVALID_UID;
-	kgid_t gid = INVALID_GID;
+	struct ckpt_unix_scm scm = { .uid = INVALID_UID, .gid = INVALID_GID };
 	struct ckpt_unix_skb *rec;
 	struct sock *ghost = NULL;
-	struct pid *pid = NULL;
-	u32 len, n, flags;
+	u32 len, n, flags, nr_fds;
 	const char *data;
 	int ret;
 
@@ -928,21 +1044,26 @@ static int ckpt_unix_read_msg(struct ckpt_ctx *ctx, struct sock *to, struct sock
 		return PTR_ERR(rec);
 	n = le32_to_cpu(rec->len);
 	flags = le32_to_cpu(rec->flags);
-	data = (const char *)(rec + 1);
+	nr_fds = le32_to_cpu(rec->nr_fds);
+	data = (const char *)(rec + 1) + nr_fds * sizeof(__le32);
 	ret = ckpt_unix_skb_check(ctx, rec, len, to->sk_type, from);
 	if (!ret && (flags & CKPT_UNIX_SKB_CREDS))
-		ret = ckpt_unix_ids(ctx, rec->uid, rec->gid, &uid, &gid);
+		ret = ckpt_unix_ids(ctx, rec->uid, rec->gid, &scm.uid, &scm.gid);
 	if (!ret && to->sk_type == SOCK_DGRAM && !(flags & CKPT_UNIX_SKB_FROM_PEER)) {
 		ghost = ckpt_unix_ghost(sock_net(to), data + n, le32_to_cpu(rec->addr_len));
 		ret = PTR_ERR_OR_ZERO(ghost);
 		from = ret ? NULL : ghost;
 	}
+	if (!ret)
+		ret = ckpt_unix_fpl(ctx, (const __le32 *)(rec + 1), nr_fds, &scm.fpl);
 	if (!ret) {
 		if (flags & CKPT_UNIX_SKB_CREDS)
-			pid = ckpt_unix_pid(ctx, le32_to_cpu(rec->pid));
-		ret = ckpt_unix_queue_msg(to, from, data, n, pid, uid, gid);
+			scm.pid = ckpt_unix_pid(ctx, le32_to_cpu(rec->pid));
+		ret = ckpt_unix_queue_msg(to, from, data, n, &scm);
 		if (ret)
 			ckpt_err(ctx, ret, "cannot queue a message on a UNIX socket");
+	} else {
+		ckpt_unix_scm_free(&scm);
 	}
 	if (!IS_ERR_OR_NULL(ghost))
 		unix_release_sock(ghost, 0);

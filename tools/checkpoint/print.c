@@ -1274,8 +1274,9 @@ void print_UNIX_SK(const struct image *img, const void *p, uint32_t len)
 void print_UNIX_SKB(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_unix_skb *m = p;
-	const char *data = (const char *)(m + 1);
-	uint32_t n = LE32(m->len);
+	const __le32 *refs = (const __le32 *)(m + 1);
+	const char *data = (const char *)(refs + LE32(m->nr_fds));
+	uint32_t n = LE32(m->len), i;
 
 	pr_u("len", n);
 	printf("  flags: 0x%x", LE32(m->flags));
@@ -1287,4 +1288,10 @@ void print_UNIX_SKB(const struct image *img, const void *p, uint32_t len)
 	printf("  crc32c: 0x%08x\n", contents_crc(data, n));
 	if (LE32(m->addr_len))
 		pr_sun("sender", data + n, LE32(m->addr_len));
+	if (LE32(m->nr_fds)) {
+		printf("  fds in flight:");
+		for (i = 0; i < LE32(m->nr_fds); i++)
+			printf(" %u", LE32(refs[i]));
+		printf("\n");
+	}
 }

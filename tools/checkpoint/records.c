@@ -1664,6 +1664,7 @@ int accept_INOTIFY(struct image *img, const void *p, uint32_t len)
 #define SOCK_SEQPACKET_LINUX	5
 #define SUN_PATH_LINUX		108
 #define MAX_ERRNO_LINUX		4095
+#define SCM_MAX_FD_LINUX	253
 
 /* After a UNIX_SK or one of its messages: what comes next */
 static void unix_next(struct image *img)
@@ -1747,12 +1748,20 @@ int accept_UNIX_SK(struct image *img, const void *p, uint32_t len)
 int accept_UNIX_SKB(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_unix_skb *m = p;
-	uint32_t n = LE32(m->len), alen = LE32(m->addr_len);
+	uint32_t n = LE32(m->len), alen = LE32(m->addr_len), nr_fds = LE32(m->nr_fds);
+	const __le32 *refs = (const __le32 *)(m + 1);
+	uint32_t i;
 
+	if (nr_fds > SCM_MAX_FD_LINUX)
+		return image_fail(img, "nr_fds %u is more than %u", nr_fds, SCM_MAX_FD_LINUX);
 	if (check_flags(img, LE32(m->flags), CKPT_UNIX_SKB_CREDS | CKPT_UNIX_SKB_FROM_PEER,
 			"flags") ||
-	    check_var_len(img, p, len, (uint64_t)n + alen))
+	    check_zero(img, &m->__pad, sizeof(m->__pad), "__pad") ||
+	    check_var_len(img, p, len, (uint64_t)nr_fds * 4 + n + alen))
 		return -1;
+	for (i = 0; i < nr_fds; i++)
+		if (check_ref(img, "fd in flight", LE32(refs[i]), CKPT_REC_FILE))
+			return -1;
 	if (n > CKPT_UNIX_SKB_MAX || alen > SUN_PATH_LINUX)
 		return image_fail(img, "len %u or addr_len %u is out of range", n, alen);
 	if (img->unix_type != SOCK_DGRAM_LINUX && (alen || !n))

@@ -734,9 +734,11 @@ struct ckpt_unix_sk {
 
 /*
  * UNIX_SKB: one message queued on a UNIX socket, oldest first (a STREAM
- * socket's bytes may be cut anywhere).  Followed by len bytes of data,
- * then addr_len bytes of the sender's sun_path (DGRAM, unless FROM_PEER),
- * padded to 8 bytes.
+ * socket's bytes may be cut anywhere, its descriptors going with the
+ * first part).  Followed by nr_fds __le32 objrefs of the FILEs in flight
+ * (SCM_RIGHTS), defined before the socket's FILE, then len bytes of
+ * data, then addr_len bytes of the sender's sun_path (DGRAM, unless
+ * FROM_PEER), padded to 8 bytes.
  */
 struct ckpt_unix_skb {
 	__le32 len;		/* 1..CKPT_UNIX_SKB_MAX (0 for an empty datagram) */
@@ -745,6 +747,8 @@ struct ckpt_unix_skb {
 	__le32 uid;		/* CREDS: as the checkpointing caller sees them */
 	__le32 gid;
 	__le32 addr_len;
+	__le32 nr_fds;		/* 0..253 (SCM_MAX_FD) */
+	__le32 __pad;
 };
 
 #define CKPT_FILE_DATA_MAX	65536	/* bytes in one FILE_DATA record */
