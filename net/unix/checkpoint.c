@@ -56,12 +56,10 @@ static struct sock *ckpt_unix_sk_of(struct file *file)
 
 /* ---- checkpoint ---- */
 
-/*
- * The address of @sk.  Pairs with the smp_store_release() of bind,
- * autobind and connect: the address is seen fully set up.
- */
+/* The address of @sk */
 static const struct unix_address *ckpt_unix_addr(const struct sock *sk)
 {
+	/* Pairs with the smp_store_release() of bind, autobind and connect */
 	return smp_load_acquire(&unix_sk(sk)->addr);
 }
 
