@@ -150,6 +150,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_unix_skb),
 		.max_len = sizeof(struct ckpt_unix_skb) + 253 * 4 + CKPT_UNIX_SKB_MAX + 108 + 8,
 	},
+	[CKPT_REC_INET_SK] = {
+		.min_len = sizeof(struct ckpt_inet_sk),
+		.max_len = sizeof(struct ckpt_inet_sk),
+	},
 	[CKPT_REC_FILE_DATA] = {
 		.min_len = sizeof(struct ckpt_file_data) + 8,
 		.max_len = sizeof(struct ckpt_file_data) + CKPT_FILE_DATA_MAX,

@@ -117,6 +117,26 @@ static const struct named unix_skb_flag_names[] = {
 	NAMED(CKPT_UNIX_SKB_, FROM_PEER),
 };
 
+static const struct named inet_flag_names[] = {
+	NAMED(CKPT_INET_, BOUND),
+	NAMED(CKPT_INET_, REUSEADDR),
+	NAMED(CKPT_INET_, REUSEPORT),
+	NAMED(CKPT_INET_, KEEPALIVE),
+	NAMED(CKPT_INET_, NODELAY),
+	NAMED(CKPT_INET_, LINGER),
+	NAMED(CKPT_INET_, BROADCAST),
+	NAMED(CKPT_INET_, V6ONLY),
+	NAMED(CKPT_INET_, SNDBUF_LOCK),
+	NAMED(CKPT_INET_, RCVBUF_LOCK),
+	NAMED(CKPT_INET_, FREEBIND),
+};
+
+static const struct named inet_state_names[] = {
+	NAMED(CKPT_INET_, CLOSED),
+	NAMED(CKPT_INET_, LISTEN),
+	NAMED(CKPT_INET_, CONNECTED),
+};
+
 static const struct named tfd_flag_names[] = {
 	NAMED(CKPT_TFD_, ABSTIME),
 };
@@ -1294,4 +1314,48 @@ void print_UNIX_SKB(const struct image *img, const void *p, uint32_t len)
 			printf(" %u", LE32(refs[i]));
 		printf("\n");
 	}
+}
+
+/* An address of the family: a.b.c.d or IPv6 in hex groups */
+static void pr_inet(const char *name, uint32_t family, const uint8_t *a, uint32_t port)
+{
+	int i;
+
+	printf("  %s: ", name);
+	if (family == 2) {
+		printf("%u.%u.%u.%u:%u\n", a[0], a[1], a[2], a[3], port);
+		return;
+	}
+	printf("[");
+	for (i = 0; i < 16; i += 2)
+		printf("%s%x", i ? ":" : "", a[i] << 8 | a[i + 1]);
+	printf("]:%u\n", port);
+}
+
+void print_INET_SK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inet_sk *s = p;
+	uint32_t family = LE32(s->family);
+
+	printf("  family: %u (%s)\n", family, family == 2 ? "INET" : "INET6");
+	printf("  protocol: %u (%s)\n", LE32(s->protocol),
+	       LE32(s->protocol) == 6 ? "TCP" : "UDP");
+	printf("  state: %u", LE32(s->state));
+	ENUM(LE32(s->state), inet_state_names);
+	printf("\n  flags: 0x%x", LE32(s->flags));
+	FLAGS(LE32(s->flags), inet_flag_names);
+	printf("\n");
+	pr_inet("local", family, s->src, LE16(s->sport));
+	if (LE32(s->state) == CKPT_INET_CONNECTED)
+		pr_inet("peer", family, s->dst, LE16(s->dport));
+	pr_u("backlog", LE32(s->backlog));
+	pr_u("sndbuf", LE32(s->sndbuf));
+	pr_u("rcvbuf", LE32(s->rcvbuf));
+	pr_u("mark", LE32(s->mark));
+	pr_u("linger", LE32(s->linger));
+	printf("  keepalive: idle %u intvl %u cnt %u\n", LE32(s->keepidle),
+	       LE32(s->keepintvl), LE32(s->keepcnt));
+	printf("  tos: %u\n  ttl: %d\n", LE32(s->tos), (int32_t)LE32(s->ttl));
+	if (s->dev[0])
+		pr_str("dev", s->dev, sizeof(s->dev));
 }

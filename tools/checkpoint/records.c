@@ -938,6 +938,8 @@ static uint32_t anon_file_rec(uint32_t kind)
 		return CKPT_REC_INOTIFY;
 	case CKPT_FILE_UNIX:
 		return CKPT_REC_UNIX_SK;
+	case CKPT_FILE_INET:
+		return CKPT_REC_INET_SK;
 	}
 	return 0;
 }
@@ -1769,5 +1771,34 @@ int accept_UNIX_SKB(struct image *img, const void *p, uint32_t len)
 				  img->unix_type == SOCK_STREAM_LINUX ? "stream" : "seqpacket");
 	img->unix_skbs--;
 	unix_next(img);
+	return 0;
+}
+
+#define AF_INET_LINUX		2
+#define AF_INET6_LINUX		10
+#define IPPROTO_TCP_LINUX	6
+#define IPPROTO_UDP_LINUX	17
+
+int accept_INET_SK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inet_sk *s = p;
+	uint32_t family = LE32(s->family), type = LE32(s->type), proto = LE32(s->protocol);
+	uint32_t state = LE32(s->state);
+	bool tcp = type == SOCK_STREAM_LINUX && proto == IPPROTO_TCP_LINUX;
+	bool udp = type == SOCK_DGRAM_LINUX && proto == IPPROTO_UDP_LINUX;
+
+	if (accept_anon(img))
+		return -1;
+	if ((family != AF_INET_LINUX && family != AF_INET6_LINUX) || (!tcp && !udp))
+		return image_fail(img, "family %u, type %u, protocol %u: not TCP or UDP",
+				  family, type, proto);
+	if (check_flags(img, LE32(s->flags), CKPT_INET_ALL, "flags") ||
+	    check_padded_string(img, s->dev, sizeof(s->dev), "dev"))
+		return -1;
+	if (state > CKPT_INET_CONNECTED || (state == CKPT_INET_LISTEN && !tcp) ||
+	    (state == CKPT_INET_CONNECTED && !udp))
+		return image_fail(img, "state %u does not fit the protocol", state);
+	if (family == AF_INET_LINUX && (!all_zero(s->src + 4, 12) || !all_zero(s->dst + 4, 12)))
+		return image_fail(img, "an IPv4 address is longer than 4 bytes");
 	return 0;
 }

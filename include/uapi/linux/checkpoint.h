@@ -91,7 +91,8 @@
 	FN(USERNS,	47)		\
 	FN(PTY,		50)		\
 	FN(UNIX_SK,	51)		\
-	FN(UNIX_SKB,	52)
+	FN(UNIX_SKB,	52)		\
+	FN(INET_SK,	53)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -527,7 +528,8 @@ struct ckpt_mm_end {
 	FN(MEMFD,	14)		\
 	FN(PTY_MASTER,	16)		\
 	FN(PTY_SLAVE,	17)	\
-	FN(UNIX,	18)
+	FN(UNIX,	18)		\
+	FN(INET,	19)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
@@ -749,6 +751,53 @@ struct ckpt_unix_skb {
 	__le32 addr_len;
 	__le32 nr_fds;		/* 0..253 (SCM_MAX_FD) */
 	__le32 __pad;
+};
+
+/* INET_SK states */
+#define CKPT_INET_CLOSED	0	/* neither listening nor connected */
+#define CKPT_INET_LISTEN	1	/* TCP */
+#define CKPT_INET_CONNECTED	2	/* UDP: connect(2)ed */
+
+/* INET_SK flags: options set with setsockopt(2) */
+#define CKPT_INET_BOUND		(1U << 0)	/* bound to src and sport */
+#define CKPT_INET_REUSEADDR	(1U << 1)
+#define CKPT_INET_REUSEPORT	(1U << 2)
+#define CKPT_INET_KEEPALIVE	(1U << 3)
+#define CKPT_INET_NODELAY	(1U << 4)	/* TCP */
+#define CKPT_INET_LINGER	(1U << 5)	/* linger seconds */
+#define CKPT_INET_BROADCAST	(1U << 6)
+#define CKPT_INET_V6ONLY	(1U << 7)
+#define CKPT_INET_SNDBUF_LOCK	(1U << 8)
+#define CKPT_INET_RCVBUF_LOCK	(1U << 9)
+#define CKPT_INET_FREEBIND	(1U << 10)
+#define CKPT_INET_ALL		((1U << 11) - 1)
+
+/*
+ * INET_SK: a TCP or UDP socket over IPv4 or IPv6, right after its FILE
+ * (kind INET), which has no path.  Addresses are in network order, an
+ * IPv4 one in the first 4 bytes; ports in host order.
+ */
+struct ckpt_inet_sk {
+	__le32 family;		/* AF_INET or AF_INET6 */
+	__le32 type;		/* SOCK_STREAM or SOCK_DGRAM */
+	__le32 protocol;	/* IPPROTO_TCP or IPPROTO_UDP */
+	__le32 state;		/* CKPT_INET_* */
+	__le32 flags;		/* CKPT_INET_* flags */
+	__le32 backlog;		/* LISTEN: sk_max_ack_backlog */
+	__le16 sport;		/* BOUND: local port */
+	__le16 dport;		/* CONNECTED: the peer's port */
+	__le32 mark;		/* SO_MARK */
+	__u8 src[16];		/* BOUND: local address */
+	__u8 dst[16];		/* CONNECTED: the peer's address */
+	__le32 sndbuf;		/* SO_SNDBUF, set again with SNDBUF_LOCK */
+	__le32 rcvbuf;		/* SO_RCVBUF, with RCVBUF_LOCK */
+	__le32 linger;		/* LINGER: SO_LINGER's l_linger */
+	__le32 keepidle;	/* TCP_KEEPIDLE, seconds; 0: the default */
+	__le32 keepintvl;	/* TCP_KEEPINTVL, seconds; 0: the default */
+	__le32 keepcnt;		/* TCP_KEEPCNT; 0: the default */
+	__le32 tos;		/* IP_TOS or IPV6_TCLASS */
+	__le32 ttl;		/* IP_TTL or IPV6_UNICAST_HOPS; -1: the default */
+	char dev[16];		/* SO_BINDTODEVICE, NUL-padded; "" if none */
 };
 
 #define CKPT_FILE_DATA_MAX	65536	/* bytes in one FILE_DATA record */

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of TCP and UDP sockets over IPv4 and IPv6: the file
+ * kind CKPT_FILE_INET.
+ *
+ * What is saved is what a program set up with socket(2), setsockopt(2),
+ * bind(2), listen(2) and, for UDP, connect(2): a listening TCP socket, a
+ * bound or connected UDP socket, with the options people set.  Restart
+ * does the same calls in the restored task's network namespace, with the
+ * caller's credentials, so that each is checked as if the caller made it
+ * (a port below 1024 needs CAP_NET_BIND_SERVICE, SO_MARK CAP_NET_ADMIN).
+ *
+ * Refused, by name: TCP connections (established or on their way), a
+ * listener with connections not accepted yet, queued UDP datagrams,
+ * multicast memberships, IP options and socket filters.  The UNIX
+ * sockets are in net/unix/checkpoint.c.
+ */
+#include <linux/checkpoint_file.h>
+#include <linux/filter.h>
+#include <linux/net.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#define CKPT_INET_FILE_FLAGS	(O_ACCMODE | O_NONBLOCK)
+
+static bool ckpt_inet_kind(u32 family, u32 type, u32 protocol)
+{
+	return (family == AF_INET || (IS_ENABLED(CONFIG_IPV6) && family == AF_INET6)) &&
+	       ((type == SOCK_STREAM && protocol == IPPROTO_TCP) ||
+		(type == SOCK_DGRAM && protocol == IPPROTO_UDP));
+}
+
+static struct sock *ckpt_inet_sk_of(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk &&
+	       ckpt_inet_kind(sock->sk->sk_family, sock->sk->sk_type,
+			      sock->sk->sk_protocol) ? sock->sk : NULL;
+}
+
+static bool ckpt_inet_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_inet_sk_of(file) && ckpt_file_flags_ok(file, CKPT_INET_FILE_FLAGS);
+}
+
+/* ---- checkpoint ---- */
+
+/* "tcp 127.0.0.1:80" for the log */
+static void ckpt_inet_name(struct sock *sk, char *buf, size_t size)
+{
+	const char *proto = sk->sk_protocol == IPPROTO_TCP ? "TCP" : "UDP";
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		snprintf(buf, size, "%s [%pI6c]:%u", proto, &sk->sk_v6_rcv_saddr,
+			 inet_sk(sk)->inet_num);
+		return;
+	}
+#endif
+	snprintf(buf, size, "%s %pI4:%u", proto, &inet_sk(sk)->inet_rcv_saddr,
+		 inet_sk(sk)->inet_num);
+}
+
+/* What cannot be saved yet in the state of @sk; NULL if nothing */
+static const char *ckpt_inet_unsupported(struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+
+	if (rcu_access_pointer(sk->sk_filter))
+		return "a socket filter";
+	if (rcu_access_pointer(inet_sk(sk)->inet_opt) ||
+	    rcu_access_pointer(inet_sk(sk)->mc_list))
+		return "IP options or multicast memberships";
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 && inet6_sk(sk) &&
+	    (rcu_access_pointer(inet6_sk(sk)->ipv6_mc_list) ||
+	     rcu_access_pointer(inet6_sk(sk)->opt)))
+		return "IPv6 options or multicast memberships";
+#endif
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		if (state == TCP_LISTEN && (READ_ONCE(sk->sk_ack_backlog) ||
+					    inet_csk_reqsk_queue_len(sk)))
+			return "connections not accepted yet";
+		if (state != TCP_LISTEN && state != TCP_CLOSE)
+			return "a TCP connection";
+		return NULL;
+	}
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	    !skb_queue_empty_lockless(&udp_sk(sk)->reader_queue))
+		return "queued datagrams";
+	if (READ_ONCE(udp_sk(sk)->pending))
+		return "a corked datagram";
+	return NULL;
+}
+
+/* The local and remote addresses; IPv6 ones, TOS and TTL too */
+static void ckpt_inet_addrs6(struct sock *sk, struct ckpt_inet_sk *rec)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	memcpy(rec->src, &sk->sk_v6_rcv_saddr, 16);
+	memcpy(rec->dst, &sk->sk_v6_daddr, 16);
+	rec->tos = cpu_to_le32(inet6_sk(sk)->tclass);
+	rec->ttl = cpu_to_le32(inet6_sk(sk)->hop_limit);
+#endif
+}
+
+/* The addresses and ports */
+static void ckpt_inet_addrs(struct sock *sk, struct ckpt_inet_sk *rec, u32 *flags)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	bool connected = sk->sk_protocol == IPPROTO_UDP &&
+			 READ_ONCE(sk->sk_state) == TCP_ESTABLISHED;
+
+	if (sk->sk_family == AF_INET6) {
+		ckpt_inet_addrs6(sk, rec);
+	} else {
+		memcpy(rec->src, &inet->inet_rcv_saddr, 4);
+		memcpy(rec->dst, &inet->inet_daddr, 4);
+		rec->tos = cpu_to_le32(READ_ONCE(inet->tos));
+		rec->ttl = cpu_to_le32(READ_ONCE(inet->uc_ttl));
+	}
+	if (inet->inet_num) {
+		*flags |= CKPT_INET_BOUND;
+		rec->sport = cpu_to_le16(inet->inet_num);
+	}
+	if (connected) {
+		rec->state = cpu_to_le32(CKPT_INET_CONNECTED);
+		rec->dport = cpu_to_le16(ntohs(inet->inet_dport));
+	} else {
+		memset(rec->dst, 0, sizeof(rec->dst));
+	}
+}
+
+/* The options set with setsockopt(2) */
+static void ckpt_inet_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *flags)
+{
+	struct net_device *dev;
+
+	if (sk->sk_reuse)
+		*flags |= CKPT_INET_REUSEADDR;
+	if (sk->sk_reuseport)
+		*flags |= CKPT_INET_REUSEPORT;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		*flags |= CKPT_INET_KEEPALIVE;
+	if (sock_flag(sk, SOCK_LINGER)) {
+		*flags |= CKPT_INET_LINGER;
+		rec->linger = cpu_to_le32(READ_ONCE(sk->sk_lingertime) / HZ);
+	}
+	if (sock_flag(sk, SOCK_BROADCAST))
+		*flags |= CKPT_INET_BROADCAST;
+	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
+		*flags |= CKPT_INET_V6ONLY;
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		*flags |= CKPT_INET_SNDBUF_LOCK;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		*flags |= CKPT_INET_RCVBUF_LOCK;
+	if (inet_test_bit(FREEBIND, sk))
+		*flags |= CKPT_INET_FREEBIND;
+	rec->mark = cpu_to_le32(READ_ONCE(sk->sk_mark));
+	rec->sndbuf = cpu_to_le32(READ_ONCE(sk->sk_sndbuf));
+	rec->rcvbuf = cpu_to_le32(READ_ONCE(sk->sk_rcvbuf));
+	rcu_read_lock();
+	dev = sk->sk_bound_dev_if ?
+	      dev_get_by_index_rcu(sock_net(sk), sk->sk_bound_dev_if) : NULL;
+	if (dev)
+		strscpy_pad(rec->dev, dev->name, sizeof(rec->dev));
+	rcu_read_unlock();
+}
+
+static void ckpt_inet_tcp_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->nonagle & TCP_NAGLE_OFF)
+		*flags |= CKPT_INET_NODELAY;
+	rec->keepidle = cpu_to_le32(READ_ONCE(tp->keepalive_time) / HZ);
+	rec->keepintvl = cpu_to_le32(READ_ONCE(tp->keepalive_intvl) / HZ);
+	rec->keepcnt = cpu_to_le32(READ_ONCE(tp->keepalive_probes));
+}
+
+static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct sock *sk = ckpt_inet_sk_of(file);
+	struct ckpt_inet_sk rec = {
+		.family = cpu_to_le32(sk->sk_family),
+		.type = cpu_to_le32(sk->sk_type),
+		.protocol = cpu_to_le32(sk->sk_protocol),
+	};
+	struct ckpt_file frec;
+	const char *what;
+	char name[80];
+	u32 flags = 0;
+	int ret;
+
+	lock_sock(sk);
+	what = ckpt_inet_unsupported(sk);
+	if (!what && ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
+		what = "another network namespace than the tasks'";
+	ckpt_inet_name(sk, name, sizeof(name));
+	if (!what) {
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+			rec.state = cpu_to_le32(CKPT_INET_LISTEN);
+			rec.backlog = cpu_to_le32(READ_ONCE(sk->sk_max_ack_backlog));
+		}
+		ckpt_inet_addrs(sk, &rec, &flags);
+		ckpt_inet_opts(sk, &rec, &flags);
+		if (sk->sk_protocol == IPPROTO_TCP)
+			ckpt_inet_tcp_opts(sk, &rec, &flags);
+		rec.flags = cpu_to_le32(flags);
+	}
+	release_sock(sk);
+	if (what)
+		return ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
+				name, objref, what);
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_INET, &frec);
+	frec.pos = 0;
+	frec.size = 0;
+	frec.mtime_sec = 0;
+	frec.mtime_nsec = 0;
+	frec.ino = 0;
+	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0);
+	return ret ?: ckpt_write_rec(ctx, CKPT_REC_INET_SK, &rec, sizeof(rec));
+}
+
+/* ---- restart ---- */
+
+static int ckpt_inet_rec_check(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *rec,
+			       u32 objref)
+{
+	u32 family = le32_to_cpu(rec->family), state = le32_to_cpu(rec->state);
+	bool tcp = le32_to_cpu(rec->protocol) == IPPROTO_TCP;
+
+	if (!ckpt_inet_kind(family, le32_to_cpu(rec->type), le32_to_cpu(rec->protocol)) ||
+	    state > CKPT_INET_CONNECTED || (le32_to_cpu(rec->flags) & ~CKPT_INET_ALL) ||
+	    (state == CKPT_INET_LISTEN && !tcp) || (state == CKPT_INET_CONNECTED && tcp) ||
+	    (state == CKPT_INET_LISTEN && !(le32_to_cpu(rec->flags) & CKPT_INET_BOUND)) ||
+	    (family == AF_INET && (memchr_inv(rec->src + 4, 0, 12) ||
+				   memchr_inv(rec->dst + 4, 0, 12))) ||
+	    (s32)le32_to_cpu(rec->sndbuf) < 0 || (s32)le32_to_cpu(rec->rcvbuf) < 0 ||
+	    le32_to_cpu(rec->keepidle) > MAX_TCP_KEEPIDLE ||
+	    le32_to_cpu(rec->keepintvl) > MAX_TCP_KEEPINTVL ||
+	    le32_to_cpu(rec->keepcnt) > MAX_TCP_KEEPCNT ||
+	    le32_to_cpu(rec->linger) > INT_MAX / HZ ||
+	    strnlen(rec->dev, sizeof(rec->dev)) == sizeof(rec->dev) ||
+	    memchr_inv(rec->dev + strlen(rec->dev), 0, sizeof(rec->dev) - strlen(rec->dev)))
+		return ckpt_err(ctx, -EINVAL, "INET_SK of socket %u is invalid", objref);
+	return 0;
+}
+
+/* setsockopt(2) of an int, as the caller */
+static int ckpt_inet_set(struct socket *sock, int level, int opt, int val)
+{
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sock, level, opt, KERNEL_SOCKPTR(&val), sizeof(val));
+	return sock->ops->setsockopt(sock, level, opt, KERNEL_SOCKPTR(&val), sizeof(val));
+}
+
+static int ckpt_inet_set_buf(struct socket *sock, int opt, int force, u32 val)
+{
+	int ret = ckpt_inet_set(sock, SOL_SOCKET, opt, val / 2);
+	u32 now = opt == SO_SNDBUF ? READ_ONCE(sock->sk->sk_sndbuf) :
+		  READ_ONCE(sock->sk->sk_rcvbuf);
+
+	/* Beyond the sysctl maximum: as the caller could, with CAP_NET_ADMIN */
+	if (!ret && now != val)
+		ckpt_inet_set(sock, SOL_SOCKET, force, val / 2);
+	return ret;
+}
+
+/* The SOL_SOCKET options */
+static int ckpt_inet_set_sock_opts(struct socket *sock, const struct ckpt_inet_sk *rec)
+{
+	u32 flags = le32_to_cpu(rec->flags);
+	struct linger l = { .l_onoff = 1, .l_linger = le32_to_cpu(rec->linger) };
+	int ret = 0;
+
+	if (flags & CKPT_INET_REUSEADDR)
+		ret = ckpt_inet_set(sock, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!ret && (flags & CKPT_INET_REUSEPORT))
+		ret = ckpt_inet_set(sock, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!ret && (flags & CKPT_INET_KEEPALIVE))
+		ret = ckpt_inet_set(sock, SOL_SOCKET, SO_KEEPALIVE, 1);
+	if (!ret && (flags & CKPT_INET_BROADCAST))
+		ret = ckpt_inet_set(sock, SOL_SOCKET, SO_BROADCAST, 1);
+	if (!ret && (flags & CKPT_INET_LINGER))
+		ret = sock_setsockopt(sock, SOL_SOCKET, SO_LINGER, KERNEL_SOCKPTR(&l),
+				      sizeof(l));
+	if (!ret && rec->mark)
+		ret = ckpt_inet_set(sock, SOL_SOCKET, SO_MARK, le32_to_cpu(rec->mark));
+	if (!ret && (flags & CKPT_INET_SNDBUF_LOCK))
+		ret = ckpt_inet_set_buf(sock, SO_SNDBUF, SO_SNDBUFFORCE, le32_to_cpu(rec->sndbuf));
+	if (!ret && (flags & CKPT_INET_RCVBUF_LOCK))
+		ret = ckpt_inet_set_buf(sock, SO_RCVBUF, SO_RCVBUFFORCE, le32_to_cpu(rec->rcvbuf));
+	if (!ret && rec->dev[0]) {
+		char dev[IFNAMSIZ];
+
+		strscpy(dev, rec->dev, sizeof(dev));
+		ret = sock_setsockopt(sock, SOL_SOCKET, SO_BINDTODEVICE,
+				      KERNEL_SOCKPTR(dev), strlen(dev));
+	}
+	return ret;
+}
+
+/* The IP, IPv6 and TCP options */
+static int ckpt_inet_set_proto_opts(struct socket *sock, const struct ckpt_inet_sk *rec)
+{
+	bool v6 = le32_to_cpu(rec->family) == AF_INET6;
+	u32 flags = le32_to_cpu(rec->flags);
+	int ret = 0;
+
+	if (v6)
+		ret = ckpt_inet_set(sock, SOL_IPV6, IPV6_V6ONLY, !!(flags & CKPT_INET_V6ONLY));
+	if (!ret && rec->tos)
+		ret = ckpt_inet_set(sock, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_TCLASS : IP_TOS,
+				    le32_to_cpu(rec->tos));
+	if (!ret && (s32)le32_to_cpu(rec->ttl) > 0)
+		ret = ckpt_inet_set(sock, v6 ? SOL_IPV6 : SOL_IP,
+				    v6 ? IPV6_UNICAST_HOPS : IP_TTL, le32_to_cpu(rec->ttl));
+	if (!ret && (flags & CKPT_INET_FREEBIND))
+		ret = ckpt_inet_set(sock, SOL_IP, IP_FREEBIND, 1);
+	if (ret || le32_to_cpu(rec->protocol) != IPPROTO_TCP)
+		return ret;
+	if (flags & CKPT_INET_NODELAY)
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_NODELAY, 1);
+	if (!ret && rec->keepidle)
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_KEEPIDLE, le32_to_cpu(rec->keepidle));
+	if (!ret && rec->keepintvl)
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_KEEPINTVL, le32_to_cpu(rec->keepintvl));
+	if (!ret && rec->keepcnt)
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_KEEPCNT, le32_to_cpu(rec->keepcnt));
+	return ret;
+}
+
+/* A struct sockaddr of the family for @addr and @port */
+static int ckpt_inet_sockaddr(struct sockaddr_storage *ss, u32 family,
+			      const u8 *addr, u16 port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, 16);
+		return sizeof(*sin6);
+	}
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons(port);
+	memcpy(&((struct sockaddr_in *)ss)->sin_addr, addr, 4);
+	return sizeof(struct sockaddr_in);
+}
+
+/* Bind, listen or connect as the program did */
+static int ckpt_inet_set_state(struct ckpt_ctx *ctx, struct socket *sock,
+			       const struct ckpt_inet_sk *rec, u32 objref)
+{
+	u32 family = le32_to_cpu(rec->family), state = le32_to_cpu(rec->state);
+	struct sockaddr_storage ss;
+	int ret = 0, len;
+
+	if (le32_to_cpu(rec->flags) & CKPT_INET_BOUND) {
+		len = ckpt_inet_sockaddr(&ss, family, rec->src, le16_to_cpu(rec->sport));
+		ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
+		if (ret)
+			return ckpt_err(ctx, ret, "socket %u: cannot bind to port %u", objref,
+					le16_to_cpu(rec->sport));
+	}
+	if (state == CKPT_INET_LISTEN) {
+		ret = kernel_listen(sock, le32_to_cpu(rec->backlog));
+		if (ret)
+			return ckpt_err(ctx, ret, "socket %u cannot listen", objref);
+	}
+	if (state == CKPT_INET_CONNECTED) {
+		len = ckpt_inet_sockaddr(&ss, family, rec->dst, le16_to_cpu(rec->dport));
+		ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
+		if (ret)
+			return ckpt_err(ctx, ret, "socket %u cannot connect to port %u", objref,
+					le16_to_cpu(rec->dport));
+	}
+	return 0;
+}
+
+static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_file *frec,
+				      const char *path)
+{
+	u32 objref = le32_to_cpu(frec->objref);
+	struct ckpt_inet_sk rec;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_INET_SK, &rec, sizeof(rec)) ?:
+	      ckpt_inet_rec_check(ctx, &rec, objref);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = sock_create(le32_to_cpu(rec.family), le32_to_cpu(rec.type),
+			  le32_to_cpu(rec.protocol), &sock);
+	if (ret)
+		return ERR_PTR(ckpt_err(ctx, ret, "cannot create socket %u", objref));
+	file = sock_alloc_file(sock, le32_to_cpu(frec->f_flags) & O_NONBLOCK, NULL);
+	if (IS_ERR(file))
+		return file;
+	ret = ckpt_inet_set_sock_opts(sock, &rec) ?: ckpt_inet_set_proto_opts(sock, &rec);
+	if (ret)
+		ckpt_err(ctx, ret, "socket %u: cannot set its options", objref);
+	else
+		ret = ckpt_inet_set_state(ctx, sock, &rec, objref);
+	if (ret) {
+		fput(file);
+		return ERR_PTR(ret);
+	}
+	return file;
+}
+
+CKPT_FILE_OPS(INET) = {
+	.follows = CKPT_REC_INET_SK,
+	.f_flags = CKPT_INET_FILE_FLAGS,
+	.match = ckpt_inet_match,
+	.checkpoint = ckpt_inet_checkpoint,
+	.restart = ckpt_inet_restart,
+};
