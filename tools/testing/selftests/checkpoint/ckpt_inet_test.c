@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP and UDP sockets without a connection or data survive checkpoint,
+ * kill and restart: a listening TCP socket (IPv4 and IPv6) keeps its
+ * address, backlog and options and accepts new connections; a UDP socket
+ * keeps its address, its peer and its options and sends and receives.
+ * What cannot be saved yet (a TCP connection, a listener with
+ * connections not accepted, queued datagrams) makes checkpoint fail with
+ * EOPNOTSUPP and a log naming the socket, and leaves the task running.
+ * A damaged INET_SK makes restart fail cleanly.
+ *
+ * All traffic is on loopback, in a network namespace of the test's own
+ * when it can make one, so that the ports are free.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include "ckpt_image.h"
+
+#define PORT_TCP	7771
+#define PORT_TCP6	7772
+#define PORT_UDP	7773
+
+FIXTURE(inet) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_SETUP(inet)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(inet)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* After the nudge that lets it go, no more EINTR from the next ones */
+static void wait_finish(void)
+{
+	sigset_t set;
+
+	ckpt_child_wait_finish();
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static int int_opt(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(fd, level, opt, &v, &len))
+		return -1;
+	return v;
+}
+
+static int set_int(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+static struct sockaddr_in lo4(int port)
+{
+	return (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+}
+
+/* ---- a TCP listener ---- */
+
+#define FD_TCP	3
+#define FD_TCP6	4
+
+static const char *const listener_reasons[] = {
+	[1] = "could not set up the listeners",
+	[2] = "the listener's address changed",
+	[3] = "an option of the listener changed",
+	[4] = "the listener no longer accepts connections",
+	[5] = "the IPv6 listener lost IPV6_V6ONLY or its address",
+	[6] = "the listener lost O_NONBLOCK",
+};
+
+static int listener_child(void *arg)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(PORT_TCP6),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a = lo4(PORT_TCP), g;
+	socklen_t len = sizeof(g);
+	int rcvbuf, c, s;
+	char buf[4];
+
+	(void)arg;
+	if (socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0) != FD_TCP ||
+	    socket(AF_INET6, SOCK_STREAM, 0) != FD_TCP6 ||
+	    set_int(FD_TCP, SOL_SOCKET, SO_REUSEADDR, 1) ||
+	    set_int(FD_TCP, SOL_SOCKET, SO_KEEPALIVE, 1) ||
+	    set_int(FD_TCP, IPPROTO_TCP, TCP_NODELAY, 1) ||
+	    set_int(FD_TCP, IPPROTO_TCP, TCP_KEEPIDLE, 77) ||
+	    set_int(FD_TCP, IPPROTO_TCP, TCP_KEEPCNT, 4) ||
+	    set_int(FD_TCP, SOL_SOCKET, SO_RCVBUF, 65536) ||
+	    set_int(FD_TCP, IPPROTO_IP, IP_TOS, 0x10) ||
+	    bind(FD_TCP, (void *)&a, sizeof(a)) || listen(FD_TCP, 7) ||
+	    set_int(FD_TCP6, IPPROTO_IPV6, IPV6_V6ONLY, 1) ||
+	    bind(FD_TCP6, (void *)&a6, sizeof(a6)) || listen(FD_TCP6, 3))
+		return 1;
+	rcvbuf = int_opt(FD_TCP, SOL_SOCKET, SO_RCVBUF);
+	ckpt_child_ready();
+	wait_finish();
+
+	if (getsockname(FD_TCP, (void *)&g, &len) || g.sin_port != htons(PORT_TCP) ||
+	    g.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+		return 2;
+	if (int_opt(FD_TCP, SOL_SOCKET, SO_REUSEADDR) != 1 ||
+	    int_opt(FD_TCP, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
+	    int_opt(FD_TCP, IPPROTO_TCP, TCP_NODELAY) != 1 ||
+	    int_opt(FD_TCP, IPPROTO_TCP, TCP_KEEPIDLE) != 77 ||
+	    int_opt(FD_TCP, IPPROTO_TCP, TCP_KEEPCNT) != 4 ||
+	    int_opt(FD_TCP, SOL_SOCKET, SO_RCVBUF) != rcvbuf ||
+	    int_opt(FD_TCP, IPPROTO_IP, IP_TOS) != 0x10 ||
+	    int_opt(FD_TCP, SOL_SOCKET, SO_ACCEPTCONN) != 1) {
+		ckpt_child_note("keepidle %d rcvbuf %d (was %d) tos %d",
+				int_opt(FD_TCP, IPPROTO_TCP, TCP_KEEPIDLE),
+				int_opt(FD_TCP, SOL_SOCKET, SO_RCVBUF), rcvbuf,
+				int_opt(FD_TCP, IPPROTO_IP, IP_TOS));
+		return 3;
+	}
+	if (!(fcntl(FD_TCP, F_GETFL) & O_NONBLOCK))
+		return 6;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (void *)&a, sizeof(a))) {
+		ckpt_child_note("connect: %s", strerror(errno));
+		return 4;
+	}
+	do
+		s = accept(FD_TCP, NULL, NULL);
+	while (s < 0 && (errno == EAGAIN || errno == EINTR));
+	if (s < 0 || write(c, "ping", 4) != 4 || read(s, buf, 4) != 4 ||
+	    memcmp(buf, "ping", 4)) {
+		ckpt_child_note("accept %d: %s", s, strerror(errno));
+		return 4;
+	}
+	if (int_opt(FD_TCP6, IPPROTO_IPV6, IPV6_V6ONLY) != 1)
+		return 5;
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (void *)&a6, sizeof(a6)) || accept(FD_TCP6, NULL, NULL) < 0)
+		return 5;
+	return 0;
+}
+
+/* Ports of the test's own: a network namespace with lo up, if it can */
+static void own_netns(void)
+{
+	if (!unshare(CLONE_NEWNET))
+		system("ip link set lo up 2>/dev/null || ifconfig lo up 2>/dev/null");
+}
+
+TEST_F_TIMEOUT(inet, tcp_listener_keeps_address_and_options, 60)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, listener_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(listener_reasons));
+}
+
+/* ---- UDP ---- */
+
+#define FD_UDP		3	/* bound to PORT_UDP */
+#define FD_UDPC		4	/* connected to FD_UDP, autobound */
+
+static const char *const udp_reasons[] = {
+	[1] = "could not set up the UDP sockets",
+	[2] = "the bound socket's address or an option changed",
+	[3] = "the connected socket lost its peer or its port",
+	[4] = "a datagram did not arrive",
+};
+
+static int udp_child(void *arg)
+{
+	struct sockaddr_in a = lo4(PORT_UDP), g, m;
+	socklen_t len = sizeof(g), mlen = sizeof(m);
+	uint16_t port;
+	char buf[8];
+
+	(void)arg;
+	if (socket(AF_INET, SOCK_DGRAM, 0) != FD_UDP ||
+	    socket(AF_INET, SOCK_DGRAM, 0) != FD_UDPC ||
+	    set_int(FD_UDP, SOL_SOCKET, SO_BROADCAST, 1) ||
+	    set_int(FD_UDP, IPPROTO_IP, IP_TTL, 9) ||
+	    bind(FD_UDP, (void *)&a, sizeof(a)) ||
+	    connect(FD_UDPC, (void *)&a, sizeof(a)) ||
+	    getsockname(FD_UDPC, (void *)&m, &mlen))
+		return 1;
+	port = m.sin_port;
+	ckpt_child_ready();
+	wait_finish();
+
+	if (getsockname(FD_UDP, (void *)&g, &len) || g.sin_port != htons(PORT_UDP) ||
+	    int_opt(FD_UDP, SOL_SOCKET, SO_BROADCAST) != 1 ||
+	    int_opt(FD_UDP, IPPROTO_IP, IP_TTL) != 9)
+		return 2;
+	len = sizeof(g);
+	if (getpeername(FD_UDPC, (void *)&g, &len) || g.sin_port != htons(PORT_UDP) ||
+	    getsockname(FD_UDPC, (void *)&m, &mlen) || m.sin_port != port)
+		return 3;
+	len = sizeof(g);
+	if (send(FD_UDPC, "dgram", 5, 0) != 5 ||
+	    recvfrom(FD_UDP, buf, sizeof(buf), 0, (void *)&g, &len) != 5 ||
+	    memcmp(buf, "dgram", 5) || g.sin_port != port)
+		return 4;
+	return 0;
+}
+
+TEST_F_TIMEOUT(inet, udp_keeps_address_peer_and_options, 60)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, udp_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(udp_reasons));
+}
+
+/* ---- what cannot be saved yet ---- */
+
+enum unsupported { TCP_CONNECTION, NOT_ACCEPTED, QUEUED_DATAGRAM };
+
+static int unsupported_child(void *arg)
+{
+	enum unsupported what = (enum unsupported)(long)arg;
+	struct sockaddr_in a = lo4(PORT_TCP + 10 + what);
+	int l, c;
+
+	if (what == QUEUED_DATAGRAM) {
+		l = socket(AF_INET, SOCK_DGRAM, 0);
+		c = socket(AF_INET, SOCK_DGRAM, 0);
+		if (bind(l, (void *)&a, sizeof(a)) ||
+		    sendto(c, "x", 1, 0, (void *)&a, sizeof(a)) != 1)
+			return 1;
+	} else {
+		l = socket(AF_INET, SOCK_STREAM, 0);
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		if (bind(l, (void *)&a, sizeof(a)) || listen(l, 4) ||
+		    connect(c, (void *)&a, sizeof(a)))
+			return 1;
+		if (what == TCP_CONNECTION && accept(l, NULL, NULL) < 0)
+			return 1;
+	}
+	ckpt_sleep_ms(100);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+FIXTURE(inet_unsupported) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(inet_unsupported) {
+	enum unsupported what;
+	const char *log;
+};
+
+FIXTURE_VARIANT_ADD(inet_unsupported, tcp_connection) {
+	.what = TCP_CONNECTION, .log = "a TCP connection cannot be saved yet",
+};
+
+FIXTURE_VARIANT_ADD(inet_unsupported, connection_not_accepted) {
+	.what = NOT_ACCEPTED, .log = "connections not accepted yet",
+};
+
+FIXTURE_VARIANT_ADD(inet_unsupported, queued_datagram) {
+	.what = QUEUED_DATAGRAM, .log = "queued datagrams cannot be saved yet",
+};
+
+FIXTURE_SETUP(inet_unsupported)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(inet_unsupported)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+TEST_F_TIMEOUT(inet_unsupported, checkpoint_fails_naming_the_socket, 60)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, unsupported_child, (void *)(long)variant->what);
+	ASSERT_NE(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					  self->ctx.log_fd));
+	ASSERT_EQ(EOPNOTSUPP, errno);
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, variant->log)) {
+		TH_LOG("the log does not say \"%s\"", variant->log);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	/* Still running, and unharmed */
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* ---- a damaged INET_SK ---- */
+
+FIXTURE(inet_damaged) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(inet_damaged) {
+	int what;
+};
+
+FIXTURE_VARIANT_ADD(inet_damaged, unknown_family) { .what = 0, };
+FIXTURE_VARIANT_ADD(inet_damaged, udp_listening) { .what = 1, };
+FIXTURE_VARIANT_ADD(inet_damaged, unknown_flag) { .what = 2, };
+FIXTURE_VARIANT_ADD(inet_damaged, dev_not_terminated) { .what = 3, };
+FIXTURE_VARIANT_ADD(inet_damaged, truncated) { .what = 4, };
+
+FIXTURE_SETUP(inet_damaged)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(inet_damaged)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+TEST_F_TIMEOUT(inet_damaged, restart_fails_cleanly, 60)
+{
+	struct image img = { 0 };
+	struct ckpt_inet_sk *s = NULL;
+	size_t len;
+	int i;
+
+	own_netns();
+	img.pid = ckpt_spawn(_metadata, &self->ctx, udp_child, NULL);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	for (i = 0; i < img.nr && !s; i++)
+		if (img.recs[i].type == CKPT_REC_INET_SK)
+			s = ckpt_payload(img.data, &img.recs[i]);
+	ASSERT_TRUE(!!s) TH_LOG("the image has no INET_SK");
+	len = img.len;
+	switch (variant->what) {
+	case 0:
+		s->family = htole32(AF_INET + 1);
+		break;
+	case 1:
+		s->state = htole32(CKPT_INET_LISTEN);
+		break;
+	case 2:
+		s->flags |= htole32(1U << 30);
+		break;
+	case 3:
+		memset(s->dev, 'x', sizeof(s->dev));
+		break;
+	case 4:
+		/* The image ends in the middle of the INET_SK */
+		len = (char *)s - img.data + sizeof(*s) / 2;
+		break;
+	}
+	if (variant->what != 4)
+		trailer_of(&img, img.data)->crc32c =
+			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
+					      img.pid, EINVAL, "damaged INET_SK") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
+TEST_HARNESS_MAIN
