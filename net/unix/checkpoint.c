@@ -33,6 +33,14 @@
 
 #define CKPT_UNIX_FLAGS	(O_ACCMODE | O_NONBLOCK)
 
+/*
+ * The longest path to bind to: sun_path, less the name a socket whose file
+ * was unlinked is bound under in its directory (ckpt_unix_bind_unlinked())
+ */
+#define CKPT_UNIX_TMP_NAME	".ckpt-unix-%08x"
+#define CKPT_UNIX_PATH_MAX(flags) (sizeof_field(struct sockaddr_un, sun_path) - \
+				   ((flags) & CKPT_UNIX_UNLINKED ? 20 : 0))
+
 static bool ckpt_unix_match(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct socket *sock = sock_from_file(file);
@@ -454,28 +462,45 @@ static int ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
  * listener's), or an ERR_PTR (logged).
  */
 static char *ckpt_unix_bound_path(struct ckpt_ctx *ctx, struct sock *sk,
-				  char *buf, u32 *len)
+				  char *buf, u32 *len, u32 *flags)
 {
 	struct unix_sock *u = unix_sk(sk);
+	struct path dir = { .mnt = u->path.mnt };
 	char name[64];
 	char *p;
 
 	*len = 0;
 	if (!u->path.dentry || hlist_unhashed(&sk->sk_bind_node))
 		return NULL;
+	/* Its file was unlinked: bind again in the same directory, and unlink */
 	if (d_unlinked(u->path.dentry)) {
-		ckpt_err(ctx, -EOPNOTSUPP, "UNIX socket %s: its file was unlinked (not supported yet)",
-			 ckpt_unix_name(sk, name, sizeof(name)));
-		return ERR_PTR(-EOPNOTSUPP);
+		*flags |= CKPT_UNIX_UNLINKED;
+		dir.dentry = dget_parent(u->path.dentry);
+		p = d_unlinked(dir.dentry) ? ERR_PTR(-ENOENT) : ckpt_path_name(ctx, &dir, buf);
+		dput(dir.dentry);
+	} else {
+		p = ckpt_path_name(ctx, &u->path, buf);
 	}
-	p = ckpt_path_name(ctx, &u->path, buf);
 	if (IS_ERR(p) || *p != '/') {
 		ckpt_err(ctx, -EXDEV, "UNIX socket %s: its file is outside the tasks' root",
 			 ckpt_unix_name(sk, name, sizeof(name)));
 		return ERR_PTR(-EXDEV);
 	}
 	*len = strlen(p) + 1;
-	return p;
+	if (*len + !!(*flags & CKPT_UNIX_UNLINKED) > CKPT_UNIX_PATH_MAX(*flags)) {
+		ckpt_err(ctx, -ENAMETOOLONG, "UNIX socket %s: the path %s is too long to bind again",
+			 ckpt_unix_name(sk, name, sizeof(name)), p);
+		return ERR_PTR(-ENAMETOOLONG);
+	}
+	/* d_path() writes at the end of @buf: to its start, to append */
+	memmove(buf, p, *len);
+	if ((*flags & CKPT_UNIX_UNLINKED) && strcmp(buf, "/") && *len < CKPT_PATH_MAX) {
+		/* A directory's path ends with a '/' */
+		buf[*len - 1] = '/';
+		buf[*len] = 0;
+		*len += 1;
+	}
+	return buf;
 }
 
 /* Whether @sk holds its address: bound itself, not accepted from a listener */
@@ -525,7 +550,7 @@ static int ckpt_unix_write_sk(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	path = ckpt_unix_bound_path(ctx, sk, buf, &path_len);
+	path = ckpt_unix_bound_path(ctx, sk, buf, &path_len, &l.flags);
 	if (IS_ERR(path)) {
 		kfree(buf);
 		return PTR_ERR(path);
@@ -703,8 +728,10 @@ static int ckpt_unix_rec_check(struct ckpt_ctx *ctx, const struct ckpt_unix_sk *
 		return ckpt_err(ctx, -EINVAL, "UNIX_SK of socket %u is invalid", objref);
 	/* A socket bound to a path comes with the path, absolute */
 	if ((flags & CKPT_UNIX_BOUND) && v[0] ?
-	    (plen < 2 || plen > sizeof_field(struct sockaddr_un, sun_path) ||
-	     v[alen] != '/' || strnlen(v + alen, plen) != plen - 1) : plen)
+	    (plen < 2 || plen > CKPT_UNIX_PATH_MAX(flags) ||
+	     v[alen] != '/' || strnlen(v + alen, plen) != plen - 1 ||
+	     !(flags & CKPT_UNIX_UNLINKED) != (v[alen + plen - 2] != '/')) :
+	    plen || (flags & CKPT_UNIX_UNLINKED))
 		return ckpt_err(ctx, -EINVAL, "UNIX_SK of socket %u: invalid path", objref);
 	return 0;
 }
@@ -736,10 +763,11 @@ static int ckpt_unix_set_addr(struct sock *sk, const char *name, u32 len)
 }
 
 /*
- * The file a socket was bound to is still there, with nobody bound to
- * it: remove it, as the caller could with unlink(2), to bind again.
+ * Remove the socket file at @path, as the caller could with unlink(2);
+ * if @stale, only if no socket is bound to it (one the checkpointed
+ * socket left, to bind again).
  */
-static int ckpt_unix_unlink_stale(struct ckpt_ctx *ctx, const char *path)
+static int ckpt_unix_unlink(const char *path, bool stale)
 {
 	struct path file, parent;
 	struct dentry *dentry;
@@ -751,7 +779,7 @@ static int ckpt_unix_unlink_stale(struct ckpt_ctx *ctx, const char *path)
 		return ret;
 	ret = -EADDRINUSE;
 	if (S_ISSOCK(d_inode(file.dentry)->i_mode)) {
-		s = unix_find_socket_byinode(d_inode(file.dentry));
+		s = stale ? unix_find_socket_byinode(d_inode(file.dentry)) : NULL;
 		if (s)
 			sock_put(s);
 		else
@@ -777,6 +805,28 @@ static int ckpt_unix_unlink_stale(struct ckpt_ctx *ctx, const char *path)
 	return ret;
 }
 
+/*
+ * A socket whose file was unlinked: bound under a new name in the same
+ * directory (what the caller could do), which is unlinked at once, and
+ * given its old address back.
+ */
+static int ckpt_unix_bind_unlinked(struct ckpt_ctx *ctx, struct sock *sk,
+				   const char *name, u32 alen, const char *dir, u32 objref)
+{
+	struct sockaddr_un sun;
+	char path[sizeof(sun.sun_path)];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s" CKPT_UNIX_TMP_NAME, dir, get_random_u32());
+	ret = unix_bind_bsd(sk, &sun, ckpt_unix_sockaddr(&sun, path, strlen(path) + 1));
+	if (ret)
+		return ckpt_err(ctx, ret, "UNIX socket %u: cannot bind to %s", objref, path);
+	ret = ckpt_unix_unlink(path, false);
+	if (ret)
+		return ckpt_err(ctx, ret, "UNIX socket %u: cannot unlink %s", objref, path);
+	return ckpt_unix_set_addr(sk, name, alen);
+}
+
 /* Bind @sk again to its address, or give it its listener's */
 static int ckpt_unix_bind(struct ckpt_ctx *ctx, struct sock *sk,
 			  const struct ckpt_unix_sk *rec, const char *var, u32 objref)
@@ -794,8 +844,10 @@ static int ckpt_unix_bind(struct ckpt_ctx *ctx, struct sock *sk,
 					objref, alen - 1, var + 1);
 		return 0;
 	}
+	if (le32_to_cpu(rec->flags) & CKPT_UNIX_UNLINKED)
+		return ckpt_unix_bind_unlinked(ctx, sk, var, alen, var + alen, objref);
 	ret = unix_bind_bsd(sk, &sun, ckpt_unix_sockaddr(&sun, var + alen, plen));
-	if (ret == -EADDRINUSE && !ckpt_unix_unlink_stale(ctx, var + alen))
+	if (ret == -EADDRINUSE && !ckpt_unix_unlink(var + alen, true))
 		ret = unix_bind_bsd(sk, &sun, ckpt_unix_sockaddr(&sun, var + alen, plen));
 	if (ret)
 		return ckpt_err(ctx, ret, "UNIX socket %u: cannot bind to %s", objref,

@@ -100,6 +100,7 @@ static const struct named unix_flag_names[] = {
 	NAMED(CKPT_UNIX_, SNDBUF_LOCK),
 	NAMED(CKPT_UNIX_, RCVBUF_LOCK),
 	NAMED(CKPT_UNIX_, PEERCRED),
+	NAMED(CKPT_UNIX_, UNLINKED),
 };
 
 static const struct named unix_state_names[] = {

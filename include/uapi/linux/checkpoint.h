@@ -691,7 +691,10 @@ struct ckpt_pipe {
 #define CKPT_UNIX_SNDBUF_LOCK	(1U << 7)	/* SO_SNDBUF was set */
 #define CKPT_UNIX_RCVBUF_LOCK	(1U << 8)	/* SO_RCVBUF was set */
 #define CKPT_UNIX_PEERCRED	(1U << 9)	/* cred_* hold SO_PEERCRED */
-#define CKPT_UNIX_ALL		((1U << 10) - 1)
+#define CKPT_UNIX_UNLINKED	(1U << 10)	/* BOUND to a file since unlinked:
+						 * path is its directory's, with a
+						 * final '/' */
+#define CKPT_UNIX_ALL		((1U << 11) - 1)
 
 /*
  * UNIX_SK: an AF_UNIX socket, before the FILE (kind UNIX) that names it,
