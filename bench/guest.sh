@@ -126,6 +126,7 @@ if [ "$QUICK" = 1 ]; then
 	row vmas-1k 1 -- vmas 1000
 	row tree-10 1 -- tree 10
 	row threads-100 1 -- threads 100
+	row unix-1k 1 -- unixpairs 1000
 else
 	hw 64 $R3
 	hw 256 $R3
@@ -138,6 +139,7 @@ else
 	row threads-1000 $R -- threads 1000
 	row fds-10k $R -- fds 10000 /tmp/fds-10k
 	row vmas-10k $R -- vmas 10000
+	row unix-1k $R -- unixpairs 1000
 	# Scaling: the same at other sizes
 	row mem-64m $R -- mem 64 1000
 	row mem-256m $R -- mem 256 1000

@@ -10,6 +10,8 @@
  *   wl threads N               N threads: this one and N-1 others
  *   wl fds N DIR               N more descriptors, each its own open() of
  *                              its own empty file DIR/N (created if missing)
+ *   wl unixpairs N             N UNIX stream socketpairs, 64 bytes queued
+ *                              unread on each end
  *   wl vmas N                  N one-page private anonymous mappings side
  *                              by side, alternately read-write and
  *                              read-only, each page written
@@ -36,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +53,8 @@ static unsigned char *region;
 static size_t region_len;
 static size_t region_step = 1;	/* pages: every step-th page is written */
 static unsigned char small_state[16384];
+static int *sock_fds;		/* the socketpairs' ends */
+static size_t nr_sock_fds;
 
 /*
  * CLOCK_REALTIME, not CLOCK_MONOTONIC: CRIU restores a process into a
@@ -106,10 +111,19 @@ static uint64_t mix(uint64_t h, uint64_t v)
 static uint64_t checksum(void)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	size_t pg = 4096, off, i, n = 0;
+	size_t pg = 4096, off, i, j, n = 0;
 
 	for (i = 0; i < sizeof(small_state) / 8; i++)
 		h = mix(h, ((uint64_t *)small_state)[i]);
+	/* What each socket has queued, peeked: unread, and unchanged */
+	for (i = 0; i < nr_sock_fds; i++) {
+		uint64_t q[8] = { 0 };
+
+		if (recv(sock_fds[i], q, sizeof(q), MSG_PEEK | MSG_DONTWAIT) != sizeof(q))
+			q[0] = ~0ull;
+		for (j = 0; j < 8; j++)
+			h = mix(h, q[j]);
+	}
 	for (off = 0; off < region_len; off += pg * region_step, n++) {
 		uint64_t *w = (uint64_t *)(region + off);
 
@@ -192,11 +206,10 @@ static void setup_vmas(unsigned long n)
 	st->pages = n;
 }
 
-static void setup_fds(unsigned long n, const char *dir)
+/* Room for n more descriptors */
+static void raise_nofile(unsigned long n)
 {
 	struct rlimit rl = { .rlim_cur = n + 64, .rlim_max = n + 64 };
-	char path[4096];
-	unsigned long i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + 64) {
 		rl.rlim_cur = n + 64;
@@ -205,6 +218,14 @@ static void setup_fds(unsigned long n, const char *dir)
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			die("setrlimit(RLIMIT_NOFILE)");
 	}
+}
+
+static void setup_fds(unsigned long n, const char *dir)
+{
+	char path[4096];
+	unsigned long i;
+
+	raise_nofile(n);
 	mkdir(dir, 0755);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%lu", dir, i);
@@ -212,6 +233,29 @@ static void setup_fds(unsigned long n, const char *dir)
 			die("open");
 	}
 	st->fds = n;
+}
+
+static void setup_unixpairs(unsigned long n)
+{
+	uint64_t data[8];
+	unsigned long i;
+
+	raise_nofile(2 * n);
+	sock_fds = calloc(2 * n, sizeof(*sock_fds));
+	if (!sock_fds)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sock_fds + 2 * i))
+			die("socketpair");
+		fill_random(data, sizeof(data));
+		if (write(sock_fds[2 * i], data, sizeof(data)) != sizeof(data))
+			die("write");
+		fill_random(data, sizeof(data));
+		if (write(sock_fds[2 * i + 1], data, sizeof(data)) != sizeof(data))
+			die("write");
+	}
+	nr_sock_fds = 2 * n;
+	st->fds = 2 * n;
 }
 
 static void *idle_thread(void *arg)
@@ -300,13 +344,15 @@ int main(int argc, char **argv)
 		setup_vmas(a);
 	} else if (!strcmp(mode, "fds") && argc == 4) {
 		setup_fds(a, argv[3]);
+	} else if (!strcmp(mode, "unixpairs") && argc == 3) {
+		setup_unixpairs(a);
 	} else if (!strcmp(mode, "threads") && argc == 3) {
 		setup_threads(a);
 	} else if (!strcmp(mode, "tree") && argc == 3) {
 		setup_tree(a);
 	} else {
 		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
-			"fds N DIR | threads N | tree N\n");
+			"fds N DIR | unixpairs N | threads N | tree N\n");
 		return 2;
 	}
 	st->checksum = checksum();
