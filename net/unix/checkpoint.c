@@ -659,8 +659,14 @@ static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 {
 	struct sock *sk = ckpt_unix_sk_of(file);
 	struct ckpt_file rec;
+	char name[64];
 	int ret;
 
+	/* Restart creates it in the tasks' network namespace */
+	if (ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"UNIX socket %s (file %u) is of another network namespace than the tasks'",
+				ckpt_unix_name(sk, name, sizeof(name)), objref);
 	ret = ckpt_unix_write_ahead(ctx, sk);
 	if (ret)
 		return ret;
