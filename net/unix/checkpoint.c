@@ -964,10 +964,20 @@ static void ckpt_unix_set_opts(struct socket *sock, const struct ckpt_unix_sk *r
 		sk_set_peek_off(sk, le32_to_cpu(rec->peek_off));
 }
 
+/* A socket without a file, of @type (unix_create1() leaves it unset) */
+static struct sock *ckpt_unix_create(struct net *net, int type)
+{
+	struct sock *sk = unix_create1(net, NULL, 0, type);
+
+	if (!IS_ERR(sk))
+		sk->sk_type = type;
+	return sk;
+}
+
 /* A socket without a file that stands for a datagram's sender, gone */
 static struct sock *ckpt_unix_ghost(struct net *net, const char *name, u32 len)
 {
-	struct sock *sk = unix_create1(net, NULL, 0, SOCK_DGRAM);
+	struct sock *sk = ckpt_unix_create(net, SOCK_DGRAM);
 
 	if (!IS_ERR(sk) && len && ckpt_unix_set_addr(sk, name, len)) {
 		unix_release_sock(sk, 0);
@@ -1219,7 +1229,7 @@ static int ckpt_unix_connect_ref(struct ckpt_ctx *ctx, struct sock *sk,
 static int ckpt_unix_connect_gone(struct ckpt_ctx *ctx, struct sock *sk,
 				  const struct ckpt_unix_sk *rec)
 {
-	struct sock *gone = unix_create1(sock_net(sk), NULL, 0, sk->sk_type);
+	struct sock *gone = ckpt_unix_create(sock_net(sk), sk->sk_type);
 	int ret;
 
 	if (IS_ERR(gone))
@@ -1304,7 +1314,7 @@ static int ckpt_unix_restore_embryo(struct ckpt_ctx *ctx, struct sock *sk, u32 o
 	if (!ret && (!client || !key || !(*key & CKPT_UNIX_KEY_LATER)))
 		ret = ckpt_err(ctx, -EINVAL, "UNIX_SK of a connection to %u: no client waits",
 			       objref);
-	newsk = ret ? NULL : unix_create1(sock_net(sk), NULL, 0, sk->sk_type);
+	newsk = ret ? NULL : ckpt_unix_create(sock_net(sk), sk->sk_type);
 	if (IS_ERR(newsk))
 		ret = PTR_ERR(newsk);
 	skb = ret ? NULL : sock_wmalloc(newsk, 1, 0, GFP_KERNEL);

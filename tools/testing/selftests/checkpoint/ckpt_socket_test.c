@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UNIX sockets survive checkpoint, kill and restart, and the restored
+ * program finds them as it left them: one program holding a bit of
+ * everything (socketpairs of each type with data queued both ways, a
+ * listener with three connections not accepted, bound, abstract,
+ * autobound and unlinked addresses, a datagram queue with its senders'
+ * addresses, descriptors in flight, a stream whose peer closed, a
+ * datagram socket connected to a socket outside the tree, options and
+ * credentials) checks each after restart.  Saving it twice in a row (the
+ * restored program checkpointed again) gives the same result.
+ */
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "ckpt_image.h"
+
+FIXTURE(unixsk) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_SETUP(unixsk)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(unixsk)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+static socklen_t sun_of(struct sockaddr_un *a, const char *dir, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (!dir) {
+		/* Abstract: a NUL, then the name */
+		strcpy(a->sun_path + 1, name);
+		return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+	}
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s", dir, name);
+	return sizeof(*a);
+}
+
+static int int_opt(int fd, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	return getsockopt(fd, SOL_SOCKET, opt, &v, &len) ? -1 : v;
+}
+
+/* Send @fds (SCM_RIGHTS) with one byte */
+static int send_fds(int sock, const int *fds, int n)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
+	struct iovec io = { .iov_base = "F", .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+/* Receive one byte and up to 4 descriptors; returns how many */
+static int recv_fds(int sock, int *fds)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))], c;
+	struct iovec io = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+
+	if (recvmsg(sock, &mh, 0) != 1 || c != 'F')
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(fds, CMSG_DATA(cm), cm->cmsg_len - CMSG_LEN(0));
+	return (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+}
+
+/* Credentials of the message at the head of @sock (SO_PASSCRED on) */
+static int recv_creds(int sock, char *buf, size_t len, struct ucred *uc)
+{
+	char cbuf[CMSG_SPACE(sizeof(*uc))];
+	struct iovec io = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int n = recvmsg(sock, &mh, 0);
+
+	cm = n < 0 ? NULL : CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_CREDENTIALS)
+		return -1;
+	memcpy(uc, CMSG_DATA(cm), sizeof(*uc));
+	return n;
+}
+
+struct unix_state {
+	int stream[2], seqpacket[2], dgram[2];
+	int listener, clients[3];
+	int bound, abstract, autobound, unlinked;
+	int passed_on;		/* receives the SCM_RIGHTS message */
+	int survivor;		/* its peer was closed */
+	int to_outside;		/* DGRAM connected to the test's socket */
+	int creds[2];
+	struct sockaddr_un autoname;
+	socklen_t autolen;
+	int inner_peer;		/* the other end of the socket in flight */
+	int rcvbuf;
+	struct ucred peercred;
+};
+
+static const char *const unix_reasons[] = {
+	[1] = "could not set up the sockets",
+	[2] = "a stream socketpair lost, added or reordered bytes",
+	[3] = "a seqpacket socketpair lost its message boundaries",
+	[4] = "a datagram socketpair lost its message boundaries",
+	[5] = "the listener's connections are not accepted, or lost their data",
+	[6] = "an address changed (getsockname)",
+	[7] = "a datagram or its sender's address was lost",
+	[8] = "the descriptors in flight are not the same files",
+	[9] = "the stream whose peer closed lost its data or its end of file",
+	[10] = "the socket connected outside the tree cannot send to it",
+	[11] = "SCM_CREDENTIALS or SO_PEERCRED changed",
+	[12] = "SO_PEEK_OFF, SO_PASSCRED or SO_RCVBUF changed",
+	[13] = "a listener bound again cannot take a new connection",
+	[14] = "the unlinked socket's file came back",
+};
+
+static struct unix_state S;
+
+static int setup_pairs(void)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, S.stream) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, S.seqpacket) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, S.dgram))
+		return -1;
+	/* Bytes both ways, one byte of them already read */
+	if (write(S.stream[0], "abc", 3) != 3 || write(S.stream[0], "defg", 4) != 4 ||
+	    write(S.stream[1], "xy", 2) != 2)
+		return -1;
+	if (read(S.stream[1], (char[1]){ 0 }, 1) != 1)
+		return -1;
+	if (send(S.seqpacket[0], "1", 1, 0) != 1 || send(S.seqpacket[0], "22", 2, 0) != 2 ||
+	    send(S.seqpacket[1], "333", 3, 0) != 3)
+		return -1;
+	if (send(S.dgram[1], "4444", 4, 0) != 4 || send(S.dgram[1], "", 0, 0) != 0 ||
+	    send(S.dgram[0], "55555", 5, 0) != 5)
+		return -1;
+	return 0;
+}
+
+static int setup_listener(const char *dir)
+{
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, dir, "listener");
+	int i;
+
+	S.listener = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (bind(S.listener, (void *)&a, len) || listen(S.listener, 8))
+		return -1;
+	for (i = 0; i < 3; i++) {
+		S.clients[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(S.clients[i], (void *)&a, len) ||
+		    write(S.clients[i], (char[]){ 'A' + i }, 1) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_names(const char *dir)
+{
+	struct sockaddr_un a, b;
+	socklen_t len;
+	int sender;
+
+	S.bound = socket(AF_UNIX, SOCK_DGRAM, 0);
+	len = sun_of(&a, dir, "bound");
+	if (bind(S.bound, (void *)&a, len))
+		return -1;
+	/* Two datagrams from a named sender that is gone, one from an unnamed */
+	sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+	len = sun_of(&b, dir, "gone-sender");
+	if (bind(sender, (void *)&b, len) ||
+	    sendto(sender, "one", 3, 0, (void *)&a, sizeof(a)) != 3 ||
+	    sendto(sender, "two", 3, 0, (void *)&a, sizeof(a)) != 3)
+		return -1;
+	close(sender);
+	unlink(b.sun_path);
+	sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (sendto(sender, "three", 5, 0, (void *)&a, sizeof(a)) != 5)
+		return -1;
+	close(sender);
+
+	S.abstract = socket(AF_UNIX, SOCK_DGRAM, 0);
+	len = sun_of(&a, NULL, "ckpt-socket-test");
+	if (bind(S.abstract, (void *)&a, len))
+		return -1;
+	S.autobound = socket(AF_UNIX, SOCK_DGRAM, 0);
+	S.autolen = sizeof(S.autoname);
+	if (bind(S.autobound, (void *)&(sa_family_t){ AF_UNIX }, sizeof(sa_family_t)) ||
+	    getsockname(S.autobound, (void *)&S.autoname, &S.autolen))
+		return -1;
+	S.unlinked = socket(AF_UNIX, SOCK_STREAM, 0);
+	len = sun_of(&a, dir, "unlinked");
+	if (bind(S.unlinked, (void *)&a, len) || unlink(a.sun_path))
+		return -1;
+	return 0;
+}
+
+static int setup_misc(const char *dir)
+{
+	int pipefd[2], pair[2], sv[2];
+	struct sockaddr_un a;
+	socklen_t len;
+
+	/* A pipe's read end and a socket, in flight; no other reference left */
+	if (pipe(pipefd) || write(pipefd[1], "PIPEDATA", 8) != 8 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) || send(pair[1], "inner", 5, 0) != 5 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	if (send_fds(sv[0], (int[]){ pipefd[0], pair[0] }, 2))
+		return -1;
+	close(pipefd[0]);
+	close(pair[0]);
+	close(pipefd[1]);
+	S.passed_on = sv[1];
+	S.inner_peer = pair[1];
+
+	/* A stream whose peer wrote, then closed */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || write(sv[1], "bye", 3) != 3)
+		return -1;
+	close(sv[1]);
+	S.survivor = sv[0];
+
+	/* Connected to the test's own socket, outside the tree */
+	len = sun_of(&a, dir, "outside");
+	S.to_outside = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (connect(S.to_outside, (void *)&a, len))
+		return -1;
+
+	/* Credentials, options */
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, S.creds) ||
+	    setsockopt(S.creds[1], SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) ||
+	    send(S.creds[0], "cred", 4, 0) != 4 ||
+	    setsockopt(S.stream[1], SOL_SOCKET, SO_PEEK_OFF, &(int){ 2 }, sizeof(int)) ||
+	    setsockopt(S.stream[0], SOL_SOCKET, SO_RCVBUF, &(int){ 65536 }, sizeof(int)))
+		return -1;
+	S.rcvbuf = int_opt(S.stream[0], SO_RCVBUF);
+	S.peercred = (struct ucred){ getpid(), getuid(), getgid() };
+	return 0;
+}
+
+static int check_pairs(void)
+{
+	char buf[16] = { 0 };
+
+	/* SO_PEEK_OFF 2 on stream[1]: a peek starts 2 bytes in, then moves */
+	if (recv(S.stream[1], buf, 2, MSG_PEEK) != 2 || memcmp(buf, "de", 2))
+		return 12;
+	setsockopt(S.stream[1], SOL_SOCKET, SO_PEEK_OFF, &(int){ -1 }, sizeof(int));
+	if (read(S.stream[1], buf, sizeof(buf)) != 6 || memcmp(buf, "bcdefg", 6))
+		return 2;
+	if (read(S.stream[0], buf, sizeof(buf)) != 2 || memcmp(buf, "xy", 2) ||
+	    write(S.stream[0], "z", 1) != 1 || read(S.stream[1], buf, 1) != 1 || buf[0] != 'z')
+		return 2;
+	if (recv(S.seqpacket[1], buf, sizeof(buf), 0) != 1 ||
+	    recv(S.seqpacket[1], buf, sizeof(buf), 0) != 2 || memcmp(buf, "22", 2) ||
+	    recv(S.seqpacket[0], buf, sizeof(buf), 0) != 3)
+		return 3;
+	if (recv(S.dgram[0], buf, 2, MSG_TRUNC) != 4 || recv(S.dgram[0], buf, 8, 0) != 0 ||
+	    recv(S.dgram[1], buf, sizeof(buf), 0) != 5 || memcmp(buf, "55555", 5))
+		return 4;
+	return 0;
+}
+
+static int check_listener(const char *dir)
+{
+	struct sockaddr_un a, g;
+	socklen_t len = sun_of(&a, dir, "listener"), glen = sizeof(g);
+	char c;
+	int i, s;
+
+	for (i = 0; i < 3; i++) {
+		s = accept(S.listener, NULL, NULL);
+		if (s < 0 || read(s, &c, 1) != 1 || c != 'A' + i ||
+		    write(s, "r", 1) != 1 || read(S.clients[i], &c, 1) != 1 || c != 'r')
+			return 5;
+		if (getsockname(s, (void *)&g, &glen) || strcmp(g.sun_path, a.sun_path))
+			return 6;
+	}
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(s, (void *)&a, len) || accept(S.listener, NULL, NULL) < 0)
+		return 13;
+	return 0;
+}
+
+static int check_names(const char *dir)
+{
+	struct sockaddr_un a, g;
+	socklen_t glen = sizeof(g), len;
+	char buf[16];
+	int s;
+
+	sun_of(&a, dir, "gone-sender");
+	memset(&g, 0, sizeof(g));
+	if (recvfrom(S.bound, buf, sizeof(buf), 0, (void *)&g, &glen) != 3 ||
+	    memcmp(buf, "one", 3) || strcmp(g.sun_path, a.sun_path)) {
+		ckpt_child_note("first datagram from \"%s\" (%u bytes)", g.sun_path, glen);
+		return 7;
+	}
+	glen = sizeof(g);
+	if (recvfrom(S.bound, buf, sizeof(buf), 0, (void *)&g, &glen) != 3 ||
+	    memcmp(buf, "two", 3))
+		return 7;
+	/* An unnamed sender has no address */
+	glen = sizeof(g);
+	if (recvfrom(S.bound, buf, sizeof(buf), 0, (void *)&g, &glen) != 5 ||
+	    glen > sizeof(sa_family_t)) {
+		ckpt_child_note("third datagram: address of %u bytes", glen);
+		return 7;
+	}
+	/* Bound again: reachable by name */
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	len = sun_of(&a, dir, "bound");
+	if (sendto(s, "x", 1, 0, (void *)&a, len) != 1 || recv(S.bound, buf, 1, 0) != 1)
+		return 6;
+	len = sun_of(&a, NULL, "ckpt-socket-test");
+	glen = sizeof(g);
+	if (getsockname(S.abstract, (void *)&g, &glen) || glen != len ||
+	    memcmp(&g, &a, len) || sendto(s, "y", 1, 0, (void *)&a, len) != 1 ||
+	    recv(S.abstract, buf, 1, 0) != 1)
+		return 6;
+	glen = sizeof(g);
+	if (getsockname(S.autobound, (void *)&g, &glen) || glen != S.autolen ||
+	    memcmp(&g, &S.autoname, glen))
+		return 6;
+	glen = sizeof(g);
+	sun_of(&a, dir, "unlinked");
+	if (getsockname(S.unlinked, (void *)&g, &glen) || strcmp(g.sun_path, a.sun_path))
+		return 6;
+	if (!access(a.sun_path, F_OK))
+		return 14;
+	return 0;
+}
+
+static int check_misc(void)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	char buf[16];
+	int fds[4];
+
+	if (recv_fds(S.passed_on, fds) != 2 || read(fds[0], buf, sizeof(buf)) != 8 ||
+	    memcmp(buf, "PIPEDATA", 8) || recv(fds[1], buf, sizeof(buf), 0) != 5 ||
+	    send(fds[1], "o", 1, 0) != 1 || recv(S.inner_peer, buf, 1, 0) != 1 || buf[0] != 'o')
+		return 8;
+	if (read(S.survivor, buf, sizeof(buf)) != 3 || memcmp(buf, "bye", 3) ||
+	    read(S.survivor, buf, sizeof(buf)) != 0)
+		return 9;
+	if (send(S.to_outside, "out", 3, 0) != 3)
+		return 10;
+	if (recv_creds(S.creds[1], buf, sizeof(buf), &uc) != 4 || uc.pid != getpid() ||
+	    uc.uid != getuid() || uc.gid != getgid())
+		return 11;
+	if (getsockopt(S.stream[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) ||
+	    uc.pid != S.peercred.pid || uc.uid != S.peercred.uid)
+		return 11;
+	if (int_opt(S.creds[1], SO_PASSCRED) != 1 || int_opt(S.stream[0], SO_RCVBUF) != S.rcvbuf)
+		return 12;
+	return 0;
+}
+
+struct unix_arg {
+	const char *dir;
+};
+
+static int unix_child(void *arg)
+{
+	const struct unix_arg *a = arg;
+	sigset_t set;
+	int ret;
+
+	if (setup_pairs() || setup_listener(a->dir) || setup_names(a->dir) ||
+	    setup_misc(a->dir))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	/* No EINTR from the next nudges */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ret = check_pairs();
+	if (!ret)
+		ret = check_listener(a->dir);
+	if (!ret)
+		ret = check_names(a->dir);
+	if (!ret)
+		ret = check_misc();
+	return ret;
+}
+
+/* The test's socket, outside the tree, that the program connects to */
+static int outside_socket(struct __test_metadata *_metadata, const char *dir)
+{
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, dir, "outside");
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	EXPECT_EQ(0, bind(fd, (void *)&a, len));
+	return fd;
+}
+
+static void restart_and_check(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			      int rounds)
+{
+	struct unix_arg arg = { .dir = ctx->dir };
+	int outside = outside_socket(_metadata, ctx->dir);
+	char buf[8];
+	pid_t pid;
+	int i;
+
+	pid = ckpt_spawn(_metadata, ctx, unix_child, &arg);
+	for (i = 0; i < rounds; i++)
+		ckpt_kill_and_restart(_metadata, ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(unix_reasons));
+	/* What the restored socket sent reached the test's */
+	ASSERT_EQ(3, recv(outside, buf, sizeof(buf), MSG_DONTWAIT)) {
+		TH_LOG("nothing from the restored socket: %s", strerror(errno));
+	}
+	close(outside);
+}
+
+TEST_F_TIMEOUT(unixsk, restored_program_finds_its_sockets, 90)
+{
+	restart_and_check(_metadata, &self->ctx, 1);
+}
+
+TEST_F_TIMEOUT(unixsk, twice_in_a_row, 120)
+{
+	restart_and_check(_metadata, &self->ctx, 2);
+}
+
+TEST_HARNESS_MAIN
