@@ -454,4 +454,171 @@ TEST_F_TIMEOUT(unixsk, twice_in_a_row, 120)
 	restart_and_check(_metadata, &self->ctx, 2);
 }
 
+/* ---- what cannot be saved: a stream connected outside the tree ---- */
+
+static int outside_client_child(void *arg)
+{
+	const char *dir = arg;
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, dir, "server");
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (connect(s, (void *)&a, len))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	/* Still connected: the refused checkpoint changed nothing */
+	return write(s, "k", 1) == 1 ? 0 : 2;
+}
+
+TEST_F_TIMEOUT(unixsk, stream_to_outside_is_refused_by_name, 60)
+{
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, self->ctx.dir, "server");
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0), s;
+	char c;
+	pid_t pid;
+
+	ASSERT_EQ(0, bind(srv, (void *)&a, len));
+	ASSERT_EQ(0, listen(srv, 1));
+	pid = ckpt_spawn(_metadata, &self->ctx, outside_client_child, self->ctx.dir);
+	s = accept(srv, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_NE(0, ckpt_call_checkpoint(&self->ctx, pid, self->ctx.image_fd, 0,
+					  self->ctx.log_fd));
+	ASSERT_EQ(EBUSY, errno);
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "connected to a socket outside the tree")) {
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+	ASSERT_EQ(1, read(s, &c, 1));
+}
+
+/* ---- damaged UNIX_SK and UNIX_SKB records ---- */
+
+static int small_child(void *arg)
+{
+	const char *dir = arg;
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, dir, "small");
+	int sv[2], l, c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || write(sv[0], "data", 4) != 4 ||
+	    write(sv[1], "back", 4) != 4)
+		return 1;
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (bind(l, (void *)&a, len) || listen(l, 2) || connect(c, (void *)&a, len))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
+}
+
+enum unix_damage {
+	BAD_TYPE, UNKNOWN_FLAG, PEER_NOT_A_SOCKET, SKB_LONGER_THAN_RECORD,
+	ADDR_TOO_LONG, ONE_SKB_MORE, TRUNCATED_SKB, EMBRYO_OF_NOTHING, SKB_TOO_MANY_FDS,
+};
+
+FIXTURE(unix_damaged) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(unix_damaged) {
+	enum unix_damage what;
+};
+
+FIXTURE_VARIANT_ADD(unix_damaged, bad_type) { .what = BAD_TYPE, };
+FIXTURE_VARIANT_ADD(unix_damaged, unknown_flag) { .what = UNKNOWN_FLAG, };
+FIXTURE_VARIANT_ADD(unix_damaged, peer_not_a_socket) { .what = PEER_NOT_A_SOCKET, };
+FIXTURE_VARIANT_ADD(unix_damaged, skb_longer_than_record) { .what = SKB_LONGER_THAN_RECORD, };
+FIXTURE_VARIANT_ADD(unix_damaged, addr_too_long) { .what = ADDR_TOO_LONG, };
+FIXTURE_VARIANT_ADD(unix_damaged, one_skb_more) { .what = ONE_SKB_MORE, };
+FIXTURE_VARIANT_ADD(unix_damaged, truncated_skb) { .what = TRUNCATED_SKB, };
+FIXTURE_VARIANT_ADD(unix_damaged, embryo_of_nothing) { .what = EMBRYO_OF_NOTHING, };
+FIXTURE_VARIANT_ADD(unix_damaged, skb_too_many_fds) { .what = SKB_TOO_MANY_FDS, };
+
+FIXTURE_SETUP(unix_damaged)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+}
+
+FIXTURE_TEARDOWN(unix_damaged)
+{
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* The @n-th record of @type (from 0), or NULL */
+static void *nth_rec(struct image *img, uint32_t type, int n, int *at)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++)
+		if (img->recs[i].type == type && !n--) {
+			*at = i;
+			return ckpt_payload(img->data, &img->recs[i]);
+		}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(unix_damaged, restart_fails_cleanly, 60)
+{
+	struct ckpt_unix_sk *u0, *u1, *embryo = NULL;
+	struct image img = { 0 };
+	struct ckpt_unix_skb *m;
+	size_t len;
+	int at, i;
+
+	img.pid = ckpt_spawn(_metadata, &self->ctx, small_child, self->ctx.dir);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	u0 = nth_rec(&img, CKPT_REC_UNIX_SK, 0, &at);
+	u1 = nth_rec(&img, CKPT_REC_UNIX_SK, 1, &at);
+	m = nth_rec(&img, CKPT_REC_UNIX_SKB, 0, &at);
+	ASSERT_TRUE(u0 && u1 && m) TH_LOG("the image lacks UNIX_SK or UNIX_SKB records");
+	for (i = 0; (embryo = nth_rec(&img, CKPT_REC_UNIX_SK, i, &at)); i++)
+		if (le32toh(embryo->flags) & CKPT_UNIX_EMBRYO)
+			break;
+	len = img.len;
+	switch (variant->what) {
+	case BAD_TYPE:
+		u0->type = htole32(7);
+		break;
+	case UNKNOWN_FLAG:
+		u0->flags |= htole32(1U << 20);
+		break;
+	case PEER_NOT_A_SOCKET:
+		/* Object 1 is the first task's credentials */
+		u1->peer_ref = htole32(1);
+		break;
+	case SKB_LONGER_THAN_RECORD:
+		m->len = htole32(le32toh(m->len) + 64);
+		break;
+	case ADDR_TOO_LONG:
+		u0->addr_len = htole32(200);
+		break;
+	case ONE_SKB_MORE:
+		u1->nr_skbs = htole32(le32toh(u1->nr_skbs) + 1);
+		break;
+	case TRUNCATED_SKB:
+		m = nth_rec(&img, CKPT_REC_UNIX_SKB, 0, &at);
+		len = img.recs[at].off + 8 + sizeof(*m) / 2;
+		break;
+	case EMBRYO_OF_NOTHING:
+		ASSERT_TRUE(!!embryo) TH_LOG("the image has no queued connection");
+		embryo->listener_ref = htole32(1);
+		break;
+	case SKB_TOO_MANY_FDS:
+		m->nr_fds = htole32(254);
+		break;
+	}
+	if (variant->what != TRUNCATED_SKB)
+		trailer_of(&img, img.data)->crc32c =
+			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
+					      img.pid, EINVAL, "damaged UNIX socket") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
 TEST_HARNESS_MAIN
