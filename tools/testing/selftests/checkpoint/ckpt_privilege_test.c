@@ -17,6 +17,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "ckpt_image.h"
 
@@ -959,6 +960,85 @@ TEST_F_TIMEOUT(priv, restart_of_tree_record_with_500000_entries_fails_cleanly, 6
 	free(data);
 	free(img.data);
 	free(img.recs);
+}
+
+/* ---- sockets: credentials as SCM_CREDENTIALS would check them ---- */
+
+/*
+ * As uid 1000: a socketpair with SO_PASSCRED and a message queued, which
+ * carries the sender's credentials; after restart they must be the same.
+ */
+static int creds_target_fn(void *arg)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))], c;
+	struct iovec io = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	struct ucred uc;
+	int sv[2];
+
+	(void)arg;
+	if (become(&user_plain) || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) ||
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) ||
+	    send(sv[0], "c", 1, 0) != 1 || prctl(PR_SET_NAME, READY_COMM))
+		return 1;
+	ckpt_child_wait_finish();
+	if (recvmsg(sv[1], &mh, 0) != 1)
+		return 2;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_CREDENTIALS)
+		return 3;
+	memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+	return uc.uid == USER && uc.gid == USER ? 0 : 4;
+}
+
+/* Make the queued message's credentials uid 0 in the image */
+static void forge_root_creds(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
+{
+	struct ckpt_unix_skb *m = NULL;
+	struct image img = { 0 };
+	const char *why = NULL;
+	int i;
+
+	img.data = ckpt_slurp(ctx->image_fd, &img.len);
+	ASSERT_TRUE(!!img.data);
+	img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+	ASSERT_TRUE(!!img.recs);
+	img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+	ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+	for (i = 0; i < img.nr && !m; i++)
+		if (img.recs[i].type == CKPT_REC_UNIX_SKB)
+			m = ckpt_payload(img.data, &img.recs[i]);
+	ASSERT_TRUE(m && (le32toh(m->flags) & CKPT_UNIX_SKB_CREDS));
+	m->uid = htole32(0);
+	trailer_of(&img, img.data)->crc32c =
+		htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_write_all(ctx->image_fd, img.data, img.len));
+	free(img.recs);
+	free(img.data);
+}
+
+TEST_F_TIMEOUT(priv, restart_keeps_own_socket_credentials, 60)
+{
+	pid_t pid = spawn_target(_metadata, &self->ctx, creds_target_fn, NULL);
+
+	image_of(_metadata, &self->ctx, pid);
+	assert_target_ok(_metadata, &self->ctx,
+			 restart_as(_metadata, &self->ctx, &user_cr, 0));
+}
+
+TEST_F_TIMEOUT(priv, restart_of_socket_message_with_root_credentials_fails_with_eperm, 60)
+{
+	pid_t pid = spawn_target(_metadata, &self->ctx, creds_target_fn, NULL);
+
+	image_of(_metadata, &self->ctx, pid);
+	forge_root_creds(_metadata, &self->ctx);
+	assert_refused(_metadata, &self->ctx, restart_as(_metadata, &self->ctx, &user_cr, 0),
+		       EPERM, "UNIX socket credentials", pid);
 }
 
 int main(int argc, char **argv)
