@@ -11,8 +11,14 @@
  * restored program checkpointed again) gives the same result.
  */
 #include <stddef.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include "ckpt_image.h"
 
@@ -452,6 +458,130 @@ TEST_F_TIMEOUT(unixsk, restored_program_finds_its_sockets, 90)
 TEST_F_TIMEOUT(unixsk, twice_in_a_row, 120)
 {
 	restart_and_check(_metadata, &self->ctx, 2);
+}
+
+/* ---- a container: its sockets come back in its own network namespace ---- */
+
+static char ct_ready[200];
+
+static const char *const ct_reasons[] = {
+	[1] = "could not set up the container's sockets",
+	[2] = "the queued connection from the child was not accepted or lost its data",
+	[3] = "the socketpair shared with the child lost its data",
+	[4] = "the TCP listener on port 80 no longer accepts",
+	[5] = "the child failed",
+	[6] = "the abstract name is not the container's",
+};
+
+/* The container's child: client of init's listener, one end of a pair */
+static int ct_child(int end, struct sockaddr_un *a, socklen_t len)
+{
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[8];
+
+	if (connect(c, (void *)a, len) || write(c, "hello", 5) != 5 ||
+	    write(end, "ping", 4) != 4)
+		return 1;
+	/* Parked until init, restored, answers on the pair */
+	while (read(end, buf, 4) != 4)
+		;
+	return memcmp(buf, "pong", 4) ? 2 : 0;
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret;
+
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	ret = ret ?: ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	return ret;
+}
+
+static int ct_init(void)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(80),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, NULL, "ckpt-ct");
+	int l, tcp, sv[2], status, s, fd;
+	char buf[8];
+	sigset_t set;
+	pid_t child;
+
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	if (lo_up() || bind(l, (void *)&a, len) || listen(l, 4) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+	    bind(tcp, (void *)&a4, sizeof(a4)) || listen(tcp, 4))
+		return 1;
+	child = fork();
+	if (!child)
+		_exit(ct_child(sv[1], &a, len));
+	close(sv[1]);
+	if (read(sv[0], buf, 4) != 4)
+		return 1;
+	/* The child's connection is queued, not accepted */
+	fd = creat(ct_ready, 0644);
+	close(fd);
+	ckpt_child_wait_finish();
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	s = accept(l, NULL, NULL);
+	if (s < 0 || read(s, buf, 5) != 5 || memcmp(buf, "hello", 5))
+		return 2;
+	if (memcmp(buf, "hello", 5) || write(sv[0], "pong", 4) != 4)
+		return 3;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(s, (void *)&a4, sizeof(a4)) || accept(tcp, NULL, NULL) < 0)
+		return 4;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 5;
+	return 0;
+}
+
+TEST_F_TIMEOUT(unixsk, container_sockets_in_their_own_network_namespace, 120)
+{
+	struct clone_args args = {
+		.flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS,
+		.exit_signal = SIGCHLD,
+	};
+	int64_t deadline = ckpt_now_ns() + CKPT_READY_TIMEOUT_MS * 1000000LL;
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, NULL, "ckpt-ct");
+	struct stat st;
+	pid_t pid;
+	int s;
+
+	snprintf(ct_ready, sizeof(ct_ready), "%s/ct-ready", self->ctx.dir);
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3: %s", strerror(errno));
+	if (!pid) {
+		int ret = ckpt_child_detach();
+
+		_exit(ret ?: ct_init());
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	while (stat(ct_ready, &st)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) TH_LOG("the container's init died");
+		ASSERT_LT(ckpt_now_ns(), deadline) TH_LOG("the container is not ready");
+		ckpt_sleep_ms(20);
+	}
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	/* The outer pid of the new namespace's init may be another */
+	pid = ckpt_restart(_metadata, &self->ctx);
+	ASSERT_LT(0, pid);
+	/* Its abstract name is in its network namespace, not ours */
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT_NE(0, connect(s, (void *)&a, len));
+	close(s);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
 }
 
 /* ---- what cannot be saved: a stream connected outside the tree ---- */
