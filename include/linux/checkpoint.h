@@ -384,6 +384,7 @@ void *ckpt_obj_lookup(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      u32 objref);
 int ckpt_obj_checkpoint_ahead(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 			      void *ptr, u32 *objref);
+u32 ckpt_obj_id(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind, void *ptr);
 int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users));
 unsigned long *ckpt_obj_key_add(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,

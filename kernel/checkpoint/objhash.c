@@ -184,6 +184,27 @@ int ckpt_obj_checkpoint_ahead(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 }
 
 /**
+ * ckpt_obj_id() - the id of an object seen already
+ * @ctx: checkpoint context
+ * @kind: kind of object
+ * @ptr: the object
+ *
+ * For a back end that names an object it wrote earlier, where writing it
+ * now is not allowed (under a lock).
+ *
+ * Return: its id, or 0 if it was not seen.
+ */
+u32 ckpt_obj_id(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind, void *ptr)
+{
+	struct ckpt_obj *obj;
+
+	hlist_for_each_entry(obj, ckpt_obj_bucket(ctx->objs_by_ptr, ptr), node)
+		if (obj->ptr == ptr && obj->kind == kind)
+			return obj->objref;
+	return 0;
+}
+
+/**
  * ckpt_obj_for_each() - call @fn for each saved object of a kind
  * @ctx: checkpoint context
  * @kind: kind of object

@@ -216,14 +216,18 @@ static void ckpt_unix_skb_rec(struct ckpt_ctx *ctx, struct sock *sk,
 }
 
 /* The ids of the files in flight in @skb, saved ahead; their number */
-static u32 ckpt_unix_skb_fds(struct ckpt_ctx *ctx, struct sk_buff *skb, __le32 *refs)
+static int ckpt_unix_skb_fds(struct ckpt_ctx *ctx, struct sk_buff *skb, __le32 *refs)
 {
 	struct scm_fp_list *fp = UNIXCB(skb).fp;
 	int i;
 	u32 ref;
 
 	for (i = 0; fp && i < fp->count; i++) {
-		ckpt_obj_checkpoint_ahead(ctx, CKPT_OBJ_file, fp->fp[i], &ref);
+		/* Written ahead; one sent since would be written under iolock */
+		ref = ckpt_obj_id(ctx, CKPT_OBJ_file, fp->fp[i]);
+		if (!ref)
+			return ckpt_err(ctx, -EAGAIN,
+					"a descriptor was sent on a UNIX socket during the checkpoint");
 		refs[i] = cpu_to_le32(ref);
 	}
 	return fp ? fp->count : 0;
@@ -234,11 +238,13 @@ static int ckpt_unix_write_skb(struct ckpt_ctx *ctx, struct sock *sk,
 			       struct sk_buff *skb, void *buf)
 {
 	u32 off = sk->sk_type == SOCK_STREAM ? UNIXCB(skb).consumed : 0;
-	u32 left = skb->len - off, n, alen, nr_fds;
+	u32 left = skb->len - off, n, alen;
 	const struct unix_address *addr;
-	int ret;
+	int ret, nr_fds;
 
 	nr_fds = ckpt_unix_skb_fds(ctx, skb, buf);
+	if (nr_fds < 0)
+		return nr_fds;
 	do {
 		struct ckpt_unix_skb rec = { .nr_fds = cpu_to_le32(nr_fds) };
 		void *data = buf + nr_fds * sizeof(__le32);
@@ -399,9 +405,9 @@ static int ckpt_unix_link_peer(struct ckpt_ctx *ctx, struct sock *sk,
 }
 
 /* The UNIX_SK record of @sk and the messages it carries */
-static int ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
-			       struct ckpt_unix_sk *rec, struct ckpt_unix_link *l,
-			       const char *path, u32 path_len, u32 nr_embryos)
+static int __ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
+				 struct ckpt_unix_sk *rec, struct ckpt_unix_link *l,
+				 const char *path, u32 path_len, u32 nr_embryos)
 {
 	struct sk_buff **own = NULL, **theirs = NULL;
 	u32 nr_own = 0, nr_theirs = 0, nr, nr_peer, alen, nlen;
@@ -453,6 +459,27 @@ static int ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
 		ret = ckpt_unix_write_queue(ctx, l->peer, theirs, nr_theirs);
 	ckpt_unix_queue_put(own, nr_own);
 	ckpt_unix_queue_put(theirs, nr_theirs);
+	return ret;
+}
+
+/*
+ * The same, under the iolock of the sockets whose queues it writes: a
+ * receiver (outside the tree: inside, all are frozen) takes it to consume
+ * a message or detach its descriptors.
+ */
+static int ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
+			       struct ckpt_unix_sk *rec, struct ckpt_unix_link *l,
+			       const char *path, u32 path_len, u32 nr_embryos)
+{
+	int ret;
+
+	mutex_lock(&unix_sk(sk)->iolock);
+	if (l->peer)
+		mutex_lock_nested(&unix_sk(l->peer)->iolock, SINGLE_DEPTH_NESTING);
+	ret = __ckpt_unix_write_rec(ctx, sk, rec, l, path, path_len, nr_embryos);
+	if (l->peer)
+		mutex_unlock(&unix_sk(l->peer)->iolock);
+	mutex_unlock(&unix_sk(sk)->iolock);
 	return ret;
 }
 
@@ -606,23 +633,60 @@ static int ckpt_unix_ahead_file(struct ckpt_ctx *ctx, struct file *file)
 	return ret < 0 ? ret : 0;
 }
 
-/* The files in flight in the messages queued on @sk (SCM_RIGHTS) */
+/*
+ * The files in flight in the messages queued on @sk (SCM_RIGHTS), each
+ * with a reference; taken under the socket's iolock, which a receiver
+ * takes to detach them.
+ */
+static struct file **ckpt_unix_inflight_files(struct sock *sk, u32 *nr)
+{
+	struct file **files = NULL;
+	struct scm_fp_list *fp;
+	struct sk_buff *skb;
+	u32 n, max = 0;
+	int i;
+
+	for (;;) {
+		n = 0;
+		mutex_lock(&unix_sk(sk)->iolock);
+		spin_lock(&sk->sk_receive_queue.lock);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			fp = UNIXCB(skb).fp;
+			for (i = 0; fp && i < fp->count; i++, n++)
+				if (n < max)
+					files[n] = get_file(fp->fp[i]);
+		}
+		spin_unlock(&sk->sk_receive_queue.lock);
+		mutex_unlock(&unix_sk(sk)->iolock);
+		if (n <= max)
+			break;
+		while (max--)
+			fput(files[max]);
+		kvfree(files);
+		max = n + 8;
+		files = kvcalloc(max, sizeof(*files), GFP_KERNEL);
+		if (!files)
+			return ERR_PTR(-ENOMEM);
+	}
+	*nr = n;
+	return files;
+}
+
+/* Save them ahead of the socket whose queue holds them */
 static int ckpt_unix_ahead_inflight(struct ckpt_ctx *ctx, struct sock *sk)
 {
-	struct scm_fp_list *fp;
-	struct sk_buff **skbs;
-	int i, ret = 0;
-	u32 nr, j;
+	struct file **files;
+	u32 nr, i;
+	int ret = 0;
 
-	skbs = ckpt_unix_queue(sk, &nr);
-	if (IS_ERR(skbs))
-		return PTR_ERR(skbs);
-	for (j = 0; !ret && j < nr; j++) {
-		fp = UNIXCB(skbs[j]).fp;
-		for (i = 0; !ret && fp && i < fp->count; i++)
-			ret = ckpt_unix_ahead_file(ctx, fp->fp[i]);
-	}
-	ckpt_unix_queue_put(skbs, nr);
+	files = ckpt_unix_inflight_files(sk, &nr);
+	if (IS_ERR(files))
+		return PTR_ERR(files);
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_unix_ahead_file(ctx, files[i]);
+	for (i = 0; i < nr; i++)
+		fput(files[i]);
+	kvfree(files);
 	return ret;
 }
 
