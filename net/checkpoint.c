@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart of TCP and UDP sockets over IPv4 and IPv6: the file
- * kind CKPT_FILE_INET.
+ * Checkpoint/restart of TCP and UDP sockets over IPv4 and IPv6 (the file
+ * kind CKPT_FILE_INET) and of netlink sockets (CKPT_FILE_NETLINK).
  *
  * What is saved is what a program set up with socket(2), setsockopt(2),
  * bind(2), listen(2) and, for UDP, connect(2): a listening TCP socket, a
@@ -12,8 +12,10 @@
  *
  * Refused, by name: TCP connections (established or on their way), a
  * listener with connections not accepted yet, queued UDP datagrams,
- * multicast memberships, IP options and socket filters.  The UNIX
- * sockets are in net/unix/checkpoint.c.
+ * multicast memberships, IP options and socket filters.  A netlink socket
+ * keeps its protocol, port id, groups, peer and options; the messages
+ * queued on it are dropped (counted in the image).  The UNIX sockets are
+ * in net/unix/checkpoint.c.
  */
 #include <linux/checkpoint_file.h>
 #include <linux/filter.h>
@@ -24,6 +26,8 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+
+#include "netlink/af_netlink.h"
 
 #define CKPT_INET_FILE_FLAGS	(O_ACCMODE | O_NONBLOCK)
 
@@ -423,4 +427,181 @@ CKPT_FILE_OPS(INET) = {
 	.match = ckpt_inet_match,
 	.checkpoint = ckpt_inet_checkpoint,
 	.restart = ckpt_inet_restart,
+};
+
+/* ---- netlink ---- */
+
+static const struct {
+	int bit;		/* NETLINK_F_* */
+	u32 flag;		/* CKPT_NETLINK_* */
+	int opt;		/* NETLINK_* option of SOL_NETLINK */
+} ckpt_netlink_opts[] = {
+	{ NETLINK_F_RECV_PKTINFO, CKPT_NETLINK_PKTINFO, NETLINK_PKTINFO },
+	{ NETLINK_F_BROADCAST_SEND_ERROR, CKPT_NETLINK_BROADCAST_ERROR, NETLINK_BROADCAST_ERROR },
+	{ NETLINK_F_RECV_NO_ENOBUFS, CKPT_NETLINK_NO_ENOBUFS, NETLINK_NO_ENOBUFS },
+	{ NETLINK_F_LISTEN_ALL_NSID, CKPT_NETLINK_LISTEN_ALL_NSID, NETLINK_LISTEN_ALL_NSID },
+	{ NETLINK_F_CAP_ACK, CKPT_NETLINK_CAP_ACK, NETLINK_CAP_ACK },
+	{ NETLINK_F_EXT_ACK, CKPT_NETLINK_EXT_ACK, NETLINK_EXT_ACK },
+	{ NETLINK_F_STRICT_CHK, CKPT_NETLINK_GET_STRICT_CHK, NETLINK_GET_STRICT_CHK },
+};
+
+static struct sock *ckpt_netlink_sk_of(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && sock->sk->sk_family == AF_NETLINK ? sock->sk : NULL;
+}
+
+static bool ckpt_netlink_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_netlink_sk_of(file) && ckpt_file_flags_ok(file, CKPT_INET_FILE_FLAGS);
+}
+
+/* The record and the group words, of @sk locked */
+static void ckpt_netlink_rec(struct sock *sk, struct ckpt_netlink_sk *rec, __le64 *groups)
+{
+	struct netlink_sock *nlk = nlk_sk(sk);
+	u32 flags = 0, i, ngroups = min_t(u32, nlk->ngroups, CKPT_NETLINK_GROUPS_MAX);
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_netlink_opts); i++)
+		if (test_bit(ckpt_netlink_opts[i].bit, &nlk->flags))
+			flags |= ckpt_netlink_opts[i].flag;
+	if (READ_ONCE(nlk->bound))
+		flags |= CKPT_NETLINK_BOUND;
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		flags |= CKPT_NETLINK_SNDBUF_LOCK;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		flags |= CKPT_NETLINK_RCVBUF_LOCK;
+	rec->protocol = cpu_to_le32(sk->sk_protocol);
+	rec->type = cpu_to_le32(sk->sk_type);
+	rec->flags = cpu_to_le32(flags);
+	rec->portid = cpu_to_le32(flags & CKPT_NETLINK_BOUND ? READ_ONCE(nlk->portid) : 0);
+	rec->dst_portid = cpu_to_le32(READ_ONCE(nlk->dst_portid));
+	rec->dst_group = cpu_to_le32(READ_ONCE(nlk->dst_group));
+	rec->sndbuf = cpu_to_le32(READ_ONCE(sk->sk_sndbuf));
+	rec->rcvbuf = cpu_to_le32(READ_ONCE(sk->sk_rcvbuf));
+	rec->dropped = cpu_to_le32(skb_queue_len(&sk->sk_receive_queue));
+	ngroups = nlk->groups ? round_up(ngroups, 64) : 0;
+	rec->nr_groups = cpu_to_le32(ngroups);
+	for (i = 0; i < ngroups; i++)
+		if (test_bit(i, nlk->groups))
+			groups[i / 64] |= cpu_to_le64(BIT_ULL(i % 64));
+}
+
+static int ckpt_netlink_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct sock *sk = ckpt_netlink_sk_of(file);
+	__le64 groups[CKPT_NETLINK_GROUPS_MAX / 64] = {};
+	struct ckpt_netlink_sk rec = {};
+	struct ckpt_file frec;
+	const char *what = NULL;
+	int ret;
+
+	netlink_table_grab();
+	if (nlk_sk(sk)->cb_running)
+		what = "a dump in progress";
+	else if (nlk_sk(sk)->ngroups > CKPT_NETLINK_GROUPS_MAX)
+		what = "more multicast groups than an image holds";
+	else if (ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
+		what = "another network namespace than the tasks'";
+	else
+		ckpt_netlink_rec(sk, &rec, groups);
+	netlink_table_ungrab();
+	if (what)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"netlink socket (protocol %u, file %u): %s cannot be saved yet",
+				sk->sk_protocol, objref, what);
+	if (rec.dropped)
+		ckpt_log(ctx, "netlink socket (file %u): %u queued messages are not kept",
+			 objref, le32_to_cpu(rec.dropped));
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_NETLINK, &frec);
+	frec.pos = 0;
+	frec.size = 0;
+	frec.mtime_sec = 0;
+	frec.mtime_nsec = 0;
+	frec.ino = 0;
+	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0);
+	return ret ?: ckpt_write_rec_var(ctx, CKPT_REC_NETLINK_SK, &rec, sizeof(rec), groups,
+					 le32_to_cpu(rec.nr_groups) / 8);
+}
+
+/* Options, bind with the port id and the first 32 groups, the others, connect */
+static int ckpt_netlink_set(struct socket *sock, const struct ckpt_netlink_sk *rec,
+			    const __le64 *groups)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	u32 flags = le32_to_cpu(rec->flags), i, nr = le32_to_cpu(rec->nr_groups);
+	int ret = 0;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_netlink_opts); i++)
+		if (flags & ckpt_netlink_opts[i].flag)
+			ret = ckpt_inet_set(sock, SOL_NETLINK, ckpt_netlink_opts[i].opt, 1);
+	if (!ret && (flags & CKPT_NETLINK_SNDBUF_LOCK))
+		ret = ckpt_inet_set_buf(sock, SO_SNDBUF, SO_SNDBUFFORCE, le32_to_cpu(rec->sndbuf));
+	if (!ret && (flags & CKPT_NETLINK_RCVBUF_LOCK))
+		ret = ckpt_inet_set_buf(sock, SO_RCVBUF, SO_RCVBUFFORCE, le32_to_cpu(rec->rcvbuf));
+	if (!ret && (flags & CKPT_NETLINK_BOUND)) {
+		nl.nl_pid = le32_to_cpu(rec->portid);
+		nl.nl_groups = nr ? (u32)le64_to_cpu(groups[0]) : 0;
+		ret = kernel_bind(sock, (struct sockaddr *)&nl, sizeof(nl));
+	}
+	for (i = 32; !ret && i < nr; i++)
+		if (le64_to_cpu(groups[i / 64]) & BIT_ULL(i % 64))
+			ret = ckpt_inet_set(sock, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, i + 1);
+	if (!ret && (rec->dst_portid || rec->dst_group)) {
+		nl.nl_pid = le32_to_cpu(rec->dst_portid);
+		nl.nl_groups = le32_to_cpu(rec->dst_group) ?
+			       BIT(le32_to_cpu(rec->dst_group) - 1) : 0;
+		ret = kernel_connect(sock, (struct sockaddr *)&nl, sizeof(nl), 0);
+	}
+	return ret;
+}
+
+static struct file *ckpt_netlink_restart(struct ckpt_ctx *ctx, const struct ckpt_file *frec,
+					 const char *path)
+{
+	u32 objref = le32_to_cpu(frec->objref), len, nr;
+	struct ckpt_netlink_sk *rec;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	rec = ckpt_read_rec_var(ctx, CKPT_REC_NETLINK_SK, sizeof(*rec), &len);
+	if (IS_ERR(rec))
+		return ERR_CAST(rec);
+	nr = le32_to_cpu(rec->nr_groups);
+	ret = -EINVAL;
+	if ((le32_to_cpu(rec->type) != SOCK_RAW && le32_to_cpu(rec->type) != SOCK_DGRAM) ||
+	    le32_to_cpu(rec->protocol) >= MAX_LINKS || nr % 64 || nr > CKPT_NETLINK_GROUPS_MAX ||
+	    len != sizeof(*rec) + nr / 8 || (le32_to_cpu(rec->flags) & ~CKPT_NETLINK_ALL) ||
+	    le32_to_cpu(rec->dst_group) > 32 || (s32)le32_to_cpu(rec->sndbuf) < 0 ||
+	    (s32)le32_to_cpu(rec->rcvbuf) < 0)
+		ckpt_err(ctx, ret, "NETLINK_SK of socket %u is invalid", objref);
+	else
+		ret = sock_create(AF_NETLINK, le32_to_cpu(rec->type),
+				  le32_to_cpu(rec->protocol), &sock);
+	if (ret) {
+		kvfree(rec);
+		return ERR_PTR(ret == -EINVAL ? ret :
+			       ckpt_err(ctx, ret, "cannot create netlink socket %u", objref));
+	}
+	file = sock_alloc_file(sock, le32_to_cpu(frec->f_flags) & O_NONBLOCK, NULL);
+	if (!IS_ERR(file)) {
+		ret = ckpt_netlink_set(sock, rec, (const __le64 *)(rec + 1));
+		if (ret) {
+			ckpt_err(ctx, ret, "netlink socket %u: cannot bind or set it up", objref);
+			fput(file);
+			file = ERR_PTR(ret);
+		}
+	}
+	kvfree(rec);
+	return file;
+}
+
+CKPT_FILE_OPS(NETLINK) = {
+	.follows = CKPT_REC_NETLINK_SK,
+	.f_flags = CKPT_INET_FILE_FLAGS,
+	.match = ckpt_netlink_match,
+	.checkpoint = ckpt_netlink_checkpoint,
+	.restart = ckpt_netlink_restart,
 };

@@ -1360,3 +1360,25 @@ void print_INET_SK(const struct image *img, const void *p, uint32_t len)
 	if (s->dev[0])
 		pr_str("dev", s->dev, sizeof(s->dev));
 }
+
+void print_NETLINK_SK(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netlink_sk *n = p;
+	const uint8_t *g = (const uint8_t *)(n + 1);
+	uint32_t i, nr = LE32(n->nr_groups);
+
+	pr_u("protocol", LE32(n->protocol));
+	pr_u("type", LE32(n->type));
+	pr_x("flags", LE32(n->flags));
+	pr_u("portid", LE32(n->portid));
+	pr_u("dst_portid", LE32(n->dst_portid));
+	pr_u("dst_group", LE32(n->dst_group));
+	pr_u("sndbuf", LE32(n->sndbuf));
+	pr_u("rcvbuf", LE32(n->rcvbuf));
+	pr_u("dropped", LE32(n->dropped));
+	printf("  groups:");
+	for (i = 0; i < nr; i++)
+		if (g[i / 8] & (1u << (i % 8)))
+			printf(" %u", i + 1);
+	printf("\n");
+}

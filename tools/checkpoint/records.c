@@ -940,6 +940,8 @@ static uint32_t anon_file_rec(uint32_t kind)
 		return CKPT_REC_UNIX_SK;
 	case CKPT_FILE_INET:
 		return CKPT_REC_INET_SK;
+	case CKPT_FILE_NETLINK:
+		return CKPT_REC_NETLINK_SK;
 	}
 	return 0;
 }
@@ -1801,4 +1803,27 @@ int accept_INET_SK(struct image *img, const void *p, uint32_t len)
 	if (family == AF_INET_LINUX && (!all_zero(s->src + 4, 12) || !all_zero(s->dst + 4, 12)))
 		return image_fail(img, "an IPv4 address is longer than 4 bytes");
 	return 0;
+}
+
+#define SOCK_RAW_LINUX		3
+#define MAX_LINKS_LINUX		32
+
+int accept_NETLINK_SK(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netlink_sk *n = p;
+	uint32_t nr = LE32(n->nr_groups), type = LE32(n->type);
+
+	if (accept_anon(img))
+		return -1;
+	if ((type != SOCK_RAW_LINUX && type != SOCK_DGRAM_LINUX) ||
+	    LE32(n->protocol) >= MAX_LINKS_LINUX)
+		return image_fail(img, "type %u, protocol %u: not a netlink socket's", type,
+				  LE32(n->protocol));
+	if (nr % 64 || nr > CKPT_NETLINK_GROUPS_MAX)
+		return image_fail(img, "nr_groups %u is not a multiple of 64 up to %u", nr,
+				  CKPT_NETLINK_GROUPS_MAX);
+	if (LE32(n->dst_group) > 32)
+		return image_fail(img, "dst_group %u is out of range", LE32(n->dst_group));
+	return check_flags(img, LE32(n->flags), CKPT_NETLINK_ALL, "flags") ?:
+	       check_var_len(img, p, len, nr / 8);
 }

@@ -89,6 +89,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UNIX_SK]	= VARIABLE(struct ckpt_unix_sk, UNIX_SK),
 	[CKPT_REC_UNIX_SKB]	= VARIABLE(struct ckpt_unix_skb, UNIX_SKB),
 	[CKPT_REC_INET_SK]	= FIXED(struct ckpt_inet_sk, INET_SK),
+	[CKPT_REC_NETLINK_SK]	= VARIABLE(struct ckpt_netlink_sk, NETLINK_SK),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -125,7 +126,7 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
 	[ST_ANON_FILE]		= REC(EVENTFD) | REC(TIMERFD) | REC(SIGNALFD) |
 				  REC(EPOLL) | REC(INOTIFY) | REC(UNIX_SK) |
-				  REC(INET_SK),
+				  REC(INET_SK) | REC(NETLINK_SK),
 	[ST_UNIX_SKB]		= REC(UNIX_SKB),
 	[ST_UNIX_EMBRYO]	= REC(UNIX_SK),
 	[ST_TRAILER]		= REC(TRAILER),

@@ -92,7 +92,8 @@
 	FN(PTY,		50)		\
 	FN(UNIX_SK,	51)		\
 	FN(UNIX_SKB,	52)		\
-	FN(INET_SK,	53)
+	FN(INET_SK,	53)		\
+	FN(NETLINK_SK,	54)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -529,7 +530,8 @@ struct ckpt_mm_end {
 	FN(PTY_MASTER,	16)		\
 	FN(PTY_SLAVE,	17)	\
 	FN(UNIX,	18)		\
-	FN(INET,	19)
+	FN(INET,	19)		\
+	FN(NETLINK,	20)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
@@ -801,6 +803,41 @@ struct ckpt_inet_sk {
 	__le32 tos;		/* IP_TOS or IPV6_TCLASS */
 	__le32 ttl;		/* IP_TTL or IPV6_UNICAST_HOPS; -1: the default */
 	char dev[16];		/* SO_BINDTODEVICE, NUL-padded; "" if none */
+};
+
+/* NETLINK_SK flags: bound, and the SOL_NETLINK options set */
+#define CKPT_NETLINK_BOUND		(1U << 0)
+#define CKPT_NETLINK_PKTINFO		(1U << 1)
+#define CKPT_NETLINK_BROADCAST_ERROR	(1U << 2)
+#define CKPT_NETLINK_NO_ENOBUFS		(1U << 3)
+#define CKPT_NETLINK_LISTEN_ALL_NSID	(1U << 4)
+#define CKPT_NETLINK_CAP_ACK		(1U << 5)
+#define CKPT_NETLINK_EXT_ACK		(1U << 6)
+#define CKPT_NETLINK_GET_STRICT_CHK	(1U << 7)
+#define CKPT_NETLINK_SNDBUF_LOCK	(1U << 8)
+#define CKPT_NETLINK_RCVBUF_LOCK	(1U << 9)
+#define CKPT_NETLINK_ALL		((1U << 10) - 1)
+
+#define CKPT_NETLINK_GROUPS_MAX		4096	/* bits of groups in a record */
+
+/*
+ * NETLINK_SK: a netlink socket, right after its FILE (kind NETLINK).
+ * Messages queued on it are not kept (a reply or notification is lost, as
+ * when the receive buffer overflows); their number is in dropped.
+ * Followed by nr_groups / 64 __le64 words: the multicast groups it is in,
+ * group g being bit g - 1.
+ */
+struct ckpt_netlink_sk {
+	__le32 protocol;	/* NETLINK_ROUTE, NETLINK_GENERIC, ... */
+	__le32 type;		/* SOCK_RAW or SOCK_DGRAM */
+	__le32 flags;		/* CKPT_NETLINK_* */
+	__le32 portid;		/* BOUND: its port id */
+	__le32 dst_portid;	/* connect(2)ed to: port id, or 0 */
+	__le32 dst_group;	/* connect(2)ed to: group, or 0 */
+	__le32 sndbuf;		/* with SNDBUF_LOCK */
+	__le32 rcvbuf;		/* with RCVBUF_LOCK */
+	__le32 nr_groups;	/* a multiple of 64, at most CKPT_NETLINK_GROUPS_MAX */
+	__le32 dropped;		/* messages queued at checkpoint, not kept */
 };
 
 #define CKPT_FILE_DATA_MAX	65536	/* bytes in one FILE_DATA record */

@@ -7,11 +7,14 @@
  * What cannot be saved yet (a TCP connection, a listener with
  * connections not accepted, queued datagrams) makes checkpoint fail with
  * EOPNOTSUPP and a log naming the socket, and leaves the task running.
- * A damaged INET_SK makes restart fail cleanly.
+ * A netlink socket keeps its port id, groups (above 32 too) and options,
+ * and talks to the kernel.  A damaged INET_SK makes restart fail cleanly.
  *
  * All traffic is on loopback, in a network namespace of the test's own
  * when it can make one, so that the ports are free.
  */
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -229,6 +232,74 @@ TEST_F_TIMEOUT(inet, udp_keeps_address_peer_and_options, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(udp_reasons));
 }
 
+/* ---- netlink ---- */
+
+#define FD_NL	3
+
+static const char *const netlink_reasons[] = {
+	[1] = "could not set up the netlink socket",
+	[2] = "its port id or groups changed",
+	[3] = "an option changed",
+	[4] = "a route dump request got no answer",
+	[5] = "a group above 32 was lost",
+};
+
+static int netlink_child(void *arg)
+{
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK }, g;
+	struct {
+		struct nlmsghdr h;
+		struct rtgenmsg g;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.g = { .rtgen_family = AF_UNSPEC },
+	};
+	socklen_t len = sizeof(g);
+	char buf[8192];
+	uint32_t portid, nl_groups, groups[2] = { 0 };
+	socklen_t glen = sizeof(groups);
+
+	(void)arg;
+	if (socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) != FD_NL ||
+	    set_int(FD_NL, SOL_NETLINK, NETLINK_EXT_ACK, 1) ||
+	    bind(FD_NL, (void *)&a, sizeof(a)) ||
+	    set_int(FD_NL, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_TUNNEL) ||
+	    getsockname(FD_NL, (void *)&g, &len))
+		return 1;
+	portid = g.nl_pid;
+	nl_groups = g.nl_groups;
+	ckpt_child_ready();
+	wait_finish();
+
+	len = sizeof(g);
+	if (getsockname(FD_NL, (void *)&g, &len) || g.nl_pid != portid ||
+	    g.nl_groups != nl_groups || !(nl_groups & RTMGRP_LINK)) {
+		ckpt_child_note("port id %u groups %#x, were %u %#x", g.nl_pid, g.nl_groups,
+				portid, nl_groups);
+		return 2;
+	}
+	if (int_opt(FD_NL, SOL_NETLINK, NETLINK_EXT_ACK) != 1)
+		return 3;
+	if (getsockopt(FD_NL, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, groups, &glen) ||
+	    !(groups[(RTNLGRP_TUNNEL - 1) / 32] & (1U << ((RTNLGRP_TUNNEL - 1) % 32))))
+		return 5;
+	if (send(FD_NL, &req, sizeof(req), 0) != sizeof(req) ||
+	    recv(FD_NL, buf, sizeof(buf), 0) <= (ssize_t)sizeof(struct nlmsghdr))
+		return 4;
+	return 0;
+}
+
+TEST_F_TIMEOUT(inet, netlink_keeps_port_id_groups_and_options, 60)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, netlink_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(netlink_reasons));
+}
+
 /* ---- what cannot be saved yet ---- */
 
 enum unsupported { TCP_CONNECTION, NOT_ACCEPTED, QUEUED_DATAGRAM };
@@ -372,6 +443,44 @@ TEST_F_TIMEOUT(inet_damaged, restart_fails_cleanly, 60)
 			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
 	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
 					      img.pid, EINVAL, "damaged INET_SK") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
+TEST_F_TIMEOUT(inet_damaged, netlink_record_fails_cleanly, 60)
+{
+	struct ckpt_netlink_sk *n = NULL;
+	struct image img = { 0 };
+	int i;
+
+	own_netns();
+	img.pid = ckpt_spawn(_metadata, &self->ctx, netlink_child, NULL);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	for (i = 0; i < img.nr && !n; i++)
+		if (img.recs[i].type == CKPT_REC_NETLINK_SK)
+			n = ckpt_payload(img.data, &img.recs[i]);
+	ASSERT_TRUE(!!n) TH_LOG("the image has no NETLINK_SK");
+	switch (variant->what) {
+	case 0:
+		n->protocol = htole32(99);
+		break;
+	case 1:
+		n->type = htole32(SOCK_STREAM);
+		break;
+	case 2:
+		n->flags |= htole32(1U << 30);
+		break;
+	case 3:
+		n->nr_groups = htole32(le32toh(n->nr_groups) + 64);
+		break;
+	default:
+		n->dst_group = htole32(40);
+		break;
+	}
+	trailer_of(&img, img.data)->crc32c = htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
+					      img.pid, EINVAL, "damaged NETLINK_SK") ==
 		    CKPT_FAILED_CLEANLY);
 	free(img.recs);
 	free(img.data);
