@@ -23,7 +23,6 @@
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
 
-
 /* Whether @inode is an anonymous pipe (pipe(2)), not a FIFO */
 static bool ckpt_is_anon_pipe(struct inode *inode)
 {

@@ -29,7 +29,6 @@
 #include <linux/tty_driver.h>
 #include <linux/devpts_fs.h>
 
-
 /* The tty of an open file of a pty, or NULL if @file is no such file */
 static struct tty_struct *ckpt_pty_of(struct file *file)
 {

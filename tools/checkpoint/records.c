@@ -1690,7 +1690,7 @@ static int check_unix_links(struct image *img, const struct ckpt_unix_sk *u)
 
 	if (state > CKPT_UNIX_CONNECTED)
 		return image_fail(img, "state %u is unknown", state);
-	if ((state == CKPT_UNIX_CONNECTED) != (links == 1))
+	if (state == CKPT_UNIX_CONNECTED ? links != 1 : links != 0)
 		return image_fail(img, "state %u with %u ways to its peer", state, links);
 	if (LE32(u->peer_ref) && check_ref(img, "peer_ref", LE32(u->peer_ref), CKPT_REC_FILE))
 		return -1;

@@ -693,9 +693,8 @@ struct ckpt_pipe {
 #define CKPT_UNIX_SNDBUF_LOCK	(1U << 7)	/* SO_SNDBUF was set */
 #define CKPT_UNIX_RCVBUF_LOCK	(1U << 8)	/* SO_RCVBUF was set */
 #define CKPT_UNIX_PEERCRED	(1U << 9)	/* cred_* hold SO_PEERCRED */
-#define CKPT_UNIX_UNLINKED	(1U << 10)	/* BOUND to a file since unlinked:
-						 * path is its directory's, with a
-						 * final '/' */
+/* BOUND to a file since unlinked: path is its directory's, ending with '/' */
+#define CKPT_UNIX_UNLINKED	(1U << 10)
 #define CKPT_UNIX_ALL		((1U << 11) - 1)
 
 /*

@@ -42,7 +42,7 @@ static socklen_t sun_of(struct sockaddr_un *a, const char *dir, const char *name
 	a->sun_family = AF_UNIX;
 	if (!dir) {
 		/* Abstract: a NUL, then the name */
-		strcpy(a->sun_path + 1, name);
+		snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "%s", name);
 		return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
 	}
 	snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s", dir, name);
@@ -158,7 +158,7 @@ static int setup_pairs(void)
 	if (write(S.stream[0], "abc", 3) != 3 || write(S.stream[0], "defg", 4) != 4 ||
 	    write(S.stream[1], "xy", 2) != 2)
 		return -1;
-	if (read(S.stream[1], (char[1]){ 0 }, 1) != 1)
+	if (read(S.stream[1], &(char){ 0 }, 1) != 1)
 		return -1;
 	if (send(S.seqpacket[0], "1", 1, 0) != 1 || send(S.seqpacket[0], "22", 2, 0) != 2 ||
 	    send(S.seqpacket[1], "333", 3, 0) != 3)
@@ -181,7 +181,7 @@ static int setup_listener(const char *dir)
 	for (i = 0; i < 3; i++) {
 		S.clients[i] = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (connect(S.clients[i], (void *)&a, len) ||
-		    write(S.clients[i], (char[]){ 'A' + i }, 1) != 1)
+		    write(S.clients[i], &(char){ 'A' + i }, 1) != 1)
 			return -1;
 	}
 	return 0;
@@ -229,7 +229,7 @@ static int setup_names(const char *dir)
 
 static int setup_misc(const char *dir)
 {
-	int pipefd[2], pair[2], sv[2];
+	int pipefd[2], pair[2], sv[2], fds[2];
 	struct sockaddr_un a;
 	socklen_t len;
 
@@ -238,7 +238,9 @@ static int setup_misc(const char *dir)
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) || send(pair[1], "inner", 5, 0) != 5 ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -1;
-	if (send_fds(sv[0], (int[]){ pipefd[0], pair[0] }, 2))
+	fds[0] = pipefd[0];
+	fds[1] = pair[0];
+	if (send_fds(sv[0], fds, 2))
 		return -1;
 	close(pipefd[0]);
 	close(pair[0]);
