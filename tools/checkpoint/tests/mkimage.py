@@ -92,6 +92,7 @@ SIZES = {
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
     'THREAD_CPUTIME': 24,
+    'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 112, 'NETLINK_SK': 40,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---

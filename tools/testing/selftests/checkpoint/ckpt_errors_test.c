@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "ckpt_util.h"
@@ -315,12 +316,14 @@ static int pass_byte(int wfd, int rfd)
 	return 0;
 }
 
+/* A raw socket, which cannot be saved yet (UNIX sockets can) */
 static int socket_child(void *arg)
 {
 	int sv[2];
 
 	(void)arg;
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+	    socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) < 0)
 		return 1;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
