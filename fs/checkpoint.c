@@ -812,8 +812,8 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
 }
 
 /*
- * The check (checkpoint) or finish (restart) of a file's kind: only kinds
- * that have one are matched, so that a match never runs at restart.
+ * The check or thaw (checkpoint) or finish (restart) of a file's kind: only
+ * kinds that have one are matched, so that a match never runs at restart.
  */
 static int ckpt_file_check(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 {
@@ -835,6 +835,17 @@ static int ckpt_file_finish(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return 0;
 }
 
+static void ckpt_file_thaw(struct ckpt_ctx *ctx, void *ptr, u32 objref, bool killed)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
+		if (ckpt_file_kinds[i].ops->thaw && ckpt_file_kinds[i].ops->match(ctx, ptr)) {
+			ckpt_file_kinds[i].ops->thaw(ctx, ptr, objref, killed);
+			return;
+		}
+}
+
 /*
  * A file that a task outside the container also has open can change
  * behind the image's back (its offset and flags, through that task); the
@@ -852,6 +863,7 @@ const struct ckpt_obj_ops ckpt_obj_file_ops = {
 	.leak = ckpt_file_leak,
 	.check = ckpt_file_check,
 	.finish = ckpt_file_finish,
+	.thaw = ckpt_file_thaw,
 };
 
 /* ---- struct files_struct ---- */

@@ -4,14 +4,26 @@
  * kind CKPT_FILE_INET) and of netlink sockets (CKPT_FILE_NETLINK).
  *
  * What is saved is what a program set up with socket(2), setsockopt(2),
- * bind(2), listen(2) and, for UDP, connect(2): a listening TCP socket, a
- * bound or connected UDP socket, with the options people set.  Restart
- * does the same calls in the restored task's network namespace, with the
- * caller's credentials, so that each is checked as if the caller made it
- * (a port below 1024 needs CAP_NET_BIND_SERVICE, SO_MARK CAP_NET_ADMIN).
+ * bind(2), listen(2) and connect(2): a listening TCP socket, a bound or
+ * connected UDP socket, with the options people set.  Restart does the
+ * same calls in the restored task's network namespace, with the caller's
+ * credentials, so that each is checked as if the caller made it (a port
+ * below 1024 needs CAP_NET_BIND_SERVICE, SO_MARK CAP_NET_ADMIN).
  *
- * Refused, by name: TCP connections (established or on their way), a
- * listener with connections not accepted yet, queued UDP datagrams,
+ * A TCP connection (established, or closing on one side or both) is
+ * saved and restored with the kernel's TCP_REPAIR: its sequence numbers,
+ * windows, options and both queues, so that restart needs what TCP_REPAIR
+ * needs, CAP_NET_ADMIN over the network namespace.  From the moment it is
+ * saved until its task goes on, a filter drops what the peer sends (it is
+ * sent again), so that nothing the image lacks is acknowledged; when
+ * CHECKPOINT_KILL kills the task, the connection is in repair mode and
+ * closes without a FIN or a reset.  The restored connection stays in
+ * repair mode until every task is restored (a peer in the tree would
+ * answer a reset otherwise).
+ *
+ * Refused, by name: TCP connections on their way, a listener with
+ * connections not accepted yet, queued UDP datagrams, urgent data,
+ * upper-layer protocols (kTLS, MPTCP), TCP-MD5 and TCP-AO keys,
  * multicast memberships, IP options and socket filters.  A netlink socket
  * keeps its protocol, port id, groups, peer and options; the messages
  * queued on it are dropped (counted in the image).  The UNIX sockets are
@@ -30,6 +42,15 @@
 #include "netlink/af_netlink.h"
 
 #define CKPT_INET_FILE_FLAGS	(O_ACCMODE | O_NONBLOCK)
+
+/* The TCP states of a connection that can be saved */
+#define CKPT_TCPF_STREAM	(TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING)
+/* ... that received the peer's FIN, and that sent ours (not acknowledged) */
+#define CKPT_TCPF_FIN_IN	(TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING)
+#define CKPT_TCPF_FIN_OUT	(TCPF_FIN_WAIT1 | TCPF_LAST_ACK | TCPF_CLOSING)
+/* The queues of a connection in one TCP_STREAM record */
+#define CKPT_TCP_QUEUES_MAX	(CKPT_REC_MAX_LEN - sizeof(struct ckpt_tcp_stream))
 
 static bool ckpt_inet_kind(u32 family, u32 type, u32 protocol)
 {
@@ -52,6 +73,12 @@ static bool ckpt_inet_match(struct ckpt_ctx *ctx, struct file *file)
 	return ckpt_inet_sk_of(file) && ckpt_file_flags_ok(file, CKPT_INET_FILE_FLAGS);
 }
 
+static bool ckpt_tcp_stream(struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP &&
+	       ((1 << READ_ONCE(sk->sk_state)) & CKPT_TCPF_STREAM);
+}
+
 /* ---- checkpoint ---- */
 
 /* "tcp 127.0.0.1:80" for the log */
@@ -70,12 +97,36 @@ static void ckpt_inet_name(struct sock *sk, char *buf, size_t size)
 		 inet_sk(sk)->inet_num);
 }
 
-/* What cannot be saved yet in the state of @sk; NULL if nothing */
-static const char *ckpt_inet_unsupported(struct sock *sk)
+/* What cannot be saved yet of the TCP connection @sk; NULL if nothing */
+static const char *ckpt_tcp_unsupported(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->repair)
+		return "a connection in repair mode";
+	if (inet_csk(sk)->icsk_ulp_ops)
+		return "an upper-layer protocol (kTLS, MPTCP)";
+	if (READ_ONCE(tp->urg_data))
+		return "urgent data";
+	if (tp->fastopen_req || rcu_access_pointer(tp->fastopen_rsk))
+		return "a TCP Fast Open connection";
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tp->md5sig_info))
+		return "TCP-MD5 keys";
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tp->ao_info))
+		return "TCP-AO keys";
+#endif
+	return NULL;
+}
+
+/* What cannot be saved yet in the state of @sk (@plugged or not); NULL if nothing */
+static const char *ckpt_inet_unsupported(struct sock *sk, bool plugged)
 {
 	int state = READ_ONCE(sk->sk_state);
 
-	if (rcu_access_pointer(sk->sk_filter))
+	if (rcu_access_pointer(sk->sk_filter) && !plugged)
 		return "a socket filter";
 	if (rcu_access_pointer(inet_sk(sk)->inet_opt) ||
 	    rcu_access_pointer(inet_sk(sk)->mc_list))
@@ -90,8 +141,10 @@ static const char *ckpt_inet_unsupported(struct sock *sk)
 		if (state == TCP_LISTEN && (READ_ONCE(sk->sk_ack_backlog) ||
 					    inet_csk_reqsk_queue_len(sk)))
 			return "connections not accepted yet";
+		if (ckpt_tcp_stream(sk))
+			return ckpt_tcp_unsupported(sk);
 		if (state != TCP_LISTEN && state != TCP_CLOSE)
-			return "a TCP connection";
+			return "a TCP connection on its way";
 		return NULL;
 	}
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue) ||
@@ -117,8 +170,9 @@ static void ckpt_inet_addrs6(struct sock *sk, struct ckpt_inet_sk *rec)
 static void ckpt_inet_addrs(struct sock *sk, struct ckpt_inet_sk *rec, u32 *flags)
 {
 	struct inet_sock *inet = inet_sk(sk);
-	bool connected = sk->sk_protocol == IPPROTO_UDP &&
-			 READ_ONCE(sk->sk_state) == TCP_ESTABLISHED;
+	bool udp = sk->sk_protocol == IPPROTO_UDP;
+	bool connected = udp ? READ_ONCE(sk->sk_state) == TCP_ESTABLISHED :
+			 ckpt_tcp_stream(sk);
 
 	if (sk->sk_family == AF_INET6) {
 		ckpt_inet_addrs6(sk, rec);
@@ -133,7 +187,7 @@ static void ckpt_inet_addrs(struct sock *sk, struct ckpt_inet_sk *rec, u32 *flag
 		rec->sport = cpu_to_le16(inet->inet_num);
 	}
 	if (connected) {
-		rec->state = cpu_to_le32(CKPT_INET_CONNECTED);
+		rec->state = cpu_to_le32(udp ? CKPT_INET_CONNECTED : CKPT_INET_STREAM);
 		rec->dport = cpu_to_le16(ntohs(inet->inet_dport));
 	} else {
 		memset(rec->dst, 0, sizeof(rec->dst));
@@ -182,9 +236,207 @@ static void ckpt_inet_tcp_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *f
 
 	if (tp->nonagle & TCP_NAGLE_OFF)
 		*flags |= CKPT_INET_NODELAY;
+	if (tp->nonagle & TCP_NAGLE_CORK)
+		*flags |= CKPT_INET_CORK;
 	rec->keepidle = cpu_to_le32(READ_ONCE(tp->keepalive_time) / HZ);
 	rec->keepintvl = cpu_to_le32(READ_ONCE(tp->keepalive_intvl) / HZ);
 	rec->keepcnt = cpu_to_le32(READ_ONCE(tp->keepalive_probes));
+}
+
+/*
+ * Hold the connection @sk still from now until its task goes on or dies
+ * (ckpt_inet_thaw()): a filter that drops what the peer sends before TCP
+ * sees it, so that nothing received after the image is taken is
+ * acknowledged; the peer sends it again.  CRIU does this with netfilter.
+ * A segment that passed the filter check just before is done with once
+ * an RCU grace period has passed.
+ */
+static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog_kern fprog = { .len = 1, .filter = &drop };
+	struct sk_filter *fp;
+	unsigned long *plug;
+	int ret = -ENOMEM;
+
+	plug = ckpt_obj_key_add(ctx, CKPT_OBJ_file, sk, objref);
+	if (IS_ERR(plug))
+		return PTR_ERR(plug);
+	fp = kmalloc(sizeof(*fp), GFP_KERNEL);
+	if (!fp)
+		return -ENOMEM;
+	ret = bpf_prog_create(&fp->prog, &fprog);
+	if (ret) {
+		kfree(fp);
+		return ret;
+	}
+	/* One reference, the socket's: sk_filter_charge() takes one more */
+	refcount_set(&fp->refcnt, 1);
+	ret = -EBUSY;
+	lock_sock(sk);
+	if (!rcu_access_pointer(sk->sk_filter) && sk_filter_charge(sk, fp)) {
+		refcount_dec(&fp->refcnt);
+		rcu_assign_pointer(sk->sk_filter, fp);
+		*plug = (unsigned long)fp;
+		ret = 0;
+	}
+	release_sock(sk);
+	if (ret) {
+		bpf_prog_destroy(fp->prog);
+		kfree(fp);
+		return ret;
+	}
+	synchronize_net();
+	return 0;
+}
+
+struct ckpt_tcp_snap {
+	struct ckpt_tcp_stream rec;
+	u8 *buf;		/* the receive queue, then the send queue */
+	u32 len;
+};
+
+/* Append the bytes of @skb from sequence number @from on, up to @max in all */
+static int ckpt_tcp_copy(struct ckpt_tcp_snap *s, const struct sk_buff *skb,
+			 u32 from, u32 max)
+{
+	u32 seq = TCP_SKB_CB(skb)->seq, off = before(seq, from) ? from - seq : 0, n;
+
+	if (off >= skb->len)
+		return 0;
+	n = skb->len - off;
+	if (n > max - s->len || skb_copy_bits(skb, off, s->buf + s->len, n))
+		return -EPROTO;
+	s->len += n;
+	return 0;
+}
+
+/* The receive queue from copied_seq on, then the send queue from snd_una on */
+static int ckpt_tcp_copy_queues(struct sock *sk, struct ckpt_tcp_snap *s, u32 inq, u32 outq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	u32 unsent = 0;
+	int ret = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN)
+			return -EPROTO;
+		ret = ckpt_tcp_copy(s, skb, tp->copied_seq, inq);
+		if (ret)
+			return ret;
+	}
+	if (s->len != inq)
+		return -EPROTO;
+	for (skb = skb_rb_first(&sk->tcp_rtx_queue); skb && !ret; skb = skb_rb_next(skb))
+		ret = ckpt_tcp_copy(s, skb, tp->snd_una, inq + outq);
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (ret)
+			break;
+		unsent += skb->len;
+		ret = ckpt_tcp_copy(s, skb, tp->snd_una, inq + outq);
+	}
+	if (!ret && s->len != inq + outq)
+		ret = -EPROTO;
+	s->rec.unsent_len = cpu_to_le32(unsent);
+	return ret;
+}
+
+/* The options and windows of the connection @sk, locked */
+static void ckpt_tcp_rec(struct sock *sk, struct ckpt_tcp_stream *t)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 flags = 0, ts;
+
+	if (tp->rx_opt.wscale_ok)
+		flags |= CKPT_TCP_WSCALE;
+	if (tcp_is_sack(tp))
+		flags |= CKPT_TCP_SACK;
+	if (tp->rx_opt.tstamp_ok)
+		flags |= CKPT_TCP_TSTAMP;
+	/* As getsockopt(TCP_TIMESTAMP) reads it */
+	ts = tcp_clock_ts(tp->tcp_usec_ts) + READ_ONCE(tp->tsoffset);
+	ts = tp->tcp_usec_ts ? ts | 1 : ts & ~1;
+	t->state = cpu_to_le32(sk->sk_state);
+	t->flags = cpu_to_le32(flags);
+	t->snd_una = cpu_to_le32(tp->snd_una);
+	t->rcv_nxt = cpu_to_le32(tp->rcv_nxt);
+	t->mss_clamp = cpu_to_le32(tp->rx_opt.mss_clamp);
+	t->snd_wscale = tp->rx_opt.snd_wscale;
+	t->rcv_wscale = tp->rx_opt.rcv_wscale;
+	t->timestamp = cpu_to_le32(ts);
+	t->snd_wl1 = cpu_to_le32(tp->snd_wl1);
+	t->snd_wnd = cpu_to_le32(tp->snd_wnd);
+	t->max_window = cpu_to_le32(tp->max_window);
+	t->rcv_wnd = cpu_to_le32(tp->rcv_wnd);
+	t->rcv_wup = cpu_to_le32(tp->rcv_wup);
+	t->user_mss = cpu_to_le32(tp->rx_opt.user_mss);
+	t->user_timeout = cpu_to_le32(READ_ONCE(inet_csk(sk)->icsk_user_timeout));
+}
+
+/* What TCP_REPAIR would read of the connection @sk, locked and plugged */
+static int ckpt_tcp_snap(struct sock *sk, struct ckpt_tcp_snap *s)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int state = sk->sk_state;
+	u32 inq = tp->rcv_nxt - tp->copied_seq, outq = tp->write_seq - tp->snd_una;
+
+	/* The FINs are in the sequence numbers, not in the queues */
+	if (((1 << state) & CKPT_TCPF_FIN_IN) && inq)
+		inq--;
+	if ((1 << state) & CKPT_TCPF_FIN_OUT) {
+		if (!outq)
+			return -EPROTO;
+		outq--;
+	}
+	if ((u64)inq + outq > CKPT_TCP_QUEUES_MAX)
+		return -E2BIG;
+	if (inq + outq) {
+		s->buf = kvmalloc(inq + outq, GFP_KERNEL);
+		if (!s->buf)
+			return -ENOMEM;
+	}
+	ckpt_tcp_rec(sk, &s->rec);
+	s->rec.inq_len = cpu_to_le32(inq);
+	s->rec.outq_len = cpu_to_le32(outq);
+	return ckpt_tcp_copy_queues(sk, s, inq, outq);
+}
+
+/* The INET_SK of @sk, locked; the TCP_STREAM of a connection */
+static int ckpt_inet_rec(struct sock *sk, struct ckpt_inet_sk *rec, struct ckpt_tcp_snap *s)
+{
+	u32 flags = 0;
+
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+		rec->state = cpu_to_le32(CKPT_INET_LISTEN);
+		rec->backlog = cpu_to_le32(READ_ONCE(sk->sk_max_ack_backlog));
+	}
+	ckpt_inet_addrs(sk, rec, &flags);
+	ckpt_inet_opts(sk, rec, &flags);
+	if (sk->sk_protocol == IPPROTO_TCP)
+		ckpt_inet_tcp_opts(sk, rec, &flags);
+	rec->flags = cpu_to_le32(flags);
+	return le32_to_cpu(rec->state) == CKPT_INET_STREAM ? ckpt_tcp_snap(sk, s) : 0;
+}
+
+static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			   const struct ckpt_inet_sk *rec, const struct ckpt_tcp_snap *s)
+{
+	struct ckpt_file frec;
+	int ret;
+
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_INET, &frec);
+	frec.pos = 0;
+	frec.size = 0;
+	frec.mtime_sec = 0;
+	frec.mtime_nsec = 0;
+	frec.ino = 0;
+	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0) ?:
+	      ckpt_write_rec(ctx, CKPT_REC_INET_SK, rec, sizeof(*rec));
+	if (!ret && le32_to_cpu(rec->state) == CKPT_INET_STREAM)
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_TCP_STREAM, &s->rec, sizeof(s->rec),
+					 s->buf, s->len);
+	return ret;
 }
 
 static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
@@ -195,40 +447,58 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 		.type = cpu_to_le32(sk->sk_type),
 		.protocol = cpu_to_le32(sk->sk_protocol),
 	};
-	struct ckpt_file frec;
+	struct ckpt_tcp_snap snap = {};
 	const char *what;
+	bool plugged = false;
 	char name[80];
-	u32 flags = 0;
-	int ret;
+	int ret = 0;
 
+	if (ckpt_tcp_stream(sk)) {
+		ret = ckpt_tcp_plug(ctx, sk, objref);
+		plugged = !ret;
+	}
 	lock_sock(sk);
-	what = ckpt_inet_unsupported(sk);
+	what = ckpt_inet_unsupported(sk, plugged);
 	if (!what && ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
 		what = "another network namespace than the tasks'";
 	ckpt_inet_name(sk, name, sizeof(name));
-	if (!what) {
-		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
-			rec.state = cpu_to_le32(CKPT_INET_LISTEN);
-			rec.backlog = cpu_to_le32(READ_ONCE(sk->sk_max_ack_backlog));
-		}
-		ckpt_inet_addrs(sk, &rec, &flags);
-		ckpt_inet_opts(sk, &rec, &flags);
-		if (sk->sk_protocol == IPPROTO_TCP)
-			ckpt_inet_tcp_opts(sk, &rec, &flags);
-		rec.flags = cpu_to_le32(flags);
-	}
+	if (!what && !ret)
+		ret = ckpt_inet_rec(sk, &rec, &snap);
 	release_sock(sk);
 	if (what)
-		return ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
-				name, objref, what);
-	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_INET, &frec);
-	frec.pos = 0;
-	frec.size = 0;
-	frec.mtime_sec = 0;
-	frec.mtime_nsec = 0;
-	frec.ino = 0;
-	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0);
-	return ret ?: ckpt_write_rec(ctx, CKPT_REC_INET_SK, &rec, sizeof(rec));
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
+			       name, objref, what);
+	else if (ret)
+		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its TCP connection",
+			 name, objref);
+	else
+		ret = ckpt_inet_write(ctx, file, objref, &rec, &snap);
+	kvfree(snap.buf);
+	return ret;
+}
+
+/*
+ * The tasks go on: let the peer's segments in again.  Or they are killed:
+ * in repair mode, the connection closes without a FIN or a reset, and the
+ * filter drops what comes until then.
+ */
+static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
+{
+	struct sock *sk = ckpt_inet_sk_of(file);
+	unsigned long *plug;
+	u32 ref;
+
+	plug = ckpt_obj_key_find(ctx, CKPT_OBJ_file, sk, &ref);
+	if (!plug || !*plug)
+		return;
+	lock_sock(sk);
+	if (rcu_access_pointer(sk->sk_filter) == (struct sk_filter *)*plug) {
+		if (killed)
+			tcp_sk(sk)->repair = 1;
+		else
+			sk_detach_filter(sk);
+	}
+	release_sock(sk);
 }
 
 /* ---- restart ---- */
@@ -240,9 +510,11 @@ static int ckpt_inet_rec_check(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *
 	bool tcp = le32_to_cpu(rec->protocol) == IPPROTO_TCP;
 
 	if (!ckpt_inet_kind(family, le32_to_cpu(rec->type), le32_to_cpu(rec->protocol)) ||
-	    state > CKPT_INET_CONNECTED || (le32_to_cpu(rec->flags) & ~CKPT_INET_ALL) ||
-	    (state == CKPT_INET_LISTEN && !tcp) || (state == CKPT_INET_CONNECTED && tcp) ||
-	    (state == CKPT_INET_LISTEN && !(le32_to_cpu(rec->flags) & CKPT_INET_BOUND)) ||
+	    state > CKPT_INET_STREAM || (le32_to_cpu(rec->flags) & ~CKPT_INET_ALL) ||
+	    ((state == CKPT_INET_LISTEN || state == CKPT_INET_STREAM) && !tcp) ||
+	    (state == CKPT_INET_CONNECTED && tcp) ||
+	    (state != CKPT_INET_CONNECTED && state != CKPT_INET_CLOSED &&
+	     !(le32_to_cpu(rec->flags) & CKPT_INET_BOUND)) ||
 	    (family == AF_INET && (memchr_inv(rec->src + 4, 0, 12) ||
 				   memchr_inv(rec->dst + 4, 0, 12))) ||
 	    (s32)le32_to_cpu(rec->sndbuf) < 0 || (s32)le32_to_cpu(rec->rcvbuf) < 0 ||
@@ -331,6 +603,8 @@ static int ckpt_inet_set_proto_opts(struct socket *sock, const struct ckpt_inet_
 		return ret;
 	if (flags & CKPT_INET_NODELAY)
 		ret = ckpt_inet_set(sock, SOL_TCP, TCP_NODELAY, 1);
+	if (!ret && (flags & CKPT_INET_CORK))
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_CORK, 1);
 	if (!ret && rec->keepidle)
 		ret = ckpt_inet_set(sock, SOL_TCP, TCP_KEEPIDLE, le32_to_cpu(rec->keepidle));
 	if (!ret && rec->keepintvl)
@@ -389,6 +663,227 @@ static int ckpt_inet_set_state(struct ckpt_ctx *ctx, struct socket *sock,
 	return 0;
 }
 
+static int ckpt_tcp_rec_check(struct ckpt_ctx *ctx, const struct ckpt_tcp_stream *t,
+			      u32 len, u32 objref)
+{
+	u32 state = le32_to_cpu(t->state), mss = le32_to_cpu(t->mss_clamp);
+	u64 total = sizeof(*t) + (u64)le32_to_cpu(t->inq_len) + le32_to_cpu(t->outq_len);
+
+	/* The tail is zero-padded to 8 bytes */
+	if (state >= 32 || !((1 << state) & CKPT_TCPF_STREAM) ||
+	    (le32_to_cpu(t->flags) & ~CKPT_TCP_ALL) || len != ALIGN(total, 8) ||
+	    memchr_inv((u8 *)t + total, 0, len - total) ||
+	    le32_to_cpu(t->unsent_len) > le32_to_cpu(t->outq_len) ||
+	    (state == TCP_FIN_WAIT2 && t->outq_len) || !mss || mss > U16_MAX ||
+	    t->snd_wscale > TCP_MAX_WSCALE || t->rcv_wscale > TCP_MAX_WSCALE || t->__pad ||
+	    le32_to_cpu(t->user_mss) > MAX_TCP_WINDOW || (s32)le32_to_cpu(t->user_timeout) < 0 ||
+	    (s32)le32_to_cpu(t->snd_wnd) < 0 || (s32)le32_to_cpu(t->rcv_wnd) < 0 ||
+	    le32_to_cpu(t->max_window) < le32_to_cpu(t->snd_wnd))
+		return ckpt_err(ctx, -EINVAL, "TCP_STREAM of socket %u is invalid", objref);
+	return 0;
+}
+
+/* setsockopt(2) of TCP_REPAIR_QUEUE, then of TCP_QUEUE_SEQ */
+static int ckpt_tcp_queue_seq(struct socket *sock, int queue, u32 seq)
+{
+	return ckpt_inet_set(sock, SOL_TCP, TCP_REPAIR_QUEUE, queue) ?:
+	       ckpt_inet_set(sock, SOL_TCP, TCP_QUEUE_SEQ, seq);
+}
+
+/*
+ * Bind and connect in repair mode: no SYN, the connection is established
+ * at once with the sequence numbers set before.  The buffer sizes are the
+ * saved ones (set before connect(), which sizes the window with them).
+ */
+static int ckpt_tcp_connect(struct ckpt_ctx *ctx, struct socket *sock,
+			    const struct ckpt_inet_sk *rec, const struct ckpt_tcp_stream *t,
+			    u32 objref)
+{
+	u32 state = le32_to_cpu(t->state), flags = le32_to_cpu(rec->flags);
+	u32 fin_in = !!((1 << state) & CKPT_TCPF_FIN_IN);
+	struct sockaddr_storage ss;
+	struct sock *sk = sock->sk;
+	int ret, len;
+
+	if (!(flags & CKPT_INET_SNDBUF_LOCK))
+		WRITE_ONCE(sk->sk_sndbuf, max_t(int, le32_to_cpu(rec->sndbuf), SOCK_MIN_SNDBUF));
+	if (!(flags & CKPT_INET_RCVBUF_LOCK))
+		WRITE_ONCE(sk->sk_rcvbuf, max_t(int, le32_to_cpu(rec->rcvbuf), SOCK_MIN_RCVBUF));
+	len = ckpt_inet_sockaddr(&ss, le32_to_cpu(rec->family), rec->src, le16_to_cpu(rec->sport));
+	ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
+	if (ret)
+		return ckpt_err(ctx, ret, "socket %u: cannot bind to port %u", objref,
+				le16_to_cpu(rec->sport));
+	/* In FIN_WAIT2, the FIN goes again: snd_una counts it */
+	ret = (t->user_mss ? ckpt_inet_set(sock, SOL_TCP, TCP_MAXSEG,
+					   le32_to_cpu(t->user_mss)) : 0) ?:
+	      ckpt_tcp_queue_seq(sock, TCP_SEND_QUEUE,
+				 le32_to_cpu(t->snd_una) - (state == TCP_FIN_WAIT2)) ?:
+	      ckpt_tcp_queue_seq(sock, TCP_RECV_QUEUE, le32_to_cpu(t->rcv_nxt) - fin_in -
+				 le32_to_cpu(t->inq_len));
+	if (ret)
+		return ckpt_err(ctx, ret, "socket %u: cannot set its sequence numbers", objref);
+	len = ckpt_inet_sockaddr(&ss, le32_to_cpu(rec->family), rec->dst, le16_to_cpu(rec->dport));
+	ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
+	if (ret)
+		return ckpt_err(ctx, ret, "socket %u cannot connect to port %u", objref,
+				le16_to_cpu(rec->dport));
+	/* TCP_REPAIR made the port reusable: as the program left it */
+	sk->sk_reuse = flags & CKPT_INET_REUSEADDR ? SK_CAN_REUSE : SK_NO_REUSE;
+	return 0;
+}
+
+/* The options the two ends agreed on, the timestamp clock, TCP_USER_TIMEOUT */
+static int ckpt_tcp_set_opts(struct socket *sock, const struct ckpt_tcp_stream *t)
+{
+	u32 flags = le32_to_cpu(t->flags);
+	struct tcp_repair_opt opts[4] = {
+		{ TCPOPT_MSS, le32_to_cpu(t->mss_clamp) },
+	};
+	int n = 1, ret;
+
+	if (flags & CKPT_TCP_WSCALE)
+		opts[n++] = (struct tcp_repair_opt){ TCPOPT_WINDOW,
+						     t->snd_wscale | (t->rcv_wscale << 16) };
+	if (flags & CKPT_TCP_SACK)
+		opts[n++] = (struct tcp_repair_opt){ TCPOPT_SACK_PERM, 0 };
+	if (flags & CKPT_TCP_TSTAMP)
+		opts[n++] = (struct tcp_repair_opt){ TCPOPT_TIMESTAMP, 0 };
+	ret = sock->ops->setsockopt(sock, SOL_TCP, TCP_REPAIR_OPTIONS, KERNEL_SOCKPTR(opts),
+				    n * sizeof(opts[0]));
+	if (!ret && (flags & CKPT_TCP_TSTAMP))
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_TIMESTAMP, le32_to_cpu(t->timestamp));
+	if (!ret && t->user_timeout)
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_USER_TIMEOUT, le32_to_cpu(t->user_timeout));
+	return ret;
+}
+
+/* Queue @len bytes on the repair queue @queue: they are not sent */
+static int ckpt_tcp_fill(struct socket *sock, int queue, const u8 *buf, u32 len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov;
+	int ret = ckpt_inet_set(sock, SOL_TCP, TCP_REPAIR_QUEUE, queue);
+
+	while (!ret && len) {
+		iov.iov_base = (void *)buf;
+		iov.iov_len = len;
+		ret = kernel_sendmsg(sock, &msg, &iov, 1, len);
+		if (ret <= 0)
+			return ret ?: -ENOBUFS;
+		buf += ret;
+		len -= ret;
+		ret = 0;
+	}
+	return ret;
+}
+
+/*
+ * Both queues, in buffers made large enough for them (their overhead may
+ * not be what it was); the whole send queue counts as sent, and what was
+ * not goes at the first retransmission.
+ */
+static int ckpt_tcp_fill_queues(struct socket *sock, const struct ckpt_tcp_stream *t,
+				const u8 *data)
+{
+	u32 inq = le32_to_cpu(t->inq_len), outq = le32_to_cpu(t->outq_len);
+	int sndbuf = READ_ONCE(sock->sk->sk_sndbuf), rcvbuf = READ_ONCE(sock->sk->sk_rcvbuf);
+	int ret;
+
+	WRITE_ONCE(sock->sk->sk_sndbuf, max_t(int, sndbuf, 2 * outq + SOCK_MIN_SNDBUF));
+	WRITE_ONCE(sock->sk->sk_rcvbuf, max_t(int, rcvbuf, 2 * inq + SOCK_MIN_RCVBUF));
+	ret = ckpt_tcp_fill(sock, TCP_SEND_QUEUE, data + inq, outq) ?:
+	      ckpt_tcp_fill(sock, TCP_RECV_QUEUE, data, inq);
+	WRITE_ONCE(sock->sk->sk_sndbuf, sndbuf);
+	WRITE_ONCE(sock->sk->sk_rcvbuf, rcvbuf);
+	return ret;
+}
+
+/* The peer's FIN was received: rcv_nxt counts it */
+static void ckpt_tcp_fin_in(struct sock *sk)
+{
+	lock_sock(sk);
+	WRITE_ONCE(tcp_sk(sk)->rcv_nxt, tcp_sk(sk)->rcv_nxt + 1);
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	tcp_set_state(sk, sk->sk_state == TCP_ESTABLISHED ? TCP_CLOSE_WAIT : TCP_CLOSING);
+	release_sock(sk);
+}
+
+/*
+ * From ESTABLISHED to the saved state: our FIN is queued after the send
+ * queue and counts as sent (TCP_SEND_QUEUE is selected), as shutdown(2)
+ * would; the peer's is taken as received.  In FIN_WAIT2, the peer
+ * acknowledges the FIN again.
+ */
+static int ckpt_tcp_set_fins(struct socket *sock, u32 state)
+{
+	int now = state == TCP_FIN_WAIT2 ? TCP_FIN_WAIT1 : state;
+	int ret = ckpt_inet_set(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
+
+	if (!ret && (state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK))
+		ckpt_tcp_fin_in(sock->sk);
+	if (!ret && state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT)
+		ret = kernel_sock_shutdown(sock, SHUT_WR);
+	if (!ret && state == TCP_CLOSING)
+		ckpt_tcp_fin_in(sock->sk);
+	if (!ret && READ_ONCE(sock->sk->sk_state) != now)
+		ret = -EPROTO;
+	return ret;
+}
+
+/* The connection's state, in repair mode, connected */
+static int ckpt_tcp_set_stream(struct socket *sock, const struct ckpt_tcp_stream *t)
+{
+	struct tcp_repair_window w = {
+		.snd_wl1 = le32_to_cpu(t->snd_wl1),
+		.snd_wnd = le32_to_cpu(t->snd_wnd),
+		.max_window = le32_to_cpu(t->max_window),
+		.rcv_wnd = le32_to_cpu(t->rcv_wnd),
+		.rcv_wup = le32_to_cpu(t->rcv_wup),
+	};
+
+	return ckpt_tcp_set_opts(sock, t) ?:
+	       ckpt_tcp_fill_queues(sock, t, (const u8 *)(t + 1)) ?:
+	       ckpt_tcp_set_fins(sock, le32_to_cpu(t->state)) ?:
+	       sock->ops->setsockopt(sock, SOL_TCP, TCP_REPAIR_WINDOW, KERNEL_SOCKPTR(&w),
+				     sizeof(w));
+}
+
+/*
+ * A TCP connection, left in repair mode until every task is restored
+ * (ckpt_inet_finish()).  TCP_REPAIR checks that the caller has
+ * CAP_NET_ADMIN over the socket's network namespace.
+ */
+static int ckpt_tcp_restore(struct ckpt_ctx *ctx, struct socket *sock,
+			    const struct ckpt_inet_sk *rec, u32 objref)
+{
+	struct ckpt_tcp_stream *t;
+	u32 len;
+	int ret;
+
+	t = ckpt_read_rec_var(ctx, CKPT_REC_TCP_STREAM, sizeof(*t), &len);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	ret = ckpt_tcp_rec_check(ctx, t, len, objref);
+	if (!ret) {
+		ret = ckpt_inet_set(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
+		if (ret)
+			ckpt_err(ctx, ret,
+				 "socket %u: restoring a TCP connection needs CAP_NET_ADMIN over its network namespace",
+				 objref);
+	}
+	if (!ret)
+		ret = ckpt_tcp_connect(ctx, sock, rec, t, objref);
+	if (!ret) {
+		ret = ckpt_tcp_set_stream(sock, t);
+		if (ret)
+			ckpt_err(ctx, ret, "socket %u: cannot restore its TCP connection", objref);
+	}
+	kvfree(t);
+	return ret;
+}
+
 static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_file *frec,
 				      const char *path)
 {
@@ -412,6 +907,8 @@ static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
 	ret = ckpt_inet_set_sock_opts(sock, &rec) ?: ckpt_inet_set_proto_opts(sock, &rec);
 	if (ret)
 		ckpt_err(ctx, ret, "socket %u: cannot set its options", objref);
+	else if (le32_to_cpu(rec.state) == CKPT_INET_STREAM)
+		ret = ckpt_tcp_restore(ctx, sock, &rec, objref);
 	else
 		ret = ckpt_inet_set_state(ctx, sock, &rec, objref);
 	if (ret) {
@@ -421,12 +918,34 @@ static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
 	return file;
 }
 
+/*
+ * Every task is restored: the connections leave repair mode, as
+ * setsockopt(TCP_REPAIR, TCP_REPAIR_OFF) does but for SO_REUSEADDR, kept;
+ * an established one sends a window probe, whose answer gets the data
+ * flowing again.
+ */
+static int ckpt_inet_finish(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct sock *sk = ckpt_inet_sk_of(file);
+
+	if (sk->sk_protocol != IPPROTO_TCP || !tcp_sk(sk)->repair)
+		return 0;
+	lock_sock(sk);
+	tcp_sk(sk)->repair = 0;
+	tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
+	tcp_send_window_probe(sk);
+	release_sock(sk);
+	return 0;
+}
+
 CKPT_FILE_OPS(INET) = {
 	.follows = CKPT_REC_INET_SK,
 	.f_flags = CKPT_INET_FILE_FLAGS,
 	.match = ckpt_inet_match,
 	.checkpoint = ckpt_inet_checkpoint,
 	.restart = ckpt_inet_restart,
+	.finish = ckpt_inet_finish,
+	.thaw = ckpt_inet_thaw,
 };
 
 /* ---- netlink ---- */

@@ -219,6 +219,10 @@ struct ckpt_ctx {
  *	connection whose other end was never saved)
  * @finish: optional, restart: once every task has read its records,
  *	complete the object or fail (logged) if the image left it unfinished
+ * @thaw: optional, checkpoint: the tasks are about to go on, or to be
+ *	killed if @killed (CHECKPOINT_KILL after a complete image); undo
+ *	what @checkpoint did to hold the object still, or keep the object
+ *	from being seen to go (a TCP connection closes without a reset)
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -234,6 +238,7 @@ struct ckpt_obj_ops {
 	int (*leak)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 	int (*check)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 	int (*finish)(struct ckpt_ctx *ctx, void *ptr, u32 objref);
+	void (*thaw)(struct ckpt_ctx *ctx, void *ptr, u32 objref, bool killed);
 };
 
 /* The back ends, one per line of checkpoint_types.h */
@@ -263,6 +268,7 @@ extern const struct ckpt_obj_ops ckpt_obj_sysv_shm_ops;
  * @check: optional, checkpoint: as struct ckpt_obj_ops.check, for a
  *	file of this kind
  * @finish: optional, restart: as struct ckpt_obj_ops.finish
+ * @thaw: optional, checkpoint: as struct ckpt_obj_ops.thaw
  *
  * Each kind of __CKPT_FILE_MAPPER() defines its entry with
  * CKPT_FILE_OPS(NAME) in the file of its subsystem; fs/checkpoint.c
@@ -278,6 +284,7 @@ struct ckpt_file_ops {
 				const char *path);
 	int (*check)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 	int (*finish)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
+	void (*thaw)(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed);
 };
 
 /* struct ckpt_file_ops.props */

@@ -93,7 +93,8 @@
 	FN(UNIX_SK,	51)		\
 	FN(UNIX_SKB,	52)		\
 	FN(INET_SK,	53)		\
-	FN(NETLINK_SK,	54)
+	FN(NETLINK_SK,	54)		\
+	FN(TCP_STREAM,	55)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -761,6 +762,7 @@ struct ckpt_unix_skb {
 #define CKPT_INET_CLOSED	0	/* neither listening nor connected */
 #define CKPT_INET_LISTEN	1	/* TCP */
 #define CKPT_INET_CONNECTED	2	/* UDP: connect(2)ed */
+#define CKPT_INET_STREAM	3	/* TCP: a connection, its TCP_STREAM follows */
 
 /* INET_SK flags: options set with setsockopt(2) */
 #define CKPT_INET_BOUND		(1U << 0)	/* bound to src and sport */
@@ -774,7 +776,8 @@ struct ckpt_unix_skb {
 #define CKPT_INET_SNDBUF_LOCK	(1U << 8)
 #define CKPT_INET_RCVBUF_LOCK	(1U << 9)
 #define CKPT_INET_FREEBIND	(1U << 10)
-#define CKPT_INET_ALL		((1U << 11) - 1)
+#define CKPT_INET_CORK		(1U << 11)	/* TCP */
+#define CKPT_INET_ALL		((1U << 12) - 1)
 
 /*
  * INET_SK: a TCP or UDP socket over IPv4 or IPv6, right after its FILE
@@ -789,10 +792,10 @@ struct ckpt_inet_sk {
 	__le32 flags;		/* CKPT_INET_* flags */
 	__le32 backlog;		/* LISTEN: sk_max_ack_backlog */
 	__le16 sport;		/* BOUND: local port */
-	__le16 dport;		/* CONNECTED: the peer's port */
+	__le16 dport;		/* CONNECTED, STREAM: the peer's port */
 	__le32 mark;		/* SO_MARK */
 	__u8 src[16];		/* BOUND: local address */
-	__u8 dst[16];		/* CONNECTED: the peer's address */
+	__u8 dst[16];		/* CONNECTED, STREAM: the peer's address */
 	__le32 sndbuf;		/* SO_SNDBUF, set again with SNDBUF_LOCK */
 	__le32 rcvbuf;		/* SO_RCVBUF, with RCVBUF_LOCK */
 	__le32 linger;		/* LINGER: SO_LINGER's l_linger */
@@ -802,6 +805,45 @@ struct ckpt_inet_sk {
 	__le32 tos;		/* IP_TOS or IPV6_TCLASS */
 	__le32 ttl;		/* IP_TTL or IPV6_UNICAST_HOPS; -1: the default */
 	char dev[16];		/* SO_BINDTODEVICE, NUL-padded; "" if none */
+};
+
+/* TCP_STREAM flags: the options the two ends agreed on */
+#define CKPT_TCP_WSCALE		(1U << 0)	/* window scaling */
+#define CKPT_TCP_SACK		(1U << 1)	/* selective acknowledgements */
+#define CKPT_TCP_TSTAMP		(1U << 2)	/* timestamps */
+#define CKPT_TCP_ALL		((1U << 3) - 1)
+
+/*
+ * TCP_STREAM: a TCP connection, after the INET_SK (state STREAM) of its
+ * socket: what TCP_REPAIR reads and sets.  state is the kernel's
+ * (TCP_ESTABLISHED 1, TCP_FIN_WAIT1 4, TCP_FIN_WAIT2 5, TCP_CLOSE_WAIT 8,
+ * TCP_LAST_ACK 9, TCP_CLOSING 11); it says whether a FIN was received
+ * (CLOSE_WAIT, LAST_ACK, CLOSING: rcv_nxt counts it) and whether one was
+ * sent after the send queue (FIN_WAIT1, FIN_WAIT2, LAST_ACK, CLOSING; in
+ * FIN_WAIT2 snd_una counts it).  Followed by inq_len bytes not read yet,
+ * then outq_len bytes not acknowledged yet, the last unsent_len of which
+ * were not sent.  Sequence numbers are the connection's own.
+ */
+struct ckpt_tcp_stream {
+	__le32 state;		/* TCP_ESTABLISHED ... TCP_CLOSING */
+	__le32 flags;		/* CKPT_TCP_* */
+	__le32 snd_una;		/* sequence number of the send queue's first byte */
+	__le32 rcv_nxt;		/* the next one expected from the peer */
+	__le32 inq_len;		/* received, not read: rcv_nxt - inq_len [- FIN] */
+	__le32 outq_len;	/* sent (or queued), not acknowledged */
+	__le32 unsent_len;	/* of outq_len, not sent yet */
+	__le32 mss_clamp;	/* the peer's MSS */
+	__u8 snd_wscale;	/* WSCALE: the peer's scale */
+	__u8 rcv_wscale;	/* WSCALE: ours */
+	__le16 __pad;
+	__le32 timestamp;	/* TSTAMP: TCP_TIMESTAMP, the clock the peer sees */
+	__le32 snd_wl1;		/* struct tcp_repair_window */
+	__le32 snd_wnd;
+	__le32 max_window;
+	__le32 rcv_wnd;
+	__le32 rcv_wup;
+	__le32 user_mss;	/* TCP_MAXSEG set, or 0 */
+	__le32 user_timeout;	/* TCP_USER_TIMEOUT, ms, or 0 */
 };
 
 /* NETLINK_SK flags: bound, and the SOL_NETLINK options set */

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "ckpt_image.h"
 
@@ -1039,6 +1040,43 @@ TEST_F_TIMEOUT(priv, restart_of_socket_message_with_root_credentials_fails_with_
 	forge_root_creds(_metadata, &self->ctx);
 	assert_refused(_metadata, &self->ctx, restart_as(_metadata, &self->ctx, &user_cr, 0),
 		       EPERM, "UNIX socket credentials", pid);
+}
+
+/* ---- TCP connections: restored as TCP_REPAIR would, with CAP_NET_ADMIN ---- */
+
+#define TCP_PORT	7795
+
+/* As uid 1000: a TCP connection over loopback, a byte queued each way */
+static int tcp_target_fn(void *arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(TCP_PORT),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int l, c, s;
+	char x, y;
+
+	(void)arg;
+	if (become(&user_plain))
+		return 1;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) ||
+	    bind(l, (void *)&a, sizeof(a)) || listen(l, 1) || connect(c, (void *)&a, sizeof(a)))
+		return 1;
+	s = accept(l, NULL, NULL);
+	if (s < 0 || send(c, "c", 1, 0) != 1 || send(s, "s", 1, 0) != 1 ||
+	    prctl(PR_SET_NAME, READY_COMM))
+		return 1;
+	ckpt_child_wait_finish();
+	return recv(s, &x, 1, 0) == 1 && recv(c, &y, 1, 0) == 1 && x == 'c' && y == 's' ? 0 : 2;
+}
+
+TEST_F_TIMEOUT(priv, restart_of_tcp_connection_needs_cap_net_admin, 60)
+{
+	pid_t pid = spawn_target(_metadata, &self->ctx, tcp_target_fn, NULL);
+
+	image_of(_metadata, &self->ctx, pid);
+	assert_refused(_metadata, &self->ctx, restart_as(_metadata, &self->ctx, &user_cr, 0),
+		       EPERM, "needs CAP_NET_ADMIN", pid);
 }
 
 int main(int argc, char **argv)

@@ -473,21 +473,27 @@ static const char *const ct_reasons[] = {
 	[4] = "the TCP listener on port 80 no longer accepts",
 	[5] = "the child failed",
 	[6] = "the abstract name is not the container's",
+	[7] = "the TCP connection between init and its child lost its data",
 };
 
-/* The container's child: client of init's listener, one end of a pair */
-static int ct_child(int end, struct sockaddr_un *a, socklen_t len)
+/*
+ * The container's child: client of init's listener, one end of a pair,
+ * the server end of a TCP connection with init
+ */
+static int ct_child(int end, int tcp, struct sockaddr_un *a, socklen_t len)
 {
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
 	char buf[8];
 
 	if (connect(c, (void *)a, len) || write(c, "hello", 5) != 5 ||
-	    write(end, "ping", 4) != 4)
+	    write(tcp, "tcp-out", 7) != 7 || write(end, "ping", 4) != 4)
 		return 1;
 	/* Parked until init, restored, answers on the pair */
 	while (read(end, buf, 4) != 4)
 		;
-	return memcmp(buf, "pong", 4) ? 2 : 0;
+	if (memcmp(buf, "pong", 4))
+		return 2;
+	return read(tcp, buf, 6) == 6 && !memcmp(buf, "tcp-in", 6) ? 0 : 3;
 }
 
 static int lo_up(void)
@@ -508,21 +514,27 @@ static int ct_init(void)
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sockaddr_un a;
 	socklen_t len = sun_of(&a, NULL, "ckpt-ct");
-	int l, tcp, sv[2], status, s, fd;
+	int l, tcp, sv[2], status, s, fd, tc, ts;
 	char buf[8];
 	sigset_t set;
 	pid_t child;
 
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
 	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	tc = socket(AF_INET, SOCK_STREAM, 0);
 	if (lo_up() || bind(l, (void *)&a, len) || listen(l, 4) ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-	    bind(tcp, (void *)&a4, sizeof(a4)) || listen(tcp, 4))
+	    bind(tcp, (void *)&a4, sizeof(a4)) || listen(tcp, 4) ||
+	    connect(tc, (void *)&a4, sizeof(a4)))
+		return 1;
+	ts = accept(tcp, NULL, NULL);
+	if (ts < 0 || write(tc, "tcp-in", 6) != 6)
 		return 1;
 	child = fork();
 	if (!child)
-		_exit(ct_child(sv[1], &a, len));
+		_exit(ct_child(sv[1], ts, &a, len));
 	close(sv[1]);
+	close(ts);
 	if (read(sv[0], buf, 4) != 4)
 		return 1;
 	/* The child's connection is queued, not accepted */
@@ -541,6 +553,8 @@ static int ct_init(void)
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(s, (void *)&a4, sizeof(a4)) || accept(tcp, NULL, NULL) < 0)
 		return 4;
+	if (read(tc, buf, 7) != 7 || memcmp(buf, "tcp-out", 7))
+		return 7;
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		return 5;
 	return 0;
