@@ -244,50 +244,65 @@ static void ckpt_inet_tcp_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *f
 }
 
 /*
- * Hold the connection @sk still from now until its task goes on or dies
- * (ckpt_inet_thaw()): a filter that drops what the peer sends before TCP
- * sees it, so that nothing received after the image is taken is
- * acknowledged; the peer sends it again.  CRIU does this with netfilter.
- * A segment that passed the filter check just before is done with once
- * an RCU grace period has passed.
+ * A connection held still from the moment it is saved until its task
+ * goes on or dies (ckpt_inet_thaw()): a filter that drops what the peer
+ * sends before TCP sees it, so that nothing received after the image is
+ * taken is acknowledged; the peer sends it again.  CRIU does this with
+ * netfilter rules.  A segment that passed the filter check just before
+ * it was attached may still be on its way: once every connection is
+ * saved, an RCU grace period later, ckpt_inet_check() makes sure that
+ * none moved since (one wait per checkpoint, not one per connection).
  */
+struct ckpt_tcp_plug {
+	struct sk_filter *fp;
+	u32 snd_una;		/* as saved */
+	u32 rcv_nxt;
+};
+
+/* Attach the filter to @sk, locked; the plug is @sk's key's word */
 static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
 {
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog_kern fprog = { .len = 1, .filter = &drop };
-	struct sk_filter *fp;
-	unsigned long *plug;
-	int ret = -ENOMEM;
+	struct ckpt_tcp_plug *plug;
+	unsigned long *word;
+	int ret;
 
-	plug = ckpt_obj_key_add(ctx, CKPT_OBJ_file, sk, objref);
-	if (IS_ERR(plug))
-		return PTR_ERR(plug);
-	fp = kmalloc(sizeof(*fp), GFP_KERNEL);
-	if (!fp)
+	if (rcu_access_pointer(sk->sk_filter))
+		return -EBUSY;
+	word = ckpt_obj_key_add(ctx, CKPT_OBJ_file, sk, objref);
+	if (IS_ERR(word))
+		return PTR_ERR(word);
+	plug = kzalloc(sizeof(*plug), GFP_KERNEL);
+	if (!plug)
 		return -ENOMEM;
-	ret = bpf_prog_create(&fp->prog, &fprog);
-	if (ret) {
-		kfree(fp);
-		return ret;
-	}
+	plug->fp = kmalloc(sizeof(*plug->fp), GFP_KERNEL);
+	ret = plug->fp ? bpf_prog_create(&plug->fp->prog, &fprog) : -ENOMEM;
 	/* One reference, the socket's: sk_filter_charge() takes one more */
-	refcount_set(&fp->refcnt, 1);
-	ret = -EBUSY;
-	lock_sock(sk);
-	if (!rcu_access_pointer(sk->sk_filter) && sk_filter_charge(sk, fp)) {
-		refcount_dec(&fp->refcnt);
-		rcu_assign_pointer(sk->sk_filter, fp);
-		*plug = (unsigned long)fp;
-		ret = 0;
+	if (!ret) {
+		refcount_set(&plug->fp->refcnt, 1);
+		ret = sk_filter_charge(sk, plug->fp) ? 0 : -ENOMEM;
+		if (ret)
+			bpf_prog_destroy(plug->fp->prog);
 	}
-	release_sock(sk);
 	if (ret) {
-		bpf_prog_destroy(fp->prog);
-		kfree(fp);
+		kfree(plug->fp);
+		kfree(plug);
 		return ret;
 	}
-	synchronize_net();
+	refcount_dec(&plug->fp->refcnt);
+	rcu_assign_pointer(sk->sk_filter, plug->fp);
+	*word = (unsigned long)plug;
 	return 0;
+}
+
+static struct ckpt_tcp_plug *ckpt_tcp_plug_of(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	unsigned long *word;
+	u32 ref;
+
+	word = ckpt_obj_key_find(ctx, CKPT_OBJ_file, sk, &ref);
+	return word ? (struct ckpt_tcp_plug *)*word : NULL;
 }
 
 struct ckpt_tcp_snap {
@@ -453,17 +468,21 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	char name[80];
 	int ret = 0;
 
+	lock_sock(sk);
 	if (ckpt_tcp_stream(sk)) {
 		ret = ckpt_tcp_plug(ctx, sk, objref);
 		plugged = !ret;
 	}
-	lock_sock(sk);
 	what = ckpt_inet_unsupported(sk, plugged);
 	if (!what && ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
 		what = "another network namespace than the tasks'";
 	ckpt_inet_name(sk, name, sizeof(name));
 	if (!what && !ret)
 		ret = ckpt_inet_rec(sk, &rec, &snap);
+	if (plugged) {
+		ckpt_tcp_plug_of(ctx, sk)->snd_una = tcp_sk(sk)->snd_una;
+		ckpt_tcp_plug_of(ctx, sk)->rcv_nxt = tcp_sk(sk)->rcv_nxt;
+	}
 	release_sock(sk);
 	if (what)
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
@@ -477,6 +496,34 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	return ret;
 }
 
+/* Whether a connection moved after it was saved (see struct ckpt_tcp_plug) */
+static int ckpt_inet_check(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	static const int ckpt_tcp_waited;
+	struct sock *sk = ckpt_inet_sk_of(file);
+	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
+	unsigned long *word;
+	bool moved;
+	u32 ref;
+
+	if (!plug)
+		return 0;
+	if (!ckpt_obj_key_find(ctx, CKPT_OBJ_file, &ckpt_tcp_waited, &ref)) {
+		word = ckpt_obj_key_add(ctx, CKPT_OBJ_file, &ckpt_tcp_waited, 0);
+		if (IS_ERR(word))
+			return PTR_ERR(word);
+		synchronize_net();
+	}
+	lock_sock(sk);
+	moved = tcp_sk(sk)->snd_una != plug->snd_una || tcp_sk(sk)->rcv_nxt != plug->rcv_nxt;
+	release_sock(sk);
+	if (moved)
+		return ckpt_err(ctx, -EAGAIN,
+				"TCP connection of file %u moved while it was saved; try again",
+				objref);
+	return 0;
+}
+
 /*
  * The tasks go on: let the peer's segments in again.  Or they are killed:
  * in repair mode, the connection closes without a FIN or a reset, and the
@@ -485,20 +532,19 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
 {
 	struct sock *sk = ckpt_inet_sk_of(file);
-	unsigned long *plug;
-	u32 ref;
+	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
 
-	plug = ckpt_obj_key_find(ctx, CKPT_OBJ_file, sk, &ref);
-	if (!plug || !*plug)
+	if (!plug)
 		return;
 	lock_sock(sk);
-	if (rcu_access_pointer(sk->sk_filter) == (struct sk_filter *)*plug) {
+	if (rcu_access_pointer(sk->sk_filter) == plug->fp) {
 		if (killed)
 			tcp_sk(sk)->repair = 1;
 		else
 			sk_detach_filter(sk);
 	}
 	release_sock(sk);
+	kfree(plug);
 }
 
 /* ---- restart ---- */
@@ -675,7 +721,8 @@ static int ckpt_tcp_rec_check(struct ckpt_ctx *ctx, const struct ckpt_tcp_stream
 	    memchr_inv((u8 *)t + total, 0, len - total) ||
 	    le32_to_cpu(t->unsent_len) > le32_to_cpu(t->outq_len) ||
 	    (state == TCP_FIN_WAIT2 && t->outq_len) || !mss || mss > U16_MAX ||
-	    t->snd_wscale > TCP_MAX_WSCALE || t->rcv_wscale > TCP_MAX_WSCALE || t->__pad ||
+	    t->snd_wscale > TCP_MAX_WSCALE || t->rcv_wscale > TCP_MAX_WSCALE ||
+	    t->__pad || t->__pad2 ||
 	    le32_to_cpu(t->user_mss) > MAX_TCP_WINDOW || (s32)le32_to_cpu(t->user_timeout) < 0 ||
 	    (s32)le32_to_cpu(t->snd_wnd) < 0 || (s32)le32_to_cpu(t->rcv_wnd) < 0 ||
 	    le32_to_cpu(t->max_window) < le32_to_cpu(t->snd_wnd))
@@ -944,6 +991,7 @@ CKPT_FILE_OPS(INET) = {
 	.match = ckpt_inet_match,
 	.checkpoint = ckpt_inet_checkpoint,
 	.restart = ckpt_inet_restart,
+	.check = ckpt_inet_check,
 	.finish = ckpt_inet_finish,
 	.thaw = ckpt_inet_thaw,
 };
