@@ -127,6 +127,8 @@ if [ "$QUICK" = 1 ]; then
 	row tree-10 1 -- tree 10
 	row threads-100 1 -- threads 100
 	row unix-1k 1 -- unixpairs 1000
+	row tcp-1k 1 --tcp -- tcppairs 1000
+	row tcp-100 1 --tcp -- tcppairs 100
 else
 	hw 64 $R3
 	hw 256 $R3
@@ -140,6 +142,10 @@ else
 	row fds-10k $R -- fds 10000 /tmp/fds-10k
 	row vmas-10k $R -- vmas 10000
 	row unix-1k $R -- unixpairs 1000
+	# CRIU 3.17 aborts past 1024 descriptors with connections (an
+	# fd_set): tcp-100 is the row it can do
+	row tcp-1k $R --tcp -- tcppairs 1000
+	row tcp-100 $R --tcp -- tcppairs 100
 	# Scaling: the same at other sizes
 	row mem-64m $R -- mem 64 1000
 	row mem-256m $R -- mem 256 1000

@@ -21,6 +21,8 @@
  *	               made a symlink to /dev/null, no restart
  *	  --no-criu    ours only
  *	  --no-sample  no memory round
+ *	  --tcp        the workload has TCP connections: CRIU gets
+ *	               --tcp-established --network-lock nftables
  *
  *   benchd hw MIB RUNS
  *	The hardware limit for MIB MiB of random data: memcpy() between two
@@ -72,6 +74,11 @@ static FILE *out;
 static const char *tmpdir = "/tmp/bench";
 static const char *wl_path = "wl";
 static const char *criu_path = "criu";
+/*
+ * --tcp: CRIU saves and restores established connections only if asked,
+ * and locks them with nftables (the guest has no iptables)
+ */
+static char *criu_tcp[4];
 static long sample_us = 1000;
 static const char *cur_row = "";
 
@@ -891,7 +898,8 @@ static int criu_dump(const struct row *r, pid_t pid, bool to_null, bool sample, 
 {
 	char pidstr[16], logpath[4096], statpath[4096], link[4096];
 	char *argv[] = { (char *)criu_path, "dump", "-t", pidstr, "-D", (char *)dir,
-			 "--shell-job", "--timeout", "600", NULL };
+			 "--shell-job", "--timeout", "600", criu_tcp[0], criu_tcp[1],
+			 criu_tcp[2], NULL };
 	struct sampler s;
 	uint64_t f[16];
 	long size;
@@ -951,7 +959,7 @@ static int criu_restore(const struct row *r, pid_t pid, const char *dir, double 
 {
 	char logpath[4096], statpath[4096];
 	char *argv[] = { (char *)criu_path, "restore", "-D", (char *)dir, "--shell-job",
-			 "-d", NULL };
+			 "-d", criu_tcp[0], criu_tcp[1], criu_tcp[2], NULL };
 	uint64_t f[16], t0, beat = 0;
 	int rc;
 
@@ -1129,6 +1137,9 @@ static int cmd_row(int argc, char **argv)
 			criu = false;
 		else if (!strcmp(argv[i], "--no-sample"))
 			sample = false;
+		else if (!strcmp(argv[i], "--tcp"))
+			memcpy(criu_tcp, (char *[]){ "--tcp-established", "--network-lock",
+						     "nftables" }, 3 * sizeof(char *));
 		else
 			return 2;
 	}
@@ -1347,7 +1358,7 @@ int main(int argc, char **argv)
 		return cmd_row(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "hw"))
 		return cmd_hw(argc, argv);
-	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] -- WL-ARGS\n"
+	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] [--tcp] -- WL-ARGS\n"
 			"       benchd hw MIB RUNS\n");
 	return 2;
 }

@@ -12,6 +12,9 @@
  *                              its own empty file DIR/N (created if missing)
  *   wl unixpairs N             N UNIX stream socketpairs, 64 bytes queued
  *                              unread on each end
+ *   wl tcppairs N              N TCP connections over loopback, both ends
+ *                              here, 64 bytes queued unread on each end,
+ *                              and their listener
  *   wl vmas N                  N one-page private anonymous mappings side
  *                              by side, alternately read-write and
  *                              read-only, each page written
@@ -39,6 +42,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +242,56 @@ static void setup_fds(unsigned long n, const char *dir)
 	st->fds = n;
 }
 
+static void lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void setup_tcppairs(unsigned long n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	uint64_t data[8];
+	unsigned long i;
+	int l;
+
+	lo_up();
+	raise_nofile(2 * n + 1);
+	sock_fds = calloc(2 * n, sizeof(*sock_fds));
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (!sock_fds || l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 128) ||
+	    getsockname(l, (void *)&a, &alen))
+		die("listen");
+	for (i = 0; i < n; i++) {
+		sock_fds[2 * i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (sock_fds[2 * i] < 0 || connect(sock_fds[2 * i], (void *)&a, sizeof(a)))
+			die("connect");
+		sock_fds[2 * i + 1] = accept(l, NULL, NULL);
+		if (sock_fds[2 * i + 1] < 0)
+			die("accept");
+		fill_random(data, sizeof(data));
+		if (write(sock_fds[2 * i], data, sizeof(data)) != sizeof(data))
+			die("write");
+		fill_random(data, sizeof(data));
+		if (write(sock_fds[2 * i + 1], data, sizeof(data)) != sizeof(data))
+			die("write");
+	}
+	/* Every end holds its 64 bytes before the checksum peeks at them */
+	for (i = 0; i < 2 * n; i++)
+		if (recv(sock_fds[i], data, sizeof(data), MSG_PEEK | MSG_WAITALL) != sizeof(data))
+			die("recv");
+	nr_sock_fds = 2 * n;
+	st->fds = 2 * n + 1;
+}
+
 static void setup_unixpairs(unsigned long n)
 {
 	uint64_t data[8];
@@ -346,13 +403,15 @@ int main(int argc, char **argv)
 		setup_fds(a, argv[3]);
 	} else if (!strcmp(mode, "unixpairs") && argc == 3) {
 		setup_unixpairs(a);
+	} else if (!strcmp(mode, "tcppairs") && argc == 3) {
+		setup_tcppairs(a);
 	} else if (!strcmp(mode, "threads") && argc == 3) {
 		setup_threads(a);
 	} else if (!strcmp(mode, "tree") && argc == 3) {
 		setup_tree(a);
 	} else {
 		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
-			"fds N DIR | unixpairs N | threads N | tree N\n");
+			"fds N DIR | unixpairs N | tcppairs N | threads N | tree N\n");
 		return 2;
 	}
 	st->checksum = checksum();
