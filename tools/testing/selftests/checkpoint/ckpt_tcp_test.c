@@ -416,6 +416,86 @@ TEST_F_TIMEOUT(tcp, half_closed_states_come_back, 180)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(half_reasons));
 }
 
+/* ---- options, over IPv6 ---- */
+
+#define PORT_V6		7793
+
+static const char *const options_reasons[] = {
+	[1] = "could not set up the IPv6 connection",
+	[2] = "an address or port changed",
+	[3] = "an option of the client changed",
+	[4] = "an option of the server changed",
+	[5] = "the queued data did not arrive, or no exchange after restart",
+};
+
+static int options_child(void *arg)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(PORT_V6),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT }, ca, ca2, sa;
+	struct linger lg = { 1, 5 }, lg2;
+	socklen_t len = sizeof(ca), llen = sizeof(lg2);
+	int l = socket(AF_INET6, SOCK_STREAM, 0), c = socket(AF_INET6, SOCK_STREAM, 0);
+	int s, sndbuf;
+	char buf[8];
+
+	(void)arg;
+	if (l < 0 || c < 0 || set_int(l, SOL_SOCKET, SO_REUSEADDR, 1) ||
+	    set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1) || bind(l, (void *)&a, sizeof(a)) ||
+	    listen(l, 2) || set_int(c, IPPROTO_TCP, TCP_MAXSEG, 1200) ||
+	    set_int(c, SOL_SOCKET, SO_SNDBUF, 100000) ||
+	    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ||
+	    set_int(c, IPPROTO_IPV6, IPV6_TCLASS, 0x20) ||
+	    set_int(c, SOL_SOCKET, SO_MARK, 7) ||
+	    connect(c, (void *)&a, sizeof(a)))
+		return 1;
+	s = accept(l, NULL, NULL);
+	if (s < 0 || set_int(s, IPPROTO_TCP, TCP_KEEPCNT, 5) ||
+	    set_int(s, IPPROTO_TCP, TCP_KEEPINTVL, 9) || set_int(s, IPPROTO_TCP, TCP_CORK, 1) ||
+	    fcntl(s, F_SETFL, O_NONBLOCK) || write(c, "to-s", 4) != 4 ||
+	    getsockname(c, (void *)&ca, &len))
+		return 1;
+	sndbuf = int_opt(c, SOL_SOCKET, SO_SNDBUF);
+	ckpt_sleep_ms(50);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	len = sizeof(ca2);
+	if (getsockname(c, (void *)&ca2, &len) || ca2.sin6_port != ca.sin6_port ||
+	    getpeername(c, (void *)&sa, &len) || sa.sin6_port != htons(PORT_V6) ||
+	    memcmp(&sa.sin6_addr, &a.sin6_addr, 16))
+		return 2;
+	if (int_opt(c, SOL_SOCKET, SO_SNDBUF) != sndbuf ||
+	    getsockopt(c, SOL_SOCKET, SO_LINGER, &lg2, &llen) || !lg2.l_onoff ||
+	    lg2.l_linger != 5 || int_opt(c, IPPROTO_IPV6, IPV6_TCLASS) != 0x20 ||
+	    int_opt(c, SOL_SOCKET, SO_MARK) != 7 || int_opt(c, IPPROTO_TCP, TCP_MAXSEG) > 1200) {
+		ckpt_child_note("sndbuf %d (was %d) tclass %d mark %d maxseg %d",
+				int_opt(c, SOL_SOCKET, SO_SNDBUF), sndbuf,
+				int_opt(c, IPPROTO_IPV6, IPV6_TCLASS),
+				int_opt(c, SOL_SOCKET, SO_MARK),
+				int_opt(c, IPPROTO_TCP, TCP_MAXSEG));
+		return 3;
+	}
+	if (int_opt(s, IPPROTO_TCP, TCP_KEEPCNT) != 5 ||
+	    int_opt(s, IPPROTO_TCP, TCP_KEEPINTVL) != 9 ||
+	    int_opt(s, IPPROTO_TCP, TCP_CORK) != 1 || !(fcntl(s, F_GETFL) & O_NONBLOCK))
+		return 4;
+	if (set_int(s, IPPROTO_TCP, TCP_CORK, 0) || recv(s, buf, 4, MSG_WAITALL) != 4 ||
+	    memcmp(buf, "to-s", 4) || write(s, "to-c", 4) != 4 ||
+	    recv(c, buf, 4, MSG_WAITALL) != 4 || memcmp(buf, "to-c", 4))
+		return 5;
+	return 0;
+}
+
+TEST_F_TIMEOUT(tcp, ipv6_connection_keeps_its_options, 90)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, options_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(options_reasons));
+}
+
 /* ---- a damaged TCP_STREAM ---- */
 
 FIXTURE(tcp_damaged) {
