@@ -138,9 +138,8 @@ static const char *ckpt_inet_unsupported(struct sock *sk, bool plugged)
 		return "IPv6 options or multicast memberships";
 #endif
 	if (sk->sk_protocol == IPPROTO_TCP) {
-		if (state == TCP_LISTEN && (READ_ONCE(sk->sk_ack_backlog) ||
-					    inet_csk_reqsk_queue_len(sk)))
-			return "connections not accepted yet";
+		if (state == TCP_LISTEN && inet_csk_reqsk_queue_len(sk))
+			return "connections on their way (SYN_RECV)";
 		if (ckpt_tcp_stream(sk))
 			return ckpt_tcp_unsupported(sk);
 		if (state != TCP_LISTEN && state != TCP_CLOSE)
@@ -247,7 +246,8 @@ static void ckpt_inet_tcp_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *f
  * A connection held still from the moment it is saved until its task
  * goes on or dies (ckpt_inet_thaw()): a filter that drops what the peer
  * sends before TCP sees it, so that nothing received after the image is
- * taken is acknowledged; the peer sends it again.  CRIU does this with
+ * taken is acknowledged; the peer sends it again.  A listener is held
+ * the same way: a SYN is dropped, and sent again to the restored one.  CRIU does this with
  * netfilter rules.  A segment that passed the filter check just before
  * it was attached may still be on its way: once every connection is
  * saved, an RCU grace period later, ckpt_inet_check() makes sure that
@@ -255,9 +255,20 @@ static void ckpt_inet_tcp_opts(struct sock *sk, struct ckpt_inet_sk *rec, u32 *f
  */
 struct ckpt_tcp_plug {
 	struct sk_filter *fp;
-	u32 snd_una;		/* as saved */
-	u32 rcv_nxt;
+	u32 mark[2];		/* as saved: see ckpt_tcp_mark() */
 };
+
+/* What must not move once @sk is saved: its sequence numbers, or its queues */
+static void ckpt_tcp_mark(struct sock *sk, u32 *mark)
+{
+	if (sk->sk_state == TCP_LISTEN) {
+		mark[0] = READ_ONCE(sk->sk_ack_backlog);
+		mark[1] = inet_csk_reqsk_queue_len(sk);
+	} else {
+		mark[0] = tcp_sk(sk)->snd_una;
+		mark[1] = tcp_sk(sk)->rcv_nxt;
+	}
+}
 
 /* Attach the filter to @sk, locked; the plug is @sk's key's word */
 static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
@@ -434,10 +445,132 @@ static int ckpt_inet_rec(struct sock *sk, struct ckpt_inet_sk *rec, struct ckpt_
 	return le32_to_cpu(rec->state) == CKPT_INET_STREAM ? ckpt_tcp_snap(sk, s) : 0;
 }
 
-static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
-			   const struct ckpt_inet_sk *rec, const struct ckpt_tcp_snap *s)
+/* The INET_SK of @rec, with the TCP_STREAM of a connection */
+static int ckpt_inet_write_recs(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *rec,
+				const struct ckpt_tcp_snap *s)
 {
+	int ret = ckpt_write_rec(ctx, CKPT_REC_INET_SK, rec, sizeof(*rec));
+
+	if (!ret && le32_to_cpu(rec->state) == CKPT_INET_STREAM)
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_TCP_STREAM, &s->rec, sizeof(s->rec),
+					 s->buf, s->len);
+	return ret;
+}
+
+/*
+ * Save @sk, locked, into @rec and @s: held still first if it is a TCP
+ * connection or listener.  Return what cannot be saved, or NULL and *@ret.
+ */
+static const char *ckpt_inet_save(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
+				  struct ckpt_inet_sk *rec, struct ckpt_tcp_snap *s, int *ret)
+{
+	bool tcp = sk->sk_protocol == IPPROTO_TCP, plugged = false;
+	const char *what;
+
+	*ret = 0;
+	if (tcp && (ckpt_tcp_stream(sk) || sk->sk_state == TCP_LISTEN)) {
+		*ret = ckpt_tcp_plug(ctx, sk, objref);
+		plugged = !*ret;
+	}
+	what = ckpt_inet_unsupported(sk, plugged);
+	if (!what && ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
+		what = "another network namespace than the tasks'";
+	if (!what && !*ret)
+		*ret = ckpt_inet_rec(sk, rec, s);
+	if (plugged)
+		ckpt_tcp_mark(sk, ckpt_tcp_plug_of(ctx, sk)->mark);
+	return what;
+}
+
+/* The connections a listener has not accepted yet, held, in accept order */
+struct ckpt_tcp_pending {
+	unsigned int nr;
+	struct sock *sk[];
+};
+
+static void ckpt_tcp_pending_put(struct ckpt_tcp_pending *p)
+{
+	while (p && p->nr)
+		sock_put(p->sk[--p->nr]);
+	kvfree(p);
+}
+
+/* Hold the connections in the accept queue of @sk, locked and held still */
+static int ckpt_tcp_pending(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
+			    struct ckpt_inet_sk *rec)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	u32 max = READ_ONCE(sk->sk_ack_backlog);
+	struct ckpt_tcp_pending *p;
+	struct request_sock *req;
+	unsigned long *word;
+
+	word = ckpt_obj_key_add(ctx, CKPT_OBJ_file, queue, objref);
+	if (IS_ERR(word))
+		return PTR_ERR(word);
+	p = kvzalloc(struct_size(p, sk, max), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	*word = (unsigned long)p;
+	spin_lock_bh(&queue->rskq_lock);
+	for (req = queue->rskq_accept_head; req && p->nr < max; req = req->dl_next) {
+		sock_hold(req->sk);
+		p->sk[p->nr++] = req->sk;
+	}
+	spin_unlock_bh(&queue->rskq_lock);
+	/* One came in past the plug: the check would fail anyway */
+	if (req)
+		return -EAGAIN;
+	rec->nr_pending = cpu_to_le32(p->nr);
+	return 0;
+}
+
+static struct ckpt_tcp_pending *ckpt_tcp_pending_of(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	unsigned long *word;
+	u32 ref;
+
+	word = ckpt_obj_key_find(ctx, CKPT_OBJ_file, &inet_csk(sk)->icsk_accept_queue, &ref);
+	return word ? (struct ckpt_tcp_pending *)*word : NULL;
+}
+
+/* A connection not accepted yet: an INET_SK and a TCP_STREAM, no FILE */
+static int ckpt_tcp_save_pending(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
+				 const char *listener)
+{
+	struct ckpt_inet_sk rec = {
+		.family = cpu_to_le32(sk->sk_family),
+		.type = cpu_to_le32(sk->sk_type),
+		.protocol = cpu_to_le32(sk->sk_protocol),
+	};
+	struct ckpt_tcp_snap snap = {};
+	const char *what;
+	int ret;
+
+	lock_sock(sk);
+	what = ckpt_inet_save(ctx, sk, objref, &rec, &snap, &ret);
+	if (!what && !ret && le32_to_cpu(rec.state) != CKPT_INET_STREAM)
+		what = "a connection not accepted yet that closed";
+	release_sock(sk);
+	if (what)
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
+			       listener, objref, what);
+	else if (ret)
+		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read a connection it has not accepted",
+			 listener, objref);
+	else
+		ret = ckpt_inet_write_recs(ctx, &rec, &snap);
+	kvfree(snap.buf);
+	return ret;
+}
+
+static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			   const struct ckpt_inet_sk *rec, const struct ckpt_tcp_snap *s,
+			   const char *name)
+{
+	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, ckpt_inet_sk_of(file));
 	struct ckpt_file frec;
+	unsigned int i;
 	int ret;
 
 	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_INET, &frec);
@@ -446,11 +579,9 @@ static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 	frec.mtime_sec = 0;
 	frec.mtime_nsec = 0;
 	frec.ino = 0;
-	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0) ?:
-	      ckpt_write_rec(ctx, CKPT_REC_INET_SK, rec, sizeof(*rec));
-	if (!ret && le32_to_cpu(rec->state) == CKPT_INET_STREAM)
-		ret = ckpt_write_rec_var(ctx, CKPT_REC_TCP_STREAM, &s->rec, sizeof(s->rec),
-					 s->buf, s->len);
+	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0) ?: ckpt_inet_write_recs(ctx, rec, s);
+	for (i = 0; !ret && p && i < p->nr; i++)
+		ret = ckpt_tcp_save_pending(ctx, p->sk[i], objref, name);
 	return ret;
 }
 
@@ -464,49 +595,57 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	};
 	struct ckpt_tcp_snap snap = {};
 	const char *what;
-	bool plugged = false;
 	char name[80];
-	int ret = 0;
+	int ret;
 
 	lock_sock(sk);
-	if (ckpt_tcp_stream(sk)) {
-		ret = ckpt_tcp_plug(ctx, sk, objref);
-		plugged = !ret;
-	}
-	what = ckpt_inet_unsupported(sk, plugged);
-	if (!what && ctx->nsproxy && sock_net(sk) != ctx->nsproxy->net_ns)
-		what = "another network namespace than the tasks'";
 	ckpt_inet_name(sk, name, sizeof(name));
-	if (!what && !ret)
-		ret = ckpt_inet_rec(sk, &rec, &snap);
-	if (plugged) {
-		ckpt_tcp_plug_of(ctx, sk)->snd_una = tcp_sk(sk)->snd_una;
-		ckpt_tcp_plug_of(ctx, sk)->rcv_nxt = tcp_sk(sk)->rcv_nxt;
-	}
+	what = ckpt_inet_save(ctx, sk, objref, &rec, &snap, &ret);
+	if (!what && !ret && le32_to_cpu(rec.state) == CKPT_INET_LISTEN)
+		ret = ckpt_tcp_pending(ctx, sk, objref, &rec);
 	release_sock(sk);
 	if (what)
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
 			       name, objref, what);
 	else if (ret)
-		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its TCP connection",
+		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its TCP state",
 			 name, objref);
 	else
-		ret = ckpt_inet_write(ctx, file, objref, &rec, &snap);
+		ret = ckpt_inet_write(ctx, file, objref, &rec, &snap, name);
 	kvfree(snap.buf);
 	return ret;
 }
 
-/* Whether a connection moved after it was saved (see struct ckpt_tcp_plug) */
+/* Whether @sk moved after it was saved (see struct ckpt_tcp_plug) */
+static bool ckpt_tcp_moved(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
+	u32 mark[2];
+
+	if (!plug)
+		return false;
+	lock_sock(sk);
+	ckpt_tcp_mark(sk, mark);
+	release_sock(sk);
+	return mark[0] != plug->mark[0] || mark[1] != plug->mark[1];
+}
+
+/*
+ * Once every task is saved and a grace period has passed (once per
+ * checkpoint): a connection or listener that moved since it was saved
+ * makes checkpoint fail.
+ */
 static int ckpt_inet_check(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	static const int ckpt_tcp_waited;
 	struct sock *sk = ckpt_inet_sk_of(file);
-	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
+	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, sk);
+	bool moved = false;
 	unsigned long *word;
-	bool moved;
+	unsigned int i;
 	u32 ref;
 
-	if (!plug)
+	if (!ckpt_tcp_plug_of(ctx, sk))
 		return 0;
 	if (!ckpt_obj_key_find(ctx, CKPT_OBJ_file, &ckpt_tcp_waited, &ref)) {
 		word = ckpt_obj_key_add(ctx, CKPT_OBJ_file, &ckpt_tcp_waited, 0);
@@ -514,37 +653,48 @@ static int ckpt_inet_check(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 			return PTR_ERR(word);
 		synchronize_net();
 	}
-	lock_sock(sk);
-	moved = tcp_sk(sk)->snd_una != plug->snd_una || tcp_sk(sk)->rcv_nxt != plug->rcv_nxt;
-	release_sock(sk);
+	moved = ckpt_tcp_moved(ctx, sk);
+	for (i = 0; p && i < p->nr && !moved; i++)
+		moved = ckpt_tcp_moved(ctx, p->sk[i]);
 	if (moved)
 		return ckpt_err(ctx, -EAGAIN,
-				"TCP connection of file %u moved while it was saved; try again",
+				"TCP socket of file %u moved while it was saved; try again",
 				objref);
 	return 0;
 }
 
 /*
  * The tasks go on: let the peer's segments in again.  Or they are killed:
- * in repair mode, the connection closes without a FIN or a reset, and the
+ * in repair mode, a connection closes without a FIN or a reset, and the
  * filter drops what comes until then.
  */
-static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
+static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, bool killed)
 {
-	struct sock *sk = ckpt_inet_sk_of(file);
 	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
 
 	if (!plug)
 		return;
 	lock_sock(sk);
 	if (rcu_access_pointer(sk->sk_filter) == plug->fp) {
-		if (killed)
-			tcp_sk(sk)->repair = 1;
-		else
+		if (!killed)
 			sk_detach_filter(sk);
+		else if (sk->sk_state != TCP_LISTEN)
+			tcp_sk(sk)->repair = 1;
 	}
 	release_sock(sk);
 	kfree(plug);
+}
+
+static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
+{
+	struct sock *sk = ckpt_inet_sk_of(file);
+	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, sk);
+	unsigned int i;
+
+	ckpt_tcp_thaw(ctx, sk, killed);
+	for (i = 0; p && i < p->nr; i++)
+		ckpt_tcp_thaw(ctx, p->sk[i], killed);
+	ckpt_tcp_pending_put(p);
 }
 
 /* ---- restart ---- */
@@ -568,6 +718,8 @@ static int ckpt_inet_rec_check(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *
 	    le32_to_cpu(rec->keepintvl) > MAX_TCP_KEEPINTVL ||
 	    le32_to_cpu(rec->keepcnt) > MAX_TCP_KEEPCNT ||
 	    le32_to_cpu(rec->linger) > INT_MAX / HZ ||
+	    (rec->nr_pending && state != CKPT_INET_LISTEN) || rec->__pad ||
+	    le32_to_cpu(rec->nr_pending) > le32_to_cpu(rec->backlog) + 1 ||
 	    strnlen(rec->dev, sizeof(rec->dev)) == sizeof(rec->dev) ||
 	    memchr_inv(rec->dev + strlen(rec->dev), 0, sizeof(rec->dev) - strlen(rec->dev)))
 		return ckpt_err(ctx, -EINVAL, "INET_SK of socket %u is invalid", objref);
@@ -931,10 +1083,90 @@ static int ckpt_tcp_restore(struct ckpt_ctx *ctx, struct socket *sock,
 	return ret;
 }
 
+/*
+ * Give the connection of @sock, restored in repair mode, to the accept
+ * queue of @listener, as the end of a handshake gives it (see
+ * inet_csk_complete_hashdance()): a socket with no struct socket, and
+ * the request that accept(2) takes it from.
+ */
+static int ckpt_tcp_enqueue(struct sock *listener, struct socket *sock)
+{
+	const struct request_sock_ops *ops = &tcp_request_sock_ops;
+	struct sock *child = sock->sk;
+	struct request_sock *req;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (listener->sk_family == AF_INET6)
+		ops = &tcp6_request_sock_ops;
+#endif
+	req = inet_reqsk_alloc(ops, listener, true);
+	if (!req)
+		return -ENOMEM;
+	tcp_rsk(req)->tfo_listener = false;
+	refcount_set(&req->rsk_refcnt, 1);
+	lock_sock(child);
+#ifdef CONFIG_MEMCG
+	/* accept(2) charges it to its caller's memory cgroup */
+	if (mem_cgroup_sockets_enabled && child->sk_memcg) {
+		mem_cgroup_uncharge_skmem(child->sk_memcg,
+					  sk_mem_pages(child->sk_forward_alloc +
+						       atomic_read(&child->sk_rmem_alloc)));
+		mem_cgroup_sk_free(child);
+		child->sk_memcg = NULL;
+	}
+#endif
+	sk_set_socket(child, NULL);
+	RCU_INIT_POINTER(child->sk_wq, NULL);
+	sock->sk = NULL;
+	release_sock(child);
+	sock_release(sock);
+	/* As in the receive path: its lock is also taken in softirqs */
+	local_bh_disable();
+	child = inet_csk_reqsk_queue_add(listener, req, child);
+	local_bh_enable();
+	if (!child) {
+		reqsk_put(req);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A connection the listener @lsock, restored, had not accepted */
+static int ckpt_tcp_restore_pending(struct ckpt_ctx *ctx, struct socket *lsock,
+				    const struct ckpt_inet_sk *lrec, u32 objref)
+{
+	struct ckpt_inet_sk rec;
+	struct socket *sock;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_INET_SK, &rec, sizeof(rec)) ?:
+	      ckpt_inet_rec_check(ctx, &rec, objref);
+	if (ret)
+		return ret;
+	if (le32_to_cpu(rec.state) != CKPT_INET_STREAM || rec.family != lrec->family)
+		return ckpt_err(ctx, -EINVAL,
+				"INET_SK of a connection socket %u had not accepted is invalid",
+				objref);
+	ret = sock_create(le32_to_cpu(rec.family), SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot create a connection of socket %u", objref);
+	ret = ckpt_inet_set_sock_opts(sock, &rec) ?: ckpt_inet_set_proto_opts(sock, &rec) ?:
+	      ckpt_tcp_restore(ctx, sock, &rec, objref);
+	if (!ret) {
+		ret = ckpt_tcp_enqueue(lsock->sk, sock);
+		if (ret)
+			ckpt_err(ctx, ret, "socket %u: cannot queue a connection to accept",
+				 objref);
+		return ret;
+	}
+	sock_release(sock);
+	return ret;
+}
+
 static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_file *frec,
 				      const char *path)
 {
-	u32 objref = le32_to_cpu(frec->objref);
+	u32 objref = le32_to_cpu(frec->objref), i;
 	struct ckpt_inet_sk rec;
 	struct socket *sock;
 	struct file *file;
@@ -958,6 +1190,8 @@ static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
 		ret = ckpt_tcp_restore(ctx, sock, &rec, objref);
 	else
 		ret = ckpt_inet_set_state(ctx, sock, &rec, objref);
+	for (i = 0; !ret && i < le32_to_cpu(rec.nr_pending); i++)
+		ret = ckpt_tcp_restore_pending(ctx, sock, &rec, objref);
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);
@@ -971,17 +1205,50 @@ static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
  * an established one sends a window probe, whose answer gets the data
  * flowing again.
  */
+static void ckpt_tcp_repair_off(struct sock *sk)
+{
+	lock_sock(sk);
+	if (tcp_sk(sk)->repair) {
+		tcp_sk(sk)->repair = 0;
+		tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
+		tcp_send_window_probe(sk);
+	}
+	release_sock(sk);
+}
+
+/* The connections in the accept queue of @sk, each held in turn */
+static void ckpt_tcp_pending_repair_off(struct sock *sk)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	struct request_sock *req;
+	struct sock *child;
+	unsigned int i, n;
+
+	for (i = 0; ; i++) {
+		spin_lock_bh(&queue->rskq_lock);
+		for (req = queue->rskq_accept_head, n = 0; req && n < i; n++)
+			req = req->dl_next;
+		child = req ? req->sk : NULL;
+		if (child)
+			sock_hold(child);
+		spin_unlock_bh(&queue->rskq_lock);
+		if (!child)
+			return;
+		ckpt_tcp_repair_off(child);
+		sock_put(child);
+	}
+}
+
 static int ckpt_inet_finish(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct sock *sk = ckpt_inet_sk_of(file);
 
-	if (sk->sk_protocol != IPPROTO_TCP || !tcp_sk(sk)->repair)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	lock_sock(sk);
-	tcp_sk(sk)->repair = 0;
-	tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
-	tcp_send_window_probe(sk);
-	release_sock(sk);
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		ckpt_tcp_pending_repair_off(sk);
+	else
+		ckpt_tcp_repair_off(sk);
 	return 0;
 }
 

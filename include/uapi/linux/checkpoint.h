@@ -782,7 +782,10 @@ struct ckpt_unix_skb {
 /*
  * INET_SK: a TCP or UDP socket over IPv4 or IPv6, right after its FILE
  * (kind INET), which has no path.  Addresses are in network order, an
- * IPv4 one in the first 4 bytes; ports in host order.
+ * IPv4 one in the first 4 bytes; ports in host order.  A listener is
+ * followed by nr_pending connections not accepted yet, in the order
+ * accept(2) takes them: each an INET_SK (state STREAM, no FILE) and its
+ * TCP_STREAM.
  */
 struct ckpt_inet_sk {
 	__le32 family;		/* AF_INET or AF_INET6 */
@@ -805,6 +808,8 @@ struct ckpt_inet_sk {
 	__le32 tos;		/* IP_TOS or IPV6_TCLASS */
 	__le32 ttl;		/* IP_TTL or IPV6_UNICAST_HOPS; -1: the default */
 	char dev[16];		/* SO_BINDTODEVICE, NUL-padded; "" if none */
+	__le32 nr_pending;	/* LISTEN: connections not accepted yet */
+	__le32 __pad;
 };
 
 /* TCP_STREAM flags: the options the two ends agreed on */
@@ -844,6 +849,7 @@ struct ckpt_tcp_stream {
 	__le32 rcv_wup;
 	__le32 user_mss;	/* TCP_MAXSEG set, or 0 */
 	__le32 user_timeout;	/* TCP_USER_TIMEOUT, ms, or 0 */
+	__le32 __pad2;
 };
 
 /* NETLINK_SK flags: bound, and the SOL_NETLINK options set */

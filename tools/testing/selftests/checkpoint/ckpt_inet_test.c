@@ -4,8 +4,8 @@
  * kill and restart: a listening TCP socket (IPv4 and IPv6) keeps its
  * address, backlog and options and accepts new connections; a UDP socket
  * keeps its address, its peer and its options and sends and receives.
- * What cannot be saved yet (urgent data, a listener with
- * connections not accepted, queued datagrams) makes checkpoint fail with
+ * What cannot be saved yet (urgent data, a connection in repair mode,
+ * queued datagrams) makes checkpoint fail with
  * EOPNOTSUPP and a log naming the socket, and leaves the task running.
  * A netlink socket keeps its port id, groups (above 32 too) and options,
  * and talks to the kernel.  A damaged INET_SK makes restart fail cleanly.
@@ -302,7 +302,7 @@ TEST_F_TIMEOUT(inet, netlink_keeps_port_id_groups_and_options, 60)
 
 /* ---- what cannot be saved yet ---- */
 
-enum unsupported { URGENT_DATA, NOT_ACCEPTED, QUEUED_DATAGRAM };
+enum unsupported { URGENT_DATA, IN_REPAIR, QUEUED_DATAGRAM };
 
 static int unsupported_child(void *arg)
 {
@@ -322,13 +322,15 @@ static int unsupported_child(void *arg)
 		if (bind(l, (void *)&a, sizeof(a)) || listen(l, 4) ||
 		    connect(c, (void *)&a, sizeof(a)))
 			return 1;
-		if (what == URGENT_DATA) {
-			int s = accept(l, NULL, NULL);
+		int s = accept(l, NULL, NULL);
 
-			/* In the tree: the listener and both ends */
-			if (s < 0 || send(c, "!", 1, MSG_OOB) != 1)
-				return 1;
-		}
+		/* In the tree: the listener and both ends */
+		if (s < 0)
+			return 1;
+		if (what == URGENT_DATA && send(c, "!", 1, MSG_OOB) != 1)
+			return 1;
+		if (what == IN_REPAIR && set_int(c, IPPROTO_TCP, TCP_REPAIR, 1))
+			return 1;
 	}
 	ckpt_sleep_ms(100);
 	ckpt_child_ready();
@@ -349,8 +351,8 @@ FIXTURE_VARIANT_ADD(inet_unsupported, urgent_data) {
 	.what = URGENT_DATA, .log = "urgent data cannot be saved yet",
 };
 
-FIXTURE_VARIANT_ADD(inet_unsupported, connection_not_accepted) {
-	.what = NOT_ACCEPTED, .log = "connections not accepted yet",
+FIXTURE_VARIANT_ADD(inet_unsupported, connection_in_repair_mode) {
+	.what = IN_REPAIR, .log = "a connection in repair mode cannot be saved yet",
 };
 
 FIXTURE_VARIANT_ADD(inet_unsupported, queued_datagram) {

@@ -6,7 +6,9 @@
  * and two that kill it, with no byte lost, duplicated or reordered; 1 MiB
  * that the peer did not read (most of it never sent) arrives after
  * restart; the half-closed states (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT,
- * LAST_ACK, CLOSING) come back with their queued data and their FINs.
+ * LAST_ACK, CLOSING) come back with their queued data and their FINs;
+ * three connections a listener had not accepted are accepted after
+ * restart, in order, and talk.
  * Options set on the connections read back the same.  A damaged
  * TCP_STREAM record makes restart fail cleanly.
  *
@@ -416,6 +418,68 @@ TEST_F_TIMEOUT(tcp, half_closed_states_come_back, 180)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(half_reasons));
 }
 
+/* ---- connections not accepted yet ---- */
+
+#define PORT_PENDING	7794
+#define NR_PENDING	3
+
+static const char *const pending_reasons[] = {
+	[1] = "could not set up the listener and its clients",
+	[2] = "a connection was not accepted after restart",
+	[3] = "an accepted connection lost its data or its order",
+	[4] = "an accepted connection does not talk",
+};
+
+static int pending_child(void *arg)
+{
+	int l = listener(PORT_PENDING), c[NR_PENDING], s, i;
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(PORT_PENDING),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	char buf[8], want[8];
+
+	(void)arg;
+	for (i = 0; i < NR_PENDING; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, 0);
+		snprintf(want, sizeof(want), "hello-%d", i);
+		if (l < 0 || c[i] < 0 || connect(c[i], (void *)&a, sizeof(a)) ||
+		    write(c[i], want, 7) != 7)
+			return 1;
+	}
+	ckpt_sleep_ms(50);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	if (fcntl(l, F_SETFL, O_NONBLOCK))
+		return 2;
+	for (i = 0; i < NR_PENDING; i++) {
+		s = accept(l, NULL, NULL);
+		if (s < 0) {
+			ckpt_child_note("accept %d: %s", i, strerror(errno));
+			return 2;
+		}
+		snprintf(want, sizeof(want), "hello-%d", i);
+		if (recv(s, buf, 7, MSG_WAITALL) != 7 || memcmp(buf, want, 7))
+			return 3;
+		if (write(s, "ack", 3) != 3 || recv(c[i], buf, 3, MSG_WAITALL) != 3 ||
+		    memcmp(buf, "ack", 3))
+			return 4;
+	}
+	return accept(l, NULL, NULL) < 0 && errno == EAGAIN ? 0 : 2;
+}
+
+TEST_F_TIMEOUT(tcp, connections_not_accepted_are_accepted_after_restart, 90)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, pending_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(pending_reasons));
+}
+
 /* ---- options, over IPv6 ---- */
 
 #define PORT_V6		7793
@@ -569,6 +633,50 @@ TEST_F_TIMEOUT(tcp_damaged, restart_fails_cleanly, 90)
 			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
 	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
 					      img.pid, EINVAL, "damaged TCP_STREAM") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
+/* The listener of pending_child() and its first connection not accepted */
+TEST_F_TIMEOUT(tcp_damaged, pending_connection_fails_cleanly, 90)
+{
+	struct ckpt_inet_sk *l = NULL, *e = NULL, *r;
+	struct image img = { 0 };
+	int i;
+
+	own_netns();
+	img.pid = ckpt_spawn(_metadata, &self->ctx, pending_child, NULL);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	for (i = 0; i < img.nr && !e; i++) {
+		if (img.recs[i].type != CKPT_REC_INET_SK)
+			continue;
+		r = ckpt_payload(img.data, &img.recs[i]);
+		if (l)
+			e = r;
+		else if (le32toh(r->state) == CKPT_INET_LISTEN)
+			l = r;
+	}
+	ASSERT_TRUE(l && e) TH_LOG("no listener with a pending connection in the image");
+	ASSERT_EQ(NR_PENDING, le32toh(l->nr_pending));
+	switch (variant->what % 4) {
+	case 0:
+		/* One more than there are: the next record is not one */
+		l->nr_pending = htole32(NR_PENDING + 1);
+		break;
+	case 1:
+		e->state = htole32(CKPT_INET_CLOSED);
+		break;
+	case 2:
+		e->family = htole32(AF_INET6);
+		break;
+	default:
+		l->nr_pending = htole32(le32toh(l->backlog) + 2);
+		break;
+	}
+	trailer_of(&img, img.data)->crc32c = htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
+					      img.pid, EINVAL, "damaged pending connection") ==
 		    CKPT_FAILED_CLEANLY);
 	free(img.recs);
 	free(img.data);
