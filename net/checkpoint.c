@@ -38,6 +38,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <net/udp.h>
 
 #include "netlink/af_netlink.h"
 
@@ -49,6 +50,8 @@
 /* ... that received the peer's FIN, and that sent ours (not acknowledged) */
 #define CKPT_TCPF_FIN_IN	(TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING)
 #define CKPT_TCPF_FIN_OUT	(TCPF_FIN_WAIT1 | TCPF_LAST_ACK | TCPF_CLOSING)
+/* Datagrams or connections not accepted after one INET_SK, at most */
+#define CKPT_INET_QUEUED_MAX	65536
 /* The queues of a connection in one TCP_STREAM record */
 #define CKPT_TCP_QUEUES_MAX	(CKPT_REC_MAX_LEN - sizeof(struct ckpt_tcp_stream))
 
@@ -146,9 +149,8 @@ static const char *ckpt_inet_unsupported(struct sock *sk, bool plugged)
 			return "a TCP connection on its way";
 		return NULL;
 	}
-	if (!skb_queue_empty_lockless(&sk->sk_receive_queue) ||
-	    !skb_queue_empty_lockless(&udp_sk(sk)->reader_queue))
-		return "queued datagrams";
+	if (udp_test_bit(GRO_ENABLED, sk))
+		return "UDP_GRO";
 	if (READ_ONCE(udp_sk(sk)->pending))
 		return "a corked datagram";
 	return NULL;
@@ -307,6 +309,29 @@ static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
 	return 0;
 }
 
+/*
+ * Drop what came to @sk, locked and plugged, while it was locked: those
+ * segments passed the filter check before the plug and wait in the
+ * backlog for release_sock(), after the image was taken.  Lost, they are
+ * sent again.
+ */
+static void ckpt_tcp_drop_backlog(struct sock *sk)
+{
+	struct sk_buff *skb, *next;
+
+	spin_lock_bh(&sk->sk_lock.slock);
+	skb = sk->sk_backlog.head;
+	sk->sk_backlog.head = NULL;
+	sk->sk_backlog.tail = NULL;
+	sk->sk_backlog.len = 0;
+	spin_unlock_bh(&sk->sk_lock.slock);
+	for (; skb; skb = next) {
+		next = skb->next;
+		skb_mark_not_on_list(skb);
+		kfree_skb(skb);
+	}
+}
+
 static struct ckpt_tcp_plug *ckpt_tcp_plug_of(struct ckpt_ctx *ctx, struct sock *sk)
 {
 	unsigned long *word;
@@ -316,14 +341,16 @@ static struct ckpt_tcp_plug *ckpt_tcp_plug_of(struct ckpt_ctx *ctx, struct sock 
 	return word ? (struct ckpt_tcp_plug *)*word : NULL;
 }
 
-struct ckpt_tcp_snap {
-	struct ckpt_tcp_stream rec;
+/* What is read of a socket under its lock, written after */
+struct ckpt_inet_snap {
+	struct ckpt_tcp_stream rec;	/* a TCP connection: */
 	u8 *buf;		/* the receive queue, then the send queue */
 	u32 len;
+	struct sk_buff_head dgrams;	/* UDP: clones of the queued datagrams */
 };
 
 /* Append the bytes of @skb from sequence number @from on, up to @max in all */
-static int ckpt_tcp_copy(struct ckpt_tcp_snap *s, const struct sk_buff *skb,
+static int ckpt_tcp_copy(struct ckpt_inet_snap *s, const struct sk_buff *skb,
 			 u32 from, u32 max)
 {
 	u32 seq = TCP_SKB_CB(skb)->seq, off = before(seq, from) ? from - seq : 0, n;
@@ -338,7 +365,7 @@ static int ckpt_tcp_copy(struct ckpt_tcp_snap *s, const struct sk_buff *skb,
 }
 
 /* The receive queue from copied_seq on, then the send queue from snd_una on */
-static int ckpt_tcp_copy_queues(struct sock *sk, struct ckpt_tcp_snap *s, u32 inq, u32 outq)
+static int ckpt_tcp_copy_queues(struct sock *sk, struct ckpt_inet_snap *s, u32 inq, u32 outq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
@@ -401,7 +428,7 @@ static void ckpt_tcp_rec(struct sock *sk, struct ckpt_tcp_stream *t)
 }
 
 /* What TCP_REPAIR would read of the connection @sk, locked and plugged */
-static int ckpt_tcp_snap(struct sock *sk, struct ckpt_tcp_snap *s)
+static int ckpt_tcp_snap(struct sock *sk, struct ckpt_inet_snap *s)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int state = sk->sk_state;
@@ -429,7 +456,7 @@ static int ckpt_tcp_snap(struct sock *sk, struct ckpt_tcp_snap *s)
 }
 
 /* The INET_SK of @sk, locked; the TCP_STREAM of a connection */
-static int ckpt_inet_rec(struct sock *sk, struct ckpt_inet_sk *rec, struct ckpt_tcp_snap *s)
+static int ckpt_inet_rec(struct sock *sk, struct ckpt_inet_sk *rec, struct ckpt_inet_snap *s)
 {
 	u32 flags = 0;
 
@@ -447,7 +474,7 @@ static int ckpt_inet_rec(struct sock *sk, struct ckpt_inet_sk *rec, struct ckpt_
 
 /* The INET_SK of @rec, with the TCP_STREAM of a connection */
 static int ckpt_inet_write_recs(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *rec,
-				const struct ckpt_tcp_snap *s)
+				const struct ckpt_inet_snap *s)
 {
 	int ret = ckpt_write_rec(ctx, CKPT_REC_INET_SK, rec, sizeof(*rec));
 
@@ -462,7 +489,7 @@ static int ckpt_inet_write_recs(struct ckpt_ctx *ctx, const struct ckpt_inet_sk 
  * connection or listener.  Return what cannot be saved, or NULL and *@ret.
  */
 static const char *ckpt_inet_save(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
-				  struct ckpt_inet_sk *rec, struct ckpt_tcp_snap *s, int *ret)
+				  struct ckpt_inet_sk *rec, struct ckpt_inet_snap *s, int *ret)
 {
 	bool tcp = sk->sk_protocol == IPPROTO_TCP, plugged = false;
 	const char *what;
@@ -477,9 +504,80 @@ static const char *ckpt_inet_save(struct ckpt_ctx *ctx, struct sock *sk, u32 obj
 		what = "another network namespace than the tasks'";
 	if (!what && !*ret)
 		*ret = ckpt_inet_rec(sk, rec, s);
-	if (plugged)
+	if (plugged) {
+		ckpt_tcp_drop_backlog(sk);
 		ckpt_tcp_mark(sk, ckpt_tcp_plug_of(ctx, sk)->mark);
+	}
 	return what;
+}
+
+/* ---- UDP datagrams ---- */
+
+/* Clones of the datagrams queued on @sk, in the order they are read */
+static int ckpt_udp_hold(struct sock *sk, struct ckpt_inet_sk *rec, struct sk_buff_head *held)
+{
+	struct sk_buff_head *queues[] = { &udp_sk(sk)->reader_queue, &sk->sk_receive_queue };
+	struct sk_buff *skb, *clone;
+	int i, ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(queues) && !ret; i++) {
+		spin_lock_bh(&queues[i]->lock);
+		skb_queue_walk(queues[i], skb) {
+			clone = skb_clone(skb, GFP_ATOMIC);
+			if (!clone) {
+				ret = -ENOMEM;
+				break;
+			}
+			__skb_queue_tail(held, clone);
+		}
+		spin_unlock_bh(&queues[i]->lock);
+	}
+	rec->nr_queued = cpu_to_le32(skb_queue_len(held));
+	return ret;
+}
+
+/* A UDP_DGRAM: the addresses and ports of @skb's headers, its data */
+static noinline_for_stack int ckpt_udp_write(struct ckpt_ctx *ctx,
+					     const struct sk_buff *skb, void *buf)
+{
+	struct ckpt_udp_dgram d = {
+		.len = cpu_to_le32(skb->len),
+		.sport = cpu_to_le16(ntohs(udp_hdr(skb)->source)),
+		.dport = cpu_to_le16(ntohs(udp_hdr(skb)->dest)),
+	};
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		d.family = cpu_to_le32(AF_INET);
+		memcpy(d.saddr, &ip_hdr(skb)->saddr, 4);
+		memcpy(d.daddr, &ip_hdr(skb)->daddr, 4);
+	} else {
+		d.family = cpu_to_le32(AF_INET6);
+		memcpy(d.saddr, &ipv6_hdr(skb)->saddr, 16);
+		memcpy(d.daddr, &ipv6_hdr(skb)->daddr, 16);
+	}
+	if (skb->len > CKPT_UDP_DGRAM_MAX || skb_copy_bits(skb, 0, buf, skb->len))
+		return ckpt_err(ctx, -EPROTO, "a queued datagram cannot be read");
+	return ckpt_write_rec_var(ctx, CKPT_REC_UDP_DGRAM, &d, sizeof(d), buf, skb->len);
+}
+
+static int ckpt_udp_write_all(struct ckpt_ctx *ctx, struct sk_buff_head *held)
+{
+	struct sk_buff *skb;
+	void *buf;
+	int ret = 0;
+
+	if (skb_queue_empty(held))
+		return 0;
+	buf = kvmalloc(CKPT_UDP_DGRAM_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	skb_queue_walk(held, skb) {
+		ret = ckpt_udp_write(ctx, skb, buf);
+		if (ret)
+			break;
+	}
+	kvfree(buf);
+	return ret;
 }
 
 /* The connections a listener has not accepted yet, held, in accept order */
@@ -521,7 +619,7 @@ static int ckpt_tcp_pending(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
 	/* One came in past the plug: the check would fail anyway */
 	if (req)
 		return -EAGAIN;
-	rec->nr_pending = cpu_to_le32(p->nr);
+	rec->nr_queued = cpu_to_le32(p->nr);
 	return 0;
 }
 
@@ -535,15 +633,16 @@ static struct ckpt_tcp_pending *ckpt_tcp_pending_of(struct ckpt_ctx *ctx, struct
 }
 
 /* A connection not accepted yet: an INET_SK and a TCP_STREAM, no FILE */
-static int ckpt_tcp_save_pending(struct ckpt_ctx *ctx, struct sock *sk, u32 objref,
-				 const char *listener)
+static noinline_for_stack int ckpt_tcp_save_pending(struct ckpt_ctx *ctx,
+						    struct sock *sk, u32 objref,
+						    const char *listener)
 {
 	struct ckpt_inet_sk rec = {
 		.family = cpu_to_le32(sk->sk_family),
 		.type = cpu_to_le32(sk->sk_type),
 		.protocol = cpu_to_le32(sk->sk_protocol),
 	};
-	struct ckpt_tcp_snap snap = {};
+	struct ckpt_inet_snap snap = {};
 	const char *what;
 	int ret;
 
@@ -565,7 +664,7 @@ static int ckpt_tcp_save_pending(struct ckpt_ctx *ctx, struct sock *sk, u32 objr
 }
 
 static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
-			   const struct ckpt_inet_sk *rec, const struct ckpt_tcp_snap *s,
+			   const struct ckpt_inet_sk *rec, struct ckpt_inet_snap *s,
 			   const char *name)
 {
 	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, ckpt_inet_sk_of(file));
@@ -582,7 +681,7 @@ static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0) ?: ckpt_inet_write_recs(ctx, rec, s);
 	for (i = 0; !ret && p && i < p->nr; i++)
 		ret = ckpt_tcp_save_pending(ctx, p->sk[i], objref, name);
-	return ret;
+	return ret ?: ckpt_udp_write_all(ctx, &s->dgrams);
 }
 
 static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
@@ -593,26 +692,30 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 		.type = cpu_to_le32(sk->sk_type),
 		.protocol = cpu_to_le32(sk->sk_protocol),
 	};
-	struct ckpt_tcp_snap snap = {};
+	struct ckpt_inet_snap snap = {};
 	const char *what;
 	char name[80];
 	int ret;
 
+	__skb_queue_head_init(&snap.dgrams);
 	lock_sock(sk);
 	ckpt_inet_name(sk, name, sizeof(name));
 	what = ckpt_inet_save(ctx, sk, objref, &rec, &snap, &ret);
 	if (!what && !ret && le32_to_cpu(rec.state) == CKPT_INET_LISTEN)
 		ret = ckpt_tcp_pending(ctx, sk, objref, &rec);
+	if (!what && !ret && sk->sk_protocol == IPPROTO_UDP)
+		ret = ckpt_udp_hold(sk, &rec, &snap.dgrams);
 	release_sock(sk);
 	if (what)
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
 			       name, objref, what);
 	else if (ret)
-		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its TCP state",
+		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its state",
 			 name, objref);
 	else
 		ret = ckpt_inet_write(ctx, file, objref, &rec, &snap, name);
 	kvfree(snap.buf);
+	__skb_queue_purge(&snap.dgrams);
 	return ret;
 }
 
@@ -718,8 +821,9 @@ static int ckpt_inet_rec_check(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *
 	    le32_to_cpu(rec->keepintvl) > MAX_TCP_KEEPINTVL ||
 	    le32_to_cpu(rec->keepcnt) > MAX_TCP_KEEPCNT ||
 	    le32_to_cpu(rec->linger) > INT_MAX / HZ ||
-	    (rec->nr_pending && state != CKPT_INET_LISTEN) || rec->__pad ||
-	    le32_to_cpu(rec->nr_pending) > le32_to_cpu(rec->backlog) + 1 ||
+	    (rec->nr_queued && tcp && state != CKPT_INET_LISTEN) || rec->__pad ||
+	    (tcp && le32_to_cpu(rec->nr_queued) > le32_to_cpu(rec->backlog) + 1) ||
+	    le32_to_cpu(rec->nr_queued) > CKPT_INET_QUEUED_MAX ||
 	    strnlen(rec->dev, sizeof(rec->dev)) == sizeof(rec->dev) ||
 	    memchr_inv(rec->dev + strlen(rec->dev), 0, sizeof(rec->dev) - strlen(rec->dev)))
 		return ckpt_err(ctx, -EINVAL, "INET_SK of socket %u is invalid", objref);
@@ -1083,6 +1187,104 @@ static int ckpt_tcp_restore(struct ckpt_ctx *ctx, struct socket *sock,
 	return ret;
 }
 
+/* The datagram of @d as it came in: its IP and UDP headers before the data */
+static struct sk_buff *ckpt_udp_skb(const struct ckpt_udp_dgram *d, const void *data)
+{
+	bool v6 = le32_to_cpu(d->family) == AF_INET6;
+	int nh = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	u32 len = le32_to_cpu(d->len);
+	struct sk_buff *skb;
+	struct udphdr *uh;
+
+	skb = alloc_skb(MAX_HEADER + nh + sizeof(*uh) + len, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_HEADER + nh + sizeof(*uh));
+	skb_put_data(skb, data, len);
+	uh = skb_push(skb, sizeof(*uh));
+	skb_reset_transport_header(skb);
+	uh->source = htons(le16_to_cpu(d->sport));
+	uh->dest = htons(le16_to_cpu(d->dport));
+	uh->len = htons(len + sizeof(*uh));
+	uh->check = 0;
+	memset(skb_push(skb, nh), 0, nh);
+	skb_reset_network_header(skb);
+	if (v6) {
+		ipv6_hdr(skb)->version = 6;
+		ipv6_hdr(skb)->nexthdr = IPPROTO_UDP;
+		ipv6_hdr(skb)->payload_len = uh->len;
+		ipv6_hdr(skb)->hop_limit = 64;
+		memcpy(&ipv6_hdr(skb)->saddr, d->saddr, 16);
+		memcpy(&ipv6_hdr(skb)->daddr, d->daddr, 16);
+		skb->protocol = htons(ETH_P_IPV6);
+	} else {
+		ip_hdr(skb)->version = 4;
+		ip_hdr(skb)->ihl = 5;
+		ip_hdr(skb)->ttl = 64;
+		ip_hdr(skb)->protocol = IPPROTO_UDP;
+		ip_hdr(skb)->tot_len = htons(nh + sizeof(*uh) + len);
+		memcpy(&ip_hdr(skb)->saddr, d->saddr, 4);
+		memcpy(&ip_hdr(skb)->daddr, d->daddr, 4);
+		skb->protocol = htons(ETH_P_IP);
+	}
+	__skb_pull(skb, nh + sizeof(*uh));
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->pkt_type = PACKET_HOST;
+	return skb;
+}
+
+/* A datagram queued on @sock, as received (rcvbuf raised by the caller) */
+static int ckpt_udp_restore_dgram(struct ckpt_ctx *ctx, struct socket *sock, u32 objref)
+{
+	u32 len, family, dlen, alen;
+	struct ckpt_udp_dgram *d;
+	struct sk_buff *skb;
+	int ret = -EINVAL;
+
+	d = ckpt_read_rec_var(ctx, CKPT_REC_UDP_DGRAM, sizeof(*d), &len);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	family = le32_to_cpu(d->family);
+	dlen = le32_to_cpu(d->len);
+	alen = family == AF_INET ? 4 : 16;
+	if ((family != AF_INET && (family != AF_INET6 || sock->sk->sk_family != AF_INET6)) ||
+	    dlen > CKPT_UDP_DGRAM_MAX || len != ALIGN(sizeof(*d) + dlen, 8) || d->__pad ||
+	    memchr_inv((u8 *)(d + 1) + dlen, 0, len - sizeof(*d) - dlen) ||
+	    memchr_inv(d->saddr + alen, 0, 16 - alen) ||
+	    memchr_inv(d->daddr + alen, 0, 16 - alen)) {
+		kvfree(d);
+		return ckpt_err(ctx, ret, "UDP_DGRAM of socket %u is invalid", objref);
+	}
+	skb = ckpt_udp_skb(d, d + 1);
+	kvfree(d);
+	ret = -ENOMEM;
+	if (skb) {
+		/* As in the receive path: the queue's lock is also taken in softirqs */
+		local_bh_disable();
+		ret = __udp_enqueue_schedule_skb(sock->sk, skb);
+		local_bh_enable();
+	}
+	if (ret) {
+		kfree_skb(skb);
+		return ckpt_err(ctx, ret, "socket %u: cannot queue a datagram", objref);
+	}
+	return 0;
+}
+
+/* The datagrams of @rec, in a receive buffer made large enough for them */
+static int ckpt_udp_restore_queue(struct ckpt_ctx *ctx, struct socket *sock,
+				  const struct ckpt_inet_sk *rec, u32 objref)
+{
+	int rcvbuf = READ_ONCE(sock->sk->sk_rcvbuf), ret = 0;
+	u32 i;
+
+	WRITE_ONCE(sock->sk->sk_rcvbuf, INT_MAX);
+	for (i = 0; !ret && i < le32_to_cpu(rec->nr_queued); i++)
+		ret = ckpt_udp_restore_dgram(ctx, sock, objref);
+	WRITE_ONCE(sock->sk->sk_rcvbuf, rcvbuf);
+	return ret;
+}
+
 /*
  * Give the connection of @sock, restored in repair mode, to the accept
  * queue of @listener, as the end of a handshake gives it (see
@@ -1190,8 +1392,11 @@ static struct file *ckpt_inet_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
 		ret = ckpt_tcp_restore(ctx, sock, &rec, objref);
 	else
 		ret = ckpt_inet_set_state(ctx, sock, &rec, objref);
-	for (i = 0; !ret && i < le32_to_cpu(rec.nr_pending); i++)
-		ret = ckpt_tcp_restore_pending(ctx, sock, &rec, objref);
+	if (!ret && le32_to_cpu(rec.protocol) == IPPROTO_UDP)
+		ret = ckpt_udp_restore_queue(ctx, sock, &rec, objref);
+	else
+		for (i = 0; !ret && i < le32_to_cpu(rec.nr_queued); i++)
+			ret = ckpt_tcp_restore_pending(ctx, sock, &rec, objref);
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);

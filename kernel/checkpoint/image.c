@@ -162,6 +162,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_tcp_stream),
 		.max_len = CKPT_REC_MAX_LEN,
 	},
+	[CKPT_REC_UDP_DGRAM] = {
+		.min_len = sizeof(struct ckpt_udp_dgram),
+		.max_len = sizeof(struct ckpt_udp_dgram) + CKPT_UDP_DGRAM_MAX + 8,
+	},
 	[CKPT_REC_FILE_DATA] = {
 		.min_len = sizeof(struct ckpt_file_data) + 8,
 		.max_len = sizeof(struct ckpt_file_data) + CKPT_FILE_DATA_MAX,

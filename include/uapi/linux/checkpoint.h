@@ -94,7 +94,8 @@
 	FN(UNIX_SKB,	52)		\
 	FN(INET_SK,	53)		\
 	FN(NETLINK_SK,	54)		\
-	FN(TCP_STREAM,	55)
+	FN(TCP_STREAM,	55)		\
+	FN(UDP_DGRAM,	56)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -783,9 +784,10 @@ struct ckpt_unix_skb {
  * INET_SK: a TCP or UDP socket over IPv4 or IPv6, right after its FILE
  * (kind INET), which has no path.  Addresses are in network order, an
  * IPv4 one in the first 4 bytes; ports in host order.  A listener is
- * followed by nr_pending connections not accepted yet, in the order
+ * followed by nr_queued connections not accepted yet, in the order
  * accept(2) takes them: each an INET_SK (state STREAM, no FILE) and its
- * TCP_STREAM.
+ * TCP_STREAM; a UDP socket by nr_queued UDP_DGRAMs, in the order they
+ * are read.
  */
 struct ckpt_inet_sk {
 	__le32 family;		/* AF_INET or AF_INET6 */
@@ -808,7 +810,7 @@ struct ckpt_inet_sk {
 	__le32 tos;		/* IP_TOS or IPV6_TCLASS */
 	__le32 ttl;		/* IP_TTL or IPV6_UNICAST_HOPS; -1: the default */
 	char dev[16];		/* SO_BINDTODEVICE, NUL-padded; "" if none */
-	__le32 nr_pending;	/* LISTEN: connections not accepted yet */
+	__le32 nr_queued;	/* LISTEN: connections not accepted; UDP: datagrams */
 	__le32 __pad;
 };
 
@@ -850,6 +852,24 @@ struct ckpt_tcp_stream {
 	__le32 user_mss;	/* TCP_MAXSEG set, or 0 */
 	__le32 user_timeout;	/* TCP_USER_TIMEOUT, ms, or 0 */
 	__le32 __pad2;
+};
+
+#define CKPT_UDP_DGRAM_MAX	65535	/* bytes of data in one UDP_DGRAM */
+
+/*
+ * UDP_DGRAM: a datagram queued on a UDP socket and not read yet, after
+ * the socket's INET_SK: the addresses of its IP header (network order;
+ * an IPv4 one in the first 4 bytes, also on an IPv6 socket, which reads
+ * it as v4-mapped) and its ports, then len bytes of data.
+ */
+struct ckpt_udp_dgram {
+	__le32 family;		/* AF_INET or AF_INET6: of the datagram */
+	__le32 len;		/* 0..CKPT_UDP_DGRAM_MAX */
+	__le16 sport;		/* the sender's port, host order */
+	__le16 dport;		/* the port it was sent to */
+	__le32 __pad;
+	__u8 saddr[16];		/* the sender */
+	__u8 daddr[16];		/* the address it was sent to */
 };
 
 /* NETLINK_SK flags: bound, and the SOL_NETLINK options set */

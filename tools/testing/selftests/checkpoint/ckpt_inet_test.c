@@ -4,8 +4,10 @@
  * kill and restart: a listening TCP socket (IPv4 and IPv6) keeps its
  * address, backlog and options and accepts new connections; a UDP socket
  * keeps its address, its peer and its options and sends and receives.
+ * Datagrams queued on UDP sockets (IPv4, IPv6 and v4-mapped) arrive
+ * after restart with their boundaries, senders and order.
  * What cannot be saved yet (urgent data, a connection in repair mode,
- * queued datagrams) makes checkpoint fail with
+ * a corked datagram) makes checkpoint fail with
  * EOPNOTSUPP and a log naming the socket, and leaves the task running.
  * A netlink socket keeps its port id, groups (above 32 too) and options,
  * and talks to the kernel.  A damaged INET_SK makes restart fail cleanly.
@@ -232,6 +234,109 @@ TEST_F_TIMEOUT(inet, udp_keeps_address_peer_and_options, 60)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(udp_reasons));
 }
 
+/* ---- datagrams queued, not read yet ---- */
+
+#define FD_Q4		3	/* IPv4, bound to PORT_UDP + 1: 4 datagrams queued */
+#define FD_Q6		4	/* IPv6, bound to [::]:PORT_UDP + 2: 2 queued */
+#define FD_S1		5	/* the senders */
+#define FD_S2		6
+#define FD_S6		7
+
+static const size_t qsizes[] = { 5, 0, 1472, 60000 };
+
+static const char *const queued_reasons[] = {
+	[1] = "could not queue the datagrams",
+	[2] = "an IPv4 datagram was lost, changed, reordered or merged",
+	[3] = "an IPv4 datagram has another sender",
+	[4] = "an IPv6 or v4-mapped datagram was lost or has another sender",
+	[5] = "a datagram too many",
+};
+
+static char qbuf[65536];
+
+static void qfill(char *b, size_t n, int seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (char)(i * 7 + seed);
+}
+
+static int queued_child(void *arg)
+{
+	struct sockaddr_in a = lo4(PORT_UDP + 1), m4 = lo4(PORT_UDP + 2), from;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(PORT_UDP + 2),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT }, any6 = a6, from6;
+	uint16_t port[3];
+	socklen_t len;
+	int i, s, rcvbuf = 1 << 20;
+	char want[65536];
+
+	(void)arg;
+	/* Bound to any address, not v6-only: it gets IPv4 datagrams v4-mapped */
+	any6.sin6_addr = in6addr_any;
+	if (socket(AF_INET, SOCK_DGRAM, 0) != FD_Q4 || socket(AF_INET6, SOCK_DGRAM, 0) != FD_Q6 ||
+	    socket(AF_INET, SOCK_DGRAM, 0) != FD_S1 || socket(AF_INET, SOCK_DGRAM, 0) != FD_S2 ||
+	    socket(AF_INET6, SOCK_DGRAM, 0) != FD_S6 ||
+	    setsockopt(FD_Q4, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) ||
+	    bind(FD_Q4, (void *)&a, sizeof(a)) || bind(FD_Q6, (void *)&any6, sizeof(any6)))
+		return 1;
+	for (i = 0; i < 4; i++) {
+		qfill(qbuf, qsizes[i], i);
+		if (sendto(i % 2 ? FD_S2 : FD_S1, qbuf, qsizes[i], 0, (void *)&a,
+			   sizeof(a)) != (ssize_t)qsizes[i])
+			return 1;
+	}
+	if (sendto(FD_S6, "six", 3, 0, (void *)&a6, sizeof(a6)) != 3 ||
+	    sendto(FD_S1, "four", 4, 0, (void *)&m4, sizeof(m4)) != 4)
+		return 1;
+	for (i = 0; i < 3; i++) {
+		struct sockaddr_in6 g;
+
+		len = sizeof(g);
+		if (getsockname(FD_S1 + i, (void *)&g, &len))
+			return 1;
+		port[i] = g.sin6_port;	/* sin_port and sin6_port are at the same place */
+	}
+	ckpt_child_ready();
+	wait_finish();
+
+	for (i = 0; i < 4; i++) {
+		len = sizeof(from);
+		qfill(want, qsizes[i], i);
+		s = recvfrom(FD_Q4, qbuf, sizeof(qbuf), MSG_DONTWAIT, (void *)&from, &len);
+		if (s != (int)qsizes[i] || memcmp(qbuf, want, qsizes[i])) {
+			ckpt_child_note("datagram %d: %d bytes, %zu sent", i, s, qsizes[i]);
+			return 2;
+		}
+		if (from.sin_port != port[i % 2] || from.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+			return 3;
+	}
+	len = sizeof(from6);
+	if (recvfrom(FD_Q6, qbuf, sizeof(qbuf), MSG_DONTWAIT, (void *)&from6, &len) != 3 ||
+	    memcmp(qbuf, "six", 3) || from6.sin6_port != port[2] ||
+	    memcmp(&from6.sin6_addr, &in6addr_loopback, 16))
+		return 4;
+	len = sizeof(from6);
+	if (recvfrom(FD_Q6, qbuf, sizeof(qbuf), MSG_DONTWAIT, (void *)&from6, &len) != 4 ||
+	    memcmp(qbuf, "four", 4) || from6.sin6_port != port[0] ||
+	    from6.sin6_addr.s6_addr[10] != 0xff || from6.sin6_addr.s6_addr[12] != 127)
+		return 4;
+	if (recv(FD_Q4, qbuf, 1, MSG_DONTWAIT) >= 0 || recv(FD_Q6, qbuf, 1, MSG_DONTWAIT) >= 0)
+		return 5;
+	return 0;
+}
+
+TEST_F_TIMEOUT(inet, udp_queued_datagrams_arrive, 60)
+{
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, queued_child, NULL);
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(queued_reasons));
+}
+
 /* ---- netlink ---- */
 
 #define FD_NL	3
@@ -302,7 +407,7 @@ TEST_F_TIMEOUT(inet, netlink_keeps_port_id_groups_and_options, 60)
 
 /* ---- what cannot be saved yet ---- */
 
-enum unsupported { URGENT_DATA, IN_REPAIR, QUEUED_DATAGRAM };
+enum unsupported { URGENT_DATA, IN_REPAIR, CORKED_DATAGRAM };
 
 static int unsupported_child(void *arg)
 {
@@ -310,11 +415,11 @@ static int unsupported_child(void *arg)
 	struct sockaddr_in a = lo4(PORT_TCP + 10 + what);
 	int l, c;
 
-	if (what == QUEUED_DATAGRAM) {
+	if (what == CORKED_DATAGRAM) {
 		l = socket(AF_INET, SOCK_DGRAM, 0);
 		c = socket(AF_INET, SOCK_DGRAM, 0);
 		if (bind(l, (void *)&a, sizeof(a)) ||
-		    sendto(c, "x", 1, 0, (void *)&a, sizeof(a)) != 1)
+		    sendto(c, "x", 1, MSG_MORE, (void *)&a, sizeof(a)) != 1)
 			return 1;
 	} else {
 		l = socket(AF_INET, SOCK_STREAM, 0);
@@ -355,8 +460,8 @@ FIXTURE_VARIANT_ADD(inet_unsupported, connection_in_repair_mode) {
 	.what = IN_REPAIR, .log = "a connection in repair mode cannot be saved yet",
 };
 
-FIXTURE_VARIANT_ADD(inet_unsupported, queued_datagram) {
-	.what = QUEUED_DATAGRAM, .log = "queued datagrams cannot be saved yet",
+FIXTURE_VARIANT_ADD(inet_unsupported, corked_datagram) {
+	.what = CORKED_DATAGRAM, .log = "a corked datagram cannot be saved yet",
 };
 
 FIXTURE_SETUP(inet_unsupported)
@@ -450,6 +555,52 @@ TEST_F_TIMEOUT(inet_damaged, restart_fails_cleanly, 60)
 			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
 	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
 					      img.pid, EINVAL, "damaged INET_SK") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
+TEST_F_TIMEOUT(inet_damaged, udp_datagram_fails_cleanly, 60)
+{
+	struct ckpt_udp_dgram *d = NULL;
+	struct ckpt_inet_sk *s = NULL;
+	struct image img = { 0 };
+	size_t len;
+	int i;
+
+	own_netns();
+	img.pid = ckpt_spawn(_metadata, &self->ctx, queued_child, NULL);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	for (i = 0; i < img.nr && !d; i++) {
+		if (img.recs[i].type == CKPT_REC_INET_SK && !s)
+			s = ckpt_payload(img.data, &img.recs[i]);
+		if (img.recs[i].type == CKPT_REC_UDP_DGRAM)
+			d = ckpt_payload(img.data, &img.recs[i]);
+	}
+	ASSERT_TRUE(s && d) TH_LOG("the image has no UDP_DGRAM");
+	len = img.len;
+	switch (variant->what) {
+	case 0:
+		d->family = htole32(AF_INET6);	/* on an IPv4 socket */
+		break;
+	case 1:
+		d->len = htole32(le32toh(d->len) + 8);
+		break;
+	case 2:
+		d->saddr[9] = 1;		/* beyond an IPv4 address */
+		break;
+	case 3:
+		s->nr_queued = htole32(le32toh(s->nr_queued) + 1);
+		break;
+	default:
+		len = (char *)d - img.data + sizeof(*d) / 2;
+		break;
+	}
+	if (variant->what != 4)
+		trailer_of(&img, img.data)->crc32c =
+			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
+					      img.pid, EINVAL, "damaged UDP_DGRAM") ==
 		    CKPT_FAILED_CLEANLY);
 	free(img.recs);
 	free(img.data);

@@ -658,11 +658,11 @@ TEST_F_TIMEOUT(tcp_damaged, pending_connection_fails_cleanly, 90)
 			l = r;
 	}
 	ASSERT_TRUE(l && e) TH_LOG("no listener with a pending connection in the image");
-	ASSERT_EQ(NR_PENDING, le32toh(l->nr_pending));
+	ASSERT_EQ(NR_PENDING, le32toh(l->nr_queued));
 	switch (variant->what % 4) {
 	case 0:
 		/* One more than there are: the next record is not one */
-		l->nr_pending = htole32(NR_PENDING + 1);
+		l->nr_queued = htole32(NR_PENDING + 1);
 		break;
 	case 1:
 		e->state = htole32(CKPT_INET_CLOSED);
@@ -671,7 +671,7 @@ TEST_F_TIMEOUT(tcp_damaged, pending_connection_fails_cleanly, 90)
 		e->family = htole32(AF_INET6);
 		break;
 	default:
-		l->nr_pending = htole32(le32toh(l->backlog) + 2);
+		l->nr_queued = htole32(le32toh(l->backlog) + 2);
 		break;
 	}
 	trailer_of(&img, img.data)->crc32c = htole32(crc32c(img.data, img.recs[img.nr - 1].off));
