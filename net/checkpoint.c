@@ -1417,6 +1417,17 @@ static void ckpt_tcp_repair_off(struct sock *sk)
 		tcp_sk(sk)->repair = 0;
 		tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
 		tcp_send_window_probe(sk);
+		/*
+		 * The send queue counts as sent: what the peer lacks goes at
+		 * the retransmission timeout, made the shortest rather than the
+		 * initial one (1 or 3 s).  Sending the unsent part afresh instead
+		 * would not do: it may have been sent after the connection was
+		 * saved, and the peer's acknowledgment of data "not sent yet"
+		 * would be ignored, its window with it.
+		 */
+		if (tcp_sk(sk)->packets_out)
+			inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, TCP_RTO_MIN,
+						  TCP_RTO_MAX);
 	}
 	release_sock(sk);
 }
