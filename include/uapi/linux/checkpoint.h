@@ -816,7 +816,7 @@ struct ckpt_inet_sk {
 
 /* TCP_STREAM flags: the options the two ends agreed on */
 #define CKPT_TCP_WSCALE		(1U << 0)	/* window scaling */
-#define CKPT_TCP_SACK		(1U << 1)	/* selective acknowledgements */
+#define CKPT_TCP_SACK		(1U << 1)	/* selective acknowledgments */
 #define CKPT_TCP_TSTAMP		(1U << 2)	/* timestamps */
 #define CKPT_TCP_ALL		((1U << 3) - 1)
 
