@@ -39,9 +39,14 @@
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
  *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL |
- *              INOTIFY
+ *              INOTIFY | inet
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
+ *   inet    := INET_SK [TCP_STREAM] pending{nr_queued}
+ *   pending := INET_SK(STREAM) TCP_STREAM
+ *   (an INET_SK of state STREAM, and only it, is followed by its
+ *   TCP_STREAM; a listener by the connections it has not accepted, each
+ *   an INET_SK without a FILE)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  *   (an object may also be SHMEM PAGES* SHMEM_END; a FILE of kind MEMFD
@@ -70,6 +75,8 @@ enum image_state {
 	ST_ANON_FILE,		/* the record of an anonymous FILE's kind */
 	ST_UNIX_SKB,		/* the messages a UNIX_SK carries */
 	ST_UNIX_EMBRYO,		/* the connections a listening UNIX_SK has queued */
+	ST_TCP_STREAM,		/* the TCP_STREAM of an INET_SK of state STREAM */
+	ST_INET_PENDING,	/* the connections a listening INET_SK has not accepted */
 	ST_TRAILER,
 	ST_END,			/* nothing may follow the TRAILER */
 	NR_IMAGE_STATES
@@ -147,6 +154,9 @@ struct image {
 	uint64_t unix_skbs;
 	uint32_t unix_embryos;
 	uint32_t unix_listener;
+	/* the INET_SK being read: its family, connections to come */
+	uint32_t inet_family;
+	uint32_t inet_pending;
 	/* the SHMEM being read */
 	enum image_state shmem_return;	/* state after its SHMEM_END */
 	uint64_t shmem_size;

@@ -130,12 +130,24 @@ static const struct named inet_flag_names[] = {
 	NAMED(CKPT_INET_, SNDBUF_LOCK),
 	NAMED(CKPT_INET_, RCVBUF_LOCK),
 	NAMED(CKPT_INET_, FREEBIND),
+	NAMED(CKPT_INET_, CORK),
 };
 
 static const struct named inet_state_names[] = {
 	NAMED(CKPT_INET_, CLOSED),
 	NAMED(CKPT_INET_, LISTEN),
 	NAMED(CKPT_INET_, CONNECTED),
+	NAMED(CKPT_INET_, STREAM),
+};
+
+/* The kernel's TCP_* states that a TCP_STREAM may have */
+static const struct named tcp_state_names[] = {
+	{ 1, "ESTABLISHED" }, { 4, "FIN_WAIT1" }, { 5, "FIN_WAIT2" },
+	{ 8, "CLOSE_WAIT" }, { 9, "LAST_ACK" }, { 11, "CLOSING" },
+};
+
+static const struct named tcp_flag_names[] = {
+	NAMED(CKPT_TCP_, WSCALE), NAMED(CKPT_TCP_, SACK), NAMED(CKPT_TCP_, TSTAMP),
 };
 
 static const struct named tfd_flag_names[] = {
@@ -1347,9 +1359,10 @@ void print_INET_SK(const struct image *img, const void *p, uint32_t len)
 	FLAGS(LE32(s->flags), inet_flag_names);
 	printf("\n");
 	pr_inet("local", family, s->src, LE16(s->sport));
-	if (LE32(s->state) == CKPT_INET_CONNECTED)
+	if (LE32(s->state) == CKPT_INET_CONNECTED || LE32(s->state) == CKPT_INET_STREAM)
 		pr_inet("peer", family, s->dst, LE16(s->dport));
 	pr_u("backlog", LE32(s->backlog));
+	pr_u("nr_queued", LE32(s->nr_queued));
 	pr_u("sndbuf", LE32(s->sndbuf));
 	pr_u("rcvbuf", LE32(s->rcvbuf));
 	pr_u("mark", LE32(s->mark));
@@ -1359,6 +1372,49 @@ void print_INET_SK(const struct image *img, const void *p, uint32_t len)
 	printf("  tos: %u\n  ttl: %d\n", LE32(s->tos), (int32_t)LE32(s->ttl));
 	if (s->dev[0])
 		pr_str("dev", s->dev, sizeof(s->dev));
+}
+
+/* A queue of a TCP_STREAM: its crc32c, and with --pages its first bytes */
+static void pr_tcp_queue(const struct image *img, const char *name,
+			 const uint8_t *data, uint32_t n)
+{
+	printf("  %s: crc32c=0x%08x", name, contents_crc(data, n));
+	if (img->show_pages && n) {
+		printf(" bytes=");
+		pr_hex(data, n < 16 ? n : 16);
+		printf("%s", n > 16 ? " ..." : "");
+	}
+	printf("\n");
+}
+
+void print_TCP_STREAM(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tcp_stream *t = p;
+	const uint8_t *inq = (const uint8_t *)(t + 1);
+
+	printf("  state: %u", LE32(t->state));
+	ENUM(LE32(t->state), tcp_state_names);
+	printf("\n  flags: 0x%x", LE32(t->flags));
+	FLAGS(LE32(t->flags), tcp_flag_names);
+	printf("\n");
+	pr_u("snd_una", LE32(t->snd_una));
+	pr_u("rcv_nxt", LE32(t->rcv_nxt));
+	pr_u("inq_len", LE32(t->inq_len));
+	pr_u("outq_len", LE32(t->outq_len));
+	pr_u("unsent_len", LE32(t->unsent_len));
+	pr_u("mss_clamp", LE32(t->mss_clamp));
+	pr_u("snd_wscale", t->snd_wscale);
+	pr_u("rcv_wscale", t->rcv_wscale);
+	pr_u("timestamp", LE32(t->timestamp));
+	pr_u("snd_wl1", LE32(t->snd_wl1));
+	pr_u("snd_wnd", LE32(t->snd_wnd));
+	pr_u("max_window", LE32(t->max_window));
+	pr_u("rcv_wnd", LE32(t->rcv_wnd));
+	pr_u("rcv_wup", LE32(t->rcv_wup));
+	pr_u("user_mss", LE32(t->user_mss));
+	pr_u("user_timeout", LE32(t->user_timeout));
+	pr_tcp_queue(img, "inq", inq, LE32(t->inq_len));
+	pr_tcp_queue(img, "outq", inq + LE32(t->inq_len), LE32(t->outq_len));
 }
 
 void print_NETLINK_SK(const struct image *img, const void *p, uint32_t len)

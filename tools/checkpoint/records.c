@@ -1781,6 +1781,29 @@ int accept_UNIX_SKB(struct image *img, const void *p, uint32_t len)
 #define IPPROTO_TCP_LINUX	6
 #define IPPROTO_UDP_LINUX	17
 
+#define INET_QUEUED_MAX		65536	/* the kernel's CKPT_INET_QUEUED_MAX */
+
+/* After an INET_SK and its TCP_STREAM: a connection not accepted, or the task */
+static void inet_next(struct image *img)
+{
+	img->state = img->inet_pending ? ST_INET_PENDING : ST_TASK;
+}
+
+/* Only a listener has connections queued, at most its backlog + 1 */
+static int check_inet_queued(struct image *img, const struct ckpt_inet_sk *s, bool tcp)
+{
+	uint32_t n = LE32(s->nr_queued);
+
+	if (n > INET_QUEUED_MAX)
+		return image_fail(img, "nr_queued %u is more than %u", n, INET_QUEUED_MAX);
+	if (tcp && n && LE32(s->state) != CKPT_INET_LISTEN)
+		return image_fail(img, "nr_queued %u, but not a listener", n);
+	if (tcp && n > (uint64_t)LE32(s->backlog) + 1)
+		return image_fail(img, "nr_queued %u is more than the backlog %u + 1", n,
+				  LE32(s->backlog));
+	return check_zero(img, &s->__pad, sizeof(s->__pad), "__pad");
+}
+
 int accept_INET_SK(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_inet_sk *s = p;
@@ -1788,8 +1811,9 @@ int accept_INET_SK(struct image *img, const void *p, uint32_t len)
 	uint32_t state = LE32(s->state);
 	bool tcp = type == SOCK_STREAM_LINUX && proto == IPPROTO_TCP_LINUX;
 	bool udp = type == SOCK_DGRAM_LINUX && proto == IPPROTO_UDP_LINUX;
+	bool pending = img->state == ST_INET_PENDING;
 
-	if (accept_anon(img))
+	if (!pending && accept_anon(img))
 		return -1;
 	if ((family != AF_INET_LINUX && family != AF_INET6_LINUX) || (!tcp && !udp))
 		return image_fail(img, "family %u, type %u, protocol %u: not TCP or UDP",
@@ -1797,11 +1821,83 @@ int accept_INET_SK(struct image *img, const void *p, uint32_t len)
 	if (check_flags(img, LE32(s->flags), CKPT_INET_ALL, "flags") ||
 	    check_padded_string(img, s->dev, sizeof(s->dev), "dev"))
 		return -1;
-	if (state > CKPT_INET_CONNECTED || (state == CKPT_INET_LISTEN && !tcp) ||
+	if (state > CKPT_INET_STREAM ||
+	    ((state == CKPT_INET_LISTEN || state == CKPT_INET_STREAM) && !tcp) ||
 	    (state == CKPT_INET_CONNECTED && !udp))
 		return image_fail(img, "state %u does not fit the protocol", state);
+	/* A listener or a connection has a local address; restart binds it */
+	if ((state == CKPT_INET_LISTEN || state == CKPT_INET_STREAM) &&
+	    !(LE32(s->flags) & CKPT_INET_BOUND))
+		return image_fail(img, "state %u without BOUND", state);
 	if (family == AF_INET_LINUX && (!all_zero(s->src + 4, 12) || !all_zero(s->dst + 4, 12)))
 		return image_fail(img, "an IPv4 address is longer than 4 bytes");
+	if (check_inet_queued(img, s, tcp))
+		return -1;
+	if (pending) {
+		if (state != CKPT_INET_STREAM || family != img->inet_family)
+			return image_fail(img, "state %u, family %u: not the listener's connection",
+					  state, family);
+		img->inet_pending--;
+	} else {
+		img->inet_family = family;
+		img->inet_pending = tcp ? LE32(s->nr_queued) : 0;
+	}
+	if (state == CKPT_INET_STREAM)
+		img->state = ST_TCP_STREAM;
+	else
+		inet_next(img);
+	return 0;
+}
+
+/* TCP states a TCP_STREAM may have: the kernel's TCP_ESTABLISHED ... */
+#define TCP_ESTABLISHED_LINUX	1
+#define TCP_FIN_WAIT1_LINUX	4
+#define TCP_FIN_WAIT2_LINUX	5
+#define TCP_CLOSE_WAIT_LINUX	8
+#define TCP_LAST_ACK_LINUX	9
+#define TCP_CLOSING_LINUX	11
+#define TCPF_STREAM_LINUX	((1U << TCP_ESTABLISHED_LINUX) | (1U << TCP_FIN_WAIT1_LINUX) | \
+				 (1U << TCP_FIN_WAIT2_LINUX) | (1U << TCP_CLOSE_WAIT_LINUX) | \
+				 (1U << TCP_LAST_ACK_LINUX) | (1U << TCP_CLOSING_LINUX))
+#define TCP_MAX_WSCALE_LINUX	14
+#define MAX_TCP_WINDOW_LINUX	32767U
+
+/* The checks of the kernel's ckpt_tcp_rec_check(), in its order */
+int accept_TCP_STREAM(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tcp_stream *t = p;
+	uint32_t state = LE32(t->state), mss = LE32(t->mss_clamp);
+	uint32_t outq = LE32(t->outq_len);
+
+	if (state >= 32 || !((1U << state) & TCPF_STREAM_LINUX))
+		return image_fail(img, "state %u is not a TCP connection's", state);
+	if (check_flags(img, LE32(t->flags), CKPT_TCP_ALL, "flags") ||
+	    check_var_len(img, p, len, (uint64_t)LE32(t->inq_len) + outq))
+		return -1;
+	if (LE32(t->unsent_len) > outq)
+		return image_fail(img, "unsent_len %u is more than outq_len %u",
+				  LE32(t->unsent_len), outq);
+	if (state == TCP_FIN_WAIT2_LINUX && outq)
+		return image_fail(img, "outq_len %u in FIN_WAIT2, whose FIN was acknowledged",
+				  outq);
+	if (!mss || mss > UINT16_MAX)
+		return image_fail(img, "mss_clamp %u is out of range 1..%u", mss, UINT16_MAX);
+	if (t->snd_wscale > TCP_MAX_WSCALE_LINUX || t->rcv_wscale > TCP_MAX_WSCALE_LINUX)
+		return image_fail(img, "snd_wscale %u or rcv_wscale %u is more than %u",
+				  t->snd_wscale, t->rcv_wscale, TCP_MAX_WSCALE_LINUX);
+	if (check_zero(img, &t->__pad, sizeof(t->__pad), "__pad") ||
+	    check_zero(img, &t->__pad2, sizeof(t->__pad2), "__pad2"))
+		return -1;
+	if (LE32(t->user_mss) > MAX_TCP_WINDOW_LINUX)
+		return image_fail(img, "user_mss %u is more than %u", LE32(t->user_mss),
+				  MAX_TCP_WINDOW_LINUX);
+	if (LE32(t->user_timeout) > INT_MAX || LE32(t->snd_wnd) > INT_MAX ||
+	    LE32(t->rcv_wnd) > INT_MAX)
+		return image_fail(img, "user_timeout, snd_wnd or rcv_wnd is negative");
+	if (LE32(t->max_window) < LE32(t->snd_wnd))
+		return image_fail(img, "max_window %u is below snd_wnd %u",
+				  LE32(t->max_window), LE32(t->snd_wnd));
+	inet_next(img);
 	return 0;
 }
 

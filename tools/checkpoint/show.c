@@ -90,6 +90,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UNIX_SKB]	= VARIABLE(struct ckpt_unix_skb, UNIX_SKB),
 	[CKPT_REC_INET_SK]	= FIXED(struct ckpt_inet_sk, INET_SK),
 	[CKPT_REC_NETLINK_SK]	= VARIABLE(struct ckpt_netlink_sk, NETLINK_SK),
+	[CKPT_REC_TCP_STREAM]	= VARIABLE(struct ckpt_tcp_stream, TCP_STREAM),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -129,6 +130,8 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 				  REC(INET_SK) | REC(NETLINK_SK),
 	[ST_UNIX_SKB]		= REC(UNIX_SKB),
 	[ST_UNIX_EMBRYO]	= REC(UNIX_SK),
+	[ST_TCP_STREAM]		= REC(TCP_STREAM),
+	[ST_INET_PENDING]	= REC(INET_SK),
 	[ST_TRAILER]		= REC(TRAILER),
 	[ST_END]		= 0,
 };

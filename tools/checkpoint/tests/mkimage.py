@@ -92,7 +92,8 @@ SIZES = {
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
     'THREAD_CPUTIME': 24,
-    'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 112, 'NETLINK_SK': 40,
+    'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 120, 'NETLINK_SK': 40,
+    'TCP_STREAM': 72, 'UDP_DGRAM': 48,
 }
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
@@ -458,6 +459,80 @@ def sparse_refs(records):
     records[:] = good_records(SPARSE_REFS)
 
 
+# Sockets (good-tcp): a listener, and two connections to it from outside
+FILE_INET = 19
+INET_STATE = dict(CLOSED=0, LISTEN=1, CONNECTED=2, STREAM=3)
+INET_BOUND, INET_NODELAY, INET_CORK = 1 << 0, 1 << 4, 1 << 11
+TCP_STATE = dict(ESTABLISHED=1, SYN_SENT=2, FIN_WAIT1=4, FIN_WAIT2=5,
+                 CLOSE_WAIT=8, LAST_ACK=9, CLOSING=11)
+TCP_ALL = 0x7              # WSCALE | SACK | TSTAMP
+SOCK_REFS = dict(listener=20, conn=21, conn6=22)
+
+
+def anon_file(objref, kind, mode=0o140777, f_flags=0o2):
+    return Record('FILE', struct.pack('<IIIIQQQIIQIIII', objref, kind,
+                                      f_flags, mode, 0, 0, 0, 0, 0, 0,
+                                      0xFFFFFFFF, 0, 0, 0))
+
+
+def inet_addr(family, addr):
+    a = bytes(addr)
+    return a.ljust(16, b'\0') if family == 2 else a
+
+
+def inet_sk(state, flags, family=2, protocol=6, src=(127, 0, 0, 1),
+            sport=8080, dst=(0, 0, 0, 0), dport=0, backlog=0, nr_queued=0):
+    stype = 1 if protocol == 6 else 2
+    return Record('INET_SK', struct.pack(
+        '<6IHHI16s16s8I16sII', family, stype, protocol, INET_STATE[state],
+        flags, backlog, sport, dport, 0, inet_addr(family, src),
+        inet_addr(family, dst), 212992, 131072, 0, 0, 0, 0, 0, 0xFFFFFFFF,
+        b'', nr_queued, 0))
+
+
+def pending(family=2, dst=(10, 0, 0, 3), dport=40002):
+    """A connection a listener has not accepted: no FILE."""
+    return [inet_sk('STREAM', INET_BOUND, family=family, dst=dst,
+                    dport=dport),
+            tcp_stream(inq=b'GET /')]
+
+
+def tcp_stream(state='ESTABLISHED', flags=TCP_ALL, inq=b'', outq=b'',
+               unsent_len=0, mss_clamp=65483, wscale=(7, 7), pad=0,
+               snd_wnd=65536, max_window=65536, rcv_wnd=65536,
+               inq_len=None):
+    body = struct.pack(
+        '<8IBBH9I', TCP_STATE[state], flags, 1000000, 2000000 + len(inq),
+        len(inq) if inq_len is None else inq_len, len(outq), unsent_len,
+        mss_clamp, wscale[0], wscale[1], 0, 123456, 2000000, snd_wnd,
+        max_window, rcv_wnd, 2000000, 0, 0, pad)
+    return Record('TCP_STREAM', pad8(body + inq + outq))
+
+
+def sockets(records, conn=None, listener=None):
+    """Three sockets after the SIGHAND: a listener with a connection it has
+    not accepted, and two connections.  conn (a list) replaces the first
+    connection's TCP_STREAM, listener (a list) the listener's records."""
+    r = SOCK_REFS
+    first = tcp_stream(inq=b'hello', outq=b'world, again!', unsent_len=6)
+    if listener is None:
+        listener = [inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=1),
+                    *pending()]
+    objs = [anon_file(r['listener'], FILE_INET), *listener,
+            anon_file(r['conn'], FILE_INET),
+            inet_sk('STREAM', INET_BOUND | INET_NODELAY | INET_CORK,
+                    sport=8080, dst=(10, 0, 0, 2), dport=40000)]
+    objs += [first] if conn is None else conn
+    objs += [anon_file(r['conn6'], FILE_INET),
+             inet_sk('STREAM', INET_BOUND, family=10,
+                     src=[0] * 15 + [1], sport=8081,
+                     dst=[0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [2],
+                     dport=40001),
+             tcp_stream(state='FIN_WAIT2', flags=0, wscale=(0, 0))]
+    at = find(records, 'SIGHAND') + 1
+    records[at:at] = objs
+
+
 # name: (edit of the records, edit of the trailer, edit of the bytes);
 # the names of the variants that are valid images start with "good"
 VARIANTS = {
@@ -518,6 +593,56 @@ VARIANTS = {
     'rlimit-soft-above-hard': (replace('PROCESS', process(nofile=(8192, 4096))),
                                None, None),
     'xstate-size': (replace('X86_XSTATE', x86_xstate(576)), None, None),
+    'good-tcp': (sockets, None, None),
+    'tcp-stream-missing': (lambda r: sockets(r, conn=[]), None, None),
+    'tcp-stream-twice': (lambda r: sockets(
+        r, conn=[tcp_stream(), tcp_stream()]), None, None),
+    'tcp-stream-after-listener': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', INET_BOUND), tcp_stream()]),
+        None, None),
+    'inet-stream-of-udp': (lambda r: sockets(
+        r, listener=[inet_sk('STREAM', INET_BOUND, protocol=17)]),
+        None, None),
+    'inet-listen-not-bound': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', 0)]), None, None),
+    'inet-pending-missing': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=2),
+                     *pending()]), None, None),
+    'inet-pending-listener': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=1),
+                     inet_sk('LISTEN', INET_BOUND)]), None, None),
+    'inet-pending-family': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=1),
+                     *pending(family=10, dst=[0] * 15 + [3])]), None, None),
+    'inet-queued-not-listener': (lambda r: sockets(
+        r, listener=[inet_sk('STREAM', INET_BOUND, nr_queued=1),
+                     tcp_stream()]), None, None),
+    'inet-queued-backlog': (lambda r: sockets(
+        r, listener=[inet_sk('LISTEN', INET_BOUND, backlog=0, nr_queued=2),
+                     *pending(), *pending()]), None, None),
+    'tcp-stream-state': (lambda r: sockets(
+        r, conn=[tcp_stream(state='SYN_SENT')]), None, None),
+    'tcp-stream-flags': (lambda r: sockets(
+        r, conn=[tcp_stream(flags=0x8)]), None, None),
+    'tcp-stream-len': (lambda r: sockets(
+        r, conn=[tcp_stream(inq=b'hello', inq_len=13)]), None, None),
+    'tcp-stream-padding': (lambda r: sockets(
+        r, conn=[Record('TCP_STREAM', tcp_stream(inq=b'hello').payload[:-1]
+                        + b'\1')]), None, None),
+    'tcp-stream-unsent': (lambda r: sockets(
+        r, conn=[tcp_stream(outq=b'abc', unsent_len=4)]), None, None),
+    'tcp-stream-fin-wait2-outq': (lambda r: sockets(
+        r, conn=[tcp_stream(state='FIN_WAIT2', outq=b'abc')]), None, None),
+    'tcp-stream-mss': (lambda r: sockets(
+        r, conn=[tcp_stream(mss_clamp=65536)]), None, None),
+    'tcp-stream-wscale': (lambda r: sockets(
+        r, conn=[tcp_stream(wscale=(7, 15))]), None, None),
+    'tcp-stream-pad': (lambda r: sockets(
+        r, conn=[tcp_stream(pad=1)]), None, None),
+    'tcp-stream-max-window': (lambda r: sockets(
+        r, conn=[tcp_stream(max_window=65535)]), None, None),
+    'tcp-stream-rcv-wnd': (lambda r: sockets(
+        r, conn=[tcp_stream(rcv_wnd=1 << 31)]), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime()]),
@@ -594,12 +719,22 @@ def expect_pages():
 
 def selftest():
     assert image_crc(b'123456789') == 0xE3069283, 'CRC-32C check value'
-    for r in good_records():
-        if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
-                      'X86_REGS'):
-            assert len(r.payload) == SIZES[r.name], r.name
-        assert len(r.payload) >= SIZES[r.name], r.name
-        assert len(r.payload) % 8 == 0, r.name
+    for v in VARIANTS:
+        if not v.startswith('good'):
+            continue
+        records = good_records()
+        if VARIANTS[v][0]:
+            VARIANTS[v][0](records)
+        for r in records:
+            if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
+                          'X86_REGS', 'INET_SK'):
+                assert len(r.payload) == SIZES[r.name], (v, r.name)
+            assert len(r.payload) >= SIZES[r.name], (v, r.name)
+            assert len(r.payload) % 8 == 0, (v, r.name)
+    # The fixed part of a TCP_STREAM, then its queues, padded to 8 bytes
+    r = tcp_stream(inq=b'ab', outq=b'cde')
+    assert len(r.payload) == SIZES['TCP_STREAM'] + 8, 'TCP_STREAM'
+    assert r.payload[SIZES['TCP_STREAM']:] == b'abcde\0\0\0', 'TCP_STREAM'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

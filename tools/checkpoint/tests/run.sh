@@ -314,6 +314,27 @@ declare -A REASON=(
 	[userns-twice]='offset 360: USERNS: namespace record out of order or repeated'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
+	[tcp-stream-missing]='offset 3416: FILE: record out of order, expected TCP_STREAM$'
+	[tcp-stream-twice]='offset 3496: TCP_STREAM: record out of order, expected TASK, '
+	[tcp-stream-after-listener]='offset 2992: TCP_STREAM: record out of order, expected TASK, '
+	[inet-stream-of-udp]='offset 2864: INET_SK: state 3 does not fit the protocol'
+	[inet-listen-not-bound]='offset 2864: INET_SK: state 1 without BOUND'
+	[inet-pending-missing]='offset 3208: FILE: record out of order, expected INET_SK$'
+	[inet-pending-listener]="offset 2992: INET_SK: state 1, family 2: not the listener's connection"
+	[inet-pending-family]="offset 2992: INET_SK: state 3, family 10: not the listener's connection"
+	[inet-queued-not-listener]='offset 2864: INET_SK: nr_queued 1, but not a listener'
+	[inet-queued-backlog]='offset 2864: INET_SK: nr_queued 2 is more than the backlog 0 \+ 1'
+	[tcp-stream-state]="offset 3416: TCP_STREAM: state 2 is not a TCP connection's"
+	[tcp-stream-flags]='offset 3416: TCP_STREAM: flags 0x8 has unknown bits 0x8'
+	[tcp-stream-len]='offset 3416: TCP_STREAM: len 80, but its contents take 85 bytes'
+	[tcp-stream-padding]='offset 3416: TCP_STREAM: padding after the contents is not zero'
+	[tcp-stream-unsent]='offset 3416: TCP_STREAM: unsent_len 4 is more than outq_len 3'
+	[tcp-stream-fin-wait2-outq]='offset 3416: TCP_STREAM: outq_len 3 in FIN_WAIT2'
+	[tcp-stream-mss]='offset 3416: TCP_STREAM: mss_clamp 65536 is out of range'
+	[tcp-stream-wscale]='offset 3416: TCP_STREAM: snd_wscale 7 or rcv_wscale 15 is more than 14'
+	[tcp-stream-pad]='offset 3416: TCP_STREAM: __pad2 is not zero'
+	[tcp-stream-max-window]='offset 3416: TCP_STREAM: max_window 65535 is below snd_wnd 65536'
+	[tcp-stream-rcv-wnd]='offset 3416: TCP_STREAM: user_timeout, snd_wnd or rcv_wnd is negative'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -334,6 +355,19 @@ expect "show: decodes a process's POSIX_TIMERS" 0 \
 	"$CKPT" show "$TMP/good-timers.img"
 expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
 	"$CKPT" show "$TMP/good-userns.img"
+expect "show: an INET_SK of state STREAM names its peer" 0 \
+	'^  peer: \[2001:db8:0:0:0:0:0:2\]:40001$' "$CKPT" show "$TMP/good-tcp.img"
+expect "show: decodes the CORK flag of an INET_SK" 0 \
+	'^  flags: 0x811 \(BOUND\|NODELAY\|CORK\)$' "$CKPT" show "$TMP/good-tcp.img"
+expect "show: a listener is followed by the connections it has not accepted" 0 \
+	'^\[10\] INET_SK offset=2992 len=120$' "$CKPT" show "$TMP/good-tcp.img"
+expect "show: decodes a TCP_STREAM's state" 0 '^  state: 5 \(FIN_WAIT2\)$' \
+	"$CKPT" show "$TMP/good-tcp.img"
+expect "show: decodes a TCP_STREAM's options" 0 \
+	'^  flags: 0x7 \(WSCALE\|SACK\|TSTAMP\)$' "$CKPT" show "$TMP/good-tcp.img"
+expect "show: a TCP_STREAM's queues: crc32c, and the first bytes with --pages" 0 \
+	'^  outq: crc32c=0x7ba29e70 bytes=77 6f 72 6c 64 2c 20 61 67 61 69 6e 21$' \
+	"$CKPT" show --pages "$TMP/good-tcp.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -389,6 +423,7 @@ if [ -n "$ASAN" ]; then
 	asan_all()
 	{
 		"$ASAN" show --pages "$GOOD" >/dev/null || return 1
+		"$ASAN" show --pages "$TMP/good-tcp.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
