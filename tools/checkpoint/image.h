@@ -42,11 +42,11 @@
  *              INOTIFY | inet
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
- *   inet    := INET_SK [TCP_STREAM] pending{nr_queued}
+ *   inet    := INET_SK [TCP_STREAM] pending{nr_queued} | INET_SK UDP_DGRAM{nr_queued}
  *   pending := INET_SK(STREAM) TCP_STREAM
  *   (an INET_SK of state STREAM, and only it, is followed by its
  *   TCP_STREAM; a listener by the connections it has not accepted, each
- *   an INET_SK without a FILE)
+ *   an INET_SK without a FILE; a UDP socket by its datagrams)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  *   (an object may also be SHMEM PAGES* SHMEM_END; a FILE of kind MEMFD
@@ -77,6 +77,7 @@ enum image_state {
 	ST_UNIX_EMBRYO,		/* the connections a listening UNIX_SK has queued */
 	ST_TCP_STREAM,		/* the TCP_STREAM of an INET_SK of state STREAM */
 	ST_INET_PENDING,	/* the connections a listening INET_SK has not accepted */
+	ST_UDP_DGRAM,		/* the datagrams queued on a UDP INET_SK */
 	ST_TRAILER,
 	ST_END,			/* nothing may follow the TRAILER */
 	NR_IMAGE_STATES
@@ -154,9 +155,10 @@ struct image {
 	uint64_t unix_skbs;
 	uint32_t unix_embryos;
 	uint32_t unix_listener;
-	/* the INET_SK being read: its family, connections to come */
+	/* the INET_SK being read: its family, connections or datagrams to come */
 	uint32_t inet_family;
-	uint32_t inet_pending;
+	bool inet_udp;
+	uint32_t inet_queued;
 	/* the SHMEM being read */
 	enum image_state shmem_return;	/* state after its SHMEM_END */
 	uint64_t shmem_size;

@@ -1417,6 +1417,24 @@ void print_TCP_STREAM(const struct image *img, const void *p, uint32_t len)
 	pr_tcp_queue(img, "outq", inq + LE32(t->inq_len), LE32(t->outq_len));
 }
 
+void print_UDP_DGRAM(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_udp_dgram *d = p;
+	const uint8_t *data = (const uint8_t *)(d + 1);
+	uint32_t family = LE32(d->family), n = LE32(d->len);
+
+	printf("  family: %u (%s)\n", family, family == 2 ? "INET" : "INET6");
+	pr_u("len", n);
+	pr_inet("sender", family, d->saddr, LE16(d->sport));
+	pr_inet("dest", family, d->daddr, LE16(d->dport));
+	printf("  crc32c: 0x%08x\n", contents_crc(data, n));
+	if (img->show_pages && n) {
+		printf("  data: ");
+		pr_hex(data, n < 16 ? n : 16);
+		printf("%s\n", n > 16 ? " ..." : "");
+	}
+}
+
 void print_NETLINK_SK(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_netlink_sk *n = p;

@@ -1783,13 +1783,16 @@ int accept_UNIX_SKB(struct image *img, const void *p, uint32_t len)
 
 #define INET_QUEUED_MAX		65536	/* the kernel's CKPT_INET_QUEUED_MAX */
 
-/* After an INET_SK and its TCP_STREAM: a connection not accepted, or the task */
+/* After an INET_SK and its TCP_STREAM: what its queue holds, or the task */
 static void inet_next(struct image *img)
 {
-	img->state = img->inet_pending ? ST_INET_PENDING : ST_TASK;
+	if (!img->inet_queued)
+		img->state = ST_TASK;
+	else
+		img->state = img->inet_udp ? ST_UDP_DGRAM : ST_INET_PENDING;
 }
 
-/* Only a listener has connections queued, at most its backlog + 1 */
+/* Of TCP, only a listener has connections queued, at most its backlog + 1 */
 static int check_inet_queued(struct image *img, const struct ckpt_inet_sk *s, bool tcp)
 {
 	uint32_t n = LE32(s->nr_queued);
@@ -1837,10 +1840,11 @@ int accept_INET_SK(struct image *img, const void *p, uint32_t len)
 		if (state != CKPT_INET_STREAM || family != img->inet_family)
 			return image_fail(img, "state %u, family %u: not the listener's connection",
 					  state, family);
-		img->inet_pending--;
+		img->inet_queued--;
 	} else {
 		img->inet_family = family;
-		img->inet_pending = tcp ? LE32(s->nr_queued) : 0;
+		img->inet_udp = udp;
+		img->inet_queued = LE32(s->nr_queued);
 	}
 	if (state == CKPT_INET_STREAM)
 		img->state = ST_TCP_STREAM;
@@ -1897,6 +1901,29 @@ int accept_TCP_STREAM(struct image *img, const void *p, uint32_t len)
 	if (LE32(t->max_window) < LE32(t->snd_wnd))
 		return image_fail(img, "max_window %u is below snd_wnd %u",
 				  LE32(t->max_window), LE32(t->snd_wnd));
+	inet_next(img);
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_udp_restore_dgram() */
+int accept_UDP_DGRAM(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_udp_dgram *d = p;
+	uint32_t family = LE32(d->family), n = LE32(d->len);
+	uint32_t alen = family == AF_INET_LINUX ? 4 : 16;
+
+	if (family != AF_INET_LINUX &&
+	    (family != AF_INET6_LINUX || img->inet_family != AF_INET6_LINUX))
+		return image_fail(img, "family %u on a socket of family %u", family,
+				  img->inet_family);
+	if (n > CKPT_UDP_DGRAM_MAX)
+		return image_fail(img, "len %u is more than %u", n, CKPT_UDP_DGRAM_MAX);
+	if (check_var_len(img, p, len, n) ||
+	    check_zero(img, &d->__pad, sizeof(d->__pad), "__pad"))
+		return -1;
+	if (!all_zero(d->saddr + alen, 16 - alen) || !all_zero(d->daddr + alen, 16 - alen))
+		return image_fail(img, "an IPv4 address is longer than 4 bytes");
+	img->inet_queued--;
 	inet_next(img);
 	return 0;
 }

@@ -91,6 +91,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_INET_SK]	= FIXED(struct ckpt_inet_sk, INET_SK),
 	[CKPT_REC_NETLINK_SK]	= VARIABLE(struct ckpt_netlink_sk, NETLINK_SK),
 	[CKPT_REC_TCP_STREAM]	= VARIABLE(struct ckpt_tcp_stream, TCP_STREAM),
+	[CKPT_REC_UDP_DGRAM]	= VARIABLE(struct ckpt_udp_dgram, UDP_DGRAM),
 };
 
 #define REC(name)	(1ULL << CKPT_REC_##name)
@@ -132,6 +133,7 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_UNIX_EMBRYO]	= REC(UNIX_SK),
 	[ST_TCP_STREAM]		= REC(TCP_STREAM),
 	[ST_INET_PENDING]	= REC(INET_SK),
+	[ST_UDP_DGRAM]		= REC(UDP_DGRAM),
 	[ST_TRAILER]		= REC(TRAILER),
 	[ST_END]		= 0,
 };

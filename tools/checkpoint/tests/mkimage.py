@@ -509,6 +509,36 @@ def tcp_stream(state='ESTABLISHED', flags=TCP_ALL, inq=b'', outq=b'',
     return Record('TCP_STREAM', pad8(body + inq + outq))
 
 
+def udp_dgram(family=2, data=b'ping', saddr=(10, 0, 0, 2), sport=5353,
+              daddr=(127, 0, 0, 1), dport=53, length=None, pad=0):
+    body = struct.pack('<IIHHI16s16s', family,
+                       len(data) if length is None else length, sport, dport,
+                       pad, inet_addr(family, saddr), inet_addr(family, daddr))
+    return Record('UDP_DGRAM', pad8(body + data))
+
+
+UDP_REFS = dict(udp=23, udp6=24)
+
+
+def udp_sockets(records, dgrams=None, dgrams6=None):
+    """Two UDP sockets after the SIGHAND, with datagrams queued: dgrams
+    (a list) replaces the first one's records after its FILE, dgrams6 the
+    IPv6 one's."""
+    if dgrams is None:
+        dgrams = [inet_sk('CLOSED', INET_BOUND, protocol=17, sport=53,
+                          nr_queued=2),
+                  udp_dgram(), udp_dgram(data=b'', sport=5354)]
+    if dgrams6 is None:
+        dgrams6 = [inet_sk('CLOSED', INET_BOUND, family=10, protocol=17,
+                           src=[0] * 16, sport=53, nr_queued=2),
+                   udp_dgram(family=10, saddr=[0xfe, 0x80] + [0] * 13 + [2],
+                             daddr=[0] * 15 + [1], data=b'x' * 20),
+                   udp_dgram()]
+    at = find(records, 'SIGHAND') + 1
+    records[at:at] = [anon_file(UDP_REFS['udp'], FILE_INET), *dgrams,
+                      anon_file(UDP_REFS['udp6'], FILE_INET), *dgrams6]
+
+
 def sockets(records, conn=None, listener=None):
     """Three sockets after the SIGHAND: a listener with a connection it has
     not accepted, and two connections.  conn (a list) replaces the first
@@ -643,6 +673,31 @@ VARIANTS = {
         r, conn=[tcp_stream(max_window=65535)]), None, None),
     'tcp-stream-rcv-wnd': (lambda r: sockets(
         r, conn=[tcp_stream(rcv_wnd=1 << 31)]), None, None),
+    'good-udp': (udp_sockets, None, None),
+    'udp-dgram-missing': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=2),
+                   udp_dgram()]), None, None),
+    'udp-dgram-unqueued': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17), udp_dgram()]),
+        None, None),
+    'udp-dgram-after-tcp': (lambda r: sockets(
+        r, conn=[tcp_stream(), udp_dgram()]), None, None),
+    'udp-dgram-v6-on-v4': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
+                   udp_dgram(family=10, saddr=[0] * 15 + [1],
+                             daddr=[0] * 15 + [1])]), None, None),
+    'udp-dgram-len': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
+                   udp_dgram(data=b'x' * 65536)]), None, None),
+    'udp-dgram-short': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
+                   udp_dgram(length=12)]), None, None),
+    'udp-dgram-pad': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
+                   udp_dgram(pad=1)]), None, None),
+    'udp-dgram-v4-addr': (lambda r: udp_sockets(
+        r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
+                   udp_dgram(saddr=[10, 0, 0, 2, 1])]), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime()]),
@@ -735,6 +790,9 @@ def selftest():
     r = tcp_stream(inq=b'ab', outq=b'cde')
     assert len(r.payload) == SIZES['TCP_STREAM'] + 8, 'TCP_STREAM'
     assert r.payload[SIZES['TCP_STREAM']:] == b'abcde\0\0\0', 'TCP_STREAM'
+    r = udp_dgram(data=b'abc')
+    assert len(r.payload) == SIZES['UDP_DGRAM'] + 8, 'UDP_DGRAM'
+    assert r.payload[SIZES['UDP_DGRAM']:] == b'abc' + b'\0' * 5, 'UDP_DGRAM'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

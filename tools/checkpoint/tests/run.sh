@@ -324,6 +324,14 @@ declare -A REASON=(
 	[inet-pending-family]="offset 2992: INET_SK: state 3, family 10: not the listener's connection"
 	[inet-queued-not-listener]='offset 2864: INET_SK: nr_queued 1, but not a listener'
 	[inet-queued-backlog]='offset 2864: INET_SK: nr_queued 2 is more than the backlog 0 \+ 1'
+	[udp-dgram-missing]='offset 3056: FILE: record out of order, expected UDP_DGRAM$'
+	[udp-dgram-unqueued]='offset 2992: UDP_DGRAM: record out of order, expected TASK, '
+	[udp-dgram-after-tcp]='offset 3496: UDP_DGRAM: record out of order, expected TASK, '
+	[udp-dgram-v6-on-v4]='offset 2992: UDP_DGRAM: family 10 on a socket of family 2'
+	[udp-dgram-len]='offset 2992: UDP_DGRAM: len 65536 is more than 65535'
+	[udp-dgram-short]='offset 2992: UDP_DGRAM: len 56, but its contents take 60 bytes'
+	[udp-dgram-pad]='offset 2992: UDP_DGRAM: __pad is not zero'
+	[udp-dgram-v4-addr]='offset 2992: UDP_DGRAM: an IPv4 address is longer than 4 bytes'
 	[tcp-stream-state]="offset 3416: TCP_STREAM: state 2 is not a TCP connection's"
 	[tcp-stream-flags]='offset 3416: TCP_STREAM: flags 0x8 has unknown bits 0x8'
 	[tcp-stream-len]='offset 3416: TCP_STREAM: len 80, but its contents take 85 bytes'
@@ -368,6 +376,12 @@ expect "show: decodes a TCP_STREAM's options" 0 \
 expect "show: a TCP_STREAM's queues: crc32c, and the first bytes with --pages" 0 \
 	'^  outq: crc32c=0x7ba29e70 bytes=77 6f 72 6c 64 2c 20 61 67 61 69 6e 21$' \
 	"$CKPT" show --pages "$TMP/good-tcp.img"
+expect "show: a UDP socket is followed by its datagrams" 0 \
+	'^\[15\] UDP_DGRAM offset=3400 len=56$' "$CKPT" show "$TMP/good-udp.img"
+expect "show: decodes a UDP_DGRAM's sender" 0 \
+	'^  sender: \[fe80:0:0:0:0:0:0:2\]:5353$' "$CKPT" show "$TMP/good-udp.img"
+expect "show: a UDP_DGRAM's data: crc32c, and the first bytes with --pages" 0 \
+	'^  data: 70 69 6e 67$' "$CKPT" show --pages "$TMP/good-udp.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -424,6 +438,7 @@ if [ -n "$ASAN" ]; then
 	{
 		"$ASAN" show --pages "$GOOD" >/dev/null || return 1
 		"$ASAN" show --pages "$TMP/good-tcp.img" >/dev/null || return 1
+		"$ASAN" show --pages "$TMP/good-udp.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
