@@ -451,6 +451,31 @@ int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 	return ret;
 }
 
+/**
+ * ckpt_write_file_sock() - write the FILE record of a socket
+ * @ctx: checkpoint context
+ * @file: the socket's file
+ * @objref: its id
+ * @kind: its CKPT_FILE_* kind
+ *
+ * A socket has no path, and no position, size, time or inode number that
+ * restart could keep: those fields are 0.
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind)
+{
+	struct ckpt_file rec;
+
+	ckpt_file_rec_init(ctx, file, objref, kind, &rec);
+	rec.pos = 0;
+	rec.size = 0;
+	rec.mtime_sec = 0;
+	rec.mtime_nsec = 0;
+	rec.ino = 0;
+	return ckpt_write_file_rec(ctx, &rec, NULL, 0);
+}
+
 static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
 	const struct ckpt_file_entry *k = ckpt_file_kind_of(ctx, ptr);

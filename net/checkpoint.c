@@ -668,17 +668,11 @@ static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 			   const char *name)
 {
 	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, ckpt_inet_sk_of(file));
-	struct ckpt_file frec;
 	unsigned int i;
 	int ret;
 
-	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_INET, &frec);
-	frec.pos = 0;
-	frec.size = 0;
-	frec.mtime_sec = 0;
-	frec.mtime_nsec = 0;
-	frec.ino = 0;
-	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0) ?: ckpt_inet_write_recs(ctx, rec, s);
+	ret = ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_INET) ?:
+	      ckpt_inet_write_recs(ctx, rec, s);
 	for (i = 0; !ret && p && i < p->nr; i++)
 		ret = ckpt_tcp_save_pending(ctx, p->sk[i], objref, name);
 	return ret ?: ckpt_udp_write_all(ctx, &s->dgrams);
@@ -1543,9 +1537,7 @@ static int ckpt_netlink_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 
 	struct sock *sk = ckpt_netlink_sk_of(file);
 	__le64 groups[CKPT_NETLINK_GROUPS_MAX / 64] = {};
 	struct ckpt_netlink_sk rec = {};
-	struct ckpt_file frec;
 	const char *what = NULL;
-	int ret;
 
 	netlink_table_grab();
 	if (nlk_sk(sk)->cb_running)
@@ -1564,15 +1556,9 @@ static int ckpt_netlink_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 
 	if (rec.dropped)
 		ckpt_log(ctx, "netlink socket (file %u): %u queued messages are not kept",
 			 objref, le32_to_cpu(rec.dropped));
-	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_NETLINK, &frec);
-	frec.pos = 0;
-	frec.size = 0;
-	frec.mtime_sec = 0;
-	frec.mtime_nsec = 0;
-	frec.ino = 0;
-	ret = ckpt_write_file_rec(ctx, &frec, NULL, 0);
-	return ret ?: ckpt_write_rec_var(ctx, CKPT_REC_NETLINK_SK, &rec, sizeof(rec), groups,
-					 le32_to_cpu(rec.nr_groups) / 8);
+	return ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_NETLINK) ?:
+	       ckpt_write_rec_var(ctx, CKPT_REC_NETLINK_SK, &rec, sizeof(rec), groups,
+				  le32_to_cpu(rec.nr_groups) / 8);
 }
 
 /* Options, bind with the port id and the first 32 groups, the others, connect */

@@ -722,7 +722,6 @@ static int ckpt_unix_write_ahead(struct ckpt_ctx *ctx, struct sock *sk)
 static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct sock *sk = ckpt_unix_sk_of(file);
-	struct ckpt_file rec;
 	char name[64];
 	int ret;
 
@@ -734,14 +733,7 @@ static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	ret = ckpt_unix_write_ahead(ctx, sk);
 	if (ret)
 		return ret;
-	/* A socket has no position or attributes to keep, as anonymous files */
-	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_UNIX, &rec);
-	rec.pos = 0;
-	rec.size = 0;
-	rec.mtime_sec = 0;
-	rec.mtime_nsec = 0;
-	rec.ino = 0;
-	return ckpt_write_file_rec(ctx, &rec, NULL, 0) ?:
+	return ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_UNIX) ?:
 	       ckpt_unix_write_sk(ctx, sk, objref, 0);
 }
 
