@@ -117,6 +117,34 @@ static void checkpoint_discard_output(const char *path, int fd)
 		unlink(path);
 }
 
+/*
+ * EAGAIN: the tasks changed while they were saved (a TCP connection
+ * moved, a stopped task was continued) and went on; an image in a
+ * regular file can be taken again from its start.
+ */
+#define CHECKPOINT_TRIES	3
+
+static bool checkpoint_rewind(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode) && !ftruncate(fd, 0) &&
+	       !lseek(fd, 0, SEEK_SET);
+}
+
+static long checkpoint_tries(const struct checkpoint_opts *o, int fd, int logfd)
+{
+	long ret;
+	int i;
+
+	for (i = 1; ; i++) {
+		ret = sys_checkpoint(o->pid, fd, o->flags, logfd);
+		if (ret >= 0 || errno != EAGAIN || i == CHECKPOINT_TRIES ||
+		    !checkpoint_rewind(fd))
+			return ret;
+	}
+}
+
 int cmd_checkpoint(int argc, char **argv)
 {
 	struct checkpoint_opts o = { 0 };
@@ -137,7 +165,7 @@ int cmd_checkpoint(int argc, char **argv)
 	}
 
 	ret = CKPT_EXIT_OK;
-	if (sys_checkpoint(o.pid, fd, o.flags, log.fd) < 0) {
+	if (checkpoint_tries(&o, fd, log.fd) < 0) {
 		err = errno;
 		checkpoint_discard_output(o.output, fd);
 		ckpt_log_show(&log);

@@ -707,14 +707,19 @@ static inline long ckpt_checkpoint(struct __test_metadata *_metadata,
 				   unsigned long flags)
 {
 	long ret;
-	int err;
+	int err, i;
 
-	if (ckpt_reset_file(ctx->image_fd) || ckpt_reset_file(ctx->log_fd)) {
-		TH_LOG("cannot empty the image or log file: %s",
-		       strerror(errno));
-		return -1;
+	/* EAGAIN: the tasks changed while saved and went on; as ckpt does */
+	for (i = 0; i < 3; i++) {
+		if (ckpt_reset_file(ctx->image_fd) || ckpt_reset_file(ctx->log_fd)) {
+			TH_LOG("cannot empty the image or log file: %s",
+			       strerror(errno));
+			return -1;
+		}
+		ret = ckpt_call_checkpoint(ctx, pid, ctx->image_fd, flags, ctx->log_fd);
+		if (!ret || errno != EAGAIN)
+			break;
 	}
-	ret = ckpt_call_checkpoint(ctx, pid, ctx->image_fd, flags, ctx->log_fd);
 	if (ret) {
 		err = errno;
 		TH_LOG("checkpoint(%d, fd, %#lx, logfd) = %ld: %s", pid, flags,
