@@ -632,6 +632,19 @@ static struct ckpt_tcp_pending *ckpt_tcp_pending_of(struct ckpt_ctx *ctx, struct
 	return word ? (struct ckpt_tcp_pending *)*word : NULL;
 }
 
+/* Log why socket @name (file @objref) cannot be saved: @what, or @ret reading @of */
+static int ckpt_inet_refuse(struct ckpt_ctx *ctx, const char *name, u32 objref,
+			    const char *what, int ret, const char *of)
+{
+	if (what)
+		return ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
+				name, objref, what);
+	if (ret)
+		return ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read %s",
+				name, objref, of);
+	return 0;
+}
+
 /* A connection not accepted yet: an INET_SK and a TCP_STREAM, no FILE */
 static noinline_for_stack int ckpt_tcp_save_pending(struct ckpt_ctx *ctx,
 						    struct sock *sk, u32 objref,
@@ -651,14 +664,9 @@ static noinline_for_stack int ckpt_tcp_save_pending(struct ckpt_ctx *ctx,
 	if (!what && !ret && le32_to_cpu(rec.state) != CKPT_INET_STREAM)
 		what = "a connection not accepted yet that closed";
 	release_sock(sk);
-	if (what)
-		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
-			       listener, objref, what);
-	else if (ret)
-		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read a connection it has not accepted",
-			 listener, objref);
-	else
-		ret = ckpt_inet_write_recs(ctx, &rec, &snap);
+	ret = ckpt_inet_refuse(ctx, listener, objref, what, ret,
+			       "a connection it has not accepted") ?:
+	      ckpt_inet_write_recs(ctx, &rec, &snap);
 	kvfree(snap.buf);
 	return ret;
 }
@@ -700,14 +708,8 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	if (!what && !ret && sk->sk_protocol == IPPROTO_UDP)
 		ret = ckpt_udp_hold(sk, &rec, &snap.dgrams);
 	release_sock(sk);
-	if (what)
-		ret = ckpt_err(ctx, -EOPNOTSUPP, "socket %s (file %u): %s cannot be saved yet",
-			       name, objref, what);
-	else if (ret)
-		ckpt_err(ctx, ret, "socket %s (file %u): cannot hold or read its state",
-			 name, objref);
-	else
-		ret = ckpt_inet_write(ctx, file, objref, &rec, &snap, name);
+	ret = ckpt_inet_refuse(ctx, name, objref, what, ret, "its state") ?:
+	      ckpt_inet_write(ctx, file, objref, &rec, &snap, name);
 	kvfree(snap.buf);
 	__skb_queue_purge(&snap.dgrams);
 	return ret;
