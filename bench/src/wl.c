@@ -255,6 +255,19 @@ static void lo_up(void)
 		close(fd);
 }
 
+/* 64 random bytes written on each end of a connected pair, unread */
+static void queue_random(const int *ends)
+{
+	uint64_t data[8];
+	int e;
+
+	for (e = 0; e < 2; e++) {
+		fill_random(data, sizeof(data));
+		if (write(ends[e], data, sizeof(data)) != sizeof(data))
+			die("write");
+	}
+}
+
 static void setup_tcppairs(unsigned long n)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -277,12 +290,7 @@ static void setup_tcppairs(unsigned long n)
 		sock_fds[2 * i + 1] = accept(l, NULL, NULL);
 		if (sock_fds[2 * i + 1] < 0)
 			die("accept");
-		fill_random(data, sizeof(data));
-		if (write(sock_fds[2 * i], data, sizeof(data)) != sizeof(data))
-			die("write");
-		fill_random(data, sizeof(data));
-		if (write(sock_fds[2 * i + 1], data, sizeof(data)) != sizeof(data))
-			die("write");
+		queue_random(sock_fds + 2 * i);
 	}
 	/* Every end holds its 64 bytes before the checksum peeks at them */
 	for (i = 0; i < 2 * n; i++)
@@ -294,7 +302,6 @@ static void setup_tcppairs(unsigned long n)
 
 static void setup_unixpairs(unsigned long n)
 {
-	uint64_t data[8];
 	unsigned long i;
 
 	raise_nofile(2 * n);
@@ -304,12 +311,7 @@ static void setup_unixpairs(unsigned long n)
 	for (i = 0; i < n; i++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sock_fds + 2 * i))
 			die("socketpair");
-		fill_random(data, sizeof(data));
-		if (write(sock_fds[2 * i], data, sizeof(data)) != sizeof(data))
-			die("write");
-		fill_random(data, sizeof(data));
-		if (write(sock_fds[2 * i + 1], data, sizeof(data)) != sizeof(data))
-			die("write");
+		queue_random(sock_fds + 2 * i);
 	}
 	nr_sock_fds = 2 * n;
 	st->fds = 2 * n;
