@@ -21,10 +21,13 @@
  * repair mode until every task is restored (a peer in the tree would
  * answer a reset otherwise).
  *
- * Refused, by name: TCP connections on their way, a listener with
- * connections not accepted yet, queued UDP datagrams, urgent data,
+ * A listener's connections not accepted yet are saved after it, as
+ * connections; a UDP socket's queued datagrams with their senders.
+ *
+ * Refused, by name: TCP connections on their way, urgent data,
  * upper-layer protocols (kTLS, MPTCP), TCP-MD5 and TCP-AO keys,
- * multicast memberships, IP options and socket filters.  A netlink socket
+ * multicast memberships, IP options and socket filters.  The network
+ * namespace's devices, addresses and routes are in net/core/checkpoint.c.  A netlink socket
  * keeps its protocol, port id, groups, peer and options; the messages
  * queued on it are dropped (counted in the image).  The UNIX sockets are
  * in net/unix/checkpoint.c.

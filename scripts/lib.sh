@@ -40,6 +40,7 @@ OVERLAY_PATHS=(
 	'fs/checkpoint*.[ch]'
 	'net/checkpoint*.[ch]'
 	'net/unix/checkpoint.c'
+	'net/core/checkpoint.c'
 	'ipc/checkpoint*'
 	arch/x86/checkpoint
 	Documentation/checkpoint

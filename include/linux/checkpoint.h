@@ -137,6 +137,8 @@ struct ckpt_rtask {
  * @caller: restart: the task that called restart(2)
  * @caller_cred: restart: its credentials, the bound for restored ones
  * @fd_hint: checkpoint: the fd through which a file is being reached
+ * @ext: restart: what the caller gave with RESTART_EXTERNAL, @nr_ext of
+ *	them (ckpt_external())
  * @hdr: the image header
  */
 struct ckpt_ctx {
@@ -189,6 +191,8 @@ struct ckpt_ctx {
 	struct task_struct *caller;
 	const struct cred *caller_cred;
 	int fd_hint;
+	struct ckpt_external *ext;
+	u32 nr_ext;
 
 	struct ckpt_image_header hdr;
 };
@@ -315,6 +319,9 @@ extern const struct ckpt_file_ops
  *	root is created; keep what @enter needs in @data
  * @enter: optional: fill the new namespace, in the context of the root
  *	created in it, before the root reads its own records
+ * @park: optional: when CHECKPOINT_KILL is about to kill the tasks after
+ *	a complete image, quiet the namespace so that nothing outside sees
+ *	them go (their network devices go down)
  * @free: optional: drop what @restart kept
  *
  * kernel/checkpoint/ns.c walks the list of checkpoint_nstypes.h in both
@@ -328,6 +335,7 @@ struct ckpt_ns_ops {
 	int (*checkpoint)(struct ckpt_ctx *ctx);
 	int (*restart)(struct ckpt_ctx *ctx, void **data);
 	int (*enter)(struct ckpt_ctx *ctx, void *data);
+	void (*park)(struct ckpt_ctx *ctx);
 	void (*free)(const void *data);
 };
 
@@ -351,6 +359,8 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 {
 	return test_bit(kind, &ctx->ns_own);
 }
+
+const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);

@@ -822,6 +822,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 			 ctx->nr_tasks, ctx->size, ctx->nr_records,
 			 div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
 out:
+	if (!ret && (ctx->flags & CHECKPOINT_KILL))
+		ckpt_park_namespaces(ctx);
 	ckpt_thaw_objs(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
 	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
 	return ret;

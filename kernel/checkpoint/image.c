@@ -179,8 +179,21 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.max_len = sizeof(struct ckpt_timens),
 	},
 	[CKPT_REC_NETNS] = {
-		.min_len = sizeof(struct ckpt_netns),
-		.max_len = sizeof(struct ckpt_netns),
+		.min_len = CKPT_NETNS_V1_SIZE,
+		.max_len = sizeof(struct ckpt_netns) +
+			   CKPT_NET_SYSCTL_NR * sizeof(struct ckpt_net_sysctl),
+	},
+	[CKPT_REC_NETDEV] = {
+		.min_len = sizeof(struct ckpt_netdev),
+		.max_len = sizeof(struct ckpt_netdev),
+	},
+	[CKPT_REC_NET_ADDR] = {
+		.min_len = sizeof(struct ckpt_net_addr),
+		.max_len = sizeof(struct ckpt_net_addr),
+	},
+	[CKPT_REC_NET_ROUTE] = {
+		.min_len = sizeof(struct ckpt_net_route),
+		.max_len = sizeof(struct ckpt_net_route),
 	},
 	[CKPT_REC_USERNS] = {
 		.min_len = sizeof(struct ckpt_userns) + 2 * sizeof(struct ckpt_id_extent),

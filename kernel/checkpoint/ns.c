@@ -7,8 +7,8 @@
  * may have of their own is an entry of the table generated from
  * <linux/checkpoint_nstypes.h> (struct ckpt_ns_ops), which this file walks
  * in both directions; the pid namespace is the tree's (checkpoint.c,
- * restart.c), and the IPC namespace's entry is in ipc/checkpoint.c.  The
- * entries here:
+ * restart.c), the IPC namespace's entry is in ipc/checkpoint.c and the
+ * network namespace's in net/core/checkpoint.c.  The entries here:
  *
  * - the UTS namespace: a UTS record with its names when the tasks have
  *   one of their own; restart creates a new one and sets them.
@@ -19,11 +19,6 @@
  *   downtime nor a reboot shows; absolute expiries of interrupted sleeps,
  *   kept on the host's clocks, move by as much as the host's clocks did
  *   (ckpt_clock_shifted()).
- * - the network namespace: a NETNS record when the tasks have one of
- *   their own with no device but the loopback (and the fallback tunnels
- *   every namespace has, down); restart creates a new one and brings the
- *   loopback up if it was.
- *
  * - the user namespace: in container mode, the tasks may all be in one
  *   user namespace, a child of the caller's, which owns their other
  *   namespaces.  A USERNS record holds its uid and gid maps as the caller
@@ -193,43 +188,6 @@ static int ckpt_timens_checkpoint(struct ckpt_ctx *ctx)
 	return ckpt_write_rec(ctx, CKPT_REC_TIMENS, &rec, sizeof(rec)) ?: 1;
 }
 
-static int ckpt_netns_checkpoint(struct ckpt_ctx *ctx)
-{
-	struct net *net = ctx->nsproxy->net_ns;
-	struct ckpt_netns rec = {};
-	char other[IFNAMSIZ] = "";
-	struct net_device *dev;
-
-	if (net == current->nsproxy->net_ns)
-		return 0;
-	if (!ckpt_tasks_own_ns(ctx, net->user_ns))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' network namespace belongs to another user namespace (not supported yet)");
-	rcu_read_lock();
-	for_each_netdev_rcu(net, dev) {
-		if (dev == net->loopback_dev) {
-			if (dev->flags & IFF_UP)
-				rec.flags |= cpu_to_le32(CKPT_NETNS_LO_UP);
-			continue;
-		}
-		/*
-		 * A fallback tunnel (sit0, tunl0...): the kernel makes one in
-		 * every namespace, the new one included.  Down, it is unused.
-		 */
-		if (dev->netns_immutable && !(dev->flags & IFF_UP))
-			continue;
-		strscpy(other, dev->name, sizeof(other));
-		break;
-	}
-	rcu_read_unlock();
-	/* Logging may sleep: not under rcu_read_lock() */
-	if (other[0])
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' network namespace has the device %s (only the loopback is supported)",
-				other);
-	return ckpt_write_rec(ctx, CKPT_REC_NETNS, &rec, sizeof(rec)) ?: 1;
-}
-
 /* The extents of a uid or gid map, as the caller sees them */
 static void ckpt_get_extents(const struct uid_gid_map *map, bool gid,
 			     struct ckpt_id_extent *out)
@@ -388,33 +346,6 @@ static int ckpt_timens_restart(struct ckpt_ctx *ctx, void **data)
 	return 0;
 }
 
-/* ---- network ---- */
-
-static int ckpt_netns_restart(struct ckpt_ctx *ctx, void **data)
-{
-	struct ckpt_netns *rec;
-	int ret;
-
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		return -ENOMEM;
-	*data = rec;
-	ret = ckpt_read_rec(ctx, CKPT_REC_NETNS, rec, sizeof(*rec));
-	if (ret)
-		return ret;
-	if (le32_to_cpu(rec->flags) & ~CKPT_NETNS_LO_UP || rec->__pad)
-		return ckpt_err(ctx, -EINVAL, "NETNS record: unknown flags %#x",
-				le32_to_cpu(rec->flags));
-	if (!IS_ENABLED(CONFIG_NET_NS))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks need a network namespace (CONFIG_NET_NS is off)");
-	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN) ||
-	    !ns_capable(current_user_ns(), CAP_NET_ADMIN))
-		return ckpt_err(ctx, -EPERM,
-				"creating the tasks' network namespace needs CAP_SYS_ADMIN and CAP_NET_ADMIN");
-	return 0;
-}
-
 /* ---- user ---- */
 
 /* One map as /proc/PID/uid_map takes it; false if it does not fit */
@@ -568,23 +499,6 @@ static int ckpt_timens_enter(struct ckpt_ctx *ctx, void *data)
 	return 0;
 }
 
-static int ckpt_netns_enter(struct ckpt_ctx *ctx, void *data)
-{
-	struct net_device *lo = current->nsproxy->net_ns->loopback_dev;
-	struct ckpt_netns *rec = data;
-	int ret = 0;
-
-	if (!(le32_to_cpu(rec->flags) & CKPT_NETNS_LO_UP))
-		return 0;
-	rtnl_lock();
-	if (!(lo->flags & IFF_UP))
-		ret = dev_change_flags(lo, lo->flags | IFF_UP, NULL);
-	rtnl_unlock();
-	if (ret)
-		return ckpt_err(ctx, ret, "cannot bring the loopback device up");
-	return 0;
-}
-
 const struct ckpt_ns_ops ckpt_ns_time_ops = {
 	.name = "time",
 	.rec = CKPT_REC_TIMENS,
@@ -592,16 +506,6 @@ const struct ckpt_ns_ops ckpt_ns_time_ops = {
 	.checkpoint = ckpt_timens_checkpoint,
 	.restart = ckpt_timens_restart,
 	.enter = ckpt_timens_enter,
-	.free = kfree,
-};
-
-const struct ckpt_ns_ops ckpt_ns_net_ops = {
-	.name = "network",
-	.rec = CKPT_REC_NETNS,
-	.clone_flag = CLONE_NEWNET,
-	.checkpoint = ckpt_netns_checkpoint,
-	.restart = ckpt_netns_restart,
-	.enter = ckpt_netns_enter,
 	.free = kfree,
 };
 
@@ -670,6 +574,19 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx)
 			__set_bit(i, &ctx->ns_own);
 	}
 	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_park_namespaces() - quiet the tasks' namespaces before they are killed
+ * @ctx: checkpoint context with a complete image, CHECKPOINT_KILL set
+ */
+void ckpt_park_namespaces(struct ckpt_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < CKPT_NS_NR; i++)
+		if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->park)
+			ckpt_ns_kinds[i]->park(ctx);
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
 
@@ -15,7 +16,7 @@
 
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
 				 CHECKPOINT_ROOT_RELATIVE)
-#define RESTART_VALID_FLAGS	RESTART_FILES_CHANGED_OK
+#define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL)
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
@@ -29,6 +30,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->tree_pids);
 	ckpt_fs_roots_free(ctx);
 	ckpt_namespaces_free(ctx);
+	kvfree(ctx->ext);
 	kfree(ctx);
 }
 
@@ -73,8 +75,49 @@ err:
 	return ERR_PTR(ret);
 }
 
+/* Copy and check what restart(2) got with RESTART_EXTERNAL */
+static int ckpt_copy_externals(struct ckpt_ctx *ctx, const struct ckpt_external __user *uext,
+			       unsigned int nr)
+{
+	struct ckpt_external *e;
+	unsigned int i;
+
+	if (!nr || nr > CKPT_EXTERNAL_MAX)
+		return ckpt_err(ctx, -EINVAL, "%u externals: give 1 to %u", nr, CKPT_EXTERNAL_MAX);
+	e = vmemdup_array_user(uext, nr, sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	ctx->ext = e;
+	ctx->nr_ext = nr;
+	for (i = 0; i < nr; i++, e++) {
+		if (e->kind != CKPT_EXT_VETH || e->fd != -1 ||
+		    strnlen(e->key, sizeof(e->key)) == sizeof(e->key) ||
+		    strnlen(e->name, sizeof(e->name)) >= IFNAMSIZ || !dev_valid_name(e->name))
+			return ckpt_err(ctx, -EINVAL, "external %u is malformed", i);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_external() - what the caller of restart(2) gave for an object
+ * @ctx: restart context
+ * @kind: CKPT_EXT_*
+ * @key: the object, as the image names it
+ *
+ * Return: the external of that kind and key, or NULL.
+ */
+const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key)
+{
+	u32 i;
+
+	for (i = 0; i < ctx->nr_ext; i++)
+		if (ctx->ext[i].kind == kind && !strcmp(ctx->ext[i].key, key))
+			return &ctx->ext[i];
+	return NULL;
+}
+
 static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
-		     pid_t pid)
+		     pid_t pid, const struct ckpt_external __user *ext, unsigned int nr_ext)
 {
 	struct ckpt_ctx *ctx;
 	struct fd f;
@@ -91,7 +134,9 @@ static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
 	if (restart) {
 		ctx->caller = current;
 		ctx->caller_cred = get_current_cred();
-		ret = ckpt_do_restart(ctx);
+		ret = flags & RESTART_EXTERNAL ? ckpt_copy_externals(ctx, ext, nr_ext) : 0;
+		if (!ret)
+			ret = ckpt_do_restart(ctx);
 	} else {
 		ret = ckpt_do_checkpoint(ctx, pid);
 	}
@@ -122,7 +167,7 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		return -EINVAL;
 	if (pid <= 0)
 		return -EINVAL;
-	return ckpt_run(fd, logfd, flags, false, pid);
+	return ckpt_run(fd, logfd, flags, false, pid, NULL, 0);
 }
 
 /**
@@ -131,16 +176,20 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
  * @fd: where the image is read from, sequentially
  * @flags: RESTART_* flags
  * @logfd: -1, or where a human-readable account is written
+ * @ext: with RESTART_EXTERNAL, what the caller gives for the objects the
+ *	image names but does not hold (struct ckpt_external); else unused
+ * @nr_ext: with RESTART_EXTERNAL, the entries at @ext; else unused
  *
  * Return: the pid of the restored process, a child of the caller, or a
  * negative error.
  */
-SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
-		int, logfd)
+SYSCALL_DEFINE6(restart, pid_t, pid, int, fd, unsigned long, flags,
+		int, logfd, const struct ckpt_external __user *, ext,
+		unsigned int, nr_ext)
 {
 	if (flags & ~RESTART_VALID_FLAGS)
 		return -EINVAL;
 	if (pid)
 		return -EINVAL;
-	return ckpt_run(fd, logfd, flags, true, 0);
+	return ckpt_run(fd, logfd, flags, true, 0, ext, nr_ext);
 }

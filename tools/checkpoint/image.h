@@ -22,11 +22,16 @@
 
 #define ALIGN8(x)	(((x) + 7) & ~(uint64_t)7)
 
+/* The NETNS of earlier kernels: flags and 4 zero bytes, nothing after it */
+#define NETNS_V1_SIZE	8
+
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [NETNS] [USERNS] [ipcns]
+ *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [ipcns]
  *              task{nr_tasks - zombies} TRAILER
+ *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
+ *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
@@ -57,6 +62,9 @@ enum image_state {
 	ST_HEADER,
 	ST_TREE,
 	ST_UTS,			/* after the TREE: UTS, TIMENS, NETNS, USERNS, or a task */
+	ST_NETDEV,		/* the NETNS's devices */
+	ST_NET_ADDR,		/* then their addresses */
+	ST_NET_ROUTE,		/* then the namespace's routes */
 	ST_IPC,			/* after the TREE and UTS: IPC_NS, or the first task */
 	ST_MSG_QUEUE,		/* the IPC_NS's message queues */
 	ST_MSG,			/* the messages of a queue */
@@ -94,6 +102,12 @@ struct image_range {
 	uint64_t end;
 };
 
+/* A device of the network namespace: the loopback, or an end of a NETDEV */
+struct image_netdev {
+	uint32_t ifindex;
+	char name[16];		/* NUL-terminated */
+};
+
 struct image {
 	/* the stream */
 	int fd;
@@ -126,6 +140,13 @@ struct image {
 	uint64_t msgs_left;		/* MSG records of the current queue */
 	uint64_t msg_bytes;		/* bytes of its messages so far */
 	uint64_t msq_qbytes;		/* its limit */
+
+	/* the network namespace: its devices, and its records still to come */
+	struct image_netdev *netdevs;	/* the loopback, then both ends of each NETDEV */
+	uint32_t nr_netdevs;
+	uint32_t netdevs_left;		/* NETDEV records */
+	uint32_t net_addrs_left;	/* NET_ADDR records after those */
+	uint32_t net_routes_left;	/* NET_ROUTE records after those */
 
 	uint32_t task_extras;		/* optional records of the task so far */
 
@@ -170,6 +191,7 @@ struct image {
 struct rec_type {
 	uint32_t size;		/* fixed part of the payload */
 	bool variable;		/* the fixed part is followed by more */
+	uint32_t old_size;	/* the shorter fixed part of earlier images, or 0 */
 	/* check the fields and move the grammar on; -1 after image_fail() */
 	int (*accept)(struct image *img, const void *p, uint32_t len);
 	void (*print)(const struct image *img, const void *p, uint32_t len);
@@ -179,6 +201,20 @@ extern const struct rec_type rec_types[__CKPT_REC_NR];
 extern const char *const rec_names[__CKPT_REC_NR];
 
 int image_fail(struct image *img, const char *fmt, ...) __printf(2, 3);
+
+/* Whether the len bytes at p are all zero (records.c) */
+bool all_zero(const void *p, size_t len);
+
+/* A per-namespace sysctl of a NETNS record: the kernel's ckpt_net_sysctls[] */
+struct net_sysctl_def {
+	const char *name;	/* under net. */
+	uint32_t min, max;	/* the values restart accepts */
+};
+
+extern const struct net_sysctl_def net_sysctl_defs[CKPT_NET_SYSCTL_NR];
+
+/* The name of the namespace's device ifindex, or NULL (records.c) */
+const char *image_netdev_name(const struct image *img, uint32_t ifindex);
 
 /* The TRAILER's checksum convention, in one place */
 uint32_t image_crc_start(void);

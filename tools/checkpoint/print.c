@@ -10,9 +10,11 @@
  *
  * The handlers run only on records that records.c accepted.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "image.h"
@@ -487,10 +489,203 @@ static const struct named netns_flags[] = {
 void print_NETNS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_netns *n = p;
+	const struct ckpt_net_sysctl *sc = (const void *)(n + 1);
+	uint32_t i, id, v;
 
 	printf("  flags: 0x%x", LE32(n->flags));
 	FLAGS(LE32(n->flags), netns_flags);
 	putchar('\n');
+	/* An earlier kernel's NETNS has nothing else */
+	if (len == NETNS_V1_SIZE)
+		return;
+	pr_u("nr_devs", LE16(n->nr_devs));
+	pr_u("nr_sysctls", LE16(n->nr_sysctls));
+	pr_u("nr_addrs", LE32(n->nr_addrs));
+	pr_u("nr_routes", LE32(n->nr_routes));
+	/* As sysctl(8) prints them */
+	for (i = 0; i < LE16(n->nr_sysctls); i++) {
+		id = LE32(sc[i].id);
+		v = LE32(sc[i].value);
+		printf("  sysctl[%u]: net.%s = ", i, net_sysctl_defs[id].name);
+		if (id == CKPT_NET_SYSCTL_IP_LOCAL_PORT_RANGE)
+			printf("%u %u\n", v & 0xffff, v >> 16);
+		else
+			printf("%u\n", v);
+	}
+}
+
+static const struct named netdev_kind_names[] = {
+	NAMED(CKPT_NETDEV_, VETH),
+};
+
+static const struct named netdev_flag_names[] = {
+	NAMED(CKPT_NETDEV_, UP), NAMED(CKPT_NETDEV_, PEER_UP),
+	NAMED(CKPT_NETDEV_, PEER_OUT),
+};
+
+/* A hardware address of ETH_ALEN bytes */
+static void pr_mac(const char *name, const uint8_t *a)
+{
+	printf("  %s: %02x:%02x:%02x:%02x:%02x:%02x\n", name, a[0], a[1], a[2],
+	       a[3], a[4], a[5]);
+}
+
+/* " (name)" of a device of the namespace */
+static void pr_ifname(const struct image *img, uint32_t ifindex)
+{
+	const char *name = image_netdev_name(img, ifindex);
+
+	if (name) {
+		printf(" (");
+		pr_quoted(name, strlen(name));
+		printf(")");
+	}
+}
+
+void print_NETDEV(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netdev *d = p;
+
+	printf("  kind: %u", LE32(d->kind));
+	ENUM(LE32(d->kind), netdev_kind_names);
+	printf("\n  flags: 0x%x", LE32(d->flags));
+	FLAGS(LE32(d->flags), netdev_flag_names);
+	printf("\n");
+	pr_u("ifindex", LE32(d->ifindex));
+	pr_u("mtu", LE32(d->mtu));
+	printf("  peer_ifindex: %u%s\n", LE32(d->peer_ifindex),
+	       LE32(d->flags) & CKPT_NETDEV_PEER_OUT ? " (outside the namespace)" : "");
+	pr_u("peer_mtu", LE32(d->peer_mtu));
+	pr_mac("addr", d->addr);
+	pr_mac("peer_addr", d->peer_addr);
+	pr_str("name", d->name, sizeof(d->name));
+	pr_str("peer_name", d->peer_name, sizeof(d->peer_name));
+}
+
+#define AF_INET_LINUX		2
+#define RTN_UNICAST_LINUX	1
+#define RTNH_F_ONLINK_LINUX	4
+
+static const struct named inet_family_names[] = {
+	{ AF_INET_LINUX, "INET" }, { 10, "INET6" },
+};
+
+/* RT_SCOPE_*, as ip(8) names them */
+static const struct named rt_scope_names[] = {
+	{ 0, "global" }, { 200, "site" }, { 253, "link" }, { 254, "host" },
+	{ 255, "nowhere" },
+};
+
+/* IFA_F_* that an address keeps */
+static const struct named ifa_flag_names[] = {
+	{ 0x02, "NODAD" }, { 0x10, "HOMEADDRESS" }, { 0x80, "PERMANENT" },
+	{ 0x100, "MANAGETEMPADDR" }, { 0x200, "NOPREFIXROUTE" },
+	{ 0x400, "MCAUTOJOIN" },
+};
+
+/* An address of the family, as inet_ntop() writes it */
+static const char *net_ntop(uint8_t family, const uint8_t *a, char *buf, socklen_t size)
+{
+	if (!inet_ntop(family == AF_INET_LINUX ? AF_INET : AF_INET6, a, buf, size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+static void pr_lft(const char *name, uint32_t lft)
+{
+	printf("  %s: %u%s\n", name, lft, lft == UINT32_MAX ? " (forever)" : "");
+}
+
+void print_NET_ADDR(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_net_addr *a = p;
+	char buf[INET6_ADDRSTRLEN];
+
+	printf("  ifindex: %u", LE32(a->ifindex));
+	pr_ifname(img, LE32(a->ifindex));
+	printf("\n  family: %u", a->family);
+	ENUM(a->family, inet_family_names);
+	printf("\n  scope: %u", a->scope);
+	ENUM(a->scope, rt_scope_names);
+	printf("\n  flags: 0x%x", LE32(a->flags));
+	FLAGS(LE32(a->flags), ifa_flag_names);
+	printf("\n");
+	pr_lft("valid_lft", LE32(a->valid_lft));
+	pr_lft("preferred_lft", LE32(a->preferred_lft));
+	printf("  local: %s/%u\n", net_ntop(a->family, a->local, buf, sizeof(buf)),
+	       a->prefixlen);
+	printf("  address: %s\n", net_ntop(a->family, a->address, buf, sizeof(buf)));
+	if (a->family != AF_INET_LINUX)
+		return;
+	printf("  broadcast: %s\n", net_ntop(a->family, a->broadcast, buf, sizeof(buf)));
+	pr_str("label", a->label, sizeof(a->label));
+}
+
+/* RTN_* a route may have, as ip(8) names them */
+static const struct named rtn_names[] = {
+	{ 1, "unicast" }, { 6, "blackhole" }, { 7, "unreachable" },
+	{ 8, "prohibit" },
+};
+
+/* RTPROT_*, as /etc/iproute2/rt_protos names them */
+static const struct named rtprot_names[] = {
+	{ 0, "unspec" }, { 1, "redirect" }, { 3, "boot" }, { 4, "static" },
+	{ 9, "ra" }, { 16, "dhcp" },
+};
+
+static const struct named rt_table_names[] = {
+	{ 253, "default" }, { 254, "main" },
+};
+
+/* " NAME" of a value, or " VALUE" */
+static void pr_word(uint32_t v, const struct named *t, size_t n)
+{
+	const char *name = lookup(v, t, n);
+
+	if (name)
+		printf(" %s", name);
+	else
+		printf(" %u", v);
+}
+
+#define WORD(v, table)		pr_word(v, table, ARRAY_SIZE(table))
+
+/* As `ip route show table all` prints it, with the table, protocol and metric */
+void print_NET_ROUTE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_net_route *r = p;
+	uint32_t alen = r->family == AF_INET_LINUX ? 4 : 16;
+	char buf[INET6_ADDRSTRLEN];
+
+	printf("  family: %u", r->family);
+	ENUM(r->family, inet_family_names);
+	printf("\n  route:");
+	if (r->type != RTN_UNICAST_LINUX)
+		WORD(r->type, rtn_names);
+	if (!r->dst_len && all_zero(r->dst, alen))
+		printf(" default");
+	else
+		printf(" %s/%u", net_ntop(r->family, r->dst, buf, sizeof(buf)), r->dst_len);
+	if (r->tos)
+		printf(" tos 0x%x", r->tos);
+	if (!all_zero(r->gateway, alen))
+		printf(" via %s", net_ntop(r->family, r->gateway, buf, sizeof(buf)));
+	if (LE32(r->oif)) {
+		printf(" dev %u", LE32(r->oif));
+		pr_ifname(img, LE32(r->oif));
+	}
+	printf(" table");
+	WORD(LE32(r->table), rt_table_names);
+	printf(" proto");
+	WORD(r->protocol, rtprot_names);
+	printf(" scope");
+	WORD(r->scope, rt_scope_names);
+	if (!all_zero(r->prefsrc, alen))
+		printf(" src %s", net_ntop(r->family, r->prefsrc, buf, sizeof(buf)));
+	printf(" metric %u", LE32(r->priority));
+	if (LE32(r->flags) & RTNH_F_ONLINK_LINUX)
+		printf(" onlink");
+	printf("\n");
 }
 
 static const struct named userns_flags[] = {

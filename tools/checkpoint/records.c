@@ -51,7 +51,7 @@
 #define SEALS_LINUX	0x3f
 #define MEMFD_PREFIX	"/memfd:"
 
-static bool all_zero(const void *p, size_t len)
+bool all_zero(const void *p, size_t len)
 {
 	const uint8_t *b = p;
 
@@ -573,15 +573,6 @@ int accept_TIMENS(struct image *img, const void *p, uint32_t len)
 	    LE64(t->boottime_ns) > (uint64_t)(INT64_MAX / 1000000000 / 2) * 1000000000)
 		return image_fail(img, "clock value out of range");
 	return 0;
-}
-
-int accept_NETNS(struct image *img, const void *p, uint32_t len)
-{
-	const struct ckpt_netns *n = p;
-
-	if (LE32(n->flags) & ~CKPT_NETNS_LO_UP)
-		return image_fail(img, "unknown flags %#x", LE32(n->flags));
-	return check_zero(img, &n->__pad, sizeof(n->__pad), "__pad");
 }
 
 int accept_USERNS(struct image *img, const void *p, uint32_t len)
@@ -1949,4 +1940,294 @@ int accept_NETLINK_SK(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "dst_group %u is out of range", LE32(n->dst_group));
 	return check_flags(img, LE32(n->flags), CKPT_NETLINK_ALL, "flags") ?:
 	       check_var_len(img, p, len, nr / 8);
+}
+
+/* --- the network namespace --- */
+
+#define LOOPBACK_IFINDEX_LINUX	1
+#define ETH_ALEN_LINUX		6
+
+/* IFA_F_* an address keeps: the kernel's CKPT_IFA_FLAGS */
+#define IFA_FLAGS_LINUX		(0x02 | 0x10 | 0x80 | 0x100 | 0x200 | 0x400)
+
+#define RTPROT_KERNEL_LINUX	2
+#define RT_TABLE_LOCAL_LINUX	255
+#define RTNH_F_ONLINK_LINUX	4
+/* RTN_UNICAST, _BLACKHOLE, _UNREACHABLE, _PROHIBIT: the kernel's CKPT_RTN_TYPES */
+#define RTN_TYPES_LINUX		((1U << 1) | (1U << 6) | (1U << 7) | (1U << 8))
+
+#define CKPT_NETDEV_FLAGS	(CKPT_NETDEV_UP | CKPT_NETDEV_PEER_UP | CKPT_NETDEV_PEER_OUT)
+
+/*
+ * A sysctl kept in jiffies is saved in seconds, up to INT_MAX / HZ of the
+ * restarting kernel; HZ is at least 100 on x86-64, so this is the largest
+ * bound any of them has.
+ */
+#define NET_SYSCTL_SEC_MAX	(INT_MAX / 100)
+
+/* The kernel's ckpt_net_sysctls[]: names under net., and bounds */
+const struct net_sysctl_def net_sysctl_defs[CKPT_NET_SYSCTL_NR] = {
+	[CKPT_NET_SYSCTL_SOMAXCONN] = { "core.somaxconn", 0, INT_MAX },
+	[CKPT_NET_SYSCTL_IP_LOCAL_PORT_RANGE] = { "ipv4.ip_local_port_range", 0, UINT32_MAX },
+	[CKPT_NET_SYSCTL_IP_UNPRIV_PORT_START] = {
+		"ipv4.ip_unprivileged_port_start", 0, 65535 },
+	[CKPT_NET_SYSCTL_IP_DEFAULT_TTL] = { "ipv4.ip_default_ttl", 1, 255 },
+	[CKPT_NET_SYSCTL_TCP_KEEPALIVE_TIME] = {
+		"ipv4.tcp_keepalive_time", 1, NET_SYSCTL_SEC_MAX },
+	[CKPT_NET_SYSCTL_TCP_KEEPALIVE_INTVL] = {
+		"ipv4.tcp_keepalive_intvl", 1, NET_SYSCTL_SEC_MAX },
+	[CKPT_NET_SYSCTL_TCP_KEEPALIVE_PROBES] = { "ipv4.tcp_keepalive_probes", 0, 255 },
+	[CKPT_NET_SYSCTL_TCP_FIN_TIMEOUT] = { "ipv4.tcp_fin_timeout", 1, NET_SYSCTL_SEC_MAX },
+	[CKPT_NET_SYSCTL_TCP_SYNCOOKIES] = { "ipv4.tcp_syncookies", 0, 2 },
+	[CKPT_NET_SYSCTL_TCP_TIMESTAMPS] = { "ipv4.tcp_timestamps", 0, 2 },
+	[CKPT_NET_SYSCTL_TCP_SACK] = { "ipv4.tcp_sack", 0, 1 },
+	[CKPT_NET_SYSCTL_TCP_WINDOW_SCALING] = { "ipv4.tcp_window_scaling", 0, 1 },
+	[CKPT_NET_SYSCTL_TCP_ECN] = { "ipv4.tcp_ecn", 0, 2 },
+};
+
+_Static_assert(CKPT_NET_SYSCTL_NR <= 32, "sysctl ids no longer fit a mask");
+
+static const struct image_netdev *netdev_find(const struct image *img, uint32_t ifindex)
+{
+	uint32_t i;
+
+	for (i = 0; i < img->nr_netdevs; i++)
+		if (img->netdevs[i].ifindex == ifindex)
+			return &img->netdevs[i];
+	return NULL;
+}
+
+const char *image_netdev_name(const struct image *img, uint32_t ifindex)
+{
+	const struct image_netdev *nd = netdev_find(img, ifindex);
+
+	return nd ? nd->name : NULL;
+}
+
+/* After the NETNS and each of its records: the next one, or the namespaces after it */
+static void netns_next(struct image *img)
+{
+	if (img->netdevs_left)
+		img->state = ST_NETDEV;
+	else if (img->net_addrs_left)
+		img->state = ST_NET_ADDR;
+	else if (img->net_routes_left)
+		img->state = ST_NET_ROUTE;
+	else
+		img->state = ST_UTS;
+}
+
+/* The checks of the kernel's ckpt_net_sysctls_check() */
+static int check_net_sysctls(struct image *img, const struct ckpt_net_sysctl *sc, uint32_t nr)
+{
+	uint32_t i, id, v, seen = 0, range = 0, prot_sock = 0, low, high;
+	const struct net_sysctl_def *def;
+
+	for (i = 0; i < nr; i++) {
+		id = LE32(sc[i].id);
+		v = LE32(sc[i].value);
+		if (id >= CKPT_NET_SYSCTL_NR || !net_sysctl_defs[id].name || (seen & (1U << id)))
+			return image_fail(img, "sysctl[%u]: id %u is unknown or repeated", i, id);
+		seen |= 1U << id;
+		def = &net_sysctl_defs[id];
+		if (v < def->min || v > def->max)
+			return image_fail(img, "sysctl[%u]: net.%s = %u is out of range %u..%u",
+					  i, def->name, v, def->min, def->max);
+		if (id == CKPT_NET_SYSCTL_IP_LOCAL_PORT_RANGE)
+			range = v;
+		else if (id == CKPT_NET_SYSCTL_IP_UNPRIV_PORT_START)
+			prot_sock = v;
+	}
+	/* As the port range's own sysctl handler checks it */
+	low = range & 0xffff;
+	high = range >> 16;
+	if ((seen & (1U << CKPT_NET_SYSCTL_IP_LOCAL_PORT_RANGE)) &&
+	    (!low || low > high || low < prot_sock))
+		return image_fail(img,
+				  "net.ipv4.ip_local_port_range %u %u is empty or starts below net.ipv4.ip_unprivileged_port_start %u",
+				  low, high, prot_sock);
+	return 0;
+}
+
+/* The devices of the namespace: the loopback, then both ends of each NETDEV */
+static int netns_begin(struct image *img, uint32_t nr_devs, uint32_t nr_addrs,
+		       uint32_t nr_routes)
+{
+	img->netdevs = calloc(1 + 2 * nr_devs, sizeof(*img->netdevs));
+	if (!img->netdevs)
+		return image_fail(img, "out of memory for %u devices", nr_devs);
+	img->netdevs[0].ifindex = LOOPBACK_IFINDEX_LINUX;
+	memcpy(img->netdevs[0].name, "lo", sizeof("lo"));
+	img->nr_netdevs = 1;
+	img->netdevs_left = nr_devs;
+	img->net_addrs_left = nr_addrs;
+	img->net_routes_left = nr_routes;
+	netns_next(img);
+	return 0;
+}
+
+static int check_max(struct image *img, uint32_t n, uint32_t max, const char *what)
+{
+	if (n > max)
+		return image_fail(img, "%s %u is more than %u", what, n, max);
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_netns_read_head() */
+int accept_NETNS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netns *n = p;
+	const struct ckpt_net_sysctl *sc = (const void *)(n + 1);
+	uint32_t nr = LE16(n->nr_sysctls), nr_devs = LE16(n->nr_devs);
+	uint32_t nr_addrs, nr_routes;
+
+	if (check_flags(img, LE32(n->flags), CKPT_NETNS_LO_UP, "flags"))
+		return -1;
+	/* An earlier kernel's: only the loopback's state, then 4 zero bytes */
+	if (len == NETNS_V1_SIZE)
+		return nr || nr_devs ? image_fail(img, "__pad is not zero") :
+		       netns_begin(img, 0, 0, 0);
+	nr_addrs = LE32(n->nr_addrs);
+	nr_routes = LE32(n->nr_routes);
+	if (check_max(img, nr_devs, CKPT_NETNS_MAX_DEVS, "nr_devs") ||
+	    check_max(img, nr, CKPT_NET_SYSCTL_NR, "nr_sysctls") ||
+	    check_max(img, nr_addrs, CKPT_NETNS_MAX_ADDRS, "nr_addrs") ||
+	    check_max(img, nr_routes, CKPT_NETNS_MAX_ROUTES, "nr_routes") ||
+	    check_var_len(img, p, len, (uint64_t)nr * sizeof(*sc)) ||
+	    check_net_sysctls(img, sc, nr))
+		return -1;
+	return netns_begin(img, nr_devs, nr_addrs, nr_routes);
+}
+
+/* A device name as the kernel's dev_valid_name() takes it, NUL-padded */
+static int check_ifname(struct image *img, const char *name, size_t size, const char *what)
+{
+	if (check_padded_string(img, name, size, what))
+		return -1;
+	/* The spaces of the kernel's isspace(), 0xa0 included */
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    strpbrk(name, "/: \t\n\v\f\r\xa0"))
+		return image_fail(img, "%s is not a valid device name", what);
+	return 0;
+}
+
+_Static_assert(sizeof(((struct ckpt_netdev *)0)->name) == sizeof(((struct image_netdev *)0)->name),
+	       "device names of another size");
+
+/* name: a NUL-padded name of struct ckpt_netdev */
+static void netdev_add(struct image *img, uint32_t ifindex, const char *name)
+{
+	struct image_netdev *nd = &img->netdevs[img->nr_netdevs++];
+
+	nd->ifindex = ifindex;
+	memcpy(nd->name, name, sizeof(nd->name));
+}
+
+/* The checks of the kernel's ckpt_netdev_check() */
+int accept_NETDEV(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_netdev *d = p;
+	uint32_t flags = LE32(d->flags), ifindex = LE32(d->ifindex);
+	uint32_t peer = LE32(d->peer_ifindex);
+	bool out = flags & CKPT_NETDEV_PEER_OUT;
+
+	if (LE32(d->kind) != CKPT_NETDEV_VETH)
+		return image_fail(img, "kind %u is unknown", LE32(d->kind));
+	if (check_flags(img, flags, CKPT_NETDEV_FLAGS, "flags"))
+		return -1;
+	if (ifindex <= LOOPBACK_IFINDEX_LINUX || ifindex > INT_MAX)
+		return image_fail(img, "ifindex %u is out of range %u..%d", ifindex,
+				  LOOPBACK_IFINDEX_LINUX + 1, INT_MAX);
+	if (out && peer)
+		return image_fail(img, "peer_ifindex %u, but the peer is outside the namespace",
+				  peer);
+	if (!out && (peer <= LOOPBACK_IFINDEX_LINUX || peer > INT_MAX || peer == ifindex))
+		return image_fail(img, "peer_ifindex %u is out of range %u..%d or the device's own",
+				  peer, LOOPBACK_IFINDEX_LINUX + 1, INT_MAX);
+	if (netdev_find(img, ifindex))
+		return image_fail(img, "ifindex %u is another device's", ifindex);
+	if (peer && netdev_find(img, peer))
+		return image_fail(img, "peer_ifindex %u is another device's", peer);
+	if (check_ifname(img, d->name, sizeof(d->name), "name") ||
+	    check_ifname(img, d->peer_name, sizeof(d->peer_name), "peer_name") ||
+	    check_zero(img, d->addr + ETH_ALEN_LINUX, sizeof(d->addr) - ETH_ALEN_LINUX,
+		       "addr beyond ETH_ALEN") ||
+	    check_zero(img, d->peer_addr + ETH_ALEN_LINUX,
+		       sizeof(d->peer_addr) - ETH_ALEN_LINUX, "peer_addr beyond ETH_ALEN"))
+		return -1;
+	if (!out && !strcmp(d->name, d->peer_name))
+		return image_fail(img, "both ends have the same name");
+	netdev_add(img, ifindex, d->name);
+	if (!out)
+		netdev_add(img, peer, d->peer_name);
+	img->netdevs_left--;
+	netns_next(img);
+	return 0;
+}
+
+/* The bytes of an address field beyond the family's length are zero */
+static bool net_addr_fits(const uint8_t *a, uint32_t alen)
+{
+	return all_zero(a + alen, 16 - alen);
+}
+
+/* The checks of the kernel's ckpt_addr_check() */
+int accept_NET_ADDR(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_net_addr *a = p;
+	uint32_t alen = a->family == AF_INET_LINUX ? 4 : 16;
+
+	if (a->family != AF_INET_LINUX && a->family != AF_INET6_LINUX)
+		return image_fail(img, "family %u is not INET or INET6", a->family);
+	if (a->prefixlen > alen * 8)
+		return image_fail(img, "prefixlen %u is more than %u", a->prefixlen, alen * 8);
+	if (check_zero(img, &a->__pad, sizeof(a->__pad), "__pad") ||
+	    check_zero(img, &a->__pad2, sizeof(a->__pad2), "__pad2") ||
+	    check_flags(img, LE32(a->flags), IFA_FLAGS_LINUX, "flags"))
+		return -1;
+	if (!netdev_find(img, LE32(a->ifindex)))
+		return image_fail(img, "ifindex %u is neither the loopback's nor a NETDEV's",
+				  LE32(a->ifindex));
+	if (check_padded_string(img, a->label, sizeof(a->label), "label"))
+		return -1;
+	if (a->family == AF_INET6_LINUX &&
+	    (a->label[0] || !all_zero(a->broadcast, sizeof(a->broadcast))))
+		return image_fail(img, "an IPv6 address with a label or a broadcast address");
+	if (!net_addr_fits(a->local, alen) || !net_addr_fits(a->address, alen) ||
+	    !net_addr_fits(a->broadcast, 4))
+		return image_fail(img, "an IPv4 address is longer than 4 bytes");
+	img->net_addrs_left--;
+	netns_next(img);
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_route_check() */
+int accept_NET_ROUTE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_net_route *r = p;
+	uint32_t alen = r->family == AF_INET_LINUX ? 4 : 16;
+	uint32_t table = LE32(r->table), oif = LE32(r->oif);
+
+	if (r->family != AF_INET_LINUX && r->family != AF_INET6_LINUX)
+		return image_fail(img, "family %u is not INET or INET6", r->family);
+	if (r->dst_len > alen * 8)
+		return image_fail(img, "dst_len %u is more than %u", r->dst_len, alen * 8);
+	if (r->protocol == RTPROT_KERNEL_LINUX)
+		return image_fail(img, "protocol %u: a route the kernel makes", r->protocol);
+	if (!table || table == RT_TABLE_LOCAL_LINUX)
+		return image_fail(img, "table %u is not one a route is restored to", table);
+	if (r->type >= 32 || !((1U << r->type) & RTN_TYPES_LINUX))
+		return image_fail(img, "type %u is not unicast, blackhole, unreachable or prohibit",
+				  r->type);
+	if (check_zero(img, r->__pad, sizeof(r->__pad), "__pad") ||
+	    check_flags(img, LE32(r->flags), RTNH_F_ONLINK_LINUX, "flags"))
+		return -1;
+	if (oif && !netdev_find(img, oif))
+		return image_fail(img, "oif %u is neither the loopback's nor a NETDEV's", oif);
+	if (!net_addr_fits(r->dst, alen) || !net_addr_fits(r->gateway, alen) ||
+	    !net_addr_fits(r->prefsrc, alen))
+		return image_fail(img, "an IPv4 address is longer than 4 bytes");
+	img->net_routes_left--;
+	netns_next(img);
+	return 0;
 }

@@ -25,6 +25,7 @@
 
 static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
+	"                    [--veth DEV=OUTER]...\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -40,6 +41,10 @@ static const char restart_usage[] =
 	"  -c, --files-changed-ok\n"
 	"                     reopen files that changed since the checkpoint\n"
 	"                     (restart(2) flag RESTART_FILES_CHANGED_OK)\n"
+	"  -e, --veth DEV=OUTER\n"
+	"                     bring the outer end of the tasks' veth device DEV\n"
+	"                     back under the name OUTER in our network namespace\n"
+	"                     (default: its name at checkpoint)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -56,6 +61,8 @@ struct restart_opts {
 	bool verbose;
 	bool detach;
 	unsigned long flags;	/* RESTART_* */
+	struct ckpt_external ext[CKPT_EXTERNAL_MAX];
+	unsigned int nr_ext;
 };
 
 /* What the signal handler needs; set before the handlers are installed */
@@ -64,10 +71,11 @@ static struct {
 	bool same_pgrp;
 } restored;
 
-static long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd)
+static long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd,
+			const struct ckpt_external *ext, unsigned int nr_ext)
 {
 #ifdef __NR_restart
-	return syscall(__NR_restart, pid, fd, flags, logfd);
+	return syscall(__NR_restart, pid, fd, flags, logfd, ext, nr_ext);
 #else
 	errno = ENOSYS;
 	return -1;
@@ -80,6 +88,24 @@ static int restart_usage_err(const char *msg)
 	return RESTART_EXIT_FAIL;
 }
 
+/* --veth DEV=OUTER: one more external; 0, or -1 if malformed */
+static int restart_add_veth(struct restart_opts *o, const char *arg)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	const char *eq = strchr(arg, '=');
+
+	if (o->nr_ext == CKPT_EXTERNAL_MAX || !eq || eq == arg ||
+	    (size_t)(eq - arg) >= sizeof(e->key) || !eq[1] || strlen(eq + 1) >= 16)
+		return -1;
+	e->kind = CKPT_EXT_VETH;
+	e->fd = -1;
+	memcpy(e->key, arg, eq - arg);
+	snprintf(e->name, sizeof(e->name), "%s", eq + 1);
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return 0;
+}
+
 /* Returns -1 to go on, else the exit status */
 static int restart_parse(int argc, char **argv, struct restart_opts *o)
 {
@@ -89,13 +115,18 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "files-changed-ok", no_argument, NULL, 'c' },
+		{ "veth",    required_argument, NULL, 'e' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+			if (restart_add_veth(o, optarg))
+				return restart_usage_err("--veth wants DEV=OUTER");
+			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;
 			break;
@@ -186,7 +217,7 @@ static int restart_wait(pid_t pid)
 
 int cmd_restart(int argc, char **argv)
 {
-	struct restart_opts o = { 0 };
+	static struct restart_opts o;
 	struct ckpt_log log;
 	int ret, fd, err;
 	long pid;
@@ -211,7 +242,7 @@ int cmd_restart(int argc, char **argv)
 		ckpt_log_close(&log);
 		return RESTART_EXIT_FAIL;
 	}
-	pid = sys_restart(0, fd, o.flags, log.fd);
+	pid = sys_restart(0, fd, o.flags, log.fd, o.ext, o.nr_ext);
 	err = errno;
 	ckpt_close_image(fd);
 	if (pid < 0) {

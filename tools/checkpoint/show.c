@@ -38,8 +38,10 @@ const char *const rec_names[__CKPT_REC_NR] = {
 #undef __CKPT_REC_NAME
 };
 
-#define FIXED(type, name)	{ sizeof(type), false, accept_##name, print_##name }
-#define VARIABLE(type, name)	{ sizeof(type), true, accept_##name, print_##name }
+#define FIXED(type, name)	{ sizeof(type), false, 0, accept_##name, print_##name }
+#define VARIABLE(type, name)	{ sizeof(type), true, 0, accept_##name, print_##name }
+/* A record that images of earlier kernels have with a shorter fixed part */
+#define GROWN(type, name, old)	{ sizeof(type), true, old, accept_##name, print_##name }
 
 const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_HEADER]	= FIXED(struct ckpt_image_header, HEADER),
@@ -61,7 +63,10 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_PROCESS]	= FIXED(struct ckpt_process, PROCESS),
 	[CKPT_REC_UTS]		= FIXED(struct ckpt_uts, UTS),
 	[CKPT_REC_TIMENS]	= FIXED(struct ckpt_timens, TIMENS),
-	[CKPT_REC_NETNS]	= FIXED(struct ckpt_netns, NETNS),
+	[CKPT_REC_NETNS]	= GROWN(struct ckpt_netns, NETNS, NETNS_V1_SIZE),
+	[CKPT_REC_NETDEV]	= FIXED(struct ckpt_netdev, NETDEV),
+	[CKPT_REC_NET_ADDR]	= FIXED(struct ckpt_net_addr, NET_ADDR),
+	[CKPT_REC_NET_ROUTE]	= FIXED(struct ckpt_net_route, NET_ROUTE),
 	[CKPT_REC_USERNS]	= VARIABLE(struct ckpt_userns, USERNS),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
@@ -109,6 +114,9 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_TREE]		= REC(TREE),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
 				  REC(IPC_NS) | TASK_START,
+	[ST_NETDEV]		= REC(NETDEV),
+	[ST_NET_ADDR]		= REC(NET_ADDR),
+	[ST_NET_ROUTE]		= REC(NET_ROUTE),
 	[ST_IPC]		= REC(IPC_NS) | TASK_START,
 	[ST_MSG_QUEUE]		= REC(MSG_QUEUE),
 	[ST_MSG]		= REC(MSG),
@@ -261,7 +269,7 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 				  len, CKPT_REC_MAX_LEN);
 	if (len % 8)
 		return image_fail(img, "len %u is not a multiple of 8", len);
-	if (len < rt->size)
+	if (len < rt->size && len != rt->old_size)
 		return image_fail(img, "len %u is shorter than the %u bytes of its fixed part",
 				  len, rt->size);
 	if (!rt->variable && len != rt->size)
@@ -330,6 +338,7 @@ static void image_free(struct image *img)
 	free(img->obj_ref);
 	free(img->obj_type);
 	free(img->vmas);
+	free(img->netdevs);
 }
 
 static int show_parse(int argc, char **argv, struct image *img,

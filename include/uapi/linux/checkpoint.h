@@ -28,6 +28,27 @@
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
+#define RESTART_EXTERNAL	(1UL << 1) /* the 5th and 6th arguments give externals */
+
+/* struct ckpt_external.kind */
+#define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
+
+/*
+ * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
+ * of these, the sixth is its length (1..CKPT_EXTERNAL_MAX).  They tell
+ * restart what the caller chose for the objects that the image names but
+ * that are outside the tasks: the name under which the outer end of a
+ * veth pair comes back in the caller's network namespace.  An external
+ * the image does not name is ignored.
+ */
+struct ckpt_external {
+	__u32 kind;		/* CKPT_EXT_* */
+	__s32 fd;		/* -1 (no kind takes a file yet) */
+	char key[64];		/* what the image names; NUL-terminated */
+	char name[64];		/* CKPT_EXT_VETH: a device name; NUL-terminated */
+};
+
+#define CKPT_EXTERNAL_MAX	256
 
 /* Image identification */
 #define CKPT_IMAGE_MAGIC	0x474d49544b43584cULL	/* "LXCKTIMG" */
@@ -95,7 +116,10 @@
 	FN(INET_SK,	53)		\
 	FN(NETLINK_SK,	54)		\
 	FN(TCP_STREAM,	55)		\
-	FN(UDP_DGRAM,	56)
+	FN(UDP_DGRAM,	56)		\
+	FN(NETDEV,	57)		\
+	FN(NET_ADDR,	58)		\
+	FN(NET_ROUTE,	59)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -200,14 +224,122 @@ struct ckpt_timens {
 /* struct ckpt_netns.flags */
 #define CKPT_NETNS_LO_UP	0x1	/* the loopback device is up */
 
+/* Per-namespace sysctls (struct ckpt_net_sysctl.id); the numbers are ABI */
+#define CKPT_NET_SYSCTL_SOMAXCONN		0  /* net.core.somaxconn */
+#define CKPT_NET_SYSCTL_IP_LOCAL_PORT_RANGE	1  /* low | high << 16 */
+#define CKPT_NET_SYSCTL_IP_UNPRIV_PORT_START	2  /* net.ipv4.ip_unprivileged_port_start */
+#define CKPT_NET_SYSCTL_IP_DEFAULT_TTL		3
+#define CKPT_NET_SYSCTL_TCP_KEEPALIVE_TIME	4  /* seconds */
+#define CKPT_NET_SYSCTL_TCP_KEEPALIVE_INTVL	5  /* seconds */
+#define CKPT_NET_SYSCTL_TCP_KEEPALIVE_PROBES	6
+#define CKPT_NET_SYSCTL_TCP_FIN_TIMEOUT		7  /* seconds */
+#define CKPT_NET_SYSCTL_TCP_SYNCOOKIES		8
+#define CKPT_NET_SYSCTL_TCP_TIMESTAMPS		9
+#define CKPT_NET_SYSCTL_TCP_SACK		10
+#define CKPT_NET_SYSCTL_TCP_WINDOW_SCALING	11
+#define CKPT_NET_SYSCTL_TCP_ECN			12
+#define CKPT_NET_SYSCTL_NR			13
+
+struct ckpt_net_sysctl {
+	__le32 id;		/* CKPT_NET_SYSCTL_* */
+	__le32 value;
+};
+
 /*
  * NETNS: after the TIMENS (if any) when the tasks have a network namespace
- * of their own; restart creates a new one.  Only the loopback device's
- * state is kept; a namespace with any other device is refused.
+ * of their own; restart creates a new one.  nr_sysctls struct
+ * ckpt_net_sysctl follow, the record padded to 8 bytes; then nr_devs
+ * NETDEV, nr_addrs NET_ADDR and nr_routes NET_ROUTE records.  The
+ * loopback is only a flag here: every namespace has one.
  */
 struct ckpt_netns {
 	__le32 flags;		/* CKPT_NETNS_* */
-	__le32 __pad;
+	__le16 nr_devs;		/* 0..CKPT_NETNS_MAX_DEVS */
+	__le16 nr_sysctls;	/* 0..CKPT_NET_SYSCTL_NR */
+	__le32 nr_addrs;	/* 0..CKPT_NETNS_MAX_ADDRS */
+	__le32 nr_routes;	/* 0..CKPT_NETNS_MAX_ROUTES */
+};
+
+/* The NETNS of images before devices were kept: flags, 4 zero bytes */
+#define CKPT_NETNS_V1_SIZE	8
+
+#define CKPT_NETNS_MAX_DEVS	256
+#define CKPT_NETNS_MAX_ADDRS	4096
+#define CKPT_NETNS_MAX_ROUTES	4096
+
+/* struct ckpt_netdev.kind */
+#define CKPT_NETDEV_VETH	1
+
+/* struct ckpt_netdev.flags */
+#define CKPT_NETDEV_UP		0x1	/* the device is up */
+#define CKPT_NETDEV_PEER_UP	0x2	/* its peer is up */
+#define CKPT_NETDEV_PEER_OUT	0x4	/* its peer is outside the namespace */
+
+/*
+ * NETDEV: a device of the tasks' network namespace, and for a veth pair
+ * its peer: in the namespace too (one record per pair, peer_ifindex its
+ * index), or outside (CKPT_NETDEV_PEER_OUT), where restart puts it back in
+ * the caller's namespace under peer_name (or the name the caller gives).
+ * Names are NUL-terminated and NUL-padded; addr holds the hardware address
+ * (ETH_ALEN bytes, the rest zero).
+ */
+struct ckpt_netdev {
+	__le32 kind;		/* CKPT_NETDEV_* */
+	__le32 flags;		/* CKPT_NETDEV_* */
+	__le32 ifindex;		/* in the tasks' namespace, > 1 */
+	__le32 mtu;
+	__le32 peer_ifindex;	/* 0 if CKPT_NETDEV_PEER_OUT */
+	__le32 peer_mtu;
+	__u8 addr[8];
+	__u8 peer_addr[8];
+	char name[16];
+	char peer_name[16];
+};
+
+/*
+ * NET_ADDR: an IPv4 or IPv6 address of a device of the namespace
+ * (ifindex: a NETDEV's, or the loopback's), as `ip address add` takes it.
+ * The loopback's own 127.0.0.1/8 and ::1, and IPv6 link-local addresses
+ * (made again from the hardware address) are not saved.  An IPv4 address
+ * uses the first 4 bytes of each address field.
+ */
+struct ckpt_net_addr {
+	__le32 ifindex;
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 prefixlen;
+	__u8 scope;		/* RT_SCOPE_* */
+	__u8 __pad;
+	__le32 flags;		/* IFA_F_* */
+	__le32 valid_lft;	/* seconds left, 0xffffffff: forever */
+	__le32 preferred_lft;
+	__le32 __pad2;
+	__u8 local[16];
+	__u8 address[16];	/* the peer's on a point-to-point link, else local */
+	__u8 broadcast[16];	/* IPv4 only; zero if none */
+	char label[16];		/* IPv4 only: NUL-terminated, NUL-padded */
+};
+
+/*
+ * NET_ROUTE: a route of the namespace that neither the kernel made (for
+ * an address or a device) nor lives in the local table, as `ip route add`
+ * takes it.  A missing field is zero; an IPv4 route uses the first 4
+ * bytes of each address field.
+ */
+struct ckpt_net_route {
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 dst_len;
+	__u8 tos;
+	__u8 protocol;		/* RTPROT_*, not RTPROT_KERNEL */
+	__u8 scope;		/* RT_SCOPE_* */
+	__u8 type;		/* RTN_UNICAST, _BLACKHOLE, _UNREACHABLE, _PROHIBIT */
+	__u8 __pad[2];
+	__le32 table;		/* RT_TABLE_*, not RT_TABLE_LOCAL */
+	__le32 oif;		/* 0, or a NETDEV's ifindex or the loopback's */
+	__le32 priority;	/* the metric */
+	__le32 flags;		/* RTNH_F_ONLINK or 0 */
+	__u8 dst[16];
+	__u8 gateway[16];
+	__u8 prefsrc[16];
 };
 
 /* struct ckpt_userns.flags */

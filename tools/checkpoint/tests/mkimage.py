@@ -87,14 +87,17 @@ SIZES = {
     'PTY': 72,
     'IPC_NS': 40, 'MSG_QUEUE': 72, 'MSG': 16, 'SEM_ARRAY': 56, 'SEM_UNDO': 8,
     'PIPE': 16, 'FILE_DATA': 16, 'LOCK': 32,
-    'TIMENS': 16, 'NETNS': 8, 'USERNS': 16,
+    'TIMENS': 16, 'NETNS': 16, 'USERNS': 16,
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
     'THREAD_CPUTIME': 24,
     'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 120, 'NETLINK_SK': 40,
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
+    'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
 }
+# The NETNS of earlier kernels: flags and 4 zero bytes
+NETNS_V1_SIZE = 8
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
 
@@ -563,6 +566,78 @@ def sockets(records, conn=None, listener=None):
     records[at:at] = objs
 
 
+# The network namespace (good-netns): a veth pair inside it, a veth whose
+# peer is outside, addresses on one of them and on the loopback, two
+# routes; then a USERNS, which comes after all of them
+NETNS_LO_UP = 0x1
+NETDEV_UP, NETDEV_PEER_UP, NETDEV_PEER_OUT = 0x1, 0x2, 0x4
+SYSCTL = dict(SOMAXCONN=0, IP_LOCAL_PORT_RANGE=1, IP_UNPRIV_PORT_START=2,
+              IP_DEFAULT_TTL=3, TCP_ECN=12)
+GOOD_SYSCTLS = [(SYSCTL['SOMAXCONN'], 4096),
+                (SYSCTL['IP_LOCAL_PORT_RANGE'], 32768 | 60999 << 16),
+                (SYSCTL['TCP_ECN'], 2)]
+IFA_F_PERMANENT = 0x80
+RTN = dict(unicast=1, local=2, blackhole=6)
+RTPROT_KERNEL, RTPROT_STATIC = 2, 4
+RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
+V6_NET = [0xfd, 0, 0, 0, 0, 0, 0, 1] + [0] * 8
+
+
+def netns(flags=NETNS_LO_UP, sysctls=GOOD_SYSCTLS, nr_devs=2, nr_addrs=3,
+          nr_routes=2, nr_sysctls=None):
+    body = struct.pack('<IHHII', flags, nr_devs,
+                       len(sysctls) if nr_sysctls is None else nr_sysctls,
+                       nr_addrs, nr_routes)
+    for sid, value in sysctls:
+        body += struct.pack('<II', sid, value)
+    return Record('NETNS', body)
+
+
+def netdev(ifindex, name, peer_ifindex, peer_name,
+           flags=NETDEV_UP | NETDEV_PEER_UP, addr=(2, 0, 0, 0, 0, 1),
+           peer_addr=(2, 0, 0, 0, 0, 2), mtu=1500, kind=1):
+    return Record('NETDEV', struct.pack(
+        '<6I8s8s16s16s', kind, flags, ifindex, mtu, peer_ifindex, mtu,
+        bytes(addr), bytes(peer_addr), name.encode(), peer_name.encode()))
+
+
+def net_addr(ifindex, family, local, prefixlen, broadcast=(), label='',
+             scope=0, flags=IFA_F_PERMANENT, lft=(0xFFFFFFFF, 0xFFFFFFFF)):
+    return Record('NET_ADDR', struct.pack(
+        '<IBBBBIIII16s16s16s16s', ifindex, family, prefixlen, scope, 0,
+        flags, *lft, 0, bytes(local), bytes(local), bytes(broadcast),
+        label.encode()))
+
+
+def net_route(family=2, dst=(), dst_len=0, gateway=(), oif=0,
+              table=RT_TABLE_MAIN, protocol=RTPROT_STATIC, scope=0,
+              rtype=RTN['unicast'], priority=0, flags=0, prefsrc=()):
+    return Record('NET_ROUTE', struct.pack(
+        '<8BIIII16s16s16s', family, dst_len, 0, protocol, scope, rtype, 0,
+        0, table, oif, priority, flags, bytes(dst), bytes(gateway),
+        bytes(prefsrc)))
+
+
+GOOD_NETDEVS = [netdev(2, 'veth0', 3, 'veth1'),
+                netdev(4, 'eth0', 0, 'vethc0', flags=NETDEV_UP | NETDEV_PEER_OUT,
+                       addr=(2, 0, 0, 0, 0, 3), peer_addr=(2, 0, 0, 0, 0, 4))]
+GOOD_NET_ADDRS = [net_addr(4, 2, (10, 0, 0, 2), 24, broadcast=(10, 0, 0, 255),
+                           label='eth0'),
+                  net_addr(4, 10, V6_NET[:15] + [2], 64),
+                  net_addr(1, 2, (127, 0, 0, 2), 8, scope=254, label='lo')]
+GOOD_NET_ROUTES = [net_route(gateway=(10, 0, 0, 1), oif=4, priority=100),
+                   net_route(family=10, dst=V6_NET, dst_len=64,
+                             rtype=RTN['blackhole'], priority=1024)]
+
+
+def network(ns=None, devs=GOOD_NETDEVS, addrs=GOOD_NET_ADDRS,
+            routes=GOOD_NET_ROUTES):
+    """An edit inserting a NETNS and its records after the TREE, then a
+    USERNS; ns replaces the NETNS, devs, addrs and routes its records."""
+    return insert_after('TREE', [ns or netns(), *devs, *addrs, *routes,
+                                 userns()])
+
+
 # name: (edit of the records, edit of the trailer, edit of the bytes);
 # the names of the variants that are valid images start with "good"
 VARIANTS = {
@@ -698,6 +773,57 @@ VARIANTS = {
     'udp-dgram-v4-addr': (lambda r: udp_sockets(
         r, dgrams=[inet_sk('CLOSED', 0, protocol=17, nr_queued=1),
                    udp_dgram(saddr=[10, 0, 0, 2, 1])]), None, None),
+    'good-netns': (network(), None, None),
+    'good-netns-v1': (network(ns=Record('NETNS', struct.pack(
+        '<II', NETNS_LO_UP, 0)), devs=[], addrs=[], routes=[]), None, None),
+    'netns-v1-pad': (network(ns=Record('NETNS', struct.pack(
+        '<II', NETNS_LO_UP, 1)), devs=[], addrs=[], routes=[]), None, None),
+    'netns-sysctl-id': (network(ns=netns(sysctls=[(0, 4096), (13, 1)])),
+                        None, None),
+    'netns-sysctl-twice': (network(ns=netns(sysctls=[(0, 4096), (0, 128)])),
+                           None, None),
+    'netns-sysctl-range': (network(ns=netns(sysctls=[
+        (SYSCTL['IP_DEFAULT_TTL'], 0)])), None, None),
+    'netns-port-range': (network(ns=netns(sysctls=[
+        (SYSCTL['IP_UNPRIV_PORT_START'], 1024),
+        (SYSCTL['IP_LOCAL_PORT_RANGE'], 1000 | 2000 << 16)])), None, None),
+    'netns-sysctls-len': (network(ns=netns(nr_sysctls=4)), None, None),
+    'netns-too-many-devs': (network(ns=netns(nr_devs=257)), None, None),
+    'netdev-missing': (network(ns=netns(nr_devs=3)), None, None),
+    'netdev-outside-netns': (insert_after('TREE', GOOD_NETDEVS[0]),
+                             None, None),
+    'netdev-ifindex-twice': (network(devs=[
+        GOOD_NETDEVS[0], netdev(3, 'eth0', 0, 'vethc0',
+                                flags=NETDEV_PEER_OUT)]), None, None),
+    'netdev-peer-out-index': (network(devs=[
+        GOOD_NETDEVS[0], netdev(4, 'eth0', 5, 'vethc0',
+                                flags=NETDEV_PEER_OUT)]), None, None),
+    'netdev-name': (network(devs=[netdev(2, 'veth:0', 3, 'veth1'),
+                                  GOOD_NETDEVS[1]]), None, None),
+    'netdev-same-names': (network(devs=[netdev(2, 'veth0', 3, 'veth0'),
+                                        GOOD_NETDEVS[1]]), None, None),
+    'net-addr-ifindex': (network(addrs=GOOD_NET_ADDRS[:2] + [
+        net_addr(9, 2, (10, 0, 1, 2), 24)]), None, None),
+    'net-addr-ifindex-zero': (network(addrs=GOOD_NET_ADDRS[:2] + [
+        net_addr(0, 2, (10, 0, 1, 2), 24)]), None, None),
+    'net-addr-prefix': (network(addrs=GOOD_NET_ADDRS[:2] + [
+        net_addr(4, 2, (10, 0, 1, 2), 33)]), None, None),
+    'net-addr-v6-label': (network(addrs=GOOD_NET_ADDRS[:2] + [
+        net_addr(4, 10, V6_NET[:15] + [3], 64, label='eth0')]), None, None),
+    'net-route-before-addr': (network(addrs=GOOD_NET_ADDRS[:2],
+                                      routes=[*GOOD_NET_ROUTES,
+                                              GOOD_NET_ADDRS[2]]),
+                              None, None),
+    'net-route-kernel': (network(routes=GOOD_NET_ROUTES[:1] + [
+        net_route(protocol=RTPROT_KERNEL)]), None, None),
+    'net-route-local-table': (network(routes=GOOD_NET_ROUTES[:1] + [
+        net_route(table=RT_TABLE_LOCAL)]), None, None),
+    'net-route-type': (network(routes=GOOD_NET_ROUTES[:1] + [
+        net_route(rtype=RTN['local'])]), None, None),
+    'net-route-oif': (network(routes=GOOD_NET_ROUTES[:1] + [
+        net_route(oif=7)]), None, None),
+    'net-route-v4-addr': (network(routes=GOOD_NET_ROUTES[:1] + [
+        net_route(gateway=(10, 0, 0, 1, 1))]), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime()]),
@@ -781,8 +907,11 @@ def selftest():
         if VARIANTS[v][0]:
             VARIANTS[v][0](records)
         for r in records:
+            if r.name == 'NETNS' and len(r.payload) == NETNS_V1_SIZE:
+                continue
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
-                          'X86_REGS', 'INET_SK'):
+                          'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
+                          'NET_ROUTE'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -793,6 +922,11 @@ def selftest():
     r = udp_dgram(data=b'abc')
     assert len(r.payload) == SIZES['UDP_DGRAM'] + 8, 'UDP_DGRAM'
     assert r.payload[SIZES['UDP_DGRAM']:] == b'abc' + b'\0' * 5, 'UDP_DGRAM'
+    # The fixed part of a NETNS, then its sysctls
+    r = netns(sysctls=GOOD_SYSCTLS)
+    assert len(r.payload) == SIZES['NETNS'] + 8 * len(GOOD_SYSCTLS), 'NETNS'
+    assert r.payload[SIZES['NETNS']:][:8] == struct.pack('<II', 0, 4096), \
+        'NETNS'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

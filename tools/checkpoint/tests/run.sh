@@ -343,6 +343,29 @@ declare -A REASON=(
 	[tcp-stream-pad]='offset 3416: TCP_STREAM: __pad2 is not zero'
 	[tcp-stream-max-window]='offset 3416: TCP_STREAM: max_window 65535 is below snd_wnd 65536'
 	[tcp-stream-rcv-wnd]='offset 3416: TCP_STREAM: user_timeout, snd_wnd or rcv_wnd is negative'
+	[netns-v1-pad]='offset 312: NETNS: __pad is not zero'
+	[netns-sysctl-id]='offset 312: NETNS: sysctl\[1\]: id 13 is unknown or repeated'
+	[netns-sysctl-twice]='offset 312: NETNS: sysctl\[1\]: id 0 is unknown or repeated'
+	[netns-sysctl-range]='offset 312: NETNS: sysctl\[0\]: net.ipv4.ip_default_ttl = 0 is out of range 1..255'
+	[netns-port-range]='offset 312: NETNS: net.ipv4.ip_local_port_range 1000 2000 is empty or starts below net.ipv4.ip_unprivileged_port_start 1024'
+	[netns-sysctls-len]='offset 312: NETNS: len 40, but its contents take 48 bytes'
+	[netns-too-many-devs]='offset 312: NETNS: nr_devs 257 is more than 256'
+	[netdev-missing]='offset 520: NET_ADDR: record out of order, expected NETDEV$'
+	[netdev-outside-netns]='offset 312: NETDEV: record out of order, expected TASK, '
+	[netdev-ifindex-twice]="offset 440: NETDEV: ifindex 3 is another device's"
+	[netdev-peer-out-index]='offset 440: NETDEV: peer_ifindex 5, but the peer is outside the namespace'
+	[netdev-name]='offset 360: NETDEV: name is not a valid device name'
+	[netdev-same-names]='offset 360: NETDEV: both ends have the same name'
+	[net-addr-ifindex]="offset 712: NET_ADDR: ifindex 9 is neither the loopback's nor a NETDEV's"
+	[net-addr-ifindex-zero]="offset 712: NET_ADDR: ifindex 0 is neither the loopback's nor a NETDEV's"
+	[net-addr-prefix]='offset 712: NET_ADDR: prefixlen 33 is more than 32'
+	[net-addr-v6-label]='offset 712: NET_ADDR: an IPv6 address with a label or a broadcast address'
+	[net-route-before-addr]='offset 712: NET_ROUTE: record out of order, expected NET_ADDR$'
+	[net-route-kernel]='offset 888: NET_ROUTE: protocol 2: a route the kernel makes'
+	[net-route-local-table]='offset 888: NET_ROUTE: table 255 is not one a route is restored to'
+	[net-route-type]='offset 888: NET_ROUTE: type 2 is not unicast, blackhole, unreachable or prohibit'
+	[net-route-oif]="offset 888: NET_ROUTE: oif 7 is neither the loopback's nor a NETDEV's"
+	[net-route-v4-addr]='offset 888: NET_ROUTE: an IPv4 address is longer than 4 bytes'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -382,6 +405,22 @@ expect "show: decodes a UDP_DGRAM's sender" 0 \
 	'^  sender: \[fe80:0:0:0:0:0:0:2\]:5353$' "$CKPT" show "$TMP/good-udp.img"
 expect "show: a UDP_DGRAM's data: crc32c, and the first bytes with --pages" 0 \
 	'^  data: 70 69 6e 67$' "$CKPT" show --pages "$TMP/good-udp.img"
+expect "show: decodes a NETNS record's sysctls" 0 \
+	'^  sysctl\[1\]: net.ipv4.ip_local_port_range = 32768 60999$' \
+	"$CKPT" show "$TMP/good-netns.img"
+expect "show: decodes a NETDEV whose peer is outside the namespace" 0 \
+	'^  peer_ifindex: 0 \(outside the namespace\)$' "$CKPT" show "$TMP/good-netns.img"
+expect "show: decodes a NETDEV's hardware address" 0 '^  peer_addr: 02:00:00:00:00:04$' \
+	"$CKPT" show "$TMP/good-netns.img"
+expect "show: decodes a NET_ADDR with its prefix" 0 '^  local: fd00:0:0:1::2/64$' \
+	"$CKPT" show "$TMP/good-netns.img"
+expect "show: decodes a NET_ROUTE as ip route prints it" 0 \
+	'^  route: default via 10\.0\.0\.1 dev 4 \("eth0"\) table main proto static scope global metric 100$' \
+	"$CKPT" show "$TMP/good-netns.img"
+expect "show: the namespace records after the NETNS's routes" 0 \
+	'^\[10\] USERNS offset=968 len=40$' "$CKPT" show "$TMP/good-netns.img"
+expect "show: accepts the 8-byte NETNS of earlier kernels" 0 \
+	'^\[2\] NETNS offset=312 len=8$' "$CKPT" show "$TMP/good-netns-v1.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -439,6 +478,8 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show --pages "$GOOD" >/dev/null || return 1
 		"$ASAN" show --pages "$TMP/good-tcp.img" >/dev/null || return 1
 		"$ASAN" show --pages "$TMP/good-udp.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-netns.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-netns-v1.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -467,12 +508,15 @@ if [ -n "$VALGRIND" ]; then
 	}
 	check "valgrind: the good image, with --pages" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$GOOD"
+	check "valgrind: an image with a network namespace" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-netns.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
-	for t in "the good image, with --pages" "damaged images" \
+	for t in "the good image, with --pages" \
+		 "an image with a network namespace" "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
 	done

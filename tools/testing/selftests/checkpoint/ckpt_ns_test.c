@@ -389,7 +389,7 @@ TEST_F_TIMEOUT(ns, container_net_device_other_than_lo_is_refused, 120)
 	ct.lo_up = true;
 	ct.offsets = false;
 	ct.up_dev = "sit0";
-	expect_refused(_metadata, &self->ctx, CLONE_NEWNET, "has the device sit0");
+	expect_refused(_metadata, &self->ctx, CLONE_NEWNET, "the device sit0 (sit) is not supported");
 	ct.up_dev = NULL;
 }
 
