@@ -138,7 +138,7 @@ struct ckpt_rtask {
  * @caller_cred: restart: its credentials, the bound for restored ones
  * @fd_hint: checkpoint: the fd through which a file is being reached
  * @ext: restart: what the caller gave with RESTART_EXTERNAL, @nr_ext of
- *	them (ckpt_external())
+ *	them (ckpt_external()), and the files they name (@ext_files)
  * @hdr: the image header
  */
 struct ckpt_ctx {
@@ -192,6 +192,7 @@ struct ckpt_ctx {
 	const struct cred *caller_cred;
 	int fd_hint;
 	struct ckpt_external *ext;
+	struct file **ext_files;
 	u32 nr_ext;
 
 	struct ckpt_image_header hdr;
@@ -361,6 +362,8 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 }
 
 const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
+struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key);
+bool ckpt_file_in_tree(struct ckpt_ctx *ctx, const struct file *file);
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);

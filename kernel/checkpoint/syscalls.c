@@ -15,11 +15,13 @@
 #include "checkpoint.h"
 
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
-				 CHECKPOINT_ROOT_RELATIVE)
+				 CHECKPOINT_ROOT_RELATIVE | CHECKPOINT_EXT_UNIX_SK)
 #define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL)
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
+	u32 i;
+
 	ckpt_objhash_fini(ctx);
 	ckpt_image_fini(ctx);
 	if (ctx->logfile)
@@ -30,6 +32,10 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->tree_pids);
 	ckpt_fs_roots_free(ctx);
 	ckpt_namespaces_free(ctx);
+	for (i = 0; ctx->ext_files && i < ctx->nr_ext; i++)
+		if (ctx->ext_files[i])
+			fput(ctx->ext_files[i]);
+	kvfree(ctx->ext_files);
 	kvfree(ctx->ext);
 	kfree(ctx);
 }
@@ -75,6 +81,20 @@ err:
 	return ERR_PTR(ret);
 }
 
+static bool ckpt_external_ok(const struct ckpt_external *e)
+{
+	if (strnlen(e->key, sizeof(e->key)) == sizeof(e->key) ||
+	    strnlen(e->name, sizeof(e->name)) == sizeof(e->name))
+		return false;
+	switch (e->kind) {
+	case CKPT_EXT_VETH:
+		return e->fd == -1 && strlen(e->name) < IFNAMSIZ && dev_valid_name(e->name);
+	case CKPT_EXT_UNIX_SK:
+		return e->fd >= 0 && !e->name[0];
+	}
+	return false;
+}
+
 /* Copy and check what restart(2) got with RESTART_EXTERNAL */
 static int ckpt_copy_externals(struct ckpt_ctx *ctx, const struct ckpt_external __user *uext,
 			       unsigned int nr)
@@ -89,13 +109,35 @@ static int ckpt_copy_externals(struct ckpt_ctx *ctx, const struct ckpt_external 
 		return PTR_ERR(e);
 	ctx->ext = e;
 	ctx->nr_ext = nr;
+	ctx->ext_files = kvcalloc(nr, sizeof(*ctx->ext_files), GFP_KERNEL);
+	if (!ctx->ext_files)
+		return -ENOMEM;
 	for (i = 0; i < nr; i++, e++) {
-		if (e->kind != CKPT_EXT_VETH || e->fd != -1 ||
-		    strnlen(e->key, sizeof(e->key)) == sizeof(e->key) ||
-		    strnlen(e->name, sizeof(e->name)) >= IFNAMSIZ || !dev_valid_name(e->name))
+		if (!ckpt_external_ok(e))
 			return ckpt_err(ctx, -EINVAL, "external %u is malformed", i);
+		if (e->kind != CKPT_EXT_UNIX_SK)
+			continue;
+		/* Taken now, in the caller's file table */
+		ctx->ext_files[i] = fget(e->fd);
+		if (!ctx->ext_files[i])
+			return ckpt_err(ctx, -EBADF, "external %u: fd %d is not open", i, e->fd);
 	}
 	return 0;
+}
+
+/**
+ * ckpt_external_file() - the file the caller of restart(2) gave for an object
+ * @ctx: restart context
+ * @kind: CKPT_EXT_* of a kind that takes a file
+ * @key: the object, as the image names it
+ *
+ * Return: the file (a reference the context holds), or NULL.
+ */
+struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key)
+{
+	const struct ckpt_external *e = ckpt_external(ctx, kind, key);
+
+	return e ? ctx->ext_files[e - ctx->ext] : NULL;
 }
 
 /**

@@ -18,8 +18,12 @@
  * saved before the listener.  A datagram socket connected to a socket
  * outside the tree is connected again by name.
  *
- * Messages carrying file descriptors (SCM_RIGHTS), out-of-band data and
- * stream connections to a process outside the tree are refused, by name.
+ * A stream connected to a process outside the tree is refused, by name,
+ * unless the caller asks for it to be saved as external
+ * (CHECKPOINT_EXT_UNIX_SK): its record then carries the messages queued
+ * on it and a key, "socket:[INO]", by which the caller of restart hands a
+ * connected socket that takes its place (RESTART_EXTERNAL), as CRIU's
+ * --ext-unix-sk and --inherit-fd do.  Out-of-band data is refused.
  */
 #include <linux/checkpoint_file.h>
 #include <linux/namei.h>
@@ -356,6 +360,9 @@ static void ckpt_unix_sk_opts(struct ckpt_ctx *ctx, struct sock *sk,
 	rec->backlog = cpu_to_le32(READ_ONCE(sk->sk_max_ack_backlog));
 }
 
+/* Room for an EXTERNAL's key, "socket:[INO]", with its NUL */
+#define CKPT_UNIX_KEY_MAX	32
+
 /* How a UNIX_SK names the other end of @sk, which is @peer */
 struct ckpt_unix_link {
 	u32 state;
@@ -363,7 +370,26 @@ struct ckpt_unix_link {
 	u32 peer_ref;
 	struct sock *peer;		/* whose queue this record carries too */
 	const struct unix_address *name;	/* PEER_NAME */
+	char key[CKPT_UNIX_KEY_MAX];	/* EXTERNAL: "socket:[INO]" */
 };
+
+/*
+ * With CHECKPOINT_EXT_UNIX_SK, whether @peer, the other end of a
+ * connection of ours, is outside the tree: no task of the tree has its
+ * file (the tasks are frozen: a file they have stays)
+ */
+static bool ckpt_unix_peer_outside(struct ckpt_ctx *ctx, struct sock *peer)
+{
+	struct file *file = NULL;
+
+	if (!(ctx->flags & CHECKPOINT_EXT_UNIX_SK))
+		return false;
+	read_lock_bh(&peer->sk_callback_lock);
+	if (peer->sk_socket)
+		file = peer->sk_socket->file;
+	read_unlock_bh(&peer->sk_callback_lock);
+	return !ckpt_file_in_tree(ctx, file);
+}
 
 static int ckpt_unix_link_peer(struct ckpt_ctx *ctx, struct sock *sk,
 			       struct sock *peer, struct ckpt_unix_link *l)
@@ -379,6 +405,14 @@ static int ckpt_unix_link_peer(struct ckpt_ctx *ctx, struct sock *sk,
 		return 0;
 	}
 	key = ckpt_obj_key_find(ctx, CKPT_OBJ_file, peer, &ref);
+	if (mutual && !key && sk->sk_type != SOCK_DGRAM && ckpt_unix_peer_outside(ctx, peer)) {
+		/* Restart puts the caller's replacement in its place */
+		l->flags |= CKPT_UNIX_EXTERNAL;
+		snprintf(l->key, sizeof(l->key), "socket:[%lu]", sock_i_ino(sk));
+		ckpt_log(ctx, "UNIX socket %s is connected outside the tree: saved as external %s",
+			 ckpt_unix_name(sk, name, sizeof(name)), l->key);
+		return 0;
+	}
 	if (mutual && !key) {
 		l->flags |= CKPT_UNIX_PEER_LATER;
 		return 0;
@@ -435,7 +469,7 @@ static int __ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
 	rec->nr_peer_skbs = cpu_to_le32(nr_peer);
 	addr = ckpt_unix_addr(sk);
 	alen = ckpt_unix_addr_len(addr);
-	nlen = ckpt_unix_addr_len(l->name);
+	nlen = l->key[0] ? strlen(l->key) : ckpt_unix_addr_len(l->name);
 	rec->addr_len = cpu_to_le32(alen);
 	rec->path_len = cpu_to_le32(path_len);
 	rec->peer_name_len = cpu_to_le32(nlen);
@@ -448,7 +482,8 @@ static int __ckpt_unix_write_rec(struct ckpt_ctx *ctx, struct sock *sk,
 		if (path_len)
 			memcpy(var + alen, path, path_len);
 		if (nlen)
-			memcpy(var + alen + path_len, l->name->name->sun_path, nlen);
+			memcpy(var + alen + path_len,
+			       l->key[0] ? l->key : l->name->name->sun_path, nlen);
 		ret = ckpt_write_rec_var(ctx, CKPT_REC_UNIX_SK, rec, sizeof(*rec),
 					 var, alen + path_len + nlen);
 	}
@@ -707,7 +742,9 @@ static int ckpt_unix_write_ahead(struct ckpt_ctx *ctx, struct sock *sk)
 		return ckpt_unix_ahead_clients(ctx, sk);
 	peer = unix_peer_get(sk);
 	mutual = peer && unix_peer(peer) == sk && !sock_flag(peer, SOCK_DEAD);
-	later = mutual && !ckpt_obj_key_find(ctx, CKPT_OBJ_file, peer, &ref);
+	/* Its queue is written later, with its peer's, unless that is outside */
+	later = mutual && !ckpt_obj_key_find(ctx, CKPT_OBJ_file, peer, &ref) &&
+		!(sk->sk_type != SOCK_DGRAM && ckpt_unix_peer_outside(ctx, peer));
 	if (peer && unix_peer(peer) != sk)
 		ret = ckpt_unix_ahead(ctx, peer);
 	if (ret >= 0 && !later)
@@ -763,7 +800,8 @@ static int ckpt_unix_rec_check(struct ckpt_ctx *ctx, const struct ckpt_unix_sk *
 	u32 flags = le32_to_cpu(rec->flags), alen = le32_to_cpu(rec->addr_len);
 	u32 plen = le32_to_cpu(rec->path_len), nlen = le32_to_cpu(rec->peer_name_len);
 	u32 links = !!rec->peer_ref + !!(flags & CKPT_UNIX_PEER_LATER) +
-		    !!(flags & CKPT_UNIX_PEER_NAME) + !!(flags & CKPT_UNIX_PEER_GONE);
+		    !!(flags & CKPT_UNIX_PEER_NAME) + !!(flags & CKPT_UNIX_PEER_GONE) +
+		    !!(flags & CKPT_UNIX_EXTERNAL);
 	bool stream = type != SOCK_DGRAM;
 	const char *v = (const char *)(rec + 1);
 	u64 total = (u64)sizeof(*rec) + alen + plen + nlen;
@@ -778,7 +816,9 @@ static int ckpt_unix_rec_check(struct ckpt_ctx *ctx, const struct ckpt_unix_sk *
 	    ((flags & CKPT_UNIX_PEER_LATER) && (rec->nr_skbs || rec->nr_peer_skbs)) ||
 	    (rec->nr_peer_skbs && !rec->peer_ref) ||
 	    ((flags & CKPT_UNIX_PEER_NAME) && (stream || !nlen)) ||
-	    (!(flags & CKPT_UNIX_PEER_NAME) && nlen) ||
+	    ((flags & CKPT_UNIX_EXTERNAL) && (!stream || !nlen || nlen >= CKPT_UNIX_KEY_MAX ||
+					      (flags & CKPT_UNIX_EMBRYO))) ||
+	    (!(flags & (CKPT_UNIX_PEER_NAME | CKPT_UNIX_EXTERNAL)) && nlen) ||
 	    alen > sizeof_field(struct sockaddr_un, sun_path) ||
 	    nlen > sizeof_field(struct sockaddr_un, sun_path) ||
 	    ((flags & CKPT_UNIX_BOUND) && !alen) ||
@@ -1418,6 +1458,38 @@ static int ckpt_unix_restore_embryos(struct ckpt_ctx *ctx, struct sock *sk,
 	return ret;
 }
 
+/*
+ * An EXTERNAL socket: the caller's replacement, a connected UNIX socket of
+ * the same type, gets the messages that were waiting on the saved one
+ */
+static struct file *ckpt_unix_external(struct ckpt_ctx *ctx, const struct ckpt_unix_sk *rec,
+				       const char *var, u32 objref)
+{
+	u32 nlen = le32_to_cpu(rec->peer_name_len);
+	struct sock *sk, *peer = NULL;
+	char key[CKPT_UNIX_KEY_MAX];
+	struct file *file;
+	int ret;
+
+	memcpy(key, var + le32_to_cpu(rec->addr_len) + le32_to_cpu(rec->path_len), nlen);
+	key[nlen] = 0;
+	file = ckpt_external_file(ctx, CKPT_EXT_UNIX_SK, key);
+	if (!file)
+		return ERR_PTR(ckpt_err(ctx, -ENOENT,
+					"UNIX socket %u was connected outside the tree: restart needs a replacement for %s (RESTART_EXTERNAL)",
+					objref, key));
+	sk = ckpt_unix_sk_of(file);
+	if (sk && sk->sk_type == le32_to_cpu(rec->type))
+		peer = unix_peer_get(sk);
+	if (!peer)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"the replacement for %s is not a connected UNIX socket of its type",
+					key));
+	ret = ckpt_unix_read_queue(ctx, sk, peer, rec->nr_skbs);
+	sock_put(peer);
+	return ret ? ERR_PTR(ret) : get_file(file);
+}
+
 static struct file *ckpt_unix_restart(struct ckpt_ctx *ctx, const struct ckpt_file *frec,
 				      const char *path)
 {
@@ -1432,6 +1504,11 @@ static struct file *ckpt_unix_restart(struct ckpt_ctx *ctx, const struct ckpt_fi
 	if (IS_ERR(rec))
 		return ERR_CAST(rec);
 	ret = ckpt_unix_rec_check(ctx, rec, len, objref, &var);
+	if (!ret && (le32_to_cpu(rec->flags) & CKPT_UNIX_EXTERNAL)) {
+		file = ckpt_unix_external(ctx, rec, var, objref);
+		kvfree(rec);
+		return file;
+	}
 	if (!ret && (le32_to_cpu(rec->flags) & CKPT_UNIX_EMBRYO))
 		ret = ckpt_err(ctx, -EINVAL, "UNIX socket %u is not accepted yet", objref);
 	if (!ret) {

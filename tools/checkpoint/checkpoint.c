@@ -17,7 +17,7 @@
 
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
-	"                       [-v | --log FILE]\n"
+	"                       [--ext-unix-sk] [-v | --log FILE]\n"
 	"\n"
 	"Freeze process PID and its descendants, write their whole state to FILE\n"
 	"as an image and let them run again, or kill them with --kill once the\n"
@@ -29,6 +29,9 @@ static const char checkpoint_usage[] =
 	"  -s, --subtree      subtree mode even if PID is a pid namespace's init\n"
 	"  -R, --root-relative  the processes share a root directory (a chroot):\n"
 	"                     save paths from it, to restart with --root DIR\n"
+	"  -x, --ext-unix-sk  save a UNIX stream connected to a process outside\n"
+	"                     the tree as external, named socket:[INO] in the log,\n"
+	"                     to restart with --ext-unix-sk socket:[INO]=FD\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"  -h, --help         show this help and exit\n"
@@ -63,6 +66,7 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "kill",    no_argument,       NULL, 'k' },
 		{ "subtree", no_argument,       NULL, 's' },
 		{ "root-relative", no_argument, NULL, 'R' },
+		{ "ext-unix-sk", no_argument,   NULL, 'x' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "help",    no_argument,       NULL, 'h' },
@@ -70,7 +74,7 @@ static int checkpoint_parse(int argc, char **argv,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:ksRvl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ksRxvl:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -83,6 +87,9 @@ static int checkpoint_parse(int argc, char **argv,
 			break;
 		case 'R':
 			o->flags |= CHECKPOINT_ROOT_RELATIVE;
+			break;
+		case 'x':
+			o->flags |= CHECKPOINT_EXT_UNIX_SK;
 			break;
 		case 'v':
 			o->verbose = true;

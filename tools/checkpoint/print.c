@@ -103,6 +103,7 @@ static const struct named unix_flag_names[] = {
 	NAMED(CKPT_UNIX_, RCVBUF_LOCK),
 	NAMED(CKPT_UNIX_, PEERCRED),
 	NAMED(CKPT_UNIX_, UNLINKED),
+	NAMED(CKPT_UNIX_, EXTERNAL),
 };
 
 static const struct named unix_state_names[] = {
@@ -1492,7 +1493,9 @@ void print_UNIX_SK(const struct image *img, const void *p, uint32_t len)
 		pr_sun("addr", var, alen);
 	if (plen)
 		pr_str("path", var + alen, plen);
-	if (LE32(u->peer_name_len))
+	if (LE32(u->peer_name_len) && (LE32(u->flags) & CKPT_UNIX_EXTERNAL))
+		pr_str("external", var + alen + plen, LE32(u->peer_name_len));
+	else if (LE32(u->peer_name_len))
 		pr_sun("peer_name", var + alen + plen, LE32(u->peer_name_len));
 	if (LE32(u->flags) & CKPT_UNIX_PEERCRED)
 		printf("  peercred: pid %u uid %u gid %u\n", LE32(u->cred_pid),

@@ -1677,7 +1677,8 @@ static int check_unix_links(struct image *img, const struct ckpt_unix_sk *u)
 {
 	uint32_t flags = LE32(u->flags), state = LE32(u->state);
 	uint32_t links = !!LE32(u->peer_ref) + !!(flags & CKPT_UNIX_PEER_LATER) +
-			 !!(flags & CKPT_UNIX_PEER_NAME) + !!(flags & CKPT_UNIX_PEER_GONE);
+			 !!(flags & CKPT_UNIX_PEER_NAME) + !!(flags & CKPT_UNIX_PEER_GONE) +
+			 !!(flags & CKPT_UNIX_EXTERNAL);
 
 	if (state > CKPT_UNIX_CONNECTED)
 		return image_fail(img, "state %u is unknown", state);
@@ -1716,8 +1717,13 @@ int accept_UNIX_SK(struct image *img, const void *p, uint32_t len)
 		return -1;
 	if (alen > SUN_PATH_LINUX || nlen > SUN_PATH_LINUX || plen > SUN_PATH_LINUX)
 		return image_fail(img, "an address is longer than %u bytes", SUN_PATH_LINUX);
-	if (!!(flags & CKPT_UNIX_PEER_NAME) != !!nlen)
+	if (!!(flags & (CKPT_UNIX_PEER_NAME | CKPT_UNIX_EXTERNAL)) != !!nlen)
 		return image_fail(img, "peer_name_len %u with flags 0x%x", nlen, flags);
+	/* As the kernel: a stream's key, "socket:[INO]", shorter than 32 */
+	if ((flags & CKPT_UNIX_EXTERNAL) &&
+	    (type == SOCK_DGRAM_LINUX || nlen >= 32 || (flags & CKPT_UNIX_EMBRYO)))
+		return image_fail(img, "an external socket of type %u with a key of %u bytes",
+				  type, nlen);
 	if (LE32(u->err) > MAX_ERRNO_LINUX || LE32(u->shutdown) > 3)
 		return image_fail(img, "err %u or shutdown %u is out of range",
 				  LE32(u->err), LE32(u->shutdown));

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,7 +27,7 @@
 
 static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
-	"                    [--veth DEV=OUTER]...\n"
+	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -45,6 +47,9 @@ static const char restart_usage[] =
 	"                     bring the outer end of the tasks' veth device DEV\n"
 	"                     back under the name OUTER in our network namespace\n"
 	"                     (default: its name at checkpoint)\n"
+	"  -x, --ext-unix-sk socket:[INO]=FD\n"
+	"                     our connected UNIX socket FD takes the place of the\n"
+	"                     external socket:[INO] (see ckpt checkpoint --ext-unix-sk)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -106,6 +111,28 @@ static int restart_add_veth(struct restart_opts *o, const char *arg)
 	return 0;
 }
 
+/* --ext-unix-sk KEY=FD: one more external; 0, or -1 if malformed */
+static int restart_add_unix(struct restart_opts *o, const char *arg)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	const char *eq = strrchr(arg, '=');
+	char *end;
+	long fd;
+
+	if (o->nr_ext == CKPT_EXTERNAL_MAX || !eq || eq == arg ||
+	    (size_t)(eq - arg) >= sizeof(e->key))
+		return -1;
+	fd = strtol(eq + 1, &end, 10);
+	if (end == eq + 1 || *end || fd < 0 || fd > INT_MAX)
+		return -1;
+	e->kind = CKPT_EXT_UNIX_SK;
+	e->fd = fd;
+	memcpy(e->key, arg, eq - arg);
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return 0;
+}
+
 /* Returns -1 to go on, else the exit status */
 static int restart_parse(int argc, char **argv, struct restart_opts *o)
 {
@@ -116,16 +143,21 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "log",     required_argument, NULL, 'l' },
 		{ "files-changed-ok", no_argument, NULL, 'c' },
 		{ "veth",    required_argument, NULL, 'e' },
+		{ "ext-unix-sk", required_argument, NULL, 'x' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
 				return restart_usage_err("--veth wants DEV=OUTER");
+			break;
+		case 'x':
+			if (restart_add_unix(o, optarg))
+				return restart_usage_err("--ext-unix-sk wants socket:[INO]=FD");
 			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;

@@ -25,6 +25,7 @@
 #define CHECKPOINT_SUBTREE	(1UL << 1) /* subtree mode even for a pid namespace init */
 #define CHECKPOINT_SHARED_OK	(1UL << 2) /* container: save files also used outside it */
 #define CHECKPOINT_ROOT_RELATIVE (1UL << 3) /* paths from the tasks' common root */
+#define CHECKPOINT_EXT_UNIX_SK	(1UL << 4) /* save UNIX streams to outside as external */
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
@@ -32,18 +33,21 @@
 
 /* struct ckpt_external.kind */
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
+#define CKPT_EXT_UNIX_SK	2	/* key: "socket:[INO]"; fd: the socket replacing it */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
  * of these, the sixth is its length (1..CKPT_EXTERNAL_MAX).  They tell
  * restart what the caller chose for the objects that the image names but
  * that are outside the tasks: the name under which the outer end of a
- * veth pair comes back in the caller's network namespace.  An external
- * the image does not name is ignored.
+ * veth pair comes back in the caller's network namespace; the connected
+ * UNIX socket that takes the place of one that was connected outside the
+ * tree (CHECKPOINT_EXT_UNIX_SK), named as /proc/PID/fd showed it.  An
+ * external the image does not name is ignored.
  */
 struct ckpt_external {
 	__u32 kind;		/* CKPT_EXT_* */
-	__s32 fd;		/* -1 (no kind takes a file yet) */
+	__s32 fd;		/* CKPT_EXT_UNIX_SK: a file descriptor of the caller; else -1 */
 	char key[64];		/* what the image names; NUL-terminated */
 	char name[64];		/* CKPT_EXT_VETH: a device name; NUL-terminated */
 };
@@ -829,7 +833,13 @@ struct ckpt_pipe {
 #define CKPT_UNIX_PEERCRED	(1U << 9)	/* cred_* hold SO_PEERCRED */
 /* BOUND to a file since unlinked: path is its directory's, ending with '/' */
 #define CKPT_UNIX_UNLINKED	(1U << 10)
-#define CKPT_UNIX_ALL		((1U << 11) - 1)
+/*
+ * CONNECTED to a socket outside the tree (CHECKPOINT_EXT_UNIX_SK): the
+ * peer's name in the record is the key restart finds the caller's
+ * replacement by ("socket:[INO]", INO the inode of this socket)
+ */
+#define CKPT_UNIX_EXTERNAL	(1U << 11)
+#define CKPT_UNIX_ALL		((1U << 12) - 1)
 
 /*
  * UNIX_SK: an AF_UNIX socket, before the FILE (kind UNIX) that names it,
@@ -840,8 +850,8 @@ struct ckpt_pipe {
  * nr_peer_skbs for the first one's.  Followed by the socket's address
  * (addr_len bytes of sun_path: a path, or a NUL and an abstract name),
  * the path to bind it to again (BOUND path sockets: absolute, with its
- * NUL), and the address a DGRAM socket is connected to (PEER_NAME),
- * padded to 8 bytes.
+ * NUL), and the address a DGRAM socket is connected to (PEER_NAME) or the
+ * key of an EXTERNAL one, padded to 8 bytes.
  */
 struct ckpt_unix_sk {
 	__le32 objref;

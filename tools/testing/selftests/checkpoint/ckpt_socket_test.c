@@ -640,6 +640,165 @@ TEST_F_TIMEOUT(unixsk, stream_to_outside_is_refused_by_name, 60)
 	ASSERT_EQ(1, read(s, &c, 1));
 }
 
+/* ---- the same, saved as external: the caller hands a replacement ---- */
+
+/* Read @n bytes, through the test's repeated SIGUSR1 */
+static bool read_all(int fd, char *buf, size_t n)
+{
+	ssize_t r;
+
+	while (n) {
+		r = read(fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		buf += r;
+		n -= r;
+	}
+	return true;
+}
+
+static const char *const external_reasons[] = {
+	[1] = "could not connect",
+	[2] = "the message queued before the checkpoint is not there",
+	[3] = "could not write to the replacement's peer",
+	[4] = "the replacement's peer's message did not come",
+};
+
+static int external_client_child(void *arg)
+{
+	const char *dir = arg;
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, dir, "server");
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[4];
+
+	if (connect(s, (void *)&a, len))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (!read_all(s, buf, 4) || memcmp(buf, "old!", 4))
+		return 2;
+	if (write(s, "k", 1) != 1)
+		return 3;
+	if (!read_all(s, buf, 4) || memcmp(buf, "new!", 4))
+		return 4;
+	return 0;
+}
+
+/* The key of @pid's socket as /proc/PID/fd shows it: "socket:[INO]" */
+static void socket_key(pid_t pid, char *key, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	key[0] = 0;
+	for (fd = 0; fd < 16; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+		n = readlink(path, key, size - 1);
+		if (n <= 0)
+			continue;
+		key[n] = 0;
+		if (!strncmp(key, "socket:[", 8))
+			return;
+	}
+	key[0] = 0;
+}
+
+/* The EXTERNAL socket of the image in @ctx made a datagram one, then with no key */
+static void damage_external(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			    pid_t saved_pid)
+{
+	struct ckpt_unix_sk *u = NULL, *r;
+	struct image img = { .pid = saved_pid };
+	const char *why = NULL;
+	int i, what;
+
+	for (what = 0; what < 2; what++) {
+		ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
+		img.data = ckpt_slurp(ctx->image_fd, &img.len);
+		ASSERT_TRUE(!!img.data);
+		img.recs = calloc(img.len / 8 + 1, sizeof(*img.recs));
+		img.nr = ckpt_split_image(img.data, img.len, img.recs, img.len / 8 + 1, &why);
+		ASSERT_LT(0, img.nr) TH_LOG("%s", why);
+		for (i = 0, u = NULL; i < img.nr && !u; i++) {
+			if (img.recs[i].type != CKPT_REC_UNIX_SK)
+				continue;
+			r = ckpt_payload(img.data, &img.recs[i]);
+			if (le32toh(r->flags) & CKPT_UNIX_EXTERNAL)
+				u = r;
+		}
+		ASSERT_TRUE(!!u) TH_LOG("no external socket in the image");
+		if (what)
+			u->flags &= ~htole32(CKPT_UNIX_EXTERNAL);
+		else
+			u->type = htole32(SOCK_DGRAM);
+		trailer_of(&img, img.data)->crc32c =
+			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+		EXPECT_TRUE(restart_from_broken_image(_metadata, ctx, img.data, img.len, saved_pid,
+						      EINVAL, "damaged external socket") ==
+			    CKPT_FAILED_CLEANLY);
+		free(img.recs);
+		free(img.data);
+	}
+	/* The image file holds the damaged one now */
+}
+
+TEST_F_TIMEOUT(unixsk, stream_to_outside_is_saved_as_external, 60)
+{
+	struct ckpt_external ext = { .kind = CKPT_EXT_UNIX_SK };
+	struct sockaddr_un a;
+	socklen_t len = sun_of(&a, self->ctx.dir, "server");
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0), s, sv[2];
+	pid_t pid, restored;
+	char c;
+
+	ASSERT_EQ(0, bind(srv, (void *)&a, len));
+	ASSERT_EQ(0, listen(srv, 1));
+	pid = ckpt_spawn(_metadata, &self->ctx, external_client_child, self->ctx.dir);
+	s = accept(srv, NULL, NULL);
+	ASSERT_LE(0, s);
+	/* Queued on the child's socket, unread: it comes back on the replacement */
+	ASSERT_EQ(4, write(s, "old!", 4));
+	socket_key(pid, ext.key, sizeof(ext.key));
+	ASSERT_NE(0, ext.key[0]);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid,
+				     CHECKPOINT_KILL | CHECKPOINT_EXT_UNIX_SK));
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key))
+		ckpt_dump_log(_metadata, &self->ctx);
+	ckpt_reap_killed(_metadata, pid);
+
+	/* Without a replacement, restart says which one it needs */
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	EXPECT_EQ(-1, syscall(__NR_restart, 0, self->ctx.image_fd, 0, self->ctx.log_fd));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key));
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart without the replacement"));
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ext.fd = sv[0];
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	restored = syscall(__NR_restart, 0, self->ctx.image_fd, RESTART_EXTERNAL,
+			   self->ctx.log_fd, &ext, 1);
+	ASSERT_EQ(pid, restored) {
+		TH_LOG("restart with the replacement: %s", strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	close(sv[0]);
+	ASSERT_EQ(4, write(sv[1], "new!", 4));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(external_reasons));
+	ASSERT_EQ(1, read(sv[1], &c, 1));
+	EXPECT_EQ('k', c);
+	close(sv[1]);
+	close(s);
+	close(srv);
+	damage_external(_metadata, &self->ctx, pid);
+}
+
 /* ---- damaged UNIX_SK and UNIX_SKB records ---- */
 
 static int small_child(void *arg)
