@@ -787,13 +787,119 @@ static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, bool killed)
 	kfree(plug);
 }
 
+/* ---- parked connections ---- */
+
+/*
+ * When CHECKPOINT_KILL kills tasks that share the caller's network
+ * namespace, their saved TCP connections and listeners are parked: the
+ * open file is kept, in repair mode, with the filter that drops what the
+ * peer sends.  The address stays taken, so a peer's retransmission or SYN
+ * finds a socket that drops it, not a reset from the stack.  Restarting
+ * the same connection or listener in the same namespace first closes it,
+ * silently (ckpt_tcp_unpark()); else it closes after CKPT_TCP_PARK_SECS.
+ * A container's own namespace needs none of this: its devices go down
+ * (ckpt_netns_park()).
+ */
+#define CKPT_TCP_PARK_SECS	300
+
+struct ckpt_tcp_parked {
+	struct list_head list;
+	struct file *file;
+	const struct net *net;	/* compared only: the socket holds it */
+	kuid_t owner;		/* the checkpointing caller's euid */
+	unsigned long expires;
+	struct ckpt_inet_sk key;	/* family, addresses and ports */
+};
+
+static LIST_HEAD(ckpt_tcp_parked_list);
+static DEFINE_MUTEX(ckpt_tcp_park_lock);
+static void ckpt_tcp_park_expire(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ckpt_tcp_park_work, ckpt_tcp_park_expire);
+
+static void ckpt_tcp_park_expire(struct work_struct *work)
+{
+	struct ckpt_tcp_parked *p, *n;
+	LIST_HEAD(gone);
+
+	mutex_lock(&ckpt_tcp_park_lock);
+	list_for_each_entry_safe(p, n, &ckpt_tcp_parked_list, list)
+		if (time_after_eq(jiffies, p->expires))
+			list_move(&p->list, &gone);
+	p = list_first_entry_or_null(&ckpt_tcp_parked_list, struct ckpt_tcp_parked, list);
+	if (p)
+		schedule_delayed_work(&ckpt_tcp_park_work, p->expires - jiffies);
+	mutex_unlock(&ckpt_tcp_park_lock);
+	list_for_each_entry_safe(p, n, &gone, list) {
+		fput(p->file);
+		kfree(p);
+	}
+}
+
+/* Keep @file, whose socket @sk is plugged and in repair mode */
+static void ckpt_tcp_park(struct file *file, struct sock *sk)
+{
+	struct ckpt_tcp_parked *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	u32 flags = 0;
+
+	if (!p)
+		return;		/* it closes now, silently: a reset may follow */
+	p->file = get_file(file);
+	p->net = sock_net(sk);
+	p->owner = current_euid();
+	p->key.family = cpu_to_le32(sk->sk_family);
+	ckpt_inet_addrs(sk, &p->key, &flags);
+	mutex_lock(&ckpt_tcp_park_lock);
+	p->expires = jiffies + CKPT_TCP_PARK_SECS * HZ;
+	list_add_tail(&p->list, &ckpt_tcp_parked_list);
+	schedule_delayed_work(&ckpt_tcp_park_work, CKPT_TCP_PARK_SECS * HZ);
+	mutex_unlock(&ckpt_tcp_park_lock);
+}
+
+static bool ckpt_tcp_park_match(const struct ckpt_tcp_parked *p, const struct net *net,
+				const struct ckpt_inet_sk *rec, bool listen)
+{
+	return p->net == net && p->key.family == rec->family && p->key.sport == rec->sport &&
+	       !memcmp(p->key.src, rec->src, sizeof(rec->src)) &&
+	       (listen ? !p->key.dport : p->key.dport == rec->dport &&
+			 !memcmp(p->key.dst, rec->dst, sizeof(rec->dst)));
+}
+
+/*
+ * Restart of the connection (or listener) @rec in @net: close the parked
+ * socket that holds its address, silently, if the caller parked it or may
+ * repair any connection there.
+ */
+static void ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, bool listen)
+{
+	struct ckpt_tcp_parked *p, *n, *found = NULL;
+
+	mutex_lock(&ckpt_tcp_park_lock);
+	list_for_each_entry_safe(p, n, &ckpt_tcp_parked_list, list) {
+		if (!ckpt_tcp_park_match(p, net, rec, listen) ||
+		    !(uid_eq(p->owner, current_euid()) || ns_capable(net->user_ns, CAP_NET_ADMIN)))
+			continue;
+		list_del(&p->list);
+		found = p;
+		break;
+	}
+	mutex_unlock(&ckpt_tcp_park_lock);
+	if (!found)
+		return;
+	/* As close(2): the address is free when this returns */
+	__fput_sync(found->file);
+	kfree(found);
+}
+
 static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
 {
 	struct sock *sk = ckpt_inet_sk_of(file);
 	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, sk);
+	bool plugged = ckpt_tcp_plug_of(ctx, sk);
 	unsigned int i;
 
 	ckpt_tcp_thaw(ctx, sk, killed);
+	if (killed && plugged && !ckpt_ns_own(ctx, CKPT_NS_net))
+		ckpt_tcp_park(file, sk);
 	for (i = 0; p && i < p->nr; i++)
 		ckpt_tcp_thaw(ctx, p->sk[i], killed);
 	ckpt_tcp_pending_put(p);
@@ -943,6 +1049,8 @@ static int ckpt_inet_set_state(struct ckpt_ctx *ctx, struct socket *sock,
 	int ret = 0, len;
 
 	if (le32_to_cpu(rec->flags) & CKPT_INET_BOUND) {
+		if (state == CKPT_INET_LISTEN)
+			ckpt_tcp_unpark(sock_net(sock->sk), rec, true);
 		len = ckpt_inet_sockaddr(&ss, family, rec->src, le16_to_cpu(rec->sport));
 		ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
 		if (ret)
@@ -1011,6 +1119,7 @@ static int ckpt_tcp_connect(struct ckpt_ctx *ctx, struct socket *sock,
 		WRITE_ONCE(sk->sk_sndbuf, max_t(int, le32_to_cpu(rec->sndbuf), SOCK_MIN_SNDBUF));
 	if (!(flags & CKPT_INET_RCVBUF_LOCK))
 		WRITE_ONCE(sk->sk_rcvbuf, max_t(int, le32_to_cpu(rec->rcvbuf), SOCK_MIN_RCVBUF));
+	ckpt_tcp_unpark(sock_net(sk), rec, false);
 	len = ckpt_inet_sockaddr(&ss, le32_to_cpu(rec->family), rec->src, le16_to_cpu(rec->sport));
 	ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
 	if (ret)

@@ -8,7 +8,8 @@
  * restart; the half-closed states (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT,
  * LAST_ACK, CLOSING) come back with their queued data and their FINs;
  * three connections a listener had not accepted are accepted after
- * restart, in order, and talk.
+ * restart, in order, and talk; a peer outside the tree that keeps sending
+ * while the task is killed gets no reset, and the connection goes on.
  * Options set on the connections read back the same.  A damaged
  * TCP_STREAM record makes restart fail cleanly.
  *
@@ -558,6 +559,102 @@ TEST_F_TIMEOUT(tcp, ipv6_connection_keeps_its_options, 90)
 	pid = ckpt_spawn(_metadata, &self->ctx, options_child, NULL);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(options_reasons));
+}
+
+/* ---- a peer outside the tree, in the same network namespace ---- */
+
+#define PORT_PARK	7795
+
+static const char *const park_reasons[] = {
+	[1] = "could not set up the connection",
+	[2] = "a byte was lost, duplicated or reordered",
+	[3] = "the data stopped flowing",
+};
+
+/* The server, in the tree: checks the test's stream, sends its own */
+static int park_child(void *arg)
+{
+	struct flow in = { .seed = 5, .w = -1 }, out = { .seed = 6, .r = -1, .limit = UINT64_MAX };
+	int64_t last = ckpt_now_ns();
+	int l = listener(PORT_PARK), s;
+	bool moved;
+
+	(void)arg;
+	if (l < 0)
+		return 1;
+	ckpt_child_ready();
+	s = accept(l, NULL, NULL);
+	if (s < 0)
+		return 1;
+	in.r = s;
+	out.w = s;
+	while (!ckpt_child_finish) {
+		moved = false;
+		if (pump(&in, &moved) || pump(&out, &moved))
+			return 2;
+		if (!moved && ckpt_now_ns() - last > 30000000000LL)
+			return 3;
+		if (moved)
+			last = ckpt_now_ns();
+		else
+			ckpt_sleep_ms(1);
+	}
+	return in.rcvd ? 0 : 3;
+}
+
+/* Both directions for @ms; false on a bad byte or the end of the stream */
+static bool pump_for(struct flow *out, struct flow *in, int ms)
+{
+	int64_t end = ckpt_now_ns() + ms * 1000000LL;
+	bool moved;
+
+	while (ckpt_now_ns() < end) {
+		moved = false;
+		if (pump(out, &moved) || pump(in, &moved))
+			return false;
+		if (!moved)
+			ckpt_sleep_ms(1);
+	}
+	return true;
+}
+
+TEST_F_TIMEOUT(tcp, peer_outside_the_tree_sees_no_reset, 120)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(PORT_PARK),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct flow out = { .seed = 5, .r = -1, .limit = UINT64_MAX };
+	struct flow in = { .seed = 6, .w = -1 };
+	uint64_t sent, rcvd;
+	int c, i;
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, &self->ctx, park_child, NULL);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	out.w = c;
+	in.r = c;
+	ASSERT_TRUE(pump_for(&out, &in, 300));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+		ckpt_reap_killed(_metadata, pid);
+		/* The test keeps sending to the killed task: no reset comes back */
+		sent = out.sent;
+		ASSERT_TRUE(pump_for(&out, &in, 1500));
+		ASSERT_EQ(TCP_ESTABLISHED, tcp_state(c)) TH_LOG("the connection was reset");
+		ASSERT_LT(sent, out.sent);
+		ASSERT_EQ(pid, ckpt_restart(_metadata, &self->ctx));
+		/* What was sent meanwhile arrives, and the server's stream goes on */
+		rcvd = in.rcvd;
+		ASSERT_TRUE(pump_for(&out, &in, 2000));
+		EXPECT_LT(rcvd, in.rcvd);
+		ASSERT_EQ(TCP_ESTABLISHED, tcp_state(c));
+	}
+	ckpt_finish(_metadata, pid, CKPT_REASONS(park_reasons));
+	close(c);
 }
 
 /* ---- a damaged TCP_STREAM ---- */
