@@ -10,8 +10,9 @@
  * A client outside the container talks TCP with a server inside over the
  * veth pair, both checking every byte, through two checkpoints that kill
  * the container: the client never sees an error, no byte is lost,
- * duplicated or reordered.  Damaged NETNS, NETDEV, NET_ADDR and NET_ROUTE
- * records make restart fail cleanly.
+ * duplicated or reordered.  So do a UNIX stream socketpair and a TCP
+ * connection over the container's loopback, both ends inside.  Damaged
+ * NETNS, NETDEV, NET_ADDR and NET_ROUTE records make restart fail cleanly.
  *
  * The test runs in a network namespace of its own: nothing leaves it.
  * Devices are set up with busybox's `ip`.
@@ -99,6 +100,7 @@ static struct {
 	char count_path[160];	/* the server's byte counts at the end */
 	bool serve;		/* accept a client and stream with it */
 	bool nft;		/* add an nftables base chain */
+	bool inner;		/* stream on a socketpair and over its loopback */
 } ct;
 
 static char fp_before[4096], fp_after[4096];
@@ -203,30 +205,44 @@ static int conv_step(struct conv *c, bool *moved)
 	return 0;
 }
 
+static bool conv_done(const struct conv *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!c[i].eof || c[i].sent != c[i].limit)
+			return false;
+	return true;
+}
+
 /*
- * Stream until told to finish (@finish), then 64 KiB more, shut down and
- * read to the peer's end: 0, or an exit reason
+ * Stream on @n connection ends until told to finish (@finish), then 64 KiB
+ * more each, shut down and read to the peer's end: 0, or an exit reason
  */
-static int conv_run(struct conv *c, volatile sig_atomic_t *finish)
+static int conv_run(struct conv *c, int n, volatile sig_atomic_t *finish)
 {
 	int64_t last = ckpt_now_ns();
 	bool moved;
-	int ret;
+	int i, ret;
 
-	c->limit = UINT64_MAX;
-	while (!c->eof || c->sent != c->limit) {
+	for (i = 0; i < n; i++)
+		c[i].limit = UINT64_MAX;
+	while (!conv_done(c, n)) {
 		moved = false;
-		ret = conv_step(c, &moved);
-		if (ret)
-			return ret;
+		for (i = 0; i < n; i++) {
+			ret = conv_step(&c[i], &moved);
+			if (ret)
+				return ret;
+		}
 		if (!moved && ckpt_now_ns() - last > 40000000000LL)
 			return 4;
 		if (moved)
 			last = ckpt_now_ns();
 		else
 			ckpt_sleep_ms(2);
-		if (*finish && c->limit == UINT64_MAX)
-			c->limit = c->sent + 65536;
+		for (i = 0; *finish && i < n; i++)
+			if (c[i].limit == UINT64_MAX)
+				c[i].limit = c[i].sent + 65536;
 	}
 	return 0;
 }
@@ -254,7 +270,7 @@ static int ct_serve(void)
 	c.fd = accept(l, NULL, NULL);
 	if (c.fd < 0)
 		return 2;
-	ret = conv_run(&c, &ckpt_child_finish);
+	ret = conv_run(&c, 1, &ckpt_child_finish);
 	if (write_counts(ct.count_path, &c))
 		return ret ?: 1;
 	return ret;
@@ -328,6 +344,41 @@ static int nft_base_chain(void)
 	return 0;
 }
 
+/*
+ * A UNIX stream socketpair and a TCP connection on the container's
+ * loopback, both ends in init, streaming both ways
+ */
+static int ct_inner(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT + 1),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct conv c[4] = {
+		{ .out_seed = 11, .in_seed = 12 }, { .out_seed = 12, .in_seed = 11 },
+		{ .out_seed = 13, .in_seed = 14 }, { .out_seed = 14, .in_seed = 13 },
+	};
+	int sv[2], l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ret, i;
+
+	if (l < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || bind(l, (void *)&a, sizeof(a)) ||
+	    listen(l, 1))
+		return 1;
+	c[0].fd = sv[0];
+	c[1].fd = sv[1];
+	c[2].fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (c[2].fd < 0 || connect(c[2].fd, (void *)&a, sizeof(a)))
+		return 1;
+	c[3].fd = accept(l, NULL, NULL);
+	if (c[3].fd < 0 || touch(ct.ready_path))
+		return 1;
+	ret = conv_run(c, 4, &ckpt_child_finish);
+	for (i = 0; !ret && i < 4; i++)
+		if (c[i].sent != c[i ^ 1].rcvd)
+			ret = 3;
+	ckpt_child_note("UNIX stream: %llu and %llu bytes, TCP: %llu and %llu bytes",
+			(unsigned long long)c[0].sent, (unsigned long long)c[1].sent,
+			(unsigned long long)c[2].sent, (unsigned long long)c[3].sent);
+	return ret;
+}
+
 static int ct_init(void)
 {
 	int ret = 0;
@@ -337,6 +388,8 @@ static int ct_init(void)
 		return 1;
 	if (ct.serve)
 		ret = ct_serve();
+	else if (ct.inner)
+		ret = ct_inner();
 	else if (touch(ct.ready_path))
 		ret = 1;
 	else
@@ -515,6 +568,25 @@ TEST_F_TIMEOUT(netns, malformed_externals_are_refused, 120)
 	free(img.data);
 }
 
+TEST_F_TIMEOUT(netns, unix_and_tcp_streams_inside_go_on_through_two_kills, 180)
+{
+	pid_t pid;
+
+	ct.serve = false;
+	ct.inner = true;
+	pid = spawn_container(_metadata, &self->ctx);
+	ct.inner = false;
+	ckpt_sleep_ms(300);
+	pid = cycle(_metadata, &self->ctx, pid);
+	ASSERT_LT(0, pid);
+	ckpt_sleep_ms(500);
+	pid = cycle(_metadata, &self->ctx, pid);
+	ASSERT_LT(0, pid);
+	ckpt_sleep_ms(500);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
+	ckpt_dump_file(_metadata, "container", ckpt_note_path, 3);
+}
+
 /* ---- a client outside, over the veth pair ---- */
 
 static volatile sig_atomic_t client_finish;
@@ -537,7 +609,7 @@ static int client(const char *count_path)
 	c.fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (c.fd < 0 || connect(c.fd, (void *)&a, sizeof(a)))
 		return 6;
-	ret = conv_run(&c, &client_finish);
+	ret = conv_run(&c, 1, &client_finish);
 	return write_counts(count_path, &c) ? 1 : ret;
 }
 
