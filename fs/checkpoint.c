@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kdev_t.h>
+#include <linux/magic.h>
 #include <linux/major.h>
 #include <linux/namei.h>
 #include <linux/sched/signal.h>
@@ -639,6 +640,18 @@ static struct file *ckpt_reopen_seek(struct ckpt_ctx *ctx, struct file *file,
 	return ERR_PTR(res < 0 ? res : -EINVAL);
 }
 
+/*
+ * A file of procfs, sysfs or cgroupfs: its size and mtime say nothing of
+ * its contents (a /proc file's inode is made when it is looked up)
+ */
+static bool ckpt_pseudo_file(const struct inode *inode)
+{
+	unsigned long magic = inode->i_sb->s_magic;
+
+	return magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC ||
+	       magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC;
+}
+
 /* A regular file must be unchanged, unless the caller accepts it */
 static struct file *ckpt_reg_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
 				     const char *path)
@@ -651,6 +664,8 @@ static struct file *ckpt_reg_restart(struct ckpt_ctx *ctx, const struct ckpt_fil
 		return file;
 	inode = file_inode(file);
 	mtime = inode_get_mtime(inode);
+	if (ckpt_pseudo_file(inode))
+		return ckpt_reopen_seek(ctx, file, rec, path);
 	if (i_size_read(inode) != le64_to_cpu(rec->size) ||
 	    mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
 	    mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec)) {
@@ -808,6 +823,26 @@ pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree)
 	return found;
 }
 
+/*
+ * /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom: nothing
+ * of their open file (no offset, no data) can change behind the image's
+ * back, so one that a container manager handed the container may stay
+ * open outside
+ */
+static bool ckpt_file_stateless(struct file *file)
+{
+	static const unsigned int minors[] = { 3, 5, 7, 8, 9 };
+	struct inode *inode = file_inode(file);
+	unsigned int i;
+
+	if (!S_ISCHR(inode->i_mode) || imajor(inode) != MEM_MAJOR)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(minors); i++)
+		if (iminor(inode) == minors[i])
+			return true;
+	return false;
+}
+
 static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
 {
 	struct file *file = ptr;
@@ -815,7 +850,7 @@ static int ckpt_file_leak(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users
 	pid_t user;
 
 	/* The tasks' references (fds, mappings, exe) and the object hash's */
-	if (file_count(file) <= users + 1)
+	if (file_count(file) <= users + 1 || ckpt_file_stateless(file))
 		return 0;
 	/*
 	 * More: find the holder.  A file descriptor outside makes the image
@@ -874,7 +909,8 @@ static void ckpt_file_thaw(struct ckpt_ctx *ctx, void *ptr, u32 objref, bool kil
 /*
  * A file that a task outside the container also has open can change
  * behind the image's back (its offset and flags, through that task); the
- * image would not be what the container sees.  References from outside
+ * image would not be what the container sees (stateless devices, such as
+ * /dev/null, excepted).  References from outside
  * mappings or from the kernel (a file in flight in a socket) are not
  * looked for.
  */

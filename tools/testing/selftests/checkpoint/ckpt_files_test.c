@@ -509,6 +509,45 @@ TEST_F_TIMEOUT(files, locks_are_held_again_by_the_restored_process, 120)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(files_reasons));
 }
 
+/* ---- files of /proc, whose size and mtime mean nothing ---- */
+
+static const char *const proc_reasons[] = {
+	[1] = "could not open the /proc files",
+	[2] = "/proc/self/stat does not read back its own pid after restart",
+	[3] = "/proc/sys/kernel/ostype does not read back the same",
+};
+
+static int proc_child(void *arg)
+{
+	int stat = open("/proc/self/stat", O_RDONLY);
+	int os = open("/proc/sys/kernel/ostype", O_RDONLY);
+	char buf[64], pid[16];
+	int n;
+
+	(void)arg;
+	snprintf(pid, sizeof(pid), "%d ", getpid());
+	if (stat < 0 || os < 0 || read(stat, buf, sizeof(buf)) <= 0 || read(os, buf, 5) != 5)
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	n = pread(stat, buf, sizeof(buf) - 1, 0);
+	if (n <= 0 || strncmp(buf, pid, strlen(pid)))
+		return 2;
+	/* At its saved position, past "Linux" */
+	if (read(os, buf, sizeof(buf)) != 1 || buf[0] != '\n' || pread(os, buf, 5, 0) != 5 ||
+	    memcmp(buf, "Linux", 5))
+		return 3;
+	return 0;
+}
+
+TEST_F_TIMEOUT(files, proc_files_are_reopened, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, proc_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(proc_reasons));
+}
+
 /* ---- files changed since the checkpoint ---- */
 
 static int changed_child(void *arg)

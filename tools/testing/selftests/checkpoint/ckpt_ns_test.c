@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 
 #include "ckpt_util.h"
 
@@ -70,6 +71,7 @@ static struct {
 	bool lo_up;		/* bring lo up, check it is up at the end */
 	bool offsets;		/* its clocks run CT_*_OFFSET ahead */
 	const char *up_dev;	/* another device to bring up */
+	int null_fd;		/* the test's /dev/null, to share as fd 0 */
 } ct;
 
 static int64_t clock_ns(clockid_t clk)
@@ -117,6 +119,38 @@ static int ct_sleeper(void)
  * The container's init: a child sleeps, init watches its clocks until
  * told to finish.  The clocks may only move forward, in small steps.
  */
+/*
+ * The test's /dev/null as fd 0, the same open file, as a container manager
+ * hands its container one.  ckpt_child_detach() closed what the clone
+ * copied: get it again from the test over a socket.
+ */
+static int take_null(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct cmsghdr *cm;
+	int s, fd;
+
+	/* Next to ct.ready_path, in the test's directory */
+	snprintf(a.sun_path, sizeof(a.sun_path), "%.*s/null.sock",
+		 (int)(strrchr(ct.ready_path, '/') - ct.ready_path), ct.ready_path);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (void *)&a, sizeof(a)) || recvmsg(s, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (dup2(fd, 0) != 0)
+		return -1;
+	close(fd);
+	close(s);
+	return 0;
+}
+
 static int ct_init(void)
 {
 	struct timespec tick = { .tv_nsec = 5000000 };
@@ -129,6 +163,8 @@ static int ct_init(void)
 	if (ct.lo_up && dev_flags("lo", true) < 0)
 		return 1;
 	if (ct.up_dev && dev_flags(ct.up_dev, true) < 0)
+		return 1;
+	if (ct.null_fd && take_null())
 		return 1;
 	sleeper = fork();
 	if (sleeper < 0)
@@ -389,8 +425,61 @@ TEST_F_TIMEOUT(ns, container_net_device_other_than_lo_is_refused, 120)
 	ct.lo_up = true;
 	ct.offsets = false;
 	ct.up_dev = "sit0";
-	expect_refused(_metadata, &self->ctx, CLONE_NEWNET, "the device sit0 (sit) is not supported");
+	expect_refused(_metadata, &self->ctx, CLONE_NEWNET,
+		       "the device sit0 (sit) is not supported");
 	ct.up_dev = NULL;
+}
+
+/* Sends @fd to the container's init, which asks for it at start */
+static void give_null(struct __test_metadata *_metadata, int l, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'n';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int s = accept(l, NULL, NULL);
+
+	ASSERT_LE(0, s);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	ASSERT_EQ(1, sendmsg(s, &msg, 0));
+	close(s);
+}
+
+/*
+ * Its /dev/null is the test's own open file, still open here: a stateless
+ * device does not trip the check for files open outside the container
+ */
+TEST_F_TIMEOUT(ns, container_shares_dev_null_with_its_manager, 120)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	int null = open("/dev/null", O_RDWR);
+	pid_t pid;
+
+	ASSERT_LE(0, null);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/null.sock", self->ctx.dir);
+	ASSERT_EQ(0, bind(l, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 1));
+	ct.lo_up = false;
+	ct.offsets = false;
+	ct.null_fd = null;
+	snprintf(ct.ready_path, sizeof(ct.ready_path), "%s/ready", self->ctx.dir);
+	if (!fork()) {
+		/* Hand it over while spawn_container() waits for the container */
+		give_null(_metadata, l, null);
+		_exit(0);
+	}
+	pid = spawn_container(_metadata, &self->ctx, 0);
+	ct.null_fd = 0;
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 0);
+	ASSERT_LT(0, pid);
+	finish_container(_metadata, pid);
+	close(null);
+	close(l);
 }
 
 TEST_F_TIMEOUT(ns, container_mount_namespace_is_refused, 120)
