@@ -47,6 +47,10 @@ int ckpt_visit_live_tasks(struct ckpt_ctx *ctx, ckpt_task_fn fn, void *arg);
 /* ns.c */
 int ckpt_write_namespaces(struct ckpt_ctx *ctx);
 void ckpt_park_namespaces(struct ckpt_ctx *ctx);
+
+/* Scheduling (sched.c) */
+int ckpt_checkpoint_sched(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restart_sched(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_read_namespaces(struct ckpt_ctx *ctx);
 u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx);
 const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx);

@@ -183,6 +183,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.max_len = sizeof(struct ckpt_netns) +
 			   CKPT_NET_SYSCTL_NR * sizeof(struct ckpt_net_sysctl),
 	},
+	[CKPT_REC_SCHED] = {
+		.min_len = sizeof(struct ckpt_sched) + 8,
+		.max_len = sizeof(struct ckpt_sched) + CKPT_SCHED_MAX_CPUS / 8,
+	},
 	[CKPT_REC_NETDEV] = {
 		.min_len = sizeof(struct ckpt_netdev),
 		.max_len = sizeof(struct ckpt_netdev),

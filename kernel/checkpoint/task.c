@@ -530,6 +530,7 @@ static const struct ckpt_task_section ckpt_task_sections[] = {
 	{ CKPT_REC_SEM_UNDO, true, ckpt_checkpoint_sem_undo, ckpt_restart_task_sem_undo },
 	{ CKPT_REC_SIGALTSTACK, false, ckpt_checkpoint_sigaltstack, ckpt_restart_sigaltstack },
 	{ CKPT_REC_ITIMERS, false, ckpt_checkpoint_timers, ckpt_restart_task_timers },
+	{ CKPT_REC_SCHED, false, ckpt_checkpoint_sched, ckpt_restart_sched },
 	{ CKPT_REC_X86_REGS, false, ckpt_arch_checkpoint_thread, ckpt_arch_restart_read },
 	{ CKPT_REC_TASK, false, NULL, ckpt_restart_task_apply },
 	{ CKPT_REC_SIGPENDING, false, ckpt_checkpoint_sigpending, ckpt_restart_task_sigpending },

@@ -35,11 +35,12 @@
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
- *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] X86_REGS X86_XSTATE
- *              SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] [SCHED] X86_REGS
+ *              X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
  *   (zombies have no records; PROCESS, ITIMERS and CPUTIME follow the
  *   TASK of a leader; SEM_UNDO only with an IPC_NS; the optional records
- *   appear only when the state is set)
+ *   appear only when the state is set, but SCHED in every thread of an
+ *   image from a kernel that keeps it)
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
  *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)

@@ -803,6 +803,68 @@ void print_THREAD_CPUTIME(const struct image *img, const void *p, uint32_t len)
 	pr_u("stime_ns", LE64(c->stime_ns));
 }
 
+static const struct named sched_policy_names[] = {
+	{ 0, "SCHED_NORMAL" }, { 1, "SCHED_FIFO" }, { 2, "SCHED_RR" },
+	{ 3, "SCHED_BATCH" }, { 5, "SCHED_IDLE" },
+};
+
+static const struct named sched_flag_names[] = {
+	NAMED(CKPT_SCHED_, RESET_ON_FORK),
+};
+
+/* IOPRIO_CLASS_*, from <linux/ioprio.h> */
+static const struct named ioprio_class_names[] = {
+	{ 0, "NONE" }, { 1, "RT" }, { 2, "BE" }, { 3, "IDLE" },
+};
+
+static bool sched_cpu(const uint8_t *mask, uint32_t cpu)
+{
+	return mask[cpu / 8] & (1U << (cpu % 8));
+}
+
+/* The CPUs of an affinity mask as a list of ranges: "0-3,8" */
+static void pr_cpu_list(const char *name, const uint8_t *mask, uint32_t nr)
+{
+	const char *sep = "";
+	uint32_t cpu, last;
+
+	printf("  %s: ", name);
+	for (cpu = 0; cpu < nr; cpu++) {
+		if (!sched_cpu(mask, cpu))
+			continue;
+		last = cpu;
+		while (last + 1 < nr && sched_cpu(mask, last + 1))
+			last++;
+		if (last == cpu)
+			printf("%s%u", sep, cpu);
+		else
+			printf("%s%u-%u", sep, cpu, last);
+		sep = ",";
+		cpu = last;
+	}
+	printf("%s\n", *sep ? "" : "(none)");
+}
+
+void print_SCHED(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sched *s = p;
+	uint32_t ioprio = LE32(s->ioprio);
+	const char *class;
+
+	printf("  policy: %u", LE32(s->policy));
+	ENUM(LE32(s->policy), sched_policy_names);
+	printf("\n  flags: 0x%x", LE32(s->flags));
+	FLAGS(LE32(s->flags), sched_flag_names);
+	printf("\n  nice: %d\n", (int32_t)LE32(s->nice));
+	pr_u("rt_priority", LE32(s->rt_priority));
+	class = LOOKUP(ioprio >> 13, ioprio_class_names);
+	printf("  ioprio: 0x%x (class %s, level %u)\n", ioprio,
+	       class ? class : "unknown", ioprio & 7);
+	pr_u("nr_cpus", LE32(s->nr_cpus));
+	pr_u("timer_slack_ns", LE64(s->timer_slack_ns));
+	pr_cpu_list("cpus", (const uint8_t *)(s + 1), LE32(s->nr_cpus));
+}
+
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

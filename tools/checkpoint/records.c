@@ -1233,7 +1233,7 @@ int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
  */
 static const uint32_t task_extra_types[] = {
 	CKPT_REC_SIGALTSTACK, CKPT_REC_ITIMERS, CKPT_REC_POSIX_TIMERS,
-	CKPT_REC_THREAD_CPUTIME, CKPT_REC_CPUTIME,
+	CKPT_REC_THREAD_CPUTIME, CKPT_REC_CPUTIME, CKPT_REC_SCHED,
 };
 
 static int task_extra(struct image *img)
@@ -1370,6 +1370,70 @@ int accept_CPUTIME(struct image *img, const void *p, uint32_t len)
 	    LE64(c->cstime_ns) > INT64_MAX / 2)
 		return image_fail(img, "a time is out of range");
 	return 0;
+}
+
+/* sched(7) policies and the ioprio(2) value, as the Linux ABI has them */
+#define SCHED_NORMAL_LINUX	0
+#define SCHED_FIFO_LINUX	1
+#define SCHED_RR_LINUX		2
+#define SCHED_BATCH_LINUX	3
+#define SCHED_IDLE_LINUX	5
+#define MAX_RT_PRIO_LINUX	100
+#define MIN_NICE_LINUX		-20
+#define MAX_NICE_LINUX		19
+#define IOPRIO_CLASS_SHIFT_LINUX 13
+#define IOPRIO_CLASS_IDLE_LINUX	3
+#define IOPRIO_LEVEL_MASK_LINUX	0x7
+
+/* The bytes of an affinity mask of nr CPUs: 64-bit words */
+static uint32_t sched_mask_len(uint32_t nr)
+{
+	return (nr + 63) / 64 * 8;
+}
+
+/* Only the CPUs below nr_cpus: the rest of their byte, and the bytes after */
+static int check_sched_mask(struct image *img, const uint8_t *mask, uint32_t nr)
+{
+	uint32_t used = (nr + 7) / 8;
+
+	if ((nr % 8 && mask[nr / 8] >> (nr % 8)) ||
+	    !all_zero(mask + used, sched_mask_len(nr) - used))
+		return image_fail(img, "the mask has CPUs at or past nr_cpus %u", nr);
+	return 0;
+}
+
+int accept_SCHED(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sched *s = p;
+	uint32_t policy = LE32(s->policy), prio = LE32(s->rt_priority);
+	uint32_t ioprio = LE32(s->ioprio), nr = LE32(s->nr_cpus);
+	int32_t nice = (int32_t)LE32(s->nice);
+	bool rt = policy == SCHED_FIFO_LINUX || policy == SCHED_RR_LINUX;
+
+	if (task_extra(img))
+		return -1;
+	if (policy != SCHED_NORMAL_LINUX && policy != SCHED_BATCH_LINUX &&
+	    policy != SCHED_IDLE_LINUX && !rt)
+		return image_fail(img, "policy %u is not supported", policy);
+	if (check_flags(img, LE32(s->flags), CKPT_SCHED_RESET_ON_FORK, "flags"))
+		return -1;
+	if (nice < MIN_NICE_LINUX || nice > MAX_NICE_LINUX)
+		return image_fail(img, "nice %d is out of range %d..%d", nice,
+				  MIN_NICE_LINUX, MAX_NICE_LINUX);
+	if (rt ? !prio || prio >= MAX_RT_PRIO_LINUX : prio)
+		return image_fail(img, "rt_priority %u with policy %u (FIFO, RR: 1..%u; else 0)",
+				  prio, policy, MAX_RT_PRIO_LINUX - 1);
+	/* a class and a level, nothing between them */
+	if (ioprio >> IOPRIO_CLASS_SHIFT_LINUX > IOPRIO_CLASS_IDLE_LINUX ||
+	    ioprio & ((1U << IOPRIO_CLASS_SHIFT_LINUX) - 1) & ~IOPRIO_LEVEL_MASK_LINUX)
+		return image_fail(img, "ioprio 0x%x is not a class 0..%u and a level",
+				  ioprio, IOPRIO_CLASS_IDLE_LINUX);
+	if (!nr || nr > CKPT_SCHED_MAX_CPUS)
+		return image_fail(img, "nr_cpus %u is out of range 1..%u", nr,
+				  CKPT_SCHED_MAX_CPUS);
+	if (check_var_len(img, p, len, sched_mask_len(nr)))
+		return -1;
+	return check_sched_mask(img, (const uint8_t *)(s + 1), nr);
 }
 
 int accept_X86_REGS(struct image *img, const void *p, uint32_t len)

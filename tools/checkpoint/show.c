@@ -91,6 +91,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_SIGALTSTACK]	= FIXED(struct ckpt_sigaltstack, SIGALTSTACK),
 	[CKPT_REC_CPUTIME]	= FIXED(struct ckpt_cputime, CPUTIME),
 	[CKPT_REC_THREAD_CPUTIME] = FIXED(struct ckpt_thread_cputime, THREAD_CPUTIME),
+	[CKPT_REC_SCHED]	= VARIABLE(struct ckpt_sched, SCHED),
 	[CKPT_REC_UNIX_SK]	= VARIABLE(struct ckpt_unix_sk, UNIX_SK),
 	[CKPT_REC_UNIX_SKB]	= VARIABLE(struct ckpt_unix_skb, UNIX_SKB),
 	[CKPT_REC_INET_SK]	= FIXED(struct ckpt_inet_sk, INET_SK),
@@ -130,7 +131,7 @@ static const uint64_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_SEM_UNDO]		= REC(SEM_UNDO) | REC(X86_REGS),
 	[ST_REGS]		= REC(X86_REGS) | REC(SIGALTSTACK) | REC(ITIMERS) |
 				  REC(POSIX_TIMERS) | REC(THREAD_CPUTIME) |
-				  REC(CPUTIME),
+				  REC(CPUTIME) | REC(SCHED),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),

@@ -123,7 +123,8 @@ struct ckpt_external {
 	FN(UDP_DGRAM,	56)		\
 	FN(NETDEV,	57)		\
 	FN(NET_ADDR,	58)		\
-	FN(NET_ROUTE,	59)
+	FN(NET_ROUTE,	59)		\
+	FN(SCHED,	60)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -1203,6 +1204,32 @@ struct ckpt_sigaltstack {
 struct ckpt_itimer {
 	__le64 value_ns;	/* time left until it fires, relative */
 	__le64 interval_ns;	/* reload value, 0 for a one-shot timer */
+};
+
+/* struct ckpt_sched.flags */
+#define CKPT_SCHED_RESET_ON_FORK 0x1	/* SCHED_RESET_ON_FORK */
+
+#define CKPT_SCHED_MAX_CPUS	8192	/* bits of an affinity mask */
+
+/*
+ * SCHED: a thread's scheduling, after its timers (ITIMERS...CPUTIME) and
+ * before its X86_REGS; an image without one (from before it was kept)
+ * leaves the restored thread as restart made it.  Followed by the CPU
+ * affinity mask, nr_cpus bits in little-endian 64-bit words, the bits
+ * past nr_cpus zero.  Restart sets the policy, priority and nice value as
+ * sched_setattr(2) would (raising them needs CAP_SYS_NICE, or
+ * RLIMIT_NICE/RLIMIT_RTPRIO), the affinity as sched_setaffinity(2)
+ * within the CPUs the restoring caller may use, the I/O priority as
+ * ioprio_set(2), the timer slack as prctl(PR_SET_TIMERSLACK).
+ */
+struct ckpt_sched {
+	__le32 policy;		/* SCHED_NORMAL, _BATCH, _IDLE, _FIFO or _RR */
+	__le32 flags;		/* CKPT_SCHED_* */
+	__le32 nice;		/* -20..19, as a signed 32-bit value */
+	__le32 rt_priority;	/* FIFO, RR: 1..99; else 0 */
+	__le32 ioprio;		/* as ioprio_get(2) returns it */
+	__le32 nr_cpus;		/* 1..CKPT_SCHED_MAX_CPUS */
+	__le64 timer_slack_ns;	/* prctl(PR_GET_TIMERSLACK) */
 };
 
 /* ITIMERS entries */

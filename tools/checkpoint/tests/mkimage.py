@@ -91,7 +91,7 @@ SIZES = {
     'EVENTFD': 16, 'TIMERFD': 32, 'SIGNALFD': 8, 'EPOLL': 8, 'INOTIFY': 8,
     'SHMEM': 16, 'SHMEM_END': 8, 'SYSV_SHM': 40,
     'ITIMERS': 48, 'POSIX_TIMERS': 8, 'SIGALTSTACK': 24, 'CPUTIME': 40,
-    'THREAD_CPUTIME': 24,
+    'THREAD_CPUTIME': 24, 'SCHED': 32,
     'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 120, 'NETLINK_SK': 40,
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
@@ -325,6 +325,34 @@ def cputime(sum_exec=1500000000, utime=1200000000, stime=300000000,
 def thread_cputime(sum_exec=900000000, utime=700000000, stime=200000000):
     return Record('THREAD_CPUTIME', struct.pack('<3Q', sum_exec, utime,
                                                 stime))
+
+
+SCHED_POLICY = dict(NORMAL=0, FIFO=1, RR=2, BATCH=3, IDLE=5, DEADLINE=6)
+SCHED_RESET_ON_FORK = 0x1
+IOPRIO_RT, IOPRIO_BE = 1, 2
+
+
+def ioprio(cls, level):
+    return cls << 13 | level
+
+
+def sched(policy='NORMAL', flags=0, nice=0, rt_priority=0,
+          prio=ioprio(IOPRIO_BE, 4), nr_cpus=16, cpus=(0, 1, 2, 3, 8),
+          timer_slack_ns=50000, nr_words=None):
+    """A SCHED record: its CPU affinity in nr_cpus bits of 64-bit words."""
+    if nr_words is None:
+        nr_words = (nr_cpus + 63) // 64
+    words = [0] * max(nr_words, (max(cpus, default=0) + 64) // 64)
+    for cpu in cpus:
+        words[cpu // 64] |= 1 << (cpu % 64)
+    body = struct.pack('<IIiIIIQ', SCHED_POLICY.get(policy, policy), flags,
+                       nice, rt_priority, prio, nr_cpus, timer_slack_ns)
+    body += struct.pack('<%dQ' % nr_words, *words[:nr_words])
+    return Record('SCHED', body)
+
+
+# A real-time thread on 130 CPUs: three words, the last one partly used
+GOOD_RT_CPUS = (0, 1, 2, 64) + tuple(range(66, 130))
 
 
 def x86_regs():
@@ -826,8 +854,42 @@ VARIANTS = {
         net_route(gateway=(10, 0, 0, 1, 1))]), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
-                                             thread_cputime(), cputime()]),
+                                             thread_cputime(), cputime(),
+                                             sched(nice=5)]),
                     None, None),
+    'good-sched-rt': (insert_after('PROCESS', [sched(
+        'FIFO', SCHED_RESET_ON_FORK, nice=-5, rt_priority=99,
+        prio=ioprio(IOPRIO_RT, 0), nr_cpus=130, cpus=GOOD_RT_CPUS,
+        timer_slack_ns=0)]), None, None),
+    'sched-policy': (insert_after('PROCESS', [sched('DEADLINE')]),
+                     None, None),
+    'sched-fifo-priority-0': (insert_after('PROCESS', [sched('FIFO')]),
+                              None, None),
+    'sched-normal-priority': (insert_after('PROCESS', [sched(
+        rt_priority=1)]), None, None),
+    'sched-rr-priority-100': (insert_after('PROCESS', [sched(
+        'RR', rt_priority=100)]), None, None),
+    'sched-nice-20': (insert_after('PROCESS', [sched(nice=20)]), None, None),
+    'sched-nice-below-20': (insert_after('PROCESS', [sched(nice=-21)]),
+                            None, None),
+    'sched-flags': (insert_after('PROCESS', [sched(flags=0x2)]), None, None),
+    'sched-ioprio-class': (insert_after('PROCESS', [sched(
+        prio=ioprio(4, 0))]), None, None),
+    'sched-ioprio-hints': (insert_after('PROCESS', [sched(
+        prio=ioprio(IOPRIO_BE, 4) | 1 << 3)]), None, None),
+    'sched-nr-cpus-0': (insert_after('PROCESS', [sched(nr_cpus=0, cpus=())]),
+                        None, None),
+    'sched-nr-cpus-max': (insert_after('PROCESS', [sched(nr_cpus=8193)]),
+                          None, None),
+    'sched-cpu-past-nr-cpus': (insert_after('PROCESS', [sched(
+        cpus=(0, 16))]), None, None),
+    'sched-cpu-past-nr-cpus-72': (insert_after('PROCESS', [sched(
+        nr_cpus=72, cpus=(0, 100))]), None, None),
+    'sched-len': (insert_after('PROCESS', [sched(nr_cpus=72, nr_words=1)]),
+                  None, None),
+    'sched-twice': (insert_after('PROCESS', [sched(), sched()]), None, None),
+    'sched-before-cputime': (insert_after('PROCESS', [sched(), cputime()]),
+                             None, None),
     'cputime-before-thread-cputime': (insert_after('PROCESS', [
         cputime(), thread_cputime()]), None, None),
     'cputime-before-itimers': (insert_after('PROCESS', [cputime(),
@@ -927,6 +989,12 @@ def selftest():
     assert len(r.payload) == SIZES['NETNS'] + 8 * len(GOOD_SYSCTLS), 'NETNS'
     assert r.payload[SIZES['NETNS']:][:8] == struct.pack('<II', 0, 4096), \
         'NETNS'
+    # The fixed part of a SCHED, then its mask in 64-bit words
+    r = sched(nr_cpus=65, cpus=(0, 64))
+    assert len(r.payload) == SIZES['SCHED'] + 16, 'SCHED'
+    assert r.payload[SIZES['SCHED']:] == struct.pack('<QQ', 1, 1), 'SCHED'
+    assert struct.unpack_from('<i', sched(nice=-20).payload, 8) == (-20,), \
+        'SCHED'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

@@ -314,6 +314,22 @@ declare -A REASON=(
 	[userns-twice]='offset 360: USERNS: namespace record out of order or repeated'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
+	[sched-policy]='offset 12216: SCHED: policy 6 is not supported'
+	[sched-fifo-priority-0]='offset 12216: SCHED: rt_priority 0 with policy 1 '
+	[sched-normal-priority]='offset 12216: SCHED: rt_priority 1 with policy 0 '
+	[sched-rr-priority-100]='offset 12216: SCHED: rt_priority 100 with policy 2 '
+	[sched-nice-20]='offset 12216: SCHED: nice 20 is out of range -20\.\.19'
+	[sched-nice-below-20]='offset 12216: SCHED: nice -21 is out of range -20\.\.19'
+	[sched-flags]='offset 12216: SCHED: flags 0x2 has unknown bits 0x2'
+	[sched-ioprio-class]='offset 12216: SCHED: ioprio 0x8000 is not a class 0\.\.3 and a level'
+	[sched-ioprio-hints]='offset 12216: SCHED: ioprio 0x400c is not a class 0\.\.3 and a level'
+	[sched-nr-cpus-0]='offset 12216: SCHED: nr_cpus 0 is out of range 1\.\.8192'
+	[sched-nr-cpus-max]='offset 12216: SCHED: nr_cpus 8193 is out of range 1\.\.8192'
+	[sched-cpu-past-nr-cpus]='offset 12216: SCHED: the mask has CPUs at or past nr_cpus 16'
+	[sched-cpu-past-nr-cpus-72]='offset 12216: SCHED: the mask has CPUs at or past nr_cpus 72'
+	[sched-len]='offset 12216: SCHED: len 40, but its contents take 48 bytes'
+	[sched-twice]='offset 12264: SCHED: repeated, or after a record that must follow it'
+	[sched-before-cputime]='offset 12264: CPUTIME: repeated, or after a record that must follow it'
 	[tcp-stream-missing]='offset 3416: FILE: record out of order, expected TCP_STREAM$'
 	[tcp-stream-twice]='offset 3496: TCP_STREAM: record out of order, expected TASK, '
 	[tcp-stream-after-listener]='offset 2992: TCP_STREAM: record out of order, expected TASK, '
@@ -384,6 +400,22 @@ expect "show: decodes a thread's THREAD_CPUTIME" 0 '^  sum_exec_ns: 900000000$' 
 expect "show: decodes a process's POSIX_TIMERS" 0 \
 	'^  timer\[1\]: id=2 clockid=7 \(CLOCK_BOOTTIME\) notify=1 \(SIGEV_NONE\)' \
 	"$CKPT" show "$TMP/good-timers.img"
+expect "show: decodes a thread's SCHED, after its timers" 0 \
+	'^\[20\] SCHED offset=12496 len=40$' "$CKPT" show "$TMP/good-timers.img"
+expect "show: decodes a SCHED's policy" 0 '^  policy: 0 \(SCHED_NORMAL\)$' \
+	"$CKPT" show "$TMP/good-timers.img"
+expect "show: decodes a SCHED's I/O priority" 0 \
+	'^  ioprio: 0x4004 \(class BE, level 4\)$' "$CKPT" show "$TMP/good-timers.img"
+expect "show: a SCHED's affinity is a CPU list" 0 '^  cpus: 0-3,8$' \
+	"$CKPT" show "$TMP/good-timers.img"
+expect "show: a SCHED of a real-time thread" 0 '^  policy: 1 \(SCHED_FIFO\)$' \
+	"$CKPT" show "$TMP/good-sched-rt.img"
+expect "show: a SCHED's RESET_ON_FORK" 0 '^  flags: 0x1 \(RESET_ON_FORK\)$' \
+	"$CKPT" show "$TMP/good-sched-rt.img"
+expect "show: a SCHED's negative nice value" 0 '^  nice: -5$' \
+	"$CKPT" show "$TMP/good-sched-rt.img"
+expect "show: a SCHED's affinity over three words, to the last CPU" 0 \
+	'^  cpus: 0-2,64,66-129$' "$CKPT" show "$TMP/good-sched-rt.img"
 expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
 	"$CKPT" show "$TMP/good-userns.img"
 expect "show: an INET_SK of state STREAM names its peer" 0 \
@@ -480,6 +512,8 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show --pages "$TMP/good-udp.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-netns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-netns-v1.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-timers.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-sched-rt.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -510,13 +544,16 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$GOOD"
 	check "valgrind: an image with a network namespace" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-netns.img"
+	check "valgrind: an image with SCHED records" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-sched-rt.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
-tree-count,data-after-trailer}.img
+tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
-		 "an image with a network namespace" "damaged images" \
+		 "an image with a network namespace" \
+		 "an image with SCHED records" "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
 	done
