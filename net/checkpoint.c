@@ -807,6 +807,7 @@ struct ckpt_tcp_parked {
 	struct file *file;
 	const struct net *net;	/* compared only: the socket holds it */
 	kuid_t owner;		/* the checkpointing caller's euid */
+	kuid_t sk_uid;		/* the socket's owner */
 	unsigned long expires;
 	struct ckpt_inet_sk key;	/* family, addresses and ports */
 };
@@ -846,6 +847,7 @@ static void ckpt_tcp_park(struct file *file, struct sock *sk)
 	p->file = get_file(file);
 	p->net = sock_net(sk);
 	p->owner = current_euid();
+	p->sk_uid = sock_i_uid(sk);
 	p->key.family = cpu_to_le32(sk->sk_family);
 	ckpt_inet_addrs(sk, &p->key, &flags);
 	mutex_lock(&ckpt_tcp_park_lock);
@@ -866,8 +868,8 @@ static bool ckpt_tcp_park_match(const struct ckpt_tcp_parked *p, const struct ne
 
 /*
  * Restart of the connection (or listener) @rec in @net: close the parked
- * socket that holds its address, silently, if the caller parked it or may
- * repair any connection there.
+ * socket that holds its address, silently, if the caller parked it, owns
+ * it, or may repair any connection there.
  */
 static void ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, bool listen)
 {
@@ -876,7 +878,8 @@ static void ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, boo
 	mutex_lock(&ckpt_tcp_park_lock);
 	list_for_each_entry_safe(p, n, &ckpt_tcp_parked_list, list) {
 		if (!ckpt_tcp_park_match(p, net, rec, listen) ||
-		    !(uid_eq(p->owner, current_euid()) || ns_capable(net->user_ns, CAP_NET_ADMIN)))
+		    !(uid_eq(p->owner, current_euid()) || uid_eq(p->sk_uid, current_euid()) ||
+		      ns_capable(net->user_ns, CAP_NET_ADMIN)))
 			continue;
 		list_del(&p->list);
 		found = p;
