@@ -663,9 +663,9 @@ static struct file *ckpt_reg_restart(struct ckpt_ctx *ctx, const struct ckpt_fil
 	if (IS_ERR(file))
 		return file;
 	inode = file_inode(file);
-	mtime = inode_get_mtime(inode);
 	if (ckpt_pseudo_file(inode))
 		return ckpt_reopen_seek(ctx, file, rec, path);
+	mtime = inode_get_mtime(inode);
 	if (i_size_read(inode) != le64_to_cpu(rec->size) ||
 	    mtime.tv_sec != le64_to_cpu(rec->mtime_sec) ||
 	    mtime.tv_nsec != le32_to_cpu(rec->mtime_nsec)) {

@@ -363,7 +363,6 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 
 const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
 struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key);
-bool ckpt_file_in_tree(struct ckpt_ctx *ctx, const struct file *file);
 
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);

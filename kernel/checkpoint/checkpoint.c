@@ -665,38 +665,6 @@ int ckpt_visit_live_tasks(struct ckpt_ctx *ctx, ckpt_task_fn fn, void *arg)
 	return 0;
 }
 
-static int ckpt_fd_is(const void *file, struct file *f, unsigned int fd)
-{
-	return f == file;
-}
-
-static int ckpt_task_has_file(struct ckpt_ctx *ctx, struct task_struct *t, pid_t pid,
-			      void *file)
-{
-	int found = 0;
-
-	task_lock(t);
-	if (t->files)
-		found = iterate_fd(t->files, 0, ckpt_fd_is, file);
-	task_unlock(t);
-	return found;
-}
-
-/**
- * ckpt_file_in_tree() - whether a task of the tree has a file open
- * @ctx: checkpoint context, the tasks frozen
- * @file: the file; it is only compared, so it may be one that a task
- *	outside the tree holds and closes meanwhile
- *
- * Return: true if a live task of the tree has @file in its file table.
- * A file the tree holds only in flight (in a UNIX socket's queue) is not
- * counted.
- */
-bool ckpt_file_in_tree(struct ckpt_ctx *ctx, const struct file *file)
-{
-	return file && ckpt_visit_live_tasks(ctx, ckpt_task_has_file, (void *)file) > 0;
-}
-
 static int ckpt_write_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_image_header *h = &ctx->hdr;

@@ -202,6 +202,15 @@ static void ckpt_net_sysctls_load(struct net *net, const struct ckpt_net_sysctl 
 
 /* ---- talking to rtnetlink ---- */
 
+static void ckpt_rtnl_close(struct ckpt_rtnl *rt)
+{
+	if (rt->file)
+		fput(rt->file);
+	else if (rt->sock)
+		sock_release(rt->sock);
+	kvfree(rt->buf);
+}
+
 /*
  * A socket in @net.  At restart (@as_user) it is a file of the current
  * task's credentials, so that rtnetlink checks a request against them as
@@ -236,22 +245,8 @@ static int ckpt_rtnl_open(struct ckpt_rtnl *rt, struct net *net, bool as_user)
 	if (!ret)
 		return 0;
 err:
-	if (rt->file)
-		fput(rt->file);
-	else if (rt->sock)
-		sock_release(rt->sock);
-	kvfree(rt->buf);
-	rt->buf = NULL;
+	ckpt_rtnl_close(rt);
 	return ret;
-}
-
-static void ckpt_rtnl_close(struct ckpt_rtnl *rt)
-{
-	if (rt->file)
-		fput(rt->file);
-	else if (rt->sock)
-		sock_release(rt->sock);
-	kvfree(rt->buf);
 }
 
 static int ckpt_rtnl_send(struct ckpt_rtnl *rt, struct sk_buff *skb)
@@ -845,27 +840,24 @@ static int ckpt_route_check(struct ckpt_ctx *ctx, struct ckpt_netns_load *l, u32
 	return 0;
 }
 
-/* @nr records of @type, @size bytes each, into a new array, each checked */
-static void *ckpt_netns_read_recs(struct ckpt_ctx *ctx, struct ckpt_netns_load *l,
-				  enum ckpt_rec_type type, u32 nr, size_t size,
-				  int (*check)(struct ckpt_ctx *ctx, struct ckpt_netns_load *l,
-					       u32 i))
+/*
+ * @nr records of @type, @size bytes each, into a new array at *@arr (of
+ * @l, freed with it), each checked once read
+ */
+static int ckpt_netns_read_recs(struct ckpt_ctx *ctx, struct ckpt_netns_load *l,
+				enum ckpt_rec_type type, u32 nr, size_t size, void **arr,
+				int (*check)(struct ckpt_ctx *ctx, struct ckpt_netns_load *l,
+					     u32 i))
 {
-	void *arr = kvcalloc(max(nr, 1U), size, GFP_KERNEL);
 	int ret = 0;
 	u32 i;
 
-	if (!arr)
-		return ERR_PTR(-ENOMEM);
-	if (type == CKPT_REC_NETDEV)
-		l->devs = arr;
-	else if (type == CKPT_REC_NET_ADDR)
-		l->addrs = arr;
-	else
-		l->routes = arr;
+	*arr = kvcalloc(max(nr, 1U), size, GFP_KERNEL);
+	if (!*arr)
+		return -ENOMEM;
 	for (i = 0; !ret && i < nr; i++)
-		ret = ckpt_read_rec(ctx, type, arr + i * size, size) ?: check(ctx, l, i);
-	return ret ? ERR_PTR(ret) : arr;
+		ret = ckpt_read_rec(ctx, type, *arr + i * size, size) ?: check(ctx, l, i);
+	return ret;
 }
 
 static int ckpt_netns_read_head(struct ckpt_ctx *ctx, struct ckpt_netns_load *l)
@@ -895,23 +887,17 @@ static int ckpt_netns_read_head(struct ckpt_ctx *ctx, struct ckpt_netns_load *l)
 
 static int ckpt_netns_read(struct ckpt_ctx *ctx, struct ckpt_netns_load *l)
 {
-	void *p;
 	int ret;
 
-	ret = ckpt_netns_read_head(ctx, l);
+	ret = ckpt_netns_read_head(ctx, l) ?:
+	      ckpt_netns_read_recs(ctx, l, CKPT_REC_NETDEV, le16_to_cpu(l->rec.nr_devs),
+				   sizeof(*l->devs), (void **)&l->devs, ckpt_netdev_check) ?:
+	      ckpt_netns_read_recs(ctx, l, CKPT_REC_NET_ADDR, le32_to_cpu(l->rec.nr_addrs),
+				   sizeof(*l->addrs), (void **)&l->addrs, ckpt_addr_check) ?:
+	      ckpt_netns_read_recs(ctx, l, CKPT_REC_NET_ROUTE, le32_to_cpu(l->rec.nr_routes),
+				   sizeof(*l->routes), (void **)&l->routes, ckpt_route_check);
 	if (ret)
 		return ret;
-	p = ckpt_netns_read_recs(ctx, l, CKPT_REC_NETDEV, le16_to_cpu(l->rec.nr_devs),
-				 sizeof(*l->devs), ckpt_netdev_check);
-	if (!IS_ERR(p))
-		p = ckpt_netns_read_recs(ctx, l, CKPT_REC_NET_ADDR, le32_to_cpu(l->rec.nr_addrs),
-					 sizeof(*l->addrs), ckpt_addr_check);
-	if (!IS_ERR(p))
-		p = ckpt_netns_read_recs(ctx, l, CKPT_REC_NET_ROUTE,
-					 le32_to_cpu(l->rec.nr_routes), sizeof(*l->routes),
-					 ckpt_route_check);
-	if (IS_ERR(p))
-		return PTR_ERR(p);
 	l->new_ifindex = kcalloc(max_t(u32, 2 * le16_to_cpu(l->rec.nr_devs), 1), sizeof(u32),
 				 GFP_KERNEL);
 	return l->new_ifindex ? 0 : -ENOMEM;

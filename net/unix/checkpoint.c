@@ -388,7 +388,8 @@ static bool ckpt_unix_peer_outside(struct ckpt_ctx *ctx, struct sock *peer)
 	if (peer->sk_socket)
 		file = peer->sk_socket->file;
 	read_unlock_bh(&peer->sk_callback_lock);
-	return !ckpt_file_in_tree(ctx, file);
+	/* Only compared: an outside holder may close it meanwhile */
+	return !file || !ckpt_file_user(ctx, file, true);
 }
 
 static int ckpt_unix_link_peer(struct ckpt_ctx *ctx, struct sock *sk,
