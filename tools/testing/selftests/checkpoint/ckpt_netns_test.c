@@ -457,17 +457,22 @@ static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx 
 	return pid;
 }
 
-/* Checkpoint and kill the container, let its namespace go, restart it */
-static pid_t cycle(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, pid_t pid)
+/* The outer end goes with the killed container's namespace, a little later */
+static void wait_outer_gone(void)
 {
 	int i;
 
+	for (i = 0; i < 500 && if_nametoindex(OUTER); i++)
+		ckpt_sleep_ms(10);
+}
+
+/* Checkpoint and kill the container, let its namespace go, restart it */
+static pid_t cycle(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, pid_t pid)
+{
 	if (ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL))
 		return -1;
 	ckpt_reap_killed(_metadata, pid);
-	/* The outer end goes with the old namespace, a little later */
-	for (i = 0; i < 500 && if_nametoindex(OUTER); i++)
-		ckpt_sleep_ms(10);
+	wait_outer_gone();
 	pid = ckpt_restart(_metadata, ctx);
 	if (pid <= 0)
 		return -1;
@@ -522,16 +527,14 @@ TEST_F_TIMEOUT(netns, outer_end_comes_back_under_the_callers_name, 120)
 		{ .kind = CKPT_EXT_VETH, .fd = -1, .key = "eth9", .name = "vnot0" },
 		{ .kind = CKPT_EXT_VETH, .fd = -1, .key = "eth0", .name = "vext0" },
 	};
-	int i;
 	pid_t pid;
 
 	ct.serve = false;
 	pid = spawn_container(_metadata, &self->ctx);
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
 	ckpt_reap_killed(_metadata, pid);
+	wait_outer_gone();
 	/* Another copy could be running: the saved name may be taken */
-	for (i = 0; i < 500 && if_nametoindex(OUTER); i++)
-		ckpt_sleep_ms(10);
 	RUN("ip link add name " OUTER " type veth");
 	pid = restart_with(&self->ctx, ext, 2);
 	ASSERT_LT(0, pid) {
