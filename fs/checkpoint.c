@@ -216,8 +216,14 @@ static char *ckpt_unlinked_dir(struct ckpt_ctx *ctx, struct file *file,
 	bool ok;
 
 	dir.dentry = dget_parent(file->f_path.dentry);
-	get_fs_root(current->fs, &root);
-	p = d_path(&dir, buf, CKPT_PATH_MAX);
+	/* Where the image's paths start: ckpt_path_name() */
+	if (ctx->image_root.mnt) {
+		root = ctx->image_root;
+		path_get(&root);
+	} else {
+		get_fs_root(current->fs, &root);
+	}
+	p = ckpt_path_name(ctx, &dir, buf);
 	/* Not memfd's or another internal mount's */
 	ok = !IS_ERR(p) && *p == '/' && !d_unlinked(dir.dentry) &&
 	     path_is_under(&dir, &root);

@@ -320,6 +320,9 @@ extern const struct ckpt_file_ops
  *	root is created; keep what @enter needs in @data
  * @enter: optional: fill the new namespace, in the context of the root
  *	created in it, before the root reads its own records
+ * @contents: optional: write records that @enter reads, after the records
+ *	of every kind (those a coordinator cannot read ahead); the @enter of
+ *	such a kind runs after the others'
  * @park: optional: when CHECKPOINT_KILL is about to kill the tasks after
  *	a complete image, quiet the namespace so that nothing outside sees
  *	them go (their network devices go down)
@@ -336,6 +339,7 @@ struct ckpt_ns_ops {
 	int (*checkpoint)(struct ckpt_ctx *ctx);
 	int (*restart)(struct ckpt_ctx *ctx, void **data);
 	int (*enter)(struct ckpt_ctx *ctx, void *data);
+	int (*contents)(struct ckpt_ctx *ctx);
 	void (*park)(struct ckpt_ctx *ctx);
 	void (*free)(const void *data);
 };
@@ -367,6 +371,8 @@ struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key)
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
 bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
+const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx);
+char *ckpt_mnt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
 
 /* Log and errors (kernel/checkpoint/log.c) */
 

@@ -36,4 +36,8 @@ int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
 
+/* fs/checkpoint_tmpfs.c */
+int ckpt_tmpfs_checkpoint(struct ckpt_ctx *ctx, u32 id, struct vfsmount *mnt);
+int ckpt_tmpfs_restart(struct ckpt_ctx *ctx, u32 id, const struct path *root);
+
 #endif /* _LINUX_CHECKPOINT_FILE_H */

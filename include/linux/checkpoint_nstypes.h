@@ -8,10 +8,13 @@
  * generated from this list.
  *
  * The order is the order of their records in the image, and the order in
- * which the restored root enters them.
+ * which the restored root enters them (those with contents last).  A kind
+ * whose records only its enter operation reads (IPC) must be last: the
+ * coordinator reads the others' ahead.
  */
 CKPT_NS(uts)
 CKPT_NS(time)
 CKPT_NS(net)
 CKPT_NS(user)
+CKPT_NS(mnt)
 CKPT_NS(ipc)

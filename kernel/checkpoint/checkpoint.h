@@ -53,7 +53,6 @@ int ckpt_checkpoint_sched(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restart_sched(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_read_namespaces(struct ckpt_ctx *ctx);
 u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx);
-const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx);
 int ckpt_enter_namespaces(struct ckpt_ctx *ctx);
 void ckpt_namespaces_free(struct ckpt_ctx *ctx);
 

@@ -199,6 +199,22 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_net_route),
 		.max_len = sizeof(struct ckpt_net_route),
 	},
+	[CKPT_REC_MNTNS] = {
+		.min_len = sizeof(struct ckpt_mntns),
+		.max_len = sizeof(struct ckpt_mntns),
+	},
+	[CKPT_REC_MOUNT] = {
+		.min_len = sizeof(struct ckpt_mount) + 8,
+		.max_len = sizeof(struct ckpt_mount) + 3 * CKPT_PATH_MAX + CKPT_MOUNT_OPTIONS_MAX,
+	},
+	[CKPT_REC_TMPFS] = {
+		.min_len = sizeof(struct ckpt_tmpfs),
+		.max_len = sizeof(struct ckpt_tmpfs),
+	},
+	[CKPT_REC_TMPFS_NODE] = {
+		.min_len = sizeof(struct ckpt_tmpfs_node) + 8,
+		.max_len = sizeof(struct ckpt_tmpfs_node) + 2 * CKPT_PATH_MAX,
+	},
 	[CKPT_REC_USERNS] = {
 		.min_len = sizeof(struct ckpt_userns) + 2 * sizeof(struct ckpt_id_extent),
 		.max_len = sizeof(struct ckpt_userns) +

@@ -29,11 +29,13 @@
  *   records stay those of the caller's namespace, so the same maps give
  *   the tasks the same ids inside.
  *
- * The mount and cgroup namespaces, nested user namespaces and a pid
- * namespace for children other than the task's own are refused.
+ * The mount namespace's entry is in fs/checkpoint_mnt.c.  The cgroup
+ * namespace, nested user namespaces and a pid namespace for children
+ * other than the task's own are refused.
  *
- * The root directory: with CHECKPOINT_ROOT_RELATIVE, the tasks must share
- * one, and the paths of the image start from it (ckpt_path_name()).
+ * The root directory: with CHECKPOINT_ROOT_RELATIVE, or when the tasks
+ * have a mount namespace of their own, the tasks must share one, and the
+ * paths of the image start from it (ckpt_path_name()).
  * Restart resolves every path from its caller's root, so a caller chroot'ed
  * into a copy of the tasks' tree (ckpt restart --root DIR) restores them
  * there.
@@ -87,7 +89,8 @@ static int ckpt_check_task_root(struct ckpt_ctx *ctx, struct task_struct *t,
 	struct path root;
 	bool same;
 
-	if (!(ctx->flags & CHECKPOINT_ROOT_RELATIVE))
+	if (!(ctx->flags & CHECKPOINT_ROOT_RELATIVE) &&
+	    t->nsproxy->mnt_ns == current->nsproxy->mnt_ns)
 		return 0;
 	/* Frozen: it cannot chroot */
 	get_fs_root(t->fs, &root);
@@ -99,7 +102,7 @@ static int ckpt_check_task_root(struct ckpt_ctx *ctx, struct task_struct *t,
 	path_put(&root);
 	if (!same)
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"task %d has another root directory than the root task (CHECKPOINT_ROOT_RELATIVE needs one)",
+				"task %d has another root directory than the root task (CHECKPOINT_ROOT_RELATIVE and a mount namespace of their own need one)",
 				pid);
 	return 0;
 }
@@ -127,6 +130,8 @@ static const char *ckpt_ns_differs(struct nsproxy *ns, struct nsproxy *seen)
 		return "network";
 	if (ns->ipc_ns != seen->ipc_ns)
 		return "IPC";
+	if (ns->mnt_ns != seen->mnt_ns)
+		return "mount";
 	return NULL;
 }
 
@@ -142,9 +147,7 @@ static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another user namespace than the root (not supported)",
 				pid);
-	if (ns->mnt_ns != mine->mnt_ns)
-		what = "mount";
-	else if (ns->cgroup_ns != mine->cgroup_ns)
+	if (ns->cgroup_ns != mine->cgroup_ns)
 		what = "cgroup";
 	else if (ns->pid_ns_for_children != task_active_pid_ns(t))
 		what = "pid (for its children)";
@@ -573,6 +576,10 @@ int ckpt_write_namespaces(struct ckpt_ctx *ctx)
 		if (ret > 0)
 			__set_bit(i, &ctx->ns_own);
 	}
+	/* What the enter operations read, after what the coordinator reads */
+	for (i = 0; ret >= 0 && i < CKPT_NS_NR; i++)
+		if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->contents)
+			ret = ckpt_ns_kinds[i]->contents(ctx);
 	return ret < 0 ? ret : 0;
 }
 
@@ -664,11 +671,14 @@ u64 ckpt_namespaces_clone_flags(struct ckpt_ctx *ctx)
  */
 int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
 {
-	int i, ret = 0;
+	int i, late, ret = 0;
 
-	for (i = 0; !ret && i < CKPT_NS_NR; i++)
-		if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->enter)
-			ret = ckpt_ns_kinds[i]->enter(ctx, ctx->ns_data[i]);
+	/* Those with contents last: their records come after all the others' */
+	for (late = 0; late < 2; late++)
+		for (i = 0; !ret && i < CKPT_NS_NR; i++)
+			if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->enter &&
+			    !ckpt_ns_kinds[i]->contents == !late)
+				ret = ckpt_ns_kinds[i]->enter(ctx, ctx->ns_data[i]);
 	return ret;
 }
 

@@ -90,6 +90,7 @@ static bool ckpt_external_ok(const struct ckpt_external *e)
 	case CKPT_EXT_VETH:
 		return e->fd == -1 && strlen(e->name) < IFNAMSIZ && dev_valid_name(e->name);
 	case CKPT_EXT_UNIX_SK:
+	case CKPT_EXT_MOUNT:
 		return e->fd >= 0 && !e->name[0];
 	}
 	return false;
@@ -115,10 +116,10 @@ static int ckpt_copy_externals(struct ckpt_ctx *ctx, const struct ckpt_external 
 	for (i = 0; i < nr; i++, e++) {
 		if (!ckpt_external_ok(e))
 			return ckpt_err(ctx, -EINVAL, "external %u is malformed", i);
-		if (e->kind != CKPT_EXT_UNIX_SK)
+		if (e->fd < 0)
 			continue;
-		/* Taken now, in the caller's file table */
-		ctx->ext_files[i] = fget(e->fd);
+		/* Taken now, in the caller's file table; O_PATH will do for a mount */
+		ctx->ext_files[i] = e->kind == CKPT_EXT_MOUNT ? fget_raw(e->fd) : fget(e->fd);
 		if (!ctx->ext_files[i])
 			return ckpt_err(ctx, -EBADF, "external %u: fd %d is not open", i, e->fd);
 	}

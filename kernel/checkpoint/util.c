@@ -20,8 +20,9 @@
  * @buf: a CKPT_PATH_MAX buffer
  *
  * From the caller's root, or from the tasks' common root with
- * CHECKPOINT_ROOT_RELATIVE: restart then resolves it from its caller's
- * root, which holds a copy of the tasks' tree.
+ * CHECKPOINT_ROOT_RELATIVE or a mount namespace of their own: restart
+ * then resolves it from its caller's root, which holds a copy of the
+ * tasks' tree, or from the root of the restored mount namespace.
  *
  * Return: a pointer into @buf, or an ERR_PTR; -EXDEV if @path is outside
  * the tasks' root.
@@ -33,7 +34,8 @@ char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf)
 	if (!ctx->image_root.mnt)
 		return d_path(path, buf, CKPT_PATH_MAX);
 	p = __d_path(path, &ctx->image_root, buf, CKPT_PATH_MAX);
-	return p ? p : ERR_PTR(-EXDEV);
+	/* On a mount of another namespace: through one of the tasks' own */
+	return p ?: ckpt_mnt_path_name(ctx, path, buf);
 }
 
 /**

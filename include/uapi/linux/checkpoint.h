@@ -34,6 +34,7 @@
 /* struct ckpt_external.kind */
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
 #define CKPT_EXT_UNIX_SK	2	/* key: "socket:[INO]"; fd: the socket replacing it */
+#define CKPT_EXT_MOUNT		3	/* key: a mount point of the tasks; fd: bound there */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
@@ -42,12 +43,15 @@
  * that are outside the tasks: the name under which the outer end of a
  * veth pair comes back in the caller's network namespace; the connected
  * UNIX socket that takes the place of one that was connected outside the
- * tree (CHECKPOINT_EXT_UNIX_SK), named as /proc/PID/fd showed it.  An
- * external the image does not name is ignored.
+ * tree (CHECKPOINT_EXT_UNIX_SK), named as /proc/PID/fd showed it; the
+ * directory or file (an O_PATH descriptor will do) bound at a mount point
+ * of the tasks' mount namespace whose filesystem is outside the tasks
+ * (their root, bind mounts from the host).  An external the image does
+ * not name is ignored.
  */
 struct ckpt_external {
 	__u32 kind;		/* CKPT_EXT_* */
-	__s32 fd;		/* CKPT_EXT_UNIX_SK: a file descriptor of the caller; else -1 */
+	__s32 fd;		/* CKPT_EXT_UNIX_SK, _MOUNT: a descriptor of the caller; else -1 */
 	char key[64];		/* what the image names; NUL-terminated */
 	char name[64];		/* CKPT_EXT_VETH: a device name; NUL-terminated */
 };
@@ -124,7 +128,11 @@ struct ckpt_external {
 	FN(NETDEV,	57)		\
 	FN(NET_ADDR,	58)		\
 	FN(NET_ROUTE,	59)		\
-	FN(SCHED,	60)
+	FN(SCHED,	60)		\
+	FN(MNTNS,	61)		\
+	FN(MOUNT,	62)		\
+	FN(TMPFS,	63)		\
+	FN(TMPFS_NODE,	64)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -374,6 +382,106 @@ struct ckpt_userns {
 };
 
 #define CKPT_USERNS_MAX_EXTENTS	340	/* UID_GID_MAP_MAX_EXTENTS */
+
+/*
+ * MNTNS: after the USERNS (if any) when the tasks have a mount namespace
+ * of their own, followed by its nr_mounts MOUNT records, each
+ * mount after the one it is mounted on.  The paths of the image (files,
+ * root and working directories, socket names) then start from the root
+ * of that namespace.
+ */
+struct ckpt_mntns {
+	__le32 nr_mounts;	/* 1..CKPT_MNTNS_MAX_MOUNTS */
+	__le32 __pad;
+};
+
+#define CKPT_MNTNS_MAX_MOUNTS	1024
+
+/* struct ckpt_mount.kind */
+#define CKPT_MOUNT_EXTERNAL	1	/* the caller binds what it chose (CKPT_EXT_MOUNT) */
+#define CKPT_MOUNT_NEW		2	/* a new mount of fstype with options */
+#define CKPT_MOUNT_BIND		3	/* a bind of part of an earlier mount, source */
+
+/* struct ckpt_mount.flags */
+#define CKPT_MNT_RDONLY		0x001
+#define CKPT_MNT_NOSUID		0x002
+#define CKPT_MNT_NODEV		0x004
+#define CKPT_MNT_NOEXEC		0x008
+#define CKPT_MNT_NOATIME	0x010
+#define CKPT_MNT_NODIRATIME	0x020
+#define CKPT_MNT_RELATIME	0x040	/* neither: strictatime */
+#define CKPT_MNT_NOSYMFOLLOW	0x080
+#define CKPT_MNT_SB_RDONLY	0x100	/* CKPT_MOUNT_NEW: the filesystem is read-only */
+
+/* struct ckpt_mount.propagation */
+#define CKPT_MNT_SHARED		0x1	/* in peer group peer_group */
+#define CKPT_MNT_SLAVE		0x2	/* receives from master (0: a group outside) */
+#define CKPT_MNT_UNBINDABLE	0x4
+
+/*
+ * MOUNT: one mount.  Peer groups are numbered from 1 in the image.  The
+ * strings follow, each NUL-terminated, in this order: the mount point,
+ * from the root of the parent mount ("/" for the root); the root of the
+ * mount, from the root of its source (CKPT_MOUNT_BIND) or of its
+ * filesystem; the source as /proc/PID/mountinfo shows it; the options a
+ * new mount takes (CKPT_MOUNT_NEW), as mount(2) takes them, ids as the
+ * tasks see them.
+ */
+struct ckpt_mount {
+	__le32 id;		/* 1..nr_mounts, its rank among the MOUNT records */
+	__le32 parent;		/* the id of the mount it is on; 0 for the root */
+	__le32 source;		/* CKPT_MOUNT_BIND: id of an earlier mount */
+	__le32 flags;		/* CKPT_MNT_* */
+	__le16 kind;		/* CKPT_MOUNT_* */
+	__le16 propagation;	/* CKPT_MNT_SHARED | _SLAVE | _UNBINDABLE */
+	__le32 peer_group;	/* CKPT_MNT_SHARED: its peer group */
+	__le32 master;		/* CKPT_MNT_SLAVE: its master's peer group, or 0 */
+	__le16 mountpoint_len;	/* bytes of each string with its NUL */
+	__le16 root_len;
+	__le16 source_len;
+	__le16 options_len;
+	__le32 __pad;
+	char fstype[16];	/* NUL-terminated, NUL-padded */
+};
+
+#define CKPT_MOUNT_OPTIONS_MAX	1024	/* options_len */
+
+/*
+ * TMPFS: after the records of every namespace (the IPC namespace's too),
+ * one for each new tmpfs mount, in mount order: its contents follow,
+ * TMPFS_NODE records up to the next record of another type, each
+ * directory before what is in it.  Restart fills the tmpfs right after
+ * mounting it.
+ */
+struct ckpt_tmpfs {
+	__le32 mount;		/* the id of the mount */
+	__le32 __pad;
+};
+
+/*
+ * TMPFS_NODE: a file, directory, symbolic link, FIFO or device node of a
+ * tmpfs, first its root ("/"); a regular file's contents follow in
+ * FILE_DATA records.  Then its path from the root of the tmpfs and, for a
+ * symbolic link, its target, NUL-terminated.  Ids are as the tasks see
+ * them.
+ */
+struct ckpt_tmpfs_node {
+	__le32 mode;		/* S_IFMT and permission bits */
+	__le32 uid;
+	__le32 gid;
+	__le32 rdev;		/* a device node: new_encode_dev() */
+	__le64 size;		/* a regular file: its size */
+	__le64 atime_sec;
+	__le64 mtime_sec;
+	__le32 atime_nsec;
+	__le32 mtime_nsec;
+	__le32 link;		/* a hard link to node number link (from 1), else 0 */
+	__le16 path_len;	/* with its NUL */
+	__le16 target_len;	/* with its NUL; 0 if not a symbolic link */
+	__le32 __pad[2];
+};
+
+#define CKPT_TMPFS_MAX_NODES	(1U << 20)
 
 /*
  * IPC_NS: after the TREE (and UTS, TIMENS, NETNS, USERNS) when the tasks have a

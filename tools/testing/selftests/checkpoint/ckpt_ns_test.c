@@ -482,11 +482,58 @@ TEST_F_TIMEOUT(ns, container_shares_dev_null_with_its_manager, 120)
 	close(l);
 }
 
-TEST_F_TIMEOUT(ns, container_mount_namespace_is_refused, 120)
+/*
+ * Each mount point of @pid's mount namespace, given as the caller's own
+ * mount at the same place: what a manager restoring a copy of its tree
+ * passes (the filesystems are all the caller's).
+ */
+static unsigned int ext_mounts_of(pid_t pid, struct ckpt_external *ext, unsigned int max)
 {
+	static char buf[8192];
+	char path[64], mp[256], *line, *save;
+	unsigned int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	if (ckpt_read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mp) != 1 ||
+		    strlen(mp) >= sizeof(ext->key))
+			continue;
+		memset(&ext[n], 0, sizeof(ext[n]));
+		ext[n].kind = CKPT_EXT_MOUNT;
+		snprintf(ext[n].key, sizeof(ext[n].key), "%s", mp);
+		ext[n].fd = open(mp, O_PATH | O_CLOEXEC);
+		if (ext[n].fd >= 0)
+			n++;
+	}
+	return n;
+}
+
+TEST_F_TIMEOUT(ns, container_mount_namespace_comes_back_with_the_mounts_given, 120)
+{
+	struct ckpt_external ext[64];
+	unsigned int nr, i;
+	pid_t pid;
+
 	ct.lo_up = false;
 	ct.offsets = false;
-	expect_refused(_metadata, &self->ctx, CLONE_NEWNS, "has a mount namespace of its own");
+	pid = spawn_container(_metadata, &self->ctx, CLONE_NEWNS);
+	nr = ext_mounts_of(pid, ext, 64);
+	ASSERT_LT(0, nr);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.log_fd));
+	pid = syscall(__NR_restart, 0, self->ctx.image_fd, RESTART_EXTERNAL, self->ctx.log_fd,
+		      ext, nr);
+	for (i = 0; i < nr; i++)
+		close(ext[i].fd);
+	ASSERT_LT(0, pid) ckpt_dump_log(_metadata, &self->ctx);
+	ckpt_ctx_track(&self->ctx, pid);
+	EXPECT_NE(ns_ino(0, "mnt"), ns_ino(pid, "mnt"));
+	finish_container(_metadata, pid);
 }
 
 TEST_F_TIMEOUT(ns, container_cgroup_namespace_is_refused, 120)

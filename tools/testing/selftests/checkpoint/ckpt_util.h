@@ -433,7 +433,7 @@ static inline void ckpt_ctx_teardown(struct ckpt_ctx *ctx)
 	if (ctx->log_fd >= 0)
 		close(ctx->log_fd);
 	if (ctx->dir[0])
-		nftw(ctx->dir, ckpt_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(ctx->dir, ckpt_rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 /*

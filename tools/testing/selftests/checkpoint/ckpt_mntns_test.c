@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A container's mount namespace across checkpoint, kill and restart.
+ *
+ * The container is built as runc builds one: new mount, pid, IPC, UTS and
+ * network namespaces, its mounts made inside a root directory (a bind
+ * mount of the guest's root), then pivot_root(".", ".") into it.  It has
+ * proc, sysfs read-only, a tmpfs /dev with files, a link, a FIFO and a
+ * hard link, devpts (its own instance), a tmpfs /dev/shm, mqueue, a tmpfs
+ * /tmp, the test's directory bound from outside (a volume), a shared
+ * tmpfs with a peer and a slave.  After restart the container reads
+ * /proc/self/mountinfo the same (mount ids, device numbers and peer group
+ * numbers aside), its tmpfs files the same (contents, owners, modes,
+ * times), gets pty 0 of its devpts, and mounts still propagate from the
+ * shared mount to its peer and slave, not back.
+ *
+ * Restart binds the root and the volume from what the caller gives
+ * (CKPT_EXT_MOUNT); without the volume it fails and names it.  Damaged
+ * MOUNT records make restart fail cleanly.
+ */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+
+#include "ckpt_image.h"
+
+FIXTURE(mntns) {
+	struct ckpt_ctx ctx;
+};
+
+static char rootfs[160], volume[160], ready_path[160];
+
+FIXTURE_SETUP(mntns)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	/* Nothing here reaches the guest's mounts */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", self->ctx.dir);
+	snprintf(ready_path, sizeof(ready_path), "%s/ready", self->ctx.dir);
+	/* The volume inside: the test's directory, at the same path */
+	snprintf(volume, sizeof(volume), "%s", self->ctx.dir);
+	ASSERT_EQ(0, mkdir(rootfs, 0755));
+	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
+}
+
+FIXTURE_TEARDOWN(mntns)
+{
+	umount2(rootfs, MNT_DETACH);
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static const char *const ct_reasons[] = {
+	[1] = "could not build the container's mounts",
+	[2] = "could not pivot into its root",
+	[3] = "/proc/self/mountinfo is not the same after restart",
+	[4] = "a tmpfs file is not the same after restart",
+	[5] = "the pty is not the first of its own devpts",
+	[6] = "mounts do not propagate as before",
+};
+
+#define CT_MTIME	1234567890
+
+static char fp_before[8192], fp_after[8192];
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * mountinfo without mount ids, device numbers and peer group numbers, in
+ * mount point order (restart clones the external mounts first: their ids
+ * are lower)
+ */
+static int mounts_fingerprint(char *out, size_t size)
+{
+	static char buf[8192];
+	char *line, *save, *p, *lines[64];
+	static const char self[] = "/proc/self/mountinfo";
+	size_t len = 0, nr = 0, i;
+
+	if (ckpt_read_file(self, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int skip;
+
+		/* "ID PARENT MAJ:MIN ROOT ..." */
+		for (p = line, skip = 0; *p && skip < 3; p++)
+			skip += *p == ' ';
+		if (nr == 64)
+			return -1;
+		lines[nr++] = p;
+	}
+	qsort(lines, nr, sizeof(lines[0]), cmp_lines);
+	for (i = 0; i < nr; i++) {
+		len += snprintf(out + len, size - len, "%s\n", lines[i]);
+		if (len >= size)
+			return -1;
+	}
+	/* shared:N and master:N -> shared:* and master:*, as the ids change */
+	for (p = out; (p = strstr(p, ":")) != NULL; p++)
+		if ((p - out >= 6 && !strncmp(p - 6, "shared", 6)) ||
+		    (p - out >= 6 && !strncmp(p - 6, "master", 6)))
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				*p = '*';
+	return 0;
+}
+
+/* What the tmpfs files are: contents, owners, modes, times, links */
+static int files(char *out, size_t size)
+{
+	static const char *const names[] = {
+		"/dev/hello", "/dev/hello2", "/dev/fd", "/dev/fifo", "/dev/null", "/dev", "/tmp",
+	};
+	char data[64] = "", link[64] = "";
+	size_t len = strlen(out);
+	unsigned int i;
+	struct stat st;
+
+	if (ckpt_read_file("/dev/hello", data, sizeof(data)) < 0 ||
+	    readlink("/dev/fd", link, sizeof(link) - 1) < 0)
+		return -1;
+	len += snprintf(out + len, size - len, "hello: %s fd -> %s\n", data, link);
+	for (i = 0; i < ARRAY_SIZE(names) && len < size; i++) {
+		if (lstat(names[i], &st))
+			return -1;
+		len += snprintf(out + len, size - len, "%s %o %u:%u n%lu r%lx %lld.%09ld\n",
+				names[i], st.st_mode, st.st_uid, st.st_gid,
+				(unsigned long)st.st_nlink, (unsigned long)st.st_rdev,
+				(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	return len < size ? 0 : -1;
+}
+
+static int fingerprint(char *out, size_t size)
+{
+	return mounts_fingerprint(out, size) ?: files(out, size);
+}
+
+#define CHECK(x) do { if (x) { ckpt_child_note("failed: %s", #x); return 1; } } while (0)
+
+/* The tmpfs /dev of the container: files of all kinds */
+static int make_dev(void)
+{
+	struct timespec t[2] = { { CT_MTIME, 5 }, { CT_MTIME, 123456789 } };
+	int fd;
+
+	CHECK(mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=256k"));
+	CHECK(mkdir("dev/pts", 0755) || mkdir("dev/shm", 01777) || mkdir("dev/mqueue", 0755));
+	fd = open("dev/hello", O_WRONLY | O_CREAT | O_EXCL, 0640);
+	CHECK(fd < 0 || write(fd, "hello, world", 12) != 12 || close(fd));
+	CHECK(chown("dev/hello", 1000, 1001) || chmod("dev/hello", 02640));
+	CHECK(utimensat(AT_FDCWD, "dev/hello", t, 0));
+	CHECK(link("dev/hello", "dev/hello2"));
+	CHECK(symlink("/proc/self/fd", "dev/fd") || mkfifo("dev/fifo", 0600));
+	CHECK(mknod("dev/null", S_IFCHR | 0666, makedev(1, 3)));
+	CHECK(mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		    "newinstance,ptmxmode=0666,mode=0620"));
+	CHECK(mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=1777,size=1m"));
+	CHECK(mount("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	return 0;
+}
+
+/* Inside the root directory: the mounts a container manager makes */
+static int make_mounts(void)
+{
+	char vol[200];
+
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) || chdir(rootfs));
+	CHECK(mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	CHECK(mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL));
+	CHECK(make_dev());
+	CHECK(mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=4m"));
+	snprintf(vol, sizeof(vol), ".%s", volume);
+	CHECK(mkdir("tmp/shared", 0755) || mkdir("tmp/peer", 0755) || mkdir("tmp/slave", 0755));
+	CHECK(mount("tmpfs", "tmp/shared", "tmpfs", MS_NOATIME, "size=64k"));
+	CHECK(mount(NULL, "tmp/shared", NULL, MS_SHARED, NULL));
+	CHECK(mount("tmp/shared", "tmp/peer", NULL, MS_BIND, NULL));
+	CHECK(mount("tmp/shared", "tmp/slave", NULL, MS_BIND, NULL));
+	CHECK(mount(NULL, "tmp/slave", NULL, MS_SLAVE, NULL));
+	CHECK(mkdir("tmp/shared/a", 0755) || mkdir("tmp/shared/b", 0755));
+	/* Last: restart needs it from the caller, after the records checked first */
+	CHECK(mkdir(vol, 0755) || mount(volume, vol, NULL, MS_BIND, NULL));
+	return 0;
+}
+
+static bool is_mount(const char *path)
+{
+	struct stat a, b;
+	char up[128];
+
+	snprintf(up, sizeof(up), "%s/..", path);
+	return !stat(path, &a) && !stat(up, &b) && a.st_dev != b.st_dev;
+}
+
+/* A mount on the shared one shows in its peer and slave; one on the slave does not go back */
+static int propagation_works(void)
+{
+	CHECK(mount("tmpfs", "/tmp/shared/a", "tmpfs", 0, "size=16k"));
+	CHECK(!is_mount("/tmp/peer/a") || !is_mount("/tmp/slave/a"));
+	CHECK(mount("tmpfs", "/tmp/slave/b", "tmpfs", 0, "size=16k"));
+	CHECK(is_mount("/tmp/shared/b") || is_mount("/tmp/peer/b"));
+	return 0;
+}
+
+#define CT_EXE		"/selftests/checkpoint/ckpt_mntns_test"
+
+/* Stage 2, exec'd inside its root as a container's process is: wait, then check */
+static int ct_run(void)
+{
+	struct sigaction sa = { .sa_handler = ckpt_child_finish_handler };
+	int fd, pty = -1;
+	size_t len;
+
+	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s", getenv("CKPT_CT_NOTES"));
+	snprintf(ready_path, sizeof(ready_path), "%s", getenv("CKPT_CT_READY"));
+	if (sigaction(SIGUSR1, &sa, NULL) || fingerprint(fp_before, sizeof(fp_before)))
+		return 1;
+	fd = open(ready_path, O_WRONLY | O_CREAT, 0600);
+	if (fd < 0 || close(fd))
+		return 1;
+	ckpt_child_wait_finish();
+	if (fingerprint(fp_after, sizeof(fp_after)))
+		return 4;
+	if (strcmp(fp_before, fp_after)) {
+		ckpt_child_note("before:\n%s", fp_before);
+		ckpt_child_note("after:\n%s", fp_after);
+		len = strstr(fp_before, "hello:") - fp_before;
+		return strncmp(fp_before, fp_after, len) ? 3 : 4;
+	}
+	fd = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+	if (fd < 0 || ioctl(fd, TIOCGPTN, &pty) || pty != 0)
+		return 5;
+	close(fd);
+	if (propagation_works())
+		return 6;
+	ckpt_child_note("the same before and after:\n%s", fp_after);
+	return 0;
+}
+
+/* Stage 1: build the mounts, pivot into the root, exec the container's process */
+static int ct_init(void)
+{
+	int fd;
+
+	if (getpid() != 1 || make_mounts())
+		return 1;
+	if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/")) {
+		ckpt_child_note("pivot_root: %s", strerror(errno));
+		return 2;
+	}
+	/* The guest's /dev/null is outside: the container's own */
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || close(fd))
+		return 1;
+	setenv("CKPT_CT_NOTES", ckpt_note_path, 1);
+	setenv("CKPT_CT_READY", ready_path, 1);
+	execl(CT_EXE, CT_EXE, NULL);
+	ckpt_child_note("exec %s: %s", CT_EXE, strerror(errno));
+	return 2;
+}
+
+static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
+{
+	struct clone_args args = {
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET,
+		.exit_signal = SIGCHLD,
+	};
+	pid_t pid;
+
+	unlink(ready_path);
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_LE(0, pid) TH_LOG("clone3: %s", strerror(errno));
+	if (!pid) {
+		int ret = ckpt_child_detach();
+
+		_exit(ret ?: ct_init());
+	}
+	ckpt_ctx_track(ctx, pid);
+	while (access(ready_path, F_OK)) {
+		ASSERT_TRUE(ckpt_child_running(pid)) {
+			ckpt_dump_file(_metadata, "container", ckpt_note_path, 40);
+		}
+		ckpt_sleep_ms(20);
+	}
+	return pid;
+}
+
+/* Restart, with the root and the volume bound from what we give */
+static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
+{
+	struct ckpt_external ext[2] = {
+		{ .kind = CKPT_EXT_MOUNT, .key = "/" },
+		{ .kind = CKPT_EXT_MOUNT },
+	};
+	long ret;
+
+	snprintf(ext[1].key, sizeof(ext[1].key), "%s", volume);
+	ext[0].fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ext[1].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ext[0].fd < 0 || ext[1].fd < 0 || lseek(ctx->image_fd, 0, SEEK_SET) ||
+	    ckpt_reset_file(ctx->log_fd))
+		return -1;
+	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext,
+		      with_volume ? 2 : 1);
+	close(ext[0].fd);
+	close(ext[1].fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(mntns, container_mounts_and_tmpfs_files_come_back, 120)
+{
+	pid_t pid;
+	int i;
+
+	pid = spawn_container(_metadata, &self->ctx);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+		ckpt_reap_killed(_metadata, pid);
+		pid = restart_with(&self->ctx, true);
+		ASSERT_LT(0, pid) {
+			TH_LOG("restart: %s", strerror(errno));
+			ckpt_dump_log(_metadata, &self->ctx);
+		}
+		ckpt_ctx_track(&self->ctx, pid);
+	}
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
+	ckpt_dump_file(_metadata, "container", ckpt_note_path, 60);
+}
+
+TEST_F_TIMEOUT(mntns, a_volume_the_caller_does_not_give_is_named, 120)
+{
+	pid_t pid;
+
+	pid = spawn_container(_metadata, &self->ctx);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	EXPECT_EQ(-1, restart_with(&self->ctx, false));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "missing volume"));
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "--ext-mount"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	pid = restart_with(&self->ctx, true);
+	ASSERT_LT(0, pid) ckpt_dump_log(_metadata, &self->ctx);
+	ckpt_ctx_track(&self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
+}
+
+FIXTURE(mntns_damaged) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(mntns_damaged) {
+	int what;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(mntns_damaged, new_mount_of_another_filesystem) { .what = 0, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, mount_point_with_dot_dot) { .what = 1, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, parent_after_it) { .what = 2, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, strings_longer_than_the_record) { .what = 3, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, peer_not_bound_from_its_group) { .what = 4, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, too_many_mounts) { .what = 5, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, truncated_in_a_mount) { .what = 6, .err = EINVAL };
+
+FIXTURE_SETUP(mntns_damaged)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", self->ctx.dir);
+	snprintf(ready_path, sizeof(ready_path), "%s/ready", self->ctx.dir);
+	snprintf(volume, sizeof(volume), "%s", self->ctx.dir);
+	ASSERT_EQ(0, mkdir(rootfs, 0755));
+	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
+}
+
+FIXTURE_TEARDOWN(mntns_damaged)
+{
+	umount2(rootfs, MNT_DETACH);
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The MOUNT record of the mount of @fstype at @mp, or NULL */
+static struct ckpt_mount *mount_rec(struct image *img, const char *fstype, const char *mp)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++) {
+		struct ckpt_mount *m = ckpt_payload(img->data, &img->recs[i]);
+
+		if (img->recs[i].type == CKPT_REC_MOUNT && !strcmp(m->fstype, fstype) &&
+		    !strcmp((char *)(m + 1), mp))
+			return m;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(mntns_damaged, restart_fails_cleanly, 90)
+{
+	struct ckpt_mount *proc, *peer;
+	struct ckpt_mntns *n;
+	struct image img = { 0 };
+	size_t len;
+
+	img.pid = spawn_container(_metadata, &self->ctx);
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	n = ckpt_payload(img.data, find_rec(&img, CKPT_REC_MNTNS));
+	proc = mount_rec(&img, "proc", "/proc");
+	peer = mount_rec(&img, "tmpfs", "/peer");
+	ASSERT_TRUE(proc && peer) TH_LOG("the image lacks a MOUNT record");
+	ASSERT_EQ(CKPT_MOUNT_NEW, le16toh(proc->kind));
+	ASSERT_EQ(CKPT_MOUNT_BIND, le16toh(peer->kind));
+	len = img.len;
+	switch (variant->what) {
+	case 0:
+		snprintf(proc->fstype, sizeof(proc->fstype), "ext4");
+		break;
+	case 1:
+		memcpy((char *)(proc + 1), "/..", 4);
+		break;
+	case 2:
+		proc->parent = htole32(le32toh(proc->id) + 1);
+		break;
+	case 3:
+		proc->options_len = htole16(le16toh(proc->options_len) + 64);
+		break;
+	case 4:
+		peer->source = htole32(le32toh(peer->parent));
+		break;
+	case 5:
+		n->nr_mounts = htole32(CKPT_MNTNS_MAX_MOUNTS + 1);
+		break;
+	default:
+		len = (char *)proc - img.data + sizeof(*proc) / 2;
+		break;
+	}
+	if (variant->what != 6)
+		trailer_of(&img, img.data)->crc32c =
+			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
+					      img.pid, variant->err, "damaged mount record") ==
+		    CKPT_FAILED_CLEANLY);
+	free(img.recs);
+	free(img.data);
+}
+
+int main(int argc, char **argv)
+{
+	if (getenv("CKPT_CT_READY"))
+		return ct_run();
+	return test_harness_run(argc, argv);
+}
