@@ -39,6 +39,7 @@
 #include <linux/cgroup.h>
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_file.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs_struct.h>
 #include <linux/ipc_namespace.h>
@@ -427,6 +428,7 @@ static int ckpt_mnt_options(struct ckpt_ctx *ctx, struct mount *mnt, char *buf)
 	if (ret || seq_has_overflowed(&m) || m.count >= m.size)
 		return -EOVERFLOW;
 	buf[m.count] = 0;
+	*out = 0;
 	opts = buf;
 	/* "uid=N" and "gid=N" are shown as the initial namespace sees them */
 	while ((tok = strsep(&opts, ",")) != NULL) {
@@ -1001,13 +1003,13 @@ static int ckpt_mnt_lookup(const struct path *from, const char *name, struct pat
 }
 
 /* A new mount of the record's filesystem at @mp */
-static int ckpt_mnt_new(struct ckpt_mnt_rest *m, struct path *mp)
+static int ckpt_mnt_new(struct ckpt_mnt_rest *m, struct path *mp, bool rw)
 {
 	unsigned long ms = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	char *data;
 	int ret;
 
-	if (le32_to_cpu(m->rec->flags) & CKPT_MNT_SB_RDONLY)
+	if (!rw && (le32_to_cpu(m->rec->flags) & CKPT_MNT_SB_RDONLY))
 		ms |= MS_RDONLY;
 	data = (char *)get_zeroed_page(GFP_KERNEL);
 	if (!data)
@@ -1023,6 +1025,19 @@ static int ckpt_mnt_new(struct ckpt_mnt_rest *m, struct path *mp)
 	while (follow_down_one(&m->path))
 		;
 	return 0;
+}
+
+/* A filled filesystem that was read-only becomes so (mount -o remount,ro) */
+static int ckpt_mnt_seal(struct ckpt_ctx *ctx, struct ckpt_mnt_rest *m)
+{
+	unsigned long ms = MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	int ret;
+
+	if (!(le32_to_cpu(m->rec->flags) & CKPT_MNT_SB_RDONLY))
+		return 0;
+	ret = path_mount(NULL, &m->path, NULL, ms, NULL);
+	return ret ? ckpt_err(ctx, ret, "cannot make the %s at %s read-only", m->rec->fstype,
+			      m->where) : 0;
 }
 
 /* Attach the detached tree of @f at @mp, as move_mount(2) does */
@@ -1052,12 +1067,12 @@ static int ckpt_mnt_make(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l,
 	switch (le16_to_cpu(m->rec->kind)) {
 	case CKPT_MOUNT_NEW:
 		fs = ckpt_mnt_fs_find(m->rec->fstype);
-		ret = ckpt_mnt_new(m, &mp);
-		/* Filled before anything is mounted on it, and before it may be read-only */
+		ret = ckpt_mnt_new(m, &mp, fs->load);
+		/* Filled before anything is mounted on it, then read-only if it was */
 		if (!ret && fs->load) {
 			path_put(&mp);
 			return fs->load(ctx, le32_to_cpu(m->rec->id), &m->path) ?:
-			       ckpt_mnt_settle(ctx, l, m);
+			       ckpt_mnt_seal(ctx, m) ?: ckpt_mnt_settle(ctx, l, m);
 		}
 		break;
 	case CKPT_MOUNT_BIND:
@@ -1083,45 +1098,93 @@ static int ckpt_mnt_make(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l,
 }
 
 /*
- * Put the root mount on the root directory and pivot_root() into it, as
- * "pivot_root . ." does, then detach the old root with the caller's tree.
+ * Build the tree on the root mount, attached over the root directory
+ * while the caller's tree is still in the namespace: a new proc or sysfs
+ * in a user namespace needs one fully visible (mount_too_revealing()),
+ * as runc mounts them before it pivots.
  */
-static int ckpt_mnt_pivot(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l)
+static int ckpt_mnt_build(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l, struct path *old)
+{
+	int ret;
+	u32 i;
+
+	/* Nothing done here reaches the caller's namespace */
+	ret = path_mount(NULL, old, NULL, MS_REC | MS_PRIVATE, NULL) ?:
+	      ckpt_mnt_attach(&l->m[0], l->m[0].ext, old);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot attach the tasks' root mount");
+	for (i = 1; !ret && i < l->nr; i++)
+		ret = ckpt_mnt_make(ctx, l, &l->m[i]);
+	return ret;
+}
+
+/*
+ * Pivot into the root mount, as "pivot_root . ." does, detach the old
+ * root with the caller's tree, then give the root its flags and
+ * propagation (pivot_root() wants it private).
+ */
+static int ckpt_mnt_pivot(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l, struct path *old)
 {
 	struct ckpt_mnt_rest *m = &l->m[0];
-	struct path old;
 	int ret;
 
-	get_fs_root(current->fs, &old);
-	/* Nothing done here reaches the caller's namespace */
-	ret = path_mount(NULL, &old, NULL, MS_REC | MS_PRIVATE, NULL) ?:
-	      ckpt_mnt_attach(m, m->ext, &old);
-	if (!ret)
-		ret = path_pivot_root(&m->path, &m->path);
-	if (ret) {
-		path_put(&old);
+	ret = path_pivot_root(&m->path, &m->path);
+	if (ret)
 		return ckpt_err(ctx, ret,
 				"cannot pivot into the tasks' root mount (the caller's root must be a mount with a parent, as for pivot_root(2))");
-	}
 	set_fs_pwd(current->fs, &m->path);
-	ret = path_umount(&old, MNT_DETACH);
+	ret = path_umount(old, MNT_DETACH);
+	old->mnt = NULL;
 	if (ret)
 		return ckpt_err(ctx, ret,
 				"cannot detach the caller's tree from the tasks' mount namespace");
 	return ckpt_mnt_settle(ctx, l, m);
 }
 
+/*
+ * In a new user namespace, where the caller's ids are not mapped, the
+ * files are created as its root, as a manager does once it has entered it
+ * (setresuid(0)): the caller's credentials have all its capabilities there.
+ */
+static struct cred *ckpt_mnt_root_fsids(void)
+{
+	struct user_namespace *ns = current_user_ns();
+	kuid_t uid = make_kuid(ns, 0);
+	kgid_t gid = make_kgid(ns, 0);
+	struct cred *cred;
+
+	if (kuid_has_mapping(ns, current_fsuid()) || !uid_valid(uid) || !gid_valid(gid))
+		return NULL;
+	cred = prepare_creds();
+	if (cred) {
+		cred->fsuid = uid;
+		cred->fsgid = gid;
+	}
+	return cred;
+}
+
 static int ckpt_mntns_enter(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_mntns_load *l = data;
+	const struct cred *saved = NULL;
+	struct cred *cred;
+	struct path old;
 	int ret;
-	u32 i;
 
 	if (current->nsproxy->mnt_ns == l->caller_ns)
 		return ckpt_err(ctx, -EINVAL, "no new mount namespace");
-	ret = ckpt_mnt_pivot(ctx, l);
-	for (i = 1; !ret && i < l->nr; i++)
-		ret = ckpt_mnt_make(ctx, l, &l->m[i]);
+	cred = ckpt_mnt_root_fsids();
+	if (cred)
+		saved = override_creds(cred);
+	get_fs_root(current->fs, &old);
+	ret = ckpt_mnt_build(ctx, l, &old) ?: ckpt_mnt_pivot(ctx, l, &old);
+	/* path_umount() dropped it */
+	if (old.mnt)
+		path_put(&old);
+	if (cred) {
+		revert_creds(saved);
+		put_cred(cred);
+	}
 	return ret;
 }
 

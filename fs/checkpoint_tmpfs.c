@@ -19,7 +19,9 @@
  * looked up from the root of the tmpfs without following symbolic links
  * or crossing mounts.
  *
- * Not kept yet: extended attributes.
+ * Extended attributes are read and set as getxattr(2) and setxattr(2)
+ * would, after the owner and mode (chown(2) drops security.capability);
+ * a POSIX ACL is refused by name (not kept yet).
  */
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_file.h>
@@ -34,6 +36,7 @@
 #include <linux/string.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
+#include <linux/xattr.h>
 
 #include "internal.h"
 
@@ -169,6 +172,62 @@ static int ckpt_tmpfs_save_rec(struct ckpt_tmpfs_walk *w, struct dentry *d, cons
 	return ret ?: (link ? 1 : 0);
 }
 
+/* One extended attribute, as getxattr(2) reads it */
+static int ckpt_tmpfs_save_xattr(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *name)
+{
+	struct ckpt_tmpfs_xattr rec = {};
+	u32 nlen = strlen(name) + 1;
+	char *value = NULL, *var;
+	ssize_t len;
+	int ret;
+
+	len = vfs_getxattr_alloc(mnt_idmap(w->mnt), d, name, &value, 0, GFP_KERNEL);
+	if (len < 0)
+		return len;
+	rec.name_len = cpu_to_le16(nlen);
+	rec.value_len = cpu_to_le32(len);
+	var = kvmalloc(nlen + len, GFP_KERNEL);
+	ret = var ? 0 : -ENOMEM;
+	if (var) {
+		memcpy(var, name, nlen);
+		memcpy(var + nlen, value, len);
+		ret = ckpt_write_rec_var(w->ctx, CKPT_REC_TMPFS_XATTR, &rec, sizeof(rec), var,
+					 nlen + len);
+		kvfree(var);
+	}
+	kfree(value);
+	return ret;
+}
+
+/* The extended attributes of a node, after it */
+static int ckpt_tmpfs_save_xattrs(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *path)
+{
+	ssize_t len = vfs_listxattr(d, NULL, 0);
+	char *names, *name;
+	int ret = 0;
+
+	if (len <= 0)
+		return len == -EOPNOTSUPP ? 0 : len;
+	names = kvmalloc(len, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	len = vfs_listxattr(d, names, len);
+	for (name = names; !ret && len > 0 && name < names + len; name += strlen(name) + 1) {
+		if (is_posix_acl_xattr(name)) {
+			ret = ckpt_err(w->ctx, -EOPNOTSUPP,
+				       "tmpfs file %s has a POSIX ACL (not supported yet)", path);
+			break;
+		}
+		ret = ckpt_tmpfs_save_xattr(w, d, name);
+		if (ret)
+			ret = ckpt_err(w->ctx, ret, "tmpfs file %s: cannot save attribute %s",
+				       path, name);
+	}
+	kvfree(names);
+	return len < 0 ? ckpt_err(w->ctx, len, "tmpfs file %s: cannot list its attributes",
+				  path) : ret;
+}
+
 /* A node's record, and the contents of a regular file, read as the caller */
 static int ckpt_tmpfs_save_node(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *path)
 {
@@ -183,16 +242,20 @@ static int ckpt_tmpfs_save_node(struct ckpt_tmpfs_walk *w, struct dentry *d, con
 	if (ret)
 		return ckpt_err(w->ctx, ret, "tmpfs file %s: the caller may not read it", path);
 	ret = ckpt_tmpfs_save_rec(w, d, path);
-	if (ret || !S_ISREG(inode->i_mode) || !i_size_read(inode))
-		return ret < 0 ? ret : 0;
-	f = dentry_open(&p, O_RDONLY | O_LARGEFILE | O_NOATIME, current_cred());
-	if (IS_ERR(f))
-		return ckpt_err(w->ctx, PTR_ERR(f), "tmpfs file %s: cannot open it", path);
-	ret = ckpt_tmpfs_save_data(w->ctx, f, i_size_read(inode));
-	fput(f);
+	/* Another name of an inode saved already: nothing more */
 	if (ret)
-		return ckpt_err(w->ctx, ret, "tmpfs file %s: cannot save its contents", path);
-	return 0;
+		return ret < 0 ? ret : 0;
+	if (S_ISREG(inode->i_mode) && i_size_read(inode)) {
+		f = dentry_open(&p, O_RDONLY | O_LARGEFILE | O_NOATIME, current_cred());
+		if (IS_ERR(f))
+			return ckpt_err(w->ctx, PTR_ERR(f), "tmpfs file %s: cannot open it", path);
+		ret = ckpt_tmpfs_save_data(w->ctx, f, i_size_read(inode));
+		fput(f);
+		if (ret)
+			return ckpt_err(w->ctx, ret, "tmpfs file %s: cannot save its contents",
+					path);
+	}
+	return ckpt_tmpfs_save_xattrs(w, d, path);
 }
 
 static int ckpt_tmpfs_queue_dir(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *path)
@@ -490,6 +553,44 @@ static const char *ckpt_tmpfs_node_bad(const struct ckpt_tmpfs_node *rec, u32 le
 	return NULL;
 }
 
+/* The TMPFS_XATTR records that follow a node, set as setxattr(2) would */
+static int ckpt_tmpfs_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *path)
+{
+	struct ckpt_tmpfs_xattr *rec;
+	u32 len, nlen, vlen;
+	char *name;
+	int ret;
+
+	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_TMPFS_XATTR) {
+		rec = ckpt_read_rec_var(ctx, CKPT_REC_TMPFS_XATTR, sizeof(*rec), &len);
+		if (IS_ERR(rec))
+			return PTR_ERR(rec);
+		name = (char *)(rec + 1);
+		nlen = le16_to_cpu(rec->name_len);
+		vlen = le32_to_cpu(rec->value_len);
+		if (nlen < 2 || nlen > XATTR_NAME_MAX + 1 || vlen > XATTR_SIZE_MAX ||
+		    rec->__pad || len != ALIGN(sizeof(*rec) + nlen + vlen, 8) ||
+		    strnlen(name, nlen) != nlen - 1 || is_posix_acl_xattr(name)) {
+			kvfree(rec);
+			return ckpt_err(ctx, -EINVAL, "TMPFS_XATTR record of %s is malformed",
+					path);
+		}
+		ret = mnt_want_write(p->mnt);
+		if (!ret) {
+			ret = vfs_setxattr(mnt_idmap(p->mnt), p->dentry, name, name + nlen, vlen,
+					   XATTR_CREATE);
+			mnt_drop_write(p->mnt);
+		}
+		if (ret)
+			ret = ckpt_err(ctx, ret, "cannot set attribute %s of tmpfs file %s", name,
+				       path);
+		kvfree(rec);
+		if (ret)
+			return ret;
+	}
+	return ret < 0 ? ret : 0;
+}
+
 /* Times go last for directories, in reverse order: what is in them first */
 static int ckpt_tmpfs_times(const struct ckpt_tmpfs_node *rec, const struct path *p,
 			    const char *path, struct list_head *dirs)
@@ -540,7 +641,8 @@ static int ckpt_tmpfs_restore_node(struct ckpt_ctx *ctx, const struct path *root
 	if (!ret && S_ISREG(le32_to_cpu(rec->mode)) && !rec->link)
 		ret = ckpt_tmpfs_fill(ctx, &p, le64_to_cpu(rec->size));
 	if (!ret && !rec->link)
-		ret = ckpt_tmpfs_owner(rec, &p) ?: ckpt_tmpfs_times(rec, &p, path, dirs);
+		ret = ckpt_tmpfs_owner(rec, &p) ?: ckpt_tmpfs_load_xattrs(ctx, &p, path) ?:
+		      ckpt_tmpfs_times(rec, &p, path, dirs);
 	if (ret)
 		ret = ckpt_err(ctx, ret, "cannot restore tmpfs file %s", path);
 	if (p.mnt)

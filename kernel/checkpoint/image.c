@@ -215,6 +215,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_tmpfs_node) + 8,
 		.max_len = sizeof(struct ckpt_tmpfs_node) + 2 * CKPT_PATH_MAX,
 	},
+	[CKPT_REC_TMPFS_XATTR] = {
+		.min_len = sizeof(struct ckpt_tmpfs_xattr) + 8,
+		.max_len = sizeof(struct ckpt_tmpfs_xattr) + XATTR_NAME_MAX + 1 + XATTR_SIZE_MAX,
+	},
 	[CKPT_REC_USERNS] = {
 		.min_len = sizeof(struct ckpt_userns) + 2 * sizeof(struct ckpt_id_extent),
 		.max_len = sizeof(struct ckpt_userns) +

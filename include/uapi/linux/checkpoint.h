@@ -132,7 +132,8 @@ struct ckpt_external {
 	FN(MNTNS,	61)		\
 	FN(MOUNT,	62)		\
 	FN(TMPFS,	63)		\
-	FN(TMPFS_NODE,	64)
+	FN(TMPFS_NODE,	64)		\
+	FN(TMPFS_XATTR,	65)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -411,7 +412,7 @@ struct ckpt_mntns {
 #define CKPT_MNT_NODIRATIME	0x020
 #define CKPT_MNT_RELATIME	0x040	/* neither: strictatime */
 #define CKPT_MNT_NOSYMFOLLOW	0x080
-#define CKPT_MNT_SB_RDONLY	0x100	/* CKPT_MOUNT_NEW: the filesystem is read-only */
+#define CKPT_MNT_SB_RDONLY	0x100	/* the filesystem is read-only (a new mount: mounted so) */
 
 /* struct ckpt_mount.propagation */
 #define CKPT_MNT_SHARED		0x1	/* in peer group peer_group */
@@ -463,7 +464,7 @@ struct ckpt_tmpfs {
  * tmpfs, first its root ("/"); a regular file's contents follow in
  * FILE_DATA records.  Then its path from the root of the tmpfs and, for a
  * symbolic link, its target, NUL-terminated.  Ids are as the tasks see
- * them.
+ * them.  Its extended attributes follow in TMPFS_XATTR records.
  */
 struct ckpt_tmpfs_node {
 	__le32 mode;		/* S_IFMT and permission bits */
@@ -482,6 +483,16 @@ struct ckpt_tmpfs_node {
 };
 
 #define CKPT_TMPFS_MAX_NODES	(1U << 20)
+
+/*
+ * TMPFS_XATTR: an extended attribute of the TMPFS_NODE before it (after
+ * its FILE_DATA records): the name, NUL-terminated, then the value.
+ */
+struct ckpt_tmpfs_xattr {
+	__le16 name_len;	/* with its NUL, at most XATTR_NAME_MAX + 1 */
+	__le16 __pad;
+	__le32 value_len;	/* at most XATTR_SIZE_MAX */
+};
 
 /*
  * IPC_NS: after the TREE (and UTS, TIMENS, NETNS, USERNS) when the tasks have a

@@ -3,20 +3,22 @@
  * A container's mount namespace across checkpoint, kill and restart.
  *
  * The container is built as runc builds one: new mount, pid, IPC, UTS and
- * network namespaces, its mounts made inside a root directory (a bind
- * mount of the guest's root), then pivot_root(".", ".") into it.  It has
+ * network namespaces (and, as rootless Podman does, a user namespace),
+ * its mounts made inside a root directory (a bind mount of the guest's
+ * root), then pivot_root(".", ".") into it.  It has
  * proc, sysfs read-only, a tmpfs /dev with files, a link, a FIFO and a
  * hard link, devpts (its own instance), a tmpfs /dev/shm, mqueue, a tmpfs
  * /tmp, the test's directory bound from outside (a volume), a shared
  * tmpfs with a peer and a slave.  After restart the container reads
  * /proc/self/mountinfo the same (mount ids, device numbers and peer group
  * numbers aside), its tmpfs files the same (contents, owners, modes,
- * times), gets pty 0 of its devpts, and mounts still propagate from the
+ * times, an extended attribute), gets pty 0 of its devpts, and mounts still propagate from the
  * shared mount to its peer and slave, not back.
  *
  * Restart binds the root and the volume from what the caller gives
  * (CKPT_EXT_MOUNT); without the volume it fails and names it.  Damaged
- * MOUNT records make restart fail cleanly.
+ * MOUNT, TMPFS, TMPFS_NODE and TMPFS_XATTR records make restart fail
+ * cleanly.
  */
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -27,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 
 #include "ckpt_image.h"
 
@@ -34,7 +37,39 @@ FIXTURE(mntns) {
 	struct ckpt_ctx ctx;
 };
 
+FIXTURE_VARIANT(mntns) {
+	bool userns;
+};
+
+/* Root, as runc runs containers */
+FIXTURE_VARIANT_ADD(mntns, privileged) { .userns = false };
+/* In a user namespace of its own, as rootless Podman runs them */
+FIXTURE_VARIANT_ADD(mntns, in_a_user_namespace) { .userns = true };
+
+/* Root inside is CT_ID_BASE outside */
+#define CT_ID_BASE	100000
+#define CT_MAP		"0 100000 2000"
+
 static char rootfs[160], volume[160], ready_path[160];
+static bool ct_userns;
+
+/*
+ * The container's root, a bind mount of ours, and its volume, a directory
+ * of the test's at the same path inside, where it leaves its notes
+ */
+static void setup_dirs(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
+{
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", ctx->dir);
+	snprintf(volume, sizeof(volume), "%s/vol", ctx->dir);
+	snprintf(ready_path, sizeof(ready_path), "%s/ready", volume);
+	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s/notes", volume);
+	ASSERT_EQ(0, mkdir(rootfs, 0755));
+	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
+	/* Root inside a user namespace is another user outside */
+	ASSERT_EQ(0, chmod(ctx->dir, 0711));
+	ASSERT_EQ(0, mkdir(volume, 0777));
+	ASSERT_EQ(0, chmod(volume, 0777));
+}
 
 FIXTURE_SETUP(mntns)
 {
@@ -43,12 +78,7 @@ FIXTURE_SETUP(mntns)
 	/* Nothing here reaches the guest's mounts */
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", self->ctx.dir);
-	snprintf(ready_path, sizeof(ready_path), "%s/ready", self->ctx.dir);
-	/* The volume inside: the test's directory, at the same path */
-	snprintf(volume, sizeof(volume), "%s", self->ctx.dir);
-	ASSERT_EQ(0, mkdir(rootfs, 0755));
-	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
+	setup_dirs(_metadata, &self->ctx);
 }
 
 FIXTURE_TEARDOWN(mntns)
@@ -121,16 +151,19 @@ static int files(char *out, size_t size)
 {
 	static const char *const names[] = {
 		"/dev/hello", "/dev/hello2", "/dev/fd", "/dev/fifo", "/dev/null", "/dev", "/tmp",
+		"/tmp/ro/x",
 	};
-	char data[64] = "", link[64] = "";
+	char data[64] = "", link[64] = "", color[16] = "";
 	size_t len = strlen(out);
 	unsigned int i;
 	struct stat st;
 
 	if (ckpt_read_file("/dev/hello", data, sizeof(data)) < 0 ||
-	    readlink("/dev/fd", link, sizeof(link) - 1) < 0)
+	    readlink("/dev/fd", link, sizeof(link) - 1) < 0 ||
+	    getxattr("/dev/hello", "user.color", color, sizeof(color) - 1) < 0)
 		return -1;
-	len += snprintf(out + len, size - len, "hello: %s fd -> %s\n", data, link);
+	len += snprintf(out + len, size - len, "hello: %s fd -> %s color %s\n", data, link,
+			color);
 	for (i = 0; i < ARRAY_SIZE(names) && len < size; i++) {
 		if (lstat(names[i], &st))
 			return -1;
@@ -162,8 +195,15 @@ static int make_dev(void)
 	CHECK(chown("dev/hello", 1000, 1001) || chmod("dev/hello", 02640));
 	CHECK(utimensat(AT_FDCWD, "dev/hello", t, 0));
 	CHECK(link("dev/hello", "dev/hello2"));
+	CHECK(setxattr("dev/hello", "user.color", "blue", 4, XATTR_CREATE));
 	CHECK(symlink("/proc/self/fd", "dev/fd") || mkfifo("dev/fifo", 0600));
-	CHECK(mknod("dev/null", S_IFCHR | 0666, makedev(1, 3)));
+	if (ct_userns) {
+		/* No CAP_MKNOD: the host's, bound on a file */
+		fd = open("dev/null", O_WRONLY | O_CREAT | O_EXCL, 0666);
+		CHECK(fd < 0 || close(fd) || mount("/dev/null", "dev/null", NULL, MS_BIND, NULL));
+	} else {
+		CHECK(mknod("dev/null", S_IFCHR | 0666, makedev(1, 3)));
+	}
 	CHECK(mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		    "newinstance,ptmxmode=0666,mode=0620"));
 	CHECK(mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -175,14 +215,21 @@ static int make_dev(void)
 /* Inside the root directory: the mounts a container manager makes */
 static int make_mounts(void)
 {
-	char vol[200];
+	char vol[200], ctxdir[200];
 
-	CHECK(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) || chdir(rootfs));
+	/* A mount of its own to pivot into: in a user namespace, ours is locked */
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
+	      mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) || chdir(rootfs));
 	CHECK(mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	/* As runc makes /proc/sys read-only */
+	CHECK(mount("proc/sys", "proc/sys", NULL, MS_BIND, NULL) ||
+	      mount(NULL, "proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
 	CHECK(mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL));
 	CHECK(make_dev());
 	CHECK(mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=4m"));
 	snprintf(vol, sizeof(vol), ".%s", volume);
+	snprintf(ctxdir, sizeof(ctxdir), "%s", vol);
+	*strrchr(ctxdir, '/') = 0;
 	CHECK(mkdir("tmp/shared", 0755) || mkdir("tmp/peer", 0755) || mkdir("tmp/slave", 0755));
 	CHECK(mount("tmpfs", "tmp/shared", "tmpfs", MS_NOATIME, "size=64k"));
 	CHECK(mount(NULL, "tmp/shared", NULL, MS_SHARED, NULL));
@@ -190,8 +237,12 @@ static int make_mounts(void)
 	CHECK(mount("tmp/shared", "tmp/slave", NULL, MS_BIND, NULL));
 	CHECK(mount(NULL, "tmp/slave", NULL, MS_SLAVE, NULL));
 	CHECK(mkdir("tmp/shared/a", 0755) || mkdir("tmp/shared/b", 0755));
+	/* A read-only tmpfs with a file */
+	CHECK(mkdir("tmp/ro", 0755) || mount("tmpfs", "tmp/ro", "tmpfs", 0, "size=16k"));
+	CHECK(mkdir("tmp/ro/x", 0700) ||
+	      mount(NULL, "tmp/ro", NULL, MS_REMOUNT | MS_RDONLY, "size=16k"));
 	/* Last: restart needs it from the caller, after the records checked first */
-	CHECK(mkdir(vol, 0755) || mount(volume, vol, NULL, MS_BIND, NULL));
+	CHECK(mkdir(ctxdir, 0755) || mkdir(vol, 0755) || mount(volume, vol, NULL, MS_BIND, NULL));
 	return 0;
 }
 
@@ -271,24 +322,59 @@ static int ct_init(void)
 	return 2;
 }
 
-static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
+static int write_pid_file(pid_t pid, const char *name, const char *s)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = ckpt_write_all(fd, s, strlen(s));
+	close(fd);
+	return ret;
+}
+
+static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			     bool userns)
 {
 	struct clone_args args = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET,
 		.exit_signal = SIGCHLD,
 	};
+	int pfd[2];
 	pid_t pid;
 
+	ct_userns = userns;
+	if (userns)
+		args.flags |= CLONE_NEWUSER;
+	ASSERT_EQ(0, pipe(pfd));
 	unlink(ready_path);
 	fflush(NULL);
 	pid = syscall(__NR_clone3, &args, sizeof(args));
 	ASSERT_LE(0, pid) TH_LOG("clone3: %s", strerror(errno));
 	if (!pid) {
-		int ret = ckpt_child_detach();
+		char c;
+		int ret;
 
+		close(pfd[1]);
+		/* Its maps written: root inside */
+		if (read(pfd[0], &c, 1) != 1 ||
+		    (userns && (setresgid(0, 0, 0) || setresuid(0, 0, 0))))
+			_exit(1);
+		ret = ckpt_child_detach();
 		_exit(ret ?: ct_init());
 	}
+	close(pfd[0]);
 	ckpt_ctx_track(ctx, pid);
+	if (userns) {
+		ASSERT_EQ(0, write_pid_file(pid, "setgroups", "deny"));
+		ASSERT_EQ(0, write_pid_file(pid, "uid_map", CT_MAP));
+		ASSERT_EQ(0, write_pid_file(pid, "gid_map", CT_MAP));
+	}
+	ASSERT_EQ(1, write(pfd[1], "x", 1));
+	close(pfd[1]);
 	while (access(ready_path, F_OK)) {
 		ASSERT_TRUE(ckpt_child_running(pid)) {
 			ckpt_dump_file(_metadata, "container", ckpt_note_path, 40);
@@ -298,25 +384,31 @@ static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx 
 	return pid;
 }
 
-/* Restart, with the root and the volume bound from what we give */
+/*
+ * Restart, with the root, the host's /dev/null (in a user namespace) and
+ * the volume bound from what we give
+ */
 static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 {
-	struct ckpt_external ext[2] = {
+	struct ckpt_external ext[3] = {
 		{ .kind = CKPT_EXT_MOUNT, .key = "/" },
+		{ .kind = CKPT_EXT_MOUNT, .key = "/dev/null" },
 		{ .kind = CKPT_EXT_MOUNT },
 	};
 	long ret;
 
-	snprintf(ext[1].key, sizeof(ext[1].key), "%s", volume);
+	snprintf(ext[2].key, sizeof(ext[2].key), "%s", volume);
 	ext[0].fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ext[1].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ext[0].fd < 0 || ext[1].fd < 0 || lseek(ctx->image_fd, 0, SEEK_SET) ||
-	    ckpt_reset_file(ctx->log_fd))
+	ext[1].fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	ext[2].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ext[0].fd < 0 || ext[1].fd < 0 || ext[2].fd < 0 ||
+	    lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
 		return -1;
 	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext,
-		      with_volume ? 2 : 1);
+		      with_volume ? 3 : 2);
 	close(ext[0].fd);
 	close(ext[1].fd);
+	close(ext[2].fd);
 	return ret;
 }
 
@@ -325,7 +417,7 @@ TEST_F_TIMEOUT(mntns, container_mounts_and_tmpfs_files_come_back, 120)
 	pid_t pid;
 	int i;
 
-	pid = spawn_container(_metadata, &self->ctx);
+	pid = spawn_container(_metadata, &self->ctx, variant->userns);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
 		ckpt_reap_killed(_metadata, pid);
@@ -344,7 +436,7 @@ TEST_F_TIMEOUT(mntns, a_volume_the_caller_does_not_give_is_named, 120)
 {
 	pid_t pid;
 
-	pid = spawn_container(_metadata, &self->ctx);
+	pid = spawn_container(_metadata, &self->ctx, variant->userns);
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
 	ckpt_reap_killed(_metadata, pid);
 	EXPECT_EQ(-1, restart_with(&self->ctx, false));
@@ -374,6 +466,11 @@ FIXTURE_VARIANT_ADD(mntns_damaged, strings_longer_than_the_record) { .what = 3, 
 FIXTURE_VARIANT_ADD(mntns_damaged, peer_not_bound_from_its_group) { .what = 4, .err = EINVAL };
 FIXTURE_VARIANT_ADD(mntns_damaged, too_many_mounts) { .what = 5, .err = EINVAL };
 FIXTURE_VARIANT_ADD(mntns_damaged, truncated_in_a_mount) { .what = 6, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, tmpfs_path_with_dot_dot) { .what = 7, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, tmpfs_file_data_beyond_its_size) { .what = 8, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, tmpfs_attribute_name_unterminated) { .what = 9, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, tmpfs_contents_of_another_mount) { .what = 10, .err = EINVAL };
+FIXTURE_VARIANT_ADD(mntns_damaged, truncated_in_a_tmpfs_file) { .what = 11, .err = EINVAL };
 
 FIXTURE_SETUP(mntns_damaged)
 {
@@ -381,11 +478,7 @@ FIXTURE_SETUP(mntns_damaged)
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", self->ctx.dir);
-	snprintf(ready_path, sizeof(ready_path), "%s/ready", self->ctx.dir);
-	snprintf(volume, sizeof(volume), "%s", self->ctx.dir);
-	ASSERT_EQ(0, mkdir(rootfs, 0755));
-	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
+	setup_dirs(_metadata, &self->ctx);
 }
 
 FIXTURE_TEARDOWN(mntns_damaged)
@@ -394,6 +487,20 @@ FIXTURE_TEARDOWN(mntns_damaged)
 	ckpt_ctx_teardown(&self->ctx);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+}
+
+/* The record of @type whose path (after the fixed part @fixed) is @path */
+static void *rec_at(struct image *img, uint32_t type, size_t fixed, const char *path)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++) {
+		char *p = ckpt_payload(img->data, &img->recs[i]);
+
+		if (img->recs[i].type == type && !strcmp(p + fixed, path))
+			return p;
+	}
+	return NULL;
 }
 
 /* The MOUNT record of the mount of @fstype at @mp, or NULL */
@@ -411,6 +518,39 @@ static struct ckpt_mount *mount_rec(struct image *img, const char *fstype, const
 	return NULL;
 }
 
+/* Damage a tmpfs record: restart reads those in the root, after the externals */
+static size_t damage_tmpfs(struct __test_metadata *_metadata, struct image *img, int what)
+{
+	struct ckpt_tmpfs_node *fifo, *hello;
+	struct ckpt_tmpfs_xattr *x;
+	struct ckpt_tmpfs *t;
+
+	fifo = rec_at(img, CKPT_REC_TMPFS_NODE, sizeof(*fifo), "/fifo");
+	hello = rec_at(img, CKPT_REC_TMPFS_NODE, sizeof(*hello), "/hello");
+	x = rec_at(img, CKPT_REC_TMPFS_XATTR, sizeof(*x), "user.color");
+	t = ckpt_payload(img->data, find_rec(img, CKPT_REC_TMPFS));
+	EXPECT_TRUE(fifo && hello && x && t) TH_LOG("the image lacks a tmpfs record");
+	if (!fifo || !hello || !x || !t)
+		return 0;
+	switch (what) {
+	case 7:
+		memcpy((char *)(fifo + 1), "/..", 4);
+		break;
+	case 8:
+		hello->size = htole64(1);
+		break;
+	case 9:
+		memset((char *)(x + 1), 'x', le16toh(x->name_len));
+		break;
+	case 10:
+		t->mount = htole32(1);
+		break;
+	default:
+		return (char *)hello - img->data + sizeof(*hello) / 2;
+	}
+	return img->len;
+}
+
 TEST_F_TIMEOUT(mntns_damaged, restart_fails_cleanly, 90)
 {
 	struct ckpt_mount *proc, *peer;
@@ -418,7 +558,7 @@ TEST_F_TIMEOUT(mntns_damaged, restart_fails_cleanly, 90)
 	struct image img = { 0 };
 	size_t len;
 
-	img.pid = spawn_container(_metadata, &self->ctx);
+	img.pid = spawn_container(_metadata, &self->ctx, false);
 	image_of_killed(_metadata, &self->ctx, img.pid, &img);
 	n = ckpt_payload(img.data, find_rec(&img, CKPT_REC_MNTNS));
 	proc = mount_rec(&img, "proc", "/proc");
@@ -446,16 +586,30 @@ TEST_F_TIMEOUT(mntns_damaged, restart_fails_cleanly, 90)
 	case 5:
 		n->nr_mounts = htole32(CKPT_MNTNS_MAX_MOUNTS + 1);
 		break;
-	default:
+	case 6:
 		len = (char *)proc - img.data + sizeof(*proc) / 2;
 		break;
+	default:
+		len = damage_tmpfs(_metadata, &img, variant->what);
+		ASSERT_NE(0, len);
+		break;
 	}
-	if (variant->what != 6)
+	if (len == img.len)
 		trailer_of(&img, img.data)->crc32c =
 			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
-	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
-					      img.pid, variant->err, "damaged mount record") ==
-		    CKPT_FAILED_CLEANLY);
+	if (variant->what < 7) {
+		ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, len,
+						      img.pid, variant->err,
+						      "damaged mount record") ==
+			    CKPT_FAILED_CLEANLY);
+	} else {
+		/* With what the mounts need, to get as far as the tmpfs records */
+		ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+		ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, img.data, len));
+		EXPECT_EQ(-1, restart_with(&self->ctx, true));
+		EXPECT_EQ(variant->err, errno) ckpt_dump_log(_metadata, &self->ctx);
+		EXPECT_TRUE(ckpt_nothing_left(_metadata, img.pid, "damaged tmpfs record"));
+	}
 	free(img.recs);
 	free(img.data);
 }
