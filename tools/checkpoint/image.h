@@ -22,18 +22,37 @@
 
 #define ALIGN8(x)	(((x) + 7) & ~(uint64_t)7)
 
+/* The file types and permission bits of the Linux ABI, whatever the host's libc says */
+#define S_IFMT_LINUX	0170000
+#define S_IFLNK_LINUX	0120000
+#define S_IFREG_LINUX	0100000
+#define S_IFBLK_LINUX	0060000
+#define S_IFDIR_LINUX	0040000
+#define S_IFCHR_LINUX	0020000
+#define S_IFIFO_LINUX	0010000
+#define S_IALLUGO_LINUX	07777
+
 /* The NETNS of earlier kernels: flags and 4 zero bytes, nothing after it */
 #define NETNS_V1_SIZE	8
 
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [ipcns]
- *              task{nr_tasks - zombies} TRAILER
+ *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [mntns] [ipcns]
+ *              tmpfs* task{nr_tasks - zombies} TRAILER
  *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
  *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
- *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem}
+ *   mntns   := MNTNS MOUNT{nr_mounts}
+ *   (the MOUNTs in id order, the root first, each after its parent)
+ *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem} segment{nr_shm}
  *   msgqueue := MSG_QUEUE MSG{qnum}
+ *   segment := SYSV_SHM SHMEM(objref 0) PAGES* SHMEM_END
+ *   tmpfs   := TMPFS TMPFS_NODE(path "/") TMPFS_XATTR* node*
+ *   node    := TMPFS_NODE(regular file) FILE_DATA* TMPFS_XATTR*
+ *            | TMPFS_NODE(other) TMPFS_XATTR* | TMPFS_NODE(link)
+ *   (one tmpfs per MOUNT of kind NEW of fstype "tmpfs", in mount order;
+ *   the FILE_DATA within the node's size, offsets going up; a link,
+ *   another name of an earlier node, has nothing after it)
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
  *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] [SCHED] X86_REGS
  *              X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
@@ -66,10 +85,16 @@ enum image_state {
 	ST_NETDEV,		/* the NETNS's devices */
 	ST_NET_ADDR,		/* then their addresses */
 	ST_NET_ROUTE,		/* then the namespace's routes */
-	ST_IPC,			/* after the TREE and UTS: IPC_NS, or the first task */
+	ST_MNTNS,		/* after the other namespaces: MNTNS, IPC_NS or what follows */
+	ST_MOUNT,		/* the MNTNS's mounts */
+	ST_IPC,			/* after the mount namespace: IPC_NS, or what follows */
 	ST_MSG_QUEUE,		/* the IPC_NS's message queues */
 	ST_MSG,			/* the messages of a queue */
 	ST_SEM_ARRAY,		/* the IPC_NS's semaphore sets */
+	ST_IPC_SHM,		/* the IPC_NS's shared memory segments */
+	ST_TMPFS,		/* after the namespaces: the TMPFS of the next new tmpfs */
+	ST_TMPFS_ROOT,		/* its first TMPFS_NODE, its root */
+	ST_TMPFS_NODE,		/* its other nodes, their FILE_DATA and xattrs, or what follows */
 	ST_TASK,		/* objects of a task, then its TASK */
 	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,
@@ -109,6 +134,13 @@ struct image_netdev {
 	char name[16];		/* NUL-terminated */
 };
 
+/* A MOUNT of the mount namespace */
+struct image_mount {
+	char *path;		/* its mount point from the root of the namespace */
+	uint32_t peer_group;	/* 0 if not shared */
+	bool tmpfs;		/* a new tmpfs: a TMPFS holds its contents */
+};
+
 struct image {
 	/* the stream */
 	int fd;
@@ -141,6 +173,7 @@ struct image {
 	uint64_t msgs_left;		/* MSG records of the current queue */
 	uint64_t msg_bytes;		/* bytes of its messages so far */
 	uint64_t msq_qbytes;		/* its limit */
+	uint32_t shm_left;		/* its SYSV_SHM segments still to come */
 
 	/* the network namespace: its devices, and its records still to come */
 	struct image_netdev *netdevs;	/* the loopback, then both ends of each NETDEV */
@@ -148,6 +181,14 @@ struct image {
 	uint32_t netdevs_left;		/* NETDEV records */
 	uint32_t net_addrs_left;	/* NET_ADDR records after those */
 	uint32_t net_routes_left;	/* NET_ROUTE records after those */
+
+	/* the mount namespace: the MOUNTs so far, by id - 1 */
+	struct image_mount *mounts;
+	uint32_t nr_mounts;		/* the MNTNS's nr_mounts */
+	uint32_t mounts_done;		/* MOUNT records so far */
+	uint32_t tmpfs_left;		/* TMPFS records still to come */
+	uint32_t tmpfs_next;		/* the next TMPFS is of a MOUNT after this id */
+	bool tmpfs_xattrs;		/* TMPFS_XATTR may follow: the node is not a link */
 
 	uint32_t task_extras;		/* optional records of the task so far */
 
@@ -165,11 +206,14 @@ struct image {
 	uint64_t mm_pages;
 	uint64_t pages_end;	/* PAGES go up: end of the last one */
 
-	/* FILE_DATA follow a PIPE or an unlinked FILE; LOCK follow a FILES */
+	/*
+	 * FILE_DATA follow a PIPE, an unlinked FILE or a TMPFS_NODE of a
+	 * regular file; LOCK follow a FILES
+	 */
 	uint32_t prev_type;	/* type of the record before this one */
-	uint32_t data_of;	/* CKPT_REC_PIPE or _FILE whose data may follow, or 0 */
+	uint32_t data_of;	/* the type of the record whose data may follow, or 0 */
 	uint64_t data_next;	/* the next FILE_DATA starts here or later */
-	uint64_t data_end;	/* a PIPE's data_len, a FILE's size */
+	uint64_t data_end;	/* a PIPE's data_len, a FILE's or TMPFS_NODE's size */
 	/* ST_ANON_FILE: the record type that must come */
 	uint32_t anon_rec;
 	/* the UNIX_SK being read: its type, messages and connections to come */
@@ -216,6 +260,12 @@ extern const struct net_sysctl_def net_sysctl_defs[CKPT_NET_SYSCTL_NR];
 
 /* The name of the namespace's device ifindex, or NULL (records.c) */
 const char *image_netdev_name(const struct image *img, uint32_t ifindex);
+
+/* The mount point of MOUNT id in the namespace, or NULL if unknown (records.c) */
+const char *image_mount_path(const struct image *img, uint32_t id);
+
+/* The state after the namespaces' records: a TMPFS still to come, or a task */
+enum image_state image_after_namespaces(const struct image *img);
 
 /* The TRAILER's checksum convention, in one place */
 uint32_t image_crc_start(void);

@@ -317,13 +317,20 @@ static void pr_ref(const char *name, uint32_t ref)
 	printf("  %s: %u%s\n", name, ref, ref ? "" : " (none)");
 }
 
-/* A string from the image, quoted; anything but printable ASCII escaped */
-static void pr_quoted(const char *s, size_t n)
+/* new_encode_dev(): minor's low 8 bits, major, minor's high 12 bits */
+static void pr_rdev(const char *name, uint32_t dev)
+{
+	printf("  %s: 0x%x (%u:%u)\n", name, dev, (dev & 0xfff00) >> 8,
+	       (dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+
+/* n bytes from the image, quoted; anything but printable ASCII escaped */
+static void pr_escaped(const char *s, size_t n)
 {
 	unsigned char c;
 
 	putchar('"');
-	for (; n && *s; n--, s++) {
+	for (; n; n--, s++) {
 		c = *s;
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
@@ -333,6 +340,12 @@ static void pr_quoted(const char *s, size_t n)
 			printf("\\x%02x", c);
 	}
 	putchar('"');
+}
+
+/* A string from the image, up to its NUL or n bytes, quoted and escaped */
+static void pr_quoted(const char *s, size_t n)
+{
+	pr_escaped(s, strnlen(s, n));
 }
 
 static void pr_str(const char *name, const char *s, size_t n)
@@ -715,6 +728,176 @@ void print_USERNS(const struct image *img, const void *p, uint32_t len)
 	pr_extents("gid_map", e + LE32(u->nr_uid), LE32(u->nr_gid));
 }
 
+void print_MNTNS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mntns *ns = p;
+
+	pr_u("nr_mounts", LE32(ns->nr_mounts));
+}
+
+static const struct named mount_kind_names[] = {
+	NAMED(CKPT_MOUNT_, EXTERNAL), NAMED(CKPT_MOUNT_, NEW),
+	NAMED(CKPT_MOUNT_, BIND),
+};
+
+static const struct named mount_flag_names[] = {
+	NAMED(CKPT_MNT_, RDONLY), NAMED(CKPT_MNT_, NOSUID),
+	NAMED(CKPT_MNT_, NODEV), NAMED(CKPT_MNT_, NOEXEC),
+	NAMED(CKPT_MNT_, NOATIME), NAMED(CKPT_MNT_, NODIRATIME),
+	NAMED(CKPT_MNT_, RELATIME), NAMED(CKPT_MNT_, NOSYMFOLLOW),
+	NAMED(CKPT_MNT_, SB_RDONLY),
+};
+
+/* As the optional fields of /proc/PID/mountinfo, with the image's group numbers */
+static void pr_propagation(const struct ckpt_mount *m)
+{
+	uint32_t prop = LE16(m->propagation);
+	const char *sep = "";
+
+	printf("  propagation: 0x%x (", prop);
+	if (!prop)
+		printf("private");
+	if (prop & CKPT_MNT_SHARED) {
+		printf("shared:%u", LE32(m->peer_group));
+		sep = " ";
+	}
+	if (prop & CKPT_MNT_SLAVE) {
+		if (LE32(m->master))
+			printf("%smaster:%u", sep, LE32(m->master));
+		else
+			printf("%smaster:outside", sep);
+		sep = " ";
+	}
+	if (prop & CKPT_MNT_UNBINDABLE)
+		printf("%sunbindable", sep);
+	printf(")\n");
+}
+
+void print_MOUNT(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mount *m = p;
+	const char *mp = (const char *)(m + 1);
+	const char *root = mp + LE16(m->mountpoint_len);
+	const char *source = root + LE16(m->root_len);
+	const char *options = source + LE16(m->source_len);
+	const char *path = image_mount_path(img, LE32(m->id));
+	uint32_t kind = LE16(m->kind);
+
+	pr_u("id", LE32(m->id));
+	pr_ref("parent", LE32(m->parent));
+	printf("  kind: %u", kind);
+	if (kind == CKPT_MOUNT_BIND)
+		printf(" (BIND of mount %u)", LE32(m->source));
+	else
+		ENUM(kind, mount_kind_names);
+	putchar('\n');
+	pr_str("fstype", m->fstype, sizeof(m->fstype));
+	printf("  flags: 0x%x", LE32(m->flags));
+	FLAGS(LE32(m->flags), mount_flag_names);
+	putchar('\n');
+	pr_propagation(m);
+	/* From the parent's root; where that is in the namespace, if elsewhere */
+	printf("  mountpoint: ");
+	pr_quoted(mp, LE16(m->mountpoint_len));
+	if (path && strcmp(path, mp)) {
+		printf(" (at ");
+		pr_quoted(path, strlen(path));
+		putchar(')');
+	}
+	putchar('\n');
+	pr_str("root", root, LE16(m->root_len));
+	pr_str("source", source, LE16(m->source_len));
+	pr_str("options", options, LE16(m->options_len));
+}
+
+void print_TMPFS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs *t = p;
+	const char *path = image_mount_path(img, LE32(t->mount));
+
+	printf("  mount: %u", LE32(t->mount));
+	if (path) {
+		printf(" (at ");
+		pr_quoted(path, strlen(path));
+		putchar(')');
+	}
+	putchar('\n');
+}
+
+/* The types a TMPFS_NODE may have, as S_IFMT of <sys/stat.h> */
+static const struct named tmpfs_type_names[] = {
+	{ S_IFDIR_LINUX, "S_IFDIR" }, { S_IFREG_LINUX, "S_IFREG" },
+	{ S_IFLNK_LINUX, "S_IFLNK" }, { S_IFIFO_LINUX, "S_IFIFO" },
+	{ S_IFCHR_LINUX, "S_IFCHR" }, { S_IFBLK_LINUX, "S_IFBLK" },
+};
+
+/* "0100644 (S_IFREG|0644)": the type, then the permissions in octal */
+static void pr_file_mode(const char *name, uint32_t mode)
+{
+	const char *type = LOOKUP(mode & S_IFMT_LINUX, tmpfs_type_names);
+
+	printf("  %s: 0%o (%s|%04o)\n", name, mode, type ? type : "unknown",
+	       mode & S_IALLUGO_LINUX);
+}
+
+/* Seconds and nanoseconds since the epoch, with the UTC date for people */
+static void pr_timespec(const char *name, int64_t sec, uint32_t nsec)
+{
+	time_t t = sec;
+	struct tm tm;
+	char date[32];
+
+	printf("  %s: %" PRId64 ".%09u", name, sec, nsec);
+	if (gmtime_r(&t, &tm) &&
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm))
+		printf(" (%s.%09uZ)", date, nsec);
+	putchar('\n');
+}
+
+void print_TMPFS_NODE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs_node *n = p;
+	const char *path = (const char *)(n + 1);
+	uint32_t mode = LE32(n->mode), type = mode & S_IFMT_LINUX;
+	uint32_t tlen = LE16(n->target_len);
+
+	pr_file_mode("mode", mode);
+	pr_u("uid", LE32(n->uid));
+	pr_u("gid", LE32(n->gid));
+	if (type == S_IFCHR_LINUX || type == S_IFBLK_LINUX)
+		pr_rdev("rdev", LE32(n->rdev));
+	else
+		pr_u("rdev", LE32(n->rdev));
+	pr_u("size", LE64(n->size));
+	pr_timespec("atime", (int64_t)LE64(n->atime_sec), LE32(n->atime_nsec));
+	pr_timespec("mtime", (int64_t)LE64(n->mtime_sec), LE32(n->mtime_nsec));
+	printf("  link: %u%s\n", LE32(n->link),
+	       LE32(n->link) ? " (another name of the node at target)" : "");
+	pr_u("path_len", LE16(n->path_len));
+	pr_u("target_len", tlen);
+	pr_str("path", path, LE16(n->path_len));
+	if (tlen)
+		pr_str("target", path + LE16(n->path_len), tlen);
+}
+
+/* The value of an extended attribute: text or not, its first bytes escaped */
+#define XATTR_VALUE_SHOWN	64
+
+void print_TMPFS_XATTR(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs_xattr *x = p;
+	const char *name = (const char *)(x + 1);
+	uint32_t nlen = LE16(x->name_len), vlen = LE32(x->value_len);
+
+	pr_u("name_len", nlen);
+	pr_u("value_len", vlen);
+	pr_str("name", name, nlen);
+	printf("  value: ");
+	pr_escaped(name + nlen, vlen < XATTR_VALUE_SHOWN ? vlen : XATTR_VALUE_SHOWN);
+	printf("%s\n", vlen > XATTR_VALUE_SHOWN ? " ..." : "");
+	printf("  crc32c: 0x%08x\n", contents_crc(name + nlen, vlen));
+}
+
 static const struct named sigaltstack_flag_names[] = {
 	{ 1, "SS_ONSTACK" },
 	{ 1U << 31, "SS_AUTODISARM" },
@@ -1090,13 +1273,6 @@ void print_SHMEM_END(const struct image *img, const void *p, uint32_t len)
 	const struct ckpt_shmem_end *e = p;
 
 	pr_u("nr_pages", LE64(e->nr_pages));
-}
-
-/* new_encode_dev(): minor's low 8 bits, major, minor's high 12 bits */
-static void pr_rdev(const char *name, uint32_t dev)
-{
-	printf("  %s: 0x%x (%u:%u)\n", name, dev, (dev & 0xfff00) >> 8,
-	       (dev & 0xff) | ((dev >> 12) & 0xfff00));
 }
 
 /* "0102002 (RDWR|APPEND|LARGEFILE)", as in /proc/PID/fdinfo */

@@ -15,12 +15,6 @@
 
 #include "image.h"
 
-#define S_IFMT_LINUX	0170000
-#define S_IFDIR_LINUX	0040000
-#define S_IFCHR_LINUX	0020000
-#define S_IFREG_LINUX	0100000
-#define S_IFIFO_LINUX	0010000
-
 #define NGROUPS_MAX_LINUX	65536
 #define NSIG_LINUX		64
 #define NSEC_PER_SEC		1000000000U
@@ -882,9 +876,11 @@ int accept_SYSV_SHM(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)LE64(s->size));
 	if (define_object(img, LE32(s->objref)))
 		return -1;
-	/* Its contents follow */
+	/* Its contents follow; then, for the IPC_NS's last one, what follows it */
 	img->contents_size = LE64(s->size);
 	img->shmem_return = img->state;
+	if (img->state == ST_IPC_SHM && !--img->shm_left)
+		img->shmem_return = image_after_namespaces(img);
 	img->state = ST_CONTENTS;
 	return 0;
 }
@@ -1061,7 +1057,8 @@ int accept_FILE_DATA(struct image *img, const void *p, uint32_t len)
 	uint32_t n = LE32(d->len);
 
 	if (!img->data_of)
-		return image_fail(img, "record out of order: not after a PIPE or an unlinked FILE");
+		return image_fail(img,
+				  "record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file");
 	if (!n || n > CKPT_FILE_DATA_MAX)
 		return image_fail(img, "len %u is out of range 1..%u", n, CKPT_FILE_DATA_MAX);
 	if (check_var_len(img, p, len, n) ||
@@ -1471,8 +1468,10 @@ static void next_ipc_object(struct image *img)
 		img->state = ST_MSG_QUEUE;
 	else if (img->sem_left)
 		img->state = ST_SEM_ARRAY;
+	else if (img->shm_left)
+		img->state = ST_IPC_SHM;
 	else
-		img->state = ST_TASK;
+		img->state = image_after_namespaces(img);
 }
 
 static int check_ipc_perm(struct image *img, const struct ckpt_ipc_perm *perm)
@@ -1495,6 +1494,7 @@ int accept_IPC_NS(struct image *img, const void *p, uint32_t len)
 	img->ipc_ns = true;
 	img->msq_left = LE32(ns->nr_msg);
 	img->sem_left = LE32(ns->nr_sem);
+	img->shm_left = LE32(ns->nr_shm);
 	next_ipc_object(img);
 	return 0;
 }
@@ -2299,5 +2299,441 @@ int accept_NET_ROUTE(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "an IPv4 address is longer than 4 bytes");
 	img->net_routes_left--;
 	netns_next(img);
+	return 0;
+}
+
+/* --- the mount namespace --- */
+
+#define CKPT_MNT_FLAGS		(CKPT_MNT_RDONLY | CKPT_MNT_NOSUID | CKPT_MNT_NODEV | \
+				 CKPT_MNT_NOEXEC | CKPT_MNT_NOATIME | CKPT_MNT_NODIRATIME | \
+				 CKPT_MNT_RELATIME | CKPT_MNT_NOSYMFOLLOW | CKPT_MNT_SB_RDONLY)
+#define CKPT_MNT_PROPAGATION	(CKPT_MNT_SHARED | CKPT_MNT_SLAVE | CKPT_MNT_UNBINDABLE)
+
+/* The filesystems restart mounts anew: the kernel's ckpt_mnt_fs[] */
+static const char *const mount_new_fstypes[] = {
+	"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup2",
+};
+
+/* The strings after the fixed part of a MOUNT, in their order */
+enum { MNT_MOUNTPOINT, MNT_ROOT, MNT_SOURCE, MNT_OPTIONS, NR_MNT_STRINGS };
+
+static const struct {
+	const char *name;
+	uint32_t min, max;	/* bytes, with the NUL */
+} mount_strings[NR_MNT_STRINGS] = {
+	[MNT_MOUNTPOINT]	= { "mountpoint", 2, CKPT_PATH_MAX },
+	[MNT_ROOT]		= { "root", 2, CKPT_PATH_MAX },
+	[MNT_SOURCE]		= { "source", 1, CKPT_PATH_MAX },
+	[MNT_OPTIONS]		= { "options", 1, CKPT_MOUNT_OPTIONS_MAX },
+};
+
+const char *image_mount_path(const struct image *img, uint32_t id)
+{
+	if (!id || id > img->mounts_done)
+		return NULL;
+	return img->mounts[id - 1].path;
+}
+
+int accept_MNTNS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mntns *ns = p;
+	uint32_t nr = LE32(ns->nr_mounts);
+
+	if (!nr || nr > CKPT_MNTNS_MAX_MOUNTS)
+		return image_fail(img, "nr_mounts %u is out of range 1..%u",
+				  nr, CKPT_MNTNS_MAX_MOUNTS);
+	if (check_zero(img, &ns->__pad, sizeof(ns->__pad), "__pad"))
+		return -1;
+	img->mounts = calloc(nr, sizeof(*img->mounts));
+	if (!img->mounts)
+		return image_fail(img, "out of memory for %u mounts", nr);
+	img->nr_mounts = nr;
+	img->mounts_done = 0;
+	img->state = ST_MOUNT;
+	return 0;
+}
+
+/* Where it is in the tree: id, parent and source name earlier MOUNTs */
+static int check_mount_tree(struct image *img, const struct ckpt_mount *m)
+{
+	uint32_t id = LE32(m->id), parent = LE32(m->parent);
+	uint32_t kind = LE16(m->kind), source = LE32(m->source);
+
+	if (id != img->mounts_done + 1)
+		return image_fail(img, "id %u, but it is MOUNT %u of the MNTNS",
+				  id, img->mounts_done + 1);
+	if (id == 1 && parent)
+		return image_fail(img, "parent %u, but the first MOUNT is the root (parent 0)",
+				  parent);
+	if (id > 1 && (!parent || parent >= id))
+		return image_fail(img, "parent %u is not the id of an earlier MOUNT", parent);
+	if (kind < CKPT_MOUNT_EXTERNAL || kind > CKPT_MOUNT_BIND)
+		return image_fail(img, "kind %u is unknown", kind);
+	if (id == 1 && kind != CKPT_MOUNT_EXTERNAL)
+		return image_fail(img, "kind %u: the root mount must be EXTERNAL", kind);
+	if (kind == CKPT_MOUNT_BIND && (!source || source >= id))
+		return image_fail(img, "source %u is not the id of an earlier MOUNT", source);
+	if (kind != CKPT_MOUNT_BIND && source)
+		return image_fail(img, "source %u, but kind %u is not BIND", source, kind);
+	return 0;
+}
+
+/* Whether an earlier MOUNT is in the peer group numbered group */
+static bool mount_group_seen(const struct image *img, uint32_t group)
+{
+	uint32_t i;
+
+	for (i = 0; i < img->mounts_done; i++)
+		if (img->mounts[i].peer_group == group)
+			return true;
+	return false;
+}
+
+/*
+ * Flags and propagation, as a mount can have them and as restart rebuilds
+ * them (the kernel's ckpt_mnt_rec_bad()): a mount joins a peer group, or
+ * becomes a slave of one, by a bind from a member of it.
+ */
+static int check_mount_flags(struct image *img, const struct ckpt_mount *m)
+{
+	uint32_t flags = LE32(m->flags), prop = LE16(m->propagation);
+	uint32_t group = LE32(m->peer_group), master = LE32(m->master);
+	uint32_t from = 0;
+	bool joins;
+
+	if (LE16(m->kind) == CKPT_MOUNT_BIND)
+		from = img->mounts[LE32(m->source) - 1].peer_group;
+	if (check_flags(img, flags, CKPT_MNT_FLAGS, "flags") ||
+	    check_flags(img, prop, CKPT_MNT_PROPAGATION, "propagation"))
+		return -1;
+	if ((flags & CKPT_MNT_NOATIME) && (flags & CKPT_MNT_RELATIME))
+		return image_fail(img, "flags 0x%x: both NOATIME and RELATIME", flags);
+	if ((prop & CKPT_MNT_SHARED) && (prop & CKPT_MNT_UNBINDABLE))
+		return image_fail(img, "propagation 0x%x: both SHARED and UNBINDABLE", prop);
+	if ((prop & CKPT_MNT_SHARED) && !group)
+		return image_fail(img, "propagation 0x%x is SHARED, but peer_group is 0", prop);
+	if (!(prop & CKPT_MNT_SHARED) && group)
+		return image_fail(img, "peer_group %u, but propagation 0x%x is not SHARED",
+				  group, prop);
+	if (!(prop & CKPT_MNT_SLAVE) && master)
+		return image_fail(img, "master %u, but propagation 0x%x is not SLAVE",
+				  master, prop);
+	/* Peer groups are numbered from 1: at most one per mount */
+	if (group > img->nr_mounts || master > img->nr_mounts)
+		return image_fail(img, "peer_group %u or master %u is more than nr_mounts %u",
+				  group, master, img->nr_mounts);
+	if (master && master == group)
+		return image_fail(img, "master %u is its own peer group", master);
+	joins = group && mount_group_seen(img, group);
+	if (joins && from != group)
+		return image_fail(img,
+				  "peer_group %u is an earlier MOUNT's, but it is not a bind of a member",
+				  group);
+	if (master && !joins && (!mount_group_seen(img, master) || from != master))
+		return image_fail(img,
+				  "master %u is not the peer group of the MOUNT it is a bind of",
+				  master);
+	return 0;
+}
+
+/* An absolute path without a ".." component, as restart takes it */
+static bool mount_path_ok(const char *path)
+{
+	const char *c;
+
+	if (path[0] != '/')
+		return false;
+	for (c = path; (c = strstr(c, "/..")); c += 3)
+		if (c[3] == '/' || !c[3])
+			return false;
+	return true;
+}
+
+/*
+ * The strings: each length in range, all of them within the record, each
+ * NUL-terminated at its end and nowhere before.
+ */
+static int check_mount_strings(struct image *img, const struct ckpt_mount *m,
+			       uint32_t len, const char **str)
+{
+	const uint32_t n[NR_MNT_STRINGS] = {
+		[MNT_MOUNTPOINT] = LE16(m->mountpoint_len),
+		[MNT_ROOT] = LE16(m->root_len),
+		[MNT_SOURCE] = LE16(m->source_len),
+		[MNT_OPTIONS] = LE16(m->options_len),
+	};
+	const char *s = (const char *)(m + 1);
+	uint64_t total = 0;
+	uint32_t i;
+
+	for (i = 0; i < NR_MNT_STRINGS; i++) {
+		if (n[i] < mount_strings[i].min || n[i] > mount_strings[i].max)
+			return image_fail(img, "%s_len %u is out of range %u..%u",
+					  mount_strings[i].name, n[i],
+					  mount_strings[i].min, mount_strings[i].max);
+		total += n[i];
+	}
+	if (check_var_len(img, m, len, total))
+		return -1;
+	for (i = 0; i < NR_MNT_STRINGS; s += n[i], i++) {
+		if (strnlen(s, n[i]) != n[i] - 1)
+			return image_fail(img, "%s is not a NUL-terminated string of %u bytes",
+					  mount_strings[i].name, n[i]);
+		str[i] = s;
+	}
+	if (!mount_path_ok(str[MNT_MOUNTPOINT]))
+		return image_fail(img, "mountpoint is not an absolute path without \"..\"");
+	if (!mount_path_ok(str[MNT_ROOT]))
+		return image_fail(img, "root is not an absolute path without \"..\"");
+	return 0;
+}
+
+static int check_mount_fstype(struct image *img, const struct ckpt_mount *m)
+{
+	size_t i;
+
+	if (check_padded_string(img, m->fstype, sizeof(m->fstype), "fstype"))
+		return -1;
+	if (LE16(m->kind) != CKPT_MOUNT_NEW)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(mount_new_fstypes); i++)
+		if (!strcmp(m->fstype, mount_new_fstypes[i]))
+			return 0;
+	return image_fail(img, "fstype \"%s\" of a NEW mount is not one restart mounts anew",
+			  m->fstype);
+}
+
+/*
+ * Its mount point from the root of the namespace: the parent's, then its
+ * own from the parent's root (the kernel's ckpt_mnt_where()).
+ */
+static int mount_path(struct image *img, uint32_t parent, const char *mp)
+{
+	const char *up = parent ? img->mounts[parent - 1].path : "/";
+	size_t a = strcmp(up, "/") ? strlen(up) : 0, b = strlen(mp);
+	char *path;
+
+	if (!strcmp(mp, "/")) {
+		a = strlen(up);
+		b = 0;
+	}
+	if (a + b >= CKPT_PATH_MAX)
+		return image_fail(img, "its mount point in the namespace is longer than %u bytes",
+				  CKPT_PATH_MAX - 1);
+	path = malloc(a + b + 1);
+	if (!path)
+		return image_fail(img, "out of memory");
+	memcpy(path, up, a);
+	memcpy(path + a, mp, b);
+	path[a + b] = 0;
+	img->mounts[img->mounts_done].path = path;
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_mnt_strings() and ckpt_mnt_rec_bad() */
+int accept_MOUNT(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mount *m = p;
+	const char *str[NR_MNT_STRINGS];
+
+	if (check_mount_tree(img, m) ||
+	    check_zero(img, &m->__pad, sizeof(m->__pad), "__pad") ||
+	    check_mount_fstype(img, m) || check_mount_flags(img, m) ||
+	    check_mount_strings(img, m, len, str))
+		return -1;
+	if (!LE32(m->parent) && strcmp(str[MNT_MOUNTPOINT], "/"))
+		return image_fail(img, "mountpoint of the root is not \"/\"");
+	if (mount_path(img, LE32(m->parent), str[MNT_MOUNTPOINT]))
+		return -1;
+	img->mounts[img->mounts_done].peer_group = LE32(m->peer_group);
+	/* Its contents come in a TMPFS after the namespaces */
+	if (LE16(m->kind) == CKPT_MOUNT_NEW && !strcmp(m->fstype, "tmpfs")) {
+		img->mounts[img->mounts_done].tmpfs = true;
+		img->tmpfs_left++;
+	}
+	if (++img->mounts_done == img->nr_mounts)
+		img->state = ST_IPC;
+	return 0;
+}
+
+/* --- the contents of the new tmpfs mounts --- */
+
+enum image_state image_after_namespaces(const struct image *img)
+{
+	return img->tmpfs_left ? ST_TMPFS : ST_TASK;
+}
+
+/* The kernel's ckpt_tmpfs_restart(): the next new tmpfs, in mount order */
+int accept_TMPFS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs *t = p;
+	uint32_t id = LE32(t->mount), next = img->tmpfs_next;
+
+	/* ST_TMPFS: there is one */
+	while (next < img->mounts_done && !img->mounts[next].tmpfs)
+		next++;
+	if (!id || id > img->mounts_done || !img->mounts[id - 1].tmpfs)
+		return image_fail(img, "mount %u is not a MOUNT of kind NEW of a tmpfs", id);
+	if (id != next + 1)
+		return image_fail(img, "mount %u, but the next new tmpfs is mount %u",
+				  id, next + 1);
+	if (check_zero(img, &t->__pad, sizeof(t->__pad), "__pad"))
+		return -1;
+	img->tmpfs_next = id;
+	img->tmpfs_left--;
+	img->state = ST_TMPFS_ROOT;
+	return 0;
+}
+
+#define TMPFS_PATH_RULE	"an absolute path without an empty, \".\" or \"..\" component"
+
+/* "/" or "/a/b": no empty, "." or ".." component (the kernel's ckpt_tmpfs_path_ok()) */
+static bool tmpfs_path_ok(const char *path)
+{
+	const char *c;
+	size_t n;
+
+	if (path[0] != '/')
+		return false;
+	if (!path[1])
+		return true;
+	for (c = path + 1; ; c += n + 1) {
+		n = strcspn(c, "/");
+		if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!c[n])
+			return true;
+	}
+}
+
+/*
+ * The path and the target after the fixed part: lengths within the
+ * record, each NUL-terminated at its end, the path of a node in its
+ * place (the root first, and only first).
+ */
+static int check_tmpfs_strings(struct image *img, const struct ckpt_tmpfs_node *n,
+			       uint32_t len, bool first)
+{
+	uint32_t plen = LE16(n->path_len), tlen = LE16(n->target_len);
+	const char *path = (const char *)(n + 1), *target = path + plen;
+
+	if (plen < 2 || plen > CKPT_PATH_MAX)
+		return image_fail(img, "path_len %u is out of range 2..%u", plen, CKPT_PATH_MAX);
+	if (tlen > CKPT_PATH_MAX)
+		return image_fail(img, "target_len %u is above %u", tlen, CKPT_PATH_MAX);
+	if (check_var_len(img, n, len, plen + tlen) ||
+	    check_zero(img, n->__pad, sizeof(n->__pad), "__pad"))
+		return -1;
+	if (strnlen(path, plen) != plen - 1)
+		return image_fail(img, "path is not a NUL-terminated string of %u bytes", plen);
+	if (tlen && strnlen(target, tlen) != tlen - 1)
+		return image_fail(img, "target is not a NUL-terminated string of %u bytes", tlen);
+	if (!tmpfs_path_ok(path))
+		return image_fail(img, "path is not %s", TMPFS_PATH_RULE);
+	if (first && strcmp(path, "/"))
+		return image_fail(img, "path is not \"/\": the first node is the root");
+	if (!first && !strcmp(path, "/"))
+		return image_fail(img, "path \"/\", but only the first node is the root");
+	return 0;
+}
+
+static bool tmpfs_type_ok(uint32_t type)
+{
+	return type == S_IFDIR_LINUX || type == S_IFREG_LINUX || type == S_IFLNK_LINUX ||
+	       type == S_IFIFO_LINUX || type == S_IFCHR_LINUX || type == S_IFBLK_LINUX;
+}
+
+/* What a node of its type has: the checks of the kernel's ckpt_tmpfs_node_bad() */
+static int check_tmpfs_node(struct image *img, const struct ckpt_tmpfs_node *n, bool first)
+{
+	uint32_t mode = LE32(n->mode), type = mode & S_IFMT_LINUX, link = LE32(n->link);
+	uint32_t tlen = LE16(n->target_len);
+	uint64_t size = LE64(n->size);
+	const char *target = (const char *)(n + 1) + LE16(n->path_len);
+
+	if (mode & ~(S_IFMT_LINUX | S_IALLUGO_LINUX))
+		return image_fail(img, "mode 0%o has unknown bits 0%o",
+				  mode, mode & ~(S_IFMT_LINUX | S_IALLUGO_LINUX));
+	if (!tmpfs_type_ok(type))
+		return image_fail(img,
+				  "mode 0%o: not a directory, regular file, symlink, FIFO or device",
+				  mode);
+	if (first && (type != S_IFDIR_LINUX || link))
+		return image_fail(img, "mode 0%o, link %u: the root of a tmpfs is a directory",
+				  mode, link);
+	if (link > 1)
+		return image_fail(img, "link %u is not 0 or 1", link);
+	if (link && type == S_IFDIR_LINUX)
+		return image_fail(img, "link 1, but a directory has no other name");
+	if (link && !tlen)
+		return image_fail(img, "link 1, but target_len is 0");
+	if (!link && type == S_IFLNK_LINUX && !tlen)
+		return image_fail(img, "a symbolic link, but target_len is 0");
+	if (!link && type != S_IFLNK_LINUX && tlen)
+		return image_fail(img, "target_len %u, but it is neither a link nor a symlink",
+				  tlen);
+	if (size && (type != S_IFREG_LINUX || link))
+		return image_fail(img, "size %llu, but it is not a regular file or it is a link",
+				  (unsigned long long)size);
+	if (size > INT64_MAX)
+		return image_fail(img, "size %llu is out of range", (unsigned long long)size);
+	if (LE32(n->rdev) && type != S_IFCHR_LINUX && type != S_IFBLK_LINUX)
+		return image_fail(img, "rdev 0x%x, but it is not a device", LE32(n->rdev));
+	if (LE32(n->atime_nsec) >= NSEC_PER_SEC)
+		return image_fail(img, "atime_nsec %u is out of range", LE32(n->atime_nsec));
+	if (LE32(n->mtime_nsec) >= NSEC_PER_SEC)
+		return image_fail(img, "mtime_nsec %u is out of range", LE32(n->mtime_nsec));
+	if (link && !tmpfs_path_ok(target))
+		return image_fail(img, "target is not %s", TMPFS_PATH_RULE);
+	/* The one node known to be a directory */
+	if (link && !strcmp(target, "/"))
+		return image_fail(img, "link 1 to \"/\": the root is a directory");
+	return 0;
+}
+
+int accept_TMPFS_NODE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs_node *n = p;
+	bool first = img->state == ST_TMPFS_ROOT;
+
+	if (check_tmpfs_strings(img, n, len, first) || check_tmpfs_node(img, n, first))
+		return -1;
+	/* A regular file's contents follow, within its size; then, but for a link, its xattrs */
+	if ((LE32(n->mode) & S_IFMT_LINUX) == S_IFREG_LINUX && !LE32(n->link)) {
+		img->data_of = CKPT_REC_TMPFS_NODE;
+		img->data_next = 0;
+		img->data_end = LE64(n->size);
+	}
+	img->tmpfs_xattrs = !LE32(n->link);
+	img->state = ST_TMPFS_NODE;
+	return 0;
+}
+
+#define XATTR_NAME_MAX_LINUX	255
+#define XATTR_SIZE_MAX_LINUX	65536
+
+/* The checks of the kernel's ckpt_tmpfs_load_xattrs() */
+int accept_TMPFS_XATTR(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_tmpfs_xattr *x = p;
+	uint32_t nlen = LE16(x->name_len), vlen = LE32(x->value_len);
+	const char *name = (const char *)(x + 1);
+
+	if (!img->tmpfs_xattrs)
+		return image_fail(img, "record out of order: after a TMPFS_NODE that is a link");
+	if (nlen < 2 || nlen > XATTR_NAME_MAX_LINUX + 1)
+		return image_fail(img, "name_len %u is out of range 2..%u",
+				  nlen, XATTR_NAME_MAX_LINUX + 1);
+	if (vlen > XATTR_SIZE_MAX_LINUX)
+		return image_fail(img, "value_len %u is above %u", vlen, XATTR_SIZE_MAX_LINUX);
+	if (check_var_len(img, p, len, nlen + vlen) ||
+	    check_zero(img, &x->__pad, sizeof(x->__pad), "__pad"))
+		return -1;
+	if (strnlen(name, nlen) != nlen - 1)
+		return image_fail(img, "name is not a NUL-terminated string of %u bytes", nlen);
+	/* Refused at checkpoint (not kept yet) */
+	if (!strcmp(name, "system.posix_acl_access") ||
+	    !strcmp(name, "system.posix_acl_default"))
+		return image_fail(img, "name \"%s\": POSIX ACLs are not kept", name);
 	return 0;
 }

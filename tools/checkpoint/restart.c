@@ -28,6 +28,7 @@
 static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
+	"                    [--ext-mount MOUNTPOINT=PATH]...\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -37,7 +38,9 @@ static const char restart_usage[] =
 	"  -d, --detach       print the restored pid and exit at once\n"
 	"  -r, --root DIR     restore inside DIR: chroot there first, so that the\n"
 	"                     paths of an image made with --root-relative start\n"
-	"                     from DIR (FILE and --log stay outside)\n"
+	"                     from DIR (FILE, --log and --ext-mount's PATH stay\n"
+	"                     outside); for an image with a mount namespace, DIR\n"
+	"                     is its root mount unless --ext-mount /=PATH is given\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"  -c, --files-changed-ok\n"
@@ -50,6 +53,12 @@ static const char restart_usage[] =
 	"  -x, --ext-unix-sk socket:[INO]=FD\n"
 	"                     our connected UNIX socket FD takes the place of the\n"
 	"                     external socket:[INO] (see ckpt checkpoint --ext-unix-sk)\n"
+	"  -m, --ext-mount MOUNTPOINT=PATH\n"
+	"                     bind our directory or file PATH at MOUNTPOINT, the\n"
+	"                     absolute path of an external mount in the tasks'\n"
+	"                     mount namespace (a MOUNT of kind EXTERNAL in ckpt\n"
+	"                     show); \"/\" is their root mount, by default our root\n"
+	"                     directory (restart(2) flag RESTART_EXTERNAL)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -133,6 +142,43 @@ static int restart_add_unix(struct restart_opts *o, const char *arg)
 	return 0;
 }
 
+/*
+ * --ext-mount MOUNTPOINT=PATH: one more external, PATH opened now, from
+ * our root and working directory (before --root's chroot).  Returns -1 to
+ * go on, else the exit status; the first '=' ends MOUNTPOINT.
+ */
+static int restart_add_mount(struct restart_opts *o, const char *arg)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	const char *eq = strchr(arg, '=');
+	int fd;
+
+	if (!eq || eq == arg || !eq[1])
+		return restart_usage_err("--ext-mount wants MOUNTPOINT=PATH");
+	if (arg[0] != '/')
+		return restart_usage_err("--ext-mount: MOUNTPOINT must be an absolute path");
+	if ((size_t)(eq - arg) >= sizeof(e->key)) {
+		ckpt_err("restart: --ext-mount: MOUNTPOINT %.*s is longer than %zu bytes",
+			 (int)(eq - arg), arg, sizeof(e->key) - 1);
+		return RESTART_EXIT_FAIL;
+	}
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return RESTART_EXIT_FAIL;
+	}
+	fd = open(eq + 1, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		ckpt_err("restart: --ext-mount: %s: %s", eq + 1, strerror(errno));
+		return RESTART_EXIT_FAIL;
+	}
+	e->kind = CKPT_EXT_MOUNT;
+	e->fd = fd;
+	memcpy(e->key, arg, eq - arg);
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return -1;
+}
+
 /* Returns -1 to go on, else the exit status */
 static int restart_parse(int argc, char **argv, struct restart_opts *o)
 {
@@ -144,12 +190,13 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "files-changed-ok", no_argument, NULL, 'c' },
 		{ "veth",    required_argument, NULL, 'e' },
 		{ "ext-unix-sk", required_argument, NULL, 'x' },
+		{ "ext-mount", required_argument, NULL, 'm' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -158,6 +205,11 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		case 'x':
 			if (restart_add_unix(o, optarg))
 				return restart_usage_err("--ext-unix-sk wants socket:[INO]=FD");
+			break;
+		case 'm':
+			ret = restart_add_mount(o, optarg);
+			if (ret >= 0)
+				return ret;
 			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;

@@ -68,6 +68,11 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_NET_ADDR]	= FIXED(struct ckpt_net_addr, NET_ADDR),
 	[CKPT_REC_NET_ROUTE]	= FIXED(struct ckpt_net_route, NET_ROUTE),
 	[CKPT_REC_USERNS]	= VARIABLE(struct ckpt_userns, USERNS),
+	[CKPT_REC_MNTNS]	= FIXED(struct ckpt_mntns, MNTNS),
+	[CKPT_REC_MOUNT]	= VARIABLE(struct ckpt_mount, MOUNT),
+	[CKPT_REC_TMPFS]	= FIXED(struct ckpt_tmpfs, TMPFS),
+	[CKPT_REC_TMPFS_NODE]	= VARIABLE(struct ckpt_tmpfs_node, TMPFS_NODE),
+	[CKPT_REC_TMPFS_XATTR]	= VARIABLE(struct ckpt_tmpfs_xattr, TMPFS_XATTR),
 	[CKPT_REC_SECCOMP]	= VARIABLE(struct ckpt_seccomp, SECCOMP),
 	[CKPT_REC_PTY]		= VARIABLE(struct ckpt_pty, PTY),
 	[CKPT_REC_IPC_NS]	= FIXED(struct ckpt_ipc_ns, IPC_NS),
@@ -100,28 +105,41 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UDP_DGRAM]	= VARIABLE(struct ckpt_udp_dgram, UDP_DGRAM),
 };
 
-#define REC(name)	(1ULL << CKPT_REC_##name)
+/*
+ * A set of record types is a __uint128_t, one bit per type number: the
+ * numbers have passed 63, and the compilers of 64-bit machines all have
+ * 128-bit integers.
+ */
+#define REC_BIT(type)	((__uint128_t)1 << (type))
+#define REC(name)	REC_BIT(CKPT_REC_##name)
 /* The objects of a task, and its TASK */
 #define TASK_START	(REC(CRED) | REC(FILES) | REC(FS) | REC(SIGHAND) | REC(MM) | \
 			 REC(TASK) | REC(SECCOMP) | REC(PTY) | REC(PIPE) | \
 			 REC(FILE_DATA) | REC(LOCK) | REC(SHMEM) | REC(SYSV_SHM) | \
 			 REC(FILE))
 
-_Static_assert(__CKPT_REC_NR <= 64, "record types no longer fit a mask");
+_Static_assert(__CKPT_REC_NR <= 128, "record types no longer fit a set");
 
 /* The record types each state of the grammar accepts */
-static const uint64_t state_accepts[NR_IMAGE_STATES] = {
+static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
-				  REC(IPC_NS) | TASK_START,
+				  REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_NETDEV]		= REC(NETDEV),
 	[ST_NET_ADDR]		= REC(NET_ADDR),
 	[ST_NET_ROUTE]		= REC(NET_ROUTE),
-	[ST_IPC]		= REC(IPC_NS) | TASK_START,
+	[ST_MNTNS]		= REC(MNTNS) | REC(IPC_NS) | TASK_START,
+	[ST_MOUNT]		= REC(MOUNT),
+	[ST_IPC]		= REC(IPC_NS) | REC(TMPFS) | TASK_START,
 	[ST_MSG_QUEUE]		= REC(MSG_QUEUE),
 	[ST_MSG]		= REC(MSG),
 	[ST_SEM_ARRAY]		= REC(SEM_ARRAY),
+	[ST_IPC_SHM]		= REC(SYSV_SHM),
+	[ST_TMPFS]		= REC(TMPFS),
+	[ST_TMPFS_ROOT]		= REC(TMPFS_NODE),
+	[ST_TMPFS_NODE]		= REC(TMPFS_NODE) | REC(FILE_DATA) | REC(TMPFS_XATTR) |
+				  REC(TMPFS) | TASK_START,
 	[ST_TASK]		= TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
@@ -180,15 +198,15 @@ int image_fail(struct image *img, const char *fmt, ...)
 /* "VMA", "PAGES or MM_END", "CRED, FILE, ... or TASK" */
 static void image_expected(const struct image *img, char *s, size_t size)
 {
-	uint64_t mask = state_accepts[img->state];
+	__uint128_t mask = state_accepts[img->state];
 	size_t n = 0;
 	int type;
 
 	s[0] = 0;
 	for (type = 1; type < __CKPT_REC_NR && n < size; type++) {
-		if (!(mask & (1ULL << type)))
+		if (!(mask & REC_BIT(type)))
 			continue;
-		mask &= ~(1ULL << type);
+		mask &= ~REC_BIT(type);
 		n += snprintf(s + n, size - n, "%s%s",
 			      !n ? "" : mask ? ", " : " or ", rec_names[type]);
 	}
@@ -244,17 +262,26 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	if (img->state == ST_UTS) {
 		if (type != CKPT_REC_UTS && type != CKPT_REC_TIMENS &&
 		    type != CKPT_REC_NETNS && type != CKPT_REC_USERNS)
-			img->state = ST_IPC;
+			img->state = ST_MNTNS;
 		else if (type <= img->ns_last)
 			return image_fail(img, "namespace record out of order or repeated");
 		img->ns_last = type;
 	}
-	/* Then the IPC_NS, if any; SEM_UNDO after a PROCESS */
+	/*
+	 * Then the MNTNS and the IPC_NS, if any, then the contents of the new
+	 * tmpfs mounts, up to the first record of another type; SEM_UNDO
+	 * after a PROCESS
+	 */
+	if (img->state == ST_MNTNS && type != CKPT_REC_MNTNS)
+		img->state = ST_IPC;
 	if (img->state == ST_IPC && type != CKPT_REC_IPC_NS)
-		img->state = ST_TASK;
+		img->state = image_after_namespaces(img);
+	if (img->state == ST_TMPFS_NODE && type != CKPT_REC_TMPFS_NODE &&
+	    type != CKPT_REC_FILE_DATA && type != CKPT_REC_TMPFS_XATTR)
+		img->state = image_after_namespaces(img);
 	if (img->state == ST_SEM_UNDO && type != CKPT_REC_SEM_UNDO)
 		img->state = ST_REGS;
-	if (!(state_accepts[img->state] & (1ULL << type))) {
+	if (!(state_accepts[img->state] & REC_BIT(type))) {
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",
 				  expected);
@@ -334,12 +361,17 @@ static int image_next(struct image *img)
 
 static void image_free(struct image *img)
 {
+	uint32_t i;
+
 	free(img->buf);
 	free(img->tree);
 	free(img->obj_ref);
 	free(img->obj_type);
 	free(img->vmas);
 	free(img->netdevs);
+	for (i = 0; img->mounts && i < img->mounts_done; i++)
+		free(img->mounts[i].path);
+	free(img->mounts);
 }
 
 static int show_parse(int argc, char **argv, struct image *img,

@@ -95,6 +95,7 @@ SIZES = {
     'UNIX_SK': 80, 'UNIX_SKB': 32, 'INET_SK': 120, 'NETLINK_SK': 40,
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
+    'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -666,6 +667,202 @@ def network(ns=None, devs=GOOD_NETDEVS, addrs=GOOD_NET_ADDRS,
                                  userns()])
 
 
+# The mount namespace (good-mntns): a read-only root and /data bound from
+# outside, proc and devpts mounted anew, binds of part of /data, of the
+# devpts (a slave of it) and of the root (a peer of it); after the USERNS,
+# as the MNTNS comes after the other namespaces
+MOUNT_KIND = dict(EXTERNAL=1, NEW=2, BIND=3)
+MNT = dict(RDONLY=0x1, NOSUID=0x2, NODEV=0x4, NOEXEC=0x8, NOATIME=0x10,
+           NODIRATIME=0x20, RELATIME=0x40, NOSYMFOLLOW=0x80, SB_RDONLY=0x100)
+MNT_SHARED, MNT_SLAVE, MNT_UNBINDABLE = 0x1, 0x2, 0x4
+MNT_RO = MNT['RDONLY'] | MNT['RELATIME'] | MNT['SB_RDONLY']
+
+
+def mntns(nr_mounts, pad=0):
+    return Record('MNTNS', struct.pack('<II', nr_mounts, pad))
+
+
+def mount(mid, parent, kind, mountpoint, root='/', source='none',
+          options='', fstype='', flags=MNT['RELATIME'], propagation=0,
+          peer_group=0, master=0, source_id=0, lens=None, pad=0):
+    """A MOUNT: its fixed part, then mountpoint, root, source and options,
+    each NUL-terminated; lens (a dict) lies about some of their lengths."""
+    strings = [x.encode() + b'\0' for x in (mountpoint, root, source,
+                                            options)]
+    n = dict(zip(('mountpoint', 'root', 'source', 'options'),
+                 map(len, strings)))
+    n.update(lens or {})
+    body = struct.pack('<IIIIHHIIHHHHI16s', mid, parent, source_id, flags,
+                       MOUNT_KIND.get(kind, kind), propagation, peer_group,
+                       master, n['mountpoint'], n['root'], n['source'],
+                       n['options'], pad, fstype.encode())
+    return Record('MOUNT', pad8(body + b''.join(strings)))
+
+
+def proc_mount(mid=2, parent=1, mountpoint='/proc', **kw):
+    """A MOUNT of kind NEW of proc, as GOOD_MOUNTS[1], with changes."""
+    args = dict(source='proc', fstype='proc', options='hidepid=2',
+                flags=MNT['NOSUID'] | MNT['NODEV'] | MNT['NOEXEC'] |
+                MNT['RELATIME'])
+    args.update(kw)
+    return mount(mid, parent, kw.pop('kind', 'NEW'), mountpoint,
+                 **{k: v for k, v in args.items() if k != 'kind'})
+
+
+GOOD_MOUNTS = [
+    mount(1, 0, 'EXTERNAL', '/', root='/srv/ct1/rootfs', source='/dev/sda1',
+          fstype='ext4', flags=MNT_RO, propagation=MNT_SHARED, peer_group=1),
+    proc_mount(),
+    mount(3, 1, 'EXTERNAL', '/data', root='/volumes/data', source='/dev/sdb1',
+          fstype='xfs', flags=MNT['NOATIME'], propagation=MNT_SLAVE),
+    mount(4, 1, 'NEW', '/dev/pts', source='devpts', fstype='devpts',
+          flags=MNT['NOSUID'] | MNT['NOEXEC'] | MNT['RELATIME'],
+          options='gid=5,mode=620,ptmxmode=666', propagation=MNT_SHARED,
+          peer_group=2),
+    mount(5, 3, 'BIND', '/cache', root='/cache', source='/dev/sdb1',
+          fstype='xfs', flags=MNT['RDONLY'] | MNT['NOATIME'], source_id=3,
+          propagation=MNT_UNBINDABLE),
+    mount(6, 1, 'BIND', '/run/pts', source='devpts', fstype='devpts',
+          flags=MNT['NOSUID'] | MNT['NOEXEC'] | MNT['RELATIME'], source_id=4,
+          propagation=MNT_SHARED | MNT_SLAVE, peer_group=3, master=2),
+    mount(7, 1, 'BIND', '/mnt', root='/home', source='/dev/sda1',
+          fstype='ext4', flags=MNT_RO, source_id=1, propagation=MNT_SHARED,
+          peer_group=1),
+]
+
+
+def ipc_ns(nr_msg=0, nr_sem=0, nr_shm=0):
+    """An IPC_NS with the default limits of Linux 6.12."""
+    return Record('IPC_NS', struct.pack('<10I', nr_msg, nr_sem, 8192, 16384,
+                                        32000, 32000, 1024000000, 500, 32000,
+                                        nr_shm))
+
+
+def file_data(offset, data, pad=0):
+    return Record('FILE_DATA', pad8(struct.pack('<QII', offset, len(data), pad)
+                                    + data))
+
+
+# The contents of two new tmpfs mounts (good-tmpfs), after the IPC
+# namespace and its shared memory segment: in the first, a directory and
+# a regular file with a hole, both with extended attributes, a FIFO, two
+# device nodes, a symbolic link and a hard link; in the second, only its
+# root
+S_IF = dict(DIR=0o040000, REG=0o100000, LNK=0o120000, FIFO=0o010000,
+            CHR=0o020000, BLK=0o060000, SOCK=0o140000)
+
+
+def tmpfs(mount_id, pad=0):
+    return Record('TMPFS', struct.pack('<II', mount_id, pad))
+
+
+def tmpfs_node(path, kind='DIR', perm=0o755, uid=0, gid=0, rdev=0, size=0,
+               atime=(1700000000, 5), mtime=(1700000100, 999999999), link=0,
+               target=None, lens=None, pad=0):
+    """A TMPFS_NODE: its fixed part, then its path and target (a symbolic
+    link's or a hard link's), NUL-terminated; lens (a dict) lies about
+    their lengths."""
+    strings = [path.encode() + b'\0',
+               b'' if target is None else target.encode() + b'\0']
+    n = dict(path=len(strings[0]), target=len(strings[1]))
+    n.update(lens or {})
+    body = struct.pack('<IIIIQQQIIIHHII', S_IF.get(kind, kind) | perm, uid,
+                       gid, rdev, size, atime[0], mtime[0], atime[1],
+                       mtime[1], link, n['path'], n['target'], pad, 0)
+    return Record('TMPFS_NODE', pad8(body + b''.join(strings)))
+
+
+def tmpfs_xattr(name, value, lens=None, pad=0):
+    """A TMPFS_XATTR: name_len, __pad, value_len, then the name,
+    NUL-terminated, and the value; lens (a dict) lies about their
+    lengths."""
+    strings = [name.encode() + b'\0', value]
+    n = dict(name=len(strings[0]), value=len(value))
+    n.update(lens or {})
+    return Record('TMPFS_XATTR', pad8(struct.pack('<HHI', n['name'], pad,
+                                                  n['value'])
+                                      + b''.join(strings)))
+
+
+# security.capability: struct vfs_cap_data, revision 2, cap_net_bind_service
+FILE_CAPS = struct.pack('<5I', 0x02000001, 1 << 10, 0, 0, 0)
+
+
+def new_encode_dev(major, minor):
+    return (minor & 0xff) | major << 8 | (minor & ~0xff) << 12
+
+
+TMPFS_ROOT = tmpfs_node('/', perm=0o1777)
+GOOD_TMPFS_NODES = [
+    TMPFS_ROOT,
+    tmpfs_node('/dir', uid=1000, gid=1000),
+    tmpfs_xattr('trusted.overlay.opaque', b'y'),
+    tmpfs_node('/file', 'REG', 0o644, uid=1000, gid=1000, size=10000),
+    file_data(0, b'hello, tmpfs\n'),
+    file_data(8192, b'tail'),
+    tmpfs_xattr('user.comment', b'a "note"'),
+    tmpfs_xattr('security.capability', FILE_CAPS),
+    tmpfs_node('/fifo', 'FIFO', 0o600),
+    tmpfs_node('/null', 'CHR', 0o666, rdev=new_encode_dev(1, 3)),
+    tmpfs_node('/disk', 'BLK', 0o660, gid=6, rdev=new_encode_dev(259, 65536)),
+    tmpfs_node('/dir/link', 'LNK', 0o777, uid=1000, gid=1000,
+               target='../file'),
+    tmpfs_node('/dir/hard', 'REG', 0o644, uid=1000, gid=1000, link=1,
+               target='/file'),
+]
+TMPFS_OPTS = MNT['NOSUID'] | MNT['NODEV'] | MNT['RELATIME']
+TMPFS_MOUNTS = [
+    mount(8, 1, 'NEW', '/tmp', source='tmpfs', fstype='tmpfs',
+          flags=TMPFS_OPTS, options='size=65536k,mode=1777'),
+    mount(9, 1, 'NEW', '/run', source='tmpfs', fstype='tmpfs',
+          flags=TMPFS_OPTS, options='mode=755,uid=0,gid=0'),
+]
+
+
+def tmpfs_nodes(at=None, node=None, extra=()):
+    """GOOD_TMPFS_NODES with the record at index at (or the TMPFS_NODE of
+    path at) replaced by node (a list of records: inserted), extra
+    appended."""
+    nodes = list(GOOD_TMPFS_NODES)
+    if isinstance(at, str):
+        at = [i for i, r in enumerate(nodes) if r.name == 'TMPFS_NODE' and
+              r.payload[64:].split(b'\0')[0] == at.encode()][0]
+    if at is not None:
+        nodes[at:at + 1] = node if isinstance(node, list) else [node]
+    return nodes + list(extra)
+
+
+def ipc_segment():
+    """An IPC_NS with one shared memory segment, without pages."""
+    return [ipc_ns(nr_shm=1), sysv_shm(SHM_REFS['sysv'], 5, 0x1234,
+                                       2 * PAGE_SIZE),
+            shmem(0, 2 * PAGE_SIZE), shmem_end(0)]
+
+
+def tmpfs_namespace(nodes=None, blocks=None, ipc=None, after=()):
+    """An edit inserting a USERNS, a MNTNS with GOOD_MOUNTS and
+    TMPFS_MOUNTS, an IPC_NS with a segment, then a TMPFS of each tmpfs:
+    nodes (a list) replaces the first one's records after its TMPFS,
+    blocks all of them, ipc the IPC_NS's records; after follows them."""
+    mounts = GOOD_MOUNTS + TMPFS_MOUNTS
+    if blocks is None:
+        blocks = [tmpfs(8), *(GOOD_TMPFS_NODES if nodes is None else nodes),
+                  tmpfs(9), tmpfs_node('/')]
+    return insert_after('TREE', [userns(), mntns(len(mounts)), *mounts,
+                                 *(ipc_segment() if ipc is None else ipc),
+                                 *blocks, *after])
+
+
+def mount_namespace(mounts=GOOD_MOUNTS, ns=None, edit=None):
+    """An edit inserting a USERNS, then a MNTNS and its MOUNTs, after the
+    TREE; ns replaces the MNTNS, edit (index, MOUNT) one of the MOUNTs."""
+    mounts = list(mounts)
+    if edit:
+        mounts[edit[0]] = edit[1]
+    return insert_after('TREE', [userns(), ns or mntns(len(mounts)),
+                                 *mounts])
+
+
 # name: (edit of the records, edit of the trailer, edit of the bytes);
 # the names of the variants that are valid images start with "good"
 VARIANTS = {
@@ -852,6 +1049,195 @@ VARIANTS = {
         net_route(oif=7)]), None, None),
     'net-route-v4-addr': (network(routes=GOOD_NET_ROUTES[:1] + [
         net_route(gateway=(10, 0, 0, 1, 1))]), None, None),
+    'good-mntns': (mount_namespace(), None, None),
+    'good-mntns-root-only': (mount_namespace(GOOD_MOUNTS[:1]), None, None),
+    'good-mntns-before-ipc': (insert_after('TREE', [mntns(1), GOOD_MOUNTS[0],
+                                                    ipc_ns()]), None, None),
+    'mntns-after-ipc': (insert_after('TREE', [ipc_ns(), mntns(1),
+                                              GOOD_MOUNTS[0]]), None, None),
+    'mntns-no-mounts': (mount_namespace(ns=mntns(0)), None, None),
+    'mntns-too-many-mounts': (mount_namespace(ns=mntns(1025)), None, None),
+    'mntns-pad': (mount_namespace(ns=mntns(7, pad=1)), None, None),
+    'mntns-before-userns': (insert_after('TREE', [mntns(7), *GOOD_MOUNTS,
+                                                  userns()]), None, None),
+    'mntns-twice': (insert_after('TREE', [mntns(1), GOOD_MOUNTS[0],
+                                          mntns(1), GOOD_MOUNTS[0]]),
+                    None, None),
+    'mount-outside-mntns': (insert_after('TREE', GOOD_MOUNTS[0]), None, None),
+    'mount-missing': (mount_namespace(ns=mntns(8)), None, None),
+    'mount-strings-past-len': (mount_namespace(edit=(1, proc_mount(
+        lens=dict(options=200)))), None, None),
+    'mount-string-not-terminated': (mount_namespace(edit=(1, proc_mount(
+        lens=dict(mountpoint=4, root=4)))), None, None),
+    'mount-options-too-long': (mount_namespace(edit=(1, proc_mount(
+        options='hidepid=2,' * 103))), None, None),
+    'mount-pad': (mount_namespace(edit=(1, proc_mount(pad=1))), None, None),
+    'mount-id-rank': (mount_namespace(edit=(1, proc_mount(mid=3))),
+                      None, None),
+    'mount-root-parent': (mount_namespace(edit=(0, mount(
+        1, 1, 'EXTERNAL', '/'))), None, None),
+    'mount-root-not-external': (mount_namespace(edit=(0, mount(
+        1, 0, 'NEW', '/', source='tmpfs', fstype='tmpfs'))), None, None),
+    'mount-parent-later': (mount_namespace(edit=(1, proc_mount(parent=2))),
+                           None, None),
+    'mount-root-mountpoint': (mount_namespace(edit=(0, mount(
+        1, 0, 'EXTERNAL', '/root'))), None, None),
+    'mount-relative-mountpoint': (mount_namespace(edit=(1, proc_mount(
+        mountpoint='proc'))), None, None),
+    'mount-dotdot': (mount_namespace(edit=(4, mount(
+        5, 3, 'BIND', '/cache', root='/cache/..', source_id=3))), None, None),
+    'mount-kind': (mount_namespace(edit=(1, proc_mount(kind=4))), None, None),
+    'mount-new-fstype': (mount_namespace(edit=(1, proc_mount(
+        fstype='ext4'))), None, None),
+    'mount-fstype-padding': (mount_namespace(edit=(1, proc_mount(
+        fstype='proc\0x'))), None, None),
+    'mount-bind-source-later': (mount_namespace(edit=(4, mount(
+        5, 3, 'BIND', '/cache', source_id=5))), None, None),
+    'mount-source-not-bind': (mount_namespace(edit=(1, proc_mount(
+        source_id=1))), None, None),
+    'mount-flags': (mount_namespace(edit=(1, proc_mount(flags=0x200))),
+                    None, None),
+    'mount-atime': (mount_namespace(edit=(1, proc_mount(
+        flags=MNT['NOATIME'] | MNT['RELATIME']))), None, None),
+    'mount-shared-no-group': (mount_namespace(edit=(1, proc_mount(
+        propagation=MNT_SHARED))), None, None),
+    'mount-master-not-slave': (mount_namespace(edit=(1, proc_mount(
+        master=1))), None, None),
+    'mount-peer-group-range': (mount_namespace(edit=(1, proc_mount(
+        propagation=MNT_SHARED, peer_group=8))), None, None),
+    'mount-own-master': (mount_namespace(edit=(5, mount(
+        6, 1, 'BIND', '/run/pts', fstype='devpts', source_id=4,
+        propagation=MNT_SHARED | MNT_SLAVE, peer_group=2, master=2))),
+        None, None),
+    'mount-shared-unbindable': (mount_namespace(edit=(1, proc_mount(
+        propagation=MNT_SHARED | MNT_UNBINDABLE, peer_group=2))),
+        None, None),
+    'mount-joins-group-unbound': (mount_namespace(edit=(1, proc_mount(
+        propagation=MNT_SHARED, peer_group=1))), None, None),
+    'mount-slave-unbound': (mount_namespace(edit=(5, mount(
+        6, 1, 'BIND', '/run/pts', fstype='xfs', source_id=3,
+        propagation=MNT_SLAVE, master=2))), None, None),
+    'good-tmpfs': (tmpfs_namespace(), None, None),
+    'good-tmpfs-no-ipc': (tmpfs_namespace(ipc=[]), None, None),
+    'tmpfs-without-mntns': (insert_after('TREE', [tmpfs(1), TMPFS_ROOT]),
+                            None, None),
+    'tmpfs-missing': (tmpfs_namespace(blocks=[tmpfs(8), TMPFS_ROOT]),
+                      None, None),
+    'tmpfs-not-a-tmpfs': (tmpfs_namespace(blocks=[
+        tmpfs(2), TMPFS_ROOT, tmpfs(9), TMPFS_ROOT]), None, None),
+    'tmpfs-mount-out-of-range': (tmpfs_namespace(blocks=[
+        tmpfs(10), TMPFS_ROOT, tmpfs(9), TMPFS_ROOT]), None, None),
+    'tmpfs-out-of-order': (tmpfs_namespace(blocks=[
+        tmpfs(9), TMPFS_ROOT, tmpfs(8), TMPFS_ROOT]), None, None),
+    'tmpfs-twice': (tmpfs_namespace(blocks=[
+        tmpfs(8), TMPFS_ROOT, tmpfs(8), TMPFS_ROOT]), None, None),
+    'tmpfs-pad': (tmpfs_namespace(blocks=[
+        tmpfs(8, pad=1), TMPFS_ROOT, tmpfs(9), TMPFS_ROOT]), None, None),
+    'tmpfs-before-ipc': (tmpfs_namespace(ipc=[], after=[ipc_ns()]),
+                         None, None),
+    'tmpfs-before-segment': (tmpfs_namespace(
+        ipc=[ipc_ns(nr_shm=1)], after=ipc_segment()[1:]), None, None),
+    'mntns-after-tmpfs': (tmpfs_namespace(after=[mntns(1), GOOD_MOUNTS[0]]),
+                          None, None),
+    'tmpfs-no-root': (tmpfs_namespace(blocks=[
+        tmpfs(8), tmpfs(9), TMPFS_ROOT]), None, None),
+    'tmpfs-root-not-first': (tmpfs_namespace(tmpfs_nodes(0, [
+        GOOD_TMPFS_NODES[1], TMPFS_ROOT])), None, None),
+    'tmpfs-root-twice': (tmpfs_namespace(tmpfs_nodes(extra=[TMPFS_ROOT])),
+                         None, None),
+    'tmpfs-root-not-dir': (tmpfs_namespace(tmpfs_nodes(0, tmpfs_node(
+        '/', 'REG'))), None, None),
+    'tmpfs-root-link': (tmpfs_namespace(tmpfs_nodes(0, tmpfs_node(
+        '/', link=1, target='/'))), None, None),
+    'tmpfs-dotdot': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/dir/../x', 'FIFO')])), None, None),
+    'tmpfs-dot': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/./x', 'FIFO')])), None, None),
+    'tmpfs-empty-component': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/dir//x', 'FIFO')])), None, None),
+    'tmpfs-trailing-slash': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/dir/', 'FIFO')])), None, None),
+    'tmpfs-relative-path': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        'x', 'FIFO')])), None, None),
+    'tmpfs-node-truncated': (tmpfs_namespace(tmpfs_nodes(extra=[Record(
+        'TMPFS_NODE', tmpfs_node('/x', 'FIFO').payload[:56])])), None, None),
+    'tmpfs-node-strings-past-len': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/x', 'FIFO', lens=dict(path=100))])), None, None),
+    'tmpfs-path-not-terminated': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/ab', 'FIFO', lens=dict(path=3))])), None, None),
+    'tmpfs-path-len-zero': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('', 'FIFO', lens=dict(path=0))])), None, None),
+    'tmpfs-target-too-long': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/x', 'LNK', target='y', lens=dict(target=4097))])),
+        None, None),
+    'tmpfs-node-pad': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/x', 'FIFO', pad=1)])), None, None),
+    'tmpfs-mode-bits': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/x', 0o210000, 0o600)])), None, None),
+    'tmpfs-socket': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/x', 'SOCK', 0o755)])), None, None),
+    'tmpfs-symlink-no-target': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/x', 'LNK', 0o777)])), None, None),
+    'tmpfs-fifo-target': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/x', 'FIFO', target='/y')])), None, None),
+    'tmpfs-target-not-terminated': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_node('/x', 'LNK', 0o777, target='abc', lens=dict(target=3))])),
+        None, None),
+    'tmpfs-dir-size': (tmpfs_namespace(tmpfs_nodes('/dir', tmpfs_node(
+        '/dir', size=4096))), None, None),
+    'tmpfs-size-range': (tmpfs_namespace(tmpfs_nodes('/file', tmpfs_node(
+        '/file', 'REG', 0o644, size=1 << 63))), None, None),
+    'tmpfs-fifo-rdev': (tmpfs_namespace(tmpfs_nodes('/fifo', tmpfs_node(
+        '/fifo', 'FIFO', 0o600, rdev=new_encode_dev(1, 3)))), None, None),
+    'tmpfs-atime-nsec': (tmpfs_namespace(tmpfs_nodes('/fifo', tmpfs_node(
+        '/fifo', 'FIFO', 0o600, atime=(0, 10**9)))), None, None),
+    'tmpfs-mtime-nsec': (tmpfs_namespace(tmpfs_nodes('/fifo', tmpfs_node(
+        '/fifo', 'FIFO', 0o600, mtime=(0, 2**32 - 1)))), None, None),
+    'tmpfs-link-2': (tmpfs_namespace(tmpfs_nodes('/dir/hard', tmpfs_node(
+        '/dir/hard', 'REG', 0o644, link=2, target='/file'))), None, None),
+    'tmpfs-link-dir': (tmpfs_namespace(tmpfs_nodes(extra=[tmpfs_node(
+        '/dir2', link=1, target='/dir')])), None, None),
+    'tmpfs-link-no-target': (tmpfs_namespace(tmpfs_nodes(
+        '/dir/hard', tmpfs_node('/dir/hard', 'REG', 0o644, link=1))),
+        None, None),
+    'tmpfs-link-relative': (tmpfs_namespace(tmpfs_nodes(
+        '/dir/hard', tmpfs_node('/dir/hard', 'REG', 0o644, link=1,
+                                target='file'))), None, None),
+    'tmpfs-link-dotdot': (tmpfs_namespace(tmpfs_nodes('/dir/hard', tmpfs_node(
+        '/dir/hard', 'REG', 0o644, link=1, target='/dir/../file'))),
+        None, None),
+    'tmpfs-link-root': (tmpfs_namespace(tmpfs_nodes('/dir/hard', tmpfs_node(
+        '/dir/hard', 'REG', 0o644, link=1, target='/'))), None, None),
+    'tmpfs-link-size': (tmpfs_namespace(tmpfs_nodes('/dir/hard', tmpfs_node(
+        '/dir/hard', 'REG', 0o644, size=10000, link=1, target='/file'))),
+        None, None),
+    'tmpfs-data-beyond-size': (tmpfs_namespace(tmpfs_nodes(5, file_data(
+        9999, b'xy'))), None, None),
+    'tmpfs-data-backwards': (tmpfs_namespace(tmpfs_nodes(5, [
+        file_data(8192, b'tail'), file_data(0, b'h')])), None, None),
+    'tmpfs-data-after-dir': (tmpfs_namespace(tmpfs_nodes('/dir', [
+        GOOD_TMPFS_NODES[1], file_data(0, b'x')])), None, None),
+    'tmpfs-data-after-link': (tmpfs_namespace(tmpfs_nodes(extra=[
+        file_data(0, b'x')])), None, None),
+    'tmpfs-xattr-after-link': (tmpfs_namespace(tmpfs_nodes(extra=[
+        tmpfs_xattr('user.x', b'1')])), None, None),
+    'tmpfs-data-after-xattr': (tmpfs_namespace(tmpfs_nodes(6, [
+        GOOD_TMPFS_NODES[6], file_data(9000, b'z')])), None, None),
+    'tmpfs-xattr-posix-acl': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
+        'system.posix_acl_default', b'\2\0\0\0'))), None, None),
+    'tmpfs-xattr-name-len': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
+        '', b'y'))), None, None),
+    'tmpfs-xattr-name-not-terminated': (tmpfs_namespace(tmpfs_nodes(
+        2, tmpfs_xattr('user.ab', b'', lens=dict(name=7)))), None, None),
+    'tmpfs-xattr-value-too-long': (tmpfs_namespace(tmpfs_nodes(
+        2, tmpfs_xattr('user.ab', b'', lens=dict(value=65537)))),
+        None, None),
+    'tmpfs-xattr-past-len': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
+        'user.ab', b'xyz', lens=dict(value=100)))), None, None),
+    'tmpfs-xattr-pad': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
+        'user.ab', b'xyz', pad=1))), None, None),
+    'tmpfs-data-pad': (tmpfs_namespace(tmpfs_nodes(5, file_data(
+        8192, b'tail', pad=1))), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime(),
@@ -973,7 +1359,7 @@ def selftest():
                 continue
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
-                          'NET_ROUTE'):
+                          'NET_ROUTE', 'MNTNS', 'TMPFS'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -995,6 +1381,31 @@ def selftest():
     assert r.payload[SIZES['SCHED']:] == struct.pack('<QQ', 1, 1), 'SCHED'
     assert struct.unpack_from('<i', sched(nice=-20).payload, 8) == (-20,), \
         'SCHED'
+    # The fixed part of a MOUNT, then its four strings, padded to 8 bytes
+    r = mount(2, 1, 'NEW', '/proc', root='/', source='proc', options='ro',
+              fstype='proc')
+    assert len(r.payload) == 72, 'MOUNT'
+    assert r.payload[SIZES['MOUNT']:] == b'/proc\0/\0proc\0ro\0', 'MOUNT'
+    assert struct.unpack_from('<4HI', r.payload, 28) == (6, 2, 5, 3, 0), \
+        'MOUNT'
+    assert r.payload[40:56] == b'proc'.ljust(16, b'\0'), 'MOUNT'
+    # The fixed part of a TMPFS_NODE, then its path and target
+    r = tmpfs_node('/a', 'LNK', 0o777, uid=1, gid=2, size=0, target='b')
+    assert len(r.payload) == SIZES['TMPFS_NODE'] + 8, 'TMPFS_NODE'
+    assert r.payload[SIZES['TMPFS_NODE']:] == b'/a\0b\0\0\0\0', 'TMPFS_NODE'
+    assert struct.unpack_from('<IIII', r.payload) == (0o120777, 1, 2, 0), \
+        'TMPFS_NODE'
+    assert struct.unpack_from('<IHHII', r.payload, 48) == (0, 3, 2, 0, 0), \
+        'TMPFS_NODE'
+    assert struct.unpack_from('<QQQII', tmpfs_node('/').payload, 16) == \
+        (0, 1700000000, 1700000100, 5, 999999999), 'TMPFS_NODE'
+    assert new_encode_dev(259, 65536) == 0x10010300, 'new_encode_dev'
+    r = tmpfs_xattr('user.a', b'xyz')
+    assert r.payload == struct.pack('<HHI', 7, 0, 3) + b'user.a\0xyz' + \
+        b'\0' * 6, 'TMPFS_XATTR'
+    r = file_data(8, b'abc')
+    assert r.payload == struct.pack('<QII', 8, 3, 0) + b'abc\0\0\0\0\0', \
+        'FILE_DATA'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

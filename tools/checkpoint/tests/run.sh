@@ -162,6 +162,18 @@ expect "cli: checkpoint: -v and --log exclude each other" 2 'exclude' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" -v --log "$TMP/log"
 expect "cli: restart needs a FILE (status 125)" 125 'one FILE is needed' \
 	"$CKPT" restart
+expect "cli: restart --ext-mount wants MOUNTPOINT=PATH (125)" 125 \
+	'^ckpt: restart: --ext-mount wants MOUNTPOINT=PATH$' \
+	"$CKPT" restart --ext-mount /data /dev/null
+expect "cli: restart --ext-mount wants an absolute MOUNTPOINT (125)" 125 \
+	'MOUNTPOINT must be an absolute path' \
+	"$CKPT" restart --ext-mount data=/ /dev/null
+expect "cli: restart --ext-mount: a MOUNTPOINT of 64 bytes is too long (125)" 125 \
+	'^ckpt: restart: --ext-mount: MOUNTPOINT /a{63} is longer than 63 bytes$' \
+	"$CKPT" restart --ext-mount "/$(printf 'a%.0s' {1..63})=/" /dev/null
+expect "cli: restart --ext-mount: PATH must exist (125)" 125 \
+	"^ckpt: restart: --ext-mount: $TMP/missing: No such file or directory$" \
+	"$CKPT" restart -m "/data=$TMP/missing" /dev/null
 expect "cli: show of a missing file fails" 1 \
 	'^ckpt: show: .*/missing.img: No such file' "$CKPT" show "$TMP/missing.img"
 
@@ -193,11 +205,15 @@ if [ -n "$NOSYS" ]; then
 	fi
 	expect "restart: ENOSYS is reported with its cause (125)" 125 \
 		'has no restart\(2\) system call' "$NOSYS" restart -v /dev/null
+	expect "restart: --ext-mount of a MOUNTPOINT of 63 bytes goes on to restart(2)" \
+		125 'has no restart\(2\) system call' "$NOSYS" restart \
+		--ext-mount "/$(printf 'a%.0s' {1..62})=$TMP" --ext-mount /=/ /dev/null
 else
 	for t in "checkpoint: ENOSYS is reported with its cause" \
 		 "checkpoint: ENOSYS is 'Function not implemented'" \
 		 "checkpoint: --log FILE creates FILE" \
-		 "restart: ENOSYS is reported with its cause (125)"; do
+		 "restart: ENOSYS is reported with its cause (125)" \
+		 "restart: --ext-mount of a MOUNTPOINT of 63 bytes goes on to restart(2)"; do
 		not_ok "$t" "$(cat "$TMP/nosys.log")"
 	done
 fi
@@ -382,6 +398,95 @@ declare -A REASON=(
 	[net-route-type]='offset 888: NET_ROUTE: type 2 is not unicast, blackhole, unreachable or prohibit'
 	[net-route-oif]="offset 888: NET_ROUTE: oif 7 is neither the loopback's nor a NETDEV's"
 	[net-route-v4-addr]='offset 888: NET_ROUTE: an IPv4 address is longer than 4 bytes'
+	[mntns-before-userns]='offset 992: USERNS: record out of order, expected TASK, '
+	[mntns-no-mounts]='offset 360: MNTNS: nr_mounts 0 is out of range 1\.\.1024'
+	[mntns-pad]='offset 360: MNTNS: __pad is not zero'
+	[mntns-too-many-mounts]='offset 360: MNTNS: nr_mounts 1025 is out of range 1\.\.1024'
+	[mntns-twice]='offset 424: MNTNS: record out of order, expected TASK, '
+	[mount-atime]='offset 472: MOUNT: flags 0x50: both NOATIME and RELATIME'
+	[mount-bind-source-later]='offset 768: MOUNT: source 5 is not the id of an earlier MOUNT'
+	[mount-dotdot]='offset 768: MOUNT: root is not an absolute path without "\.\."'
+	[mount-flags]='offset 472: MOUNT: flags 0x200 has unknown bits 0x200'
+	[mount-fstype-padding]='offset 472: MOUNT: fstype is not NUL-padded'
+	[mount-id-rank]='offset 472: MOUNT: id 3, but it is MOUNT 2 of the MNTNS'
+	[mount-joins-group-unbound]="offset 472: MOUNT: peer_group 1 is an earlier MOUNT's, but it is not a bind of a member"
+	[mount-kind]='offset 472: MOUNT: kind 4 is unknown'
+	[mount-master-not-slave]='offset 472: MOUNT: master 1, but propagation 0x0 is not SLAVE'
+	[mount-missing]='offset 1040: CRED: record out of order, expected MOUNT$'
+	[mount-new-fstype]='offset 472: MOUNT: fstype "ext4" of a NEW mount is not one restart mounts anew'
+	[mount-options-too-long]='offset 472: MOUNT: options_len 1031 is out of range 1\.\.1024'
+	[mount-outside-mntns]='offset 312: MOUNT: record out of order, expected TASK, '
+	[mount-own-master]='offset 864: MOUNT: master 2 is its own peer group'
+	[mount-pad]='offset 472: MOUNT: __pad is not zero'
+	[mount-parent-later]='offset 472: MOUNT: parent 2 is not the id of an earlier MOUNT'
+	[mount-peer-group-range]='offset 472: MOUNT: peer_group 8 or master 0 is more than nr_mounts 7'
+	[mount-relative-mountpoint]='offset 472: MOUNT: mountpoint is not an absolute path without "\.\."'
+	[mount-root-mountpoint]='offset 376: MOUNT: mountpoint of the root is not "/"'
+	[mount-root-not-external]='offset 376: MOUNT: kind 2: the root mount must be EXTERNAL'
+	[mount-root-parent]='offset 376: MOUNT: parent 1, but the first MOUNT is the root \(parent 0\)'
+	[mount-shared-no-group]='offset 472: MOUNT: propagation 0x1 is SHARED, but peer_group is 0'
+	[mount-shared-unbindable]='offset 472: MOUNT: propagation 0x5: both SHARED and UNBINDABLE'
+	[mount-slave-unbound]='offset 864: MOUNT: master 2 is not the peer group of the MOUNT it is a bind of'
+	[mount-source-not-bind]='offset 472: MOUNT: source 1, but kind 2 is not BIND'
+	[mount-string-not-terminated]='offset 472: MOUNT: mountpoint is not a NUL-terminated string of 4 bytes'
+	[mount-strings-past-len]='offset 472: MOUNT: len 80, but its contents take 269 bytes before padding'
+	[mntns-after-ipc]='offset 360: MNTNS: record out of order, expected TASK, '
+	[tmpfs-without-mntns]='offset 312: TMPFS: record out of order, expected TASK, '
+	[tmpfs-missing]='offset 1480: CRED: record out of order, expected TMPFS'
+	[tmpfs-not-a-tmpfs]='offset 1384: TMPFS: mount 2 is not a MOUNT of kind NEW of a tmpfs'
+	[tmpfs-mount-out-of-range]='offset 1384: TMPFS: mount 10 is not a MOUNT of kind NEW of a tmpfs'
+	[tmpfs-out-of-order]='offset 1384: TMPFS: mount 9, but the next new tmpfs is mount 8'
+	[tmpfs-twice]='offset 1480: TMPFS: mount 8, but the next new tmpfs is mount 9'
+	[tmpfs-pad]='offset 1384: TMPFS: __pad is not zero'
+	[tmpfs-before-ipc]='offset 2232: IPC_NS: record out of order, expected TASK, '
+	[tmpfs-before-segment]='offset 1296: TMPFS: record out of order, expected SYSV_SHM'
+	[mntns-after-tmpfs]='offset 2368: MNTNS: record out of order, expected TASK, '
+	[tmpfs-no-root]='offset 1400: TMPFS: record out of order, expected TMPFS_NODE'
+	[tmpfs-root-not-first]='offset 1400: TMPFS_NODE: path is not "/": the first node is the root'
+	[tmpfs-root-twice]='offset 2272: TMPFS_NODE: path "/", but only the first node is the root'
+	[tmpfs-root-not-dir]='offset 1400: TMPFS_NODE: mode 0100755, link 0: the root of a tmpfs is a directory'
+	[tmpfs-root-link]='offset 1400: TMPFS_NODE: mode 040755, link 1: the root of a tmpfs is a directory'
+	[tmpfs-dotdot]='offset 2272: TMPFS_NODE: path is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-dot]='offset 2272: TMPFS_NODE: path is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-empty-component]='offset 2272: TMPFS_NODE: path is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-trailing-slash]='offset 2272: TMPFS_NODE: path is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-relative-path]='offset 2272: TMPFS_NODE: path is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-node-truncated]='offset 2272: TMPFS_NODE: len 56 is shorter than the 64 bytes of its fixed part'
+	[tmpfs-node-strings-past-len]='offset 2272: TMPFS_NODE: len 72, but its contents take 164 bytes before padding'
+	[tmpfs-path-not-terminated]='offset 2272: TMPFS_NODE: path is not a NUL-terminated string of 3 bytes'
+	[tmpfs-path-len-zero]='offset 2272: TMPFS_NODE: path_len 0 is out of range 2\.\.4096'
+	[tmpfs-target-too-long]='offset 2272: TMPFS_NODE: target_len 4097 is above 4096'
+	[tmpfs-node-pad]='offset 2272: TMPFS_NODE: __pad is not zero'
+	[tmpfs-mode-bits]='offset 2272: TMPFS_NODE: mode 0210600 has unknown bits 0200000'
+	[tmpfs-socket]='offset 2272: TMPFS_NODE: mode 0140755: not a directory, regular file, symlink, FIFO or device'
+	[tmpfs-symlink-no-target]='offset 2272: TMPFS_NODE: a symbolic link, but target_len is 0'
+	[tmpfs-fifo-target]='offset 2272: TMPFS_NODE: target_len 3, but it is neither a link nor a symlink'
+	[tmpfs-target-not-terminated]='offset 2272: TMPFS_NODE: target is not a NUL-terminated string of 3 bytes'
+	[tmpfs-dir-size]='offset 1480: TMPFS_NODE: size 4096, but it is not a regular file or it is a link'
+	[tmpfs-size-range]='offset 1600: TMPFS_NODE: size 9223372036854775808 is out of range'
+	[tmpfs-fifo-rdev]='offset 1848: TMPFS_NODE: rdev 0x103, but it is not a device'
+	[tmpfs-atime-nsec]='offset 1848: TMPFS_NODE: atime_nsec 1000000000 is out of range'
+	[tmpfs-mtime-nsec]='offset 1848: TMPFS_NODE: mtime_nsec 4294967295 is out of range'
+	[tmpfs-link-2]='offset 2184: TMPFS_NODE: link 2 is not 0 or 1'
+	[tmpfs-link-dir]='offset 2272: TMPFS_NODE: link 1, but a directory has no other name'
+	[tmpfs-link-no-target]='offset 2184: TMPFS_NODE: link 1, but target_len is 0'
+	[tmpfs-link-relative]='offset 2184: TMPFS_NODE: target is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-link-dotdot]='offset 2184: TMPFS_NODE: target is not an absolute path without an empty, "\." or "\.\." component'
+	[tmpfs-link-root]='offset 2184: TMPFS_NODE: link 1 to "/": the root is a directory'
+	[tmpfs-link-size]='offset 2184: TMPFS_NODE: size 10000, but it is not a regular file or it is a link'
+	[tmpfs-data-beyond-size]='offset 1720: FILE_DATA: offset 9999 \+ len 2 goes beyond 10000'
+	[tmpfs-data-backwards]='offset 1752: FILE_DATA: offset 0, expected at least 8196'
+	[tmpfs-data-after-dir]='offset 1560: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file'
+	[tmpfs-data-after-link]='offset 2272: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file'
+	[tmpfs-xattr-after-link]='offset 2272: TMPFS_XATTR: record out of order: after a TMPFS_NODE that is a link'
+	[tmpfs-data-after-xattr]='offset 1792: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file'
+	[tmpfs-xattr-posix-acl]='offset 1560: TMPFS_XATTR: name "system\.posix_acl_default": POSIX ACLs are not kept'
+	[tmpfs-xattr-name-len]='offset 1560: TMPFS_XATTR: name_len 1 is out of range 2\.\.256'
+	[tmpfs-xattr-name-not-terminated]='offset 1560: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes'
+	[tmpfs-xattr-value-too-long]='offset 1560: TMPFS_XATTR: value_len 65537 is above 65536'
+	[tmpfs-xattr-past-len]='offset 1560: TMPFS_XATTR: len 24, but its contents take 116 bytes before padding'
+	[tmpfs-xattr-pad]='offset 1560: TMPFS_XATTR: __pad is not zero'
+	[tmpfs-data-pad]='offset 1720: FILE_DATA: __pad is not zero'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -453,6 +558,61 @@ expect "show: the namespace records after the NETNS's routes" 0 \
 	'^\[10\] USERNS offset=968 len=40$' "$CKPT" show "$TMP/good-netns.img"
 expect "show: accepts the 8-byte NETNS of earlier kernels" 0 \
 	'^\[2\] NETNS offset=312 len=8$' "$CKPT" show "$TMP/good-netns-v1.img"
+expect "show: a MNTNS and its MOUNTs, after the USERNS" 0 \
+	'^\[10\] MOUNT offset=952 len=80$' "$CKPT" show "$TMP/good-mntns.img"
+"$CKPT" show "$TMP/good-mntns.img" >"$TMP/good-mntns.out" 2>&1
+check "show: decodes a MOUNT's kind, flags and propagation" \
+	show_has "$TMP/good-mntns.out" \
+	'  nr_mounts: 7' '  parent: 0 (none)' '  kind: 1 (EXTERNAL)' \
+	'  kind: 2 (NEW)' '  fstype: "ext4"' \
+	'  flags: 0x141 (RDONLY|RELATIME|SB_RDONLY)' \
+	'  flags: 0x4e (NOSUID|NODEV|NOEXEC|RELATIME)' \
+	'  propagation: 0x1 (shared:1)' '  propagation: 0x0 (private)' \
+	'  propagation: 0x2 (master:outside)' \
+	'  propagation: 0x3 (shared:3 master:2)' \
+	'  propagation: 0x4 (unbindable)'
+check "show: a bind names the MOUNT it is a bind of" \
+	show_has "$TMP/good-mntns.out" '  kind: 3 (BIND of mount 3)' \
+	'  kind: 3 (BIND of mount 4)' '  kind: 3 (BIND of mount 1)'
+check "show: decodes a MOUNT's strings" show_has "$TMP/good-mntns.out" \
+	'  mountpoint: "/"' '  root: "/srv/ct1/rootfs"' '  source: "/dev/sda1"' \
+	'  options: ""' '  mountpoint: "/proc"' '  options: "hidepid=2"' \
+	'  options: "gid=5,mode=620,ptmxmode=666"' '  root: "/home"'
+check "show: a nested MOUNT's mount point from the namespace's root" \
+	show_has "$TMP/good-mntns.out" '  mountpoint: "/cache" (at "/data/cache")'
+expect "show: a MNTNS before the IPC_NS" 0 '^\[4\] IPC_NS offset=424 len=40$' \
+	"$CKPT" show "$TMP/good-mntns-before-ipc.img"
+expect "show: a MNTNS with only its root" 0 '^\[5\] CRED offset=472 ' \
+	"$CKPT" show "$TMP/good-mntns-root-only.img"
+expect "show: the TMPFS blocks after the IPC_NS and its segment" 0 \
+	'^\[17\] TMPFS offset=1384 len=8$' "$CKPT" show "$TMP/good-tmpfs.img"
+"$CKPT" show "$TMP/good-tmpfs.img" >"$TMP/good-tmpfs.out" 2>&1
+check "show: a TMPFS names its mount and where it is" \
+	show_has "$TMP/good-tmpfs.out" '[17] TMPFS offset=1384 len=8' \
+	'  mount: 8 (at "/tmp")' '[31] TMPFS offset=2272 len=8' \
+	'  mount: 9 (at "/run")'
+check "show: decodes a TMPFS_NODE's type, permissions and owner" \
+	show_has "$TMP/good-tmpfs.out" '  mode: 041777 (S_IFDIR|1777)' \
+	'  mode: 0100644 (S_IFREG|0644)' '  mode: 010600 (S_IFIFO|0600)' \
+	'  mode: 0120777 (S_IFLNK|0777)' '  uid: 1000' '  gid: 6'
+check "show: a device node's rdev as major:minor" show_has "$TMP/good-tmpfs.out" \
+	'  rdev: 0x103 (1:3)' '  rdev: 0x10010300 (259:65536)'
+check "show: a TMPFS_NODE's size, times and path" show_has "$TMP/good-tmpfs.out" \
+	'  size: 10000' '  path: "/file"' \
+	'  atime: 1700000000.000000005 (2023-11-14T22:13:20.000000005Z)' \
+	'  mtime: 1700000100.999999999 (2023-11-14T22:15:00.999999999Z)'
+check "show: a symbolic link's and a hard link's target" \
+	show_has "$TMP/good-tmpfs.out" '  path: "/dir/link"' '  target: "../file"' \
+	'  link: 1 (another name of the node at target)' '  target: "/file"'
+check "show: a regular file's FILE_DATA, then its extended attributes" \
+	show_has "$TMP/good-tmpfs.out" '[22] FILE_DATA offset=1680 len=32' \
+	'[23] FILE_DATA offset=1720 len=24' '[24] TMPFS_XATTR offset=1752 len=32'
+check "show: decodes a TMPFS_XATTR, its value escaped" \
+	show_has "$TMP/good-tmpfs.out" '  name: "user.comment"' \
+	'  value: "a \"note\""' '  name: "security.capability"' \
+	'  value: "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"'
+expect "show: a TMPFS right after the MOUNTs without an IPC_NS" 0 \
+	'^\[13\] TMPFS offset=1248 len=8$' "$CKPT" show "$TMP/good-tmpfs-no-ipc.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -514,6 +674,8 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-netns-v1.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-timers.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-sched-rt.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-mntns.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-tmpfs.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -546,14 +708,25 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-netns.img"
 	check "valgrind: an image with SCHED records" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-sched-rt.img"
+	check "valgrind: an image with a mount namespace" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-mntns.img"
+	check "valgrind: an image with the contents of tmpfs mounts" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-tmpfs.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
-tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72}.img
+tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
+mount-strings-past-len,mount-string-not-terminated,mount-missing,\
+mount-slave-unbound,tmpfs-missing,tmpfs-node-truncated,\
+tmpfs-node-strings-past-len,tmpfs-path-not-terminated,\
+tmpfs-target-not-terminated,tmpfs-data-beyond-size,\
+tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
 		 "an image with a network namespace" \
-		 "an image with SCHED records" "damaged images" \
+		 "an image with SCHED records" \
+		 "an image with a mount namespace" \
+		 "an image with the contents of tmpfs mounts" "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
 	done
