@@ -1108,6 +1108,10 @@ static int ckpt_mnt_build(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l, struc
 	int ret;
 	u32 i;
 
+	/* pivot_root(2) moves the root of a mount, not a chroot's directory */
+	if (old->dentry != old->mnt->mnt_root)
+		return ckpt_err(ctx, -EINVAL,
+				"the caller's root directory is not the root of a mount: give the tasks' root with CKPT_EXT_MOUNT \"/\" (ckpt restart --ext-mount /=DIR) rather than chroot(2) into it");
 	/* Nothing done here reaches the caller's namespace */
 	ret = path_mount(NULL, old, NULL, MS_REC | MS_PRIVATE, NULL) ?:
 	      ckpt_mnt_attach(&l->m[0], l->m[0].ext, old);

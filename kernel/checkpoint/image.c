@@ -199,6 +199,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_net_route),
 		.max_len = sizeof(struct ckpt_net_route),
 	},
+	[CKPT_REC_CGROUPNS] = {
+		.min_len = sizeof(struct ckpt_cgroupns),
+		.max_len = sizeof(struct ckpt_cgroupns),
+	},
 	[CKPT_REC_MNTNS] = {
 		.min_len = sizeof(struct ckpt_mntns),
 		.max_len = sizeof(struct ckpt_mntns),

@@ -29,9 +29,14 @@
  *   records stay those of the caller's namespace, so the same maps give
  *   the tasks the same ids inside.
  *
- * The mount namespace's entry is in fs/checkpoint_mnt.c.  The cgroup
- * namespace, nested user namespaces and a pid namespace for children
- * other than the task's own are refused.
+ * - the cgroup namespace: when the tasks have one of their own, they must
+ *   all be in its root cgroup; a CGROUPNS record says so, and restart
+ *   roots a new one at the caller's cgroup, where the restored tasks are
+ *   (a manager joins the container's cgroup first, as runc does).
+ *
+ * The mount namespace's entry is in fs/checkpoint_mnt.c.  Nested user
+ * namespaces and a pid namespace for children other than the task's own
+ * are refused.
  *
  * The root directory: with CHECKPOINT_ROOT_RELATIVE, or when the tasks
  * have a mount namespace of their own, the tasks must share one, and the
@@ -132,6 +137,8 @@ static const char *ckpt_ns_differs(struct nsproxy *ns, struct nsproxy *seen)
 		return "IPC";
 	if (ns->mnt_ns != seen->mnt_ns)
 		return "mount";
+	if (ns->cgroup_ns != seen->cgroup_ns)
+		return "cgroup";
 	return NULL;
 }
 
@@ -147,9 +154,7 @@ static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"task %d is in another user namespace than the root (not supported)",
 				pid);
-	if (ns->cgroup_ns != mine->cgroup_ns)
-		what = "cgroup";
-	else if (ns->pid_ns_for_children != task_active_pid_ns(t))
+	if (ns->pid_ns_for_children != task_active_pid_ns(t))
 		what = "pid (for its children)";
 	else if (ns->time_ns_for_children != ns->time_ns)
 		what = "time (for its children)";
@@ -519,6 +524,70 @@ const struct ckpt_ns_ops ckpt_ns_user_ops = {
 	.checkpoint = ckpt_userns_checkpoint,
 	.restart = ckpt_userns_restart,
 	.free = ckpt_userns_free,
+};
+
+/* ---- cgroup ---- */
+
+/* Frozen: it cannot move; in the root cgroup of the tasks' namespace? */
+static int ckpt_cgroup_check_task(struct ckpt_ctx *ctx, struct task_struct *t, pid_t pid,
+				  void *arg)
+{
+	struct cgroup_namespace *ns = arg;
+	bool in_root = true;
+
+#ifdef CONFIG_CGROUPS
+	rcu_read_lock();
+	in_root = task_dfl_cgroup(t) == ns->root_cset->dfl_cgrp;
+	rcu_read_unlock();
+#endif
+	if (!in_root)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %d is in a cgroup below the root of its cgroup namespace (not supported yet)",
+				pid);
+	return 0;
+}
+
+static int ckpt_cgroupns_checkpoint(struct ckpt_ctx *ctx)
+{
+	struct cgroup_namespace *ns = ctx->nsproxy->cgroup_ns;
+	struct ckpt_cgroupns rec = {};
+	int ret;
+
+	if (ns == current->nsproxy->cgroup_ns)
+		return 0;
+	if (!ckpt_tasks_own_ns(ctx, ns->user_ns))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks' cgroup namespace belongs to another user namespace (not supported)");
+	ret = ckpt_visit_live_tasks(ctx, ckpt_cgroup_check_task, ns);
+	return ret ?: ckpt_write_rec(ctx, CKPT_REC_CGROUPNS, &rec, sizeof(rec)) ?: 1;
+}
+
+static int ckpt_cgroupns_restart(struct ckpt_ctx *ctx, void **data)
+{
+	struct ckpt_cgroupns rec;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_CGROUPNS, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	if (rec.flags || rec.__pad)
+		return ckpt_err(ctx, -EINVAL, "CGROUPNS record is malformed");
+	if (!IS_ENABLED(CONFIG_CGROUPS))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks need a cgroup namespace (CONFIG_CGROUPS is off)");
+	if (!ckpt_namespaces_root_cred(ctx) && !ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+		return ckpt_err(ctx, -EPERM,
+				"creating the tasks' cgroup namespace needs CAP_SYS_ADMIN");
+	return 0;
+}
+
+/* The root is created with CLONE_NEWCGROUP in the caller's cgroup */
+const struct ckpt_ns_ops ckpt_ns_cgroup_ops = {
+	.name = "cgroup",
+	.rec = CKPT_REC_CGROUPNS,
+	.clone_flag = CLONE_NEWCGROUP,
+	.checkpoint = ckpt_cgroupns_checkpoint,
+	.restart = ckpt_cgroupns_restart,
 };
 
 #ifndef CONFIG_SYSVIPC

@@ -133,7 +133,8 @@ struct ckpt_external {
 	FN(MOUNT,	62)		\
 	FN(TMPFS,	63)		\
 	FN(TMPFS_NODE,	64)		\
-	FN(TMPFS_XATTR,	65)
+	FN(TMPFS_XATTR,	65)		\
+	FN(CGROUPNS,	66)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -383,6 +384,17 @@ struct ckpt_userns {
 };
 
 #define CKPT_USERNS_MAX_EXTENTS	340	/* UID_GID_MAP_MAX_EXTENTS */
+
+/*
+ * CGROUPNS: after the USERNS (if any) when the tasks have a cgroup
+ * namespace of their own; they are all in its root cgroup.  Restart roots
+ * a new one at its caller's cgroup (a manager joins the container's
+ * cgroup before it calls restart).
+ */
+struct ckpt_cgroupns {
+	__le32 flags;		/* none yet: 0 */
+	__le32 __pad;
+};
 
 /*
  * MNTNS: after the USERNS (if any) when the tasks have a mount namespace

@@ -536,11 +536,19 @@ TEST_F_TIMEOUT(ns, container_mount_namespace_comes_back_with_the_mounts_given, 1
 	finish_container(_metadata, pid);
 }
 
-TEST_F_TIMEOUT(ns, container_cgroup_namespace_is_refused, 120)
+/* Rooted at the caller's cgroup, where the container's init is restored */
+TEST_F_TIMEOUT(ns, container_cgroup_namespace_comes_back, 120)
 {
+	pid_t pid;
+
 	ct.lo_up = false;
 	ct.offsets = false;
-	expect_refused(_metadata, &self->ctx, CLONE_NEWCGROUP, "has a cgroup namespace of its own");
+	pid = spawn_container(_metadata, &self->ctx, CLONE_NEWCGROUP);
+	EXPECT_NE(ns_ino(0, "cgroup"), ns_ino(pid, "cgroup"));
+	pid = downtime_cycle(_metadata, &self->ctx, pid, 0);
+	ASSERT_LT(0, pid);
+	EXPECT_NE(ns_ino(0, "cgroup"), ns_ino(pid, "cgroup"));
+	finish_container(_metadata, pid);
 }
 
 /*
