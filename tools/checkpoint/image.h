@@ -38,8 +38,8 @@
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [mntns] [ipcns]
- *              tmpfs* task{nr_tasks - zombies} TRAILER
+ *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [CGROUPNS] [mntns]
+ *              [ipcns] tmpfs* task{nr_tasks - zombies} TRAILER
  *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
  *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
  *   mntns   := MNTNS MOUNT{nr_mounts}
@@ -81,7 +81,7 @@
 enum image_state {
 	ST_HEADER,
 	ST_TREE,
-	ST_UTS,			/* after the TREE: UTS, TIMENS, NETNS, USERNS, or a task */
+	ST_UTS,			/* after TREE: UTS, TIMENS, NETNS, USERNS, CGROUPNS, or a task */
 	ST_NETDEV,		/* the NETNS's devices */
 	ST_NET_ADDR,		/* then their addresses */
 	ST_NET_ROUTE,		/* then the namespace's routes */

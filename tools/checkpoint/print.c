@@ -728,6 +728,13 @@ void print_USERNS(const struct image *img, const void *p, uint32_t len)
 	pr_extents("gid_map", e + LE32(u->nr_uid), LE32(u->nr_gid));
 }
 
+void print_CGROUPNS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cgroupns *c = p;
+
+	pr_x("flags", LE32(c->flags));
+}
+
 void print_MNTNS(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_mntns *ns = p;

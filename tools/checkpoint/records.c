@@ -595,6 +595,16 @@ int accept_USERNS(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+int accept_CGROUPNS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cgroupns *c = p;
+
+	if (check_flags(img, LE32(c->flags), 0, "flags") ||
+	    check_zero(img, &c->__pad, sizeof(c->__pad), "__pad"))
+		return -1;
+	return 0;
+}
+
 int accept_PROCESS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_process *pr = p;

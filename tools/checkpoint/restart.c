@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <endian.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -299,6 +300,65 @@ static int restart_wait(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Does the image (a regular file) give the tasks a mount namespace of
+ * their own?  Its MNTNS comes before the first TASK.
+ */
+static bool image_has_mntns(int fd)
+{
+	struct ckpt_rec_hdr h;
+	off_t off = 0;
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		if (pread(fd, &h, sizeof(h), off) != (ssize_t)sizeof(h))
+			return false;
+		if (le32toh(h.type) == CKPT_REC_MNTNS)
+			return true;
+		if (le32toh(h.type) == CKPT_REC_TASK || le32toh(h.type) == CKPT_REC_TRAILER)
+			return false;
+		off += sizeof(h) + le32toh(h.len);
+	}
+	return false;
+}
+
+/*
+ * --root DIR: the tasks' root.  With a mount namespace of their own, it is
+ * their root mount ("/" of CKPT_EXT_MOUNT, unless --ext-mount gave one):
+ * restart pivots into it, which a chroot(2) would prevent.  Without, we
+ * enter it, and the image's paths resolve there.  Returns 0 or -1.
+ */
+static int restart_enter_root(struct restart_opts *o, int fd)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	unsigned int i;
+
+	if (!image_has_mntns(fd)) {
+		if (chroot(o->root) || chdir("/")) {
+			ckpt_err("restart: cannot enter %s: %s", o->root, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < o->nr_ext; i++)
+		if (o->ext[i].kind == CKPT_EXT_MOUNT && !strcmp(o->ext[i].key, "/"))
+			return 0;
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return -1;
+	}
+	e->fd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e->fd < 0) {
+		ckpt_err("restart: --root: %s: %s", o->root, strerror(errno));
+		return -1;
+	}
+	e->kind = CKPT_EXT_MOUNT;
+	e->key[0] = '/';
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return 0;
+}
+
 int cmd_restart(int argc, char **argv)
 {
 	static struct restart_opts o;
@@ -319,9 +379,8 @@ int cmd_restart(int argc, char **argv)
 		return RESTART_EXIT_FAIL;
 	}
 
-	/* restart(2) resolves the image's paths from our root */
-	if (o.root && (chroot(o.root) || chdir("/"))) {
-		ckpt_err("restart: cannot enter %s: %s", o.root, strerror(errno));
+	/* restart(2) resolves the image's paths from our root, or the tasks' */
+	if (o.root && restart_enter_root(&o, fd)) {
 		ckpt_close_image(fd);
 		ckpt_log_close(&log);
 		return RESTART_EXIT_FAIL;

@@ -68,6 +68,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_NET_ADDR]	= FIXED(struct ckpt_net_addr, NET_ADDR),
 	[CKPT_REC_NET_ROUTE]	= FIXED(struct ckpt_net_route, NET_ROUTE),
 	[CKPT_REC_USERNS]	= VARIABLE(struct ckpt_userns, USERNS),
+	[CKPT_REC_CGROUPNS]	= FIXED(struct ckpt_cgroupns, CGROUPNS),
 	[CKPT_REC_MNTNS]	= FIXED(struct ckpt_mntns, MNTNS),
 	[CKPT_REC_MOUNT]	= VARIABLE(struct ckpt_mount, MOUNT),
 	[CKPT_REC_TMPFS]	= FIXED(struct ckpt_tmpfs, TMPFS),
@@ -119,13 +120,17 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 			 REC(FILE))
 
 _Static_assert(__CKPT_REC_NR <= 128, "record types no longer fit a set");
+/* image_check_header() orders the namespace records by their numbers */
+_Static_assert(CKPT_REC_UTS < CKPT_REC_TIMENS && CKPT_REC_TIMENS < CKPT_REC_NETNS &&
+	       CKPT_REC_NETNS < CKPT_REC_USERNS && CKPT_REC_USERNS < CKPT_REC_CGROUPNS,
+	       "namespace record numbers are not in the order of the grammar");
 
 /* The record types each state of the grammar accepts */
 static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
 	[ST_TREE]		= REC(TREE),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
-				  REC(MNTNS) | REC(IPC_NS) | TASK_START,
+				  REC(CGROUPNS) | REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_NETDEV]		= REC(NETDEV),
 	[ST_NET_ADDR]		= REC(NET_ADDR),
 	[ST_NET_ROUTE]		= REC(NET_ROUTE),
@@ -258,10 +263,14 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	rt = &rec_types[type];
 	if (!rt->accept)
 		return image_fail(img, "not supported by this version of ckpt");
-	/* The namespaces come first after the TREE, each once, in this order */
+	/*
+	 * The namespaces come first after the TREE, each once, in this order,
+	 * which is that of their type numbers
+	 */
 	if (img->state == ST_UTS) {
 		if (type != CKPT_REC_UTS && type != CKPT_REC_TIMENS &&
-		    type != CKPT_REC_NETNS && type != CKPT_REC_USERNS)
+		    type != CKPT_REC_NETNS && type != CKPT_REC_USERNS &&
+		    type != CKPT_REC_CGROUPNS)
 			img->state = ST_MNTNS;
 		else if (type <= img->ns_last)
 			return image_fail(img, "namespace record out of order or repeated");

@@ -96,6 +96,7 @@ SIZES = {
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
+    'CGROUPNS': 8,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -487,6 +488,10 @@ def userns(flags=0, uid=((0, 100000, 1000),), gid=((0, 100000, 1000),)):
     return Record('USERNS', payload)
 
 
+def cgroupns(flags=0, pad=0):
+    return Record('CGROUPNS', struct.pack('<II', flags, pad))
+
+
 def sparse_refs(records):
     records[:] = good_records(SPARSE_REFS)
 
@@ -853,6 +858,15 @@ def tmpfs_namespace(nodes=None, blocks=None, ipc=None, after=()):
                                  *blocks, *after])
 
 
+def cgroup_namespace(ns=None, after=()):
+    """An edit inserting a USERNS, a CGROUPNS (or ns, a list of records
+    in its place) and a MNTNS with the root MOUNT after the TREE, then
+    the records after."""
+    ns = [cgroupns()] if ns is None else ns
+    return insert_after('TREE', [userns(), *ns, mntns(1), GOOD_MOUNTS[0],
+                                 *after])
+
+
 def mount_namespace(mounts=GOOD_MOUNTS, ns=None, edit=None):
     """An edit inserting a USERNS, then a MNTNS and its MOUNTs, after the
     TREE; ns replaces the MNTNS, edit (index, MOUNT) one of the MOUNTs."""
@@ -1063,6 +1077,23 @@ VARIANTS = {
     'mntns-twice': (insert_after('TREE', [mntns(1), GOOD_MOUNTS[0],
                                           mntns(1), GOOD_MOUNTS[0]]),
                     None, None),
+    'good-cgroupns': (cgroup_namespace(after=[ipc_ns()]), None, None),
+    'good-cgroupns-only': (insert_after('TREE', cgroupns()), None, None),
+    'cgroupns-flags': (cgroup_namespace([cgroupns(flags=1)]), None, None),
+    'cgroupns-pad': (cgroup_namespace([cgroupns(pad=1)]), None, None),
+    'cgroupns-len': (cgroup_namespace([Record('CGROUPNS', b'\0' * 16)]),
+                     None, None),
+    'cgroupns-short': (cgroup_namespace([Record('CGROUPNS', b'')]),
+                       None, None),
+    'cgroupns-twice': (cgroup_namespace([cgroupns(), cgroupns()]),
+                       None, None),
+    'cgroupns-before-userns': (insert_after('TREE', [cgroupns(), userns()]),
+                               None, None),
+    'cgroupns-after-mntns': (cgroup_namespace([], after=[cgroupns()]),
+                             None, None),
+    'cgroupns-after-ipc': (insert_after('TREE', [ipc_ns(), cgroupns()]),
+                           None, None),
+    'cgroupns-after-task': (lambda r: r.append(cgroupns()), None, None),
     'mount-outside-mntns': (insert_after('TREE', GOOD_MOUNTS[0]), None, None),
     'mount-missing': (mount_namespace(ns=mntns(8)), None, None),
     'mount-strings-past-len': (mount_namespace(edit=(1, proc_mount(
@@ -1359,7 +1390,7 @@ def selftest():
                 continue
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
-                          'NET_ROUTE', 'MNTNS', 'TMPFS'):
+                          'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -1403,6 +1434,8 @@ def selftest():
     r = tmpfs_xattr('user.a', b'xyz')
     assert r.payload == struct.pack('<HHI', 7, 0, 3) + b'user.a\0xyz' + \
         b'\0' * 6, 'TMPFS_XATTR'
+    assert cgroupns(flags=1, pad=2).payload == struct.pack('<II', 1, 2), \
+        'CGROUPNS'
     r = file_data(8, b'abc')
     assert r.payload == struct.pack('<QII', 8, 3, 0) + b'abc\0\0\0\0\0', \
         'FILE_DATA'

@@ -328,6 +328,15 @@ declare -A REASON=(
 	[posix-timers-order]='offset 12216: POSIX_TIMERS: timer\[1\]: ids are not increasing'
 	[userns-empty-extent]='offset 312: USERNS: extent 1: empty or wraps around'
 	[userns-twice]='offset 360: USERNS: namespace record out of order or repeated'
+	[cgroupns-flags]='offset 360: CGROUPNS: flags 0x1 has unknown bits 0x1$'
+	[cgroupns-pad]='offset 360: CGROUPNS: __pad is not zero$'
+	[cgroupns-len]='offset 360: CGROUPNS: len 16, expected 8$'
+	[cgroupns-short]='offset 360: CGROUPNS: len 0, expected 8$'
+	[cgroupns-twice]='offset 376: CGROUPNS: namespace record out of order or repeated'
+	[cgroupns-before-userns]='offset 328: USERNS: namespace record out of order or repeated'
+	[cgroupns-after-mntns]='offset 472: CGROUPNS: record out of order, expected TASK, '
+	[cgroupns-after-ipc]='offset 360: CGROUPNS: record out of order, expected TASK, '
+	[cgroupns-after-task]='offset 13456: CGROUPNS: record out of order, expected TRAILER$'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
 	[sched-policy]='offset 12216: SCHED: policy 6 is not supported'
@@ -523,6 +532,13 @@ expect "show: a SCHED's affinity over three words, to the last CPU" 0 \
 	'^  cpus: 0-2,64,66-129$' "$CKPT" show "$TMP/good-sched-rt.img"
 expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
 	"$CKPT" show "$TMP/good-userns.img"
+"$CKPT" show "$TMP/good-cgroupns.img" >"$TMP/good-cgroupns.out" 2>&1
+check "show: a CGROUPNS between the USERNS and the MNTNS, decoded" \
+	show_has "$TMP/good-cgroupns.out" '[2] USERNS offset=312 len=40' \
+	'[3] CGROUPNS offset=360 len=8' '  flags: 0x0' \
+	'[4] MNTNS offset=376 len=8' '[6] IPC_NS offset=488 len=40'
+expect "show: a CGROUPNS as the only namespace record" 0 \
+	'^\[2\] CGROUPNS offset=312 len=8$' "$CKPT" show "$TMP/good-cgroupns-only.img"
 expect "show: an INET_SK of state STREAM names its peer" 0 \
 	'^  peer: \[2001:db8:0:0:0:0:0:2\]:40001$' "$CKPT" show "$TMP/good-tcp.img"
 expect "show: decodes the CORK flag of an INET_SK" 0 \
@@ -676,6 +692,7 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-sched-rt.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-mntns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tmpfs.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-cgroupns.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -712,6 +729,8 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-mntns.img"
 	check "valgrind: an image with the contents of tmpfs mounts" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-tmpfs.img"
+	check "valgrind: an image with a cgroup namespace" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -719,14 +738,16 @@ mount-strings-past-len,mount-string-not-terminated,mount-missing,\
 mount-slave-unbound,tmpfs-missing,tmpfs-node-truncated,\
 tmpfs-node-strings-past-len,tmpfs-path-not-terminated,\
 tmpfs-target-not-terminated,tmpfs-data-beyond-size,\
-tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len}.img
+tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len,cgroupns-len,\
+cgroupns-short,cgroupns-after-mntns}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
 		 "an image with a network namespace" \
 		 "an image with SCHED records" \
 		 "an image with a mount namespace" \
-		 "an image with the contents of tmpfs mounts" "damaged images" \
+		 "an image with the contents of tmpfs mounts" \
+		 "an image with a cgroup namespace" "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
 	done
