@@ -42,6 +42,7 @@ OVERLAY_PATHS=(
 	'net/unix/checkpoint.c'
 	'net/core/checkpoint.c'
 	'ipc/checkpoint*'
+	'kernel/cgroup/checkpoint.c'
 	arch/x86/checkpoint
 	Documentation/checkpoint
 	tools/testing/selftests/checkpoint

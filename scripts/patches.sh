@@ -39,6 +39,7 @@ KERNEL_GROUPS=(
 	"mm|mm/checkpoint*.[ch]|mm/checkpoint: save and restore address spaces|the back end for address spaces: VMAs, their pages, shared memory and the mm layout"
 	"fs|fs/checkpoint*.[ch]|fs/checkpoint: save and restore open files, cwd and umask|the back end for file descriptor tables, open files (pipes, ptys and anonymous ones included), locks and the fs struct"
 	"ipc|ipc/checkpoint*|ipc/checkpoint: save and restore System V IPC|the back end for a container's System V IPC namespace: message queues, semaphore sets, undo lists and shared memory segments"
+	"cgroup|kernel/cgroup/checkpoint.c|cgroup/checkpoint: save and restore a container's cgroups|the back end for a container's cgroup namespace: the cgroups below its root, their limits and the processes in each"
 	"net|net/checkpoint*.[ch] net/unix/checkpoint.c net/core/checkpoint.c|net/checkpoint: save and restore sockets and network namespaces|the back end for sockets (UNIX, TCP, UDP and netlink sockets, their connections and queued data) and for a network namespace's devices, addresses, routes and sysctls"
 	"x86|arch/x86/checkpoint|x86/checkpoint: save and restore registers and XSAVE state|the x86-64 back end: general registers and the XSAVE area"
 )

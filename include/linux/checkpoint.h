@@ -68,6 +68,8 @@ enum ckpt_ns_kind {
  * @arch: architecture CPU state, applied by the coordinator
  * @resume: state the task needs after the coordinator lets it go
  * @task_rec: its TASK record, while the task reads its sections
+ * @cgroup: a process of a cgroup namespace the image has: the id of the
+ *	CGROUP it moves itself into before it reads its records; else 0
  */
 struct ckpt_rtask {
 	struct ckpt_ctx *ctx;
@@ -87,6 +89,7 @@ struct ckpt_rtask {
 	void *arch;
 	struct ckpt_resume *resume;
 	const struct ckpt_task *task_rec;
+	u32 cgroup;
 };
 
 /**
@@ -368,11 +371,26 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
 struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key);
 
+/* The frozen tasks (kernel/checkpoint/checkpoint.c) */
+typedef int (*ckpt_task_fn)(struct ckpt_ctx *ctx, struct task_struct *t,
+			    pid_t pid, void *arg);
+int ckpt_visit_live_tasks(struct ckpt_ctx *ctx, ckpt_task_fn fn, void *arg);
+
 /* Namespaces (kernel/checkpoint/ns.c) */
 ktime_t ckpt_clock_shifted(struct ckpt_ctx *ctx, clockid_t clockid, ktime_t t);
 bool ckpt_tasks_own_ns(struct ckpt_ctx *ctx, struct user_namespace *owner);
 const struct cred *ckpt_namespaces_root_cred(struct ckpt_ctx *ctx);
 char *ckpt_mnt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
+
+/* Cgroups (kernel/cgroup/checkpoint.c) */
+#ifdef CONFIG_CGROUPS
+int ckpt_cgroup_attach(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+#else
+static inline int ckpt_cgroup_attach(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	return 0;
+}
+#endif
 
 /* Log and errors (kernel/checkpoint/log.c) */
 

@@ -39,11 +39,6 @@ int ckpt_checkpoint_seccomp(struct ckpt_ctx *ctx, struct task_struct *t,
 int ckpt_restore_seccomp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 			 const struct ckpt_task *rec);
 
-/* checkpoint.c */
-typedef int (*ckpt_task_fn)(struct ckpt_ctx *ctx, struct task_struct *t,
-			    pid_t pid, void *arg);
-int ckpt_visit_live_tasks(struct ckpt_ctx *ctx, ckpt_task_fn fn, void *arg);
-
 /* ns.c */
 int ckpt_write_namespaces(struct ckpt_ctx *ctx);
 void ckpt_park_namespaces(struct ckpt_ctx *ctx);

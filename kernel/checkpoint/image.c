@@ -203,6 +203,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_cgroupns),
 		.max_len = sizeof(struct ckpt_cgroupns),
 	},
+	[CKPT_REC_CGROUP] = {
+		.min_len = sizeof(struct ckpt_cgroup) + 8,
+		.max_len = sizeof(struct ckpt_cgroup) + CKPT_REC_MAX_LEN / 2,
+	},
 	[CKPT_REC_MNTNS] = {
 		.min_len = sizeof(struct ckpt_mntns),
 		.max_len = sizeof(struct ckpt_mntns),

@@ -29,14 +29,10 @@
  *   records stay those of the caller's namespace, so the same maps give
  *   the tasks the same ids inside.
  *
- * - the cgroup namespace: when the tasks have one of their own, they must
- *   all be in its root cgroup; a CGROUPNS record says so, and restart
- *   roots a new one at the caller's cgroup, where the restored tasks are
- *   (a manager joins the container's cgroup first, as runc does).
- *
- * The mount namespace's entry is in fs/checkpoint_mnt.c.  Nested user
- * namespaces and a pid namespace for children other than the task's own
- * are refused.
+ * The mount namespace's entry is in fs/checkpoint_mnt.c, the cgroup
+ * namespace's (with the cgroups below its root) in
+ * kernel/cgroup/checkpoint.c.  Nested user namespaces and a pid
+ * namespace for children other than the task's own are refused.
  *
  * The root directory: with CHECKPOINT_ROOT_RELATIVE, or when the tasks
  * have a mount namespace of their own, the tasks must share one, and the
@@ -145,7 +141,7 @@ static const char *ckpt_ns_differs(struct nsproxy *ns, struct nsproxy *seen)
 static int ckpt_check_task_ns(struct ckpt_ctx *ctx, struct task_struct *t,
 			      pid_t pid, void *arg)
 {
-	struct nsproxy *mine = current->nsproxy, *ns = t->nsproxy;
+	struct nsproxy *ns = t->nsproxy;
 	struct ckpt_ns_seen *seen = arg;
 	const char *what = NULL;
 
@@ -526,69 +522,28 @@ const struct ckpt_ns_ops ckpt_ns_user_ops = {
 	.free = ckpt_userns_free,
 };
 
-/* ---- cgroup ---- */
+/* ---- cgroup: kernel/cgroup/checkpoint.c, or none ---- */
 
-/* Frozen: it cannot move; in the root cgroup of the tasks' namespace? */
-static int ckpt_cgroup_check_task(struct ckpt_ctx *ctx, struct task_struct *t, pid_t pid,
-				  void *arg)
+#ifndef CONFIG_CGROUPS
+/* All tasks are in the one cgroup namespace; an image with one is refused */
+static int ckpt_no_cgroup_checkpoint(struct ckpt_ctx *ctx)
 {
-	struct cgroup_namespace *ns = arg;
-	bool in_root = true;
-
-#ifdef CONFIG_CGROUPS
-	rcu_read_lock();
-	in_root = task_dfl_cgroup(t) == ns->root_cset->dfl_cgrp;
-	rcu_read_unlock();
-#endif
-	if (!in_root)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"task %d is in a cgroup below the root of its cgroup namespace (not supported yet)",
-				pid);
 	return 0;
 }
 
-static int ckpt_cgroupns_checkpoint(struct ckpt_ctx *ctx)
+static int ckpt_no_cgroup_restart(struct ckpt_ctx *ctx, void **data)
 {
-	struct cgroup_namespace *ns = ctx->nsproxy->cgroup_ns;
-	struct ckpt_cgroupns rec = {};
-	int ret;
-
-	if (ns == current->nsproxy->cgroup_ns)
-		return 0;
-	if (!ckpt_tasks_own_ns(ctx, ns->user_ns))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' cgroup namespace belongs to another user namespace (not supported)");
-	ret = ckpt_visit_live_tasks(ctx, ckpt_cgroup_check_task, ns);
-	return ret ?: ckpt_write_rec(ctx, CKPT_REC_CGROUPNS, &rec, sizeof(rec)) ?: 1;
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"the tasks need a cgroup namespace (CONFIG_CGROUPS is off)");
 }
 
-static int ckpt_cgroupns_restart(struct ckpt_ctx *ctx, void **data)
-{
-	struct ckpt_cgroupns rec;
-	int ret;
-
-	ret = ckpt_read_rec(ctx, CKPT_REC_CGROUPNS, &rec, sizeof(rec));
-	if (ret)
-		return ret;
-	if (rec.flags || rec.__pad)
-		return ckpt_err(ctx, -EINVAL, "CGROUPNS record is malformed");
-	if (!IS_ENABLED(CONFIG_CGROUPS))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks need a cgroup namespace (CONFIG_CGROUPS is off)");
-	if (!ckpt_namespaces_root_cred(ctx) && !ns_capable(current_user_ns(), CAP_SYS_ADMIN))
-		return ckpt_err(ctx, -EPERM,
-				"creating the tasks' cgroup namespace needs CAP_SYS_ADMIN");
-	return 0;
-}
-
-/* The root is created with CLONE_NEWCGROUP in the caller's cgroup */
 const struct ckpt_ns_ops ckpt_ns_cgroup_ops = {
 	.name = "cgroup",
 	.rec = CKPT_REC_CGROUPNS,
-	.clone_flag = CLONE_NEWCGROUP,
-	.checkpoint = ckpt_cgroupns_checkpoint,
-	.restart = ckpt_cgroupns_restart,
+	.checkpoint = ckpt_no_cgroup_checkpoint,
+	.restart = ckpt_no_cgroup_restart,
 };
+#endif
 
 #ifndef CONFIG_SYSVIPC
 /* No IPC namespace is saved (nor was one); an image with one is refused */

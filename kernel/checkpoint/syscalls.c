@@ -92,6 +92,8 @@ static bool ckpt_external_ok(const struct ckpt_external *e)
 	case CKPT_EXT_UNIX_SK:
 	case CKPT_EXT_MOUNT:
 		return e->fd >= 0 && !e->name[0];
+	case CKPT_EXT_CGROUP:
+		return e->fd >= 0 && !e->name[0] && !strcmp(e->key, "/");
 	}
 	return false;
 }

@@ -575,6 +575,10 @@ int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	struct ckpt_task rec;
 	int ret;
 
+	/* First: what it allocates from here on is charged to its cgroup */
+	ret = ckpt_cgroup_attach(ctx, rt);
+	if (ret)
+		return ret;
 	rt->resume = kzalloc(sizeof(*rt->resume), GFP_KERNEL);
 	if (!rt->resume)
 		return -ENOMEM;

@@ -35,6 +35,7 @@
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
 #define CKPT_EXT_UNIX_SK	2	/* key: "socket:[INO]"; fd: the socket replacing it */
 #define CKPT_EXT_MOUNT		3	/* key: a mount point of the tasks; fd: bound there */
+#define CKPT_EXT_CGROUP		4	/* key: "/"; fd: the cgroup v2 directory to restore into */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
@@ -46,8 +47,10 @@
  * tree (CHECKPOINT_EXT_UNIX_SK), named as /proc/PID/fd showed it; the
  * directory or file (an O_PATH descriptor will do) bound at a mount point
  * of the tasks' mount namespace whose filesystem is outside the tasks
- * (their root, bind mounts from the host).  An external the image does
- * not name is ignored.
+ * (their root, bind mounts from the host); the cgroup v2 directory (open
+ * O_RDONLY) where the root of the tasks' cgroup namespace comes back,
+ * instead of the caller's own cgroup.  An external the image does not
+ * name is ignored.
  */
 struct ckpt_external {
 	__u32 kind;		/* CKPT_EXT_* */
@@ -134,7 +137,8 @@ struct ckpt_external {
 	FN(TMPFS,	63)		\
 	FN(TMPFS_NODE,	64)		\
 	FN(TMPFS_XATTR,	65)		\
-	FN(CGROUPNS,	66)
+	FN(CGROUPNS,	66)		\
+	FN(CGROUP,	67)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -387,13 +391,34 @@ struct ckpt_userns {
 
 /*
  * CGROUPNS: after the USERNS (if any) when the tasks have a cgroup
- * namespace of their own; they are all in its root cgroup.  Restart roots
- * a new one at its caller's cgroup (a manager joins the container's
- * cgroup before it calls restart).
+ * namespace of their own, followed by nr_cgroups CGROUP records: the
+ * namespace's root cgroup, then the cgroups below it, each after its
+ * parent.  Restart roots a new namespace at the cgroup the caller gives
+ * (CKPT_EXT_CGROUP "/"), or at its own, and recreates the cgroups below.
  */
 struct ckpt_cgroupns {
 	__le32 flags;		/* none yet: 0 */
-	__le32 __pad;
+	__le32 nr_cgroups;	/* 1..CKPT_CGROUP_MAX */
+};
+
+#define CKPT_CGROUP_MAX		1024
+#define CKPT_CGROUP_FILES_MAX	16384	/* files_len */
+
+/*
+ * CGROUP: one cgroup (v2) of the tasks' namespace.  Followed by the pids
+ * of the processes in it (nr_procs __le32, in the pid namespace of the
+ * TREE), its name (name_len bytes with the NUL: "" for the root, else one
+ * path component) and files_len bytes of "FILE\0VALUE\0" pairs: its
+ * limits and cgroup.subtree_control as reading the files showed them,
+ * without the last newline.  Restart writes those that differ.
+ */
+struct ckpt_cgroup {
+	__le32 id;		/* 1..nr_cgroups, its rank; 1 is the root */
+	__le32 parent;		/* an earlier id; 0 for the root */
+	__le32 nr_procs;
+	__le32 files_len;	/* 0..CKPT_CGROUP_FILES_MAX */
+	__le16 name_len;	/* 1..256 */
+	__le16 __pad[3];
 };
 
 /*
