@@ -35,13 +35,19 @@
 /* The NETNS of earlier kernels: flags and 4 zero bytes, nothing after it */
 #define NETNS_V1_SIZE	8
 
+/* The longest name of a cgroup, with its NUL (NAME_MAX + 1) */
+#define CGROUP_NAME_MAX	256
+
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [CGROUPNS] [mntns]
+ *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [cgroupns] [mntns]
  *              [ipcns] tmpfs* task{nr_tasks - zombies} TRAILER
  *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
  *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
+ *   cgroupns := CGROUPNS CGROUP{nr_cgroups}
+ *   (the CGROUPs in id order, the root first, each after its parent;
+ *   every process of the TREE but the zombies in exactly one of them)
  *   mntns   := MNTNS MOUNT{nr_mounts}
  *   (the MOUNTs in id order, the root first, each after its parent)
  *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem} segment{nr_shm}
@@ -85,6 +91,7 @@ enum image_state {
 	ST_NETDEV,		/* the NETNS's devices */
 	ST_NET_ADDR,		/* then their addresses */
 	ST_NET_ROUTE,		/* then the namespace's routes */
+	ST_CGROUP,		/* the CGROUPNS's cgroups */
 	ST_MNTNS,		/* after the other namespaces: MNTNS, IPC_NS or what follows */
 	ST_MOUNT,		/* the MNTNS's mounts */
 	ST_IPC,			/* after the mount namespace: IPC_NS, or what follows */
@@ -121,6 +128,7 @@ struct image_task {
 	uint32_t pid;
 	uint32_t tgid;
 	uint32_t flags;		/* CKPT_TREE_* */
+	uint32_t cgroup;	/* the id of the CGROUP it is in, or 0 */
 };
 
 struct image_range {
@@ -140,6 +148,14 @@ struct image_mount {
 	uint32_t peer_group;	/* 0 if not shared */
 	bool tmpfs;		/* a new tmpfs: a TMPFS holds its contents */
 };
+
+/* A CGROUP of the cgroup namespace */
+struct image_cgroup {
+	uint32_t parent;	/* the id of its parent, 0 for the root */
+	char *name;		/* its directory's name, "" for the root */
+};
+
+struct tree_key;
 
 struct image {
 	/* the stream */
@@ -189,6 +205,12 @@ struct image {
 	uint32_t tmpfs_left;		/* TMPFS records still to come */
 	uint32_t tmpfs_next;		/* the next TMPFS is of a MOUNT after this id */
 	bool tmpfs_xattrs;		/* TMPFS_XATTR may follow: the node is not a link */
+
+	/* the cgroup namespace: the CGROUPs so far, by id - 1 */
+	struct image_cgroup *cgroups;
+	uint32_t nr_cgroups;		/* the CGROUPNS's nr_cgroups */
+	uint32_t cgroups_done;		/* CGROUP records so far */
+	struct tree_key *pids;		/* the TREE's pids, sorted, to find them */
 
 	uint32_t task_extras;		/* optional records of the task so far */
 
@@ -263,6 +285,14 @@ const char *image_netdev_name(const struct image *img, uint32_t ifindex);
 
 /* The mount point of MOUNT id in the namespace, or NULL if unknown (records.c) */
 const char *image_mount_path(const struct image *img, uint32_t id);
+
+/*
+ * The path of CGROUP id from the root of the namespace, in buf (its end
+ * if it is longer: "..." and the last components), or NULL if unknown
+ * (records.c)
+ */
+const char *image_cgroup_path(const struct image *img, uint32_t id,
+			      char *buf, size_t size);
 
 /* The state after the namespaces' records: a TMPFS still to come, or a task */
 enum image_state image_after_namespaces(const struct image *img);

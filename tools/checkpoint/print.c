@@ -733,6 +733,45 @@ void print_CGROUPNS(const struct image *img, const void *p, uint32_t len)
 	const struct ckpt_cgroupns *c = p;
 
 	pr_x("flags", LE32(c->flags));
+	pr_u("nr_cgroups", LE32(c->nr_cgroups));
+}
+
+/* Its name, its path in the namespace, its processes, then its files */
+void print_CGROUP(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cgroup *c = p;
+	const __le32 *pids = (const __le32 *)(c + 1);
+	uint32_t nr = LE32(c->nr_procs), files_len = LE32(c->files_len);
+	uint32_t name_len = LE16(c->name_len), off, i;
+	const char *name = (const char *)(pids + nr);
+	const char *files = name + name_len, *file, *val, *path;
+	char buf[CKPT_PATH_MAX];
+
+	pr_u("id", LE32(c->id));
+	pr_ref("parent", LE32(c->parent));
+	pr_u("nr_procs", nr);
+	pr_u("files_len", files_len);
+	pr_u("name_len", name_len);
+	printf("  name: ");
+	pr_quoted(name, name_len);
+	path = image_cgroup_path(img, LE32(c->id), buf, sizeof(buf));
+	if (path) {
+		printf(" (at ");
+		pr_quoted(path, strlen(path));
+		putchar(')');
+	}
+	putchar('\n');
+	for (i = 0; i < nr; i++)
+		printf("  pid[%u]: %u\n", i, LE32(pids[i]));
+	/* "FILE\0VALUE\0" pairs, as records.c checked them */
+	for (off = 0, i = 0; off < files_len; i++) {
+		file = files + off;
+		val = file + strlen(file) + 1;
+		printf("  file[%u]: %s = ", i, file);
+		pr_quoted(val, strlen(val));
+		putchar('\n');
+		off = val + strlen(val) + 1 - files;
+	}
 }
 
 void print_MNTNS(const struct image *img, const void *p, uint32_t len)

@@ -595,14 +595,277 @@ int accept_USERNS(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+/* --- the cgroup namespace --- */
+
+/* The kernel's CKPT_CGROUP_VALUE_MAX: a value is shorter */
+#define CGROUP_VALUE_MAX	4096
+
+/*
+ * The files a CGROUP holds, restart writes: the kernel's
+ * ckpt_cgroup_files[] but those checkpoint only checks (cgroup.type,
+ * cgroup.freeze).  A value of a file with lines may have newlines.
+ */
+static const struct {
+	const char *name;
+	bool lines;
+} cgroup_files[] = {
+	{ "cgroup.subtree_control", false },
+	{ "cgroup.max.descendants", false },
+	{ "cgroup.max.depth", false },
+	{ "cpu.weight", false },
+	{ "cpu.max", false },
+	{ "cpu.idle", false },
+	{ "cpuset.cpus", false },
+	{ "cpuset.mems", false },
+	{ "io.weight", true },
+	{ "io.max", true },
+	{ "memory.min", false },
+	{ "memory.low", false },
+	{ "memory.high", false },
+	{ "memory.max", false },
+	{ "memory.swap.high", false },
+	{ "memory.swap.max", false },
+	{ "memory.oom.group", false },
+	{ "pids.max", false },
+};
+
+/* The kernel's isprint(): ASCII and Latin-1, not their control characters */
+static bool cgroup_printable(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c >= 0xa0;
+}
+
 int accept_CGROUPNS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_cgroupns *c = p;
+	uint32_t nr = LE32(c->nr_cgroups), i;
 
-	if (check_flags(img, LE32(c->flags), 0, "flags") ||
-	    check_zero(img, &c->__pad, sizeof(c->__pad), "__pad"))
+	if (check_flags(img, LE32(c->flags), 0, "flags"))
 		return -1;
+	if (!nr || nr > CKPT_CGROUP_MAX)
+		return image_fail(img, "nr_cgroups %u is out of range 1..%u",
+				  nr, CKPT_CGROUP_MAX);
+	img->cgroups = calloc(nr, sizeof(*img->cgroups));
+	img->pids = calloc(img->nr_tasks, sizeof(*img->pids));
+	if (!img->cgroups || !img->pids)
+		return image_fail(img, "out of memory for %u cgroups", nr);
+	/* The CGROUPs name processes by pid */
+	for (i = 0; i < img->nr_tasks; i++) {
+		img->pids[i].pid = img->tree[i].pid;
+		img->pids[i].index = i;
+	}
+	qsort(img->pids, img->nr_tasks, sizeof(*img->pids), tree_key_cmp);
+	img->nr_cgroups = nr;
+	img->cgroups_done = 0;
+	img->state = ST_CGROUP;
 	return 0;
+}
+
+const char *image_cgroup_path(const struct image *img, uint32_t id,
+			      char *buf, size_t size)
+{
+	size_t at = size - 1, n;
+
+	if (!id || id > img->cgroups_done || size < 8)
+		return NULL;
+	buf[at] = 0;
+	if (id == 1) {
+		buf[--at] = '/';
+		return buf + at;
+	}
+	/* From the cgroup up to the root: each parent has a lower id */
+	for (; id > 1; id = img->cgroups[id - 1].parent) {
+		n = strlen(img->cgroups[id - 1].name);
+		if (n + 1 + 3 > at) {
+			at -= 3;
+			memcpy(buf + at, "...", 3);
+			break;
+		}
+		at -= n;
+		memcpy(buf + at, img->cgroups[id - 1].name, n);
+		buf[--at] = '/';
+	}
+	return buf + at;
+}
+
+/* Where it is in the tree: id and parent name earlier CGROUPs */
+static int check_cgroup_tree(struct image *img, const struct ckpt_cgroup *c)
+{
+	uint32_t id = LE32(c->id), parent = LE32(c->parent);
+
+	if (id != img->cgroups_done + 1)
+		return image_fail(img, "id %u, but it is CGROUP %u of the CGROUPNS",
+				  id, img->cgroups_done + 1);
+	if (id == 1 && parent)
+		return image_fail(img, "parent %u, but the first CGROUP is the root (parent 0)",
+				  parent);
+	if (id > 1 && (!parent || parent >= id))
+		return image_fail(img, "parent %u is not the id of an earlier CGROUP", parent);
+	return 0;
+}
+
+/* "" for the root, else a directory name: the kernel's ckpt_cgroup_name_ok() */
+static int check_cgroup_name(struct image *img, const char *name, uint32_t n,
+			     bool root)
+{
+	if (strnlen(name, n) != n - 1)
+		return image_fail(img, "name is not a NUL-terminated string of %u bytes", n);
+	if (root && n != 1)
+		return image_fail(img, "name_len %u, but the root's name is \"\" (name_len 1)", n);
+	if (!root && (n < 2 || strchr(name, '/') || !strcmp(name, ".") ||
+		      !strcmp(name, "..")))
+		return image_fail(img, "name is empty, \".\", \"..\" or has a \"/\"");
+	return 0;
+}
+
+static int cgroup_file_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cgroup_files); i++)
+		if (!strcmp(name, cgroup_files[i].name))
+			return i;
+	return -1;
+}
+
+/* Not a file of cgroup_files[]: named if it prints as it is */
+static int cgroup_file_unknown(struct image *img, uint32_t i, const char *name)
+{
+	const char *c;
+
+	for (c = name; *c >= 0x20 && *c < 0x7f; c++)
+		;
+	if (*c || c - name > 64)
+		return image_fail(img, "file[%u]: its name is not a file restart writes", i);
+	return image_fail(img, "file[%u]: \"%s\" is not a file restart writes", i, name);
+}
+
+/* A value restart writes: printable, with newlines only if the file has lines */
+static int check_cgroup_value(struct image *img, uint32_t i, const char *name,
+			      const char *val, bool lines)
+{
+	const char *c;
+
+	if (strlen(val) >= CGROUP_VALUE_MAX)
+		return image_fail(img, "file[%u]: %s: its value is longer than %u bytes",
+				  i, name, CGROUP_VALUE_MAX - 1);
+	for (c = val; *c; c++)
+		if (!cgroup_printable(*c) && !(*c == '\n' && lines))
+			return image_fail(img, "file[%u]: %s: a byte 0x%02x is not printable",
+					  i, name, (unsigned char)*c);
+	return 0;
+}
+
+/*
+ * "FILE\0VALUE\0" pairs, each FILE one restart writes, each VALUE
+ * printable (but the newlines of a file with lines) and shorter than
+ * CGROUP_VALUE_MAX: the kernel's ckpt_cgroup_files_ok()
+ */
+static int check_cgroup_files(struct image *img, const char *files, uint32_t len)
+{
+	const char *name, *val;
+	uint32_t off, i;
+	size_t n, m;
+	int f;
+
+	if (len && files[len - 1])
+		return image_fail(img, "files do not end with a NUL");
+	for (off = 0, i = 0; off < len; off += n + 1 + m + 1, i++) {
+		name = files + off;
+		n = strlen(name);
+		if (off + n + 1 >= len)
+			return image_fail(img, "file[%u]: a name without a value", i);
+		val = name + n + 1;
+		m = strlen(val);
+		f = cgroup_file_find(name);
+		if (f < 0)
+			return cgroup_file_unknown(img, i, name);
+		if (check_cgroup_value(img, i, name, val, cgroup_files[f].lines))
+			return -1;
+	}
+	return 0;
+}
+
+/* Processes of the TREE, each in one cgroup: the kernel's ckpt_cgroup_procs_load() */
+static int check_cgroup_procs(struct image *img, const __le32 *pids, uint32_t nr,
+			      uint32_t id)
+{
+	struct image_task *t;
+	uint32_t i, pid;
+	int64_t at;
+
+	for (i = 0; i < nr; i++) {
+		pid = LE32(pids[i]);
+		at = tree_find(img->pids, img->nr_tasks, pid);
+		if (at < 0)
+			return image_fail(img, "pid[%u]: %u is not a task of the TREE", i, pid);
+		t = &img->tree[at];
+		if (t->pid != t->tgid)
+			return image_fail(img, "pid[%u]: %u is a thread, not a process", i, pid);
+		if (t->flags & CKPT_TREE_ZOMBIE)
+			return image_fail(img, "pid[%u]: %u is a zombie", i, pid);
+		if (t->cgroup)
+			return image_fail(img, "pid[%u]: %u is already in CGROUP %u",
+					  i, pid, t->cgroup);
+		t->cgroup = id;
+	}
+	return 0;
+}
+
+/* After the last CGROUP: every process but the zombies is in one */
+static int check_cgroup_all(struct image *img)
+{
+	const struct image_task *t;
+	uint32_t i;
+
+	for (i = 0; i < img->nr_tasks; i++) {
+		t = &img->tree[i];
+		if (t->pid == t->tgid && !(t->flags & CKPT_TREE_ZOMBIE) && !t->cgroup)
+			return image_fail(img, "process %u is in no CGROUP of the CGROUPNS",
+					  t->pid);
+	}
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_cgroup_load() */
+int accept_CGROUP(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_cgroup *c = p;
+	uint32_t id = LE32(c->id), nr = LE32(c->nr_procs);
+	uint32_t name_len = LE16(c->name_len), files_len = LE32(c->files_len);
+	const char *name;
+	char *copy;
+
+	if (check_cgroup_tree(img, c) ||
+	    check_zero(img, c->__pad, sizeof(c->__pad), "__pad"))
+		return -1;
+	if (nr > img->nr_tasks)
+		return image_fail(img, "nr_procs %u is more than nr_tasks %u",
+				  nr, img->nr_tasks);
+	if (files_len > CKPT_CGROUP_FILES_MAX)
+		return image_fail(img, "files_len %u is more than %u", files_len,
+				  CKPT_CGROUP_FILES_MAX);
+	if (!name_len || name_len > CGROUP_NAME_MAX)
+		return image_fail(img, "name_len %u is out of range 1..%u", name_len,
+				  CGROUP_NAME_MAX);
+	if (check_var_len(img, p, len,
+			  (uint64_t)nr * sizeof(__le32) + name_len + files_len))
+		return -1;
+	name = (const char *)(c + 1) + (size_t)nr * sizeof(__le32);
+	if (check_cgroup_name(img, name, name_len, id == 1) ||
+	    check_cgroup_files(img, name + name_len, files_len) ||
+	    check_cgroup_procs(img, (const __le32 *)(c + 1), nr, id))
+		return -1;
+	copy = strdup(name);
+	if (!copy)
+		return image_fail(img, "out of memory");
+	img->cgroups[id - 1].parent = LE32(c->parent);
+	img->cgroups[id - 1].name = copy;
+	if (++img->cgroups_done < img->nr_cgroups)
+		return 0;
+	/* The other namespace records may follow */
+	img->state = ST_UTS;
+	return check_cgroup_all(img);
 }
 
 int accept_PROCESS(struct image *img, const void *p, uint32_t len)

@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/checkpoint.h>
+#include <linux/magic.h>
 
 #include "ckpt.h"
 
@@ -26,10 +29,17 @@
  */
 #define RESTART_EXIT_FAIL	125
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC	0x63677270
+#endif
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC	0x27e0eb
+#endif
+
 static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
-	"                    [--ext-mount MOUNTPOINT=PATH]...\n"
+	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -60,6 +70,12 @@ static const char restart_usage[] =
 	"                     mount namespace (a MOUNT of kind EXTERNAL in ckpt\n"
 	"                     show); \"/\" is their root mount, by default our root\n"
 	"                     directory (restart(2) flag RESTART_EXTERNAL)\n"
+	"  -g, --cgroup-root DIR\n"
+	"                     root the tasks' cgroup namespace at our cgroup v2\n"
+	"                     directory DIR, created if missing (mkdir -p), instead\n"
+	"                     of our own cgroup; the cgroups saved below the root\n"
+	"                     are made again below DIR, with their limits\n"
+	"                     (restart(2) flag RESTART_EXTERNAL)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -73,6 +89,7 @@ struct restart_opts {
 	const char *input;
 	const char *log_path;
 	const char *root;
+	const char *cgroup_root;
 	bool verbose;
 	bool detach;
 	unsigned long flags;	/* RESTART_* */
@@ -180,6 +197,107 @@ static int restart_add_mount(struct restart_opts *o, const char *arg)
 	return -1;
 }
 
+/* The filesystem type (statfs(2) f_type) of the directory fd, or 0 */
+static unsigned long restart_fs_type(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) ? 0 : (unsigned long)sfs.f_type;
+}
+
+static const char *restart_cgroup_hint(unsigned long type)
+{
+	return type == CGROUP_SUPER_MAGIC ? " (cgroup v1 is not supported)" : "";
+}
+
+/*
+ * The cgroup DIR, made as mkdir -p does (mode 0755), one component at a
+ * time from our root or working directory; a missing one only in a
+ * directory on cgroup v2, so that nothing is made elsewhere.  Returns an
+ * O_RDONLY descriptor of it, or -1.
+ */
+static int restart_open_cgroup(const char *dir)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	size_t at = 0, n, up;
+	char name[PATH_MAX];
+	unsigned long type;
+	int fd, sub;
+
+	fd = open(dir[0] == '/' ? "/" : ".", flags);
+	if (fd < 0) {
+		ckpt_err("restart: --cgroup-root: %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (dir[at += strspn(dir + at, "/")]) {
+		/* The next component: n bytes from dir + at; its parent: up bytes of dir */
+		n = strcspn(dir + at, "/");
+		for (up = at; up > 1 && dir[up - 1] == '/'; up--)
+			;
+		snprintf(name, sizeof(name), "%.*s", (int)n, dir + at);
+		sub = openat(fd, name, flags);
+		if (sub < 0 && errno == ENOENT) {
+			type = restart_fs_type(fd);
+			if (type != CGROUP2_SUPER_MAGIC) {
+				ckpt_err("restart: --cgroup-root: cannot create %.*s: %.*s is not on a cgroup2 filesystem%s",
+					 (int)(at + n), dir, up ? (int)up : 1, up ? dir : ".",
+					 restart_cgroup_hint(type));
+				close(fd);
+				return -1;
+			}
+			if (mkdirat(fd, name, 0755) && errno != EEXIST) {
+				ckpt_err("restart: --cgroup-root: cannot create %.*s: %s",
+					 (int)(at + n), dir, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			sub = openat(fd, name, flags);
+		}
+		if (sub < 0) {
+			ckpt_err("restart: --cgroup-root: %.*s: %s", (int)(at + n), dir,
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		fd = sub;
+		at += n;
+	}
+	type = restart_fs_type(fd);
+	if (type != CGROUP2_SUPER_MAGIC) {
+		ckpt_err("restart: --cgroup-root: %s is not on a cgroup2 filesystem%s",
+			 dir, restart_cgroup_hint(type));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * --cgroup-root DIR: the external cgroup "/", where the root of the
+ * tasks' cgroup namespace comes back.  Returns -1 to go on, else the
+ * exit status.
+ */
+static int restart_add_cgroup(struct restart_opts *o)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	int fd;
+
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return RESTART_EXIT_FAIL;
+	}
+	fd = restart_open_cgroup(o->cgroup_root);
+	if (fd < 0)
+		return RESTART_EXIT_FAIL;
+	e->kind = CKPT_EXT_CGROUP;
+	e->fd = fd;
+	e->key[0] = '/';
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return -1;
+}
+
 /* Returns -1 to go on, else the exit status */
 static int restart_parse(int argc, char **argv, struct restart_opts *o)
 {
@@ -192,12 +310,13 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "veth",    required_argument, NULL, 'e' },
 		{ "ext-unix-sk", required_argument, NULL, 'x' },
 		{ "ext-mount", required_argument, NULL, 'm' },
+		{ "cgroup-root", required_argument, NULL, 'g' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -211,6 +330,13 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			ret = restart_add_mount(o, optarg);
 			if (ret >= 0)
 				return ret;
+			break;
+		case 'g':
+			if (!*optarg)
+				return restart_usage_err("--cgroup-root wants a directory");
+			if (o->cgroup_root)
+				return restart_usage_err("--cgroup-root is given more than once");
+			o->cgroup_root = optarg;
 			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;
@@ -239,6 +365,9 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 	if (o->verbose && o->log_path)
 		return restart_usage_err("-v and --log exclude each other");
 	o->input = argv[optind];
+	/* Made once the command line is known to be right */
+	if (o->cgroup_root)
+		return restart_add_cgroup(o);
 	return -1;
 }
 

@@ -69,6 +69,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_NET_ROUTE]	= FIXED(struct ckpt_net_route, NET_ROUTE),
 	[CKPT_REC_USERNS]	= VARIABLE(struct ckpt_userns, USERNS),
 	[CKPT_REC_CGROUPNS]	= FIXED(struct ckpt_cgroupns, CGROUPNS),
+	[CKPT_REC_CGROUP]	= VARIABLE(struct ckpt_cgroup, CGROUP),
 	[CKPT_REC_MNTNS]	= FIXED(struct ckpt_mntns, MNTNS),
 	[CKPT_REC_MOUNT]	= VARIABLE(struct ckpt_mount, MOUNT),
 	[CKPT_REC_TMPFS]	= FIXED(struct ckpt_tmpfs, TMPFS),
@@ -134,6 +135,7 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_NETDEV]		= REC(NETDEV),
 	[ST_NET_ADDR]		= REC(NET_ADDR),
 	[ST_NET_ROUTE]		= REC(NET_ROUTE),
+	[ST_CGROUP]		= REC(CGROUP),
 	[ST_MNTNS]		= REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_MOUNT]		= REC(MOUNT),
 	[ST_IPC]		= REC(IPC_NS) | REC(TMPFS) | TASK_START,
@@ -381,6 +383,10 @@ static void image_free(struct image *img)
 	for (i = 0; img->mounts && i < img->mounts_done; i++)
 		free(img->mounts[i].path);
 	free(img->mounts);
+	for (i = 0; img->cgroups && i < img->cgroups_done; i++)
+		free(img->cgroups[i].name);
+	free(img->cgroups);
+	free(img->pids);
 }
 
 static int show_parse(int argc, char **argv, struct image *img,

@@ -96,7 +96,7 @@ SIZES = {
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
-    'CGROUPNS': 8,
+    'CGROUPNS': 8, 'CGROUP': 24,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -158,10 +158,15 @@ def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
         release, XFEATURES, XSTATE_SIZE, nr_tasks, *offsets))
 
 
+TREE_ZOMBIE = 0x1
+
+
 def tree(tasks):
+    """A TREE of (pid, tgid, ppid) or (pid, tgid, ppid, flags)."""
     body = struct.pack('<II', len(tasks), 0)
-    for pid, tgid, ppid in tasks:
-        body += struct.pack('<8I', pid, tgid, ppid, 0, 0, 0, 0, 0)
+    for t in tasks:
+        pid, tgid, ppid, flags = (tuple(t) + (0,))[:4]
+        body += struct.pack('<8I', pid, tgid, ppid, flags, 0, 0, 0, 0)
     return Record('TREE', body)
 
 
@@ -488,8 +493,67 @@ def userns(flags=0, uid=((0, 100000, 1000),), gid=((0, 100000, 1000),)):
     return Record('USERNS', payload)
 
 
-def cgroupns(flags=0, pad=0):
-    return Record('CGROUPNS', struct.pack('<II', flags, pad))
+def cgroupns(flags=0, nr=1):
+    return Record('CGROUPNS', struct.pack('<II', flags, nr))
+
+
+def cgroup(cid, parent, name, pids=(), files=(), lens=None, pad=0):
+    """A CGROUP: its processes, its name, then its files, (FILE, VALUE)
+    pairs or the bytes they take; lens (procs, name, files) are lies."""
+    name = name.encode() + b'\0'
+    if not isinstance(files, bytes):
+        files = b''.join(f.encode() + b'\0' + v.encode() + b'\0'
+                         for f, v in files)
+    lens = dict(dict(procs=len(pids), name=len(name), files=len(files)),
+                **(lens or {}))
+    body = struct.pack('<IIIIH3H', cid, parent, lens['procs'], lens['files'],
+                       lens['name'], pad, 0, 0)
+    body += struct.pack('<%dI' % len(pids), *pids) + name + files
+    return Record('CGROUP', pad8(body))
+
+
+# The cgroups of the namespace: the process in /init, limits around it
+GOOD_CGROUP_SVC_FILES = [('cgroup.subtree_control', 'memory'),
+                         ('memory.max', 'max')]
+GOOD_CGROUPS = [
+    cgroup(1, 0, '', files=[('cgroup.subtree_control', 'cpu io memory pids')]),
+    cgroup(2, 1, 'init', pids=[PID], files=[
+        ('cgroup.subtree_control', ''), ('cpu.max', '50000 100000'),
+        ('io.max', '8:0 rbps=1048576 wbps=max riops=max wiops=max\n'
+                   '8:16 rbps=max wbps=2097152 riops=max wiops=max'),
+        ('memory.max', '1048576'), ('pids.max', '64')]),
+    cgroup(3, 1, 'svc', files=GOOD_CGROUP_SVC_FILES),
+    cgroup(4, 3, 'web', files=[('memory.high', '524288'),
+                               ('memory.oom.group', '1')]),
+    cgroup(5, 3, 'empty'),
+]
+
+
+def cgroup_records(at=None, new=None, nr=None, extra=()):
+    """A CGROUPNS and GOOD_CGROUPS, the one at index at replaced by new
+    (a list: inserted), extra appended; nr is its nr_cgroups if not
+    their number."""
+    cgs = list(GOOD_CGROUPS)
+    if at is not None:
+        cgs[at:at + 1] = new if isinstance(new, list) else [new]
+    cgs += list(extra)
+    return [cgroupns(nr=len(cgs) if nr is None else nr), *cgs]
+
+
+# A chain of cgroups whose path is longer than ckpt shows (4095 bytes)
+DEEP_CGROUPS = [cgroup(1, 0, '', pids=[PID])] + [
+    cgroup(i, i - 1, 'd%02d' % i + 'x' * 252) for i in range(2, 22)]
+
+
+def with_zombie(edit):
+    """edit, in an image whose TREE has a zombie child, pid PID + 1."""
+    def zombie(records):
+        records[find(records, 'HEADER')] = header(nr_tasks=2)
+        records[find(records, 'TREE')] = tree([(PID, PID, 0),
+                                               (PID + 1, PID + 1, PID,
+                                                TREE_ZOMBIE)])
+        edit(records)
+    return zombie
 
 
 def sparse_refs(records):
@@ -859,10 +923,10 @@ def tmpfs_namespace(nodes=None, blocks=None, ipc=None, after=()):
 
 
 def cgroup_namespace(ns=None, after=()):
-    """An edit inserting a USERNS, a CGROUPNS (or ns, a list of records
-    in its place) and a MNTNS with the root MOUNT after the TREE, then
-    the records after."""
-    ns = [cgroupns()] if ns is None else ns
+    """An edit inserting a USERNS, a CGROUPNS and its CGROUPs (or ns, a
+    list of records in their place) and a MNTNS with the root MOUNT after
+    the TREE, then the records after."""
+    ns = cgroup_records() if ns is None else ns
     return insert_after('TREE', [userns(), *ns, mntns(1), GOOD_MOUNTS[0],
                                  *after])
 
@@ -1078,22 +1142,83 @@ VARIANTS = {
                                           mntns(1), GOOD_MOUNTS[0]]),
                     None, None),
     'good-cgroupns': (cgroup_namespace(after=[ipc_ns()]), None, None),
-    'good-cgroupns-only': (insert_after('TREE', cgroupns()), None, None),
+    'good-cgroupns-only': (insert_after('TREE', [cgroupns(), cgroup(
+        1, 0, '', pids=[PID])]), None, None),
+    'good-cgroupns-zombie': (with_zombie(cgroup_namespace()), None, None),
+    'good-cgroupns-deep': (cgroup_namespace([cgroupns(nr=len(DEEP_CGROUPS)),
+                                             *DEEP_CGROUPS]), None, None),
     'cgroupns-flags': (cgroup_namespace([cgroupns(flags=1)]), None, None),
-    'cgroupns-pad': (cgroup_namespace([cgroupns(pad=1)]), None, None),
+    'cgroupns-nr-zero': (cgroup_namespace([cgroupns(nr=0)]), None, None),
+    'cgroupns-nr-too-many': (cgroup_namespace([cgroupns(nr=1025)]),
+                             None, None),
     'cgroupns-len': (cgroup_namespace([Record('CGROUPNS', b'\0' * 16)]),
                      None, None),
     'cgroupns-short': (cgroup_namespace([Record('CGROUPNS', b'')]),
                        None, None),
-    'cgroupns-twice': (cgroup_namespace([cgroupns(), cgroupns()]),
-                       None, None),
-    'cgroupns-before-userns': (insert_after('TREE', [cgroupns(), userns()]),
-                               None, None),
+    'cgroupns-twice': (cgroup_namespace(cgroup_records() * 2), None, None),
+    'cgroupns-before-userns': (insert_after('TREE', [*cgroup_records(),
+                                                     userns()]), None, None),
     'cgroupns-after-mntns': (cgroup_namespace([], after=[cgroupns()]),
                              None, None),
     'cgroupns-after-ipc': (insert_after('TREE', [ipc_ns(), cgroupns()]),
                            None, None),
     'cgroupns-after-task': (lambda r: r.append(cgroupns()), None, None),
+    'cgroup-missing': (cgroup_namespace(cgroup_records(nr=6)), None, None),
+    'cgroup-extra': (cgroup_namespace(cgroup_records(nr=4)), None, None),
+    'cgroup-outside-cgroupns': (insert_after('TREE', GOOD_CGROUPS[0]),
+                                None, None),
+    'cgroup-id-rank': (cgroup_namespace(cgroup_records(2, cgroup(
+        4, 1, 'svc'))), None, None),
+    'cgroup-root-parent': (cgroup_namespace(cgroup_records(0, cgroup(
+        1, 1, ''))), None, None),
+    'cgroup-parent-later': (cgroup_namespace(cgroup_records(3, cgroup(
+        4, 4, 'web'))), None, None),
+    'cgroup-parent-zero': (cgroup_namespace(cgroup_records(3, cgroup(
+        4, 0, 'web'))), None, None),
+    'cgroup-pad': (cgroup_namespace(cgroup_records(2, cgroup(
+        3, 1, 'svc', pad=1))), None, None),
+    'cgroup-root-name': (cgroup_namespace(cgroup_records(0, cgroup(
+        1, 0, 'root'))), None, None),
+    'cgroup-name-empty': (cgroup_namespace(cgroup_records(2, cgroup(
+        3, 1, ''))), None, None),
+    'cgroup-name-slash': (cgroup_namespace(cgroup_records(2, cgroup(
+        3, 1, 'a/b'))), None, None),
+    'cgroup-name-dotdot': (cgroup_namespace(cgroup_records(2, cgroup(
+        3, 1, '..'))), None, None),
+    'cgroup-name-len-zero': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', lens=dict(name=0)))), None, None),
+    'cgroup-name-too-long': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'x' * 256))), None, None),
+    'cgroup-name-not-terminated': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', lens=dict(name=5)))), None, None),
+    'cgroup-past-len': (cgroup_namespace(cgroup_records(2, cgroup(
+        3, 1, 'svc', files=GOOD_CGROUP_SVC_FILES, lens=dict(files=200)))),
+        None, None),
+    'cgroup-files-too-long': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', lens=dict(files=16385)))), None, None),
+    'cgroup-procs-too-many': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', lens=dict(procs=2)))), None, None),
+    'cgroup-files-not-terminated': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=b'memory.max\0max'))), None, None),
+    'cgroup-file-no-value': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=b'memory.max\0'))), None, None),
+    'cgroup-file-unknown': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=[('memory.current', '0')]))), None, None),
+    'cgroup-file-type': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=[('cgroup.type', 'domain')]))), None, None),
+    'cgroup-file-value-newline': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=[('memory.max', '1\n2')]))), None, None),
+    'cgroup-file-value-too-long': (cgroup_namespace(cgroup_records(
+        4, cgroup(5, 3, 'empty', files=[('memory.max', '1' * 4096)]))),
+        None, None),
+    'cgroup-pid-unknown': (cgroup_namespace(cgroup_records(1, cgroup(
+        2, 1, 'init', pids=[PID + 1]))), None, None),
+    'cgroup-pid-twice': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', pids=[PID]))), None, None),
+    'cgroup-pid-zombie': (with_zombie(cgroup_namespace(cgroup_records(
+        4, cgroup(5, 3, 'empty', pids=[PID + 1])))), None, None),
+    'cgroup-process-missing': (cgroup_namespace(cgroup_records(1, cgroup(
+        2, 1, 'init'))), None, None),
     'mount-outside-mntns': (insert_after('TREE', GOOD_MOUNTS[0]), None, None),
     'mount-missing': (mount_namespace(ns=mntns(8)), None, None),
     'mount-strings-past-len': (mount_namespace(edit=(1, proc_mount(
@@ -1434,8 +1559,12 @@ def selftest():
     r = tmpfs_xattr('user.a', b'xyz')
     assert r.payload == struct.pack('<HHI', 7, 0, 3) + b'user.a\0xyz' + \
         b'\0' * 6, 'TMPFS_XATTR'
-    assert cgroupns(flags=1, pad=2).payload == struct.pack('<II', 1, 2), \
+    assert cgroupns(flags=1, nr=2).payload == struct.pack('<II', 1, 2), \
         'CGROUPNS'
+    # The fixed part of a CGROUP, its pids, name and files, padded to 8
+    r = cgroup(2, 1, 'a', pids=[7], files=[('pids.max', '5')])
+    assert r.payload == struct.pack('<IIIIH3H', 2, 1, 1, 11, 2, 0, 0, 0) + \
+        struct.pack('<I', 7) + b'a\0pids.max\x005\0' + b'\0' * 7, 'CGROUP'
     r = file_data(8, b'abc')
     assert r.payload == struct.pack('<QII', 8, 3, 0) + b'abc\0\0\0\0\0', \
         'FILE_DATA'

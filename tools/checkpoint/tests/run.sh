@@ -24,7 +24,9 @@ SRC=$(dirname "$TESTS")
 MKIMAGE=(python3 "$TESTS/mkimage.py")
 TIMEOUT=(timeout 20)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ckpt-tests.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+# The cgroups a test of --cgroup-root makes, deepest first
+CGROUPS_MADE=()
+trap 'rmdir "${CGROUPS_MADE[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 n=0
 failed=0
@@ -174,6 +176,49 @@ expect "cli: restart --ext-mount: a MOUNTPOINT of 64 bytes is too long (125)" 12
 expect "cli: restart --ext-mount: PATH must exist (125)" 125 \
 	"^ckpt: restart: --ext-mount: $TMP/missing: No such file or directory$" \
 	"$CKPT" restart -m "/data=$TMP/missing" /dev/null
+expect "cli: restart --help names --cgroup-root" 0 '^  -g, --cgroup-root DIR$' \
+	"$CKPT" restart --help
+expect "cli: restart --cgroup-root wants a directory (125)" 125 \
+	'^ckpt: restart: --cgroup-root wants a directory$' \
+	"$CKPT" restart --cgroup-root '' /dev/null
+expect "cli: restart --cgroup-root is given once (125)" 125 \
+	'^ckpt: restart: --cgroup-root is given more than once$' \
+	"$CKPT" restart -g "$TMP" -g "$TMP" /dev/null
+mkdir "$TMP/notcg"
+expect "cli: restart --cgroup-root refuses a directory not on cgroup2 (125)" 125 \
+	"^ckpt: restart: --cgroup-root: $TMP/notcg is not on a cgroup2 filesystem$" \
+	"$CKPT" restart --cgroup-root "$TMP/notcg" /dev/null
+expect "cli: restart --cgroup-root makes no directory outside cgroup2 (125)" 125 \
+	"^ckpt: restart: --cgroup-root: cannot create $TMP/notcg/a: $TMP/notcg is not on a cgroup2 filesystem$" \
+	"$CKPT" restart --cgroup-root "$TMP/notcg/a/b" /dev/null
+check "cli: restart --cgroup-root left nothing behind" test ! -e "$TMP/notcg/a"
+expect "cli: restart --cgroup-root wants a directory, not a file (125)" 125 \
+	'^ckpt: restart: --cgroup-root: /dev/null: Not a directory$' \
+	"$CKPT" restart --cgroup-root /dev/null /dev/null
+expect "cli: restart --cgroup-root: usage errors come first (125)" 125 \
+	'one FILE is needed' "$CKPT" restart --cgroup-root "$TMP/notcg/a"
+
+# The mount points of cgroup v1 hierarchies and of cgroup v2, if any
+mounts_of()
+{
+	awk -v type="$1" '{
+		for (i = 7; i <= NF; i++)
+			if ($i == "-") {
+				if ($(i + 1) == type)
+					print $5
+				break
+			}
+	}' /proc/self/mountinfo 2>/dev/null | grep -v '\\' | head -1
+}
+CGROUP1=$(mounts_of cgroup)
+CGROUP2=$(mounts_of cgroup2)
+if [ -n "$CGROUP1" ]; then
+	expect "cli: restart --cgroup-root refuses cgroup v1 (125)" 125 \
+		"^ckpt: restart: --cgroup-root: $CGROUP1 is not on a cgroup2 filesystem \\(cgroup v1 is not supported\\)$" \
+		"$CKPT" restart --cgroup-root "$CGROUP1" /dev/null
+else
+	skip "cli: restart --cgroup-root refuses cgroup v1 (125)" "no cgroup v1 mounted"
+fi
 expect "cli: show of a missing file fails" 1 \
 	'^ckpt: show: .*/missing.img: No such file' "$CKPT" show "$TMP/missing.img"
 
@@ -209,13 +254,66 @@ if [ -n "$NOSYS" ]; then
 		125 'has no restart\(2\) system call' "$NOSYS" restart \
 		--ext-mount "/$(printf 'a%.0s' {1..62})=$TMP" --ext-mount /=/ /dev/null
 else
+	NOSYS_FAILED=$(cat "$TMP/nosys.log")
 	for t in "checkpoint: ENOSYS is reported with its cause" \
 		 "checkpoint: ENOSYS is 'Function not implemented'" \
 		 "checkpoint: --log FILE creates FILE" \
 		 "restart: ENOSYS is reported with its cause (125)" \
 		 "restart: --ext-mount of a MOUNTPOINT of 63 bytes goes on to restart(2)"; do
-		not_ok "$t" "$(cat "$TMP/nosys.log")"
+		not_ok "$t" "$NOSYS_FAILED"
 	done
+fi
+
+# --cgroup-root on cgroup v2: an existing cgroup, then new ones below ours
+cgroup_made()
+{
+	local dir
+
+	for dir in "$@"; do
+		[ "$(stat -f -c %T "$dir" 2>/dev/null)" = cgroup2fs ] ||
+			{ echo "$dir is not a cgroup"; return 1; }
+	done
+}
+OWN_CGROUP=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)
+CGTEST=$CGROUP2${OWN_CGROUP%/}/ckpt-tests.$$
+if [ -z "$NOSYS" ]; then
+	for t in "an existing cgroup goes on to restart(2)" \
+		 "a missing cgroup is made (mkdir -p)" \
+		 "the cgroups made are on cgroup2" \
+		 "a cgroup made before is taken as it is"; do
+		not_ok "restart: --cgroup-root: $t" "$NOSYS_FAILED"
+	done
+elif [ -z "$CGROUP2" ]; then
+	for t in "an existing cgroup goes on to restart(2)" \
+		 "a missing cgroup is made (mkdir -p)" \
+		 "the cgroups made are on cgroup2" \
+		 "a cgroup made before is taken as it is"; do
+		skip "restart: --cgroup-root: $t" "no cgroup2 mounted"
+	done
+else
+	expect "restart: --cgroup-root: an existing cgroup goes on to restart(2)" \
+		125 'has no restart\(2\) system call' \
+		"$NOSYS" restart --cgroup-root "$CGROUP2" /dev/null
+	if [ -d "$CGROUP2$OWN_CGROUP" ] && [ -w "$CGROUP2$OWN_CGROUP" ] &&
+	   [ ! -e "$CGTEST" ]; then
+		CGROUPS_MADE=("$CGTEST/a/b" "$CGTEST/a" "$CGTEST")
+		expect "restart: --cgroup-root: a missing cgroup is made (mkdir -p)" \
+			125 'has no restart\(2\) system call' \
+			"$NOSYS" restart --cgroup-root "$CGTEST//a/b/" /dev/null
+		check "restart: --cgroup-root: the cgroups made are on cgroup2" \
+			cgroup_made "$CGTEST" "$CGTEST/a" "$CGTEST/a/b"
+		expect "restart: --cgroup-root: a cgroup made before is taken as it is" \
+			125 'has no restart\(2\) system call' \
+			"$NOSYS" restart -g "$CGTEST/a/b" /dev/null
+		rmdir "${CGROUPS_MADE[@]}" 2>/dev/null
+		CGROUPS_MADE=()
+	else
+		for t in "a missing cgroup is made (mkdir -p)" \
+			 "the cgroups made are on cgroup2" \
+			 "a cgroup made before is taken as it is"; do
+			skip "restart: --cgroup-root: $t" "cannot make cgroups in $CGROUP2$OWN_CGROUP"
+		done
+	fi
 fi
 
 # --- show: a good image ---
@@ -329,14 +427,43 @@ declare -A REASON=(
 	[userns-empty-extent]='offset 312: USERNS: extent 1: empty or wraps around'
 	[userns-twice]='offset 360: USERNS: namespace record out of order or repeated'
 	[cgroupns-flags]='offset 360: CGROUPNS: flags 0x1 has unknown bits 0x1$'
-	[cgroupns-pad]='offset 360: CGROUPNS: __pad is not zero$'
+	[cgroupns-nr-zero]='offset 360: CGROUPNS: nr_cgroups 0 is out of range 1\.\.1024$'
+	[cgroupns-nr-too-many]='offset 360: CGROUPNS: nr_cgroups 1025 is out of range 1\.\.1024$'
 	[cgroupns-len]='offset 360: CGROUPNS: len 16, expected 8$'
 	[cgroupns-short]='offset 360: CGROUPNS: len 0, expected 8$'
-	[cgroupns-twice]='offset 376: CGROUPNS: namespace record out of order or repeated'
-	[cgroupns-before-userns]='offset 328: USERNS: namespace record out of order or repeated'
+	[cgroupns-twice]='offset 888: CGROUPNS: namespace record out of order or repeated'
+	[cgroupns-before-userns]='offset 840: USERNS: namespace record out of order or repeated'
 	[cgroupns-after-mntns]='offset 472: CGROUPNS: record out of order, expected TASK, '
 	[cgroupns-after-ipc]='offset 360: CGROUPNS: record out of order, expected TASK, '
 	[cgroupns-after-task]='offset 13456: CGROUPNS: record out of order, expected TRAILER$'
+	[cgroup-missing]='offset 888: MNTNS: record out of order, expected CGROUP$'
+	[cgroup-extra]='offset 848: CGROUP: record out of order, expected TASK, '
+	[cgroup-outside-cgroupns]='offset 312: CGROUP: record out of order, expected TASK, '
+	[cgroup-id-rank]='offset 680: CGROUP: id 4, but it is CGROUP 3 of the CGROUPNS$'
+	[cgroup-root-parent]='offset 376: CGROUP: parent 1, but the first CGROUP is the root \(parent 0\)$'
+	[cgroup-parent-later]='offset 768: CGROUP: parent 4 is not the id of an earlier CGROUP$'
+	[cgroup-parent-zero]='offset 768: CGROUP: parent 0 is not the id of an earlier CGROUP$'
+	[cgroup-pad]='offset 680: CGROUP: __pad is not zero$'
+	[cgroup-root-name]='offset 376: CGROUP: name_len 5, but the root.s name is "" \(name_len 1\)$'
+	[cgroup-name-empty]='offset 680: CGROUP: name is empty, "\.", "\.\." or has a "/"$'
+	[cgroup-name-slash]='offset 680: CGROUP: name is empty, "\.", "\.\." or has a "/"$'
+	[cgroup-name-dotdot]='offset 680: CGROUP: name is empty, "\.", "\.\." or has a "/"$'
+	[cgroup-name-len-zero]='offset 848: CGROUP: name_len 0 is out of range 1\.\.256$'
+	[cgroup-name-too-long]='offset 848: CGROUP: name_len 257 is out of range 1\.\.256$'
+	[cgroup-name-not-terminated]='offset 848: CGROUP: name is not a NUL-terminated string of 5 bytes$'
+	[cgroup-past-len]='offset 680: CGROUP: len 80, but its contents take 228 bytes before padding$'
+	[cgroup-files-too-long]='offset 848: CGROUP: files_len 16385 is more than 16384$'
+	[cgroup-procs-too-many]='offset 848: CGROUP: nr_procs 2 is more than nr_tasks 1$'
+	[cgroup-files-not-terminated]='offset 848: CGROUP: files do not end with a NUL$'
+	[cgroup-file-no-value]='offset 848: CGROUP: file\[0\]: a name without a value$'
+	[cgroup-file-unknown]='offset 848: CGROUP: file\[0\]: "memory\.current" is not a file restart writes$'
+	[cgroup-file-type]='offset 848: CGROUP: file\[0\]: "cgroup\.type" is not a file restart writes$'
+	[cgroup-file-value-newline]='offset 848: CGROUP: file\[0\]: memory\.max: a byte 0x0a is not printable$'
+	[cgroup-file-value-too-long]='offset 848: CGROUP: file\[0\]: memory\.max: its value is longer than 4095 bytes$'
+	[cgroup-pid-unknown]='offset 456: CGROUP: pid\[0\]: 101 is not a task of the TREE$'
+	[cgroup-pid-twice]='offset 848: CGROUP: pid\[0\]: 100 is already in CGROUP 2$'
+	[cgroup-pid-zombie]='offset 880: CGROUP: pid\[0\]: 101 is a zombie$'
+	[cgroup-process-missing]='offset 664: CGROUP: process 100 is in no CGROUP of the CGROUPNS$'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
 	[sched-policy]='offset 12216: SCHED: policy 6 is not supported'
@@ -533,12 +660,36 @@ expect "show: a SCHED's affinity over three words, to the last CPU" 0 \
 expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
 	"$CKPT" show "$TMP/good-userns.img"
 "$CKPT" show "$TMP/good-cgroupns.img" >"$TMP/good-cgroupns.out" 2>&1
-check "show: a CGROUPNS between the USERNS and the MNTNS, decoded" \
+check "show: a CGROUPNS and its CGROUPs between the USERNS and the MNTNS" \
 	show_has "$TMP/good-cgroupns.out" '[2] USERNS offset=312 len=40' \
-	'[3] CGROUPNS offset=360 len=8' '  flags: 0x0' \
-	'[4] MNTNS offset=376 len=8' '[6] IPC_NS offset=488 len=40'
+	'[3] CGROUPNS offset=360 len=8' '  flags: 0x0' '  nr_cgroups: 5' \
+	'[4] CGROUP offset=376 len=72' '[5] CGROUP offset=456 len=216' \
+	'[8] CGROUP offset=848 len=32' \
+	'[9] MNTNS offset=888 len=8' '[11] IPC_NS offset=1000 len=40'
+check "show: decodes a CGROUP's place, name and path in the namespace" \
+	show_has "$TMP/good-cgroupns.out" '  id: 1' '  parent: 0 (none)' \
+	'  name_len: 1' '  name: "" (at "/")' '  id: 4' '  parent: 3' \
+	'  name: "init" (at "/init")' '  name: "web" (at "/svc/web")' \
+	'  name: "empty" (at "/svc/empty")'
+check "show: decodes a CGROUP's processes" show_has "$TMP/good-cgroupns.out" \
+	'  nr_procs: 1' '  pid[0]: 100'
+check "show: decodes a CGROUP's files, each FILE = \"VALUE\"" \
+	show_has "$TMP/good-cgroupns.out" '  files_len: 176' \
+	'  file[0]: cgroup.subtree_control = "cpu io memory pids"' \
+	'  file[0]: cgroup.subtree_control = ""' \
+	'  file[1]: cpu.max = "50000 100000"' \
+	'  file[2]: io.max = "8:0 rbps=1048576 wbps=max riops=max wiops=max\x0a8:16 rbps=max wbps=2097152 riops=max wiops=max"' \
+	'  file[3]: memory.max = "1048576"' '  file[4]: pids.max = "64"' \
+	'  file[1]: memory.oom.group = "1"'
 expect "show: a CGROUPNS as the only namespace record" 0 \
 	'^\[2\] CGROUPNS offset=312 len=8$' "$CKPT" show "$TMP/good-cgroupns-only.img"
+expect "show: the root CGROUP may hold the processes" 0 '^  pid\[0\]: 100$' \
+	"$CKPT" show "$TMP/good-cgroupns-only.img"
+expect "show: a zombie is in no CGROUP" 0 '^\[8\] CGROUP offset=880 len=32$' \
+	"$CKPT" show "$TMP/good-cgroupns-zombie.img"
+expect "show: a CGROUP path longer than 4095 bytes is shown by its end" 0 \
+	'^  name: "d21x{252}" \(at "\.\.\./d07x{252}/d08x{252}/.*/d21x{252}"\)$' \
+	"$CKPT" show "$TMP/good-cgroupns-deep.img"
 expect "show: an INET_SK of state STREAM names its peer" 0 \
 	'^  peer: \[2001:db8:0:0:0:0:0:2\]:40001$' "$CKPT" show "$TMP/good-tcp.img"
 expect "show: decodes the CORK flag of an INET_SK" 0 \
@@ -693,6 +844,8 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-mntns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tmpfs.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-cgroupns-zombie.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-cgroupns-deep.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -731,6 +884,8 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-tmpfs.img"
 	check "valgrind: an image with a cgroup namespace" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns.img"
+	check "valgrind: an image with a cgroup path too long to show whole" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns-deep.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -739,7 +894,9 @@ mount-slave-unbound,tmpfs-missing,tmpfs-node-truncated,\
 tmpfs-node-strings-past-len,tmpfs-path-not-terminated,\
 tmpfs-target-not-terminated,tmpfs-data-beyond-size,\
 tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len,cgroupns-len,\
-cgroupns-short,cgroupns-after-mntns}.img
+cgroupns-short,cgroupns-after-mntns,cgroup-missing,cgroup-past-len,\
+cgroup-name-not-terminated,cgroup-files-not-terminated,cgroup-file-no-value,\
+cgroup-pid-twice,cgroup-process-missing}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
@@ -747,7 +904,9 @@ else
 		 "an image with SCHED records" \
 		 "an image with a mount namespace" \
 		 "an image with the contents of tmpfs mounts" \
-		 "an image with a cgroup namespace" "damaged images" \
+		 "an image with a cgroup namespace" \
+		 "an image with a cgroup path too long to show whole" \
+		 "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
 	done
