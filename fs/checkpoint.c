@@ -587,16 +587,22 @@ static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 }
 
 /* Unlinked, and no other name: its contents go into the image */
+/* A regular file that a kind of its own saves: a memfd, a message queue */
+static bool ckpt_file_special(struct file *file)
+{
+	return ckpt_file_is_memfd(file) || ckpt_file_is_mqueue(file);
+}
+
 static bool ckpt_file_unlinked(struct file *file)
 {
 	return S_ISREG(file_inode(file)->i_mode) && d_unlinked(file->f_path.dentry) &&
-	       !ckpt_file_is_memfd(file);
+	       !ckpt_file_special(file);
 }
 
 static bool ckpt_reg_match(struct ckpt_ctx *ctx, struct file *file)
 {
 	return S_ISREG(file_inode(file)->i_mode) && !ckpt_file_unlinked(file) &&
-	       !ckpt_file_is_memfd(file) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+	       !ckpt_file_special(file) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
 }
 
 static bool ckpt_dir_match(struct ckpt_ctx *ctx, struct file *file)
@@ -791,6 +797,28 @@ CKPT_FILE_OPS(UNLINKED) = {
 	.checkpoint = ckpt_unlinked_checkpoint,
 	.restart = ckpt_unlinked_restart_at,
 };
+
+#ifndef CONFIG_POSIX_MQUEUE
+/* ipc/checkpoint_mqueue.c has the kind; without it, none can be open */
+static bool ckpt_no_mq_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return false;
+}
+
+static struct file *ckpt_no_mq_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				       const char *path)
+{
+	ckpt_err(ctx, -EOPNOTSUPP, "FILE %s: a POSIX message queue (CONFIG_POSIX_MQUEUE is off)",
+		 path);
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+CKPT_FILE_OPS(MQUEUE) = {
+	.props = CKPT_FOPS_PATH,
+	.match = ckpt_no_mq_match,
+	.restart = ckpt_no_mq_restart,
+};
+#endif
 
 /**
  * ckpt_file_user() - a process that has a file in its descriptor table

@@ -69,8 +69,6 @@
  * @options: its show_options() shows what mount(2) takes
  * @ours: optional: whether @sb is the one a new mount by the restored
  *	root gets (the filesystem of the tasks' own pid, network... namespace)
- * @empty: optional: whether nothing is lost when it comes back empty, or
- *	an error (logged) naming what would be
  * @save: optional: write its contents (after the MOUNT records)
  * @load: optional: read them back into the new mount at @root
  */
@@ -79,7 +77,6 @@ struct ckpt_mnt_fs {
 	bool instance;
 	bool options;
 	bool (*ours)(struct ckpt_ctx *ctx, struct super_block *sb);
-	int (*empty)(struct ckpt_ctx *ctx, struct mount *mnt, const char *where);
 	int (*save)(struct ckpt_ctx *ctx, u32 id, struct vfsmount *mnt);
 	int (*load)(struct ckpt_ctx *ctx, u32 id, const struct path *root);
 };
@@ -105,39 +102,14 @@ static bool ckpt_cgroup2_ours(struct ckpt_ctx *ctx, struct super_block *sb)
 	return current->nsproxy->cgroup_ns == &init_cgroup_ns;
 }
 
-/* A directory with nothing in it, when the tasks cannot add anything */
-static bool ckpt_dir_empty(struct dentry *dir)
-{
-	struct dentry *child;
-	bool empty = true;
-
-	spin_lock(&dir->d_lock);
-	hlist_for_each_entry(child, &dir->d_children, d_sib) {
-		if (simple_positive(child)) {
-			empty = false;
-			break;
-		}
-	}
-	spin_unlock(&dir->d_lock);
-	return empty;
-}
-
-static int ckpt_mqueue_empty(struct ckpt_ctx *ctx, struct mount *mnt, const char *where)
-{
-	if (ckpt_dir_empty(mnt->mnt.mnt_sb->s_root))
-		return 0;
-	return ckpt_err(ctx, -EOPNOTSUPP,
-			"the mqueue filesystem at %s has queues: POSIX message queues are not supported yet",
-			where);
-}
-
 static const struct ckpt_mnt_fs ckpt_mnt_fs[] = {
 	{ .name = "proc", .instance = true, .options = true, .ours = ckpt_proc_ours },
 	{ .name = "sysfs", .ours = ckpt_sysfs_ours },
 	{ .name = "tmpfs", .instance = true, .options = true,
 	  .save = ckpt_tmpfs_checkpoint, .load = ckpt_tmpfs_restart },
 	{ .name = "devpts", .instance = true, .options = true },
-	{ .name = "mqueue", .ours = ckpt_mqueue_ours, .empty = ckpt_mqueue_empty },
+	/* Its queues are saved with the IPC namespace (ipc/checkpoint_mqueue.c) */
+	{ .name = "mqueue", .ours = ckpt_mqueue_ours },
 	{ .name = "cgroup2", .ours = ckpt_cgroup2_ours },
 };
 
@@ -372,7 +344,6 @@ static int ckpt_mnt_kind(struct ckpt_ctx *ctx, struct ckpt_mnt_walk *w,
 	struct super_block *sb = s->mnt->mnt.mnt_sb;
 	const struct ckpt_mnt_fs *fs = ckpt_mnt_fs_find(sb->s_type->name);
 	int src = s->id > 1 ? ckpt_mnt_find_source(w, s) : -1;
-	int ret;
 
 	s->kind = CKPT_MOUNT_EXTERNAL;
 	if (s->id == 1 || !fs || (fs->ours && !fs->ours(ctx, sb)) ||
@@ -384,12 +355,9 @@ static int ckpt_mnt_kind(struct ckpt_ctx *ctx, struct ckpt_mnt_walk *w,
 		s->source = src;
 		return 0;
 	}
-	if (s->mnt->mnt.mnt_root != sb->s_root)
-		return 0;
-	ret = fs->empty ? fs->empty(ctx, s->mnt, where) : 0;
-	if (!ret)
+	if (s->mnt->mnt.mnt_root == sb->s_root)
 		s->kind = CKPT_MOUNT_NEW;
-	return ret;
+	return 0;
 }
 
 /* Can restart rebuild the propagation of @s from what comes before it? */

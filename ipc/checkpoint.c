@@ -163,11 +163,6 @@ static int ckpt_ipc_ns_checkpoint(struct ckpt_ctx *ctx)
 	if (!ckpt_tasks_own_ns(ctx, ns->user_ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the tasks' IPC namespace belongs to another user namespace (not supported yet)");
-#ifdef CONFIG_POSIX_MQUEUE
-	if (READ_ONCE(ns->mq_queues_count))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the tasks' IPC namespace has POSIX message queues (not supported yet)");
-#endif
 	if (!IS_ENABLED(CONFIG_CHECKPOINT_RESTORE) &&
 	    (READ_ONCE(ns->ids[IPC_MSG_IDS].in_use) || READ_ONCE(ns->ids[IPC_SEM_IDS].in_use) ||
 	     READ_ONCE(ns->ids[IPC_SHM_IDS].in_use)))
@@ -204,6 +199,8 @@ static int ckpt_ipc_ns_checkpoint(struct ckpt_ctx *ctx)
 		else if (ret >= 0)
 			ret = 0;
 	}
+	if (!ret)
+		ret = ckpt_checkpoint_mq_ns(ctx, ns);
 	if (!ret)
 		ckpt_log(ctx,
 			 "IPC namespace saved: %u message queue(s), %u semaphore set(s), %u shared memory segment(s)",
@@ -286,6 +283,8 @@ static int ckpt_ipc_ns_enter(struct ckpt_ctx *ctx, void *data)
 			ret = 0;
 	}
 	if (!ret)
+		ret = ckpt_restart_mq_ns(ctx, ns);
+	if (!ret)
 		ckpt_log(ctx,
 			 "IPC namespace restored: %u message queue(s), %u semaphore set(s), %u shared memory segment(s)",
 			 nr_msg, nr_sem, nr_shm);
@@ -298,4 +297,6 @@ const struct ckpt_ns_ops ckpt_ns_ipc_ops = {
 	.clone_flag = CLONE_NEWIPC,
 	.checkpoint = ckpt_ipc_ns_checkpoint,
 	.enter = ckpt_ipc_ns_enter,
+	.finish = ckpt_mq_finish,
+	.free = ckpt_mq_free,
 };

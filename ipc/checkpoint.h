@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Checkpoint/restart of System V IPC: what ipc/checkpoint.c shares with
- * the parts built into ipc/msg.c and ipc/sem.c (checkpoint_msg.c and
- * checkpoint_sem.c), which need those files' private structures.
+ * the parts built into ipc/msg.c, ipc/sem.c and ipc/mqueue.c
+ * (checkpoint_msg.c, checkpoint_sem.c and checkpoint_mqueue.c), which
+ * need those files' private structures.
  */
 #ifndef _IPC_CHECKPOINT_H
 #define _IPC_CHECKPOINT_H
@@ -44,5 +45,37 @@ int ckpt_restart_msg_queue(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
 /* ipc/checkpoint_sem.c, built into ipc/sem.c */
 int ckpt_checkpoint_sem_array(struct ckpt_ctx *ctx, struct ipc_namespace *ns, int id);
 int ckpt_restart_sem_array(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
+
+/* ipc/checkpoint_mqueue.c, built into ipc/mqueue.c */
+#ifdef CONFIG_POSIX_MQUEUE
+int ckpt_checkpoint_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
+int ckpt_restart_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns);
+int ckpt_mq_finish(struct ckpt_ctx *ctx);
+void ckpt_mq_free(const void *data);
+#else
+static inline int ckpt_checkpoint_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+{
+	return 0;
+}
+
+static inline int ckpt_restart_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
+{
+	int ret = ckpt_peek_rec(ctx);
+
+	if (ret == CKPT_REC_MQ_NS)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the tasks have POSIX message queues (CONFIG_POSIX_MQUEUE is off)");
+	return ret < 0 ? ret : 0;
+}
+
+static inline int ckpt_mq_finish(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static inline void ckpt_mq_free(const void *data)
+{
+}
+#endif
 
 #endif /* _IPC_CHECKPOINT_H */

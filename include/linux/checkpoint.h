@@ -326,6 +326,9 @@ extern const struct ckpt_file_ops
  * @contents: optional: write records that @enter reads, after the records
  *	of every kind (those a coordinator cannot read ahead); the @enter of
  *	such a kind runs after the others'
+ * @finish: optional: restart, in the coordinator once every task has read
+ *	its records (asleep, not run yet): what needs all the tasks (the
+ *	owners of POSIX message queue notifications)
  * @park: optional: when CHECKPOINT_KILL is about to kill the tasks after
  *	a complete image, quiet the namespace so that nothing outside sees
  *	them go (their network devices go down)
@@ -343,6 +346,7 @@ struct ckpt_ns_ops {
 	int (*restart)(struct ckpt_ctx *ctx, void **data);
 	int (*enter)(struct ckpt_ctx *ctx, void *data);
 	int (*contents)(struct ckpt_ctx *ctx);
+	int (*finish)(struct ckpt_ctx *ctx);
 	void (*park)(struct ckpt_ctx *ctx);
 	void (*free)(const void *data);
 };

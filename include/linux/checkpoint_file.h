@@ -36,6 +36,16 @@ int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
 
+/* ipc/checkpoint_mqueue.c */
+#ifdef CONFIG_POSIX_MQUEUE
+bool ckpt_file_is_mqueue(struct file *file);
+#else
+static inline bool ckpt_file_is_mqueue(struct file *file)
+{
+	return false;
+}
+#endif
+
 /* fs/checkpoint_tmpfs.c */
 int ckpt_tmpfs_checkpoint(struct ckpt_ctx *ctx, u32 id, struct vfsmount *mnt);
 int ckpt_tmpfs_restart(struct ckpt_ctx *ctx, u32 id, const struct path *root);

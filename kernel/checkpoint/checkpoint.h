@@ -41,6 +41,7 @@ int ckpt_restore_seccomp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 
 /* ns.c */
 int ckpt_write_namespaces(struct ckpt_ctx *ctx);
+int ckpt_namespaces_finish(struct ckpt_ctx *ctx);
 void ckpt_park_namespaces(struct ckpt_ctx *ctx);
 
 /* Scheduling (sched.c) */

@@ -203,6 +203,14 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_cgroupns),
 		.max_len = sizeof(struct ckpt_cgroupns),
 	},
+	[CKPT_REC_MQ_NS] = {
+		.min_len = sizeof(struct ckpt_mq_ns),
+		.max_len = sizeof(struct ckpt_mq_ns),
+	},
+	[CKPT_REC_MQUEUE] = {
+		.min_len = sizeof(struct ckpt_mqueue) + 8,
+		.max_len = sizeof(struct ckpt_mqueue) + NAME_MAX + 8,
+	},
 	[CKPT_REC_CGROUP] = {
 		.min_len = sizeof(struct ckpt_cgroup) + 8,
 		.max_len = sizeof(struct ckpt_cgroup) + CKPT_REC_MAX_LEN / 2,

@@ -707,6 +707,22 @@ int ckpt_enter_namespaces(struct ckpt_ctx *ctx)
 }
 
 /**
+ * ckpt_namespaces_finish() - the last step of each restored namespace
+ * @ctx: restart context, every task asleep after reading its records
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_namespaces_finish(struct ckpt_ctx *ctx)
+{
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < CKPT_NS_NR; i++)
+		if (ckpt_ns_own(ctx, i) && ckpt_ns_kinds[i]->finish)
+			ret = ckpt_ns_kinds[i]->finish(ctx);
+	return ret;
+}
+
+/**
  * ckpt_namespaces_free() - drop what ns.c kept in a context
  * @ctx: checkpoint or restart context
  */

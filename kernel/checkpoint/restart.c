@@ -553,7 +553,7 @@ static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
 			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
 	}
 	return ret ?: ckpt_finish_objs(ctx) ?: ckpt_restore_groups(ctx) ?:
-	       ckpt_pty_restore_cttys(ctx);
+	       ckpt_pty_restore_cttys(ctx) ?: ckpt_namespaces_finish(ctx);
 }
 
 static void ckpt_set_exit_signal(struct ckpt_rtask *rt)

@@ -138,7 +138,9 @@ struct ckpt_external {
 	FN(TMPFS_NODE,	64)		\
 	FN(TMPFS_XATTR,	65)		\
 	FN(CGROUPNS,	66)		\
-	FN(CGROUP,	67)
+	FN(CGROUP,	67)		\
+	FN(MQ_NS,	68)		\
+	FN(MQUEUE,	69)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -572,8 +574,43 @@ struct ckpt_msg_queue {
 
 /* MSG: one message of the queue before it */
 struct ckpt_msg {
-	__le64 mtype;		/* > 0 */
+	__le64 mtype;		/* > 0; after an MQUEUE: the priority */
 	__le64 len;		/* bytes of text that follow */
+};
+
+/*
+ * MQ_NS: after the System V objects of the tasks' IPC namespace, its POSIX
+ * message queues: the fs.mqueue sysctls, then nr_queues MQUEUE records.
+ */
+struct ckpt_mq_ns {
+	__le32 nr_queues;	/* 0..CKPT_MQ_MAX_QUEUES */
+	__le32 queues_max;	/* fs.mqueue.queues_max */
+	__le32 msg_max;		/* fs.mqueue.msg_max */
+	__le32 msgsize_max;	/* fs.mqueue.msgsize_max */
+	__le32 msg_default;	/* fs.mqueue.msg_default */
+	__le32 msgsize_default;	/* fs.mqueue.msgsize_default */
+};
+
+#define CKPT_MQ_MAX_QUEUES	4096
+
+/*
+ * MQUEUE: one queue, followed by its name (name_len bytes with the NUL)
+ * and then by curmsgs MSG records in the order mq_receive(3) would
+ * return them (highest priority first, oldest first within one).
+ */
+struct ckpt_mqueue {
+	__le32 uid;		/* owner, in the caller's user namespace */
+	__le32 gid;
+	__le32 mode;		/* the 0777 bits */
+	__le32 name_len;	/* 2..NAME_MAX + 1 */
+	__le64 maxmsg;		/* mq_attr */
+	__le64 msgsize;
+	__le64 curmsgs;		/* MSG records that follow */
+	__le32 notify_pid;	/* mq_notify(3) owner in the TREE, or 0 */
+	__le32 notify;		/* its SIGEV_NONE or SIGEV_SIGNAL */
+	__le32 notify_signo;	/* SIGEV_SIGNAL: the signal */
+	__le32 __pad;
+	__le64 notify_value;	/* SIGEV_SIGNAL: sigev_value */
 };
 
 /* SEM_ARRAY: a semaphore set */
@@ -807,6 +844,8 @@ struct ckpt_mm_end {
  * MEMFD	memfd_create(2); path "/memfd:NAME", then SHMEM
  * PTY_MASTER	master of a pty pair (obj_ref: its PTY)
  * PTY_SLAVE	slave of a pty pair (obj_ref: its PTY)
+ * MQUEUE	a POSIX message queue: path "/NAME", its name in the IPC
+ *		namespace of the tasks
  */
 #define __CKPT_FILE_MAPPER(FN)		\
 	FN(REG,		1)		\
@@ -826,7 +865,8 @@ struct ckpt_mm_end {
 	FN(PTY_SLAVE,	17)	\
 	FN(UNIX,	18)		\
 	FN(INET,	19)		\
-	FN(NETLINK,	20)
+	FN(NETLINK,	20)		\
+	FN(MQUEUE,	21)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,

@@ -8,10 +8,14 @@
  * asleep in msgrcv(2) or semop(2) gets the message or the semaphore
  * released after the restart.  What
  * cannot be restored is refused by name: undo adjustments on semaphores
- * of the caller's namespace, shared memory segments (not yet).  A
- * hostile image is refused with a reason and leaves nothing behind.
+ * of the caller's namespace.  Its POSIX message queues come back with
+ * their messages (received in the same order), attributes, owners and
+ * modes, the descriptors open on them (O_NONBLOCK kept) and an
+ * mq_notify() registration, which fires after the restart.  A hostile
+ * image is refused with a reason and leaves nothing behind.
  */
 #include <linux/sched.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -373,6 +377,8 @@ static int ct_init(void)
 	return ret;
 }
 
+static int (*ct_main)(void) = ct_init;
+
 static pid_t spawn_container(struct __test_metadata *_metadata,
 			     struct ckpt_ctx *ctx)
 {
@@ -392,7 +398,7 @@ static pid_t spawn_container(struct __test_metadata *_metadata,
 	if (!pid) {
 		int ret = ckpt_child_detach();
 
-		_exit(ret ? ret : ct_init());
+		_exit(ret ? ret : ct_main());
 	}
 	ckpt_ctx_track(ctx, pid);
 	while (stat(ct_ready_path, &st)) {
@@ -453,6 +459,135 @@ TEST_F_TIMEOUT(ipc, container_shm_segments_survive_a_restart, 240)
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "2 shared memory segment(s)"))
 		ckpt_dump_log(_metadata, &self->ctx);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ipc_reasons));
+}
+
+/* ---- POSIX message queues ---- */
+
+#define MQ_NR		6
+static const unsigned int mq_prios[MQ_NR] = { 3, 0, 7, 3, MQ_PRIO_MAX - 1, 0 };
+static const size_t mq_lens[MQ_NR] = { 1, 255, 17, 0, 100, 256 };
+/* The order mq_receive() gives them: highest priority, then oldest */
+static const int mq_order[MQ_NR] = { 4, 2, 0, 3, 1, 5 };
+
+static const char *const mq_reasons[] = {
+	[1] = "could not set up the queues",
+	[2] = "init is not pid 1 any more",
+	[3] = "the first queue's attributes changed",
+	[4] = "a message came back wrong or out of order",
+	[5] = "the full queue lost O_NONBLOCK, its messages, owner or mode",
+	[6] = "the mq_notify() registration did not fire as it should",
+};
+
+static volatile sig_atomic_t mq_notified, mq_code;
+
+static void mq_notify_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	mq_notified = si->si_value.sival_int;
+	mq_code = si->si_code;
+}
+
+static int mq_setup(mqd_t *q)
+{
+	struct mq_attr a1 = { .mq_maxmsg = 8, .mq_msgsize = 256 };
+	struct mq_attr a2 = { .mq_maxmsg = 2, .mq_msgsize = 16 };
+	struct sigevent ev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGRTMIN + 1,
+		.sigev_value.sival_int = 42,
+	};
+	struct sigaction sa = { .sa_sigaction = mq_notify_handler, .sa_flags = SA_SIGINFO };
+	char text[256];
+	int i;
+
+	q[0] = mq_open("/ckpt-q1", O_CREAT | O_EXCL | O_RDWR, 0640, &a1);
+	q[1] = mq_open("/ckpt-q2", O_CREAT | O_EXCL | O_WRONLY | O_NONBLOCK, 0600, &a2);
+	q[2] = mq_open("/ckpt-q3", O_CREAT | O_EXCL | O_RDWR, 0660, NULL);
+	if (q[0] < 0 || q[1] < 0 || q[2] < 0 || fchown(q[1], 1234, 5678))
+		return -1;
+	for (i = 0; i < MQ_NR; i++) {
+		fill_text(text, i, mq_lens[i]);
+		if (mq_send(q[0], text, mq_lens[i], mq_prios[i]))
+			return -1;
+	}
+	if (mq_send(q[1], "full", 4, 1) || mq_send(q[1], "er", 2, 2))
+		return -1;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGRTMIN + 1, &sa, NULL) || mq_notify(q[2], &ev);
+}
+
+static int mq_check(mqd_t *q)
+{
+	char text[256], want[256];
+	struct mq_attr a;
+	unsigned int prio;
+	struct stat st;
+	ssize_t n;
+	int i;
+
+	if (mq_getattr(q[0], &a) || a.mq_maxmsg != 8 || a.mq_msgsize != 256 ||
+	    a.mq_curmsgs != MQ_NR || a.mq_flags || fstat(q[0], &st) || (st.st_mode & 0777) != 0640)
+		return 3;
+	for (i = 0; i < MQ_NR; i++) {
+		int k = mq_order[i];
+
+		n = mq_receive(q[0], text, sizeof(text), &prio);
+		fill_text(want, k, mq_lens[k]);
+		if (n != (ssize_t)mq_lens[k] || prio != mq_prios[k] || memcmp(text, want, n))
+			return 4;
+	}
+	if (mq_getattr(q[1], &a) || a.mq_flags != O_NONBLOCK || a.mq_curmsgs != 2 ||
+	    !mq_send(q[1], "x", 1, 0) || errno != EAGAIN || fstat(q[1], &st) ||
+	    st.st_uid != 1234 || st.st_gid != 5678 || (st.st_mode & 0777) != 0600)
+		return 5;
+	if (mq_notified || mq_send(q[2], "ring", 4, 0))
+		return 6;
+	for (i = 0; i < 100 && !mq_notified; i++)
+		ckpt_sleep_ms(10);
+	return mq_notified == 42 && mq_code == SI_MESGQ ? 0 : 6;
+}
+
+static int mq_init(void)
+{
+	mqd_t q[3];
+	int fd, ret;
+
+	if (getpid() != 1 || mq_setup(q))
+		return 1;
+	fd = open(ct_ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	ckpt_child_wait_finish();
+	if (getpid() != 1)
+		return 2;
+	ret = mq_check(q);
+	mq_unlink("/ckpt-q1");
+	mq_unlink("/ckpt-q2");
+	mq_unlink("/ckpt-q3");
+	return ret;
+}
+
+TEST_F_TIMEOUT(ipc, container_posix_message_queues_survive_two_restarts, 240)
+{
+	pid_t pid, restored;
+	int i;
+
+	ct_main = mq_init;
+	pid = spawn_container(_metadata, &self->ctx);
+	ct_main = ct_init;
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+		ckpt_reap_killed(_metadata, pid);
+		EXPECT_TRUE(ckpt_log_contains(&self->ctx, "3 POSIX message queue(s) saved"))
+			ckpt_dump_log(_metadata, &self->ctx);
+		restored = ckpt_restart(_metadata, &self->ctx);
+		ASSERT_LT(0, restored);
+		EXPECT_TRUE(ckpt_log_contains(&self->ctx, "3 POSIX message queue(s) restored"));
+		pid = restored;
+	}
+	ckpt_finish(_metadata, pid, CKPT_REASONS(mq_reasons));
 }
 
 static int undo_child(void *arg)
@@ -598,6 +733,121 @@ TEST_F_TIMEOUT(bad_ipc, restart_fails_cleanly, 120)
 	outcome = restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
 					    img.pid, EINVAL, "hostile IPC image");
 	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, variant->log))
+		ckpt_dump_log(_metadata, &self->ctx);
+	free(img.data);
+	free(img.recs);
+}
+
+/* ---- damaged POSIX message queue records ---- */
+
+FIXTURE(bad_mq) {
+	struct ckpt_ctx ctx;
+};
+
+FIXTURE_VARIANT(bad_mq) {
+	int what;
+	int err;
+	const char *log;
+};
+
+FIXTURE_VARIANT_ADD(bad_mq, name_with_a_slash) { 0, EINVAL, "not one path component" };
+FIXTURE_VARIANT_ADD(bad_mq, priority_out_of_range) { 1, EINVAL, "is invalid or too long" };
+FIXTURE_VARIANT_ADD(bad_mq, more_messages_than_it_holds) { 2, EINVAL, "out of range" };
+FIXTURE_VARIANT_ADD(bad_mq, unknown_notification) { 3, EINVAL, "registration is invalid" };
+FIXTURE_VARIANT_ADD(bad_mq, notification_owner_not_in_the_tree) { 4, EINVAL,
+	"not a process of the TREE" };
+FIXTURE_VARIANT_ADD(bad_mq, sysctls_out_of_range) { 5, EINVAL, "limits out of range" };
+FIXTURE_VARIANT_ADD(bad_mq, open_queue_not_in_the_image) { 6, ENOENT,
+	"cannot open POSIX message queue" };
+FIXTURE_VARIANT_ADD(bad_mq, message_longer_than_the_queue_takes) { 7, EINVAL,
+	"is invalid or too long" };
+
+FIXTURE_SETUP(bad_mq)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+}
+
+FIXTURE_TEARDOWN(bad_mq)
+{
+	ckpt_ctx_teardown(&self->ctx);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The index of the MQUEUE record of the queue named @name */
+static int mq_rec(struct image *img, const char *name)
+{
+	int i;
+
+	for (i = 0; i < img->nr; i++) {
+		struct ckpt_mqueue *q = ckpt_payload(img->data, &img->recs[i]);
+
+		if (img->recs[i].type == CKPT_REC_MQUEUE && !strcmp((char *)(q + 1), name))
+			return i;
+	}
+	return -1;
+}
+
+TEST_F_TIMEOUT(bad_mq, restart_fails_cleanly, 120)
+{
+	struct ckpt_mqueue *q1, *q3;
+	struct ckpt_mq_ns *ns;
+	struct ckpt_file *f = NULL;
+	struct ckpt_msg *m;
+	struct image img = {};
+	int i1, i3, i;
+
+	ct_main = mq_init;
+	img.pid = spawn_container(_metadata, &self->ctx);
+	ct_main = ct_init;
+	image_of_killed(_metadata, &self->ctx, img.pid, &img);
+	i1 = mq_rec(&img, "ckpt-q1");
+	i3 = mq_rec(&img, "ckpt-q3");
+	ns = nth_payload(&img, CKPT_REC_MQ_NS, 0);
+	ASSERT_TRUE(i1 >= 0 && i3 >= 0 && ns && img.recs[i1 + 1].type == CKPT_REC_MSG);
+	q1 = ckpt_payload(img.data, &img.recs[i1]);
+	q3 = ckpt_payload(img.data, &img.recs[i3]);
+	m = ckpt_payload(img.data, &img.recs[i1 + 1]);
+	for (i = 0; i < img.nr && !f; i++) {
+		struct ckpt_file *c = ckpt_payload(img.data, &img.recs[i]);
+
+		if (img.recs[i].type == CKPT_REC_FILE && le32toh(c->kind) == CKPT_FILE_MQUEUE)
+			f = c;
+	}
+	ASSERT_TRUE(f && q3->notify_pid);
+	switch (variant->what) {
+	case 0:
+		((char *)(q1 + 1))[4] = '/';
+		break;
+	case 1:
+		m->mtype = htole64(MQ_PRIO_MAX);
+		break;
+	case 2:
+		q1->maxmsg = htole64(MQ_NR - 1);
+		break;
+	case 3:
+		q3->notify = htole32(7);
+		break;
+	case 4:
+		q3->notify_pid = htole32(77);
+		break;
+	case 5:
+		ns->msg_max = 0;
+		break;
+	case 6:
+		((char *)(f + 1))[6] = 'x';
+		break;
+	default:
+		q1->msgsize = htole64(16);
+		break;
+	}
+	trailer_of(&img, img.data)->crc32c =
+		htole32(crc32c(img.data, img.recs[img.nr - 1].off));
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
+					      img.pid, variant->err, "damaged queue record") ==
+		    CKPT_FAILED_CLEANLY);
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, variant->log))
 		ckpt_dump_log(_metadata, &self->ctx);
 	free(img.data);
