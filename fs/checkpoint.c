@@ -31,6 +31,8 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 
+#include "internal.h"
+
 static bool ckpt_is_mem_dev(struct inode *inode)
 {
 	if (!S_ISCHR(inode->i_mode) || imajor(inode) != MEM_MAJOR)
@@ -304,13 +306,56 @@ static int ckpt_save_contents(struct ckpt_ctx *ctx, struct file *file, loff_t si
  * An unlinked file: a new one, unlinked from the start (O_TMPFILE), in the
  * same directory, with the same mode and contents, opened like the old one.
  */
+/*
+ * Give a new unlinked file, its contents written, the owner, mode,
+ * attributes and times of @attr, as chown(2), chmod(2), setxattr(2) and
+ * utimensat(2) would
+ */
+static int ckpt_inode_attr_load(struct ckpt_ctx *ctx, struct file *f,
+				const struct ckpt_inode_attr *attr, umode_t mode, const char *dir)
+{
+	struct user_namespace *caller = ctx->caller_cred->user_ns;
+	kuid_t uid = make_kuid(caller, le32_to_cpu(attr->uid));
+	kgid_t gid = make_kgid(caller, le32_to_cpu(attr->gid));
+	struct timespec64 t[2] = {
+		{ le64_to_cpu(attr->atime_sec), le32_to_cpu(attr->atime_nsec) },
+		{ le64_to_cpu(attr->mtime_sec), le32_to_cpu(attr->mtime_nsec) },
+	};
+	char what[64];
+	int ret;
+
+	if (!uid_valid(uid) || !gid_valid(gid) || t[0].tv_nsec >= NSEC_PER_SEC ||
+	    t[1].tv_nsec >= NSEC_PER_SEC || t[0].tv_sec < 0 || t[1].tv_sec < 0)
+		return ckpt_err(ctx, -EINVAL, "INODE_ATTR of an unlinked file in %s is invalid",
+				dir);
+	ret = mnt_want_write_file(f);
+	if (!ret) {
+		ret = chown_common(&f->f_path, from_kuid(current_user_ns(), uid),
+				   from_kgid(current_user_ns(), gid));
+		mnt_drop_write_file(f);
+	}
+	/* Again: a write or a chown may have cleared set-id bits */
+	if (!ret)
+		ret = chmod_common(&f->f_path, mode);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot give an unlinked file in %s its owner and mode",
+				dir);
+	snprintf(what, sizeof(what), "an unlinked file in %.40s", dir);
+	ret = ckpt_load_xattrs(ctx, &f->f_path, what);
+	if (!ret)
+		ret = vfs_utimes(&f->f_path, t);
+	return ret;
+}
+
 static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 					  const struct ckpt_file *rec,
 					  const char *dir, u32 flags)
 {
 	umode_t mode = le32_to_cpu(rec->mode) & S_IALLUGO;
 	u64 size = le64_to_cpu(rec->size);
+	struct ckpt_inode_attr attr;
 	struct file *tmp, *file;
+	bool has_attr;
 	struct inode *inode;
 	bool ours;
 	int umask, ret;
@@ -351,6 +396,11 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 		ckpt_err(ctx, -EFBIG, "an unlinked file of %llu bytes is too big", size);
 		return ERR_PTR(-EFBIG);
 	}
+	/* Images of older kernels have none: the caller's, with new times */
+	has_attr = ckpt_peek_rec(ctx) == CKPT_REC_INODE_ATTR;
+	ret = has_attr ? ckpt_read_rec(ctx, CKPT_REC_INODE_ATTR, &attr, sizeof(attr)) : 0;
+	if (ret)
+		return ERR_PTR(ret);
 	/* The saved mode, not one the caller's umask trims */
 	umask = xchg(&current->fs->umask, 0);
 	tmp = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE, mode);
@@ -369,6 +419,8 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 			ret = ckpt_err(ctx, -ENOSPC, "cannot give an unlinked file in %s its size",
 				       dir);
 	}
+	if (!ret && has_attr)
+		ret = ckpt_inode_attr_load(ctx, tmp, &attr, mode, dir);
 	if (ret) {
 		fput(tmp);
 		return ERR_PTR(ret);
@@ -747,6 +799,23 @@ static bool ckpt_unlinked_match(struct ckpt_ctx *ctx, struct file *file)
 	       !(file->f_flags & O_PATH) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
 }
 
+/* The owner and times of an unlinked file, before its contents */
+static int ckpt_inode_attr_save(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct timespec64 at = inode_get_atime(inode), mt = inode_get_mtime(inode);
+	struct ckpt_inode_attr rec = {
+		.uid = cpu_to_le32(from_kuid_munged(current_user_ns(), inode->i_uid)),
+		.gid = cpu_to_le32(from_kgid_munged(current_user_ns(), inode->i_gid)),
+		.atime_sec = cpu_to_le64(at.tv_sec),
+		.mtime_sec = cpu_to_le64(mt.tv_sec),
+		.atime_nsec = cpu_to_le32(at.tv_nsec),
+		.mtime_nsec = cpu_to_le32(mt.tv_nsec),
+	};
+
+	return ckpt_write_rec(ctx, CKPT_REC_INODE_ATTR, &rec, sizeof(rec));
+}
+
 static int ckpt_unlinked_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct ckpt_file rec;
@@ -765,7 +834,9 @@ static int ckpt_unlinked_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32
 	rec.obj_ref = cpu_to_le32(obj_ref);
 	ret = ckpt_write_file_rec(ctx, &rec, path, path_len);
 	if (!ret && !obj_ref)
-		ret = ckpt_save_contents(ctx, file, le64_to_cpu(rec.size));
+		ret = ckpt_inode_attr_save(ctx, file) ?:
+		      ckpt_save_contents(ctx, file, le64_to_cpu(rec.size)) ?:
+		      ckpt_save_xattrs(ctx, &file->f_path, "an unlinked file");
 out:
 	kfree(buf);
 	return ret;

@@ -56,6 +56,7 @@ struct ckpt_tmpfs_walk {
 	struct list_head dirs;
 	struct xarray inodes;		/* i_ino -> first path, nlink > 1 */
 	u32 nr;				/* nodes written */
+	char what[80];			/* the node, for the log */
 	char *buf;			/* CKPT_PATH_MAX */
 };
 
@@ -173,7 +174,7 @@ static int ckpt_tmpfs_save_rec(struct ckpt_tmpfs_walk *w, struct dentry *d, cons
 }
 
 /* One extended attribute, as getxattr(2) reads it */
-static int ckpt_tmpfs_save_xattr(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *name)
+static int ckpt_save_xattr(struct ckpt_ctx *ctx, const struct path *p, const char *name)
 {
 	struct ckpt_tmpfs_xattr rec = {};
 	u32 nlen = strlen(name) + 1;
@@ -181,7 +182,7 @@ static int ckpt_tmpfs_save_xattr(struct ckpt_tmpfs_walk *w, struct dentry *d, co
 	ssize_t len;
 	int ret;
 
-	len = vfs_getxattr_alloc(mnt_idmap(w->mnt), d, name, &value, 0, GFP_KERNEL);
+	len = vfs_getxattr_alloc(mnt_idmap(p->mnt), p->dentry, name, &value, 0, GFP_KERNEL);
 	if (len < 0)
 		return len;
 	rec.name_len = cpu_to_le16(nlen);
@@ -191,7 +192,7 @@ static int ckpt_tmpfs_save_xattr(struct ckpt_tmpfs_walk *w, struct dentry *d, co
 	if (var) {
 		memcpy(var, name, nlen);
 		memcpy(var + nlen, value, len);
-		ret = ckpt_write_rec_var(w->ctx, CKPT_REC_TMPFS_XATTR, &rec, sizeof(rec), var,
+		ret = ckpt_write_rec_var(ctx, CKPT_REC_TMPFS_XATTR, &rec, sizeof(rec), var,
 					 nlen + len);
 		kvfree(var);
 	}
@@ -199,10 +200,20 @@ static int ckpt_tmpfs_save_xattr(struct ckpt_tmpfs_walk *w, struct dentry *d, co
 	return ret;
 }
 
-/* The extended attributes of a node, after it */
-static int ckpt_tmpfs_save_xattrs(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *path)
+/**
+ * ckpt_save_xattrs() - write the extended attributes of a file
+ * @ctx: checkpoint context
+ * @p: the file
+ * @what: how the log names it
+ *
+ * One TMPFS_XATTR record each, read as listxattr(2) and getxattr(2) would
+ * with the caller's credentials.  A POSIX ACL is refused.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_save_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *what)
 {
-	ssize_t len = vfs_listxattr(d, NULL, 0);
+	ssize_t len = vfs_listxattr(p->dentry, NULL, 0);
 	char *names, *name;
 	int ret = 0;
 
@@ -211,21 +222,19 @@ static int ckpt_tmpfs_save_xattrs(struct ckpt_tmpfs_walk *w, struct dentry *d, c
 	names = kvmalloc(len, GFP_KERNEL);
 	if (!names)
 		return -ENOMEM;
-	len = vfs_listxattr(d, names, len);
+	len = vfs_listxattr(p->dentry, names, len);
 	for (name = names; !ret && len > 0 && name < names + len; name += strlen(name) + 1) {
 		if (is_posix_acl_xattr(name)) {
-			ret = ckpt_err(w->ctx, -EOPNOTSUPP,
-				       "tmpfs file %s has a POSIX ACL (not supported yet)", path);
+			ret = ckpt_err(ctx, -EOPNOTSUPP, "%s has a POSIX ACL (not supported yet)",
+				       what);
 			break;
 		}
-		ret = ckpt_tmpfs_save_xattr(w, d, name);
+		ret = ckpt_save_xattr(ctx, p, name);
 		if (ret)
-			ret = ckpt_err(w->ctx, ret, "tmpfs file %s: cannot save attribute %s",
-				       path, name);
+			ret = ckpt_err(ctx, ret, "%s: cannot save attribute %s", what, name);
 	}
 	kvfree(names);
-	return len < 0 ? ckpt_err(w->ctx, len, "tmpfs file %s: cannot list its attributes",
-				  path) : ret;
+	return len < 0 ? ckpt_err(ctx, len, "%s: cannot list its attributes", what) : ret;
 }
 
 /* A node's record, and the contents of a regular file, read as the caller */
@@ -255,7 +264,8 @@ static int ckpt_tmpfs_save_node(struct ckpt_tmpfs_walk *w, struct dentry *d, con
 			return ckpt_err(w->ctx, ret, "tmpfs file %s: cannot save its contents",
 					path);
 	}
-	return ckpt_tmpfs_save_xattrs(w, d, path);
+	snprintf(w->what, sizeof(w->what), "tmpfs file %s", path);
+	return ckpt_save_xattrs(w->ctx, &p, w->what);
 }
 
 static int ckpt_tmpfs_queue_dir(struct ckpt_tmpfs_walk *w, struct dentry *d, const char *path)
@@ -553,8 +563,18 @@ static const char *ckpt_tmpfs_node_bad(const struct ckpt_tmpfs_node *rec, u32 le
 	return NULL;
 }
 
-/* The TMPFS_XATTR records that follow a node, set as setxattr(2) would */
-static int ckpt_tmpfs_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *path)
+/**
+ * ckpt_load_xattrs() - set the extended attributes of a file from the image
+ * @ctx: restart context
+ * @p: the file
+ * @what: how the log names it
+ *
+ * Reads the TMPFS_XATTR records that come next and sets each as
+ * setxattr(2) would, with the permission checks of its namespace.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *what)
 {
 	struct ckpt_tmpfs_xattr *rec;
 	u32 len, nlen, vlen;
@@ -573,7 +593,7 @@ static int ckpt_tmpfs_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, co
 		    strnlen(name, nlen) != nlen - 1 || is_posix_acl_xattr(name)) {
 			kvfree(rec);
 			return ckpt_err(ctx, -EINVAL, "TMPFS_XATTR record of %s is malformed",
-					path);
+					what);
 		}
 		ret = mnt_want_write(p->mnt);
 		if (!ret) {
@@ -582,8 +602,7 @@ static int ckpt_tmpfs_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, co
 			mnt_drop_write(p->mnt);
 		}
 		if (ret)
-			ret = ckpt_err(ctx, ret, "cannot set attribute %s of tmpfs file %s", name,
-				       path);
+			ret = ckpt_err(ctx, ret, "cannot set attribute %s of %s", name, what);
 		kvfree(rec);
 		if (ret)
 			return ret;
@@ -641,7 +660,7 @@ static int ckpt_tmpfs_restore_node(struct ckpt_ctx *ctx, const struct path *root
 	if (!ret && S_ISREG(le32_to_cpu(rec->mode)) && !rec->link)
 		ret = ckpt_tmpfs_fill(ctx, &p, le64_to_cpu(rec->size));
 	if (!ret && !rec->link)
-		ret = ckpt_tmpfs_owner(rec, &p) ?: ckpt_tmpfs_load_xattrs(ctx, &p, path) ?:
+		ret = ckpt_tmpfs_owner(rec, &p) ?: ckpt_load_xattrs(ctx, &p, path) ?:
 		      ckpt_tmpfs_times(rec, &p, path, dirs);
 	if (ret)
 		ret = ckpt_err(ctx, ret, "cannot restore tmpfs file %s", path);

@@ -47,6 +47,8 @@ static inline bool ckpt_file_is_mqueue(struct file *file)
 #endif
 
 /* fs/checkpoint_tmpfs.c */
+int ckpt_save_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *what);
+int ckpt_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *what);
 int ckpt_tmpfs_checkpoint(struct ckpt_ctx *ctx, u32 id, struct vfsmount *mnt);
 int ckpt_tmpfs_restart(struct ckpt_ctx *ctx, u32 id, const struct path *root);
 

@@ -203,6 +203,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_cgroupns),
 		.max_len = sizeof(struct ckpt_cgroupns),
 	},
+	[CKPT_REC_INODE_ATTR] = {
+		.min_len = sizeof(struct ckpt_inode_attr),
+		.max_len = sizeof(struct ckpt_inode_attr),
+	},
 	[CKPT_REC_MQ_NS] = {
 		.min_len = sizeof(struct ckpt_mq_ns),
 		.max_len = sizeof(struct ckpt_mq_ns),

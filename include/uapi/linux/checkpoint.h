@@ -140,7 +140,8 @@ struct ckpt_external {
 	FN(CGROUPNS,	66)		\
 	FN(CGROUP,	67)		\
 	FN(MQ_NS,	68)		\
-	FN(MQUEUE,	69)
+	FN(MQUEUE,	69)		\
+	FN(INODE_ATTR,	70)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -524,8 +525,9 @@ struct ckpt_tmpfs_node {
 #define CKPT_TMPFS_MAX_NODES	(1U << 20)
 
 /*
- * TMPFS_XATTR: an extended attribute of the TMPFS_NODE before it (after
- * its FILE_DATA records): the name, NUL-terminated, then the value.
+ * TMPFS_XATTR: an extended attribute of the TMPFS_NODE or INODE_ATTR
+ * before it (after its FILE_DATA records): the name, NUL-terminated, then
+ * the value.
  */
 struct ckpt_tmpfs_xattr {
 	__le16 name_len;	/* with its NUL, at most XATTR_NAME_MAX + 1 */
@@ -896,6 +898,20 @@ struct ckpt_file {
 	__le32 obj_ref;		/* the object behind the file (PIPE, PTY, FILE), or 0 */
 	__le32 __pad;
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
+};
+
+/*
+ * INODE_ATTR: right after the FILE of the first open file of an unlinked
+ * inode (kind UNLINKED, obj_ref 0), before its FILE_DATA and TMPFS_XATTR
+ * records: the owner and times that restart gives the new inode.
+ */
+struct ckpt_inode_attr {
+	__le32 uid;		/* in the caller's user namespace */
+	__le32 gid;
+	__le64 atime_sec;
+	__le64 mtime_sec;
+	__le32 atime_nsec;
+	__le32 mtime_nsec;
 };
 
 /* PTY flags */

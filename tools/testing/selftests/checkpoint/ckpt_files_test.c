@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <sys/file.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 
 #include "ckpt_image.h"
 
@@ -28,6 +29,7 @@ static const char *const files_reasons[] = {
 	[10] = "the shared file's position is not shared any more",
 	[11] = "the shared file does not have every write",
 	[12] = "the lock is no longer held",
+	[13] = "the unlinked file lost its owner, times or extended attribute",
 };
 
 FIXTURE(files) {
@@ -314,13 +316,18 @@ TEST_F_TIMEOUT(files, pipe_filled_by_splice_and_vmsplice_keeps_its_data, 120)
 #define UNLINKED_TAIL	(1024 * 1024)	/* a hole, then 4 KiB */
 #define UNLINKED_POS	12345
 
+static const struct timespec unlinked_times[2] = {
+	{ 1000000000, 5 }, { 1200000000, 7 },
+};
+
 static int unlinked_child(void *arg)
 {
 	static unsigned char buf[UNLINKED_DATA], back[UNLINKED_DATA];
 	const char *path = arg;
 	struct stat st, st2;
+	char c, color[8];
 	int fd, fd2;
-	char c;
+	bool xattr;
 
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0640);
 	/* A second open file of the same inode, with a position of its own */
@@ -332,6 +339,10 @@ static int unlinked_child(void *arg)
 	    pwrite(fd, buf, 4096, UNLINKED_TAIL) != 4096 || unlink(path) ||
 	    lseek(fd, UNLINKED_POS, SEEK_SET) != UNLINKED_POS)
 		return 1;
+	/* Owner, times and an extended attribute, as a file in /tmp may have */
+	xattr = !fsetxattr(fd, "user.color", "blue", 4, 0);
+	if (fchown(fd, 1234, 5678) || futimens(fd, unlinked_times))
+		return 1;
 	ckpt_child_ready();
 	ckpt_child_wait_finish();
 	if (fstat(fd, &st) || st.st_nlink != 0 ||
@@ -339,6 +350,19 @@ static int unlinked_child(void *arg)
 		ckpt_child_note("nlink %lu size %lld mode %o", (unsigned long)st.st_nlink,
 				(long long)st.st_size, st.st_mode);
 		return 7;
+	}
+	if (st.st_uid != 1234 || st.st_gid != 5678 ||
+	    st.st_atim.tv_sec != unlinked_times[0].tv_sec ||
+	    st.st_atim.tv_nsec != unlinked_times[0].tv_nsec ||
+	    st.st_mtim.tv_sec != unlinked_times[1].tv_sec ||
+	    st.st_mtim.tv_nsec != unlinked_times[1].tv_nsec ||
+	    (xattr && (fgetxattr(fd, "user.color", color, sizeof(color)) != 4 ||
+		       memcmp(color, "blue", 4)))) {
+		ckpt_child_note("uid %u gid %u atime %lld.%ld mtime %lld.%ld xattr %d",
+				st.st_uid, st.st_gid, (long long)st.st_atim.tv_sec,
+				st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec,
+				st.st_mtim.tv_nsec, xattr);
+		return 13;
 	}
 	if (lseek(fd, 0, SEEK_CUR) != UNLINKED_POS ||
 	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR)
