@@ -116,6 +116,10 @@ static int ckpt_mq_write_msgs(struct ckpt_ctx *ctx, const char *name, const char
 	for (i = 0; !ret && i < nr; i++) {
 		memcpy(&m, p, sizeof(m));
 		len = le64_to_cpu(m.len);
+		if (len > CKPT_REC_MAX_LEN - sizeof(m))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"POSIX message queue /%s: a message of %llu bytes is too large for the image",
+					name, len);
 		ret = ckpt_write_rec_var(ctx, CKPT_REC_MSG, &m, sizeof(m), p + sizeof(m), len);
 		p += sizeof(m) + len;
 	}

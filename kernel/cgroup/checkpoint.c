@@ -7,8 +7,9 @@
  * namespace: each cgroup by name, the processes in it, and the files of
  * ckpt_cgroup_files[] (its limits and cgroup.subtree_control) as reading
  * them shows.  The files are read the way the caller would read them,
- * through a cgroup2 mount of the caller's cgroup namespace.  Threaded and
- * frozen cgroups are refused by name.
+ * through a cgroup2 mount of the caller's cgroup namespace.  Threaded
+ * cgroups are refused by name; a frozen cgroup is saved as it is (its
+ * tasks stop in our trap from within the cgroup freezer's).
  *
  * Restart puts the root task in the cgroup the caller gives
  * (CKPT_EXT_CGROUP "/", as CRIU's --cgroup-root), or leaves it in the
@@ -18,7 +19,8 @@
  * cgroup before it reads its records, so that what it allocates is
  * charged there.  All of it goes through the VFS with the permission
  * checks a process doing it by hand goes through (cgroup.procs, mkdir,
- * the files' modes and delegation).
+ * the files' modes and delegation).  Once every task is in, a cgroup that
+ * was frozen is frozen again, unless the caller asks for RESTART_THAW.
  */
 
 #include <linux/cgroup.h>
@@ -40,6 +42,7 @@
 #define CKPT_CGF_CONTROLLERS	BIT(0)	/* "a b" is written "+a +b -c" */
 #define CKPT_CGF_LINES		BIT(1)	/* one write per line */
 #define CKPT_CGF_CHECK		BIT(2)	/* not saved: must read @must */
+#define CKPT_CGF_LAST		BIT(3)	/* written once every task is in */
 
 /**
  * struct ckpt_cgroup_file - a file of a cgroup that checkpoint keeps
@@ -59,7 +62,6 @@ struct ckpt_cgroup_file {
 
 static const struct ckpt_cgroup_file ckpt_cgroup_files[] = {
 	{ "cgroup.type", CKPT_CGF_CHECK, "domain" },
-	{ "cgroup.freeze", CKPT_CGF_CHECK, "0" },
 	{ "cgroup.subtree_control", CKPT_CGF_CONTROLLERS },
 	{ "cgroup.max.descendants" },
 	{ "cgroup.max.depth" },
@@ -78,6 +80,8 @@ static const struct ckpt_cgroup_file ckpt_cgroup_files[] = {
 	{ "memory.swap.max" },
 	{ "memory.oom.group" },
 	{ "pids.max" },
+	/* Frozen again, unless RESTART_THAW, when the tasks are all in */
+	{ "cgroup.freeze", CKPT_CGF_LAST },
 };
 
 #define CKPT_CGROUP_VALUE_MAX	4096
@@ -727,8 +731,9 @@ static int ckpt_cgroup_file_apply(const struct path *dir, const struct ckpt_cgro
 	return ret;
 }
 
+/* The files of cgroup @i: those of the table's CKPT_CGF_LAST if @last, or the others */
 static int ckpt_cgroup_files_apply(struct ckpt_ctx *ctx, struct ckpt_cgroups *cgs, u32 i,
-				   char *now, char *out)
+				   bool last, char *now, char *out)
 {
 	struct ckpt_cg *cg = &cgs->cg[i];
 	u32 len = le32_to_cpu(cg->rec->files_len), off = 0;
@@ -740,6 +745,8 @@ static int ckpt_cgroup_files_apply(struct ckpt_ctx *ctx, struct ckpt_cgroups *cg
 	while ((name = ckpt_cgroup_next(files, len, &off, &val))) {
 		const struct ckpt_cgroup_file *cf = ckpt_cgroup_file_find(name);
 
+		if (!(cf->flags & CKPT_CGF_LAST) != !last)
+			continue;
 		ret = ckpt_cgroup_file_apply(&cg->path, cf, val, now, out);
 		if (ret == -EBUSY && !i && (cf->flags & CKPT_CGF_CONTROLLERS))
 			return ckpt_err(ctx, ret,
@@ -752,11 +759,12 @@ static int ckpt_cgroup_files_apply(struct ckpt_ctx *ctx, struct ckpt_cgroups *cg
 	return 0;
 }
 
+static int ckpt_cgroups_apply(struct ckpt_ctx *ctx, struct ckpt_cgroups *cgs, bool last);
+
 static int ckpt_cgroupns_enter(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_cgroups *cgs = data;
 	struct vfsmount *mnt;
-	char *now, *out;
 	u32 i;
 	int ret;
 
@@ -772,15 +780,37 @@ static int ckpt_cgroupns_enter(struct ckpt_ctx *ctx, void *data)
 		ret = ckpt_cgroup_mkdir(ctx, cgs, i);
 	/* Out of the root cgroup, which may get controllers for its children */
 	ret = ret ?: ckpt_cgroup_attach(ctx, &ctx->rtasks[0]);
+	return ret ?: ckpt_cgroups_apply(ctx, cgs, false);
+}
+
+/* The files of every cgroup, parents first */
+static int ckpt_cgroups_apply(struct ckpt_ctx *ctx, struct ckpt_cgroups *cgs, bool last)
+{
+	char *now, *out;
+	u32 i;
+	int ret = 0;
+
 	now = kmalloc(CKPT_CGROUP_VALUE_MAX, GFP_KERNEL);
 	out = kmalloc(2 * CKPT_CGROUP_VALUE_MAX, GFP_KERNEL);
-	if (!ret && (!now || !out))
+	if (!now || !out)
 		ret = -ENOMEM;
 	for (i = 0; !ret && i < cgs->nr; i++)
-		ret = ckpt_cgroup_files_apply(ctx, cgs, i, now, out);
+		ret = ckpt_cgroup_files_apply(ctx, cgs, i, last, now, out);
 	kfree(now);
 	kfree(out);
 	return ret;
+}
+
+/*
+ * In the coordinator, every task in its cgroup and asleep until let go: a
+ * cgroup frozen at checkpoint is frozen again, and its tasks stop in the
+ * cgroup freezer's trap on their way to user mode.
+ */
+static int ckpt_cgroupns_finish(struct ckpt_ctx *ctx)
+{
+	if (ctx->flags & RESTART_THAW)
+		return 0;
+	return ckpt_cgroups_apply(ctx, ctx->ns_data[CKPT_NS_cgroup], true);
 }
 
 /**
@@ -819,5 +849,6 @@ const struct ckpt_ns_ops ckpt_ns_cgroup_ops = {
 	.checkpoint = ckpt_cgroupns_checkpoint,
 	.restart = ckpt_cgroupns_restart,
 	.enter = ckpt_cgroupns_enter,
+	.finish = ckpt_cgroupns_finish,
 	.free = ckpt_cgroups_free,
 };

@@ -30,6 +30,7 @@
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
 #define RESTART_EXTERNAL	(1UL << 1) /* the 5th and 6th arguments give externals */
+#define RESTART_THAW		(1UL << 2) /* frozen cgroups of the image come back thawed */
 
 /* struct ckpt_external.kind */
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */

@@ -186,7 +186,7 @@ static int cg_init(void *arg)
 }
 
 /* restart(2) with the cgroup @dir for the root of the tasks' cgroup namespace */
-static long restart_into(struct ckpt_ctx *ctx, const char *dir)
+static long restart_into(struct ckpt_ctx *ctx, const char *dir, unsigned long flags)
 {
 	struct ckpt_external ext = { .kind = CKPT_EXT_CGROUP, .key = "/" };
 	long ret;
@@ -194,7 +194,8 @@ static long restart_into(struct ckpt_ctx *ctx, const char *dir)
 	ext.fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ext.fd < 0 || lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
 		return -1;
-	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, &ext, 1);
+	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL | flags, ctx->log_fd,
+		      &ext, 1);
 	close(ext.fd);
 	return ret;
 }
@@ -241,12 +242,55 @@ TEST_F_TIMEOUT(cgroup, tree_comes_back_in_its_cgroups_with_their_limits, 120)
 		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
 		ckpt_reap_killed(_metadata, pid);
 		reap_all();
-		restored = restart_into(&self->ctx, cg_dir[i]);
+		restored = restart_into(&self->ctx, cg_dir[i], 0);
 		ASSERT_EQ(pid, restored) ckpt_dump_log(_metadata, &self->ctx);
 		ckpt_ctx_track(&self->ctx, pid);
 		cg_at = i;
 		expect_proc_in(_metadata, pid, "/init");
 		expect_limits(_metadata);
+	}
+	ckpt_finish(_metadata, pid, reasons);
+}
+
+/* Whether cgroup @dir/work reads frozen (@frozen) within 5 s */
+static bool work_frozen(const char *dir, bool frozen)
+{
+	char sub[128];
+	int i;
+
+	snprintf(sub, sizeof(sub), "%s/work", dir);
+	for (i = 0; i < 500; i++) {
+		if (strstr(cg_read(sub, "cgroup.events"), frozen ? "frozen 1" : "frozen 0"))
+			return true;
+		ckpt_sleep_ms(10);
+	}
+	return false;
+}
+
+/* Frozen at checkpoint: frozen again after restart, or thawed if asked */
+TEST_F_TIMEOUT(cgroup, frozen_cgroup_comes_back_frozen_or_thawed, 120)
+{
+	struct ckpt_reasons reasons = { cg_reasons, ARRAY_SIZE(cg_reasons) };
+	char sub[128];
+	pid_t pid;
+	int i;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, cg_init, NULL);
+	snprintf(sub, sizeof(sub), "%s/work", cg_dir[0]);
+	ASSERT_EQ(0, cg_write(sub, "cgroup.freeze", "1"));
+	ASSERT_TRUE(work_frozen(cg_dir[0], true));
+	for (i = 1; i < 3; i++) {
+		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+		ckpt_reap_killed(_metadata, pid);
+		reap_all();
+		ASSERT_EQ(pid, restart_into(&self->ctx, cg_dir[i], i == 2 ? RESTART_THAW : 0))
+			ckpt_dump_log(_metadata, &self->ctx);
+		ckpt_ctx_track(&self->ctx, pid);
+		cg_at = i;
+		snprintf(sub, sizeof(sub), "%s/work", cg_dir[i]);
+		EXPECT_STREQ(i == 2 ? "0" : "1", cg_read(sub, "cgroup.freeze"));
+		EXPECT_TRUE(work_frozen(cg_dir[i], i == 1));
+		expect_proc_in(_metadata, pid, "/init");
 	}
 	ckpt_finish(_metadata, pid, reasons);
 }
@@ -369,7 +413,7 @@ TEST_F_TIMEOUT(cgroup_damaged, restart_fails_cleanly, 90)
 			htole32(crc32c(img.data, img.recs[img.nr - 1].off));
 	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
 	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, img.data, len));
-	EXPECT_EQ(-1, restart_into(&self->ctx, cg_dir[1]));
+	EXPECT_EQ(-1, restart_into(&self->ctx, cg_dir[1], 0));
 	EXPECT_EQ(EINVAL, errno) ckpt_dump_log(_metadata, &self->ctx);
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, variant->why))
 		ckpt_dump_log(_metadata, &self->ctx);
