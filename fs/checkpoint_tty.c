@@ -8,9 +8,10 @@
  * master and of the slave refer to it.  Restart opens a new pair on the
  * ptmx the master was opened through (as the restart caller sees it),
  * applies that state and opens the slave of the new pair, so master and
- * slave are connected again.  The new pair may get another index, i.e.
- * another /dev/pts/N name, and data queued in the pair at checkpoint time
- * is not kept.
+ * slave are connected again.  The new pair gets its index, i.e. its
+ * /dev/pts/N name, back when that is free (always in a container's own
+ * devpts instance), another one otherwise; data queued in the pair at
+ * checkpoint time is not kept.
  *
  * A slave whose master is not in the tree is a terminal from outside (the
  * shell that started the container): it is a CKPT_FILE_TTY, for which
@@ -242,6 +243,56 @@ static int ckpt_pty_apply(struct ckpt_ctx *ctx, struct tty_struct *master,
 	return 0;
 }
 
+static struct file *ckpt_pty_open(struct ckpt_ctx *ctx, const char *path)
+{
+	struct file *master = filp_open(path, O_RDWR | O_NOCTTY, 0);
+	struct tty_struct *tty;
+
+	if (IS_ERR(master)) {
+		ckpt_err(ctx, PTR_ERR(master), "cannot open a new pty on %s", path);
+		return master;
+	}
+	tty = ckpt_pty_of(master);
+	if (!tty || !ckpt_pty_is_master(tty)) {
+		fput(master);
+		ckpt_err(ctx, -ESTALE, "%s is no pty multiplexer", path);
+		return ERR_PTR(-ESTALE);
+	}
+	return master;
+}
+
+#define CKPT_PTY_TRIES	256
+
+/*
+ * A new pair on @path, with slave number @index if it is free: devpts gives
+ * the lowest free number, so open pairs until it comes (as CRIU does), and
+ * close the others.  A container's devpts instance is new and holds only
+ * the pairs restored before; another may have @index taken, and the pair
+ * then gets another number (logged).
+ */
+static struct file *ckpt_pty_open_index(struct ckpt_ctx *ctx, const char *path, int index)
+{
+	struct file **others, *master;
+	int n = 0, got;
+
+	others = kmalloc_array(CKPT_PTY_TRIES, sizeof(*others), GFP_KERNEL);
+	if (!others)
+		return ERR_PTR(-ENOMEM);
+	for (;;) {
+		master = ckpt_pty_open(ctx, path);
+		if (IS_ERR(master))
+			break;
+		got = ckpt_pty_of(master)->link->index;
+		if (got >= index || n == CKPT_PTY_TRIES)
+			break;
+		others[n++] = master;
+	}
+	while (n)
+		fput(others[--n]);
+	kfree(others);
+	return master;
+}
+
 static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct tty_struct *tty;
@@ -265,16 +316,13 @@ static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ret = PTR_ERR(path);
 		goto out;
 	}
-	master = filp_open(path, O_RDWR | O_NOCTTY, 0);
+	master = ckpt_pty_open_index(ctx, path, le32_to_cpu(rec->index));
 	if (IS_ERR(master)) {
-		ret = ckpt_err(ctx, PTR_ERR(master), "cannot open a new pty on %s", path);
+		ret = PTR_ERR(master);
 		goto out;
 	}
 	tty = ckpt_pty_of(master);
-	if (!tty || !ckpt_pty_is_master(tty))
-		ret = ckpt_err(ctx, -ESTALE, "%s is no pty multiplexer", path);
-	else
-		ret = ckpt_pty_apply(ctx, tty, rec);
+	ret = ckpt_pty_apply(ctx, tty, rec);
 	if (ret) {
 		fput(master);
 		goto out;

@@ -12,8 +12,9 @@
  * tmpfs with a peer and a slave.  After restart the container reads
  * /proc/self/mountinfo the same (mount ids, device numbers and peer group
  * numbers aside), its tmpfs files the same (contents, owners, modes,
- * times, an extended attribute), gets pty 0 of its devpts, and mounts still propagate from the
- * shared mount to its peer and slave, not back.
+ * times, an extended attribute), keeps pty 1 of its devpts (pty 0 was
+ * closed) and gets pty 0 for a new one, and mounts still propagate from
+ * the shared mount to its peer and slave, not back.
  *
  * Restart binds the root and the volume from what the caller gives
  * (CKPT_EXT_MOUNT); without the volume it fails and names it.  Damaged
@@ -94,7 +95,7 @@ static const char *const ct_reasons[] = {
 	[2] = "could not pivot into its root",
 	[3] = "/proc/self/mountinfo is not the same after restart",
 	[4] = "a tmpfs file is not the same after restart",
-	[5] = "the pty is not the first of its own devpts",
+	[5] = "the pty lost its number, or a new one is not the first free of its devpts",
 	[6] = "mounts do not propagate as before",
 };
 
@@ -271,15 +272,23 @@ static int propagation_works(void)
 static int ct_run(void)
 {
 	struct sigaction sa = { .sa_handler = ckpt_child_finish_handler };
-	int fd, pty = -1;
+	int fd, pty = -1, m0, m1, s1, unlock = 0;
+	struct stat st, st1;
 	size_t len;
 
 	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s", getenv("CKPT_CT_NOTES"));
 	snprintf(ready_path, sizeof(ready_path), "%s", getenv("CKPT_CT_READY"));
 	if (sigaction(SIGUSR1, &sa, NULL) || fingerprint(fp_before, sizeof(fp_before)))
 		return 1;
+	/* Pty 1 of its devpts kept open, pty 0 closed again */
+	m0 = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+	m1 = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+	if (m0 < 0 || m1 < 0 || ioctl(m1, TIOCSPTLCK, &unlock) || ioctl(m1, TIOCGPTN, &pty) ||
+	    pty != 1 || close(m0))
+		return 1;
+	s1 = open("/dev/pts/1", O_RDWR | O_NOCTTY);
 	fd = open(ready_path, O_WRONLY | O_CREAT, 0600);
-	if (fd < 0 || close(fd))
+	if (s1 < 0 || fd < 0 || close(fd))
 		return 1;
 	ckpt_child_wait_finish();
 	if (fingerprint(fp_after, sizeof(fp_after)))
@@ -290,6 +299,9 @@ static int ct_run(void)
 		len = strstr(fp_before, "hello:") - fp_before;
 		return strncmp(fp_before, fp_after, len) ? 3 : 4;
 	}
+	if (ioctl(m1, TIOCGPTN, &pty) || pty != 1 || fstat(s1, &st1) ||
+	    stat("/dev/pts/1", &st) || st.st_rdev != st1.st_rdev)
+		return 5;
 	fd = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
 	if (fd < 0 || ioctl(fd, TIOCGPTN, &pty) || pty != 0)
 		return 5;
