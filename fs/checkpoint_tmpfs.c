@@ -21,7 +21,8 @@
  *
  * Extended attributes are read and set as getxattr(2) and setxattr(2)
  * would, after the owner and mode (chown(2) drops security.capability);
- * a POSIX ACL is refused by name (not kept yet).
+ * POSIX ACLs with get_acl and set_acl, in the xattr format with the ids of
+ * the caller's user namespace.
  */
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_file.h>
@@ -30,6 +31,8 @@
 #include <linux/kdev_t.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
@@ -173,6 +176,26 @@ static int ckpt_tmpfs_save_rec(struct ckpt_tmpfs_walk *w, struct dentry *d, cons
 	return ret ?: (link ? 1 : 0);
 }
 
+/*
+ * A POSIX ACL, as getxattr(2) of its name reads it: in the xattr format,
+ * its ids those of the caller's user namespace.  0 if it has none.
+ */
+static ssize_t ckpt_get_acl(const struct path *p, const char *name, char **value)
+{
+	struct posix_acl *acl;
+	ssize_t len;
+
+	acl = vfs_get_acl(mnt_idmap(p->mnt), p->dentry, name);
+	if (IS_ERR_OR_NULL(acl))
+		return PTR_ERR(acl);
+	len = posix_acl_xattr_size(acl->a_count);
+	*value = kmalloc(len, GFP_KERNEL);
+	if (*value)
+		len = posix_acl_to_xattr(current_user_ns(), acl, *value, len);
+	posix_acl_release(acl);
+	return *value ? len : -ENOMEM;
+}
+
 /* One extended attribute, as getxattr(2) reads it */
 static int ckpt_save_xattr(struct ckpt_ctx *ctx, const struct path *p, const char *name)
 {
@@ -182,8 +205,12 @@ static int ckpt_save_xattr(struct ckpt_ctx *ctx, const struct path *p, const cha
 	ssize_t len;
 	int ret;
 
-	len = vfs_getxattr_alloc(mnt_idmap(p->mnt), p->dentry, name, &value, 0, GFP_KERNEL);
-	if (len < 0)
+	if (is_posix_acl_xattr(name))
+		len = ckpt_get_acl(p, name, &value);
+	else
+		len = vfs_getxattr_alloc(mnt_idmap(p->mnt), p->dentry, name, &value, 0,
+					 GFP_KERNEL);
+	if (len <= 0)
 		return len;
 	rec.name_len = cpu_to_le16(nlen);
 	rec.value_len = cpu_to_le32(len);
@@ -207,7 +234,8 @@ static int ckpt_save_xattr(struct ckpt_ctx *ctx, const struct path *p, const cha
  * @what: how the log names it
  *
  * One TMPFS_XATTR record each, read as listxattr(2) and getxattr(2) would
- * with the caller's credentials.  A POSIX ACL is refused.
+ * with the caller's credentials; a POSIX ACL in the xattr format, its ids
+ * those of the caller's user namespace.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -224,11 +252,6 @@ int ckpt_save_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *wha
 		return -ENOMEM;
 	len = vfs_listxattr(p->dentry, names, len);
 	for (name = names; !ret && len > 0 && name < names + len; name += strlen(name) + 1) {
-		if (is_posix_acl_xattr(name)) {
-			ret = ckpt_err(ctx, -EOPNOTSUPP, "%s has a POSIX ACL (not supported yet)",
-				       what);
-			break;
-		}
 		ret = ckpt_save_xattr(ctx, p, name);
 		if (ret)
 			ret = ckpt_err(ctx, ret, "%s: cannot save attribute %s", what, name);
@@ -563,6 +586,24 @@ static const char *ckpt_tmpfs_node_bad(const struct ckpt_tmpfs_node *rec, u32 le
 	return NULL;
 }
 
+/* As setxattr(2) would; a POSIX ACL's ids are of the caller's user namespace */
+static int ckpt_set_xattr(struct ckpt_ctx *ctx, const struct path *p, const char *name,
+			  const void *value, u32 len)
+{
+	struct posix_acl *acl;
+	int ret;
+
+	if (!is_posix_acl_xattr(name))
+		return vfs_setxattr(mnt_idmap(p->mnt), p->dentry, name, value, len,
+				    XATTR_CREATE);
+	acl = posix_acl_from_xattr(ctx->caller_cred->user_ns, value, len);
+	if (IS_ERR_OR_NULL(acl))
+		return acl ? PTR_ERR(acl) : -EINVAL;
+	ret = vfs_set_acl(mnt_idmap(p->mnt), p->dentry, name, acl);
+	posix_acl_release(acl);
+	return ret;
+}
+
 /**
  * ckpt_load_xattrs() - set the extended attributes of a file from the image
  * @ctx: restart context
@@ -570,7 +611,8 @@ static const char *ckpt_tmpfs_node_bad(const struct ckpt_tmpfs_node *rec, u32 le
  * @what: how the log names it
  *
  * Reads the TMPFS_XATTR records that come next and sets each as
- * setxattr(2) would, with the permission checks of its namespace.
+ * setxattr(2) would, with the permission checks of its namespace (a POSIX
+ * ACL as set_acl: its owner or CAP_FOWNER).
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -590,15 +632,14 @@ int ckpt_load_xattrs(struct ckpt_ctx *ctx, const struct path *p, const char *wha
 		vlen = le32_to_cpu(rec->value_len);
 		if (nlen < 2 || nlen > XATTR_NAME_MAX + 1 || vlen > XATTR_SIZE_MAX ||
 		    rec->__pad || len != ALIGN(sizeof(*rec) + nlen + vlen, 8) ||
-		    strnlen(name, nlen) != nlen - 1 || is_posix_acl_xattr(name)) {
+		    strnlen(name, nlen) != nlen - 1) {
 			kvfree(rec);
 			return ckpt_err(ctx, -EINVAL, "TMPFS_XATTR record of %s is malformed",
 					what);
 		}
 		ret = mnt_want_write(p->mnt);
 		if (!ret) {
-			ret = vfs_setxattr(mnt_idmap(p->mnt), p->dentry, name, name + nlen, vlen,
-					   XATTR_CREATE);
+			ret = ckpt_set_xattr(ctx, p, name, name + nlen, vlen);
 			mnt_drop_write(p->mnt);
 		}
 		if (ret)

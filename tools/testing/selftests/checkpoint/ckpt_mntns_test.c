@@ -147,24 +147,38 @@ static int mounts_fingerprint(char *out, size_t size)
 	return 0;
 }
 
-/* What the tmpfs files are: contents, owners, modes, times, links */
+/* A POSIX ACL in the xattr format: user 1001 may read /dev/hello too */
+static const struct {
+	uint32_t version;
+	struct { uint16_t tag, perm; uint32_t id; } e[5];
+} ct_acl = { 2, {
+	{ 0x01, 6, -1 },	/* ACL_USER_OBJ rw */
+	{ 0x02, 4, 1001 },	/* ACL_USER 1001 r */
+	{ 0x04, 4, -1 },	/* ACL_GROUP_OBJ r */
+	{ 0x10, 4, -1 },	/* ACL_MASK r */
+	{ 0x20, 0, -1 },	/* ACL_OTHER */
+} };
+
+/* What the tmpfs files are: contents, owners, modes, times, links, ACL */
 static int files(char *out, size_t size)
 {
 	static const char *const names[] = {
 		"/dev/hello", "/dev/hello2", "/dev/fd", "/dev/fifo", "/dev/null", "/dev", "/tmp",
 		"/tmp/ro/x",
 	};
-	char data[64] = "", link[64] = "", color[16] = "";
+	char data[64] = "", link[64] = "", color[16] = "", acl[64];
 	size_t len = strlen(out);
 	unsigned int i;
 	struct stat st;
 
 	if (ckpt_read_file("/dev/hello", data, sizeof(data)) < 0 ||
 	    readlink("/dev/fd", link, sizeof(link) - 1) < 0 ||
-	    getxattr("/dev/hello", "user.color", color, sizeof(color) - 1) < 0)
+	    getxattr("/dev/hello", "user.color", color, sizeof(color) - 1) < 0 ||
+	    getxattr("/dev/hello", "system.posix_acl_access", acl, sizeof(acl)) !=
+	    sizeof(ct_acl) || memcmp(acl, &ct_acl, sizeof(ct_acl)))
 		return -1;
-	len += snprintf(out + len, size - len, "hello: %s fd -> %s color %s\n", data, link,
-			color);
+	len += snprintf(out + len, size - len, "hello: %s fd -> %s color %s acl ok\n", data,
+			link, color);
 	for (i = 0; i < ARRAY_SIZE(names) && len < size; i++) {
 		if (lstat(names[i], &st))
 			return -1;
@@ -197,6 +211,7 @@ static int make_dev(void)
 	CHECK(utimensat(AT_FDCWD, "dev/hello", t, 0));
 	CHECK(link("dev/hello", "dev/hello2"));
 	CHECK(setxattr("dev/hello", "user.color", "blue", 4, XATTR_CREATE));
+	CHECK(setxattr("dev/hello", "system.posix_acl_access", &ct_acl, sizeof(ct_acl), 0));
 	CHECK(symlink("/proc/self/fd", "dev/fd") || mkfifo("dev/fifo", 0600));
 	if (ct_userns) {
 		/* No CAP_MKNOD: the host's, bound on a file */
