@@ -69,6 +69,9 @@
  * @options: its show_options() shows what mount(2) takes
  * @ours: optional: whether @sb is the one a new mount by the restored
  *	root gets (the filesystem of the tasks' own pid, network... namespace)
+ * @root: optional: whether a mount whose root is @root shows what a new
+ *	mount by the restored root shows; without it, the root of the
+ *	filesystem does (cgroup2 mounts the root of the cgroup namespace)
  * @save: optional: write its contents (after the MOUNT records)
  * @load: optional: read them back into the new mount at @root
  */
@@ -77,6 +80,7 @@ struct ckpt_mnt_fs {
 	bool instance;
 	bool options;
 	bool (*ours)(struct ckpt_ctx *ctx, struct super_block *sb);
+	bool (*root)(struct ckpt_ctx *ctx, struct dentry *root);
 	int (*save)(struct ckpt_ctx *ctx, u32 id, struct vfsmount *mnt);
 	int (*load)(struct ckpt_ctx *ctx, u32 id, const struct path *root);
 };
@@ -96,10 +100,12 @@ static bool ckpt_mqueue_ours(struct ckpt_ctx *ctx, struct super_block *sb)
 	return sb->s_fs_info == ctx->nsproxy->ipc_ns;
 }
 
-static bool ckpt_cgroup2_ours(struct ckpt_ctx *ctx, struct super_block *sb)
+/* A mount of the root of the tasks' cgroup namespace, as runc makes one */
+static bool ckpt_cgroup2_root(struct ckpt_ctx *ctx, struct dentry *root)
 {
-	/* The tasks are in the caller's cgroup namespace: the initial one */
-	return current->nsproxy->cgroup_ns == &init_cgroup_ns;
+	struct kernfs_node *kn = ctx->nsproxy->cgroup_ns->root_cset->dfl_cgrp->kn;
+
+	return kernfs_node_from_dentry(root) == kn;
 }
 
 static const struct ckpt_mnt_fs ckpt_mnt_fs[] = {
@@ -110,7 +116,7 @@ static const struct ckpt_mnt_fs ckpt_mnt_fs[] = {
 	{ .name = "devpts", .instance = true, .options = true },
 	/* Its queues are saved with the IPC namespace (ipc/checkpoint_mqueue.c) */
 	{ .name = "mqueue", .ours = ckpt_mqueue_ours },
-	{ .name = "cgroup2", .ours = ckpt_cgroup2_ours },
+	{ .name = "cgroup2", .root = ckpt_cgroup2_root },
 };
 
 static const struct ckpt_mnt_fs *ckpt_mnt_fs_find(const char *name)
@@ -355,7 +361,7 @@ static int ckpt_mnt_kind(struct ckpt_ctx *ctx, struct ckpt_mnt_walk *w,
 		s->source = src;
 		return 0;
 	}
-	if (s->mnt->mnt.mnt_root == sb->s_root)
+	if (fs->root ? fs->root(ctx, s->mnt->mnt.mnt_root) : s->mnt->mnt.mnt_root == sb->s_root)
 		s->kind = CKPT_MOUNT_NEW;
 	return 0;
 }
@@ -1113,28 +1119,6 @@ static int ckpt_mnt_pivot(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l, struc
 	return ckpt_mnt_settle(ctx, l, m);
 }
 
-/*
- * In a new user namespace, where the caller's ids are not mapped, the
- * files are created as its root, as a manager does once it has entered it
- * (setresuid(0)): the caller's credentials have all its capabilities there.
- */
-static struct cred *ckpt_mnt_root_fsids(void)
-{
-	struct user_namespace *ns = current_user_ns();
-	kuid_t uid = make_kuid(ns, 0);
-	kgid_t gid = make_kgid(ns, 0);
-	struct cred *cred;
-
-	if (kuid_has_mapping(ns, current_fsuid()) || !uid_valid(uid) || !gid_valid(gid))
-		return NULL;
-	cred = prepare_creds();
-	if (cred) {
-		cred->fsuid = uid;
-		cred->fsgid = gid;
-	}
-	return cred;
-}
-
 static int ckpt_mntns_enter(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_mntns_load *l = data;
@@ -1145,7 +1129,7 @@ static int ckpt_mntns_enter(struct ckpt_ctx *ctx, void *data)
 
 	if (current->nsproxy->mnt_ns == l->caller_ns)
 		return ckpt_err(ctx, -EINVAL, "no new mount namespace");
-	cred = ckpt_mnt_root_fsids();
+	cred = ckpt_root_fsids_cred();
 	if (cred)
 		saved = override_creds(cred);
 	get_fs_root(current->fs, &old);

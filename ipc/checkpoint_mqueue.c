@@ -442,7 +442,9 @@ out:
  */
 int ckpt_restart_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 {
+	const struct cred *saved = NULL;
 	struct ckpt_mq_load *l;
+	struct cred *cred;
 	struct ckpt_mq_ns rec;
 	u32 nr, i;
 	int ret;
@@ -460,8 +462,16 @@ int ckpt_restart_mq_ns(struct ckpt_ctx *ctx, struct ipc_namespace *ns)
 	if (!l)
 		return -ENOMEM;
 	ctx->ns_data[CKPT_NS_ipc] = l;
+	/* In a new user namespace: created by its root, as a manager would */
+	cred = ckpt_root_fsids_cred();
+	if (cred)
+		saved = override_creds(cred);
 	for (i = 0; !ret && i < nr; i++)
 		ret = ckpt_mq_restart_one(ctx, l);
+	if (cred) {
+		revert_creds(saved);
+		put_cred(cred);
+	}
 	if (!ret && nr)
 		ckpt_log(ctx, "%u POSIX message queue(s) restored", nr);
 	return ret;

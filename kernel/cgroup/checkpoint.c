@@ -28,6 +28,7 @@
 #include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kernfs.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
@@ -831,6 +832,13 @@ int ckpt_cgroup_attach(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	int ret;
 
 	if (!rt->cgroup)
+		return 0;
+	/* There already (the root's cgroup): no need to be allowed to move */
+	rcu_read_lock();
+	ret = task_dfl_cgroup(current)->kn ==
+	      kernfs_node_from_dentry(cgs->cg[rt->cgroup - 1].path.dentry);
+	rcu_read_unlock();
+	if (ret)
 		return 0;
 	ret = ckpt_cgroup_move_self(&cgs->cg[rt->cgroup - 1].path);
 	if (ret)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Helpers shared by the back ends */
 #include <linux/checkpoint.h>
+#include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/file.h>
@@ -10,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #include "checkpoint.h"
 
@@ -167,4 +169,34 @@ int ckpt_wait_asleep(struct task_struct *t)
 		schedule_timeout_uninterruptible(1);
 	}
 	return 0;
+}
+
+/**
+ * ckpt_root_fsids_cred() - credentials to create files as root of our user namespace
+ *
+ * In a new user namespace, where the caller's ids are not mapped, the
+ * restored root creates files and objects (tmpfs files, message queues)
+ * as the namespace's root, as a manager does once it has entered it
+ * (setresuid(0)): the caller's credentials have all its capabilities
+ * there.
+ *
+ * Return: a copy of current's credentials with the fsuid and fsgid of
+ * root in its user namespace, to override_creds() with, or NULL when its
+ * own fsuid is mapped there (or root is not).
+ */
+struct cred *ckpt_root_fsids_cred(void)
+{
+	struct user_namespace *ns = current_user_ns();
+	kuid_t uid = make_kuid(ns, 0);
+	kgid_t gid = make_kgid(ns, 0);
+	struct cred *cred;
+
+	if (kuid_has_mapping(ns, current_fsuid()) || !uid_valid(uid) || !gid_valid(gid))
+		return NULL;
+	cred = prepare_creds();
+	if (cred) {
+		cred->fsuid = uid;
+		cred->fsgid = gid;
+	}
+	return cred;
 }

@@ -12,17 +12,25 @@
  * tmpfs with a peer and a slave.  After restart the container reads
  * /proc/self/mountinfo the same (mount ids, device numbers and peer group
  * numbers aside), its tmpfs files the same (contents, owners, modes,
- * times, an extended attribute), keeps pty 1 of its devpts (pty 0 was
- * closed) and gets pty 0 for a new one, and mounts still propagate from
- * the shared mount to its peer and slave, not back.
+ * times, an extended attribute, a POSIX ACL), keeps pty 1 of its devpts
+ * (pty 0 was closed) and gets pty 0 for a new one, receives the messages
+ * of its POSIX message queue in priority order, and mounts still
+ * propagate from the shared mount to its peer and slave, not back.  The
+ * privileged container also has a cgroup namespace of its own, rooted at
+ * a cgroup with memory.max and pids.max, with cgroup2 mounted on
+ * /sys/fs/cgroup as runc does: inside, /proc/self/cgroup and the limits
+ * read the same after each restart into a new cgroup.
  *
  * Restart binds the root and the volume from what the caller gives
- * (CKPT_EXT_MOUNT); without the volume it fails and names it.  Damaged
+ * (CKPT_EXT_MOUNT), and the cgroup (CKPT_EXT_CGROUP); without the volume
+ * it fails and names it.  Damaged
  * MOUNT, TMPFS, TMPFS_NODE and TMPFS_XATTR records make restart fail
  * cleanly.
  */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -30,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 
 #include "ckpt_image.h"
@@ -53,6 +62,74 @@ FIXTURE_VARIANT_ADD(mntns, in_a_user_namespace) { .userns = true };
 
 static char rootfs[160], volume[160], ready_path[160];
 static bool ct_userns;
+
+/*
+ * Privileged: the container is in a cgroup namespace of its own rooted at
+ * cg_dir[0], which has limits, and comes back in cg_dir[1], then [2]
+ */
+#define CG_MNT		"/sys/fs/cgroup"
+#define CT_MEM_MAX	"67108864"
+#define CT_PIDS_MAX	"64"
+static char cg_dir[3][96];
+static int cg_fd = -1, cg_at;
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* The file's first line, or "?" */
+static const char *cg_read(const char *dir, const char *file)
+{
+	static char buf[256];
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
+		return "?";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static void setup_cgroups(struct __test_metadata *_metadata)
+{
+	struct statfs sfs;
+	int i;
+
+	if (statfs(CG_MNT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		ASSERT_EQ(0, mount("cgroup2", CG_MNT, "cgroup2", 0, NULL));
+	ASSERT_EQ(0, cg_write(CG_MNT, "cgroup.subtree_control", "+memory +pids"));
+	for (i = 0; i < 3; i++) {
+		snprintf(cg_dir[i], sizeof(cg_dir[i]), CG_MNT "/ckpt-ct-%d-%d", getpid(), i);
+		ASSERT_EQ(0, mkdir(cg_dir[i], 0755));
+	}
+	ASSERT_EQ(0, cg_write(cg_dir[0], "memory.max", CT_MEM_MAX));
+	ASSERT_EQ(0, cg_write(cg_dir[0], "pids.max", CT_PIDS_MAX));
+	cg_fd = open(cg_dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, cg_fd);
+	cg_at = 0;
+}
+
+static void teardown_cgroups(void)
+{
+	int i;
+
+	if (cg_fd < 0)
+		return;
+	close(cg_fd);
+	cg_fd = -1;
+	for (i = 0; i < 3; i++)
+		rmdir(cg_dir[i]);
+}
 
 /*
  * The container's root, a bind mount of ours, and its volume, a directory
@@ -79,11 +156,14 @@ FIXTURE_SETUP(mntns)
 	/* Nothing here reaches the guest's mounts */
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	if (!variant->userns)
+		setup_cgroups(_metadata);
 	setup_dirs(_metadata, &self->ctx);
 }
 
 FIXTURE_TEARDOWN(mntns)
 {
+	teardown_cgroups();
 	umount2(rootfs, MNT_DETACH);
 	ckpt_ctx_teardown(&self->ctx);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -97,6 +177,8 @@ static const char *const ct_reasons[] = {
 	[4] = "a tmpfs file is not the same after restart",
 	[5] = "the pty lost its number, or a new one is not the first free of its devpts",
 	[6] = "mounts do not propagate as before",
+	[7] = "the cgroup namespace, or the limits its root reads, changed",
+	[8] = "the message queue's messages did not come back in priority order",
 };
 
 #define CT_MTIME	1234567890
@@ -241,6 +323,10 @@ static int make_mounts(void)
 	CHECK(mount("proc/sys", "proc/sys", NULL, MS_BIND, NULL) ||
 	      mount(NULL, "proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
 	CHECK(mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL));
+	/* As runc mounts it, the root of the container's cgroup namespace */
+	if (cg_fd >= 0)
+		CHECK(mount("cgroup2", "sys/fs/cgroup", "cgroup2",
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_RDONLY, NULL));
 	CHECK(make_dev());
 	CHECK(mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=4m"));
 	snprintf(vol, sizeof(vol), ".%s", volume);
@@ -284,12 +370,70 @@ static int propagation_works(void)
 #define CT_EXE		"/selftests/checkpoint/ckpt_mntns_test"
 
 /* Stage 2, exec'd inside its root as a container's process is: wait, then check */
+/* In its own cgroup namespace, whose root has the limits the test gave */
+static int ct_cgroup_same(void)
+{
+	char buf[64];
+
+	if (!getenv("CKPT_CT_CGROUP"))
+		return 0;
+	if (ckpt_read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 || strcmp(buf, "0::/\n") ||
+	    strcmp(cg_read(CG_MNT, "memory.max"), CT_MEM_MAX) ||
+	    strcmp(cg_read(CG_MNT, "pids.max"), CT_PIDS_MAX)) {
+		ckpt_child_note("cgroup %s memory.max %s", buf, cg_read(CG_MNT, "memory.max"));
+		return 7;
+	}
+	return 0;
+}
+
+static const unsigned int ct_prios[3] = { 1, 9, 5 };
+
+/* A queue of its /dev/mqueue, with messages of three priorities */
+static mqd_t ct_queue(void)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	char text[16];
+	mqd_t q;
+	int i;
+
+	q = mq_open("/ct-q", O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, 0600, &a);
+	for (i = 0; q >= 0 && i < 3; i++) {
+		snprintf(text, sizeof(text), "prio %u", ct_prios[i]);
+		if (mq_send(q, text, strlen(text), ct_prios[i]))
+			return -1;
+	}
+	return q;
+}
+
+static int ct_queue_same(mqd_t q)
+{
+	static const unsigned int order[3] = { 9, 5, 1 };
+	char text[64], want[16];
+	unsigned int prio;
+	struct stat st;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		n = mq_receive(q, text, sizeof(text), &prio);
+		snprintf(want, sizeof(want), "prio %u", order[i]);
+		if (n != (ssize_t)strlen(want) || prio != order[i] || memcmp(text, want, n))
+			return 8;
+	}
+	/* Empty, non-blocking, and in its /dev/mqueue */
+	if (mq_receive(q, text, sizeof(text), &prio) >= 0 || errno != EAGAIN ||
+	    stat("/dev/mqueue/ct-q", &st))
+		return 8;
+	return 0;
+}
+
 static int ct_run(void)
 {
 	struct sigaction sa = { .sa_handler = ckpt_child_finish_handler };
-	int fd, pty = -1, m0, m1, s1, unlock = 0;
+	int fd, pty = -1, m0, m1, s1, unlock = 0, ret;
 	struct stat st, st1;
 	size_t len;
+	mqd_t q;
 
 	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s", getenv("CKPT_CT_NOTES"));
 	snprintf(ready_path, sizeof(ready_path), "%s", getenv("CKPT_CT_READY"));
@@ -302,8 +446,11 @@ static int ct_run(void)
 	    pty != 1 || close(m0))
 		return 1;
 	s1 = open("/dev/pts/1", O_RDWR | O_NOCTTY);
+	q = ct_queue();
+	if (s1 < 0 || q < 0 || ct_cgroup_same())
+		return 1;
 	fd = open(ready_path, O_WRONLY | O_CREAT, 0600);
-	if (s1 < 0 || fd < 0 || close(fd))
+	if (fd < 0 || close(fd))
 		return 1;
 	ckpt_child_wait_finish();
 	if (fingerprint(fp_after, sizeof(fp_after)))
@@ -323,6 +470,9 @@ static int ct_run(void)
 	close(fd);
 	if (propagation_works())
 		return 6;
+	ret = ct_cgroup_same() ?: ct_queue_same(q);
+	if (ret)
+		return ret;
 	ckpt_child_note("the same before and after:\n%s", fp_after);
 	return 0;
 }
@@ -344,6 +494,8 @@ static int ct_init(void)
 		return 1;
 	setenv("CKPT_CT_NOTES", ckpt_note_path, 1);
 	setenv("CKPT_CT_READY", ready_path, 1);
+	if (cg_fd >= 0)
+		setenv("CKPT_CT_CGROUP", "1", 1);
 	execl(CT_EXE, CT_EXE, NULL);
 	ckpt_child_note("exec %s: %s", CT_EXE, strerror(errno));
 	return 2;
@@ -376,6 +528,10 @@ static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx 
 	ct_userns = userns;
 	if (userns)
 		args.flags |= CLONE_NEWUSER;
+	if (cg_fd >= 0) {
+		args.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
+		args.cgroup = cg_fd;
+	}
 	ASSERT_EQ(0, pipe(pfd));
 	unlink(ready_path);
 	fflush(NULL);
@@ -417,25 +573,33 @@ static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx 
  */
 static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 {
-	struct ckpt_external ext[3] = {
+	struct ckpt_external ext[4] = {
 		{ .kind = CKPT_EXT_MOUNT, .key = "/" },
 		{ .kind = CKPT_EXT_MOUNT, .key = "/dev/null" },
+		{ .kind = CKPT_EXT_CGROUP, .key = "/", .fd = -1 },
 		{ .kind = CKPT_EXT_MOUNT },
 	};
+	int nr = 2;
 	long ret;
 
-	snprintf(ext[2].key, sizeof(ext[2].key), "%s", volume);
+	/* The next cgroup, for the root of its cgroup namespace */
+	if (cg_fd >= 0) {
+		ext[nr++].fd = open(cg_dir[++cg_at % 3], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cg_at %= 3;
+	}
+	if (with_volume) {
+		ext[nr] = ext[3];
+		snprintf(ext[nr].key, sizeof(ext[nr].key), "%s", volume);
+		ext[nr++].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+
 	ext[0].fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ext[1].fd = open("/dev/null", O_PATH | O_CLOEXEC);
-	ext[2].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ext[0].fd < 0 || ext[1].fd < 0 || ext[2].fd < 0 ||
-	    lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
-		return -1;
-	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext,
-		      with_volume ? 3 : 2);
-	close(ext[0].fd);
-	close(ext[1].fd);
-	close(ext[2].fd);
+	ret = ext[0].fd < 0 || ext[1].fd < 0 || ext[nr - 1].fd < 0 ||
+	      lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd) ? -1 :
+	      syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext, nr);
+	while (nr--)
+		close(ext[nr].fd);
 	return ret;
 }
 
@@ -454,6 +618,11 @@ TEST_F_TIMEOUT(mntns, container_mounts_and_tmpfs_files_come_back, 120)
 			ckpt_dump_log(_metadata, &self->ctx);
 		}
 		ckpt_ctx_track(&self->ctx, pid);
+		if (cg_fd >= 0) {
+			/* Seen from here: the limits came with it to the new cgroup */
+			EXPECT_STREQ(CT_MEM_MAX, cg_read(cg_dir[cg_at], "memory.max"));
+			EXPECT_STREQ(CT_PIDS_MAX, cg_read(cg_dir[cg_at], "pids.max"));
+		}
 	}
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
 	ckpt_dump_file(_metadata, "container", ckpt_note_path, 60);
