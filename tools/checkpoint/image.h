@@ -50,9 +50,14 @@
  *   every process of the TREE but the zombies in exactly one of them)
  *   mntns   := MNTNS MOUNT{nr_mounts}
  *   (the MOUNTs in id order, the root first, each after its parent)
- *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem} segment{nr_shm}
+ *   ipcns   := IPC_NS msgqueue{nr_msg} SEM_ARRAY{nr_sem} segment{nr_shm} [mqns]
  *   msgqueue := MSG_QUEUE MSG{qnum}
  *   segment := SYSV_SHM SHMEM(objref 0) PAGES* SHMEM_END
+ *   mqns    := MQ_NS mqueue{nr_queues}
+ *   mqueue  := MQUEUE MSG{curmsgs}
+ *   (the POSIX message queues, each name once; the mtype of a MSG after
+ *   an MQUEUE is its priority; in an image with an IPC_NS, a FILE of kind
+ *   MQUEUE names one of them)
  *   tmpfs   := TMPFS TMPFS_NODE(path "/") TMPFS_XATTR* node*
  *   node    := TMPFS_NODE(regular file) FILE_DATA* TMPFS_XATTR*
  *            | TMPFS_NODE(other) TMPFS_XATTR* | TMPFS_NODE(link)
@@ -68,9 +73,15 @@
  *   image from a kernel that keeps it)
  *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
  *              PIPE FILE_DATA* | PTY
- *   file    := FILE [FILE_DATA*]   (FILE_DATA: an unlinked file's contents)
+ *   file    := FILE | unlinked
  *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL |
  *              INOTIFY | inet
+ *   unlinked := FILE(UNLINKED, obj_ref 0) [INODE_ATTR FILE_DATA* TMPFS_XATTR*]
+ *            | FILE(UNLINKED, obj_ref 0) FILE_DATA*
+ *   (the first open file of an unlinked inode: its owner and times, its
+ *   contents, within the FILE's size, offsets going up, and its extended
+ *   attributes; an earlier kernel's image has no INODE_ATTR, and then no
+ *   TMPFS_XATTR)
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
  *   inet    := INET_SK [TCP_STREAM] pending{nr_queued} | INET_SK UDP_DGRAM{nr_queued}
@@ -99,10 +110,15 @@ enum image_state {
 	ST_MSG,			/* the messages of a queue */
 	ST_SEM_ARRAY,		/* the IPC_NS's semaphore sets */
 	ST_IPC_SHM,		/* the IPC_NS's shared memory segments */
+	ST_MQ_NS,		/* after them: MQ_NS, or what follows */
+	ST_MQUEUE,		/* the MQ_NS's POSIX message queues */
+	ST_MQ_MSG,		/* the messages of a POSIX message queue */
 	ST_TMPFS,		/* after the namespaces: the TMPFS of the next new tmpfs */
 	ST_TMPFS_ROOT,		/* its first TMPFS_NODE, its root */
 	ST_TMPFS_NODE,		/* its other nodes, their FILE_DATA and xattrs, or what follows */
 	ST_TASK,		/* objects of a task, then its TASK */
+	ST_UNLINKED,		/* after an unlinked file's first FILE: INODE_ATTR, or ST_TASK */
+	ST_UNLINKED_DATA,	/* after its INODE_ATTR: FILE_DATA and TMPFS_XATTR, or ST_TASK */
 	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
@@ -190,6 +206,11 @@ struct image {
 	uint64_t msg_bytes;		/* bytes of its messages so far */
 	uint64_t msq_qbytes;		/* its limit */
 	uint32_t shm_left;		/* its SYSV_SHM segments still to come */
+	char **mq_names;		/* the names of its MQUEUEs so far */
+	uint32_t nr_mq;			/* MQUEUE records so far */
+	uint32_t mq_left;		/* MQUEUE records still to come */
+	uint64_t mq_msgsize;		/* the current MQUEUE's msgsize */
+	bool msg_mq;			/* the MSGs are an MQUEUE's, not a MSG_QUEUE's */
 
 	/* the network namespace: its devices, and its records still to come */
 	struct image_netdev *netdevs;	/* the loopback, then both ends of each NETDEV */

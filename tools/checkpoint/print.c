@@ -983,6 +983,8 @@ static const struct named clock_names[] = {
 	{ 11, "CLOCK_TAI" },
 };
 
+#define SIGEV_SIGNAL_LINUX	0
+
 static const struct named sigev_names[] = {
 	{ 0, "SIGEV_SIGNAL" },
 	{ 1, "SIGEV_NONE" },
@@ -1362,6 +1364,16 @@ void print_FILE(const struct image *img, const void *p, uint32_t len)
 	pr_str("path", (const char *)(f + 1), LE32(f->path_len));
 }
 
+void print_INODE_ATTR(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inode_attr *a = p;
+
+	pr_u("uid", LE32(a->uid));
+	pr_u("gid", LE32(a->gid));
+	pr_timespec("atime", (int64_t)LE64(a->atime_sec), LE32(a->atime_nsec));
+	pr_timespec("mtime", (int64_t)LE64(a->mtime_sec), LE32(a->mtime_nsec));
+}
+
 void print_PIPE(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_pipe *pi = p;
@@ -1622,12 +1634,51 @@ void print_MSG_QUEUE(const struct image *img, const void *p, uint32_t len)
 	pr_u("qnum", LE64(q->qnum));
 }
 
+/* A message of a MSG_QUEUE, or of an MQUEUE, whose mtype is its priority */
 void print_MSG(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_msg *m = p;
 
-	pr_u("mtype", LE64(m->mtype));
+	pr_u(img->msg_mq ? "priority" : "mtype", LE64(m->mtype));
 	pr_u("len", LE64(m->len));
+}
+
+void print_MQ_NS(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mq_ns *ns = p;
+
+	pr_u("nr_queues", LE32(ns->nr_queues));
+	pr_u("queues_max", LE32(ns->queues_max));
+	pr_u("msg_max", LE32(ns->msg_max));
+	pr_u("msgsize_max", LE32(ns->msgsize_max));
+	pr_u("msg_default", LE32(ns->msg_default));
+	pr_u("msgsize_default", LE32(ns->msgsize_default));
+}
+
+/* Its owner, attributes and mq_notify(3) registration, then its name */
+void print_MQUEUE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mqueue *q = p;
+	uint32_t pid = LE32(q->notify_pid), how = LE32(q->notify);
+
+	pr_u("uid", LE32(q->uid));
+	pr_u("gid", LE32(q->gid));
+	pr_o("mode", LE32(q->mode));
+	pr_u("name_len", LE32(q->name_len));
+	pr_u("maxmsg", LE64(q->maxmsg));
+	pr_u("msgsize", LE64(q->msgsize));
+	pr_u("curmsgs", LE64(q->curmsgs));
+	pr_ref("notify_pid", pid);
+	printf("  notify: %u", how);
+	if (pid)
+		ENUM(how, sigev_names);
+	printf("\n");
+	if (pid && how == SIGEV_SIGNAL_LINUX)
+		pr_signal("notify_signo", LE32(q->notify_signo));
+	else
+		pr_u("notify_signo", LE32(q->notify_signo));
+	pr_x("notify_value", LE64(q->notify_value));
+	pr_str("name", (const char *)(q + 1), LE32(q->name_len));
 }
 
 /* The first 16 of @nsems little-endian 16-bit values */

@@ -18,6 +18,8 @@
 #define NGROUPS_MAX_LINUX	65536
 #define NSIG_LINUX		64
 #define NSEC_PER_SEC		1000000000U
+/* The uid and gid no user namespace maps */
+#define INVALID_ID		0xffffffffU
 #define SIGINFO_SIZE		128
 
 /* sigaltstack(2) values of the Linux ABI, whatever the host's libc says */
@@ -352,6 +354,24 @@ static int64_t tree_find(const struct tree_key *keys, uint32_t n, uint32_t pid)
 	return found ? (int64_t)found->index : -1;
 }
 
+/* img->pids: the TREE's pids, sorted, to find a task by its pid */
+static int index_pids(struct image *img)
+{
+	uint32_t i;
+
+	if (img->pids)
+		return 0;
+	img->pids = calloc(img->nr_tasks, sizeof(*img->pids));
+	if (!img->pids)
+		return image_fail(img, "out of memory for %u tasks", img->nr_tasks);
+	for (i = 0; i < img->nr_tasks; i++) {
+		img->pids[i].pid = img->tree[i].pid;
+		img->pids[i].index = i;
+	}
+	qsort(img->pids, img->nr_tasks, sizeof(*img->pids), tree_key_cmp);
+	return 0;
+}
+
 static int check_tree_flags(struct image *img, uint32_t i,
 			    const struct ckpt_tree_task *t)
 {
@@ -602,8 +622,10 @@ int accept_USERNS(struct image *img, const void *p, uint32_t len)
 
 /*
  * The files a CGROUP holds, restart writes: the kernel's
- * ckpt_cgroup_files[] but those checkpoint only checks (cgroup.type,
- * cgroup.freeze).  A value of a file with lines may have newlines.
+ * ckpt_cgroup_files[] but the one checkpoint only checks (cgroup.type).
+ * A value of a file with lines may have newlines; cgroup.freeze is "1"
+ * in a cgroup frozen at checkpoint, which restart freezes again once
+ * every task is in (unless RESTART_THAW), else "0".
  */
 static const struct {
 	const char *name;
@@ -627,6 +649,7 @@ static const struct {
 	{ "memory.swap.max", false },
 	{ "memory.oom.group", false },
 	{ "pids.max", false },
+	{ "cgroup.freeze", false },
 };
 
 /* The kernel's isprint(): ASCII and Latin-1, not their control characters */
@@ -638,7 +661,7 @@ static bool cgroup_printable(unsigned char c)
 int accept_CGROUPNS(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_cgroupns *c = p;
-	uint32_t nr = LE32(c->nr_cgroups), i;
+	uint32_t nr = LE32(c->nr_cgroups);
 
 	if (check_flags(img, LE32(c->flags), 0, "flags"))
 		return -1;
@@ -646,15 +669,11 @@ int accept_CGROUPNS(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "nr_cgroups %u is out of range 1..%u",
 				  nr, CKPT_CGROUP_MAX);
 	img->cgroups = calloc(nr, sizeof(*img->cgroups));
-	img->pids = calloc(img->nr_tasks, sizeof(*img->pids));
-	if (!img->cgroups || !img->pids)
+	if (!img->cgroups)
 		return image_fail(img, "out of memory for %u cgroups", nr);
 	/* The CGROUPs name processes by pid */
-	for (i = 0; i < img->nr_tasks; i++) {
-		img->pids[i].pid = img->tree[i].pid;
-		img->pids[i].index = i;
-	}
-	qsort(img->pids, img->nr_tasks, sizeof(*img->pids), tree_key_cmp);
+	if (index_pids(img))
+		return -1;
 	img->nr_cgroups = nr;
 	img->cgroups_done = 0;
 	img->state = ST_CGROUP;
@@ -782,6 +801,10 @@ static int check_cgroup_files(struct image *img, const char *files, uint32_t len
 			return cgroup_file_unknown(img, i, name);
 		if (check_cgroup_value(img, i, name, val, cgroup_files[f].lines))
 			return -1;
+		if (!strcmp(name, "cgroup.freeze") && strcmp(val, "0") && strcmp(val, "1"))
+			return image_fail(img,
+					  "file[%u]: cgroup.freeze: its value is not \"0\" or \"1\"",
+					  i);
 	}
 	return 0;
 }
@@ -1149,11 +1172,11 @@ int accept_SYSV_SHM(struct image *img, const void *p, uint32_t len)
 				  (unsigned long long)LE64(s->size));
 	if (define_object(img, LE32(s->objref)))
 		return -1;
-	/* Its contents follow; then, for the IPC_NS's last one, what follows it */
+	/* Its contents follow; then, for the IPC_NS's last one, its queues */
 	img->contents_size = LE64(s->size);
 	img->shmem_return = img->state;
 	if (img->state == ST_IPC_SHM && !--img->shm_left)
-		img->shmem_return = image_after_namespaces(img);
+		img->shmem_return = ST_MQ_NS;
 	img->state = ST_CONTENTS;
 	return 0;
 }
@@ -1171,6 +1194,7 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_FIFO] = S_IFIFO_LINUX,
 		[CKPT_FILE_UNLINKED] = S_IFREG_LINUX,
 		[CKPT_FILE_MEMFD] = S_IFREG_LINUX,
+		[CKPT_FILE_MQUEUE] = S_IFREG_LINUX,
 	};
 
 	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt) ||
@@ -1233,6 +1257,8 @@ static int accept_anon_FILE(struct image *img, const struct ckpt_file *f,
 	return define_object(img, LE32(f->objref));
 }
 
+static int check_mq_file(struct image *img, const struct ckpt_file *f);
+
 int accept_FILE(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_file *f = p;
@@ -1251,6 +1277,8 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	if (check_file_mode(img, kind, LE32(f->mode)) ||
 	    check_zero(img, &f->__pad, sizeof(f->__pad), "__pad"))
 		return -1;
+	if (kind == CKPT_FILE_MQUEUE && check_mq_file(img, f))
+		return -1;
 	/* The kinds with an object behind them, and which */
 	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO)
 		obj_type = CKPT_REC_PIPE;
@@ -1268,10 +1296,12 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 				  LE32(f->obj_ref));
 	if (obj_type && check_ref(img, "obj_ref", LE32(f->obj_ref), obj_type))
 		return -1;
+	/* Its INODE_ATTR, if any, and its contents follow */
 	if (kind == CKPT_FILE_UNLINKED && !LE32(f->obj_ref)) {
 		img->data_of = CKPT_REC_FILE;
 		img->data_next = 0;
 		img->data_end = LE64(f->size);
+		img->state = ST_UNLINKED;
 	}
 	if (LE32(f->mtime_nsec) >= NSEC_PER_SEC)
 		return image_fail(img, "mtime_nsec %u is out of range",
@@ -1289,6 +1319,36 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 		img->state = ST_CONTENTS;
 	}
 	return define_object(img, LE32(f->objref));
+}
+
+/*
+ * The owner and times of an unlinked file, right after its FILE: the
+ * checks of the kernel's ckpt_inode_attr_load()
+ */
+int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_inode_attr *a = p;
+
+	if (LE32(a->uid) == INVALID_ID || LE32(a->gid) == INVALID_ID)
+		return image_fail(img, "uid or gid is -1, which no user namespace maps");
+	if ((int64_t)LE64(a->atime_sec) < 0)
+		return image_fail(img, "atime_sec %lld is negative",
+				  (long long)LE64(a->atime_sec));
+	if ((int64_t)LE64(a->mtime_sec) < 0)
+		return image_fail(img, "mtime_sec %lld is negative",
+				  (long long)LE64(a->mtime_sec));
+	if (LE32(a->atime_nsec) >= NSEC_PER_SEC)
+		return image_fail(img, "atime_nsec %u is out of range", LE32(a->atime_nsec));
+	if (LE32(a->mtime_nsec) >= NSEC_PER_SEC)
+		return image_fail(img, "mtime_nsec %u is out of range", LE32(a->mtime_nsec));
+	/*
+	 * The FILE's contents may follow (show.c stopped them at this record,
+	 * as at any other), then its extended attributes
+	 */
+	img->data_of = CKPT_REC_FILE;
+	img->tmpfs_xattrs = true;
+	img->state = ST_UNLINKED_DATA;
+	return 0;
 }
 
 int accept_PTY(struct image *img, const void *p, uint32_t len)
@@ -1732,7 +1792,7 @@ int accept_X86_XSTATE(struct image *img, const void *p, uint32_t len)
 
 /* --- System V IPC --- */
 
-/* The state after the IPC namespace's objects so far */
+/* The state after the IPC namespace's objects so far; then its MQ_NS, if any */
 static void next_ipc_object(struct image *img)
 {
 	if (img->msgs_left)
@@ -1744,7 +1804,7 @@ static void next_ipc_object(struct image *img)
 	else if (img->shm_left)
 		img->state = ST_IPC_SHM;
 	else
-		img->state = image_after_namespaces(img);
+		img->state = ST_MQ_NS;
 }
 
 static int check_ipc_perm(struct image *img, const struct ckpt_ipc_perm *perm)
@@ -1786,23 +1846,36 @@ int accept_MSG_QUEUE(struct image *img, const void *p, uint32_t len)
 	img->msgs_left = LE64(q->qnum);
 	img->msg_bytes = 0;
 	img->msq_qbytes = LE64(q->qbytes);
+	img->msg_mq = false;
 	next_ipc_object(img);
 	return 0;
 }
+
+/* The text of a MSG: len bytes, then zero padding to the record's end */
+static int check_msg_text(struct image *img, const struct ckpt_msg *m, uint32_t len)
+{
+	uint64_t mlen = LE64(m->len);
+
+	if (ALIGN8(sizeof(*m) + mlen) != len)
+		return image_fail(img, "%llu bytes of text in a record of %u",
+				  (unsigned long long)mlen, len);
+	return check_zero(img, (const uint8_t *)(m + 1) + mlen, len - sizeof(*m) - mlen,
+			  "padding");
+}
+
+static int accept_mq_msg(struct image *img, const struct ckpt_msg *m, uint32_t len);
 
 int accept_MSG(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_msg *m = p;
 	uint64_t mlen = LE64(m->len);
 
+	if (img->state == ST_MQ_MSG)
+		return accept_mq_msg(img, m, len);
 	if (!LE64(m->mtype) || LE64(m->mtype) > INT64_MAX)
 		return image_fail(img, "mtype %llu is not positive",
 				  (unsigned long long)LE64(m->mtype));
-	if (ALIGN8(sizeof(*m) + mlen) != len)
-		return image_fail(img, "%llu bytes of text in a record of %u",
-				  (unsigned long long)mlen, len);
-	if (check_zero(img, (const uint8_t *)(m + 1) + mlen, len - sizeof(*m) - mlen,
-		       "padding"))
+	if (check_msg_text(img, m, len))
 		return -1;
 	img->msg_bytes += mlen;
 	if (img->msg_bytes > img->msq_qbytes)
@@ -1853,6 +1926,193 @@ int accept_SEM_UNDO(struct image *img, const void *p, uint32_t len)
 	if ((int32_t)LE32(u->semid) < 0)
 		return image_fail(img, "semid %d is negative", (int32_t)LE32(u->semid));
 	return check_sems(img, LE32(u->nsems), sizeof(*u), p, len);
+}
+
+/* --- POSIX message queues --- */
+
+/* The kernel's HARD_MSGMAX, HARD_MSGSIZEMAX, MIN_MSGSIZEMAX and MQ_PRIO_MAX */
+#define MQ_MSG_MAX_LINUX	65536
+#define MQ_MSGSIZE_MAX_LINUX	(16U * 1024 * 1024)
+#define MQ_MSGSIZE_MIN_LINUX	128
+#define MQ_PRIO_MAX_LINUX	32768
+/* The longest name of a queue, with its NUL (NAME_MAX + 1) */
+#define MQ_NAME_MAX		256
+#define SIGEV_SIGNAL_LINUX	0
+#define SIGEV_NONE_LINUX	1
+/* The state after the queues so far: the next one's messages or itself */
+static void next_mq_object(struct image *img)
+{
+	if (img->msgs_left)
+		img->state = ST_MQ_MSG;
+	else if (img->mq_left)
+		img->state = ST_MQUEUE;
+	else
+		img->state = image_after_namespaces(img);
+}
+
+static int check_range(struct image *img, uint32_t v, uint32_t min, uint32_t max,
+		       const char *what)
+{
+	if (v < min || v > max)
+		return image_fail(img, "%s %u is out of range %u..%u", what, v, min, max);
+	return 0;
+}
+
+/* The bounds of the fs.mqueue sysctls: the kernel's ckpt_mq_ns_limits() */
+int accept_MQ_NS(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mq_ns *ns = p;
+	uint32_t nr = LE32(ns->nr_queues);
+
+	if (check_range(img, nr, 0, CKPT_MQ_MAX_QUEUES, "nr_queues") ||
+	    check_range(img, LE32(ns->queues_max), 0, INT_MAX, "queues_max") ||
+	    check_range(img, LE32(ns->msg_max), 1, MQ_MSG_MAX_LINUX, "msg_max") ||
+	    check_range(img, LE32(ns->msgsize_max), MQ_MSGSIZE_MIN_LINUX,
+			MQ_MSGSIZE_MAX_LINUX, "msgsize_max") ||
+	    check_range(img, LE32(ns->msg_default), 1, MQ_MSG_MAX_LINUX, "msg_default") ||
+	    check_range(img, LE32(ns->msgsize_default), MQ_MSGSIZE_MIN_LINUX,
+			MQ_MSGSIZE_MAX_LINUX, "msgsize_default"))
+		return -1;
+	img->mq_names = calloc(nr ? nr : 1, sizeof(*img->mq_names));
+	if (!img->mq_names)
+		return image_fail(img, "out of memory for %u queues", nr);
+	img->mq_left = nr;
+	img->msgs_left = 0;
+	next_mq_object(img);
+	return 0;
+}
+
+/* The queue of the MQ_NS named name, or -1 */
+static int64_t mq_find(const struct image *img, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < img->nr_mq; i++)
+		if (!strcmp(img->mq_names[i], name))
+			return i;
+	return -1;
+}
+
+/* A queue's name: one path component, as the kernel's ckpt_mq_name_ok() */
+static bool mq_name_ok(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/*
+ * An open queue, opened again as mq_open(3) opens it: "/NAME", and in
+ * the image's IPC namespace, if it has one, a queue of its MQ_NS
+ */
+static int check_mq_file(struct image *img, const struct ckpt_file *f)
+{
+	const char *path = (const char *)(f + 1);
+	uint32_t flags = LE32(f->f_flags);
+
+	if (check_flags(img, flags, O_ACCMODE_LINUX | O_NONBLOCK_LINUX, "f_flags"))
+		return -1;
+	if ((flags & O_ACCMODE_LINUX) == O_ACCMODE_LINUX)
+		return image_fail(img, "f_flags 0%o has an invalid access mode", flags);
+	if (LE32(f->path_len) > MQ_NAME_MAX + 1 || !mq_name_ok(path + 1))
+		return image_fail(img, "path is not \"/\" and the name of a queue");
+	if (img->ipc_ns && mq_find(img, path + 1) < 0)
+		return image_fail(img, "path names no MQUEUE of the image's IPC namespace");
+	return 0;
+}
+
+/*
+ * An mq_notify(3) registration: by a process of the TREE, for a signal
+ * or for nothing (SIGEV_THREAD is not saved); none is all zero
+ */
+static int check_mq_notify(struct image *img, const struct ckpt_mqueue *q)
+{
+	uint32_t pid = LE32(q->notify_pid), how = LE32(q->notify);
+	const struct image_task *t;
+	int64_t at;
+
+	if (!pid && (how || LE32(q->notify_signo) || LE64(q->notify_value)))
+		return image_fail(img, "notify, notify_signo or notify_value without a notify_pid");
+	if (!pid)
+		return 0;
+	if (how != SIGEV_SIGNAL_LINUX && how != SIGEV_NONE_LINUX)
+		return image_fail(img, "notify %u is neither SIGEV_SIGNAL nor SIGEV_NONE", how);
+	if (how == SIGEV_SIGNAL_LINUX &&
+	    check_signal(img, LE32(q->notify_signo), "notify_signo"))
+		return -1;
+	if (index_pids(img))
+		return -1;
+	at = tree_find(img->pids, img->nr_tasks, pid);
+	if (at < 0)
+		return image_fail(img, "notify_pid %u is not a task of the TREE", pid);
+	t = &img->tree[at];
+	if (t->pid != t->tgid || (t->flags & CKPT_TREE_ZOMBIE))
+		return image_fail(img, "notify_pid %u is a thread or a zombie, not a process",
+				  pid);
+	return 0;
+}
+
+/* The checks of the kernel's ckpt_mq_rec_bad(), and a name used once */
+int accept_MQUEUE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_mqueue *q = p;
+	const char *name = (const char *)(q + 1);
+	uint32_t name_len = LE32(q->name_len);
+	uint64_t maxmsg = LE64(q->maxmsg), msgsize = LE64(q->msgsize);
+	uint64_t curmsgs = LE64(q->curmsgs);
+
+	if (check_range(img, name_len, 2, MQ_NAME_MAX, "name_len") ||
+	    check_var_len(img, p, len, name_len))
+		return -1;
+	if (strnlen(name, name_len) != name_len - 1)
+		return image_fail(img, "name is not a NUL-terminated string of %u bytes",
+				  name_len);
+	if (!mq_name_ok(name))
+		return image_fail(img, "name is \".\", \"..\" or has a \"/\"");
+	if (check_zero(img, &q->__pad, sizeof(q->__pad), "__pad"))
+		return -1;
+	if (LE32(q->mode) & ~0777U)
+		return image_fail(img, "mode %#o has bits beyond 0777", LE32(q->mode));
+	if (LE32(q->uid) == INVALID_ID || LE32(q->gid) == INVALID_ID)
+		return image_fail(img, "uid or gid is -1, which no user namespace maps");
+	if (!maxmsg || maxmsg > MQ_MSG_MAX_LINUX)
+		return image_fail(img, "maxmsg %llu is out of range 1..%u",
+				  (unsigned long long)maxmsg, MQ_MSG_MAX_LINUX);
+	if (!msgsize || msgsize > MQ_MSGSIZE_MAX_LINUX)
+		return image_fail(img, "msgsize %llu is out of range 1..%u",
+				  (unsigned long long)msgsize, MQ_MSGSIZE_MAX_LINUX);
+	if (curmsgs > maxmsg)
+		return image_fail(img, "curmsgs %llu is more than maxmsg %llu",
+				  (unsigned long long)curmsgs, (unsigned long long)maxmsg);
+	if (check_mq_notify(img, q))
+		return -1;
+	if (mq_find(img, name) >= 0)
+		return image_fail(img, "name is that of an MQUEUE before it");
+	img->mq_names[img->nr_mq] = strdup(name);
+	if (!img->mq_names[img->nr_mq])
+		return image_fail(img, "out of memory");
+	img->nr_mq++;
+	img->mq_left--;
+	img->msgs_left = curmsgs;
+	img->mq_msgsize = msgsize;
+	img->msg_mq = true;
+	next_mq_object(img);
+	return 0;
+}
+
+/* A message of an MQUEUE: its priority in mtype, at most msgsize bytes */
+static int accept_mq_msg(struct image *img, const struct ckpt_msg *m, uint32_t len)
+{
+	if (LE64(m->mtype) >= MQ_PRIO_MAX_LINUX)
+		return image_fail(img, "priority %llu is out of range 0..%u",
+				  (unsigned long long)LE64(m->mtype), MQ_PRIO_MAX_LINUX - 1);
+	if (check_msg_text(img, m, len))
+		return -1;
+	if (LE64(m->len) > img->mq_msgsize)
+		return image_fail(img, "len %llu is more than the MQUEUE's msgsize %llu",
+				  (unsigned long long)LE64(m->len),
+				  (unsigned long long)img->mq_msgsize);
+	img->msgs_left--;
+	next_mq_object(img);
+	return 0;
 }
 
 /* The record after an anonymous FILE: the one of its kind */

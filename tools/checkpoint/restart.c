@@ -39,7 +39,7 @@
 static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
-	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR]\n"
+	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -76,6 +76,9 @@ static const char restart_usage[] =
 	"                     of our own cgroup; the cgroups saved below the root\n"
 	"                     are made again below DIR, with their limits\n"
 	"                     (restart(2) flag RESTART_EXTERNAL)\n"
+	"  -t, --thaw         leave thawed the cgroups that were frozen at\n"
+	"                     checkpoint, which restart otherwise freezes again\n"
+	"                     once every task is in (restart(2) flag RESTART_THAW)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -311,12 +314,13 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "ext-unix-sk", required_argument, NULL, 'x' },
 		{ "ext-mount", required_argument, NULL, 'm' },
 		{ "cgroup-root", required_argument, NULL, 'g' },
+		{ "thaw",    no_argument,       NULL, 't' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:th", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -340,6 +344,9 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;
+			break;
+		case 't':
+			o->flags |= RESTART_THAW;
 			break;
 		case 'd':
 			o->detach = true;

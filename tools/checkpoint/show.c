@@ -105,6 +105,9 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_NETLINK_SK]	= VARIABLE(struct ckpt_netlink_sk, NETLINK_SK),
 	[CKPT_REC_TCP_STREAM]	= VARIABLE(struct ckpt_tcp_stream, TCP_STREAM),
 	[CKPT_REC_UDP_DGRAM]	= VARIABLE(struct ckpt_udp_dgram, UDP_DGRAM),
+	[CKPT_REC_MQ_NS]	= FIXED(struct ckpt_mq_ns, MQ_NS),
+	[CKPT_REC_MQUEUE]	= VARIABLE(struct ckpt_mqueue, MQUEUE),
+	[CKPT_REC_INODE_ATTR]	= FIXED(struct ckpt_inode_attr, INODE_ATTR),
 };
 
 /*
@@ -143,11 +146,16 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_MSG]		= REC(MSG),
 	[ST_SEM_ARRAY]		= REC(SEM_ARRAY),
 	[ST_IPC_SHM]		= REC(SYSV_SHM),
+	[ST_MQ_NS]		= REC(MQ_NS) | REC(TMPFS) | TASK_START,
+	[ST_MQUEUE]		= REC(MQUEUE),
+	[ST_MQ_MSG]		= REC(MSG),
 	[ST_TMPFS]		= REC(TMPFS),
 	[ST_TMPFS_ROOT]		= REC(TMPFS_NODE),
 	[ST_TMPFS_NODE]		= REC(TMPFS_NODE) | REC(FILE_DATA) | REC(TMPFS_XATTR) |
 				  REC(TMPFS) | TASK_START,
 	[ST_TASK]		= TASK_START,
+	[ST_UNLINKED]		= REC(INODE_ATTR) | TASK_START,
+	[ST_UNLINKED_DATA]	= REC(TMPFS_XATTR) | TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_CONTENTS]		= REC(SHMEM),
@@ -279,20 +287,38 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		img->ns_last = type;
 	}
 	/*
-	 * Then the MNTNS and the IPC_NS, if any, then the contents of the new
-	 * tmpfs mounts, up to the first record of another type; SEM_UNDO
-	 * after a PROCESS
+	 * Then the MNTNS and the IPC_NS, if any, with its MQ_NS, if any, after
+	 * its System V objects, then the contents of the new tmpfs mounts, up
+	 * to the first record of another type; SEM_UNDO after a PROCESS
 	 */
 	if (img->state == ST_MNTNS && type != CKPT_REC_MNTNS)
 		img->state = ST_IPC;
 	if (img->state == ST_IPC && type != CKPT_REC_IPC_NS)
+		img->state = image_after_namespaces(img);
+	if (img->state == ST_MQ_NS && type != CKPT_REC_MQ_NS)
 		img->state = image_after_namespaces(img);
 	if (img->state == ST_TMPFS_NODE && type != CKPT_REC_TMPFS_NODE &&
 	    type != CKPT_REC_FILE_DATA && type != CKPT_REC_TMPFS_XATTR)
 		img->state = image_after_namespaces(img);
 	if (img->state == ST_SEM_UNDO && type != CKPT_REC_SEM_UNDO)
 		img->state = ST_REGS;
+	/*
+	 * After the FILE of an unlinked file's first open file: its
+	 * INODE_ATTR, if any, then its FILE_DATA and, after an INODE_ATTR,
+	 * its TMPFS_XATTR, up to the first record of another type
+	 */
+	if ((img->state == ST_UNLINKED && type != CKPT_REC_INODE_ATTR) ||
+	    (img->state == ST_UNLINKED_DATA && type != CKPT_REC_FILE_DATA &&
+	     type != CKPT_REC_TMPFS_XATTR))
+		img->state = ST_TASK;
 	if (!(state_accepts[img->state] & REC_BIT(type))) {
+		/* Records that follow another: which one, rather than a list */
+		if (type == CKPT_REC_INODE_ATTR)
+			return image_fail(img,
+					  "record out of order: not right after the FILE of an unlinked file's first open file (kind UNLINKED, obj_ref 0)");
+		if (type == CKPT_REC_TMPFS_XATTR && img->state == ST_TASK)
+			return image_fail(img,
+					  "record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA");
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",
 				  expected);
@@ -387,6 +413,9 @@ static void image_free(struct image *img)
 		free(img->cgroups[i].name);
 	free(img->cgroups);
 	free(img->pids);
+	for (i = 0; img->mq_names && i < img->nr_mq; i++)
+		free(img->mq_names[i]);
+	free(img->mq_names);
 }
 
 static int show_parse(int argc, char **argv, struct image *img,

@@ -96,7 +96,7 @@ SIZES = {
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
-    'CGROUPNS': 8, 'CGROUP': 24,
+    'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 32,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -179,11 +179,11 @@ def cred(objref, groups=(4, 24, 27)):
 
 
 def file(objref, kind, mode, path, f_flags=0o100000, rdev=0, size=0,
-         terminate=True):
+         terminate=True, obj_ref=0):
     path = path.encode() + (b'\0' if terminate else b'')
     body = struct.pack('<IIIIQQQIIQIIII', objref, kind, f_flags, mode,
                        0, size, 1700000000, 5, rdev, 1234, 0xFFFFFFFF,
-                       len(path), 0, 0)
+                       len(path), obj_ref, 0)
     return Record('FILE', pad8(body + path))
 
 
@@ -922,6 +922,182 @@ def tmpfs_namespace(nodes=None, blocks=None, ipc=None, after=()):
                                  *blocks, *after])
 
 
+# POSIX message queues (good-mqueue): after the IPC_NS's System V objects
+# (a message queue with one message, a shared memory segment), an MQ_NS
+# and two queues, one with messages of several priorities and a
+# mq_notify(3) registration, and a FILE of the task that has it open
+SIGEV = dict(SIGNAL=0, NONE=1, THREAD=2)
+SIGUSR2 = 12
+FILE_MQUEUE = 21
+MQ_REFS = dict(file=10)
+O_RDWR_NONBLOCK = 0o4002
+
+
+def msg_queue(msqid, key, qnum, qbytes=16384, mode=0o600):
+    return Record('MSG_QUEUE', struct.pack('<8I5Q', msqid, key, 0, 0, 0, 0,
+                                           mode, 0, 1700000000, 0,
+                                           1700000000, qbytes, qnum))
+
+
+def msg(mtype, text, length=None):
+    """A MSG: the mtype of a System V message, or the priority of a POSIX
+    one; length lies about the text's."""
+    return Record('MSG', pad8(struct.pack(
+        '<QQ', mtype, len(text) if length is None else length) + text))
+
+
+def mq_ns(nr_queues=2, queues_max=256, msg_max=10, msgsize_max=8192,
+          msg_default=10, msgsize_default=8192):
+    """An MQ_NS with the fs.mqueue defaults of Linux 6.12."""
+    return Record('MQ_NS', struct.pack('<6I', nr_queues, queues_max, msg_max,
+                                       msgsize_max, msg_default,
+                                       msgsize_default))
+
+
+def mqueue(name, curmsgs=0, maxmsg=10, msgsize=1024, uid=1000, gid=1000,
+           mode=0o640, notify_pid=0, notify=0, signo=0, value=0,
+           name_len=None, pad=0):
+    """An MQUEUE: its fixed part, then its name, NUL-terminated; name_len
+    lies about its length."""
+    n = name.encode() + b'\0'
+    return Record('MQUEUE', pad8(struct.pack(
+        '<IIIIQQQIIIIQ', uid, gid, mode,
+        len(n) if name_len is None else name_len, maxmsg, msgsize, curmsgs,
+        notify_pid, notify, signo, pad, value) + n))
+
+
+def mq_queue(name, msgs=(), **kw):
+    """An MQUEUE and its messages, (priority, text) in receive order."""
+    kw.setdefault('curmsgs', len(msgs))
+    return [mqueue(name, **kw), *(msg(p, t) for p, t in msgs)]
+
+
+GOOD_MQ_JOBS = [(31, b'urgent'), (7, b'first of 7'), (7, b'second of 7'),
+                (0, b'')]
+GOOD_MQUEUES = [
+    *mq_queue('jobs', GOOD_MQ_JOBS, notify_pid=PID, notify=SIGEV['SIGNAL'],
+              signo=SIGUSR2, value=0x5eed),
+    *mq_queue('log.1', [(3, b'x' * 1024)], maxmsg=1, mode=0o600, uid=0,
+              gid=0),
+]
+
+
+def mq_records(queues=None, ns=None):
+    """An MQ_NS (ns) and its queues (queues, a list of records)."""
+    queues = GOOD_MQUEUES if queues is None else queues
+    nr = sum(1 for r in queues if r.name == 'MQUEUE')
+    return [mq_ns(nr) if ns is None else ns, *queues]
+
+
+def ipc_with_mqueues(queues=None, ns=None):
+    """An IPC_NS with a System V message queue and a segment, then an
+    MQ_NS (ns) and its queues (queues, a list of records)."""
+    return [ipc_ns(nr_msg=1, nr_shm=1), msg_queue(3, 0x4d51, 1),
+            msg(1, b'System V'), *ipc_segment()[1:], *mq_records(queues, ns)]
+
+
+def mq_file(path='/jobs', f_flags=O_RDWR_NONBLOCK, mode=0o100640):
+    """A FILE of kind MQUEUE: an open queue."""
+    return file(MQ_REFS['file'], FILE_MQUEUE, mode, path, f_flags=f_flags)
+
+
+def mqueue_namespace(queues=None, ns=None, ipc=None, open_file=mq_file()):
+    """An edit inserting, after the TREE, the IPC namespace of
+    ipc_with_mqueues(queues, ns) (or ipc, a list of records), and
+    open_file (by default the queue /jobs, opened O_RDWR|O_NONBLOCK;
+    None: none) as the task's fd 3."""
+    def edit(records):
+        at = find(records, 'TREE') + 1
+        records[at:at] = ipc_with_mqueues(queues, ns) if ipc is None else ipc
+        if open_file is None:
+            return
+        at = find(records, 'FILES')
+        records.insert(at, open_file)
+        records[at + 1] = files(REFS['files'], [
+            (0, REFS['tty'], 0), (1, REFS['tty'], 0), (2, REFS['tty'], 1),
+            (3, MQ_REFS['file'], 1)])
+    return edit
+
+
+def mq_queues(at, new):
+    """GOOD_MQUEUES, the record at index at replaced by new (a list:
+    inserted)."""
+    queues = list(GOOD_MQUEUES)
+    queues[at:at + 1] = new if isinstance(new, list) else [new]
+    return queues
+
+
+# A file unlinked while open (good-unlinked): its first open file, with
+# its owner and times, its contents with a hole and two extended
+# attributes, then a second open file of it, the task's fds 3 and 4
+FILE_KIND = dict(REG=1, UNLINKED=7)
+UNLINKED_REFS = dict(first=10, second=11)
+O_RDWR_LARGEFILE = 0o100002
+
+
+def inode_attr(uid=1000, gid=1000, atime=(1700000000, 5),
+               mtime=(1700000100, 999999999)):
+    """An INODE_ATTR: the owner and times of an unlinked file; a time's
+    seconds may be negative (s64)."""
+    return Record('INODE_ATTR', struct.pack('<IIqqII', uid, gid, atime[0],
+                                            mtime[0], atime[1], mtime[1]))
+
+
+def unlinked_file(objref=UNLINKED_REFS['first'], obj_ref=0, size=10000,
+                  kind='UNLINKED'):
+    """A FILE of an unlinked file in /tmp: its first open file (obj_ref
+    0), or another one naming it."""
+    return file(objref, FILE_KIND[kind], 0o100640, '/tmp',
+                f_flags=O_RDWR_LARGEFILE, size=size, obj_ref=obj_ref)
+
+
+GOOD_UNLINKED = [
+    unlinked_file(),
+    inode_attr(),
+    file_data(0, b'hello, unlinked\n'),
+    file_data(8192, b'tail'),
+    tmpfs_xattr('user.color', b'blue'),
+    tmpfs_xattr('security.capability', FILE_CAPS),
+    unlinked_file(UNLINKED_REFS['second'], obj_ref=UNLINKED_REFS['first']),
+]
+# The same from a kernel without INODE_ATTR: no owner, times or xattrs
+GOOD_UNLINKED_V1 = [GOOD_UNLINKED[0], *GOOD_UNLINKED[2:4],
+                    GOOD_UNLINKED[-1]]
+
+
+def unlinked_records(at=None, new=None, recs=None, extra_at_end=()):
+    """GOOD_UNLINKED (or recs), the record at index at replaced by new
+    (a list: inserted), extra_at_end appended."""
+    recs = list(GOOD_UNLINKED if recs is None else recs)
+    if at is not None:
+        recs[at:at + 1] = new if isinstance(new, list) else [new]
+    return recs + list(extra_at_end)
+
+
+def unlinked(recs=None):
+    """An edit inserting recs (by default GOOD_UNLINKED) before the FILES,
+    each FILE among them one more fd of the task, from 3."""
+    recs = GOOD_UNLINKED if recs is None else recs
+
+    def edit(records):
+        at = find(records, 'FILES')
+        records[at:at] = recs
+        refs = [struct.unpack_from('<I', r.payload)[0] for r in recs
+                if r.name == 'FILE']
+        records[find(records, 'FILES')] = files(REFS['files'], [
+            (0, REFS['tty'], 0), (1, REFS['tty'], 0), (2, REFS['tty'], 1),
+            *((3 + i, ref, 0) for i, ref in enumerate(refs))])
+    return edit
+
+
+# A frozen cgroup (good-cgroupns-frozen): /svc/web frozen, /svc/empty not
+FROZEN_WEB = cgroup(4, 3, 'web', files=[('memory.high', '524288'),
+                                        ('memory.oom.group', '1'),
+                                        ('cgroup.freeze', '1')])
+FROZEN_CGROUPS = [cgroupns(nr=5), *GOOD_CGROUPS[:3], FROZEN_WEB,
+                  cgroup(5, 3, 'empty', files=[('cgroup.freeze', '0')])]
+
+
 def cgroup_namespace(ns=None, after=()):
     """An edit inserting a USERNS, a CGROUPNS and its CGROUPs (or ns, a
     list of records in their place) and a MNTNS with the root MOUNT after
@@ -1219,6 +1395,11 @@ VARIANTS = {
         4, cgroup(5, 3, 'empty', pids=[PID + 1])))), None, None),
     'cgroup-process-missing': (cgroup_namespace(cgroup_records(1, cgroup(
         2, 1, 'init'))), None, None),
+    'good-cgroupns-frozen': (cgroup_namespace(FROZEN_CGROUPS), None, None),
+    'cgroup-freeze-value': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=[('cgroup.freeze', 'frozen')]))), None, None),
+    'cgroup-freeze-newline': (cgroup_namespace(cgroup_records(4, cgroup(
+        5, 3, 'empty', files=[('cgroup.freeze', '1\n')]))), None, None),
     'mount-outside-mntns': (insert_after('TREE', GOOD_MOUNTS[0]), None, None),
     'mount-missing': (mount_namespace(ns=mntns(8)), None, None),
     'mount-strings-past-len': (mount_namespace(edit=(1, proc_mount(
@@ -1394,6 +1575,163 @@ VARIANTS = {
         'user.ab', b'xyz', pad=1))), None, None),
     'tmpfs-data-pad': (tmpfs_namespace(tmpfs_nodes(5, file_data(
         8192, b'tail', pad=1))), None, None),
+    'good-mqueue': (mqueue_namespace(), None, None),
+    'good-mqueue-only': (mqueue_namespace(ipc=[ipc_ns(), *mq_records()]),
+                         None, None),
+    'good-mqueue-empty-ns': (mqueue_namespace(ipc=[ipc_ns(), mq_ns(0)],
+                                              open_file=None), None, None),
+    'good-mqueue-notify-none': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, notify_pid=PID, notify=SIGEV['NONE'], signo=5,
+        value=7))), None, None),
+    'good-mqueue-tmpfs': (tmpfs_namespace(ipc=[*ipc_segment(),
+                                               *mq_records()]), None, None),
+    'good-mqueue-file-no-ipc': (mqueue_namespace(ipc=[], open_file=mq_file(
+        '/elsewhere', f_flags=0)), None, None),
+    'mq-ns-without-ipc': (mqueue_namespace(ipc=mq_records()), None, None),
+    'mq-ns-before-sysv': (mqueue_namespace(ipc=[
+        ipc_ns(nr_msg=1), *mq_records(), msg_queue(3, 0, 0)]), None, None),
+    'mq-ns-twice': (mqueue_namespace(ipc=[ipc_ns(), mq_ns(0), mq_ns(0)],
+                                     open_file=None), None, None),
+    'mq-ns-after-tmpfs': (tmpfs_namespace(ipc=ipc_segment(),
+                                          after=mq_records()), None, None),
+    'mq-ns-nr-queues': (mqueue_namespace(ns=mq_ns(4097)), None, None),
+    'mq-ns-queues-max': (mqueue_namespace(ns=mq_ns(queues_max=1 << 31)),
+                         None, None),
+    'mq-ns-msg-max-zero': (mqueue_namespace(ns=mq_ns(msg_max=0)), None, None),
+    'mq-ns-msg-default': (mqueue_namespace(ns=mq_ns(msg_default=65537)),
+                          None, None),
+    'mq-ns-msgsize-max': (mqueue_namespace(ns=mq_ns(msgsize_max=127)),
+                          None, None),
+    'mq-ns-msgsize-default': (mqueue_namespace(ns=mq_ns(
+        msgsize_default=(16 << 20) + 1)), None, None),
+    'mq-ns-truncated': (mqueue_namespace(ns=Record(
+        'MQ_NS', mq_ns().payload[:16])), None, None),
+    'mq-ns-len': (mqueue_namespace(ns=Record(
+        'MQ_NS', mq_ns().payload + b'\0' * 8)), None, None),
+    'mqueue-missing': (mqueue_namespace(ns=mq_ns(3)), None, None),
+    'mqueue-extra': (mqueue_namespace(ns=mq_ns(1)), None, None),
+    'mqueue-outside-mq-ns': (mqueue_namespace(ipc=[ipc_ns(), *GOOD_MQUEUES]),
+                             None, None),
+    'mqueue-truncated': (mqueue_namespace(mq_queues(0, Record(
+        'MQUEUE', GOOD_MQUEUES[0].payload[:56]))), None, None),
+    'mqueue-cut': (mqueue_namespace(), None, 'cut-mqueue'),
+    'mqueue-name-past-len': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, name_len=100))), None, None),
+    'mqueue-name-len-zero': (mqueue_namespace(mq_queues(5, mqueue(
+        '', curmsgs=1, maxmsg=1, name_len=0))), None, None),
+    'mqueue-name-empty': (mqueue_namespace(mq_queues(5, mqueue(
+        '', curmsgs=1, maxmsg=1))), None, None),
+    'mqueue-name-too-long': (mqueue_namespace(mq_queues(5, mqueue(
+        'x' * 256, curmsgs=1, maxmsg=1))), None, None),
+    'mqueue-name-not-terminated': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, name_len=5))), None, None),
+    'mqueue-name-slash': (mqueue_namespace(mq_queues(5, mqueue(
+        'log/1', curmsgs=1, maxmsg=1))), None, None),
+    'mqueue-name-dotdot': (mqueue_namespace(mq_queues(5, mqueue(
+        '..', curmsgs=1, maxmsg=1))), None, None),
+    'mqueue-name-twice': (mqueue_namespace(mq_queues(5, mqueue(
+        'jobs', curmsgs=1, maxmsg=1))), None, None),
+    'mqueue-mode': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, mode=0o1600))), None, None),
+    'mqueue-pad': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, pad=1))), None, None),
+    'mqueue-uid': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, uid=0xFFFFFFFF))), None, None),
+    'mqueue-maxmsg-zero': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=0, maxmsg=0))), None, None),
+    'mqueue-maxmsg-too-big': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=65537))), None, None),
+    'mqueue-msgsize-too-big': (mqueue_namespace(mq_queues(5, mqueue(
+        'log.1', curmsgs=1, maxmsg=1, msgsize=(16 << 20) + 1))), None, None),
+    'mqueue-curmsgs-above-maxmsg': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, maxmsg=3))), None, None),
+    'mqueue-notify-thread': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, notify_pid=PID, notify=SIGEV['THREAD']))),
+        None, None),
+    'mqueue-notify-signo': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, notify_pid=PID, notify=SIGEV['SIGNAL'],
+        signo=65))), None, None),
+    'mqueue-notify-without-pid': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, notify=SIGEV['NONE']))), None, None),
+    'mqueue-notify-pid-unknown': (mqueue_namespace(mq_queues(0, mqueue(
+        'jobs', curmsgs=4, notify_pid=PID + 7, notify=SIGEV['SIGNAL'],
+        signo=SIGUSR2))), None, None),
+    'mqueue-notify-pid-zombie': (with_zombie(mqueue_namespace(mq_queues(
+        0, mqueue('jobs', curmsgs=4, notify_pid=PID + 1,
+                  notify=SIGEV['SIGNAL'], signo=SIGUSR2)))), None, None),
+    'mq-msg-priority': (mqueue_namespace(mq_queues(1, msg(32768, b'urgent'))),
+                        None, None),
+    'mq-msg-too-long': (mqueue_namespace(mq_queues(6, msg(3, b'x' * 1025))),
+                        None, None),
+    'mq-msg-len': (mqueue_namespace(mq_queues(2, msg(7, b'first of 7',
+                                                     length=100))),
+                   None, None),
+    'mq-msg-padding': (mqueue_namespace(mq_queues(2, Record(
+        'MSG', msg(7, b'first of 7').payload[:-1] + b'\1'))), None, None),
+    'mq-msg-missing': (mqueue_namespace(mq_queues(4, [])), None, None),
+    'mq-msg-extra': (mqueue_namespace(mq_queues(
+        4, [msg(0, b''), msg(0, b'more')])), None, None),
+    'file-mqueue-path': (mqueue_namespace(open_file=mq_file('/jobs/x')),
+                         None, None),
+    'file-mqueue-path-dot': (mqueue_namespace(open_file=mq_file('/.')),
+                             None, None),
+    'file-mqueue-path-too-long': (mqueue_namespace(ipc=[], open_file=mq_file(
+        '/' + 'q' * 256)), None, None),
+    'file-mqueue-unknown': (mqueue_namespace(open_file=mq_file('/nosuch')),
+                            None, None),
+    'file-mqueue-no-mq-ns': (mqueue_namespace(ipc=[ipc_ns()]), None, None),
+    'file-mqueue-flags': (mqueue_namespace(open_file=mq_file(
+        f_flags=0o2002)), None, None),
+    'file-mqueue-accmode': (mqueue_namespace(open_file=mq_file(f_flags=3)),
+                            None, None),
+    'file-mqueue-mode': (mqueue_namespace(open_file=mq_file(mode=0o40755)),
+                         None, None),
+    'good-unlinked': (unlinked(), None, None),
+    'good-unlinked-v1': (unlinked(GOOD_UNLINKED_V1), None, None),
+    'good-unlinked-empty': (unlinked([unlinked_file(size=0), inode_attr(
+        0, 0, (0, 0), (0, 0)), tmpfs_xattr('user.x', b'')]), None, None),
+    'good-unlinked-no-xattr': (unlinked(GOOD_UNLINKED[:4]), None, None),
+    'inode-attr-uid': (unlinked(unlinked_records(1, inode_attr(
+        uid=0xFFFFFFFF))), None, None),
+    'inode-attr-gid': (unlinked(unlinked_records(1, inode_attr(
+        gid=0xFFFFFFFF))), None, None),
+    'inode-attr-atime-nsec': (unlinked(unlinked_records(1, inode_attr(
+        atime=(1700000000, 10**9)))), None, None),
+    'inode-attr-mtime-nsec': (unlinked(unlinked_records(1, inode_attr(
+        mtime=(1700000100, 2**32 - 1)))), None, None),
+    'inode-attr-atime-negative': (unlinked(unlinked_records(1, inode_attr(
+        atime=(-1, 0)))), None, None),
+    'inode-attr-mtime-negative': (unlinked(unlinked_records(1, inode_attr(
+        mtime=(-2**63, 0)))), None, None),
+    'inode-attr-truncated': (unlinked(unlinked_records(1, Record(
+        'INODE_ATTR', inode_attr().payload[:24]))), None, None),
+    'inode-attr-len': (unlinked(unlinked_records(1, Record(
+        'INODE_ATTR', inode_attr().payload + b'\0' * 8))), None, None),
+    'inode-attr-cut': (unlinked(), None, 'cut-inode-attr'),
+    'inode-attr-after-reg': (unlinked(unlinked_records(0, unlinked_file(
+        kind='REG'))), None, None),
+    'inode-attr-after-other-file': (unlinked(unlinked_records(
+        extra_at_end=[inode_attr()])), None, None),
+    'inode-attr-after-data': (unlinked(unlinked_records(
+        recs=GOOD_UNLINKED_V1, at=2, new=[inode_attr(), GOOD_UNLINKED_V1[2]])),
+        None, None),
+    'inode-attr-twice': (unlinked(unlinked_records(1, [inode_attr(),
+                                                       inode_attr()])),
+                         None, None),
+    'inode-attr-outside-task': (insert_after('TREE', inode_attr()),
+                                None, None),
+    'unlinked-xattr-without-attr': (unlinked(unlinked_records(
+        recs=GOOD_UNLINKED_V1, at=3, new=[tmpfs_xattr('user.color', b'blue'),
+                                         GOOD_UNLINKED_V1[3]])),
+        None, None),
+    'unlinked-xattr-after-other-file': (unlinked(unlinked_records(
+        extra_at_end=[tmpfs_xattr('user.color', b'blue')])), None, None),
+    'unlinked-data-after-xattr': (unlinked(unlinked_records(5, [
+        GOOD_UNLINKED[5], file_data(9000, b'z')])), None, None),
+    'unlinked-data-beyond-size': (unlinked(unlinked_records(3, file_data(
+        9999, b'xy'))), None, None),
+    'unlinked-xattr-name-not-terminated': (unlinked(unlinked_records(
+        4, tmpfs_xattr('user.ab', b'', lens=dict(name=7)))), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime(),
@@ -1462,6 +1800,12 @@ def build(variant):
         image = bytearray(image)
         image[at + 16 + 100] ^= 0x01
         image = bytes(image)
+    elif damage == 'cut-mqueue':
+        at = image.index(GOOD_MQUEUES[0].bytes())
+        image = image[:at + 8 + 40]
+    elif damage == 'cut-inode-attr':
+        at = image.index(inode_attr().bytes())
+        image = image[:at + 8 + 16]
     elif damage == 'drop-trailer':
         image = image[:-24]
     elif damage == 'append':
@@ -1515,7 +1859,8 @@ def selftest():
                 continue
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
-                          'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS'):
+                          'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
+                          'MQ_NS', 'INODE_ATTR'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -1565,9 +1910,33 @@ def selftest():
     r = cgroup(2, 1, 'a', pids=[7], files=[('pids.max', '5')])
     assert r.payload == struct.pack('<IIIIH3H', 2, 1, 1, 11, 2, 0, 0, 0) + \
         struct.pack('<I', 7) + b'a\0pids.max\x005\0' + b'\0' * 7, 'CGROUP'
+    # The fs.mqueue limits in MQ_NS; the fixed part of an MQUEUE, then its
+    # name, padded to 8; a MSG's text, padded to 8
+    assert mq_ns(3, 1, 2, 4, 5, 6).payload == struct.pack(
+        '<6I', 3, 1, 2, 4, 5, 6), 'MQ_NS'
+    r = mqueue('q', curmsgs=2, maxmsg=3, msgsize=128, uid=7, gid=8,
+               mode=0o600, notify_pid=9, notify=1, signo=10, value=11)
+    assert r.payload == struct.pack('<4I3Q4IQ', 7, 8, 0o600, 2, 3, 128, 2,
+                                    9, 1, 10, 0, 11) + b'q' + b'\0' * 7, \
+        'MQUEUE'
+    assert struct.unpack_from('<Q', r.payload, 56) == (11,), 'MQUEUE'
+    assert len(mqueue('x' * 7).payload) == SIZES['MQUEUE'] + 8, 'MQUEUE'
+    assert len(mqueue('x' * 8).payload) == SIZES['MQUEUE'] + 16, 'MQUEUE'
+    assert msg(5, b'abc').payload == struct.pack('<QQ', 5, 3) + b'abc' + \
+        b'\0' * 5, 'MSG'
     r = file_data(8, b'abc')
     assert r.payload == struct.pack('<QII', 8, 3, 0) + b'abc\0\0\0\0\0', \
         'FILE_DATA'
+    # The owner, then the seconds of both times, then their nanoseconds
+    r = inode_attr(uid=7, gid=8, atime=(-1, 2), mtime=(3, 4))
+    assert r.payload == struct.pack('<IIQQII', 7, 8, 2**64 - 1, 3, 2, 4), \
+        'INODE_ATTR'
+    assert len(r.payload) == SIZES['INODE_ATTR'], 'INODE_ATTR'
+    # A FILE's obj_ref, after its path_len
+    r = unlinked_file(11, obj_ref=10)
+    assert struct.unpack_from('<IIII', r.payload, 56) == (0xFFFFFFFF, 5, 10,
+                                                         0), 'FILE'
+    assert r.payload[SIZES['FILE']:] == b'/tmp\0\0\0\0', 'FILE'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

@@ -178,6 +178,10 @@ expect "cli: restart --ext-mount: PATH must exist (125)" 125 \
 	"$CKPT" restart -m "/data=$TMP/missing" /dev/null
 expect "cli: restart --help names --cgroup-root" 0 '^  -g, --cgroup-root DIR$' \
 	"$CKPT" restart --help
+expect "cli: restart --help names --thaw and RESTART_THAW" 0 \
+	'^  -t, --thaw  .*$' "$CKPT" restart --help
+expect "cli: restart --help: --thaw is the flag RESTART_THAW" 0 \
+	'\(restart\(2\) flag RESTART_THAW\)$' "$CKPT" restart --help
 expect "cli: restart --cgroup-root wants a directory (125)" 125 \
 	'^ckpt: restart: --cgroup-root wants a directory$' \
 	"$CKPT" restart --cgroup-root '' /dev/null
@@ -262,6 +266,36 @@ else
 		 "restart: --ext-mount of a MOUNTPOINT of 63 bytes goes on to restart(2)"; do
 		not_ok "$t" "$NOSYS_FAILED"
 	done
+fi
+
+# The flags restart(2) gets from the options, as strace(1) shows the
+# call of the NOSYS build (a system call it has no name for)
+restart_flags()
+{
+	local want=$1 out
+
+	shift
+	strace -f -qq -o "$TMP/strace.out" "$NOSYS" restart "$@" /dev/null \
+		>/dev/null 2>&1
+	out=$(grep -E 'syscall_(0x3fe|1022)\(' "$TMP/strace.out")
+	grep -qE "^([0-9]+ +)?syscall_(0x3fe|1022)\(0, [^,]+, $want, " <<<"$out" ||
+		{ echo "restart(2) flags are not $want: ${out:-no call}"; return 1; }
+}
+FLAG_TESTS=("--thaw gives restart(2) RESTART_THAW (0x4)"
+	    "-t -c give restart(2) RESTART_THAW|RESTART_FILES_CHANGED_OK (0x5)"
+	    "without options restart(2) gets no flag")
+if [ -z "$NOSYS" ]; then
+	for t in "${FLAG_TESTS[@]}"; do
+		not_ok "restart: $t" "$NOSYS_FAILED"
+	done
+elif ! command -v strace >/dev/null || ! strace -qq -o /dev/null true 2>/dev/null; then
+	for t in "${FLAG_TESTS[@]}"; do
+		skip "restart: $t" "no strace, or it cannot trace here"
+	done
+else
+	check "restart: ${FLAG_TESTS[0]}" restart_flags 0x4 --thaw
+	check "restart: ${FLAG_TESTS[1]}" restart_flags 0x5 -t -c
+	check "restart: ${FLAG_TESTS[2]}" restart_flags 0
 fi
 
 # --cgroup-root on cgroup v2: an existing cgroup, then new ones below ours
@@ -464,6 +498,8 @@ declare -A REASON=(
 	[cgroup-pid-twice]='offset 848: CGROUP: pid\[0\]: 100 is already in CGROUP 2$'
 	[cgroup-pid-zombie]='offset 880: CGROUP: pid\[0\]: 101 is a zombie$'
 	[cgroup-process-missing]='offset 664: CGROUP: process 100 is in no CGROUP of the CGROUPNS$'
+	[cgroup-freeze-value]='offset 848: CGROUP: file\[0\]: cgroup\.freeze: its value is not "0" or "1"$'
+	[cgroup-freeze-newline]='offset 848: CGROUP: file\[0\]: cgroup\.freeze: a byte 0x0a is not printable$'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
 	[sched-policy]='offset 12216: SCHED: policy 6 is not supported'
@@ -623,6 +659,76 @@ declare -A REASON=(
 	[tmpfs-xattr-past-len]='offset 1560: TMPFS_XATTR: len 24, but its contents take 116 bytes before padding'
 	[tmpfs-xattr-pad]='offset 1560: TMPFS_XATTR: __pad is not zero'
 	[tmpfs-data-pad]='offset 1720: FILE_DATA: __pad is not zero'
+	[mq-ns-without-ipc]='offset 312: MQ_NS: record out of order, expected TASK, '
+	[mq-ns-before-sysv]='offset 360: MQ_NS: record out of order, expected MSG_QUEUE$'
+	[mq-ns-twice]='offset 392: MQ_NS: record out of order, expected TASK, '
+	[mq-ns-after-tmpfs]='offset 2368: MQ_NS: record out of order, expected TASK, '
+	[mq-ns-nr-queues]='offset 560: MQ_NS: nr_queues 4097 is out of range 0\.\.4096$'
+	[mq-ns-queues-max]='offset 560: MQ_NS: queues_max 2147483648 is out of range 0\.\.2147483647$'
+	[mq-ns-msg-max-zero]='offset 560: MQ_NS: msg_max 0 is out of range 1\.\.65536$'
+	[mq-ns-msg-default]='offset 560: MQ_NS: msg_default 65537 is out of range 1\.\.65536$'
+	[mq-ns-msgsize-max]='offset 560: MQ_NS: msgsize_max 127 is out of range 128\.\.16777216$'
+	[mq-ns-msgsize-default]='offset 560: MQ_NS: msgsize_default 16777217 is out of range 128\.\.16777216$'
+	[mq-ns-truncated]='offset 560: MQ_NS: len 16 is shorter than the 24 bytes of its fixed part$'
+	[mq-ns-len]='offset 560: MQ_NS: len 32, expected 24$'
+	[mqueue-missing]='offset 1936: CRED: record out of order, expected MQUEUE$'
+	[mqueue-extra]='offset 808: MQUEUE: record out of order, expected TASK, '
+	[mqueue-outside-mq-ns]='offset 360: MQUEUE: record out of order, expected TASK, '
+	[mqueue-truncated]='offset 592: MQUEUE: len 56 is shorter than the 64 bytes of its fixed part$'
+	[mqueue-cut]='offset 592: MQUEUE: truncated payload \(40 of 72 bytes\)$'
+	[mqueue-name-past-len]='offset 808: MQUEUE: len 72, but its contents take 164 bytes before padding$'
+	[mqueue-name-len-zero]='offset 808: MQUEUE: name_len 0 is out of range 2\.\.256$'
+	[mqueue-name-empty]='offset 808: MQUEUE: name_len 1 is out of range 2\.\.256$'
+	[mqueue-name-too-long]='offset 808: MQUEUE: name_len 257 is out of range 2\.\.256$'
+	[mqueue-name-not-terminated]='offset 808: MQUEUE: name is not a NUL-terminated string of 5 bytes$'
+	[mqueue-name-slash]='offset 808: MQUEUE: name is "\.", "\.\." or has a "/"$'
+	[mqueue-name-dotdot]='offset 808: MQUEUE: name is "\.", "\.\." or has a "/"$'
+	[mqueue-name-twice]='offset 808: MQUEUE: name is that of an MQUEUE before it$'
+	[mqueue-mode]='offset 808: MQUEUE: mode 01600 has bits beyond 0777$'
+	[mqueue-pad]='offset 808: MQUEUE: __pad is not zero$'
+	[mqueue-uid]='offset 808: MQUEUE: uid or gid is -1, which no user namespace maps$'
+	[mqueue-maxmsg-zero]='offset 808: MQUEUE: maxmsg 0 is out of range 1\.\.65536$'
+	[mqueue-maxmsg-too-big]='offset 808: MQUEUE: maxmsg 65537 is out of range 1\.\.65536$'
+	[mqueue-msgsize-too-big]='offset 808: MQUEUE: msgsize 16777217 is out of range 1\.\.16777216$'
+	[mqueue-curmsgs-above-maxmsg]='offset 592: MQUEUE: curmsgs 4 is more than maxmsg 3$'
+	[mqueue-notify-thread]='offset 592: MQUEUE: notify 2 is neither SIGEV_SIGNAL nor SIGEV_NONE$'
+	[mqueue-notify-signo]='offset 592: MQUEUE: notify_signo 65 is not a signal$'
+	[mqueue-notify-without-pid]='offset 592: MQUEUE: notify, notify_signo or notify_value without a notify_pid$'
+	[mqueue-notify-pid-unknown]='offset 592: MQUEUE: notify_pid 107 is not a task of the TREE$'
+	[mqueue-notify-pid-zombie]='offset 624: MQUEUE: notify_pid 101 is a thread or a zombie, not a process$'
+	[mq-msg-priority]='offset 672: MSG: priority 32768 is out of range 0\.\.32767$'
+	[mq-msg-too-long]="offset 888: MSG: len 1025 is more than the MQUEUE's msgsize 1024$"
+	[mq-msg-len]='offset 704: MSG: 100 bytes of text in a record of 32$'
+	[mq-msg-padding]='offset 704: MSG: padding is not zero$'
+	[mq-msg-missing]='offset 784: MQUEUE: record out of order, expected MSG$'
+	[mq-msg-extra]='offset 808: MSG: record out of order, expected MQUEUE$'
+	[file-mqueue-path]='offset 2248: FILE: path is not "/" and the name of a queue$'
+	[file-mqueue-path-dot]='offset 2248: FILE: path is not "/" and the name of a queue$'
+	[file-mqueue-path-too-long]='offset 624: FILE: path is not "/" and the name of a queue$'
+	[file-mqueue-unknown]="offset 2248: FILE: path names no MQUEUE of the image's IPC namespace$"
+	[file-mqueue-no-mq-ns]="offset 672: FILE: path names no MQUEUE of the image's IPC namespace$"
+	[file-mqueue-flags]='offset 2248: FILE: f_flags 0x402 has unknown bits 0x400$'
+	[file-mqueue-accmode]='offset 2248: FILE: f_flags 03 has an invalid access mode$'
+	[file-mqueue-mode]='offset 2248: FILE: mode 040755 does not fit kind 21$'
+	[inode-attr-uid]='offset 712: INODE_ATTR: uid or gid is -1, which no user namespace maps$'
+	[inode-attr-gid]='offset 712: INODE_ATTR: uid or gid is -1, which no user namespace maps$'
+	[inode-attr-atime-nsec]='offset 712: INODE_ATTR: atime_nsec 1000000000 is out of range$'
+	[inode-attr-mtime-nsec]='offset 712: INODE_ATTR: mtime_nsec 4294967295 is out of range$'
+	[inode-attr-atime-negative]='offset 712: INODE_ATTR: atime_sec -1 is negative$'
+	[inode-attr-mtime-negative]='offset 712: INODE_ATTR: mtime_sec -9223372036854775808 is negative$'
+	[inode-attr-truncated]='offset 712: INODE_ATTR: len 24 is shorter than the 32 bytes of its fixed part$'
+	[inode-attr-len]='offset 712: INODE_ATTR: len 40, expected 32$'
+	[inode-attr-cut]='offset 712: INODE_ATTR: truncated payload \(16 of 32 bytes\)$'
+	[inode-attr-after-reg]="offset 712: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-after-other-file]="offset 1000: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-after-data]="offset 752: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-twice]="offset 752: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-outside-task]="offset 312: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[unlinked-xattr-without-attr]="offset 784: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
+	[unlinked-xattr-after-other-file]="offset 1000: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
+	[unlinked-data-after-xattr]='offset 912: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
+	[unlinked-data-beyond-size]='offset 792: FILE_DATA: offset 9999 \+ len 2 goes beyond 10000$'
+	[unlinked-xattr-name-not-terminated]='offset 824: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes$'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -690,6 +796,11 @@ expect "show: a zombie is in no CGROUP" 0 '^\[8\] CGROUP offset=880 len=32$' \
 expect "show: a CGROUP path longer than 4095 bytes is shown by its end" 0 \
 	'^  name: "d21x{252}" \(at "\.\.\./d07x{252}/d08x{252}/.*/d21x{252}"\)$' \
 	"$CKPT" show "$TMP/good-cgroupns-deep.img"
+"$CKPT" show "$TMP/good-cgroupns-frozen.img" >"$TMP/good-cgroupns-frozen.out" 2>&1
+check "show: a CGROUP's cgroup.freeze, frozen or not" \
+	show_has "$TMP/good-cgroupns-frozen.out" '[7] CGROUP offset=768 len=88' \
+	'  name: "web" (at "/svc/web")' '  file[2]: cgroup.freeze = "1"' \
+	'[8] CGROUP offset=864 len=48' '  file[0]: cgroup.freeze = "0"'
 expect "show: an INET_SK of state STREAM names its peer" 0 \
 	'^  peer: \[2001:db8:0:0:0:0:0:2\]:40001$' "$CKPT" show "$TMP/good-tcp.img"
 expect "show: decodes the CORK flag of an INET_SK" 0 \
@@ -780,6 +891,62 @@ check "show: decodes a TMPFS_XATTR, its value escaped" \
 	'  value: "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"'
 expect "show: a TMPFS right after the MOUNTs without an IPC_NS" 0 \
 	'^\[13\] TMPFS offset=1248 len=8$' "$CKPT" show "$TMP/good-tmpfs-no-ipc.img"
+"$CKPT" show "$TMP/good-mqueue.img" >"$TMP/good-mqueue.out" 2>&1
+check "show: an MQ_NS and its MQUEUEs after the IPC_NS's System V objects" \
+	show_has "$TMP/good-mqueue.out" '[2] IPC_NS offset=312 len=40' \
+	'[3] MSG_QUEUE offset=360 len=72' '[7] SHMEM_END offset=544 len=8' \
+	'[8] MQ_NS offset=560 len=24' '[9] MQUEUE offset=592 len=72' \
+	'[14] MQUEUE offset=808 len=72' '[16] CRED offset=1936 len=104'
+check "show: decodes an MQ_NS's fs.mqueue limits" show_has "$TMP/good-mqueue.out" \
+	'  nr_queues: 2' '  queues_max: 256' '  msg_max: 10' '  msgsize_max: 8192' \
+	'  msg_default: 10' '  msgsize_default: 8192'
+check "show: decodes an MQUEUE's name, owner, mode and attributes" \
+	show_has "$TMP/good-mqueue.out" '  name_len: 5' '  name: "jobs"' \
+	'  name: "log.1"' '  uid: 1000' '  gid: 1000' '  mode: 0640' '  mode: 0600' \
+	'  maxmsg: 10' '  msgsize: 1024' '  curmsgs: 4' '  maxmsg: 1'
+check "show: decodes an MQUEUE's mq_notify() registration, its signal named" \
+	show_has "$TMP/good-mqueue.out" '  notify_pid: 100' \
+	'  notify: 0 (SIGEV_SIGNAL)' '  notify_signo: 12 (SIGUSR2)' \
+	'  notify_value: 0x5eed' '  notify_pid: 0 (none)' '  notify: 0' \
+	'  notify_signo: 0' '  notify_value: 0x0'
+check "show: the MSGs of an MQUEUE have a priority, of a MSG_QUEUE an mtype" \
+	show_has "$TMP/good-mqueue.out" '[4] MSG offset=440 len=24' '  mtype: 1' \
+	'[10] MSG offset=672 len=24' '  priority: 31' '[13] MSG offset=784 len=16' \
+	'  priority: 0' '  len: 0' '[15] MSG offset=888 len=1040' '  priority: 3' \
+	'  len: 1024'
+check "show: decodes a FILE of kind MQUEUE" show_has "$TMP/good-mqueue.out" \
+	'[19] FILE offset=2248 len=80' '  kind: 21 (MQUEUE)' \
+	'  f_flags: 04002 (RDWR|NONBLOCK)' '  path: "/jobs"' \
+	'  fd[3]: fd=3 file_ref=10 flags=0x1 (CLOEXEC)'
+expect "show: an MQUEUE's registration with SIGEV_NONE" 0 \
+	'^  notify: 1 \(SIGEV_NONE\)$' "$CKPT" show "$TMP/good-mqueue-notify-none.img"
+expect "show: an MQ_NS without queues" 0 '^  nr_queues: 0$' \
+	"$CKPT" show "$TMP/good-mqueue-empty-ns.img"
+expect "show: an MQ_NS right after an IPC_NS without System V objects" 0 \
+	'^\[3\] MQ_NS offset=360 len=24$' "$CKPT" show "$TMP/good-mqueue-only.img"
+expect "show: the TMPFS blocks after the MQ_NS's queues" 0 \
+	'^\[25\] TMPFS offset=2760 len=8$' "$CKPT" show "$TMP/good-mqueue-tmpfs.img"
+expect "show: an open queue of an IPC namespace the image does not have" 0 \
+	'^  path: "/elsewhere"$' "$CKPT" show "$TMP/good-mqueue-file-no-ipc.img"
+"$CKPT" show "$TMP/good-unlinked.img" >"$TMP/good-unlinked.out" 2>&1
+check "show: an unlinked file's FILE, INODE_ATTR, FILE_DATA, then TMPFS_XATTR" \
+	show_has "$TMP/good-unlinked.out" '[5] FILE offset=624 len=80' \
+	'  kind: 7 (UNLINKED)' '[6] INODE_ATTR offset=712 len=32' \
+	'[7] FILE_DATA offset=752 len=32' '[8] FILE_DATA offset=792 len=24' \
+	'[9] TMPFS_XATTR offset=824 len=24' '[10] TMPFS_XATTR offset=856 len=48' \
+	'[11] FILE offset=912 len=80' '  obj_ref: 10'
+check "show: decodes an INODE_ATTR's owner and times" \
+	show_has "$TMP/good-unlinked.out" '  uid: 1000' '  gid: 1000' \
+	'  atime: 1700000000.000000005 (2023-11-14T22:13:20.000000005Z)' \
+	'  mtime: 1700000100.999999999 (2023-11-14T22:15:00.999999999Z)'
+check "show: decodes an unlinked file's TMPFS_XATTR" \
+	show_has "$TMP/good-unlinked.out" '  name: "user.color"' '  value: "blue"'
+expect "show: an unlinked file of an earlier kernel, without INODE_ATTR" 0 \
+	'^\[6\] FILE_DATA offset=712 len=32$' "$CKPT" show "$TMP/good-unlinked-v1.img"
+expect "show: an empty unlinked file: TMPFS_XATTR right after its INODE_ATTR" 0 \
+	'^\[7\] TMPFS_XATTR offset=752 len=16$' "$CKPT" show "$TMP/good-unlinked-empty.img"
+expect "show: an unlinked file without extended attributes" 0 \
+	'^\[9\] FILES offset=824 len=72$' "$CKPT" show "$TMP/good-unlinked-no-xattr.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -846,6 +1013,10 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-cgroupns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns-zombie.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns-deep.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-mqueue.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-mqueue-tmpfs.img" >/dev/null || return 1
+		"$ASAN" show --pages "$TMP/good-unlinked.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-cgroupns-frozen.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -886,6 +1057,10 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns.img"
 	check "valgrind: an image with a cgroup path too long to show whole" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns-deep.img"
+	check "valgrind: an image with POSIX message queues" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-mqueue.img"
+	check "valgrind: an image with an unlinked file's owner, times and xattrs" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$TMP/good-unlinked.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -896,7 +1071,12 @@ tmpfs-target-not-terminated,tmpfs-data-beyond-size,\
 tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len,cgroupns-len,\
 cgroupns-short,cgroupns-after-mntns,cgroup-missing,cgroup-past-len,\
 cgroup-name-not-terminated,cgroup-files-not-terminated,cgroup-file-no-value,\
-cgroup-pid-twice,cgroup-process-missing}.img
+cgroup-pid-twice,cgroup-process-missing,mq-ns-truncated,mqueue-truncated,\
+mqueue-cut,mqueue-name-past-len,mqueue-name-not-terminated,mqueue-name-twice,\
+mqueue-notify-pid-unknown,mq-msg-len,mq-msg-extra,file-mqueue-unknown,\
+inode-attr-truncated,inode-attr-cut,inode-attr-after-data,\
+unlinked-xattr-without-attr,unlinked-xattr-name-not-terminated,\
+cgroup-freeze-value}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
@@ -906,6 +1086,8 @@ else
 		 "an image with the contents of tmpfs mounts" \
 		 "an image with a cgroup namespace" \
 		 "an image with a cgroup path too long to show whole" \
+		 "an image with POSIX message queues" \
+		 "an image with an unlinked file's owner, times and xattrs" \
 		 "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
