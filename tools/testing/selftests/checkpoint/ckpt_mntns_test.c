@@ -8,8 +8,8 @@
  * root), then pivot_root(".", ".") into it.  It has
  * proc, sysfs read-only, a tmpfs /dev with files, a link, a FIFO and a
  * hard link, devpts (its own instance), a tmpfs /dev/shm, mqueue, a tmpfs
- * /tmp, the test's directory bound from outside (a volume), a shared
- * tmpfs with a peer and a slave.  After restart the container reads
+ * /tmp, the test's directory bound from outside (a volume), a host
+ * directory bound read-only, a shared tmpfs with a peer and a slave.  After restart the container reads
  * /proc/self/mountinfo the same (mount ids, device numbers and peer group
  * numbers aside), its tmpfs files the same (contents, owners, modes,
  * times, an extended attribute, a POSIX ACL), keeps pty 1 of its devpts
@@ -60,7 +60,7 @@ FIXTURE_VARIANT_ADD(mntns, in_a_user_namespace) { .userns = true };
 #define CT_ID_BASE	100000
 #define CT_MAP		"0 100000 2000"
 
-static char rootfs[160], volume[160], ready_path[160];
+static char rootfs[160], volume[160], ready_path[160], rodata[160];
 static bool ct_userns;
 
 /*
@@ -131,6 +131,21 @@ static void teardown_cgroups(void)
 		rmdir(cg_dir[i]);
 }
 
+/* A new file @dir/@file holding @val */
+static int cg_write_new(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	ret = ckpt_write_all(fd, val, strlen(val));
+	close(fd);
+	return ret;
+}
+
 /*
  * The container's root, a bind mount of ours, and its volume, a directory
  * of the test's at the same path inside, where it leaves its notes
@@ -147,6 +162,10 @@ static void setup_dirs(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
 	ASSERT_EQ(0, chmod(ctx->dir, 0711));
 	ASSERT_EQ(0, mkdir(volume, 0777));
 	ASSERT_EQ(0, chmod(volume, 0777));
+	/* A host directory the container gets read-only */
+	snprintf(rodata, sizeof(rodata), "%s/rodata", ctx->dir);
+	ASSERT_EQ(0, mkdir(rodata, 0755));
+	ASSERT_EQ(0, cg_write_new(rodata, "data", "ro"));
 }
 
 FIXTURE_SETUP(mntns)
@@ -179,6 +198,7 @@ static const char *const ct_reasons[] = {
 	[6] = "mounts do not propagate as before",
 	[7] = "the cgroup namespace, or the limits its root reads, changed",
 	[8] = "the message queue's messages did not come back in priority order",
+	[9] = "the read-only bind of a host directory is not as it was",
 };
 
 #define CT_MTIME	1234567890
@@ -345,6 +365,10 @@ static int make_mounts(void)
 	      mount(NULL, "tmp/ro", NULL, MS_REMOUNT | MS_RDONLY, "size=16k"));
 	/* Last: restart needs it from the caller, after the records checked first */
 	CHECK(mkdir(ctxdir, 0755) || mkdir(vol, 0755) || mount(volume, vol, NULL, MS_BIND, NULL));
+	/* And a read-only bind of a host directory */
+	snprintf(vol, sizeof(vol), ".%s", rodata);
+	CHECK(mkdir(vol, 0755) || mount(rodata, vol, NULL, MS_BIND, NULL) ||
+	      mount(NULL, vol, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
 	return 0;
 }
 
@@ -383,6 +407,22 @@ static int ct_cgroup_same(void)
 		ckpt_child_note("cgroup %s memory.max %s", buf, cg_read(CG_MNT, "memory.max"));
 		return 7;
 	}
+	return 0;
+}
+
+/* The host directory bound read-only: readable, not writable */
+static int ct_rodata_same(void)
+{
+	char path[200], buf[8];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/data", getenv("CKPT_CT_RODATA"));
+	if (ckpt_read_file(path, buf, sizeof(buf)) != 2 || strcmp(buf, "ro"))
+		return 9;
+	snprintf(path, sizeof(path), "%s/new", getenv("CKPT_CT_RODATA"));
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	if (fd >= 0 || errno != EROFS)
+		return 9;
 	return 0;
 }
 
@@ -470,7 +510,7 @@ static int ct_run(void)
 	close(fd);
 	if (propagation_works())
 		return 6;
-	ret = ct_cgroup_same() ?: ct_queue_same(q);
+	ret = ct_cgroup_same() ?: ct_queue_same(q) ?: ct_rodata_same();
 	if (ret)
 		return ret;
 	ckpt_child_note("the same before and after:\n%s", fp_after);
@@ -494,6 +534,7 @@ static int ct_init(void)
 		return 1;
 	setenv("CKPT_CT_NOTES", ckpt_note_path, 1);
 	setenv("CKPT_CT_READY", ready_path, 1);
+	setenv("CKPT_CT_RODATA", rodata, 1);
 	if (cg_fd >= 0)
 		setenv("CKPT_CT_CGROUP", "1", 1);
 	execl(CT_EXE, CT_EXE, NULL);
@@ -573,14 +614,18 @@ static pid_t spawn_container(struct __test_metadata *_metadata, struct ckpt_ctx 
  */
 static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 {
-	struct ckpt_external ext[4] = {
+	struct ckpt_external ext[5] = {
 		{ .kind = CKPT_EXT_MOUNT, .key = "/" },
 		{ .kind = CKPT_EXT_MOUNT, .key = "/dev/null" },
+		{ .kind = CKPT_EXT_MOUNT },
 		{ .kind = CKPT_EXT_CGROUP, .key = "/", .fd = -1 },
 		{ .kind = CKPT_EXT_MOUNT },
 	};
-	int nr = 2;
+	int nr = 3;
 	long ret;
+
+	snprintf(ext[2].key, sizeof(ext[2].key), "%s", rodata);
+	ext[2].fd = open(rodata, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	/* The next cgroup, for the root of its cgroup namespace */
 	if (cg_fd >= 0) {
@@ -588,14 +633,14 @@ static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 		cg_at %= 3;
 	}
 	if (with_volume) {
-		ext[nr] = ext[3];
+		ext[nr] = ext[4];
 		snprintf(ext[nr].key, sizeof(ext[nr].key), "%s", volume);
 		ext[nr++].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 
 	ext[0].fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ext[1].fd = open("/dev/null", O_PATH | O_CLOEXEC);
-	ret = ext[0].fd < 0 || ext[1].fd < 0 || ext[nr - 1].fd < 0 ||
+	ret = ext[0].fd < 0 || ext[1].fd < 0 || ext[2].fd < 0 || ext[nr - 1].fd < 0 ||
 	      lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd) ? -1 :
 	      syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext, nr);
 	while (nr--)
