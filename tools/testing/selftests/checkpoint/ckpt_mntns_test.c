@@ -5,27 +5,27 @@
  * The container is built as runc builds one: new mount, pid, IPC, UTS and
  * network namespaces (and, as rootless Podman does, a user namespace),
  * its mounts made inside a root directory (a bind mount of the guest's
- * root), then pivot_root(".", ".") into it.  It has
- * proc, sysfs read-only, a tmpfs /dev with files, a link, a FIFO and a
- * hard link, devpts (its own instance), a tmpfs /dev/shm, mqueue, a tmpfs
- * /tmp, the test's directory bound from outside (a volume), a host
- * directory bound read-only, a shared tmpfs with a peer and a slave.  After restart the container reads
- * /proc/self/mountinfo the same (mount ids, device numbers and peer group
- * numbers aside), its tmpfs files the same (contents, owners, modes,
- * times, an extended attribute, a POSIX ACL), keeps pty 1 of its devpts
- * (pty 0 was closed) and gets pty 0 for a new one, receives the messages
- * of its POSIX message queue in priority order, and mounts still
- * propagate from the shared mount to its peer and slave, not back.  The
- * privileged container also has a cgroup namespace of its own, rooted at
- * a cgroup with memory.max and pids.max, with cgroup2 mounted on
- * /sys/fs/cgroup as runc does: inside, /proc/self/cgroup and the limits
- * read the same after each restart into a new cgroup.
+ * root), then pivot_root(".", ".") into it.  It has proc, sysfs
+ * read-only, a tmpfs /dev with files, a link, a FIFO and a hard link,
+ * devpts (its own instance), a tmpfs /dev/shm, mqueue, a tmpfs /tmp, the
+ * test's directory bound from outside (a volume), a host directory bound
+ * read-only, a shared tmpfs with a peer and a slave.  After restart the
+ * container reads /proc/self/mountinfo the same (mount ids, device
+ * numbers and peer group numbers aside), its tmpfs files the same
+ * (contents, owners, modes, times, an extended attribute, a POSIX ACL),
+ * keeps pty 1 of its devpts (pty 0 was closed) and gets pty 0 for a new
+ * one, receives the messages of its POSIX message queue in priority
+ * order, and mounts still propagate from the shared mount to its peer and
+ * slave, not back.  The privileged container also has a cgroup namespace
+ * of its own, rooted at a cgroup with memory.max and pids.max, with
+ * cgroup2 mounted on /sys/fs/cgroup as runc does: inside,
+ * /proc/self/cgroup and the limits read the same after each restart into
+ * a new cgroup.
  *
- * Restart binds the root and the volume from what the caller gives
- * (CKPT_EXT_MOUNT), and the cgroup (CKPT_EXT_CGROUP); without the volume
- * it fails and names it.  Damaged
- * MOUNT, TMPFS, TMPFS_NODE and TMPFS_XATTR records make restart fail
- * cleanly.
+ * Restart binds the root, the volume and the read-only directory from what
+ * the caller gives (CKPT_EXT_MOUNT), and the cgroup (CKPT_EXT_CGROUP);
+ * without the volume it fails and names it.  Damaged MOUNT, TMPFS,
+ * TMPFS_NODE and TMPFS_XATTR records make restart fail cleanly.
  */
 #include <fcntl.h>
 #include <linux/magic.h>
