@@ -32,6 +32,31 @@
 #define S_IFIFO_LINUX	0010000
 #define S_IALLUGO_LINUX	07777
 
+/*
+ * A POSIX ACL as the value of its extended attribute: the xattr format of
+ * the kernel's posix_acl_xattr.h (a header, then entries) with the tags
+ * and permissions of posix_acl.h
+ */
+#define ACL_XATTR_ACCESS	"system.posix_acl_access"
+#define ACL_XATTR_DEFAULT	"system.posix_acl_default"
+#define ACL_XATTR_VERSION_LINUX	2
+#define ACL_XATTR_HDR_SIZE	4	/* __le32 a_version */
+#define ACL_XATTR_ENTRY_SIZE	8	/* __le16 e_tag, __le16 e_perm, __le32 e_id */
+#define ACL_USER_OBJ_LINUX	0x01
+#define ACL_USER_LINUX		0x02
+#define ACL_GROUP_OBJ_LINUX	0x04
+#define ACL_GROUP_LINUX		0x08
+#define ACL_MASK_LINUX		0x10
+#define ACL_OTHER_LINUX		0x20
+#define ACL_PERMS_LINUX		07	/* read 4, write 2, execute 1 */
+
+/* One entry, in host byte order */
+struct acl_entry_linux {
+	uint16_t tag;
+	uint16_t perm;
+	uint32_t id;
+};
+
 /* The NETNS of earlier kernels: flags and 4 zero bytes, nothing after it */
 #define NETNS_V1_SIZE	8
 
@@ -226,6 +251,7 @@ struct image {
 	uint32_t tmpfs_left;		/* TMPFS records still to come */
 	uint32_t tmpfs_next;		/* the next TMPFS is of a MOUNT after this id */
 	bool tmpfs_xattrs;		/* TMPFS_XATTR may follow: the node is not a link */
+	uint32_t xattrs_type;		/* the S_IFMT type of the node or file they are of */
 
 	/* the cgroup namespace: the CGROUPs so far, by id - 1 */
 	struct image_cgroup *cgroups;
@@ -314,6 +340,18 @@ const char *image_mount_path(const struct image *img, uint32_t id);
  */
 const char *image_cgroup_path(const struct image *img, uint32_t id,
 			      char *buf, size_t size);
+
+/*
+ * Whether an extended attribute is a POSIX ACL: 1 for the access ACL, 2
+ * for the default ACL, 0 if it is not one (records.c)
+ */
+int image_acl_xattr(const char *name);
+
+/* Entry i of the ACL that is the xattr value v, in host byte order (records.c) */
+struct acl_entry_linux image_acl_entry(const void *v, uint32_t i);
+
+/* An ACL entry as getfacl(1) prints it, "user:1001:r--", in buf (records.c) */
+const char *image_acl_entry_str(const struct acl_entry_linux *e, char *buf, size_t size);
 
 /* The state after the namespaces' records: a TMPFS still to come, or a task */
 enum image_state image_after_namespaces(const struct image *img);

@@ -929,6 +929,22 @@ void print_TMPFS_NODE(const struct image *img, const void *p, uint32_t len)
 /* The value of an extended attribute: text or not, its first bytes escaped */
 #define XATTR_VALUE_SHOWN	64
 
+/* A POSIX ACL (checked by records.c): its entries as getfacl(1) prints them */
+static void print_acl(const void *v, uint32_t vlen, bool is_default)
+{
+	uint32_t version, i;
+	struct acl_entry_linux e;
+	char buf[64];
+
+	memcpy(&version, v, sizeof(version));
+	pr_u("a_version", LE32(version));
+	for (i = 0; i < (vlen - ACL_XATTR_HDR_SIZE) / ACL_XATTR_ENTRY_SIZE; i++) {
+		e = image_acl_entry(v, i);
+		printf("  entry[%u]: %s%s\n", i, is_default ? "default:" : "",
+		       image_acl_entry_str(&e, buf, sizeof(buf)));
+	}
+}
+
 void print_TMPFS_XATTR(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_tmpfs_xattr *x = p;
@@ -938,9 +954,13 @@ void print_TMPFS_XATTR(const struct image *img, const void *p, uint32_t len)
 	pr_u("name_len", nlen);
 	pr_u("value_len", vlen);
 	pr_str("name", name, nlen);
-	printf("  value: ");
-	pr_escaped(name + nlen, vlen < XATTR_VALUE_SHOWN ? vlen : XATTR_VALUE_SHOWN);
-	printf("%s\n", vlen > XATTR_VALUE_SHOWN ? " ..." : "");
+	if (image_acl_xattr(name)) {
+		print_acl(name + nlen, vlen, image_acl_xattr(name) == 2);
+	} else {
+		printf("  value: ");
+		pr_escaped(name + nlen, vlen < XATTR_VALUE_SHOWN ? vlen : XATTR_VALUE_SHOWN);
+		printf("%s\n", vlen > XATTR_VALUE_SHOWN ? " ..." : "");
+	}
 	printf("  crc32c: 0x%08x\n", contents_crc(name + nlen, vlen));
 }
 

@@ -1347,6 +1347,7 @@ int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 	 */
 	img->data_of = CKPT_REC_FILE;
 	img->tmpfs_xattrs = true;
+	img->xattrs_type = S_IFREG_LINUX;
 	img->state = ST_UNLINKED_DATA;
 	return 0;
 }
@@ -3238,12 +3239,181 @@ int accept_TMPFS_NODE(struct image *img, const void *p, uint32_t len)
 		img->data_end = LE64(n->size);
 	}
 	img->tmpfs_xattrs = !LE32(n->link);
+	img->xattrs_type = LE32(n->mode) & S_IFMT_LINUX;
 	img->state = ST_TMPFS_NODE;
 	return 0;
 }
 
 #define XATTR_NAME_MAX_LINUX	255
 #define XATTR_SIZE_MAX_LINUX	65536
+
+int image_acl_xattr(const char *name)
+{
+	if (!strcmp(name, ACL_XATTR_ACCESS))
+		return 1;
+	if (!strcmp(name, ACL_XATTR_DEFAULT))
+		return 2;
+	return 0;
+}
+
+struct acl_entry_linux image_acl_entry(const void *v, uint32_t i)
+{
+	const unsigned char *at = (const unsigned char *)v + ACL_XATTR_HDR_SIZE +
+				  (size_t)i * ACL_XATTR_ENTRY_SIZE;
+	struct acl_entry_linux e;
+	uint16_t tag, perm;
+	uint32_t id;
+
+	/* The value follows the name: it may be unaligned */
+	memcpy(&tag, at, sizeof(tag));
+	memcpy(&perm, at + 2, sizeof(perm));
+	memcpy(&id, at + 4, sizeof(id));
+	e.tag = LE16(tag);
+	e.perm = LE16(perm);
+	e.id = LE32(id);
+	return e;
+}
+
+const char *image_acl_entry_str(const struct acl_entry_linux *e, char *buf, size_t size)
+{
+	static const struct {
+		uint16_t tag;
+		const char *name;
+	} tags[] = {
+		{ ACL_USER_OBJ_LINUX, "user" }, { ACL_USER_LINUX, "user" },
+		{ ACL_GROUP_OBJ_LINUX, "group" }, { ACL_GROUP_LINUX, "group" },
+		{ ACL_MASK_LINUX, "mask" }, { ACL_OTHER_LINUX, "other" },
+	};
+	const char *name = NULL;
+	char perms[4] = "---";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tags); i++)
+		if (tags[i].tag == e->tag)
+			name = tags[i].name;
+	if (!name) {
+		snprintf(buf, size, "tag 0x%x perm 0x%x id %u", e->tag, e->perm, e->id);
+		return buf;
+	}
+	if (e->perm & 4)
+		perms[0] = 'r';
+	if (e->perm & 2)
+		perms[1] = 'w';
+	if (e->perm & 1)
+		perms[2] = 'x';
+	if (e->perm & ~ACL_PERMS_LINUX)
+		snprintf(perms, sizeof(perms), "?");
+	if (e->tag == ACL_USER_LINUX || e->tag == ACL_GROUP_LINUX)
+		snprintf(buf, size, "%s:%u:%s", name, e->id, perms);
+	else
+		snprintf(buf, size, "%s::%s", name, perms);
+	return buf;
+}
+
+/* Where posix_acl_valid() is in the order of the entries */
+enum acl_state {
+	ACL_WANT_USER_OBJ,	/* nothing yet */
+	ACL_WANT_USER,		/* after user::, named users */
+	ACL_WANT_GROUP,		/* after group::, named groups */
+	ACL_WANT_OTHER,		/* after mask:: */
+	ACL_DONE,		/* after other:: */
+};
+
+/* Where an entry with tag takes the order from state, or -1 if it cannot come there */
+static int acl_next(enum acl_state state, uint16_t tag, bool needs_mask)
+{
+	switch (tag) {
+	case ACL_USER_OBJ_LINUX:
+		return state == ACL_WANT_USER_OBJ ? ACL_WANT_USER : -1;
+	case ACL_USER_LINUX:
+		return state == ACL_WANT_USER ? ACL_WANT_USER : -1;
+	case ACL_GROUP_OBJ_LINUX:
+		return state == ACL_WANT_USER ? ACL_WANT_GROUP : -1;
+	case ACL_GROUP_LINUX:
+		return state == ACL_WANT_GROUP ? ACL_WANT_GROUP : -1;
+	case ACL_MASK_LINUX:
+		return state == ACL_WANT_GROUP ? ACL_WANT_OTHER : -1;
+	case ACL_OTHER_LINUX:
+		return state == ACL_WANT_OTHER ||
+		       (state == ACL_WANT_GROUP && !needs_mask) ? ACL_DONE : -1;
+	}
+	return -1;
+}
+
+/*
+ * A POSIX ACL, as restart gives it to set_acl: the checks of the kernel's
+ * posix_acl_from_xattr(), posix_acl_valid() (but for the ids' mappings in
+ * the user namespace of the tmpfs) and set_posix_acl()
+ */
+static int check_acl_xattr(struct image *img, const char *name, const void *v,
+			   uint32_t vlen)
+{
+	uint32_t version, count, i;
+	enum acl_state state = ACL_WANT_USER_OBJ;
+	bool needs_mask = false;
+	struct acl_entry_linux e;
+	char buf[64];
+	int next;
+
+	if (img->xattrs_type == S_IFLNK_LINUX)
+		return image_fail(img, "%s on a symbolic link, which has no POSIX ACL", name);
+	if (image_acl_xattr(name) == 2 && img->xattrs_type != S_IFDIR_LINUX)
+		return image_fail(img, "%s on a %s: only a directory has a default ACL", name,
+				  img->xattrs_type == S_IFREG_LINUX ? "regular file" :
+				  img->xattrs_type == S_IFIFO_LINUX ? "FIFO" : "device");
+	if (vlen < ACL_XATTR_HDR_SIZE || (vlen - ACL_XATTR_HDR_SIZE) % ACL_XATTR_ENTRY_SIZE)
+		return image_fail(img, "%s: value_len %u is not %u + %u * the number of entries",
+				  name, vlen, ACL_XATTR_HDR_SIZE, ACL_XATTR_ENTRY_SIZE);
+	memcpy(&version, v, sizeof(version));
+	if (LE32(version) != ACL_XATTR_VERSION_LINUX)
+		return image_fail(img, "%s: a_version %u, expected %u",
+				  name, LE32(version), ACL_XATTR_VERSION_LINUX);
+	count = (vlen - ACL_XATTR_HDR_SIZE) / ACL_XATTR_ENTRY_SIZE;
+	if (!count)
+		return image_fail(img, "%s: no entries, not even user::, group:: and other::",
+				  name);
+	/* posix_acl_from_xattr(): the tags, and the ids of named entries */
+	for (i = 0; i < count; i++) {
+		e = image_acl_entry(v, i);
+		if (e.tag != ACL_USER_OBJ_LINUX && e.tag != ACL_USER_LINUX &&
+		    e.tag != ACL_GROUP_OBJ_LINUX && e.tag != ACL_GROUP_LINUX &&
+		    e.tag != ACL_MASK_LINUX && e.tag != ACL_OTHER_LINUX)
+			return image_fail(img, "%s: entry[%u]: e_tag 0x%x is unknown",
+					  name, i, e.tag);
+		if ((e.tag == ACL_USER_LINUX || e.tag == ACL_GROUP_LINUX) && e.id == INVALID_ID)
+			return image_fail(img,
+					  "%s: entry[%u]: e_id -1, which no user namespace maps",
+					  name, i);
+	}
+	/* posix_acl_valid(): the permissions and the order */
+	for (i = 0; i < count; i++) {
+		e = image_acl_entry(v, i);
+		if (e.perm & ~ACL_PERMS_LINUX)
+			return image_fail(img, "%s: entry[%u]: e_perm 0x%x has bits beyond rwx",
+					  name, i, e.perm);
+		next = acl_next(state, e.tag, needs_mask);
+		image_acl_entry_str(&e, buf, sizeof(buf));
+		if (next < 0 && state == ACL_WANT_USER_OBJ)
+			return image_fail(img, "%s: entry[%u]: %s, but the first entry is user::",
+					  name, i, buf);
+		if (next < 0 && state == ACL_WANT_USER && e.tag != ACL_USER_OBJ_LINUX)
+			return image_fail(img, "%s: entry[%u]: %s without a group:: before it",
+					  name, i, buf);
+		if (next < 0 && state == ACL_WANT_GROUP && e.tag == ACL_OTHER_LINUX)
+			return image_fail(img,
+					  "%s: entry[%u]: %s, but named users or groups need a mask:: before it",
+					  name, i, buf);
+		if (next < 0)
+			return image_fail(img, "%s: entry[%u]: %s is repeated or out of order",
+					  name, i, buf);
+		if (e.tag == ACL_USER_LINUX || e.tag == ACL_GROUP_LINUX)
+			needs_mask = true;
+		state = next;
+	}
+	if (state != ACL_DONE)
+		return image_fail(img, "%s: the entries end without other::", name);
+	return 0;
+}
 
 /* The checks of the kernel's ckpt_tmpfs_load_xattrs() */
 int accept_TMPFS_XATTR(struct image *img, const void *p, uint32_t len)
@@ -3264,9 +3434,7 @@ int accept_TMPFS_XATTR(struct image *img, const void *p, uint32_t len)
 		return -1;
 	if (strnlen(name, nlen) != nlen - 1)
 		return image_fail(img, "name is not a NUL-terminated string of %u bytes", nlen);
-	/* Refused at checkpoint (not kept yet) */
-	if (!strcmp(name, "system.posix_acl_access") ||
-	    !strcmp(name, "system.posix_acl_default"))
-		return image_fail(img, "name \"%s\": POSIX ACLs are not kept", name);
+	if (image_acl_xattr(name))
+		return check_acl_xattr(img, name, name + nlen, vlen);
 	return 0;
 }

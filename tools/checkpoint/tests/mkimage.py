@@ -857,6 +857,45 @@ def tmpfs_xattr(name, value, lens=None, pad=0):
 FILE_CAPS = struct.pack('<5I', 0x02000001, 1 << 10, 0, 0, 0)
 
 
+# POSIX ACLs: the xattr format of posix_acl_xattr.h, a_version 2, then
+# entries (e_tag, e_perm, e_id), e_id -1 but for named users and groups
+ACL_ACCESS = 'system.posix_acl_access'
+ACL_DEFAULT = 'system.posix_acl_default'
+ACL_TAG = dict(USER_OBJ=0x01, USER=0x02, GROUP_OBJ=0x04, GROUP=0x08,
+               MASK=0x10, OTHER=0x20)
+ACL_UNDEFINED_ID = 0xFFFFFFFF
+
+
+def posix_acl(entries, version=2, extra=b''):
+    """The value of an ACL's xattr: entries are (tag, perm) or (tag, perm,
+    id), a tag by name or number; extra bytes follow them."""
+    body = struct.pack('<I', version)
+    for tag, perm, *ident in entries:
+        body += struct.pack('<HHI', ACL_TAG.get(tag, tag), perm,
+                            ident[0] if ident else ACL_UNDEFINED_ID)
+    return body + extra
+
+
+# user 1001 may read the file too (as ckpt_mntns_test's ct_acl)
+FILE_ACL = [('USER_OBJ', 6), ('USER', 4, 1001), ('GROUP_OBJ', 4),
+            ('MASK', 4), ('OTHER', 0)]
+# group 1000 may read the directory (0755), and what is made in it
+DIR_ACL = [('USER_OBJ', 7), ('GROUP_OBJ', 5), ('GROUP', 5, 1000),
+           ('MASK', 5), ('OTHER', 5)]
+DIR_DEFAULT_ACL = [('USER_OBJ', 7), ('GROUP_OBJ', 5), ('GROUP', 7, 1000),
+                   ('MASK', 7), ('OTHER', 5)]
+# group 6 is named in the FIFO's (0600) ACL, but the mask leaves it nothing
+FIFO_ACL = [('USER_OBJ', 6), ('GROUP_OBJ', 0), ('GROUP', 6, 6), ('MASK', 0),
+            ('OTHER', 0)]
+# the least an ACL has
+MINIMAL_ACL = [('USER_OBJ', 6), ('GROUP_OBJ', 0), ('OTHER', 0)]
+
+
+def acl_xattr(entries, default=False, **kw):
+    return tmpfs_xattr(ACL_DEFAULT if default else ACL_ACCESS,
+                       posix_acl(entries, **kw))
+
+
 def new_encode_dev(major, minor):
     return (minor & 0xff) | major << 8 | (minor & ~0xff) << 12
 
@@ -1560,8 +1599,49 @@ VARIANTS = {
         tmpfs_xattr('user.x', b'1')])), None, None),
     'tmpfs-data-after-xattr': (tmpfs_namespace(tmpfs_nodes(6, [
         GOOD_TMPFS_NODES[6], file_data(9000, b'z')])), None, None),
-    'tmpfs-xattr-posix-acl': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
-        'system.posix_acl_default', b'\2\0\0\0'))), None, None),
+    'good-tmpfs-posix-acl': (tmpfs_namespace(tmpfs_nodes(7, [
+        GOOD_TMPFS_NODES[7], acl_xattr(FILE_ACL)])), None, None),
+    'good-tmpfs-posix-acl-default': (tmpfs_namespace(tmpfs_nodes(2, [
+        GOOD_TMPFS_NODES[2], acl_xattr(DIR_ACL),
+        acl_xattr(DIR_DEFAULT_ACL, default=True)])), None, None),
+    'good-tmpfs-posix-acl-fifo': (tmpfs_namespace(tmpfs_nodes('/fifo', [
+        GOOD_TMPFS_NODES[8], acl_xattr(FIFO_ACL)])), None, None),
+    'tmpfs-xattr-posix-acl-version': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr(FILE_ACL, version=1))), None, None),
+    'tmpfs-xattr-posix-acl-size': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr(FILE_ACL, extra=b'\0' * 4))), None, None),
+    'tmpfs-xattr-posix-acl-header-only': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr([]))), None, None),
+    'tmpfs-xattr-posix-acl-short': (tmpfs_namespace(tmpfs_nodes(
+        2, tmpfs_xattr(ACL_ACCESS, b'\2\0'))), None, None),
+    'tmpfs-xattr-posix-acl-tag': (tmpfs_namespace(tmpfs_nodes(2, acl_xattr(
+        FILE_ACL[:4] + [(0x40, 4, 7)] + FILE_ACL[4:]))), None, None),
+    'tmpfs-xattr-posix-acl-perm': (tmpfs_namespace(tmpfs_nodes(2, acl_xattr(
+        FILE_ACL[:4] + [('OTHER', 0o10)]))), None, None),
+    'tmpfs-xattr-posix-acl-user-id': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr([FILE_ACL[0], ('USER', 4)] + FILE_ACL[2:]))),
+        None, None),
+    'tmpfs-xattr-posix-acl-no-mask': (tmpfs_namespace(tmpfs_nodes(2, acl_xattr(
+        FILE_ACL[:3] + FILE_ACL[4:]))), None, None),
+    'tmpfs-xattr-posix-acl-no-user-obj': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr(MINIMAL_ACL[1:]))), None, None),
+    'tmpfs-xattr-posix-acl-no-group-obj': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr([MINIMAL_ACL[0], MINIMAL_ACL[2]]))), None, None),
+    'tmpfs-xattr-posix-acl-no-other': (tmpfs_namespace(tmpfs_nodes(
+        2, acl_xattr(FILE_ACL[:4]))), None, None),
+    'tmpfs-xattr-posix-acl-twice': (tmpfs_namespace(tmpfs_nodes(2, acl_xattr(
+        FILE_ACL[:3] + FILE_ACL[2:]))), None, None),
+    'tmpfs-xattr-posix-acl-order': (tmpfs_namespace(tmpfs_nodes(2, acl_xattr(
+        [FILE_ACL[0], FILE_ACL[2], FILE_ACL[1]] + FILE_ACL[3:]))),
+        None, None),
+    'tmpfs-xattr-posix-acl-default-on-file': (tmpfs_namespace(tmpfs_nodes(
+        6, acl_xattr(MINIMAL_ACL, default=True))), None, None),
+    'tmpfs-xattr-posix-acl-default-on-fifo': (tmpfs_namespace(tmpfs_nodes(
+        '/fifo', [GOOD_TMPFS_NODES[8], acl_xattr(MINIMAL_ACL, default=True)])),
+        None, None),
+    'tmpfs-xattr-posix-acl-symlink': (tmpfs_namespace(tmpfs_nodes(
+        '/dir/link', [GOOD_TMPFS_NODES[11], acl_xattr(MINIMAL_ACL)])),
+        None, None),
     'tmpfs-xattr-name-len': (tmpfs_namespace(tmpfs_nodes(2, tmpfs_xattr(
         '', b'y'))), None, None),
     'tmpfs-xattr-name-not-terminated': (tmpfs_namespace(tmpfs_nodes(
@@ -1691,6 +1771,8 @@ VARIANTS = {
     'good-unlinked-empty': (unlinked([unlinked_file(size=0), inode_attr(
         0, 0, (0, 0), (0, 0)), tmpfs_xattr('user.x', b'')]), None, None),
     'good-unlinked-no-xattr': (unlinked(GOOD_UNLINKED[:4]), None, None),
+    'good-unlinked-posix-acl': (unlinked(unlinked_records(5, [
+        GOOD_UNLINKED[5], acl_xattr(FILE_ACL)])), None, None),
     'inode-attr-uid': (unlinked(unlinked_records(1, inode_attr(
         uid=0xFFFFFFFF))), None, None),
     'inode-attr-gid': (unlinked(unlinked_records(1, inode_attr(
@@ -1732,6 +1814,10 @@ VARIANTS = {
         9999, b'xy'))), None, None),
     'unlinked-xattr-name-not-terminated': (unlinked(unlinked_records(
         4, tmpfs_xattr('user.ab', b'', lens=dict(name=7)))), None, None),
+    'unlinked-xattr-posix-acl-default': (unlinked(unlinked_records(
+        4, acl_xattr(MINIMAL_ACL, default=True))), None, None),
+    'unlinked-xattr-posix-acl-no-mask': (unlinked(unlinked_records(
+        4, acl_xattr(FILE_ACL[:3] + FILE_ACL[4:]))), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime(),
@@ -1904,6 +1990,14 @@ def selftest():
     r = tmpfs_xattr('user.a', b'xyz')
     assert r.payload == struct.pack('<HHI', 7, 0, 3) + b'user.a\0xyz' + \
         b'\0' * 6, 'TMPFS_XATTR'
+    # A POSIX ACL's value: a_version, then (e_tag, e_perm, e_id) entries
+    assert posix_acl([('USER_OBJ', 6), ('USER', 4, 1001)]) == struct.pack(
+        '<IHHIHHI', 2, 1, 6, 0xFFFFFFFF, 2, 4, 1001), 'posix_acl'
+    r = acl_xattr(MINIMAL_ACL, default=True)
+    assert r.payload == struct.pack('<HHI', 25, 0, 28) + \
+        b'system.posix_acl_default\0' + posix_acl(MINIMAL_ACL) + \
+        b'\0' * 3, \
+        'TMPFS_XATTR'
     assert cgroupns(flags=1, nr=2).payload == struct.pack('<II', 1, 2), \
         'CGROUPNS'
     # The fixed part of a CGROUP, its pids, name and files, padded to 8

@@ -652,7 +652,22 @@ declare -A REASON=(
 	[tmpfs-data-after-link]='offset 2272: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file'
 	[tmpfs-xattr-after-link]='offset 2272: TMPFS_XATTR: record out of order: after a TMPFS_NODE that is a link'
 	[tmpfs-data-after-xattr]='offset 1792: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file'
-	[tmpfs-xattr-posix-acl]='offset 1560: TMPFS_XATTR: name "system\.posix_acl_default": POSIX ACLs are not kept'
+	[tmpfs-xattr-posix-acl-version]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: a_version 1, expected 2$'
+	[tmpfs-xattr-posix-acl-size]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: value_len 48 is not 4 \+ 8 \* the number of entries$'
+	[tmpfs-xattr-posix-acl-short]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: value_len 2 is not 4 \+ 8 \* the number of entries$'
+	[tmpfs-xattr-posix-acl-header-only]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: no entries, not even user::, group:: and other::$'
+	[tmpfs-xattr-posix-acl-tag]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[4\]: e_tag 0x40 is unknown$'
+	[tmpfs-xattr-posix-acl-perm]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[4\]: e_perm 0x8 has bits beyond rwx$'
+	[tmpfs-xattr-posix-acl-user-id]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[1\]: e_id -1, which no user namespace maps$'
+	[tmpfs-xattr-posix-acl-no-mask]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[3\]: other::---, but named users or groups need a mask:: before it$'
+	[tmpfs-xattr-posix-acl-no-user-obj]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[0\]: group::---, but the first entry is user::$'
+	[tmpfs-xattr-posix-acl-no-group-obj]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[1\]: other::--- without a group:: before it$'
+	[tmpfs-xattr-posix-acl-no-other]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: the entries end without other::$'
+	[tmpfs-xattr-posix-acl-twice]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[3\]: group::r-- is repeated or out of order$'
+	[tmpfs-xattr-posix-acl-order]='offset 1560: TMPFS_XATTR: system\.posix_acl_access: entry\[2\]: user:1001:r-- is repeated or out of order$'
+	[tmpfs-xattr-posix-acl-default-on-file]='offset 1752: TMPFS_XATTR: system\.posix_acl_default on a regular file: only a directory has a default ACL$'
+	[tmpfs-xattr-posix-acl-default-on-fifo]='offset 1928: TMPFS_XATTR: system\.posix_acl_default on a FIFO: only a directory has a default ACL$'
+	[tmpfs-xattr-posix-acl-symlink]='offset 2184: TMPFS_XATTR: system\.posix_acl_access on a symbolic link, which has no POSIX ACL$'
 	[tmpfs-xattr-name-len]='offset 1560: TMPFS_XATTR: name_len 1 is out of range 2\.\.256'
 	[tmpfs-xattr-name-not-terminated]='offset 1560: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes'
 	[tmpfs-xattr-value-too-long]='offset 1560: TMPFS_XATTR: value_len 65537 is above 65536'
@@ -729,6 +744,8 @@ declare -A REASON=(
 	[unlinked-data-after-xattr]='offset 912: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
 	[unlinked-data-beyond-size]='offset 792: FILE_DATA: offset 9999 \+ len 2 goes beyond 10000$'
 	[unlinked-xattr-name-not-terminated]='offset 824: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes$'
+	[unlinked-xattr-posix-acl-default]='offset 824: TMPFS_XATTR: system\.posix_acl_default on a regular file: only a directory has a default ACL$'
+	[unlinked-xattr-posix-acl-no-mask]='offset 824: TMPFS_XATTR: system\.posix_acl_access: entry\[3\]: other::---, but named users or groups need a mask:: before it$'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -889,6 +906,25 @@ check "show: decodes a TMPFS_XATTR, its value escaped" \
 	show_has "$TMP/good-tmpfs.out" '  name: "user.comment"' \
 	'  value: "a \"note\""' '  name: "security.capability"' \
 	'  value: "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"'
+"$CKPT" show "$TMP/good-tmpfs-posix-acl.img" >"$TMP/good-tmpfs-posix-acl.out" 2>&1
+check "show: decodes a file's access ACL as getfacl prints it" \
+	show_has "$TMP/good-tmpfs-posix-acl.out" \
+	'[26] TMPFS_XATTR offset=1848 len=80' \
+	'  name: "system.posix_acl_access"' '  a_version: 2' \
+	'  entry[0]: user::rw-' '  entry[1]: user:1001:r--' \
+	'  entry[2]: group::r--' '  entry[3]: mask::r--' '  entry[4]: other::---'
+"$CKPT" show "$TMP/good-tmpfs-posix-acl-default.img" \
+	>"$TMP/good-tmpfs-posix-acl-default.out" 2>&1
+check "show: decodes a directory's access and default ACLs" \
+	show_has "$TMP/good-tmpfs-posix-acl-default.out" \
+	'[21] TMPFS_XATTR offset=1600 len=80' '  entry[2]: group:1000:r-x' \
+	'[22] TMPFS_XATTR offset=1688 len=80' \
+	'  name: "system.posix_acl_default"' \
+	'  entry[0]: default:user::rwx' '  entry[1]: default:group::r-x' \
+	'  entry[2]: default:group:1000:rwx' '  entry[3]: default:mask::rwx' \
+	'  entry[4]: default:other::r-x'
+expect "show: a FIFO's access ACL with a named group" 0 \
+	'^  entry\[2\]: group:6:rw-$' "$CKPT" show "$TMP/good-tmpfs-posix-acl-fifo.img"
 expect "show: a TMPFS right after the MOUNTs without an IPC_NS" 0 \
 	'^\[13\] TMPFS offset=1248 len=8$' "$CKPT" show "$TMP/good-tmpfs-no-ipc.img"
 "$CKPT" show "$TMP/good-mqueue.img" >"$TMP/good-mqueue.out" 2>&1
@@ -945,6 +981,12 @@ expect "show: an unlinked file of an earlier kernel, without INODE_ATTR" 0 \
 	'^\[6\] FILE_DATA offset=712 len=32$' "$CKPT" show "$TMP/good-unlinked-v1.img"
 expect "show: an empty unlinked file: TMPFS_XATTR right after its INODE_ATTR" 0 \
 	'^\[7\] TMPFS_XATTR offset=752 len=16$' "$CKPT" show "$TMP/good-unlinked-empty.img"
+"$CKPT" show "$TMP/good-unlinked-posix-acl.img" >"$TMP/good-unlinked-posix-acl.out" 2>&1
+check "show: decodes an unlinked file's access ACL" \
+	show_has "$TMP/good-unlinked-posix-acl.out" \
+	'[11] TMPFS_XATTR offset=912 len=80' \
+	'  name: "system.posix_acl_access"' '  entry[1]: user:1001:r--' \
+	'  entry[3]: mask::r--' '[12] FILE offset=1000 len=80'
 expect "show: an unlinked file without extended attributes" 0 \
 	'^\[9\] FILES offset=824 len=72$' "$CKPT" show "$TMP/good-unlinked-no-xattr.img"
 for v in $("${MKIMAGE[@]}" --list); do
@@ -1010,6 +1052,10 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-sched-rt.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-mntns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tmpfs.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-tmpfs-posix-acl.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-tmpfs-posix-acl-default.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-tmpfs-posix-acl-fifo.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-unlinked-posix-acl.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns-zombie.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns-deep.img" >/dev/null || return 1
@@ -1053,6 +1099,8 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-mntns.img"
 	check "valgrind: an image with the contents of tmpfs mounts" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-tmpfs.img"
+	check "valgrind: an image with POSIX ACLs" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-tmpfs-posix-acl-default.img"
 	check "valgrind: an image with a cgroup namespace" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-cgroupns.img"
 	check "valgrind: an image with a cgroup path too long to show whole" \
@@ -1068,7 +1116,9 @@ mount-strings-past-len,mount-string-not-terminated,mount-missing,\
 mount-slave-unbound,tmpfs-missing,tmpfs-node-truncated,\
 tmpfs-node-strings-past-len,tmpfs-path-not-terminated,\
 tmpfs-target-not-terminated,tmpfs-data-beyond-size,\
-tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len,cgroupns-len,\
+tmpfs-xattr-name-not-terminated,tmpfs-xattr-past-len,\
+tmpfs-xattr-posix-acl-size,tmpfs-xattr-posix-acl-short,tmpfs-xattr-posix-acl-tag,\
+tmpfs-xattr-posix-acl-no-other,tmpfs-xattr-posix-acl-order,cgroupns-len,\
 cgroupns-short,cgroupns-after-mntns,cgroup-missing,cgroup-past-len,\
 cgroup-name-not-terminated,cgroup-files-not-terminated,cgroup-file-no-value,\
 cgroup-pid-twice,cgroup-process-missing,mq-ns-truncated,mqueue-truncated,\
@@ -1084,6 +1134,7 @@ else
 		 "an image with SCHED records" \
 		 "an image with a mount namespace" \
 		 "an image with the contents of tmpfs mounts" \
+		 "an image with POSIX ACLs" \
 		 "an image with a cgroup namespace" \
 		 "an image with a cgroup path too long to show whole" \
 		 "an image with POSIX message queues" \
