@@ -310,12 +310,6 @@ static int ckpt_mq_restart_msg(struct ckpt_ctx *ctx, struct mqueue_inode_info *i
 	return 0;
 }
 
-static bool ckpt_mq_name_ok(const char *name, u32 len)
-{
-	return len >= 2 && len <= NAME_MAX + 1 && !name[len - 1] && strlen(name) == len - 1 &&
-	       !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
-}
-
 /*
  * Create queue @name in the current IPC namespace as mq_open(O_CREAT |
  * O_EXCL) would, with @attr; its inode, held, in @inode.
@@ -370,7 +364,7 @@ static const char *ckpt_mq_rec_bad(struct ckpt_ctx *ctx, const struct ckpt_mqueu
 	own->gid = make_kgid(uns, le32_to_cpu(rec->gid));
 	own->mode = le32_to_cpu(rec->mode);
 	if (len != ALIGN(sizeof(*rec) + name_len, 8) || name_len > NAME_MAX + 1 ||
-	    !ckpt_mq_name_ok((const char *)(rec + 1), name_len))
+	    !ckpt_name_ok((const char *)(rec + 1), name_len))
 		return "its name is not one path component";
 	if ((own->mode & ~0777) || rec->__pad || !uid_valid(own->uid) || !gid_valid(own->gid))
 		return "its mode or owner is invalid";
@@ -576,7 +570,7 @@ static struct file *ckpt_mq_file_restart(struct ckpt_ctx *ctx, const struct ckpt
 	struct path p;
 	int ret;
 
-	if (path[0] != '/' || !ckpt_mq_name_ok(path + 1, strlen(path)) ||
+	if (path[0] != '/' || !ckpt_name_ok(path + 1, strlen(path)) ||
 	    (flags & O_ACCMODE) == O_ACCMODE)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "FILE %s: not a queue name or bad flags",
 					path));

@@ -375,6 +375,7 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
 struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key);
 struct cred *ckpt_root_fsids_cred(void);
+bool ckpt_name_ok(const char *name, u32 len);
 
 /* The frozen tasks (kernel/checkpoint/checkpoint.c) */
 typedef int (*ckpt_task_fn)(struct ckpt_ctx *ctx, struct task_struct *t,

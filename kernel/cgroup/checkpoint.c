@@ -454,14 +454,10 @@ static const char *ckpt_cg_rec_name(const struct ckpt_cg *cg)
 	return (const char *)(cg->rec + 1) + le32_to_cpu(cg->rec->nr_procs) * sizeof(__le32);
 }
 
+/* "" for the root, else one path component */
 static bool ckpt_cgroup_name_ok(const char *name, u32 len, bool root)
 {
-	if (name[len - 1] || strlen(name) != len - 1)
-		return false;
-	if (root)
-		return len == 1;
-	return len > 1 && len <= NAME_MAX + 1 && !strchr(name, '/') &&
-	       strcmp(name, ".") && strcmp(name, "..");
+	return root ? len == 1 && !name[0] : ckpt_name_ok(name, len);
 }
 
 static const struct ckpt_cgroup_file *ckpt_cgroup_file_find(const char *name)

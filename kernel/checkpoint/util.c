@@ -200,3 +200,17 @@ struct cred *ckpt_root_fsids_cred(void)
 	}
 	return cred;
 }
+
+/**
+ * ckpt_name_ok() - whether an image's name is one path component
+ * @name: the name, @len bytes with its NUL
+ * @len: its length in the image
+ *
+ * Return: true if @name is NUL-terminated at @len, not empty, at most
+ * NAME_MAX bytes, without '/', and neither "." nor "..".
+ */
+bool ckpt_name_ok(const char *name, u32 len)
+{
+	return len >= 2 && len <= NAME_MAX + 1 && !name[len - 1] && strlen(name) == len - 1 &&
+	       !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
