@@ -40,36 +40,6 @@ FIXTURE(cgroup) {
 	struct ckpt_ctx ctx;
 };
 
-static int cg_write(const char *dir, const char *file, const char *val)
-{
-	char path[192];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
-/* The file's contents without the last newline, or "?" */
-static const char *cg_read(const char *dir, const char *file)
-{
-	static char buf[256];
-	char path[192];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	n = ckpt_read_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return "?";
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return buf;
-}
-
 static void cg_rmdir(const char *dir)
 {
 	char sub[128];
@@ -93,14 +63,14 @@ FIXTURE_SETUP(cgroup)
 		ASSERT_EQ(0, mount("cgroup2", CG_MNT, "cgroup2", 0, NULL))
 			TH_LOG("mount cgroup2: %s", strerror(errno));
 	}
-	if (cg_write(CG_MNT, "cgroup.subtree_control", "+memory +pids"))
+	if (ckpt_cg_write(CG_MNT, "cgroup.subtree_control", "+memory +pids"))
 		SKIP(return, "the memory and pids controllers are not available");
 	for (i = 0; i < 3; i++) {
 		snprintf(cg_dir[i], sizeof(cg_dir[i]), CG_MNT "/ckpt-cg-%d-%d", getpid(), i);
 		ASSERT_EQ(0, mkdir(cg_dir[i], 0755))
 			TH_LOG("mkdir %s: %s", cg_dir[i], strerror(errno));
 	}
-	ASSERT_EQ(0, cg_write(cg_dir[0], "memory.max", CG_MEM_MAX));
+	ASSERT_EQ(0, ckpt_cg_write(cg_dir[0], "memory.max", CG_MEM_MAX));
 	cg_at = 0;
 }
 
@@ -133,7 +103,7 @@ static bool cg_in(const char *want)
 static int cg_worker(void)
 {
 	ckpt_child_finish = 0;
-	if (cg_write("/proc/self/cwd/work", "cgroup.procs", "0"))
+	if (ckpt_cg_write("/proc/self/cwd/work", "cgroup.procs", "0"))
 		return 3;
 	kill(getppid(), SIGUSR2);
 	ckpt_child_wait_finish();
@@ -149,15 +119,15 @@ static int cg_init(void *arg)
 	int status;
 
 	(void)arg;
-	if (cg_write(cg_dir[0], "cgroup.procs", "0") || unshare(CLONE_NEWCGROUP) ||
+	if (ckpt_cg_write(cg_dir[0], "cgroup.procs", "0") || unshare(CLONE_NEWCGROUP) ||
 	    chdir(cg_dir[0]))
 		return 1;
 	if (mkdir("init", 0755) || mkdir("work", 0755) ||
-	    cg_write("init", "cgroup.procs", "0") ||
-	    cg_write(".", "cgroup.subtree_control", "+memory +pids") ||
-	    cg_write("work", "pids.max", CG_WORK_PIDS) ||
-	    cg_write("work", "memory.max", CG_WORK_MEM) ||
-	    cg_write("init", "memory.high", CG_INIT_HIGH) || chdir("/"))
+	    ckpt_cg_write("init", "cgroup.procs", "0") ||
+	    ckpt_cg_write(".", "cgroup.subtree_control", "+memory +pids") ||
+	    ckpt_cg_write("work", "pids.max", CG_WORK_PIDS) ||
+	    ckpt_cg_write("work", "memory.max", CG_WORK_MEM) ||
+	    ckpt_cg_write("init", "memory.high", CG_INIT_HIGH) || chdir("/"))
 		return 2;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
@@ -215,18 +185,18 @@ static void expect_limits(struct __test_metadata *_metadata)
 {
 	char sub[160];
 
-	EXPECT_STREQ(CG_MEM_MAX, cg_read(cg_dir[cg_at], "memory.max"));
-	EXPECT_STREQ("memory pids", cg_read(cg_dir[cg_at], "cgroup.subtree_control"));
+	EXPECT_STREQ(CG_MEM_MAX, ckpt_cg_read(cg_dir[cg_at], "memory.max"));
+	EXPECT_STREQ("memory pids", ckpt_cg_read(cg_dir[cg_at], "cgroup.subtree_control"));
 	snprintf(sub, sizeof(sub), "%s/work", cg_dir[cg_at]);
-	EXPECT_STREQ(CG_WORK_PIDS, cg_read(sub, "pids.max"));
-	EXPECT_STREQ(CG_WORK_MEM, cg_read(sub, "memory.max"));
-	EXPECT_STREQ("max", cg_read(sub, "memory.high"));
+	EXPECT_STREQ(CG_WORK_PIDS, ckpt_cg_read(sub, "pids.max"));
+	EXPECT_STREQ(CG_WORK_MEM, ckpt_cg_read(sub, "memory.max"));
+	EXPECT_STREQ("max", ckpt_cg_read(sub, "memory.high"));
 	/* The worker: the one process there */
-	EXPECT_EQ(strlen(cg_read(sub, "cgroup.procs")),
-		  strspn(cg_read(sub, "cgroup.procs"), "0123456789"));
-	EXPECT_STRNE("", cg_read(sub, "cgroup.procs"));
+	EXPECT_EQ(strlen(ckpt_cg_read(sub, "cgroup.procs")),
+		  strspn(ckpt_cg_read(sub, "cgroup.procs"), "0123456789"));
+	EXPECT_STRNE("", ckpt_cg_read(sub, "cgroup.procs"));
 	snprintf(sub, sizeof(sub), "%s/init", cg_dir[cg_at]);
-	EXPECT_STREQ(CG_INIT_HIGH, cg_read(sub, "memory.high"));
+	EXPECT_STREQ(CG_INIT_HIGH, ckpt_cg_read(sub, "memory.high"));
 }
 
 TEST_F_TIMEOUT(cgroup, tree_comes_back_in_its_cgroups_with_their_limits, 120)
@@ -260,7 +230,7 @@ static bool work_frozen(const char *dir, bool frozen)
 
 	snprintf(sub, sizeof(sub), "%s/work", dir);
 	for (i = 0; i < 500; i++) {
-		if (strstr(cg_read(sub, "cgroup.events"), frozen ? "frozen 1" : "frozen 0"))
+		if (strstr(ckpt_cg_read(sub, "cgroup.events"), frozen ? "frozen 1" : "frozen 0"))
 			return true;
 		ckpt_sleep_ms(10);
 	}
@@ -277,7 +247,7 @@ TEST_F_TIMEOUT(cgroup, frozen_cgroup_comes_back_frozen_or_thawed, 120)
 
 	pid = ckpt_spawn(_metadata, &self->ctx, cg_init, NULL);
 	snprintf(sub, sizeof(sub), "%s/work", cg_dir[0]);
-	ASSERT_EQ(0, cg_write(sub, "cgroup.freeze", "1"));
+	ASSERT_EQ(0, ckpt_cg_write(sub, "cgroup.freeze", "1"));
 	ASSERT_TRUE(work_frozen(cg_dir[0], true));
 	for (i = 1; i < 3; i++) {
 		ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
@@ -288,7 +258,7 @@ TEST_F_TIMEOUT(cgroup, frozen_cgroup_comes_back_frozen_or_thawed, 120)
 		ckpt_ctx_track(&self->ctx, pid);
 		cg_at = i;
 		snprintf(sub, sizeof(sub), "%s/work", cg_dir[i]);
-		EXPECT_STREQ(i == 2 ? "0" : "1", cg_read(sub, "cgroup.freeze"));
+		EXPECT_STREQ(i == 2 ? "0" : "1", ckpt_cg_read(sub, "cgroup.freeze"));
 		EXPECT_TRUE(work_frozen(cg_dir[i], i == 1));
 		expect_proc_in(_metadata, pid, "/init");
 	}
@@ -305,11 +275,11 @@ TEST_F_TIMEOUT(cgroup, busy_cgroup_for_children_is_refused_clearly, 120)
 	ckpt_reap_killed(_metadata, pid);
 	reap_all();
 	/* The test itself in cg_dir[1], restarting into its own cgroup */
-	ASSERT_EQ(0, cg_write(cg_dir[1], "cgroup.procs", "0"));
+	ASSERT_EQ(0, ckpt_cg_write(cg_dir[1], "cgroup.procs", "0"));
 	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));
 	EXPECT_GT(0, ckpt_call_restart(&self->ctx, 0, self->ctx.image_fd, 0, self->ctx.log_fd));
 	EXPECT_EQ(EBUSY, errno);
-	ASSERT_EQ(0, cg_write(CG_MNT, "cgroup.procs", "0"));
+	ASSERT_EQ(0, ckpt_cg_write(CG_MNT, "cgroup.procs", "0"));
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "while a process is in it"))
 		ckpt_dump_log(_metadata, &self->ctx);
 	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "busy cgroup"));

@@ -73,33 +73,6 @@ static bool ct_userns;
 static char cg_dir[3][96];
 static int cg_fd = -1, cg_at;
 
-static int cg_write(const char *dir, const char *file, const char *val)
-{
-	char path[192];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
-/* The file's first line, or "?" */
-static const char *cg_read(const char *dir, const char *file)
-{
-	static char buf[256];
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
-		return "?";
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
 static void setup_cgroups(struct __test_metadata *_metadata)
 {
 	struct statfs sfs;
@@ -107,13 +80,13 @@ static void setup_cgroups(struct __test_metadata *_metadata)
 
 	if (statfs(CG_MNT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
 		ASSERT_EQ(0, mount("cgroup2", CG_MNT, "cgroup2", 0, NULL));
-	ASSERT_EQ(0, cg_write(CG_MNT, "cgroup.subtree_control", "+memory +pids"));
+	ASSERT_EQ(0, ckpt_cg_write(CG_MNT, "cgroup.subtree_control", "+memory +pids"));
 	for (i = 0; i < 3; i++) {
 		snprintf(cg_dir[i], sizeof(cg_dir[i]), CG_MNT "/ckpt-ct-%d-%d", getpid(), i);
 		ASSERT_EQ(0, mkdir(cg_dir[i], 0755));
 	}
-	ASSERT_EQ(0, cg_write(cg_dir[0], "memory.max", CT_MEM_MAX));
-	ASSERT_EQ(0, cg_write(cg_dir[0], "pids.max", CT_PIDS_MAX));
+	ASSERT_EQ(0, ckpt_cg_write(cg_dir[0], "memory.max", CT_MEM_MAX));
+	ASSERT_EQ(0, ckpt_cg_write(cg_dir[0], "pids.max", CT_PIDS_MAX));
 	cg_fd = open(cg_dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, cg_fd);
 	cg_at = 0;
@@ -402,9 +375,9 @@ static int ct_cgroup_same(void)
 	if (!getenv("CKPT_CT_CGROUP"))
 		return 0;
 	if (ckpt_read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 || strcmp(buf, "0::/\n") ||
-	    strcmp(cg_read(CG_MNT, "memory.max"), CT_MEM_MAX) ||
-	    strcmp(cg_read(CG_MNT, "pids.max"), CT_PIDS_MAX)) {
-		ckpt_child_note("cgroup %s memory.max %s", buf, cg_read(CG_MNT, "memory.max"));
+	    strcmp(ckpt_cg_read(CG_MNT, "memory.max"), CT_MEM_MAX) ||
+	    strcmp(ckpt_cg_read(CG_MNT, "pids.max"), CT_PIDS_MAX)) {
+		ckpt_child_note("cgroup %s memory.max %s", buf, ckpt_cg_read(CG_MNT, "memory.max"));
 		return 7;
 	}
 	return 0;
@@ -665,8 +638,8 @@ TEST_F_TIMEOUT(mntns, container_mounts_and_tmpfs_files_come_back, 120)
 		ckpt_ctx_track(&self->ctx, pid);
 		if (cg_fd >= 0) {
 			/* Seen from here: the limits came with it to the new cgroup */
-			EXPECT_STREQ(CT_MEM_MAX, cg_read(cg_dir[cg_at], "memory.max"));
-			EXPECT_STREQ(CT_PIDS_MAX, cg_read(cg_dir[cg_at], "pids.max"));
+			EXPECT_STREQ(CT_MEM_MAX, ckpt_cg_read(cg_dir[cg_at], "memory.max"));
+			EXPECT_STREQ(CT_PIDS_MAX, ckpt_cg_read(cg_dir[cg_at], "pids.max"));
 		}
 	}
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));

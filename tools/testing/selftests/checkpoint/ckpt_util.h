@@ -164,6 +164,37 @@ static inline ssize_t ckpt_read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+/* Writes @val to cgroup file @dir/@file, as echo would; 0 or -1 */
+static inline int ckpt_cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* The contents of cgroup file @dir/@file without its last newline, or "?" */
+static inline const char *ckpt_cg_read(const char *dir, const char *file)
+{
+	static char buf[256];
+	char path[192];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	n = ckpt_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return "?";
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
 static inline int ckpt_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
