@@ -311,8 +311,43 @@ static int ckpt_save_contents(struct ckpt_ctx *ctx, struct file *file, loff_t si
  * attributes and times of @attr, as chown(2), chmod(2), setxattr(2) and
  * utimensat(2) would
  */
-static int ckpt_inode_attr_load(struct ckpt_ctx *ctx, struct file *f,
-				const struct ckpt_inode_attr *attr, umode_t mode, const char *dir)
+/**
+ * ckpt_read_inode_attr() - read an INODE_ATTR record, if one is next
+ * @ctx: restart context
+ * @attr: filled in; its mode is 0 in an image of an earlier kernel
+ *
+ * Return: 1 if one was read, 0 if the next record is another, or a
+ * negative error, already logged.
+ */
+int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr)
+{
+	u32 len;
+	int ret;
+
+	memset(attr, 0, sizeof(*attr));
+	if (ckpt_peek_rec(ctx) != CKPT_REC_INODE_ATTR)
+		return 0;
+	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_INODE_ATTR, &len) ?:
+	      ckpt_read(ctx, attr, len) ?: ckpt_read_end(ctx);
+	if (!ret && (le32_to_cpu(attr->mode) & ~07777 || attr->__pad))
+		ret = ckpt_err(ctx, -EINVAL, "INODE_ATTR has an invalid mode");
+	return ret ?: 1;
+}
+
+/**
+ * ckpt_set_inode_attr() - give an inode the owner, mode and times of an INODE_ATTR
+ * @ctx: restart context
+ * @p: the inode's path
+ * @attr: the record
+ * @mode: the permission bits to give it
+ * @what: what the inode is, for the log
+ *
+ * As chown(2), chmod(2) and utimensat(2) by the restoring task would.
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
+			const struct ckpt_inode_attr *attr, umode_t mode, const char *what)
 {
 	struct user_namespace *caller = ctx->caller_cred->user_ns;
 	kuid_t uid = make_kuid(caller, le32_to_cpu(attr->uid));
@@ -321,30 +356,48 @@ static int ckpt_inode_attr_load(struct ckpt_ctx *ctx, struct file *f,
 		{ le64_to_cpu(attr->atime_sec), le32_to_cpu(attr->atime_nsec) },
 		{ le64_to_cpu(attr->mtime_sec), le32_to_cpu(attr->mtime_nsec) },
 	};
-	char what[64];
 	int ret;
 
 	if (!uid_valid(uid) || !gid_valid(gid) || t[0].tv_nsec >= NSEC_PER_SEC ||
 	    t[1].tv_nsec >= NSEC_PER_SEC || t[0].tv_sec < 0 || t[1].tv_sec < 0)
-		return ckpt_err(ctx, -EINVAL, "INODE_ATTR of an unlinked file in %s is invalid",
-				dir);
-	ret = mnt_want_write_file(f);
+		return ckpt_err(ctx, -EINVAL, "INODE_ATTR of %s is invalid", what);
+	ret = mnt_want_write(p->mnt);
 	if (!ret) {
-		ret = chown_common(&f->f_path, from_kuid(current_user_ns(), uid),
+		ret = chown_common(p, from_kuid(current_user_ns(), uid),
 				   from_kgid(current_user_ns(), gid));
-		mnt_drop_write_file(f);
+		mnt_drop_write(p->mnt);
 	}
 	/* Again: a write or a chown may have cleared set-id bits */
 	if (!ret)
-		ret = chmod_common(&f->f_path, mode);
-	if (ret)
-		return ckpt_err(ctx, ret, "cannot give an unlinked file in %s its owner and mode",
-				dir);
-	snprintf(what, sizeof(what), "an unlinked file in %.40s", dir);
-	ret = ckpt_load_xattrs(ctx, &f->f_path, what);
+		ret = chmod_common(p, mode);
 	if (!ret)
-		ret = vfs_utimes(&f->f_path, t);
-	return ret;
+		ret = vfs_utimes(p, t);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot give %s its owner, mode and times", what);
+	return 0;
+}
+
+/**
+ * ckpt_write_inode_attr() - write the INODE_ATTR record of an inode
+ * @ctx: checkpoint context
+ * @inode: the inode
+ *
+ * Return: 0 or a negative error, logged.
+ */
+int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode)
+{
+	struct timespec64 at = inode_get_atime(inode), mt = inode_get_mtime(inode);
+	struct ckpt_inode_attr rec = {
+		.uid = cpu_to_le32(from_kuid_munged(current_user_ns(), inode->i_uid)),
+		.gid = cpu_to_le32(from_kgid_munged(current_user_ns(), inode->i_gid)),
+		.atime_sec = cpu_to_le64(at.tv_sec),
+		.mtime_sec = cpu_to_le64(mt.tv_sec),
+		.atime_nsec = cpu_to_le32(at.tv_nsec),
+		.mtime_nsec = cpu_to_le32(mt.tv_nsec),
+		.mode = cpu_to_le32(inode->i_mode & 07777),
+	};
+
+	return ckpt_write_rec(ctx, CKPT_REC_INODE_ATTR, &rec, sizeof(rec));
 }
 
 static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
@@ -355,7 +408,8 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 	u64 size = le64_to_cpu(rec->size);
 	struct ckpt_inode_attr attr;
 	struct file *tmp, *file;
-	bool has_attr;
+	char what[64];
+	int has_attr;
 	struct inode *inode;
 	bool ours;
 	int umask, ret;
@@ -397,10 +451,9 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 		return ERR_PTR(-EFBIG);
 	}
 	/* Images of older kernels have none: the caller's, with new times */
-	has_attr = ckpt_peek_rec(ctx) == CKPT_REC_INODE_ATTR;
-	ret = has_attr ? ckpt_read_rec(ctx, CKPT_REC_INODE_ATTR, &attr, sizeof(attr)) : 0;
-	if (ret)
-		return ERR_PTR(ret);
+	has_attr = ckpt_read_inode_attr(ctx, &attr);
+	if (has_attr < 0)
+		return ERR_PTR(has_attr);
 	/* The saved mode, not one the caller's umask trims */
 	umask = xchg(&current->fs->umask, 0);
 	tmp = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE, mode);
@@ -419,8 +472,10 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 			ret = ckpt_err(ctx, -ENOSPC, "cannot give an unlinked file in %s its size",
 				       dir);
 	}
+	snprintf(what, sizeof(what), "an unlinked file in %.40s", dir);
 	if (!ret && has_attr)
-		ret = ckpt_inode_attr_load(ctx, tmp, &attr, mode, dir);
+		ret = ckpt_set_inode_attr(ctx, &tmp->f_path, &attr, mode, what) ?:
+		      ckpt_load_xattrs(ctx, &tmp->f_path, what);
 	if (ret) {
 		fput(tmp);
 		return ERR_PTR(ret);
@@ -541,7 +596,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 
 	if (!k)
 		return ckpt_file_unsupported(ctx, ptr, -1);
-	return k->ops->checkpoint(ctx, ptr, objref);
+	return k->ops->checkpoint(ctx, ptr, objref) ?: ckpt_fown_checkpoint(ctx, ptr, objref);
 }
 
 /*
@@ -622,6 +677,11 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 		goto out;
 	file = k->ops->restart(ctx, rec, path);
 	ret = PTR_ERR_OR_ZERO(file);
+	if (!ret) {
+		ret = ckpt_fown_restart(ctx, file);
+		if (ret)
+			fput(file);
+	}
 out:
 	kvfree(rec);
 	return ret ? ERR_PTR(ret) : file;
@@ -654,12 +714,13 @@ static bool ckpt_file_unlinked(struct file *file)
 static bool ckpt_reg_match(struct ckpt_ctx *ctx, struct file *file)
 {
 	return S_ISREG(file_inode(file)->i_mode) && !ckpt_file_unlinked(file) &&
-	       !ckpt_file_special(file) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+	       !ckpt_file_special(file) && !ckpt_proc_pid_nr(ctx, file) &&
+	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
 }
 
 static bool ckpt_dir_match(struct ckpt_ctx *ctx, struct file *file)
 {
-	return S_ISDIR(file_inode(file)->i_mode) &&
+	return S_ISDIR(file_inode(file)->i_mode) && !ckpt_proc_pid_nr(ctx, file) &&
 	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
 }
 
@@ -799,23 +860,6 @@ static bool ckpt_unlinked_match(struct ckpt_ctx *ctx, struct file *file)
 	       !(file->f_flags & O_PATH) && ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
 }
 
-/* The owner and times of an unlinked file, before its contents */
-static int ckpt_inode_attr_save(struct ckpt_ctx *ctx, struct file *file)
-{
-	struct inode *inode = file_inode(file);
-	struct timespec64 at = inode_get_atime(inode), mt = inode_get_mtime(inode);
-	struct ckpt_inode_attr rec = {
-		.uid = cpu_to_le32(from_kuid_munged(current_user_ns(), inode->i_uid)),
-		.gid = cpu_to_le32(from_kgid_munged(current_user_ns(), inode->i_gid)),
-		.atime_sec = cpu_to_le64(at.tv_sec),
-		.mtime_sec = cpu_to_le64(mt.tv_sec),
-		.atime_nsec = cpu_to_le32(at.tv_nsec),
-		.mtime_nsec = cpu_to_le32(mt.tv_nsec),
-	};
-
-	return ckpt_write_rec(ctx, CKPT_REC_INODE_ATTR, &rec, sizeof(rec));
-}
-
 static int ckpt_unlinked_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct ckpt_file rec;
@@ -834,7 +878,7 @@ static int ckpt_unlinked_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32
 	rec.obj_ref = cpu_to_le32(obj_ref);
 	ret = ckpt_write_file_rec(ctx, &rec, path, path_len);
 	if (!ret && !obj_ref)
-		ret = ckpt_inode_attr_save(ctx, file) ?:
+		ret = ckpt_write_inode_attr(ctx, file_inode(file)) ?:
 		      ckpt_save_contents(ctx, file, le64_to_cpu(rec.size)) ?:
 		      ckpt_save_xattrs(ctx, &file->f_path, "an unlinked file");
 out:

@@ -64,10 +64,6 @@ static int ckpt_anon_write_file(struct ckpt_ctx *ctx, struct file *file,
 		.fd_hint = cpu_to_le32(ctx->fd_hint),
 	};
 
-	if (file->f_flags & FASYNC)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"anon_inode:%s (object %u) has O_ASYNC set, which cannot be saved yet",
-				file->f_path.dentry->d_name.name, objref);
 	return ckpt_write_rec(ctx, CKPT_REC_FILE, &rec, sizeof(rec));
 }
 
@@ -525,6 +521,14 @@ static char *ckpt_inotify_path(struct ckpt_ctx *ctx, struct inode *inode,
 	char *p = ERR_PTR(-ENOENT);
 	struct path path;
 
+	/* Its name would be another file's, if any: no way to watch it again */
+	if (dentry && d_unlinked(dentry)) {
+		dput(dentry);
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "anon_inode:inotify (object %u): watch %d is on a removed file or directory (not supported)",
+			 objref, wd);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 	if (dentry && !ckpt_dentry_path(dentry, &path)) {
 		p = d_path(&path, buf, CKPT_PATH_MAX);
 		path_put(&path);

@@ -168,7 +168,8 @@ static int ckpt_pty_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 					 path_len);
 	}
 	kfree(buf);
-	return ret;
+	/* The slave's /dev/pts node: its owner, group and mode */
+	return ret ?: ckpt_write_inode_attr(ctx, d_inode(slave->driver_data));
 }
 
 /* The pair first: its PTY record comes before the FILE of @file */
@@ -241,6 +242,28 @@ static int ckpt_pty_apply(struct ckpt_ctx *ctx, struct tty_struct *master,
 	if (!(flags & CKPT_PTY_LOCKED))
 		clear_bit(TTY_PTY_LOCK, &master->flags);
 	return 0;
+}
+
+/* The slave's node as an INODE_ATTR after the PTY record gives it, if any */
+static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
+{
+	struct tty_struct *tty = ckpt_pty_of(master);
+	struct ckpt_inode_attr attr;
+	struct path slave;
+	char what[32];
+	int ret;
+
+	ret = ckpt_read_inode_attr(ctx, &attr);
+	if (ret <= 0)
+		return ret;
+	slave.mnt = devpts_mntget(master, tty->driver_data);
+	if (IS_ERR(slave.mnt))
+		return PTR_ERR(slave.mnt);
+	slave.dentry = tty->link->driver_data;
+	snprintf(what, sizeof(what), "the slave of pty %d", tty->link->index);
+	ret = ckpt_set_inode_attr(ctx, &slave, &attr, le32_to_cpu(attr.mode), what);
+	mntput(slave.mnt);
+	return ret;
 }
 
 static struct file *ckpt_pty_open(struct ckpt_ctx *ctx, const char *path)
@@ -322,7 +345,7 @@ static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 		goto out;
 	}
 	tty = ckpt_pty_of(master);
-	ret = ckpt_pty_apply(ctx, tty, rec);
+	ret = ckpt_pty_apply(ctx, tty, rec) ?: ckpt_pty_slave_attr(ctx, master);
 	if (ret) {
 		fput(master);
 		goto out;

@@ -383,16 +383,16 @@ const struct ckpt_obj_ops ckpt_obj_shmem_ops = {
 /*
  * The FILE record of a memfd and its contents.  The path is "/memfd:NAME"
  * (NAME as given to memfd_create(2)); a SHMEM record with the seals and
- * the contents follows.  A memfd opened again through /proc/PID/fd is
- * another file and would be saved as another memfd: the sharing between
- * the two is not kept.
+ * the contents follows.  Another open file of the same memfd (opened
+ * again through /proc/PID/fd) names the first one's FILE in obj_ref and
+ * has no SHMEM: restart opens the same inode again.
  */
 static int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
 	struct inode *inode = file_inode(file);
 	char name[CKPT_MEMFD_NAME_MAX + 1];
 	struct ckpt_file rec = {};
-	u32 len, seals;
+	u32 len, seals, first = 0;
 	int ret;
 
 	len = snprintf(name, sizeof(name), "/%s", file->f_path.dentry->d_name.name) + 1;
@@ -400,6 +400,9 @@ static int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 ob
 		return ckpt_err(ctx, -ENAMETOOLONG, "memfd name too long");
 	if (SHMEM_I(inode)->flags & VM_LOCKED)
 		return ckpt_err(ctx, -EOPNOTSUPP, "memfd %s is locked (SHM_LOCK)", name);
+	if (!ckpt_obj_key_find(ctx, CKPT_OBJ_file, inode, &first) &&
+	    IS_ERR(ckpt_obj_key_add(ctx, CKPT_OBJ_file, inode, objref)))
+		return -ENOMEM;
 	inode_lock_shared(inode);
 	seals = SHMEM_I(inode)->seals;
 	rec.size = cpu_to_le64(i_size_read(inode));
@@ -412,46 +415,123 @@ static int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 ob
 	rec.ino = cpu_to_le64(inode->i_ino);
 	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
 	rec.path_len = cpu_to_le32(len);
+	rec.obj_ref = cpu_to_le32(first);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), name, len);
-	if (!ret)
+	if (!ret && !first)
 		ret = ckpt_shmem_write(ctx, inode, 0, seals);
 	return ret;
 }
 
 /*
- * Create the memfd of a FILE record and fill it: read the SHMEM record and
- * the contents that follow the FILE record, then apply the seals, which
- * the restored contents must not be subject to.
+ * Open @memfd again with @flags, as an open of /proc/self/fd/N would,
+ * at @pos; @memfd is put.
  */
-static struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
-				       const char *path)
+static struct file *ckpt_memfd_reopen(struct ckpt_ctx *ctx, struct file *memfd,
+				      u32 flags, loff_t pos, const char *path)
 {
-	u32 flags = le32_to_cpu(rec->f_flags);
-	umode_t mode = le32_to_cpu(rec->mode);
-	struct ckpt_shmem shm;
-	struct inode *inode;
+	int mask = ((flags & O_ACCMODE) != O_WRONLY ? MAY_READ : 0) |
+		   ((flags & O_ACCMODE) != O_RDONLY ? MAY_WRITE : 0);
 	struct file *file;
-	loff_t pos = le64_to_cpu(rec->pos);
-	u32 seals;
 	int ret;
+
+	ret = inode_permission(file_mnt_idmap(memfd), file_inode(memfd), mask);
+	file = ret ? ERR_PTR(ret) :
+	       dentry_open(&memfd->f_path, flags & CKPT_MEMFD_FLAGS, current_cred());
+	fput(memfd);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot open memfd %s again", path);
+		return file;
+	}
+	if (pos && vfs_llseek(file, pos, SEEK_SET) != pos) {
+		fput(file);
+		ckpt_err(ctx, -EINVAL, "cannot restore the position of %s", path);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+
+/* Another open file of a memfd restored already */
+static struct file *ckpt_memfd_restart_ref(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					   const char *path)
+{
+	struct file *first = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->obj_ref));
+
+	if (!first)
+		return ERR_PTR(-EINVAL);
+	if (!ckpt_file_is_memfd(first) || strcmp(first->f_path.dentry->d_name.name, path + 1)) {
+		ckpt_err(ctx, -EINVAL, "FILE %s: obj_ref does not name the memfd's first FILE",
+			 path);
+		return ERR_PTR(-EINVAL);
+	}
+	return ckpt_memfd_reopen(ctx, get_file(first), le32_to_cpu(rec->f_flags),
+				 le64_to_cpu(rec->pos), path);
+}
+
+/* Apply the seals, which the restored contents were not subject to */
+static int ckpt_memfd_seal(struct ckpt_ctx *ctx, struct file *file, umode_t mode,
+			   u32 seals, const char *path)
+{
+	struct inode *inode = file_inode(file);
+	int ret = 0;
+
+	inode_lock(inode);
+	inode->i_mode = (inode->i_mode & ~0777) | (mode & 0777);
+	if (seals & F_SEAL_WRITE)
+		ret = mapping_deny_writable(file->f_mapping);
+	if (!ret)
+		SHMEM_I(inode)->seals = seals;
+	inode_unlock(inode);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot seal memfd %s", path);
+	return ret;
+}
+
+/* Whether memfd_create(2) would make a memfd of such a FILE record */
+static int ckpt_memfd_check(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+			    const char *path)
+{
+	umode_t mode = le32_to_cpu(rec->mode);
 
 	if (strncmp(path + 1, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX)) ||
 	    strlen(path) > CKPT_MEMFD_NAME_MAX || !S_ISREG(mode) ||
-	    (flags & O_ACCMODE) != O_RDWR) {
-		ckpt_err(ctx, -EINVAL, "FILE %s: not a memfd as memfd_create() makes", path);
-		return ERR_PTR(-EINVAL);
-	}
+	    (le32_to_cpu(rec->f_flags) & O_ACCMODE) == 3)
+		return ckpt_err(ctx, -EINVAL, "FILE %s: not a memfd as memfd_create() makes",
+				path);
 	/*
 	 * memfd_create() with vm.memfd_noexec = 2 refuses an executable
 	 * memfd, and fchmod() cannot make one later.
 	 */
 	if ((mode & 0111) &&
 	    pidns_memfd_noexec_scope(task_active_pid_ns(current)) >=
-	    MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED) {
-		ckpt_err(ctx, -EACCES, "memfd %s is executable, which vm.memfd_noexec forbids",
-			 path);
-		return ERR_PTR(-EACCES);
-	}
+	    MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED)
+		return ckpt_err(ctx, -EACCES,
+				"memfd %s is executable, which vm.memfd_noexec forbids", path);
+	return 0;
+}
+
+/*
+ * Create the memfd of a FILE record and fill it: read the SHMEM record and
+ * the contents that follow the FILE record, then apply the seals.  The
+ * memfd is created read-write, as memfd_create() makes it, and opened
+ * again if this file of it has another access mode.
+ */
+static struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				       const char *path)
+{
+	u32 flags = le32_to_cpu(rec->f_flags);
+	loff_t pos = le64_to_cpu(rec->pos);
+	struct ckpt_shmem shm;
+	struct file *file;
+	int ret;
+
+	ret = ckpt_memfd_check(ctx, rec, path);
+	if (ret)
+		return ERR_PTR(ret);
+	if (rec->obj_ref)
+		return ckpt_memfd_restart_ref(ctx, rec, path);
+	if (ckpt_peek_rec(ctx) != CKPT_REC_SHMEM)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"a FILE of kind MEMFD is not followed by SHMEM"));
 	ret = ckpt_shmem_read_rec(ctx, &shm, true);
 	if (ret)
 		return ERR_PTR(ret);
@@ -466,31 +546,20 @@ static struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_f
 	}
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE | (flags & (O_APPEND | O_NONBLOCK));
-	inode = file_inode(file);
-	ret = ckpt_shmem_read_contents(ctx, inode);
-	if (ret)
-		goto fail;
-
-	seals = le32_to_cpu(shm.seals);
-	inode_lock(inode);
-	inode->i_mode = (inode->i_mode & ~0777) | (mode & 0777);
-	if (seals & F_SEAL_WRITE)
-		ret = mapping_deny_writable(file->f_mapping);
-	if (!ret)
-		SHMEM_I(inode)->seals = seals;
-	inode_unlock(inode);
+	ret = ckpt_shmem_read_contents(ctx, file_inode(file)) ?:
+	      ckpt_memfd_seal(ctx, file, le32_to_cpu(rec->mode), le32_to_cpu(shm.seals), path);
 	if (ret) {
-		ckpt_err(ctx, ret, "cannot seal memfd %s", path);
-		goto fail;
+		fput(file);
+		return ERR_PTR(ret);
 	}
+	if ((flags & O_ACCMODE) != O_RDWR)
+		return ckpt_memfd_reopen(ctx, file, flags, pos, path);
 	if (pos && vfs_llseek(file, pos, SEEK_SET) != pos) {
-		ret = ckpt_err(ctx, -EINVAL, "cannot restore the position of %s", path);
-		goto fail;
+		fput(file);
+		ckpt_err(ctx, -EINVAL, "cannot restore the position of %s", path);
+		return ERR_PTR(-EINVAL);
 	}
 	return file;
-fail:
-	fput(file);
-	return ERR_PTR(ret);
 }
 
 static bool ckpt_memfd_match(struct ckpt_ctx *ctx, struct file *file)
@@ -499,9 +568,8 @@ static bool ckpt_memfd_match(struct ckpt_ctx *ctx, struct file *file)
 }
 
 CKPT_FILE_OPS(MEMFD) = {
-	.follows = CKPT_REC_SHMEM,
 	.f_flags = CKPT_MEMFD_FLAGS,
-	.props = CKPT_FOPS_PATH,
+	.props = CKPT_FOPS_PATH | CKPT_FOPS_REF_OPT,
 	.match = ckpt_memfd_match,
 	.checkpoint = ckpt_memfd_checkpoint,
 	.restart = ckpt_memfd_restart,

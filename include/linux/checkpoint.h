@@ -142,6 +142,8 @@ struct ckpt_rtask {
  * @fd_hint: checkpoint: the fd through which a file is being reached
  * @ext: restart: what the caller gave with RESTART_EXTERNAL, @nr_ext of
  *	them (ckpt_external()), and the files they name (@ext_files)
+ * @deferred: restart: work that waits for every task to exist
+ *	(ckpt_defer()), in the order it was deferred
  * @hdr: the image header
  */
 struct ckpt_ctx {
@@ -197,8 +199,26 @@ struct ckpt_ctx {
 	struct ckpt_external *ext;
 	struct file **ext_files;
 	u32 nr_ext;
+	struct list_head deferred;
 
 	struct ckpt_image_header hdr;
+};
+
+/**
+ * struct ckpt_deferred - restart work that needs every task of the image
+ * @list: in ckpt_ctx.deferred
+ * @run: called by the coordinator once every task has read its records,
+ *	before the objects' finish; returns 0 or an error, already logged
+ * @free: frees the entry, whether it ran or not
+ *
+ * A record read by one task may name another that is created later (the
+ * owner of an O_ASYNC file, a file under /proc/PID): its back end embeds
+ * this in what it keeps and queues it with ckpt_defer().
+ */
+struct ckpt_deferred {
+	struct list_head list;
+	int (*run)(struct ckpt_ctx *ctx, struct ckpt_deferred *d);
+	void (*free)(struct ckpt_deferred *d);
 };
 
 /**
@@ -444,6 +464,10 @@ int ckpt_obj_restart_one(struct ckpt_ctx *ctx);
 int ckpt_check_objref(struct ckpt_ctx *ctx, __le32 rec_objref, u32 *objref);
 
 /* Helpers shared by back ends (kernel/checkpoint/util.c) */
+void ckpt_defer(struct ckpt_ctx *ctx, struct ckpt_deferred *d);
+int ckpt_run_deferred(struct ckpt_ctx *ctx);
+void ckpt_free_deferred(struct ckpt_ctx *ctx);
+struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, pid_t pid);
 char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
 bool ckpt_caller_capable(struct ckpt_ctx *ctx, struct user_namespace *ns, int cap);
 void ckpt_obj_get_file(void *ptr);
@@ -542,7 +566,8 @@ static inline int ckpt_checkpoint_shm_ns(struct ckpt_ctx *ctx, struct ipc_namesp
 #endif
 
 /* Task state outside any object (kernel/checkpoint/task.c) */
-int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t,
+			 struct task_struct *live);
 int ckpt_restart_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_restart_cputime_apply(struct ckpt_rtask *rt);
 void ckpt_restart_resume(struct ckpt_resume *resume);

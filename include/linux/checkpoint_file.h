@@ -11,6 +11,7 @@
 #include <linux/checkpoint.h>
 
 struct inode;
+struct path;
 
 /*
  * f_flags that a reopen by path can reproduce, and those that say nothing
@@ -20,7 +21,7 @@ struct inode;
 			 __O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
 			 O_NOFOLLOW | O_NOATIME | O_PATH)
 #define CKPT_FILE_IGNORED (O_CLOEXEC | __FMODE_EXEC | O_CREAT | O_EXCL | \
-			   O_NOCTTY | O_TRUNC)
+			   O_NOCTTY | O_TRUNC | FASYNC)	/* FASYNC: in FOWN */
 
 /* fs/checkpoint.c */
 void ckpt_file_rec_init(struct ckpt_ctx *ctx, struct file *file, u32 objref,
@@ -31,10 +32,21 @@ int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 			 u32 kind, u32 obj_ref);
 int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind);
 pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
+int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode);
+int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr);
+int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
+			const struct ckpt_inode_attr *attr, umode_t mode, const char *what);
 int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 			 size_t len);
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
+
+/* fs/checkpoint_fown.c */
+int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
+int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file);
+
+/* fs/checkpoint_proc.c */
+pid_t ckpt_proc_pid_nr(struct ckpt_ctx *ctx, struct file *file);
 
 /* ipc/checkpoint_mqueue.c */
 #ifdef CONFIG_POSIX_MQUEUE

@@ -204,8 +204,12 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.max_len = sizeof(struct ckpt_cgroupns),
 	},
 	[CKPT_REC_INODE_ATTR] = {
-		.min_len = sizeof(struct ckpt_inode_attr),
+		.min_len = offsetof(struct ckpt_inode_attr, mode),
 		.max_len = sizeof(struct ckpt_inode_attr),
+	},
+	[CKPT_REC_FOWN] = {
+		.min_len = sizeof(struct ckpt_fown),
+		.max_len = sizeof(struct ckpt_fown),
 	},
 	[CKPT_REC_MQ_NS] = {
 		.min_len = sizeof(struct ckpt_mq_ns),

@@ -79,6 +79,10 @@ static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
 	if ((prev->flags & CKPT_TREE_ZOMBIE) &&
 	    (rt->tgid == prev->pid || rt->ppid == prev->pid))
 		return false;
+	/* A leader that exited has threads, which come right after it */
+	if ((prev->flags & CKPT_TREE_EXITED) &&
+	    (rt->tgid != prev->pid || rt->pid == rt->tgid))
+		return false;
 	if (rt->pid != rt->tgid)	/* a thread, right after its process */
 		return rt->tgid == prev->tgid && rt->ppid == prev->ppid &&
 		       rt->pgid == prev->pgid && rt->sid == prev->sid;
@@ -94,14 +98,19 @@ static bool ckpt_tree_flags_ok(u32 i, struct ckpt_rtask *rt)
 {
 	u32 flags = rt->flags;
 
-	if (flags & ~(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | CKPT_TREE_PIDNS))
+	if (flags & ~(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | CKPT_TREE_PIDNS |
+		      CKPT_TREE_EXITED))
 		return false;
 	/* Only the root can be a pid namespace's init, and it is pid 1 there */
 	if ((flags & CKPT_TREE_PIDNS) && (i || rt->pid != 1))
 		return false;
 	/* Stopped and zombie are states of a process, not of a thread */
-	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED)) && rt->pid != rt->tgid)
+	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | CKPT_TREE_EXITED)) &&
+	    rt->pid != rt->tgid)
 		return false;
+	if (flags & CKPT_TREE_EXITED)
+		return !(flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED)) &&
+		       !(rt->exit_code & ~0xffff) && !rt->exit_signal;
 	if (flags & CKPT_TREE_ZOMBIE)
 		return i && !(flags & CKPT_TREE_STOPPED) &&
 		       !(rt->exit_code & ~0xffff) && valid_signal(rt->exit_signal);
@@ -159,6 +168,11 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 				       i, rt->pid, rt->tgid, rt->ppid);
 			goto out;
 		}
+	}
+	if (nr && (ctx->rtasks[nr - 1].flags & CKPT_TREE_EXITED)) {
+		ret = ckpt_err(ctx, -EINVAL, "TREE entry %u: an exited leader without threads",
+			       nr - 1);
+		goto out;
 	}
 	ctx->nr_tasks = nr;
 out:
@@ -302,8 +316,8 @@ static int ckpt_restart_task_fn(void *arg)
 {
 	struct ckpt_rtask *rt = arg;
 	struct ckpt_resume *resume;
-	bool leader;
-	int go;
+	bool leader, exited;
+	int go, code;
 
 	if (rt->flags & CKPT_TREE_ZOMBIE)
 		return ckpt_restart_zombie_fn(rt);
@@ -320,6 +334,8 @@ static int ckpt_restart_task_fn(void *arg)
 	resume = rt->resume;
 	rt->resume = NULL;
 	leader = rt->pid == rt->tgid;
+	exited = rt->flags & CKPT_TREE_EXITED;
+	code = rt->exit_code;
 	/* From here on, @rt and its context may be gone */
 	complete_all(&rt->released);
 
@@ -329,8 +345,11 @@ static int ckpt_restart_task_fn(void *arg)
 			ckpt_reap_children();
 		do_exit(SIGKILL);
 	}
-	/* Returns to user mode through ret_from_fork() */
 	ckpt_restart_resume(resume);
+	/* A leader that had exited leaves its threads running, as it did */
+	if (exited)
+		do_exit(code);
+	/* Returns to user mode through ret_from_fork() */
 	return 0;
 }
 
@@ -533,7 +552,7 @@ static int ckpt_spawn_root(struct ckpt_ctx *ctx)
 /*
  * Every task has read its records, asleep until let go: check the end of
  * the image, then set what only the coordinator can (registers, CPU time,
- * process groups, controlling terminals).
+ * process groups, the deferred work, controlling terminals).
  */
 static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
 {
@@ -553,7 +572,8 @@ static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
 			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
 	}
 	return ret ?: ckpt_finish_objs(ctx) ?: ckpt_restore_groups(ctx) ?:
-	       ckpt_pty_restore_cttys(ctx) ?: ckpt_namespaces_finish(ctx);
+	       ckpt_run_deferred(ctx) ?: ckpt_pty_restore_cttys(ctx) ?:
+	       ckpt_namespaces_finish(ctx);
 }
 
 static void ckpt_set_exit_signal(struct ckpt_rtask *rt)

@@ -22,6 +22,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
 	u32 i;
 
+	ckpt_free_deferred(ctx);
 	ckpt_objhash_fini(ctx);
 	ckpt_image_fini(ctx);
 	if (ctx->logfile)
@@ -54,6 +55,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&ctx->log_lock);
 	INIT_LIST_HEAD(&ctx->tasks);
+	INIT_LIST_HEAD(&ctx->deferred);
 	xa_init(&ctx->objs);
 	xa_init(&ctx->tree_pids);
 	xa_init(&ctx->fs_roots);

@@ -214,3 +214,69 @@ bool ckpt_name_ok(const char *name, u32 len)
 	return len >= 2 && len <= NAME_MAX + 1 && !name[len - 1] && strlen(name) == len - 1 &&
 	       !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
+
+/**
+ * ckpt_defer() - queue work for when every task of the image exists
+ * @ctx: restart context
+ * @d: the work, embedded in what the back end keeps for it
+ *
+ * Called by a task as it reads its records; the coordinator runs the
+ * queued work in order once every task has read its records, and frees it
+ * in any case.  Tasks read their records one after the other, so the list
+ * needs no lock.
+ */
+void ckpt_defer(struct ckpt_ctx *ctx, struct ckpt_deferred *d)
+{
+	list_add_tail(&d->list, &ctx->deferred);
+}
+
+/**
+ * ckpt_run_deferred() - run the work ckpt_defer() queued
+ * @ctx: restart context, every task asleep before its release
+ *
+ * Return: 0 or the first error, already logged.
+ */
+int ckpt_run_deferred(struct ckpt_ctx *ctx)
+{
+	struct ckpt_deferred *d;
+	int ret;
+
+	list_for_each_entry(d, &ctx->deferred, list) {
+		ret = d->run(ctx, d);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_free_deferred() - free the queued work, run or not
+ * @ctx: restart context
+ */
+void ckpt_free_deferred(struct ckpt_ctx *ctx)
+{
+	struct ckpt_deferred *d, *n;
+
+	list_for_each_entry_safe(d, n, &ctx->deferred, list) {
+		list_del(&d->list);
+		d->free(d);
+	}
+}
+
+/**
+ * ckpt_rtask_of() - the restored task of a pid of the image
+ * @ctx: restart context
+ * @pid: a pid in TREE numbering
+ *
+ * Return: its entry, or NULL if no task of the image has @pid.  The
+ * entry's task is NULL until it is created.
+ */
+struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, pid_t pid)
+{
+	u32 i;
+
+	for (i = 0; pid > 0 && i < ctx->nr_tasks; i++)
+		if (ctx->rtasks[i].pid == pid)
+			return &ctx->rtasks[i];
+	return NULL;
+}

@@ -142,7 +142,8 @@ struct ckpt_external {
 	FN(CGROUP,	67)		\
 	FN(MQ_NS,	68)		\
 	FN(MQUEUE,	69)		\
-	FN(INODE_ATTR,	70)
+	FN(INODE_ATTR,	70)		\
+	FN(FOWN,	71)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -199,6 +200,11 @@ struct ckpt_image_trailer {
 #define CKPT_TREE_ZOMBIE	(1U << 0)	/* exited, not reaped yet */
 #define CKPT_TREE_STOPPED	(1U << 1)	/* group-stopped (SIGSTOP, ...) */
 #define CKPT_TREE_PIDNS		(1U << 2)	/* root only: init of a pid namespace */
+/*
+ * A process leader that exited while other threads of its process run: it
+ * is restored as a leader, with its process's state, and exits once let go
+ */
+#define CKPT_TREE_EXITED	(1U << 3)
 
 /*
  * TREE: one entry per task, parents before their children.  In container
@@ -212,7 +218,7 @@ struct ckpt_tree_task {
 	__le32 flags;		/* CKPT_TREE_* */
 	__le32 pgid;		/* 0: a group outside the tree (restart caller's) */
 	__le32 sid;		/* 0: a session outside the tree (restart caller's) */
-	__le32 exit_code;	/* CKPT_TREE_ZOMBIE: its wait(2) status, else 0 */
+	__le32 exit_code;	/* CKPT_TREE_ZOMBIE, _EXITED: its exit status, else 0 */
 	__le32 exit_signal;	/* CKPT_TREE_ZOMBIE: signal sent to the parent, else 0 */
 };
 
@@ -844,11 +850,17 @@ struct ckpt_mm_end {
  * EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY: anonymous-inode files, no
  *		path (path_len 0); the FILE record is followed by the record
  *		of the kind (EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY)
- * MEMFD	memfd_create(2); path "/memfd:NAME", then SHMEM
+ * MEMFD	memfd_create(2); path "/memfd:NAME", then SHMEM; another
+ *		open file of the same memfd (reopened through
+ *		/proc/PID/fd) has obj_ref naming the first one's FILE and
+ *		no SHMEM
  * PTY_MASTER	master of a pty pair (obj_ref: its PTY)
  * PTY_SLAVE	slave of a pty pair (obj_ref: its PTY)
  * MQUEUE	a POSIX message queue: path "/NAME", its name in the IPC
  *		namespace of the tasks
+ * PROC_PID	a file or directory under /proc/PID of a task of the image,
+ *		reopened by path once that task exists; ino is the task's
+ *		pid (TREE numbering), which the path names too
  */
 #define __CKPT_FILE_MAPPER(FN)		\
 	FN(REG,		1)		\
@@ -869,7 +881,8 @@ struct ckpt_mm_end {
 	FN(UNIX,	18)		\
 	FN(INET,	19)		\
 	FN(NETLINK,	20)		\
-	FN(MQUEUE,	21)
+	FN(MQUEUE,	21)		\
+	FN(PROC_PID,	22)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
@@ -904,7 +917,10 @@ struct ckpt_file {
 /*
  * INODE_ATTR: right after the FILE of the first open file of an unlinked
  * inode (kind UNLINKED, obj_ref 0), before its FILE_DATA and TMPFS_XATTR
- * records: the owner and times that restart gives the new inode.
+ * records: the owner and times that restart gives the new inode.  Also
+ * right after a PTY record: the slave's /dev/pts node.  Images of earlier
+ * kernels have it without mode (32 bytes): an unlinked file's mode is its
+ * FILE's.
  */
 struct ckpt_inode_attr {
 	__le32 uid;		/* in the caller's user namespace */
@@ -913,6 +929,27 @@ struct ckpt_inode_attr {
 	__le64 mtime_sec;
 	__le32 atime_nsec;
 	__le32 mtime_nsec;
+	__le32 mode;		/* permission bits (07777) */
+	__le32 __pad;
+};
+
+/*
+ * FOWN: after a FILE and the records of its kind, when the file has
+ * O_ASYNC set, an owner (F_SETOWN, F_SETOWN_EX) or a signal (F_SETSIG).
+ * The owner is a task, process or process group of the image, in TREE
+ * numbering; restart gives it back once every task exists, as the owner
+ * would with fcntl(2), and enables O_ASYNC again on descriptor fd (the
+ * si_fd of the signals to come).
+ */
+#define CKPT_FOWN_ASYNC		(1U << 0)	/* O_ASYNC is set */
+
+struct ckpt_fown {
+	__le32 pid;		/* 0: no owner */
+	__le32 type;		/* F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP */
+	__le32 signum;		/* F_SETSIG; 0: SIGIO */
+	__le32 fd;		/* the descriptor of O_ASYNC (lowest one) */
+	__le32 flags;		/* CKPT_FOWN_* */
+	__le32 __pad;
 };
 
 /* PTY flags */
