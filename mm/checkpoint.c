@@ -359,6 +359,21 @@ static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 
 /* ---- checkpoint ---- */
 
+/* Where the vDSO is: mm->context.vdso still points there after munmap() */
+static unsigned long ckpt_mm_vdso(struct mm_struct *mm)
+{
+	unsigned long vdso = (unsigned long)mm->context.vdso;
+	struct vm_area_struct *vma;
+
+	if (!vdso || mmap_read_lock_killable(mm))
+		return 0;
+	vma = vma_lookup(mm, vdso);
+	if (!vma || vma->vm_start != vdso || ckpt_arch_vma_special(vma) != CKPT_VMA_VDSO)
+		vdso = 0;
+	mmap_read_unlock(mm);
+	return vdso;
+}
+
 static int ckpt_mm_write_header(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				u32 objref, u32 nr_vmas)
 {
@@ -398,7 +413,7 @@ static int ckpt_mm_write_header(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	rec->env_end = cpu_to_le64(mm->env_end);
 	spin_unlock(&mm->arg_lock);
 	rec->mmap_base = cpu_to_le64(mm->mmap_base);
-	rec->vdso = cpu_to_le64((unsigned long)mm->context.vdso);
+	rec->vdso = cpu_to_le64(ckpt_mm_vdso(mm));
 	rec->dumpable = cpu_to_le32(get_dumpable(mm));
 	rec->vdso_crc = cpu_to_le32(ckpt_arch_vdso_crc());
 	BUILD_BUG_ON(ARRAY_SIZE(mm->saved_auxv) > ARRAY_SIZE(rec->saved_auxv));

@@ -18,6 +18,7 @@
 #include <linux/elf.h>
 #include <linux/mm.h>
 #include <linux/regset.h>
+#include <linux/security.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
@@ -467,14 +468,15 @@ u32 ckpt_arch_vdso_crc(void)
 /**
  * ckpt_arch_map_vdso() - map the vDSO of a restored task where it was
  * @ctx: restart context
- * @vvar: start of the vvar pages in the image
+ * @vvar: start of the vvar pages in the image, or 0 if it had none
  * @vvar_len: their size
- * @vdso: start of the vDSO text
+ * @vdso: start of the vDSO text, or 0 if it had none
  * @vdso_len: its size
  * @crc: ckpt_arch_vdso_crc() of the checkpointing kernel
  *
  * A task may have saved pointers into the vDSO, so only the very same
- * vDSO can be mapped back.
+ * vDSO can be mapped back.  A task may also have moved either with
+ * mremap(), or unmapped one of them: each is mapped where it was.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -485,16 +487,17 @@ int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
 	const struct vdso_image *image = &vdso_image_64;
 	int ret;
 
-	if (!vvar || !vdso || vvar + vvar_len != vdso)
-		return ckpt_err(ctx, -EINVAL, "vDSO and vvar mappings are inconsistent");
-	if (vdso_len != image->size || vvar_len != -image->sym_vvar_start ||
-	    crc != ckpt_arch_vdso_crc())
+	if (crc != ckpt_arch_vdso_crc())
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"the image has another kernel's vDSO (not supported yet)");
-	ret = map_vdso_once(image, vvar);
+	if ((vdso && vdso_len != image->size) || (vvar && vvar_len != -image->sym_vvar_start))
+		return ckpt_err(ctx, -EINVAL, "the vDSO or vvar mapping is partial");
+	/* As mmap(MAP_FIXED) would check it */
+	if ((vdso && vdso < mmap_min_addr) || (vvar && vvar < mmap_min_addr))
+		return ckpt_err(ctx, -EPERM, "the vDSO or vvar is below vm.mmap_min_addr");
+	ret = map_vdso_apart(image, vvar, vdso);
 	if (ret)
-		return ckpt_err(ctx, ret, "cannot map the vDSO at %lx", vdso);
-	if ((unsigned long)current->mm->context.vdso != vdso)
-		return ckpt_err(ctx, -EBUSY, "the vDSO could not be placed at %lx", vdso);
+		return ckpt_err(ctx, ret, "cannot map the vDSO at %lx and the vvar at %lx",
+				vdso, vvar);
 	return 0;
 }
