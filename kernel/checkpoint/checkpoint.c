@@ -61,6 +61,8 @@ enum ckpt_freeze_state {
  * @thaw: set to let the task go
  * @queued: @work was queued
  * @zombie: the task is a zombie: never frozen, nothing but its entry saved
+ * @live: for a zombie leader whose other threads run, the first of them:
+ *	the leader is saved with the process's state, taken from @live
  * @stopped: the task was in TASK_STOPPED when frozen; @work has not run
  * @ncsw: wait_task_inactive() of the stopped task, to tell it stayed so
  * @pid: pid in the checkpoint root's pid namespace
@@ -77,6 +79,7 @@ struct ckpt_frozen {
 	bool thaw;
 	bool queued;
 	bool zombie;
+	struct task_struct *live;
 	bool stopped;
 	unsigned long ncsw;
 	pid_t pid, tgid, ppid;
@@ -236,11 +239,7 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		if (READ_ONCE(t->exit_state) != EXIT_ZOMBIE)
 			return ckpt_err(ctx, -EAGAIN, "zombie %d is being reaped; try again",
 					f->pid);
-		if (!thread_group_empty(t))
-			return ckpt_err(ctx, -EBUSY,
-					"process %d: its leader exited but other threads run (not supported yet)",
-					f->pid);
-		if (t == ctx->root)
+		if (!f->live && t == ctx->root)
 			return ckpt_err(ctx, -ESRCH, "task %d has exited", f->pid);
 	} else if (t->exit_state || (t->flags & PF_EXITING)) {
 		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
@@ -319,7 +318,7 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 	int ret = 0;
 
 	/* A zombie has no threads left and its children went to a reaper */
-	if (READ_ONCE(leader->exit_state)) {
+	if (READ_ONCE(leader->exit_state) && thread_group_empty(leader)) {
 		f = ckpt_frozen_add(ctx, leader, ns, ppid);
 		if (!f)
 			return -ENOMEM;
@@ -367,6 +366,11 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 		goto out;
 	}
 	f = ckpt_frozen_add(ctx, leader, ns, ppid);
+	/* Its leader exited: saved from its first other thread */
+	if (f && READ_ONCE(leader->exit_state)) {
+		f->zombie = true;
+		f->live = n > 1 ? threads[threads[0] == leader ? 1 : 0] : NULL;
+	}
 	for (i = 0; f && i < n; i++)
 		if (threads[i] != leader)
 			f = ckpt_frozen_add(ctx, threads[i], ns, ppid);
@@ -487,7 +491,7 @@ static int ckpt_check_tree(struct ckpt_ctx *ctx)
 
 	read_lock(&tasklist_lock);
 	list_for_each_entry(f, &ctx->tasks, list) {
-		if (f->zombie) {
+		if (f->zombie && !f->live) {
 			nr++;
 			leaders++;
 			continue;
@@ -554,6 +558,39 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A parent waits in vfork() until its child execs or exits, and does not
+ * run its freeze work meanwhile: such a tree cannot be frozen.
+ */
+static int ckpt_check_vfork(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f;
+
+	list_for_each_entry(f, &ctx->tasks, list)
+		if (!f->zombie && READ_ONCE(f->task->vfork_done))
+			return ckpt_err(ctx, -EBUSY,
+					"task %d is a vfork child that has not exec'ed", f->pid);
+	return 0;
+}
+
+/* Wait until @f is frozen, or has exited; a vfork() in the tree ends it */
+static int ckpt_wait_frozen(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
+{
+	long ret;
+
+	do {
+		ret = wait_event_killable_timeout(f->wq, ckpt_frozen_state(f) != CKPT_FREEZING,
+						  HZ / 10);
+		if (ret < 0)
+			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d", f->pid);
+		if (!ret && ckpt_check_vfork(ctx))
+			return -EBUSY;
+	} while (!ret);
+	if (f->state != CKPT_FROZEN)
+		return ckpt_err(ctx, -ESRCH, "task %d exited while being frozen", f->pid);
+	return 0;
+}
+
 static int ckpt_freeze(struct ckpt_ctx *ctx)
 {
 	struct ckpt_frozen *f;
@@ -574,13 +611,9 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (f->zombie || ckpt_take_stopped(f))
 			goto check;
-		ret = wait_event_killable(f->wq, ckpt_frozen_state(f) != CKPT_FREEZING);
+		ret = ckpt_wait_frozen(ctx, f);
 		if (ret)
-			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d",
-					f->pid);
-		if (f->state != CKPT_FROZEN)
-			return ckpt_err(ctx, -ESRCH, "task %d exited while being frozen",
-					f->pid);
+			return ret;
 		ret = ckpt_wait_asleep(f->task);
 		if (ret)
 			return ckpt_err(ctx, ret, "task %d did not stay frozen", f->pid);
@@ -722,7 +755,10 @@ static int ckpt_fill_tree_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"process %d has a controlling terminal from outside in a session of its own (not supported yet)",
 				f->pid);
-	if (f->zombie) {
+	if (f->live) {
+		flags |= CKPT_TREE_EXITED;
+		ent->exit_code = cpu_to_le32(READ_ONCE(t->exit_code));
+	} else if (f->zombie) {
 		flags |= CKPT_TREE_ZOMBIE;
 		ent->exit_code = cpu_to_le32(READ_ONCE(t->exit_code));
 		ent->exit_signal = cpu_to_le32(READ_ONCE(t->exit_signal));
@@ -805,8 +841,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (ret)
 			break;
-		if (!f->zombie)
-			ret = ckpt_checkpoint_task(ctx, f->task);
+		if (!f->zombie || f->live)
+			ret = ckpt_checkpoint_task(ctx, f->task, f->live);
 	}
 	/* What the image says of a shared object may not hold */
 	if (!ret)

@@ -235,8 +235,15 @@ bad:
 }
 
 /* The objects a task uses, each saved once, and its TASK record */
-static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t)
+/*
+ * @live: for a leader that exited while its other threads run, one of them:
+ * the process's mm, files and fs are that thread's, and the leader, which
+ * never runs again, has no interrupted syscall nor rseq area.
+ */
+static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t,
+				    struct task_struct *live)
 {
+	struct task_struct *s = live ?: t;
 	struct ckpt_task rec = {};
 	const struct cred *cred;
 	u32 ref, ctty_ref;
@@ -251,13 +258,13 @@ static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t)
 	rec.cred_ref = cpu_to_le32(ref);
 	/* The task is frozen: it cannot switch its mm, files, fs or sighand */
 	if (!ret)
-		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_mm, t->mm, &ref);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_mm, s->mm, &ref);
 	rec.mm_ref = cpu_to_le32(ref);
 	if (!ret)
-		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_files, t->files, &ref);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_files, s->files, &ref);
 	rec.files_ref = cpu_to_le32(ref);
 	if (!ret)
-		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_fs, t->fs, &ref);
+		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_fs, s->fs, &ref);
 	rec.fs_ref = cpu_to_le32(ref);
 	if (!ret)
 		ret = ckpt_obj_checkpoint(ctx, CKPT_OBJ_sighand, ckpt_sighand(t), &ref);
@@ -287,12 +294,14 @@ static int ckpt_checkpoint_task_rec(struct ckpt_ctx *ctx, struct task_struct *t)
 					  sizeof(*t->robust_list) : 0);
 	get_task_comm(rec.comm, t);
 #ifdef CONFIG_RSEQ
-	rec.rseq = cpu_to_le64((unsigned long)t->rseq);
-	rec.rseq_len = cpu_to_le32(t->rseq_len);
-	rec.rseq_sig = cpu_to_le32(t->rseq_sig);
+	if (!live) {
+		rec.rseq = cpu_to_le64((unsigned long)t->rseq);
+		rec.rseq_len = cpu_to_le32(t->rseq_len);
+		rec.rseq_sig = cpu_to_le32(t->rseq_sig);
+	}
 #endif
 	ret = ckpt_checkpoint_seccomp(ctx, t, &rec);
-	if (!ret)
+	if (!ret && !live)
 		ret = ckpt_save_restart_block(ctx, t, &rec);
 	if (!ret)
 		ret = ckpt_write_rec(ctx, CKPT_REC_TASK, &rec, sizeof(rec));
@@ -511,6 +520,9 @@ static int ckpt_restart_task_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
  * struct ckpt_task_section - what a task carries after its TASK record
  * @rec: the (first) record of the section
  * @leader: only a thread group leader has the section
+ * @live: a leader that has exited, while its other threads run, saves
+ *	the section of one of them instead of its own (its registers are
+ *	gone, its SEM_UNDO list is theirs)
  * @checkpoint: write the section of a frozen task; NULL for the TASK
  *	record, written before every section
  * @restart: read the section in the context of the task being restored;
@@ -521,42 +533,48 @@ static int ckpt_restart_task_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 struct ckpt_task_section {
 	enum ckpt_rec_type rec;
 	bool leader;
+	bool live;
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct task_struct *t);
 	int (*restart)(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 };
 
 static const struct ckpt_task_section ckpt_task_sections[] = {
-	{ CKPT_REC_PROCESS, true, ckpt_checkpoint_process, ckpt_restart_process },
-	{ CKPT_REC_SEM_UNDO, true, ckpt_checkpoint_sem_undo, ckpt_restart_task_sem_undo },
-	{ CKPT_REC_SIGALTSTACK, false, ckpt_checkpoint_sigaltstack, ckpt_restart_sigaltstack },
-	{ CKPT_REC_ITIMERS, false, ckpt_checkpoint_timers, ckpt_restart_task_timers },
-	{ CKPT_REC_SCHED, false, ckpt_checkpoint_sched, ckpt_restart_sched },
-	{ CKPT_REC_X86_REGS, false, ckpt_arch_checkpoint_thread, ckpt_arch_restart_read },
-	{ CKPT_REC_TASK, false, NULL, ckpt_restart_task_apply },
-	{ CKPT_REC_SIGPENDING, false, ckpt_checkpoint_sigpending, ckpt_restart_task_sigpending },
+	{ CKPT_REC_PROCESS, true, false, ckpt_checkpoint_process, ckpt_restart_process },
+	{ CKPT_REC_SEM_UNDO, true, true, ckpt_checkpoint_sem_undo, ckpt_restart_task_sem_undo },
+	{ CKPT_REC_SIGALTSTACK, false, false, ckpt_checkpoint_sigaltstack,
+	  ckpt_restart_sigaltstack },
+	{ CKPT_REC_ITIMERS, false, false, ckpt_checkpoint_timers, ckpt_restart_task_timers },
+	{ CKPT_REC_SCHED, false, false, ckpt_checkpoint_sched, ckpt_restart_sched },
+	{ CKPT_REC_X86_REGS, false, true, ckpt_arch_checkpoint_thread, ckpt_arch_restart_read },
+	{ CKPT_REC_TASK, false, false, NULL, ckpt_restart_task_apply },
+	{ CKPT_REC_SIGPENDING, false, false, ckpt_checkpoint_sigpending,
+	  ckpt_restart_task_sigpending },
 };
 
 /**
  * ckpt_checkpoint_task() - write one frozen task
  * @ctx: checkpoint context
  * @t: the task
+ * @live: NULL, or if @t is a leader that exited while its other threads
+ *	run, the first of them, frozen, which holds the process's state
  *
  * Writes the objects the task uses (each once), then its TASK record and
  * its sections: CPU state, pending signals, timers, ...
  *
  * Return: 0 or a negative error, already logged.
  */
-int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t,
+			 struct task_struct *live)
 {
 	const struct ckpt_task_section *s;
 	char comm[TASK_COMM_LEN];
 	int ret;
 
-	ret = ckpt_checkpoint_task_rec(ctx, t);
+	ret = ckpt_checkpoint_task_rec(ctx, t, live);
 	for (s = ckpt_task_sections; !ret && s < ckpt_task_sections +
 	     ARRAY_SIZE(ckpt_task_sections); s++)
 		if (s->checkpoint && (!s->leader || thread_group_leader(t)))
-			ret = s->checkpoint(ctx, t);
+			ret = s->checkpoint(ctx, live && s->live ? live : t);
 	if (!ret)
 		ckpt_log(ctx, "task %d (%s) saved", task_pid_vnr(t), get_task_comm(comm, t));
 	return ret;
