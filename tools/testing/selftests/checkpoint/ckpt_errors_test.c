@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <linux/io_uring.h>
 #include <pthread.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <netinet/in.h>
@@ -274,36 +275,59 @@ static const char *const unsupported_reasons[] = {
 	[2] = "what it holds stopped working after the failed checkpoint",
 };
 
-/* A leader that exited while another thread runs: not supported yet */
-static void *exited_leader_thread(void *arg)
+/* Whether process @pid has SIGUSR1 pending (the test's "finish") */
+static int usr1_pending(pid_t pid)
 {
-	char path[64], buf[256], *state;
-	int i;
+	char path[64], buf[2048], *p;
 
-	(void)arg;
-	/* Once the leader is gone: a zombie, however slow the machine */
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", getpid());
-	for (i = 0; i < 1000; i++) {
-		if (ckpt_read_file(path, buf, sizeof(buf)) > 0) {
-			state = strrchr(buf, ')');
-			if (state && state[1] && state[2] == 'Z')
-				break;
-		}
-		ckpt_sleep_ms(10);
-	}
-	ckpt_child_ready();
-	ckpt_child_wait_finish();
-	exit(0);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (ckpt_read_file(path, buf, sizeof(buf)) <= 0)
+		return 1;
+	p = strstr(buf, "ShdPnd:");
+	return !p || (strtoull(p + 7, NULL, 16) & (1ULL << (SIGUSR1 - 1)));
 }
 
-static int exited_leader(void *arg)
+/*
+ * A child in vfork() whose parent waits in it: not supported.  The parent
+ * cannot take the test's signals while it waits: the child does the
+ * handshake in its name, and sees the test's SIGUSR1 pending in it.
+ */
+static int vfork_child(void *arg)
 {
-	pthread_t t;
+	pid_t test = getppid(), self = getpid(), pid;
 
 	(void)arg;
-	if (pthread_create(&t, NULL, exited_leader_thread, NULL))
+	pid = vfork();
+	if (pid == 0) {
+		siginfo_t si = { .si_signo = SIGUSR2, .si_code = SI_QUEUE };
+
+		/* "Ready" as from the parent, which the test waits for */
+		si.si_pid = self;
+		si.si_uid = getuid();
+		syscall(SYS_rt_sigqueueinfo, test, SIGUSR2, &si);
+		while (!usr1_pending(self))
+			usleep(10000);
+		_exit(0);
+	}
+	return pid < 0;
+}
+
+/* An inotify watch on a directory removed since (held open) */
+static int inotify_removed_child(void *arg)
+{
+	char dir[] = "/tmp/ckpt-inotify-XXXXXX";
+	int in, fd;
+
+	(void)arg;
+	in = inotify_init1(0);
+	if (in < 0 || !mkdtemp(dir))
 		return 1;
-	pthread_exit(NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || inotify_add_watch(in, dir, IN_CREATE) < 0 || rmdir(dir))
+		return 2;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return 0;
 }
 
 /* A connected pair: bytes still go through afterwards */
@@ -378,8 +402,12 @@ FIXTURE_VARIANT(unsupported) {
 	const char *log_names;	/* what the log's error must name, if set */
 };
 
-FIXTURE_VARIANT_ADD(unsupported, exited_leader) {
-	.child = exited_leader, .err = EBUSY, .log_names = "leader exited",
+FIXTURE_VARIANT_ADD(unsupported, vfork) {
+	.child = vfork_child, .err = EBUSY, .log_names = "vfork",
+};
+
+FIXTURE_VARIANT_ADD(unsupported, inotify_removed_dir) {
+	.child = inotify_removed_child, .err = EOPNOTSUPP, .log_names = "removed",
 };
 
 FIXTURE_VARIANT_ADD(unsupported, socket) {
