@@ -399,14 +399,16 @@ static bool ckpt_pty_master_match(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct tty_struct *tty = ckpt_pty_of(file);
 
-	return tty && ckpt_pty_is_master(tty) && ckpt_pty_master_in_tree(ctx, tty);
+	return tty && ckpt_pty_is_master(tty) && !tty_hung_up_p(file) &&
+	       ckpt_pty_master_in_tree(ctx, tty);
 }
 
 static bool ckpt_pty_slave_match(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct tty_struct *tty = ckpt_pty_of(file);
 
-	return tty && !ckpt_pty_is_master(tty) && ckpt_pty_master_in_tree(ctx, tty);
+	return tty && !ckpt_pty_is_master(tty) && !tty_hung_up_p(file) &&
+	       ckpt_pty_master_in_tree(ctx, tty);
 }
 
 CKPT_FILE_OPS(PTY_MASTER) = {
@@ -442,7 +444,8 @@ static bool ckpt_is_tty(struct inode *inode)
 
 static bool ckpt_tty_match(struct ckpt_ctx *ctx, struct file *file)
 {
-	return ckpt_is_tty(file_inode(file)) && !ckpt_pty_kind(ctx, file);
+	return ckpt_is_tty(file_inode(file)) && !tty_hung_up_p(file) &&
+	       !ckpt_pty_kind(ctx, file);
 }
 
 static int ckpt_tty_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
@@ -483,6 +486,75 @@ CKPT_FILE_OPS(TTY) = {
 	.match = ckpt_tty_match,
 	.checkpoint = ckpt_tty_checkpoint,
 	.restart = ckpt_tty_restart,
+};
+
+/*
+ * ---- a terminal hung up ----
+ *
+ * Its reads return end of file, its writes EIO, whatever terminal it was
+ * (a pty slave whose master was closed, whose /dev/pts node is gone, a
+ * terminal whose session leader exited): the slave of a new pty pair,
+ * hung up as closing the master would, behaves the same.
+ */
+
+static bool ckpt_tty_hungup_match(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_is_tty(file_inode(file)) && tty_hung_up_p(file) &&
+	       ckpt_file_flags_ok(file, CKPT_FILE_FLAGS);
+}
+
+static int ckpt_tty_hungup_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+{
+	struct ckpt_file rec;
+
+	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_TTY_HUNGUP, &rec);
+	rec.pos = 0;
+	rec.size = 0;
+	rec.mtime_sec = 0;
+	rec.mtime_nsec = 0;
+	rec.rdev = 0;
+	rec.ino = 0;
+	return ckpt_write_file_rec(ctx, &rec, NULL, 0);
+}
+
+static struct file *ckpt_tty_hungup_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					    const char *unused)
+{
+	u32 flags = le32_to_cpu(rec->f_flags);
+	struct file *master, *slave;
+	struct tty_struct *tty;
+	struct path path;
+
+	if (!S_ISCHR(le32_to_cpu(rec->mode)) || rec->pos || (flags & O_ACCMODE) == 3) {
+		ckpt_err(ctx, -EINVAL, "FILE of kind TTY_HUNGUP: invalid mode or flags");
+		return ERR_PTR(-EINVAL);
+	}
+	master = ckpt_pty_open(ctx, "/dev/ptmx");
+	if (IS_ERR(master))
+		return master;
+	tty = ckpt_pty_of(master);
+	clear_bit(TTY_PTY_LOCK, &tty->flags);
+	path.mnt = devpts_mntget(master, tty->driver_data);
+	slave = ERR_CAST(path.mnt);
+	if (!IS_ERR(path.mnt)) {
+		path.dentry = tty->link->driver_data;
+		slave = dentry_open(&path, (flags & ~O_CREAT) | O_NOCTTY, current_cred());
+		mntput(path.mnt);
+	}
+	/* As closing the master does, now rather than at its final fput() */
+	if (!IS_ERR(slave))
+		tty_vhangup(tty->link);
+	else
+		ckpt_err(ctx, PTR_ERR(slave), "cannot make a hung-up terminal");
+	fput(master);
+	return slave;
+}
+
+CKPT_FILE_OPS(TTY_HUNGUP) = {
+	.f_flags = CKPT_FILE_FLAGS,
+	.match = ckpt_tty_hungup_match,
+	.checkpoint = ckpt_tty_hungup_checkpoint,
+	.restart = ckpt_tty_hungup_restart,
 };
 
 const struct ckpt_obj_ops ckpt_obj_pty_ops = {

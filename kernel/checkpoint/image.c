@@ -187,6 +187,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_sched) + 8,
 		.max_len = sizeof(struct ckpt_sched) + CKPT_SCHED_MAX_CPUS / 8,
 	},
+	[CKPT_REC_SCHED_DL] = {
+		.min_len = sizeof(struct ckpt_sched_dl),
+		.max_len = sizeof(struct ckpt_sched_dl),
+	},
 	[CKPT_REC_NETDEV] = {
 		.min_len = sizeof(struct ckpt_netdev),
 		.max_len = sizeof(struct ckpt_netdev),

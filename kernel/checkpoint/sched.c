@@ -7,7 +7,10 @@
  * real-time priority and SCHED_RESET_ON_FORK, the nice value (kept for a
  * real-time thread too, which gets it back if it leaves its policy), the
  * CPU affinity, the I/O priority as the thread set it (or none: it then
- * follows the nice value) and the timer slack.  SCHED_DEADLINE is refused.
+ * follows the nice value) and the timer slack.  A SCHED_DEADLINE thread's
+ * parameters follow in a SCHED_DL record; as such a thread cannot fork,
+ * restart gives it its policy once every task exists (ckpt_defer()), with
+ * the caller's privileges.
  *
  * Restart sets them in the restored thread, as the thread would with the
  * restart caller's privileges: the nice value and the policy with
@@ -30,7 +33,9 @@
 #include "checkpoint.h"
 
 #define CKPT_SCHED_POLICIES	(BIT(SCHED_NORMAL) | BIT(SCHED_FIFO) | BIT(SCHED_RR) | \
-				 BIT(SCHED_BATCH) | BIT(SCHED_IDLE))
+				 BIT(SCHED_BATCH) | BIT(SCHED_IDLE) | BIT(SCHED_DEADLINE))
+
+static_assert(CKPT_SCHED_DL_FLAGS == (SCHED_FLAG_RECLAIM | SCHED_FLAG_DL_OVERRUN));
 
 static bool ckpt_rt_policy(u32 policy)
 {
@@ -68,6 +73,22 @@ static void ckpt_task_cpus(struct task_struct *t, __le64 *mask)
 	raw_spin_unlock_irqrestore(&t->pi_lock, flags);
 }
 
+/* The SCHED_DL record of a deadline thread */
+static int ckpt_checkpoint_sched_dl(struct ckpt_ctx *ctx, struct task_struct *t, u32 policy)
+{
+	const struct sched_dl_entity *dl = &t->dl;
+	struct ckpt_sched_dl rec = {};
+
+	if (policy != SCHED_DEADLINE)
+		return 0;
+	/* As sched_getattr(2) reads them; the thread is frozen */
+	rec.runtime_ns = cpu_to_le64(dl->dl_runtime);
+	rec.deadline_ns = cpu_to_le64(dl->dl_deadline);
+	rec.period_ns = cpu_to_le64(dl->dl_period);
+	rec.flags = cpu_to_le32(dl->flags & CKPT_SCHED_DL_FLAGS);
+	return ckpt_write_rec(ctx, CKPT_REC_SCHED_DL, &rec, sizeof(rec));
+}
+
 /**
  * ckpt_checkpoint_sched() - write the scheduling of a frozen thread
  * @ctx: checkpoint context
@@ -99,7 +120,7 @@ int ckpt_checkpoint_sched(struct ckpt_ctx *ctx, struct task_struct *t)
 	rec.timer_slack_ns = cpu_to_le64(READ_ONCE(t->timer_slack_ns));
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_SCHED, &rec, sizeof(rec), mask, len);
 	kfree(mask);
-	return ret;
+	return ret ?: ckpt_checkpoint_sched_dl(ctx, t, policy);
 }
 
 static bool ckpt_sched_rec_ok(const struct ckpt_sched *rec, u32 len)
@@ -122,6 +143,63 @@ static bool ckpt_sched_rec_ok(const struct ckpt_sched *rec, u32 len)
 	return nr % 64 == 0 || !(le64_to_cpu(mask[nr / 64]) & ~(BIT_ULL(nr % 64) - 1));
 }
 
+struct ckpt_sched_dl_load {
+	struct ckpt_deferred d;
+	const struct ckpt_rtask *rt;
+	struct sched_attr attr;
+};
+
+/* Once every task exists: the deadline policy, as the caller's sched_setattr(2) */
+static int ckpt_sched_dl_run(struct ckpt_ctx *ctx, struct ckpt_deferred *d)
+{
+	struct ckpt_sched_dl_load *l = container_of(d, struct ckpt_sched_dl_load, d);
+	int ret = sched_setattr(l->rt->task, &l->attr);
+
+	if (ret == -EPERM)
+		return ckpt_err(ctx, ret, "task %d: SCHED_DEADLINE needs CAP_SYS_NICE",
+				l->rt->pid);
+	if (ret)
+		return ckpt_err(ctx, ret,
+				"task %d: cannot set SCHED_DEADLINE (runtime %llu, deadline %llu, period %llu ns)",
+				l->rt->pid, l->attr.sched_runtime, l->attr.sched_deadline,
+				l->attr.sched_period);
+	return 0;
+}
+
+static void ckpt_sched_dl_free(struct ckpt_deferred *d)
+{
+	kfree(container_of(d, struct ckpt_sched_dl_load, d));
+}
+
+/* The SCHED_DL record after a SCHED of policy SCHED_DEADLINE */
+static int ckpt_restart_sched_dl(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u32 flags)
+{
+	struct ckpt_sched_dl_load *l;
+	struct ckpt_sched_dl rec;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_SCHED_DL, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	if (le32_to_cpu(rec.flags) & ~CKPT_SCHED_DL_FLAGS || rec.__pad)
+		return ckpt_err(ctx, -EINVAL, "task %d: SCHED_DL record is malformed", rt->pid);
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->rt = rt;
+	l->attr.size = sizeof(l->attr);
+	l->attr.sched_policy = SCHED_DEADLINE;
+	l->attr.sched_flags = le32_to_cpu(rec.flags) |
+			      (flags & CKPT_SCHED_RESET_ON_FORK ? SCHED_FLAG_RESET_ON_FORK : 0);
+	l->attr.sched_runtime = le64_to_cpu(rec.runtime_ns);
+	l->attr.sched_deadline = le64_to_cpu(rec.deadline_ns);
+	l->attr.sched_period = le64_to_cpu(rec.period_ns);
+	l->d.run = ckpt_sched_dl_run;
+	l->d.free = ckpt_sched_dl_free;
+	ckpt_defer(ctx, &l->d);
+	return 0;
+}
+
 /* The nice value, then the policy: each as sched_setattr(2) would */
 static int ckpt_sched_set_policy(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 				 const struct ckpt_sched *rec)
@@ -129,12 +207,13 @@ static int ckpt_sched_set_policy(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	u32 policy = le32_to_cpu(rec->policy);
 	struct sched_attr attr = {
 		.size = sizeof(attr),
-		.sched_policy = ckpt_rt_policy(policy) ? SCHED_NORMAL : policy,
+		.sched_policy = ckpt_rt_policy(policy) || policy == SCHED_DEADLINE ?
+				SCHED_NORMAL : policy,
 		.sched_nice = (s32)le32_to_cpu(rec->nice),
 	};
 	int ret;
 
-	if (!ckpt_rt_policy(policy) && le32_to_cpu(rec->flags) & CKPT_SCHED_RESET_ON_FORK)
+	if (attr.sched_policy == policy && le32_to_cpu(rec->flags) & CKPT_SCHED_RESET_ON_FORK)
 		attr.sched_flags = SCHED_FLAG_RESET_ON_FORK;
 	ret = sched_setattr(current, &attr);
 	if (!ret && ckpt_rt_policy(policy)) {
@@ -228,6 +307,8 @@ int ckpt_restart_sched(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	ret = ckpt_sched_set_ioprio(ctx, rt, le32_to_cpu(rec->ioprio)) ?:
 	      ckpt_sched_set_cpus(ctx, rt, rec) ?:
 	      ckpt_sched_set_policy(ctx, rt, rec);
+	if (!ret && le32_to_cpu(rec->policy) == SCHED_DEADLINE)
+		ret = ckpt_restart_sched_dl(ctx, rt, le32_to_cpu(rec->flags));
 	kvfree(rec);
 	return ret;
 }

@@ -143,7 +143,8 @@ struct ckpt_external {
 	FN(MQ_NS,	68)		\
 	FN(MQUEUE,	69)		\
 	FN(INODE_ATTR,	70)		\
-	FN(FOWN,	71)
+	FN(FOWN,	71)		\
+	FN(SCHED_DL,	72)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -861,6 +862,9 @@ struct ckpt_mm_end {
  * PROC_PID	a file or directory under /proc/PID of a task of the image,
  *		reopened by path once that task exists; ino is the task's
  *		pid (TREE numbering), which the path names too
+ * TTY_HUNGUP	a terminal that was hung up (vhangup(), its session leader's
+ *		exit, its pty master closed): no path; restart makes a file
+ *		that behaves so, the slave of a new pty pair hung up
  */
 #define __CKPT_FILE_MAPPER(FN)		\
 	FN(REG,		1)		\
@@ -882,7 +886,8 @@ struct ckpt_mm_end {
 	FN(INET,	19)		\
 	FN(NETLINK,	20)		\
 	FN(MQUEUE,	21)		\
-	FN(PROC_PID,	22)
+	FN(PROC_PID,	22)		\
+	FN(TTY_HUNGUP,	23)
 
 enum ckpt_file_kind {
 #define __CKPT_FILE_ENUM(name, nr) CKPT_FILE_##name = nr,
@@ -1473,13 +1478,29 @@ struct ckpt_itimer {
  * ioprio_set(2), the timer slack as prctl(PR_SET_TIMERSLACK).
  */
 struct ckpt_sched {
-	__le32 policy;		/* SCHED_NORMAL, _BATCH, _IDLE, _FIFO or _RR */
+	__le32 policy;		/* SCHED_NORMAL, _BATCH, _IDLE, _FIFO, _RR or _DEADLINE */
 	__le32 flags;		/* CKPT_SCHED_* */
 	__le32 nice;		/* -20..19, as a signed 32-bit value */
 	__le32 rt_priority;	/* FIFO, RR: 1..99; else 0 */
 	__le32 ioprio;		/* as ioprio_get(2) returns it */
 	__le32 nr_cpus;		/* 1..CKPT_SCHED_MAX_CPUS */
 	__le64 timer_slack_ns;	/* prctl(PR_GET_TIMERSLACK) */
+};
+
+/*
+ * SCHED_DL: right after a SCHED of policy SCHED_DEADLINE, its parameters
+ * as sched_getattr(2) gives them.  A deadline task cannot fork: restart
+ * sets the policy once every task exists, as sched_setattr(2) by the
+ * restart caller would (CAP_SYS_NICE, and the kernel's admission test).
+ */
+#define CKPT_SCHED_DL_FLAGS	0x06	/* SCHED_FLAG_RECLAIM | SCHED_FLAG_DL_OVERRUN */
+
+struct ckpt_sched_dl {
+	__le64 runtime_ns;
+	__le64 deadline_ns;
+	__le64 period_ns;
+	__le32 flags;		/* CKPT_SCHED_DL_FLAGS bits */
+	__le32 __pad;
 };
 
 /* ITIMERS entries */
