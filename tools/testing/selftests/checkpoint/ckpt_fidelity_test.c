@@ -58,6 +58,7 @@ enum {
 	F_PTY_PEER,
 	F_PTY_PTMX,
 	F_PTY_OWNER,
+	F_PTY_HUNGUP,
 	F_VDSO_MAPS,
 	F_VDSO_SYM,
 	F_VDSO_TIME,
@@ -93,6 +94,7 @@ static const char *const fidelity_reasons[] = {
 	[F_PTY_PEER] = "the master's ptsname does not name the slave held",
 	[F_PTY_PTMX] = "the master is no longer open through the same ptmx",
 	[F_PTY_OWNER] = "the slave's node lost its owner, group or mode",
+	[F_PTY_HUNGUP] = "a hung-up slave does not read end of file and fail writes with EIO",
 	[F_VDSO_MAPS] = "/proc/self/maps shows [vdso] or [vvar] elsewhere than they were",
 	[F_VDSO_SYM] = "no __vdso_clock_gettime in the moved vDSO",
 	[F_VDSO_TIME] = "the moved vDSO's clock_gettime() is wrong",
@@ -1023,6 +1025,44 @@ static int pts_owner_child(void *arg)
 TEST_F_TIMEOUT(fidelity, pty_slave_owner_mode, 120)
 {
 	pid_t pid = ckpt_spawn(_metadata, &self->ctx, pts_owner_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, REASONS);
+}
+
+/* A hung-up terminal: end of file on read, EIO on write */
+static int check_hungup(int fd)
+{
+	char c;
+	ssize_t r = read(fd, &c, 1), w = write(fd, "x", 1);
+
+	if (r != 0 || w != -1 || errno != EIO) {
+		ckpt_child_note("fd %d: read %zd, write %zd (%s)", fd, r, w, strerror(errno));
+		return F_PTY_HUNGUP;
+	}
+	return 0;
+}
+
+/* The slave of a pair whose master was closed: its /dev/pts node is gone */
+static int hungup_child(void *arg)
+{
+	int master, slave, dup_slave;
+
+	(void)arg;
+	if (open_pair("/dev/ptmx", &master, &slave) || close(master) ||
+	    check_hungup(slave))
+		return F_SETUP;
+	dup_slave = dup(slave);
+	if (dup_slave < 0)
+		return F_SETUP;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return check_hungup(slave) ?: check_hungup(dup_slave);
+}
+
+TEST_F_TIMEOUT(fidelity, pty_slave_hung_up, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, hungup_child, NULL);
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, REASONS);

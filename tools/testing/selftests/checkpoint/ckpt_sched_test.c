@@ -2,8 +2,8 @@
 /*
  * Scheduling across checkpoint, kill and restart: each thread reads back
  * its own nice value, policy, real-time priority, SCHED_RESET_ON_FORK,
- * CPU affinity and timer slack.  A damaged SCHED record makes restart
- * fail cleanly.
+ * CPU affinity and timer slack; a SCHED_DEADLINE process its parameters.
+ * A damaged SCHED or SCHED_DL record makes restart fail cleanly.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +15,18 @@
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* struct sched_attr of sched_setattr(2), first version */
+struct dl_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
 
 FIXTURE(sched) {
 	struct ckpt_ctx ctx;
@@ -37,6 +49,7 @@ static const char *const sched_reasons[] = {
 	[4] = "the main thread's timer slack changed",
 	[5] = "the SCHED_BATCH thread's policy or nice value changed",
 	[6] = "the SCHED_FIFO process's policy, priority or reset-on-fork changed",
+	[7] = "the SCHED_DEADLINE parameters changed",
 };
 
 static int gettid_(void)
@@ -127,6 +140,40 @@ TEST_F_TIMEOUT(sched, threads_keep_their_scheduling, 120)
 	ckpt_finish(_metadata, pid, CKPT_REASONS(sched_reasons));
 }
 
+/*
+ * 5 ms every 20 ms, due within 10 ms, with SCHED_FLAG_RECLAIM (not
+ * SCHED_FLAG_DL_OVERRUN: an overrun under emulation would be SIGXCPU)
+ */
+static const struct dl_attr dl_want = {
+	.size = sizeof(struct dl_attr), .policy = SCHED_DEADLINE, .flags = 0x02,
+	.runtime = 5000000, .deadline = 10000000, .period = 20000000,
+};
+
+static int deadline_child(void *arg)
+{
+	struct dl_attr got = { 0 };
+
+	(void)arg;
+	if (syscall(SYS_sched_setattr, 0, &dl_want, 0))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	if (syscall(SYS_sched_getattr, 0, &got, sizeof(got), 0) ||
+	    got.policy != SCHED_DEADLINE || got.runtime != dl_want.runtime ||
+	    got.deadline != dl_want.deadline || got.period != dl_want.period ||
+	    (got.flags & 0x02) != 0x02)
+		return 7;
+	return 0;
+}
+
+TEST_F_TIMEOUT(sched, deadline_keeps_its_parameters, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, deadline_child, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(sched_reasons));
+}
+
 FIXTURE(sched_damaged) {
 	struct ckpt_ctx ctx;
 };
@@ -135,11 +182,12 @@ FIXTURE_VARIANT(sched_damaged) {
 	int what;
 };
 
-FIXTURE_VARIANT_ADD(sched_damaged, deadline_policy) { .what = 0, };
+FIXTURE_VARIANT_ADD(sched_damaged, deadline_without_sched_dl) { .what = 0, };
 FIXTURE_VARIANT_ADD(sched_damaged, nice_out_of_range) { .what = 1, };
 FIXTURE_VARIANT_ADD(sched_damaged, fifo_without_priority) { .what = 2, };
 FIXTURE_VARIANT_ADD(sched_damaged, cpu_past_nr_cpus) { .what = 3, };
 FIXTURE_VARIANT_ADD(sched_damaged, truncated) { .what = 4, };
+FIXTURE_VARIANT_ADD(sched_damaged, unknown_policy) { .what = 5, };
 
 FIXTURE_SETUP(sched_damaged)
 {
@@ -179,6 +227,9 @@ TEST_F_TIMEOUT(sched_damaged, restart_fails_cleanly, 90)
 		if (nr % 64 == 0)
 			SKIP(return, "%u CPUs: no bit past them in the mask", nr);
 		((uint64_t *)(s + 1))[nr / 64] |= htole64(1ULL << (nr % 64));
+		break;
+	case 5:
+		s->policy = htole32(7);
 		break;
 	default:
 		len = (char *)s - img.data + sizeof(*s) / 2;
