@@ -315,11 +315,12 @@ static int ckpt_save_contents(struct ckpt_ctx *ctx, struct file *file, loff_t si
  * ckpt_read_inode_attr() - read an INODE_ATTR record, if one is next
  * @ctx: restart context
  * @attr: filled in; its mode is 0 in an image of an earlier kernel
+ * @mode: the record must have the mode (no earlier kernel wrote it there)
  *
  * Return: 1 if one was read, 0 if the next record is another, or a
  * negative error, already logged.
  */
-int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr)
+int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr, bool mode)
 {
 	u32 len;
 	int ret;
@@ -327,8 +328,10 @@ int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr)
 	memset(attr, 0, sizeof(*attr));
 	if (ckpt_peek_rec(ctx) != CKPT_REC_INODE_ATTR)
 		return 0;
-	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_INODE_ATTR, &len) ?:
-	      ckpt_read(ctx, attr, len) ?: ckpt_read_end(ctx);
+	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_INODE_ATTR, &len);
+	if (!ret && mode && len < sizeof(*attr))
+		ret = ckpt_err(ctx, -EINVAL, "INODE_ATTR has no mode");
+	ret = ret ?: ckpt_read(ctx, attr, len) ?: ckpt_read_end(ctx);
 	if (!ret && (le32_to_cpu(attr->mode) & ~07777 || attr->__pad))
 		ret = ckpt_err(ctx, -EINVAL, "INODE_ATTR has an invalid mode");
 	return ret ?: 1;
@@ -451,7 +454,7 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 		return ERR_PTR(-EFBIG);
 	}
 	/* Images of older kernels have none: the caller's, with new times */
-	has_attr = ckpt_read_inode_attr(ctx, &attr);
+	has_attr = ckpt_read_inode_attr(ctx, &attr, false);
 	if (has_attr < 0)
 		return ERR_PTR(has_attr);
 	/* The saved mode, not one the caller's umask trims */
@@ -596,7 +599,8 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 
 	if (!k)
 		return ckpt_file_unsupported(ctx, ptr, -1);
-	return k->ops->checkpoint(ctx, ptr, objref) ?: ckpt_fown_checkpoint(ctx, ptr, objref);
+	return k->ops->checkpoint(ctx, ptr, objref) ?:
+	       ckpt_fown_checkpoint(ctx, ptr, objref, k->kind);
 }
 
 /*
@@ -678,7 +682,7 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	file = k->ops->restart(ctx, rec, path);
 	ret = PTR_ERR_OR_ZERO(file);
 	if (!ret) {
-		ret = ckpt_fown_restart(ctx, file);
+		ret = ckpt_fown_restart(ctx, file, k->kind);
 		if (ret)
 			fput(file);
 	}

@@ -7,8 +7,8 @@
  * after the records of the file's kind.  The owner is a thread, a process
  * or a process group of the image; the task that reads the record may be
  * restored before it, so the owner is given back once every task exists
- * (ckpt_defer()), with the credentials of a restored task of the owner,
- * as that task's own fcntl(F_SETOWN) would.  O_ASYNC is enabled again on
+ * (ckpt_defer()), with the restored credentials of a task of the owner, as
+ * that task's own fcntl(F_SETOWN) would.  O_ASYNC is enabled again on
  * the lowest descriptor of the file, which becomes the si_fd of the
  * signals to come.
  */
@@ -93,10 +93,11 @@ static int ckpt_fown_owner(struct ckpt_ctx *ctx, struct fown_struct *fown,
  * @ctx: checkpoint context
  * @file: the file, whose kind's records are written
  * @objref: its id
+ * @kind: its CKPT_FILE_* kind
  *
  * Return: 0 or a negative error, logged.
  */
-int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
+int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind)
 {
 	struct fown_struct *fown = file_f_owner(file);
 	struct ckpt_fown rec = {
@@ -112,6 +113,11 @@ int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 	}
 	if (!rec.pid && !rec.signum && !rec.flags)
 		return 0;
+	/* Restart uses the caller's own terminal file: not ours to change */
+	if (kind == CKPT_FILE_TTY)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"a terminal from outside the tree (object %u) has O_ASYNC or an owner (not supported)",
+				objref);
 	return ckpt_write_rec(ctx, CKPT_REC_FOWN, &rec, sizeof(rec));
 }
 
@@ -123,8 +129,6 @@ static struct ckpt_rtask *ckpt_fown_rtask(struct ckpt_ctx *ctx, pid_t nr, u32 ty
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct ckpt_rtask *rt = &ctx->rtasks[i];
 
-		if (rt->flags & CKPT_TREE_ZOMBIE)
-			continue;
 		if ((type == F_OWNER_TID && rt->pid == nr) ||
 		    (type == F_OWNER_PID && rt->pid == nr && rt->tgid == nr) ||
 		    (type == F_OWNER_PGRP && rt->pgid == nr))
@@ -137,12 +141,13 @@ static int ckpt_fown_run(struct ckpt_ctx *ctx, struct ckpt_deferred *d)
 {
 	struct ckpt_fown_load *l = container_of(d, struct ckpt_fown_load, d);
 	struct file *file = l->file;
+	const struct ckpt_rtask *rt = NULL;
 	const struct cred *cred, *old;
-	struct task_struct *t = NULL;
+	struct task_struct *t;
 	int ret;
 
 	if (l->pid)
-		t = ckpt_fown_rtask(ctx, l->pid, l->type)->task;
+		rt = ckpt_fown_rtask(ctx, l->pid, l->type);
 	ret = file_f_owner_allocate(file);
 	if (ret)
 		return ret;
@@ -152,10 +157,11 @@ static int ckpt_fown_run(struct ckpt_ctx *ctx, struct ckpt_deferred *d)
 			return ckpt_err(ctx, ret, "FOWN: cannot set O_ASYNC again on fd %d", l->fd);
 	}
 	file_f_owner(file)->signum = l->signum;
-	if (!t)
+	if (!rt)
 		return 0;
-	/* As the owner's fcntl(F_SETOWN_EX) */
-	cred = get_task_cred(t);
+	/* As the owner's fcntl(F_SETOWN_EX), with the credentials it goes on with */
+	t = rt->task;
+	cred = ckpt_rtask_cred(rt);
 	old = override_creds(cred);
 	__f_setown(file, l->type == F_OWNER_PGRP ? task_pgrp(t) : task_pid(t),
 		   ckpt_fown_types[l->type], 1);
@@ -193,10 +199,11 @@ static int ckpt_fown_check(struct ckpt_ctx *ctx, const struct ckpt_fown *rec,
  * ckpt_fown_restart() - read a file's FOWN record, if one is next
  * @ctx: restart context
  * @file: the file its kind has just restored
+ * @kind: its CKPT_FILE_* kind
  *
  * Return: 0 or a negative error, logged.
  */
-int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file)
+int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file, u32 kind)
 {
 	struct ckpt_fown_load *l;
 	struct ckpt_fown rec;
@@ -204,6 +211,8 @@ int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file)
 
 	if (ckpt_peek_rec(ctx) != CKPT_REC_FOWN)
 		return 0;
+	if (kind == CKPT_FILE_TTY)
+		return ckpt_err(ctx, -EINVAL, "FOWN: of the caller's terminal");
 	ret = ckpt_read_rec(ctx, CKPT_REC_FOWN, &rec, sizeof(rec)) ?:
 	      ckpt_fown_check(ctx, &rec, file);
 	if (ret)

@@ -135,7 +135,20 @@ static struct file *ckpt_proc_open(struct ckpt_ctx *ctx, const struct path *root
 	return file;
 }
 
-/* Count, or with @new replace, @old in the descriptor tables of the tasks */
+/* Whether a task before the @i-th one of the image has the same table */
+static bool ckpt_proc_files_seen(struct ckpt_ctx *ctx, unsigned int i,
+				 struct files_struct *files)
+{
+	while (i--)
+		if (ctx->rtasks[i].task && READ_ONCE(ctx->rtasks[i].task->files) == files)
+			return true;
+	return false;
+}
+
+/*
+ * Count, or with @new replace, @old in the descriptor tables of the tasks,
+ * each table once.  The tasks do not run: their tables stay theirs.
+ */
 static unsigned int ckpt_proc_swap_fds(struct ckpt_ctx *ctx, struct file *old,
 				       struct file *new)
 {
@@ -146,11 +159,11 @@ static unsigned int ckpt_proc_swap_fds(struct ckpt_ctx *ctx, struct file *old,
 		struct files_struct *files;
 		struct fdtable *fdt;
 
-		if (!t || ctx->rtasks[i].pid != ctx->rtasks[i].tgid)
+		if (!t)
 			continue;
 		task_lock(t);
 		files = t->files;
-		if (files) {
+		if (files && !ckpt_proc_files_seen(ctx, i, files)) {
 			spin_lock(&files->file_lock);
 			fdt = files_fdtable(files);
 			for (fd = 0; fd < fdt->max_fds; fd++) {

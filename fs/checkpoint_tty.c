@@ -253,7 +253,7 @@ static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
 	char what[32];
 	int ret;
 
-	ret = ckpt_read_inode_attr(ctx, &attr);
+	ret = ckpt_read_inode_attr(ctx, &attr, true);
 	if (ret <= 0)
 		return ret;
 	slave.mnt = devpts_mntget(master, tty->driver_data);

@@ -524,14 +524,14 @@ static struct file *ckpt_memfd_restart(struct ckpt_ctx *ctx, const struct ckpt_f
 	struct file *file;
 	int ret;
 
+	if (!rec->obj_ref && ckpt_peek_rec(ctx) != CKPT_REC_SHMEM)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"a FILE of kind MEMFD is not followed by SHMEM"));
 	ret = ckpt_memfd_check(ctx, rec, path);
 	if (ret)
 		return ERR_PTR(ret);
 	if (rec->obj_ref)
 		return ckpt_memfd_restart_ref(ctx, rec, path);
-	if (ckpt_peek_rec(ctx) != CKPT_REC_SHMEM)
-		return ERR_PTR(ckpt_err(ctx, -EINVAL,
-					"a FILE of kind MEMFD is not followed by SHMEM"));
 	ret = ckpt_shmem_read_rec(ctx, &shm, true);
 	if (ret)
 		return ERR_PTR(ret);

@@ -208,7 +208,8 @@ struct ckpt_ctx {
  * struct ckpt_deferred - restart work that needs every task of the image
  * @list: in ckpt_ctx.deferred
  * @run: called by the coordinator once every task has read its records,
- *	before the objects' finish; returns 0 or an error, already logged
+ *	after the objects' finish and the process groups, before the
+ *	controlling terminals; returns 0 or an error, already logged
  * @free: frees the entry, whether it ran or not
  *
  * A record read by one task may name another that is created later (the
@@ -468,6 +469,7 @@ void ckpt_defer(struct ckpt_ctx *ctx, struct ckpt_deferred *d);
 int ckpt_run_deferred(struct ckpt_ctx *ctx);
 void ckpt_free_deferred(struct ckpt_ctx *ctx);
 struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, pid_t pid);
+const struct cred *ckpt_rtask_cred(const struct ckpt_rtask *rt);
 char *ckpt_path_name(struct ckpt_ctx *ctx, const struct path *path, char *buf);
 bool ckpt_caller_capable(struct ckpt_ctx *ctx, struct user_namespace *ns, int cap);
 void ckpt_obj_get_file(void *ptr);

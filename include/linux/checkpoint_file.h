@@ -33,7 +33,7 @@ int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind);
 pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
 int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode);
-int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr);
+int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr, bool mode);
 int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
 			const struct ckpt_inode_attr *attr, umode_t mode, const char *what);
 int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
@@ -42,8 +42,8 @@ int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
 			bool pipe);
 
 /* fs/checkpoint_fown.c */
-int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref);
-int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file);
+int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind);
+int ckpt_fown_restart(struct ckpt_ctx *ctx, struct file *file, u32 kind);
 
 /* fs/checkpoint_proc.c */
 pid_t ckpt_proc_pid_nr(struct ckpt_ctx *ctx, struct file *file);

@@ -534,6 +534,10 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx)
 	int ret = 0;
 
 	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->live && f->task->signal->flags & SIGNAL_STOP_STOPPED)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d is stopped and its leader exited (not supported yet)",
+					f->pid);
 		if (!thread_group_leader(f->task) || f->zombie)
 			continue;
 		t = f;
@@ -564,12 +568,26 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx)
  */
 static int ckpt_check_vfork(struct ckpt_ctx *ctx)
 {
+	struct task_struct *c;
 	struct ckpt_frozen *f;
+	pid_t child = 0;
 
-	list_for_each_entry(f, &ctx->tasks, list)
-		if (!f->zombie && READ_ONCE(f->task->vfork_done))
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->zombie)
+			continue;
+		if (READ_ONCE(f->task->vfork_done))
 			return ckpt_err(ctx, -EBUSY,
 					"task %d is a vfork child that has not exec'ed", f->pid);
+		/* Its child may be one it created since it was collected */
+		read_lock(&tasklist_lock);
+		list_for_each_entry(c, &f->task->children, sibling)
+			if (READ_ONCE(c->vfork_done))
+				child = task_pid_nr_ns(c, ctx->pidns);
+		read_unlock(&tasklist_lock);
+		if (child)
+			return ckpt_err(ctx, -EBUSY,
+					"task %d waits in vfork() for its child %d", f->pid, child);
+	}
 	return 0;
 }
 

@@ -632,6 +632,22 @@ int ckpt_restart_cputime_apply(struct ckpt_rtask *rt)
 }
 
 /**
+ * ckpt_rtask_cred() - the credentials a restored task goes on with
+ * @rt: a task of the image, created, not let go yet
+ *
+ * Called by the coordinator once every task has read its records: a task
+ * commits its saved credentials only when it is let go.
+ *
+ * Return: a reference on them (on its current ones for a zombie).
+ */
+const struct cred *ckpt_rtask_cred(const struct ckpt_rtask *rt)
+{
+	if (rt->resume && rt->resume->cred)
+		return get_cred(rt->resume->cred);
+	return get_task_cred(rt->task);
+}
+
+/**
  * ckpt_resume_free() - free the resume state of an aborted task
  * @resume: the state, or NULL
  */
