@@ -373,6 +373,50 @@ TEST_F_TIMEOUT(fidelity, proc_file_of_child, 120)
 	ckpt_finish(_metadata, pid, REASONS);
 }
 
+static int shared_table_idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* /proc/CHILD/stat in a descriptor table the child shares (CLONE_FILES) */
+static int proc_in_shared_table(void *arg)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	char path[64], buf[16];
+	int fd, ret;
+	pid_t child;
+
+	(void)arg;
+	child = clone(shared_table_idle, stack + sizeof(stack), CLONE_FILES | SIGCHLD, NULL);
+	if (child < 0)
+		return F_SETUP;
+	snprintf(path, sizeof(path), "/proc/%d/stat", child);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, 10) != 10) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return F_SETUP;
+	}
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	ret = check_proc_stat(fd, 10, child);
+	kill(child, SIGKILL);
+	if (waitpid(child, NULL, 0) != child && !ret)
+		ret = F_CHILD;
+	return ret;
+}
+
+TEST_F_TIMEOUT(fidelity, proc_file_in_shared_table, 120)
+{
+	pid_t pid = ckpt_spawn(_metadata, &self->ctx, proc_in_shared_table, NULL);
+
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, REASONS);
+}
+
 /* The child holds /proc/PARENT/status */
 static int parent_status_inner(void *arg)
 {

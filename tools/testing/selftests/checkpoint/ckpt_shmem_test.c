@@ -699,8 +699,11 @@ static int locked_child(void *arg)
 				_exit(1);
 		_exit(0);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	/* The test's SIGUSR1, sent until we exit, may interrupt the wait */
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			return 9;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return 9;
 	for (i = 0; i < PAGES; i++)
 		if (!page_is(wipe, i, 0x22, "wipeonfork"))
