@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/magic.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 
 #include "proc/internal.h"
@@ -106,22 +107,38 @@ static int ckpt_proc_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	return ret;
 }
 
-/* Open @path from @root as the file of @task's /proc it must be */
+/* Whether @inode is a file of @rt's /proc of type @mode */
+static bool ckpt_proc_is(const struct inode *inode, const struct ckpt_rtask *rt, umode_t mode)
+{
+	return inode->i_sb->s_magic == PROC_SUPER_MAGIC && proc_pid(inode) == task_pid(rt->task) &&
+	       !((inode->i_mode ^ mode) & S_IFMT);
+}
+
+/*
+ * Open @path from @root as the file of @task's /proc it must be: looked
+ * up first, so that no other file is opened (a FIFO would block).
+ */
 static struct file *ckpt_proc_open(struct ckpt_ctx *ctx, const struct path *root,
 				   const char *path, u32 f_flags, umode_t mode, loff_t pos,
 				   const struct ckpt_rtask *rt)
 {
-	struct file *file;
-	struct inode *inode;
+	struct file *file = ERR_PTR(-ESTALE);
+	struct path p;
+	int ret;
 
-	file = file_open_root(root, path, f_flags, 0);
-	if (IS_ERR(file)) {
-		ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
-		return file;
+	ret = vfs_path_lookup(root->dentry, root->mnt, path, LOOKUP_FOLLOW, &p);
+	if (!ret) {
+		if (ckpt_proc_is(d_inode(p.dentry), rt, mode))
+			file = file_open_root(root, path, f_flags, 0);
+		path_put(&p);
 	}
-	inode = file_inode(file);
-	if (inode->i_sb->s_magic != PROC_SUPER_MAGIC || proc_pid(inode) != task_pid(rt->task) ||
-	    ((inode->i_mode ^ mode) & S_IFMT)) {
+	if (ret || IS_ERR(file)) {
+		ret = ret ?: PTR_ERR(file);
+		ckpt_err(ctx, ret, ret == -ESTALE ? "%s is not the /proc file of task %d it was" :
+			 "cannot reopen %s (of task %d)", path, rt->pid);
+		return ERR_PTR(ret);
+	}
+	if (!ckpt_proc_is(file_inode(file), rt, mode)) {
 		fput(file);
 		ckpt_err(ctx, -ESTALE, "%s is not the /proc file of task %d it was", path,
 			 rt->pid);
