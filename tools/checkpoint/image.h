@@ -60,6 +60,11 @@ struct acl_entry_linux {
 /* The NETNS of earlier kernels: flags and 4 zero bytes, nothing after it */
 #define NETNS_V1_SIZE	8
 
+/* The INODE_ATTR of earlier kernels: no mode and __pad (an unlinked file's is its FILE's) */
+#define INODE_ATTR_V1_SIZE	offsetof(struct ckpt_inode_attr, mode)
+_Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
+	       "INODE_ATTR layout changed");
+
 /* The longest name of a cgroup, with its NUL (NAME_MAX + 1) */
 #define CGROUP_NAME_MAX	256
 
@@ -92,21 +97,33 @@ struct acl_entry_linux {
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
  *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] [SCHED] X86_REGS
  *              X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
- *   (zombies have no records; PROCESS, ITIMERS and CPUTIME follow the
+ *   (zombies have no records, but a leader that exited while its threads
+ *   run (EXITED) has all of them; PROCESS, ITIMERS and CPUTIME follow the
  *   TASK of a leader; SEM_UNDO only with an IPC_NS; the optional records
  *   appear only when the state is set, but SCHED in every thread of an
  *   image from a kernel that keeps it)
- *   object  := CRED | file | FILES LOCK* | FS | addrspace | SIGHAND | SECCOMP |
- *              PIPE FILE_DATA* | PTY
- *   file    := FILE | unlinked
+ *   object  := CRED | file [FOWN] | FILES LOCK* | FS | addrspace | SIGHAND |
+ *              SECCOMP | PIPE FILE_DATA* | PTY [INODE_ATTR]
+ *   (the INODE_ATTR after a PTY is its slave's /dev/pts node: owner,
+ *   mode and times; an earlier kernel's image has none)
+ *   (a FOWN, the file's O_ASYNC owner and signal, comes after all the
+ *   records of its FILE, at most one per FILE; a pid of the TREE that is
+ *   not a zombie's owns it, as a thread, a process or a process group)
+ *   file    := FILE | unlinked | memfd
  *            | FILE(anonymous kind) EVENTFD | TIMERFD | SIGNALFD | EPOLL |
  *              INOTIFY | inet
+ *   memfd   := FILE(MEMFD, obj_ref 0) SHMEM(objref 0) PAGES* SHMEM_END
+ *            | FILE(MEMFD, obj_ref of the first open file of the memfd)
+ *   (a FILE of kind PROC_PID, a file under /proc/PID, has in its ino the
+ *   pid of a task of the TREE; nothing follows it but its FOWN)
  *   unlinked := FILE(UNLINKED, obj_ref 0) [INODE_ATTR FILE_DATA* TMPFS_XATTR*]
  *            | FILE(UNLINKED, obj_ref 0) FILE_DATA*
  *   (the first open file of an unlinked inode: its owner and times, its
  *   contents, within the FILE's size, offsets going up, and its extended
  *   attributes; an earlier kernel's image has no INODE_ATTR, and then no
  *   TMPFS_XATTR)
+ *   (an INODE_ATTR is 40 bytes, with the permission bits, or the 32 of
+ *   an earlier kernel, without them)
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
  *   inet    := INET_SK [TCP_STREAM] pending{nr_queued} | INET_SK UDP_DGRAM{nr_queued}
@@ -116,9 +133,9 @@ struct acl_entry_linux {
  *   an INET_SK without a FILE; a UDP socket by its datagrams)
  *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
- *   (an object may also be SHMEM PAGES* SHMEM_END; a FILE of kind MEMFD
- *    and a SYSV_SHM are followed by their contents, SHMEM(objref 0)
- *    PAGES* SHMEM_END)
+ *   (an object may also be SHMEM PAGES* SHMEM_END; a SYSV_SHM is
+ *    followed by its contents, SHMEM(objref 0) PAGES* SHMEM_END, as the
+ *    first FILE of a memfd is)
  */
 enum image_state {
 	ST_HEADER,
@@ -144,6 +161,7 @@ enum image_state {
 	ST_TASK,		/* objects of a task, then its TASK */
 	ST_UNLINKED,		/* after an unlinked file's first FILE: INODE_ATTR, or ST_TASK */
 	ST_UNLINKED_DATA,	/* after its INODE_ATTR: FILE_DATA and TMPFS_XATTR, or ST_TASK */
+	ST_PTY,			/* after a PTY: the INODE_ATTR of its slave, or ST_TASK */
 	ST_PROCESS,		/* a leader's PROCESS */
 	ST_VMA,
 	ST_PAGES,		/* PAGES, or the MM_END */
@@ -169,6 +187,7 @@ struct image_task {
 	uint32_t pid;
 	uint32_t tgid;
 	uint32_t flags;		/* CKPT_TREE_* */
+	uint32_t pgid;		/* 0: a group outside the tree */
 	uint32_t cgroup;	/* the id of the CGROUP it is in, or 0 */
 };
 
@@ -261,9 +280,13 @@ struct image {
 
 	uint32_t task_extras;		/* optional records of the task so far */
 
-	/* objects: objref -> type of the record that defined it (records.c) */
+	/*
+	 * objects: objref -> type of the record that defined it, and for a
+	 * FILE its kind, OBJ_FILE_REF if it names another FILE (records.c)
+	 */
 	uint32_t *obj_ref;
 	uint8_t *obj_type;
+	uint8_t *obj_kind;
 	uint32_t nr_objs;
 	uint32_t obj_cap;	/* a power of two, at least twice nr_objs */
 
@@ -285,6 +308,11 @@ struct image {
 	uint64_t data_end;	/* a PIPE's data_len, a FILE's or TMPFS_NODE's size */
 	/* ST_ANON_FILE: the record type that must come */
 	uint32_t anon_rec;
+	/*
+	 * The FILE whose records a FOWN may end, or 0: its objref from the
+	 * FILE up to the first record after its own ones but a FOWN
+	 */
+	uint32_t fown_file;
 	/* the UNIX_SK being read: its type, messages and connections to come */
 	uint32_t unix_type;
 	uint64_t unix_skbs;
@@ -305,7 +333,7 @@ struct image {
 struct rec_type {
 	uint32_t size;		/* fixed part of the payload */
 	bool variable;		/* the fixed part is followed by more */
-	uint32_t old_size;	/* the shorter fixed part of earlier images, or 0 */
+	uint32_t old_size;	/* the shorter fixed part (or size) of earlier images, or 0 */
 	/* check the fields and move the grammar on; -1 after image_fail() */
 	int (*accept)(struct image *img, const void *p, uint32_t len);
 	void (*print)(const struct image *img, const void *p, uint32_t len);

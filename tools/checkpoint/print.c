@@ -172,7 +172,7 @@ static const struct named fd_flag_names[] = {
 
 static const struct named tree_flag_names[] = {
 	NAMED(CKPT_TREE_, ZOMBIE), NAMED(CKPT_TREE_, STOPPED),
-	NAMED(CKPT_TREE_, PIDNS),
+	NAMED(CKPT_TREE_, PIDNS), NAMED(CKPT_TREE_, EXITED),
 };
 
 static const struct named process_flag_names[] = {
@@ -476,6 +476,8 @@ void print_TREE(const struct image *img, const void *p, uint32_t len)
 		if (LE32(t[i].flags) & CKPT_TREE_ZOMBIE)
 			printf(" exit_code=0x%x exit_signal=%u",
 			       LE32(t[i].exit_code), LE32(t[i].exit_signal));
+		else if (LE32(t[i].flags) & CKPT_TREE_EXITED)
+			printf(" exit_code=0x%x", LE32(t[i].exit_code));
 		printf("\n");
 	}
 }
@@ -1377,7 +1379,11 @@ void print_FILE(const struct image *img, const void *p, uint32_t len)
 	pr_u("mtime_sec", LE64(f->mtime_sec));
 	pr_u("mtime_nsec", LE32(f->mtime_nsec));
 	pr_rdev("rdev", LE32(f->rdev));
-	pr_u("ino", LE64(f->ino));
+	/* A file under /proc/PID holds that PID there */
+	if (LE32(f->kind) == CKPT_FILE_PROC_PID)
+		printf("  ino: %" PRIu64 " (pid %" PRIu64 ")\n", LE64(f->ino), LE64(f->ino));
+	else
+		pr_u("ino", LE64(f->ino));
 	printf("  fd_hint: %d\n", (int32_t)LE32(f->fd_hint));
 	pr_u("path_len", LE32(f->path_len));
 	pr_ref("obj_ref", LE32(f->obj_ref));
@@ -1392,6 +1398,39 @@ void print_INODE_ATTR(const struct image *img, const void *p, uint32_t len)
 	pr_u("gid", LE32(a->gid));
 	pr_timespec("atime", (int64_t)LE64(a->atime_sec), LE32(a->atime_nsec));
 	pr_timespec("mtime", (int64_t)LE64(a->mtime_sec), LE32(a->mtime_nsec));
+	/* Not in an earlier kernel's */
+	if (len >= sizeof(*a))
+		pr_o("mode", LE32(a->mode));
+}
+
+/* F_OWNER_* of fcntl(F_SETOWN_EX) */
+static const struct named fown_type_names[] = {
+	{ 0, "TID" }, { 1, "PID" }, { 2, "PGRP" },
+};
+
+static const struct named fown_flag_names[] = {
+	NAMED(CKPT_FOWN_, ASYNC),
+};
+
+/* The owner, its signal (F_SETSIG; 0 sends SIGIO) and O_ASYNC */
+void print_FOWN(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_fown *o = p;
+	uint32_t pid = LE32(o->pid), sig = LE32(o->signum);
+
+	pr_ref("pid", pid);
+	printf("  type: %u", LE32(o->type));
+	if (pid)
+		ENUM(LE32(o->type), fown_type_names);
+	printf("\n");
+	if (sig)
+		pr_signal("signum", sig);
+	else
+		printf("  signum: 0 (SIGIO, without siginfo)\n");
+	printf("  fd: %d\n", (int32_t)LE32(o->fd));
+	printf("  flags: 0x%x", LE32(o->flags));
+	FLAGS(LE32(o->flags), fown_flag_names);
+	printf("\n");
 }
 
 void print_PIPE(const struct image *img, const void *p, uint32_t len)

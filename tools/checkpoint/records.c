@@ -157,7 +157,7 @@ static uint32_t obj_type(const struct image *img, uint32_t objref)
 static int obj_grow(struct image *img)
 {
 	uint32_t *old_ref = img->obj_ref, old_cap = img->obj_cap;
-	uint8_t *old_type = img->obj_type;
+	uint8_t *old_type = img->obj_type, *old_kind = img->obj_kind;
 	uint32_t i, slot, cap;
 
 	if (old_cap > UINT32_MAX / 4)
@@ -165,11 +165,14 @@ static int obj_grow(struct image *img)
 	cap = old_cap ? old_cap * 2 : 64;
 	img->obj_ref = calloc(cap, sizeof(*img->obj_ref));
 	img->obj_type = calloc(cap, sizeof(*img->obj_type));
-	if (!img->obj_ref || !img->obj_type) {
+	img->obj_kind = calloc(cap, sizeof(*img->obj_kind));
+	if (!img->obj_ref || !img->obj_type || !img->obj_kind) {
 		free(img->obj_ref);
 		free(img->obj_type);
+		free(img->obj_kind);
 		img->obj_ref = old_ref;
 		img->obj_type = old_type;
+		img->obj_kind = old_kind;
 		return image_fail(img, "out of memory for %u objects", cap);
 	}
 	img->obj_cap = cap;
@@ -179,9 +182,11 @@ static int obj_grow(struct image *img)
 		slot = obj_slot(img, old_ref[i]);
 		img->obj_ref[slot] = old_ref[i];
 		img->obj_type[slot] = old_type[i];
+		img->obj_kind[slot] = old_kind[i];
 	}
 	free(old_ref);
 	free(old_type);
+	free(old_kind);
 	return 0;
 }
 
@@ -201,7 +206,24 @@ static int define_object(struct image *img, uint32_t objref)
 	slot = obj_slot(img, objref);
 	img->obj_ref[slot] = objref;
 	img->obj_type[slot] = img->rec_type;
+	img->obj_kind[slot] = 0;
 	img->nr_objs++;
+	return 0;
+}
+
+/* A FILE's kind, with OBJ_FILE_REF if its obj_ref names another FILE */
+#define OBJ_FILE_REF	0x80
+
+_Static_assert(__CKPT_FILE_NR <= OBJ_FILE_REF, "FILE kinds no longer fit obj_kind");
+
+/* The FILE being read defines object objref, of kind @kind */
+static int define_file(struct image *img, uint32_t objref, uint32_t kind,
+		       bool names_file)
+{
+	if (define_object(img, objref))
+		return -1;
+	img->obj_kind[obj_slot(img, objref)] = kind | (names_file ? OBJ_FILE_REF : 0);
+	img->fown_file = objref;
 	return 0;
 }
 
@@ -379,15 +401,34 @@ static int check_tree_flags(struct image *img, uint32_t i,
 	bool leader = pid == LE32(t->tgid);
 
 	if (flags & ~(uint32_t)(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED |
-				CKPT_TREE_PIDNS))
+				CKPT_TREE_PIDNS | CKPT_TREE_EXITED))
 		return image_fail(img, "task[%u]: flags 0x%x has unknown bits",
 				  i, flags);
 	if ((flags & CKPT_TREE_PIDNS) && (i || pid != 1))
 		return image_fail(img, "task[%u]: PIDNS, but not the root with pid 1", i);
-	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED)) && !leader)
-		return image_fail(img, "task[%u]: a thread cannot be a zombie or stopped", i);
+	if ((flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | CKPT_TREE_EXITED)) &&
+	    !leader)
+		return image_fail(img, "task[%u]: a thread cannot be a zombie, stopped or exited",
+				  i);
 	if ((int32_t)LE32(t->pgid) < 0 || (int32_t)LE32(t->sid) < 0)
 		return image_fail(img, "task[%u]: negative pgid or sid", i);
+	/*
+	 * A leader that exited while its threads run: restored with its
+	 * records, it exits with exit_code once let go; it has no parent to
+	 * signal yet
+	 */
+	if (flags & CKPT_TREE_EXITED) {
+		if (flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED))
+			return image_fail(img, "task[%u]: an exited leader cannot be a zombie or stopped",
+					  i);
+		if (LE32(t->exit_code) > 0xffff)
+			return image_fail(img, "task[%u]: exit_code 0x%x is out of range",
+					  i, LE32(t->exit_code));
+		if (LE32(t->exit_signal))
+			return image_fail(img, "task[%u]: exit_signal %u, but an exited leader has none",
+					  i, LE32(t->exit_signal));
+		return 0;
+	}
 	if (flags & CKPT_TREE_ZOMBIE) {
 		if (!i || (flags & CKPT_TREE_STOPPED))
 			return image_fail(img, "task[%u]: a zombie root or stopped zombie", i);
@@ -397,13 +438,15 @@ static int check_tree_flags(struct image *img, uint32_t i,
 		return check_signal(img, LE32(t->exit_signal), "exit_signal");
 	}
 	if (LE32(t->exit_code) || LE32(t->exit_signal))
-		return image_fail(img, "task[%u]: exit_code or exit_signal, but no zombie", i);
+		return image_fail(img, "task[%u]: exit_code or exit_signal, but neither a zombie nor an exited leader",
+				  i);
 	return 0;
 }
 
 /*
  * Every pid once; the first task is the root; a parent, and the leader
- * of a thread group, come before the task.
+ * of a thread group, come before the task; a thread of an exited leader
+ * right after it (the kernel's ckpt_tree_order_ok()).
  */
 static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 		      uint32_t n, const struct tree_key *keys)
@@ -429,6 +472,11 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 		if (i && (LE32(t[i - 1].flags) & CKPT_TREE_ZOMBIE) &&
 		    (ppid == LE32(t[i - 1].pid) || tgid == LE32(t[i - 1].pid)))
 			return image_fail(img, "task[%u]: a zombie's thread or child", i);
+		/* An exited leader is there for its threads: one comes next */
+		if (i && (LE32(t[i - 1].flags) & CKPT_TREE_EXITED) &&
+		    (tgid != LE32(t[i - 1].pid) || tgid == pid))
+			return image_fail(img, "task[%u]: not a thread of the exited leader before it",
+					  i);
 		if (!i && (ppid || tgid != pid))
 			return image_fail(img, "task[0]: the root has a ppid or is not a leader");
 		at = tree_find(keys, n, tgid);
@@ -449,6 +497,8 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 			return image_fail(img, "task[%u]: ppid %u is not a task before it",
 					  i, ppid);
 	}
+	if (n && (LE32(t[n - 1].flags) & CKPT_TREE_EXITED))
+		return image_fail(img, "task[%u]: an exited leader without threads", n - 1);
 	return 0;
 }
 
@@ -479,6 +529,7 @@ int accept_TREE(struct image *img, const void *p, uint32_t len)
 		img->tree[i].pid = LE32(t[i].pid);
 		img->tree[i].tgid = LE32(t[i].tgid);
 		img->tree[i].flags = LE32(t[i].flags);
+		img->tree[i].pgid = LE32(t[i].pgid);
 	}
 	qsort(keys, n, sizeof(*keys), tree_key_cmp);
 	ret = check_tree(img, t, n, keys);
@@ -1132,6 +1183,9 @@ int accept_SHMEM(struct image *img, const void *p, uint32_t len)
 					  (unsigned long long)LE64(s->size),
 					  (unsigned long long)img->contents_size);
 	} else {
+		if (!LE32(s->objref))
+			return image_fail(img,
+					  "objref 0, but the record before is neither a SYSV_SHM nor the FILE of a memfd's first open file (kind MEMFD, obj_ref 0)");
 		if (LE32(s->seals) || !LE64(s->size))
 			return image_fail(img, "shared memory with seals 0x%x or size 0",
 					  LE32(s->seals));
@@ -1195,12 +1249,15 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_UNLINKED] = S_IFREG_LINUX,
 		[CKPT_FILE_MEMFD] = S_IFREG_LINUX,
 		[CKPT_FILE_MQUEUE] = S_IFREG_LINUX,
+		[CKPT_FILE_PROC_PID] = S_IFREG_LINUX,	/* or a directory */
 	};
+	uint32_t type = mode & S_IFMT_LINUX;
 
 	if (kind < CKPT_FILE_REG || kind >= ARRAY_SIZE(kind_ifmt) ||
 	    !kind_ifmt[kind])
 		return image_fail(img, "kind %u is unknown", kind);
-	if ((mode & S_IFMT_LINUX) != kind_ifmt[kind])
+	if (type != kind_ifmt[kind] &&
+	    !(kind == CKPT_FILE_PROC_PID && type == S_IFDIR_LINUX))
 		return image_fail(img, "mode 0%o does not fit kind %u",
 				  mode, kind);
 	return 0;
@@ -1254,10 +1311,44 @@ static int accept_anon_FILE(struct image *img, const struct ckpt_file *f,
 				  (int32_t)LE32(f->fd_hint));
 	img->anon_rec = anon_file_rec(LE32(f->kind));
 	img->state = ST_ANON_FILE;
-	return define_object(img, LE32(f->objref));
+	return define_file(img, LE32(f->objref), LE32(f->kind), false);
 }
 
 static int check_mq_file(struct image *img, const struct ckpt_file *f);
+
+/*
+ * A file under /proc/PID (the kernel's ckpt_proc_restart()): ino is the
+ * pid of a task of the TREE, whose /proc files have no size or mtime
+ */
+static int check_proc_file(struct image *img, const struct ckpt_file *f)
+{
+	uint64_t pid = LE64(f->ino);
+
+	if (index_pids(img))
+		return -1;
+	if (!pid || pid > INT_MAX || tree_find(img->pids, img->nr_tasks, pid) < 0)
+		return image_fail(img, "ino %llu is not the pid of a task of the TREE",
+				  (unsigned long long)pid);
+	if (LE64(f->size) || LE64(f->mtime_sec) || LE32(f->mtime_nsec))
+		return image_fail(img, "a file under /proc/%llu with a size or mtime",
+				  (unsigned long long)pid);
+	return 0;
+}
+
+/*
+ * Another open file of an unlinked file or of a memfd names the FILE of
+ * the first one, of the same kind, which names none
+ */
+static int check_first_file(struct image *img, uint32_t kind, uint32_t ref)
+{
+	uint8_t first = img->obj_kind[obj_slot(img, ref)];
+
+	if (first != kind)
+		return image_fail(img,
+				  "obj_ref %u is not the FILE of the first open file (kind %u, obj_ref 0) of this %s",
+				  ref, kind, kind == CKPT_FILE_MEMFD ? "memfd" : "unlinked file");
+	return 0;
+}
 
 int accept_FILE(struct image *img, const void *p, uint32_t len)
 {
@@ -1279,22 +1370,27 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 		return -1;
 	if (kind == CKPT_FILE_MQUEUE && check_mq_file(img, f))
 		return -1;
+	if (kind == CKPT_FILE_PROC_PID && check_proc_file(img, f))
+		return -1;
 	/* The kinds with an object behind them, and which */
 	if (kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO)
 		obj_type = CKPT_REC_PIPE;
 	else if (kind == CKPT_FILE_PTY_MASTER || kind == CKPT_FILE_PTY_SLAVE)
 		obj_type = CKPT_REC_PTY;
-	/* An unlinked file's other open files name the first one */
-	else if (kind == CKPT_FILE_UNLINKED && LE32(f->obj_ref))
+	/* An unlinked file's or a memfd's other open files name the first one */
+	else if ((kind == CKPT_FILE_UNLINKED || kind == CKPT_FILE_MEMFD) &&
+		 LE32(f->obj_ref))
 		obj_type = CKPT_REC_FILE;
 	if (obj_type && !LE32(f->obj_ref))
 		return image_fail(img, "obj_ref is 0 in the FILE of a %s",
 				  rec_names[obj_type]);
 	if (!obj_type && LE32(f->obj_ref))
 		return image_fail(img,
-				  "obj_ref %u: only pipes, FIFOs, ptys and unlinked files have one",
+				  "obj_ref %u: only pipes, FIFOs, ptys, unlinked files and memfds have one",
 				  LE32(f->obj_ref));
 	if (obj_type && check_ref(img, "obj_ref", LE32(f->obj_ref), obj_type))
+		return -1;
+	if (obj_type == CKPT_REC_FILE && check_first_file(img, kind, LE32(f->obj_ref)))
 		return -1;
 	/* Its INODE_ATTR, if any, and its contents follow */
 	if (kind == CKPT_FILE_UNLINKED && !LE32(f->obj_ref)) {
@@ -1309,26 +1405,36 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	if ((int32_t)LE32(f->fd_hint) < -1)
 		return image_fail(img, "fd_hint %d is neither an fd nor -1",
 				  (int32_t)LE32(f->fd_hint));
-	if (LE32(f->kind) == CKPT_FILE_MEMFD) {
-		if (strncmp((const char *)(f + 1), MEMFD_PREFIX, strlen(MEMFD_PREFIX)))
-			return image_fail(img, "a memfd's path does not start with %s",
-					  MEMFD_PREFIX);
-		/* Its contents follow */
+	if (kind == CKPT_FILE_MEMFD &&
+	    strncmp((const char *)(f + 1), MEMFD_PREFIX, strlen(MEMFD_PREFIX)))
+		return image_fail(img, "a memfd's path does not start with %s",
+				  MEMFD_PREFIX);
+	/* The contents of a memfd follow its first open file's FILE */
+	if (kind == CKPT_FILE_MEMFD && !LE32(f->obj_ref)) {
 		img->contents_size = LE64(f->size);
 		img->shmem_return = img->state;
 		img->state = ST_CONTENTS;
 	}
-	return define_object(img, LE32(f->objref));
+	return define_file(img, LE32(f->objref), kind, obj_type == CKPT_REC_FILE);
 }
 
 /*
- * The owner and times of an unlinked file, right after its FILE: the
- * checks of the kernel's ckpt_inode_attr_load()
+ * The owner, mode and times of an unlinked file, right after its FILE,
+ * or of a pty's slave node, right after its PTY: the checks of the
+ * kernel's ckpt_read_inode_attr() and ckpt_set_inode_attr().  An earlier
+ * kernel's has no mode (INODE_ATTR_V1_SIZE bytes).
  */
 int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_inode_attr *a = p;
 
+	if (len >= sizeof(*a)) {
+		if (LE32(a->mode) & ~(uint32_t)S_IALLUGO_LINUX)
+			return image_fail(img, "mode 0%o has bits beyond 07777",
+					  LE32(a->mode));
+		if (check_zero(img, &a->__pad, sizeof(a->__pad), "__pad"))
+			return -1;
+	}
 	if (LE32(a->uid) == INVALID_ID || LE32(a->gid) == INVALID_ID)
 		return image_fail(img, "uid or gid is -1, which no user namespace maps");
 	if ((int64_t)LE64(a->atime_sec) < 0)
@@ -1341,6 +1447,11 @@ int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "atime_nsec %u is out of range", LE32(a->atime_nsec));
 	if (LE32(a->mtime_nsec) >= NSEC_PER_SEC)
 		return image_fail(img, "mtime_nsec %u is out of range", LE32(a->mtime_nsec));
+	/* A pty's slave: the PTY's records end here */
+	if (img->state == ST_PTY) {
+		img->state = ST_TASK;
+		return 0;
+	}
 	/*
 	 * The FILE's contents may follow (show.c stopped them at this record,
 	 * as at any other), then its extended attributes
@@ -1349,6 +1460,67 @@ int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 	img->tmpfs_xattrs = true;
 	img->xattrs_type = S_IFREG_LINUX;
 	img->state = ST_UNLINKED_DATA;
+	return 0;
+}
+
+/* fcntl(F_SETOWN_EX) owner types of the Linux ABI */
+#define F_OWNER_TID_LINUX	0
+#define F_OWNER_PID_LINUX	1
+#define F_OWNER_PGRP_LINUX	2
+
+/*
+ * Whether a task of the TREE that is not a zombie is the owner @pid of
+ * @type: that thread, the leader of that process, or in that group (the
+ * kernel's ckpt_fown_rtask())
+ */
+static bool fown_owner_in_tree(const struct image *img, uint32_t pid, uint32_t type)
+{
+	const struct image_task *t;
+	uint32_t i;
+
+	for (i = 0; i < img->nr_tasks; i++) {
+		t = &img->tree[i];
+		if (t->flags & CKPT_TREE_ZOMBIE)
+			continue;
+		if ((type == F_OWNER_TID_LINUX && t->pid == pid) ||
+		    (type == F_OWNER_PID_LINUX && t->pid == pid && t->tgid == pid) ||
+		    (type == F_OWNER_PGRP_LINUX && t->pgid == pid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The O_ASYNC owner and signal of the FILE before it: the checks of the
+ * kernel's ckpt_fown_check()
+ */
+int accept_FOWN(struct image *img, const void *p, uint32_t len)
+{
+	static const char *const owner_ids[] = {
+		[F_OWNER_TID_LINUX] = "pid",
+		[F_OWNER_PID_LINUX] = "tgid",
+		[F_OWNER_PGRP_LINUX] = "pgid",
+	};
+	const struct ckpt_fown *o = p;
+	uint32_t pid = LE32(o->pid), type = LE32(o->type);
+
+	if (pid > INT_MAX)
+		return image_fail(img, "pid %u is out of range", pid);
+	if (type > F_OWNER_PGRP_LINUX)
+		return image_fail(img, "type %u is not F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP",
+				  type);
+	if (check_signal(img, LE32(o->signum), "signum") ||
+	    check_flags(img, LE32(o->flags), CKPT_FOWN_ASYNC, "flags") ||
+	    check_zero(img, &o->__pad, sizeof(o->__pad), "__pad"))
+		return -1;
+	if ((int32_t)LE32(o->fd) < -1)
+		return image_fail(img, "fd %d is neither an fd nor -1",
+				  (int32_t)LE32(o->fd));
+	if (pid && !fown_owner_in_tree(img, pid, type))
+		return image_fail(img, "pid %u is not the %s of a task of the TREE that is not a zombie",
+				  pid, owner_ids[type]);
+	/* The FILE has no other */
+	img->fown_file = 0;
 	return 0;
 }
 
@@ -1362,6 +1534,8 @@ int accept_PTY(struct image *img, const void *p, uint32_t len)
 	    check_zero(img, t->termios.__pad, sizeof(t->termios.__pad),
 		       "termios.__pad"))
 		return -1;
+	/* The INODE_ATTR of its slave's node may follow */
+	img->state = ST_PTY;
 	return define_object(img, LE32(t->objref));
 }
 

@@ -42,6 +42,8 @@ const char *const rec_names[__CKPT_REC_NR] = {
 #define VARIABLE(type, name)	{ sizeof(type), true, 0, accept_##name, print_##name }
 /* A record that images of earlier kernels have with a shorter fixed part */
 #define GROWN(type, name, old)	{ sizeof(type), true, old, accept_##name, print_##name }
+/* A record of a fixed size, or the shorter one of earlier kernels' images */
+#define FIXED_GROWN(type, name, old) { sizeof(type), false, old, accept_##name, print_##name }
 
 const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_HEADER]	= FIXED(struct ckpt_image_header, HEADER),
@@ -107,7 +109,9 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_UDP_DGRAM]	= VARIABLE(struct ckpt_udp_dgram, UDP_DGRAM),
 	[CKPT_REC_MQ_NS]	= FIXED(struct ckpt_mq_ns, MQ_NS),
 	[CKPT_REC_MQUEUE]	= VARIABLE(struct ckpt_mqueue, MQUEUE),
-	[CKPT_REC_INODE_ATTR]	= FIXED(struct ckpt_inode_attr, INODE_ATTR),
+	[CKPT_REC_INODE_ATTR]	= FIXED_GROWN(struct ckpt_inode_attr, INODE_ATTR,
+					      INODE_ATTR_V1_SIZE),
+	[CKPT_REC_FOWN]		= FIXED(struct ckpt_fown, FOWN),
 };
 
 /*
@@ -156,6 +160,7 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_TASK]		= TASK_START,
 	[ST_UNLINKED]		= REC(INODE_ATTR) | TASK_START,
 	[ST_UNLINKED_DATA]	= REC(TMPFS_XATTR) | TASK_START,
+	[ST_PTY]		= REC(INODE_ATTR) | TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
 	[ST_CONTENTS]		= REC(SHMEM),
@@ -266,6 +271,7 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 {
 	const struct rec_type *rt;
 	char expected[128];
+	bool fown_ok;
 
 	if (type >= __CKPT_REC_NR || !rec_names[type])
 		return image_fail(img, "unknown record type %u", type);
@@ -305,20 +311,38 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	/*
 	 * After the FILE of an unlinked file's first open file: its
 	 * INODE_ATTR, if any, then its FILE_DATA and, after an INODE_ATTR,
-	 * its TMPFS_XATTR, up to the first record of another type
+	 * its TMPFS_XATTR, up to the first record of another type.  After a
+	 * PTY: the INODE_ATTR of its slave, if any.
 	 */
-	if ((img->state == ST_UNLINKED && type != CKPT_REC_INODE_ATTR) ||
+	if (((img->state == ST_UNLINKED || img->state == ST_PTY) &&
+	     type != CKPT_REC_INODE_ATTR) ||
 	    (img->state == ST_UNLINKED_DATA && type != CKPT_REC_FILE_DATA &&
 	     type != CKPT_REC_TMPFS_XATTR))
 		img->state = ST_TASK;
-	if (!(state_accepts[img->state] & REC_BIT(type))) {
+	/*
+	 * A FOWN ends the records of a FILE, once they are all there: the
+	 * FILE's kind has brought the grammar back to the task's objects.
+	 * Any other record of them ends the FILE's records too, but the
+	 * FILE_DATA of an unlinked file (of an earlier kernel) after its FILE.
+	 */
+	fown_ok = type == CKPT_REC_FOWN && img->state == ST_TASK && img->fown_file;
+	if (img->state == ST_TASK && type != CKPT_REC_FOWN &&
+	    !(type == CKPT_REC_FILE_DATA && img->data_of == CKPT_REC_FILE))
+		img->fown_file = 0;
+	if (!fown_ok && !(state_accepts[img->state] & REC_BIT(type))) {
 		/* Records that follow another: which one, rather than a list */
 		if (type == CKPT_REC_INODE_ATTR)
 			return image_fail(img,
-					  "record out of order: not right after the FILE of an unlinked file's first open file (kind UNLINKED, obj_ref 0)");
+					  "record out of order: not right after a PTY or the FILE of an unlinked file's first open file (kind UNLINKED, obj_ref 0)");
 		if (type == CKPT_REC_TMPFS_XATTR && img->state == ST_TASK)
 			return image_fail(img,
 					  "record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA");
+		/* A FOWN outside a FILE's records; within them, the one due is named */
+		if (type == CKPT_REC_FOWN && !img->fown_file)
+			return image_fail(img, "record out of order: %s",
+					  img->prev_type == CKPT_REC_FOWN ?
+					  "a FILE has one FOWN at most" :
+					  "not right after a FILE and the records of its kind");
 		image_expected(img, expected, sizeof(expected));
 		return image_fail(img, "record out of order, expected %s",
 				  expected);
@@ -334,11 +358,20 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 				  len, CKPT_REC_MAX_LEN);
 	if (len % 8)
 		return image_fail(img, "len %u is not a multiple of 8", len);
-	if (len < rt->size && len != rt->old_size)
-		return image_fail(img, "len %u is shorter than the %u bytes of its fixed part",
+	/* The shorter fixed part of earlier kernels' images, if the type has one */
+	if (rt->old_size && len == rt->old_size)
+		return 0;
+	if (len < rt->size)
+		return rt->old_size ?
+		       image_fail(img, "len %u is shorter than the %u bytes of its fixed part (%u in earlier images)",
+				  len, rt->size, rt->old_size) :
+		       image_fail(img, "len %u is shorter than the %u bytes of its fixed part",
 				  len, rt->size);
 	if (!rt->variable && len != rt->size)
-		return image_fail(img, "len %u, expected %u", len, rt->size);
+		return rt->old_size ?
+		       image_fail(img, "len %u, expected %u (or %u in earlier images)",
+				  len, rt->size, rt->old_size) :
+		       image_fail(img, "len %u, expected %u", len, rt->size);
 	return 0;
 }
 
@@ -404,6 +437,7 @@ static void image_free(struct image *img)
 	free(img->tree);
 	free(img->obj_ref);
 	free(img->obj_type);
+	free(img->obj_kind);
 	free(img->vmas);
 	free(img->netdevs);
 	for (i = 0; img->mounts && i < img->mounts_done; i++)

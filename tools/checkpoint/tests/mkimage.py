@@ -96,10 +96,13 @@ SIZES = {
     'TCP_STREAM': 72, 'UDP_DGRAM': 48,
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
-    'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 32,
+    'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
+    'FOWN': 24, 'SCHED_DL': 32,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
+# The INODE_ATTR of earlier kernels: no mode and __pad
+INODE_ATTR_V1_SIZE = 32
 
 # --- CRC-32C (Castagnoli), written independently of ckpt's crc32c.c ---
 
@@ -158,15 +161,15 @@ def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
         release, XFEATURES, XSTATE_SIZE, nr_tasks, *offsets))
 
 
-TREE_ZOMBIE = 0x1
+TREE_ZOMBIE, TREE_STOPPED, TREE_EXITED = 0x1, 0x2, 0x8
 
 
 def tree(tasks):
-    """A TREE of (pid, tgid, ppid) or (pid, tgid, ppid, flags)."""
+    """A TREE of (pid, tgid, ppid) tuples, which may go on with flags,
+    pgid, sid, exit_code and exit_signal (0 if left out)."""
     body = struct.pack('<II', len(tasks), 0)
     for t in tasks:
-        pid, tgid, ppid, flags = (tuple(t) + (0,))[:4]
-        body += struct.pack('<8I', pid, tgid, ppid, flags, 0, 0, 0, 0)
+        body += struct.pack('<8I', *(tuple(t) + (0,) * 5)[:8])
     return Record('TREE', body)
 
 
@@ -179,10 +182,10 @@ def cred(objref, groups=(4, 24, 27)):
 
 
 def file(objref, kind, mode, path, f_flags=0o100000, rdev=0, size=0,
-         terminate=True, obj_ref=0):
+         terminate=True, obj_ref=0, ino=1234, mtime=(1700000000, 5)):
     path = path.encode() + (b'\0' if terminate else b'')
     body = struct.pack('<IIIIQQQIIQIIII', objref, kind, f_flags, mode,
-                       0, size, 1700000000, 5, rdev, 1234, 0xFFFFFFFF,
+                       0, size, mtime[0], mtime[1], rdev, ino, 0xFFFFFFFF,
                        len(path), obj_ref, 0)
     return Record('FILE', pad8(body + path))
 
@@ -554,6 +557,27 @@ def with_zombie(edit):
                                                 TREE_ZOMBIE)])
         edit(records)
     return zombie
+
+
+def tasks_of(entries):
+    """An edit: the TREE of entries (tree()), the HEADER's nr_tasks, and
+    after the good task's records those of the others, which share its
+    objects; a leader's with a PROCESS."""
+    def edit(records):
+        records[find(records, 'HEADER')] = header(nr_tasks=len(entries))
+        records[find(records, 'TREE')] = tree(entries)
+        for pid, tgid in ((e[0], e[1]) for e in entries[1:]):
+            records += [task(pid), *([process()] if pid == tgid else []),
+                        x86_regs(), x86_xstate(), sigpending(0, []),
+                        sigpending(1, [])]
+    return edit
+
+
+# A process whose leader exited while its thread runs (good-exited-leader):
+# the leader has all its records, and the exit status of exit(42)
+EXIT_42 = 42 << 8
+GOOD_EXITED_TREE = [(PID, PID, 0, TREE_EXITED, 0, 0, EXIT_42),
+                    (PID + 1, PID, 0)]
 
 
 def sparse_refs(records):
@@ -1075,11 +1099,13 @@ O_RDWR_LARGEFILE = 0o100002
 
 
 def inode_attr(uid=1000, gid=1000, atime=(1700000000, 5),
-               mtime=(1700000100, 999999999)):
-    """An INODE_ATTR: the owner and times of an unlinked file; a time's
-    seconds may be negative (s64)."""
-    return Record('INODE_ATTR', struct.pack('<IIqqII', uid, gid, atime[0],
-                                            mtime[0], atime[1], mtime[1]))
+               mtime=(1700000100, 999999999), mode=0o640, pad=0, v1=False):
+    """An INODE_ATTR: the owner, times and permission bits of an unlinked
+    file or of a pty's slave node; a time's seconds may be negative
+    (s64).  v1: an earlier kernel's, without mode and __pad."""
+    body = struct.pack('<IIqqIIII', uid, gid, atime[0], mtime[0], atime[1],
+                       mtime[1], mode, pad)
+    return Record('INODE_ATTR', body[:INODE_ATTR_V1_SIZE] if v1 else body)
 
 
 def unlinked_file(objref=UNLINKED_REFS['first'], obj_ref=0, size=10000,
@@ -1127,6 +1153,124 @@ def unlinked(recs=None):
             (0, REFS['tty'], 0), (1, REFS['tty'], 0), (2, REFS['tty'], 1),
             *((3 + i, ref, 0) for i, ref in enumerate(refs))])
     return edit
+
+
+# The O_ASYNC owners of files (good-fown): an eventfd, a memfd with its
+# contents and another open file of it, each followed by its FOWN; a
+# file and a directory under /proc/PID of the task (kind PROC_PID); the
+# task leads its process group.  FOWNs also end an unlinked file's
+# records (good-fown-unlinked) and a listener's (good-fown-tcp).
+FILE_KIND.update(EVENTFD=9, MEMFD=14, PROC_PID=22)
+FOWN_REFS = dict(eventfd=30, memfd=31, memfd2=32, proc=33, procdir=34)
+F_OWNER = dict(TID=0, PID=1, PGRP=2)
+FOWN_ASYNC = 0x1
+O_DIRECTORY_LARGEFILE = 0o300000
+
+
+def fown(pid=PID, owner='PID', signum=0, fd=3, flags=FOWN_ASYNC, pad=0):
+    """A FOWN: the owner pid of type owner (F_OWNER_*, or a number), the
+    signal of F_SETSIG, the descriptor of O_ASYNC (-1: none)."""
+    return Record('FOWN', struct.pack('<IIIiII', pid, F_OWNER.get(owner, owner),
+                                      signum, fd, flags, pad))
+
+
+def eventfd(count=5, flags=0):
+    return Record('EVENTFD', struct.pack('<QII', count, flags, 0))
+
+
+def memfd_file(objref=FOWN_REFS['memfd'], obj_ref=0, f_flags=O_RDWR_LARGEFILE,
+               size=2 * PAGE_SIZE):
+    return file(objref, FILE_KIND['MEMFD'], 0o100777, '/memfd:ring',
+                f_flags=f_flags, size=size, obj_ref=obj_ref)
+
+
+def proc_file(objref=FOWN_REFS['proc'], path='/proc/%d/status' % PID,
+              mode=0o100444, pid=PID, size=0, obj_ref=0, f_flags=0o100000):
+    return file(objref, FILE_KIND['PROC_PID'], mode, path, f_flags=f_flags,
+                size=size, obj_ref=obj_ref, ino=pid, mtime=(0, 0))
+
+
+GOOD_FOWN = [
+    anon_file(FOWN_REFS['eventfd'], FILE_KIND['EVENTFD'], mode=0o600),
+    eventfd(),
+    fown(),
+    memfd_file(),
+    shmem(0, 2 * PAGE_SIZE, seals=1),
+    pages(0, 1),
+    shmem_end(1),
+    fown(owner='TID', signum=34, fd=4, flags=0),
+    memfd_file(FOWN_REFS['memfd2'], obj_ref=FOWN_REFS['memfd'],
+               f_flags=0o100000),
+    fown(owner='PGRP', signum=29, fd=5),
+    proc_file(),
+    proc_file(FOWN_REFS['procdir'], '/proc/%d' % PID, 0o40555,
+              f_flags=O_DIRECTORY_LARGEFILE),
+]
+
+
+def fown_records(at=None, new=None, recs=None):
+    """GOOD_FOWN (or recs), the record at index at replaced by new (a
+    list: inserted)."""
+    recs = list(GOOD_FOWN if recs is None else recs)
+    if at is not None:
+        recs[at:at + 1] = new if isinstance(new, list) else [new]
+    return recs
+
+
+def fowns(recs=None, pgid=PID):
+    """An edit: the TREE's task in process group pgid, and recs (by
+    default GOOD_FOWN) before the FILES, each FILE among them one more fd
+    of the task, from 3."""
+    add = unlinked(GOOD_FOWN if recs is None else recs)
+
+    def edit(records):
+        records[find(records, 'TREE')] = tree([(PID, PID, 0, 0, pgid)])
+        add(records)
+    return edit
+
+
+def fown_listener(extra):
+    """A listener of good-tcp, its connection not accepted, then extra."""
+    return lambda r: sockets(r, listener=[
+        inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=1), *pending(),
+        *extra])
+
+
+# A pty pair (good-pty): its PTY, the INODE_ATTR of its slave's /dev/pts
+# node, then the FILEs of its master and of its slave, the task's fds 3
+# and 4; an earlier kernel's image has no INODE_ATTR (good-pty-v1)
+FILE_KIND.update(PTY_MASTER=16, PTY_SLAVE=17)
+PTY_REFS = dict(pty=40, master=41, slave=42)
+# ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO...|IEXTEN
+TERMIOS = (0o2400, 0o5, 0o277, 0o105073, 38400, 38400)
+TERMIOS_CC = bytes([3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23,
+                    22, 0, 0, 0])
+
+
+def pty(objref=PTY_REFS['pty'], index=3, flags=0, path='/dev/ptmx',
+        winsize=(24, 80, 0, 0)):
+    path = path.encode() + b'\0'
+    body = struct.pack('<4I4H6I19s5x', objref, index, flags, len(path),
+                       *winsize, *TERMIOS, TERMIOS_CC)
+    return Record('PTY', pad8(body + path))
+
+
+def pty_file(side, objref=None, obj_ref=PTY_REFS['pty'], index=3):
+    """The FILE of a pty's master ('MASTER') or slave ('SLAVE')."""
+    if side == 'MASTER':
+        mode, path, rdev = 0o20666, '/dev/ptmx', new_encode_dev(5, 2)
+    else:
+        mode, path = 0o20620, '/dev/pts/%d' % index
+        rdev = new_encode_dev(136, index)
+    return file(PTY_REFS[side.lower()] if objref is None else objref,
+                FILE_KIND['PTY_' + side], mode, path,
+                f_flags=O_RDWR_LARGEFILE, rdev=rdev, obj_ref=obj_ref)
+
+
+# The slave's node: tty group, mode 0620
+PTY_ATTR = inode_attr(gid=5, mode=0o620)
+GOOD_PTY = [pty(), PTY_ATTR, pty_file('MASTER'), pty_file('SLAVE')]
+GOOD_PTY_V1 = [GOOD_PTY[0], *GOOD_PTY[2:]]
 
 
 # A frozen cgroup (good-cgroupns-frozen): /svc/web frozen, /svc/empty not
@@ -1210,6 +1354,32 @@ VARIANTS = {
     'tree-count': (replace('TREE', tree([(PID, PID, 0), (PID + 1, PID + 1,
                                                          PID)])),
                    None, None),
+    'good-exited-leader': (tasks_of(GOOD_EXITED_TREE), None, None),
+    'tree-exited-thread': (tasks_of([(PID, PID, 0), (PID + 1, PID, 0,
+                                                     TREE_EXITED)]),
+                           None, None),
+    'tree-exited-last': (tasks_of([(PID, PID, 0), (PID + 1, PID + 1, PID,
+                                                   TREE_EXITED)]),
+                         None, None),
+    'tree-exited-alone': (tasks_of([(PID, PID, 0, TREE_EXITED)]), None, None),
+    'tree-exited-then-child': (tasks_of([
+        (PID, PID, 0, TREE_EXITED), (PID + 1, PID + 1, PID),
+        (PID + 2, PID, 0)]), None, None),
+    'tree-exited-zombie': (tasks_of([
+        (PID, PID, 0), (PID + 1, PID + 1, PID, TREE_EXITED | TREE_ZOMBIE),
+        (PID + 2, PID + 1, PID)]), None, None),
+    'tree-exited-stopped': (tasks_of([(PID, PID, 0,
+                                       TREE_EXITED | TREE_STOPPED),
+                                      (PID + 1, PID, 0)]), None, None),
+    'tree-exited-exit-code': (tasks_of([(PID, PID, 0, TREE_EXITED, 0, 0,
+                                         0x10000), (PID + 1, PID, 0)]),
+                              None, None),
+    'tree-exited-exit-signal': (tasks_of([(PID, PID, 0, TREE_EXITED, 0, 0,
+                                           EXIT_42, 17), (PID + 1, PID, 0)]),
+                                None, None),
+    'tree-exit-code-running': (tasks_of([(PID, PID, 0, 0, 0, 0, EXIT_42),
+                                         (PID + 1, PID, 0)]), None, None),
+    'cred-len-zero': (replace('CRED', Record('CRED', b'')), None, None),
     'task-pid': (replace('TASK', task(PID + 1)), None, None),
     'missing-sigpending': (drop('SIGPENDING', 1), None, None),
     'missing-process': (drop('PROCESS'), None, None),
@@ -1771,6 +1941,8 @@ VARIANTS = {
     'good-unlinked-empty': (unlinked([unlinked_file(size=0), inode_attr(
         0, 0, (0, 0), (0, 0)), tmpfs_xattr('user.x', b'')]), None, None),
     'good-unlinked-no-xattr': (unlinked(GOOD_UNLINKED[:4]), None, None),
+    'good-unlinked-attr-v1': (unlinked(unlinked_records(1, inode_attr(
+        v1=True))), None, None),
     'good-unlinked-posix-acl': (unlinked(unlinked_records(5, [
         GOOD_UNLINKED[5], acl_xattr(FILE_ACL)])), None, None),
     'inode-attr-uid': (unlinked(unlinked_records(1, inode_attr(
@@ -1790,6 +1962,10 @@ VARIANTS = {
     'inode-attr-len': (unlinked(unlinked_records(1, Record(
         'INODE_ATTR', inode_attr().payload + b'\0' * 8))), None, None),
     'inode-attr-cut': (unlinked(), None, 'cut-inode-attr'),
+    'inode-attr-mode': (unlinked(unlinked_records(1, inode_attr(
+        mode=0o100640))), None, None),
+    'inode-attr-pad': (unlinked(unlinked_records(1, inode_attr(pad=1))),
+                       None, None),
     'inode-attr-after-reg': (unlinked(unlinked_records(0, unlinked_file(
         kind='REG'))), None, None),
     'inode-attr-after-other-file': (unlinked(unlinked_records(
@@ -1818,6 +1994,82 @@ VARIANTS = {
         4, acl_xattr(MINIMAL_ACL, default=True))), None, None),
     'unlinked-xattr-posix-acl-no-mask': (unlinked(unlinked_records(
         4, acl_xattr(FILE_ACL[:3] + FILE_ACL[4:]))), None, None),
+    'good-pty': (unlinked(GOOD_PTY), None, None),
+    'good-pty-v1': (unlinked(GOOD_PTY_V1), None, None),
+    'pty-inode-attr-after-file': (unlinked([GOOD_PTY[0], GOOD_PTY[2],
+                                            PTY_ATTR, GOOD_PTY[3]]),
+                                  None, None),
+    'pty-inode-attr-twice': (unlinked([GOOD_PTY[0], PTY_ATTR, PTY_ATTR,
+                                       *GOOD_PTY[2:]]), None, None),
+    'pty-inode-attr-mode': (unlinked([GOOD_PTY[0], inode_attr(
+        gid=5, mode=0o20620), *GOOD_PTY[2:]]), None, None),
+    'pty-xattr-after-inode-attr': (unlinked([*GOOD_PTY[:2], tmpfs_xattr(
+        'user.color', b'blue'), *GOOD_PTY[2:]]), None, None),
+    'pty-data-after-inode-attr': (unlinked([*GOOD_PTY[:2], file_data(
+        0, b'x'), *GOOD_PTY[2:]]), None, None),
+    'good-fown': (fowns(), None, None),
+    'good-fown-unlinked': (unlinked(unlinked_records(
+        6, [fown(fd=3, owner='TID', signum=10), GOOD_UNLINKED[6]],
+        extra_at_end=[fown(fd=4, flags=0, signum=0)])), None, None),
+    'good-fown-unlinked-v1': (unlinked(unlinked_records(
+        recs=GOOD_UNLINKED_V1, at=3, new=[fown(), GOOD_UNLINKED_V1[3]])),
+        None, None),
+    'good-fown-tcp': (fown_listener([fown(fd=-1, signum=23)]), None, None),
+    'fown-outside-task': (insert_after('TREE', fown()), None, None),
+    'fown-after-files': (insert_after('FILES', fown()), None, None),
+    'fown-after-process': (insert_after('PROCESS', fown()), None, None),
+    'fown-twice': (fowns(fown_records(2, [fown(), fown()])), None, None),
+    'fown-before-eventfd': (fowns([GOOD_FOWN[0], fown(), GOOD_FOWN[1]] +
+                                  GOOD_FOWN[3:]), None, None),
+    'fown-before-shmem': (fowns(GOOD_FOWN[:4] + [fown()] + GOOD_FOWN[4:7] +
+                                GOOD_FOWN[8:]), None, None),
+    'fown-in-shmem': (fowns(GOOD_FOWN[:5] + [fown()] + GOOD_FOWN[5:7] +
+                            GOOD_FOWN[8:]), None, None),
+    'fown-before-inode-attr': (unlinked(unlinked_records(0, [
+        GOOD_UNLINKED[0], fown()])), None, None),
+    'fown-before-xattr': (unlinked(unlinked_records(4, [
+        fown(), GOOD_UNLINKED[4]])), None, None),
+    'fown-before-pending': (lambda r: sockets(r, listener=[
+        inet_sk('LISTEN', INET_BOUND, backlog=128, nr_queued=1), fown(),
+        *pending()]), None, None),
+    'fown-pid-range': (fowns(fown_records(2, fown(pid=1 << 31))), None, None),
+    'fown-type': (fowns(fown_records(2, fown(owner=3))), None, None),
+    'fown-signum': (fowns(fown_records(2, fown(signum=65))), None, None),
+    'fown-flags': (fowns(fown_records(2, fown(flags=0x3))), None, None),
+    'fown-pad': (fowns(fown_records(2, fown(pad=1))), None, None),
+    'fown-fd': (fowns(fown_records(2, fown(fd=-2))), None, None),
+    'fown-pid-unknown': (fowns(fown_records(2, fown(pid=107, owner='TID'))),
+                         None, None),
+    'fown-pid-zombie': (with_zombie(insert_after('FILE', fown(pid=PID + 1))),
+                        None, None),
+    'fown-pgrp-unknown': (fowns(pgid=0), None, None),
+    'fown-len': (fowns(fown_records(2, Record(
+        'FOWN', fown().payload + b'\0' * 8))), None, None),
+    'fown-truncated': (fowns(fown_records(2, Record(
+        'FOWN', fown().payload[:16]))), None, None),
+    'proc-pid-unknown': (fowns(fown_records(10, proc_file(pid=PID + 1))),
+                         None, None),
+    'proc-pid-zero': (fowns(fown_records(10, proc_file(pid=0))), None, None),
+    'proc-pid-mode': (fowns(fown_records(10, proc_file(mode=0o20620))),
+                      None, None),
+    'proc-pid-size': (fowns(fown_records(10, proc_file(size=4096))),
+                      None, None),
+    'proc-pid-obj-ref': (fowns(fown_records(10, proc_file(
+        obj_ref=FOWN_REFS['memfd']))), None, None),
+    'memfd-without-contents': (fowns(GOOD_FOWN[:4] + GOOD_FOWN[8:]),
+                               None, None),
+    'memfd-ref-with-contents': (fowns(fown_records(8, [
+        GOOD_FOWN[8], shmem(0, 2 * PAGE_SIZE, seals=1), shmem_end(0)])),
+        None, None),
+    'memfd-ref-not-memfd': (fowns(fown_records(8, memfd_file(
+        FOWN_REFS['memfd2'], obj_ref=REFS['exe']))), None, None),
+    'memfd-ref-not-first': (fowns(fown_records(9, [
+        GOOD_FOWN[9], memfd_file(40, obj_ref=FOWN_REFS['memfd2'])])),
+        None, None),
+    'memfd-ref-unknown': (fowns(fown_records(8, memfd_file(
+        FOWN_REFS['memfd2'], obj_ref=99))), None, None),
+    'unlinked-ref-memfd': (fowns(GOOD_FOWN + [unlinked_file(
+        UNLINKED_REFS['second'], obj_ref=FOWN_REFS['memfd'])]), None, None),
     'good-timers': (insert_after('PROCESS', [sigaltstack(), itimers(),
                                              posix_timers(4, GOOD_TIMERS),
                                              thread_cputime(), cputime(),
@@ -1943,10 +2195,13 @@ def selftest():
         for r in records:
             if r.name == 'NETNS' and len(r.payload) == NETNS_V1_SIZE:
                 continue
+            if r.name == 'INODE_ATTR' and \
+                    len(r.payload) == INODE_ATTR_V1_SIZE:
+                continue
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
                           'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
-                          'MQ_NS', 'INODE_ATTR'):
+                          'MQ_NS', 'INODE_ATTR', 'FOWN'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -2021,16 +2276,43 @@ def selftest():
     r = file_data(8, b'abc')
     assert r.payload == struct.pack('<QII', 8, 3, 0) + b'abc\0\0\0\0\0', \
         'FILE_DATA'
-    # The owner, then the seconds of both times, then their nanoseconds
-    r = inode_attr(uid=7, gid=8, atime=(-1, 2), mtime=(3, 4))
+    # The owner, then the seconds of both times, then their nanoseconds,
+    # then the mode and __pad but in an earlier kernel's
+    r = inode_attr(uid=7, gid=8, atime=(-1, 2), mtime=(3, 4), mode=0o4755)
+    assert r.payload == struct.pack('<IIQQIIII', 7, 8, 2**64 - 1, 3, 2, 4,
+                                    0o4755, 0), 'INODE_ATTR'
+    assert len(r.payload) == SIZES['INODE_ATTR'], 'INODE_ATTR'
+    r = inode_attr(uid=7, gid=8, atime=(-1, 2), mtime=(3, 4), v1=True)
     assert r.payload == struct.pack('<IIQQII', 7, 8, 2**64 - 1, 3, 2, 4), \
         'INODE_ATTR'
-    assert len(r.payload) == SIZES['INODE_ATTR'], 'INODE_ATTR'
+    # A PTY: objref, index, flags, path_len, the window size, the termios
+    # (6 words, 19 c_cc, 5 pad), then the path
+    r = pty(5, 7, 2, '/p', (1, 2, 3, 4))
+    assert len(r.payload) == SIZES['PTY'] + 8, 'PTY'
+    assert struct.unpack_from('<4I4H', r.payload) == \
+        (5, 7, 2, 3, 1, 2, 3, 4), 'PTY'
+    assert struct.unpack_from('<6I', r.payload, 24) == TERMIOS, 'PTY'
+    assert r.payload[48:67] == TERMIOS_CC and r.payload[67:72] == b'\0' * 5, \
+        'PTY'
+    assert r.payload[SIZES['PTY']:] == b'/p\0' + b'\0' * 5, 'PTY'
     # A FILE's obj_ref, after its path_len
     r = unlinked_file(11, obj_ref=10)
     assert struct.unpack_from('<IIII', r.payload, 56) == (0xFFFFFFFF, 5, 10,
                                                          0), 'FILE'
     assert r.payload[SIZES['FILE']:] == b'/tmp\0\0\0\0', 'FILE'
+    # A FILE's mtime and ino; a PROC_PID one has the pid in ino
+    r = proc_file(pid=7, path='/proc/7')
+    assert struct.unpack_from('<QQIIQ', r.payload, 24) == (0, 0, 0, 0, 7), \
+        'FILE'
+    # A FOWN: the owner and its type, the signal, the fd, the flags
+    assert fown(9, 'PGRP', 29, -1, FOWN_ASYNC).payload == struct.pack(
+        '<6I', 9, 2, 29, 0xFFFFFFFF, 1, 0), 'FOWN'
+    assert len(fown().payload) == SIZES['FOWN'], 'FOWN'
+    # The TREE's pgid, after the flags, then sid, exit_code, exit_signal
+    assert struct.unpack_from('<8I', tree([(5, 5, 0, 0, 5)]).payload, 8) == \
+        (5, 5, 0, 0, 5, 0, 0, 0), 'TREE'
+    assert struct.unpack_from('<8I', tree([(5, 5, 0, 8, 5, 6, 7, 9)]).payload,
+                              8) == (5, 5, 0, 8, 5, 6, 7, 9), 'TREE'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

@@ -443,6 +443,16 @@ declare -A REASON=(
 	[file-kind-mode]='offset 424: FILE: mode 040755 does not fit kind 1'
 	[relative-cwd]='offset 688: FS: cwd is not an absolute path'
 	[tree-count]='offset 264: TREE: nr_tasks 2, but the HEADER says 1'
+	[tree-exited-thread]='offset 264: TREE: task\[1\]: a thread cannot be a zombie, stopped or exited$'
+	[tree-exited-last]='offset 264: TREE: task\[1\]: an exited leader without threads$'
+	[tree-exited-alone]='offset 264: TREE: task\[0\]: an exited leader without threads$'
+	[tree-exited-then-child]='offset 264: TREE: task\[1\]: not a thread of the exited leader before it$'
+	[tree-exited-zombie]='offset 264: TREE: task\[1\]: an exited leader cannot be a zombie or stopped$'
+	[tree-exited-stopped]='offset 264: TREE: task\[0\]: an exited leader cannot be a zombie or stopped$'
+	[tree-exited-exit-code]='offset 264: TREE: task\[0\]: exit_code 0x10000 is out of range$'
+	[tree-exited-exit-signal]='offset 264: TREE: task\[0\]: exit_signal 17, but an exited leader has none$'
+	[tree-exit-code-running]='offset 264: TREE: task\[0\]: exit_code or exit_signal, but neither a zombie nor an exited leader$'
+	[cred-len-zero]='offset 312: CRED: len 0 is shorter than the 88 bytes of its fixed part$'
 	[task-pid]='offset 11768: TASK: pid 101, but TREE entry 0 is pid 100'
 	[missing-sigpending]='offset 13440: TRAILER: record out of order, expected SIGPENDING'
 	[xstate-size]='offset 12440: X86_XSTATE: size 576, but the HEADER'
@@ -464,7 +474,7 @@ declare -A REASON=(
 	[cgroupns-nr-zero]='offset 360: CGROUPNS: nr_cgroups 0 is out of range 1\.\.1024$'
 	[cgroupns-nr-too-many]='offset 360: CGROUPNS: nr_cgroups 1025 is out of range 1\.\.1024$'
 	[cgroupns-len]='offset 360: CGROUPNS: len 16, expected 8$'
-	[cgroupns-short]='offset 360: CGROUPNS: len 0, expected 8$'
+	[cgroupns-short]='offset 360: CGROUPNS: len 0 is shorter than the 8 bytes of its fixed part$'
 	[cgroupns-twice]='offset 888: CGROUPNS: namespace record out of order or repeated'
 	[cgroupns-before-userns]='offset 840: USERNS: namespace record out of order or repeated'
 	[cgroupns-after-mntns]='offset 472: CGROUPNS: record out of order, expected TASK, '
@@ -731,21 +741,60 @@ declare -A REASON=(
 	[inode-attr-mtime-nsec]='offset 712: INODE_ATTR: mtime_nsec 4294967295 is out of range$'
 	[inode-attr-atime-negative]='offset 712: INODE_ATTR: atime_sec -1 is negative$'
 	[inode-attr-mtime-negative]='offset 712: INODE_ATTR: mtime_sec -9223372036854775808 is negative$'
-	[inode-attr-truncated]='offset 712: INODE_ATTR: len 24 is shorter than the 32 bytes of its fixed part$'
-	[inode-attr-len]='offset 712: INODE_ATTR: len 40, expected 32$'
-	[inode-attr-cut]='offset 712: INODE_ATTR: truncated payload \(16 of 32 bytes\)$'
-	[inode-attr-after-reg]="offset 712: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
-	[inode-attr-after-other-file]="offset 1000: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
-	[inode-attr-after-data]="offset 752: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
-	[inode-attr-twice]="offset 752: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
-	[inode-attr-outside-task]="offset 312: INODE_ATTR: record out of order: not right after the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-truncated]='offset 712: INODE_ATTR: len 24 is shorter than the 40 bytes of its fixed part \(32 in earlier images\)$'
+	[inode-attr-len]='offset 712: INODE_ATTR: len 48, expected 40 \(or 32 in earlier images\)$'
+	[inode-attr-cut]='offset 712: INODE_ATTR: truncated payload \(16 of 40 bytes\)$'
+	[inode-attr-mode]='offset 712: INODE_ATTR: mode 0100640 has bits beyond 07777$'
+	[inode-attr-pad]='offset 712: INODE_ATTR: __pad is not zero$'
+	[inode-attr-after-reg]="offset 712: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-after-other-file]="offset 1008: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-after-data]="offset 752: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-twice]="offset 760: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[inode-attr-outside-task]="offset 312: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
 	[unlinked-xattr-without-attr]="offset 784: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
-	[unlinked-xattr-after-other-file]="offset 1000: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
-	[unlinked-data-after-xattr]='offset 912: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
-	[unlinked-data-beyond-size]='offset 792: FILE_DATA: offset 9999 \+ len 2 goes beyond 10000$'
-	[unlinked-xattr-name-not-terminated]='offset 824: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes$'
-	[unlinked-xattr-posix-acl-default]='offset 824: TMPFS_XATTR: system\.posix_acl_default on a regular file: only a directory has a default ACL$'
-	[unlinked-xattr-posix-acl-no-mask]='offset 824: TMPFS_XATTR: system\.posix_acl_access: entry\[3\]: other::---, but named users or groups need a mask:: before it$'
+	[unlinked-xattr-after-other-file]="offset 1008: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
+	[unlinked-data-after-xattr]='offset 920: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
+	[unlinked-data-beyond-size]='offset 800: FILE_DATA: offset 9999 \+ len 2 goes beyond 10000$'
+	[unlinked-xattr-name-not-terminated]='offset 832: TMPFS_XATTR: name is not a NUL-terminated string of 7 bytes$'
+	[unlinked-xattr-posix-acl-default]='offset 832: TMPFS_XATTR: system\.posix_acl_default on a regular file: only a directory has a default ACL$'
+	[unlinked-xattr-posix-acl-no-mask]='offset 832: TMPFS_XATTR: system\.posix_acl_access: entry\[3\]: other::---, but named users or groups need a mask:: before it$'
+	[pty-inode-attr-after-file]="offset 816: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[pty-inode-attr-twice]="offset 768: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[pty-inode-attr-mode]='offset 720: INODE_ATTR: mode 020620 has bits beyond 07777$'
+	[pty-xattr-after-inode-attr]="offset 768: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
+	[pty-data-after-inode-attr]='offset 768: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
+	[fown-outside-task]='offset 312: FOWN: record out of order: not right after a FILE and the records of its kind$'
+	[fown-after-files]='offset 688: FOWN: record out of order: not right after a FILE and the records of its kind$'
+	[fown-after-process]='offset 12216: FOWN: record out of order: not right after a FILE and the records of its kind$'
+	[fown-twice]='offset 760: FOWN: record out of order: a FILE has one FOWN at most$'
+	[fown-before-eventfd]='offset 704: FOWN: record out of order, expected EVENTFD, TIMERFD, '
+	[fown-before-shmem]='offset 856: FOWN: record out of order, expected SHMEM$'
+	[fown-in-shmem]='offset 880: FOWN: record out of order, expected PAGES or SHMEM_END$'
+	[fown-before-inode-attr]="offset 744: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
+	[fown-before-xattr]="offset 864: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
+	[fown-before-pending]='offset 2992: FOWN: record out of order, expected INET_SK$'
+	[fown-pid-range]='offset 728: FOWN: pid 2147483648 is out of range$'
+	[fown-type]='offset 728: FOWN: type 3 is not F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP$'
+	[fown-signum]='offset 728: FOWN: signum 65 is not a signal$'
+	[fown-flags]='offset 728: FOWN: flags 0x3 has unknown bits 0x2$'
+	[fown-pad]='offset 728: FOWN: __pad is not zero$'
+	[fown-fd]='offset 728: FOWN: fd -2 is neither an fd nor -1$'
+	[fown-pid-unknown]='offset 728: FOWN: pid 107 is not the pid of a task of the TREE that is not a zombie$'
+	[fown-pid-zombie]='offset 560: FOWN: pid 101 is not the tgid of a task of the TREE that is not a zombie$'
+	[fown-pgrp-unknown]='offset 5144: FOWN: pid 100 is not the pgid of a task of the TREE that is not a zombie$'
+	[fown-len]='offset 728: FOWN: len 32, expected 24$'
+	[fown-truncated]='offset 728: FOWN: len 16 is shorter than the 24 bytes of its fixed part$'
+	[proc-pid-unknown]='offset 5176: FILE: ino 101 is not the pid of a task of the TREE$'
+	[proc-pid-zero]='offset 5176: FILE: ino 0 is not the pid of a task of the TREE$'
+	[proc-pid-mode]='offset 5176: FILE: mode 020620 does not fit kind 22$'
+	[proc-pid-size]='offset 5176: FILE: a file under /proc/100 with a size or mtime$'
+	[proc-pid-obj-ref]='offset 5176: FILE: obj_ref 31: only pipes, FIFOs, ptys, unlinked files and memfds have one$'
+	[memfd-without-contents]='offset 856: FILE: record out of order, expected SHMEM$'
+	[memfd-ref-with-contents]="offset 5144: SHMEM: objref 0, but the record before is neither a SYSV_SHM nor the FILE of a memfd's first open file \(kind MEMFD, obj_ref 0\)$"
+	[memfd-ref-not-memfd]='offset 5048: FILE: obj_ref 2 is not the FILE of the first open file \(kind 14, obj_ref 0\) of this memfd$'
+	[memfd-ref-not-first]='offset 5176: FILE: obj_ref 32 is not the FILE of the first open file \(kind 14, obj_ref 0\) of this memfd$'
+	[memfd-ref-unknown]='offset 5048: FILE: obj_ref 99 refers to no object defined before it$'
+	[unlinked-ref-memfd]='offset 5376: FILE: obj_ref 31 is not the FILE of the first open file \(kind 7, obj_ref 0\) of this unlinked file$'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -967,28 +1016,86 @@ expect "show: an open queue of an IPC namespace the image does not have" 0 \
 "$CKPT" show "$TMP/good-unlinked.img" >"$TMP/good-unlinked.out" 2>&1
 check "show: an unlinked file's FILE, INODE_ATTR, FILE_DATA, then TMPFS_XATTR" \
 	show_has "$TMP/good-unlinked.out" '[5] FILE offset=624 len=80' \
-	'  kind: 7 (UNLINKED)' '[6] INODE_ATTR offset=712 len=32' \
-	'[7] FILE_DATA offset=752 len=32' '[8] FILE_DATA offset=792 len=24' \
-	'[9] TMPFS_XATTR offset=824 len=24' '[10] TMPFS_XATTR offset=856 len=48' \
-	'[11] FILE offset=912 len=80' '  obj_ref: 10'
-check "show: decodes an INODE_ATTR's owner and times" \
+	'  kind: 7 (UNLINKED)' '[6] INODE_ATTR offset=712 len=40' \
+	'[7] FILE_DATA offset=760 len=32' '[8] FILE_DATA offset=800 len=24' \
+	'[9] TMPFS_XATTR offset=832 len=24' '[10] TMPFS_XATTR offset=864 len=48' \
+	'[11] FILE offset=920 len=80' '  obj_ref: 10'
+check "show: decodes an INODE_ATTR's owner, times and mode" \
 	show_has "$TMP/good-unlinked.out" '  uid: 1000' '  gid: 1000' \
 	'  atime: 1700000000.000000005 (2023-11-14T22:13:20.000000005Z)' \
-	'  mtime: 1700000100.999999999 (2023-11-14T22:15:00.999999999Z)'
+	'  mtime: 1700000100.999999999 (2023-11-14T22:15:00.999999999Z)' \
+	'  mode: 0640'
+"$CKPT" show "$TMP/good-unlinked-attr-v1.img" >"$TMP/good-unlinked-attr-v1.out" 2>&1
+check "show: accepts the 32-byte INODE_ATTR of earlier kernels, without mode" \
+	show_has "$TMP/good-unlinked-attr-v1.out" '[6] INODE_ATTR offset=712 len=32' \
+	'  mtime: 1700000100.999999999 (2023-11-14T22:15:00.999999999Z)' \
+	'[7] FILE_DATA offset=752 len=32' '[9] TMPFS_XATTR offset=824 len=24'
+check "show: no mode in an earlier kernel's INODE_ATTR" \
+	bash -c "! grep -q '^  mode: 0640\$' '$TMP/good-unlinked-attr-v1.out'"
 check "show: decodes an unlinked file's TMPFS_XATTR" \
 	show_has "$TMP/good-unlinked.out" '  name: "user.color"' '  value: "blue"'
 expect "show: an unlinked file of an earlier kernel, without INODE_ATTR" 0 \
 	'^\[6\] FILE_DATA offset=712 len=32$' "$CKPT" show "$TMP/good-unlinked-v1.img"
 expect "show: an empty unlinked file: TMPFS_XATTR right after its INODE_ATTR" 0 \
-	'^\[7\] TMPFS_XATTR offset=752 len=16$' "$CKPT" show "$TMP/good-unlinked-empty.img"
+	'^\[7\] TMPFS_XATTR offset=760 len=16$' "$CKPT" show "$TMP/good-unlinked-empty.img"
 "$CKPT" show "$TMP/good-unlinked-posix-acl.img" >"$TMP/good-unlinked-posix-acl.out" 2>&1
 check "show: decodes an unlinked file's access ACL" \
 	show_has "$TMP/good-unlinked-posix-acl.out" \
-	'[11] TMPFS_XATTR offset=912 len=80' \
+	'[11] TMPFS_XATTR offset=920 len=80' \
 	'  name: "system.posix_acl_access"' '  entry[1]: user:1001:r--' \
-	'  entry[3]: mask::r--' '[12] FILE offset=1000 len=80'
+	'  entry[3]: mask::r--' '[12] FILE offset=1008 len=80'
 expect "show: an unlinked file without extended attributes" 0 \
-	'^\[9\] FILES offset=824 len=72$' "$CKPT" show "$TMP/good-unlinked-no-xattr.img"
+	'^\[9\] FILES offset=832 len=72$' "$CKPT" show "$TMP/good-unlinked-no-xattr.img"
+"$CKPT" show "$TMP/good-fown.img" >"$TMP/good-fown.out" 2>&1
+check "show: a FOWN after an eventfd's FILE and EVENTFD" show_has "$TMP/good-fown.out" \
+	'[5] FILE offset=624 len=72' '[6] EVENTFD offset=704 len=16' \
+	'[7] FOWN offset=728 len=24'
+check "show: decodes a FOWN's owner, signal, fd and O_ASYNC" \
+	show_has "$TMP/good-fown.out" '  pid: 100' '  type: 1 (PID)' \
+	'  signum: 0 (SIGIO, without siginfo)' '  fd: 3' '  flags: 0x1 (ASYNC)' \
+	'  type: 0 (TID)' '  signum: 34 (SIGRTMIN+2)' '  fd: 4' '  flags: 0x0' \
+	'  type: 2 (PGRP)' '  signum: 29 (SIGIO)' '  fd: 5'
+check "show: a FOWN after a memfd's contents, SHMEM to SHMEM_END" \
+	show_has "$TMP/good-fown.out" '[8] FILE offset=760 len=88' \
+	'  kind: 14 (MEMFD)' '[9] SHMEM offset=856 len=16' \
+	'[11] SHMEM_END offset=5000 len=8' '[12] FOWN offset=5016 len=24'
+check "show: another open file of a memfd names the first, without SHMEM" \
+	show_has "$TMP/good-fown.out" '[13] FILE offset=5048 len=88' \
+	'  obj_ref: 31' '  path: "/memfd:ring"' '[14] FOWN offset=5144 len=24'
+check "show: a FILE of kind PROC_PID has the pid of its task in ino" \
+	show_has "$TMP/good-fown.out" '[15] FILE offset=5176 len=96' \
+	'  kind: 22 (PROC_PID)' '  ino: 100 (pid 100)' \
+	'  path: "/proc/100/status"' '[16] FILE offset=5280 len=88' \
+	'  mode: 040555' '  path: "/proc/100"' '[17] FILES offset=5376 len=136'
+"$CKPT" show "$TMP/good-fown-unlinked.img" >"$TMP/good-fown-unlinked.out" 2>&1
+check "show: a FOWN after an unlinked file's INODE_ATTR, FILE_DATA and TMPFS_XATTR" \
+	show_has "$TMP/good-fown-unlinked.out" '[10] TMPFS_XATTR offset=864 len=48' \
+	'[11] FOWN offset=920 len=24' '  signum: 10 (SIGUSR1)' \
+	'[12] FILE offset=952 len=80' '  obj_ref: 10' '[13] FOWN offset=1040 len=24'
+expect "show: a FOWN after the FILE_DATA of an earlier kernel's unlinked file" 0 \
+	'^\[8\] FOWN offset=784 len=24$' "$CKPT" show "$TMP/good-fown-unlinked-v1.img"
+"$CKPT" show "$TMP/good-fown-tcp.img" >"$TMP/good-fown-tcp.out" 2>&1
+check "show: a FOWN after a listener's connections not accepted" \
+	show_has "$TMP/good-fown-tcp.out" '[11] TCP_STREAM offset=3120 len=80' \
+	'[12] FOWN offset=3208 len=24' '  signum: 23 (SIGURG)' '  fd: -1'
+"$CKPT" show "$TMP/good-pty.img" >"$TMP/good-pty.out" 2>&1
+check "show: a PTY, the INODE_ATTR of its slave's node, then its FILEs" \
+	show_has "$TMP/good-pty.out" '[5] PTY offset=624 len=88' \
+	'[6] INODE_ATTR offset=720 len=40' '[7] FILE offset=768 len=88' \
+	'  kind: 16 (PTY_MASTER)' '[8] FILE offset=864 len=88' \
+	'  kind: 17 (PTY_SLAVE)' '  obj_ref: 40' '[9] FILES offset=960 len=88'
+check "show: decodes the owner, group and mode of a pty's slave node" \
+	show_has "$TMP/good-pty.out" '  uid: 1000' '  gid: 5' '  mode: 0620'
+expect "show: a PTY without INODE_ATTR (an earlier kernel's)" 0 \
+	'^\[6\] FILE offset=720 len=88$' "$CKPT" show "$TMP/good-pty-v1.img"
+"$CKPT" show "$TMP/good-exited-leader.img" >"$TMP/good-exited-leader.out" 2>&1
+check "show: an exited leader, then its thread, each with its records" \
+	show_has "$TMP/good-exited-leader.out" '[1] TREE offset=264 len=72' \
+	'  task[0]: pid=100 tgid=100 ppid=0 pgid=0 sid=0 flags=0x8 (EXITED) exit_code=0x2a00' \
+	'  task[1]: pid=101 tgid=100 ppid=0 pgid=0 sid=0 flags=0x0' \
+	'[13] TASK offset=11800 len=160' '[14] PROCESS offset=11968 len=272' \
+	'[19] TASK offset=13488 len=160' '  pid: 101' \
+	'[20] X86_REGS offset=13656 len=216' '[24] TRAILER offset=14768 len=16'
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -1063,6 +1170,13 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-mqueue-tmpfs.img" >/dev/null || return 1
 		"$ASAN" show --pages "$TMP/good-unlinked.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-cgroupns-frozen.img" >/dev/null || return 1
+		"$ASAN" show --pages "$TMP/good-fown.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-fown-unlinked.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-fown-tcp.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-unlinked-attr-v1.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-pty.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-pty-v1.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-exited-leader.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -1109,6 +1223,20 @@ if [ -n "$VALGRIND" ]; then
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$TMP/good-mqueue.img"
 	check "valgrind: an image with an unlinked file's owner, times and xattrs" \
 		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$TMP/good-unlinked.img"
+	check "valgrind: an image with FOWNs, memfds and /proc files" \
+		"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show --pages "$TMP/good-fown.img"
+	vg_accepts()
+	{
+		local img
+
+		for img in "$@"; do
+			"${TIMEOUT[@]}" "${VG[@]}" "$VALGRIND" show "$img" \
+				>/dev/null 2>"$TMP/vg.err" ||
+				{ cat "$TMP/vg.err"; return 1; }
+		done
+	}
+	check "valgrind: an image with a pty's slave node and an exited leader" \
+		vg_accepts "$TMP/good-pty.img" "$TMP/good-exited-leader.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -1126,7 +1254,10 @@ mqueue-cut,mqueue-name-past-len,mqueue-name-not-terminated,mqueue-name-twice,\
 mqueue-notify-pid-unknown,mq-msg-len,mq-msg-extra,file-mqueue-unknown,\
 inode-attr-truncated,inode-attr-cut,inode-attr-after-data,\
 unlinked-xattr-without-attr,unlinked-xattr-name-not-terminated,\
-cgroup-freeze-value}.img
+cgroup-freeze-value,fown-twice,fown-before-shmem,fown-len,fown-truncated,\
+fown-pgrp-unknown,proc-pid-unknown,memfd-ref-not-first,unlinked-ref-memfd,\
+inode-attr-mode,inode-attr-len,pty-inode-attr-twice,pty-inode-attr-after-file,\
+tree-exited-last,tree-exited-then-child,cred-len-zero}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
@@ -1139,6 +1270,8 @@ else
 		 "an image with a cgroup path too long to show whole" \
 		 "an image with POSIX message queues" \
 		 "an image with an unlinked file's owner, times and xattrs" \
+		 "an image with FOWNs, memfds and /proc files" \
+		 "an image with a pty's slave node and an exited leader" \
 		 "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
