@@ -95,8 +95,11 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *   the FILE_DATA within the node's size, offsets going up; a link,
  *   another name of an earlier node, has nothing after it)
  *   task    := object* TASK [PROCESS SEM_UNDO*] [SIGALTSTACK] [ITIMERS]
- *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] [SCHED] X86_REGS
+ *              [POSIX_TIMERS] [THREAD_CPUTIME] [CPUTIME] [sched] X86_REGS
  *              X86_XSTATE SIGPENDING(shared=0) SIGPENDING(shared=1)
+ *   sched   := SCHED | SCHED(policy SCHED_DEADLINE) SCHED_DL
+ *   (a SCHED_DL, the runtime, deadline and period of a deadline thread,
+ *   comes right after its SCHED and nowhere else)
  *   (zombies have no records, but a leader that exited while its threads
  *   run (EXITED) has all of them; PROCESS, ITIMERS and CPUTIME follow the
  *   TASK of a leader; SEM_UNDO only with an IPC_NS; the optional records
@@ -105,7 +108,7 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *   object  := CRED | file [FOWN] | FILES LOCK* | FS | addrspace | SIGHAND |
  *              SECCOMP | PIPE FILE_DATA* | PTY [INODE_ATTR]
  *   (the INODE_ATTR after a PTY is its slave's /dev/pts node: owner,
- *   mode and times; an earlier kernel's image has none)
+ *   mode and times, always of 40 bytes; an earlier kernel's image has none)
  *   (a FOWN, the file's O_ASYNC owner and signal, comes after all the
  *   records of its FILE, at most one per FILE; a pid of the TREE that is
  *   not a zombie's owns it, as a thread, a process or a process group)
@@ -116,14 +119,16 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *            | FILE(MEMFD, obj_ref of the first open file of the memfd)
  *   (a FILE of kind PROC_PID, a file under /proc/PID, has in its ino the
  *   pid of a task of the TREE; nothing follows it but its FOWN)
+ *   (a FILE of kind TTY_HUNGUP, a hung-up terminal, has no path, no
+ *   position and no object; nothing follows it but its FOWN)
  *   unlinked := FILE(UNLINKED, obj_ref 0) [INODE_ATTR FILE_DATA* TMPFS_XATTR*]
  *            | FILE(UNLINKED, obj_ref 0) FILE_DATA*
  *   (the first open file of an unlinked inode: its owner and times, its
  *   contents, within the FILE's size, offsets going up, and its extended
  *   attributes; an earlier kernel's image has no INODE_ATTR, and then no
  *   TMPFS_XATTR)
- *   (an INODE_ATTR is 40 bytes, with the permission bits, or the 32 of
- *   an earlier kernel, without them)
+ *   (an INODE_ATTR is 40 bytes, with the permission bits, or, after an
+ *   unlinked file's FILE only, the 32 of an earlier kernel, without them)
  *   (the record after an anonymous FILE is the one of its kind; an EPOLL's
  *   target FILEs come before its FILE)
  *   inet    := INET_SK [TCP_STREAM] pending{nr_queued} | INET_SK UDP_DGRAM{nr_queued}
@@ -169,6 +174,7 @@ enum image_state {
 	ST_CONTENTS,		/* the SHMEM after a memfd FILE or a SYSV_SHM */
 	ST_SHMEM_PAGES,		/* PAGES of a SHMEM, or its SHMEM_END */
 	ST_REGS,		/* X86_REGS, after the optional per-task records */
+	ST_SCHED_DL,		/* after a SCHED of policy SCHED_DEADLINE: its SCHED_DL */
 	ST_XSTATE,
 	ST_SIGPENDING,		/* the task's own queue */
 	ST_SIGPENDING_SHARED,	/* the thread group's queue */

@@ -1058,7 +1058,7 @@ void print_THREAD_CPUTIME(const struct image *img, const void *p, uint32_t len)
 
 static const struct named sched_policy_names[] = {
 	{ 0, "SCHED_NORMAL" }, { 1, "SCHED_FIFO" }, { 2, "SCHED_RR" },
-	{ 3, "SCHED_BATCH" }, { 5, "SCHED_IDLE" },
+	{ 3, "SCHED_BATCH" }, { 5, "SCHED_IDLE" }, { 6, "SCHED_DEADLINE" },
 };
 
 static const struct named sched_flag_names[] = {
@@ -1116,6 +1116,24 @@ void print_SCHED(const struct image *img, const void *p, uint32_t len)
 	pr_u("nr_cpus", LE32(s->nr_cpus));
 	pr_u("timer_slack_ns", LE64(s->timer_slack_ns));
 	pr_cpu_list("cpus", (const uint8_t *)(s + 1), LE32(s->nr_cpus));
+}
+
+/* SCHED_FLAG_* of sched_setattr(2) */
+static const struct named sched_dl_flag_names[] = {
+	{ 0x2, "RECLAIM" }, { 0x4, "DL_OVERRUN" },
+};
+_Static_assert(CKPT_SCHED_DL_FLAGS == (0x2 | 0x4), "SCHED_DL flags changed");
+
+void print_SCHED_DL(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sched_dl *d = p;
+
+	pr_u("runtime_ns", LE64(d->runtime_ns));
+	pr_u("deadline_ns", LE64(d->deadline_ns));
+	pr_u("period_ns", LE64(d->period_ns));
+	printf("  flags: 0x%x", LE32(d->flags));
+	FLAGS(LE32(d->flags), sched_dl_flag_names);
+	printf("\n");
 }
 
 void print_PROCESS(const struct image *img, const void *p, uint32_t len)

@@ -1250,6 +1250,7 @@ static int check_file_mode(struct image *img, uint32_t kind, uint32_t mode)
 		[CKPT_FILE_MEMFD] = S_IFREG_LINUX,
 		[CKPT_FILE_MQUEUE] = S_IFREG_LINUX,
 		[CKPT_FILE_PROC_PID] = S_IFREG_LINUX,	/* or a directory */
+		[CKPT_FILE_TTY_HUNGUP] = S_IFCHR_LINUX,
 	};
 	uint32_t type = mode & S_IFMT_LINUX;
 
@@ -1336,6 +1337,38 @@ static int check_proc_file(struct image *img, const struct ckpt_file *f)
 }
 
 /*
+ * The f_flags a FILE reopened by path may have: the kernel's
+ * CKPT_FILE_FLAGS in the x86-64 ABI (O_ACCMODE, O_APPEND, O_NONBLOCK,
+ * O_DSYNC, __O_SYNC, O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW,
+ * O_NOATIME, O_PATH)
+ */
+#define CKPT_FILE_FLAGS_LINUX	(03 | 02000 | 04000 | 010000 | 04000000 | \
+				 040000 | 0100000 | 0200000 | 0400000 | \
+				 01000000 | 010000000)
+
+/*
+ * A hung-up terminal (the kernel's ckpt_tty_hungup_restart()): a
+ * character device, no path, no position, an access mode to open the
+ * slave of a new pty with
+ */
+static int check_hungup_file(struct image *img, const struct ckpt_file *f,
+			     uint32_t len)
+{
+	uint32_t flags = LE32(f->f_flags);
+
+	if (len != sizeof(*f) || LE32(f->path_len))
+		return image_fail(img, "kind %u has a path", LE32(f->kind));
+	if (check_flags(img, flags, CKPT_FILE_FLAGS_LINUX, "f_flags"))
+		return -1;
+	if ((flags & O_ACCMODE_LINUX) == O_ACCMODE_LINUX)
+		return image_fail(img, "f_flags 0%o has an invalid access mode", flags);
+	if (LE64(f->pos))
+		return image_fail(img, "a hung-up terminal with a position %llu",
+				  (unsigned long long)LE64(f->pos));
+	return 0;
+}
+
+/*
  * Another open file of an unlinked file or of a memfd names the FILE of
  * the first one, of the same kind, which names none
  */
@@ -1358,8 +1391,11 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 
 	if (anon_file_rec(kind))
 		return accept_anon_FILE(img, f, len);
-	/* A pipe has no path */
-	if (kind == CKPT_FILE_PIPE && !path_len) {
+	/* A pipe has no path, nor a hung-up terminal */
+	if (kind == CKPT_FILE_TTY_HUNGUP) {
+		if (check_hungup_file(img, f, len))
+			return -1;
+	} else if (kind == CKPT_FILE_PIPE && !path_len) {
 		if (check_var_len(img, p, len, 0))
 			return -1;
 	} else if (check_path(img, p, len, path_len, "path")) {
@@ -1422,12 +1458,17 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
  * The owner, mode and times of an unlinked file, right after its FILE,
  * or of a pty's slave node, right after its PTY: the checks of the
  * kernel's ckpt_read_inode_attr() and ckpt_set_inode_attr().  An earlier
- * kernel's has no mode (INODE_ATTR_V1_SIZE bytes).
+ * kernel's has no mode (INODE_ATTR_V1_SIZE bytes), and comes only after
+ * an unlinked file's FILE.
  */
 int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_inode_attr *a = p;
 
+	/* No earlier kernel wrote one after a PTY: it has the slave's mode */
+	if (img->state == ST_PTY && len < sizeof(*a))
+		return image_fail(img, "len %u after a PTY, expected %zu (the %u of earlier kernels only after an unlinked file's FILE)",
+				  len, sizeof(*a), (unsigned int)INODE_ATTR_V1_SIZE);
 	if (len >= sizeof(*a)) {
 		if (LE32(a->mode) & ~(uint32_t)S_IALLUGO_LINUX)
 			return image_fail(img, "mode 0%o has bits beyond 07777",
@@ -1883,6 +1924,7 @@ int accept_CPUTIME(struct image *img, const void *p, uint32_t len)
 #define SCHED_RR_LINUX		2
 #define SCHED_BATCH_LINUX	3
 #define SCHED_IDLE_LINUX	5
+#define SCHED_DEADLINE_LINUX	6
 #define MAX_RT_PRIO_LINUX	100
 #define MIN_NICE_LINUX		-20
 #define MAX_NICE_LINUX		19
@@ -1918,7 +1960,7 @@ int accept_SCHED(struct image *img, const void *p, uint32_t len)
 	if (task_extra(img))
 		return -1;
 	if (policy != SCHED_NORMAL_LINUX && policy != SCHED_BATCH_LINUX &&
-	    policy != SCHED_IDLE_LINUX && !rt)
+	    policy != SCHED_IDLE_LINUX && policy != SCHED_DEADLINE_LINUX && !rt)
 		return image_fail(img, "policy %u is not supported", policy);
 	if (check_flags(img, LE32(s->flags), CKPT_SCHED_RESET_ON_FORK, "flags"))
 		return -1;
@@ -1936,9 +1978,29 @@ int accept_SCHED(struct image *img, const void *p, uint32_t len)
 	if (!nr || nr > CKPT_SCHED_MAX_CPUS)
 		return image_fail(img, "nr_cpus %u is out of range 1..%u", nr,
 				  CKPT_SCHED_MAX_CPUS);
-	if (check_var_len(img, p, len, sched_mask_len(nr)))
+	if (check_var_len(img, p, len, sched_mask_len(nr)) ||
+	    check_sched_mask(img, (const uint8_t *)(s + 1), nr))
 		return -1;
-	return check_sched_mask(img, (const uint8_t *)(s + 1), nr);
+	/* A deadline thread's parameters follow */
+	if (policy == SCHED_DEADLINE_LINUX)
+		img->state = ST_SCHED_DL;
+	return 0;
+}
+
+/*
+ * The runtime, deadline and period of a SCHED_DEADLINE thread, right
+ * after its SCHED: the checks of the kernel's ckpt_restart_sched_dl()
+ * (sched_setattr(2) checks the times once every task exists)
+ */
+int accept_SCHED_DL(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_sched_dl *d = p;
+
+	if (check_flags(img, LE32(d->flags), CKPT_SCHED_DL_FLAGS, "flags") ||
+	    check_zero(img, &d->__pad, sizeof(d->__pad), "__pad"))
+		return -1;
+	img->state = ST_REGS;
+	return 0;
 }
 
 int accept_X86_REGS(struct image *img, const void *p, uint32_t len)

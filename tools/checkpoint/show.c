@@ -112,6 +112,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_INODE_ATTR]	= FIXED_GROWN(struct ckpt_inode_attr, INODE_ATTR,
 					      INODE_ATTR_V1_SIZE),
 	[CKPT_REC_FOWN]		= FIXED(struct ckpt_fown, FOWN),
+	[CKPT_REC_SCHED_DL]	= FIXED(struct ckpt_sched_dl, SCHED_DL),
 };
 
 /*
@@ -170,6 +171,7 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_REGS]		= REC(X86_REGS) | REC(SIGALTSTACK) | REC(ITIMERS) |
 				  REC(POSIX_TIMERS) | REC(THREAD_CPUTIME) |
 				  REC(CPUTIME) | REC(SCHED),
+	[ST_SCHED_DL]		= REC(SCHED_DL),
 	[ST_XSTATE]		= REC(X86_XSTATE),
 	[ST_SIGPENDING]		= REC(SIGPENDING),
 	[ST_SIGPENDING_SHARED]	= REC(SIGPENDING),
@@ -334,6 +336,9 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		if (type == CKPT_REC_INODE_ATTR)
 			return image_fail(img,
 					  "record out of order: not right after a PTY or the FILE of an unlinked file's first open file (kind UNLINKED, obj_ref 0)");
+		if (type == CKPT_REC_SCHED_DL)
+			return image_fail(img,
+					  "record out of order: not right after a SCHED of policy SCHED_DEADLINE (6)");
 		if (type == CKPT_REC_TMPFS_XATTR && img->state == ST_TASK)
 			return image_fail(img,
 					  "record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA");

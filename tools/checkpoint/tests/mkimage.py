@@ -364,6 +364,22 @@ def sched(policy='NORMAL', flags=0, nice=0, rt_priority=0,
 # A real-time thread on 130 CPUs: three words, the last one partly used
 GOOD_RT_CPUS = (0, 1, 2, 64) + tuple(range(66, 130))
 
+SCHED_DL_RECLAIM, SCHED_DL_OVERRUN = 0x2, 0x4
+
+
+def sched_dl(runtime_ns=10000000, deadline_ns=30000000,
+             period_ns=100000000, flags=SCHED_DL_RECLAIM | SCHED_DL_OVERRUN,
+             pad=0):
+    """The SCHED_DL after a SCHED of policy DEADLINE: its times, then
+    the SCHED_FLAG_* bits it keeps."""
+    return Record('SCHED_DL', struct.pack('<3QII', runtime_ns, deadline_ns,
+                                          period_ns, flags, pad))
+
+
+# A deadline thread (good-sched-deadline): its SCHED, then its SCHED_DL
+GOOD_SCHED_DL = [sched('DEADLINE', SCHED_RESET_ON_FORK, nice=2,
+                       timer_slack_ns=0), sched_dl()]
+
 
 def x86_regs():
     regs = list(range(1, 28))
@@ -1273,6 +1289,30 @@ GOOD_PTY = [pty(), PTY_ATTR, pty_file('MASTER'), pty_file('SLAVE')]
 GOOD_PTY_V1 = [GOOD_PTY[0], *GOOD_PTY[2:]]
 
 
+# Hung-up terminals (good-tty-hungup): no path, position or object, a
+# character device; the first one has an O_ASYNC owner, the task's fds 3
+# and 4
+FILE_KIND.update(TTY_HUNGUP=23)
+HUNGUP_REFS = dict(tty=43, tty2=44)
+
+
+def hungup_file(objref=HUNGUP_REFS['tty'], mode=0o20620,
+                f_flags=O_RDWR_LARGEFILE, pos=0, obj_ref=0, path=b'',
+                path_len=None):
+    """The FILE of a hung-up terminal, as the kernel writes it: no size,
+    mtime, rdev or ino; path (bytes, padded here) and path_len may lie."""
+    body = struct.pack('<IIIIQQQIIQIIII', objref, FILE_KIND['TTY_HUNGUP'],
+                       f_flags, mode, pos, 0, 0, 0, 0, 0, 0xFFFFFFFF,
+                       len(path) if path_len is None else path_len, obj_ref,
+                       0)
+    return Record('FILE', pad8(body + path))
+
+
+GOOD_HUNGUP = [hungup_file(), fown(signum=29, fd=3),
+               hungup_file(HUNGUP_REFS['tty2'], mode=0o20600,
+                           f_flags=0o104000)]
+
+
 # A frozen cgroup (good-cgroupns-frozen): /svc/web frozen, /svc/empty not
 FROZEN_WEB = cgroup(4, 3, 'web', files=[('memory.high', '524288'),
                                         ('memory.oom.group', '1'),
@@ -2007,6 +2047,24 @@ VARIANTS = {
         'user.color', b'blue'), *GOOD_PTY[2:]]), None, None),
     'pty-data-after-inode-attr': (unlinked([*GOOD_PTY[:2], file_data(
         0, b'x'), *GOOD_PTY[2:]]), None, None),
+    'pty-inode-attr-v1': (unlinked([GOOD_PTY[0], inode_attr(
+        gid=5, v1=True), *GOOD_PTY[2:]]), None, None),
+    'good-tty-hungup': (unlinked(GOOD_HUNGUP), None, None),
+    'tty-hungup-path': (unlinked([hungup_file(path=b'/dev/pts/3\0')]),
+                        None, None),
+    'tty-hungup-path-len': (unlinked([hungup_file(path_len=11)]), None, None),
+    'tty-hungup-trailing': (unlinked([hungup_file(path=b'\0' * 8,
+                                                  path_len=0)]), None, None),
+    'tty-hungup-mode': (unlinked([hungup_file(mode=0o100620)]), None, None),
+    'tty-hungup-pos': (unlinked([hungup_file(pos=5)]), None, None),
+    'tty-hungup-obj-ref': (unlinked([hungup_file(obj_ref=REFS['tty'])]),
+                           None, None),
+    'tty-hungup-flags': (unlinked([hungup_file(f_flags=0o2000002)]),
+                         None, None),
+    'tty-hungup-accmode': (unlinked([hungup_file(f_flags=0o100003)]),
+                           None, None),
+    'tty-hungup-inode-attr': (unlinked([hungup_file(), PTY_ATTR]),
+                              None, None),
     'good-fown': (fowns(), None, None),
     'good-fown-unlinked': (unlinked(unlinked_records(
         6, [fown(fd=3, owner='TID', signum=10), GOOD_UNLINKED[6]],
@@ -2079,8 +2137,30 @@ VARIANTS = {
         'FIFO', SCHED_RESET_ON_FORK, nice=-5, rt_priority=99,
         prio=ioprio(IOPRIO_RT, 0), nr_cpus=130, cpus=GOOD_RT_CPUS,
         timer_slack_ns=0)]), None, None),
-    'sched-policy': (insert_after('PROCESS', [sched('DEADLINE')]),
-                     None, None),
+    'sched-policy': (insert_after('PROCESS', [sched(4)]), None, None),
+    'good-sched-deadline': (insert_after('PROCESS', GOOD_SCHED_DL),
+                            None, None),
+    'sched-deadline-without-dl': (insert_after('PROCESS', GOOD_SCHED_DL[:1]),
+                                  None, None),
+    'sched-deadline-priority': (insert_after('PROCESS', [sched(
+        'DEADLINE', rt_priority=1), sched_dl()]), None, None),
+    'sched-dl-after-normal': (insert_after('PROCESS', [sched(), sched_dl()]),
+                              None, None),
+    'sched-dl-after-fifo': (insert_after('PROCESS', [sched(
+        'FIFO', rt_priority=10), sched_dl()]), None, None),
+    'sched-dl-without-sched': (insert_after('PROCESS', [sched_dl()]),
+                               None, None),
+    'sched-dl-twice': (insert_after('PROCESS', GOOD_SCHED_DL + [sched_dl()]),
+                       None, None),
+    'sched-dl-outside-task': (insert_after('TREE', [sched_dl()]), None, None),
+    'sched-dl-flags': (insert_after('PROCESS', [GOOD_SCHED_DL[0], sched_dl(
+        flags=SCHED_DL_RECLAIM | 0x1)]), None, None),
+    'sched-dl-pad': (insert_after('PROCESS', [GOOD_SCHED_DL[0], sched_dl(
+        pad=1)]), None, None),
+    'sched-dl-len': (insert_after('PROCESS', [GOOD_SCHED_DL[0], Record(
+        'SCHED_DL', sched_dl().payload + b'\0' * 8)]), None, None),
+    'sched-dl-truncated': (insert_after('PROCESS', [GOOD_SCHED_DL[0], Record(
+        'SCHED_DL', sched_dl().payload[:24])]), None, None),
     'sched-fifo-priority-0': (insert_after('PROCESS', [sched('FIFO')]),
                               None, None),
     'sched-normal-priority': (insert_after('PROCESS', [sched(
@@ -2201,7 +2281,7 @@ def selftest():
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
                           'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
-                          'MQ_NS', 'INODE_ATTR', 'FOWN'):
+                          'MQ_NS', 'INODE_ATTR', 'FOWN', 'SCHED_DL'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -2308,6 +2388,17 @@ def selftest():
     assert fown(9, 'PGRP', 29, -1, FOWN_ASYNC).payload == struct.pack(
         '<6I', 9, 2, 29, 0xFFFFFFFF, 1, 0), 'FOWN'
     assert len(fown().payload) == SIZES['FOWN'], 'FOWN'
+    # A SCHED_DL: runtime, deadline, period, then flags and __pad
+    assert sched_dl(1, 2, 3, 4, 5).payload == struct.pack(
+        '<QQQII', 1, 2, 3, 4, 5), 'SCHED_DL'
+    assert len(sched_dl().payload) == SIZES['SCHED_DL'], 'SCHED_DL'
+    # A hung-up terminal's FILE: f_flags, mode, pos; no path, fd_hint -1
+    r = hungup_file(f_flags=0o2, mode=0o20600, pos=9)
+    assert len(r.payload) == SIZES['FILE'], 'FILE'
+    assert struct.unpack_from('<IIIIQ', r.payload) == (
+        HUNGUP_REFS['tty'], 23, 0o2, 0o20600, 9), 'FILE'
+    assert struct.unpack_from('<IIII', r.payload, 56) == (0xFFFFFFFF, 0, 0,
+                                                         0), 'FILE'
     # The TREE's pgid, after the flags, then sid, exit_code, exit_signal
     assert struct.unpack_from('<8I', tree([(5, 5, 0, 0, 5)]).payload, 8) == \
         (5, 5, 0, 0, 5, 0, 0, 0), 'TREE'

@@ -512,7 +512,18 @@ declare -A REASON=(
 	[cgroup-freeze-newline]='offset 848: CGROUP: file\[0\]: cgroup\.freeze: a byte 0x0a is not printable$'
 	[cputime-before-itimers]='offset 12264: ITIMERS: repeated, or after a record that must follow it'
 	[cputime-before-thread-cputime]='offset 12264: THREAD_CPUTIME: repeated, or after a record that must follow it'
-	[sched-policy]='offset 12216: SCHED: policy 6 is not supported'
+	[sched-policy]='offset 12216: SCHED: policy 4 is not supported$'
+	[sched-deadline-without-dl]='offset 12264: X86_REGS: record out of order, expected SCHED_DL$'
+	[sched-deadline-priority]='offset 12216: SCHED: rt_priority 1 with policy 6 '
+	[sched-dl-after-normal]='offset 12264: SCHED_DL: record out of order: not right after a SCHED of policy SCHED_DEADLINE \(6\)$'
+	[sched-dl-after-fifo]='offset 12264: SCHED_DL: record out of order: not right after a SCHED of policy SCHED_DEADLINE \(6\)$'
+	[sched-dl-without-sched]='offset 12216: SCHED_DL: record out of order: not right after a SCHED of policy SCHED_DEADLINE \(6\)$'
+	[sched-dl-twice]='offset 12304: SCHED_DL: record out of order: not right after a SCHED of policy SCHED_DEADLINE \(6\)$'
+	[sched-dl-outside-task]='offset 312: SCHED_DL: record out of order: not right after a SCHED of policy SCHED_DEADLINE \(6\)$'
+	[sched-dl-flags]='offset 12264: SCHED_DL: flags 0x3 has unknown bits 0x1$'
+	[sched-dl-pad]='offset 12264: SCHED_DL: __pad is not zero$'
+	[sched-dl-len]='offset 12264: SCHED_DL: len 40, expected 32$'
+	[sched-dl-truncated]='offset 12264: SCHED_DL: len 24 is shorter than the 32 bytes of its fixed part$'
 	[sched-fifo-priority-0]='offset 12216: SCHED: rt_priority 0 with policy 1 '
 	[sched-normal-priority]='offset 12216: SCHED: rt_priority 1 with policy 0 '
 	[sched-rr-priority-100]='offset 12216: SCHED: rt_priority 100 with policy 2 '
@@ -763,6 +774,16 @@ declare -A REASON=(
 	[pty-inode-attr-mode]='offset 720: INODE_ATTR: mode 020620 has bits beyond 07777$'
 	[pty-xattr-after-inode-attr]="offset 768: TMPFS_XATTR: record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA$"
 	[pty-data-after-inode-attr]='offset 768: FILE_DATA: record out of order: not after a PIPE, an unlinked FILE or a TMPFS_NODE of a regular file$'
+	[pty-inode-attr-v1]="offset 720: INODE_ATTR: len 32 after a PTY, expected 40 \(the 32 of earlier kernels only after an unlinked file's FILE\)$"
+	[tty-hungup-path]='offset 624: FILE: kind 23 has a path$'
+	[tty-hungup-path-len]='offset 624: FILE: kind 23 has a path$'
+	[tty-hungup-trailing]='offset 624: FILE: kind 23 has a path$'
+	[tty-hungup-mode]='offset 624: FILE: mode 0100620 does not fit kind 23$'
+	[tty-hungup-pos]='offset 624: FILE: a hung-up terminal with a position 5$'
+	[tty-hungup-obj-ref]='offset 624: FILE: obj_ref 3: only pipes, FIFOs, ptys, unlinked files and memfds have one$'
+	[tty-hungup-flags]='offset 624: FILE: f_flags 0x80002 has unknown bits 0x80000$'
+	[tty-hungup-accmode]='offset 624: FILE: f_flags 0100003 has an invalid access mode$'
+	[tty-hungup-inode-attr]="offset 704: INODE_ATTR: record out of order: not right after a PTY or the FILE of an unlinked file's first open file \(kind UNLINKED, obj_ref 0\)$"
 	[fown-outside-task]='offset 312: FOWN: record out of order: not right after a FILE and the records of its kind$'
 	[fown-after-files]='offset 688: FOWN: record out of order: not right after a FILE and the records of its kind$'
 	[fown-after-process]='offset 12216: FOWN: record out of order: not right after a FILE and the records of its kind$'
@@ -829,6 +850,16 @@ expect "show: a SCHED's negative nice value" 0 '^  nice: -5$' \
 	"$CKPT" show "$TMP/good-sched-rt.img"
 expect "show: a SCHED's affinity over three words, to the last CPU" 0 \
 	'^  cpus: 0-2,64,66-129$' "$CKPT" show "$TMP/good-sched-rt.img"
+"$CKPT" show "$TMP/good-sched-deadline.img" >"$TMP/good-sched-deadline.out" 2>&1
+check "show: a SCHED of policy SCHED_DEADLINE, then its SCHED_DL, then X86_REGS" \
+	show_has "$TMP/good-sched-deadline.out" '[15] SCHED offset=12216 len=40' \
+	'  policy: 6 (SCHED_DEADLINE)' '  flags: 0x1 (RESET_ON_FORK)' \
+	'  rt_priority: 0' '[16] SCHED_DL offset=12264 len=32' \
+	'[17] X86_REGS offset=12304 len=216'
+check "show: decodes a SCHED_DL's runtime, deadline, period and flags" \
+	show_has "$TMP/good-sched-deadline.out" '  runtime_ns: 10000000' \
+	'  deadline_ns: 30000000' '  period_ns: 100000000' \
+	'  flags: 0x6 (RECLAIM|DL_OVERRUN)'
 expect "show: decodes a USERNS record's maps" 0 '^  gid_map\[1\]: 1000 5000 1$' \
 	"$CKPT" show "$TMP/good-userns.img"
 "$CKPT" show "$TMP/good-cgroupns.img" >"$TMP/good-cgroupns.out" 2>&1
@@ -1088,6 +1119,13 @@ check "show: decodes the owner, group and mode of a pty's slave node" \
 	show_has "$TMP/good-pty.out" '  uid: 1000' '  gid: 5' '  mode: 0620'
 expect "show: a PTY without INODE_ATTR (an earlier kernel's)" 0 \
 	'^\[6\] FILE offset=720 len=88$' "$CKPT" show "$TMP/good-pty-v1.img"
+"$CKPT" show "$TMP/good-tty-hungup.img" >"$TMP/good-tty-hungup.out" 2>&1
+check "show: hung-up terminals, without a path, the first with its FOWN" \
+	show_has "$TMP/good-tty-hungup.out" '[5] FILE offset=624 len=72' \
+	'  kind: 23 (TTY_HUNGUP)' '  mode: 020620' '  path_len: 0' \
+	'  path: ""' '[6] FOWN offset=704 len=24' '  signum: 29 (SIGIO)' \
+	'[7] FILE offset=736 len=72' '  f_flags: 0104000 (RDONLY|NONBLOCK|LARGEFILE)' \
+	'  fd[4]: fd=4 file_ref=44 flags=0x0'
 "$CKPT" show "$TMP/good-exited-leader.img" >"$TMP/good-exited-leader.out" 2>&1
 check "show: an exited leader, then its thread, each with its records" \
 	show_has "$TMP/good-exited-leader.out" '[1] TREE offset=264 len=72' \
@@ -1177,6 +1215,8 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-pty.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-pty-v1.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-exited-leader.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-sched-deadline.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-tty-hungup.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
@@ -1237,6 +1277,8 @@ if [ -n "$VALGRIND" ]; then
 	}
 	check "valgrind: an image with a pty's slave node and an exited leader" \
 		vg_accepts "$TMP/good-pty.img" "$TMP/good-exited-leader.img"
+	check "valgrind: an image with a deadline thread and hung-up terminals" \
+		vg_accepts "$TMP/good-sched-deadline.img" "$TMP/good-tty-hungup.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -1257,7 +1299,9 @@ unlinked-xattr-without-attr,unlinked-xattr-name-not-terminated,\
 cgroup-freeze-value,fown-twice,fown-before-shmem,fown-len,fown-truncated,\
 fown-pgrp-unknown,proc-pid-unknown,memfd-ref-not-first,unlinked-ref-memfd,\
 inode-attr-mode,inode-attr-len,pty-inode-attr-twice,pty-inode-attr-after-file,\
-tree-exited-last,tree-exited-then-child,cred-len-zero}.img
+tree-exited-last,tree-exited-then-child,cred-len-zero,\
+sched-deadline-without-dl,sched-dl-after-normal,sched-dl-len,\
+sched-dl-truncated,pty-inode-attr-v1,tty-hungup-path,tty-hungup-trailing}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
@@ -1272,6 +1316,7 @@ else
 		 "an image with an unlinked file's owner, times and xattrs" \
 		 "an image with FOWNs, memfds and /proc files" \
 		 "an image with a pty's slave node and an exited leader" \
+		 "an image with a deadline thread and hung-up terminals" \
 		 "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
