@@ -343,15 +343,19 @@ int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr, boo
  * @p: the inode's path
  * @attr: the record
  * @mode: the permission bits to give it
+ * @times: give it the record's times too
  * @what: what the inode is, for the log
  *
- * As chown(2), chmod(2) and utimensat(2) by the restoring task would.
+ * As chown(2), chmod(2) and utimensat(2) by the restoring task would,
+ * each only if it changes something.
  *
  * Return: 0 or a negative error, logged.
  */
 int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
-			const struct ckpt_inode_attr *attr, umode_t mode, const char *what)
+			const struct ckpt_inode_attr *attr, umode_t mode, bool times,
+			const char *what)
 {
+	struct inode *inode = d_inode(p->dentry);
 	struct user_namespace *caller = ctx->caller_cred->user_ns;
 	kuid_t uid = make_kuid(caller, le32_to_cpu(attr->uid));
 	kgid_t gid = make_kgid(caller, le32_to_cpu(attr->gid));
@@ -364,16 +368,19 @@ int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
 	if (!uid_valid(uid) || !gid_valid(gid) || t[0].tv_nsec >= NSEC_PER_SEC ||
 	    t[1].tv_nsec >= NSEC_PER_SEC || t[0].tv_sec < 0 || t[1].tv_sec < 0)
 		return ckpt_err(ctx, -EINVAL, "INODE_ATTR of %s is invalid", what);
-	ret = mnt_want_write(p->mnt);
-	if (!ret) {
-		ret = chown_common(p, from_kuid(current_user_ns(), uid),
-				   from_kgid(current_user_ns(), gid));
-		mnt_drop_write(p->mnt);
+	ret = 0;
+	if (!uid_eq(inode->i_uid, uid) || !gid_eq(inode->i_gid, gid)) {
+		ret = mnt_want_write(p->mnt);
+		if (!ret) {
+			ret = chown_common(p, from_kuid(current_user_ns(), uid),
+					   from_kgid(current_user_ns(), gid));
+			mnt_drop_write(p->mnt);
+		}
 	}
-	/* Again: a write or a chown may have cleared set-id bits */
-	if (!ret)
+	/* Also if a write or a chown cleared set-id bits */
+	if (!ret && (inode->i_mode & 07777) != (mode & 07777))
 		ret = chmod_common(p, mode);
-	if (!ret)
+	if (!ret && times)
 		ret = vfs_utimes(p, t);
 	if (ret)
 		return ckpt_err(ctx, ret, "cannot give %s its owner, mode and times", what);
@@ -477,7 +484,7 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 	}
 	snprintf(what, sizeof(what), "an unlinked file in %.40s", dir);
 	if (!ret && has_attr)
-		ret = ckpt_set_inode_attr(ctx, &tmp->f_path, &attr, mode, what) ?:
+		ret = ckpt_set_inode_attr(ctx, &tmp->f_path, &attr, mode, true, what) ?:
 		      ckpt_load_xattrs(ctx, &tmp->f_path, what);
 	if (ret) {
 		fput(tmp);

@@ -261,7 +261,8 @@ static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
 		return PTR_ERR(slave.mnt);
 	slave.dentry = tty->link->driver_data;
 	snprintf(what, sizeof(what), "the slave of pty %d", tty->link->index);
-	ret = ckpt_set_inode_attr(ctx, &slave, &attr, le32_to_cpu(attr.mode), what);
+	/* Not its times: any I/O on the pair moves them */
+	ret = ckpt_set_inode_attr(ctx, &slave, &attr, le32_to_cpu(attr.mode), false, what);
 	mntput(slave.mnt);
 	return ret;
 }

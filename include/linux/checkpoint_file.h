@@ -35,7 +35,8 @@ pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
 int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode);
 int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr, bool mode);
 int ckpt_set_inode_attr(struct ckpt_ctx *ctx, const struct path *p,
-			const struct ckpt_inode_attr *attr, umode_t mode, const char *what);
+			const struct ckpt_inode_attr *attr, umode_t mode, bool times,
+			const char *what);
 int ckpt_write_file_data(struct ckpt_ctx *ctx, loff_t offset, const void *data,
 			 size_t len);
 int ckpt_read_file_data(struct ckpt_ctx *ctx, struct file *file, u64 size,
