@@ -18,6 +18,7 @@
  * restart uses the caller's own terminal.
  */
 #include <linux/checkpoint_file.h>
+#include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -249,6 +250,7 @@ static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
 {
 	struct tty_struct *tty = ckpt_pty_of(master);
 	struct ckpt_inode_attr attr;
+	const struct cred *old;
 	struct path slave;
 	char what[32];
 	int ret;
@@ -261,8 +263,14 @@ static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
 		return PTR_ERR(slave.mnt);
 	slave.dentry = tty->link->driver_data;
 	snprintf(what, sizeof(what), "the slave of pty %d", tty->link->index);
-	/* Not its times: any I/O on the pair moves them */
+	/*
+	 * As the caller would by hand: the node devpts made is owned by the
+	 * restoring task's fsuid, which a container's user namespace may not
+	 * map.  Not its times: any I/O on the pair moves them.
+	 */
+	old = override_creds(ctx->caller_cred);
 	ret = ckpt_set_inode_attr(ctx, &slave, &attr, le32_to_cpu(attr.mode), false, what);
+	revert_creds(old);
 	mntput(slave.mnt);
 	return ret;
 }
