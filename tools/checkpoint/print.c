@@ -1122,6 +1122,7 @@ void print_SCHED(const struct image *img, const void *p, uint32_t len)
 static const struct named sched_dl_flag_names[] = {
 	{ 0x2, "RECLAIM" }, { 0x4, "DL_OVERRUN" },
 };
+
 _Static_assert(CKPT_SCHED_DL_FLAGS == (0x2 | 0x4), "SCHED_DL flags changed");
 
 void print_SCHED_DL(const struct image *img, const void *p, uint32_t len)

@@ -419,13 +419,15 @@ static int check_tree_flags(struct image *img, uint32_t i,
 	 */
 	if (flags & CKPT_TREE_EXITED) {
 		if (flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED))
-			return image_fail(img, "task[%u]: an exited leader cannot be a zombie or stopped",
+			return image_fail(img,
+					  "task[%u]: an exited leader cannot be a zombie or stopped",
 					  i);
 		if (LE32(t->exit_code) > 0xffff)
 			return image_fail(img, "task[%u]: exit_code 0x%x is out of range",
 					  i, LE32(t->exit_code));
 		if (LE32(t->exit_signal))
-			return image_fail(img, "task[%u]: exit_signal %u, but an exited leader has none",
+			return image_fail(img,
+					  "task[%u]: exit_signal %u, but an exited leader has none",
 					  i, LE32(t->exit_signal));
 		return 0;
 	}
@@ -438,7 +440,8 @@ static int check_tree_flags(struct image *img, uint32_t i,
 		return check_signal(img, LE32(t->exit_signal), "exit_signal");
 	}
 	if (LE32(t->exit_code) || LE32(t->exit_signal))
-		return image_fail(img, "task[%u]: exit_code or exit_signal, but neither a zombie nor an exited leader",
+		return image_fail(img,
+				  "task[%u]: exit_code or exit_signal, but neither a zombie nor an exited leader",
 				  i);
 	return 0;
 }
@@ -475,7 +478,8 @@ static int check_tree(struct image *img, const struct ckpt_tree_task *t,
 		/* An exited leader is there for its threads: one comes next */
 		if (i && (LE32(t[i - 1].flags) & CKPT_TREE_EXITED) &&
 		    (tgid != LE32(t[i - 1].pid) || tgid == pid))
-			return image_fail(img, "task[%u]: not a thread of the exited leader before it",
+			return image_fail(img,
+					  "task[%u]: not a thread of the exited leader before it",
 					  i);
 		if (!i && (ppid || tgid != pid))
 			return image_fail(img, "task[0]: the root has a ppid or is not a leader");
@@ -1467,7 +1471,8 @@ int accept_INODE_ATTR(struct image *img, const void *p, uint32_t len)
 
 	/* No earlier kernel wrote one after a PTY: it has the slave's mode */
 	if (img->state == ST_PTY && len < sizeof(*a))
-		return image_fail(img, "len %u after a PTY, expected %zu (the %u of earlier kernels only after an unlinked file's FILE)",
+		return image_fail(img,
+				  "len %u after a PTY, expected %zu (the %u of earlier kernels only after an unlinked file's FILE)",
 				  len, sizeof(*a), (unsigned int)INODE_ATTR_V1_SIZE);
 	if (len >= sizeof(*a)) {
 		if (LE32(a->mode) & ~(uint32_t)S_IALLUGO_LINUX)
@@ -1558,7 +1563,8 @@ int accept_FOWN(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "fd %d is neither an fd nor -1",
 				  (int32_t)LE32(o->fd));
 	if (pid && !fown_owner_in_tree(img, pid, type))
-		return image_fail(img, "pid %u is not the %s of a task of the TREE that is not a zombie",
+		return image_fail(img,
+				  "pid %u is not the %s of a task of the TREE that is not a zombie",
 				  pid, owner_ids[type]);
 	/* The FILE has no other */
 	img->fown_file = 0;

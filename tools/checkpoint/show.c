@@ -368,7 +368,8 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		return 0;
 	if (len < rt->size)
 		return rt->old_size ?
-		       image_fail(img, "len %u is shorter than the %u bytes of its fixed part (%u in earlier images)",
+		       image_fail(img,
+				  "len %u is shorter than the %u bytes of its fixed part (%u in earlier images)",
 				  len, rt->size, rt->old_size) :
 		       image_fail(img, "len %u is shorter than the %u bytes of its fixed part",
 				  len, rt->size);
