@@ -576,18 +576,19 @@ int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 }
 
 /**
- * ckpt_write_file_sock() - write the FILE record of a socket
+ * ckpt_write_file_nopath() - write the FILE record of a file made anew
  * @ctx: checkpoint context
- * @file: the socket's file
+ * @file: the file: a socket, a hung-up terminal
  * @objref: its id
  * @kind: its CKPT_FILE_* kind
  *
- * A socket has no path, and no position, size, time or inode number that
- * restart could keep: those fields are 0.
+ * Restart makes such a file anew: it has no path, and no position, size,
+ * time, device or inode number that restart could keep; those fields are
+ * 0.
  *
  * Return: 0 or a negative error, logged.
  */
-int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind)
+int ckpt_write_file_nopath(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind)
 {
 	struct ckpt_file rec;
 
@@ -596,6 +597,7 @@ int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u3
 	rec.size = 0;
 	rec.mtime_sec = 0;
 	rec.mtime_nsec = 0;
+	rec.rdev = 0;
 	rec.ino = 0;
 	return ckpt_write_file_rec(ctx, &rec, NULL, 0);
 }

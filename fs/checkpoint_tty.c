@@ -514,16 +514,7 @@ static bool ckpt_tty_hungup_match(struct ckpt_ctx *ctx, struct file *file)
 
 static int ckpt_tty_hungup_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 {
-	struct ckpt_file rec;
-
-	ckpt_file_rec_init(ctx, file, objref, CKPT_FILE_TTY_HUNGUP, &rec);
-	rec.pos = 0;
-	rec.size = 0;
-	rec.mtime_sec = 0;
-	rec.mtime_nsec = 0;
-	rec.rdev = 0;
-	rec.ino = 0;
-	return ckpt_write_file_rec(ctx, &rec, NULL, 0);
+	return ckpt_write_file_nopath(ctx, file, objref, CKPT_FILE_TTY_HUNGUP);
 }
 
 static struct file *ckpt_tty_hungup_restart(struct ckpt_ctx *ctx, const struct ckpt_file *rec,

@@ -682,7 +682,7 @@ static int ckpt_inet_write(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 	unsigned int i;
 	int ret;
 
-	ret = ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_INET) ?:
+	ret = ckpt_write_file_nopath(ctx, file, objref, CKPT_FILE_INET) ?:
 	      ckpt_inet_write_recs(ctx, rec, s);
 	for (i = 0; !ret && p && i < p->nr; i++)
 		ret = ckpt_tcp_save_pending(ctx, p->sk[i], objref, name);
@@ -1673,7 +1673,7 @@ static int ckpt_netlink_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 
 	if (rec.dropped)
 		ckpt_log(ctx, "netlink socket (file %u): %u queued messages are not kept",
 			 objref, le32_to_cpu(rec.dropped));
-	return ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_NETLINK) ?:
+	return ckpt_write_file_nopath(ctx, file, objref, CKPT_FILE_NETLINK) ?:
 	       ckpt_write_rec_var(ctx, CKPT_REC_NETLINK_SK, &rec, sizeof(rec), groups,
 				  le32_to_cpu(rec.nr_groups) / 8);
 }

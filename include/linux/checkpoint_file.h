@@ -30,7 +30,7 @@ int ckpt_write_file_rec(struct ckpt_ctx *ctx, struct ckpt_file *rec,
 			const char *path, u32 path_len);
 int ckpt_write_file_path(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 			 u32 kind, u32 obj_ref);
-int ckpt_write_file_sock(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind);
+int ckpt_write_file_nopath(struct ckpt_ctx *ctx, struct file *file, u32 objref, u32 kind);
 pid_t ckpt_file_user(struct ckpt_ctx *ctx, struct file *file, bool in_tree);
 int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode);
 int ckpt_read_inode_attr(struct ckpt_ctx *ctx, struct ckpt_inode_attr *attr, bool mode);

@@ -771,7 +771,7 @@ static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	ret = ckpt_unix_write_ahead(ctx, sk);
 	if (ret)
 		return ret;
-	return ckpt_write_file_sock(ctx, file, objref, CKPT_FILE_UNIX) ?:
+	return ckpt_write_file_nopath(ctx, file, objref, CKPT_FILE_UNIX) ?:
 	       ckpt_unix_write_sk(ctx, sk, objref, 0);
 }
 
