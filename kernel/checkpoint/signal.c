@@ -315,7 +315,9 @@ void ckpt_sigqueue_free(struct ckpt_sigqueue *q)
  *
  * A task without one (or whose stack is disarmed while a handler runs on
  * it with SS_AUTODISARM: sigreturn rearms it from the signal frame) has no
- * SIGALTSTACK record.
+ * SIGALTSTACK record.  Without one may also mean a size of 0 with no
+ * flags, the state of init_task that fork() passes on: sigaltstack(2)
+ * reports SS_DISABLE for it.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -324,7 +326,7 @@ int ckpt_checkpoint_sigaltstack(struct ckpt_ctx *ctx, struct task_struct *t)
 	struct ckpt_sigaltstack rec = {};
 
 	/* Only the task itself changes them, and it is frozen */
-	if (t->sas_ss_flags & SS_DISABLE)
+	if ((t->sas_ss_flags & SS_DISABLE) || !t->sas_ss_size)
 		return 0;
 	rec.sp = cpu_to_le64(t->sas_ss_sp);
 	rec.size = cpu_to_le64(t->sas_ss_size);
@@ -368,8 +370,9 @@ int ckpt_restart_sigaltstack(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	mode = flags & ~SS_FLAG_BITS;
 	if ((mode != 0 && mode != SS_ONSTACK) || rec.__pad ||
 	    size < MINSIGSTKSZ || size > TASK_SIZE_MAX || sp > TASK_SIZE_MAX - size)
-		return ckpt_err(ctx, -EINVAL, "task %d: invalid alternate signal stack",
-				rt->pid);
+		return ckpt_err(ctx, -EINVAL,
+				"task %d: invalid alternate signal stack (%#llx, %llu bytes, flags %#x)",
+				rt->pid, sp, size, flags);
 	spin_lock_irq(&ckpt_sighand(current)->siglock);
 	current->sas_ss_sp = sp;
 	current->sas_ss_size = size;
