@@ -109,3 +109,18 @@ base_description() {
 		echo "Linux $ver from a user-supplied tree"
 	fi
 }
+
+# sysroot_add DIR FILE...: copy each dynamically linked program FILE, the
+# libraries ldd lists for it and the dynamic loader into DIR at the paths
+# they have here, so that the guest (whose initramfs has no libc) runs
+# Debian's own build once DIR is copied over its root.
+sysroot_add() {
+	local dir=$1 f
+
+	shift
+	for f in "$@" $(ldd "$@" 2>/dev/null |
+			awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }' | sort -u); do
+		mkdir -p "$dir$(dirname "$f")"
+		cp -L "$f" "$dir$f"
+	done
+}

@@ -31,6 +31,8 @@ else
 fi
 # Reboot tests save what the second boot (check-reboot.sh) restores here
 grep -q " /mnt/share " /proc/mounts && export CKPT_NS_REBOOT_DIR=/mnt/share
+# Programs of the host's Debian (runc) with their libraries
+[ -d /mnt/share/sysroot ] && cp -a /mnt/share/sysroot/. /
 for t in $tests; do
 	echo "@@ckpt-test-begin=$t@@"
 	(cd $DIR && timeout "$TEST_TIMEOUT" "./$t")
