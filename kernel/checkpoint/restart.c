@@ -584,6 +584,28 @@ static void ckpt_set_exit_signal(struct ckpt_rtask *rt)
 }
 
 /*
+ * RESTART_SIBLING: give the root to the caller's parent, as clone() with
+ * CLONE_PARENT would have given it at its creation.  Only now that the
+ * restart cannot fail: an aborted root is reaped by the coordinator.  The
+ * caller's real_parent, read under tasklist_lock, has not passed
+ * exit_notify(), which would have moved the caller to another parent.
+ */
+static void ckpt_root_to_parent(struct ckpt_ctx *ctx)
+{
+	struct task_struct *root = ctx->rtasks[0].task;
+	struct task_struct *parent;
+
+	write_lock_irq(&tasklist_lock);
+	parent = current->real_parent;
+	root->real_parent = parent;
+	if (!root->ptrace)
+		root->parent = parent;
+	root->parent_exec_id = current->parent_exec_id;
+	list_move_tail(&root->sibling, &parent->children);
+	write_unlock_irq(&tasklist_lock);
+}
+
+/*
  * Let every task go: zombies first, since their parents may wait for them
  * at once, each given its exit signal back once it is a zombie; then the
  * others.  Returns once none of them uses the context any more.
@@ -592,6 +614,8 @@ static void ckpt_let_go(struct ckpt_ctx *ctx)
 {
 	unsigned int i;
 
+	if (ctx->flags & RESTART_SIBLING)
+		ckpt_root_to_parent(ctx);
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->rtasks[i].flags & CKPT_TREE_ZOMBIE)
 			ckpt_wake(&ctx->rtasks[i], 1);

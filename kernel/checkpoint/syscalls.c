@@ -16,7 +16,8 @@
 
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
 				 CHECKPOINT_ROOT_RELATIVE | CHECKPOINT_EXT_UNIX_SK)
-#define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL | RESTART_THAW)
+#define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL | RESTART_THAW | \
+				 RESTART_SIBLING)
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
@@ -93,6 +94,7 @@ static bool ckpt_external_ok(const struct ckpt_external *e)
 		return e->fd == -1 && strlen(e->name) < IFNAMSIZ && dev_valid_name(e->name);
 	case CKPT_EXT_UNIX_SK:
 	case CKPT_EXT_MOUNT:
+	case CKPT_EXT_FILE:
 		return e->fd >= 0 && !e->name[0];
 	case CKPT_EXT_CGROUP:
 		return e->fd >= 0 && !e->name[0] && !strcmp(e->key, "/");
@@ -227,8 +229,8 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
  *	image names but does not hold (struct ckpt_external); else unused
  * @nr_ext: with RESTART_EXTERNAL, the entries at @ext; else unused
  *
- * Return: the pid of the restored process, a child of the caller, or a
- * negative error.
+ * Return: the pid of the restored process, a child of the caller (with
+ * RESTART_SIBLING, of the caller's parent), or a negative error.
  */
 SYSCALL_DEFINE6(restart, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd, const struct ckpt_external __user *, ext,
@@ -237,6 +239,9 @@ SYSCALL_DEFINE6(restart, pid_t, pid, int, fd, unsigned long, flags,
 	if (flags & ~RESTART_VALID_FLAGS)
 		return -EINVAL;
 	if (pid)
+		return -EINVAL;
+	/* As clone(CLONE_PARENT): an init has no parent to share */
+	if ((flags & RESTART_SIBLING) && (current->signal->flags & SIGNAL_UNKILLABLE))
 		return -EINVAL;
 	return ckpt_run(fd, logfd, flags, true, 0, ext, nr_ext);
 }

@@ -31,12 +31,14 @@
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
 #define RESTART_EXTERNAL	(1UL << 1) /* the 5th and 6th arguments give externals */
 #define RESTART_THAW		(1UL << 2) /* frozen cgroups of the image come back thawed */
+#define RESTART_SIBLING		(1UL << 3) /* the root becomes a child of the caller's parent */
 
 /* struct ckpt_external.kind */
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
 #define CKPT_EXT_UNIX_SK	2	/* key: "socket:[INO]"; fd: the socket replacing it */
 #define CKPT_EXT_MOUNT		3	/* key: a mount point of the tasks; fd: bound there */
 #define CKPT_EXT_CGROUP		4	/* key: "/"; fd: the cgroup v2 directory to restore into */
+#define CKPT_EXT_FILE		5	/* key: "pipe:[INO]"; fd: the file taking its place */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
@@ -50,8 +52,10 @@
  * of the tasks' mount namespace whose filesystem is outside the tasks
  * (their root, bind mounts from the host); the cgroup v2 directory (open
  * O_RDONLY) where the root of the tasks' cgroup namespace comes back,
- * instead of the caller's own cgroup.  An external the image does not
- * name is ignored.
+ * instead of the caller's own cgroup; the caller's file that takes the
+ * place of an end of a pipe (usually one whose other end was outside the
+ * tasks, such as their standard input or output), named as /proc/PID/fd
+ * showed it.  An external the image does not name is ignored.
  */
 struct ckpt_external {
 	__u32 kind;		/* CKPT_EXT_* */

@@ -5,6 +5,7 @@
  * address space layout, as the restored task itself sees them.
  */
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/sysmacros.h>
 
 #include "ckpt_util.h"
@@ -868,6 +869,170 @@ TEST_F_TIMEOUT(restart, restart_into_a_taken_pid_fails_with_ebusy, 60)
 	ASSERT_TRUE(ckpt_child_running(pid));
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
 	ASSERT_TRUE(ckpt_nothing_left(_metadata, pid, "second restart"));
+}
+
+/*
+ * Its fd 1 is the pipe that @arg names (/proc/PID/fd/N of the test's write
+ * end; the child's own fds are closed by then); it writes "after" there at
+ * the end.
+ */
+static int stdout_pipe_child(void *arg)
+{
+	int fd = open(arg, O_WRONLY);
+
+	if (fd < 0 || dup2(fd, 1) != 1)
+		return 2;
+	close(fd);
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	return write(1, "after", 5) == 5 ? 0 : 3;
+}
+
+static const char * const stdout_pipe_reasons[] = {
+	[2] = "cannot open the pipe through /proc as fd 1",
+	[3] = "the write to fd 1 failed",
+};
+
+/* restart(2) of the image with @nr externals at @ext */
+static long restart_ext(struct ckpt_ctx *ctx, struct ckpt_external *ext, unsigned int nr)
+{
+	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
+		return -1;
+	return syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext, nr);
+}
+
+/*
+ * CKPT_EXT_FILE: the caller's pipe takes the place of the task's stdout,
+ * whose reader was outside the tree (as runc's inherit_fd does with a
+ * container's stdio): what the restored task writes to fd 1 arrives there.
+ */
+TEST_F_TIMEOUT(restart, inherited_file_takes_the_place_of_a_pipe_end, 60)
+{
+	struct ckpt_external ext = { .kind = CKPT_EXT_FILE, .fd = -1 };
+	int old[2], new[2];
+	char path[64], buf[16] = "";
+	pid_t pid, restored;
+	ssize_t n;
+
+	ASSERT_EQ(0, pipe(old));
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), old[1]);
+	pid = ckpt_spawn(_metadata, &self->ctx, stdout_pipe_child, path);
+	close(old[1]);
+	snprintf(path, sizeof(path), "/proc/%d/fd/1", pid);
+	n = readlink(path, ext.key, sizeof(ext.key) - 1);
+	ASSERT_LT(6, n);
+	ASSERT_EQ(0, strncmp(ext.key, "pipe:[", 6)) TH_LOG("fd 1 is %s", ext.key);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+
+	/* A read end cannot stand for a write end: refused, by its key */
+	ASSERT_EQ(0, pipe(new));
+	ext.fd = new[0];
+	EXPECT_EQ(-1, restart_ext(&self->ctx, &ext, 1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key))
+		ckpt_dump_log(_metadata, &self->ctx);
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart with a read end"));
+
+	ext.fd = new[1];
+	restored = restart_ext(&self->ctx, &ext, 1);
+	ASSERT_EQ(pid, restored) {
+		TH_LOG("restart with the pipe: %s", strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key));
+	close(new[1]);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(stdout_pipe_reasons));
+	n = read(new[0], buf, sizeof(buf) - 1);
+	EXPECT_EQ(5, n);
+	EXPECT_STREQ("after", buf);
+	/* Nothing went to the old pipe, whose writers are all gone */
+	EXPECT_EQ(0, read(old[0], buf, sizeof(buf)));
+	close(new[0]);
+	close(old[0]);
+}
+
+/* The parent pid of @pid, from /proc/PID/stat, or -1 */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ckpt_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/* restart(2) with @flags in a child of ours; returns what it returned */
+static long restart_in_child(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			     unsigned long flags, bool new_pidns)
+{
+	long ret = -1;
+	int p[2], status;
+	pid_t caller;
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, lseek(ctx->image_fd, 0, SEEK_SET));
+	fflush(NULL);
+	if (new_pidns)
+		ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	caller = fork();
+	ASSERT_LE(0, caller);
+	if (!caller) {
+		ret = syscall(__NR_restart, 0, ctx->image_fd, flags, ctx->log_fd);
+		if (ret < 0)
+			ret = -errno;
+		_exit(write(p[1], &ret, sizeof(ret)) == sizeof(ret) ? 0 : 1);
+	}
+	close(p[1]);
+	EXPECT_EQ((ssize_t)sizeof(ret), read(p[0], &ret, sizeof(ret)));
+	close(p[0]);
+	EXPECT_EQ(caller, waitpid(caller, &status, 0));
+	EXPECT_EQ(0, status);
+	return ret;
+}
+
+/*
+ * RESTART_SIBLING: the root becomes a child of the caller's parent, as
+ * runc needs of the CRIU that it runs: it waits for the restored init.
+ */
+TEST_F_TIMEOUT(restart, sibling_root_is_a_child_of_the_callers_parent, 60)
+{
+	pid_t pid;
+	long ret;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+
+	ret = restart_in_child(_metadata, &self->ctx, RESTART_SIBLING, false);
+	ASSERT_EQ(pid, ret) {
+		TH_LOG("restart: %s", ret < 0 ? strerror(-ret) : "another pid");
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	/* Its caller has exited: it is ours, and we can wait for it */
+	EXPECT_EQ(getpid(), parent_of(pid));
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* As clone(CLONE_PARENT): the init of a pid namespace has no parent to share */
+TEST_F_TIMEOUT(restart, sibling_from_a_pid_namespace_init_is_einval, 60)
+{
+	pid_t pid;
+	long ret;
+
+	pid = ckpt_spawn(_metadata, &self->ctx, ckpt_idle_child, NULL);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	ret = restart_in_child(_metadata, &self->ctx, RESTART_SIBLING, true);
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart from an init"));
 }
 
 TEST_HARNESS_MAIN
