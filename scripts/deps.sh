@@ -13,6 +13,9 @@ PACKAGES=(
 	qemu-system-x86		# the guest
 	busybox-static		# the guest's userland
 	sparse			# make C=1
+	protobuf-c-compiler libprotobuf-c-dev	# ckpt criu: protoc-c, libprotobuf-c.a
+	criu			# ckpt criu: CRIU's rpc.proto (/usr/include/criu); the bench
+	runc podman		# the container managers the guest tests run
 )
 
 missing=()

@@ -31,6 +31,7 @@ static const struct ckpt_command commands[] = {
 	{ "checkpoint", cmd_checkpoint, "save a running process into an image" },
 	{ "restart",    cmd_restart,    "recreate a process from an image" },
 	{ "show",       cmd_show,       "validate and decode an image" },
+	{ "criu",       cmd_criu,       "CRIU-compatible front end for runc, crun, Podman" },
 };
 
 void ckpt_err(const char *fmt, ...)
@@ -61,24 +62,38 @@ void ckpt_syscall_err(const char *name, int err)
  * would reach one of those and fail with a misleading error (they
  * cannot succeed: the pathname argument would be a small integer).
  * Say what is going on instead of calling it.
+ *
+ * Returns NULL if the running kernel may have our system calls, else the
+ * reason why it has not, in buf.
  */
-int ckpt_check_kernel(const char *name)
+const char *ckpt_kernel_mismatch(char *buf, size_t len)
 {
 #if defined(__NR_checkpoint) && __NR_checkpoint == 463
 	unsigned int major, minor;
 	struct utsname u;
 
 	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return 0;
+		return NULL;
 	if (major < 6 || (major == 6 && minor <= 12))
+		return NULL;
+	snprintf(buf, len,
+		 "the running kernel %s is newer than 6.12: its system calls 463 and 464 are setxattrat(2) and getxattrat(2), not checkpoint(2) and restart(2)",
+		 u.release);
+	return buf;
+#else
+	return NULL;	/* built for other numbers: trust the builder */
+#endif
+}
+
+int ckpt_check_kernel(const char *name)
+{
+	char why[256];
+
+	if (!ckpt_kernel_mismatch(why, sizeof(why)))
 		return 0;
 	ckpt_err("%s: %s", name, strerror(ENOSYS));
-	ckpt_err("the running kernel %s is newer than 6.12: its system calls 463 and 464 are setxattrat(2) and getxattrat(2), not checkpoint(2) and restart(2)",
-		 u.release);
+	ckpt_err("%s", why);
 	return -1;
-#else
-	return 0;	/* built for other numbers: trust the builder */
-#endif
 }
 
 int ckpt_usage_err(const char *cmd, const char *msg)
@@ -239,7 +254,14 @@ static void print_version(void)
 int main(int argc, char **argv)
 {
 	const char *cmd = argv[1];
+	const char *base;
 	size_t i;
+
+	/* Installed as criu (ln -s ckpt criu): the container managers' criu */
+	base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argv[0];
+	if (base && !strcmp(base, "criu"))
+		return cmd_criu(argc, argv);
 
 	if (argc < 2) {
 		usage(stderr);

@@ -45,6 +45,7 @@ void ckpt_log_close(struct ckpt_log *log);
 void ckpt_err(const char *fmt, ...) __printf(1, 2);
 void ckpt_syscall_err(const char *name, int err);
 int ckpt_check_kernel(const char *name);
+const char *ckpt_kernel_mismatch(char *buf, size_t len);
 bool ckpt_parse_pid(const char *s, int *pid);
 int ckpt_usage_err(const char *cmd, const char *msg);
 int ckpt_open_image(const char *cmd, const char *path, bool output);
@@ -53,6 +54,7 @@ int ckpt_close_image(int fd);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_criu(int argc, char **argv);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 

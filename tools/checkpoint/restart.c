@@ -40,6 +40,7 @@ static const char restart_usage[] =
 	"Usage: ckpt restart FILE [-d] [--root DIR] [-v | --log FILE] [--files-changed-ok]\n"
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
+	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -79,6 +80,16 @@ static const char restart_usage[] =
 	"  -t, --thaw         leave thawed the cgroups that were frozen at\n"
 	"                     checkpoint, which restart otherwise freezes again\n"
 	"                     once every task is in (restart(2) flag RESTART_THAW)\n"
+	"  -i, --inherit-fd pipe:[INO]=FD\n"
+	"                     our FD takes the place of the pipe end that the tasks\n"
+	"                     had open as pipe:[INO] (as /proc/PID/fd showed it), in\n"
+	"                     every task that had it, such as the standard input or\n"
+	"                     output a container manager gave them; FD must allow\n"
+	"                     the access the end had; socket:[INO]=FD is the same\n"
+	"                     as --ext-unix-sk (restart(2) flag RESTART_EXTERNAL)\n"
+	"  -s, --sibling      the restored process becomes a child of our parent,\n"
+	"                     not ours, as with CLONE_PARENT (restart(2) flag\n"
+	"                     RESTART_SIBLING); implies --detach\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -161,6 +172,22 @@ static int restart_add_unix(struct restart_opts *o, const char *arg)
 	o->nr_ext++;
 	o->flags |= RESTART_EXTERNAL;
 	return 0;
+}
+
+/*
+ * --inherit-fd KEY=FD: one more external, CKPT_EXT_FILE for a pipe:[INO]
+ * key, CKPT_EXT_UNIX_SK for a socket:[INO] one.  Returns -1 to go on, else
+ * the exit status.
+ */
+static int restart_add_inherit(struct restart_opts *o, const char *arg)
+{
+	bool pipe = !strncmp(arg, "pipe:[", 6);
+
+	if ((!pipe && strncmp(arg, "socket:[", 8)) || restart_add_unix(o, arg))
+		return restart_usage_err("--inherit-fd wants pipe:[INO]=FD or socket:[INO]=FD");
+	if (pipe)
+		o->ext[o->nr_ext - 1].kind = CKPT_EXT_FILE;
+	return -1;
 }
 
 /*
@@ -315,12 +342,14 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "ext-mount", required_argument, NULL, 'm' },
 		{ "cgroup-root", required_argument, NULL, 'g' },
 		{ "thaw",    no_argument,       NULL, 't' },
+		{ "inherit-fd", required_argument, NULL, 'i' },
+		{ "sibling", no_argument,       NULL, 's' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:th", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:ti:sh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -330,8 +359,15 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			if (restart_add_unix(o, optarg))
 				return restart_usage_err("--ext-unix-sk wants socket:[INO]=FD");
 			break;
+
+		case 's':
+			o->flags |= RESTART_SIBLING;
+			o->detach = true;
+			break;
 		case 'm':
-			ret = restart_add_mount(o, optarg);
+		case 'i':
+			ret = c == 'm' ? restart_add_mount(o, optarg) :
+					 restart_add_inherit(o, optarg);
 			if (ret >= 0)
 				return ret;
 			break;

@@ -15,6 +15,10 @@
 #   tests/mkimage.py - | ckpt show - > tests/good.show
 # and review the diff.  The fixture images of the selftests are decoded
 # too; see tools/testing/selftests/checkpoint/fixtures/README.
+#
+# `ckpt criu`, the CRIU-compatible front end, is tested by the client
+# tests/criu_test.c (make criu-test), against the static and the
+# sanitized builds.
 
 set -u
 
@@ -118,9 +122,8 @@ build "$TMP/nosys" EXTRA_CFLAGS="-D__NR_checkpoint=1023 -D__NR_restart=1022" ||
 	NOSYS=
 
 ASAN=$TMP/asan/ckpt
-build "$TMP/asan" STATIC= \
-	EXTRA_CFLAGS="-g -fsanitize=address,undefined -fno-sanitize-recover=all" ||
-	ASAN=
+ASAN_CFLAGS="-g -fsanitize=address,undefined -fno-sanitize-recover=all"
+build "$TMP/asan" STATIC= EXTRA_CFLAGS="$ASAN_CFLAGS" || ASAN=
 
 VALGRIND=$TMP/dynamic/ckpt
 if ! command -v valgrind >/dev/null ||
@@ -148,6 +151,8 @@ expect()
 }
 
 expect "cli: --help lists the commands" 0 '^  show ' "$CKPT" --help
+expect "cli: --help lists criu" 0 '^  criu ' "$CKPT" --help
+expect "cli: criu --help" 0 '^Usage: criu --version' "$CKPT" criu --help
 expect "cli: --version names the image format" 0 \
 	'^ckpt .*image format version 1\)$' "$CKPT" --version
 for cmd in checkpoint restart show; do
@@ -178,6 +183,11 @@ expect "cli: restart --ext-mount: PATH must exist (125)" 125 \
 	"$CKPT" restart -m "/data=$TMP/missing" /dev/null
 expect "cli: restart --help names --cgroup-root" 0 '^  -g, --cgroup-root DIR$' \
 	"$CKPT" restart --help
+expect "cli: restart --help names --inherit-fd and --sibling" 0 \
+	'^  -s, --sibling  .*$' "$CKPT" restart --help
+expect "cli: restart --inherit-fd wants pipe:[INO]=FD or socket:[INO]=FD (125)" 125 \
+	'^ckpt: restart: --inherit-fd wants pipe:\[INO\]=FD or socket:\[INO\]=FD$' \
+	"$CKPT" restart --inherit-fd /dev/tty=0 /dev/null
 expect "cli: restart --help names --thaw and RESTART_THAW" 0 \
 	'^  -t, --thaw  .*$' "$CKPT" restart --help
 expect "cli: restart --help: --thaw is the flag RESTART_THAW" 0 \
@@ -283,7 +293,9 @@ restart_flags()
 }
 FLAG_TESTS=("--thaw gives restart(2) RESTART_THAW (0x4)"
 	    "-t -c give restart(2) RESTART_THAW|RESTART_FILES_CHANGED_OK (0x5)"
-	    "without options restart(2) gets no flag")
+	    "without options restart(2) gets no flag"
+	    "--sibling gives restart(2) RESTART_SIBLING (0x8)"
+	    "--inherit-fd pipe:[INO]=0 gives restart(2) RESTART_EXTERNAL (0x2)")
 if [ -z "$NOSYS" ]; then
 	for t in "${FLAG_TESTS[@]}"; do
 		not_ok "restart: $t" "$NOSYS_FAILED"
@@ -296,6 +308,8 @@ else
 	check "restart: ${FLAG_TESTS[0]}" restart_flags 0x4 --thaw
 	check "restart: ${FLAG_TESTS[1]}" restart_flags 0x5 -t -c
 	check "restart: ${FLAG_TESTS[2]}" restart_flags 0
+	check "restart: ${FLAG_TESTS[3]}" restart_flags 0x8 --sibling
+	check "restart: ${FLAG_TESTS[4]}" restart_flags 0x2 --inherit-fd 'pipe:[1]=0'
 fi
 
 # --cgroup-root on cgroup v2: an existing cgroup, then new ones below ours
@@ -348,6 +362,42 @@ else
 			skip "restart: --cgroup-root: $t" "cannot make cgroups in $CGROUP2$OWN_CGROUP"
 		done
 	fi
+fi
+
+# --- ckpt criu: the CRIU-compatible front end (tests/criu_test.c) ---
+
+# criu_tests LABEL CRIU_TEST CKPT [NOSYS_CKPT]: its PASS/FAIL/SKIP lines as TAP
+criu_tests()
+{
+	local label=$1 line status=0 tests=0 fails=0
+
+	shift
+	while IFS= read -r line; do
+		case $line in
+		"PASS: "*) ok "criu ($label): ${line#PASS: }" ;;
+		"FAIL: "*) not_ok "criu ($label): ${line#FAIL: }"; fails=$((fails + 1)) ;;
+		"SKIP: "*) skip "criu ($label): ${line#SKIP: }" "see tests/criu_test.c" ;;
+		"EXIT: "*) status=${line#EXIT: }; continue ;;
+		*) echo "# $line"; continue ;;
+		esac
+		tests=$((tests + 1))
+	done < <(timeout 300 "$@" 2>&1; echo "EXIT: $?")
+	if [ "$tests" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$fails" -eq 0 ]; }; then
+		not_ok "criu ($label): the test client exited with status $status after $tests tests"
+	fi
+}
+
+if build "$TMP/static" criu-test; then
+	criu_tests static "$TMP/static/criu-test" "$CKPT" $NOSYS
+else
+	not_ok "criu: build the test client (make criu-test)" "$(cat "$TMP/static.log")"
+fi
+if [ -z "$ASAN" ]; then
+	skip "criu (asan+ubsan): the front end under the sanitizers" "no sanitizer runtime"
+elif build "$TMP/asan" STATIC= EXTRA_CFLAGS="$ASAN_CFLAGS" criu-test; then
+	criu_tests asan+ubsan "$TMP/asan/criu-test" "$ASAN" $NOSYS
+else
+	not_ok "criu (asan+ubsan): build the test client" "$(cat "$TMP/asan.log")"
 fi
 
 # --- show: a good image ---

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt criu: DUMP, with checkpoint(2).
+ *
+ * The tree of opts.pid (a container's init: the kernel saves the whole
+ * container) goes into <images_dir>/ckpt.img; inventory.img marks the
+ * directory as holding a checkpoint, ckpt-criu.img keeps what RESTORE
+ * needs to know of the request (criu_img.c), stats-dump goes to the work
+ * directory.  Notifications as CRIU sends them (cr-dump.c): pre-dump,
+ * network-lock when the tasks have a network namespace of their own,
+ * post-dump once the image is complete, network-unlock after a failure or
+ * with leave_running.  checkpoint(2) kills the tasks itself with
+ * CHECKPOINT_KILL, before post-dump.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "criu.h"
+
+/* As `ckpt checkpoint`: a tree that changed while it was saved is saved again */
+#define CRIU_DUMP_TRIES		3
+#define CRIU_MOUNTS_MAX		CKPT_EXTERNAL_MAX
+
+struct criu_dump {
+	pid_t pid;
+	unsigned long flags;		/* CHECKPOINT_* */
+	bool own_netns, own_mntns;
+	bool net_locked;		/* network-lock was notified */
+	int netns;			/* external network namespace to enter, or -1 */
+	int img;			/* ckpt.img */
+	off_t log_start;		/* the kernel's lines start there */
+	uint32_t wall_us;		/* checkpoint(2)'s wall time */
+	CkptCriuDump info;
+	CkptCriuMount mounts[CRIU_MOUNTS_MAX];
+	struct CkptCriuMount *mount_ptrs[CRIU_MOUNTS_MAX];
+	char *ext_copies[CRIU_MOUNTS_MAX + 1];	/* criu_parse_external()'s */
+	unsigned int nr_copies;
+};
+
+/* Does pid have a namespace of its own, other than ours?  1, 0, or -1 */
+static int criu_ns_own(struct criu_ctx *c, pid_t pid, const char *ns, ino_t *ino)
+{
+	char path[64];
+	struct stat st, self;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns);
+	if (stat(path, &st))
+		return criu_fail(c, errno, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+	if (stat(path, &self))
+		return criu_fail(c, errno, "%s: %s", path, strerror(errno));
+	if (ino)
+		*ino = st.st_ino;
+	return st.st_ino != self.st_ino || st.st_dev != self.st_dev;
+}
+
+static void criu_flags_str(unsigned long flags, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%lx%s%s%s%s%s", flags,
+		 flags & CHECKPOINT_KILL ? " KILL" : "",
+		 flags & CHECKPOINT_SUBTREE ? " SUBTREE" : "",
+		 flags & CHECKPOINT_SHARED_OK ? " SHARED_OK" : "",
+		 flags & CHECKPOINT_ROOT_RELATIVE ? " ROOT_RELATIVE" : "",
+		 flags & CHECKPOINT_EXT_UNIX_SK ? " EXT_UNIX_SK" : "");
+}
+
+/* A mount the caller named (ext_mnt, external mnt[]): kept for RESTORE */
+static int criu_dump_mount(struct criu_ctx *c, struct criu_dump *d, const char *mp,
+			   const char *name)
+{
+	CkptCriuMount *m;
+
+	if (d->info.n_mounts == CRIU_MOUNTS_MAX)
+		return criu_fail(c, E2BIG, "more than %d external mounts", CRIU_MOUNTS_MAX);
+	if (mp[0] != '/')
+		return criu_fail(c, EINVAL, "external mount %s: not an absolute path", mp);
+	if (strlen(mp) >= sizeof(((struct ckpt_external *)0)->key))
+		criu_log(c,
+			 "external mount %s: longer than 63 bytes, restart(2) cannot be given it if the kernel finds it external",
+			 mp);
+	m = &d->mounts[d->info.n_mounts];
+	ckpt_criu_mount__init(m);
+	m->mountpoint = (char *)mp;
+	m->name = (char *)name;
+	d->mount_ptrs[d->info.n_mounts++] = m;
+	criu_log(c, "external mount %s, named %s", mp, name);
+	return 0;
+}
+
+/* external "net[INO]:KEY": the tasks' network namespace stays outside the image */
+static int criu_dump_ext_net(struct criu_ctx *c, struct criu_dump *d, const char *key,
+			     const char *val)
+{
+	char path[64], *end;
+	ino_t ino;
+	unsigned long long want;
+
+	errno = 0;
+	want = strtoull(key, &end, 10);
+	if (errno || end == key || *end || !val || !*val)
+		return criu_fail(c, EINVAL, "external net[%s]%s%s: want net[INO]:KEY", key,
+				 val ? ":" : "", val ?: "");
+	if (criu_ns_own(c, d->pid, "net", &ino) < 0)
+		return -1;
+	if (ino != want) {
+		criu_log(c,
+			 "external net[%s]: not the tasks' network namespace (inode %ju): nothing to do",
+			 key, (uintmax_t)ino);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", d->pid);
+	d->netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->netns < 0)
+		return criu_fail(c, errno, "%s: %s", path, strerror(errno));
+	d->info.netns_key = (char *)val;
+	criu_log(c,
+		 "external net[%s]:%s: the tasks' network namespace is external: checkpoint(2) is called from inside it, and RESTORE needs inherit_fd %s",
+		 key, val, val);
+	return 0;
+}
+
+static int criu_dump_external(struct criu_ctx *c, struct criu_dump *d, const char *ext)
+{
+	char *key = NULL, *val = NULL;
+	bool net = false;
+	int ret;
+
+	ret = criu_parse_external(ext, "mnt", &key, &val);
+	if (!ret) {
+		net = true;
+		ret = criu_parse_external(ext, "net", &key, &val);
+	}
+	if (!ret)
+		return criu_fail(c, EOPNOTSUPP,
+				 "external %s: only mnt[MOUNTPOINT]:NAME and net[INO]:KEY (the tasks' own) can be honoured",
+				 ext);
+	if (ret > 0)
+		d->ext_copies[d->nr_copies++] = key;
+	if (ret < 0 || !val)
+		return criu_fail(c, EINVAL, "external %s: malformed", ext);
+	if (net)
+		return criu_dump_ext_net(c, d, key, val);
+	return criu_dump_mount(c, d, key, val);
+}
+
+static int criu_dump_externals(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_ext_mnt; i++)
+		if (criu_dump_mount(c, d, o->ext_mnt[i]->key, o->ext_mnt[i]->val))
+			return -1;
+	for (i = 0; i < o->n_external; i++) {
+		if (d->nr_copies == ARRAY_SIZE(d->ext_copies))
+			return criu_fail(c, E2BIG, "too many external entries");
+		if (criu_dump_external(c, d, o->external[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* The tasks, and the checkpoint(2) flags the request asks for */
+static int criu_dump_plan(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
+{
+	char buf[128];
+	int own;
+
+	if (!o->has_pid || o->pid <= 0 || o->pid == getpid() || o->pid == c->peer)
+		return criu_fail(c, EINVAL,
+				 "pid %d: the root of the tree to dump is needed (dumping the caller is not supported)",
+				 o->has_pid ? o->pid : 0);
+	d->pid = o->pid;
+	if (o->has_empty_ns && (o->empty_ns & ~(uint32_t)CLONE_NEWNET))
+		return criu_fail(c, EINVAL, "empty_ns 0x%x: only CLONE_NEWNET can be given",
+				 o->empty_ns);
+	own = criu_ns_own(c, d->pid, "net", NULL);
+	d->own_netns = own > 0;
+	if (own >= 0)
+		own = criu_ns_own(c, d->pid, "mnt", NULL);
+	d->own_mntns = own > 0;
+	if (own < 0)
+		return -1;
+	if (o->has_empty_ns && (o->empty_ns & CLONE_NEWNET))
+		criu_log(c,
+			 "empty_ns CLONE_NEWNET: accepted; a network namespace of the tasks' own is saved in the image with its devices, addresses and routes (its loopback at least), and restored with them");
+	d->flags = CHECKPOINT_SHARED_OK;
+	if (!(o->has_leave_running && o->leave_running))
+		d->flags |= CHECKPOINT_KILL;
+	if (o->has_ext_unix_sk && o->ext_unix_sk)
+		d->flags |= CHECKPOINT_EXT_UNIX_SK;
+	if (o->root && *o->root && !d->own_mntns)
+		d->flags |= CHECKPOINT_ROOT_RELATIVE;
+	criu_flags_str(d->flags, buf, sizeof(buf));
+	criu_log(c, "pid %d: %s network namespace, %s mount namespace%s; flags %s", d->pid,
+		 d->own_netns ? "its own" : "our", d->own_mntns ? "its own" : "our",
+		 d->flags & CHECKPOINT_ROOT_RELATIVE ? " (root: paths from the tasks' root)" : "",
+		 buf);
+	return criu_dump_externals(c, d, o);
+}
+
+/* checkpoint(2), again from the start of the image if the tree changed meanwhile */
+static int criu_dump_call(struct criu_ctx *c, struct criu_dump *d)
+{
+	struct timespec t0;
+	long ret;
+	int i;
+
+	for (i = 1; ; i++) {
+		d->log_start = lseek(c->log_fd, 0, SEEK_END);
+		criu_log(c, "checkpoint(2) of pid %d, flags 0x%lx (try %d)", d->pid, d->flags, i);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = criu_sys_checkpoint(d->pid, d->img, d->flags, c->log_fd);
+		d->wall_us = criu_elapsed_us(&t0);
+		if (!ret) {
+			criu_log(c, "checkpoint(2): done in %" PRIu32 " us", d->wall_us);
+			return 0;
+		}
+		if (errno != EAGAIN || i == CRIU_DUMP_TRIES || ftruncate(d->img, 0) ||
+		    lseek(d->img, 0, SEEK_SET))
+			break;
+		criu_log(c, "checkpoint(2): the tree changed while it was saved (EAGAIN): again");
+	}
+	return criu_fail(c, errno, "checkpoint(2) of pid %d failed: %s%s", d->pid, strerror(errno),
+			 errno == ENOSYS ? " (no checkpoint(2) in this kernel)" :
+			 " (see the kernel's error line above)");
+}
+
+/* Enter the external network namespace for the call, and come back */
+static int criu_dump_in_netns(struct criu_ctx *c, struct criu_dump *d)
+{
+	int self, ret;
+
+	if (d->netns < 0)
+		return criu_dump_call(c, d);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return criu_fail(c, errno, "/proc/self/ns/net: %s", strerror(errno));
+	if (setns(d->netns, CLONE_NEWNET)) {
+		ret = criu_fail(c, errno, "cannot enter the tasks' network namespace: %s",
+				strerror(errno));
+	} else {
+		ret = criu_dump_call(c, d);
+		if (setns(self, CLONE_NEWNET))
+			criu_log(c, "cannot come back to our network namespace: %s",
+				 strerror(errno));
+	}
+	close(self);
+	return ret;
+}
+
+/* The files besides ckpt.img; a failure is logged, the image stays good */
+static void criu_dump_files(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
+{
+	struct criu_dump_times t = { 0 };
+	struct criu_ckpt_summary s;
+	struct criu_img_info info;
+	char why[256];
+	int ret;
+
+	if (!criu_log_summary(c->log_fd, d->log_start, &s)) {
+		t.frozen_us = s.frozen_us > UINT32_MAX ? UINT32_MAX : s.frozen_us;
+		criu_log(c, "the kernel saved %u task(s), %llu bytes, %u records; %llu us frozen",
+			 s.tasks, s.bytes, s.records, s.frozen_us);
+	} else {
+		criu_log(c, "no summary line from the kernel in the log: frozen time unknown");
+	}
+	t.freezing_us = d->wall_us > t.frozen_us ? d->wall_us - t.frozen_us : 0;
+	if (!criu_img_scan(d->img, true, &info, why, sizeof(why)))
+		t.pages = info.pages;
+	else
+		criu_log(c, "%s: %s: pages unknown", CRIU_IMG_FILE, why);
+	ret = criu_write_dump_stats(c->work_dir, &t);
+	if (ret)
+		criu_log(c, "%s: %s", CRIU_STATS_DUMP, strerror(-ret));
+	ret = criu_write_inventory(c->img_dir, o->has_network_lock ? o->network_lock : 1);
+	if (ret)
+		criu_fail(c, -ret, "%s: %s", CRIU_INVENTORY_FILE, strerror(-ret));
+	criu_log(c, "wrote %s, %s (work directory: %s): %" PRIu64 " pages, %" PRIu32 " us frozen",
+		 CRIU_INVENTORY_FILE, CRIU_DUMP_INFO_FILE, CRIU_STATS_DUMP, t.pages, t.frozen_us);
+}
+
+static int criu_dump_info(struct criu_ctx *c, struct criu_dump *d)
+{
+	int ret;
+
+	d->info.pid = d->pid;
+	d->info.flags = d->flags;
+	d->info.mounts = d->mount_ptrs;
+	d->info.has_own_netns = true;
+	d->info.has_own_mntns = true;
+	d->info.own_netns = d->own_netns && d->netns < 0;
+	d->info.own_mntns = d->own_mntns;
+	ret = criu_write_dump_info(c->img_dir, &d->info);
+	return ret ? criu_fail(c, -ret, "%s: %s", CRIU_DUMP_INFO_FILE, strerror(-ret)) : 0;
+}
+
+/* From the notifications before checkpoint(2) to those after it */
+static int criu_dump_run(struct criu_ctx *c, struct criu_dump *d, CriuOpts *o)
+{
+	bool leave = o->has_leave_running && o->leave_running;
+	int ret;
+
+	if (criu_notify(c, "pre-dump", 0))
+		return -1;
+	if (d->own_netns) {
+		if (criu_notify(c, "network-lock", 0))
+			return -1;
+		d->net_locked = true;
+	}
+	d->img = openat(c->img_dir, CRIU_IMG_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (d->img < 0)
+		return criu_fail(c, errno, "%s: %s", CRIU_IMG_FILE, strerror(errno));
+	ret = criu_dump_in_netns(c, d) ?: criu_dump_info(c, d);
+	if (ret) {
+		unlinkat(c->img_dir, CRIU_IMG_FILE, 0);
+		return ret;
+	}
+	criu_log(c, "image %s complete; the tasks are %s", CRIU_IMG_FILE,
+		 leave ? "running" : "dead (CHECKPOINT_KILL)");
+	criu_dump_files(c, d, o);
+	if (criu_notify(c, "post-dump", 0))
+		return criu_fail(c, ECANCELED,
+				 "post-dump refused: the image is complete, but the tasks are %s",
+				 leave ? "running" : "already dead");
+	return c->err ? -1 : 0;
+}
+
+int criu_dump(struct criu_ctx *c, CriuOpts *o)
+{
+	struct criu_dump *d;
+	bool leave = o->has_leave_running && o->leave_running;
+	unsigned int i;
+	int ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return criu_fail(c, ENOMEM, "out of memory");
+	ckpt_criu_dump__init(&d->info);
+	d->info.version = CKPT_CRIU_DUMP_VERSION;
+	d->netns = -1;
+	d->img = -1;
+	ret = criu_setup(c, o, false) ?: criu_dump_plan(c, d, o) ?: criu_kernel_ok(c);
+	if (!ret)
+		ret = criu_dump_run(c, d, o);
+	if (d->net_locked && (ret || leave))
+		criu_notify(c, "network-unlock", 0);
+	if (d->img >= 0)
+		close(d->img);
+	if (d->netns >= 0)
+		close(d->netns);
+	for (i = 0; i < d->nr_copies; i++)
+		free(d->ext_copies[i]);
+	free(d);
+	criu_log(c, "DUMP %s", ret ? "failed" : "done");
+	return ret;
+}

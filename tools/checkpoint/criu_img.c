@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt criu: the files besides ckpt.img, in CRIU's formats where a
+ * container manager reads them, and what ckpt criu learns from ckpt.img
+ * and from the kernel's log.  Nothing here logs: errors are returned as
+ * -errno, so that the tests can call these functions directly.
+ *
+ * CRIU's image files start with a magic (CRIU's criu/include/magic.h):
+ * inventory.img with INVENTORY_MAGIC alone (it predates the common
+ * magic), service files such as stats-dump with IMG_SERVICE_MAGIC and
+ * then their own (STATS_MAGIC); then come entries, each a u32 length and
+ * that many bytes of a protobuf message.  All little-endian.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/checkpoint.h>
+
+#include "criu.h"
+#include "criu_inventory.pb-c.h"
+#include "criu_stats.pb-c.h"
+
+/* Our files are small: one entry each */
+#define CRIU_IMG_FILE_MAX	(1U << 20)
+
+static int criu_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * NAME in the directory dirfd: [magic1] magic2, the length of the packed
+ * MSG and MSG, written to NAME.tmp and renamed over NAME, mode 0600 as
+ * CRIU makes its images.  magic1 0: none (inventory.img).
+ */
+int criu_img_write(int dirfd, const char *name, uint32_t magic1, uint32_t magic2,
+		   const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint32_t head[3];
+	char tmp[256];
+	size_t nhead = 0;
+	uint8_t *buf;
+	int fd, ret;
+
+	if (len > CRIU_IMG_FILE_MAX)
+		return -EFBIG;
+	if (magic1)
+		head[nhead++] = htole32(magic1);
+	head[nhead++] = htole32(magic2);
+	head[nhead++] = htole32(len);
+	buf = malloc(sizeof(head) + len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, head, nhead * sizeof(head[0]));
+	protobuf_c_message_pack(msg, buf + nhead * sizeof(head[0]));
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		free(buf);
+		return ret;
+	}
+	ret = criu_write_all(fd, buf, nhead * sizeof(head[0]) + len);
+	free(buf);
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && renameat(dirfd, tmp, dirfd, name))
+		ret = -errno;
+	if (ret)
+		unlinkat(dirfd, tmp, 0);
+	return ret;
+}
+
+/* The whole of a small regular file: 0, or -errno */
+static int criu_read_file(int dirfd, const char *name, uint8_t **data, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > CRIU_IMG_FILE_MAX) {
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = pread(fd, buf, st.st_size, 0);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* The first entry of NAME, after its magics, unpacked with DESC */
+int criu_img_read(int dirfd, const char *name, uint32_t magic1, uint32_t magic2,
+		  const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg)
+{
+	size_t len, at = 0, size;
+	uint32_t word[3];
+	unsigned int i = 0;
+	uint8_t *data;
+	int ret;
+
+	ret = criu_read_file(dirfd, name, &data, &len);
+	if (ret)
+		return ret;
+	ret = -EBADMSG;
+	if (len < (magic1 ? 12 : 8))
+		goto out;
+	memcpy(word, data, sizeof(word[0]) * (magic1 ? 3 : 2));
+	if (magic1 && le32toh(word[i++]) != magic1)
+		goto out;
+	if (le32toh(word[i++]) != magic2)
+		goto out;
+	size = le32toh(word[i++]);
+	at = i * sizeof(word[0]);
+	if (size > len - at)
+		goto out;
+	*msg = protobuf_c_message_unpack(desc, NULL, size, data + at);
+	ret = *msg ? 0 : -EBADMSG;
+out:
+	free(data);
+	return ret;
+}
+
+/* /proc/uptime in microseconds, as CRIU's parse_uptime() gives it; 0 if unknown */
+static uint64_t criu_uptime_us(void)
+{
+	unsigned long sec, csec;
+	uint64_t us = 0;
+	FILE *f;
+
+	f = fopen("/proc/uptime", "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu.%2lu", &sec, &csec) == 2)
+		us = (uint64_t)sec * 1000000 + csec * 10000;
+	fclose(f);
+	return us;
+}
+
+/*
+ * inventory.img: Podman restores nothing without it.  It says what CRIU's
+ * own inventory says of a dump's format, nothing of the tasks (those are
+ * in ckpt.img): a marker.
+ */
+int criu_write_inventory(int dirfd, uint32_t network_lock)
+{
+	InventoryEntry e = INVENTORY_ENTRY__INIT;
+
+	e.img_version = CRIU_IMAGES_V1_1;
+	e.has_fdinfo_per_id = true;
+	e.fdinfo_per_id = true;
+	e.has_ns_per_id = true;
+	e.ns_per_id = true;
+	e.has_lsmtype = true;
+	e.lsmtype = LSMTYPE__NO_LSM;
+	e.dump_uptime = criu_uptime_us();
+	e.has_dump_uptime = e.dump_uptime != 0;
+	e.has_network_lock_method = true;
+	e.network_lock_method = network_lock;
+	return criu_img_write(dirfd, CRIU_INVENTORY_FILE, 0, CRIU_INVENTORY_MAGIC, &e.base);
+}
+
+/*
+ * stats-dump.  The kernel saves memory while the tasks are frozen, page
+ * by page into the image: there is no separate memory dump and write to
+ * time, so memdump_time and memwrite_time are 0 and every page saved was
+ * scanned and written.
+ */
+int criu_write_dump_stats(int dirfd, const struct criu_dump_times *t)
+{
+	DumpStatsEntry d = DUMP_STATS_ENTRY__INIT;
+	StatsEntry s = STATS_ENTRY__INIT;
+
+	d.freezing_time = t->freezing_us;
+	d.frozen_time = t->frozen_us;
+	d.pages_scanned = t->pages;
+	d.pages_written = t->pages;
+	s.dump = &d;
+	return criu_img_write(dirfd, CRIU_STATS_DUMP, CRIU_IMG_SERVICE_MAGIC, CRIU_STATS_MAGIC,
+			      &s.base);
+}
+
+/* stats-restore: restart(2) creates the tasks itself (forking_time 0) */
+int criu_write_restore_stats(int dirfd, uint32_t restore_us)
+{
+	RestoreStatsEntry r = RESTORE_STATS_ENTRY__INIT;
+	StatsEntry s = STATS_ENTRY__INIT;
+
+	r.restore_time = restore_us;
+	s.restore = &r;
+	return criu_img_write(dirfd, CRIU_STATS_RESTORE, CRIU_IMG_SERVICE_MAGIC,
+			      CRIU_STATS_MAGIC, &s.base);
+}
+
+int criu_write_dump_info(int dirfd, const CkptCriuDump *d)
+{
+	return criu_img_write(dirfd, CRIU_DUMP_INFO_FILE, CRIU_IMG_SERVICE_MAGIC,
+			      CKPT_CRIU_DUMP_MAGIC, &d->base);
+}
+
+/* ckpt-criu.img, or -ENOENT; the caller frees it with ckpt_criu_dump__free_unpacked() */
+int criu_read_dump_info(int dirfd, CkptCriuDump **d)
+{
+	ProtobufCMessage *m;
+	int ret;
+
+	ret = criu_img_read(dirfd, CRIU_DUMP_INFO_FILE, CRIU_IMG_SERVICE_MAGIC,
+			    CKPT_CRIU_DUMP_MAGIC, &ckpt_criu_dump__descriptor, &m);
+	if (ret)
+		return ret;
+	*d = (CkptCriuDump *)m;
+	if ((*d)->version != CKPT_CRIU_DUMP_VERSION) {
+		ckpt_criu_dump__free_unpacked(*d, NULL);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int criu_scan_err(char *why, size_t len, off_t off, const char *msg)
+{
+	snprintf(why, len, "offset %lld: %s", (long long)off, msg);
+	return -EINVAL;
+}
+
+static int criu_scan_header(int fd, struct criu_img_info *info, char *why, size_t len)
+{
+	struct ckpt_image_header h;
+	struct ckpt_rec_hdr r;
+
+	if (pread(fd, &r, sizeof(r), 0) != (ssize_t)sizeof(r) ||
+	    le32toh(r.type) != CKPT_REC_HEADER || le32toh(r.len) < sizeof(h) ||
+	    pread(fd, &h, sizeof(h), sizeof(r)) != (ssize_t)sizeof(h) ||
+	    le64toh(h.magic) != CKPT_IMAGE_MAGIC)
+		return criu_scan_err(why, len, 0, "not a checkpoint image (no HEADER)");
+	info->page_size = le32toh(h.page_size);
+	info->flags = le32toh(h.flags);
+	info->nr_tasks = le32toh(h.nr_tasks);
+	if (!info->page_size || info->page_size % 8)
+		return criu_scan_err(why, len, 0, "bad page size");
+	return 0;
+}
+
+/* What one record tells; off is at its header, rec_len its payload's length */
+static void criu_scan_rec(int fd, off_t off, uint32_t type, uint32_t rec_len,
+			  struct criu_img_info *info)
+{
+	struct ckpt_tree_task root;
+	off_t at = off + sizeof(struct ckpt_rec_hdr);
+
+	switch (type) {
+	case CKPT_REC_TREE:
+		if (rec_len >= sizeof(struct ckpt_tree) + sizeof(root) &&
+		    pread(fd, &root, sizeof(root), at + sizeof(struct ckpt_tree)) ==
+		    (ssize_t)sizeof(root))
+			info->container = le32toh(root.flags) & CKPT_TREE_PIDNS;
+		break;
+	case CKPT_REC_PAGES:
+		if (rec_len > sizeof(struct ckpt_pages))
+			info->pages += (rec_len - sizeof(struct ckpt_pages)) / info->page_size;
+		break;
+	case CKPT_REC_MNTNS:
+		info->mntns = true;
+		break;
+	case CKPT_REC_NETNS:
+		info->netns = true;
+		break;
+	case CKPT_REC_CGROUPNS:
+		info->cgroupns = true;
+		break;
+	}
+}
+
+/*
+ * Walk the records of the image in fd (a regular file, read with pread:
+ * its position does not move) by their headers, without decoding them
+ * (restart(2) checks everything): to the TRAILER if to_end, else up to
+ * the first TASK, before which the namespaces come.  Returns 0, or
+ * -EINVAL with the reason in why.
+ */
+int criu_img_scan(int fd, bool to_end, struct criu_img_info *info, char *why, size_t len)
+{
+	struct ckpt_rec_hdr r;
+	uint32_t type, rec_len;
+	off_t off = 0;
+	ssize_t n;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	ret = criu_scan_header(fd, info, why, len);
+	if (ret)
+		return ret;
+	for (;;) {
+		n = pread(fd, &r, sizeof(r), off);
+		if (n != (ssize_t)sizeof(r))
+			return criu_scan_err(why, len, off, "truncated image");
+		type = le32toh(r.type);
+		rec_len = le32toh(r.len);
+		if (!type || type >= __CKPT_REC_NR || rec_len > CKPT_REC_MAX_LEN || rec_len % 8)
+			return criu_scan_err(why, len, off, "bad record header");
+		if (type == CKPT_REC_TRAILER) {
+			info->complete = true;
+			return 0;
+		}
+		if (type == CKPT_REC_TASK && !to_end)
+			return 0;
+		criu_scan_rec(fd, off, type, rec_len, info);
+		info->records++;
+		off += sizeof(r) + rec_len;
+	}
+}
+
+/* "checkpoint of N task(s) complete: B bytes, R records, U us frozen" */
+bool criu_parse_summary(const char *line, struct criu_ckpt_summary *s)
+{
+	return sscanf(line,
+		      "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
+		      &s->tasks, &s->bytes, &s->records, &s->frozen_us) == 4;
+}
+
+/*
+ * The last summary line of a checkpoint in the log, read line by line from
+ * offset from on: 0, or -ENOENT if there is none.
+ */
+int criu_log_summary(int logfd, off_t from, struct criu_ckpt_summary *s)
+{
+	char buf[4096], line[512];
+	size_t used = 0;
+	bool found = false, skip = false;
+	ssize_t n, i;
+
+	memset(s, 0, sizeof(*s));
+	while ((n = pread(logfd, buf, sizeof(buf), from)) > 0) {
+		from += n;
+		for (i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (used < sizeof(line) - 1)
+					line[used++] = buf[i];
+				else
+					skip = true;	/* longer than any summary */
+				continue;
+			}
+			line[used] = '\0';
+			if (!skip && criu_parse_summary(line, s))
+				found = true;
+			used = 0;
+			skip = false;
+		}
+	}
+	if (n < 0)
+		return -errno;
+	return found ? 0 : -ENOENT;
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt criu: RESTORE, with restart(2).
+ *
+ * <images_dir>/ckpt.img is given to restart(2) with the externals the
+ * request names: the root (root: the tasks' root mount, or a chroot for
+ * tasks without a mount namespace of their own), the mounts bound from
+ * the host (ext_mnt, mapped through the names DUMP recorded in
+ * ckpt-criu.img), the caller's files that take the place of pipes and
+ * sockets to the outside (inherit_fd), veth names (veths), the cgroup to
+ * restore into (cg_root).  rst_sibling makes the restored root the
+ * caller's child (RESTART_SIBLING).
+ *
+ * restart(2) returns once the tasks run: setup-namespaces, post-restore
+ * (whose pid runc takes as the container's init), network-unlock and the
+ * resume notifications are sent after it, in CRIU's order (cr-restore.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "criu.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC	0x63677270
+#endif
+
+#define CRIU_CGROUP2_ROOT	"/sys/fs/cgroup"
+#define CRIU_KEY_MAX		(sizeof(((struct ckpt_external *)0)->key) - 1)
+
+struct criu_restore {
+	struct ckpt_external ext[CKPT_EXTERNAL_MAX];
+	bool ours[CKPT_EXTERNAL_MAX];	/* ext[i].fd was opened here */
+	unsigned int nr_ext;
+	unsigned long flags;		/* RESTART_* */
+	int img;			/* ckpt.img */
+	int netns;			/* inherit_fd of the external network namespace */
+	const char *chroot;		/* root, for tasks without a mount namespace */
+	struct criu_img_info info;
+	CkptCriuDump *dump;		/* ckpt-criu.img, or NULL */
+	uint32_t wall_us;		/* restart(2)'s wall time */
+};
+
+static const char *const criu_ext_kinds[] = {
+	[CKPT_EXT_VETH] = "VETH", [CKPT_EXT_UNIX_SK] = "UNIX_SK", [CKPT_EXT_MOUNT] = "MOUNT",
+	[CKPT_EXT_CGROUP] = "CGROUP", [CKPT_EXT_FILE] = "FILE",
+};
+
+static struct ckpt_external *criu_ext_add(struct criu_ctx *c, struct criu_restore *r,
+					  unsigned int kind, const char *key)
+{
+	struct ckpt_external *e;
+
+	if (r->nr_ext == CKPT_EXTERNAL_MAX) {
+		criu_fail(c, E2BIG, "more than %u externals", CKPT_EXTERNAL_MAX);
+		return NULL;
+	}
+	if (strlen(key) > CRIU_KEY_MAX) {
+		criu_fail(c, ENAMETOOLONG,
+			  "%s %s: longer than %zu bytes, restart(2) cannot be given it",
+			  criu_ext_kinds[kind], key, CRIU_KEY_MAX);
+		return NULL;
+	}
+	e = &r->ext[r->nr_ext++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->fd = -1;
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	return e;
+}
+
+static bool criu_ext_has(const struct criu_restore *r, unsigned int kind, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_ext; i++)
+		if (r->ext[i].kind == kind && !strcmp(r->ext[i].key, key))
+			return true;
+	return false;
+}
+
+/* Bind what path shows at the tasks' mount point mp */
+static int criu_restore_bind(struct criu_ctx *c, struct criu_restore *r, const char *mp,
+			     const char *path)
+{
+	struct ckpt_external *e;
+	int fd;
+
+	if (criu_ext_has(r, CKPT_EXT_MOUNT, mp)) {
+		criu_log(c, "external mount %s: given already, %s not used", mp, path);
+		return 0;
+	}
+	e = criu_ext_add(c, r, CKPT_EXT_MOUNT, mp);
+	if (!e)
+		return -1;
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		r->nr_ext--;
+		return criu_fail(c, errno, "external mount %s: %s: %s", mp, path, strerror(errno));
+	}
+	e->fd = fd;
+	r->ours[r->nr_ext - 1] = true;
+	return 0;
+}
+
+/*
+ * ext_mnt KEY:VAL, as CRIU means it: KEY is the name DUMP's caller gave
+ * a mount (ckpt-criu.img has which), VAL what to bind there.  A KEY DUMP
+ * did not name is taken as the mount point itself, which is how the
+ * kernel names external mounts (and what runc gives for bind mounts).
+ */
+static int criu_restore_mount(struct criu_ctx *c, struct criu_restore *r, const char *key,
+			      const char *val)
+{
+	unsigned int found = 0;
+	size_t i;
+
+	for (i = 0; r->dump && i < r->dump->n_mounts; i++) {
+		if (strcmp(r->dump->mounts[i]->name, key))
+			continue;
+		found++;
+		if (criu_restore_bind(c, r, r->dump->mounts[i]->mountpoint, val))
+			return -1;
+	}
+	if (found)
+		return 0;
+	if (key[0] != '/')
+		return criu_fail(c, EINVAL,
+				 "ext_mnt %s: neither a name DUMP was given nor a mount point",
+				 key);
+	return criu_restore_bind(c, r, key, val);
+}
+
+/* inherit_fd KEY:FD, FD being ours (the caller passed it to us) */
+static int criu_restore_inherit(struct criu_ctx *c, struct criu_restore *r, const char *key,
+				int fd)
+{
+	struct ckpt_external *e;
+	unsigned int kind;
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+		return criu_fail(c, EBADF, "inherit_fd %s: descriptor %d is not open", key, fd);
+	target[n > 0 ? n : 0] = '\0';
+	if (r->dump && r->dump->netns_key && !strcmp(key, r->dump->netns_key)) {
+		criu_log(c, "inherit_fd %s = fd %d (%s): the network namespace to restore into",
+			 key, fd, target);
+		r->netns = fd;
+		return 0;
+	}
+	if (!strncmp(key, "pipe:[", 6))
+		kind = CKPT_EXT_FILE;
+	else if (!strncmp(key, "socket:[", 8))
+		kind = CKPT_EXT_UNIX_SK;
+	else
+		return criu_fail(c, EOPNOTSUPP,
+				 "inherit_fd %s: only pipe:[INO] and socket:[INO] keys (and the key of an external network namespace given at DUMP) can be honoured",
+				 key);
+	/* runc gives a pipe that was both stdout and stderr twice */
+	if (criu_ext_has(r, kind, key)) {
+		criu_log(c, "inherit_fd %s = fd %d (%s): given already", key, fd, target);
+		return 0;
+	}
+	e = criu_ext_add(c, r, kind, key);
+	if (!e)
+		return -1;
+	e->fd = fd;
+	criu_log(c, "inherit_fd %s = fd %d (%s)", key, fd, target);
+	return 0;
+}
+
+/* cg_root on cgroup v2: dir from the root of the hierarchy, made if missing */
+static int criu_restore_cgroup(struct criu_ctx *c, struct criu_restore *r, const char *dir)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	const char *at = dir;
+	struct ckpt_external *e;
+	char name[NAME_MAX + 1];
+	struct statfs sfs;
+	size_t n;
+	int fd, sub;
+
+	fd = open(CRIU_CGROUP2_ROOT, flags);
+	if (fd < 0 || fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		if (fd >= 0)
+			close(fd);
+		return criu_fail(c, EOPNOTSUPP,
+				 "cg_root %s: %s is not a cgroup2 mount (cgroup v1 is not supported)",
+				 dir, CRIU_CGROUP2_ROOT);
+	}
+	errno = ENAMETOOLONG;
+	while (*(at += strspn(at, "/"))) {
+		n = strcspn(at, "/");
+		if (n > NAME_MAX)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)n, at);
+		if (mkdirat(fd, name, 0755) && errno != EEXIST)
+			break;
+		sub = openat(fd, name, flags);
+		close(fd);
+		fd = sub;
+		if (fd < 0)
+			break;
+		at += n;
+	}
+	if (*at || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return criu_fail(c, errno, "cg_root %s: cannot make or open %.*s: %s", dir,
+				 (int)(at - dir + strcspn(at, "/")), dir, strerror(errno));
+	}
+	e = criu_ext_add(c, r, CKPT_EXT_CGROUP, "/");
+	if (!e) {
+		close(fd);
+		return -1;
+	}
+	e->fd = fd;
+	r->ours[r->nr_ext - 1] = true;
+	return 0;
+}
+
+static int criu_restore_cg_roots(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
+{
+	const CgroupRoot *cg;
+	size_t i;
+
+	for (i = 0; i < o->n_cg_root; i++) {
+		cg = o->cg_root[i];
+		if (cg->ctrl && *cg->ctrl)
+			return criu_fail(c, EOPNOTSUPP,
+					 "cg_root %s:%s: a cgroup v1 controller; only cgroup v2 is supported",
+					 cg->ctrl, cg->path);
+		if (criu_ext_has(r, CKPT_EXT_CGROUP, "/"))
+			return criu_fail(c, EINVAL, "cg_root %s: a second cgroup v2 root",
+					 cg->path);
+		criu_log(c, "cg_root %s: the tasks' cgroup namespace is rooted at %s%s%s", cg->path,
+			 CRIU_CGROUP2_ROOT, cg->path[0] == '/' ? "" : "/", cg->path);
+		if (criu_restore_cgroup(c, r, cg->path))
+			return -1;
+	}
+	return 0;
+}
+
+/* external KIND[KEY]:VAL entries: mnt (as ext_mnt) and veth (as veths) */
+static int criu_restore_external(struct criu_ctx *c, struct criu_restore *r, const char *ext)
+{
+	struct ckpt_external *e;
+	char *key = NULL, *val = NULL;
+	bool veth = false;
+	int ret;
+
+	ret = criu_parse_external(ext, "mnt", &key, &val);
+	if (!ret) {
+		veth = true;
+		ret = criu_parse_external(ext, "veth", &key, &val);
+	}
+	if (!ret)
+		return criu_fail(c, EOPNOTSUPP,
+				 "external %s: only mnt[NAME]:PATH and veth[DEV]:OUTER can be honoured on RESTORE",
+				 ext);
+	if (ret < 0 || !val) {
+		ret = criu_fail(c, EINVAL, "external %s: malformed", ext);
+	} else if (!veth) {
+		ret = criu_restore_mount(c, r, key, val);
+	} else {
+		e = criu_ext_add(c, r, CKPT_EXT_VETH, key);
+		ret = e ? 0 : -1;
+		if (e)
+			snprintf(e->name, sizeof(e->name), "%s", val);
+	}
+	free(key);
+	return ret;
+}
+
+static int criu_restore_veths(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
+{
+	struct ckpt_external *e;
+	size_t i;
+
+	for (i = 0; i < o->n_veths; i++) {
+		if (strlen(o->veths[i]->if_out) >= 16)
+			return criu_fail(c, EINVAL, "veths %s: outer name %s is too long",
+					 o->veths[i]->if_in, o->veths[i]->if_out);
+		e = criu_ext_add(c, r, CKPT_EXT_VETH, o->veths[i]->if_in);
+		if (!e)
+			return -1;
+		snprintf(e->name, sizeof(e->name), "%s", o->veths[i]->if_out);
+	}
+	return 0;
+}
+
+/* root: the tasks' root mount, or, without a mount namespace, a chroot */
+static int criu_restore_root(struct criu_ctx *c, struct criu_restore *r, const char *root)
+{
+	struct ckpt_external *e;
+
+	if (!r->info.mntns) {
+		r->chroot = root;
+		criu_log(c,
+			 "root %s: the image has no mount namespace: chroot there before restart(2)",
+			 root);
+		return 0;
+	}
+	if (criu_ext_has(r, CKPT_EXT_MOUNT, "/")) {
+		criu_log(c, "root %s: not used, an external mount / is given", root);
+		return 0;
+	}
+	e = criu_ext_add(c, r, CKPT_EXT_MOUNT, "/");
+	if (!e)
+		return -1;
+	e->fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e->fd < 0) {
+		r->nr_ext--;
+		return criu_fail(c, errno, "root %s: %s", root, strerror(errno));
+	}
+	r->ours[r->nr_ext - 1] = true;
+	criu_log(c, "root %s: the tasks' root mount (external mount /)", root);
+	return 0;
+}
+
+static int criu_restore_externals(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_ext_mnt; i++)
+		if (criu_restore_mount(c, r, o->ext_mnt[i]->key, o->ext_mnt[i]->val))
+			return -1;
+	for (i = 0; i < o->n_external; i++)
+		if (criu_restore_external(c, r, o->external[i]))
+			return -1;
+	for (i = 0; i < o->n_inherit_fd; i++)
+		if (criu_restore_inherit(c, r, o->inherit_fd[i]->key, o->inherit_fd[i]->fd))
+			return -1;
+	if (criu_restore_veths(c, r, o) || criu_restore_cg_roots(c, r, o))
+		return -1;
+	if (o->root && *o->root && criu_restore_root(c, r, o->root))
+		return -1;
+	if (r->dump && r->dump->netns_key && r->netns < 0)
+		return criu_fail(c, EINVAL,
+				 "the tasks' network namespace was external at DUMP (%s): inherit_fd %s is needed",
+				 r->dump->netns_key, r->dump->netns_key);
+	if (r->netns >= 0 && r->info.netns)
+		return criu_fail(c, EINVAL,
+				 "the image has the tasks' network namespace: it cannot be restored into an existing one");
+	if (r->nr_ext)
+		r->flags |= RESTART_EXTERNAL;
+	if (o->has_rst_sibling && o->rst_sibling)
+		r->flags |= RESTART_SIBLING;
+	return 0;
+}
+
+/* ckpt.img and ckpt-criu.img */
+static int criu_restore_open(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
+{
+	char why[256];
+	int ret;
+
+	if (o->has_empty_ns && (o->empty_ns & ~(uint32_t)CLONE_NEWNET))
+		return criu_fail(c, EINVAL, "empty_ns 0x%x: only CLONE_NEWNET can be given",
+				 o->empty_ns);
+	r->img = openat(c->img_dir, CRIU_IMG_FILE, O_RDONLY | O_CLOEXEC);
+	if (r->img < 0)
+		return criu_fail(c, errno, "%s in the images directory: %s", CRIU_IMG_FILE,
+				 strerror(errno));
+	if (criu_img_scan(r->img, false, &r->info, why, sizeof(why)))
+		return criu_fail(c, EINVAL, "%s: %s", CRIU_IMG_FILE, why);
+	criu_log(c, "%s: %u task(s)%s, flags 0x%x%s%s%s", CRIU_IMG_FILE, r->info.nr_tasks,
+		 r->info.container ? " (a container)" : "", r->info.flags,
+		 r->info.mntns ? ", mount namespace" : "",
+		 r->info.netns ? ", network namespace" : "",
+		 r->info.cgroupns ? ", cgroup namespace" : "");
+	ret = criu_read_dump_info(c->img_dir, &r->dump);
+	if (ret == -ENOENT) {
+		criu_log(c, "no %s (not made by ckpt criu): ext_mnt keys are mount points",
+			 CRIU_DUMP_INFO_FILE);
+		return 0;
+	}
+	if (ret)
+		return criu_fail(c, -ret, "%s: %s", CRIU_DUMP_INFO_FILE, strerror(-ret));
+	criu_log(c, "%s: DUMP of pid %d, %zu named mount(s)%s%s", CRIU_DUMP_INFO_FILE,
+		 r->dump->pid, r->dump->n_mounts, r->dump->netns_key ? ", external netns " : "",
+		 r->dump->netns_key ?: "");
+	return 0;
+}
+
+static void criu_restore_log_call(struct criu_ctx *c, const struct criu_restore *r)
+{
+	const struct ckpt_external *e;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_ext; i++) {
+		e = &r->ext[i];
+		if (e->kind == CKPT_EXT_VETH)
+			criu_log(c, "external %u: VETH %s, outer end %s", i, e->key, e->name);
+		else
+			criu_log(c, "external %u: %s %s, fd %d", i, criu_ext_kinds[e->kind], e->key,
+				 e->fd);
+	}
+	criu_log(c, "restart(2), flags 0x%lx%s%s%s, %u external(s)%s%s", r->flags,
+		 r->flags & RESTART_EXTERNAL ? " EXTERNAL" : "",
+		 r->flags & RESTART_SIBLING ? " SIBLING" : "",
+		 r->flags & RESTART_THAW ? " THAW" : "", r->nr_ext,
+		 r->chroot ? ", in the chroot " : "", r->chroot ?: "");
+}
+
+/* Into the external network namespace and the chroot, then restart(2) */
+static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *pid)
+{
+	struct timespec t0;
+	long ret;
+
+	if (r->netns >= 0 && setns(r->netns, CLONE_NEWNET))
+		return criu_fail(c, errno, "cannot enter the network namespace to restore into: %s",
+				 strerror(errno));
+	if (r->chroot && (chroot(r->chroot) || chdir("/")))
+		return criu_fail(c, errno, "cannot enter root %s: %s", r->chroot, strerror(errno));
+	criu_restore_log_call(c, r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = criu_sys_restart(r->img, r->flags, c->log_fd, r->ext, r->nr_ext);
+	r->wall_us = criu_elapsed_us(&t0);
+	if (ret < 0)
+		return criu_fail(c, errno, "restart(2) failed: %s%s", strerror(errno),
+				 errno == ENOSYS ? " (no restart(2) in this kernel)" :
+				 " (see the kernel's error line above)");
+	*pid = ret;
+	criu_log(c, "restart(2): pid %d, in %" PRIu32 " us; its tasks run", *pid, r->wall_us);
+	return 0;
+}
+
+/*
+ * CRIU's notifications after the tasks exist, sent once they run.  A
+ * refused setup-namespaces or post-restore kills the restored root (and
+ * with it a container); the later ones only log.
+ */
+static int criu_restore_after(struct criu_ctx *c, struct criu_restore *r, pid_t pid)
+{
+	int ret;
+
+	ret = criu_notify(c, "setup-namespaces", pid) ?: criu_notify(c, "post-setup-namespaces", 0);
+	if (!ret)
+		ret = criu_notify(c, "post-restore", pid);
+	if (ret) {
+		criu_log(c, "killing the restored pid %d", pid);
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	if ((r->info.netns || r->netns >= 0) && criu_notify(c, "network-unlock", 0))
+		criu_log(c, "network-unlock refused: the tasks run on");
+	if (criu_notify(c, "pre-resume", 0))
+		criu_log(c, "pre-resume refused: the tasks run on");
+	if (criu_notify(c, "post-resume", 0))
+		criu_log(c, "post-resume refused: the tasks run on");
+	ret = criu_write_restore_stats(c->work_dir, r->wall_us);
+	if (ret)
+		criu_log(c, "%s: %s", CRIU_STATS_RESTORE, strerror(-ret));
+	return 0;
+}
+
+int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid)
+{
+	struct criu_restore *r;
+	unsigned int i;
+	int ret;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return criu_fail(c, ENOMEM, "out of memory");
+	r->img = -1;
+	r->netns = -1;
+	ret = criu_setup(c, o, true) ?: criu_restore_open(c, r, o);
+	if (!ret)
+		ret = criu_restore_externals(c, r, o) ?: criu_kernel_ok(c) ?:
+		      criu_notify(c, "pre-restore", 0);
+	if (!ret)
+		ret = criu_restore_call(c, r, pid);
+	for (i = 0; i < r->nr_ext; i++)
+		if (r->ours[i])
+			close(r->ext[i].fd);
+	if (r->img >= 0)
+		close(r->img);
+	if (!ret)
+		ret = criu_restore_after(c, r, *pid);
+	if (r->dump)
+		ckpt_criu_dump__free_unpacked(r->dump, NULL);
+	free(r);
+	criu_log(c, "RESTORE %s", ret ? "failed" : "done");
+	return ret;
+}
