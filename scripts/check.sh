@@ -201,10 +201,17 @@ echo "TEST_TIMEOUT=$TEST_TIMEOUT" >"$WORK/check.env"
 REBOOT_SHARE=$WORK/check-share
 rm -rf "$REBOOT_SHARE"
 mkdir -p "$REBOOT_SHARE"
-# Debian's runc for the CRIU front end's tests (guest/check.sh copies the
-# sysroot over its root); without it they skip.
+# Debian's runc and Podman (with conmon and its configuration) for the
+# CRIU front end's tests (guest/check.sh copies the sysroot over its
+# root); without them those tests skip.
 if command -v runc >/dev/null; then
 	sysroot_add "$REBOOT_SHARE/sysroot" "$(command -v runc)"
+fi
+if command -v podman >/dev/null && command -v conmon >/dev/null; then
+	sysroot_add "$REBOOT_SHARE/sysroot" "$(command -v podman)" "$(command -v conmon)"
+	mkdir -p "$REBOOT_SHARE/sysroot/etc" "$REBOOT_SHARE/sysroot/usr/share"
+	cp -a /etc/containers "$REBOOT_SHARE/sysroot/etc/"
+	cp -a /usr/share/containers "$REBOOT_SHARE/sysroot/usr/share/"
 fi
 set +e
 LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \

@@ -118,8 +118,8 @@ sysroot_add() {
 	local dir=$1 f
 
 	shift
-	for f in "$@" $(ldd "$@" 2>/dev/null |
-			awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }' | sort -u); do
+	for f in "$@" $(for f in "$@"; do ldd "$f" 2>/dev/null; done |
+			awk '/=> \// { print $3 } /^[[:space:]]+\// { print $1 }' | sort -u); do
 		mkdir -p "$dir$(dirname "$f")"
 		cp -L "$f" "$dir$f"
 	done

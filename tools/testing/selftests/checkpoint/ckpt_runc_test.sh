@@ -1,0 +1,251 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian's runc checkpoints and restores a container through our CRIU
+# front end, `ckpt criu`, which it finds as "criu" in PATH; runc itself is
+# unchanged.  A busybox container counts: it writes each number to /count
+# of its root file system and prints it on its standard output, a pipe.
+# After each restore the count must go on from where the checkpoint left
+# it, and the numbers must arrive on the pipe that runc gave the restore
+# (CRIU's inherit_fd).  First with runc's default namespaces (mount, pid,
+# network, IPC, UTS), then without a mount namespace (runc then chroots).
+#
+# Skips when runc is not installed (make check copies Debian's into the
+# guest).  Prints TAP.
+
+KSFT_SKIP=4
+LOOP='i=0; while true; do i=$((i + 1)); echo $i > /count; echo $i; sleep 0.2; done'
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
+diag() { sed -e 's/^/# /' "$@"; }
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+echo "TAP version 13"
+if ! command -v runc >/dev/null 2>&1; then
+	echo "1..0 # SKIP runc is not installed"
+	exit $KSFT_SKIP
+fi
+CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
+T=$(mktemp -d /tmp/ckpt-runc.XXXXXX) || exit 1
+STATE=$T/state
+mkdir -p "$T/bin"
+ln -s "$CKPT" "$T/bin/criu"
+export PATH="$T/bin:$PATH"
+grep -q "^cgroup2 /sys/fs/cgroup " /proc/mounts ||
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 1
+
+cleanup() {
+	for c in $(runc --root "$STATE" list -q 2>/dev/null); do
+		runc --root "$STATE" kill "$c" KILL 2>/dev/null
+		runc --root "$STATE" delete -f "$c" 2>/dev/null
+	done
+	for f in "$T"/*.feeder; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	wait
+	umount "$T/chroot/rootfs/proc" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# make_bundle DIR yes|no: a busybox bundle running $LOOP, with or without
+# a mount namespace.  Without one, runc cannot mount, mask or make
+# anything read-only: those lists are emptied, and the namespaces are the
+# other ones of runc's default list.
+make_bundle() {
+	mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/dev" "$1/rootfs/sys"
+	cp /bin/busybox "$1/rootfs/bin/"
+	for a in sh sleep cat echo; do ln -s busybox "$1/rootfs/bin/$a"; done
+	(cd "$1" && runc spec) || return 1
+	sed -i -e 's/"terminal": true/"terminal": false/' \
+		-e 's/"readonly": true/"readonly": false/' \
+		-e "s|\"sh\"\$|\"sh\", \"-c\", \"$LOOP\"|" "$1/config.json"
+	[ "$2" = yes ] && return 0
+	awk -v ns='{ "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "cgroup" }' '
+		function brackets(s, t, o) {
+			t = s; o = gsub(/\[/, "", t)
+			t = s; return o - gsub(/\]/, "", t)
+		}
+		depth > 0 {
+			depth += brackets($0)
+			if (depth == 0)
+				print key "[" val "]" ($0 ~ /,[[:space:]]*$/ ? "," : "")
+			next
+		}
+		/"(mounts|maskedPaths|readonlyPaths|namespaces)": \[[[:space:]]*$/ {
+			key = $0; sub(/\[[[:space:]]*$/, "", key); depth = 1
+			val = key ~ /namespaces/ ? ns : ""
+			next
+		}
+		{ print }
+	' "$1/config.json" > "$1/config.new" && mv "$1/config.new" "$1/config.json"
+}
+
+# The count the container last wrote (0 before it wrote one, or while it
+# writes: the shell truncates the file first)
+count() {
+	c=$(cat "$B/rootfs/count" 2>/dev/null)
+	echo "${c:-0}"
+}
+
+# wait_count_above N: until the container's count passes N (60 s at most)
+wait_count_above() {
+	i=0
+	while [ "$(count)" -le "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(count)" -gt "$1" ]
+}
+
+# runc_stdio NAME ARGS...: runc ARGS in $B, its stdin a pipe from a
+# sleeping feeder, its stdout and stderr a pipe to cat into $T/NAME.out;
+# detached, the container keeps them.  Returns runc's status.
+runc_stdio() {
+	name=$1
+	shift
+	rm -f "$T/$name.rc"
+	(
+		cd "$B" &&
+		sh -c "echo \$\$ > $T/$name.feeder; exec sleep 100000" |
+		{ runc --root "$STATE" "$@"; echo $? > "$T/$name.rc"; } 2>&1 |
+		cat > "$T/$name.out"
+	) &
+	i=0
+	while [ ! -s "$T/$name.rc" ] && [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$T/$name.rc" ] || return 124
+	return "$(cat "$T/$name.rc")"
+}
+
+running() { runc --root "$STATE" state "$1" 2>/dev/null | grep -q '"status": "running"'; }
+
+# The first number the container printed on $T/NAME.out, waiting for it
+first_out() {
+	i=0
+	while ! grep -q '^[0-9][0-9]*$' "$T/$1.out" && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep '^[0-9][0-9]*$' "$T/$1.out" | head -n 1
+}
+
+show_logs() {
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		echo "--- ${f#"$T"/}"
+		tail -n 30 "$f"
+	done | diag
+}
+
+# checkpoint TAG ARGS...: runc checkpoint into $T/TAG.img (work dir
+# $T/TAG.work); ok if it succeeds
+checkpoint() {
+	tag=$1
+	shift
+	mkdir -p "$T/$tag.img" "$T/$tag.work"
+	before=$(count)
+	if runc --root "$STATE" checkpoint --image-path "$T/$tag.img" \
+		--work-path "$T/$tag.work" "$@" > "$T/$tag.ckpt.out" 2>&1; then
+		ok "$tag: runc checkpoint $*"
+		return 0
+	fi
+	not_ok "$tag: runc checkpoint $*"
+	show_logs "$T/$tag.ckpt.out" "$T/$tag.work/dump.log"
+	return 1
+}
+
+# The last number the container printed on the pipe of runc_stdio $CUR
+CUR=run
+last_out() { grep '^[0-9][0-9]*$' "$T/$CUR.out" 2>/dev/null | tail -n 1; }
+
+# restore TAG FROM LOW HIGH: runc restore -d from $T/FROM.img; the first
+# number printed on the new pipe must be between LOW and HIGH: the one
+# after the last one printed before the checkpoint
+restore() {
+	tag=$1 from=$2 low=$3 high=$4
+	if ! runc_stdio "$tag" restore -d --image-path "$T/$from.img" \
+		--work-path "$T/$from.work" ct; then
+		not_ok "$tag: runc restore -d"
+		show_logs "$T/$tag.out" "$T/$from.work/restore.log"
+		return 1
+	fi
+	ok "$tag: runc restore -d"
+	CUR=$tag
+	check "$tag: runc says the container is running" running ct
+	first=$(first_out "$tag")
+	if [ -n "$first" ] && [ "$first" -ge "$low" ] && [ "$first" -le "$high" ]; then
+		ok "$tag: the count goes on from $first on the pipe runc gave (saved $low..$high)"
+	else
+		not_ok "$tag: the count goes on on the pipe runc gave: first '$first', saved $low..$high"
+		show_logs "$T/$tag.out" "$T/$from.work/restore.log"
+		return 1
+	fi
+	check "$tag: it keeps counting" wait_count_above $((first + 3))
+}
+
+# cycle TAG: checkpoint (the container is gone), then restore
+cycle() {
+	checkpoint "$1" ct || return 1
+	sleep 0.5
+	l1=$(last_out)
+	sleep 1
+	if running ct || [ -z "$l1" ] || [ "$(last_out)" != "$l1" ]; then
+		not_ok "$1: the container is gone after the checkpoint (last printed '$l1')"
+	else
+		ok "$1: the container is gone after the checkpoint"
+	fi
+	runc --root "$STATE" delete -f ct 2>/dev/null
+	restore "$1-restore" "$1" $((l1 + 1)) $((l1 + 1))
+}
+
+# --- with runc's default namespaces ---------------------------------------
+B=$T/bundle
+if make_bundle "$B" yes && runc_stdio run run -d ct; then
+	ok "runc run -d starts the container"
+else
+	not_ok "runc run -d starts the container"
+	show_logs "$T/run.out"
+fi
+check "the container counts" wait_count_above 2
+cycle first
+cycle second
+
+# --leave-running: the container goes on; the image restores later
+low=$(last_out)
+if checkpoint leave --leave-running ct; then
+	high=$(last_out)
+	check "leave: the container goes on after runc checkpoint --leave-running" \
+		wait_count_above $((high + 2))
+	runc --root "$STATE" kill ct KILL
+	runc --root "$STATE" delete -f ct
+	restore leave-restore leave $((low + 1)) $((high + 1))
+fi
+runc --root "$STATE" kill ct KILL 2>/dev/null
+runc --root "$STATE" delete -f ct 2>/dev/null
+
+# --- without a mount namespace (chroot) ------------------------------------
+# runc reads /proc/self/fd in the container: it must be there already
+B=$T/chroot
+CUR=chroot-run
+if make_bundle "$B" no && mount --bind /proc "$B/rootfs/proc" &&
+	runc_stdio chroot-run run -d ct; then
+	ok "chroot: runc run -d starts a container without a mount namespace"
+	check "chroot: the container counts" wait_count_above 2
+	cycle chroot
+else
+	not_ok "chroot: runc run -d starts a container without a mount namespace"
+	show_logs "$T/chroot-run.out"
+fi
+
+echo "1..$n"
+[ "$fails" = 0 ]
