@@ -591,6 +591,18 @@ static int ckpt_check_vfork(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * @f exits as it is being frozen.  The tree changed under us, as with a
+ * fork: the caller may try again (EAGAIN); unless it is the root, which is
+ * gone (ESRCH).
+ */
+static int ckpt_exited(struct ckpt_ctx *ctx, struct ckpt_frozen *f, const char *what)
+{
+	bool root = f == list_first_entry(&ctx->tasks, struct ckpt_frozen, list);
+
+	return ckpt_err(ctx, root ? -ESRCH : -EAGAIN, "task %d %s", f->pid, what);
+}
+
 /* Wait until @f is frozen, or has exited; a vfork() in the tree ends it */
 static int ckpt_wait_frozen(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 {
@@ -605,7 +617,7 @@ static int ckpt_wait_frozen(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 			return -EBUSY;
 	} while (!ret);
 	if (f->state != CKPT_FROZEN)
-		return ckpt_err(ctx, -ESRCH, "task %d exited while being frozen", f->pid);
+		return ckpt_exited(ctx, f, "exited while being frozen");
 	return 0;
 }
 
@@ -621,7 +633,7 @@ static int ckpt_freeze(struct ckpt_ctx *ctx)
 		refcount_inc(&f->ref);
 		if (task_work_add(f->task, &f->work, TWA_SIGNAL)) {
 			refcount_dec(&f->ref);
-			return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
+			return ckpt_exited(ctx, f, "is exiting");
 		}
 		f->queued = true;
 	}
