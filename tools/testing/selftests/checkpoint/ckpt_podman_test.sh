@@ -56,7 +56,8 @@ EOF
 export CONTAINERS_STORAGE_CONF=$T/storage.conf
 
 cleanup() {
-	podman rm -f -a >/dev/null 2>&1
+	exec 2>/dev/null
+	podman rm -f -a >/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT

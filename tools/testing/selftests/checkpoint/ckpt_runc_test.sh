@@ -9,12 +9,15 @@
 # it, and the numbers must arrive on the pipe that runc gave the restore
 # (CRIU's inherit_fd).  First with runc's default namespaces (mount, pid,
 # network, IPC, UTS), then without a mount namespace (runc then chroots).
+# The container also has a TCP listener and an established TCP
+# connection in its network namespace, checkpointed with
+# --tcp-established: the listener must answer after the restore and the
+# connection carry on.
 #
 # Skips when runc is not installed (make check copies Debian's into the
 # guest).  Prints TAP.
 
 KSFT_SKIP=4
-LOOP='i=0; while true; do i=$((i + 1)); echo $i > /count; echo $i; sleep 0.2; done'
 n=0
 fails=0
 
@@ -42,6 +45,8 @@ grep -q "^cgroup2 /sys/fs/cgroup " /proc/mounts ||
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 1
 
 cleanup() {
+	# (the shell reports each feeder it kills)
+	exec 2>/dev/null
 	for c in $(runc --root "$STATE" list -q 2>/dev/null); do
 		runc --root "$STATE" kill "$c" KILL 2>/dev/null
 		runc --root "$STATE" delete -f "$c" 2>/dev/null
@@ -50,23 +55,43 @@ cleanup() {
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
 	wait
-	umount "$T/chroot/rootfs/proc" 2>/dev/null
+	# runc's restore bound the root with its mounts: there may be two
+	while umount -l "$T/chroot/rootfs/proc"; do :; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-# make_bundle DIR yes|no: a busybox bundle running $LOOP, with or without
+# What the container runs: a listener on port 5000 that says "hi", a
+# connection from a counter (t1, t2...) to a listener on port 5001 that
+# prints what it gets (its stdin must not end: nc would stop), and the
+# count
+cat > /tmp/ckpt-runc-loop.sh <<'EOF'
+nc -ll -p 5000 -e echo hi &
+sleep 1000000 | nc -l -p 5001 &
+sleep 1
+{ i=0; while true; do i=$((i + 1)); echo t$i; sleep 0.5; done; } | nc 127.0.0.1 5001 &
+i=0
+while true; do
+	i=$((i + 1))
+	echo $i > /count
+	echo $i
+	sleep 0.2
+done
+EOF
+
+# make_bundle DIR yes|no: a busybox bundle running that, with or without
 # a mount namespace.  Without one, runc cannot mount, mask or make
 # anything read-only: those lists are emptied, and the namespaces are the
 # other ones of runc's default list.
 make_bundle() {
 	mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/dev" "$1/rootfs/sys"
 	cp /bin/busybox "$1/rootfs/bin/"
-	for a in sh sleep cat echo; do ln -s busybox "$1/rootfs/bin/$a"; done
+	for a in sh sleep cat echo nc; do ln -s busybox "$1/rootfs/bin/$a"; done
+	cp /tmp/ckpt-runc-loop.sh "$1/rootfs/loop.sh"
 	(cd "$1" && runc spec) || return 1
 	sed -i -e 's/"terminal": true/"terminal": false/' \
 		-e 's/"readonly": true/"readonly": false/' \
-		-e "s|\"sh\"\$|\"sh\", \"-c\", \"$LOOP\"|" "$1/config.json"
+		-e 's|"sh"$|"sh", "/loop.sh"|' "$1/config.json"
 	[ "$2" = yes ] && return 0
 	awk -v ns='{ "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "cgroup" }' '
 		function brackets(s, t, o) {
@@ -195,7 +220,7 @@ restore() {
 
 # cycle TAG: checkpoint (the container is gone), then restore
 cycle() {
-	checkpoint "$1" ct || return 1
+	checkpoint "$1" $TCP_ARGS ct || return 1
 	sleep 0.5
 	l1=$(last_out)
 	sleep 1
@@ -217,7 +242,36 @@ else
 	show_logs "$T/run.out"
 fi
 check "the container counts" wait_count_above 2
+# The container's network namespace, entered from here
+in_netns() { nsenter -t "$(runc --root "$STATE" state ct | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')" -n "$@"; }
+
+# The numbers that came over the TCP connection, printed as tN on the
+# container's stdout of runc_stdio $1
+tcp_numbers() { sed -n 's/^t\([0-9][0-9]*\)$/\1/p' "$T/$1.out" 2>/dev/null; }
+
+# tcp_goes_on BEFORE AFTER: on AFTER's pipe the connection delivers the
+# number after the last one delivered on BEFORE's, then the next ones
+# with none lost or repeated, at least 4 of them
+tcp_goes_on() {
+	last=$(tcp_numbers "$1" | tail -n 1)
+	i=0
+	while [ "$(tcp_numbers "$2" | wc -l)" -lt 4 ] && [ $i -lt 300 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	tcp_numbers "$2" | awk -v last="${last:-0}" '
+		$1 != last + NR { bad = 1 }
+		END { exit bad || NR < 4 || last == 0 }'
+}
+
+check "the TCP listener in the container answers" [ "$(in_netns nc 127.0.0.1 5000 </dev/null)" = hi ]
+TCP_ARGS=--tcp-established
 cycle first
+TCP_ARGS=
+check "first-restore: the TCP listener still answers" \
+	[ "$(in_netns nc 127.0.0.1 5000 </dev/null)" = hi ]
+check "first-restore: the established TCP connection goes on from where it was" \
+	tcp_goes_on run first-restore
 cycle second
 
 # --leave-running: the container goes on; the image restores later
