@@ -596,10 +596,11 @@ static void ckpt_root_to_parent(struct ckpt_ctx *ctx)
 	struct task_struct *parent;
 
 	write_lock_irq(&tasklist_lock);
-	parent = current->real_parent;
-	root->real_parent = parent;
+	parent = rcu_dereference_protected(current->real_parent,
+					   lockdep_is_held(&tasklist_lock));
+	rcu_assign_pointer(root->real_parent, parent);
 	if (!root->ptrace)
-		root->parent = parent;
+		rcu_assign_pointer(root->parent, parent);
 	root->parent_exec_id = current->parent_exec_id;
 	list_move_tail(&root->sibling, &parent->children);
 	write_unlock_irq(&tasklist_lock);
