@@ -29,11 +29,13 @@ fail() {
 
 grep -q " $S " /proc/mounts || fail "no shared directory at $S"
 mkdir -p $O || { echo "bench: cannot write to $S"; exit 1; }
-rm -f $O/raw.jsonl $O/criu-check.txt $O/env.txt $O/progress.log
+rm -f $O/raw.jsonl $O/runc.jsonl $O/runc-* $O/criu-check.txt $O/env.txt $O/progress.log
 
-# CRIU and its libraries at the paths they have on the host, so that the
-# dynamic loader finds them as it would there; our programs in rootfs, so
-# that /proc/PID/exe of a workload is on a local file system.
+# CRIU and runc (and what CRIU runs for a container: ip, GNU tar,
+# iptables-restore) with their libraries at the paths they have on the
+# host, so that the dynamic loader finds them as it would there; our
+# programs in rootfs, so that /proc/PID/exe of a workload is on a local
+# file system.
 cp -a $S/sysroot/. / || fail "cannot install CRIU into the guest"
 cp $S/bin/wl $S/bin/benchd /usr/bin/ || fail "cannot install the workloads"
 export BENCH_WL=/usr/bin/wl BENCH_CRIU=/usr/sbin/criu BENCH_TMP=/tmp/bench
@@ -67,6 +69,7 @@ echo $((1 << 20)) >/proc/sys/fs/nr_open
 	echo "kernel=$(uname -r)"
 	echo "uname=$(uname -a)"
 	echo "criu=$(criu --version | head -n 1)"
+	echo "runc=$(runc --version 2>/dev/null | head -n 1)"
 	echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
 	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "memtotal_kib=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
@@ -161,6 +164,13 @@ else
 	# Minutes per run (see bench/README.md): one, and no memory round
 	row threads-10000 $R1 --no-sample -- threads 10000
 fi
+# runc checkpoint and restore of a container, through our front end and
+# through CRIU (bench/runc.sh); into $O/runc.jsonl
+if wanted runc; then
+	say "bench: row runc, $R3 run(s) ($(($(cut -d. -f1 /proc/uptime) - T0)) s)"
+	O=$O sh $S/bin/runc.sh $R3
+fi
+
 # Profiles: the whole guest sampled (cpu-clock, ~1 kHz per CPU, on
 # CLOCK_MONOTONIC so that samples can be matched to benchd's operations)
 # while benchd runs one round of a row; the host symbolises the kernel's

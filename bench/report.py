@@ -3,7 +3,12 @@
 """bench/report.py: turn the guest's raw measurements (raw.jsonl, one JSON
 object a line, written by benchd) into results.json, results.md and the
 log-log scaling plot scaling.svg.  Only the standard library: the plot is
-written as plain SVG."""
+written as plain SVG.
+
+The runc row (runc.jsonl, written by bench/runc.sh) goes to runc.md and
+to a section of results.md.  Without --raw (only the runc row was run),
+only runc.md is written, and the runc section of an existing results.md
+becomes a link to it: the other rows' results stay."""
 
 import argparse
 import json
@@ -535,6 +540,126 @@ def profiles(profile_dir, system_map):
     return out
 
 
+# --- the runc row ------------------------------------------------------------------
+
+RUNC_TITLE = "## runc checkpoint / restore, ours vs CRIU"
+RUNC_NETS = [("netns", "runc's default namespaces (a network namespace of its own)"),
+             ("hostnet", "without a network namespace (the host's network)")]
+
+
+def summarize_runc(recs):
+    """Per container (net) and side (ours, criu): medians of the runc operations."""
+    out = {}
+    for net, _ in RUNC_NETS:
+        for side in ("ours", "criu"):
+            rs = [r for r in recs if r.get("row") == "runc" and r.get("net") == net
+                  and r.get("side") == side]
+            if not rs:
+                continue
+            ck = [r for r in rs if r.get("op") == "checkpoint"]
+            rt = [r for r in rs if r.get("op") == "restore"]
+            ck_ok = [r for r in ck if r.get("ok")]
+            rt_ok = [r for r in rt if r.get("ok")]
+            out.setdefault(net, {})[side] = {
+                "runs": len({r.get("run") for r in rs}),
+                "checkpoint_ms": med([r["wall_us"] / 1000 for r in ck_ok]),
+                "restore_ms": med([r["wall_us"] / 1000 for r in rt_ok]),
+                "image_kib": med([r.get("image_kib") for r in ck_ok]),
+                "checkpoints_ok": "%d/%d" % (len(ck_ok), len(ck)),
+                "gone": "%d/%d" % (sum(1 for r in ck_ok if r.get("gone")), len(ck_ok)),
+                "restores_ok": "%d/%d" % (len(rt_ok), len(rt)),
+                "goes_on": "%d/%d" % (sum(1 for r in rt_ok if r.get("goes_on")), len(rt_ok)),
+                "failures": [{"run": r.get("run"), "op": r.get("op"), "error": r.get("error", ""),
+                              "what": "failed" if not r.get("ok") else
+                              "left the container running" if r.get("op") == "checkpoint" else
+                              "did not count on (last %s, first %s)"
+                              % (r.get("last"), r.get("first"))}
+                             for r in rs if not r.get("ok") or r.get("gone") is False
+                             or r.get("goes_on") is False],
+            }
+    return out
+
+
+def runc_lines(rs, meta):
+    criu = "CRIU " + (meta.get("criu") or "").replace("Version: ", "")
+    L = [RUNC_TITLE, ""]
+    L.append("Debian's %s checkpoints and restores a busybox container that counts "
+             "(`runc run -d` with pipes as stdio) through our front end (`ckpt criu`, found "
+             "as `criu` in PATH: checkpoint(2)/restart(2)) and through Debian's %s "
+             "(`/usr/sbin/criu`), in the same boot (bench/runc.sh): `runc checkpoint "
+             "--image-path I --work-path W` (which stops the container) and `runc restore -d`, "
+             "wall-clock from the shell, medians. A restore counts only if the container's "
+             "count goes on from the last number it printed, on the pipe runc gave the "
+             "restore. Image: `du -sk` of the image directory. The container without a "
+             "network namespace is there because CRIU saves the conntrack table of every "
+             "network namespace it saves (also of one runc has it leave empty) through "
+             "ctnetlink: in a kernel without `CONFIG_NF_CT_NETLINK`, such as the plain one, "
+             "its dump of a container with its own network namespace fails with EINVAL from "
+             "netlink."
+             % (meta.get("runc") or "runc", criu))
+    L.append("")
+    L.append("| container | | ours (`ckpt criu`) | %s | speed-up (CRIU / ours) |" % criu)
+    L.append("|---|---|---|---|---|")
+    empty = {"runs": 0, "checkpoint_ms": None, "restore_ms": None, "image_kib": None,
+             "checkpoints_ok": "–", "gone": "–", "restores_ok": "–", "goes_on": "–",
+             "failures": []}
+    fails = []
+    for net, desc in RUNC_NETS:
+        if net not in rs:
+            continue
+        o, c = rs[net].get("ours", empty), rs[net].get("criu", empty)
+        L.append("| %s | `runc checkpoint` | %s | %s | %s |"
+                 % (desc, fms(o["checkpoint_ms"]), fms(c["checkpoint_ms"]),
+                    fx(o["checkpoint_ms"], c["checkpoint_ms"])))
+        L.append("| | `runc restore -d` | %s | %s | %s |"
+                 % (fms(o["restore_ms"]), fms(c["restore_ms"]), fx(o["restore_ms"], c["restore_ms"])))
+        L.append("| | image | %s | %s | |" % (fkib(o["image_kib"]), fkib(c["image_kib"])))
+        L.append("| | checkpoints ok, container gone; restores ok, counting on | "
+                 "%s, %s; %s, %s | %s, %s; %s, %s | |"
+                 % tuple(x[k] for x in (o, c) for k in ("checkpoints_ok", "gone",
+                                                          "restores_ok", "goes_on")))
+        fails += [(net, side, f) for side, x in (("ours", o), ("CRIU", c)) for f in x["failures"]]
+    L.append("")
+    for net, side, f in fails:
+        L.append("- %s, %s, run %s: %s %s%s" % (net, side, f["run"], f["op"], f["what"],
+                                               ": `%s`" % esc_md(f["error"]) if f["error"] else ""))
+    if fails:
+        L.append("")
+    return L
+
+
+def write_runc(out, recs, meta, link_only):
+    """runc.md, and the runc section of results.md: the table, or a link"""
+    rs = summarize_runc(recs)
+    head = ["# runc checkpoint / restore: ours vs CRIU", "", "| | |", "|---|---|"]
+    head += ["| %s | %s |" % (k, meta[k]) for k in ["date", "commit", "tree", "kernel",
+                                                    "bzimage_sha256", "criu", "runc", "guest"]
+             if meta.get(k) is not None]
+    head += ["", "Made by `make bench` (`BENCH_ROWS=runc` for this row only); under QEMU TCG "
+             "with 2 vCPUs, on a host that may have been running other work.", ""]
+    with open(os.path.join(out, "runc.md"), "w") as f:
+        f.write("\n".join(head + runc_lines(rs, meta)[2:]))
+    md = os.path.join(out, "results.md")
+    if link_only:
+        if not os.path.exists(md):
+            return rs
+        sec = [RUNC_TITLE, "", "Measured in a run of its own (%s, commit %s): [runc.md](runc.md)."
+               % (meta.get("date"), (meta.get("commit") or "?")[:12]), ""]
+    else:
+        sec = runc_lines(rs, meta) + ["Also in [runc.md](runc.md).", ""]
+    with open(md) as f:
+        L = f.read().split("\n")
+    if RUNC_TITLE in L:
+        i = L.index(RUNC_TITLE)
+        j = next((k for k in range(i + 1, len(L)) if L[k].startswith("## ")), len(L))
+        L[i:j] = []
+    while L and not L[-1]:
+        L.pop()
+    with open(md, "w") as f:
+        f.write("\n".join(L + [""] + sec))
+    return rs
+
+
 # --- markdown ------------------------------------------------------------------------
 
 def write_md(path, meta, summary, hws, tg, profs=None):
@@ -793,7 +918,8 @@ def esc_md(s):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--raw", required=True)
+    ap.add_argument("--raw", help="benchd's raw.jsonl; without it, only the runc row")
+    ap.add_argument("--runc", help="bench/runc.sh's runc.jsonl")
     ap.add_argument("--env")
     ap.add_argument("--criu-check")
     ap.add_argument("--config-sha")
@@ -817,8 +943,6 @@ def main():
             if "=" in line:
                 k, v = line.rstrip("\n").split("=", 1)
                 env[k] = v
-    recs = load(a.raw)
-    summary, hws = summarize(recs)
     tree = "clean"
     if a.dirty.strip():
         tree = "with uncommitted changes to: " + ", ".join(a.dirty.split())
@@ -830,6 +954,7 @@ def main():
         "kernel": env.get("uname"),
         "bzimage_sha256": a.kernel_sha,
         "criu": env.get("criu"),
+        "runc": env.get("runc"),
         "perf": env.get("perf"),
         "guest": "%s CPUs (%s), %s KiB" % (env.get("cpus"), env.get("cpu"), env.get("memtotal_kib")),
         "thp": env.get("thp"),
@@ -838,6 +963,15 @@ def main():
         "guest_status": a.guest_status,
         "guest_seconds": a.seconds,
     }
+    os.makedirs(a.out, exist_ok=True)
+    runc = load(a.runc) if a.runc else []
+    if not a.raw:
+        if runc:
+            write_runc(a.out, runc, meta, link_only=True)
+        print("report: the runc row only: %s" % os.path.join(a.out, "runc.md"))
+        return
+    recs = load(a.raw)
+    summary, hws = summarize(recs)
     tg = targets(summary, hws)
     uname = env.get("uname", "")
     if a.uts and a.uts not in uname:
@@ -846,11 +980,10 @@ def main():
               file=sys.stderr)
         a.system_map = None
     profs = profiles(a.profile_dir, a.system_map)
-    os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "hw": hws, "rows": summary, "targets": tg,
-                   "profiles": profs}, f, indent=1,
-                  sort_keys=True)
+                   "profiles": profs, "runc": summarize_runc(runc) if runc else None},
+                  f, indent=1, sort_keys=True)
         f.write("\n")
     series = SERIES
     if a.quick == "1":
@@ -859,6 +992,8 @@ def main():
               "%s, config %s, %s" % (a.commit[:12], (meta["config_sha256"] or "?")[:12],
                                      meta["mode"]))
     write_md(os.path.join(a.out, "results.md"), meta, summary, hws, tg, profs)
+    if runc:
+        write_runc(a.out, runc, meta, link_only=False)
     print("report: %d rows, %d targets (%d met)" % (len(summary), len(tg),
                                                     sum(1 for x in tg if x["met"])))
 

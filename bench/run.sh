@@ -6,12 +6,13 @@
 #   1. installs what is missing (make deps, and Debian's criu);
 #   2. builds the plain kernel and the initramfs (unless NO_BUILD=1) and
 #      the static workload programs (bench/src) into build/bench/share;
-#   3. copies criu, the libraries ldd lists and the dynamic loader into
-#      build/bench/share/sysroot, which the guest copies to its root;
+#   3. copies criu and runc, the libraries ldd lists and the dynamic loader
+#      into build/bench/share/sysroot, which the guest copies to its root;
 #   4. boots the plain kernel with 2 vCPUs and 4 GiB, build/bench/share
 #      mounted at /mnt/share, and bench/guest.sh as the job;
 #   5. turns the guest's raw measurements into results.md, results.json
-#      and the SVG plots (bench/report.py).
+#      and the SVG plots (bench/report.py); the runc row into runc.md (when
+#      it is the only row run, results.md only gets a link to it).
 #
 # Environment:
 #   BENCH_QUICK=1     one run of a reduced set, a few minutes; its results
@@ -60,7 +61,7 @@ make -s -C "$TOP" --no-print-directory deps
 sudo_cmd=
 [ "$(id -u)" = 0 ] || sudo_cmd="sudo -n"
 need=()
-for p in criu gcc python3; do
+for p in criu iproute2 iptables gcc python3; do
 	status=$(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 	[ "${status:0:2}" = ii ] || need+=("$p")
 done
@@ -110,6 +111,7 @@ kernel_sha=$(sha256sum <"$snap/obj-plain/arch/x86/boot/bzImage" | cut -d' ' -f1)
 uts=$(sed -n 's/^#define UTS_VERSION "\(.*\)"/\1/p' "$snap/obj-plain/include/generated/utsversion.h")
 
 mkdir -p "$SHARE/bin" "$SHARE/out"
+cp "$TOP/bench/runc.sh" "$SHARE/bin/"
 for prog in wl benchd; do
 	bin=$SHARE/bin/$prog
 	if [ ! -x "$bin" ] || [ -n "$(find "$TOP/bench/src" -newer "$bin" -name '*.[ch]')" ]; then
@@ -128,7 +130,17 @@ for f in "$criu" $(ldd "$criu" | awk '/=> \// { print $3 } /^[[:space:]]*\// { p
 	mkdir -p "$SHARE/sysroot$(dirname "$f")"
 	cp -L "$f" "$SHARE/sysroot$f"
 done
-step CRIU "$("$criu" --version | head -n 1) and $(find "$SHARE/sysroot" -name '*.so*' | wc -l) libraries"
+# runc for the runc row, and what CRIU runs for a container: `ip` and GNU
+# `tar` (busybox's lack what CRIU asks of them) to save its network
+# namespace and tmpfs mounts, iptables-restore (with the extensions it
+# loads) for runc's default network lock
+sysroot_add "$SHARE/sysroot" "$(command -v runc)" "$(command -v ip)" "$(command -v tar)" \
+	"$(command -v iptables-restore)" "$(command -v ip6tables-restore)"
+for d in /usr/lib/*/xtables; do
+	mkdir -p "$SHARE/sysroot$d"
+	cp -a "$d/." "$SHARE/sysroot$d/"
+done
+step CRIU "$("$criu" --version | head -n 1), $(runc --version | head -n 1) and $(find "$SHARE/sysroot" -name '*.so*' | wc -l) libraries"
 
 # perf for the profiles, the same way (Debian's linux-perf is built for the
 # host's kernel; the guest says whether it runs against ours)
@@ -181,21 +193,31 @@ sleep 1
 kill "$tail_pid" 2>/dev/null || true
 wait "$tail_pid" 2>/dev/null || true
 guest_s=$(($(date +%s) - start))
-[ -s "$SHARE/out/raw.jsonl" ] || die "the guest measured nothing (status $rc; console: ${B#"$TOP"/}/guest.log)"
+[ -s "$SHARE/out/raw.jsonl" ] || [ -s "$SHARE/out/runc.jsonl" ] ||
+	die "the guest measured nothing (status $rc; console: ${B#"$TOP"/}/guest.log)"
 
 # --- 5. the report -----------------------------------------------------------
 
 mkdir -p "$RESULTS"
-python3 "$TOP/bench/report.py" \
-	--raw "$SHARE/out/raw.jsonl" --env "$SHARE/out/env.txt" \
+args=()
+# Only the runc row: the other rows' results stay, runc.md is written and
+# results.md links to it
+[ -s "$SHARE/out/raw.jsonl" ] && args+=(--raw "$SHARE/out/raw.jsonl")
+[ -s "$SHARE/out/runc.jsonl" ] && args+=(--runc "$SHARE/out/runc.jsonl")
+python3 "$TOP/bench/report.py" "${args[@]}" --env "$SHARE/out/env.txt" \
 	--criu-check "$SHARE/out/criu-check.txt" \
 	--config-sha "$config_sha" --kernel-sha "$kernel_sha" \
 	--profile-dir "$SHARE/out" --system-map "$snap/obj-plain/System.map" --uts "$uts" \
 	--commit "$commit" --dirty "$dirty" --quick "$QUICK" --runs "$RUNS" \
 	--guest-status "$rc" --seconds "$guest_s" --date "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	--out "$RESULTS"
-cp "$SHARE/out/raw.jsonl" "$RESULTS/raw.jsonl"
-step DONE "${RESULTS#"$TOP"/}/results.md ($(($(date +%s) - start)) s)"
+out=runc.md
+[ -s "$SHARE/out/runc.jsonl" ] && cp "$SHARE/out/runc.jsonl" "$RESULTS/runc.jsonl"
+if [ -s "$SHARE/out/raw.jsonl" ]; then
+	cp "$SHARE/out/raw.jsonl" "$RESULTS/raw.jsonl"
+	out=results.md
+fi
+step DONE "${RESULTS#"$TOP"/}/$out ($(($(date +%s) - start)) s)"
 [ "$rc" = 0 ] || die "the guest job exited with status $rc (console: ${B#"$TOP"/}/guest.log)"
 }
 
