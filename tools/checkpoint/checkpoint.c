@@ -47,16 +47,6 @@ struct checkpoint_opts {
 	unsigned long flags;
 };
 
-static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
-{
-#ifdef __NR_checkpoint
-	return syscall(__NR_checkpoint, pid, fd, flags, logfd);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /* Returns -1 to go on, else the exit status */
 static int checkpoint_parse(int argc, char **argv,
 			    struct checkpoint_opts *o)
@@ -145,7 +135,7 @@ static long checkpoint_tries(const struct checkpoint_opts *o, int fd, int logfd)
 	int i;
 
 	for (i = 1; ; i++) {
-		ret = sys_checkpoint(o->pid, fd, o->flags, logfd);
+		ret = ckpt_sys_checkpoint(o->pid, fd, o->flags, logfd);
 		if (ret >= 0 || errno != EAGAIN || i == CHECKPOINT_TRIES ||
 		    !checkpoint_rewind(fd))
 			return ret;

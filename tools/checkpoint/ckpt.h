@@ -5,9 +5,13 @@
 #ifndef CKPT_H
 #define CKPT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 
 #define CKPT_TOOL_VERSION	"0.1"
 
@@ -29,6 +33,30 @@
 #define __NR_restart		464
 #endif
 #endif
+
+struct ckpt_external;
+
+/* The system calls; ENOSYS where this build knows no number for them */
+static inline long ckpt_sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
+{
+#ifdef __NR_checkpoint
+	return syscall(__NR_checkpoint, pid, fd, flags, logfd);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static inline long ckpt_sys_restart(int fd, unsigned long flags, int logfd,
+				    const struct ckpt_external *ext, unsigned int nr_ext)
+{
+#ifdef __NR_restart
+	return syscall(__NR_restart, 0, fd, flags, logfd, ext, nr_ext);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 
 /* Where the kernel's account of a checkpoint or restart goes (logfd) */
 struct ckpt_log {

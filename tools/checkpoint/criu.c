@@ -320,7 +320,7 @@ static int criu_probe(char *why, size_t len)
 
 	if (ckpt_kernel_mismatch(why, len))
 		return -1;
-	ret = criu_sys_checkpoint(0, -1, 1UL << 63, -1);
+	ret = ckpt_sys_checkpoint(0, -1, 1UL << 63, -1);
 	if (ret < 0 && errno == ENOSYS) {
 		snprintf(why, len,
 			 "the running kernel has no checkpoint(2) system call (it needs CONFIG_CHECKPOINT=y)");
@@ -333,7 +333,7 @@ static int criu_probe(char *why, size_t len)
 		return -1;
 	}
 	/* Past the flags, restart(2) fails on fd -1: RESTART_SIBLING is known */
-	if (getpid() != 1 && criu_sys_restart(-1, RESTART_SIBLING, -1, NULL, 0) < 0 &&
+	if (getpid() != 1 && ckpt_sys_restart(-1, RESTART_SIBLING, -1, NULL, 0) < 0 &&
 	    errno != EBADF) {
 		snprintf(why, len, "restart(2) does not know RESTART_SIBLING, which runc needs: %s",
 			 strerror(errno));
@@ -351,7 +351,7 @@ static int criu_probe(char *why, size_t len)
 	close(unused);
 	e.fd = unused;
 	snprintf(e.key, sizeof(e.key), "pipe:[0]");
-	ret = criu_sys_restart(null, RESTART_EXTERNAL, -1, &e, 1);
+	ret = ckpt_sys_restart(null, RESTART_EXTERNAL, -1, &e, 1);
 	close(null);
 	if (ret >= 0 || errno != EBADF) {
 		snprintf(why, len, "restart(2) does not know CKPT_EXT_FILE, which runc needs: %s",

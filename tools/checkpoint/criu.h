@@ -55,27 +55,6 @@
 /* A request larger than this is refused unread */
 #define CRIU_REQ_MAX		(4U << 20)
 
-static inline long criu_sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
-{
-#ifdef __NR_checkpoint
-	return syscall(__NR_checkpoint, pid, fd, flags, logfd);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static inline long criu_sys_restart(int fd, unsigned long flags, int logfd,
-				    const struct ckpt_external *ext, unsigned int nr_ext)
-{
-#ifdef __NR_restart
-	return syscall(__NR_restart, 0, fd, flags, logfd, ext, nr_ext);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /* One request's state; criu.c resets it for each */
 struct criu_ctx {
 	int sk;			/* the swrk socket */

@@ -218,7 +218,7 @@ static int criu_dump_call(struct criu_ctx *c, struct criu_dump *d)
 		d->log_start = lseek(c->log_fd, 0, SEEK_END);
 		criu_log(c, "checkpoint(2) of pid %d, flags 0x%lx (try %d)", d->pid, d->flags, i);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ret = criu_sys_checkpoint(d->pid, d->img, d->flags, c->log_fd);
+		ret = ckpt_sys_checkpoint(d->pid, d->img, d->flags, c->log_fd);
 		d->wall_us = criu_elapsed_us(&t0);
 		if (!ret) {
 			criu_log(c, "checkpoint(2): done in %" PRIu32 " us", d->wall_us);

@@ -429,7 +429,7 @@ static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *
 		return criu_fail(c, errno, "cannot enter root %s: %s", r->chroot, strerror(errno));
 	criu_restore_log_call(c, r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = criu_sys_restart(r->img, r->flags, c->log_fd, r->ext, r->nr_ext);
+	ret = ckpt_sys_restart(r->img, r->flags, c->log_fd, r->ext, r->nr_ext);
 	r->wall_us = criu_elapsed_us(&t0);
 	if (ret < 0)
 		return criu_fail(c, errno, "restart(2) failed: %s%s", strerror(errno),

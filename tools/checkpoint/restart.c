@@ -117,17 +117,6 @@ static struct {
 	bool same_pgrp;
 } restored;
 
-static long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd,
-			const struct ckpt_external *ext, unsigned int nr_ext)
-{
-#ifdef __NR_restart
-	return syscall(__NR_restart, pid, fd, flags, logfd, ext, nr_ext);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 static int restart_usage_err(const char *msg)
 {
 	ckpt_usage_err("restart", msg);
@@ -557,7 +546,7 @@ int cmd_restart(int argc, char **argv)
 		ckpt_log_close(&log);
 		return RESTART_EXIT_FAIL;
 	}
-	pid = sys_restart(0, fd, o.flags, log.fd, o.ext, o.nr_ext);
+	pid = ckpt_sys_restart(fd, o.flags, log.fd, o.ext, o.nr_ext);
 	err = errno;
 	ckpt_close_image(fd);
 	if (pid < 0) {
