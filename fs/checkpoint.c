@@ -663,36 +663,6 @@ static int ckpt_file_rec_check(struct ckpt_ctx *ctx, const struct ckpt_file_entr
 	return 0;
 }
 
-/*
- * An end of a pipe that the caller of restart(2) replaces with a file of
- * its own (CKPT_EXT_FILE "pipe:[INO]", as /proc/PID/fd showed it): the
- * tasks' standard input or output, whose other end was outside them.  The
- * file must allow the access that the saved end had.
- */
-static struct file *ckpt_file_inherited(struct ckpt_ctx *ctx, const struct ckpt_file *rec)
-{
-	u32 acc = le32_to_cpu(rec->f_flags) & O_ACCMODE;
-	fmode_t need = acc == O_RDONLY ? FMODE_READ :
-		       acc == O_WRONLY ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
-	struct file *file;
-	char key[32];
-
-	if (le32_to_cpu(rec->kind) != CKPT_FILE_PIPE)
-		return NULL;
-	snprintf(key, sizeof(key), "pipe:[%llu]", le64_to_cpu(rec->ino));
-	file = ckpt_external_file(ctx, CKPT_EXT_FILE, key);
-	if (!file)
-		return NULL;
-	if ((file->f_mode & need) != need) {
-		ckpt_err(ctx, -EBADF, "the file given for %s cannot be %s", key,
-			 need == FMODE_READ ? "read" : need == FMODE_WRITE ? "written" :
-			 "read and written");
-		return ERR_PTR(-EBADF);
-	}
-	ckpt_log(ctx, "%s: the caller's file takes its place", key);
-	return get_file(file);
-}
-
 static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	const struct ckpt_file_entry *k;
@@ -718,7 +688,7 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 	ret = PTR_ERR_OR_ZERO(path) ?: ckpt_file_rec_check(ctx, k, rec, path);
 	if (ret)
 		goto out;
-	file = ckpt_file_inherited(ctx, rec) ?: k->ops->restart(ctx, rec, path);
+	file = k->ops->restart(ctx, rec, path);
 	ret = PTR_ERR_OR_ZERO(file);
 	if (!ret) {
 		ret = ckpt_fown_restart(ctx, file, k->kind);

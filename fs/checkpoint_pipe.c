@@ -309,6 +309,33 @@ out:
 }
 
 /*
+ * An end of a pipe that the caller of restart(2) replaces with a file of
+ * its own (CKPT_EXT_FILE "pipe:[INO]", as /proc/PID/fd showed it): the
+ * tasks' standard input or output, whose other end was outside them.  The
+ * file must allow the access that the saved end had (@flags, valid).
+ */
+static struct file *ckpt_pipe_inherited(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					u32 flags)
+{
+	fmode_t need = OPEN_FMODE(flags) & (FMODE_READ | FMODE_WRITE);
+	struct file *file;
+	char key[32];
+
+	snprintf(key, sizeof(key), "pipe:[%llu]", le64_to_cpu(rec->ino));
+	file = ckpt_external_file(ctx, CKPT_EXT_FILE, key);
+	if (!file)
+		return NULL;
+	if ((file->f_mode & need) != need) {
+		ckpt_err(ctx, -EBADF, "the file given for %s cannot be %s", key,
+			 need == FMODE_READ ? "read" : need == FMODE_WRITE ? "written" :
+			 "read and written");
+		return ERR_PTR(-EBADF);
+	}
+	ckpt_log(ctx, "%s: the caller's file takes its place", key);
+	return get_file(file);
+}
+
+/*
  * An end of a restored pipe or FIFO (@path: a FIFO's, NULL for a pipe).
  * A FIFO is reopened by path, with the permission checks of open(2), and
  * must still be the FIFO its PIPE record refilled.
@@ -332,7 +359,8 @@ static struct file *ckpt_pipe_end_restart(struct ckpt_ctx *ctx, const struct ckp
 		return ERR_PTR(-EINVAL);
 	}
 	if (!path)
-		return dentry_open(&pipe->f_path, flags, current_cred());
+		return ckpt_pipe_inherited(ctx, rec, flags) ?:
+		       dentry_open(&pipe->f_path, flags, current_cred());
 	file = filp_open(path, flags, 0);
 	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "cannot reopen the FIFO %s", path);
