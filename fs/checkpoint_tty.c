@@ -13,9 +13,15 @@
  * devpts instance), another one otherwise; data queued in the pair at
  * checkpoint time is not kept.
  *
- * A slave whose master is not in the tree is a terminal from outside (the
- * shell that started the container): it is a CKPT_FILE_TTY, for which
- * restart uses the caller's own terminal.
+ * A slave whose master is not in the tree but that is the controlling
+ * terminal of a session of the tree is a container's console, whose master
+ * the container manager holds: the pair is saved all the same, flagged
+ * CKPT_PTY_ORPHAN, and restart hands the master of the new pair to its
+ * caller (CKPT_EXT_PTY), who passes it on as runc's console socket does.
+ *
+ * Any other slave whose master is not in the tree is a terminal from
+ * outside (the shell that started the tasks): it is a CKPT_FILE_TTY, for
+ * which restart uses the caller's own terminal.
  */
 #include <linux/checkpoint_file.h>
 #include <linux/cred.h>
@@ -29,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
+#include <linux/xarray.h>
 #include <linux/devpts_fs.h>
 
 /* The tty of an open file of a pty, or NULL if @file is no such file */
@@ -76,15 +83,45 @@ static bool ckpt_pty_master_in_tree(struct ckpt_ctx *ctx, struct tty_struct *tty
 }
 
 /*
+ * Is @tty the slave of a pair whose master is not in the tree, and the
+ * controlling terminal of a session of the tree?  That is a container's
+ * console: its manager holds the master (runc's console socket).  The
+ * pair is saved as one of the tree, flagged CKPT_PTY_ORPHAN, and restart
+ * hands the new master to its caller (CKPT_EXT_PTY).
+ */
+static bool ckpt_pty_orphan(struct ckpt_ctx *ctx, struct tty_struct *tty)
+{
+	struct pid *session;
+	unsigned long flags;
+	pid_t nr = 0;
+
+	if (ckpt_pty_is_master(tty) || !tty->link)
+		return false;
+	spin_lock_irqsave(&tty->ctrl.lock, flags);
+	session = get_pid(tty->ctrl.session);
+	spin_unlock_irqrestore(&tty->ctrl.lock, flags);
+	if (session)
+		nr = pid_nr_ns(session, ctx->pidns);
+	put_pid(session);
+	return nr && xa_load(&ctx->tree_pids, nr) && !ckpt_pty_master_in_tree(ctx, tty);
+}
+
+/* Does the image hold the pair of @tty? */
+static bool ckpt_pty_saved(struct ckpt_ctx *ctx, struct tty_struct *tty)
+{
+	return ckpt_pty_master_in_tree(ctx, tty) || ckpt_pty_orphan(ctx, tty);
+}
+
+/*
  * The FILE kind of an open file of a pty: CKPT_FILE_PTY_MASTER or
- * CKPT_FILE_PTY_SLAVE for a file of a pair whose master is open in the
- * tree, 0 otherwise (not a pty, or a terminal from outside the tree).
+ * CKPT_FILE_PTY_SLAVE for a file of a pair the image holds, 0 otherwise
+ * (not a pty, or a terminal from outside the tree).
  */
 static u32 ckpt_pty_kind(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct tty_struct *tty = ckpt_pty_of(file);
 
-	if (!tty || !ckpt_pty_master_in_tree(ctx, tty))
+	if (!tty || !ckpt_pty_saved(ctx, tty))
 		return 0;
 	return ckpt_pty_is_master(tty) ? CKPT_FILE_PTY_MASTER : CKPT_FILE_PTY_SLAVE;
 }
@@ -154,6 +191,8 @@ static int ckpt_pty_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	spin_unlock_irq(&master->ctrl.lock);
 	if (test_bit(TTY_PTY_LOCK, &master->flags))
 		flags |= CKPT_PTY_LOCKED;
+	if (!ckpt_file_user(ctx, mfile, true))
+		flags |= CKPT_PTY_ORPHAN;
 	rec.flags = cpu_to_le32(flags);
 	rec.index = cpu_to_le32(slave->index);
 
@@ -198,7 +237,7 @@ static int ckpt_pty_file_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32
 
 static int ckpt_pty_check(struct ckpt_ctx *ctx, const struct ckpt_pty *rec)
 {
-	if (le32_to_cpu(rec->flags) & ~(CKPT_PTY_PACKET | CKPT_PTY_LOCKED) ||
+	if (le32_to_cpu(rec->flags) & ~(CKPT_PTY_PACKET | CKPT_PTY_LOCKED | CKPT_PTY_ORPHAN) ||
 	    memchr_inv(rec->termios.__pad, 0, sizeof(rec->termios.__pad)))
 		return ckpt_err(ctx, -EINVAL, "PTY record has unknown flags or non-zero padding");
 	return 0;
@@ -325,6 +364,25 @@ static struct file *ckpt_pty_open_index(struct ckpt_ctx *ctx, const char *path, 
 	return master;
 }
 
+/*
+ * The master of a pair whose master was outside the tasks (a console)
+ * goes to the caller, in place of the descriptor it gave for the slave's
+ * number at checkpoint; the tasks have the slave.
+ */
+static int ckpt_pty_give_master(struct ckpt_ctx *ctx, u32 index, struct file *master)
+{
+	const struct ckpt_external *e;
+	char key[sizeof(e->key)];
+
+	snprintf(key, sizeof(key), "pty:[%u]", index);
+	e = ckpt_external(ctx, CKPT_EXT_PTY, key);
+	if (!e)
+		return ckpt_err(ctx, -ENXIO,
+				"pty %u: its master was outside the tasks (a console): give CKPT_EXT_PTY \"%s\" to receive the new one (ckpt restart --console-socket)",
+				index, key);
+	return ckpt_external_give(ctx, e, master);
+}
+
 static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct tty_struct *tty;
@@ -355,6 +413,8 @@ static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 	}
 	tty = ckpt_pty_of(master);
 	ret = ckpt_pty_apply(ctx, tty, rec) ?: ckpt_pty_slave_attr(ctx, master);
+	if (!ret && (le32_to_cpu(rec->flags) & CKPT_PTY_ORPHAN))
+		ret = ckpt_pty_give_master(ctx, le32_to_cpu(rec->index), master);
 	if (ret) {
 		fput(master);
 		goto out;
@@ -417,7 +477,7 @@ static bool ckpt_pty_slave_match(struct ckpt_ctx *ctx, struct file *file)
 	struct tty_struct *tty = ckpt_pty_of(file);
 
 	return tty && !ckpt_pty_is_master(tty) && !tty_hung_up_p(file) &&
-	       ckpt_pty_master_in_tree(ctx, tty);
+	       ckpt_pty_saved(ctx, tty);
 }
 
 CKPT_FILE_OPS(PTY_MASTER) = {
@@ -593,7 +653,7 @@ static struct file *ckpt_ctty_master(struct ckpt_ctx *ctx, struct tty_struct *tt
 	    !(tty->driver->flags & TTY_DRIVER_DEVPTS_MEM) || ckpt_pty_is_master(tty))
 		return NULL;
 	master = ckpt_pty_master_file(tty);
-	if (master && !ckpt_file_user(ctx, master, true)) {
+	if (master && !ckpt_pty_saved(ctx, tty)) {
 		fput(master);
 		master = NULL;
 	}

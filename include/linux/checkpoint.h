@@ -142,6 +142,9 @@ struct ckpt_rtask {
  * @fd_hint: checkpoint: the fd through which a file is being reached
  * @ext: restart: what the caller gave with RESTART_EXTERNAL, @nr_ext of
  *	them (ckpt_external()), and the files they name (@ext_files)
+ * @ext_given: restart: the externals whose file in @ext_files replaces
+ *	the caller's descriptor once the restart succeeds
+ *	(ckpt_external_give())
  * @deferred: restart: work that waits for every task to exist
  *	(ckpt_defer()), in the order it was deferred
  * @hdr: the image header
@@ -199,6 +202,7 @@ struct ckpt_ctx {
 	struct ckpt_external *ext;
 	struct file **ext_files;
 	u32 nr_ext;
+	DECLARE_BITMAP(ext_given, CKPT_EXTERNAL_MAX);
 	struct list_head deferred;
 
 	struct ckpt_image_header hdr;
@@ -395,6 +399,8 @@ static inline bool ckpt_ns_own(const struct ckpt_ctx *ctx, enum ckpt_ns_kind kin
 
 const struct ckpt_external *ckpt_external(struct ckpt_ctx *ctx, u32 kind, const char *key);
 struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key);
+int ckpt_external_give(struct ckpt_ctx *ctx, const struct ckpt_external *e, struct file *file);
+void ckpt_externals_hand_over(struct ckpt_ctx *ctx);
 struct cred *ckpt_root_fsids_cred(void);
 bool ckpt_name_ok(const char *name, u32 len);
 

@@ -617,6 +617,7 @@ static void ckpt_let_go(struct ckpt_ctx *ctx)
 
 	if (ctx->flags & RESTART_SIBLING)
 		ckpt_root_to_parent(ctx);
+	ckpt_externals_hand_over(ctx);
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->rtasks[i].flags & CKPT_TREE_ZOMBIE)
 			ckpt_wake(&ctx->rtasks[i], 1);

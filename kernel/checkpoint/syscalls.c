@@ -95,6 +95,7 @@ static bool ckpt_external_ok(const struct ckpt_external *e)
 	case CKPT_EXT_UNIX_SK:
 	case CKPT_EXT_MOUNT:
 	case CKPT_EXT_FILE:
+	case CKPT_EXT_PTY:
 		return e->fd >= 0 && !e->name[0];
 	case CKPT_EXT_CGROUP:
 		return e->fd >= 0 && !e->name[0] && !strcmp(e->key, "/");
@@ -145,6 +146,55 @@ struct file *ckpt_external_file(struct ckpt_ctx *ctx, u32 kind, const char *key)
 	const struct ckpt_external *e = ckpt_external(ctx, kind, key);
 
 	return e ? ctx->ext_files[e - ctx->ext] : NULL;
+}
+
+/**
+ * ckpt_external_give() - hand a file to the caller of restart(2)
+ * @ctx: restart context
+ * @e: an external of @ctx (from ckpt_external()) whose fd is the caller's
+ *	placeholder for @file
+ * @file: a file restart made for the caller (the master of a console)
+ *
+ * Once the restart succeeds, @file replaces the caller's descriptor
+ * @e->fd (ckpt_externals_hand_over()); until then the context holds it.
+ *
+ * Return: 0, or -EINVAL (logged) if the external was given a file already.
+ */
+int ckpt_external_give(struct ckpt_ctx *ctx, const struct ckpt_external *e, struct file *file)
+{
+	unsigned int i = e - ctx->ext;
+
+	if (test_and_set_bit(i, ctx->ext_given))
+		return ckpt_err(ctx, -EINVAL, "two objects of the image are given to external %s",
+				e->key);
+	fput(ctx->ext_files[i]);
+	ctx->ext_files[i] = get_file(file);
+	return 0;
+}
+
+/**
+ * ckpt_externals_hand_over() - give the caller of restart(2) its files
+ * @ctx: restart context of a restart that cannot fail any more
+ *
+ * Each file given with ckpt_external_give() replaces the caller's
+ * descriptor, as dup2() would, keeping its close-on-exec flag.  It cannot
+ * fail unless another thread of the caller is installing that descriptor
+ * at the same moment; that is logged and the descriptor left as it is.
+ */
+void ckpt_externals_hand_over(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for_each_set_bit(i, ctx->ext_given, ctx->nr_ext) {
+		unsigned int fd = ctx->ext[i].fd;
+		int ret;
+
+		ret = replace_fd(fd, ctx->ext_files[i],
+				 get_close_on_exec(fd) ? O_CLOEXEC : 0);
+		if (ret < 0)
+			ckpt_err(ctx, ret, "external %s: cannot install it as fd %u",
+				 ctx->ext[i].key, fd);
+	}
 }
 
 /**

@@ -39,6 +39,7 @@
 #define CKPT_EXT_MOUNT		3	/* key: a mount point of the tasks; fd: bound there */
 #define CKPT_EXT_CGROUP		4	/* key: "/"; fd: the cgroup v2 directory to restore into */
 #define CKPT_EXT_FILE		5	/* key: "pipe:[INO]"; fd: the file taking its place */
+#define CKPT_EXT_PTY		6	/* key: "pty:[N]"; fd: replaced by the new master */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
@@ -55,11 +56,17 @@
  * instead of the caller's own cgroup; the caller's file that takes the
  * place of an end of a pipe (usually one whose other end was outside the
  * tasks, such as their standard input or output), named as /proc/PID/fd
- * showed it.  An external the image does not name is ignored.
+ * showed it.  CKPT_EXT_PTY goes the other way: the image has a pty pair
+ * whose master was outside the tasks and whose slave N (/dev/pts/N) was
+ * the controlling terminal of a session of theirs (a container's
+ * console); restart makes a new pair for it, and once it succeeds the new
+ * master replaces the caller's descriptor fd, as dup2() would, keeping
+ * its close-on-exec flag (any open file will do as a placeholder).  An
+ * external the image does not name is ignored.
  */
 struct ckpt_external {
 	__u32 kind;		/* CKPT_EXT_* */
-	__s32 fd;		/* CKPT_EXT_UNIX_SK, _MOUNT: a descriptor of the caller; else -1 */
+	__s32 fd;		/* a descriptor of the caller; -1 for CKPT_EXT_VETH */
 	char key[64];		/* what the image names; NUL-terminated */
 	char name[64];		/* CKPT_EXT_VETH: a device name; NUL-terminated */
 };
@@ -964,6 +971,7 @@ struct ckpt_fown {
 /* PTY flags */
 #define CKPT_PTY_PACKET		(1U << 0)	/* TIOCPKT on the master */
 #define CKPT_PTY_LOCKED		(1U << 1)	/* the slave is locked (no unlockpt() yet) */
+#define CKPT_PTY_ORPHAN		(1U << 2)	/* the master was outside: CKPT_EXT_PTY */
 
 /* struct ktermios, without the line discipline (always N_TTY) */
 struct ckpt_termios {

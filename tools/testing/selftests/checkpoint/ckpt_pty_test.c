@@ -3,7 +3,9 @@
  * Pseudo-terminal pairs whose master is open in the checkpointed tree come
  * back connected, with the slave's termios and window size, the master's
  * packet mode, and the slave unlocked; the restored tasks check that
- * themselves, and exchange data through the new pair.
+ * themselves, and exchange data through the new pair.  A console, whose
+ * master is outside the tree, comes back with its new master given to the
+ * caller of restart(2).
  */
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -366,6 +368,124 @@ TEST_F_TIMEOUT(pty, session_keeps_pty_as_controlling_terminal, 120)
 
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(pty_reasons));
+}
+
+/*
+ * A container's console: a session leader whose controlling terminal is
+ * the slave of a pair whose master the test holds, outside the tree (as
+ * runc's console socket receiver does).
+ */
+static int console_leader(const char *path)
+{
+	struct termios t;
+	char buf[3];
+	int slave;
+
+	/* Opening a terminal without O_NOCTTY makes it a new session's */
+	slave = setsid() < 0 ? -1 : open(path, O_RDWR);
+	if (slave < 0 || tcgetattr(slave, &t))
+		return PTY_SESSION;
+	pty_termios(&t);
+	if (tcsetattr(slave, TCSANOW, &t))
+		return PTY_SETUP;
+	kill(getppid(), SIGUSR2);
+	pty_wait_go();
+	if (devtty_is(slave))
+		return PTY_DEVTTY;
+	if (tcgetattr(slave, &t) || t.c_cc[VINTR] != 0x07 || (t.c_lflag & ECHO))
+		return PTY_TERMIOS;
+	if (write(slave, "out", 3) != 3)
+		return PTY_TO_MASTER;
+	if (read_exact(slave, buf, 3) || memcmp(buf, "in\n", 3))
+		return PTY_TO_SLAVE;
+	return 0;
+}
+
+static int console_child(void *arg)
+{
+	int status, code;
+	siginfo_t si;
+	sigset_t set;
+	pid_t leader;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	leader = fork();
+	if (leader < 0)
+		return PTY_FORK;
+	if (!leader) {
+		signal(SIGUSR1, pty_go_handler);
+		_exit(console_leader(arg));
+	}
+	if (sigwaitinfo(&set, &si) != SIGUSR2)
+		return PTY_SESSION;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+
+	kill(leader, SIGUSR1);
+	if (waitpid(leader, &status, 0) != leader || !WIFEXITED(status))
+		return PTY_CHILD;
+	code = WEXITSTATUS(status);
+	return code;
+}
+
+/*
+ * CKPT_EXT_PTY: restart makes a new pair for the console, whose master
+ * replaces the caller's placeholder descriptor; without one it refuses,
+ * naming the key.  The restored session leader finds its terminal, its
+ * termios and its window size, and talks to the caller through it.
+ */
+TEST_F_TIMEOUT(pty, console_master_outside_goes_to_the_caller, 120)
+{
+	struct ckpt_external ext = { .kind = CKPT_EXT_PTY };
+	int master, slave, index, holder, flags;
+	char path[64], buf[4] = "";
+	struct winsize ws;
+	pid_t pid;
+	long ret;
+
+	ASSERT_EQ(0, pty_open_pair(&master, &slave));
+	ASSERT_EQ(0, ioctl(master, TIOCSWINSZ, &pty_ws));
+	ASSERT_EQ(0, ioctl(master, TIOCGPTN, &index));
+	snprintf(path, sizeof(path), "/dev/pts/%d", index);
+	close(slave);
+	pid = ckpt_spawn(_metadata, &self->ctx, console_child, path);
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	close(master);
+
+	/* An external for another pty is ignored: refused, naming the key */
+	holder = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, holder);
+	ext.fd = holder;
+	snprintf(ext.key, sizeof(ext.key), "pty:[%d]", index + 1);
+	EXPECT_EQ(-1, ckpt_restart_ext(&self->ctx, &ext, 1));
+	EXPECT_EQ(ENXIO, errno);
+	snprintf(ext.key, sizeof(ext.key), "pty:[%d]", index);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key))
+		ckpt_dump_log(_metadata, &self->ctx);
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart without the console's external"));
+	/* The placeholder is untouched */
+	EXPECT_EQ(-1, ioctl(holder, TIOCGPTN, &flags));
+
+	ret = ckpt_restart_ext(&self->ctx, &ext, 1);
+	ASSERT_EQ(pid, ret) {
+		TH_LOG("restart with CKPT_EXT_PTY: %s", strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, pid);
+	/* The placeholder is the new master now, still close-on-exec */
+	EXPECT_EQ(0, ioctl(holder, TIOCGPTN, &index));
+	flags = fcntl(holder, F_GETFD);
+	EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC));
+	EXPECT_EQ(0, ioctl(holder, TIOCGWINSZ, &ws));
+	EXPECT_EQ(0, memcmp(&ws, &pty_ws, sizeof(ws)));
+	ASSERT_EQ(3, write(holder, "in\n", 3));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(pty_reasons));
+	EXPECT_EQ(0, read_exact(holder, buf, 3));
+	EXPECT_EQ(0, memcmp(buf, "out", 3));
+	close(holder);
 }
 
 TEST_HARNESS_MAIN

@@ -893,14 +893,6 @@ static const char * const stdout_pipe_reasons[] = {
 	[3] = "the write to fd 1 failed",
 };
 
-/* restart(2) of the image with @nr externals at @ext */
-static long restart_ext(struct ckpt_ctx *ctx, struct ckpt_external *ext, unsigned int nr)
-{
-	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
-		return -1;
-	return syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext, nr);
-}
-
 /*
  * CKPT_EXT_FILE: the caller's pipe takes the place of the task's stdout,
  * whose reader was outside the tree (as runc's inherit_fd does with a
@@ -928,14 +920,14 @@ TEST_F_TIMEOUT(restart, inherited_file_takes_the_place_of_a_pipe_end, 60)
 	/* A read end cannot stand for a write end: refused, by its key */
 	ASSERT_EQ(0, pipe(new));
 	ext.fd = new[0];
-	EXPECT_EQ(-1, restart_ext(&self->ctx, &ext, 1));
+	EXPECT_EQ(-1, ckpt_restart_ext(&self->ctx, &ext, 1));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, ext.key))
 		ckpt_dump_log(_metadata, &self->ctx);
 	EXPECT_TRUE(ckpt_nothing_left(_metadata, pid, "restart with a read end"));
 
 	ext.fd = new[1];
-	restored = restart_ext(&self->ctx, &ext, 1);
+	restored = ckpt_restart_ext(&self->ctx, &ext, 1);
 	ASSERT_EQ(pid, restored) {
 		TH_LOG("restart with the pipe: %s", strerror(errno));
 		ckpt_dump_log(_metadata, &self->ctx);

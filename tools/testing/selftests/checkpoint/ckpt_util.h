@@ -718,6 +718,18 @@ static inline long ckpt_call_watched(struct ckpt_ctx *ctx, long nr,
 	return ret;
 }
 
+static inline long ckpt_call_watched_ext(struct ckpt_ctx *ctx, struct ckpt_external *ext,
+					 unsigned int nr)
+{
+	long ret;
+
+	ckpt_watch_start(ctx, "restart(0, fd, RESTART_EXTERNAL, logfd, ext, nr)");
+	ret = syscall(__NR_restart, 0, ctx->image_fd, RESTART_EXTERNAL, ctx->log_fd, ext, nr);
+	if (ckpt_watch_stop() && ret < 0)
+		errno = ETIMEDOUT;
+	return ret;
+}
+
 static inline long ckpt_call_checkpoint(struct ckpt_ctx *ctx, pid_t pid,
 					int fd, unsigned long flags, int logfd)
 {
@@ -786,6 +798,15 @@ static inline pid_t ckpt_restart(struct __test_metadata *_metadata,
 	}
 	ckpt_ctx_track(ctx, ret);
 	return ret;
+}
+
+/* restart(2) from the start of the image with @nr externals at @ext */
+static inline long ckpt_restart_ext(struct ckpt_ctx *ctx, struct ckpt_external *ext,
+				    unsigned int nr)
+{
+	if (lseek(ctx->image_fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
+		return -1;
+	return ckpt_call_watched_ext(ctx, ext, nr);
 }
 
 /*
