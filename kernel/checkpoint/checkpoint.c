@@ -32,6 +32,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/refcount.h>
+#include <linux/security.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -230,6 +231,7 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 {
 	struct task_struct *t = f->task;
 	struct pid_namespace *ns;
+	int ret;
 
 	if (t->flags & (PF_KTHREAD | PF_IO_WORKER))
 		return ckpt_err(ctx, -EINVAL, "task %d is a kernel thread", f->pid);
@@ -255,6 +257,10 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 	 */
 	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
 		return ckpt_err(ctx, -EPERM, "not allowed to ptrace task %d", f->pid);
+	ret = security_checkpoint_task(t);
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d: checkpoint denied by a security module",
+				f->pid);
 	rcu_read_lock();
 	ns = task_active_pid_ns(t);
 	rcu_read_unlock();

@@ -9,6 +9,7 @@
 #include <linux/checkpoint.h>
 #include <linux/hash.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 
 #include "checkpoint.h"
@@ -120,6 +121,7 @@ static int __ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	const struct ckpt_obj_ops *ops = ckpt_obj_ops_table[kind];
 	struct hlist_head *bucket;
 	struct ckpt_obj *obj;
+	int ret;
 
 	*objref = 0;
 	if (!ptr)
@@ -140,6 +142,10 @@ static int __ckpt_obj_checkpoint(struct ckpt_ctx *ctx, enum ckpt_obj_kind kind,
 	ops->grab(ptr);
 	hlist_add_head(&obj->node, bucket);
 	*objref = obj->objref;
+	ret = security_checkpoint_object(ops->rec, ptr);
+	if (ret)
+		return ckpt_err(ctx, ret, "%s %u: checkpoint denied by a security module",
+				ops->name, obj->objref);
 	return ops->checkpoint(ctx, ptr, obj->objref);
 }
 
@@ -421,6 +427,12 @@ int ckpt_obj_restart_one(struct ckpt_ctx *ctx)
 	ptr = ops->restart(ctx, &objref);
 	if (IS_ERR(ptr))
 		return PTR_ERR(ptr);
+	ret = security_restart_object(ops->rec, ptr);
+	if (ret) {
+		ops->drop(ptr);
+		return ckpt_err(ctx, ret, "%s %u: restart denied by a security module",
+				ops->name, objref);
+	}
 	obj = kmalloc(sizeof(*obj), GFP_KERNEL);
 	ret = obj ? 0 : -ENOMEM;
 	if (obj) {

@@ -22,6 +22,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
 #include <linux/utsname.h>
@@ -354,6 +355,29 @@ static int ckpt_restart_task_fn(void *arg)
 }
 
 /*
+ * @rt asleep in the kernel, its state rebuilt: its registers and CPU time
+ * are applied, and the security modules are asked whether it may run.
+ */
+static int ckpt_finish_task(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	bool zombie = rt->flags & CKPT_TREE_ZOMBIE;
+	int ret;
+
+	ret = ckpt_wait_asleep(rt->task);
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
+	ret = zombie ? 0 : ckpt_arch_restart_apply(ctx, rt);
+	if (ret)
+		return ret;
+	if (!zombie && ckpt_restart_cputime_apply(rt))
+		return ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
+	ret = security_restart_task(rt->task);
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d: restart denied by a security module", rt->pid);
+	return 0;
+}
+
+/*
  * Check the process groups and sessions of the image against the rules
  * that setpgid(2) and setsid(2) keep, and create the ids whose leader had
  * exited: a struct pid with no task of its own, as such an id is in a live
@@ -560,17 +584,8 @@ static int ckpt_finish_tasks(struct ckpt_ctx *ctx)
 	int ret;
 
 	ret = ckpt_read_trailer(ctx);
-	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		ret = ckpt_wait_asleep(rt->task);
-		if (ret)
-			ret = ckpt_err(ctx, ret, "task %d died before it could run", rt->pid);
-		else if (!(rt->flags & CKPT_TREE_ZOMBIE))
-			ret = ckpt_arch_restart_apply(ctx, rt);
-		if (!ret && !(rt->flags & CKPT_TREE_ZOMBIE) && ckpt_restart_cputime_apply(rt))
-			ret = ckpt_err(ctx, -EBUSY, "task %d ran before it was let go", rt->pid);
-	}
+	for (i = 0; !ret && i < ctx->nr_tasks; i++)
+		ret = ckpt_finish_task(ctx, &ctx->rtasks[i]);
 	return ret ?: ckpt_finish_objs(ctx) ?: ckpt_restore_groups(ctx) ?:
 	       ckpt_run_deferred(ctx) ?: ckpt_pty_restore_cttys(ctx) ?:
 	       ckpt_namespaces_finish(ctx);
