@@ -490,6 +490,8 @@ void ckpt_arch_fill_header(struct ckpt_image_header *hdr);
 int ckpt_arch_check_header(struct ckpt_ctx *ctx,
 			   const struct ckpt_image_header *hdr);
 int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_arch_checkpoint_cpu(struct ckpt_ctx *ctx);
+int ckpt_arch_restart_cpu(struct ckpt_ctx *ctx);
 int ckpt_arch_checkpoint_thread(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 int ckpt_arch_restart_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);

@@ -869,7 +869,7 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret)
 		goto out;
 
-	ret = ckpt_write_header(ctx);
+	ret = ckpt_write_header(ctx) ?: ckpt_arch_checkpoint_cpu(ctx);
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
 	if (!ret)

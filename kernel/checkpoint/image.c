@@ -102,6 +102,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_x86_regs),
 		.max_len = sizeof(struct ckpt_x86_regs),
 	},
+	[CKPT_REC_X86_CPUID] = {
+		.min_len = sizeof(struct ckpt_x86_cpuid) + sizeof(struct ckpt_x86_cpuid_reg),
+		.max_len = sizeof(struct ckpt_x86_cpuid) +
+			   CKPT_X86_CPUID_MAX * sizeof(struct ckpt_x86_cpuid_reg),
+	},
 	[CKPT_REC_X86_XSTATE] = {
 		.min_len = sizeof(struct ckpt_x86_xstate),
 		.max_len = sizeof(struct ckpt_x86_xstate) + 64 * 1024,
@@ -559,6 +564,36 @@ static int ckpt_read_raw(struct ckpt_ctx *ctx, void *buf, u32 len)
 	return ret;
 }
 
+/*
+ * A record of a type this kernel does not know, marked CKPT_REC_OPTIONAL
+ * by a newer writer: read through (for the checksum) and dropped.
+ */
+static int ckpt_skip_optional(struct ckpt_ctx *ctx, u32 type, u32 len)
+{
+	u32 chunk;
+	void *buf;
+	int ret = 0;
+
+	if (len % 8 || len > CKPT_REC_MAX_LEN)
+		return ckpt_err(ctx, -EINVAL,
+				"offset %llu: optional record type %u has invalid length %u",
+				ctx->rec_start, type, len);
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (; len && !ret; len -= chunk) {
+		chunk = min_t(u32, len, PAGE_SIZE);
+		ret = ckpt_read_raw(ctx, buf, chunk);
+	}
+	kfree(buf);
+	if (!ret) {
+		ctx->nr_records++;
+		ckpt_log(ctx, "offset %llu: skipped optional record type %u (unknown here)",
+			 ctx->rec_start, type);
+	}
+	return ret;
+}
+
 static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *hdr)
 {
 	const struct ckpt_rec_def *def;
@@ -574,18 +609,27 @@ static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *hdr)
 		return ckpt_err(ctx, -EINVAL, "internal: record %s not consumed",
 				ckpt_rec_name(ctx->rec_type));
 
+again:
 	ctx->rec_start = ctx->size;
 	ctx->hdr_crc = ctx->crc;
 	ctx->rec_type = 0;
 	ret = ckpt_read_raw(ctx, hdr, sizeof(*hdr));
 	if (ret)
 		return ret;
-	type = le32_to_cpu(hdr->type);
+	type = le32_to_cpu(hdr->type) & ~CKPT_REC_OPTIONAL;
 	len = le32_to_cpu(hdr->len);
 	def = type < __CKPT_REC_NR ? &ckpt_rec_defs[type] : NULL;
+	if ((!def || !def->max_len) && (le32_to_cpu(hdr->type) & CKPT_REC_OPTIONAL)) {
+		ret = ckpt_skip_optional(ctx, type, len);
+		if (ret)
+			return ret;
+		goto again;
+	}
 	if (!def || !def->max_len)
-		return ckpt_err(ctx, -EINVAL, "offset %llu: unknown record type %u",
+		return ckpt_err(ctx, -EINVAL,
+				"offset %llu: unknown record type %u, not optional (an image of a newer kernel, or damaged)",
 				ctx->rec_start, type);
+	hdr->type = cpu_to_le32(type);
 	if (len % 8 || len < def->min_len || len > def->max_len)
 		return ckpt_err(ctx, -EINVAL,
 				"offset %llu: record %s has invalid length %u (%u..%u)",

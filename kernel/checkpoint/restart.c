@@ -41,8 +41,11 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 		return ret;
 	if (le64_to_cpu(h->magic) != CKPT_IMAGE_MAGIC)
 		return ckpt_err(ctx, -EINVAL, "not a checkpoint image (bad magic)");
-	if (le32_to_cpu(h->version) != CKPT_IMAGE_VERSION)
-		return ckpt_err(ctx, -EINVAL, "image format version %u, this kernel reads %u",
+	if (!h->version)
+		return ckpt_err(ctx, -EINVAL, "image format version 0");
+	if (le32_to_cpu(h->version) > CKPT_IMAGE_VERSION)
+		return ckpt_err(ctx, -ENOEXEC,
+				"image format version %u is newer than this kernel's (%u)",
 				le32_to_cpu(h->version), CKPT_IMAGE_VERSION);
 	if (le32_to_cpu(h->page_size) != PAGE_SIZE)
 		return ckpt_err(ctx, -ENOEXEC, "image page size %u, this kernel uses %lu",
@@ -543,7 +546,8 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 /* What comes before the tasks: HEADER, TREE and the namespaces */
 static int ckpt_read_prologue(struct ckpt_ctx *ctx)
 {
-	return ckpt_read_header(ctx) ?: ckpt_read_tree(ctx) ?: ckpt_read_namespaces(ctx);
+	return ckpt_read_header(ctx) ?: ckpt_arch_restart_cpu(ctx) ?: ckpt_read_tree(ctx) ?:
+	       ckpt_read_namespaces(ctx);
 }
 
 /*

@@ -76,7 +76,7 @@ static const struct named inotify_mask_names[] = {
 };
 
 static const struct named pty_flag_names[] = {
-	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED),
+	NAMED(CKPT_PTY_, PACKET), NAMED(CKPT_PTY_, LOCKED), NAMED(CKPT_PTY_, ORPHAN),
 };
 
 static const struct named lock_kind_names[] = {
@@ -1653,6 +1653,19 @@ void print_X86_REGS(const struct image *img, const void *p, uint32_t len)
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		printf("  %s: 0x%016" PRIx64 "\n", names[i],
 		       (uint64_t)LE64(regs[i]));
+}
+
+void print_X86_CPUID(const struct image *img, const void *p, uint32_t len)
+{
+	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
+	const struct ckpt_x86_cpuid *c = p;
+	uint32_t i;
+
+	pr_u("nr_regs", LE32(c->nr_regs));
+	for (i = 0; i < LE32(c->nr_regs); i++)
+		printf("  cpuid 0x%08x.%u %s: 0x%08x\n", LE32(c->regs[i].leaf),
+		       LE32(c->regs[i].subleaf), regs[LE32(c->regs[i].reg) & 3],
+		       LE32(c->regs[i].value));
 }
 
 #define XSAVE_HDR_OFFSET	512	/* the XSAVE header follows the legacy area */

@@ -1576,8 +1576,8 @@ int accept_PTY(struct image *img, const void *p, uint32_t len)
 	const struct ckpt_pty *t = p;
 
 	if (check_path(img, p, len, LE32(t->path_len), "path") ||
-	    check_flags(img, LE32(t->flags), CKPT_PTY_PACKET | CKPT_PTY_LOCKED,
-			"flags") ||
+	    check_flags(img, LE32(t->flags),
+			CKPT_PTY_PACKET | CKPT_PTY_LOCKED | CKPT_PTY_ORPHAN, "flags") ||
 	    check_zero(img, t->termios.__pad, sizeof(t->termios.__pad),
 		       "termios.__pad"))
 		return -1;
@@ -2012,6 +2012,25 @@ int accept_SCHED_DL(struct image *img, const void *p, uint32_t len)
 int accept_X86_REGS(struct image *img, const void *p, uint32_t len)
 {
 	img->state = ST_XSTATE;
+	return 0;
+}
+
+int accept_X86_CPUID(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_x86_cpuid *c = p;
+	uint32_t nr = LE32(c->nr_regs), i;
+
+	if (img->prev_type != CKPT_REC_HEADER)
+		return image_fail(img, "record out of order: not right after the HEADER");
+	if (!nr || nr > CKPT_X86_CPUID_MAX)
+		return image_fail(img, "nr_regs %u is out of range 1..%u", nr, CKPT_X86_CPUID_MAX);
+	if (check_var_len(img, p, len, (uint64_t)nr * sizeof(c->regs[0])) ||
+	    check_zero(img, &c->__pad, sizeof(c->__pad), "__pad"))
+		return -1;
+	for (i = 0; i < nr; i++)
+		if (LE32(c->regs[i].reg) > 3)
+			return image_fail(img, "regs[%u].reg %u is out of range 0..3", i,
+					  LE32(c->regs[i].reg));
 	return 0;
 }
 

@@ -113,6 +113,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 					      INODE_ATTR_V1_SIZE),
 	[CKPT_REC_FOWN]		= FIXED(struct ckpt_fown, FOWN),
 	[CKPT_REC_SCHED_DL]	= FIXED(struct ckpt_sched_dl, SCHED_DL),
+	[CKPT_REC_X86_CPUID]	= VARIABLE(struct ckpt_x86_cpuid, X86_CPUID),
 };
 
 /*
@@ -137,7 +138,7 @@ _Static_assert(CKPT_REC_UTS < CKPT_REC_TIMENS && CKPT_REC_TIMENS < CKPT_REC_NETN
 /* The record types each state of the grammar accepts */
 static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
-	[ST_TREE]		= REC(TREE),
+	[ST_TREE]		= REC(TREE) | REC(X86_CPUID),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
 				  REC(CGROUPNS) | REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_NETDEV]		= REC(NETDEV),
@@ -381,6 +382,39 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	return 0;
 }
 
+static bool image_optional_unknown(uint32_t type)
+{
+	return type >= __CKPT_REC_NR || !rec_names[type] || !rec_types[type].accept;
+}
+
+/*
+ * A record of a type this ckpt does not know, that its writer marked
+ * CKPT_REC_OPTIONAL: read through for the checksum, counted, and named.
+ */
+static int image_skip_optional(struct image *img, const struct ckpt_rec_hdr *hdr)
+{
+	uint32_t len = LE32(hdr->len);
+	ssize_t n;
+
+	if (len % 8 || len > CKPT_REC_MAX_LEN)
+		return image_fail(img, "optional record type %u: bad len %u",
+				  LE32(hdr->type) & ~CKPT_REC_OPTIONAL, len);
+	if (image_grow_buf(img, len))
+		return -1;
+	n = image_read(img, img->buf, len);
+	if (n < 0)
+		return image_fail(img, "read: %s", strerror(errno));
+	if (n < len)
+		return image_fail(img, "truncated payload (%zd of %u bytes)", n, len);
+	img->crc = crc32c(img->crc, hdr, sizeof(*hdr));
+	img->crc = crc32c(img->crc, img->buf, len);
+	printf("[%u] optional record type %u offset=%llu len=%u: unknown to this ckpt, skipped\n\n",
+	       img->nr_records, LE32(hdr->type) & ~CKPT_REC_OPTIONAL,
+	       (unsigned long long)img->rec_off, len);
+	img->nr_records++;
+	return 1;
+}
+
 /*
  * Read, check and print one record.  Returns 1 for a record, 0 at a
  * proper end of the image, -1 if it is invalid or cannot be read.
@@ -410,6 +444,9 @@ static int image_next(struct image *img)
 
 	type = LE32(hdr.type);
 	len = LE32(hdr.len);
+	if ((type & CKPT_REC_OPTIONAL) && image_optional_unknown(type & ~CKPT_REC_OPTIONAL))
+		return image_skip_optional(img, &hdr);
+	type &= ~CKPT_REC_OPTIONAL;
 	if (image_check_header(img, type, len) || image_grow_buf(img, len))
 		return -1;
 	n = image_read(img, img->buf, len);

@@ -155,7 +155,8 @@ struct ckpt_external {
 	FN(MQUEUE,	69)		\
 	FN(INODE_ATTR,	70)		\
 	FN(FOWN,	71)		\
-	FN(SCHED_DL,	72)
+	FN(SCHED_DL,	72)		\
+	FN(X86_CPUID,	73)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -165,9 +166,17 @@ enum ckpt_rec_type {
 };
 
 struct ckpt_rec_hdr {
-	__le32 type;		/* enum ckpt_rec_type */
+	__le32 type;		/* enum ckpt_rec_type, maybe | CKPT_REC_OPTIONAL */
 	__le32 len;		/* payload bytes that follow; multiple of 8 */
 };
+
+/*
+ * In ckpt_rec_hdr.type: a reader that does not know the type may skip the
+ * record, whose absence changes nothing the restored tasks can observe.
+ * A reader that knows the type reads it as if the bit were clear; an
+ * unknown type without it makes the image unreadable.
+ */
+#define CKPT_REC_OPTIONAL	(1U << 31)
 
 /*
  * Objects that may be shared (an mm, a file, a credential set, ...) are
@@ -198,6 +207,27 @@ struct ckpt_image_header {
 	 * with another layout can still load the state.
 	 */
 	__le32 xstate_offsets[32];
+};
+
+/*
+ * X86_CPUID: right after the HEADER (images of earlier kernels have none),
+ * the CPUID feature registers of the checkpointing CPU as its kernel
+ * uses them, so that restart can refuse a CPU that lacks an
+ * instruction-set extension the tasks may use.
+ */
+#define CKPT_X86_CPUID_MAX	32
+
+struct ckpt_x86_cpuid_reg {
+	__le32 leaf;		/* CPUID leaf (EAX) ... */
+	__le32 subleaf;		/* ... and subleaf (ECX) */
+	__le32 reg;		/* 0: EAX, 1: EBX, 2: ECX, 3: EDX */
+	__le32 value;
+};
+
+struct ckpt_x86_cpuid {
+	__le32 nr_regs;		/* 1..CKPT_X86_CPUID_MAX */
+	__le32 __pad;
+	struct ckpt_x86_cpuid_reg regs[];
 };
 
 /* TRAILER: the last record */

@@ -29,6 +29,8 @@ enum corruption {
 	BAD_TRAILER_CRC,
 	BAD_TRAILER_RECORD_COUNT,
 	DATA_AFTER_TRAILER,
+	BAD_CPUID_REGISTER,
+	ZERO_CPUID_COUNT,
 };
 
 FIXTURE(corrupt) {
@@ -47,7 +49,7 @@ FIXTURE_VARIANT_ADD(corrupt, bad_magic) {
 };
 
 FIXTURE_VARIANT_ADD(corrupt, version_99) {
-	.what = UNKNOWN_VERSION, .fix_crc = true, .err = EINVAL,
+	.what = UNKNOWN_VERSION, .fix_crc = true, .err = ENOEXEC,
 };
 
 FIXTURE_VARIANT_ADD(corrupt, other_arch) {
@@ -110,6 +112,14 @@ FIXTURE_VARIANT_ADD(corrupt, bad_trailer_record_count) {
 	.what = BAD_TRAILER_RECORD_COUNT, .fix_crc = false, .err = EINVAL,
 };
 
+FIXTURE_VARIANT_ADD(corrupt, cpuid_register_7) {
+	.what = BAD_CPUID_REGISTER, .fix_crc = true, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(corrupt, cpuid_count_0) {
+	.what = ZERO_CPUID_COUNT, .fix_crc = true, .err = EINVAL,
+};
+
 FIXTURE_VARIANT_ADD(corrupt, data_after_trailer) {
 	.what = DATA_AFTER_TRAILER, .fix_crc = false, .err = EINVAL,
 };
@@ -154,6 +164,7 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 	struct ckpt_vma *vma;
 	struct ckpt_task *task;
 	struct ckpt_tree *tree;
+	struct ckpt_x86_cpuid *cpuid;
 	size_t len0, len1, len;
 	char *data, *p;
 
@@ -196,6 +207,14 @@ TEST_F_TIMEOUT(corrupt, restart_fails_cleanly, 40)
 	case NONZERO_PADDING:
 		tree = PAYLOAD(CKPT_REC_TREE, sizeof(*tree));
 		tree->__pad = htole32(1);
+		break;
+	case BAD_CPUID_REGISTER:
+		cpuid = PAYLOAD(CKPT_REC_X86_CPUID, sizeof(*cpuid) + sizeof(cpuid->regs[0]));
+		cpuid->regs[0].reg = htole32(7);
+		break;
+	case ZERO_CPUID_COUNT:
+		cpuid = PAYLOAD(CKPT_REC_X86_CPUID, sizeof(*cpuid));
+		cpuid->nr_regs = 0;
 		break;
 	case DANGLING_OBJREF:
 		task = PAYLOAD(CKPT_REC_TASK, sizeof(*task));

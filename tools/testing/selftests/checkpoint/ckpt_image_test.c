@@ -192,4 +192,151 @@ TEST_F_TIMEOUT(image, every_truncation_fails_with_einval, 240)
 	ASSERT_EQ(0, failed);
 }
 
+/*
+ * The image with a record of @type and 16 bytes of payload inserted after
+ * the HEADER, the TRAILER's count, size and checksum made right again.
+ */
+static char *with_record(struct image *img, uint32_t type, size_t *len)
+{
+	struct ckpt_rec_hdr rec = { htole32(type), htole32(16) };
+	size_t at = img->recs[1].off, extra = sizeof(rec) + 16;
+	struct ckpt_image_trailer *tr;
+	char *data = calloc(1, img->len + extra);
+	struct ckpt_rec last;
+
+	if (!data)
+		return NULL;
+	memcpy(data, img->data, at);
+	memcpy(data + at, &rec, sizeof(rec));
+	memset(data + at + sizeof(rec), 0x5a, 16);
+	memcpy(data + at + extra, img->data + at, img->len - at);
+	last = img->recs[img->nr - 1];
+	last.off += extra;
+	tr = ckpt_payload(data, &last);
+	tr->nr_records = htole32(le32toh(tr->nr_records) + 1);
+	tr->size = htole64(le64toh(tr->size) + extra);
+	tr->crc32c = htole32(crc32c(data, last.off));
+	*len = img->len + extra;
+	return data;
+}
+
+/*
+ * A record of a type this kernel does not know, that a newer writer marked
+ * CKPT_REC_OPTIONAL, is skipped (and logged); the same record not marked
+ * so makes the image unreadable, named by its type.
+ */
+TEST_F_TIMEOUT(image, unknown_optional_record_is_skipped_required_one_refused, 90)
+{
+	enum ckpt_outcome out;
+	size_t len;
+	char *data;
+	pid_t pid;
+
+	take_image(_metadata, &self->ctx, &self->img);
+	data = with_record(&self->img, 0x7fff, &len);
+	ASSERT_TRUE(!!data);
+	out = restart_from_broken_image(_metadata, &self->ctx, data, len, self->img.pid,
+					EINVAL, "unknown required record");
+	free(data);
+	EXPECT_EQ(CKPT_FAILED_CLEANLY, out);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "unknown record type 32767"))
+		ckpt_dump_log(_metadata, &self->ctx);
+
+	data = with_record(&self->img, 0x7fff | CKPT_REC_OPTIONAL, &len);
+	ASSERT_TRUE(!!data);
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, data, len));
+	free(data);
+	pid = ckpt_restart(_metadata, &self->ctx);
+	ASSERT_EQ(self->img.pid, pid);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, "skipped optional record type 32767"))
+		ckpt_dump_log(_metadata, &self->ctx);
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* The user features of the image's CPU, as X86_CPUID has them */
+static struct ckpt_x86_cpuid *cpuid_of(struct image *img, char *data)
+{
+	struct ckpt_rec *rec = find_rec(img, CKPT_REC_X86_CPUID);
+
+	return rec ? ckpt_payload(data, rec) : NULL;
+}
+
+static uint32_t *cpuid_reg(struct ckpt_x86_cpuid *c, uint32_t leaf, uint32_t sub, uint32_t reg)
+{
+	uint32_t i;
+
+	for (i = 0; i < le32toh(c->nr_regs); i++)
+		if (le32toh(c->regs[i].leaf) == leaf && le32toh(c->regs[i].subleaf) == sub &&
+		    le32toh(c->regs[i].reg) == reg)
+			return &c->regs[i].value;
+	return NULL;
+}
+
+/* Is @flag in /proc/cpuinfo's flags? */
+static bool cpu_has_flag(const char *flag)
+{
+	char line[8192], *p;
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = strtok(line, " \t\n"); p && !found; p = strtok(NULL, " \t\n"))
+			found = !strcmp(p, flag);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * An image whose CPU had an instruction-set extension this CPU lacks is
+ * refused, naming it; one whose CPU had fewer features restores.
+ */
+TEST_F_TIMEOUT(image, cpu_feature_missing_here_is_refused_by_name, 90)
+{
+	static const struct { const char *flag; uint32_t leaf, sub, reg, bit; } absent[] = {
+		{ "avx512f", 7, 0, 1, 16 }, { "avx512_fp16", 7, 0, 3, 23 },
+		{ "amx_tile", 7, 0, 3, 24 }, { "sha_ni", 7, 0, 1, 29 },
+	};
+	struct image *img = &self->img;
+	struct ckpt_x86_cpuid *c;
+	enum ckpt_outcome out;
+	unsigned int i, j;
+	uint32_t *reg;
+	pid_t pid;
+
+	take_image(_metadata, &self->ctx, img);
+	c = cpuid_of(img, img->data);
+	ASSERT_TRUE(!!c) TH_LOG("no X86_CPUID record in the image");
+	for (i = 0; i < ARRAY_SIZE(absent) && cpu_has_flag(absent[i].flag); i++)
+		;
+	if (i == ARRAY_SIZE(absent))
+		SKIP(return, "this CPU has every feature the test would add");
+	reg = cpuid_reg(c, absent[i].leaf, absent[i].sub, absent[i].reg);
+	ASSERT_TRUE(!!reg);
+	*reg |= htole32(1U << absent[i].bit);
+	trailer_of(img, img->data)->crc32c =
+		htole32(crc32c(img->data, img->recs[img->nr - 1].off));
+	out = restart_from_broken_image(_metadata, &self->ctx, img->data, img->len, img->pid,
+					EOPNOTSUPP, absent[i].flag);
+	EXPECT_EQ(CKPT_FAILED_CLEANLY, out);
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, absent[i].flag))
+		ckpt_dump_log(_metadata, &self->ctx);
+
+	/* A CPU with fewer features: a subset of this one's */
+	for (j = 0; j < le32toh(c->nr_regs); j++)
+		c->regs[j].value = 0;
+	trailer_of(img, img->data)->crc32c =
+		htole32(crc32c(img->data, img->recs[img->nr - 1].off));
+	ASSERT_EQ(0, ckpt_reset_file(self->ctx.image_fd));
+	ASSERT_EQ(0, ckpt_write_all(self->ctx.image_fd, img->data, img->len));
+	pid = ckpt_restart(_metadata, &self->ctx);
+	ASSERT_EQ(img->pid, pid);
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
 TEST_HARNESS_MAIN
