@@ -54,6 +54,7 @@
 #include <linux/string.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
+#include <uapi/linux/magic.h>
 #include <uapi/linux/mount.h>
 
 #include "internal.h"
@@ -1026,6 +1027,22 @@ static int ckpt_mnt_attach(struct ckpt_mnt_rest *m, struct file *f, struct path 
 	return ret;
 }
 
+/*
+ * What a bind mount shows: part of an earlier mount.  A pty slave of a
+ * devpts (a console bound on /dev/console) does not exist yet: its pair is
+ * opened now, for the PTY record to claim.
+ */
+static int ckpt_mnt_bind_source(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l,
+				struct ckpt_mnt_rest *m, struct path *from)
+{
+	const struct path *src = &l->m[le32_to_cpu(m->rec->source) - 1].path;
+	int ret = ckpt_mnt_lookup(src, m->root, from);
+
+	if (ret != -ENOENT || src->mnt->mnt_sb->s_magic != DEVPTS_SUPER_MAGIC)
+		return ret;
+	return ckpt_pty_open_early(ctx, src, m->root) ?: ckpt_mnt_lookup(src, m->root, from);
+}
+
 static int ckpt_mnt_make(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l,
 			 struct ckpt_mnt_rest *m)
 {
@@ -1050,7 +1067,7 @@ static int ckpt_mnt_make(struct ckpt_ctx *ctx, struct ckpt_mntns_load *l,
 		}
 		break;
 	case CKPT_MOUNT_BIND:
-		ret = ckpt_mnt_lookup(&l->m[le32_to_cpu(m->rec->source) - 1].path, m->root, &from);
+		ret = ckpt_mnt_bind_source(ctx, l, m, &from);
 		if (ret)
 			break;
 		f = open_detached_copy(&from, false);

@@ -30,6 +30,7 @@
 #include <linux/fs.h>
 #include <linux/major.h>
 #include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -314,9 +315,15 @@ static int ckpt_pty_slave_attr(struct ckpt_ctx *ctx, struct file *master)
 	return ret;
 }
 
-static struct file *ckpt_pty_open(struct ckpt_ctx *ctx, const char *path)
+/*
+ * Open the ptmx at @path, as the caller would: from the current root, or
+ * below @root (a devpts mount) when it is given.
+ */
+static struct file *ckpt_pty_open(struct ckpt_ctx *ctx, const char *path,
+				  const struct path *root)
 {
-	struct file *master = filp_open(path, O_RDWR | O_NOCTTY, 0);
+	struct file *master = root ? file_open_root(root, path, O_RDWR | O_NOCTTY, 0) :
+				     filp_open(path, O_RDWR | O_NOCTTY, 0);
 	struct tty_struct *tty;
 
 	if (IS_ERR(master)) {
@@ -341,7 +348,8 @@ static struct file *ckpt_pty_open(struct ckpt_ctx *ctx, const char *path)
  * the pairs restored before; another may have @index taken, and the pair
  * then gets another number (logged).
  */
-static struct file *ckpt_pty_open_index(struct ckpt_ctx *ctx, const char *path, int index)
+static struct file *ckpt_pty_open_index(struct ckpt_ctx *ctx, const char *path,
+					const struct path *root, int index)
 {
 	struct file **others, *master;
 	int n = 0, got;
@@ -350,7 +358,7 @@ static struct file *ckpt_pty_open_index(struct ckpt_ctx *ctx, const char *path, 
 	if (!others)
 		return ERR_PTR(-ENOMEM);
 	for (;;) {
-		master = ckpt_pty_open(ctx, path);
+		master = ckpt_pty_open(ctx, path, root);
 		if (IS_ERR(master))
 			break;
 		got = ckpt_pty_of(master)->link->index;
@@ -383,6 +391,95 @@ static int ckpt_pty_give_master(struct ckpt_ctx *ctx, u32 index, struct file *ma
 	return ckpt_external_give(ctx, e, master);
 }
 
+/*
+ * A pair opened early, while the mount namespace is rebuilt, for a bind
+ * mount of its slave (runc binds the console's slave on /dev/console): a
+ * deferred item of the context, so that it is closed with it if no PTY
+ * record claims it.
+ */
+struct ckpt_pty_early {
+	struct ckpt_deferred d;
+	struct file *master;	/* NULL once claimed */
+};
+
+static int ckpt_pty_early_run(struct ckpt_ctx *ctx, struct ckpt_deferred *d)
+{
+	return 0;
+}
+
+static void ckpt_pty_early_free(struct ckpt_deferred *d)
+{
+	struct ckpt_pty_early *e = container_of(d, struct ckpt_pty_early, d);
+
+	if (e->master)
+		fput(e->master);
+	kfree(e);
+}
+
+/**
+ * ckpt_pty_open_early() - make the pty pair of a bind mount's source
+ * @ctx: restart context, rebuilding the tasks' mount namespace
+ * @devpts: the root of a devpts mount restored already
+ * @name: the slave's name in it, "/N", that a bind mount shows
+ *
+ * The pairs come with the tasks' files, after the mounts: open pair N in
+ * that devpts now, for the PTY record of index N to claim.
+ *
+ * Return: 0, or a negative error (logged).
+ */
+int ckpt_pty_open_early(struct ckpt_ctx *ctx, const struct path *devpts, const char *name)
+{
+	struct ckpt_pty_early *e;
+	struct file *master;
+	unsigned int index;
+
+	if (kstrtouint(name + (*name == '/'), 10, &index) || index > INT_MAX)
+		return ckpt_err(ctx, -ENOENT, "%s is no pty slave of a devpts", name);
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	master = ckpt_pty_open_index(ctx, "ptmx", devpts, index);
+	if (IS_ERR(master)) {
+		kfree(e);
+		return PTR_ERR(master);
+	}
+	if (ckpt_pty_of(master)->link->index != index) {
+		fput(master);
+		kfree(e);
+		return ckpt_err(ctx, -EBUSY, "pty %u of a devpts is taken", index);
+	}
+	e->master = master;
+	e->d.run = ckpt_pty_early_run;
+	e->d.free = ckpt_pty_early_free;
+	ckpt_defer(ctx, &e->d);
+	return 0;
+}
+
+/* The pair opened early on @path's devpts with slave @index, or NULL */
+static struct file *ckpt_pty_claim(struct ckpt_ctx *ctx, const char *path, u32 index)
+{
+	struct ckpt_deferred *d;
+	struct file *master;
+	struct path p;
+
+	if (list_empty(&ctx->deferred) || kern_path(path, LOOKUP_FOLLOW, &p))
+		return NULL;
+	list_for_each_entry(d, &ctx->deferred, list) {
+		struct ckpt_pty_early *e = container_of(d, struct ckpt_pty_early, d);
+
+		if (d->run != ckpt_pty_early_run || !e->master ||
+		    file_inode(e->master)->i_sb != p.dentry->d_sb ||
+		    ckpt_pty_of(e->master)->link->index != index)
+			continue;
+		master = e->master;
+		e->master = NULL;
+		path_put(&p);
+		return master;
+	}
+	path_put(&p);
+	return NULL;
+}
+
 static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct tty_struct *tty;
@@ -406,7 +503,8 @@ static void *ckpt_pty_restart(struct ckpt_ctx *ctx, u32 *objref)
 		ret = PTR_ERR(path);
 		goto out;
 	}
-	master = ckpt_pty_open_index(ctx, path, le32_to_cpu(rec->index));
+	master = ckpt_pty_claim(ctx, path, le32_to_cpu(rec->index)) ?:
+		 ckpt_pty_open_index(ctx, path, NULL, le32_to_cpu(rec->index));
 	if (IS_ERR(master)) {
 		ret = PTR_ERR(master);
 		goto out;
@@ -589,7 +687,7 @@ static struct file *ckpt_tty_hungup_restart(struct ckpt_ctx *ctx, const struct c
 		ckpt_err(ctx, -EINVAL, "FILE of kind TTY_HUNGUP: invalid mode or flags");
 		return ERR_PTR(-EINVAL);
 	}
-	master = ckpt_pty_open(ctx, "/dev/ptmx");
+	master = ckpt_pty_open(ctx, "/dev/ptmx", NULL);
 	if (IS_ERR(master))
 		return master;
 	tty = ckpt_pty_of(master);

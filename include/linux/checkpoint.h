@@ -514,6 +514,7 @@ bool ckpt_file_flags_ok(struct file *file, u32 saved);
 
 /* Pseudo-terminals (fs/checkpoint_tty.c) */
 bool ckpt_pty_outside_ctty(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_pty_open_early(struct ckpt_ctx *ctx, const struct path *devpts, const char *name);
 int ckpt_pty_checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
 			     u32 *ref, pid_t *pgrp);
 int ckpt_pty_restore_cttys(struct ckpt_ctx *ctx);
