@@ -182,10 +182,18 @@ static const char *criu_type_name(int type)
 	return v ? v->name : "unknown";
 }
 
-static int criu_send(struct criu_ctx *c, const CriuResp *resp)
+/* A response; with fd in SCM_RIGHTS unless it is -1 */
+static int criu_send_fd(struct criu_ctx *c, const CriuResp *resp, int fd)
 {
 	uint8_t buf[CRIU_RESP_MAX];
 	size_t len = criu_resp__get_packed_size(resp);
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
 	ssize_t n;
 
 	if (len > sizeof(buf)) {
@@ -193,14 +201,28 @@ static int criu_send(struct criu_ctx *c, const CriuResp *resp)
 		return -1;
 	}
 	criu_resp__pack(resp, buf);
+	if (fd >= 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
 	do {
-		n = send(c->sk, buf, len, MSG_NOSIGNAL);
+		n = sendmsg(c->sk, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len) {
 		criu_log(c, "cannot send the response: %s", n < 0 ? strerror(errno) : "short send");
 		return -1;
 	}
 	return 0;
+}
+
+static int criu_send(struct criu_ctx *c, const CriuResp *resp)
+{
+	return criu_send_fd(c, resp, -1);
 }
 
 /* The final response of a request; with its error if it failed */
@@ -271,7 +293,11 @@ static int criu_recv(struct criu_ctx *c, CriuReq **req)
  * request whose notify_success says whether to go on.  Nothing is sent
  * without notify_scripts.
  */
-int criu_notify(struct criu_ctx *c, const char *script, pid_t pid)
+/*
+ * A notification, and the caller's answer; fd, unless -1, goes with it in
+ * SCM_RIGHTS, as CRIU sends orphan-pts-master's.  0, or -1 if refused.
+ */
+int criu_notify_fd(struct criu_ctx *c, const char *script, pid_t pid, int fd)
 {
 	CriuNotify n = CRIU_NOTIFY__INIT;
 	CriuResp resp = CRIU_RESP__INIT;
@@ -289,9 +315,11 @@ int criu_notify(struct criu_ctx *c, const char *script, pid_t pid)
 	n.pid = pid;
 	if (pid > 0)
 		criu_log(c, "notify %s, pid %d", script, pid);
+	else if (fd >= 0)
+		criu_log(c, "notify %s, with fd %d", script, fd);
 	else
 		criu_log(c, "notify %s", script);
-	if (criu_send(c, &resp))
+	if (criu_send_fd(c, &resp, fd))
 		return criu_fail(c, ECONNRESET, "notify %s: the caller is gone", script);
 	ret = criu_recv(c, &req);
 	if (ret > 0)
@@ -305,6 +333,11 @@ int criu_notify(struct criu_ctx *c, const char *script, pid_t pid)
 			  req->type == CRIU_REQ_TYPE__NOTIFY ? " with failure" : ", not NOTIFY");
 	criu_req__free_unpacked(req, NULL);
 	return ok ? 0 : -1;
+}
+
+int criu_notify(struct criu_ctx *c, const char *script, pid_t pid)
+{
+	return criu_notify_fd(c, script, pid, -1);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <linux/checkpoint.h>
 
 #include "ckpt.h"
+#include "scan.h"
 #include "rpc.pb-c.h"
 #include "ckpt_criu.pb-c.h"
 
@@ -72,6 +73,7 @@ struct criu_ctx {
 void criu_log(struct criu_ctx *c, const char *fmt, ...) __printf(2, 3);
 int criu_fail(struct criu_ctx *c, int err, const char *fmt, ...) __printf(3, 4);
 int criu_notify(struct criu_ctx *c, const char *script, pid_t pid);
+int criu_notify_fd(struct criu_ctx *c, const char *script, pid_t pid, int fd);
 int criu_open_log(struct criu_ctx *c, const CriuOpts *o);
 uint32_t criu_elapsed_us(const struct timespec *from);
 
@@ -86,16 +88,6 @@ int criu_dump(struct criu_ctx *c, CriuOpts *o);
 int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid);
 
 /* criu_img.c: no logging, usable from the tests; errors are -errno */
-struct criu_img_info {
-	uint32_t page_size;
-	uint32_t flags;		/* checkpoint(2) flags of the header */
-	uint32_t nr_tasks;
-	uint64_t records;	/* records before the TRAILER */
-	uint64_t pages;		/* pages in PAGES records */
-	bool container;		/* the root is a pid namespace's init */
-	bool mntns, netns, cgroupns;	/* MNTNS, NETNS, CGROUPNS records */
-	bool complete;		/* scanned to the TRAILER */
-};
 
 /* The kernel's last line of a successful checkpoint */
 struct criu_ckpt_summary {
@@ -111,7 +103,6 @@ struct criu_dump_times {
 	uint64_t pages;		/* pages written (PAGES records) */
 };
 
-int criu_img_scan(int fd, bool to_end, struct criu_img_info *info, char *why, size_t len);
 bool criu_parse_summary(const char *line, struct criu_ckpt_summary *s);
 int criu_log_summary(int logfd, off_t from, struct criu_ckpt_summary *s);
 int criu_img_write(int dirfd, const char *name, uint32_t magic1, uint32_t magic2,

@@ -262,7 +262,7 @@ static void criu_dump_files(struct criu_ctx *c, struct criu_dump *d, const CriuO
 {
 	struct criu_dump_times t = { 0 };
 	struct criu_ckpt_summary s;
-	struct criu_img_info info;
+	struct ckpt_img_info info;
 	char why[256];
 	int ret;
 
@@ -274,7 +274,7 @@ static void criu_dump_files(struct criu_ctx *c, struct criu_dump *d, const CriuO
 		criu_log(c, "no summary line from the kernel in the log: frozen time unknown");
 	}
 	t.freezing_us = d->wall_us > t.frozen_us ? d->wall_us - t.frozen_us : 0;
-	if (!criu_img_scan(d->img, true, &info, why, sizeof(why)))
+	if (!ckpt_img_scan(d->img, true, &info, why, sizeof(why)))
 		t.pages = info.pages;
 	else
 		criu_log(c, "%s: %s: pages unknown", CRIU_IMG_FILE, why);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt criu: the files besides ckpt.img, in CRIU's formats where a
- * container manager reads them, and what ckpt criu learns from ckpt.img
- * and from the kernel's log.  Nothing here logs: errors are returned as
+ * container manager reads them, and what ckpt criu learns from the
+ * kernel's log (ckpt.img is walked by scan.c).  Nothing here logs: errors are returned as
  * -errno, so that the tests can call these functions directly.
  *
  * CRIU's image files start with a magic (CRIU's criu/include/magic.h):
@@ -249,99 +249,6 @@ int criu_read_dump_info(int dirfd, CkptCriuDump **d)
 		return -EPROTO;
 	}
 	return 0;
-}
-
-static int criu_scan_err(char *why, size_t len, off_t off, const char *msg)
-{
-	snprintf(why, len, "offset %lld: %s", (long long)off, msg);
-	return -EINVAL;
-}
-
-static int criu_scan_header(int fd, struct criu_img_info *info, char *why, size_t len)
-{
-	struct ckpt_image_header h;
-	struct ckpt_rec_hdr r;
-
-	if (pread(fd, &r, sizeof(r), 0) != (ssize_t)sizeof(r) ||
-	    le32toh(r.type) != CKPT_REC_HEADER || le32toh(r.len) < sizeof(h) ||
-	    pread(fd, &h, sizeof(h), sizeof(r)) != (ssize_t)sizeof(h) ||
-	    le64toh(h.magic) != CKPT_IMAGE_MAGIC)
-		return criu_scan_err(why, len, 0, "not a checkpoint image (no HEADER)");
-	info->page_size = le32toh(h.page_size);
-	info->flags = le32toh(h.flags);
-	info->nr_tasks = le32toh(h.nr_tasks);
-	if (!info->page_size || info->page_size % 8)
-		return criu_scan_err(why, len, 0, "bad page size");
-	return 0;
-}
-
-/* What one record tells; off is at its header, rec_len its payload's length */
-static void criu_scan_rec(int fd, off_t off, uint32_t type, uint32_t rec_len,
-			  struct criu_img_info *info)
-{
-	struct ckpt_tree_task root;
-	off_t at = off + sizeof(struct ckpt_rec_hdr);
-
-	switch (type) {
-	case CKPT_REC_TREE:
-		if (rec_len >= sizeof(struct ckpt_tree) + sizeof(root) &&
-		    pread(fd, &root, sizeof(root), at + sizeof(struct ckpt_tree)) ==
-		    (ssize_t)sizeof(root))
-			info->container = le32toh(root.flags) & CKPT_TREE_PIDNS;
-		break;
-	case CKPT_REC_PAGES:
-		if (rec_len > sizeof(struct ckpt_pages))
-			info->pages += (rec_len - sizeof(struct ckpt_pages)) / info->page_size;
-		break;
-	case CKPT_REC_MNTNS:
-		info->mntns = true;
-		break;
-	case CKPT_REC_NETNS:
-		info->netns = true;
-		break;
-	case CKPT_REC_CGROUPNS:
-		info->cgroupns = true;
-		break;
-	}
-}
-
-/*
- * Walk the records of the image in fd (a regular file, read with pread:
- * its position does not move) by their headers, without decoding them
- * (restart(2) checks everything): to the TRAILER if to_end, else up to
- * the first TASK, before which the namespaces come.  Returns 0, or
- * -EINVAL with the reason in why.
- */
-int criu_img_scan(int fd, bool to_end, struct criu_img_info *info, char *why, size_t len)
-{
-	struct ckpt_rec_hdr r;
-	uint32_t type, rec_len;
-	off_t off = 0;
-	ssize_t n;
-	int ret;
-
-	memset(info, 0, sizeof(*info));
-	ret = criu_scan_header(fd, info, why, len);
-	if (ret)
-		return ret;
-	for (;;) {
-		n = pread(fd, &r, sizeof(r), off);
-		if (n != (ssize_t)sizeof(r))
-			return criu_scan_err(why, len, off, "truncated image");
-		type = le32toh(r.type);
-		rec_len = le32toh(r.len);
-		if (!type || type >= __CKPT_REC_NR || rec_len > CKPT_REC_MAX_LEN || rec_len % 8)
-			return criu_scan_err(why, len, off, "bad record header");
-		if (type == CKPT_REC_TRAILER) {
-			info->complete = true;
-			return 0;
-		}
-		if (type == CKPT_REC_TASK && !to_end)
-			return 0;
-		criu_scan_rec(fd, off, type, rec_len, info);
-		info->records++;
-		off += sizeof(r) + rec_len;
-	}
 }
 
 /* "checkpoint of N task(s) complete: B bytes, R records, U us frozen" */

@@ -8,12 +8,16 @@
  * the host (ext_mnt, mapped through the names DUMP recorded in
  * ckpt-criu.img), the caller's files that take the place of pipes and
  * sockets to the outside (inherit_fd), veth names (veths), the cgroup to
- * restore into (cg_root).  rst_sibling makes the restored root the
- * caller's child (RESTART_SIBLING).
+ * restore into (cg_root), and, with orphan_pts_master, a placeholder for
+ * the new master of each console (a pty whose master was outside the
+ * tasks: runc run -t).  rst_sibling makes the restored root the caller's
+ * child (RESTART_SIBLING).
  *
- * restart(2) returns once the tasks run: setup-namespaces, post-restore
+ * restart(2) returns once the tasks run: setup-namespaces,
+ * orphan-pts-master (with a console's master in SCM_RIGHTS), post-restore
  * (whose pid runc takes as the container's init), network-unlock and the
- * resume notifications are sent after it, in CRIU's order (cr-restore.c).
+ * resume notifications are sent after it, in CRIU's order (cr-restore.c,
+ * tty.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -46,14 +51,14 @@ struct criu_restore {
 	int img;			/* ckpt.img */
 	int netns;			/* inherit_fd of the external network namespace */
 	const char *chroot;		/* root, for tasks without a mount namespace */
-	struct criu_img_info info;
+	struct ckpt_img_info info;
 	CkptCriuDump *dump;		/* ckpt-criu.img, or NULL */
 	uint32_t wall_us;		/* restart(2)'s wall time */
 };
 
 static const char *const criu_ext_kinds[] = {
 	[CKPT_EXT_VETH] = "VETH", [CKPT_EXT_UNIX_SK] = "UNIX_SK", [CKPT_EXT_MOUNT] = "MOUNT",
-	[CKPT_EXT_CGROUP] = "CGROUP", [CKPT_EXT_FILE] = "FILE",
+	[CKPT_EXT_CGROUP] = "CGROUP", [CKPT_EXT_FILE] = "FILE", [CKPT_EXT_PTY] = "PTY",
 };
 
 static struct ckpt_external *criu_ext_add(struct criu_ctx *c, struct criu_restore *r,
@@ -302,6 +307,44 @@ static int criu_restore_veths(struct criu_ctx *c, struct criu_restore *r, const 
 	return 0;
 }
 
+/*
+ * The consoles of the image: PTYs whose master was outside the tasks and
+ * whose slave was a session's controlling terminal (runc run -t).  Each
+ * is a CKPT_EXT_PTY whose placeholder, /dev/null, restart(2) replaces
+ * with the new master, which goes to the caller with orphan-pts-master.
+ */
+static int criu_restore_consoles(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
+{
+	struct ckpt_external *e;
+	char key[CRIU_KEY_MAX + 1];
+	uint32_t index;
+	unsigned int i;
+
+	for (i = 0; i < r->info.nr_orphan_ptys; i++) {
+		index = r->info.orphan_pty[i];
+		if (!o->has_orphan_pts_master || !o->orphan_pts_master)
+			return criu_fail(c, EOPNOTSUPP,
+					 "%s has a console, pty:[%u] (/dev/pts/%u, the tasks' controlling terminal, its master outside them): orphan_pts_master is needed to receive its new master",
+					 CRIU_IMG_FILE, index, index);
+		if (!c->notify)
+			return criu_fail(c, EINVAL,
+					 "pty:[%u]: orphan_pts_master needs notify_scripts: the new master goes with the orphan-pts-master notification",
+					 index);
+		snprintf(key, sizeof(key), "pty:[%u]", index);
+		e = criu_ext_add(c, r, CKPT_EXT_PTY, key);
+		if (!e)
+			return -1;
+		e->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (e->fd < 0) {
+			r->nr_ext--;
+			return criu_fail(c, errno, "/dev/null: %s", strerror(errno));
+		}
+		r->ours[r->nr_ext - 1] = true;
+		criu_log(c, "console %s: its new master goes with orphan-pts-master", key);
+	}
+	return 0;
+}
+
 /* root: the tasks' root mount, or, without a mount namespace, a chroot */
 static int criu_restore_root(struct criu_ctx *c, struct criu_restore *r, const char *root)
 {
@@ -344,7 +387,8 @@ static int criu_restore_externals(struct criu_ctx *c, struct criu_restore *r, co
 	for (i = 0; i < o->n_inherit_fd; i++)
 		if (criu_restore_inherit(c, r, o->inherit_fd[i]->key, o->inherit_fd[i]->fd))
 			return -1;
-	if (criu_restore_veths(c, r, o) || criu_restore_cg_roots(c, r, o))
+	if (criu_restore_veths(c, r, o) || criu_restore_cg_roots(c, r, o) ||
+	    criu_restore_consoles(c, r, o))
 		return -1;
 	if (o->root && *o->root && criu_restore_root(c, r, o->root))
 		return -1;
@@ -375,13 +419,13 @@ static int criu_restore_open(struct criu_ctx *c, struct criu_restore *r, const C
 	if (r->img < 0)
 		return criu_fail(c, errno, "%s in the images directory: %s", CRIU_IMG_FILE,
 				 strerror(errno));
-	if (criu_img_scan(r->img, false, &r->info, why, sizeof(why)))
+	if (ckpt_img_scan(r->img, true, &r->info, why, sizeof(why)))
 		return criu_fail(c, EINVAL, "%s: %s", CRIU_IMG_FILE, why);
-	criu_log(c, "%s: %u task(s)%s, flags 0x%x%s%s%s", CRIU_IMG_FILE, r->info.nr_tasks,
-		 r->info.container ? " (a container)" : "", r->info.flags,
+	criu_log(c, "%s: %u task(s)%s, flags 0x%x%s%s%s, %u console(s)", CRIU_IMG_FILE,
+		 r->info.nr_tasks, r->info.container ? " (a container)" : "", r->info.flags,
 		 r->info.mntns ? ", mount namespace" : "",
 		 r->info.netns ? ", network namespace" : "",
-		 r->info.cgroupns ? ", cgroup namespace" : "");
+		 r->info.cgroupns ? ", cgroup namespace" : "", r->info.nr_orphan_ptys);
 	ret = criu_read_dump_info(c->img_dir, &r->dump);
 	if (ret == -ENOENT) {
 		criu_log(c, "no %s (not made by ckpt criu): ext_mnt keys are mount points",
@@ -441,9 +485,34 @@ static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *
 }
 
 /*
+ * orphan-pts-master, with the new master of each console: restart(2) put
+ * it in place of the console's placeholder.  CRIU sends it as it restores
+ * the tasks' files, after setup-namespaces and before post-restore.
+ */
+static int criu_restore_send_consoles(struct criu_ctx *c, struct criu_restore *r)
+{
+	const struct ckpt_external *e;
+	unsigned int i, ptn;
+
+	for (i = 0; i < r->nr_ext; i++) {
+		e = &r->ext[i];
+		if (e->kind != CKPT_EXT_PTY)
+			continue;
+		if (ioctl(e->fd, TIOCGPTN, &ptn))
+			return criu_fail(c, EIO,
+					 "console %s: restart(2) did not hand over its new master (see the kernel's log)",
+					 e->key);
+		criu_log(c, "console %s: new master, slave /dev/pts/%u", e->key, ptn);
+		if (criu_notify_fd(c, "orphan-pts-master", 0, e->fd))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * CRIU's notifications after the tasks exist, sent once they run.  A
- * refused setup-namespaces or post-restore kills the restored root (and
- * with it a container); the later ones only log.
+ * refused setup-namespaces, orphan-pts-master or post-restore kills the
+ * restored root (and with it a container); the later ones only log.
  */
 static int criu_restore_after(struct criu_ctx *c, struct criu_restore *r, pid_t pid)
 {
@@ -451,7 +520,7 @@ static int criu_restore_after(struct criu_ctx *c, struct criu_restore *r, pid_t 
 
 	ret = criu_notify(c, "setup-namespaces", pid) ?: criu_notify(c, "post-setup-namespaces", 0);
 	if (!ret)
-		ret = criu_notify(c, "post-restore", pid);
+		ret = criu_restore_send_consoles(c, r) ?: criu_notify(c, "post-restore", pid);
 	if (ret) {
 		criu_log(c, "killing the restored pid %d", pid);
 		kill(pid, SIGKILL);
@@ -469,10 +538,22 @@ static int criu_restore_after(struct criu_ctx *c, struct criu_restore *r, pid_t 
 	return 0;
 }
 
+/* Close the descriptors opened here, but the consoles' if keep_consoles */
+static void criu_restore_close(struct criu_restore *r, bool keep_consoles)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_ext; i++) {
+		if (!r->ours[i] || (keep_consoles && r->ext[i].kind == CKPT_EXT_PTY))
+			continue;
+		close(r->ext[i].fd);
+		r->ours[i] = false;
+	}
+}
+
 int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid)
 {
 	struct criu_restore *r;
-	unsigned int i;
 	int ret;
 
 	r = calloc(1, sizeof(*r));
@@ -486,13 +567,13 @@ int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid)
 		      criu_notify(c, "pre-restore", 0);
 	if (!ret)
 		ret = criu_restore_call(c, r, pid);
-	for (i = 0; i < r->nr_ext; i++)
-		if (r->ours[i])
-			close(r->ext[i].fd);
+	/* The consoles' new masters are needed until orphan-pts-master */
+	criu_restore_close(r, !ret);
 	if (r->img >= 0)
 		close(r->img);
 	if (!ret)
 		ret = criu_restore_after(c, r, *pid);
+	criu_restore_close(r, false);
 	if (r->dump)
 		ckpt_criu_dump__free_unpacked(r->dump, NULL);
 	free(r);

@@ -13,21 +13,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/checkpoint.h>
 #include <linux/magic.h>
 
 #include "ckpt.h"
+#include "scan.h"
 
 /*
  * ckpt's own failures, kept apart from the statuses of the restored
  * process that ckpt passes on (as env(1) and timeout(1) do).
  */
 #define RESTART_EXIT_FAIL	125
+
+/* The longest --console-socket, with its NUL */
+#define RESTART_SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path))
+
+/* What runc's utils.SendFile() sends with a console's master: its file name */
+#define RESTART_CONSOLE_NAME	"/dev/ptmx"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC	0x63677270
@@ -41,6 +51,7 @@ static const char restart_usage[] =
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
+	"                    [--console-socket PATH]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -90,6 +101,13 @@ static const char restart_usage[] =
 	"  -s, --sibling      the restored process becomes a child of our parent,\n"
 	"                     not ours, as with CLONE_PARENT (restart(2) flag\n"
 	"                     RESTART_SIBLING); implies --detach\n"
+	"  -C, --console-socket PATH\n"
+	"                     the image has a container's console (a pty whose\n"
+	"                     master was outside the tasks, as runc run -t made\n"
+	"                     it): send the master of its new pair to the UNIX\n"
+	"                     socket PATH, as runc's --console-socket does; FILE\n"
+	"                     must be a seekable file (restart(2) flag\n"
+	"                     RESTART_EXTERNAL)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -104,11 +122,17 @@ struct restart_opts {
 	const char *log_path;
 	const char *root;
 	const char *cgroup_root;
+	const char *console_socket;
 	bool verbose;
 	bool detach;
 	unsigned long flags;	/* RESTART_* */
 	struct ckpt_external ext[CKPT_EXTERNAL_MAX];
 	unsigned int nr_ext;
+	struct restart_console {
+		unsigned int ext;	/* its CKPT_EXT_PTY in ext[] */
+		int sk;			/* connected to console_socket */
+	} consoles[CKPT_ORPHAN_PTY_MAX];
+	unsigned int nr_consoles;
 };
 
 /* What the signal handler needs; set before the handlers are installed */
@@ -333,12 +357,13 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "thaw",    no_argument,       NULL, 't' },
 		{ "inherit-fd", required_argument, NULL, 'i' },
 		{ "sibling", no_argument,       NULL, 's' },
+		{ "console-socket", required_argument, NULL, 'C' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:ti:sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:ti:sC:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -366,6 +391,11 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			if (o->cgroup_root)
 				return restart_usage_err("--cgroup-root is given more than once");
 			o->cgroup_root = optarg;
+			break;
+		case 'C':
+			if (!*optarg || strlen(optarg) >= RESTART_SUN_PATH_MAX)
+				return restart_usage_err("--console-socket wants a socket path");
+			o->console_socket = optarg;
 			break;
 		case 'c':
 			o->flags |= RESTART_FILES_CHANGED_OK;
@@ -467,20 +497,10 @@ static int restart_wait(pid_t pid)
  */
 static bool image_has_mntns(int fd)
 {
-	struct ckpt_rec_hdr h;
-	off_t off = 0;
-	int i;
+	struct ckpt_img_info info;
+	char why[128];
 
-	for (i = 0; i < 4096; i++) {
-		if (pread(fd, &h, sizeof(h), off) != (ssize_t)sizeof(h))
-			return false;
-		if (le32toh(h.type) == CKPT_REC_MNTNS)
-			return true;
-		if (le32toh(h.type) == CKPT_REC_TASK || le32toh(h.type) == CKPT_REC_TRAILER)
-			return false;
-		off += sizeof(h) + le32toh(h.len);
-	}
-	return false;
+	return !ckpt_img_scan(fd, false, &info, why, sizeof(why)) && info.mntns;
 }
 
 /*
@@ -520,6 +540,149 @@ static int restart_enter_root(struct restart_opts *o, int fd)
 	return 0;
 }
 
+/* A connection to --console-socket, made before any chroot of --root */
+static int restart_console_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int sk;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sk >= 0 && connect(sk, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(sk);
+		sk = -1;
+	}
+	if (sk < 0)
+		ckpt_err("restart: --console-socket %s: %s", path, strerror(errno));
+	return sk;
+}
+
+/*
+ * One console: a CKPT_EXT_PTY "pty:[N]", /dev/null standing for the
+ * descriptor that its new master replaces, and a connection of its own
+ * to --console-socket.  0, or -1.
+ */
+static int restart_add_console(struct restart_opts *o, uint32_t index)
+{
+	struct restart_console *con = &o->consoles[o->nr_consoles];
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return -1;
+	}
+	con->sk = restart_console_connect(o->console_socket);
+	if (con->sk < 0)
+		return -1;
+	e->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (e->fd < 0) {
+		ckpt_err("restart: /dev/null: %s", strerror(errno));
+		close(con->sk);
+		return -1;
+	}
+	e->kind = CKPT_EXT_PTY;
+	snprintf(e->key, sizeof(e->key), "pty:[%u]", index);
+	con->ext = o->nr_ext++;
+	o->nr_consoles++;
+	o->flags |= RESTART_EXTERNAL;
+	return 0;
+}
+
+/*
+ * --console-socket: the consoles of the image (PTYs whose master was
+ * outside the tasks).  Returns -1 to go on, else the exit status.
+ */
+static int restart_add_consoles(struct restart_opts *o, int fd)
+{
+	struct ckpt_img_info info;
+	char why[256];
+	unsigned int i;
+
+	if (lseek(fd, 0, SEEK_CUR) < 0)
+		return restart_usage_err("--console-socket: FILE must be seekable, not a pipe");
+	if (ckpt_img_scan(fd, true, &info, why, sizeof(why))) {
+		ckpt_err("restart: %s: %s", o->input, why);
+		return RESTART_EXIT_FAIL;
+	}
+	if (!info.nr_orphan_ptys)
+		ckpt_err("restart: --console-socket: the image has no console: nothing will be sent");
+	for (i = 0; i < info.nr_orphan_ptys; i++)
+		if (restart_add_console(o, info.orphan_pty[i]))
+			return RESTART_EXIT_FAIL;
+	return -1;
+}
+
+/* Without --console-socket: say so if that is why restart(2) failed */
+static void restart_console_hint(const struct restart_opts *o, int fd)
+{
+	struct ckpt_img_info info;
+	char why[128];
+
+	if (o->console_socket || lseek(fd, 0, SEEK_CUR) < 0 ||
+	    ckpt_img_scan(fd, true, &info, why, sizeof(why)) || !info.nr_orphan_ptys)
+		return;
+	ckpt_err("restart: hint: the image has a console, pty:[%u], whose master was outside the tasks: --console-socket PATH receives its new one",
+		 info.orphan_pty[0]);
+}
+
+/*
+ * A console's new master, as runc's utils.SendFile() sends it: its name
+ * as the data, the descriptor in SCM_RIGHTS.  0, or -1.
+ */
+static int restart_send_master(const char *path, int sk, int master)
+{
+	char name[] = RESTART_CONSOLE_NAME;
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(sk, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len)
+		return 0;
+	ckpt_err("restart: --console-socket %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/*
+ * Once restart(2) has succeeded, the descriptor of each console's
+ * CKPT_EXT_PTY is its new master: send it.  Then close them all, and the
+ * connections (a receiver sees end of file without a master if restart
+ * failed).  0, or -1 if a master could not be sent.
+ */
+static int restart_send_consoles(struct restart_opts *o, bool restarted)
+{
+	const struct restart_console *con;
+	const struct ckpt_external *e;
+	unsigned int i, ptn;
+	int ret = 0;
+
+	for (i = 0; i < o->nr_consoles; i++) {
+		con = &o->consoles[i];
+		e = &o->ext[con->ext];
+		if (restarted && !ret && ioctl(e->fd, TIOCGPTN, &ptn)) {
+			ckpt_err("restart: %s: restart(2) did not hand over its new master (see its log)",
+				 e->key);
+			ret = -1;
+		} else if (restarted && !ret) {
+			ret = restart_send_master(o->console_socket, con->sk, e->fd);
+		}
+		close(e->fd);
+		close(con->sk);
+	}
+	o->nr_consoles = 0;
+	return ret;
+}
+
 int cmd_restart(int argc, char **argv)
 {
 	static struct restart_opts o;
@@ -541,21 +704,29 @@ int cmd_restart(int argc, char **argv)
 	}
 
 	/* restart(2) resolves the image's paths from our root, or the tasks' */
-	if (o.root && restart_enter_root(&o, fd)) {
+	ret = o.console_socket ? restart_add_consoles(&o, fd) : -1;
+	if (ret >= 0 || (o.root && restart_enter_root(&o, fd))) {
+		restart_send_consoles(&o, false);
 		ckpt_close_image(fd);
 		ckpt_log_close(&log);
-		return RESTART_EXIT_FAIL;
+		return ret >= 0 ? ret : RESTART_EXIT_FAIL;
 	}
 	pid = ckpt_sys_restart(fd, o.flags, log.fd, o.ext, o.nr_ext);
 	err = errno;
-	ckpt_close_image(fd);
 	if (pid < 0) {
 		ckpt_log_show(&log);
 		ckpt_syscall_err("restart", err);
-		ckpt_log_close(&log);
+		restart_console_hint(&o, fd);
+	}
+	ckpt_close_image(fd);
+	ckpt_log_close(&log);
+	if (restart_send_consoles(&o, pid >= 0) && pid >= 0) {
+		ckpt_err("restart: killing the restored pid %ld", pid);
+		kill(pid, SIGKILL);
 		return RESTART_EXIT_FAIL;
 	}
-	ckpt_log_close(&log);
+	if (pid < 0)
+		return RESTART_EXIT_FAIL;
 
 	if (o.detach) {
 		printf("%ld\n", pid);

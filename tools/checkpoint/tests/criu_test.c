@@ -535,8 +535,26 @@ static void put_rec(int fd, uint32_t type, const void *buf, size_t len, size_t p
 	put(fd, zero, pad);
 }
 
-/* A minimal image: HEADER, [MNTNS,] PAGES of 2 pages, TRAILER */
-static void make_image(int dirfd, bool mntns)
+/* A console's PTY: /dev/pts/CONSOLE_INDEX, its master outside (ORPHAN) */
+#define CONSOLE_INDEX	5
+#define CONSOLE_KEY	"pty:[5]"
+
+static void put_console(int fd)
+{
+	static const char ptmx[] = "/dev/ptmx";
+	uint8_t buf[sizeof(struct ckpt_pty) + sizeof(ptmx)] = { 0 };
+	struct ckpt_pty *t = (struct ckpt_pty *)buf;
+
+	t->objref = htole32(40);
+	t->index = htole32(CONSOLE_INDEX);
+	t->flags = htole32(CKPT_PTY_ORPHAN);
+	t->path_len = htole32(sizeof(ptmx));
+	memcpy(t + 1, ptmx, sizeof(ptmx));
+	put_rec(fd, CKPT_REC_PTY, buf, sizeof(buf), ((sizeof(buf) + 7) & ~7UL) - sizeof(buf));
+}
+
+/* A minimal image: HEADER, [MNTNS,] PAGES of 2 pages, [PTY,] TRAILER */
+static void make_image(int dirfd, bool mntns, bool console)
 {
 	struct ckpt_image_header h = { 0 };
 	static uint8_t data[sizeof(struct ckpt_pages) + 2 * 4096];
@@ -552,6 +570,8 @@ static void make_image(int dirfd, bool mntns)
 		put_rec(fd, CKPT_REC_MNTNS, data + 8, 8, 0);
 	p->nr_pages = htole32(2);
 	put_rec(fd, CKPT_REC_PAGES, data, sizeof(data), 0);
+	if (console)
+		put_console(fd);
 	put_rec(fd, CKPT_REC_TRAILER, data + 8, 16, 0);
 	close(fd);
 }
@@ -627,6 +647,49 @@ static void test_restore_refused(CriuOpts *o, int stdin_fd)
 	o->n_cg_root = 0;
 }
 
+/* RESTORE of an image with a console (runc run -t) */
+static void test_restore_console(CriuOpts *o, int stdin_fd)
+{
+	char seen[256], *log;
+	CriuResp *r;
+	int rc;
+
+	o->orphan_pts_master = false;
+	r = restore_req(ckpt, o, stdin_fd, seen, sizeof(seen), &rc);
+	result(r && !r->success && r->cr_errno == EOPNOTSUPP && r->cr_errmsg &&
+	       strstr(r->cr_errmsg, CONSOLE_KEY) && strstr(r->cr_errmsg, "orphan_pts_master") &&
+	       !*seen,
+	       "RESTORE of a console without orphan_pts_master: refused, naming both, before any notification",
+	       "%s", r && r->cr_errmsg ? r->cr_errmsg : "no response");
+	if (r)
+		criu_resp__free_unpacked(r, NULL);
+	o->orphan_pts_master = true;
+
+	o->notify_scripts = false;
+	r = restore_req(ckpt, o, stdin_fd, seen, sizeof(seen), &rc);
+	result(r && !r->success && r->cr_errno == EINVAL && r->cr_errmsg &&
+	       strstr(r->cr_errmsg, "notify_scripts"),
+	       "RESTORE of a console without notify_scripts: EINVAL (the master goes with a notification)",
+	       "%s", r && r->cr_errmsg ? r->cr_errmsg : "no response");
+	if (r)
+		criu_resp__free_unpacked(r, NULL);
+	o->notify_scripts = true;
+
+	if (!nosys) {
+		printf("SKIP: RESTORE of a console reaches restart(2): no ENOSYS build\n");
+		return;
+	}
+	r = restore_req(nosys, o, stdin_fd, seen, sizeof(seen), &rc);
+	log = slurp(path_in("rst-img", "restore.log"));
+	result(r && !r->success && r->cr_errno == ENOSYS && !strcmp(seen, "pre-restore") &&
+	       strstr(log, "1 console(s)") && strstr(log, "PTY " CONSOLE_KEY ", fd") &&
+	       strstr(log, "6 external(s)") && !strstr(log, "orphan-pts-master,"),
+	       "RESTORE of a console: its CKPT_EXT_PTY reaches restart(2) (ENOSYS build)",
+	       "seen %s, status %d; log: %s", seen, rc, log);
+	if (r)
+		criu_resp__free_unpacked(r, NULL);
+}
+
 static void test_restore(void)
 {
 	CkptCriuMount km[2] = { CKPT_CRIU_MOUNT__INIT, CKPT_CRIU_MOUNT__INIT };
@@ -642,7 +705,7 @@ static void test_restore(void)
 
 	mkdir_in("root");
 	mkdir_in("data");
-	make_image(img, true);
+	make_image(img, true, false);
 	d.version = CKPT_CRIU_DUMP_VERSION;
 	d.pid = 1234;
 	/* As runc names a masked path and a device */
@@ -668,6 +731,8 @@ static void test_restore(void)
 	o.evasive_devices = true;
 	o.has_manage_cgroups = true;
 	o.manage_cgroups = true;
+	o.has_orphan_pts_master = true;	/* runc always sends it */
+	o.orphan_pts_master = true;
 	o.n_ext_mnt = 2;
 	o.ext_mnt = mp;
 	m[0].key = "/dev/null";
@@ -691,7 +756,9 @@ static void test_restore(void)
 		       strstr(log, "MOUNT /proc/kcore, fd") && strstr(log, "MOUNT /dev/null, fd") &&
 		       strstr(log, "MOUNT /data, fd") && strstr(log, "MOUNT /, fd") &&
 		       strstr(log, "FILE pipe:[") && strstr(log, "EXTERNAL SIBLING") &&
-		       strstr(log, "given already") && strstr(log, "5 external(s)"),
+		       strstr(log, "given already") && strstr(log, "5 external(s)") &&
+		       strstr(log, "option orphan_pts_master = true: used") &&
+		       strstr(log, "0 console(s)"),
 		       "RESTORE as runc sends it: the externals and RESTART_SIBLING reach restart(2) (ENOSYS build)",
 		       "seen %s, status %d; log: %s", seen, rc, log);
 		if (r)
@@ -699,6 +766,8 @@ static void test_restore(void)
 	}
 
 	test_restore_refused(&o, pfd[0]);
+	make_image(img, true, true);
+	test_restore_console(&o, pfd[0]);
 	close(pfd[0]);
 	close(pfd[1]);
 	close(img);
@@ -729,7 +798,7 @@ static void test_files(void)
 	struct criu_dump_times t = { .freezing_us = 7, .frozen_us = 1500, .pages = 42 };
 	const char *l1 = "checkpoint of 3 task(s) complete: 1234 bytes, 56 records, 789 us frozen";
 	struct criu_ckpt_summary sum;
-	struct criu_img_info info;
+	struct ckpt_img_info info;
 	InventoryEntry *inv;
 	StatsEntry *st;
 	uint32_t head[3];
@@ -772,15 +841,23 @@ static void test_files(void)
 	result(ret == -ENOENT, "no summary after the offset given: -ENOENT", "%d", ret);
 	close(fd);
 
-	make_image(dir, false);
+	make_image(dir, false, false);
 	fd = openat(dir, CRIU_IMG_FILE, O_RDONLY);
-	ret = criu_img_scan(fd, true, &info, why, sizeof(why));
-	result(!ret && info.complete && info.pages == 2 && !info.mntns && info.page_size == 4096,
-	       "ckpt.img scan: 2 pages, no mount namespace", "%s", why);
+	ret = ckpt_img_scan(fd, true, &info, why, sizeof(why));
+	result(!ret && info.complete && info.pages == 2 && !info.mntns && info.page_size == 4096 &&
+	       !info.nr_orphan_ptys, "ckpt.img scan: 2 pages, no mount namespace, no console",
+	       "%s", why);
 	close(fd);
-	make_image(dir, true);
+	make_image(dir, false, true);
 	fd = openat(dir, CRIU_IMG_FILE, O_RDONLY);
-	ret = criu_img_scan(fd, false, &info, why, sizeof(why));
+	ret = ckpt_img_scan(fd, true, &info, why, sizeof(why));
+	result(!ret && info.complete && info.nr_orphan_ptys == 1 &&
+	       info.orphan_pty[0] == CONSOLE_INDEX,
+	       "ckpt.img scan: a PTY flagged ORPHAN is a console, by its slave's index", "%s", why);
+	close(fd);
+	make_image(dir, true, false);
+	fd = openat(dir, CRIU_IMG_FILE, O_RDONLY);
+	ret = ckpt_img_scan(fd, false, &info, why, sizeof(why));
 	result(!ret && info.mntns, "ckpt.img scan: a MNTNS record", "%s", why);
 	close(fd);
 	close(dir);

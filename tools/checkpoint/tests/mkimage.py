@@ -1287,6 +1287,11 @@ def pty_file(side, objref=None, obj_ref=PTY_REFS['pty'], index=3):
 PTY_ATTR = inode_attr(gid=5, mode=0o620)
 GOOD_PTY = [pty(), PTY_ATTR, pty_file('MASTER'), pty_file('SLAVE')]
 GOOD_PTY_V1 = [GOOD_PTY[0], *GOOD_PTY[2:]]
+# A container's console (good-pty-orphan): its master was outside the
+# tasks (CKPT_PTY_ORPHAN), only the slave /dev/pts/0 is a FILE, fd 3
+PTY_ORPHAN = 1 << 2
+GOOD_PTY_ORPHAN = [pty(index=0, flags=PTY_ORPHAN), PTY_ATTR,
+                   pty_file('SLAVE', index=0)]
 
 
 # Hung-up terminals (good-tty-hungup): no path, position or object, a
@@ -2036,6 +2041,7 @@ VARIANTS = {
         4, acl_xattr(FILE_ACL[:3] + FILE_ACL[4:]))), None, None),
     'good-pty': (unlinked(GOOD_PTY), None, None),
     'good-pty-v1': (unlinked(GOOD_PTY_V1), None, None),
+    'good-pty-orphan': (unlinked(GOOD_PTY_ORPHAN), None, None),
     'pty-inode-attr-after-file': (unlinked([GOOD_PTY[0], GOOD_PTY[2],
                                             PTY_ATTR, GOOD_PTY[3]]),
                                   None, None),

@@ -1169,6 +1169,87 @@ check "show: decodes the owner, group and mode of a pty's slave node" \
 	show_has "$TMP/good-pty.out" '  uid: 1000' '  gid: 5' '  mode: 0620'
 expect "show: a PTY without INODE_ATTR (an earlier kernel's)" 0 \
 	'^\[6\] FILE offset=720 len=88$' "$CKPT" show "$TMP/good-pty-v1.img"
+"$CKPT" show "$TMP/good-pty-orphan.img" >"$TMP/good-pty-orphan.out" 2>&1
+check "show: a console's PTY, its master outside: flag ORPHAN, the slave's FILE" \
+	show_has "$TMP/good-pty-orphan.out" '[5] PTY offset=624 len=88' \
+	'  index: 0' '  flags: 0x4 (ORPHAN)' '  kind: 17 (PTY_SLAVE)'
+# --- restart --console-socket (the NOSYS build: up to restart(2)) ---
+
+# console_listener SOCKET OUT: accept one connection on the UNIX socket
+# SOCKET as runc's recvtty does, write to OUT what came (data and number
+# of descriptors); returns once SOCKET exists
+console_listener()
+{
+	local i
+
+	python3 - "$1" "$2" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(4)
+s.settimeout(15)
+c, _ = s.accept()
+c.settimeout(15)
+msg, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(4))
+open(sys.argv[2], 'w').write('data=%r fds=%d\n' % (msg, len(anc)))
+PY
+	LISTENER=$!
+	for i in {1..100}; do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+expect "cli: restart --console-socket wants a socket path (125)" 125 \
+	'^ckpt: restart: --console-socket wants a socket path$' \
+	"$CKPT" restart --console-socket '' /dev/null
+expect "cli: restart --console-socket: a path of 108 bytes is too long (125)" 125 \
+	'^ckpt: restart: --console-socket wants a socket path$' \
+	"$CKPT" restart --console-socket "/$(printf 'a%.0s' {1..107})" /dev/null
+expect "cli: restart --help names --console-socket" 0 \
+	'^  -C, --console-socket PATH$' "$CKPT" restart --help
+CONSOLE_IMG=$TMP/good-pty-orphan.img
+CONSOLE_TESTS=("--console-socket refuses an image read from a pipe (125)"
+	       "--console-socket: a socket nobody listens on fails before restart(2)"
+	       "without --console-socket, a console's image gets a hint"
+	       "--console-socket: the console's external reaches restart(2)"
+	       "--console-socket: a failed restart(2) closes the connection, sending nothing"
+	       "--console-socket of an image without a console says so")
+if [ -z "$NOSYS" ] || ! command -v python3 >/dev/null; then
+	for t in "${CONSOLE_TESTS[@]}"; do
+		not_ok "restart: $t" "${NOSYS_FAILED:-no python3}"
+	done
+else
+	expect "restart: ${CONSOLE_TESTS[0]}" 125 \
+		'^ckpt: restart: --console-socket: FILE must be seekable, not a pipe$' \
+		sh -c 'cat "$1" | "$2" restart --console-socket "$3" -' sh \
+		"$CONSOLE_IMG" "$NOSYS" "$TMP/console.sock"
+	expect "restart: ${CONSOLE_TESTS[1]}" 125 \
+		"^ckpt: restart: --console-socket $TMP/nosock: No such file or directory$" \
+		"$NOSYS" restart --console-socket "$TMP/nosock" "$CONSOLE_IMG"
+	expect "restart: ${CONSOLE_TESTS[2]}" 125 \
+		'^ckpt: restart: hint: the image has a console, pty:\[0\], whose master was outside the tasks: --console-socket PATH receives its new one$' \
+		"$NOSYS" restart "$CONSOLE_IMG"
+	if console_listener "$TMP/console.sock" "$TMP/console.out"; then
+		expect "restart: ${CONSOLE_TESTS[3]}" 125 \
+			'has no restart\(2\) system call' \
+			"$NOSYS" restart -v --console-socket "$TMP/console.sock" "$CONSOLE_IMG"
+	else
+		not_ok "restart: ${CONSOLE_TESTS[3]}" "the listener did not start"
+	fi
+	wait "$LISTENER"
+	check "restart: ${CONSOLE_TESTS[4]}" \
+		grep -qxF "data=b'' fds=0" "$TMP/console.out"
+	rm -f "$TMP/console.sock"
+	console_listener "$TMP/console.sock" "$TMP/console.out"
+	expect "restart: ${CONSOLE_TESTS[5]}" 125 \
+		'^ckpt: restart: --console-socket: the image has no console: nothing will be sent$' \
+		"$NOSYS" restart --console-socket "$TMP/console.sock" "$TMP/good-pty.img"
+	kill "$LISTENER" 2>/dev/null
+	wait "$LISTENER" 2>/dev/null
+fi
+
 "$CKPT" show "$TMP/good-tty-hungup.img" >"$TMP/good-tty-hungup.out" 2>&1
 check "show: hung-up terminals, without a path, the first with its FOWN" \
 	show_has "$TMP/good-tty-hungup.out" '[5] FILE offset=624 len=72' \
@@ -1264,6 +1345,7 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-unlinked-attr-v1.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-pty.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-pty-v1.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-pty-orphan.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-exited-leader.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-sched-deadline.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tty-hungup.img" >/dev/null || return 1

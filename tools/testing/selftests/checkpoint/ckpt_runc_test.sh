@@ -12,7 +12,11 @@
 # The container also has a TCP listener and an established TCP
 # connection in its network namespace, checkpointed with
 # --tcp-established: the listener must answer after the restore and the
-# connection carry on.
+# connection carry on.  Last, a container with a terminal (runc run -d
+# --console-socket), its console's master held by ckpt_console: after the
+# restore (runc restore --console-socket) the new master must show the
+# count going on, the same terminal name and window size, and carry
+# input to the container.
 #
 # Skips when runc is not installed (make check copies Debian's into the
 # guest).  Prints TAP.
@@ -300,6 +304,156 @@ else
 	not_ok "chroot: runc run -d starts a container without a mount namespace"
 	show_logs "$T/chroot-run.out"
 fi
+
+# --- a container with a terminal (runc run -t, --console-socket) ----------
+# Its console is a pty whose master ckpt_console holds, the receiving end
+# of runc's --console-socket; the kernel saves the pair and, at restore,
+# ckpt criu hands the new master to runc (orphan-pts-master), which sends
+# it to the socket given to runc restore.
+CONSOLE=$(cd "$(dirname "$0")" && pwd)/ckpt_console
+
+# Each second: the counter, the terminal's name and size; every third,
+# "ask", then the line ckpt_console answers, read from the terminal
+cat > /tmp/ckpt-runc-tty.sh <<'LOOP'
+i=0
+while true; do
+	i=$((i + 1))
+	echo "n=$i tty=$(tty) size=$(stty size)"
+	if [ $((i % 3)) = 0 ]; then
+		echo ask
+		line=
+		read -t 2 line
+		echo "got:$line"
+	fi
+	sleep 1
+done
+LOOP
+
+# make_tty_bundle DIR: the bundle of make_bundle, running that on a terminal
+make_tty_bundle() {
+	make_bundle "$1" yes || return 1
+	for a in tty stty; do ln -s busybox "$1/rootfs/bin/$a"; done
+	cp /tmp/ckpt-runc-tty.sh "$1/rootfs/loop.sh"
+	sed -i -e 's/"terminal": false/"terminal": true/' "$1/config.json"
+}
+
+# bounded SECONDS NAME ARGS...: ARGS in $B, output to $T/NAME.out, given
+# SECONDS to end; returns its status, or 124 if it had to be killed
+bounded() {
+	secs=$1 name=$2
+	shift 2
+	rm -f "$T/$name.rc"
+	(cd "$B" && "$@" > "$T/$name.out" 2>&1; echo $? > "$T/$name.rc") &
+	bpid=$!
+	i=0
+	while [ ! -s "$T/$name.rc" ] && [ $i -lt $((secs * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ ! -s "$T/$name.rc" ]; then
+		kill "$bpid" 2>/dev/null
+		return 124
+	fi
+	wait "$bpid"
+	return "$(cat "$T/$name.rc")"
+}
+
+# console NAME ARGS...: ckpt_console on $T/NAME.sock writing $T/NAME.out,
+# killed by cleanup (a .feeder); returns once it listens
+console() {
+	name=$1
+	shift
+	"$CONSOLE" "$T/$name.sock" "$T/$name.out" "$@" 2> "$T/$name.err" &
+	echo $! > "$T/$name.feeder"
+	i=0
+	while [ ! -S "$T/$name.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$T/$name.sock" ]
+}
+
+# What the terminal showed ckpt_console NAME, without the \r of ONLCR
+tty_lines() { tr -d '\r' < "$T/$1.out" 2>/dev/null; }
+tty_numbers() { tty_lines "$1" | sed -n 's/^n=\([0-9][0-9]*\) .*/\1/p'; }
+
+# wait_line NAME PATTERN: until a line NAME's terminal showed matches the
+# extended regular expression PATTERN (30 s at most)
+wait_line() {
+	i=0
+	while ! tty_lines "$1" | grep -qE "$2" && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tty_lines "$1" | grep -qE "$2"
+}
+
+tty_case() {
+	B=$T/tty
+	if ! [ -x "$CONSOLE" ] || ! make_tty_bundle "$B" || ! console console1 33 77; then
+		not_ok "tty: a bundle with \"terminal\": true and ckpt_console on its socket"
+		return 1
+	fi
+	if ! bounded 60 tty-run runc --root "$STATE" run -d \
+		--console-socket "$T/console1.sock" ctT; then
+		not_ok "tty: runc run -d --console-socket starts the container"
+		show_logs "$T/tty-run.out" "$T/console1.err"
+		return 1
+	fi
+	ok "tty: runc run -d --console-socket starts the container"
+	check "tty: the console is /dev/pts/0 of 33x77, as ckpt_console set it" \
+		wait_line console1 '^n=[0-9]+ tty=/dev/pts/0 size=33 77$'
+	check "tty: the master answers what the container reads (got:answer)" \
+		wait_line console1 '^got:answer$'
+	check "tty: it counts on the terminal" wait_line console1 '^n=5 '
+	checkpoint tty ctT || { show_logs "$T/console1.err"; return 1; }
+	sleep 1
+	last=$(tty_numbers console1 | tail -n 1)
+	if running ctT; then
+		not_ok "tty: the container is gone after the checkpoint"
+	else
+		ok "tty: the container is gone after the checkpoint (last printed $last)"
+	fi
+	runc --root "$STATE" delete -f ctT 2>/dev/null
+	tty_restore "$last"
+}
+
+# tty_restore LAST: runc restore with a new console socket, without a size
+tty_restore() {
+	if ! console console2; then
+		not_ok "tty: a second ckpt_console for the restore"
+		return 1
+	fi
+	if ! bounded 120 tty-restore runc --root "$STATE" restore -d \
+		--image-path "$T/tty.img" --work-path "$T/tty.work" \
+		--console-socket "$T/console2.sock" ctT; then
+		not_ok "tty: runc restore -d --console-socket"
+		show_logs "$T/tty-restore.out" "$T/tty.work/restore.log" "$T/console2.err"
+		return 1
+	fi
+	ok "tty: runc restore -d --console-socket"
+	check "tty: runc says the restored container is running" running ctT
+	wait_line console2 '^n=[0-9]+ '
+	first=$(tty_numbers console2 | head -n 1)
+	if [ "$first" = $(($1 + 1)) ]; then
+		ok "tty: the count goes on from $first on the new master"
+	else
+		not_ok "tty: the count goes on on the new master: first '$first', last saved '$1'"
+		show_logs "$T/console2.out" "$T/tty.work/restore.log" "$T/console2.err"
+	fi
+	check "tty: the restored console is /dev/pts/0, still 33x77" \
+		wait_line console2 "^n=$(($1 + 1)) tty=/dev/pts/0 size=33 77\$"
+	check "tty: it keeps counting" wait_line console2 "^n=$(($1 + 4)) "
+	check "tty: the new master answers what the container reads (got:answer)" \
+		wait_line console2 '^got:answer$'
+}
+
+tty_case
+runc --root "$STATE" kill ctT KILL 2>/dev/null
+runc --root "$STATE" delete -f ctT 2>/dev/null
+for c in console1 console2; do
+	[ -f "$T/$c.feeder" ] && kill "$(cat "$T/$c.feeder")" 2>/dev/null
+done
 
 echo "1..$n"
 [ "$fails" = 0 ]
