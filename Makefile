@@ -24,6 +24,8 @@ CONFIG ?= plain debug
 CMD ?=
 SHARE ?=
 TIMEOUT ?= 600
+# make fuzz: seconds of fuzzing
+FUZZ_TIME ?= 1800
 
 export TOP BUILD KDIR JOBS V KVM
 
@@ -50,7 +52,7 @@ endif
 # interleave their output.
 .NOTPARALLEL:
 .PHONY: all help deps tree kernel initramfs userspace ckpt selftests \
-	demo run check patches patches-check patches-bisect-check bench \
+	demo run check fuzz patches patches-check patches-bisect-check bench \
 	clean distclean FORCE
 
 all: deps
@@ -62,6 +64,7 @@ help:
 	@echo '  make / make deps     install missing Debian packages (make: and build for demo)'
 	@echo '  make demo            boot the plain kernel, checkpoint and restart a counter'
 	@echo '  make check           host tests, then the selftests in the debug kernel'
+	@echo '  make fuzz            fuzz restart(2) in the debug kernel [FUZZ_TIME=s, default 1800]'
 	@echo "  make run CMD='...'   run CMD in the plain kernel's guest [SHARE=dir]; no CMD: shell"
 	@echo '  make kernel          build the kernels [CONFIG=plain|debug]'
 	@echo '  make initramfs       busybox + ckpt + selftests + demo-counter'
@@ -137,6 +140,11 @@ run: deps kernel-plain initramfs
 
 check: deps
 	$(Q)$(TOP)/scripts/check.sh
+
+# The restart(2) fuzzer (ckpt_fuzz) in the debug kernel's guest: results
+# in bench/results/fuzz.md, findings in bench/results/fuzz-findings/.
+fuzz: deps kernel-debug initramfs
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) $(TOP)/scripts/fuzz.sh
 
 # Ours against CRIU and the hardware limit, in the plain kernel's guest;
 # BENCH_QUICK=1: one run of a reduced set.  bench/README.md says more.

@@ -444,6 +444,37 @@ static inline void ckpt_ctx_setup(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
 }
 
+static inline void *ckpt_slurp(int fd, size_t *size);
+
+/*
+ * With CKPT_SEED_DIR set, teardown keeps each test's last image there
+ * (ckpt-test.XXXXXX.img) as a seed for the restart(2) fuzzer, ckpt_fuzz.
+ */
+static inline void ckpt_keep_seed(struct ckpt_ctx *ctx)
+{
+	const char *dir = getenv("CKPT_SEED_DIR");
+	char path[256];
+	size_t len;
+	void *data;
+	int fd;
+
+	if (!dir || !*dir || ctx->image_fd < 0)
+		return;
+	data = ckpt_slurp(ctx->image_fd, &len);
+	if (!data || !len) {
+		free(data);
+		return;
+	}
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/%s.img", dir, strrchr(ctx->dir, '/') + 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ckpt_write_all(fd, data, len);
+		close(fd);
+	}
+	free(data);
+}
+
 /* Kills and reaps every child still alive, then removes the scratch files */
 static inline void ckpt_ctx_teardown(struct ckpt_ctx *ctx)
 {
@@ -459,6 +490,7 @@ static inline void ckpt_ctx_teardown(struct ckpt_ctx *ctx)
 		kill(ctx->pids[i], SIGKILL);
 		waitpid(ctx->pids[i], NULL, 0);
 	}
+	ckpt_keep_seed(ctx);
 	if (ctx->image_fd >= 0)
 		close(ctx->image_fd);
 	if (ctx->log_fd >= 0)
