@@ -244,7 +244,9 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 		if (!f->live && t == ctx->root)
 			return ckpt_err(ctx, -ESRCH, "task %d has exited", f->pid);
 	} else if (t->exit_state || (t->flags & PF_EXITING)) {
-		return ckpt_err(ctx, -ESRCH, "task %d is exiting", f->pid);
+		/* The tree changed under us, as with a fork; only the root is final */
+		return ckpt_err(ctx, t == ctx->root ? -ESRCH : -EAGAIN, "task %d is exiting",
+				f->pid);
 	}
 	if (t->ptrace)
 		return ckpt_err(ctx, -EBUSY, "task %d is being traced", f->pid);
