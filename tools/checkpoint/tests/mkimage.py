@@ -97,7 +97,7 @@ SIZES = {
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
     'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
-    'FOWN': 24, 'SCHED_DL': 32,
+    'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
