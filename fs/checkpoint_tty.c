@@ -84,13 +84,13 @@ static bool ckpt_pty_master_in_tree(struct ckpt_ctx *ctx, struct tty_struct *tty
 }
 
 /*
- * Is @tty the slave of a pair whose master is not in the tree, and the
- * controlling terminal of a session of the tree?  That is a container's
- * console: its manager holds the master (runc's console socket).  The
- * pair is saved as one of the tree, flagged CKPT_PTY_ORPHAN, and restart
- * hands the new master to its caller (CKPT_EXT_PTY).
+ * Is @tty a slave that is the controlling terminal of a session of the
+ * tree?  With its master outside the tree, that is a container's console:
+ * its manager holds the master (runc's console socket).  The pair is saved
+ * as one of the tree, flagged CKPT_PTY_ORPHAN, and restart hands the new
+ * master to its caller (CKPT_EXT_PTY).
  */
-static bool ckpt_pty_orphan(struct ckpt_ctx *ctx, struct tty_struct *tty)
+static bool ckpt_pty_tree_console(struct ckpt_ctx *ctx, struct tty_struct *tty)
 {
 	struct pid *session;
 	unsigned long flags;
@@ -104,13 +104,13 @@ static bool ckpt_pty_orphan(struct ckpt_ctx *ctx, struct tty_struct *tty)
 	if (session)
 		nr = pid_nr_ns(session, ctx->pidns);
 	put_pid(session);
-	return nr && xa_load(&ctx->tree_pids, nr) && !ckpt_pty_master_in_tree(ctx, tty);
+	return nr && xa_load(&ctx->tree_pids, nr);
 }
 
 /* Does the image hold the pair of @tty? */
 static bool ckpt_pty_saved(struct ckpt_ctx *ctx, struct tty_struct *tty)
 {
-	return ckpt_pty_master_in_tree(ctx, tty) || ckpt_pty_orphan(ctx, tty);
+	return ckpt_pty_master_in_tree(ctx, tty) || ckpt_pty_tree_console(ctx, tty);
 }
 
 /*
