@@ -114,13 +114,6 @@ static void checkpoint_discard_output(const char *path, int fd)
 		unlink(path);
 }
 
-/*
- * EAGAIN: the tasks changed while they were saved (a TCP connection
- * moved, a stopped task was continued) and went on; an image in a
- * regular file can be taken again from its start.
- */
-#define CHECKPOINT_TRIES	3
-
 static bool checkpoint_rewind(int fd)
 {
 	struct stat st;
@@ -136,9 +129,11 @@ static long checkpoint_tries(const struct checkpoint_opts *o, int fd, int logfd)
 
 	for (i = 1; ; i++) {
 		ret = ckpt_sys_checkpoint(o->pid, fd, o->flags, logfd);
-		if (ret >= 0 || errno != EAGAIN || i == CHECKPOINT_TRIES ||
+		/* EAGAIN (ckpt.h): an image in a regular file can be taken again */
+		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES ||
 		    !checkpoint_rewind(fd))
 			return ret;
+		ckpt_eagain_wait(i);
 	}
 }
 

@@ -36,6 +36,19 @@
 
 struct ckpt_external;
 
+/*
+ * checkpoint(2) fails with EAGAIN when the tasks changed while they were
+ * saved (one forked, or exited and is not reaped yet; a TCP connection
+ * moved) and went on: try again, waiting longer each time (10 ms, then
+ * doubling: 1.3 s in all) for an exiting task to be gone.
+ */
+#define CKPT_EAGAIN_TRIES	8
+
+static inline void ckpt_eagain_wait(int try)
+{
+	usleep(10000U << (try - 1));
+}
+
 /* The system calls; ENOSYS where this build knows no number for them */
 static inline long ckpt_sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
 {

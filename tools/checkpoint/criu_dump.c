@@ -26,8 +26,6 @@
 
 #include "criu.h"
 
-/* As `ckpt checkpoint`: a tree that changed while it was saved is saved again */
-#define CRIU_DUMP_TRIES		3
 #define CRIU_MOUNTS_MAX		CKPT_EXTERNAL_MAX
 
 struct criu_dump {
@@ -207,7 +205,10 @@ static int criu_dump_plan(struct criu_ctx *c, struct criu_dump *d, const CriuOpt
 	return criu_dump_externals(c, d, o);
 }
 
-/* checkpoint(2), again from the start of the image if the tree changed meanwhile */
+/*
+ * checkpoint(2), again from the start of the image if the tree changed
+ * meanwhile (EAGAIN, as `ckpt checkpoint` does: ckpt.h)
+ */
 static int criu_dump_call(struct criu_ctx *c, struct criu_dump *d)
 {
 	struct timespec t0;
@@ -224,10 +225,11 @@ static int criu_dump_call(struct criu_ctx *c, struct criu_dump *d)
 			criu_log(c, "checkpoint(2): done in %" PRIu32 " us", d->wall_us);
 			return 0;
 		}
-		if (errno != EAGAIN || i == CRIU_DUMP_TRIES || ftruncate(d->img, 0) ||
+		if (errno != EAGAIN || i == CKPT_EAGAIN_TRIES || ftruncate(d->img, 0) ||
 		    lseek(d->img, 0, SEEK_SET))
 			break;
 		criu_log(c, "checkpoint(2): the tree changed while it was saved (EAGAIN): again");
+		ckpt_eagain_wait(i);
 	}
 	return criu_fail(c, errno, "checkpoint(2) of pid %d failed: %s%s", d->pid, strerror(errno),
 			 errno == ENOSYS ? " (no checkpoint(2) in this kernel)" :
