@@ -60,6 +60,8 @@
 
 #include <linux/checkpoint.h>
 
+#include "ckpt_bytes.h"
+
 #ifndef __NR_checkpoint
 #define __NR_checkpoint 463
 #endif
@@ -221,44 +223,6 @@ static void wr64(unsigned char *p, uint64_t v)
 	wr32(p + 4, v >> 32);
 }
 
-/* CRC-32C (Castagnoli) as the TRAILER has it: seed ~0, result inverted */
-static uint32_t crc32c(const void *data, size_t len)
-{
-	static uint32_t table[256];
-	const unsigned char *p = data;
-	uint32_t crc = ~0U, c;
-	int i, k;
-
-	if (!table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = i;
-			for (k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
-			table[i] = c;
-		}
-	}
-	while (len--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int write_file(const char *path, const void *data, size_t len)
 {
 	int fd, ret;
@@ -266,7 +230,7 @@ static int write_file(const char *path, const void *data, size_t len)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	ret = write_all(fd, data, len);
+	ret = ckpt_write_all(fd, data, len);
 	close(fd);
 	return ret;
 }

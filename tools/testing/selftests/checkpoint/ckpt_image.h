@@ -67,27 +67,6 @@ static inline const char *rec_name(uint32_t type)
 	return "?";
 }
 
-/* CRC-32C (Castagnoli), as the TRAILER has it: seed ~0, result inverted */
-static inline uint32_t crc32c(const void *data, size_t len)
-{
-	static uint32_t table[256];
-	const uint8_t *p = data;
-	uint32_t crc = ~0U, c;
-	int i, k;
-
-	if (!table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = i;
-			for (k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
-			table[i] = c;
-		}
-	}
-	while (len--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
 static inline struct ckpt_image_trailer *trailer_of(struct image *img,
 						    char *data)
 {

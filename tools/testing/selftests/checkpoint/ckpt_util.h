@@ -44,6 +44,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
+#include "ckpt_bytes.h"
 #pragma GCC diagnostic pop
 
 #ifndef __NR_checkpoint
@@ -193,23 +194,6 @@ static inline const char *ckpt_cg_read(const char *dir, const char *file)
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return buf;
-}
-
-static inline int ckpt_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* Empties a scratch file and rewinds it */
