@@ -275,11 +275,35 @@ static void ckpt_tcp_mark(struct sock *sk, u32 *mark)
 	}
 }
 
-/* Attach the filter to @sk, locked; the plug is @sk's key's word */
-static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
+/* Attach a filter that drops every segment to @sk, locked, which has none */
+static struct sk_filter *ckpt_sk_attach_drop(struct sock *sk)
 {
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog_kern fprog = { .len = 1, .filter = &drop };
+	struct sk_filter *fp;
+	int ret;
+
+	fp = kmalloc(sizeof(*fp), GFP_KERNEL);
+	ret = fp ? bpf_prog_create(&fp->prog, &fprog) : -ENOMEM;
+	/* One reference, the socket's: sk_filter_charge() takes one more */
+	if (!ret) {
+		refcount_set(&fp->refcnt, 1);
+		ret = sk_filter_charge(sk, fp) ? 0 : -ENOMEM;
+		if (ret)
+			bpf_prog_destroy(fp->prog);
+	}
+	if (ret) {
+		kfree(fp);
+		return ERR_PTR(ret);
+	}
+	refcount_dec(&fp->refcnt);
+	rcu_assign_pointer(sk->sk_filter, fp);
+	return fp;
+}
+
+/* Attach the filter to @sk, locked; the plug is @sk's key's word */
+static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
+{
 	struct ckpt_tcp_plug *plug;
 	unsigned long *word;
 	int ret;
@@ -292,22 +316,12 @@ static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
 	plug = kzalloc(sizeof(*plug), GFP_KERNEL);
 	if (!plug)
 		return -ENOMEM;
-	plug->fp = kmalloc(sizeof(*plug->fp), GFP_KERNEL);
-	ret = plug->fp ? bpf_prog_create(&plug->fp->prog, &fprog) : -ENOMEM;
-	/* One reference, the socket's: sk_filter_charge() takes one more */
-	if (!ret) {
-		refcount_set(&plug->fp->refcnt, 1);
-		ret = sk_filter_charge(sk, plug->fp) ? 0 : -ENOMEM;
-		if (ret)
-			bpf_prog_destroy(plug->fp->prog);
-	}
-	if (ret) {
-		kfree(plug->fp);
+	plug->fp = ckpt_sk_attach_drop(sk);
+	if (IS_ERR(plug->fp)) {
+		ret = PTR_ERR(plug->fp);
 		kfree(plug);
 		return ret;
 	}
-	refcount_dec(&plug->fp->refcnt);
-	rcu_assign_pointer(sk->sk_filter, plug->fp);
 	*word = (unsigned long)plug;
 	return 0;
 }
@@ -871,7 +885,7 @@ static bool ckpt_tcp_park_match(const struct ckpt_tcp_parked *p, const struct ne
  * socket that holds its address, silently, if the caller parked it, owns
  * it, or may repair any connection there.
  */
-static void ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, bool listen)
+static bool ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, bool listen)
 {
 	struct ckpt_tcp_parked *p, *n, *found = NULL;
 
@@ -887,10 +901,11 @@ static void ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, boo
 	}
 	mutex_unlock(&ckpt_tcp_park_lock);
 	if (!found)
-		return;
+		return false;
 	/* As close(2): the address is free when this returns */
 	__fput_sync(found->file);
 	kfree(found);
+	return true;
 }
 
 static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
@@ -1043,28 +1058,73 @@ static int ckpt_inet_sockaddr(struct sockaddr_storage *ss, u32 family,
 	return sizeof(struct sockaddr_in);
 }
 
+/*
+ * A listener that takes a parked one's place drops what comes, as the
+ * parked one did, until the restart is over (ckpt_inet_finish()): a
+ * segment of one of its parked connections, closed and not restored yet,
+ * would otherwise find the listener, which answers with a reset.
+ */
+static int ckpt_tcp_listen_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
+{
+	struct sk_filter *fp;
+
+	lock_sock(sk);
+	fp = ckpt_sk_attach_drop(sk);
+	release_sock(sk);
+	if (IS_ERR(fp))
+		return ckpt_err(ctx, PTR_ERR(fp), "socket %u: cannot plug the listener", objref);
+	return 0;
+}
+
+/* A restored listener takes segments: the filter can only be ckpt_tcp_listen_plug()'s */
+static void ckpt_tcp_listen_unplug(struct sock *sk)
+{
+	lock_sock(sk);
+	if (rcu_access_pointer(sk->sk_filter))
+		sk_detach_filter(sk);
+	release_sock(sk);
+}
+
 /* Bind, listen or connect as the program did */
 static int ckpt_inet_set_state(struct ckpt_ctx *ctx, struct socket *sock,
 			       const struct ckpt_inet_sk *rec, u32 objref)
 {
 	u32 family = le32_to_cpu(rec->family), state = le32_to_cpu(rec->state);
+	unsigned char reuse = sock->sk->sk_reuse;
 	struct sockaddr_storage ss;
+	bool unparked = false;
 	int ret = 0, len;
 
 	if (le32_to_cpu(rec->flags) & CKPT_INET_BOUND) {
+		/*
+		 * A listener the caller parked held this address until now;
+		 * the connections it had accepted, parked too, still share its
+		 * port until their own records take them back.  The listener
+		 * binds over them, as it was bound with them.
+		 */
 		if (state == CKPT_INET_LISTEN)
-			ckpt_tcp_unpark(sock_net(sock->sk), rec, true);
+			unparked = ckpt_tcp_unpark(sock_net(sock->sk), rec, true);
+		if (unparked)
+			sock->sk->sk_reuse = SK_FORCE_REUSE;
 		len = ckpt_inet_sockaddr(&ss, family, rec->src, le16_to_cpu(rec->sport));
 		ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
-		if (ret)
+		if (ret) {
+			sock->sk->sk_reuse = reuse;
 			return ckpt_err(ctx, ret, "socket %u: cannot bind to port %u", objref,
 					le16_to_cpu(rec->sport));
+		}
 	}
 	if (state == CKPT_INET_LISTEN) {
+		/* listen() checks the port again */
 		ret = kernel_listen(sock, le32_to_cpu(rec->backlog));
+		sock->sk->sk_reuse = reuse;
 		if (ret)
 			return ckpt_err(ctx, ret, "socket %u cannot listen", objref);
+		if (unparked)
+			ret = ckpt_tcp_listen_plug(ctx, sock->sk, objref);
 	}
+	if (ret)
+		return ret;
 	if (state == CKPT_INET_CONNECTED) {
 		len = ckpt_inet_sockaddr(&ss, family, rec->dst, le16_to_cpu(rec->dport));
 		ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
@@ -1572,10 +1632,12 @@ static int ckpt_inet_finish(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
 		ckpt_tcp_pending_repair_off(sk);
-	else
+		ckpt_tcp_listen_unplug(sk);
+	} else {
 		ckpt_tcp_repair_off(sk);
+	}
 	return 0;
 }
 
