@@ -175,9 +175,10 @@ static int ckpt_write_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
 	nr = ckpt_copy_pending(pending, infos, max);
 	spin_unlock_irqrestore(&sighand->siglock, flags);
 
+	/* An empty queue has no record */
 	rec.nr = cpu_to_le32(nr);
-	ret = ckpt_write_rec_var(ctx, CKPT_REC_SIGPENDING, &rec, sizeof(rec),
-				 infos, nr * sizeof(*infos));
+	ret = !nr ? 0 : ckpt_write_rec_var(ctx, CKPT_REC_SIGPENDING, &rec, sizeof(rec),
+					   infos, nr * sizeof(*infos));
 	kvfree(infos);
 	return ret;
 killed:
@@ -205,8 +206,9 @@ int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
+/* Read a SIGPENDING record of the task's queue (0) or the group's (1) */
 static struct ckpt_sigpending *ckpt_read_sigpending(struct ckpt_ctx *ctx,
-						    bool shared)
+						    u32 min_shared)
 {
 	struct ckpt_sigpending *rec;
 	siginfo_t *infos;
@@ -217,7 +219,7 @@ static struct ckpt_sigpending *ckpt_read_sigpending(struct ckpt_ctx *ctx,
 	if (IS_ERR(rec))
 		return rec;
 	nr = le32_to_cpu(rec->nr);
-	if (le32_to_cpu(rec->shared) != shared ||
+	if (le32_to_cpu(rec->shared) < min_shared || le32_to_cpu(rec->shared) > 1 ||
 	    len != sizeof(*rec) + (size_t)nr * sizeof(siginfo_t)) {
 		ckpt_err(ctx, -EINVAL, "SIGPENDING record is malformed");
 		goto bad;
@@ -245,19 +247,25 @@ bad:
  */
 int ckpt_restart_sigpending(struct ckpt_ctx *ctx, struct ckpt_sigqueue *q)
 {
-	struct ckpt_sigpending *rec[2];
-	unsigned int i, j, nr;
+	struct ckpt_sigpending *rec[2] = {}, *r;
+	unsigned int i, j, nr = 0;
+	u32 next = 0;
 	int ret = 0;
 
-	rec[0] = ckpt_read_sigpending(ctx, false);
-	if (IS_ERR(rec[0]))
-		return PTR_ERR(rec[0]);
-	rec[1] = ckpt_read_sigpending(ctx, true);
-	if (IS_ERR(rec[1])) {
-		kvfree(rec[0]);
-		return PTR_ERR(rec[1]);
+	/* The task's queue, then the group's; each only if not empty */
+	while (next < 2 && (ret = ckpt_peek_rec(ctx)) == CKPT_REC_SIGPENDING) {
+		r = ckpt_read_sigpending(ctx, next);
+		if (IS_ERR(r)) {
+			ret = PTR_ERR(r);
+			goto out;
+		}
+		next = le32_to_cpu(r->shared);
+		rec[next++] = r;
+		nr += le32_to_cpu(r->nr);
 	}
-	nr = le32_to_cpu(rec[0]->nr) + le32_to_cpu(rec[1]->nr);
+	if (ret < 0)
+		goto out;
+	ret = 0;
 	q->info = kvcalloc(nr, sizeof(*q->info), GFP_KERNEL);
 	q->shared = kvcalloc(nr, sizeof(*q->shared), GFP_KERNEL);
 	if (nr && (!q->info || !q->shared)) {
@@ -265,8 +273,11 @@ int ckpt_restart_sigpending(struct ckpt_ctx *ctx, struct ckpt_sigqueue *q)
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
-		siginfo_t *infos = (siginfo_t *)(rec[i] + 1);
+		siginfo_t *infos;
 
+		if (!rec[i])
+			continue;
+		infos = (siginfo_t *)(rec[i] + 1);
 		for (j = 0; j < le32_to_cpu(rec[i]->nr); j++) {
 			memcpy(&q->info[q->nr], &infos[j], sizeof(*q->info));
 			q->shared[q->nr++] = i;

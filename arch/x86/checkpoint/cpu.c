@@ -236,6 +236,33 @@ static void ckpt_regs_from_image(const struct ckpt_x86_regs *o,
 	r->gs = le64_to_cpu(o->gs);
 }
 
+/*
+ * Keep of a standard-format XSAVE area only the components the task uses
+ * (set in XSTATE_BV), packed after the header in increasing order, so that
+ * an unused AVX-512 or MPX area is not written for every thread.  Returns
+ * the packed size.
+ */
+static u32 ckpt_xstate_pack(u8 *buf, u32 size)
+{
+	u32 pos = XSAVE_LEGACY_END, off, n;
+	u64 bv;
+	int i;
+
+	memcpy(&bv, buf + XSAVE_HDR_OFFSET, sizeof(bv));
+	bv &= fpu_user_cfg.max_features;
+	for (i = 2; i < BITS_PER_LONG_LONG; i++) {
+		if (!(bv & BIT_ULL(i)))
+			continue;
+		off = ckpt_xstate_offset(i);
+		n = ckpt_xstate_size(i);
+		if (WARN_ON_ONCE(off < pos || off + n > size))
+			return size;
+		memmove(buf + pos, buf + off, n);
+		pos += n;
+	}
+	return pos;
+}
+
 /**
  * ckpt_arch_checkpoint_thread() - write the CPU state of a frozen task
  * @ctx: checkpoint context
@@ -274,8 +301,10 @@ int ckpt_arch_checkpoint_thread(struct ckpt_ctx *ctx, struct task_struct *t)
 		ckpt_err(ctx, ret, "cannot read the FPU state of task %d",
 			 task_pid_vnr(t));
 	} else {
+		size = ckpt_xstate_pack(buf, size);
 		xrec.xfeatures = cpu_to_le64(fpu_user_cfg.max_features);
 		xrec.size = cpu_to_le32(size);
+		xrec.flags = cpu_to_le32(CKPT_X86_XSTATE_PACKED);
 		ret = ckpt_write_rec_var(ctx, CKPT_REC_X86_XSTATE, &xrec,
 					 sizeof(xrec), buf, size);
 	}
@@ -289,10 +318,11 @@ int ckpt_arch_checkpoint_thread(struct ckpt_ctx *ctx, struct task_struct *t)
  * exist here.
  */
 static int ckpt_xstate_convert(struct ckpt_ctx *ctx, const u8 *in, u32 in_size,
-			       u8 *out)
+			       bool packed, u8 *out)
 {
 	const struct ckpt_image_header *hdr = &ctx->hdr;
 	u64 in_features = le64_to_cpu(hdr->xfeatures);
+	u32 pos = XSAVE_LEGACY_END;
 	u64 bv, missing;
 	int i;
 
@@ -311,13 +341,17 @@ static int ckpt_xstate_convert(struct ckpt_ctx *ctx, const u8 *in, u32 in_size,
 
 		if (!(bv & BIT_ULL(i)))
 			continue;
-		from = le32_to_cpu(hdr->xstate_offsets[i]);
+		from = packed ? pos : le32_to_cpu(hdr->xstate_offsets[i]);
 		to = ckpt_xstate_offset(i);
 		n = ckpt_xstate_size(i);
 		if (from + n > in_size || to + n > fpu_user_cfg.max_size)
 			return ckpt_err(ctx, -EINVAL, "XSAVE component %d does not fit", i);
 		memcpy(out + to, in + from, n);
+		pos += n;
 	}
+	if (packed && pos != in_size)
+		return ckpt_err(ctx, -EINVAL, "packed XSAVE area of %u bytes holds %u",
+				in_size, pos);
 	return 0;
 }
 
@@ -336,7 +370,7 @@ int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	struct ckpt_x86_thread *th;
 	struct ckpt_x86_xstate *xrec;
 	struct ckpt_x86_regs rec;
-	u32 len, size;
+	u32 len, size, flags;
 	int ret;
 
 	th = kzalloc(sizeof(*th), GFP_KERNEL);
@@ -354,9 +388,13 @@ int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	if (IS_ERR(xrec))
 		return PTR_ERR(xrec);
 	size = le32_to_cpu(xrec->size);
+	flags = le32_to_cpu(xrec->flags);
 	if (le64_to_cpu(xrec->xfeatures) != le64_to_cpu(hdr->xfeatures) ||
-	    size != le32_to_cpu(hdr->xstate_size) ||
-	    len != ALIGN(sizeof(*xrec) + size, 8) || xrec->__pad) {
+	    flags & ~CKPT_X86_XSTATE_PACKED ||
+	    (flags ? size < XSAVE_LEGACY_END ||
+		     size > le32_to_cpu(hdr->xstate_size) :
+		     size != le32_to_cpu(hdr->xstate_size)) ||
+	    len != ALIGN(sizeof(*xrec) + size, 8)) {
 		ret = ckpt_err(ctx, -EINVAL, "X86_XSTATE record does not match the header");
 		goto out;
 	}
@@ -365,7 +403,7 @@ int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = ckpt_xstate_convert(ctx, (u8 *)(xrec + 1), size, th->xstate);
+	ret = ckpt_xstate_convert(ctx, (u8 *)(xrec + 1), size, flags, th->xstate);
 out:
 	kvfree(xrec);
 	return ret;

@@ -1091,14 +1091,20 @@ struct ckpt_x86_regs {
 /*
  * X86_XSTATE: the task's XSAVE area in the standard (non-compacted) format
  * that ptrace's NT_X86_XSTATE regset uses; xfeatures is the XCR0 it was
- * saved under.
+ * saved under.  With CKPT_X86_XSTATE_PACKED, only the components the task
+ * uses are there: the legacy area and the XSAVE header (576 bytes), then
+ * each component set in XSTATE_BV, in increasing order, of its
+ * architectural size (CPUID 0xd), without gaps; size is their sum.
+ * Without it, size is the header's xstate_size.
  */
 struct ckpt_x86_xstate {
 	__le64 xfeatures;
 	__le32 size;		/* bytes of XSAVE area that follow */
-	__le32 __pad;
+	__le32 flags;		/* CKPT_X86_XSTATE_* */
 	/* followed by size bytes, padded to 8 */
 };
+
+#define CKPT_X86_XSTATE_PACKED	(1U << 0)
 
 /*
  * PIPE: the buffer of a pipe or FIFO, which the files of its ends share;
