@@ -182,6 +182,7 @@ struct ckpt_ctx {
 
 	struct list_head tasks;
 	unsigned int nr_tasks;
+	pid_t killed;			/* checkpoint: the first task that began to exit */
 	pid_t root_pid;
 	struct task_struct *root;
 	struct pid_namespace *pidns;

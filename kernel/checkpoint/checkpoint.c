@@ -19,6 +19,15 @@
  * switch count moved).  A zombie is saved as its pid, place in the tree and
  * exit status.
  *
+ * Holding.  From the moment a task is collected until it is let go, a task
+ * that starts to exit (SIGKILL wakes the frozen and the stopped ones, a
+ * thread may exit or be zapped by an exec while being frozen) waits at the
+ * start of do_exit(), in checkpoint_task_exit(), with its address space,
+ * files and stack intact: the checkpoint may be reading them.  It tells the
+ * checkpoint, which fails as soon as it looks (at each record and while
+ * freezing) and lets it go.  The same registry makes a second checkpoint
+ * of a task fail with EBUSY instead of each waiting for the other's tasks.
+ *
  * Container mode: when the root is the init of a pid namespace (other than
  * the caller's), every task of that namespace is saved, with the ids it has
  * there, and checkpoint fails if one of them is not in the tree.
@@ -28,6 +37,8 @@
 #include <linux/fdtable.h>
 #include <linux/fs_struct.h>
 #include <linux/fs.h>
+#include <linux/checkpoint_hooks.h>
+#include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
@@ -69,6 +80,8 @@ enum ckpt_freeze_state {
  * @pid: pid in the checkpoint root's pid namespace
  * @tgid: thread group id there
  * @ppid: parent's pid there, 0 for the root
+ * @held: in ckpt_held, by @task, while @ctx is set
+ * @ctx: the checkpoint holding @task, under ckpt_held_lock
  */
 struct ckpt_frozen {
 	struct list_head list;
@@ -84,7 +97,14 @@ struct ckpt_frozen {
 	bool stopped;
 	unsigned long ncsw;
 	pid_t pid, tgid, ppid;
+	struct hlist_node held;
+	struct ckpt_ctx *ctx;
 };
+
+/* The tasks checkpoints hold, by task; see "Holding" above */
+DEFINE_STATIC_KEY_FALSE(checkpoint_exit_key);
+static DEFINE_SPINLOCK(ckpt_held_lock);
+static DEFINE_HASHTABLE(ckpt_held, 8);
 
 static int ckpt_frozen_state(struct ckpt_frozen *f)
 {
@@ -114,6 +134,80 @@ static void ckpt_freeze_work(struct callback_head *work)
 	/* Pairs with the acquires of the checkpointer: we may run again */
 	smp_store_release(&f->state, CKPT_GONE);
 	wake_up(&f->wq);
+	ckpt_frozen_put(f);
+}
+
+static struct ckpt_frozen *ckpt_held_find(struct task_struct *t)
+{
+	struct ckpt_frozen *f;
+
+	lockdep_assert_held(&ckpt_held_lock);
+	hash_for_each_possible(ckpt_held, f, held, (unsigned long)t)
+		if (f->task == t)
+			return f;
+	return NULL;
+}
+
+/* Hold @f's task for @ctx; EBUSY if another checkpoint holds it */
+static int ckpt_hold(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
+{
+	int ret = -EBUSY;
+
+	spin_lock(&ckpt_held_lock);
+	if (!ckpt_held_find(f->task)) {
+		f->ctx = ctx;
+		hash_add(ckpt_held, &f->held, (unsigned long)f->task);
+		ret = 0;
+	}
+	spin_unlock(&ckpt_held_lock);
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d is being checkpointed by another caller",
+				f->pid);
+	return 0;
+}
+
+/* Let every task of @ctx exit again */
+static void ckpt_unhold(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f;
+
+	spin_lock(&ckpt_held_lock);
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (f->ctx) {
+			hash_del(&f->held);
+			f->ctx = NULL;
+		}
+	}
+	spin_unlock(&ckpt_held_lock);
+}
+
+/**
+ * __checkpoint_task_exit() - hold an exiting task until its checkpoint ends
+ * @tsk: current, at the start of do_exit()
+ *
+ * If a checkpoint holds @tsk, tell it that the tree changed and wait,
+ * uninterruptibly, until it lets the task go; see checkpoint_task_exit().
+ */
+void __checkpoint_task_exit(struct task_struct *tsk)
+{
+	struct ckpt_frozen *f;
+
+	spin_lock(&ckpt_held_lock);
+	f = ckpt_held_find(tsk);
+	if (f) {
+		refcount_inc(&f->ref);
+		if (!f->ctx->killed)
+			WRITE_ONCE(f->ctx->killed, f->pid);
+		/* Out of a write to a full pipe, say */
+		set_notify_signal(f->ctx->caller);
+	}
+	spin_unlock(&ckpt_held_lock);
+	if (!f)
+		return;
+	/* A checkpoint waiting for it to freeze stops waiting */
+	smp_store_release(&f->state, CKPT_GONE);
+	wake_up(&f->wq);
+	wait_event_idle(f->wq, READ_ONCE(f->thaw));
 	ckpt_frozen_put(f);
 }
 
@@ -226,6 +320,18 @@ static int ckpt_check_sharing(struct ckpt_ctx *ctx)
 	return ret ?: ckpt_check_shared_mm(ctx);
 }
 
+/*
+ * @f exits as it is being frozen.  The tree changed under us, as with a
+ * fork: the caller may try again (EAGAIN); unless it is the root, which is
+ * gone (ESRCH).
+ */
+static int ckpt_exited(struct ckpt_ctx *ctx, struct ckpt_frozen *f, const char *what)
+{
+	bool root = f == list_first_entry(&ctx->tasks, struct ckpt_frozen, list);
+
+	return ckpt_err(ctx, root ? -ESRCH : -EAGAIN, "task %d %s", f->pid, what);
+}
+
 /* Is @t in a state this version can save?  Checked before and after freezing. */
 static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 {
@@ -276,7 +382,7 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 	if (f->zombie)
 		return 0;
 	if (t->signal->group_exec_task || (t->signal->flags & SIGNAL_GROUP_EXIT))
-		return ckpt_err(ctx, -EBUSY, "task %d is exec'ing or exiting", f->pid);
+		return ckpt_exited(ctx, f, "is exec'ing or exiting");
 	if (t->vfork_done)
 		return ckpt_err(ctx, -EBUSY, "task %d is a vfork child that has not exec'ed",
 				f->pid);
@@ -292,10 +398,11 @@ static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
 					   struct pid_namespace *ns, pid_t ppid)
 {
 	struct ckpt_frozen *f;
+	int ret;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	f->task = get_task_struct(t);
 	refcount_set(&f->ref, 1);
 	init_waitqueue_head(&f->wq);
@@ -305,9 +412,11 @@ static struct ckpt_frozen *ckpt_frozen_add(struct ckpt_ctx *ctx,
 	f->ppid = ppid;
 	list_add_tail(&f->list, &ctx->tasks);
 	ctx->nr_tasks++;
-	if (xa_err(xa_store(&ctx->tree_pids, f->pid, f, GFP_KERNEL)))
-		return NULL;
-	return f;
+	/* In tree_pids first: once held, ckpt_tree_exited() may look it up */
+	ret = xa_err(xa_store(&ctx->tree_pids, f->pid, f, GFP_KERNEL));
+	if (!ret)
+		ret = ckpt_hold(ctx, f);
+	return ret ? ERR_PTR(ret) : f;
 }
 
 /*
@@ -328,8 +437,8 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 	/* A zombie has no threads left and its children went to a reaper */
 	if (READ_ONCE(leader->exit_state) && thread_group_empty(leader)) {
 		f = ckpt_frozen_add(ctx, leader, ns, ppid);
-		if (!f)
-			return -ENOMEM;
+		if (IS_ERR(f))
+			return PTR_ERR(f);
 		f->zombie = true;
 		*children = NULL;
 		*nr_children = 0;
@@ -375,15 +484,15 @@ static int ckpt_collect_process(struct ckpt_ctx *ctx, struct task_struct *leader
 	}
 	f = ckpt_frozen_add(ctx, leader, ns, ppid);
 	/* Its leader exited: saved from its first other thread */
-	if (f && READ_ONCE(leader->exit_state)) {
+	if (!IS_ERR(f) && READ_ONCE(leader->exit_state)) {
 		f->zombie = true;
 		f->live = n > 1 ? threads[threads[0] == leader ? 1 : 0] : NULL;
 	}
-	for (i = 0; f && i < n; i++)
+	for (i = 0; !IS_ERR(f) && i < n; i++)
 		if (threads[i] != leader)
 			f = ckpt_frozen_add(ctx, threads[i], ns, ppid);
-	if (!f)
-		ret = -ENOMEM;
+	if (IS_ERR(f))
+		ret = PTR_ERR(f);
 out:
 	for (i = 0; i < n; i++)
 		put_task_struct(threads[i]);
@@ -405,25 +514,42 @@ out:
  */
 static int ckpt_check_pidns(struct ckpt_ctx *ctx)
 {
+	char comm[TASK_COMM_LEN] = "";
+	pid_t nr = 1, stray = 0, parent = 0, tgid = 0;
+	struct task_struct *t = NULL;
+	bool exiting = false;
 	struct pid *pid;
-	pid_t nr = 1, stray = 0;
 
 	if (!ctx->container)
 		return 0;
 	rcu_read_lock();
 	while ((pid = find_ge_pid(nr, ctx->pidns))) {
 		nr = pid_nr_ns(pid, ctx->pidns);
-		if (pid_task(pid, PIDTYPE_PID) && !xa_load(&ctx->tree_pids, nr)) {
+		t = pid_task(pid, PIDTYPE_PID);
+		if (t && !xa_load(&ctx->tree_pids, nr)) {
 			stray = nr;
+			get_task_comm(comm, t);
+			parent = task_tgid_nr_ns(rcu_dereference(t->real_parent), ctx->pidns);
+			tgid = task_tgid_nr_ns(t, ctx->pidns);
+			exiting = t->exit_state || (t->flags & PF_EXITING);
 			break;
 		}
 		nr++;
 	}
 	rcu_read_unlock();
+	if (stray && exiting)
+		return ckpt_err(ctx, -EAGAIN,
+				"task %d (%s) of the container's pid namespace, not in the tree, is exiting; try again",
+				stray, comm);
+	/* Forked or cloned by a task of the tree since it was collected */
+	if (stray && (xa_load(&ctx->tree_pids, parent) || xa_load(&ctx->tree_pids, tgid)))
+		return ckpt_err(ctx, -EAGAIN,
+				"task %d (%s) was created by process %d while the tree was being collected; try again",
+				stray, comm, tgid != stray ? tgid : parent);
 	if (stray)
 		return ckpt_err(ctx, -EBUSY,
-				"task %d of the container's pid namespace is not a descendant of its init",
-				stray);
+				"task %d (%s, child of %d) of the container's pid namespace is not a descendant of its init",
+				stray, comm, parent);
 	return 0;
 }
 
@@ -599,16 +725,14 @@ static int ckpt_check_vfork(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/*
- * @f exits as it is being frozen.  The tree changed under us, as with a
- * fork: the caller may try again (EAGAIN); unless it is the root, which is
- * gone (ESRCH).
- */
-static int ckpt_exited(struct ckpt_ctx *ctx, struct ckpt_frozen *f, const char *what)
+/* A task of the tree started to exit while held: it waits for us */
+static int ckpt_tree_exited(struct ckpt_ctx *ctx)
 {
-	bool root = f == list_first_entry(&ctx->tasks, struct ckpt_frozen, list);
+	struct ckpt_frozen *f = xa_load(&ctx->tree_pids, READ_ONCE(ctx->killed));
 
-	return ckpt_err(ctx, root ? -ESRCH : -EAGAIN, "task %d %s", f->pid, what);
+	if (WARN_ON_ONCE(!f))
+		return -ESRCH;
+	return ckpt_exited(ctx, f, "started to exit during checkpoint");
 }
 
 /* Wait until @f is frozen, or has exited; a vfork() in the tree ends it */
@@ -621,6 +745,8 @@ static int ckpt_wait_frozen(struct ckpt_ctx *ctx, struct ckpt_frozen *f)
 						  HZ / 10);
 		if (ret < 0)
 			return ckpt_err(ctx, -EINTR, "interrupted while freezing task %d", f->pid);
+		if (READ_ONCE(ctx->killed))
+			return ckpt_tree_exited(ctx);
 		if (!ret && ckpt_check_vfork(ctx))
 			return -EBUSY;
 	} while (!ret);
@@ -678,9 +804,16 @@ static int ckpt_check_still_frozen(struct ckpt_ctx *ctx)
 {
 	struct ckpt_frozen *f;
 
+	if (READ_ONCE(ctx->killed))
+		return ckpt_tree_exited(ctx);
 	list_for_each_entry(f, &ctx->tasks, list) {
 		if (f->zombie)
 			continue;
+		/* A tracer may have read or changed what we saved */
+		if (READ_ONCE(f->task->ptrace))
+			return ckpt_err(ctx, -EBUSY,
+					"task %d was attached by a tracer during checkpoint",
+					f->pid);
 		if (f->stopped) {
 			if (ckpt_frozen_state(f) != CKPT_FREEZING ||
 			    wait_task_inactive(f->task, __TASK_STOPPED) != f->ncsw)
@@ -700,6 +833,8 @@ static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill)
 {
 	struct ckpt_frozen *f, *tmp;
 
+	/* Before the SIGKILLs: the tasks exit without waiting for us */
+	ckpt_unhold(ctx);
 	list_for_each_entry_safe(f, tmp, &ctx->tasks, list) {
 		if (kill)
 			do_send_sig_info(SIGKILL, SEND_SIG_PRIV, f->task, PIDTYPE_TGID);
@@ -864,6 +999,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	/* Checked with the other namespaces (ckpt_write_namespaces()) */
 	if (task_cred_xxx(root, user_ns) != current_user_ns())
 		ctx->user_ns = get_user_ns(task_cred_xxx(root, user_ns));
+	ctx->caller = current;
+	static_branch_inc(&checkpoint_exit_key);
 	ret = ckpt_collect(ctx, root);
 	put_task_struct(root);
 	if (!ret)
@@ -896,9 +1033,13 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 			 ctx->nr_tasks, ctx->size, ctx->nr_records,
 			 div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
 out:
+	/* Whatever failed, the first task that started to exit is the reason */
+	if (ret && READ_ONCE(ctx->killed))
+		ret = ckpt_tree_exited(ctx);
 	if (!ret && (ctx->flags & CHECKPOINT_KILL))
 		ckpt_park_namespaces(ctx);
 	ckpt_thaw_objs(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
 	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
+	static_branch_dec(&checkpoint_exit_key);
 	return ret;
 }

@@ -410,6 +410,9 @@ static int ckpt_write_hdr(struct ckpt_ctx *ctx, enum ckpt_rec_type type, u32 len
 
 	if (WARN_ON_ONCE(len % 8 || len > CKPT_REC_MAX_LEN))
 		return -EINVAL;
+	/* A task of the tree started to exit: the image is void */
+	if (unlikely(READ_ONCE(ctx->killed)))
+		return -ESRCH;
 	ctx->nr_records++;
 	return ckpt_write(ctx, &hdr, sizeof(hdr));
 }
