@@ -34,6 +34,7 @@
 #include <linux/file.h>
 #include <linux/mman.h>
 #include <linux/pagewalk.h>
+#include <linux/rmap.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -86,7 +87,22 @@ struct ckpt_vma_info {
 	int special;
 	bool anon_shared;	/* shared anonymous memory */
 	bool sysv_shm;		/* SysV shared memory (shmat()) */
+	const void *anon_root;	/* root anon_vma of a forked private mapping */
 };
+
+/*
+ * The root anon_vma of a private anonymous mapping that fork() copied (or
+ * that was copied from), which stands for its family: a parent's mapping
+ * and its children's share it.  Only a hint, read without its lock.
+ */
+static const void *ckpt_vma_anon_root(struct vm_area_struct *vma)
+{
+	struct anon_vma *av = READ_ONCE(vma->anon_vma);
+
+	if (!av || !vma_is_anonymous(vma) || vma->vm_flags & VM_MAYSHARE)
+		return NULL;
+	return READ_ONCE(av->root->num_children) > 1 ? av->root : NULL;
+}
 
 /* Snapshot up to @max VMAs from @addr on; takes a reference on their files */
 static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
@@ -109,6 +125,7 @@ static int ckpt_vma_batch(struct mm_struct *mm, unsigned long addr,
 		v[n].file = NULL;
 		v[n].anon_shared = ckpt_vma_is_anon_shared(vma);
 		v[n].sysv_shm = vma->vm_file && ckpt_file_is_sysv_shm(vma->vm_file);
+		v[n].anon_root = ckpt_vma_anon_root(vma);
 		if (vma->vm_file && !vma_is_anonymous(vma))
 			v[n].file = get_file(vma->vm_file);
 		n++;
@@ -200,6 +217,7 @@ struct ckpt_page_walk {
 	unsigned long next;	/* where the walk stopped */
 	unsigned long fault;	/* a non-present entry to fault in, or 0 */
 	bool anon_only;		/* private file mapping: only CoW copies */
+	unsigned long skipped;	/* mapped pages not wanted */
 };
 
 static bool ckpt_walk_add(struct ckpt_page_walk *w, unsigned long addr,
@@ -243,9 +261,11 @@ static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 					if (!ckpt_walk_add(w, addr, page))
 						break;
 			} else {
+				w->skipped += (end - addr) >> PAGE_SHIFT;
 				addr = end;
 			}
 		} else {
+			w->skipped += (end - addr) >> PAGE_SHIFT;
 			addr = end;
 		}
 		spin_unlock(ptl);
@@ -269,8 +289,10 @@ static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 			break;
 		}
 		page = vm_normal_page(vma, addr, ptent);
-		if (!ckpt_page_wanted(w, page))
+		if (!ckpt_page_wanted(w, page)) {
+			w->skipped++;
 			continue;
+		}
 		if (!ckpt_walk_add(w, addr, page))
 			break;
 	}
@@ -311,10 +333,154 @@ static int ckpt_fault_in(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return 0;
 }
 
+/*
+ * Copy-on-write pages that processes of the tree share since fork() are
+ * written once.  The first process found with such a page (its mapcount
+ * says others may map it) writes it in a PAGES record and notes it in
+ * ctx->cow_pages, indexed by pfn, with its MM and address; the xarray
+ * holds a reference on the page so that the pfn stays that page's.  A
+ * later process that maps the same page at the same address, in a mapping
+ * of the same fork family (its VMA's cow_mm_ref), writes a PAGES_COW
+ * record instead.
+ */
+#define CKPT_COW_MM_BITS	20
+
+struct ckpt_mm_save {
+	struct ckpt_page_walk w;
+	u32 objref;		/* of the MM being saved */
+	const void *anon_root;	/* the current VMA's fork family, or NULL */
+	unsigned long cow_addr;	/* a PAGES_COW run not written yet */
+	u32 cow_nr;
+	u32 cow_mm;		/* the MM it names */
+	u64 nr_written, nr_cow;
+};
+
+/* The MM that wrote @page at @addr already, or 0 */
+static u32 ckpt_page_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms,
+			 unsigned long addr, struct page *page)
+{
+	unsigned long val;
+	void *entry;
+	u32 ref;
+
+	if (!ms->anon_root || !PageAnon(page))
+		return 0;
+	entry = xa_load(&ctx->cow_pages, page_to_pfn(page));
+	if (!entry)
+		return 0;
+	val = xa_to_value(entry);
+	ref = val & (BIT(CKPT_COW_MM_BITS) - 1);
+	return ref != ms->objref && val >> CKPT_COW_MM_BITS == addr >> PAGE_SHIFT ?
+	       ref : 0;
+}
+
+/* Note the pages just written that other processes may map too */
+static int ckpt_note_cow_pages(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms,
+			       unsigned long addr, struct page **pages, u32 nr)
+{
+	unsigned long pg;
+	u32 i;
+	int ret;
+
+	if (!ms->anon_root || ms->objref >= BIT(CKPT_COW_MM_BITS))
+		return 0;
+	for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
+		pg = addr >> PAGE_SHIFT;
+		if (!PageAnon(pages[i]) || folio_mapcount(page_folio(pages[i])) < 2 ||
+		    pg >= BIT(BITS_PER_LONG - 1 - CKPT_COW_MM_BITS))
+			continue;
+		ret = xa_insert(&ctx->cow_pages, page_to_pfn(pages[i]),
+				xa_mk_value(pg << CKPT_COW_MM_BITS | ms->objref),
+				GFP_KERNEL);
+		if (ret == -EBUSY)
+			continue;
+		if (ret)
+			return ret;
+		get_page(pages[i]);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_mm_fini() - drop what the checkpoint kept of shared pages
+ * @ctx: checkpoint or restart context
+ */
+void ckpt_mm_fini(struct ckpt_ctx *ctx)
+{
+	unsigned long pfn;
+	void *entry;
+
+	xa_for_each(&ctx->cow_pages, pfn, entry)
+		put_page(pfn_to_page(pfn));
+	xa_destroy(&ctx->cow_pages);
+}
+
+/* Write the pending PAGES_COW run, if any */
+static int ckpt_flush_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
+{
+	struct ckpt_pages_cow rec = {
+		.addr = cpu_to_le64(ms->cow_addr),
+		.nr_pages = cpu_to_le32(ms->cow_nr),
+		.mm_ref = cpu_to_le32(ms->cow_mm),
+	};
+
+	if (!ms->cow_nr)
+		return 0;
+	ms->nr_cow += ms->cow_nr;
+	ms->cow_nr = 0;
+	return ckpt_write_rec(ctx, CKPT_REC_PAGES_COW, &rec, sizeof(rec));
+}
+
+/* Pages [@addr, +@nr) are @ref's: extend the pending run or start one */
+static int ckpt_add_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms,
+			unsigned long addr, u32 nr, u32 ref)
+{
+	int ret = 0;
+
+	if (ms->cow_nr && (ms->cow_addr + ms->cow_nr * PAGE_SIZE != addr ||
+			   ms->cow_mm != ref || ms->cow_nr + nr > CKPT_PAGES_COW_MAX))
+		ret = ckpt_flush_cow(ctx, ms);
+	if (!ms->cow_nr) {
+		ms->cow_addr = addr;
+		ms->cow_mm = ref;
+	}
+	ms->cow_nr += nr;
+	return ret;
+}
+
+/* Write a batch of pages: PAGES records, and PAGES_COW runs of shared ones */
+static int ckpt_write_batch(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
+{
+	struct ckpt_page_walk *w = &ms->w;
+	u32 i = 0, j;
+	int ret = 0;
+
+	while (!ret && i < w->nr) {
+		unsigned long addr = w->start + i * PAGE_SIZE;
+		u32 cow = ckpt_page_cow(ctx, ms, addr, w->pages[i]);
+
+		for (j = i + 1; j < w->nr; j++)
+			if (ckpt_page_cow(ctx, ms, w->start + j * PAGE_SIZE,
+					  w->pages[j]) != cow)
+				break;
+		if (cow) {
+			ret = ckpt_add_cow(ctx, ms, addr, j - i, cow);
+		} else {
+			ret = ckpt_flush_cow(ctx, ms) ?:
+			      ckpt_write_pages(ctx, addr, w->pages + i, j - i) ?:
+			      ckpt_note_cow_pages(ctx, ms, addr, w->pages + i, j - i);
+			ms->nr_written += j - i;
+		}
+		i = j;
+	}
+	return ret;
+}
+
 static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				const struct ckpt_vma_info *v,
-				struct ckpt_page_walk *w, u64 *nr_pages)
+				struct ckpt_mm_save *ms)
 {
+	struct ckpt_page_walk *w = &ms->w;
 	unsigned long addr = v->start, last_fault = 0;
 	int ret;
 
@@ -332,13 +498,10 @@ static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			return ckpt_err(ctx, ret, "cannot walk the pages of %lx-%lx",
 					v->start, v->end);
 		}
-		if (w->nr) {
-			ret = ckpt_write_pages(ctx, w->start, w->pages, w->nr);
-			*nr_pages += w->nr;
-			ckpt_walk_release(w);
-			if (ret)
-				return ret;
-		}
+		ret = ckpt_write_batch(ctx, ms);
+		ckpt_walk_release(w);
+		if (ret)
+			return ret;
 		addr = w->next;
 		if (w->fault) {
 			/* Twice at the same place: it keeps going away */
@@ -354,7 +517,7 @@ static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			return ckpt_err(ctx, -EINTR, "interrupted");
 		cond_resched();
 	}
-	return 0;
+	return ckpt_flush_cow(ctx, ms);
 }
 
 /* ---- checkpoint ---- */
@@ -460,8 +623,37 @@ static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
+/*
+ * The MM written before whose mapping the private anonymous mapping of @v
+ * is to be linked to at restart, as if forked from it, in @ref (0 if
+ * none): the last MM written with a mapping of the same fork family.  Its
+ * pages, and those of the MMs it was itself linked to, can be shared.
+ */
+static int ckpt_vma_cow_mm(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v,
+			   u32 objref, u32 *ref)
+{
+	unsigned long *data;
+	u32 first;
+
+	*ref = 0;
+	if (!v->anon_root)
+		return 0;
+	/* The data word: the last MM of the family, and the one it got */
+	data = ckpt_obj_key_find(ctx, CKPT_OBJ_mm, v->anon_root, &first);
+	if (!data) {
+		data = ckpt_obj_key_add(ctx, CKPT_OBJ_mm, v->anon_root, objref);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	} else {
+		*ref = lower_32_bits(*data) == objref ? upper_32_bits(*data) :
+							lower_32_bits(*data);
+	}
+	*data = (u64)*ref << 32 | objref;
+	return 0;
+}
+
 static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			      struct ckpt_vma_info *v, u32 nr_vmas)
+			      struct ckpt_vma_info *v, u32 objref, u32 nr_vmas)
 {
 	unsigned long addr = 0;
 	u32 seen = 0;
@@ -488,6 +680,9 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			rec.kind = cpu_to_le32(kind);
 			rec.flags = cpu_to_le32(ckpt_vma_flags(v[i].flags));
 			rec.file_ref = cpu_to_le32(ref);
+			if (!ret && kind == CKPT_VMA_ANON)
+				ret = ckpt_vma_cow_mm(ctx, &v[i], objref, &ref);
+			rec.cow_mm_ref = cpu_to_le32(kind == CKPT_VMA_ANON ? ref : 0);
 			if (!ret)
 				ret = ckpt_write_rec(ctx, CKPT_REC_VMA, &rec, sizeof(rec));
 			addr = v[i].end;
@@ -501,16 +696,16 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 }
 
 static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			       struct ckpt_vma_info *v)
+			       struct ckpt_vma_info *v, u32 objref)
 {
-	struct ckpt_page_walk w = {};
+	struct ckpt_mm_save ms = { .objref = objref };
 	struct ckpt_mm_end end;
 	unsigned long addr = 0;
-	u64 nr_pages = 0;
+	u64 t0 = ktime_get_ns();
 	int i, n, ret = 0;
 
-	w.pages = kvcalloc(CKPT_PAGES_MAX, sizeof(*w.pages), GFP_KERNEL);
-	if (!w.pages)
+	ms.w.pages = kvcalloc(CKPT_PAGES_MAX, sizeof(*ms.w.pages), GFP_KERNEL);
+	if (!ms.w.pages)
 		return -ENOMEM;
 	do {
 		n = ckpt_vma_batch(mm, addr, v, CKPT_VMA_BATCH);
@@ -519,18 +714,24 @@ static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			break;
 		}
 		for (i = 0; !ret && i < n; i++) {
+			ms.anon_root = v[i].anon_root;
 			/* Shared memory: the file or the SHMEM object has the pages */
 			if (!v[i].special && !(v[i].flags & VM_MAYSHARE))
-				ret = ckpt_write_vma_pages(ctx, mm, &v[i], &w, &nr_pages);
+				ret = ckpt_write_vma_pages(ctx, mm, &v[i], &ms);
 			addr = v[i].end;
 		}
 		ckpt_vma_batch_put(v, n);
 	} while (!ret && n == CKPT_VMA_BATCH);
-	kvfree(w.pages);
+	kvfree(ms.w.pages);
+	ctx->stats.memory_ns += ktime_get_ns() - t0;
+	ctx->stats.pages_written += ms.nr_written;
+	ctx->stats.pages_cow += ms.nr_cow;
+	ctx->stats.pages_skipped += ms.w.skipped;
+	ctx->stats.pages_scanned += ms.nr_written + ms.nr_cow + ms.w.skipped;
 	if (ret)
 		return ret;
-	end.nr_pages = cpu_to_le64(nr_pages);
-	ckpt_log(ctx, "mm: %llu pages saved", nr_pages);
+	end.nr_pages = cpu_to_le64(ms.nr_written + ms.nr_cow);
+	ckpt_log(ctx, "mm: %llu pages saved, %llu shared", ms.nr_written, ms.nr_cow);
 	return ckpt_write_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
 }
 
@@ -548,9 +749,9 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	if (!ret)
 		ret = ckpt_mm_write_header(ctx, mm, objref, nr_vmas);
 	if (!ret)
-		ret = ckpt_mm_write_vmas(ctx, mm, v, nr_vmas);
+		ret = ckpt_mm_write_vmas(ctx, mm, v, objref, nr_vmas);
 	if (!ret)
-		ret = ckpt_mm_write_pages(ctx, mm, v);
+		ret = ckpt_mm_write_pages(ctx, mm, v, objref);
 	kfree(v);
 	return ret;
 }
@@ -560,7 +761,8 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 struct ckpt_mm_restore {
 	unsigned long vdso, vdso_len, vvar, vvar_len;
 	unsigned long next_page;
-	u64 nr_pages;
+	u64 nr_pages;		/* of PAGES and PAGES_COW records */
+	u64 nr_cow, nr_cow_copied;
 	struct page **pages;
 };
 
@@ -738,6 +940,199 @@ static int ckpt_note_special_vma(struct ckpt_ctx *ctx, struct ckpt_mm_restore *s
 	return 0;
 }
 
+/*
+ * Copy-on-write sharing between restored MMs.  Both mmap_locks are taken
+ * for writing, the other MM's first, as fork() takes the parent's and
+ * then the child's; the other MM's tasks wait for their turn to read the
+ * image, so nothing else holds them.
+ */
+static struct mm_struct *ckpt_lock_cow_pair(struct ckpt_ctx *ctx, struct mm_struct *mm,
+					    u32 ref)
+{
+	struct mm_struct *src = ckpt_obj_lookup(ctx, CKPT_OBJ_mm, ref);
+
+	if (!src)
+		return ERR_PTR(-EINVAL);
+	if (src == mm)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "MM %u is the one being restored", ref));
+	if (mmap_write_lock_killable(src))
+		return ERR_PTR(-EINTR);
+	mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING);
+	return src;
+}
+
+static void ckpt_unlock_cow_pair(struct mm_struct *mm, struct mm_struct *src)
+{
+	mmap_write_unlock(mm);
+	mmap_write_unlock(src);
+}
+
+/* Private anonymous memory whose pages are at the same index in both */
+static bool ckpt_cow_alike(struct vm_area_struct *vma, struct vm_area_struct *svma)
+{
+	return vma_is_anonymous(vma) && vma_is_anonymous(svma) &&
+	       !((vma->vm_flags | svma->vm_flags) & (VM_MAYSHARE | VM_PFNMAP | VM_HUGETLB)) &&
+	       vma->vm_pgoff - (vma->vm_start >> PAGE_SHIFT) ==
+	       svma->vm_pgoff - (svma->vm_start >> PAGE_SHIFT);
+}
+
+/*
+ * Link the new anonymous mapping at @start to the mapping at the same
+ * address in MM @ref as fork() links a child's (anon_vma_fork()), so that
+ * the pages of that MM and of those it was linked to can be mapped in it.
+ * Without such a mapping there, nothing is linked: PAGES_COW records
+ * then copy the pages.
+ */
+static int ckpt_vma_link_cow(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			     unsigned long start, u32 ref)
+{
+	struct vm_area_struct *vma, *svma;
+	struct mm_struct *src;
+	int ret = 0;
+
+	src = ckpt_lock_cow_pair(ctx, mm, ref);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	vma = vma_lookup(mm, start);
+	svma = vma_lookup(src, start);
+	if (vma && svma && !vma->anon_vma && svma->anon_vma && ckpt_cow_alike(vma, svma)) {
+		vma_start_write(vma);
+		ret = anon_vma_fork(vma, svma);
+	}
+	ckpt_unlock_cow_pair(mm, src);
+	if (ret)
+		return ckpt_err(ctx, ret, "VMA at %lx: cannot link it to MM %u", start, ref);
+	return 0;
+}
+
+/* Whether @vma's anon_vmas include all of @svma's: it may map its pages */
+static bool ckpt_cow_linked(struct vm_area_struct *vma, struct vm_area_struct *svma)
+{
+	struct anon_vma_chain *s, *d;
+	bool found;
+
+	if (!vma->anon_vma || !svma->anon_vma || !ckpt_cow_alike(vma, svma))
+		return false;
+	list_for_each_entry(s, &svma->anon_vma_chain, same_vma) {
+		found = false;
+		list_for_each_entry(d, &vma->anon_vma_chain, same_vma)
+			if (d->anon_vma == s->anon_vma) {
+				found = true;
+				break;
+			}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Copy the contents of @src's pages [@addr, @end) into @mm's (both locked) */
+static int ckpt_copy_cow(struct mm_struct *mm, struct mm_struct *src,
+			 unsigned long addr, unsigned long end, struct page **pages)
+{
+	struct page **dst = pages + CKPT_PAGES_MAX / 2;
+	long n, m, i;
+
+	while (addr < end) {
+		n = min((end - addr) >> PAGE_SHIFT, CKPT_PAGES_MAX / 2UL);
+		n = get_user_pages_remote(src, addr, n, FOLL_FORCE, pages, NULL);
+		if (n <= 0)
+			return n ?: -EFAULT;
+		m = get_user_pages_remote(mm, addr, n, FOLL_WRITE | FOLL_FORCE, dst, NULL);
+		for (i = 0; i < m; i++) {
+			copy_highpage(dst[i], pages[i]);
+			put_page(dst[i]);
+		}
+		for (i = 0; i < n; i++)
+			put_page(pages[i]);
+		if (m <= 0)
+			return m ?: -EFAULT;
+		addr += m << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/*
+ * Share [@addr, @end) of @mm's mapping @vma with @src, one mapping of @src
+ * at a time: as fork() does where @vma is linked to it, by copying the
+ * contents elsewhere.  Whatever @vma had mapped there goes first (a huge
+ * page of an earlier PAGES record), so that nothing is mapped twice.
+ */
+static int ckpt_share_range(struct mm_struct *mm, struct mm_struct *src,
+			    struct vm_area_struct *vma, unsigned long addr, unsigned long end,
+			    struct ckpt_mm_restore *st)
+{
+	struct vm_area_struct *svma;
+	unsigned long to;
+	bool shared = false;
+	int ret = 0;
+
+	while (!ret && addr < end) {
+		svma = vma_lookup(src, addr);
+		if (!svma)
+			return -ENOENT;
+		to = min(end, svma->vm_end);
+		if (ckpt_cow_linked(vma, svma)) {
+			zap_page_range_single(vma, addr, to - addr, NULL);
+			vma_start_write(svma);
+			vma_start_write(vma);
+			ret = copy_page_range_partial(vma, svma, addr, to);
+			st->nr_cow += (to - addr) >> PAGE_SHIFT;
+			shared = true;
+		} else {
+			ret = ckpt_copy_cow(mm, src, addr, to, st->pages);
+			st->nr_cow_copied += (to - addr) >> PAGE_SHIFT;
+		}
+		addr = to;
+	}
+	if (shared)
+		flush_tlb_mm(src);
+	return ret;
+}
+
+/* Read a PAGES_COW record: pages of another MM, shared again */
+static int ckpt_restore_pages_cow(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				  struct ckpt_mm_restore *st)
+{
+	struct vm_area_struct *vma;
+	struct ckpt_pages_cow rec;
+	struct mm_struct *src;
+	unsigned long addr, end;
+	u32 nr;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_PAGES_COW, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	addr = le64_to_cpu(rec.addr);
+	nr = le32_to_cpu(rec.nr_pages);
+	end = addr + (unsigned long)nr * PAGE_SIZE;
+	if (!nr || nr > CKPT_PAGES_COW_MAX || !PAGE_ALIGNED(addr) ||
+	    addr < st->next_page || addr >= TASK_SIZE || end > TASK_SIZE)
+		return ckpt_err(ctx, -EINVAL,
+				"PAGES_COW at %lx (%u pages): invalid or out of order",
+				addr, nr);
+	src = ckpt_lock_cow_pair(ctx, mm, le32_to_cpu(rec.mm_ref));
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	vma = vma_lookup(mm, addr);
+	if (vma && vma->vm_end >= end && vma_is_anonymous(vma) &&
+	    !(vma->vm_flags & VM_MAYSHARE))
+		ret = ckpt_share_range(mm, src, vma, addr, end, st);
+	else
+		ret = -ENOENT;
+	ckpt_unlock_cow_pair(mm, src);
+	if (ret == -ENOENT)
+		return ckpt_err(ctx, -EINVAL,
+				"PAGES_COW at %lx (%u pages) are outside private anonymous mappings of MM %u or of this one",
+				addr, nr, le32_to_cpu(rec.mm_ref));
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot share the pages at %lx-%lx", addr, end);
+	st->next_page = end;
+	st->nr_pages += nr;
+	return 0;
+}
+
 static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			    struct ckpt_mm_restore *st, unsigned long *prev_end)
 {
@@ -758,7 +1153,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	len = end - start;
 	if (start >= end || start < *prev_end || end > TASK_SIZE ||
 	    !PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
-	    vflags & ~CKPT_VMA_KNOWN_FLAGS || rec.__pad ||
+	    vflags & ~CKPT_VMA_KNOWN_FLAGS ||
+	    (kind != CKPT_VMA_ANON && rec.cow_mm_ref) ||
 	    pgoff > (ULONG_MAX >> PAGE_SHIFT) - (len >> PAGE_SHIFT) ||
 	    (vflags & CKPT_VMA_LOCKONFAULT && !(vflags & CKPT_VMA_LOCKED)) ||
 	    (!CKPT_VMA_HAS_FILE(kind) && (pgoff || rec.file_ref)))
@@ -767,6 +1163,10 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 
 	switch (kind) {
 	case CKPT_VMA_ANON:
+		ret = ckpt_map_vma(ctx, &rec);
+		if (!ret && rec.cow_mm_ref)
+			ret = ckpt_vma_link_cow(ctx, mm, start, le32_to_cpu(rec.cow_mm_ref));
+		break;
 	case CKPT_VMA_FILE:
 	case CKPT_VMA_SHARED_FILE:
 	case CKPT_VMA_SHMEM:
@@ -788,6 +1188,34 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ckpt_err(ctx, -EINVAL, "VMA %lx-%lx: unknown kind %u", start, end, kind);
 	}
 	return ret ?: ckpt_vma_finish(ctx, mm, start, end, vflags);
+}
+
+/*
+ * A mapping linked to another MM's for copy-on-write sharing got its own
+ * pages in the original by copy-on-write faults, one small page each: a
+ * page table where a PAGES record goes makes the faults that restore
+ * them take small pages too, instead of a huge page per record that the
+ * PAGES_COW records around would split and leave mostly unmapped.
+ */
+static int ckpt_small_pages(struct mm_struct *mm, struct vm_area_struct *vma,
+			    unsigned long addr, unsigned long end)
+{
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (!vma->anon_vma || list_is_singular(&vma->anon_vma_chain))
+		return 0;
+	for (; addr < end; addr = pmd_addr_end(addr, end)) {
+		pgd = pgd_offset(mm, addr);
+		p4d = p4d_alloc(mm, pgd, addr);
+		pud = p4d ? pud_alloc(mm, p4d, addr) : NULL;
+		pmd = pud ? pmd_alloc(mm, pud, addr) : NULL;
+		if (!pmd || pte_alloc(mm, pmd))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Read one PAGES record straight into the task's pages */
@@ -823,6 +1251,11 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ckpt_err(ctx, -EINVAL,
 				"PAGES at %lx (%u pages) are outside any private mapping",
 				addr, nr);
+	}
+	ret = ckpt_small_pages(mm, vma, addr, end);
+	if (ret) {
+		mmap_read_unlock(mm);
+		return ret;
 	}
 	while (done < nr) {
 		long got = get_user_pages_remote(mm, addr + done * PAGE_SIZE,
@@ -988,6 +1421,37 @@ static struct file *ckpt_mm_exe_file(struct ckpt_ctx *ctx, const struct ckpt_mm 
 	return exe;
 }
 
+/* The PAGES and PAGES_COW records of an MM, up to its MM_END */
+static int ckpt_restore_all_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				  struct ckpt_mm_restore *st)
+{
+	int ret;
+
+	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_PAGES || ret == CKPT_REC_PAGES_COW) {
+		ret = ret == CKPT_REC_PAGES ? ckpt_restore_pages(ctx, mm, st) :
+		      ckpt_restore_pages_cow(ctx, mm, st);
+		if (ret)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return ret < 0 ? ret : 0;
+}
+
+static void ckpt_mm_restored(struct ckpt_ctx *ctx, const struct ckpt_mm_restore *st,
+			     u32 nr_vmas, u64 t0)
+{
+	u64 written = st->nr_pages - st->nr_cow - st->nr_cow_copied;
+
+	ctx->stats.memory_ns += ktime_get_ns() - t0;
+	ctx->stats.pages_written += written;
+	ctx->stats.pages_cow += st->nr_cow;
+	ctx->stats.pages_cow_copied += st->nr_cow_copied;
+	ckpt_log(ctx, "mm: %u mappings, %llu pages restored, %llu shared, %llu copied from another",
+		 nr_vmas, written, st->nr_cow, st->nr_cow_copied);
+}
+
 static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 {
 	struct ckpt_mm_restore st = {};
@@ -996,6 +1460,7 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 	struct mm_struct *mm;
 	struct file *exe = NULL;
 	unsigned long prev_end = 0;
+	u64 t0;
 	u32 i;
 	int ret;
 
@@ -1038,17 +1503,9 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 		goto out;
 	ckpt_mm_set_fields(mm, rec);
 
-	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_PAGES) {
-		ret = ckpt_restore_pages(ctx, mm, &st);
-		if (ret)
-			goto out;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto out;
-		}
-		cond_resched();
-	}
-	if (ret < 0)
+	t0 = ktime_get_ns();
+	ret = ckpt_restore_all_pages(ctx, mm, &st);
+	if (ret)
 		goto out;
 	ret = ckpt_read_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
 	if (!ret && le64_to_cpu(end.nr_pages) != st.nr_pages)
@@ -1059,8 +1516,7 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (!ret && rec->flags)
 		ret = ckpt_restore_mlockall(ctx, mm, le32_to_cpu(rec->flags));
 	if (!ret)
-		ckpt_log(ctx, "mm: %u mappings, %llu pages restored",
-			 le32_to_cpu(rec->nr_vmas), st.nr_pages);
+		ckpt_mm_restored(ctx, &st, le32_to_cpu(rec->nr_vmas), t0);
 out:
 	kfree(rec);
 	kvfree(st.pages);

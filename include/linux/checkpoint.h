@@ -149,10 +149,28 @@ struct ckpt_rtask {
  *	(ckpt_defer()), in the order it was deferred
  * @hdr: the image header
  */
+/**
+ * struct ckpt_stats - figures of the log's "stats:" line, for ckpt --stats
+ * @memory_ns: time spent saving or restoring address spaces
+ * @pages_scanned: checkpoint: mapped pages found in private mappings
+ * @pages_written: pages whose contents went to or came from the image
+ * @pages_cow: pages referred to by PAGES_COW records
+ * @pages_skipped: checkpoint: mapped pages not saved (zero page, clean
+ *	file pages)
+ * @pages_cow_copied: restart: PAGES_COW pages that could only be copied
+ */
+struct ckpt_stats {
+	u64 memory_ns;
+	u64 pages_scanned;
+	u64 pages_written;
+	u64 pages_cow;
+	u64 pages_skipped;
+	u64 pages_cow_copied;
+};
+
 struct ckpt_ctx {
 	struct file *file;
-	loff_t *ppos;
-	loff_t pos;
+	loff_t *ppos;			/* &file->f_pos, NULL for a stream */
 	struct file *logfile;
 	struct mutex log_lock;		/* see above */
 	unsigned long flags;
@@ -205,6 +223,8 @@ struct ckpt_ctx {
 	u32 nr_ext;
 	DECLARE_BITMAP(ext_given, CKPT_EXTERNAL_MAX);
 	struct list_head deferred;
+	struct xarray cow_pages;	/* mm/checkpoint.c: pfn -> first user */
+	struct ckpt_stats stats;
 
 	struct ckpt_image_header hdr;
 };
@@ -429,6 +449,7 @@ static inline int ckpt_cgroup_attach(struct ckpt_ctx *ctx, struct ckpt_rtask *rt
 /* Log and errors (kernel/checkpoint/log.c) */
 
 __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
+void ckpt_log_stats(struct ckpt_ctx *ctx);
 __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
 
 /* Writing the image (kernel/checkpoint/image.c) */
@@ -535,6 +556,9 @@ static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 	return 0;
 }
 #endif
+
+/* Address spaces (mm/checkpoint.c) */
+void ckpt_mm_fini(struct ckpt_ctx *ctx);
 
 /* Shared memory without a path (mm/checkpoint_shmem.c) */
 bool ckpt_file_is_memfd(struct file *file);

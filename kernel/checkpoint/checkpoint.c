@@ -1028,6 +1028,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_trailer(ctx);
 	if (!ret)
+		ckpt_log_stats(ctx);
+	if (!ret)
 		ckpt_log(ctx,
 			 "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
 			 ctx->nr_tasks, ctx->size, ctx->nr_records,

@@ -74,6 +74,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_pages),
 		.max_len = sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE,
 	},
+	[CKPT_REC_PAGES_COW] = {
+		.min_len = sizeof(struct ckpt_pages_cow),
+		.max_len = sizeof(struct ckpt_pages_cow),
+	},
 	[CKPT_REC_MM_END] = {
 		.min_len = sizeof(struct ckpt_mm_end),
 		.max_len = sizeof(struct ckpt_mm_end),

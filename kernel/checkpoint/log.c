@@ -6,6 +6,7 @@
  */
 #include <linux/checkpoint.h>
 #include <linux/fs.h>
+#include <linux/math64.h>
 #include <linux/slab.h>
 
 #define CKPT_LOG_LINE	256
@@ -72,4 +73,27 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	ckpt_log(ctx, "error: %s failed with errno %d",
 		 ctx->restart ? "restart" : "checkpoint", -err);
 	return err;
+}
+
+/**
+ * ckpt_log_stats() - log what the address spaces cost, for ckpt --stats
+ * @ctx: checkpoint or restart context
+ *
+ * One line of key=value pairs before the line that says the checkpoint
+ * or restart is complete; a reader ignores keys it does not know.
+ */
+void ckpt_log_stats(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_stats *st = &ctx->stats;
+	u64 us = div_u64(st->memory_ns, NSEC_PER_USEC);
+
+	if (ctx->restart)
+		ckpt_log(ctx,
+			 "stats: memory_us=%llu pages_restored=%llu pages_cow=%llu pages_cow_copied=%llu",
+			 us, st->pages_written, st->pages_cow, st->pages_cow_copied);
+	else
+		ckpt_log(ctx,
+			 "stats: memory_us=%llu pages_scanned=%llu pages_written=%llu pages_cow=%llu pages_skipped=%llu",
+			 us, st->pages_scanned, st->pages_written, st->pages_cow,
+			 st->pages_skipped);
 }

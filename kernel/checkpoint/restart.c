@@ -702,6 +702,7 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		return ret;
 	}
 	ckpt_let_go(ctx);
+	ckpt_log_stats(ctx);
 	ckpt_log(ctx, "restart of %u task(s) complete: %llu bytes, %u records",
 		 ctx->nr_tasks, ctx->size, ctx->nr_records);
 	return ctx->root_vpid;

@@ -24,6 +24,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	u32 i;
 
 	ckpt_free_deferred(ctx);
+	ckpt_mm_fini(ctx);
 	ckpt_objhash_fini(ctx);
 	ckpt_image_fini(ctx);
 	if (ctx->logfile)
@@ -60,14 +61,17 @@ static struct ckpt_ctx *ckpt_ctx_alloc(struct file *file, int logfd,
 	xa_init(&ctx->objs);
 	xa_init(&ctx->tree_pids);
 	xa_init(&ctx->fs_roots);
+	xa_init(&ctx->cow_pages);
 	ctx->flags = flags;
 	ctx->restart = restart;
 	ctx->fd_hint = -1;
 	ctx->file = file;
-	if (!(file->f_mode & FMODE_STREAM)) {
-		ctx->pos = file->f_pos;
-		ctx->ppos = &ctx->pos;
-	}
+	/*
+	 * The file's own position, under the f_pos lock that fdget_pos()
+	 * took: it moves as the image goes, which ckpt shows as progress.
+	 */
+	if (!(file->f_mode & FMODE_STREAM))
+		ctx->ppos = &file->f_pos;
 	if (logfd != -1) {
 		ctx->logfile = fget(logfd);
 		if (!ctx->logfile || !(ctx->logfile->f_mode & FMODE_WRITE))
@@ -242,8 +246,6 @@ static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
 	/* Every failure says why on logfd, even one nobody named */
 	if (ret < 0 && !ctx->err)
 		ckpt_err(ctx, ret, "%s failed", restart ? "restart" : "checkpoint");
-	if (ctx->ppos)
-		fd_file(f)->f_pos = ctx->pos;
 	ckpt_ctx_free(ctx);
 out:
 	fdput_pos(f);

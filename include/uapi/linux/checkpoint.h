@@ -156,7 +156,8 @@ struct ckpt_external {
 	FN(INODE_ATTR,	70)		\
 	FN(FOWN,	71)		\
 	FN(SCHED_DL,	72)		\
-	FN(X86_CPUID,	73)
+	FN(X86_CPUID,	73)		\
+	FN(PAGES_COW,	74)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -860,8 +861,16 @@ struct ckpt_vma {
 	__le32 kind;		/* CKPT_VMA_* kind */
 	__le32 flags;		/* CKPT_VMA_* flags */
 	__le32 file_ref;	/* the FILE, SHMEM or SYSV_SHM mapped */
-	__le32 __pad;
+	__le32 cow_mm_ref;	/* ANON: see below; 0 for other kinds */
 };
+
+/*
+ * ckpt_vma.cow_mm_ref: the MM, written earlier in the image, that this
+ * private anonymous mapping was forked from (they share an anon_vma
+ * root): restart links the new mapping to the MM's mapping at the same
+ * address as fork() does, so that PAGES_COW records can share its pages.
+ * 0: none.
+ */
 
 /*
  * PAGES: nr_pages consecutive pages starting at addr, all inside one VMA,
@@ -874,8 +883,26 @@ struct ckpt_pages {
 	__le32 __pad;
 };
 
+/*
+ * PAGES_COW: nr_pages consecutive pages starting at addr, inside one
+ * CKPT_VMA_ANON VMA, are the very pages at the same addresses in mm_ref,
+ * an MM written earlier in the image (a parent and a child sharing them
+ * copy-on-write since fork()): their contents are that MM's, written once.
+ * Restart maps them copy-on-write in both, as fork() does, when the VMA
+ * was linked to that MM's (ckpt_vma.cow_mm_ref) and copies them
+ * otherwise.  PAGES and PAGES_COW records of an MM go up together: each
+ * starts at or above the end of the one before.
+ */
+struct ckpt_pages_cow {
+	__le64 addr;
+	__le32 nr_pages;	/* 1..CKPT_PAGES_COW_MAX */
+	__le32 mm_ref;		/* an MM other than this one */
+};
+
+#define CKPT_PAGES_COW_MAX	(1U << 20)	/* 4 GiB of 4 KiB pages */
+
 struct ckpt_mm_end {
-	__le64 nr_pages;	/* PAGES pages written for this mm */
+	__le64 nr_pages;	/* pages of PAGES and PAGES_COW records of this mm */
 };
 
 /*

@@ -362,7 +362,8 @@ static void buf_delete(struct fuzz *f, size_t at, size_t n)
 static const uint32_t interesting32[] = {
 	0, 1, 2, 3, 4, 7, 8, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511,
 	512, 1000, 1023, 1024, 4095, 4096, 4097, 32767, 32768, 65535, 65536,
-	CKPT_PAGES_MAX, CKPT_PAGES_MAX + 1, CKPT_PATH_MAX, CKPT_PATH_MAX + 1,
+	CKPT_PAGES_MAX, CKPT_PAGES_MAX + 1, CKPT_PAGES_COW_MAX, CKPT_PAGES_COW_MAX + 1,
+	CKPT_PATH_MAX, CKPT_PATH_MAX + 1,
 	CKPT_REC_MAX_LEN, CKPT_REC_MAX_LEN + 8, 0x7ffffffe, 0x7fffffff,
 	0x80000000, 0xfffffffe, 0xffffffff,
 };
