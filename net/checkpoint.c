@@ -947,8 +947,7 @@ static int ckpt_inet_rec_check(struct ckpt_ctx *ctx, const struct ckpt_inet_sk *
 	    (rec->nr_queued && tcp && state != CKPT_INET_LISTEN) || rec->__pad ||
 	    (tcp && le32_to_cpu(rec->nr_queued) > le32_to_cpu(rec->backlog) + 1) ||
 	    le32_to_cpu(rec->nr_queued) > CKPT_INET_QUEUED_MAX ||
-	    strnlen(rec->dev, sizeof(rec->dev)) == sizeof(rec->dev) ||
-	    memchr_inv(rec->dev + strlen(rec->dev), 0, sizeof(rec->dev) - strlen(rec->dev)))
+	    !ckpt_padded_string(rec->dev, sizeof(rec->dev)))
 		return ckpt_err(ctx, -EINVAL, "INET_SK of socket %u is invalid", objref);
 	return 0;
 }

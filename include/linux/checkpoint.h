@@ -147,6 +147,8 @@ struct ckpt_rtask {
  *	(ckpt_external_give())
  * @deferred: restart: work that waits for every task to exist
  *	(ckpt_defer()), in the order it was deferred
+ * @arch: restart: the architecture back end's state (the image's vDSO),
+ *	freed by ckpt_arch_ctx_free()
  * @hdr: the image header
  */
 /**
@@ -225,6 +227,7 @@ struct ckpt_ctx {
 	struct list_head deferred;
 	struct xarray cow_pages;	/* mm/checkpoint.c: pfn -> first user */
 	struct ckpt_stats stats;
+	void *arch;
 
 	struct ckpt_image_header hdr;
 };
@@ -463,6 +466,7 @@ int ckpt_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
 
 /* Reading the image */
 int ckpt_peek_rec(struct ckpt_ctx *ctx);
+bool ckpt_padded_string(const char *s, size_t size);
 int ckpt_read_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
 		  void *buf, u32 len);
 void *ckpt_read_rec_var(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
@@ -520,6 +524,7 @@ int ckpt_arch_restart_apply(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 void ckpt_arch_restart_free(struct ckpt_rtask *rt);
 unsigned long ckpt_arch_syscall_ret(struct ckpt_rtask *rt);
 void ckpt_arch_set_syscall_ret(struct ckpt_rtask *rt, unsigned long ret);
+void ckpt_arch_ctx_free(struct ckpt_ctx *ctx);
 int ckpt_arch_vma_special(struct vm_area_struct *vma);
 u32 ckpt_arch_vdso_crc(void);
 int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,

@@ -111,6 +111,11 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.max_len = sizeof(struct ckpt_x86_cpuid) +
 			   CKPT_X86_CPUID_MAX * sizeof(struct ckpt_x86_cpuid_reg),
 	},
+	[CKPT_REC_X86_VDSO] = {
+		.min_len = sizeof(struct ckpt_x86_vdso) + sizeof(struct ckpt_x86_vdso_sym),
+		.max_len = sizeof(struct ckpt_x86_vdso) +
+			   CKPT_X86_VDSO_SYMS_MAX * sizeof(struct ckpt_x86_vdso_sym),
+	},
 	[CKPT_REC_X86_XSTATE] = {
 		.min_len = sizeof(struct ckpt_x86_xstate),
 		.max_len = sizeof(struct ckpt_x86_xstate) + 64 * 1024,
@@ -646,6 +651,20 @@ again:
 	ctx->rec_left = len;
 	ctx->nr_records++;
 	return 0;
+}
+
+/**
+ * ckpt_padded_string() - is a fixed-size name of a record well formed?
+ * @s: the name, @size bytes
+ * @size: its size
+ *
+ * Return: whether @s is NUL-terminated within @size and NUL-padded after.
+ */
+bool ckpt_padded_string(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	return n < size && !memchr_inv(s + n, 0, size - n);
 }
 
 /**

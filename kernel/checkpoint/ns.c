@@ -273,13 +273,6 @@ static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx)
 	return ckpt_write_rec(ctx, CKPT_REC_UTS, &rec, sizeof(rec)) ?: 1;
 }
 
-static bool ckpt_padded_string(const char *s, size_t size)
-{
-	size_t n = strnlen(s, size);
-
-	return n < size && !memchr_inv(s + n, 0, size - n);
-}
-
 static int ckpt_uts_restart(struct ckpt_ctx *ctx, void **data)
 {
 	struct ckpt_uts *rec;

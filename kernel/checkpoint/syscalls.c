@@ -24,6 +24,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	u32 i;
 
 	ckpt_free_deferred(ctx);
+	ckpt_arch_ctx_free(ctx);
 	ckpt_mm_fini(ctx);
 	ckpt_objhash_fini(ctx);
 	ckpt_image_fini(ctx);

@@ -14,11 +14,9 @@
  * CPU's layout as long as every component in use exists there.
  */
 #include <linux/checkpoint.h>
-#include <linux/crc32c.h>
 #include <linux/elf.h>
 #include <linux/mm.h>
 #include <linux/regset.h>
-#include <linux/security.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
@@ -27,7 +25,8 @@
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/user.h>
-#include <asm/vdso.h>
+
+#include "internal.h"
 
 #define XSTATE_CPUID		0xd
 #define XSAVE_HDR_OFFSET	512
@@ -383,6 +382,9 @@ int ckpt_arch_restart_read(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	ckpt_regs_from_image(&rec, &th->regs);
 	if (th->regs.cs != __USER_CS || th->regs.ss != __USER_DS)
 		return ckpt_err(ctx, -EOPNOTSUPP, "task %d was not in 64-bit mode", rt->pid);
+	ret = ckpt_x86_check_ip(ctx, rt->pid, th->regs.ip);
+	if (ret)
+		return ret;
 
 	xrec = ckpt_read_rec_var(ctx, CKPT_REC_X86_XSTATE, sizeof(*xrec), &len);
 	if (IS_ERR(xrec))
@@ -468,74 +470,4 @@ unsigned long ckpt_arch_syscall_ret(struct ckpt_rtask *rt)
 void ckpt_arch_set_syscall_ret(struct ckpt_rtask *rt, unsigned long ret)
 {
 	((struct ckpt_x86_thread *)rt->arch)->regs.ax = ret;
-}
-
-/**
- * ckpt_arch_vma_special() - classify a special mapping
- * @vma: the mapping, under mmap_lock
- *
- * Return: 0 for an ordinary mapping, CKPT_VMA_VDSO or CKPT_VMA_VVAR, or
- * -EOPNOTSUPP for another special mapping.
- */
-int ckpt_arch_vma_special(struct vm_area_struct *vma)
-{
-	const char *name;
-
-	if (!vma->vm_ops || !vma->vm_ops->name)
-		return 0;
-	name = vma->vm_ops->name(vma);
-	if (!name)
-		return 0;
-	if (!strcmp(name, "[vdso]"))
-		return CKPT_VMA_VDSO;
-	if (!strcmp(name, "[vvar]"))
-		return CKPT_VMA_VVAR;
-	return -EOPNOTSUPP;
-}
-
-/**
- * ckpt_arch_vdso_crc() - identify this kernel's 64-bit vDSO
- *
- * Return: crc32c of its text.
- */
-u32 ckpt_arch_vdso_crc(void)
-{
-	return crc32c(~0U, vdso_image_64.data, vdso_image_64.size);
-}
-
-/**
- * ckpt_arch_map_vdso() - map the vDSO of a restored task where it was
- * @ctx: restart context
- * @vvar: start of the vvar pages in the image, or 0 if it had none
- * @vvar_len: their size
- * @vdso: start of the vDSO text, or 0 if it had none
- * @vdso_len: its size
- * @crc: ckpt_arch_vdso_crc() of the checkpointing kernel
- *
- * A task may have saved pointers into the vDSO, so only the very same
- * vDSO can be mapped back.  A task may also have moved either with
- * mremap(), or unmapped one of them: each is mapped where it was.
- *
- * Return: 0 or a negative error, already logged.
- */
-int ckpt_arch_map_vdso(struct ckpt_ctx *ctx, unsigned long vvar,
-		       unsigned long vvar_len, unsigned long vdso,
-		       unsigned long vdso_len, u32 crc)
-{
-	const struct vdso_image *image = &vdso_image_64;
-	int ret;
-
-	if (crc != ckpt_arch_vdso_crc())
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"the image has another kernel's vDSO (not supported yet)");
-	if ((vdso && vdso_len != image->size) || (vvar && vvar_len != -image->sym_vvar_start))
-		return ckpt_err(ctx, -EINVAL, "the vDSO or vvar mapping is partial");
-	/* As mmap(MAP_FIXED) would check it */
-	if ((vdso && vdso < mmap_min_addr) || (vvar && vvar < mmap_min_addr))
-		return ckpt_err(ctx, -EPERM, "the vDSO or vvar is below vm.mmap_min_addr");
-	ret = map_vdso_apart(image, vvar, vdso);
-	if (ret)
-		return ckpt_err(ctx, ret, "cannot map the vDSO at %lx and the vvar at %lx",
-				vdso, vvar);
-	return 0;
 }

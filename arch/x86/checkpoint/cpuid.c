@@ -18,6 +18,8 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
+#include "internal.h"
+
 /* The registers saved, and the kernel's capability word of each */
 static const struct {
 	u32 leaf, subleaf, reg;
@@ -70,7 +72,7 @@ static const char *const ckpt_xfeature_names[] = {
 };
 
 /**
- * ckpt_arch_checkpoint_cpu() - write the X86_CPUID record
+ * ckpt_arch_checkpoint_cpu() - write the X86_CPUID and X86_VDSO records
  * @ctx: checkpoint context, right after the HEADER
  *
  * Return: 0 or a negative error.
@@ -91,7 +93,8 @@ int ckpt_arch_checkpoint_cpu(struct ckpt_ctx *ctx)
 		rec.regs[i].reg = cpu_to_le32(ckpt_cpuid_regs[i].reg);
 		rec.regs[i].value = cpu_to_le32(boot_cpu_data.x86_capability[word]);
 	}
-	return ckpt_write_rec(ctx, CKPT_REC_X86_CPUID, &rec, sizeof(rec));
+	return ckpt_write_rec(ctx, CKPT_REC_X86_CPUID, &rec, sizeof(rec)) ?:
+	       ckpt_x86_checkpoint_vdso(ctx);
 }
 
 /* The image's capability words, from its registers; unknown ones ignored */
@@ -162,7 +165,7 @@ static int ckpt_xfeatures_check(struct ckpt_ctx *ctx, u64 features)
  *
  * Reads the X86_CPUID record if the image has one (images of earlier
  * kernels do not), and checks it and the HEADER's XSAVE components
- * against this CPU.
+ * against this CPU; then keeps the X86_VDSO record that may follow.
  *
  * Return: 0, or -EOPNOTSUPP (logged) naming what this CPU lacks, or
  * another negative error.
@@ -188,5 +191,5 @@ int ckpt_arch_restart_cpu(struct ckpt_ctx *ctx)
 		return PTR_ERR(rec);
 	ret = ckpt_cpuid_check(ctx, rec, len);
 	kvfree(rec);
-	return ret;
+	return ret ?: ckpt_x86_restart_vdso(ctx);
 }

@@ -157,7 +157,8 @@ struct ckpt_external {
 	FN(FOWN,	71)		\
 	FN(SCHED_DL,	72)		\
 	FN(X86_CPUID,	73)		\
-	FN(PAGES_COW,	74)
+	FN(PAGES_COW,	74)		\
+	FN(X86_VDSO,	75)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -229,6 +230,32 @@ struct ckpt_x86_cpuid {
 	__le32 nr_regs;		/* 1..CKPT_X86_CPUID_MAX */
 	__le32 __pad;
 	struct ckpt_x86_cpuid_reg regs[];
+};
+
+/*
+ * X86_VDSO: right after X86_CPUID, marked CKPT_REC_OPTIONAL (images of
+ * earlier kernels have none), the checkpointing kernel's 64-bit vDSO: its
+ * sizes and its entry points.  A restoring kernel whose vDSO differs maps
+ * its own elsewhere and puts a jump to each of its entry points where the
+ * same-named one of the image's vDSO was (the vDSO proxy), so that the
+ * pointers programs keep into the vDSO still work.
+ */
+#define CKPT_X86_VDSO_SYMS_MAX	64
+#define CKPT_X86_VDSO_NAME_LEN	32
+#define CKPT_X86_VDSO_SIZE_MAX	(1U << 20)	/* size and vvar_size */
+
+struct ckpt_x86_vdso_sym {
+	char name[CKPT_X86_VDSO_NAME_LEN];	/* NUL-terminated and -padded */
+	__le32 offset;		/* of the entry point, from the text's start */
+	__le32 __pad;
+};
+
+struct ckpt_x86_vdso {
+	__le32 crc;		/* CRC-32C of the text, as in MM.vdso_crc */
+	__le32 size;		/* of the text */
+	__le32 vvar_size;	/* of the vvar pages before it */
+	__le32 nr_syms;		/* 1..CKPT_X86_VDSO_SYMS_MAX */
+	struct ckpt_x86_vdso_sym syms[];
 };
 
 /* TRAILER: the last record */
