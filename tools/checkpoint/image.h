@@ -71,8 +71,9 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER TREE [UTS] [TIMENS] [netns] [USERNS] [cgroupns] [mntns]
- *              [ipcns] tmpfs* task{nr_tasks - zombies} TRAILER
+ *   image   := HEADER [X86_CPUID [X86_VDSO]] TREE [UTS] [TIMENS] [netns] [USERNS]
+ *              [cgroupns] [mntns] [ipcns] tmpfs* task{nr_tasks - zombies} TRAILER
+ *   (earlier kernels' images have no X86_CPUID or no X86_VDSO)
  *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
  *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
  *   cgroupns := CGROUPNS CGROUP{nr_cgroups}
@@ -136,7 +137,10 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *   (an INET_SK of state STREAM, and only it, is followed by its
  *   TCP_STREAM; a listener by the connections it has not accepted, each
  *   an INET_SK without a FILE; a UDP socket by its datagrams)
- *   addrspace := MM VMA{nr_vmas} PAGES* MM_END
+ *   addrspace := MM VMA{nr_vmas} (PAGES | PAGES_COW)* MM_END
+ *   (PAGES and PAGES_COW go up together, each inside one VMA; a PAGES_COW
+ *   names pages of an earlier MM, inside one ANON VMA of this MM and
+ *   ANON VMAs of that one; a VMA's cow_mm_ref, ANON only, an earlier MM)
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  *   (an object may also be SHMEM PAGES* SHMEM_END; a SYSV_SHM is
  *    followed by its contents, SHMEM(objref 0) PAGES* SHMEM_END, as the
@@ -197,9 +201,20 @@ struct image_task {
 	uint32_t cgroup;	/* the id of the CGROUP it is in, or 0 */
 };
 
-struct image_range {
+/* A VMA of an MM: its range and CKPT_VMA_* kind */
+struct image_vma {
 	uint64_t start;
 	uint64_t end;
+	uint32_t kind;
+};
+
+/*
+ * An MM read before the one being read: its ANON VMAs, the only ones a
+ * PAGES_COW may name, are vmas[first] to vmas[first + nr - 1]
+ */
+struct image_mm {
+	uint32_t first;
+	uint32_t nr;
 };
 
 /* A device of the network namespace: the loopback, or an end of a NETDEV */
@@ -288,21 +303,33 @@ struct image {
 
 	/*
 	 * objects: objref -> type of the record that defined it, and for a
-	 * FILE its kind, OBJ_FILE_REF if it names another FILE (records.c)
+	 * FILE its kind, OBJ_FILE_REF if it names another FILE, for an MM its
+	 * index in mms (records.c)
 	 */
 	uint32_t *obj_ref;
 	uint8_t *obj_type;
 	uint8_t *obj_kind;
+	uint32_t *obj_mm;
 	uint32_t nr_objs;
 	uint32_t obj_cap;	/* a power of two, at least twice nr_objs */
 
-	/* the MM being read */
+	/*
+	 * The MM being read; vmas holds the ANON VMAs of the MMs before it,
+	 * then all of its own, from mm_vmas on
+	 */
+	uint32_t mm_objref;
 	uint32_t vmas_left;
-	struct image_range *vmas;
+	struct image_vma *vmas;
 	uint32_t nr_vmas;
 	uint32_t vma_cap;
-	uint64_t mm_pages;
-	uint64_t pages_end;	/* PAGES go up: end of the last one */
+	uint32_t mm_vmas;
+	uint64_t mm_pages;	/* of its PAGES and PAGES_COW */
+	uint64_t mm_cow_pages;	/* of its PAGES_COW */
+	uint64_t pages_end;	/* PAGES and PAGES_COW go up: end of the last one */
+	/* the MMs read, by the order of their records */
+	struct image_mm *mms;
+	uint32_t nr_mms;
+	uint32_t mms_cap;
 
 	/*
 	 * FILE_DATA follow a PIPE, an unlinked FILE or a TMPFS_NODE of a
@@ -389,6 +416,9 @@ const char *image_acl_entry_str(const struct acl_entry_linux *e, char *buf, size
 
 /* The state after the namespaces' records: a TMPFS still to come, or a task */
 enum image_state image_after_namespaces(const struct image *img);
+
+/* Leave a task's SIGPENDING state if @type is not one (empty queues have none) */
+void image_sigpending_done(struct image *img, uint32_t type);
 
 /* The TRAILER's checksum convention, in one place */
 uint32_t image_crc_start(void);

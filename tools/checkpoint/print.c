@@ -1302,6 +1302,9 @@ void print_VMA(const struct image *img, const void *p, uint32_t len)
 	FLAGS(LE32(v->flags), vma_flag_names);
 	printf("\n");
 	pr_ref("file_ref", LE32(v->file_ref));
+	/* Only when set: most mappings have none, and earlier images a zero __pad */
+	if (LE32(v->cow_mm_ref))
+		pr_ref("cow_mm_ref", LE32(v->cow_mm_ref));
 }
 
 void print_PAGES(const struct image *img, const void *p, uint32_t len)
@@ -1324,11 +1327,27 @@ void print_PAGES(const struct image *img, const void *p, uint32_t len)
 	}
 }
 
+void print_PAGES_COW(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_cow *c = p;
+
+	pr_x("addr", LE64(c->addr));
+	pr_u("nr_pages", LE32(c->nr_pages));
+	pr_u("mm_ref", LE32(c->mm_ref));
+}
+
 void print_MM_END(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_mm_end *e = p;
 
-	pr_u("nr_pages", LE64(e->nr_pages));
+	/* The PAGES_COW pages have no data here: the breakdown, if there are any */
+	if (!img->mm_cow_pages) {
+		pr_u("nr_pages", LE64(e->nr_pages));
+		return;
+	}
+	printf("  nr_pages: %" PRIu64 " (%" PRIu64 " with data, %" PRIu64 " shared)\n",
+	       (uint64_t)LE64(e->nr_pages), img->mm_pages - img->mm_cow_pages,
+	       img->mm_cow_pages);
 }
 
 void print_SHMEM(const struct image *img, const void *p, uint32_t len)
@@ -1668,6 +1687,22 @@ void print_X86_CPUID(const struct image *img, const void *p, uint32_t len)
 		       LE32(c->regs[i].value));
 }
 
+void print_X86_VDSO(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_x86_vdso *v = p;
+	uint32_t i;
+
+	printf("  crc: 0x%08x\n", LE32(v->crc));
+	pr_x("size", LE32(v->size));
+	pr_x("vvar_size", LE32(v->vvar_size));
+	pr_u("nr_syms", LE32(v->nr_syms));
+	for (i = 0; i < LE32(v->nr_syms); i++) {
+		printf("  syms[%u]: ", i);
+		pr_quoted(v->syms[i].name, sizeof(v->syms[i].name));
+		printf(" offset=0x%x\n", LE32(v->syms[i].offset));
+	}
+}
+
 #define XSAVE_HDR_OFFSET	512	/* the XSAVE header follows the legacy area */
 
 void print_X86_XSTATE(const struct image *img, const void *p, uint32_t len)
@@ -1679,6 +1714,9 @@ void print_X86_XSTATE(const struct image *img, const void *p, uint32_t len)
 
 	pr_x("xfeatures", LE64(x->xfeatures));
 	pr_u("size", size);
+	if (LE32(x->flags))
+		printf("  flags: 0x%x%s\n", LE32(x->flags),
+		       LE32(x->flags) & CKPT_X86_XSTATE_PACKED ? " (packed)" : "");
 	if (size >= XSAVE_HDR_OFFSET + sizeof(xstate_bv)) {
 		memcpy(&xstate_bv, area + XSAVE_HDR_OFFSET, sizeof(xstate_bv));
 		pr_x("xstate_bv", LE64(xstate_bv));

@@ -156,7 +156,7 @@ static uint32_t obj_type(const struct image *img, uint32_t objref)
 
 static int obj_grow(struct image *img)
 {
-	uint32_t *old_ref = img->obj_ref, old_cap = img->obj_cap;
+	uint32_t *old_ref = img->obj_ref, *old_mm = img->obj_mm, old_cap = img->obj_cap;
 	uint8_t *old_type = img->obj_type, *old_kind = img->obj_kind;
 	uint32_t i, slot, cap;
 
@@ -166,13 +166,16 @@ static int obj_grow(struct image *img)
 	img->obj_ref = calloc(cap, sizeof(*img->obj_ref));
 	img->obj_type = calloc(cap, sizeof(*img->obj_type));
 	img->obj_kind = calloc(cap, sizeof(*img->obj_kind));
-	if (!img->obj_ref || !img->obj_type || !img->obj_kind) {
+	img->obj_mm = calloc(cap, sizeof(*img->obj_mm));
+	if (!img->obj_ref || !img->obj_type || !img->obj_kind || !img->obj_mm) {
 		free(img->obj_ref);
 		free(img->obj_type);
 		free(img->obj_kind);
+		free(img->obj_mm);
 		img->obj_ref = old_ref;
 		img->obj_type = old_type;
 		img->obj_kind = old_kind;
+		img->obj_mm = old_mm;
 		return image_fail(img, "out of memory for %u objects", cap);
 	}
 	img->obj_cap = cap;
@@ -183,10 +186,12 @@ static int obj_grow(struct image *img)
 		img->obj_ref[slot] = old_ref[i];
 		img->obj_type[slot] = old_type[i];
 		img->obj_kind[slot] = old_kind[i];
+		img->obj_mm[slot] = old_mm[i];
 	}
 	free(old_ref);
 	free(old_type);
 	free(old_kind);
+	free(old_mm);
 	return 0;
 }
 
@@ -207,6 +212,7 @@ static int define_object(struct image *img, uint32_t objref)
 	img->obj_ref[slot] = objref;
 	img->obj_type[slot] = img->rec_type;
 	img->obj_kind[slot] = 0;
+	img->obj_mm[slot] = 0;
 	img->nr_objs++;
 	return 0;
 }
@@ -258,6 +264,14 @@ static void task_done(struct image *img)
 {
 	img->tasks_done++;
 	next_task(img);
+}
+
+/* A record other than SIGPENDING where one may be: the task has no more */
+void image_sigpending_done(struct image *img, uint32_t type)
+{
+	if ((img->state == ST_SIGPENDING || img->state == ST_SIGPENDING_SHARED) &&
+	    type != CKPT_REC_SIGPENDING)
+		task_done(img);
 }
 
 /*
@@ -982,6 +996,29 @@ int accept_CRED(struct image *img, const void *p, uint32_t len)
 	return define_object(img, LE32(c->objref));
 }
 
+/* The MM being read, objref, is the next of img->mms: its VMAs come next */
+static int add_mm(struct image *img, uint32_t objref)
+{
+	struct image_mm *mms;
+	uint32_t cap;
+
+	if (img->nr_mms == img->mms_cap) {
+		if (img->mms_cap > UINT32_MAX / 2)
+			return image_fail(img, "too many MMs");
+		cap = img->mms_cap ? img->mms_cap * 2 : 16;
+		mms = realloc(img->mms, cap * sizeof(*mms));
+		if (!mms)
+			return image_fail(img, "out of memory for %u MMs", cap);
+		img->mms = mms;
+		img->mms_cap = cap;
+	}
+	img->obj_mm[obj_slot(img, objref)] = img->nr_mms;
+	img->mms[img->nr_mms].first = img->nr_vmas;
+	img->mms[img->nr_mms].nr = 0;
+	img->nr_mms++;
+	return 0;
+}
+
 int accept_MM(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_mm *mm = p;
@@ -1005,20 +1042,22 @@ int accept_MM(struct image *img, const void *p, uint32_t len)
 		       sizeof(mm->saved_auxv) - auxv_len * sizeof(__le64),
 		       "saved_auxv beyond saved_auxv_len"))
 		return -1;
-	if (define_object(img, LE32(mm->objref)))
+	if (define_object(img, LE32(mm->objref)) || add_mm(img, LE32(mm->objref)))
 		return -1;
 
+	img->mm_objref = LE32(mm->objref);
 	img->vmas_left = LE32(mm->nr_vmas);
-	img->nr_vmas = 0;
+	img->mm_vmas = img->nr_vmas;
 	img->mm_pages = 0;
+	img->mm_cow_pages = 0;
 	img->pages_end = 0;
 	img->state = img->vmas_left ? ST_VMA : ST_PAGES;
 	return 0;
 }
 
-static int add_vma(struct image *img, uint64_t start, uint64_t end)
+static int add_vma(struct image *img, uint64_t start, uint64_t end, uint32_t kind)
 {
-	struct image_range *vmas;
+	struct image_vma *vmas;
 	uint32_t cap;
 
 	if (img->nr_vmas == img->vma_cap) {
@@ -1033,6 +1072,7 @@ static int add_vma(struct image *img, uint64_t start, uint64_t end)
 	}
 	img->vmas[img->nr_vmas].start = start;
 	img->vmas[img->nr_vmas].end = end;
+	img->vmas[img->nr_vmas].kind = kind;
 	img->nr_vmas++;
 	return 0;
 }
@@ -1041,8 +1081,9 @@ int accept_VMA(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_vma *v = p;
 	uint64_t start = LE64(v->start), end = LE64(v->end);
-	uint64_t prev_end = img->nr_vmas ? img->vmas[img->nr_vmas - 1].end : 0;
+	uint64_t prev_end = img->nr_vmas > img->mm_vmas ? img->vmas[img->nr_vmas - 1].end : 0;
 	uint32_t kind = LE32(v->kind), file_ref = LE32(v->file_ref);
+	uint32_t cow_ref = LE32(v->cow_mm_ref);
 
 	if (start >= end || start % img->page_size || end % img->page_size)
 		return image_fail(img, "start 0x%llx end 0x%llx is not a page-aligned range",
@@ -1073,32 +1114,61 @@ int accept_VMA(struct image *img, const void *p, uint32_t len)
 	if (kind == CKPT_VMA_SYSV_SHM && LE64(v->pgoff))
 		return image_fail(img, "pgoff 0x%llx: an attach maps a segment from its start",
 				  (unsigned long long)LE64(v->pgoff));
+	/* The MM it was forked from, which restart links it to */
+	if (cow_ref && kind != CKPT_VMA_ANON)
+		return image_fail(img, "cow_mm_ref %u: only ANON mappings have one", cow_ref);
+	if (cow_ref && cow_ref == img->mm_objref)
+		return image_fail(img, "cow_mm_ref %u is this MM", cow_ref);
 	if (check_ref(img, "file_ref", file_ref, ref_type) ||
-	    check_zero(img, &v->__pad, sizeof(v->__pad), "__pad") ||
-	    add_vma(img, start, end))
+	    check_ref(img, "cow_mm_ref", cow_ref, CKPT_REC_MM) ||
+	    add_vma(img, start, end, kind))
 		return -1;
 	if (!--img->vmas_left)
 		img->state = ST_PAGES;
 	return 0;
 }
 
-/* The VMA holding [start, end), if any: VMAs are sorted and disjoint */
-static const struct image_range *find_vma(const struct image *img,
-					  uint64_t start, uint64_t end)
+/* The first of the n VMAs at vmas, sorted and disjoint, that ends above addr, or n */
+static uint32_t vma_above(const struct image_vma *vmas, uint32_t n, uint64_t addr)
 {
-	uint32_t lo = 0, hi = img->nr_vmas, mid;
+	uint32_t lo = 0, hi = n, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (img->vmas[mid].end <= start)
+		if (vmas[mid].end <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < img->nr_vmas && img->vmas[lo].start <= start &&
-	    end <= img->vmas[lo].end)
-		return &img->vmas[lo];
+	return lo;
+}
+
+/* The VMA of the MM being read that holds [start, end), if any */
+static const struct image_vma *find_vma(const struct image *img,
+					uint64_t start, uint64_t end)
+{
+	const struct image_vma *vmas = img->vmas + img->mm_vmas;
+	uint32_t n = img->nr_vmas - img->mm_vmas;
+	uint32_t i = vma_above(vmas, n, start);
+
+	if (i < n && vmas[i].start <= start && end <= vmas[i].end)
+		return &vmas[i];
 	return NULL;
+}
+
+/* Whether ANON VMAs of the earlier MM m, one after the other, cover [start, end) */
+static bool mm_anon_covers(const struct image *img, const struct image_mm *m,
+			   uint64_t start, uint64_t end)
+{
+	const struct image_vma *vmas = img->vmas + m->first;
+	uint32_t i;
+
+	for (i = vma_above(vmas, m->nr, start); i < m->nr && start < end; i++) {
+		if (vmas[i].start > start)
+			return false;
+		start = vmas[i].end;
+	}
+	return start >= end;
 }
 
 /* PAGES of a SHMEM: addr is an offset in the file, going up, below its size */
@@ -1125,6 +1195,36 @@ static int accept_shmem_pages(struct image *img, uint64_t addr, uint64_t size,
 	return 0;
 }
 
+/*
+ * Where the next PAGES or PAGES_COW of an MM may be: page-aligned, at or
+ * above the end of the one before, inside one VMA, which it returns; NULL
+ * after image_fail()
+ */
+static const struct image_vma *mm_pages_vma(struct image *img, uint64_t addr,
+					    uint64_t size)
+{
+	const struct image_vma *v;
+
+	if (addr % img->page_size || addr > UINT64_MAX - size) {
+		image_fail(img, "addr 0x%llx is not a page address",
+			   (unsigned long long)addr);
+		return NULL;
+	}
+	if (addr < img->pages_end) {
+		image_fail(img,
+			   "addr 0x%llx is below the end 0x%llx of the PAGES or PAGES_COW before it",
+			   (unsigned long long)addr,
+			   (unsigned long long)img->pages_end);
+		return NULL;
+	}
+	v = find_vma(img, addr, addr + size);
+	if (!v)
+		image_fail(img, "0x%llx-0x%llx is not inside one VMA",
+			   (unsigned long long)addr,
+			   (unsigned long long)(addr + size));
+	return v;
+}
+
 int accept_PAGES(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_pages *pg = p;
@@ -1140,20 +1240,58 @@ int accept_PAGES(struct image *img, const void *p, uint32_t len)
 		return -1;
 	if (img->state == ST_SHMEM_PAGES)
 		return accept_shmem_pages(img, addr, size, n);
-	if (addr % img->page_size || addr > UINT64_MAX - size)
-		return image_fail(img, "addr 0x%llx is not a page address",
-				  (unsigned long long)addr);
-	if (addr < img->pages_end)
-		return image_fail(img, "addr 0x%llx is below the end 0x%llx of the PAGES before it",
-				  (unsigned long long)addr,
-				  (unsigned long long)img->pages_end);
-	if (!find_vma(img, addr, addr + size))
-		return image_fail(img, "0x%llx-0x%llx is not inside one VMA",
-				  (unsigned long long)addr,
-				  (unsigned long long)(addr + size));
+	if (!mm_pages_vma(img, addr, size))
+		return -1;
 	img->pages_end = addr + size;
 	img->mm_pages += n;
 	return 0;
+}
+
+int accept_PAGES_COW(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_cow *c = p;
+	uint32_t n = LE32(c->nr_pages), ref = LE32(c->mm_ref);
+	uint64_t addr = LE64(c->addr);
+	uint64_t size = (uint64_t)n * img->page_size;
+	const struct image_vma *v;
+
+	if (!n || n > CKPT_PAGES_COW_MAX)
+		return image_fail(img, "nr_pages %u is out of range 1..%u",
+				  n, CKPT_PAGES_COW_MAX);
+	if (!ref)
+		return image_fail(img, "mm_ref is 0");
+	if (ref == img->mm_objref)
+		return image_fail(img, "mm_ref %u is this MM", ref);
+	if (check_ref(img, "mm_ref", ref, CKPT_REC_MM))
+		return -1;
+	v = mm_pages_vma(img, addr, size);
+	if (!v)
+		return -1;
+	if (v->kind != CKPT_VMA_ANON)
+		return image_fail(img, "0x%llx-0x%llx is in a VMA of kind %u, not ANON",
+				  (unsigned long long)addr,
+				  (unsigned long long)(addr + size), v->kind);
+	if (!mm_anon_covers(img, &img->mms[img->obj_mm[obj_slot(img, ref)]],
+			    addr, addr + size))
+		return image_fail(img, "0x%llx-0x%llx is not inside ANON VMAs of MM %u",
+				  (unsigned long long)addr,
+				  (unsigned long long)(addr + size), ref);
+	img->pages_end = addr + size;
+	img->mm_pages += n;
+	img->mm_cow_pages += n;
+	return 0;
+}
+
+/* Of the VMAs of the MM just read, the ANON ones stay, for later PAGES_COW */
+static void keep_anon_vmas(struct image *img)
+{
+	uint32_t i, n = img->mm_vmas;
+
+	for (i = img->mm_vmas; i < img->nr_vmas; i++)
+		if (img->vmas[i].kind == CKPT_VMA_ANON)
+			img->vmas[n++] = img->vmas[i];
+	img->nr_vmas = n;
+	img->mms[img->nr_mms - 1].nr = n - img->mm_vmas;
 }
 
 int accept_MM_END(struct image *img, const void *p, uint32_t len)
@@ -1161,9 +1299,11 @@ int accept_MM_END(struct image *img, const void *p, uint32_t len)
 	const struct ckpt_mm_end *e = p;
 
 	if (LE64(e->nr_pages) != img->mm_pages)
-		return image_fail(img, "nr_pages %llu, but the PAGES of this MM hold %llu",
+		return image_fail(img,
+				  "nr_pages %llu, but the PAGES and PAGES_COW of this MM hold %llu",
 				  (unsigned long long)LE64(e->nr_pages),
 				  (unsigned long long)img->mm_pages);
+	keep_anon_vmas(img);
 	img->state = ST_TASK;
 	return 0;
 }
@@ -1755,13 +1895,15 @@ int accept_SIGPENDING(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_sigpending *sp = p;
 	const uint8_t *info = (const void *)(sp + 1);
-	uint32_t shared = img->state == ST_SIGPENDING_SHARED;
+	uint32_t shared = LE32(sp->shared);
 	uint32_t i, n = LE32(sp->nr), signo;
+	uint32_t min = img->state == ST_SIGPENDING_SHARED;
 
-	if (LE32(sp->shared) != shared)
+	/* Each queue only if not empty (older images have both, even empty) */
+	if (shared > 1 || shared < min)
 		return image_fail(img,
-				  "shared %u, expected %u (the task's queue, then the group's)",
-				  LE32(sp->shared), shared);
+				  "shared %u, expected %s (the task's queue, then the group's)",
+				  shared, img->state == ST_SIGPENDING_SHARED ? "1" : "0 or 1");
 	if (check_var_len(img, p, len, (uint64_t)n * SIGINFO_SIZE))
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -2034,15 +2176,62 @@ int accept_X86_CPUID(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+/* An entry point of the image's vDSO: a name of its own, inside the text */
+static int check_vdso_sym(struct image *img, const struct ckpt_x86_vdso_sym *s,
+			  uint32_t i, uint32_t size)
+{
+	char field[32];
+
+	snprintf(field, sizeof(field), "syms[%u].name", i);
+	if (check_padded_string(img, s->name, sizeof(s->name), field))
+		return -1;
+	if (!s->name[0])
+		return image_fail(img, "%s is empty", field);
+	if (LE32(s->__pad))
+		return image_fail(img, "syms[%u].__pad is not zero", i);
+	if (LE32(s->offset) >= size)
+		return image_fail(img, "syms[%u].offset 0x%x is not below size 0x%x", i,
+				  LE32(s->offset), size);
+	return 0;
+}
+
+int accept_X86_VDSO(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_x86_vdso *v = p;
+	uint32_t nr = LE32(v->nr_syms), size = LE32(v->size), i;
+
+	if (img->prev_type != CKPT_REC_X86_CPUID)
+		return image_fail(img, "record out of order: not right after the X86_CPUID");
+	if (!nr || nr > CKPT_X86_VDSO_SYMS_MAX)
+		return image_fail(img, "nr_syms %u is out of range 1..%u", nr,
+				  CKPT_X86_VDSO_SYMS_MAX);
+	if (check_var_len(img, p, len, (uint64_t)nr * sizeof(v->syms[0])))
+		return -1;
+	if (!size || size % img->page_size || size > CKPT_X86_VDSO_SIZE_MAX)
+		return image_fail(img, "size 0x%x is not a nonzero page multiple <= 0x%x", size,
+				  CKPT_X86_VDSO_SIZE_MAX);
+	if (LE32(v->vvar_size) % img->page_size || LE32(v->vvar_size) > CKPT_X86_VDSO_SIZE_MAX)
+		return image_fail(img, "vvar_size 0x%x is not a page multiple <= 0x%x",
+				  LE32(v->vvar_size), CKPT_X86_VDSO_SIZE_MAX);
+	for (i = 0; i < nr; i++)
+		if (check_vdso_sym(img, &v->syms[i], i, size))
+			return -1;
+	return 0;
+}
+
 int accept_X86_XSTATE(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_x86_xstate *x = p;
+	uint32_t flags = LE32(x->flags);
 
-	if (LE32(x->size) != img->xstate_size)
+	if (flags & ~CKPT_X86_XSTATE_PACKED)
+		return image_fail(img, "unknown flags 0x%x", flags);
+	/* Packed: the legacy area and the header, then the components used */
+	if (flags ? LE32(x->size) < 576 || LE32(x->size) > img->xstate_size :
+		    LE32(x->size) != img->xstate_size)
 		return image_fail(img, "size %u, but the HEADER's xstate_size is %u",
 				  LE32(x->size), img->xstate_size);
-	if (check_var_len(img, p, len, LE32(x->size)) ||
-	    check_zero(img, &x->__pad, sizeof(x->__pad), "__pad"))
+	if (check_var_len(img, p, len, LE32(x->size)))
 		return -1;
 	if (LE64(x->xfeatures) != img->xfeatures)
 		return image_fail(img, "xfeatures 0x%llx, but the HEADER's are 0x%llx",

@@ -55,6 +55,7 @@ static int ckpt_scan_rec(int fd, off_t off, uint32_t type, uint32_t rec_len,
 			 struct ckpt_img_info *info)
 {
 	struct ckpt_tree_task root;
+	struct ckpt_pages_cow cow;
 	off_t at = off + sizeof(struct ckpt_rec_hdr);
 
 	switch (type) {
@@ -67,6 +68,11 @@ static int ckpt_scan_rec(int fd, off_t off, uint32_t type, uint32_t rec_len,
 	case CKPT_REC_PAGES:
 		if (rec_len > sizeof(struct ckpt_pages))
 			info->pages += (rec_len - sizeof(struct ckpt_pages)) / info->page_size;
+		break;
+	case CKPT_REC_PAGES_COW:
+		if (rec_len >= sizeof(cow) &&
+		    pread(fd, &cow, sizeof(cow), at) == (ssize_t)sizeof(cow))
+			info->pages_cow += le32toh(cow.nr_pages);
 		break;
 	case CKPT_REC_PTY:
 		return ckpt_scan_pty(fd, at, rec_len, info);

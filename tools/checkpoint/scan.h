@@ -20,7 +20,8 @@ struct ckpt_img_info {
 	uint32_t flags;		/* checkpoint(2) flags of the header */
 	uint32_t nr_tasks;
 	uint64_t records;	/* records before the TRAILER */
-	uint64_t pages;		/* pages in PAGES records */
+	uint64_t pages;		/* pages in PAGES records: with their data */
+	uint64_t pages_cow;	/* pages in PAGES_COW records: shared with an earlier MM */
 	bool container;		/* the root is a pid namespace's init */
 	bool mntns, netns, cgroupns;	/* MNTNS, NETNS, CGROUPNS records */
 	bool complete;		/* scanned to the TRAILER */

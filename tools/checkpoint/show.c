@@ -114,6 +114,8 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_FOWN]		= FIXED(struct ckpt_fown, FOWN),
 	[CKPT_REC_SCHED_DL]	= FIXED(struct ckpt_sched_dl, SCHED_DL),
 	[CKPT_REC_X86_CPUID]	= VARIABLE(struct ckpt_x86_cpuid, X86_CPUID),
+	[CKPT_REC_PAGES_COW]	= FIXED(struct ckpt_pages_cow, PAGES_COW),
+	[CKPT_REC_X86_VDSO]	= VARIABLE(struct ckpt_x86_vdso, X86_VDSO),
 };
 
 /*
@@ -138,7 +140,7 @@ _Static_assert(CKPT_REC_UTS < CKPT_REC_TIMENS && CKPT_REC_TIMENS < CKPT_REC_NETN
 /* The record types each state of the grammar accepts */
 static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
-	[ST_TREE]		= REC(TREE) | REC(X86_CPUID),
+	[ST_TREE]		= REC(TREE) | REC(X86_CPUID) | REC(X86_VDSO),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
 				  REC(CGROUPNS) | REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_NETDEV]		= REC(NETDEV),
@@ -164,7 +166,7 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_UNLINKED_DATA]	= REC(TMPFS_XATTR) | TASK_START,
 	[ST_PTY]		= REC(INODE_ATTR) | TASK_START,
 	[ST_VMA]		= REC(VMA),
-	[ST_PAGES]		= REC(PAGES) | REC(MM_END),
+	[ST_PAGES]		= REC(PAGES) | REC(PAGES_COW) | REC(MM_END),
 	[ST_CONTENTS]		= REC(SHMEM),
 	[ST_SHMEM_PAGES]	= REC(PAGES) | REC(SHMEM_END),
 	[ST_PROCESS]		= REC(PROCESS),
@@ -218,7 +220,7 @@ int image_fail(struct image *img, const char *fmt, ...)
 	return -1;
 }
 
-/* "VMA", "PAGES or MM_END", "CRED, FILE, ... or TASK" */
+/* "VMA", "PAGES or SHMEM_END", "CRED, FILE, ... or TASK" */
 static void image_expected(const struct image *img, char *s, size_t size)
 {
 	__uint128_t mask = state_accepts[img->state];
@@ -447,6 +449,7 @@ static int image_next(struct image *img)
 	if ((type & CKPT_REC_OPTIONAL) && image_optional_unknown(type & ~CKPT_REC_OPTIONAL))
 		return image_skip_optional(img, &hdr);
 	type &= ~CKPT_REC_OPTIONAL;
+	image_sigpending_done(img, type);
 	if (image_check_header(img, type, len) || image_grow_buf(img, len))
 		return -1;
 	n = image_read(img, img->buf, len);
@@ -481,7 +484,9 @@ static void image_free(struct image *img)
 	free(img->obj_ref);
 	free(img->obj_type);
 	free(img->obj_kind);
+	free(img->obj_mm);
 	free(img->vmas);
+	free(img->mms);
 	free(img->netdevs);
 	for (i = 0; img->mounts && i < img->mounts_done; i++)
 		free(img->mounts[i].path);

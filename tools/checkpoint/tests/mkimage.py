@@ -97,7 +97,8 @@ SIZES = {
     'NETDEV': 72, 'NET_ADDR': 88, 'NET_ROUTE': 72,
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
     'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
-    'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8,
+    'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8, 'PAGES_COW': 16,
+    'X86_VDSO': 16,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -228,15 +229,19 @@ def mm(objref, nr_vmas, exe_file_ref):
     return Record('MM', body)
 
 
-def vma(start, end, kind, flags, file_ref=0, pgoff=0):
+def vma(start, end, kind, flags, file_ref=0, pgoff=0, cow_mm_ref=0):
     return Record('VMA', struct.pack('<QQQIIII', start, end, pgoff, kind,
-                                     flags, file_ref, 0))
+                                     flags, file_ref, cow_mm_ref))
 
 
 def pages(addr, nr):
     data = b''.join(bytes([(i + j) & 0xFF for j in range(PAGE_SIZE)])
                     for i in range(nr))
     return Record('PAGES', struct.pack('<QII', addr, nr, 0) + data)
+
+
+def pages_cow(addr, nr, mm_ref):
+    return Record('PAGES_COW', struct.pack('<QII', addr, nr, mm_ref))
 
 
 def mm_end(nr_pages):
@@ -399,6 +404,35 @@ def x86_xstate(size=XSTATE_SIZE):
         struct.pack_into('<Q', area, 512, 0x3)   # xstate_bv
     return Record('X86_XSTATE', pad8(struct.pack('<QII', XFEATURES, size, 0)
                                      + bytes(area)))
+
+
+# In a record header's type: a reader that does not know it may skip it
+REC_OPTIONAL = 1 << 31
+# (leaf, subleaf, reg, value): CPUID.1:ECX and CPUID.7.0:EBX
+GOOD_CPUID = [(1, 0, 2, 0x7ffafbff), (7, 0, 1, 0x029c6fbf)]
+
+
+def x86_cpuid(regs=GOOD_CPUID):
+    body = struct.pack('<II', len(regs), 0)
+    for r in regs:
+        body += struct.pack('<4I', *r)
+    return Record('X86_CPUID', body)
+
+
+# (name, offset): entry points of a 64-bit vDSO of two pages
+GOOD_VDSO_SYMS = [('__vdso_clock_gettime', 0xa40),
+                  ('__vdso_gettimeofday', 0xc00), ('__vdso_time', 0xc20),
+                  ('__vdso_getcpu', 0x1c40)]
+
+
+def x86_vdso(syms=GOOD_VDSO_SYMS, size=2 * PAGE_SIZE,
+             vvar_size=4 * PAGE_SIZE, crc=0x1234abcd):
+    """An X86_VDSO, marked CKPT_REC_OPTIONAL as the kernel writes it;
+    a name of 32 bytes has no NUL."""
+    body = struct.pack('<4I', crc, size, vvar_size, len(syms))
+    for name, offset in syms:
+        body += struct.pack('<32sII', name.encode(), offset, 0)
+    return Record('X86_VDSO', body, rtype=REC['X86_VDSO'] | REC_OPTIONAL)
 
 
 def sigpending(shared, infos):
@@ -1345,6 +1379,48 @@ def mount_namespace(mounts=GOOD_MOUNTS, ns=None, edit=None):
                                  *mounts])
 
 
+# Copy-on-write sharing (good-pages-cow): a child, pid PID + 1, forked from
+# the good process, whose own MM shares pages of the stack with it
+COW_MM = 8
+COW_PAGES = VMA_STACK[1] - 2 * PAGE_SIZE
+
+
+def forked_child(stack=None, cow=None, nr_pages=2, text=None):
+    """An edit: the good process and a child with its own MM, which has
+    the text VMA (or text), the stack VMA (or stack) forked from the
+    good MM, the records cow (a PAGES_COW of the stack's two pages by
+    default) and an MM_END of nr_pages."""
+    if stack is None:
+        stack = vma(*VMA_STACK, kind=1, flags=0xb, cow_mm_ref=REFS['mm'])
+    if text is None:
+        text = vma(*VMA_TEXT, kind=2, flags=0x5, file_ref=REFS['exe'])
+    if cow is None:
+        cow = [pages_cow(COW_PAGES, 2, REFS['mm'])]
+
+    def edit(records):
+        records[find(records, 'HEADER')] = header(nr_tasks=2)
+        records[find(records, 'TREE')] = tree([(PID, PID, 0),
+                                               (PID + 1, PID + 1, PID)])
+        records += [mm(COW_MM, 2, REFS['exe']), text, stack, *cow,
+                    mm_end(nr_pages), task(PID + 1, mm_ref=COW_MM), process(),
+                    x86_regs(), x86_xstate(), sigpending(0, []),
+                    sigpending(1, [])]
+    return edit
+
+
+def split_stack(records):
+    """The good MM's stack in two VMAs, apart where its two pages meet,
+    each page in its own PAGES."""
+    at = find(records, 'VMA', 1)
+    records[find(records, 'MM')] = mm(REFS['mm'], 3, REFS['exe'])
+    records[at:at + 1] = [vma(VMA_STACK[0], COW_PAGES + PAGE_SIZE, kind=1,
+                              flags=0xb),
+                          vma(COW_PAGES + PAGE_SIZE, VMA_STACK[1], kind=1,
+                              flags=0x3)]
+    records[find(records, 'PAGES'):find(records, 'PAGES') + 1] = [
+        pages(COW_PAGES, 1), pages(COW_PAGES + PAGE_SIZE, 1)]
+
+
 # name: (edit of the records, edit of the trailer, edit of the bytes);
 # the names of the variants that are valid images start with "good"
 VARIANTS = {
@@ -1388,6 +1464,69 @@ VARIANTS = {
     'pages-outside-vma': (replace('PAGES', pages(0x500000, 1)), None, None),
     'overlapping-vmas': (replace('VMA', vma(0x400000, 0x402000, 1, 3), 1),
                          None, None),
+    'good-pages-cow': (forked_child(cow=[
+        pages(COW_PAGES, 1), pages_cow(COW_PAGES + PAGE_SIZE, 1, REFS['mm'])]),
+        None, None),
+    'good-pages-cow-split': (lambda r: (split_stack(r), forked_child()(r)),
+                             None, None),
+    'pages-cow-nr-pages-0': (forked_child(
+        cow=[pages_cow(COW_PAGES, 0, REFS['mm'])]), None, None),
+    'pages-cow-nr-pages-max': (forked_child(
+        cow=[pages_cow(COW_PAGES, (1 << 20) + 1, REFS['mm'])]), None, None),
+    'pages-cow-len': (forked_child(cow=[Record('PAGES_COW', struct.pack(
+        '<QIIQ', COW_PAGES, 2, REFS['mm'], 0))]), None, None),
+    'pages-cow-mm-ref-0': (forked_child(cow=[pages_cow(COW_PAGES, 2, 0)]),
+                           None, None),
+    'pages-cow-own-mm': (forked_child(cow=[pages_cow(COW_PAGES, 2, COW_MM)]),
+                         None, None),
+    'pages-cow-not-mm': (forked_child(
+        cow=[pages_cow(COW_PAGES, 2, REFS['cred'])]), None, None),
+    'pages-cow-file-vma': (forked_child(
+        cow=[pages_cow(VMA_TEXT[0], 1, REFS['mm'])], nr_pages=1), None, None),
+    'pages-cow-outside-vma': (forked_child(
+        cow=[pages_cow(0x500000, 1, REFS['mm'])], nr_pages=1), None, None),
+    'pages-cow-outside-other-mm': (forked_child(
+        stack=vma(VMA_STACK[0] - 16 * PAGE_SIZE, VMA_STACK[1], kind=1,
+                  flags=0xb, cow_mm_ref=REFS['mm']),
+        cow=[pages_cow(VMA_STACK[0] - PAGE_SIZE, 2, REFS['mm'])]), None, None),
+    'pages-cow-unaligned': (forked_child(
+        cow=[pages_cow(COW_PAGES + 8, 1, REFS['mm'])], nr_pages=1),
+        None, None),
+    'pages-cow-then-lower-pages': (forked_child(
+        cow=[pages_cow(COW_PAGES + PAGE_SIZE, 1, REFS['mm']),
+             pages(COW_PAGES, 1)]), None, None),
+    'pages-cow-mm-end-count': (forked_child(nr_pages=1), None, None),
+    'pages-cow-in-shmem': (lambda r: shared_memory(
+        r, shmem_pages=pages_cow(PAGE_SIZE, 1, REFS['mm'])), None, None),
+    'good-x86-vdso': (insert_after('HEADER', [x86_cpuid(), x86_vdso()]),
+                      None, None),
+    'good-x86-cpuid': (insert_after('HEADER', x86_cpuid()), None, None),
+    'x86-vdso-nr-syms-0': (insert_after('HEADER', [x86_cpuid(),
+                                                   x86_vdso(syms=[])]),
+                           None, None),
+    'x86-vdso-name-not-terminated': (insert_after('HEADER', [
+        x86_cpuid(), x86_vdso(syms=GOOD_VDSO_SYMS[:1] + [('x' * 32, 0)])]),
+        None, None),
+    'x86-vdso-name-empty': (insert_after('HEADER', [
+        x86_cpuid(), x86_vdso(syms=[('', 0)])]), None, None),
+    'x86-vdso-offset': (insert_after('HEADER', [
+        x86_cpuid(), x86_vdso(syms=[('__vdso_time', 2 * PAGE_SIZE)])]),
+        None, None),
+    'x86-vdso-size': (insert_after('HEADER', [
+        x86_cpuid(), x86_vdso(size=PAGE_SIZE + 8)]), None, None),
+    'x86-vdso-without-cpuid': (insert_after('HEADER', x86_vdso()),
+                               None, None),
+    'x86-vdso-twice': (insert_after('HEADER', [x86_cpuid(), x86_vdso(),
+                                               x86_vdso()]), None, None),
+    'vma-cow-not-anon': (forked_child(text=vma(
+        *VMA_TEXT, kind=2, flags=0x5, file_ref=REFS['exe'],
+        cow_mm_ref=REFS['mm'])), None, None),
+    'vma-cow-own-mm': (forked_child(stack=vma(
+        *VMA_STACK, kind=1, flags=0xb, cow_mm_ref=COW_MM)), None, None),
+    'vma-cow-undefined': (forked_child(stack=vma(
+        *VMA_STACK, kind=1, flags=0xb, cow_mm_ref=42)), None, None),
+    'vma-cow-not-mm': (forked_child(stack=vma(
+        *VMA_STACK, kind=1, flags=0xb, cow_mm_ref=REFS['files'])), None, None),
     'nonzero-pad': (replace('TASK', task(PID, pad=1)), None, None),
     'path-not-terminated': (replace('FILE', file(REFS['exe'], 1, 0o100755,
                                                  '/usr/bin/sleeper',
@@ -1426,7 +1565,7 @@ VARIANTS = {
                                          (PID + 1, PID, 0)]), None, None),
     'cred-len-zero': (replace('CRED', Record('CRED', b'')), None, None),
     'task-pid': (replace('TASK', task(PID + 1)), None, None),
-    'missing-sigpending': (drop('SIGPENDING', 1), None, None),
+    'sigpending-own-twice': (replace('SIGPENDING', sigpending(0, []), 1), None, None),
     'missing-process': (drop('PROCESS'), None, None),
     'rlimit-soft-above-hard': (replace('PROCESS', process(nofile=(8192, 4096))),
                                None, None),
@@ -2287,7 +2426,8 @@ def selftest():
             if r.name in ('HEADER', 'TASK', 'MM', 'VMA', 'MM_END', 'SIGHAND',
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
                           'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
-                          'MQ_NS', 'INODE_ATTR', 'FOWN', 'SCHED_DL'):
+                          'MQ_NS', 'INODE_ATTR', 'FOWN', 'SCHED_DL',
+                          'PAGES_COW'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -2410,6 +2550,23 @@ def selftest():
         (5, 5, 0, 0, 5, 0, 0, 0), 'TREE'
     assert struct.unpack_from('<8I', tree([(5, 5, 0, 8, 5, 6, 7, 9)]).payload,
                               8) == (5, 5, 0, 8, 5, 6, 7, 9), 'TREE'
+    # A PAGES_COW: addr, nr_pages, mm_ref, and no data; a VMA's cow_mm_ref
+    # where an earlier kernel had __pad
+    assert pages_cow(0x1000, 2, 7).payload == struct.pack(
+        '<QII', 0x1000, 2, 7), 'PAGES_COW'
+    assert len(pages_cow(0, 1, 1).payload) == SIZES['PAGES_COW'], 'PAGES_COW'
+    assert struct.unpack_from('<I', vma(0, 4096, 1, 3, cow_mm_ref=5).payload,
+                              36) == (5,), 'VMA'
+    # An X86_CPUID: nr_regs, __pad, then (leaf, subleaf, reg, value)
+    r = x86_cpuid([(7, 0, 1, 9)])
+    assert r.payload == struct.pack('<6I', 1, 0, 7, 0, 1, 9), 'X86_CPUID'
+    # An X86_VDSO: crc, size, vvar_size, nr_syms, then 40-byte symbols,
+    # CKPT_REC_OPTIONAL in its type
+    r = x86_vdso([('ab', 5)], 8192, 4096, 7)
+    assert r.payload == struct.pack('<4I', 7, 8192, 4096, 1) + b'ab' + \
+        b'\0' * 30 + struct.pack('<II', 5, 0), 'X86_VDSO'
+    assert len(r.payload) == SIZES['X86_VDSO'] + 40, 'X86_VDSO'
+    assert r.rtype == REC['X86_VDSO'] | 0x80000000, 'X86_VDSO'
     assert set(SIZES) == set(REC), 'record types out of date'
     print('ok')
 

@@ -18,7 +18,10 @@
 #
 # `ckpt criu`, the CRIU-compatible front end, is tested by the client
 # tests/criu_test.c (make criu-test), against the static and the
-# sanitized builds.
+# sanitized builds.  The kernel's figures and the progress line are
+# tested by tests/stats_test.c (make stats-test), and the commands that
+# show them (--stats, --progress, -v) with tests/fake_kernel.c, a
+# checkpoint(2) and restart(2) preloaded into the dynamic build.
 
 set -u
 
@@ -125,11 +128,11 @@ ASAN=$TMP/asan/ckpt
 ASAN_CFLAGS="-g -fsanitize=address,undefined -fno-sanitize-recover=all"
 build "$TMP/asan" STATIC= EXTRA_CFLAGS="$ASAN_CFLAGS" || ASAN=
 
-VALGRIND=$TMP/dynamic/ckpt
-if ! command -v valgrind >/dev/null ||
-   ! build "$TMP/dynamic" STATIC= EXTRA_CFLAGS=-g; then
-	VALGRIND=
-fi
+# Dynamic: for valgrind, and for the fake kernel that is preloaded into it
+DYNAMIC=$TMP/dynamic/ckpt
+build "$TMP/dynamic" STATIC= EXTRA_CFLAGS=-g || DYNAMIC=
+VALGRIND=$DYNAMIC
+command -v valgrind >/dev/null || VALGRIND=
 
 # --- command line ---
 
@@ -366,38 +369,198 @@ fi
 
 # --- ckpt criu: the CRIU-compatible front end (tests/criu_test.c) ---
 
-# criu_tests LABEL CRIU_TEST CKPT [NOSYS_CKPT]: its PASS/FAIL/SKIP lines as TAP
-criu_tests()
+# client_tests NAME CLIENT [ARGS...]: the PASS/FAIL/SKIP lines of a test
+# client (tests/*_test.c) as TAP
+client_tests()
 {
-	local label=$1 line status=0 tests=0 fails=0
+	local name=$1 line status=0 tests=0 fails=0
 
 	shift
 	while IFS= read -r line; do
 		case $line in
-		"PASS: "*) ok "criu ($label): ${line#PASS: }" ;;
-		"FAIL: "*) not_ok "criu ($label): ${line#FAIL: }"; fails=$((fails + 1)) ;;
-		"SKIP: "*) skip "criu ($label): ${line#SKIP: }" "see tests/criu_test.c" ;;
+		"PASS: "*) ok "$name: ${line#PASS: }" ;;
+		"FAIL: "*) not_ok "$name: ${line#FAIL: }"; fails=$((fails + 1)) ;;
+		"SKIP: "*) skip "$name: ${line#SKIP: }" "see the test client" ;;
 		"EXIT: "*) status=${line#EXIT: }; continue ;;
 		*) echo "# $line"; continue ;;
 		esac
 		tests=$((tests + 1))
 	done < <(timeout 300 "$@" 2>&1; echo "EXIT: $?")
 	if [ "$tests" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$fails" -eq 0 ]; }; then
-		not_ok "criu ($label): the test client exited with status $status after $tests tests"
+		not_ok "$name: the test client exited with status $status after $tests tests"
 	fi
 }
 
 if build "$TMP/static" criu-test; then
-	criu_tests static "$TMP/static/criu-test" "$CKPT" $NOSYS
+	client_tests "criu (static)" "$TMP/static/criu-test" "$CKPT" $NOSYS
 else
 	not_ok "criu: build the test client (make criu-test)" "$(cat "$TMP/static.log")"
 fi
 if [ -z "$ASAN" ]; then
 	skip "criu (asan+ubsan): the front end under the sanitizers" "no sanitizer runtime"
 elif build "$TMP/asan" STATIC= EXTRA_CFLAGS="$ASAN_CFLAGS" criu-test; then
-	criu_tests asan+ubsan "$TMP/asan/criu-test" "$ASAN" $NOSYS
+	client_tests "criu (asan+ubsan)" "$TMP/asan/criu-test" "$ASAN" $NOSYS
 else
 	not_ok "criu (asan+ubsan): build the test client" "$(cat "$TMP/asan.log")"
+fi
+
+# --- the kernel's figures and the progress line (tests/stats_test.c) ---
+
+if build "$TMP/static" stats-test; then
+	client_tests "stats" "$TMP/static/stats-test"
+else
+	not_ok "stats: build the test client (make stats-test)" "$(cat "$TMP/static.log")"
+fi
+if [ -z "$ASAN" ]; then
+	skip "stats (asan+ubsan): the figures under the sanitizers" "no sanitizer runtime"
+elif build "$TMP/asan" STATIC= EXTRA_CFLAGS="$ASAN_CFLAGS" stats-test; then
+	client_tests "stats (asan+ubsan)" "$TMP/asan/stats-test"
+else
+	not_ok "stats (asan+ubsan): build the test client" "$(cat "$TMP/asan.log")"
+fi
+
+expect "cli: checkpoint --help names --stats" 0 '^      --stats FILE ' \
+	"$CKPT" checkpoint --help
+expect "cli: restart --help names --progress" 0 '^      --progress ' \
+	"$CKPT" restart --help
+expect "cli: checkpoint: -q and --progress exclude each other" 2 \
+	'^ckpt: checkpoint: -q and --progress exclude each other$' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" -q --progress
+expect "cli: restart: -q and --progress exclude each other (125)" 125 \
+	'^ckpt: restart: -q and --progress exclude each other$' \
+	"$CKPT" restart --progress --quiet /dev/null
+
+STATS_NOSYS=("checkpoint: --stats FILE is removed when checkpoint(2) fails"
+	     "checkpoint: --stats in a missing directory fails before checkpoint(2)"
+	     "checkpoint: no image is made when --stats FILE cannot be"
+	     "checkpoint: -v --stats: the log is read back, and the failure said"
+	     "restart: --stats FILE is removed when restart(2) fails")
+if [ -n "$NOSYS" ]; then
+	echo stale >"$TMP/stale.json"
+	"$NOSYS" checkpoint 4194305 -o "$TMP/fail.img" --stats "$TMP/stale.json" 2>/dev/null
+	check "${STATS_NOSYS[0]}" test ! -e "$TMP/stale.json"
+	expect "${STATS_NOSYS[1]}" 1 \
+		"^ckpt: checkpoint: --stats $TMP/none/s.json: No such file or directory$" \
+		"$NOSYS" checkpoint 4194305 -o "$TMP/nostats.img" --stats "$TMP/none/s.json"
+	check "${STATS_NOSYS[2]}" test ! -e "$TMP/nostats.img"
+	expect "${STATS_NOSYS[3]}" 1 '^ckpt: checkpoint: Function not implemented$' \
+		"$NOSYS" checkpoint 4194305 -o "$TMP/fail.img" -v --stats "$TMP/s.json"
+	echo stale >"$TMP/stale.json"
+	"$NOSYS" restart --stats "$TMP/stale.json" /dev/null 2>/dev/null
+	check "${STATS_NOSYS[4]}" test ! -e "$TMP/stale.json"
+else
+	for t in "${STATS_NOSYS[@]}"; do
+		not_ok "$t" "$NOSYS_FAILED"
+	done
+fi
+
+# --- checkpoint and restart through a fake kernel (tests/fake_kernel.c) ---
+
+FAKE=$TMP/fake_kernel.so
+FAKE_TESTS=("checkpoint --stats: the kernel's figures as JSON"
+	    "checkpoint: nothing on standard error by default, off a terminal"
+	    "checkpoint --stats, older kernel: only the figures it gives"
+	    "checkpoint --stats after two EAGAIN: the figures of the last try"
+	    "checkpoint -v --stats: each log line once on standard error"
+	    "checkpoint -v --stats: the figures too"
+	    "checkpoint --log FILE --stats: the figures read back from FILE"
+	    "checkpoint --progress: the line, then the summary"
+	    "restart --stats: the kernel's figures as JSON, the process's status"
+	    "restart -d --stats: the pid printed is the pid in FILE"
+	    "restart --progress: the position in the image, of its size"
+	    "checkpoint on a terminal: the summary line, without --progress"
+	    "checkpoint -q on a terminal: nothing")
+if [ -z "$DYNAMIC" ] ||
+   ! cc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$FAKE" "$TESTS/fake_kernel.c" -ldl \
+	>"$TMP/fake.log" 2>&1; then
+	for t in "${FAKE_TESTS[@]}"; do
+		not_ok "fake kernel: $t" "no dynamic build or no fake kernel" \
+			"$(cat "$TMP/dynamic.log" "$TMP/fake.log" 2>/dev/null)"
+	done
+else
+	# fake VAR=VALUE... ckpt ARGS...: the dynamic ckpt over the fake kernel
+	fake()
+	{
+		local vars=()
+
+		while [[ $1 == *=* ]]; do
+			vars+=("$1")
+			shift
+		done
+		env LD_PRELOAD="$FAKE" "${vars[@]}" "${TIMEOUT[@]}" "$DYNAMIC" "$@"
+	}
+	# json_is FILE EXPR: FILE holds one JSON object j for which the
+	# python3 expression EXPR is true
+	json_is()
+	{
+		python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+if not eval("(" + sys.argv[2] + ")"):
+	sys.exit("not %s: %s" % (sys.argv[2], json.dumps(j)))' "$1" "$2"
+	}
+	CK_KEYS='{"pid", "tasks", "image_bytes", "records", "frozen_us", "memory_us",
+		  "pages_scanned", "pages_written", "pages_cow", "pages_skipped",
+		  "wall_us", "tries"}'
+	RS_KEYS='{"pid", "tasks", "image_bytes", "records", "memory_us",
+		  "pages_restored", "pages_cow", "pages_cow_copied", "wall_us"}'
+	IMG=$TMP/fake.img
+
+	fake checkpoint $$ -o "$IMG" --stats "$TMP/c.json" >/dev/null 2>"$TMP/c.err"
+	check "fake kernel: ${FAKE_TESTS[0]}" json_is "$TMP/c.json" \
+		"set(j) == $CK_KEYS and j['pid'] == $$ and j['image_bytes'] == 1048576 and
+		 j['frozen_us'] == 5000 and j['memory_us'] == 4200 and
+		 j['pages_scanned'] == 300 and j['pages_written'] == 240 and
+		 j['pages_cow'] == 16 and j['pages_skipped'] == 44 and j['tries'] == 1 and
+		 j['tasks'] == 1 and j['records'] == 9 and j['wall_us'] > 0"
+	check "fake kernel: ${FAKE_TESTS[1]}" test ! -s "$TMP/c.err"
+	fake FAKE_OLD=1 checkpoint $$ -o "$IMG" --stats "$TMP/c.json" 2>/dev/null
+	check "fake kernel: ${FAKE_TESTS[2]}" json_is "$TMP/c.json" \
+		"set(j) == $CK_KEYS - {'memory_us', 'pages_scanned', 'pages_cow', 'pages_skipped'}
+		 and j['pages_written'] == 240"
+	fake FAKE_EAGAIN=2 checkpoint $$ -o "$IMG" --stats "$TMP/c.json" 2>/dev/null
+	check "fake kernel: ${FAKE_TESTS[3]}" json_is "$TMP/c.json" \
+		"j['tries'] == 3 and j['pages_written'] == 240 and j['image_bytes'] == 1048576"
+	fake FAKE_EAGAIN=1 checkpoint $$ -o "$IMG" -v --stats "$TMP/c.json" 2>"$TMP/c.err"
+	check "fake kernel: ${FAKE_TESTS[4]}" test "$(grep -c '^froze 1 task(s)$' "$TMP/c.err"),$(
+		grep -c '^checkpoint of 1 task(s) complete: ' "$TMP/c.err"),$(wc -l <"$TMP/c.err")" = 2,1,8
+	check "fake kernel: ${FAKE_TESTS[5]}" json_is "$TMP/c.json" \
+		"j['tries'] == 2 and j['memory_us'] == 4200"
+	fake checkpoint $$ -o "$IMG" --log "$TMP/c.log" --stats "$TMP/c.json" 2>/dev/null
+	check "fake kernel: ${FAKE_TESTS[6]}" json_is "$TMP/c.json" \
+		"j['pages_skipped'] == 44 and open('$TMP/c.log').read().count('stats: ') == 1"
+	fake FAKE_MS=1500 checkpoint $$ -o "$IMG" --progress 2>"$TMP/c.err"
+	check "fake kernel: ${FAKE_TESTS[7]}" python3 -c '
+import re, sys
+err = open(sys.argv[1], newline="").read()
+if "\rckpt: checkpoint: " not in err or not re.search(
+		r"\rckpt: checkpoint: 1\.00 MiB in 1\.[5-9] s \([0-9.]+ KiB/s\), frozen 5 ms\n$", err):
+	sys.exit(repr(err))' "$TMP/c.err"
+	fake FAKE_STATUS=7 restart "$IMG" --stats "$TMP/r.json" >/dev/null 2>&1
+	rc=$?
+	check "fake kernel: ${FAKE_TESTS[8]}" json_is "$TMP/r.json" \
+		"$rc == 7 and set(j) == $RS_KEYS and j['pages_restored'] == 240 and
+		 j['pages_cow'] == 16 and j['pages_cow_copied'] == 2 and j['memory_us'] == 310 and
+		 j['image_bytes'] == 1048576"
+	pid=$(fake restart -d - --stats "$TMP/r.json" <"$IMG" 2>/dev/null)
+	check "fake kernel: ${FAKE_TESTS[9]}" json_is "$TMP/r.json" "j['pid'] == int('$pid')"
+	fake FAKE_MS=1500 restart -d "$IMG" --progress >/dev/null 2>"$TMP/r.err"
+	check "fake kernel: ${FAKE_TESTS[10]}" grep -qE \
+		$'\rckpt: restart: [0-9.]+ KiB of 1\\.00 MiB \\([0-9]+%\\), ' "$TMP/r.err"
+	if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+		on_tty()
+		{
+			script -qec "env LD_PRELOAD='$FAKE' FAKE_MS=100 '$DYNAMIC' $*" /dev/null
+		}
+		check "fake kernel: ${FAKE_TESTS[11]}" grep -q \
+			'^ckpt: checkpoint: 1.00 MiB in [0-9]* ms (.*/s), frozen 5 ms' \
+			<(on_tty checkpoint $$ -o "$IMG")
+		check "fake kernel: ${FAKE_TESTS[12]}" test -z "$(on_tty checkpoint $$ -o "$IMG" -q)"
+	else
+		for t in "${FAKE_TESTS[@]:11}"; do
+			skip "fake kernel: $t" "no script(1) to give ckpt a terminal"
+		done
+	fi
 fi
 
 # --- show: a good image ---
@@ -483,11 +646,35 @@ declare -A REASON=(
 	[objref-zero]='offset 312: CRED: objref 0 is out of range'
 	[objref-twice]='offset 688: FS: objref 1 is already defined, by a CRED'
 	[ref-before-definition]='offset 424: FILES: fd\[0\]: file_ref 3 refers to no object defined before it'
-	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES or MM_END'
-	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES of this MM hold 2'
+	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES, MM_END or PAGES_COW$'
+	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES and PAGES_COW of this MM hold 2$'
 	[missing-vma]='offset 3488: PAGES: record out of order, expected VMA'
 	[pages-outside-vma]='offset 3536: PAGES: 0x500000-0x501000 is not inside one VMA'
 	[overlapping-vmas]='offset 3488: VMA: start 0x400000 is below the end 0x401000'
+	[pages-cow-nr-pages-0]='offset 14240: PAGES_COW: nr_pages 0 is out of range 1\.\.1048576$'
+	[pages-cow-nr-pages-max]='offset 14240: PAGES_COW: nr_pages 1048577 is out of range 1\.\.1048576$'
+	[pages-cow-len]='offset 14240: PAGES_COW: len 24, expected 16$'
+	[pages-cow-mm-ref-0]='offset 14240: PAGES_COW: mm_ref is 0$'
+	[pages-cow-own-mm]='offset 14240: PAGES_COW: mm_ref 8 is this MM$'
+	[pages-cow-not-mm]='offset 14240: PAGES_COW: mm_ref 1 is a CRED, not a MM$'
+	[pages-cow-file-vma]='offset 14240: PAGES_COW: 0x400000-0x401000 is in a VMA of kind 2, not ANON$'
+	[pages-cow-outside-vma]='offset 14240: PAGES_COW: 0x500000-0x501000 is not inside one VMA$'
+	[pages-cow-outside-other-mm]='offset 14240: PAGES_COW: 0x7ffffffdd000-0x7ffffffdf000 is not inside ANON VMAs of MM 7$'
+	[pages-cow-unaligned]='offset 14240: PAGES_COW: addr 0x7fffffffd008 is not a page address$'
+	[pages-cow-then-lower-pages]='offset 14264: PAGES: addr 0x7fffffffd000 is below the end 0x7ffffffff000 of the PAGES or PAGES_COW before it$'
+	[pages-cow-mm-end-count]='offset 14264: MM_END: nr_pages 1, but the PAGES and PAGES_COW of this MM hold 2$'
+	[pages-cow-in-shmem]='offset 2808: PAGES_COW: record out of order, expected PAGES or SHMEM_END$'
+	[x86-vdso-nr-syms-0]='offset 312: X86_VDSO: nr_syms 0 is out of range 1\.\.64$'
+	[x86-vdso-name-not-terminated]='offset 312: X86_VDSO: syms\[1\]\.name is not NUL-terminated$'
+	[x86-vdso-name-empty]='offset 312: X86_VDSO: syms\[0\]\.name is empty$'
+	[x86-vdso-offset]='offset 312: X86_VDSO: syms\[0\]\.offset 0x2000 is not below size 0x2000$'
+	[x86-vdso-size]='offset 312: X86_VDSO: size 0x1008 is not a nonzero page multiple <= 0x100000$'
+	[x86-vdso-without-cpuid]='offset 264: X86_VDSO: record out of order: not right after the X86_CPUID$'
+	[x86-vdso-twice]='offset 496: X86_VDSO: record out of order: not right after the X86_CPUID$'
+	[vma-cow-not-anon]='offset 14144: VMA: cow_mm_ref 7: only ANON mappings have one$'
+	[vma-cow-own-mm]='offset 14192: VMA: cow_mm_ref 8 is this MM$'
+	[vma-cow-undefined]='offset 14192: VMA: cow_mm_ref 42 refers to no object defined before it$'
+	[vma-cow-not-mm]='offset 14192: VMA: cow_mm_ref 4 is a FILES, not a MM$'
 	[nonzero-pad]='offset 11768: TASK: __pad is not zero'
 	[path-not-terminated]='offset 424: FILE: path is not a NUL-terminated string'
 	[file-kind-mode]='offset 424: FILE: mode 040755 does not fit kind 1'
@@ -504,7 +691,7 @@ declare -A REASON=(
 	[tree-exit-code-running]='offset 264: TREE: task\[0\]: exit_code or exit_signal, but neither a zombie nor an exited leader$'
 	[cred-len-zero]='offset 312: CRED: len 0 is shorter than the 88 bytes of its fixed part$'
 	[task-pid]='offset 11768: TASK: pid 101, but TREE entry 0 is pid 100'
-	[missing-sigpending]='offset 13440: TRAILER: record out of order, expected SIGPENDING'
+	[sigpending-own-twice]='offset 13440: SIGPENDING: shared 0, expected 1 '
 	[xstate-size]='offset 12440: X86_XSTATE: size 576, but the HEADER'
 	[missing-trailer]='offset 13456: unexpected end of image, expected TRAILER'
 	[trailer-nr-records]='offset 13456: TRAILER: nr_records 3, but 19 records'
@@ -1265,6 +1452,29 @@ check "show: an exited leader, then its thread, each with its records" \
 	'[13] TASK offset=11800 len=160' '[14] PROCESS offset=11968 len=272' \
 	'[19] TASK offset=13488 len=160' '  pid: 101' \
 	'[20] X86_REGS offset=13656 len=216' '[24] TRAILER offset=14768 len=16'
+"$CKPT" show "$TMP/good-pages-cow.img" >"$TMP/good-pages-cow.out" 2>&1
+check "show: a forked child's MM, with a page of its own and one shared" \
+	show_has "$TMP/good-pages-cow.out" '[21] VMA offset=14192 len=40' \
+	'  cow_mm_ref: 7' '[22] PAGES offset=14240 len=4112' \
+	'[23] PAGES_COW offset=18360 len=16' '  addr: 0x7fffffffe000' \
+	'  nr_pages: 1' '  mm_ref: 7' '[24] MM_END offset=18384 len=8' \
+	'  nr_pages: 2 (1 with data, 1 shared)'
+"$CKPT" show "$TMP/good-pages-cow-split.img" >"$TMP/good-pages-cow-split.out" 2>&1
+check "show: a PAGES_COW across two VMAs of the MM it names" \
+	show_has "$TMP/good-pages-cow-split.out" \
+	'[24] PAGES_COW offset=14312 len=16' '  nr_pages: 2 (0 with data, 2 shared)'
+"$CKPT" show "$TMP/good-x86-vdso.img" >"$TMP/good-x86-vdso.out" 2>&1
+check "show: an X86_VDSO, marked optional, between the X86_CPUID and the TREE" \
+	show_has "$TMP/good-x86-vdso.out" '[1] X86_CPUID offset=264 len=40' \
+	'  cpuid 0x00000007.0 ebx: 0x029c6fbf' '[2] X86_VDSO offset=312 len=176' \
+	'[3] TREE offset=496 len=40' '[21] TRAILER offset=13688 len=16'
+check "show: decodes an X86_VDSO's crc, sizes and entry points" \
+	show_has "$TMP/good-x86-vdso.out" '  crc: 0x1234abcd' '  size: 0x2000' \
+	'  vvar_size: 0x4000' '  nr_syms: 4' \
+	'  syms[0]: "__vdso_clock_gettime" offset=0xa40' \
+	'  syms[3]: "__vdso_getcpu" offset=0x1c40'
+expect "show: an X86_CPUID without X86_VDSO (an earlier kernel's)" 0 \
+	'^\[2\] TREE offset=312 len=40$' "$CKPT" show "$TMP/good-x86-cpuid.img"
 for v in $("${MKIMAGE[@]}" --list); do
 	case $v in good*) continue ;; esac
 	if [ -z "${REASON[$v]:-}" ]; then
@@ -1411,6 +1621,8 @@ if [ -n "$VALGRIND" ]; then
 		vg_accepts "$TMP/good-pty.img" "$TMP/good-exited-leader.img"
 	check "valgrind: an image with a deadline thread and hung-up terminals" \
 		vg_accepts "$TMP/good-sched-deadline.img" "$TMP/good-tty-hungup.img"
+	check "valgrind: an image with an X86_CPUID and an X86_VDSO" \
+		vg_accepts "$TMP/good-x86-vdso.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\
@@ -1433,7 +1645,8 @@ fown-pgrp-unknown,proc-pid-unknown,memfd-ref-not-first,unlinked-ref-memfd,\
 inode-attr-mode,inode-attr-len,pty-inode-attr-twice,pty-inode-attr-after-file,\
 tree-exited-last,tree-exited-then-child,cred-len-zero,\
 sched-deadline-without-dl,sched-dl-after-normal,sched-dl-len,\
-sched-dl-truncated,pty-inode-attr-v1,tty-hungup-path,tty-hungup-trailing}.img
+sched-dl-truncated,pty-inode-attr-v1,tty-hungup-path,tty-hungup-trailing,\
+x86-vdso-nr-syms-0,x86-vdso-name-not-terminated}.img
 	check "valgrind: truncated images" vg_rejects "$TMP"/cuts/cut-{0,1,8,264,312,3560,11752,13479}.img
 else
 	for t in "the good image, with --pages" \
@@ -1449,6 +1662,7 @@ else
 		 "an image with FOWNs, memfds and /proc files" \
 		 "an image with a pty's slave node and an exited leader" \
 		 "an image with a deadline thread and hung-up terminals" \
+		 "an image with an X86_CPUID and an X86_VDSO" \
 		 "damaged images" \
 		 "truncated images"; do
 		skip "valgrind: $t" "no valgrind"
