@@ -14,10 +14,12 @@
 #include <linux/checkpoint.h>
 
 #include "ckpt.h"
+#include "stats.h"
 
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
-	"                       [--ext-unix-sk] [-v | --log FILE]\n"
+	"                       [--ext-unix-sk] [-v | --log FILE] [--stats FILE]\n"
+	"                       [-q | --progress | --no-progress]\n"
 	"\n"
 	"Freeze process PID and its descendants, write their whole state to FILE\n"
 	"as an image and let them run again, or kill them with --kill once the\n"
@@ -34,16 +36,34 @@ static const char checkpoint_usage[] =
 	"                     to restart with --ext-unix-sk socket:[INO]=FD\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
+	"      --stats FILE   write the figures of the checkpoint to FILE, as a\n"
+	"                     JSON object (time frozen, pages written, image size)\n"
+	"      --progress     show how far the checkpoint is, and then its figures,\n"
+	"                     on standard error (default: if it is a terminal,\n"
+	"                     without -v)\n"
+	"      --no-progress  do not\n"
+	"  -q, --quiet        do not show progress or figures; errors only\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if checkpoint fails.\n"
-	"On failure the process keeps running and a partial FILE is removed.\n";
+	"On failure the process keeps running, a partial FILE is removed, and so is\n"
+	"the --stats FILE.\n";
+
+/* Options without a short form */
+enum {
+	CHECKPOINT_OPT_STATS = 256,
+	CHECKPOINT_OPT_PROGRESS,
+	CHECKPOINT_OPT_NO_PROGRESS,
+};
 
 struct checkpoint_opts {
 	int pid;
 	const char *output;
 	const char *log_path;
+	const char *stats_path;
 	bool verbose;
+	bool quiet;
+	enum ckpt_progress_mode progress;
 	unsigned long flags;
 };
 
@@ -59,12 +79,16 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "ext-unix-sk", no_argument,   NULL, 'x' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
+		{ "stats",   required_argument, NULL, CHECKPOINT_OPT_STATS },
+		{ "progress", no_argument,      NULL, CHECKPOINT_OPT_PROGRESS },
+		{ "no-progress", no_argument,   NULL, CHECKPOINT_OPT_NO_PROGRESS },
+		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:ksRxvl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ksRxvl:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -87,6 +111,18 @@ static int checkpoint_parse(int argc, char **argv,
 		case 'l':
 			o->log_path = optarg;
 			break;
+		case CHECKPOINT_OPT_STATS:
+			o->stats_path = optarg;
+			break;
+		case CHECKPOINT_OPT_PROGRESS:
+			o->progress = CKPT_PROGRESS_ON;
+			break;
+		case CHECKPOINT_OPT_NO_PROGRESS:
+			o->progress = CKPT_PROGRESS_OFF;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			fputs(checkpoint_usage, stdout);
 			return CKPT_EXIT_OK;
@@ -102,6 +138,10 @@ static int checkpoint_parse(int argc, char **argv,
 		return ckpt_usage_err("checkpoint", "-o FILE is needed");
 	if (o->verbose && o->log_path)
 		return ckpt_usage_err("checkpoint", "-v and --log exclude each other");
+	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
+		return ckpt_usage_err("checkpoint", "-q and --progress exclude each other");
+	if (o->quiet)
+		o->progress = CKPT_PROGRESS_OFF;
 	return -1;
 }
 
@@ -122,13 +162,22 @@ static bool checkpoint_rewind(int fd)
 	       !lseek(fd, 0, SEEK_SET);
 }
 
-static long checkpoint_tries(const struct checkpoint_opts *o, int fd, int logfd)
+/* The wall time and number of the calls go to st; the kernel's figures are of the last */
+static long checkpoint_tries(const struct checkpoint_opts *o, int fd, struct ckpt_log *log,
+			     struct ckpt_stats *st)
 {
+	struct timespec t0;
 	long ret;
-	int i;
+	int i, err;
 
 	for (i = 1; ; i++) {
-		ret = ckpt_sys_checkpoint(o->pid, fd, o->flags, logfd);
+		ckpt_log_mark(log);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = ckpt_sys_checkpoint(o->pid, fd, o->flags, log->fd);
+		err = errno;
+		ckpt_stat_set(st, CKPT_STAT_WALL_US, ckpt_elapsed_us(&t0));
+		ckpt_stat_set(st, CKPT_STAT_TRIES, i);
+		errno = err;
 		/* EAGAIN (ckpt.h): an image in a regular file can be taken again */
 		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES ||
 		    !checkpoint_rewind(fd))
@@ -137,37 +186,84 @@ static long checkpoint_tries(const struct checkpoint_opts *o, int fd, int logfd)
 	}
 }
 
+/* What the kernel said of the checkpoint that succeeded, and the image's size */
+static void checkpoint_stats(const struct checkpoint_opts *o, const struct ckpt_log *log,
+			     int fd, struct ckpt_stats *st)
+{
+	struct stat sb;
+
+	ckpt_stat_set(st, CKPT_STAT_PID, o->pid);
+	if (log->readable)
+		ckpt_stats_read_log(log->fd, log->start, st);
+	if (!ckpt_stat_has(st, CKPT_STAT_IMAGE_BYTES) && !fstat(fd, &sb) && S_ISREG(sb.st_mode))
+		ckpt_stat_set(st, CKPT_STAT_IMAGE_BYTES, sb.st_size);
+}
+
 int cmd_checkpoint(int argc, char **argv)
 {
 	struct checkpoint_opts o = { 0 };
+	struct ckpt_stats_file sf = { 0 };
+	struct ckpt_progress p = { 0 };
+	struct ckpt_stats st;
 	struct ckpt_log log;
+	char summary[160];
 	int ret, fd, err;
+	bool progress;
 
 	ret = checkpoint_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	if (ckpt_check_kernel("checkpoint"))
 		return CKPT_EXIT_FAIL;
-	if (ckpt_log_open(&log, o.log_path, o.verbose))
+	progress = ckpt_progress_wanted(o.progress, o.verbose);
+	if (ckpt_log_open(&log, o.log_path, o.verbose, o.stats_path || progress))
 		return CKPT_EXIT_FAIL;
+	sf.path = o.stats_path;
+	err = ckpt_stats_open(&sf);
+	if (err) {
+		ckpt_err("checkpoint: --stats %s: %s", sf.path, strerror(-err));
+		ckpt_log_close(&log);
+		return CKPT_EXIT_FAIL;
+	}
 	fd = ckpt_open_image("checkpoint", o.output, true);
 	if (fd < 0) {
+		ckpt_stats_close(&sf, NULL);
 		ckpt_log_close(&log);
 		return CKPT_EXIT_FAIL;
 	}
 
 	ret = CKPT_EXIT_OK;
-	if (checkpoint_tries(&o, fd, log.fd) < 0) {
+	ckpt_stats_init(&st);
+	p.cmd = "checkpoint";
+	p.image_fd = fd;
+	p.tree = o.pid;
+	p.show = progress;
+	p.log = &log;
+	ckpt_progress_start(&p);
+	if (checkpoint_tries(&o, fd, &log, &st) < 0) {
 		err = errno;
+		ckpt_progress_stop(&p);
 		checkpoint_discard_output(o.output, fd);
 		ckpt_log_show(&log);
 		ckpt_syscall_err("checkpoint", err);
 		ret = CKPT_EXIT_FAIL;
+	} else {
+		ckpt_progress_stop(&p);
+		checkpoint_stats(&o, &log, fd, &st);
 	}
 	if (ckpt_close_image(fd)) {
 		ckpt_err("checkpoint: %s: %s", o.output, strerror(errno));
 		ret = CKPT_EXIT_FAIL;
 	}
 	ckpt_log_close(&log);
+	if (ret == CKPT_EXIT_OK && progress) {
+		ckpt_stats_summary(summary, sizeof(summary), "checkpoint", &st);
+		ckpt_err("%s", summary);
+	}
+	err = ckpt_stats_close(&sf, ret == CKPT_EXIT_OK ? &st : NULL);
+	if (err) {
+		ckpt_err("checkpoint: --stats %s: %s", sf.path, strerror(-err));
+		ret = CKPT_EXIT_FAIL;
+	}
 	return ret;
 }

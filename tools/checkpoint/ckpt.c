@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/checkpoint.h>
@@ -174,30 +175,69 @@ static int ckpt_log_buffer(void)
 	return fd;
 }
 
-int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose)
+/*
+ * --log FILE, readable too if we are to read the figures back from it
+ * and it is a regular file, or none yet.  Returns -1, errno set.
+ */
+static int ckpt_log_open_path(struct ckpt_log *log, bool read_back)
+{
+	const int flags = O_CREAT | O_TRUNC | O_CLOEXEC;
+	struct stat st;
+
+	if (read_back && (stat(log->path, &st) ? errno == ENOENT : S_ISREG(st.st_mode))) {
+		log->fd = open(log->path, O_RDWR | flags, 0644);
+		if (log->fd >= 0) {
+			log->readable = true;
+			return 0;
+		}
+	}
+	log->fd = open(log->path, O_WRONLY | flags, 0644);
+	return log->fd < 0 ? -1 : 0;
+}
+
+/*
+ * read_back: the figures of the log are wanted (--stats, progress), so it
+ * must be one that we can read: with -v, a buffer that
+ * ckpt_progress_stop() copies to standard error.
+ */
+int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose, bool read_back)
 {
 	log->path = path;
 	log->owned = true;
 	log->on_failure = false;
-	if (verbose) {
+	log->readable = false;
+	log->tee = false;
+	log->start = 0;
+	if (verbose && !read_back) {
 		log->fd = STDERR_FILENO;
 		log->owned = false;
 	} else if (path) {
-		log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			       0644);
-		if (log->fd < 0) {
+		if (ckpt_log_open_path(log, read_back)) {
 			ckpt_err("%s: %s", path, strerror(errno));
 			return -1;
 		}
 	} else {
 		log->fd = ckpt_log_buffer();
-		log->on_failure = true;
+		log->on_failure = !verbose;
+		log->tee = verbose;
+		log->readable = true;
 		if (log->fd < 0) {
 			ckpt_err("log buffer: %s", strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* Before each system call: the figures are those of its lines */
+void ckpt_log_mark(struct ckpt_log *log)
+{
+	off_t at;
+
+	if (!log->readable)
+		return;
+	at = lseek(log->fd, 0, SEEK_CUR);
+	log->start = at < 0 ? 0 : at;
 }
 
 /* The caller has just failed: show the kernel's account of it */

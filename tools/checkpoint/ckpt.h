@@ -77,9 +77,13 @@ struct ckpt_log {
 	const char *path;	/* --log FILE, or NULL */
 	bool owned;		/* fd was opened by us and must be closed */
 	bool on_failure;	/* fd is a buffer shown only on failure */
+	bool readable;		/* fd can be read back (pread): its figures are known */
+	bool tee;		/* -v, but fd is a buffer copied to standard error */
+	off_t start;		/* where the lines of the last system call start */
 };
 
-int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose);
+int ckpt_log_open(struct ckpt_log *log, const char *path, bool verbose, bool read_back);
+void ckpt_log_mark(struct ckpt_log *log);
 void ckpt_log_show(const struct ckpt_log *log);
 void ckpt_log_close(struct ckpt_log *log);
 

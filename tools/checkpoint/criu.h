@@ -20,6 +20,7 @@
 
 #include "ckpt.h"
 #include "scan.h"
+#include "stats.h"
 #include "rpc.pb-c.h"
 #include "ckpt_criu.pb-c.h"
 
@@ -89,29 +90,13 @@ int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid);
 
 /* criu_img.c: no logging, usable from the tests; errors are -errno */
 
-/* The kernel's last line of a successful checkpoint */
-struct criu_ckpt_summary {
-	unsigned int tasks;
-	unsigned long long bytes;
-	unsigned int records;
-	unsigned long long frozen_us;
-};
-
-struct criu_dump_times {
-	uint32_t freezing_us;	/* checkpoint(2)'s wall time, minus frozen_us */
-	uint32_t frozen_us;	/* the kernel's "us frozen" */
-	uint64_t pages;		/* pages written (PAGES records) */
-};
-
-bool criu_parse_summary(const char *line, struct criu_ckpt_summary *s);
-int criu_log_summary(int logfd, off_t from, struct criu_ckpt_summary *s);
 int criu_img_write(int dirfd, const char *name, uint32_t magic1, uint32_t magic2,
 		   const ProtobufCMessage *msg);
 int criu_img_read(int dirfd, const char *name, uint32_t magic1, uint32_t magic2,
 		  const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg);
 int criu_write_inventory(int dirfd, uint32_t network_lock);
-int criu_write_dump_stats(int dirfd, const struct criu_dump_times *t);
-int criu_write_restore_stats(int dirfd, uint32_t restore_us);
+int criu_write_dump_stats(int dirfd, const struct ckpt_stats *s);
+int criu_write_restore_stats(int dirfd, const struct ckpt_stats *s);
 int criu_write_dump_info(int dirfd, const CkptCriuDump *d);
 int criu_read_dump_info(int dirfd, CkptCriuDump **d);
 

@@ -259,35 +259,55 @@ static int criu_dump_in_netns(struct criu_ctx *c, struct criu_dump *d)
 	return ret;
 }
 
+/*
+ * What the kernel said of the checkpoint (its log, from log_start on);
+ * the pages of ckpt.img if it did not say how many it wrote
+ */
+static void criu_dump_stats(struct criu_ctx *c, struct criu_dump *d, struct ckpt_stats *s)
+{
+	struct ckpt_img_info info;
+	char why[256];
+
+	ckpt_stats_init(s);
+	ckpt_stat_set(s, CKPT_STAT_WALL_US, d->wall_us);
+	ckpt_stats_read_log(c->log_fd, d->log_start, s);
+	if (ckpt_stat_has(s, CKPT_STAT_FROZEN_US))
+		criu_log(c, "the kernel saved %" PRIu64 " task(s), %" PRIu64 " bytes, %" PRIu64
+			 " records; %" PRIu64 " us frozen", s->val[CKPT_STAT_TASKS],
+			 s->val[CKPT_STAT_IMAGE_BYTES], s->val[CKPT_STAT_RECORDS],
+			 s->val[CKPT_STAT_FROZEN_US]);
+	else
+		criu_log(c, "no summary line from the kernel in the log: frozen time unknown");
+	if (s->stats_line)
+		criu_log(c, "the kernel's figures: memory %" PRIu64 " us; pages: %" PRIu64
+			 " scanned, %" PRIu64 " written, %" PRIu64 " copy-on-write, %" PRIu64
+			 " skipped", s->val[CKPT_STAT_MEMORY_US], s->val[CKPT_STAT_PAGES_SCANNED],
+			 s->val[CKPT_STAT_PAGES_WRITTEN], s->val[CKPT_STAT_PAGES_COW],
+			 s->val[CKPT_STAT_PAGES_SKIPPED]);
+	if (ckpt_stat_has(s, CKPT_STAT_PAGES_WRITTEN))
+		return;
+	if (!ckpt_img_scan(d->img, true, &info, why, sizeof(why)))
+		ckpt_stat_set(s, CKPT_STAT_PAGES_WRITTEN, info.pages);
+	else
+		criu_log(c, "%s: %s: pages unknown", CRIU_IMG_FILE, why);
+}
+
 /* The files besides ckpt.img; a failure is logged, the image stays good */
 static void criu_dump_files(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
 {
-	struct criu_dump_times t = { 0 };
-	struct criu_ckpt_summary s;
-	struct ckpt_img_info info;
-	char why[256];
+	struct ckpt_stats s;
 	int ret;
 
-	if (!criu_log_summary(c->log_fd, d->log_start, &s)) {
-		t.frozen_us = s.frozen_us > UINT32_MAX ? UINT32_MAX : s.frozen_us;
-		criu_log(c, "the kernel saved %u task(s), %llu bytes, %u records; %llu us frozen",
-			 s.tasks, s.bytes, s.records, s.frozen_us);
-	} else {
-		criu_log(c, "no summary line from the kernel in the log: frozen time unknown");
-	}
-	t.freezing_us = d->wall_us > t.frozen_us ? d->wall_us - t.frozen_us : 0;
-	if (!ckpt_img_scan(d->img, true, &info, why, sizeof(why)))
-		t.pages = info.pages;
-	else
-		criu_log(c, "%s: %s: pages unknown", CRIU_IMG_FILE, why);
-	ret = criu_write_dump_stats(c->work_dir, &t);
+	criu_dump_stats(c, d, &s);
+	ret = criu_write_dump_stats(c->work_dir, &s);
 	if (ret)
 		criu_log(c, "%s: %s", CRIU_STATS_DUMP, strerror(-ret));
 	ret = criu_write_inventory(c->img_dir, o->has_network_lock ? o->network_lock : 1);
 	if (ret)
 		criu_fail(c, -ret, "%s: %s", CRIU_INVENTORY_FILE, strerror(-ret));
-	criu_log(c, "wrote %s, %s (work directory: %s): %" PRIu64 " pages, %" PRIu32 " us frozen",
-		 CRIU_INVENTORY_FILE, CRIU_DUMP_INFO_FILE, CRIU_STATS_DUMP, t.pages, t.frozen_us);
+	criu_log(c, "wrote %s, %s (work directory: %s): %" PRIu64 " pages, %" PRIu64 " us frozen",
+		 CRIU_INVENTORY_FILE, CRIU_DUMP_INFO_FILE, CRIU_STATS_DUMP,
+		 s.val[CKPT_STAT_PAGES_WRITTEN], s.val[CKPT_STAT_FROZEN_US]);
 }
 
 static int criu_dump_info(struct criu_ctx *c, struct criu_dump *d)

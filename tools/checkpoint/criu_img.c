@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt criu: the files besides ckpt.img, in CRIU's formats where a
- * container manager reads them, and what ckpt criu learns from the
- * kernel's log (ckpt.img is walked by scan.c).  Nothing here logs: errors are returned as
- * -errno, so that the tests can call these functions directly.
+ * container manager reads them (ckpt.img is walked by scan.c, the
+ * kernel's log read by stats.c).  Nothing here logs: errors are returned
+ * as -errno, so that the tests can call these functions directly.
  *
  * CRIU's image files start with a magic (CRIU's criu/include/magic.h):
  * inventory.img with INVENTORY_MAGIC alone (it predates the common
@@ -195,36 +195,58 @@ int criu_write_inventory(int dirfd, uint32_t network_lock)
 	return criu_img_write(dirfd, CRIU_INVENTORY_FILE, 0, CRIU_INVENTORY_MAGIC, &e.base);
 }
 
-/*
- * stats-dump.  The kernel saves memory while the tasks are frozen, page
- * by page into the image: there is no separate memory dump and write to
- * time, so memdump_time and memwrite_time are 0 and every page saved was
- * scanned and written.
- */
-int criu_write_dump_stats(int dirfd, const struct criu_dump_times *t)
+static uint32_t criu_u32(uint64_t v)
 {
-	DumpStatsEntry d = DUMP_STATS_ENTRY__INIT;
-	StatsEntry s = STATS_ENTRY__INIT;
-
-	d.freezing_time = t->freezing_us;
-	d.frozen_time = t->frozen_us;
-	d.pages_scanned = t->pages;
-	d.pages_written = t->pages;
-	s.dump = &d;
-	return criu_img_write(dirfd, CRIU_STATS_DUMP, CRIU_IMG_SERVICE_MAGIC, CRIU_STATS_MAGIC,
-			      &s.base);
+	return v > UINT32_MAX ? UINT32_MAX : v;
 }
 
-/* stats-restore: restart(2) creates the tasks itself (forking_time 0) */
-int criu_write_restore_stats(int dirfd, uint32_t restore_us)
+/*
+ * stats-dump, from what the kernel said of the checkpoint (its log) and
+ * its wall time (WALL_US).  The kernel saves memory while the tasks are
+ * frozen, page by page into the image: dumping and writing memory are one
+ * phase, memory_us, which is both memdump_time and memwrite_time.  There
+ * is no parent image: no page is skipped for one, none is lazy.  Where
+ * the kernel does not say how many pages it scanned, they are those it
+ * wrote.
+ */
+int criu_write_dump_stats(int dirfd, const struct ckpt_stats *s)
+{
+	DumpStatsEntry d = DUMP_STATS_ENTRY__INIT;
+	StatsEntry e = STATS_ENTRY__INIT;
+	uint64_t wall = s->val[CKPT_STAT_WALL_US];
+
+	d.frozen_time = criu_u32(s->val[CKPT_STAT_FROZEN_US]);
+	d.freezing_time = criu_u32(wall > d.frozen_time ? wall - d.frozen_time : 0);
+	d.memdump_time = criu_u32(s->val[CKPT_STAT_MEMORY_US]);
+	d.memwrite_time = d.memdump_time;
+	d.pages_written = s->val[CKPT_STAT_PAGES_WRITTEN];
+	d.pages_scanned = ckpt_stat_has(s, CKPT_STAT_PAGES_SCANNED) ?
+			  s->val[CKPT_STAT_PAGES_SCANNED] : d.pages_written;
+	d.pages_skipped_parent = 0;
+	e.dump = &d;
+	return criu_img_write(dirfd, CRIU_STATS_DUMP, CRIU_IMG_SERVICE_MAGIC, CRIU_STATS_MAGIC,
+			      &e.base);
+}
+
+/*
+ * stats-restore: restart(2) creates the tasks itself (forking_time 0);
+ * restore_time is its wall time.  The pages that CRIU compares with the
+ * parent's to keep them shared are, here, those the image says are shared
+ * copy-on-write (PAGES_COW): kept shared (pages_cow) or copied.
+ */
+int criu_write_restore_stats(int dirfd, const struct ckpt_stats *s)
 {
 	RestoreStatsEntry r = RESTORE_STATS_ENTRY__INIT;
-	StatsEntry s = STATS_ENTRY__INIT;
+	StatsEntry e = STATS_ENTRY__INIT;
 
-	r.restore_time = restore_us;
-	s.restore = &r;
+	r.restore_time = criu_u32(s->val[CKPT_STAT_WALL_US]);
+	r.pages_skipped_cow = s->val[CKPT_STAT_PAGES_COW];
+	r.pages_compared = r.pages_skipped_cow + s->val[CKPT_STAT_PAGES_COW_COPIED];
+	r.has_pages_restored = ckpt_stat_has(s, CKPT_STAT_PAGES_RESTORED);
+	r.pages_restored = s->val[CKPT_STAT_PAGES_RESTORED];
+	e.restore = &r;
 	return criu_img_write(dirfd, CRIU_STATS_RESTORE, CRIU_IMG_SERVICE_MAGIC,
-			      CRIU_STATS_MAGIC, &s.base);
+			      CRIU_STATS_MAGIC, &e.base);
 }
 
 int criu_write_dump_info(int dirfd, const CkptCriuDump *d)
@@ -249,46 +271,4 @@ int criu_read_dump_info(int dirfd, CkptCriuDump **d)
 		return -EPROTO;
 	}
 	return 0;
-}
-
-/* "checkpoint of N task(s) complete: B bytes, R records, U us frozen" */
-bool criu_parse_summary(const char *line, struct criu_ckpt_summary *s)
-{
-	return sscanf(line,
-		      "checkpoint of %u task(s) complete: %llu bytes, %u records, %llu us frozen",
-		      &s->tasks, &s->bytes, &s->records, &s->frozen_us) == 4;
-}
-
-/*
- * The last summary line of a checkpoint in the log, read line by line from
- * offset from on: 0, or -ENOENT if there is none.
- */
-int criu_log_summary(int logfd, off_t from, struct criu_ckpt_summary *s)
-{
-	char buf[4096], line[512];
-	size_t used = 0;
-	bool found = false, skip = false;
-	ssize_t n, i;
-
-	memset(s, 0, sizeof(*s));
-	while ((n = pread(logfd, buf, sizeof(buf), from)) > 0) {
-		from += n;
-		for (i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (used < sizeof(line) - 1)
-					line[used++] = buf[i];
-				else
-					skip = true;	/* longer than any summary */
-				continue;
-			}
-			line[used] = '\0';
-			if (!skip && criu_parse_summary(line, s))
-				found = true;
-			used = 0;
-			skip = false;
-		}
-	}
-	if (n < 0)
-		return -errno;
-	return found ? 0 : -ENOENT;
 }

@@ -54,6 +54,7 @@ struct criu_restore {
 	struct ckpt_img_info info;
 	CkptCriuDump *dump;		/* ckpt-criu.img, or NULL */
 	uint32_t wall_us;		/* restart(2)'s wall time */
+	struct ckpt_stats stats;	/* and the kernel's figures */
 };
 
 static const char *const criu_ext_kinds[] = {
@@ -464,6 +465,7 @@ static void criu_restore_log_call(struct criu_ctx *c, const struct criu_restore 
 static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *pid)
 {
 	struct timespec t0;
+	off_t log_start;
 	long ret;
 
 	if (r->netns >= 0 && setns(r->netns, CLONE_NEWNET))
@@ -472,15 +474,27 @@ static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *
 	if (r->chroot && (chroot(r->chroot) || chdir("/")))
 		return criu_fail(c, errno, "cannot enter root %s: %s", r->chroot, strerror(errno));
 	criu_restore_log_call(c, r);
+	log_start = lseek(c->log_fd, 0, SEEK_END);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = ckpt_sys_restart(r->img, r->flags, c->log_fd, r->ext, r->nr_ext);
 	r->wall_us = criu_elapsed_us(&t0);
+	ckpt_stats_init(&r->stats);
+	ckpt_stat_set(&r->stats, CKPT_STAT_WALL_US, r->wall_us);
+	if (ret >= 0 && log_start >= 0)
+		ckpt_stats_read_log(c->log_fd, log_start, &r->stats);
 	if (ret < 0)
 		return criu_fail(c, errno, "restart(2) failed: %s%s", strerror(errno),
 				 errno == ENOSYS ? " (no restart(2) in this kernel)" :
 				 " (see the kernel's error line above)");
 	*pid = ret;
 	criu_log(c, "restart(2): pid %d, in %" PRIu32 " us; its tasks run", *pid, r->wall_us);
+	if (r->stats.stats_line)
+		criu_log(c, "the kernel's figures: memory %" PRIu64 " us; pages: %" PRIu64
+			 " restored, %" PRIu64 " copy-on-write, %" PRIu64 " copied",
+			 r->stats.val[CKPT_STAT_MEMORY_US],
+			 r->stats.val[CKPT_STAT_PAGES_RESTORED],
+			 r->stats.val[CKPT_STAT_PAGES_COW],
+			 r->stats.val[CKPT_STAT_PAGES_COW_COPIED]);
 	return 0;
 }
 
@@ -532,7 +546,7 @@ static int criu_restore_after(struct criu_ctx *c, struct criu_restore *r, pid_t 
 		criu_log(c, "pre-resume refused: the tasks run on");
 	if (criu_notify(c, "post-resume", 0))
 		criu_log(c, "post-resume refused: the tasks run on");
-	ret = criu_write_restore_stats(c->work_dir, r->wall_us);
+	ret = criu_write_restore_stats(c->work_dir, &r->stats);
 	if (ret)
 		criu_log(c, "%s: %s", CRIU_STATS_RESTORE, strerror(-ret));
 	return 0;

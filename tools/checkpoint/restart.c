@@ -26,6 +26,7 @@
 
 #include "ckpt.h"
 #include "scan.h"
+#include "stats.h"
 
 /*
  * ckpt's own failures, kept apart from the statuses of the restored
@@ -51,7 +52,8 @@ static const char restart_usage[] =
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
-	"                    [--console-socket PATH]\n"
+	"                    [--console-socket PATH] [--stats FILE]\n"
+	"                    [-q | --progress | --no-progress]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
 	"ckpt, with its original pid.  Unless detached, wait for it and exit with\n"
@@ -108,6 +110,14 @@ static const char restart_usage[] =
 	"                     socket PATH, as runc's --console-socket does; FILE\n"
 	"                     must be a seekable file (restart(2) flag\n"
 	"                     RESTART_EXTERNAL)\n"
+	"      --stats FILE   write the figures of the restart to FILE, as a JSON\n"
+	"                     object (pages restored, image size), once restart(2)\n"
+	"                     has returned; removed if it failed\n"
+	"      --progress     show how far the restart is, and then its figures,\n"
+	"                     on standard error (default: if it is a terminal,\n"
+	"                     without -v)\n"
+	"      --no-progress  do not\n"
+	"  -q, --quiet        do not show progress or figures; errors only\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"Without -v or --log the kernel's log is shown only if restart fails.\n"
@@ -117,9 +127,19 @@ static const int restart_forwarded[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 };
 
+/* Options without a short form */
+enum {
+	RESTART_OPT_STATS = 256,
+	RESTART_OPT_PROGRESS,
+	RESTART_OPT_NO_PROGRESS,
+};
+
 struct restart_opts {
 	const char *input;
 	const char *log_path;
+	const char *stats_path;
+	bool quiet;
+	enum ckpt_progress_mode progress;
 	const char *root;
 	const char *cgroup_root;
 	const char *console_socket;
@@ -358,12 +378,16 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "inherit-fd", required_argument, NULL, 'i' },
 		{ "sibling", no_argument,       NULL, 's' },
 		{ "console-socket", required_argument, NULL, 'C' },
+		{ "stats",   required_argument, NULL, RESTART_OPT_STATS },
+		{ "progress", no_argument,      NULL, RESTART_OPT_PROGRESS },
+		{ "no-progress", no_argument,   NULL, RESTART_OPT_NO_PROGRESS },
+		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:ti:sC:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dr:vl:ce:x:m:g:ti:sC:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (restart_add_veth(o, optarg))
@@ -415,6 +439,18 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		case 'l':
 			o->log_path = optarg;
 			break;
+		case RESTART_OPT_STATS:
+			o->stats_path = optarg;
+			break;
+		case RESTART_OPT_PROGRESS:
+			o->progress = CKPT_PROGRESS_ON;
+			break;
+		case RESTART_OPT_NO_PROGRESS:
+			o->progress = CKPT_PROGRESS_OFF;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			fputs(restart_usage, stdout);
 			return CKPT_EXIT_OK;
@@ -426,6 +462,10 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		return restart_usage_err("exactly one FILE is needed");
 	if (o->verbose && o->log_path)
 		return restart_usage_err("-v and --log exclude each other");
+	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
+		return restart_usage_err("-q and --progress exclude each other");
+	if (o->quiet)
+		o->progress = CKPT_PROGRESS_OFF;
 	o->input = argv[optind];
 	/* Made once the command line is known to be right */
 	if (o->cgroup_root)
@@ -683,11 +723,44 @@ static int restart_send_consoles(struct restart_opts *o, bool restarted)
 	return ret;
 }
 
+/* What the kernel said of the restart that succeeded */
+static void restart_stats(const struct ckpt_log *log, long pid, struct ckpt_stats *st)
+{
+	ckpt_stat_set(st, CKPT_STAT_PID, pid);
+	if (log->readable)
+		ckpt_stats_read_log(log->fd, log->start, st);
+}
+
+/*
+ * --stats FILE and the summary line, once restart(2) returned.  FILE that
+ * cannot be written is said, but the restored process runs on: ckpt's
+ * exit status is still its.
+ */
+static void restart_report(struct ckpt_stats_file *sf, const struct ckpt_stats *st,
+			   bool progress)
+{
+	char summary[160];
+	int err;
+
+	if (st && progress) {
+		ckpt_stats_summary(summary, sizeof(summary), "restart", st);
+		ckpt_err("%s", summary);
+	}
+	err = ckpt_stats_close(sf, st);
+	if (err)
+		ckpt_err("restart: --stats %s: %s", sf->path, strerror(-err));
+}
+
 int cmd_restart(int argc, char **argv)
 {
 	static struct restart_opts o;
+	struct ckpt_stats_file sf = { 0 };
+	struct ckpt_progress p = { 0 };
+	struct ckpt_stats st;
 	struct ckpt_log log;
+	struct timespec t0;
 	int ret, fd, err;
+	bool progress;
 	long pid;
 
 	ret = restart_parse(argc, argv, &o);
@@ -695,10 +768,19 @@ int cmd_restart(int argc, char **argv)
 		return ret;
 	if (ckpt_check_kernel("restart"))
 		return RESTART_EXIT_FAIL;
-	if (ckpt_log_open(&log, o.log_path, o.verbose))
+	progress = ckpt_progress_wanted(o.progress, o.verbose);
+	if (ckpt_log_open(&log, o.log_path, o.verbose, o.stats_path || progress))
 		return RESTART_EXIT_FAIL;
+	sf.path = o.stats_path;
+	err = ckpt_stats_open(&sf);
+	if (err) {
+		ckpt_err("restart: --stats %s: %s", sf.path, strerror(-err));
+		ckpt_log_close(&log);
+		return RESTART_EXIT_FAIL;
+	}
 	fd = ckpt_open_image("restart", o.input, false);
 	if (fd < 0) {
+		ckpt_stats_close(&sf, NULL);
 		ckpt_log_close(&log);
 		return RESTART_EXIT_FAIL;
 	}
@@ -708,23 +790,38 @@ int cmd_restart(int argc, char **argv)
 	if (ret >= 0 || (o.root && restart_enter_root(&o, fd))) {
 		restart_send_consoles(&o, false);
 		ckpt_close_image(fd);
+		ckpt_stats_close(&sf, NULL);
 		ckpt_log_close(&log);
 		return ret >= 0 ? ret : RESTART_EXIT_FAIL;
 	}
+	ckpt_stats_init(&st);
+	p.cmd = "restart";
+	p.image_fd = fd;
+	p.show = progress;
+	p.log = &log;
+	ckpt_log_mark(&log);
+	ckpt_progress_start(&p);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = ckpt_sys_restart(fd, o.flags, log.fd, o.ext, o.nr_ext);
 	err = errno;
+	ckpt_stat_set(&st, CKPT_STAT_WALL_US, ckpt_elapsed_us(&t0));
+	ckpt_progress_stop(&p);
 	if (pid < 0) {
 		ckpt_log_show(&log);
 		ckpt_syscall_err("restart", err);
 		restart_console_hint(&o, fd);
+	} else {
+		restart_stats(&log, pid, &st);
 	}
 	ckpt_close_image(fd);
 	ckpt_log_close(&log);
 	if (restart_send_consoles(&o, pid >= 0) && pid >= 0) {
 		ckpt_err("restart: killing the restored pid %ld", pid);
 		kill(pid, SIGKILL);
-		return RESTART_EXIT_FAIL;
+		pid = -1;
 	}
+	/* The figures before the restored process takes the terminal */
+	restart_report(&sf, pid >= 0 ? &st : NULL, progress);
 	if (pid < 0)
 		return RESTART_EXIT_FAIL;
 

@@ -32,35 +32,18 @@
 #include "criu.h"
 #include "criu_inventory.pb-c.h"
 #include "criu_stats.pb-c.h"
+#include "result.h"
 
 #define RESP_MAX	(40 * 1024)	/* what runc reads */
 
 static const char *ckpt, *nosys;
 static char tmp[32] = "/tmp/criu-test.XXXXXX";
-static int failed;
 
 struct swrk {
 	pid_t pid;
 	int sk;
 	char out[300];		/* its standard output and error */
 };
-
-static void result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("PASS: %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL: %s: ", name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		putchar('\n');
-	}
-	fflush(stdout);
-}
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -793,12 +776,23 @@ static void *read_entry(int dirfd, const char *name, uint32_t m1, uint32_t m2,
 	return criu_img_read(dirfd, name, m1, m2, desc, &msg) ? NULL : msg;
 }
 
+/* What ckpt criu reads of the kernel's log, after lines of its own */
+static const char dump_log[] =
+	"(00.000001) ours\n"
+	"froze 3 task(s)\n"
+	"mm: 40 pages saved, 2 shared\n"
+	"stats: memory_us=900 pages_scanned=50 pages_written=38 pages_cow=2 pages_skipped=10\n"
+	"checkpoint of 3 task(s) complete: 1234 bytes, 56 records, 1500 us frozen\n"
+	"last line without newline";
+
+static const char restore_log[] =
+	"stats: memory_us=30 pages_restored=38 pages_cow=2 pages_cow_copied=1\n"
+	"restart of 3 task(s) complete: 1234 bytes, 56 records\n";
+
 static void test_files(void)
 {
-	struct criu_dump_times t = { .freezing_us = 7, .frozen_us = 1500, .pages = 42 };
-	const char *l1 = "checkpoint of 3 task(s) complete: 1234 bytes, 56 records, 789 us frozen";
-	struct criu_ckpt_summary sum;
 	struct ckpt_img_info info;
+	struct ckpt_stats s;
 	InventoryEntry *inv;
 	StatsEntry *st;
 	uint32_t head[3];
@@ -815,31 +809,69 @@ static void test_files(void)
 	if (inv)
 		inventory_entry__free_unpacked(inv, NULL);
 
-	ret = criu_write_dump_stats(dir, &t);
+	fd = openat(dir, "log", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	dprintf(fd, "%s", dump_log);
+	ckpt_stats_init(&s);
+	ckpt_stat_set(&s, CKPT_STAT_WALL_US, 1507);
+	ret = ckpt_stats_read_log(fd, 0, &s);
+	result(!ret && s.val[CKPT_STAT_TASKS] == 3 && s.val[CKPT_STAT_IMAGE_BYTES] == 1234 &&
+	       s.val[CKPT_STAT_RECORDS] == 56 && s.val[CKPT_STAT_FROZEN_US] == 1500 &&
+	       s.val[CKPT_STAT_PAGES_WRITTEN] == 38,
+	       "the kernel's summary and stats lines are read from the log", "%d", ret);
+	ret = criu_write_dump_stats(dir, &s);
 	head_of(dir, CRIU_STATS_DUMP, head, sizeof(head));
 	st = read_entry(dir, CRIU_STATS_DUMP, 0x55105940, 0x57093306, &stats_entry__descriptor);
 	result(!ret && le32toh(head[0]) == 0x55105940 && le32toh(head[1]) == 0x57093306 &&
 	       st && st->dump && st->dump->frozen_time == 1500 && st->dump->freezing_time == 7 &&
-	       st->dump->pages_written == 42 && !st->restore,
-	       "stats-dump: IMG_SERVICE and STATS magics, StatsEntry.dump", "");
+	       st->dump->memdump_time == 900 && st->dump->memwrite_time == 900 &&
+	       st->dump->pages_scanned == 50 && st->dump->pages_written == 38 &&
+	       !st->dump->pages_skipped_parent && !st->restore,
+	       "stats-dump: IMG_SERVICE and STATS magics, StatsEntry.dump from the kernel's figures",
+	       "");
 	if (st)
 		stats_entry__free_unpacked(st, NULL);
 
-	ret = criu_write_restore_stats(dir, 4321);
-	st = read_entry(dir, CRIU_STATS_RESTORE, 0x55105940, 0x57093306, &stats_entry__descriptor);
-	result(!ret && st && st->restore && st->restore->restore_time == 4321 && !st->dump,
-	       "stats-restore: StatsEntry.restore with restore_time", "");
-	if (st)
-		stats_entry__free_unpacked(st, NULL);
-
-	fd = openat(dir, "log", O_RDWR | O_CREAT | O_TRUNC, 0600);
-	dprintf(fd, "(00.000001) ours\nfroze 3 task(s)\n%s\nlast line without newline", l1);
-	ret = criu_log_summary(fd, 0, &sum);
-	result(!ret && sum.tasks == 3 && sum.bytes == 1234 && sum.records == 56 &&
-	       sum.frozen_us == 789, "the kernel's summary line is found in the log", "");
-	ret = criu_log_summary(fd, 40, &sum);
-	result(ret == -ENOENT, "no summary after the offset given: -ENOENT", "%d", ret);
+	/* A kernel without the stats line: pages from the mm lines, scanned as written */
 	close(fd);
+	ckpt_stats_init(&s);
+	ckpt_stats_parse_line(&s, "mm: 42 pages saved");
+	ckpt_stats_parse_line(&s,
+			      "checkpoint of 1 task(s) complete: 9 bytes, 5 records, 1500 us frozen");
+	ckpt_stats_finish(&s);
+	ckpt_stat_set(&s, CKPT_STAT_WALL_US, 1000);
+	ret = criu_write_dump_stats(dir, &s);
+	st = read_entry(dir, CRIU_STATS_DUMP, 0x55105940, 0x57093306, &stats_entry__descriptor);
+	result(!ret && st && st->dump && st->dump->pages_written == 42 &&
+	       st->dump->pages_scanned == 42 && !st->dump->memdump_time &&
+	       st->dump->frozen_time == 1500 && !st->dump->freezing_time,
+	       "stats-dump of an older kernel: pages of its mm lines, no memory time", "");
+	if (st)
+		stats_entry__free_unpacked(st, NULL);
+
+	ckpt_stats_init(&s);
+	ckpt_stat_set(&s, CKPT_STAT_WALL_US, 4321);
+	ret = criu_write_restore_stats(dir, &s);
+	st = read_entry(dir, CRIU_STATS_RESTORE, 0x55105940, 0x57093306, &stats_entry__descriptor);
+	result(!ret && st && st->restore && st->restore->restore_time == 4321 && !st->dump &&
+	       !st->restore->has_pages_restored,
+	       "stats-restore: StatsEntry.restore with restore_time, no pages if unknown", "");
+	if (st)
+		stats_entry__free_unpacked(st, NULL);
+
+	fd = openat(dir, "rlog", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	dprintf(fd, "%s", restore_log);
+	ckpt_stats_init(&s);
+	ckpt_stat_set(&s, CKPT_STAT_WALL_US, 4321);
+	ckpt_stats_read_log(fd, 0, &s);
+	close(fd);
+	ret = criu_write_restore_stats(dir, &s);
+	st = read_entry(dir, CRIU_STATS_RESTORE, 0x55105940, 0x57093306, &stats_entry__descriptor);
+	result(!ret && st && st->restore && st->restore->has_pages_restored &&
+	       st->restore->pages_restored == 38 && st->restore->pages_skipped_cow == 2 &&
+	       st->restore->pages_compared == 3,
+	       "stats-restore: pages restored, and kept copy-on-write of those shared", "");
+	if (st)
+		stats_entry__free_unpacked(st, NULL);
 
 	make_image(dir, false, false);
 	fd = openat(dir, CRIU_IMG_FILE, O_RDONLY);
