@@ -56,23 +56,32 @@ diag() { sed -e 's/^/# /'; }
 
 # Take the TAP results of a test program (on stdin) into our count, with
 # NAME: in front of their descriptions.
+# A failure is followed by the last lines its program printed before it
+# (the harness's "file.c:LINE: Expected ..." and TH_LOG lines), so the
+# reason shows in the output of a CI run, not only in the guest's log.
 take_tap() {
-	local name=$1 line desc nots=0
+	local name=$1 line desc nots=0 before=()
 
 	while IFS= read -r line; do
 		case $line in
 		"ok "[0-9]* | "not ok "[0-9]*) ;;
-		*) continue ;;
+		*)
+			before+=("$line")
+			[ ${#before[@]} -le 20 ] || before=("${before[@]:1}")
+			continue
+			;;
 		esac
 		desc=$(sed -E 's/^(not )?ok [0-9]+ ?(- )?//' <<<"$line")
 		if [[ $line == "not ok"* ]]; then
 			not_ok "$name: $desc"
+			[ ${#before[@]} = 0 ] || printf '%s\n' "${before[@]}" | diag
 			nots=$((nots + 1))
 		elif [[ $desc == *"# SKIP"* ]]; then
 			skip "$name: ${desc%%# SKIP*}" "${desc#*# SKIP}"
 		else
 			ok "$name: $desc"
 		fi
+		before=()
 	done
 	return "$nots"
 }
@@ -225,10 +234,8 @@ qemu2_rc=$?
 set -e
 elapsed "guest run" "$t0"
 
-# Kernel messages carry a "[ seconds]" stamp (CONFIG_PRINTK_TIME); what the
-# tests print does not.  A kernel line may have landed in the middle of a
-# test's line, so look for the stamp anywhere.
-STAMP='\[ *[0-9]+\.[0-9]+\] '
+# The kernel's lines in the console (see lib.sh)
+STAMP=$KERNEL_STAMP
 
 if grep -q '@@ckpt-job-begin@@' "$GUEST_LOG"; then
 	ok "guest: booted to init in $(sed -n 's/^init: up after \([0-9.]*\) s.*/\1/p' "$GUEST_LOG") s"
@@ -307,13 +314,12 @@ else
 fi
 
 # Kernel reports anywhere in the console, each shown with what follows it.
-REPORTS='BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at|KASAN|UBSAN|possible circular locking|inconsistent lock state|DEBUG_LOCKS_WARN|possible recursive locking|suspicious RCU usage|unreferenced object'
-reports=$(grep -a -n -E "$STAMP.*($REPORTS)" "$GUEST_LOG" "$GUEST_LOG2" || true)
+reports=$(kernel_reports -n "$GUEST_LOG" "$GUEST_LOG2")
 if [ -z "$reports" ]; then
 	ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
 else
 	not_ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
-	grep -a -E -A 25 "$STAMP.*($REPORTS)" "$GUEST_LOG" "$GUEST_LOG2" | head -n 120 | diag
+	kernel_reports -A 25 "$GUEST_LOG" "$GUEST_LOG2" | head -n 120 | diag
 fi
 
 if grep -q '@@ckpt-kmemleak-begin@@' "$GUEST_LOG"; then

@@ -75,6 +75,26 @@ list_overlay_files() {
 
 obj_dir() { echo "$WORK/obj-$1"; }
 
+# Kernel messages in a guest's console carry a "[ seconds]" stamp
+# (CONFIG_PRINTK_TIME); what the tests print does not.  A kernel line may
+# have landed in the middle of a test's line, so look for the stamp
+# anywhere.
+KERNEL_STAMP='\[ *[0-9]+\.[0-9]+\] '
+# How a kernel report starts: an oops, BUG or WARNING, KASAN, UBSAN,
+# lockdep, RCU-lockdep, kmemleak, the hung task detector.  Not RCU
+# stalls: under TCG a busy host starves the guest into them.
+KERNEL_REPORTS='BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at'
+KERNEL_REPORTS+='|KASAN|UBSAN|possible circular locking|inconsistent lock state'
+KERNEL_REPORTS+='|DEBUG_LOCKS_WARN|possible recursive locking|suspicious RCU usage'
+KERNEL_REPORTS+='|unreferenced object|blocked for more than [0-9]+ seconds'
+
+# kernel_reports [GREP_OPTION...] CONSOLE_LOG...: the lines of the logs
+# where a kernel report starts (grep's options: -n, -A 25, ...); status 0
+# whether there were any or not.
+kernel_reports() {
+	grep -a -E "$KERNEL_STAMP.*($KERNEL_REPORTS)" "$@" || true
+}
+
 # lock NAME: hold $WORK/.lock-NAME until this script exits.  The team
 # shares one build/, and two makes must not sync the tree, build one
 # config or rewrite the series repository at the same time.

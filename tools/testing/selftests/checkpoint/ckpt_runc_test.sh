@@ -168,6 +168,18 @@ first_out() {
 	grep '^[0-9][0-9]*$' "$T/$1.out" | head -n 1
 }
 
+# Every process (not kernel threads): pid, state, where it sleeps,
+# command line (for a hang)
+show_tasks() {
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null)
+		[ -n "$cmd" ] || continue
+		printf '%s %s %s %s\n' "${d#/proc/}" \
+			"$(cut -d' ' -f3 "$d/stat" 2>/dev/null)" \
+			"$(cat "$d/wchan" 2>/dev/null)" "$cmd"
+	done | diag
+}
+
 show_logs() {
 	for f in "$@"; do
 		[ -f "$f" ] || continue
@@ -190,6 +202,7 @@ checkpoint() {
 	fi
 	not_ok "$tag: runc checkpoint $*"
 	show_logs "$T/$tag.ckpt.out" "$T/$tag.work/dump.log"
+	show_tasks
 	return 1
 }
 
@@ -219,7 +232,13 @@ restore() {
 		show_logs "$T/$tag.out" "$T/$from.work/restore.log"
 		return 1
 	fi
-	check "$tag: it keeps counting" wait_count_above $((first + 3))
+	if wait_count_above $((first + 3)); then
+		ok "$tag: it keeps counting"
+	else
+		not_ok "$tag: it keeps counting (count file: $(count), last printed: $(last_out))"
+		show_tasks
+		show_logs "$T/$tag.out"
+	fi
 }
 
 # cycle TAG: checkpoint (the container is gone), then restore
@@ -245,7 +264,13 @@ else
 	not_ok "runc run -d starts the container"
 	show_logs "$T/run.out"
 fi
-check "the container counts" wait_count_above 2
+if wait_count_above 2; then
+	ok "the container counts"
+else
+	not_ok "the container counts (count file: $(count))"
+	show_tasks
+	show_logs "$T/run.out"
+fi
 # The container's network namespace, entered from here
 in_netns() { nsenter -t "$(runc --root "$STATE" state ct | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')" -n "$@"; }
 
