@@ -58,6 +58,7 @@ base_list() {
 		[ "$a" = bin/busybox ] || echo "slink /$a /bin/busybox 0777 0 0"
 	done
 	echo "file /init $TOP/scripts/guest/init 0755 0 0"
+	echo "file /etc/ckpt-guest.sh $TOP/scripts/guest/lib.sh 0644 0 0"
 	echo "file /etc/passwd $TOP/scripts/guest/passwd 0644 0 0"
 	echo "file /etc/group $TOP/scripts/guest/group 0644 0 0"
 	[ -d "$USER_OUT/bin" ] && tree_lines "$USER_OUT/bin" /usr/bin

@@ -39,12 +39,6 @@ for t in $tests; do
 	echo "@@ckpt-test-end=$t rc=$?@@"
 done
 
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	# An object is reported once two scans found it unreferenced.
-	echo scan >/sys/kernel/debug/kmemleak
-	echo scan >/sys/kernel/debug/kmemleak
-	echo "@@ckpt-kmemleak-begin@@"
-	cat /sys/kernel/debug/kmemleak
-	echo "@@ckpt-kmemleak-end@@"
-fi
+. /etc/ckpt-guest.sh
+kmemleak_report
 echo "@@ckpt-check-end@@"
