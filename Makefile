@@ -26,6 +26,8 @@ SHARE ?=
 TIMEOUT ?= 600
 # make fuzz: seconds of fuzzing
 FUZZ_TIME ?= 1800
+# make torture: rounds of each race of ckpt_race_test
+TORTURE_ROUNDS ?= 1000
 
 export TOP BUILD KDIR JOBS V KVM
 
@@ -52,7 +54,7 @@ endif
 # interleave their output.
 .NOTPARALLEL:
 .PHONY: all help deps tree kernel initramfs userspace ckpt selftests \
-	demo run check fuzz patches patches-check patches-bisect-check bench \
+	demo run check fuzz torture cross patches patches-check patches-bisect-check bench \
 	clean distclean FORCE
 
 all: deps
@@ -65,8 +67,10 @@ help:
 	@echo '  make demo            boot the plain kernel, checkpoint and restart a counter'
 	@echo '  make check           host tests, then the selftests in the debug kernel'
 	@echo '  make fuzz            fuzz restart(2) in the debug kernel [FUZZ_TIME=s, default 1800]'
+	@echo '  make torture         race checkpoint/restart with forks, exits, kills, creds, ptrace [TORTURE_ROUNDS=n, default 1000]'
+	@echo '  make cross           checkpoint in one kernel, restart in another (plain, debug, other)'
 	@echo "  make run CMD='...'   run CMD in the plain kernel's guest [SHARE=dir]; no CMD: shell"
-	@echo '  make kernel          build the kernels [CONFIG=plain|debug]'
+	@echo '  make kernel          build the kernels [CONFIG=plain|debug|other]'
 	@echo '  make initramfs       busybox + ckpt + selftests + demo-counter'
 	@echo '  make tree            extract the kernel source, copy our files in, apply patches/'
 	@echo '  make patches         out/patches/: the feature as a git format-patch series'
@@ -145,6 +149,11 @@ check: deps
 # in bench/results/fuzz.md, findings in bench/results/fuzz-findings/.
 fuzz: deps kernel-debug initramfs
 	$(Q)FUZZ_TIME=$(FUZZ_TIME) $(TOP)/scripts/fuzz.sh
+
+# ckpt_race_test, each race for TORTURE_ROUNDS rounds, in the debug
+# kernel's guest: results and kernel reports in bench/results/torture.md.
+torture: deps kernel-debug initramfs
+	$(Q)TORTURE_ROUNDS=$(TORTURE_ROUNDS) $(TOP)/scripts/torture.sh
 
 # Ours against CRIU and the hardware limit, in the plain kernel's guest;
 # BENCH_QUICK=1: one run of a reduced set.  bench/README.md says more.
