@@ -19,7 +19,8 @@ endif
 JOBS ?= $(shell nproc)
 V ?= 0
 KVM ?= 0
-# make kernel CONFIG=plain|debug (default: both)
+# make kernel CONFIG=plain|debug|other (default: plain and debug; other
+# is make cross's third build)
 CONFIG ?= plain debug
 CMD ?=
 SHARE ?=
@@ -37,7 +38,7 @@ else
 Q := @
 endif
 
-KCONFIGS := plain debug
+KCONFIGS := plain debug other
 obj = $(WORK)/obj-$(1)
 bzimage = $(call obj,$(1))/arch/x86/boot/bzImage
 INITRAMFS := $(WORK)/initramfs.cpio.gz
@@ -94,6 +95,7 @@ $(WORK)/kconfig.stamp: $(WORK)/tree.stamp ;
 
 CONFIG_FRAGMENTS_plain := configs/base.config
 CONFIG_FRAGMENTS_debug := configs/base.config configs/debug.config
+CONFIG_FRAGMENTS_other := configs/base.config configs/other.config
 
 define kernel_rules
 $(call obj,$(1))/.kconfig.stamp: $(CONFIG_FRAGMENTS_$(1)) scripts/kconfig.sh $(WORK)/kconfig.stamp
@@ -154,6 +156,11 @@ fuzz: deps kernel-debug initramfs
 # kernel's guest: results and kernel reports in bench/results/torture.md.
 torture: deps kernel-debug initramfs
 	$(Q)TORTURE_ROUNDS=$(TORTURE_ROUNDS) $(TOP)/scripts/torture.sh
+
+# A container checkpointed in one of three kernels restarts in each other
+# one: bench/results/cross.md.
+cross: deps kernel-plain kernel-debug kernel-other initramfs
+	$(Q)$(TOP)/scripts/cross.sh
 
 # Ours against CRIU and the hardware limit, in the plain kernel's guest;
 # BENCH_QUICK=1: one run of a reduced set.  bench/README.md says more.

@@ -14,11 +14,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-config=${1:?usage: kconfig.sh plain|debug}
+config=${1:?usage: kconfig.sh plain|debug|other}
 case $config in
 plain) fragments=("$TOP/configs/base.config") ;;
 debug) fragments=("$TOP/configs/base.config" "$TOP/configs/debug.config") ;;
-*) die "unknown config '$config' (plain or debug)" ;;
+other) fragments=("$TOP/configs/base.config" "$TOP/configs/other.config") ;;
+*) die "unknown config '$config' (plain, debug or other)" ;;
 esac
 
 obj=$(obj_dir "$config")

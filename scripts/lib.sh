@@ -144,3 +144,14 @@ sysroot_add() {
 		cp -L "$f" "$dir$f"
 	done
 }
+
+# The tree a result comes from: its commit, "-dirty" when files other than
+# the results themselves (bench/results/) differ from it.
+tree_desc() {
+	local c
+	c=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null) || { echo '?'; return; }
+	if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null)" ]; then
+		c+=-dirty
+	fi
+	echo "$c"
+}

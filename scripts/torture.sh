@@ -93,7 +93,7 @@ write_results() {
 	echo
 	echo "- Date: $date"
 	echo "- Kernel: $(grep -a -m 1 -o 'Linux version [^ ]*' "$LOG" || echo '?'), debug config;" \
-		"tree $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?')"
+		"tree $(tree_desc)"
 	echo "- Rounds: $TORTURE_ROUNDS per test"
 	echo "- Guest run: $(($(date +%s) - t0)) s; finished: $finished"
 	echo "- Console: ${LOG#"$TOP"/}"
