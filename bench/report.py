@@ -47,6 +47,15 @@ QUICK_SERIES_ROWS = {"mem-64m": 64, "fds-1k": 1000, "vmas-1k": 1000,
                      "tree-10": 10, "threads-100": 100}
 
 
+# Fields of benchd's "tree-mem" records compared before checkpoint and after
+# restart (prefork), in KiB
+TREE_MEM = ["pss", "used", "anon", "anonhuge", "pagetables", "slab", "cached"]
+
+# What the prefork target allows the image beyond the shared memory itself:
+# each process's own pages and records (the trivial image is ~75 KiB)
+PREFORK_META_PER_PROC = 128 << 10
+
+
 def med(xs):
     xs = [x for x in xs if x is not None and x >= 0]
     return statistics.median(xs) if xs else None
@@ -64,6 +73,25 @@ def load(raw):
             except ValueError:
                 print("report: skipping a bad line: %s" % line[:80], file=sys.stderr)
     return recs
+
+
+def tree_mem_summary(rs, side):
+    """before/after of the prefork memory, paired by run; medians"""
+    before = {r.get("run"): r for r in rs if r.get("side") == side and r.get("op") == "tree-mem"
+              and r.get("when") == "before"}
+    after = {r.get("run"): r for r in rs if r.get("side") == side and r.get("op") == "tree-mem"
+             and r.get("when") == "after"}
+    if not before:
+        return None
+    out = {"runs": len([k for k in before if k in after]),
+           "procs_after": med([r.get("procs") for r in after.values()])}
+    for f in TREE_MEM:
+        k = f + "_kib"
+        out[f + "_before_kib"] = med([r.get(k) for r in before.values()])
+        out[f + "_after_kib"] = med([r.get(k) for r in after.values()])
+        out[f + "_ratio"] = med([after[n][k] / before[n][k] for n in before
+                                 if n in after and before[n].get(k) and after[n].get(k) is not None])
+    return out
 
 
 def summarize(recs):
@@ -91,6 +119,8 @@ def summarize(recs):
         starts = [r for r in rs if r.get("op") == "start"]
         s["setup_ms"] = med([r["setup_us"] / 1000 for r in starts])
         s["touched_pages"] = med([r.get("pages") for r in starts])
+        s["procs"] = med([r.get("procs") for r in starts])
+        s["tree_ready_ms"] = med([r.get("tree_wall_us", -1) / 1000 for r in starts])
 
         # ours
         ck_null = pick("ours", "ckpt", "null")
@@ -126,6 +156,12 @@ def summarize(recs):
             "pages": med([r.get("pages") for r in ok_null]),
             "restart_ms": med([r["wall_us"] / 1000 for r in rst]),
             "restart_run_ms": med([r.get("run_us", -1) / 1000 for r in rst]),
+            "restart_all_ms": med([r.get("all_run_us", -1) / 1000 for r in rst if "all_run_us" in r]),
+            # the kernel's "stats:" line, where it has one
+            "stats_ckpt": {k[5:]: med([r.get(k) for r in ck_tmp if k in r])
+                           for k in sorted({k for r in ck_tmp for k in r if k.startswith("stat_")})},
+            "stats_restart": {k[5:]: med([r.get(k) for r in rst if k in r])
+                              for k in sorted({k for r in rst for k in r if k.startswith("stat_")})},
             "restart_mm_ms": med([(r["t_mm_us"] - r["t_image_us"]) / 1000 for r in rst
                                   if r.get("t_mm_us", -1) >= 0 and r.get("t_image_us", -1) >= 0]),
             "verified": "%d/%d" % (sum(1 for r in ver if r.get("ok")), len(ver)) if ver else None,
@@ -156,10 +192,13 @@ def summarize(recs):
             "freezing_ms": med([r.get("freezing_us", -1) / 1000 for r in dok]),
             "memdump_ms": med([r.get("memdump_us", -1) / 1000 for r in dok]),
             "memwrite_ms": med([r.get("memwrite_us", -1) / 1000 for r in dok]),
-            "size": med([r.get("size") for r in dok]) if dok and dok[0].get("sink") == "tmpfs" else None,
+            "size": med([r.get("size") for r in dok]) if dok and dok[0].get("sink") != "null" else None,
             "pages": med([r.get("pages") for r in dok]),
             "restore_ms": med([r["wall_us"] / 1000 for r in rok]),
             "restore_run_ms": med([r.get("run_us", -1) / 1000 for r in rok]),
+            "restore_all_ms": med([r.get("all_run_us", -1) / 1000 for r in rok if "all_run_us" in r]),
+            "pages_skipped_cow": med([r.get("pages_skipped_cow") for r in rok]),
+            "pages_compared": med([r.get("pages_compared") for r in rok]),
             "restore_stat_ms": med([r.get("restore_us", -1) / 1000 for r in rok]),
             "verified": "%d/%d" % (sum(1 for r in cver if r.get("ok")), len(cver)) if cver else None,
             "failures": [{"op": r.get("op"), "status": r.get("status"), "log": r.get("log", "")}
@@ -169,6 +208,10 @@ def summarize(recs):
         cm = pick("criu", "dump-mem")
         if cm:
             s["criu"]["mem"] = {k: cm[0].get(k) for k in cm[0] if k.startswith("mem_")}
+        for side in ("ours", "criu"):
+            tm = tree_mem_summary(rs, side)
+            if tm:
+                s[side]["tree_mem"] = tm
         out[name] = s
 
     hws = {}
@@ -468,7 +511,47 @@ def targets(summary, hws):
         t.append({"target": "cost linear or better in processes, threads, fds, VMAs",
                   "met": ok,
                   "value": "log-log slopes (1 = linear): " + ", ".join(lin)})
+
+    # 6. prefork: pages shared copy-on-write after fork are written once and
+    # shared again after restart
+    s = summary.get("prefork")
+    if s:
+        t.append(prefork_target(s))
     return t
+
+
+def fratio(v):
+    return "×%.2f" % v if v is not None else "–"
+
+
+def prefork_target(s):
+    """Met if the summed Pss and the used memory after restart are within
+    10% of before and the image is within 10% of the shared memory plus
+    PREFORK_META_PER_PROC a process"""
+    o, c = s["ours"], s["criu"]
+    region = int(s.get("touched_pages") or 0) * 4096
+    procs = int(s.get("procs") or 1)
+    limit = 1.10 * region + PREFORK_META_PER_PROC * procs
+    target = ("prefork: memory after restart within 10%% of before; image holds the %d MiB once"
+              % (region >> 20))
+    tm = o.get("tree_mem") or {}
+    if s.get("ours_unsupported") or not tm.get("pss_ratio") or not o.get("size"):
+        why = ["%s%s failed with errno %s" % (f["op"], " →" + f["sink"] if f.get("sink") else "",
+                                              f["errno"]) for f in o.get("failures", [])]
+        if s.get("ours_unsupported"):
+            why = ["checkpoint fails with %s" % s["ours_unsupported"]["error"]]
+        return {"target": target, "met": False,
+                "value": "not measured (%d processes): %s" % (procs, ", ".join(why) or "no restart")}
+    ok = tm["pss_ratio"] <= 1.10 and (tm.get("used_ratio") or 9) <= 1.10 and o["size"] <= limit
+    ct = c.get("tree_mem") or {}
+    return {"target": target, "met": ok,
+            "value": "%d processes: summed Pss %s → %s (%s), used %s → %s (%s); image %s "
+                     "(limit %s: %s × 1.10 + %s a process); CRIU: Pss %s, used %s, image %s"
+            % (procs, fkib(tm.get("pss_before_kib")), fkib(tm.get("pss_after_kib")),
+               fratio(tm.get("pss_ratio")), fkib(tm.get("used_before_kib")),
+               fkib(tm.get("used_after_kib")), fratio(tm.get("used_ratio")), fsize(o["size"]),
+               fsize(limit), fsize(region), fsize(PREFORK_META_PER_PROC),
+               fratio(ct.get("pss_ratio")), fratio(ct.get("used_ratio")), fsize(c.get("size")))}
 
 
 # --- profiles ----------------------------------------------------------------------
@@ -726,6 +809,9 @@ def write_md(path, meta, summary, hws, tg, profs=None):
                                      fx(tot_o, tot_c)))
     a("")
 
+    if summary.get("prefork"):
+        L += prefork_lines(summary["prefork"])
+
     a("## Targets")
     a("")
     a("Measured, not asserted: the bench never fails on a missed target.")
@@ -910,6 +996,82 @@ def write_md(path, meta, summary, hws, tg, profs=None):
     a("")
     with open(path, "w") as f:
         f.write("\n".join(L))
+
+
+def prefork_lines(s):
+    """The prefork section of results.md"""
+    o, c = s["ours"], s["criu"]
+    mib = (int(s.get("touched_pages") or 0) * 4096) >> 20
+    procs = int(s.get("procs") or 1)
+    L = ["## Pages shared after fork (prefork)", ""]
+    L.append(
+        "A process with %d MiB of private anonymous memory written with random data "
+        "(transparent huge pages as the kernel gives them) forks %d children that each read "
+        "all of it once and then beat every 10 ms (`wl prefork %d %d`): %d processes sharing "
+        "the pages copy-on-write. Memory is measured one second after every process is ready "
+        "(*before*) and one second after every process of the restored tree beats again "
+        "(*after*), with the image deleted first (ours: the file in `/tmp`, a tmpfs; CRIU: its "
+        "image directory), so that the image's pages are not counted. *Summed Pss*: `Pss` of "
+        "`/proc/PID/smaps_rollup`, summed over the tree. *Used*: the system's MemTotal − "
+        "MemAvailable (free memory and page cache that can be dropped, such as CRIU's "
+        "libraries, do not count; tmpfs files and kernel memory do). Restart: until the root "
+        "beats / until all %d beat (polled every 10 ms). CRIU writes every process's pages and "
+        "on restore keeps a child's page shared with its parent's when they are equal "
+        "(`pages_skipped_cow` of its stats-restore); its image, %d × %d MiB, goes to the "
+        "shared directory (9p, on the host's disk) when it does not fit in `/tmp` (a tmpfs "
+        "of half the guest's memory), mounted for this row with a page cache "
+        "(`cache=mmap,msize=512000`: ~100 MB/s written, ~190 MB/s read under TCG, ten times "
+        "the mount without a cache), so its dump and restore times there are those of 9p, "
+        "not comparable with ours to tmpfs."
+        % (mib, procs - 1, mib, procs - 1, procs, procs, procs, mib))
+    L.append("")
+    L.append("| | checkpoint | restart: root / all running | image | summed Pss before → after "
+             "| used before → after | AnonPages | AnonHugePages | PageTables | state checked |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
+
+    def ba(tm, f):
+        return "%s → %s" % (fkib(tm.get(f + "_before_kib")), fkib(tm.get(f + "_after_kib")))
+
+    def line(label, ck, rs, al, size, tm, ver):
+        tm = tm or {}
+        L.append("| %s | %s | %s / %s | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |"
+                 % (label, fms(ck), fms(rs), fms(al), fsize(size), ba(tm, "pss"),
+                    fratio(tm.get("pss_ratio")), ba(tm, "used"), fratio(tm.get("used_ratio")),
+                    ba(tm, "anon"), ba(tm, "anonhuge"), ba(tm, "pagetables"), ver or "–"))
+    if s.get("ours_unsupported"):
+        L.append("| ours | not yet supported (%s) | | | | | | | | |"
+                 % esc_md(s["ours_unsupported"]["error"]))
+    else:
+        line("ours (→tmpfs)", o.get("ckpt_tmpfs_ms"), o.get("restart_run_ms"),
+             o.get("restart_all_ms"), o.get("size"), o.get("tree_mem"), o.get("verified"))
+    line("CRIU (→%s)" % (c.get("sink") or "?"), c.get("dump_ms"), c.get("restore_run_ms"),
+         c.get("restore_all_ms"), c.get("size"), c.get("tree_mem"), c.get("verified"))
+    L.append("")
+    extra = []
+    if o.get("ckpt_null_ms"):
+        extra.append("ours to /dev/null: %s" % fms(o["ckpt_null_ms"]))
+    sc, sr = o.get("stats_ckpt") or {}, o.get("stats_restart") or {}
+    if sc.get("pages_written") is not None:
+        extra.append("our checkpoint wrote %d pages and %d as shared with a process written "
+                     "before (the kernel's stats line: pages_written, pages_cow)"
+                     % (sc["pages_written"], sc.get("pages_cow") or 0))
+    if sr.get("pages_restored") is not None:
+        extra.append("our restart read %d pages and mapped %d shared (%d copied)"
+                     % (sr["pages_restored"], sr.get("pages_cow") or 0,
+                        sr.get("pages_cow_copied") or 0))
+    if c.get("pages_compared") is not None:
+        extra.append("CRIU's restore compared %d pages with the parent's and kept %d shared"
+                     % (c["pages_compared"], c.get("pages_skipped_cow") or 0))
+    if c.get("memwrite_ms") is not None:
+        extra.append("CRIU's memwrite (writing its pages) %s of its dump" % fms(c["memwrite_ms"]))
+    if s.get("tree_ready_ms"):
+        extra.append("the tree takes %s to set up (fill and %d reads)"
+                     % (fms(s["tree_ready_ms"]), procs - 1))
+    extra.append("medians of %s run(s) of ours and %s of CRIU"
+                 % ((o.get("tree_mem") or {}).get("runs", 0), (c.get("tree_mem") or {}).get("runs", 0)))
+    L.append("Also: " + "; ".join(extra) + ".")
+    L.append("")
+    return L
 
 
 def esc_md(s):

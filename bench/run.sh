@@ -20,9 +20,12 @@
 #   BENCH_RUNS=N      runs per row (default 5; 1 with BENCH_QUICK=1)
 #   BENCH_ROWS="a b"  only these rows (names as in bench/guest.sh; hw-MIB,
 #                     prof-NAME for the hardware limit and the profiles)
+#   BENCH_PREFORK="MIB N"  size of the prefork row (default: 256 MiB, 50
+#                     children), e.g. "16 5" to try it on a kernel that
+#                     does not share the pages again
 #   BENCH_PROFILE=0|1 perf profiles of a few rows (default: 1, quick: 0)
 #   BENCH_RESULTS=dir where the report goes
-#   BENCH_TIMEOUT=s   limit of the QEMU run (default 5400; quick: 1200)
+#   BENCH_TIMEOUT=s   limit of the QEMU run (default 5400; quick: 1800)
 #   NO_BUILD=1        do not run make kernel/initramfs first
 #   KVM=1             KVM instead of TCG
 
@@ -42,7 +45,7 @@ if [ "$QUICK" = 1 ]; then
 	PROFILE=${BENCH_PROFILE:-0}
 	RUNS=${BENCH_RUNS:-1}
 	RESULTS=${BENCH_RESULTS:-$BUILD/bench/results-quick}
-	TIMEOUT=${BENCH_TIMEOUT:-1200}
+	TIMEOUT=${BENCH_TIMEOUT:-1800}
 else
 	PROFILE=${BENCH_PROFILE:-1}
 	RUNS=${BENCH_RUNS:-5}
@@ -169,6 +172,7 @@ envfile=$B/job.env
 	echo "BENCH_RUNS=$RUNS"
 	echo "BENCH_PROFILE=$PROFILE"
 	echo "BENCH_ROWS='${BENCH_ROWS:-}'"
+	echo "BENCH_PREFORK='${BENCH_PREFORK:-}'"
 } >"$envfile"
 
 if [ "$QUICK" = 1 ]; then

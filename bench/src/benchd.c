@@ -23,6 +23,17 @@
  *	  --no-sample  no memory round
  *	  --tcp        the workload has TCP connections: CRIU gets
  *	               --tcp-established --network-lock nftables
+ *	  --tree-mem   the summed Pss of the workload's tree (smaps_rollup)
+ *	               and the system's used memory (MemTotal - MemAvailable)
+ *	               on the started workload and on the restored one, with
+ *	               the image deleted (prefork)
+ *	  --criu-dir D CRIU's images in D instead of $BENCH_TMP/criu (a
+ *	               directory on the shared 9p file system, when they do
+ *	               not fit in the guest's memory)
+ *	  --criu-runs N  CRIU in the first N rounds only
+ *	A workload whose status page gives a number of processes (procs,
+ *	wl prefork) is ready, and runs again after a restore, when every
+ *	process of its tree beats; every one of them checks its state.
  *
  *   benchd hw MIB RUNS
  *	The hardware limit for MIB MiB of random data: memcpy() between two
@@ -85,6 +96,9 @@ static const char *criu_path = "criu";
 static char *criu_tcp[4];
 static long sample_us = 1000;
 static const char *cur_row = "";
+static const char *criu_dir;	/* --criu-dir, or $BENCH_TMP/criu */
+static int cur_procs = 1;	/* processes in the workload's tree */
+static double last_all_us = -1; /* the last restore: until all of them ran */
 
 static uint64_t now_ns(void)
 {
@@ -226,9 +240,12 @@ static pid_t spawn(char *const argv[], const char *stdout_path)
 	return pid;
 }
 
+static uint64_t tree_wait(pid_t root, int procs, uint64_t since, uint64_t timeout_ns);
+static void wl_kill_all(void);
+
 static pid_t wl_start(char **wl_argv, struct wl_status *st)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), t1;
 	pid_t pid;
 	int status;
 
@@ -237,13 +254,26 @@ static pid_t wl_start(char **wl_argv, struct wl_status *st)
 		return -1;
 	for (;;) {
 		if (read_status(pid, st) == 0 && __atomic_load_n(&st->ready, __ATOMIC_ACQUIRE)) {
+			t1 = now_ns();
+			cur_procs = st->procs > 1 ? (int)st->procs : 1;
+			/* A prefork tree: until every child has read and beats */
+			if (cur_procs > 1 && !tree_wait(pid, cur_procs, 0, 600ull * 1000000000ull)) {
+				kill(pid, SIGKILL);
+				wl_kill_all();
+				progress("  wl %s: its %d processes did not get ready in 600 s\n",
+					 wl_argv[1], cur_procs);
+				return -1;
+			}
 			jbegin();
 			jstr("row", cur_row);
 			jstr("op", "start");
 			jstr("wl", wl_argv[1]);
 			jnum("setup_us", us(st->setup_ns));
-			jnum("wall_us", us(now_ns() - t0));
+			jnum("wall_us", us(t1 - t0));
 			jint("pages", st->pages);
+			jint("procs", cur_procs);
+			if (cur_procs > 1)
+				jnum("tree_wall_us", us(now_ns() - t0));
 			jend();
 			return pid;
 		}
@@ -310,6 +340,217 @@ static int wl_verify(pid_t pid)
 		msleep_us(2000);
 	}
 	return -1;
+}
+
+/* --- a tree of workload processes (prefork) -------------------------------- */
+
+struct pidppid {
+	pid_t pid, ppid;
+};
+
+/* Every process with its parent, from /proc/PID/stat; returns how many */
+static int proc_ppids(struct pidppid **out)
+{
+	struct pidppid *v = NULL, *nv;
+	struct dirent *e;
+	int n = 0, cap = 0;
+	DIR *d;
+
+	*out = NULL;
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[64], buf[512], *p;
+		pid_t pid = atoi(e->d_name);
+		ssize_t len;
+		int fd;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		/* "pid (comm) state ppid ...": comm may hold anything */
+		p = strrchr(buf, ')');
+		if (!p)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n].pid = pid;
+		v[n].ppid = 0;
+		sscanf(p + 1, " %*c %d", &v[n].ppid);
+		n++;
+	}
+	closedir(d);
+	*out = v;
+	return n;
+}
+
+/* @root and its descendants (at most @max), @root first; returns how many */
+static int tree_pids(pid_t root, pid_t *pids, int max)
+{
+	struct pidppid *v;
+	int n = proc_ppids(&v), got = 0, i, j;
+
+	if (max < 1)
+		return 0;
+	pids[got++] = root;
+	for (i = 0; i < got; i++)
+		for (j = 0; j < n && got < max; j++)
+			if (v[j].ppid == pids[i] && v[j].pid != root)
+				pids[got++] = v[j].pid;
+	free(v);
+	return got;
+}
+
+/*
+ * Wait until the tree of @root has @procs processes, each ready and, with
+ * @since, each seen beating after @since (CLOCK_MONOTONIC).  Returns when
+ * that was seen (polled every 10 ms; prefork children beat every 10 ms),
+ * or 0 after @timeout_ns.
+ */
+static uint64_t tree_wait(pid_t root, int procs, uint64_t since, uint64_t timeout_ns)
+{
+	int64_t off = realtime_offset();
+	pid_t *pids = calloc(procs, sizeof(*pids));
+	uint64_t t0 = now_ns();
+	struct wl_status st;
+	int n = 0, i;
+
+	if (!pids)
+		return 0;
+	while (now_ns() - t0 < timeout_ns) {
+		if (n < procs)
+			n = tree_pids(root, pids, procs);
+		for (i = 0; n == procs && i < n; i++) {
+			if (read_status(pids[i], &st)) {
+				n = 0;
+				break;
+			}
+			if (!__atomic_load_n(&st.ready, __ATOMIC_ACQUIRE) ||
+			    (since && (int64_t)st.hb_ns - off <= (int64_t)since))
+				break;
+		}
+		if (n == procs && i == n) {
+			free(pids);
+			return now_ns();
+		}
+		msleep_us(10000);
+	}
+	free(pids);
+	return 0;
+}
+
+/*
+ * Every process of the tree checks its state: 1 all good, 0 one bad, -1
+ * one did not answer (or the tree is not all there); @good: how many said
+ * good.
+ */
+static int tree_verify(pid_t root, int *good)
+{
+	pid_t *pids = calloc(cur_procs, sizeof(*pids));
+	int n, i, v, ret = 1;
+
+	*good = 0;
+	if (!pids)
+		return -1;
+	n = tree_pids(root, pids, cur_procs);
+	if (n != cur_procs)
+		ret = -1;
+	for (i = 0; i < n; i++) {
+		v = wl_verify(pids[i]);
+		if (v == 1)
+			(*good)++;
+		else if (ret == 1 || v == -1)
+			ret = v;
+	}
+	free(pids);
+	return ret;
+}
+
+static long read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, got = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return got;
+}
+
+/* The value of "KEY:  N kB" in @buf, or -1 */
+static long kib_of(const char *buf, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, kl) && p[kl] == ':')
+			return atol(p + kl + 1);
+	return -1;
+}
+
+struct treemem {
+	int procs;
+	long pss, pss_anon, rss;		/* summed over the tree */
+	long total, free, avail, anon, anonhuge, shmem, pagetables;	/* meminfo */
+	long cached, slab, sunreclaim, kstack, vmalloc, percpu;
+};
+
+/*
+ * The memory of the tree (summed Pss, Pss_Anon and Rss of smaps_rollup)
+ * and of the system: used = MemTotal - MemAvailable (free memory and the
+ * page cache that can be dropped, such as CRIU's libraries, do not count;
+ * tmpfs files do, hence the image is deleted before this is called).
+ */
+static void tree_mem(pid_t root, struct treemem *m)
+{
+	int max = cur_procs + 16, i;
+	pid_t *pids = calloc(max, sizeof(*pids));
+	char path[64], buf[8192];
+
+	memset(m, 0, sizeof(*m));
+	m->procs = pids ? tree_pids(root, pids, max) : 0;
+	for (i = 0; i < m->procs; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pids[i]);
+		if (read_text(path, buf, sizeof(buf)) <= 0)
+			continue;
+		m->pss += kib_of(buf, "Pss");
+		m->pss_anon += kib_of(buf, "Pss_Anon");
+		m->rss += kib_of(buf, "Rss");
+	}
+	free(pids);
+	if (read_text("/proc/meminfo", buf, sizeof(buf)) > 0) {
+		m->total = kib_of(buf, "MemTotal");
+		m->free = kib_of(buf, "MemFree");
+		m->avail = kib_of(buf, "MemAvailable");
+		m->anon = kib_of(buf, "AnonPages");
+		m->anonhuge = kib_of(buf, "AnonHugePages");
+		m->shmem = kib_of(buf, "Shmem");
+		m->pagetables = kib_of(buf, "PageTables");
+		m->cached = kib_of(buf, "Cached");
+		m->slab = kib_of(buf, "Slab");
+		m->sunreclaim = kib_of(buf, "SUnreclaim");
+		m->kstack = kib_of(buf, "KernelStack");
+		m->vmalloc = kib_of(buf, "VmallocUsed");
+		m->percpu = kib_of(buf, "Percpu");
+	}
 }
 
 static bool is_wl(pid_t pid)
@@ -443,6 +684,29 @@ static const char *klog_find(const struct klog *l, const char *needle)
 		if (strstr(l->line[i], needle))
 			return l->line[i];
 	return NULL;
+}
+
+/*
+ * The kernel's "stats: key=N key=N ..." line, each as "stat_KEY" (what
+ * the keys are is the kernel's business: pages_written, pages_cow, ...)
+ */
+static void jstats(const struct klog *l)
+{
+	const char *p = klog_find(l, "stats: ");
+	char key[48];
+	long long v;
+	int n;
+
+	if (!p)
+		return;
+	p = strstr(p, "stats: ") + 7;
+	while (sscanf(p, " %40[a-z_]=%lld%n", key, &v, &n) == 2) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "stat_%s", key);
+		jint(name, v);
+		p += n;
+	}
 }
 
 static void jlog(const struct klog *l)
@@ -608,6 +872,38 @@ static void jhead(const struct row *r, const char *side, const char *op)
 	jstr("op", op);
 }
 
+/* The memory of the workload's tree, @when "before" checkpoint or "after" restart */
+static void jtreemem(const struct row *r, const char *side, const char *when, pid_t root)
+{
+	struct treemem m;
+
+	tree_mem(root, &m);
+	jhead(r, side, "tree-mem");
+	jstr("when", when);
+	jint("procs", m.procs);
+	jint("pss_kib", m.pss);
+	jint("pss_anon_kib", m.pss_anon);
+	jint("rss_kib", m.rss);
+	jint("memtotal_kib", m.total);
+	jint("memfree_kib", m.free);
+	jint("memavail_kib", m.avail);
+	jint("used_kib", m.total - m.avail);
+	jint("anon_kib", m.anon);
+	jint("anonhuge_kib", m.anonhuge);
+	jint("shmem_kib", m.shmem);
+	jint("pagetables_kib", m.pagetables);
+	jint("cached_kib", m.cached);
+	jint("slab_kib", m.slab);
+	jint("sunreclaim_kib", m.sunreclaim);
+	jint("kstack_kib", m.kstack);
+	jint("vmalloc_kib", m.vmalloc);
+	jint("percpu_kib", m.percpu);
+	jend();
+	progress("  %s run %d %s: %s: %d processes, summed Pss %ld KiB, used %ld KiB "
+		 "(AnonPages %ld KiB, PageTables %ld KiB)\n", r->name, r->run, side, when,
+		 m.procs, m.pss, m.total - m.avail, m.anon, m.pagetables);
+}
+
 static long file_size(const char *path)
 {
 	struct stat sb;
@@ -683,6 +979,7 @@ static int ours_checkpoint(const struct row *r, pid_t pid, const char *sink,
 		jnum("t_mm_us", klog_at(&l, "mm: ", t0));
 		jnum("t_task_us", klog_at(&l, "task ", t0));
 		jnum("t_complete_us", klog_at(&l, "checkpoint of", t0));
+		jstats(&l);
 		if (strcmp(sink, "/dev/null"))
 			jint("size", file_size(sink));
 		if (!kill_it) {
@@ -725,6 +1022,12 @@ static pid_t ours_restart(const struct row *r, const char *img, double *wall, do
 	close(fd);
 	if (!err)
 		beat = wl_wait_beat(ret, t0, 60ull * 1000000000ull);
+	last_all_us = -1;
+	if (!err && beat && cur_procs > 1) {
+		uint64_t all = tree_wait(ret, cur_procs, t0, 120ull * 1000000000ull);
+
+		last_all_us = all ? us(all - t0) : -1;
+	}
 
 	jhead(r, "ours", "restart");
 	jint("t0_ns", t0);
@@ -746,7 +1049,12 @@ static pid_t ours_restart(const struct row *r, const char *img, double *wall, do
 		jnum("t_mm_us", klog_at(&l, "mm: ", t0));
 		jnum("t_task_us", klog_at(&l, "task ", t0));
 		jnum("t_complete_us", klog_at(&l, "restart of", t0));
+		jstats(&l);
 		jnum("run_us", beat ? us(beat - t0) : -1);
+		if (cur_procs > 1) {
+			jint("procs", cur_procs);
+			jnum("all_run_us", last_all_us);
+		}
 		*wall = us(t1 - t0);
 		*run = beat ? us(beat - t0) : -1;
 	}
@@ -897,6 +1205,35 @@ static int criu_stats(const char *path, uint64_t f[16])
 	return 0;
 }
 
+/*
+ * The type of the file system @dir is on ("tmpfs", "9p"), from the mount
+ * table: statfs() on 9p gives the type of the host's file system.
+ */
+static const char *fs_of(const char *dir)
+{
+	static char type[32];
+	char line[4096], mnt[4096], t[32];
+	size_t best = 0, n;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	snprintf(type, sizeof(type), "?");
+	if (!f)
+		return type;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %4095s %31s", mnt, t) != 2)
+			continue;
+		n = strlen(mnt);
+		if (strncmp(dir, mnt, n) || (n > 1 && dir[n] && dir[n] != '/'))
+			continue;
+		if (n >= best) {
+			best = n;
+			snprintf(type, sizeof(type), "%s", t);
+		}
+	}
+	fclose(f);
+	return type;
+}
+
 static int criu_dump(const struct row *r, pid_t pid, bool to_null, bool sample, double *wall,
 		     const char *dir)
 {
@@ -931,7 +1268,7 @@ static int criu_dump(const struct row *r, pid_t pid, bool to_null, bool sample, 
 	wl_kill_all();
 
 	jhead(r, "criu", sample ? "dump-mem" : "dump");
-	jstr("sink", to_null ? "null" : "tmpfs");
+	jstr("sink", to_null ? "null" : fs_of(dir));
 	jint("t0_ns", criu_t0);
 	jint("t1_ns", criu_t1);
 	jint("ok", rc == 0);
@@ -973,6 +1310,12 @@ static int criu_restore(const struct row *r, pid_t pid, const char *dir, double 
 	if (rc == 0)
 		beat = wl_wait_beat(pid, t0, 60ull * 1000000000ull);
 	*run = beat ? us(beat - t0) : -1;
+	last_all_us = -1;
+	if (beat && cur_procs > 1) {
+		uint64_t all = tree_wait(pid, cur_procs, t0, 120ull * 1000000000ull);
+
+		last_all_us = all ? us(all - t0) : -1;
+	}
 
 	jhead(r, "criu", "restore");
 	jint("t0_ns", criu_t0);
@@ -982,8 +1325,14 @@ static int criu_restore(const struct row *r, pid_t pid, const char *dir, double 
 	jnum("wall_us", *wall);
 	if (rc == 0) {
 		jnum("run_us", *run);
+		if (cur_procs > 1) {
+			jint("procs", cur_procs);
+			jnum("all_run_us", last_all_us);
+		}
 		snprintf(statpath, sizeof(statpath), "%s/stats-restore", dir);
 		if (criu_stats(statpath, f) == 0) {
+			jint("pages_compared", f[1]);
+			jint("pages_skipped_cow", f[2]);
 			jint("forking_us", f[3]);
 			jint("restore_us", f[4]);
 			jint("pages", f[5]);
@@ -1007,6 +1356,29 @@ static void jverify(const struct row *r, const char *side, int v)
 	jend();
 }
 
+/* The restored workload checks its state: every process of a prefork tree */
+static int verify(const struct row *r, const char *side, pid_t root)
+{
+	int v, good;
+
+	if (cur_procs <= 1) {
+		v = wl_verify(root);
+		jverify(r, side, v);
+		return v;
+	}
+	v = tree_verify(root, &good);
+	jhead(r, side, "verify");
+	jint("ok", v == 1);
+	jint("result", v);
+	jint("procs", cur_procs);
+	jint("procs_ok", good);
+	jend();
+	return v;
+}
+
+/* Time for what was freed to be freed before memory is measured */
+#define SETTLE_US	1000000
+
 static void fmt_s(char *buf, size_t len, double usec)
 {
 	if (usec < 0)
@@ -1019,9 +1391,9 @@ static void fmt_s(char *buf, size_t len, double usec)
 		snprintf(buf, len, "%.2f s", usec / 1000000);
 }
 
-static int ours_round(struct row *r, char **wl_argv, bool no_tmpfs, int *ours_state)
+static int ours_round(struct row *r, char **wl_argv, bool no_tmpfs, bool tmem, int *ours_state)
 {
-	char img[4096], a[32], b[32], c[32], d[32];
+	char img[4096], a[32], b[32], c[32], d[32], e[32];
 	double null_us = -1, tmpfs_us = -1, rst_us = -1, run_us = -1;
 	struct wl_status st;
 	pid_t pid, rpid;
@@ -1031,6 +1403,10 @@ static int ours_round(struct row *r, char **wl_argv, bool no_tmpfs, int *ours_st
 	pid = wl_start(wl_argv, &st);
 	if (pid < 0)
 		return -1;
+	if (tmem) {
+		msleep_us(SETTLE_US);
+		jtreemem(r, "ours", "before", pid);
+	}
 	err = ours_checkpoint(r, pid, "/dev/null", false, false, &null_us);
 	if (err) {
 		/* Not supported (or broken): once is enough to say why */
@@ -1046,10 +1422,14 @@ static int ours_round(struct row *r, char **wl_argv, bool no_tmpfs, int *ours_st
 		if (!err) {
 			wl_kill_all();
 			rpid = ours_restart(r, img, &rst_us, &run_us);
-			if (rpid > 0) {
-				v = wl_verify(rpid);
-				jverify(r, "ours", v);
+			if (rpid > 0 && tmem) {
+				/* The image is in tmpfs: in used memory */
+				unlink(img);
+				msleep_us(SETTLE_US);
+				jtreemem(r, "ours", "after", rpid);
 			}
+			if (rpid > 0)
+				v = verify(r, "ours", rpid);
 		}
 		unlink(img);
 	}
@@ -1058,37 +1438,52 @@ static int ours_round(struct row *r, char **wl_argv, bool no_tmpfs, int *ours_st
 	fmt_s(b, sizeof(b), tmpfs_us);
 	fmt_s(c, sizeof(c), rst_us);
 	fmt_s(d, sizeof(d), run_us);
-	progress("  %s run %d ours: ckpt->null %s, ckpt->tmpfs %s, restart %s (running at %s)%s\n",
-		 r->name, r->run, a, b, c, d,
+	fmt_s(e, sizeof(e), last_all_us);
+	progress("  %s run %d ours: ckpt->null %s, ckpt->tmpfs %s, restart %s (running at %s%s%s)%s\n",
+		 r->name, r->run, a, b, c, d, cur_procs > 1 ? ", all at " : "",
+		 cur_procs > 1 ? e : "",
 		 no_tmpfs ? "" : v == 1 ? ", state ok" : ", STATE CHECK FAILED");
 	return 0;
 }
 
-static int criu_round(struct row *r, char **wl_argv, bool no_tmpfs)
+static int criu_round(struct row *r, char **wl_argv, bool no_tmpfs, bool tmem)
 {
-	char dir[4096], a[32], b[32], c[32];
+	char a[32], b[32], c[32], e[32], sink[16];
 	double dump_us = -1, rst_us = -1, run_us = -1;
 	struct wl_status st;
 	pid_t pid;
-	int v = -1;
+	int rc, v = -1;
 
-	snprintf(dir, sizeof(dir), "%s/criu", tmpdir);
 	pid = wl_start(wl_argv, &st);
 	if (pid < 0)
 		return -1;
-	if (criu_dump(r, pid, no_tmpfs, false, &dump_us, dir) == 0 && !no_tmpfs) {
-		if (criu_restore(r, pid, dir, &rst_us, &run_us) == 0) {
-			v = wl_verify(pid);
-			jverify(r, "criu", v);
+	if (tmem) {
+		msleep_us(SETTLE_US);
+		jtreemem(r, "criu", "before", pid);
+	}
+	last_all_us = -1;
+	rc = criu_dump(r, pid, no_tmpfs, false, &dump_us, criu_dir);
+	snprintf(sink, sizeof(sink), "%s", no_tmpfs ? "null" : fs_of(criu_dir));
+	if (rc == 0 && !no_tmpfs) {
+		if (criu_restore(r, pid, criu_dir, &rst_us, &run_us) == 0) {
+			if (tmem) {
+				/* In tmpfs the image is in used memory */
+				rm_rf(criu_dir);
+				msleep_us(SETTLE_US);
+				jtreemem(r, "criu", "after", pid);
+			}
+			v = verify(r, "criu", pid);
 		}
 	}
-	rm_rf(dir);
+	rm_rf(criu_dir);
 	wl_kill_all();
 	fmt_s(a, sizeof(a), dump_us);
 	fmt_s(b, sizeof(b), rst_us);
 	fmt_s(c, sizeof(c), run_us);
-	progress("  %s run %d criu: dump->%s %s, restore %s (running at %s)%s\n",
-		 r->name, r->run, no_tmpfs ? "null" : "tmpfs", a, b, c,
+	fmt_s(e, sizeof(e), last_all_us);
+	progress("  %s run %d criu: dump->%s %s, restore %s (running at %s%s%s)%s\n",
+		 r->name, r->run, sink, a, b, c, cur_procs > 1 ? ", all at " : "",
+		 cur_procs > 1 ? e : "",
 		 no_tmpfs ? "" : v == 1 ? ", state ok" : ", STATE CHECK FAILED");
 	return 0;
 }
@@ -1096,13 +1491,12 @@ static int criu_round(struct row *r, char **wl_argv, bool no_tmpfs)
 /* The memory round: each checkpoint once more, with the sampler on */
 static void mem_round(struct row *r, char **wl_argv, bool no_tmpfs, bool ours, bool criu)
 {
-	char img[4096], dir[4096];
+	char img[4096];
 	struct wl_status st;
 	double wall;
 	pid_t pid;
 
 	snprintf(img, sizeof(img), "%s/ours.img", tmpdir);
-	snprintf(dir, sizeof(dir), "%s/criu", tmpdir);
 	pid = wl_start(wl_argv, &st);
 	if (pid < 0)
 		return;
@@ -1115,8 +1509,8 @@ static void mem_round(struct row *r, char **wl_argv, bool no_tmpfs, bool ours, b
 		}
 	}
 	if (criu) {
-		criu_dump(r, pid, no_tmpfs, true, &wall, dir);
-		rm_rf(dir);
+		criu_dump(r, pid, no_tmpfs, true, &wall, criu_dir);
+		rm_rf(criu_dir);
 	}
 	wl_kill_all();
 	progress("  %s: memory round done\n", r->name);
@@ -1124,8 +1518,9 @@ static void mem_round(struct row *r, char **wl_argv, bool no_tmpfs, bool ours, b
 
 static int cmd_row(int argc, char **argv)
 {
-	bool no_tmpfs = false, criu = true, sample = true;
-	int ours_state = OURS_UNKNOWN, runs, i;
+	bool no_tmpfs = false, criu = true, sample = true, tmem = false;
+	static char criu_default[4096];
+	int ours_state = OURS_UNKNOWN, runs, criu_runs = -1, i;
 	struct row r = { 0 };
 	char **wl_argv;
 
@@ -1141,6 +1536,12 @@ static int cmd_row(int argc, char **argv)
 			criu = false;
 		else if (!strcmp(argv[i], "--no-sample"))
 			sample = false;
+		else if (!strcmp(argv[i], "--tree-mem"))
+			tmem = true;
+		else if (!strcmp(argv[i], "--criu-dir") && i + 1 < argc)
+			criu_dir = argv[++i];
+		else if (!strcmp(argv[i], "--criu-runs") && i + 1 < argc)
+			criu_runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--tcp"))
 			memcpy(criu_tcp, (char *[]){ "--tcp-established", "--network-lock",
 						     "nftables" }, 3 * sizeof(char *));
@@ -1152,16 +1553,20 @@ static int cmd_row(int argc, char **argv)
 	/* argv[i] is "--": put wl's path in its place */
 	wl_argv = &argv[i];
 	wl_argv[0] = (char *)wl_path;
+	if (!criu_dir) {
+		snprintf(criu_default, sizeof(criu_default), "%s/criu", tmpdir);
+		criu_dir = criu_default;
+	}
 
 	for (r.run = 0; r.run < runs; r.run++) {
 		bool ours_first = r.run % 2 == 0;
 
 		if (ours_first && ours_state != OURS_UNSUPPORTED)
-			ours_round(&r, wl_argv, no_tmpfs, &ours_state);
-		if (criu)
-			criu_round(&r, wl_argv, no_tmpfs);
+			ours_round(&r, wl_argv, no_tmpfs, tmem, &ours_state);
+		if (criu && (criu_runs < 0 || r.run < criu_runs))
+			criu_round(&r, wl_argv, no_tmpfs, tmem);
 		if (!ours_first && ours_state != OURS_UNSUPPORTED)
-			ours_round(&r, wl_argv, no_tmpfs, &ours_state);
+			ours_round(&r, wl_argv, no_tmpfs, tmem, &ours_state);
 	}
 	if (sample) {
 		r.run = runs;
@@ -1366,7 +1771,8 @@ int main(int argc, char **argv)
 		return cmd_row(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "hw"))
 		return cmd_hw(argc, argv);
-	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] [--tcp] -- WL-ARGS\n"
+	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] [--tcp]\n"
+			"                  [--tree-mem] [--criu-dir DIR] [--criu-runs N] -- WL-ARGS\n"
 			"       benchd hw MIB RUNS\n"
 			"       benchd now\n");
 	return 2;

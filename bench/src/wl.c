@@ -18,6 +18,14 @@
  *   wl vmas N                  N one-page private anonymous mappings side
  *                              by side, alternately read-write and
  *                              read-only, each page written
+ *   wl prefork MIB N           MIB MiB of private anonymous memory written
+ *                              with random data, then N children forked
+ *                              that each read all of it once: N+1
+ *                              processes sharing the pages copy-on-write.
+ *                              Every process beats (the children every
+ *                              10 ms) and answers SIGUSR1 with its own
+ *                              status page; the status page says how
+ *                              many processes the tree has (procs)
  *
  * Every workload then beats: every millisecond it writes CLOCK_REALTIME
  * into a status page at a fixed address (WL_STATUS_ADDR), which the bench
@@ -62,6 +70,7 @@ static size_t region_step = 1;	/* pages: every step-th page is written */
 static unsigned char small_state[16384];
 static int *sock_fds;		/* the socketpairs' ends */
 static size_t nr_sock_fds;
+static long beat_ns = 1000 * 1000;	/* heartbeat period */
 
 /*
  * CLOCK_REALTIME, not CLOCK_MONOTONIC: CRIU restores a process into a
@@ -360,9 +369,47 @@ static void setup_tree(unsigned long n)
 	}
 }
 
+/*
+ * Parent: MIB MiB written with random data (setup_mem), then N children.
+ * Each child reads every word of the region once, the way a worker of a
+ * preforking server reads what its parent set up, and goes back to main()
+ * to take its own checksum and beat like the parent, on its own copy of
+ * the status page.  They beat every 10 ms rather than every millisecond:
+ * 50 processes waking up 1,000 times a second would take a good part of
+ * the two emulated CPUs.
+ */
+static void setup_prefork(unsigned long mib, unsigned long n)
+{
+	pid_t parent = getpid();
+	unsigned long i;
+
+	setup_mem(mib, 1000);
+	st->procs = n + 1;
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			const uint64_t *w = (const uint64_t *)region;
+			uint64_t sum = 0;
+			size_t j;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (j = 0; j < region_len / 8; j++)
+				sum += w[j];
+			st->readsum = sum;
+			beat_ns = 10 * 1000 * 1000;
+			return;
+		}
+	}
+}
+
 static void beat(void)
 {
-	struct timespec period = { 0, 1000 * 1000 };
+	struct timespec period = { 0, beat_ns };
 	uint64_t t, prev = 0;
 
 	for (;;) {
@@ -411,9 +458,12 @@ int main(int argc, char **argv)
 		setup_threads(a);
 	} else if (!strcmp(mode, "tree") && argc == 3) {
 		setup_tree(a);
+	} else if (!strcmp(mode, "prefork") && argc == 4) {
+		setup_prefork(a, b);
 	} else {
 		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
-			"fds N DIR | unixpairs N | tcppairs N | threads N | tree N\n");
+			"fds N DIR | unixpairs N | tcppairs N | threads N | tree N | "
+			"prefork MIB N\n");
 		return 2;
 	}
 	st->checksum = checksum();

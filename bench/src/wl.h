@@ -24,6 +24,10 @@ struct wl_status {
 	uint64_t setup_ns;	/* time the set-up took */
 	uint64_t pages;		/* pages written by the set-up */
 	uint64_t fds;		/* descriptors opened by the set-up */
+	uint64_t procs;		/* processes in the tree (prefork), this one
+				 * included; 0: just this one */
+	uint64_t readsum;	/* what a prefork child read (so that the
+				 * read is not optimised away) */
 };
 
 #endif /* WL_H */
