@@ -222,6 +222,7 @@ if command -v podman >/dev/null && command -v conmon >/dev/null; then
 	cp -a /etc/containers "$REBOOT_SHARE/sysroot/etc/"
 	cp -a /usr/share/containers "$REBOOT_SHARE/sysroot/usr/share/"
 fi
+rm -f "$GUEST_LOG".hung* "$GUEST_LOG2".hung*
 set +e
 LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \
 	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
@@ -233,6 +234,13 @@ LOG=$GUEST_LOG2 TIMEOUT=600 SHOW=job PREFIX="# guest 2| " \
 qemu2_rc=$?
 set -e
 elapsed "guest run" "$t0"
+
+# A boot that hung before its job and was retried (qemu-run.sh)
+for f in "$GUEST_LOG".hung* "$GUEST_LOG2".hung*; do
+	[ -f "$f" ] || continue
+	echo "# a guest boot hung before its job and was booted again; its console: ${f#"$TOP"/}"
+	grep -a -E 'AE_AML|rcu_.*stall|Run /init' "$f" | tail -n 3 | diag
+done
 
 # The kernel's lines in the console (see lib.sh)
 STAMP=$KERNEL_STAMP

@@ -11,6 +11,9 @@
 # Environment:
 #   LOG=FILE        console log (default $WORK/<config>-<job>.log)
 #   TIMEOUT=S       hard limit on the whole QEMU run (default 600)
+#   BOOT_TIMEOUT=S  a guest whose init has not started the job after S
+#                   seconds (default 240; 0: no limit) is stopped and
+#                   booted again, up to BOOT_TRIES times in all (default 2)
 #   SHOW=job|all|none  what to print while it runs: the job's part of the
 #                   console (default), everything (V=1), nothing
 #   PREFIX=STR      put before every line shown
@@ -30,6 +33,8 @@ kernel=${KERNEL:-$(obj_dir "$config")/arch/x86/boot/bzImage}
 base=${INITRAMFS:-$WORK/initramfs.cpio.gz}
 LOG=${LOG:-$WORK/$config-$(basename "$job" .sh).log}
 TIMEOUT=${TIMEOUT:-600}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
+BOOT_TRIES=${BOOT_TRIES:-2}
 SHOW=${SHOW:-job}
 [ "$V" = 1 ] && SHOW=all
 SMP=${SMP:-2}
@@ -91,13 +96,46 @@ console_filter() {
 	}'
 }
 
+# Stop a guest whose job has not begun after BOOT_TIMEOUT seconds.  Now
+# and then a debug kernel under TCG on a loaded host does not get there:
+# ACPI's _PRT method times out (AE_AML_LOOP_TIMEOUT) and a device's
+# interrupt never comes, or the boot stops after PCI enumeration.  The
+# job has not started then, so booting again is safe.
+watch_boot() {
+	local i
+	for ((i = 0; i < BOOT_TIMEOUT; i++)); do
+		sleep 1
+		grep -q -a '@@ckpt-job-begin@@' "$tmp/console.log" 2>/dev/null && return 0
+	done
+	touch "$tmp/boot-hung"
+	[ -f "$tmp/qemu.pid" ] && kill "$(cat "$tmp/qemu.pid")" 2>/dev/null
+	return 0
+}
+
 set +e
 if [ "${INTERACTIVE:-0}" = 1 ]; then
 	"${qemu[@]}" | console_filter
 	qemu_rc=${PIPESTATUS[0]}
 else
-	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | console_filter
-	qemu_rc=${PIPESTATUS[0]}
+	for ((try = 1; ; try++)); do
+		rm -f "$tmp/boot-hung" "$tmp/qemu.pid" "$tmp/console.log"
+		watcher=
+		if [ "$BOOT_TIMEOUT" -gt 0 ]; then
+			watch_boot &
+			watcher=$!
+		fi
+		timeout -k 10 "$TIMEOUT" "${qemu[@]}" -pidfile "$tmp/qemu.pid" \
+			</dev/null 2>&1 | console_filter
+		qemu_rc=${PIPESTATUS[0]}
+		if [ -n "$watcher" ]; then
+			kill "$watcher" 2>/dev/null
+			wait "$watcher" 2>/dev/null
+		fi
+		[ -f "$tmp/boot-hung" ] && [ "$try" -lt "$BOOT_TRIES" ] || break
+		cp "$tmp/console.log" "$LOG.hung$try"
+		echo "warning: the guest did not reach its job within" \
+			"BOOT_TIMEOUT=$BOOT_TIMEOUT s (console: ${LOG#"$TOP"/}.hung$try): booting again" >&2
+	done
 fi
 set -e
 
@@ -106,7 +144,9 @@ set -e
 cp "$tmp/console.log" "$LOG"
 rc=$(grep -a -o '@@ckpt-job-exit=[0-9]*@@' "$tmp/console.log" | tail -n 1 | tr -dc 0-9)
 if [ -z "$rc" ]; then
-	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	if [ -f "$tmp/boot-hung" ]; then
+		echo "error: the guest did not reach its job within BOOT_TIMEOUT=$BOOT_TIMEOUT s, $BOOT_TRIES times" >&2
+	elif [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 		echo "error: the guest did not finish within TIMEOUT=$TIMEOUT s" >&2
 	else
 		echo "error: the guest stopped without reporting (QEMU status $qemu_rc)" >&2
