@@ -228,7 +228,10 @@ LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \
 	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
 	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check.sh"
 qemu_rc=$?
-LOG=$GUEST_LOG2 TIMEOUT=600 SHOW=job PREFIX="# guest 2| " \
+# The second boot also swaps its kernel for itself with `ckpt kexec`
+# (KEXEC=1), keeping the image in 128 MiB of pmem at 1.5 GiB.
+LOG=$GUEST_LOG2 TIMEOUT=900 SHOW=job PREFIX="# guest 2| " KEXEC=1 \
+	APPEND='memmap=128M!1536M' \
 	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
 	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check-reboot.sh"
 qemu2_rc=$?

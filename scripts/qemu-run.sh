@@ -18,6 +18,8 @@
 #                   console (default), everything (V=1), nothing
 #   PREFIX=STR      put before every line shown
 #   SHARE=DIR       host directory mounted at /mnt/share over 9p
+#   KEXEC=1         and the kernel and the initrd of this boot in its kexec/,
+#                   for `ckpt kexec` to the same kernel and job
 #   CMD_FILE, JOB_ENV_FILE  become /job.cmd and /job.env in the guest
 #   APPEND=...      more kernel command line
 #   INTERACTIVE=1   the terminal is the guest's console, no time limit
@@ -48,6 +50,12 @@ trap 'rm -rf "$tmp"' EXIT
 "$TOP/scripts/mkinitramfs.sh" job "$tmp/job.cpio.gz" "$job" \
 	"${CMD_FILE:-}" "${JOB_ENV_FILE:-}"
 cat "$base" "$tmp/job.cpio.gz" >"$tmp/initrd"
+if [ "${KEXEC:-0}" = 1 ]; then
+	[ -d "${SHARE:-}" ] || die "KEXEC=1 needs SHARE=DIR"
+	mkdir -p "$SHARE/kexec"
+	cp "$kernel" "$SHARE/kexec/bzImage"
+	cp "$tmp/initrd" "$SHARE/kexec/initrd"
+fi
 
 append="console=ttyS0 panic=-1 rdinit=/init ${APPEND:-}"
 qemu=(qemu-system-x86_64)

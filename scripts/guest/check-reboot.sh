@@ -3,19 +3,42 @@
 #
 # Guest side of the second, short boot of `make check`: the restore half
 # of the tests that checkpoint in the first boot (check.sh) into the shared
-# directory and restart after a reboot.  Same markers as check.sh.
+# directory and restart after a reboot.  Then the kernel swap: the first
+# half of ckpt_kexec_test.sh saves a container into /dev/pmem0 and loads
+# the next kernel (the share's kexec/, put there by qemu-run.sh), this
+# script reboots into it with `ckpt kexec --exec`, and the same script, run
+# again there (its command line says ckpt.kexec), runs the second half.
+# Same markers as check.sh.
 
 DIR=/selftests/checkpoint
 [ -f /job.env ] && . /job.env
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 
-if grep -q " /mnt/share " /proc/mounts; then
-	export CKPT_NS_REBOOT_DIR=/mnt/share CKPT_NS_PHASE=restore
-	t=ckpt_ns_test
-	echo "@@ckpt-test-begin=$t-after-reboot@@"
-	(cd $DIR && timeout "$TEST_TIMEOUT" "./$t" -t container_clocks_survive_a_reboot)
-	echo "@@ckpt-test-end=$t-after-reboot rc=$?@@"
-else
+run() {
+	name=$1
+	shift
+	echo "@@ckpt-test-begin=$name@@"
+	(cd $DIR && timeout "$TEST_TIMEOUT" "$@")
+	echo "@@ckpt-test-end=$name rc=$?@@"
+}
+
+if ! grep -q " /mnt/share " /proc/mounts; then
 	echo "check-reboot: no shared directory"
+elif grep -qw ckpt.kexec /proc/cmdline; then
+	CKPT_KEXEC_PHASE=restore run ckpt_kexec_test.sh-after-kexec ./ckpt_kexec_test.sh
+else
+	CKPT_NS_REBOOT_DIR=/mnt/share CKPT_NS_PHASE=restore \
+		run ckpt_ns_test-after-reboot ./ckpt_ns_test -t container_clocks_survive_a_reboot
+	if [ -f /mnt/share/kexec/bzImage ]; then
+		CKPT_KEXEC_PHASE=save run ckpt_kexec_test.sh ./ckpt_kexec_test.sh
+		# Let the console drain: kexec does not wait for the terminal
+		sleep 1
+		ckpt kexec --exec
+		# Only if the reboot failed
+		echo "@@ckpt-test-begin=ckpt_kexec_test.sh-after-kexec@@"
+		echo "1..1"
+		echo "not ok 1 ckpt kexec --exec: no reboot into the next kernel"
+		echo "@@ckpt-test-end=ckpt_kexec_test.sh-after-kexec rc=1@@"
+	fi
 fi
 echo "@@ckpt-check-end@@"

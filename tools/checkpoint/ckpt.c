@@ -33,6 +33,7 @@ static const struct ckpt_command commands[] = {
 	{ "restart",    cmd_restart,    "recreate a process from an image" },
 	{ "show",       cmd_show,       "validate and decode an image" },
 	{ "criu",       cmd_criu,       "CRIU-compatible front end for runc, crun, Podman" },
+	{ "kexec",      cmd_kexec,      "move process trees to another kernel through kexec" },
 };
 
 void ckpt_err(const char *fmt, ...)

@@ -100,6 +100,7 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_criu(int argc, char **argv);
+int cmd_kexec(int argc, char **argv);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 

@@ -1,0 +1,153 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel swap under a live container: `ckpt kexec` saves a container
+# (ckpt_kexec_ct: a timer, a pipe to a child, a memfd, pid and time
+# namespaces) into persistent memory (/dev/pmem0, memmap=SIZE!START on
+# the command line), reboots into the next kernel with kexec, and there
+# `ckpt kexec --restore` brings it back.  It must go on counting from
+# where it was, with no tick lost in its pipe, its memfd intact and its
+# clocks never going back.
+#
+# Two halves, one in each kernel (scripts/guest/check-reboot.sh):
+#   CKPT_KEXEC_PHASE=save     start the container, save it, load the next
+#                             kernel (CKPT_KEXEC_DIR/bzImage and initrd,
+#                             this command line plus "ckpt.kexec"); the
+#                             caller then runs `ckpt kexec --exec`
+#   CKPT_KEXEC_PHASE=restore  restore it and check it
+# What the first half saw goes to CKPT_KEXEC_DIR/before.  Prints TAP.
+
+KSFT_SKIP=4
+n=0
+fails=0
+STORE=${CKPT_KEXEC_STORE:-/dev/pmem0}
+DIR=${CKPT_KEXEC_DIR:-/mnt/share/kexec}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
+diag() { sed -e 's/^/# /' "$@"; }
+
+# The status line of the container whose init is $1 (ckpt_kexec_ct.c)
+status_of() {
+	for fd in /proc/"$1"/fd/*; do
+		case $(readlink "$fd") in
+		/memfd:count*) head -n 1 "$fd" 2>/dev/null; return ;;
+		esac
+	done
+}
+
+tick_of() { status_of "$1" | awk '$1 == "tick" { print $2 }'; }
+
+# Wait up to $2 seconds for container $1 to count past $3
+wait_tick_above() {
+	i=0
+	while [ "$i" -lt $(($2 * 10)) ]; do
+		t=$(tick_of "$1")
+		[ -n "$t" ] && [ "$t" -gt "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Wait up to 5 s for process $1 to be gone (or a zombie nobody reaped yet)
+gone() {
+	i=0
+	while [ "$i" -lt 50 ]; do
+		[ -d "/proc/$1" ] || return 0
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+echo "TAP version 13"
+if [ ! -b "$STORE" ]; then
+	echo "1..0 # SKIP no $STORE (boot with memmap=SIZE!START and CONFIG_BLK_DEV_PMEM)"
+	exit $KSFT_SKIP
+fi
+
+case ${CKPT_KEXEC_PHASE:-} in
+save)
+	echo "1..4"
+	if [ ! -f "$DIR/bzImage" ]; then
+		not_ok "no next kernel in $DIR"
+		exit 1
+	fi
+	pid=$("$HERE/ckpt_kexec_ct")
+	if [ -n "$pid" ] && wait_tick_above "$pid" 30 10; then
+		ok "the container counts: $(status_of "$pid")"
+	else
+		not_ok "the container counts (pid '$pid': $(status_of "$pid"))"
+	fi
+	append="$(cat /proc/cmdline) ckpt.kexec"
+	if "$CKPT" kexec --store "$STORE" --kernel "$DIR/bzImage" --initrd "$DIR/initrd" \
+		--append "$append" --no-exec "$pid" >"$DIR/save.out" 2>&1; then
+		ok "ckpt kexec saved it and loaded the next kernel"
+	else
+		not_ok "ckpt kexec saved it and loaded the next kernel"
+	fi
+	diag "$DIR/save.out"
+	if ! gone "$pid"; then
+		not_ok "the container is gone from this kernel"
+	else
+		ok "the container is gone from this kernel"
+	fi
+	if grep -q "^saved $pid " "$DIR/save.out"; then
+		ok "the store names the container"
+	else
+		not_ok "the store names the container"
+	fi
+	;;
+restore)
+	echo "1..7"
+	if "$CKPT" kexec --restore --store "$STORE" >"$DIR/restore.out" 2>&1; then
+		ok "ckpt kexec --restore in the next kernel ($(uname -r))"
+	else
+		not_ok "ckpt kexec --restore in the next kernel ($(uname -r))"
+	fi
+	diag "$DIR/restore.out"
+	pid=$(sed -n 's/^restored [0-9]* (.*) as \([0-9]*\)$/\1/p' "$DIR/restore.out")
+	first=$(tick_of "$pid")
+	if [ -n "$first" ] && [ "$first" -gt 10 ]; then
+		ok "it comes back at tick $first, not from zero"
+	else
+		not_ok "it comes back with its count (pid '$pid', tick '$first')"
+	fi
+	if [ -n "$first" ] && wait_tick_above "$pid" 30 $((first + 20)); then
+		ok "it goes on counting: $(status_of "$pid")"
+	else
+		not_ok "it goes on counting: $(status_of "$pid")"
+	fi
+	case $(status_of "$pid") in
+	*" ok "*) ok "no tick lost in its pipe, its memfd intact, its clocks never back" ;;
+	*) not_ok "no tick lost in its pipe, its memfd intact, its clocks never back" ;;
+	esac
+	# Its time namespace hides the downtime: no step of the reboot's length
+	step=$(status_of "$pid" | awk '{ for (i = 1; i < NF; i++) if ($i == "max_step_ms") print $(i + 1) }')
+	if [ -n "$step" ] && [ "$step" -lt 5000 ]; then
+		ok "its CLOCK_MONOTONIC went on from where it was (largest step $step ms)"
+	else
+		not_ok "its CLOCK_MONOTONIC went on from where it was (largest step '$step' ms)"
+	fi
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	if "$CKPT" kexec --restore --store "$STORE" >/dev/null 2>&1; then
+		not_ok "a second restore finds nothing to restore"
+	else
+		ok "a second restore finds nothing to restore"
+	fi
+	if [ -n "$pid" ] && gone "$pid"; then
+		ok "the container is gone when killed"
+	else
+		not_ok "the container is gone when killed"
+	fi
+	;;
+*)
+	echo "1..0 # SKIP CKPT_KEXEC_PHASE is not set (scripts/guest/check-reboot.sh runs both halves)"
+	exit $KSFT_SKIP
+	;;
+esac
+[ "$fails" = 0 ]
