@@ -311,7 +311,11 @@ static void read_comm(pid_t pid, char *comm, size_t len)
 	comm[strcspn(comm, "\n")] = 0;
 }
 
-/* Checkpoint tree @i of @o into the store, killing it once its image is complete */
+/*
+ * Checkpoint tree @i of @o into the store, killing it once its image is
+ * complete.  -1: it could not be saved (it runs on); -2: it was saved and
+ * killed, but its image could not be synced.
+ */
 static int save_tree(const struct kexec_opts *o, struct store *s, uint32_t i,
 		     struct ckpt_log *log)
 {
@@ -339,6 +343,12 @@ static int save_tree(const struct kexec_opts *o, struct store *s, uint32_t i,
 		ckpt_log_mark(log);
 		ret = ckpt_sys_checkpoint(o->pids[i], fd, CHECKPOINT_KILL, log->fd);
 		end = lseek(fd, 0, SEEK_CUR);
+		/* A block device is synced with the header, a file now */
+		if (ret >= 0 && s->dir && fsync(fd)) {
+			ckpt_err("kexec: store %s: image %u: %s", s->path, i, strerror(errno));
+			store_image_done(s, fd);
+			return -2;
+		}
 		store_image_done(s, fd);
 		if (ret >= 0 || errno != EAGAIN || try == CKPT_EAGAIN_TRIES)
 			break;
@@ -415,9 +425,11 @@ static int kexec_save(const struct kexec_opts *o, struct store *s, struct ckpt_l
 		goto fail;
 	s->hdr.frozen_ns = htole64(now_ns(CLOCK_REALTIME));
 	for (i = 0; i < (uint32_t)o->nr_pids; i++) {
-		if (save_tree(o, s, i, log)) {
-			s->hdr.nr = htole32(i);
-			save_undo(s, i, log);
+		int ret = save_tree(o, s, i, log);
+
+		if (ret) {
+			/* Those saved and killed come back here */
+			save_undo(s, ret == -2 ? i + 1 : i, log);
 			goto fail;
 		}
 		s->hdr.nr = htole32(i + 1);

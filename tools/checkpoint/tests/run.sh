@@ -563,6 +563,51 @@ if "\rckpt: checkpoint: " not in err or not re.search(
 	fi
 fi
 
+# --- ckpt kexec: the store, through the fake kernel ---
+
+expect "cli: kexec needs --store" 2 '^ckpt: kexec: --store STORE is needed' \
+	"$CKPT" kexec 1
+expect "cli: kexec --restore takes no PID" 2 'takes no PID' \
+	"$CKPT" kexec --restore --store "$TMP" 1
+expect "cli: kexec --initrd goes with --kernel" 2 'go with --kernel' \
+	"$CKPT" kexec --store "$TMP" --initrd /dev/null 1
+expect "cli: kexec --exec takes nothing else" 2 'takes nothing else' \
+	"$CKPT" kexec --exec --store "$TMP"
+expect "cli: kexec: a store that is a regular file is refused" 1 \
+	'neither a block device .* nor a directory' \
+	env LD_PRELOAD="${FAKE:-}" "${DYNAMIC:-$CKPT}" kexec --store /dev/null 1
+KEXEC_TESTS=("kexec: two trees saved into a directory store"
+	     "kexec: each image is in its own file, whole"
+	     "kexec --restore: both restarted, named with their old pids"
+	     "kexec --restore: the store is emptied, a second restore finds nothing"
+	     "kexec --restore: a damaged header is refused by name"
+	     "kexec --restore --keep: the trees stay in the store, marked restored"
+	     "kexec: EAGAIN is tried again")
+if [ -z "$DYNAMIC" ] || [ ! -f "$FAKE" ]; then
+	for t in "${KEXEC_TESTS[@]}"; do
+		not_ok "fake kernel: $t" "no dynamic build or no fake kernel"
+	done
+else
+	ST=$TMP/store
+	FAKE_CKPT=(env LD_PRELOAD="$FAKE" "$DYNAMIC")
+	fake kexec --store "$ST" $$ 1 >"$TMP/k.out" 2>&1
+	check "fake kernel: ${KEXEC_TESTS[0]}" grep -q "^saved 1 (.*): 1048576 bytes" "$TMP/k.out"
+	check "fake kernel: ${KEXEC_TESTS[1]}" test "$(stat -c %s "$ST/tree-1.img" 2>&1)" = 1048576
+	fake kexec --restore --store "$ST" --keep >"$TMP/k.out" 2>&1
+	check "fake kernel: ${KEXEC_TESTS[2]}" grep -q "^restored 1 (.*) as [0-9]*$" "$TMP/k.out"
+	# Marked restored, kept: a restore again restarts nothing, then empties it
+	fake kexec --restore --store "$ST" >"$TMP/k2.out" 2>&1
+	check "fake kernel: ${KEXEC_TESTS[5]}" test -z "$(grep '^restored' "$TMP/k2.out")"
+	expect "fake kernel: ${KEXEC_TESTS[3]}" 1 'holds no saved trees' \
+		"${FAKE_CKPT[@]}" kexec --restore --store "$ST"
+	fake kexec --store "$ST" $$ >/dev/null 2>&1
+	printf 'X' | dd of="$ST/store" bs=1 seek=40 conv=notrunc 2>/dev/null
+	expect "fake kernel: ${KEXEC_TESTS[4]}" 1 'damaged header' \
+		"${FAKE_CKPT[@]}" kexec --restore --store "$ST"
+	expect "fake kernel: ${KEXEC_TESTS[6]}" 0 "^saved $$ " \
+		env FAKE_EAGAIN=2 "${FAKE_CKPT[@]}" kexec --store "$ST" $$
+fi
+
 # --- show: a good image ---
 
 GOOD=$TMP/good.img
