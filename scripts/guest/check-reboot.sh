@@ -10,30 +10,19 @@
 # again there (its command line says ckpt.kexec), runs the second half.
 # Same markers as check.sh.
 
-DIR=/selftests/checkpoint
 [ -f /job.env ] && . /job.env
-TEST_TIMEOUT=${TEST_TIMEOUT:-600}
-
-run() {
-	name=$1
-	shift
-	echo "@@ckpt-test-begin=$name@@"
-	(cd $DIR && timeout "$TEST_TIMEOUT" "$@")
-	echo "@@ckpt-test-end=$name rc=$?@@"
-}
+. /etc/ckpt-guest.sh
 
 if ! grep -q " /mnt/share " /proc/mounts; then
 	echo "check-reboot: no shared directory"
-elif grep -qw ckpt.kexec /proc/cmdline; then
-	CKPT_KEXEC_PHASE=restore run ckpt_kexec_test.sh-after-kexec ./ckpt_kexec_test.sh
+elif [ -n "$(kexec_hop)" ]; then
+	CKPT_KEXEC_PHASE=restore run_test ckpt_kexec_test.sh-after-kexec ./ckpt_kexec_test.sh
 else
 	CKPT_NS_REBOOT_DIR=/mnt/share CKPT_NS_PHASE=restore \
-		run ckpt_ns_test-after-reboot ./ckpt_ns_test -t container_clocks_survive_a_reboot
+		run_test ckpt_ns_test-after-reboot ./ckpt_ns_test -t container_clocks_survive_a_reboot
 	if [ -f /mnt/share/kexec/bzImage ]; then
-		CKPT_KEXEC_PHASE=save run ckpt_kexec_test.sh ./ckpt_kexec_test.sh
-		# Let the console drain: kexec does not wait for the terminal
-		sleep 1
-		ckpt kexec --exec
+		CKPT_KEXEC_PHASE=save run_test ckpt_kexec_test.sh ./ckpt_kexec_test.sh
+		kexec_next
 		# Only if the reboot failed
 		echo "@@ckpt-test-begin=ckpt_kexec_test.sh-after-kexec@@"
 		echo "1..1"

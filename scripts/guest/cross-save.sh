@@ -6,16 +6,12 @@
 # of the other kernel, runs check-reboot.sh, the restore half.  Same
 # markers as check.sh.
 
-DIR=/selftests/checkpoint
 [ -f /job.env ] && . /job.env
-TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+. /etc/ckpt-guest.sh
 
 if grep -q " /mnt/share " /proc/mounts; then
-	export CKPT_NS_REBOOT_DIR=/mnt/share
-	t=ckpt_ns_test
-	echo "@@ckpt-test-begin=$t-save@@"
-	(cd $DIR && timeout "$TEST_TIMEOUT" "./$t" -t container_clocks_survive_a_reboot)
-	echo "@@ckpt-test-end=$t-save rc=$?@@"
+	CKPT_NS_REBOOT_DIR=/mnt/share \
+		run_test ckpt_ns_test-save ./ckpt_ns_test -t container_clocks_survive_a_reboot
 else
 	echo "cross-save: no shared directory"
 fi

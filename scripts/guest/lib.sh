@@ -15,3 +15,27 @@ kmemleak_report() {
 	cat /sys/kernel/debug/kmemleak
 	echo "@@ckpt-kmemleak-end@@"
 }
+
+# run_test NAME COMMAND...: run a test of /selftests/checkpoint between
+# the markers scripts/check.sh reads, within TEST_TIMEOUT (600) seconds.
+run_test() {
+	name=$1
+	shift
+	echo "@@ckpt-test-begin=$name@@"
+	(cd /selftests/checkpoint && timeout "${TEST_TIMEOUT:-600}" "$@")
+	echo "@@ckpt-test-end=$name rc=$?@@"
+}
+
+# Reboot into the kernel `ckpt kexec` loaded; returns only if that failed.
+# The console drains first: kexec does not wait for the terminal.
+kexec_next() {
+	sleep 1
+	ckpt kexec --exec
+	echo "$0: no reboot into the next kernel"
+}
+
+# The hop of a kexec chain this boot is: N of ckpt.kexec=N on the command
+# line (the last one), 0 for ckpt.kexec alone, nothing on a first boot.
+kexec_hop() {
+	tr ' ' '\n' </proc/cmdline | sed -n 's/^ckpt\.kexec=\([0-9]*\)$/\1/p; s/^ckpt\.kexec$/0/p' | tail -n 1
+}
