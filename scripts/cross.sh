@@ -8,8 +8,10 @@
 # build differs from the plain one in configuration (KASAN, lockdep: other
 # struct layouts) and in its vDSO's bytes; the third, "other", is the plain
 # one without KVM guest support, whose vDSO has its entry points at other
-# offsets.  Every restart goes through the vDSO proxy.  Writes
-# bench/results/cross.md; exits 1 if a pair failed.
+# offsets.  Every restart goes through the vDSO proxy.  Last, the kernel
+# swap: ckpt kexec moves a container from plain to other and back, by
+# kexec, in one run.  Writes bench/results/cross.md; exits 1 if a pair
+# failed.
 #
 # Environment: KVM=1.
 
@@ -40,6 +42,25 @@ result_of() {
 
 	rc=$(sed -n "s/.*@@ckpt-test-end=$2 rc=\([0-9]*\)@@.*/\1/p" "$1")
 	[ "$rc" = 0 ] && ! grep -aq '^not ok' <(sed -n "/@@ckpt-test-begin=$2@@/,/@@ckpt-test-end=$2 /p" "$1")
+}
+
+# Upgrade and downgrade by ckpt kexec, plain -> other -> plain, in one
+# QEMU run (guest/cross-kexec.sh); the images wait in 256 MiB of pmem
+kexec_chain() {
+	local log=$WORK/cross-kexec.log t res=yes reports
+
+	rm -rf "$SHARE_DIR"
+	mkdir -p "$SHARE_DIR/kexec"
+	cp "$(obj_dir other)/arch/x86/boot/bzImage" "$SHARE_DIR/kexec/other.bzImage"
+	LOG=$log TIMEOUT=900 SHOW=none SHARE=$SHARE_DIR KEXEC=1 APPEND='memmap=256M!1536M' \
+		"$TOP/scripts/qemu-run.sh" plain "$TOP/scripts/guest/cross-kexec.sh" >/dev/null 2>&1
+	for t in kexec-plain-to-other kexec-other-to-plain kexec-back-on-plain; do
+		result_of "$log" $t || res=no
+	done
+	reports=$(kernel_reports "$log" 2>/dev/null | grep -c . || true)
+	[ $res = yes ] && [ "$reports" = 0 ] || failed=1
+	echo "| plain -> other -> plain, by ckpt kexec | $res | $res | $reports |"
+	kexec_downtimes=$(grep -a -o 'downtime [0-9]* ms: .*' "$log")
 }
 
 # pair FROM TO: checkpoint in FROM's boot, restart in TO's
@@ -82,6 +103,12 @@ t0=$(date +%s)
 	pair other plain
 	pair debug other
 	pair other debug
+	kexec_chain
+	echo
+	echo "ckpt kexec's downtimes (a container of 64 MiB; CLOCK_REALTIME, whose"
+	echo "resolution across a reboot is the RTC's second), other, then plain:"
+	echo
+	printf '%s\n' "$kexec_downtimes" | sed 's/^/- /'
 	echo
 	echo "Guest runs: $(($(date +%s) - t0)) s; consoles: ${WORK#"$TOP"/}/cross-*.log"
 } >"$OUT.new"

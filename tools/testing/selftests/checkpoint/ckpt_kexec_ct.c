@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt_kexec_ct: a small container for ckpt_kexec_test.sh, which moves
+ * ckpt_kexec_ct [MIB]: a small container for ckpt_kexec_test.sh, which moves
  * it to another kernel.  Prints the pid of its init and returns; the
  * container runs on in new pid and time namespaces:
  *
@@ -9,17 +9,20 @@
  *   that none is missing or repeated;
  * - the count is also kept in a memfd, "a file" whose contents only the
  *   image carries, and checked against the tick before each new one;
- * - CLOCK_MONOTONIC and CLOCK_BOOTTIME must never go back.
+ * - CLOCK_MONOTONIC and CLOCK_BOOTTIME must never go back;
+ * - with MIB, that much private memory of pseudo-random words, which
+ *   SIGUSR1 checks ("mem same" or "mem CHANGED" in the status).
  *
  * At each tick the init writes a status line at the start of the memfd,
  * which ckpt_kexec_test.sh reads through /proc/PID/fd: "tick N child M
- * ok|ERROR... max_step_ms S mono_ms T".  After an error the counting stops
+ * ok|ERROR... max_step_ms S mono_ms T mem -|filled|same|CHANGED".  After an error the counting stops
  * and the line says why.  The container holds no other file than
  * /dev/null: nothing of the test's file systems, which another boot may
  * number differently.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -40,6 +43,35 @@
 
 static char error[128];
 
+/* ckpt_kexec_ct MIB: that much memory of pseudo-random words, checked on SIGUSR1 */
+static uint64_t *mem;
+static size_t mem_words;
+static volatile sig_atomic_t check_mem;
+static const char *mem_state = "-";
+
+/* Fill the memory, or count the words that are not what was filled in */
+static size_t mem_fill_or_check(bool fill)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t i, bad = 0;
+
+	for (i = 0; i < mem_words; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (fill)
+			mem[i] = x;
+		bad += mem[i] != x;
+	}
+	return bad;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	check_mem = 1;
+}
+
 static int64_t clock_ms(clockid_t clk)
 {
 	struct timespec ts;
@@ -56,10 +88,11 @@ static void put_status(int memfd, uint64_t tick, uint64_t child, int64_t max_ste
 	char buf[STATUS_LEN + 1];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "tick %llu child %llu %s max_step_ms %lld mono_ms %lld",
+	n = snprintf(buf, sizeof(buf),
+		     "tick %llu child %llu %s max_step_ms %lld mono_ms %lld mem %s",
 		     (unsigned long long)tick, (unsigned long long)child,
 		     error[0] ? error : "ok", (long long)max_step,
-		     (long long)clock_ms(CLOCK_MONOTONIC));
+		     (long long)clock_ms(CLOCK_MONOTONIC), mem_state);
 	if (n >= STATUS_LEN)
 		n = STATUS_LEN - 1;
 	memset(buf + n, ' ', STATUS_LEN - 1 - n);
@@ -116,6 +149,10 @@ static void __attribute__((noreturn)) init_loop(int tfd, int to_child, int from_
 			snprintf(error, sizeof(error), "ERROR timerfd read: %s", strerror(errno));
 			sleep(1);
 		}
+		if (check_mem) {
+			check_mem = 0;
+			mem_state = mem_fill_or_check(false) ? "CHANGED" : "same";
+		}
 		mono = clock_ms(CLOCK_MONOTONIC);
 		boot = clock_ms(CLOCK_BOOTTIME);
 		if (!error[0] && (mono < last_mono || boot < last_boot))
@@ -139,8 +176,9 @@ static void __attribute__((noreturn)) init_loop(int tfd, int to_child, int from_
 	}
 }
 
-static int container_init(void)
+static int container_init(size_t mib)
 {
+	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct itimerspec its = { { 0, 50000000 }, { 0, 50000000 } };
 	int to_child[2], from_child[2], tfd, memfd, fd;
 	pid_t pid;
@@ -157,6 +195,17 @@ static int container_init(void)
 		return 1;
 	if (!pid)
 		_exit(child(to_child[0], from_child[1]));
+	mem_words = mib << 17;
+	if (mem_words) {
+		mem = mmap(NULL, mem_words * 8, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			return 1;
+		mem_fill_or_check(true);
+		mem_state = "filled";
+	}
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return 1;
 	memfd = memfd_create("count", MFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (memfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
@@ -169,8 +218,8 @@ int main(int argc, char **argv)
 {
 	pid_t pid;
 
-	(void)argc;
-	(void)argv;
+	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 0;
+
 	/* Our children are in the new time namespace; the init in a new pid namespace */
 	if (unshare(CLONE_NEWTIME)) {
 		perror("unshare(CLONE_NEWTIME)");
@@ -183,7 +232,7 @@ int main(int argc, char **argv)
 	}
 	if (!pid) {
 		setsid();
-		_exit(container_init());
+		_exit(container_init(mib));
 	}
 	printf("%d\n", pid);
 	return fflush(stdout) ? 1 : 0;

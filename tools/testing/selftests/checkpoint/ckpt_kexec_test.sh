@@ -11,17 +11,30 @@
 #
 # Two halves, one in each kernel (scripts/guest/check-reboot.sh):
 #   CKPT_KEXEC_PHASE=save     start the container, save it, load the next
-#                             kernel (CKPT_KEXEC_DIR/bzImage and initrd,
-#                             this command line plus "ckpt.kexec"); the
+#                             kernel: CKPT_KEXEC_NEXT (CKPT_KEXEC_DIR/bzImage)
+#                             with CKPT_KEXEC_DIR/initrd and this command
+#                             line plus CKPT_KEXEC_ARG ("ckpt.kexec"); the
 #                             caller then runs `ckpt kexec --exec`
 #   CKPT_KEXEC_PHASE=restore  restore it and check it
-# What the first half saw goes to CKPT_KEXEC_DIR/before.  Prints TAP.
+#   CKPT_KEXEC_PHASE=hop      restore it, check it, and save it again for
+#                             the next kernel, as save does (make cross:
+#                             plain -> other -> plain)
+# CKPT_KEXEC_MIB: memory the container fills, checked after the restore.
+# CKPT_KEXEC_MAX_STEP_MS: see MAX_STEP below.
+# Prints TAP.
 
 KSFT_SKIP=4
 n=0
 fails=0
 STORE=${CKPT_KEXEC_STORE:-/dev/pmem0}
 DIR=${CKPT_KEXEC_DIR:-/mnt/share/kexec}
+NEXT=${CKPT_KEXEC_NEXT:-$DIR/bzImage}
+ARG=${CKPT_KEXEC_ARG:-ckpt.kexec}
+MIB=${CKPT_KEXEC_MIB:-0}
+# The largest step of the container's CLOCK_MONOTONIC allowed across the
+# swap: the downtime must not show; what restart(2) itself takes does
+# (its offsets are set as it begins), seconds for a large container.
+MAX_STEP=${CKPT_KEXEC_MAX_STEP_MS:-5000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
 
@@ -70,42 +83,45 @@ if [ ! -b "$STORE" ]; then
 	exit $KSFT_SKIP
 fi
 
-case ${CKPT_KEXEC_PHASE:-} in
-save)
-	echo "1..4"
-	if [ ! -f "$DIR/bzImage" ]; then
-		not_ok "no next kernel in $DIR"
-		exit 1
-	fi
-	pid=$("$HERE/ckpt_kexec_ct")
-	if [ -n "$pid" ] && wait_tick_above "$pid" 30 10; then
+# Start a container (unless $1 is one), save it, load the next kernel
+save_half() {
+	pid=$1
+	[ -n "$pid" ] || pid=$("$HERE/ckpt_kexec_ct" "$MIB")
+	sleep 0.2
+	from=$(tick_of "$pid")
+	[ -n "$from" ] || from=0
+	if [ -n "$pid" ] && wait_tick_above "$pid" 120 $((from + 10)); then
 		ok "the container counts: $(status_of "$pid")"
 	else
 		not_ok "the container counts (pid '$pid': $(status_of "$pid"))"
 	fi
-	append="$(cat /proc/cmdline) ckpt.kexec"
-	if "$CKPT" kexec --store "$STORE" --kernel "$DIR/bzImage" --initrd "$DIR/initrd" \
-		--append "$append" --no-exec "$pid" >"$DIR/save.out" 2>&1; then
-		ok "ckpt kexec saved it and loaded the next kernel"
+	if [ ! -f "$NEXT" ]; then
+		not_ok "no next kernel: $NEXT"
+		return
+	fi
+	if "$CKPT" kexec --store "$STORE" --kernel "$NEXT" --initrd "$DIR/initrd" \
+		--append "$(cat /proc/cmdline) $ARG" --no-exec "$pid" >"$DIR/save.out" 2>&1; then
+		ok "ckpt kexec saved it and loaded $(basename "$NEXT")"
 	else
-		not_ok "ckpt kexec saved it and loaded the next kernel"
+		not_ok "ckpt kexec saved it and loaded $(basename "$NEXT")"
 	fi
 	diag "$DIR/save.out"
-	if ! gone "$pid"; then
-		not_ok "the container is gone from this kernel"
-	else
+	if gone "$pid"; then
 		ok "the container is gone from this kernel"
+	else
+		not_ok "the container is gone from this kernel"
 	fi
 	if grep -q "^saved $pid " "$DIR/save.out"; then
 		ok "the store names the container"
 	else
 		not_ok "the store names the container"
 	fi
-	;;
-restore)
-	echo "1..7"
+}
+
+# Restore the container and check it; kill it unless $1 is "keep"
+restore_half() {
 	if "$CKPT" kexec --restore --store "$STORE" >"$DIR/restore.out" 2>&1; then
-		ok "ckpt kexec --restore in the next kernel ($(uname -r))"
+		ok "ckpt kexec --restore in the next kernel ($(uname -r), $(uname -v | cut -c1-24))"
 	else
 		not_ok "ckpt kexec --restore in the next kernel ($(uname -r))"
 	fi
@@ -128,22 +144,53 @@ restore)
 	esac
 	# Its time namespace hides the downtime: no step of the reboot's length
 	step=$(status_of "$pid" | awk '{ for (i = 1; i < NF; i++) if ($i == "max_step_ms") print $(i + 1) }')
-	if [ -n "$step" ] && [ "$step" -lt 5000 ]; then
+	if [ -n "$step" ] && [ "$step" -lt "$MAX_STEP" ]; then
 		ok "its CLOCK_MONOTONIC went on from where it was (largest step $step ms)"
 	else
 		not_ok "its CLOCK_MONOTONIC went on from where it was (largest step '$step' ms)"
 	fi
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	if [ "$MIB" -gt 0 ]; then
+		kill -USR1 "$pid" 2>/dev/null
+		i=0
+		while [ "$i" -lt 600 ] && status_of "$pid" | grep -q " mem filled"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if status_of "$pid" | grep -q " mem same"; then
+			ok "its $MIB MiB are what it wrote"
+		else
+			not_ok "its $MIB MiB are what it wrote: $(status_of "$pid")"
+		fi
+	fi
 	if "$CKPT" kexec --restore --store "$STORE" >/dev/null 2>&1; then
 		not_ok "a second restore finds nothing to restore"
 	else
 		ok "a second restore finds nothing to restore"
 	fi
+	[ "$1" = keep ] && return
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	if [ -n "$pid" ] && gone "$pid"; then
 		ok "the container is gone when killed"
 	else
 		not_ok "the container is gone when killed"
 	fi
+}
+
+restores=7
+[ "$MIB" -gt 0 ] && restores=8
+case ${CKPT_KEXEC_PHASE:-} in
+save)
+	echo "1..4"
+	save_half
+	;;
+restore)
+	echo "1..$restores"
+	restore_half
+	;;
+hop)
+	echo "1..$((restores - 1 + 4))"
+	restore_half keep
+	save_half "$pid"
 	;;
 *)
 	echo "1..0 # SKIP CKPT_KEXEC_PHASE is not set (scripts/guest/check-reboot.sh runs both halves)"
