@@ -12,7 +12,10 @@
 #      mounted at /mnt/share, and bench/guest.sh as the job;
 #   5. turns the guest's raw measurements into results.md, results.json
 #      and the SVG plots (bench/report.py); the runc row into runc.md (when
-#      it is the only row run, results.md only gets a link to it).
+#      it is the only row run, results.md only gets a link to it);
+#   6. measures the kernel swap's downtime in a boot of its own
+#      (bench/kexec.sh, kexec.md), unless BENCH_ROWS is given: run
+#      bench/kexec.sh alone for it.
 #
 # Environment:
 #   BENCH_QUICK=1     one run of a reduced set, a few minutes; its results
@@ -222,6 +225,14 @@ if [ -s "$SHARE/out/raw.jsonl" ]; then
 	out=results.md
 fi
 step DONE "${RESULTS#"$TOP"/}/$out ($(($(date +%s) - start)) s)"
+
+# --- 6. the kernel swap's downtime (a boot of its own, kexec twice) ------------
+
+if [ -z "${BENCH_ROWS:-}" ]; then
+	step KEXEC "ckpt kexec of 64 MiB and 1 GiB: ${RESULTS#"$TOP"/}/kexec.md"
+	NO_BUILD=1 BENCH_RESULTS=$RESULTS "$TOP/bench/kexec.sh" >/dev/null ||
+		step KEXEC "failed: see ${RESULTS#"$TOP"/}/kexec.md"
+fi
 [ "$rc" = 0 ] || die "the guest job exited with status $rc (console: ${B#"$TOP"/}/guest.log)"
 }
 
