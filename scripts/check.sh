@@ -30,6 +30,7 @@ CHECK_TIMEOUT=${CHECK_TIMEOUT:-2400}
 TEST_TIMEOUT=${TEST_TIMEOUT:-}
 GUEST_LOG=$WORK/check-guest.log
 GUEST_LOG2=$WORK/check-guest-reboot.log
+GUEST_LOG_CPU=$WORK/check-guest-cpu.log
 BUILD_LOG=$WORK/check-build.log
 
 n=0
@@ -222,12 +223,20 @@ if command -v podman >/dev/null && command -v conmon >/dev/null; then
 	cp -a /etc/containers "$REBOOT_SHARE/sysroot/etc/"
 	cp -a /usr/share/containers "$REBOOT_SHARE/sysroot/usr/share/"
 fi
-rm -f "$GUEST_LOG".hung* "$GUEST_LOG2".hung*
+rm -f "$GUEST_LOG".hung* "$GUEST_LOG2".hung* "$GUEST_LOG_CPU".hung*
 set +e
 LOG=$GUEST_LOG TIMEOUT=$CHECK_TIMEOUT SHOW=job PREFIX="# guest| " \
 	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
 	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check.sh"
 qemu_rc=$?
+# A boot on a CPU without AVX: the first boot's image is refused by name,
+# and this one's restarts in the next boot (ckpt_cpu_test.sh)
+cpu=max,la57=off,avx=off
+[ "${KVM:-0}" = 1 ] && cpu=host,avx=off
+LOG=$GUEST_LOG_CPU TIMEOUT=600 SHOW=job PREFIX="# guest cpu| " QEMU_CPU=$cpu \
+	JOB_ENV_FILE=$WORK/check.env SHARE=$REBOOT_SHARE \
+	"$TOP/scripts/qemu-run.sh" debug "$TOP/scripts/guest/check-cpu.sh"
+qemu_cpu_rc=$?
 # The second boot also swaps its kernel for itself with `ckpt kexec`
 # (KEXEC=1), keeping the image in 128 MiB of pmem at 1.5 GiB.
 LOG=$GUEST_LOG2 TIMEOUT=900 SHOW=job PREFIX="# guest 2| " KEXEC=1 \
@@ -239,7 +248,7 @@ set -e
 elapsed "guest run" "$t0"
 
 # A boot that hung before its job and was retried (qemu-run.sh)
-for f in "$GUEST_LOG".hung* "$GUEST_LOG2".hung*; do
+for f in "$GUEST_LOG".hung* "$GUEST_LOG_CPU".hung* "$GUEST_LOG2".hung*; do
 	[ -f "$f" ] || continue
 	echo "# a guest boot hung before its job and was booted again; its console: ${f#"$TOP"/}"
 	grep -a -E 'AE_AML|rcu_.*stall|Run /init' "$f" | tail -n 3 | diag
@@ -276,7 +285,7 @@ fi
 # The selftests: TAP between the begin and end markers of each binary, in
 # the first boot, then in the second (the restore half of reboot tests).
 begun=()
-for log in "$GUEST_LOG" "$GUEST_LOG2"; do
+for log in "$GUEST_LOG" "$GUEST_LOG_CPU" "$GUEST_LOG2"; do
 	[ -f "$log" ] || continue
 	mapfile -t -O ${#begun[@]} begun < <(sed -n 's/.*@@ckpt-test-begin=\(.*\)@@.*/\1/p' "$log" |
 		sed "s|\$|@$log|")
@@ -317,6 +326,12 @@ else
 	not_ok "guest: the run completed (QEMU run status $qemu_rc; see ${GUEST_LOG#"$TOP"/})"
 	tail -n 15 "$GUEST_LOG" | diag
 fi
+if grep -q '@@ckpt-check-end@@' "$GUEST_LOG_CPU"; then
+	ok "guest: the boot on a CPU without AVX completed"
+else
+	not_ok "guest: the boot on a CPU without AVX completed (QEMU run status $qemu_cpu_rc; see ${GUEST_LOG_CPU#"$TOP"/})"
+	tail -n 15 "$GUEST_LOG_CPU" | diag
+fi
 if grep -q '@@ckpt-check-end@@' "$GUEST_LOG2"; then
 	ok "guest: the second boot (restore after reboot) completed"
 else
@@ -325,12 +340,12 @@ else
 fi
 
 # Kernel reports anywhere in the console, each shown with what follows it.
-reports=$(kernel_reports -n "$GUEST_LOG" "$GUEST_LOG2")
+reports=$(kernel_reports -n "$GUEST_LOG" "$GUEST_LOG_CPU" "$GUEST_LOG2")
 if [ -z "$reports" ]; then
 	ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
 else
 	not_ok "guest: no kernel warnings, oopses, KASAN or lockdep reports"
-	kernel_reports -A 25 "$GUEST_LOG" "$GUEST_LOG2" | head -n 120 | diag
+	kernel_reports -A 25 "$GUEST_LOG" "$GUEST_LOG_CPU" "$GUEST_LOG2" | head -n 120 | diag
 fi
 
 if grep -q '@@ckpt-kmemleak-begin@@' "$GUEST_LOG"; then

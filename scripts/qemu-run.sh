@@ -24,6 +24,7 @@
 #   APPEND=...      more kernel command line
 #   INTERACTIVE=1   the terminal is the guest's console, no time limit
 #   KVM=1           use KVM instead of TCG; SMP=N, MEM=SIZE
+#   QEMU_CPU=MODEL  the CPU model instead of max,la57=off (KVM: host)
 #   KERNEL=FILE     boot this bzImage instead of the config's (another tree's)
 #   INITRAMFS=FILE  and this base initramfs instead of $WORK/initramfs.cpio.gz
 
@@ -64,13 +65,13 @@ fi
 append="console=ttyS0 panic=-1 rdinit=/init pci=noacpi ${APPEND:-}"
 qemu=(qemu-system-x86_64)
 if [ "${KVM:-0}" = 1 ]; then
-	qemu+=(-accel kvm -cpu host)
+	qemu+=(-accel kvm -cpu "${QEMU_CPU:-host}")
 else
 	# -cpu max: XSAVE, AVX and friends, so that the FPU state that
 	# checkpoint saves is the interesting one.  Without LA57: with
 	# 5-level paging, an interrupt during identify_cpu() at boot now and
 	# then makes KASAN report a wild access in handle_edge_irq().
-	qemu+=(-accel tcg -cpu max,la57=off)
+	qemu+=(-accel tcg -cpu "${QEMU_CPU:-max,la57=off}")
 fi
 qemu+=(-smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none
 	-kernel "$kernel" -initrd "$tmp/initrd")
@@ -96,6 +97,9 @@ console_filter() {
 			injob = 1
 			next
 		}
+		# A kernel started by kexec from the job: its boot is not the job
+		if ($0 ~ /\] Linux version [0-9]/)
+			injob = 0
 		if (index($0, "@@ckpt-job-exit=")) {
 			injob = 0
 			if (show != "all")

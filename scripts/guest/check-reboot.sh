@@ -3,7 +3,8 @@
 #
 # Guest side of the second, short boot of `make check`: the restore half
 # of the tests that checkpoint in the first boot (check.sh) into the shared
-# directory and restart after a reboot.  Then the kernel swap: the first
+# directory and restart after a reboot (and the last third of the CPU
+# model test, check-cpu.sh being the second).  Then the kernel swap: the first
 # half of ckpt_kexec_test.sh saves a container into /dev/pmem0 and loads
 # the next kernel (the share's kexec/, put there by qemu-run.sh), this
 # script reboots into it with `ckpt kexec --exec`, and the same script, run
@@ -20,6 +21,7 @@ elif [ -n "$(kexec_hop)" ]; then
 else
 	CKPT_NS_REBOOT_DIR=/mnt/share CKPT_NS_PHASE=restore \
 		run_test ckpt_ns_test-after-reboot ./ckpt_ns_test -t container_clocks_survive_a_reboot
+	CKPT_CPU_PHASE=greater run_test ckpt_cpu_test.sh-greater ./ckpt_cpu_test.sh
 	if [ -f /mnt/share/kexec/bzImage ]; then
 		CKPT_KEXEC_PHASE=save run_test ckpt_kexec_test.sh ./ckpt_kexec_test.sh
 		kexec_next

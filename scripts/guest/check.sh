@@ -40,5 +40,9 @@ for t in $tests; do
 done
 
 . /etc/ckpt-guest.sh
+# The first half of the CPU-model test: the next boot's CPU lacks AVX
+if grep -q " /mnt/share " /proc/mounts; then
+	CKPT_CPU_PHASE=save run_test ckpt_cpu_test.sh-save ./ckpt_cpu_test.sh
+fi
 kmemleak_report
 echo "@@ckpt-check-end@@"
