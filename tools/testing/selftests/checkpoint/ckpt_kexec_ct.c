@@ -15,8 +15,8 @@
  *
  * At each tick the init writes a status line at the start of the memfd,
  * which ckpt_kexec_test.sh reads through /proc/PID/fd: "tick N child M
- * ok|ERROR... max_step_ms S mono_ms T mem -|filled|same|CHANGED".  After an error the counting stops
- * and the line says why.  The container holds no other file than
+ * ok|ERROR... max_step_ms S mono_ms T mem -|filled|same|CHANGED".  After
+ * an error the counting stops and the line says why.  The container holds no other file than
  * /dev/null: nothing of the test's file systems, which another boot may
  * number differently.
  */
