@@ -46,7 +46,7 @@ diag() { sed -e 's/^/# /' "$@"; }
 status_of() {
 	for fd in /proc/"$1"/fd/*; do
 		case $(readlink "$fd") in
-		/memfd:count*) head -n 1 "$fd" 2>/dev/null; return ;;
+		/memfd:count*) head -n 1 "$fd" 2>/dev/null | sed 's/ *$//'; return ;;
 		esac
 	done
 }
@@ -121,7 +121,7 @@ save_half() {
 # Restore the container and check it; kill it unless $1 is "keep"
 restore_half() {
 	if "$CKPT" kexec --restore --store "$STORE" >"$DIR/restore.out" 2>&1; then
-		ok "ckpt kexec --restore in the next kernel ($(uname -r), $(uname -v | cut -c1-24))"
+		ok "ckpt kexec --restore in the next kernel ($(uname -r) built $(uname -v | sed 's/.*SMP //'))"
 	else
 		not_ok "ckpt kexec --restore in the next kernel ($(uname -r))"
 	fi
