@@ -85,7 +85,7 @@ struct kexec_opts {
 	const char *initrd;
 	const char *append;
 	const char *log_path;
-	bool restore, exec, no_exec, keep, verbose;
+	bool restore, list, exec, no_exec, keep, verbose;
 	int nr_pids;
 	pid_t pids[STORE_MAX];
 };
@@ -500,6 +500,35 @@ static int kexec_restore(const struct kexec_opts *o, struct store *s, struct ckp
 	return failed ? CKPT_EXIT_FAIL : CKPT_EXIT_OK;
 }
 
+/* ---- listing ---- */
+
+static int kexec_list(struct store *s)
+{
+	time_t saved;
+	char when[64] = "?";
+	uint32_t i, nr;
+
+	if (store_read_hdr(s))
+		return CKPT_EXIT_FAIL;
+	nr = le32toh(s->hdr.nr);
+	saved = le64toh(s->hdr.saved_ns) / 1000000000ULL;
+	if (saved)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&saved));
+	printf("store %s: %u tree(s), saved %s\n", s->path, nr, when);
+	for (i = 0; i < nr; i++) {
+		const struct store_entry *e = &s->hdr.e[i];
+
+		printf("%3u  pid %u (%s): %llu bytes", i, le32toh(e->pid), e->comm,
+		       (unsigned long long)le64toh(e->length));
+		if (!s->dir)
+			printf(" at %llu", (unsigned long long)le64toh(e->offset));
+		printf(", saved in %llu ms%s\n",
+		       (unsigned long long)le64toh(e->checkpoint_us) / 1000,
+		       le32toh(e->flags) & STORE_RESTORED ? ", restored" : "");
+	}
+	return fflush(stdout) ? CKPT_EXIT_FAIL : CKPT_EXIT_OK;
+}
+
 /* ---- the command ---- */
 
 static const char kexec_usage[] =
@@ -507,6 +536,7 @@ static const char kexec_usage[] =
 	"       ckpt kexec --store STORE PID...   (save only, reboot yourself)\n"
 	"       ckpt kexec --exec\n"
 	"       ckpt kexec --restore --store STORE\n"
+	"       ckpt kexec --list --store STORE\n"
 	"\n"
 	"Checkpoint each tree (its root PID) into STORE, killing it once saved,\n"
 	"and reboot into BZIMAGE with kexec; in the next kernel, --restore\n"
@@ -522,6 +552,7 @@ static const char kexec_usage[] =
 	"  -e, --exec           reboot into the kernel loaded earlier\n"
 	"  -r, --restore        restart the trees of STORE not restarted yet\n"
 	"      --keep           leave STORE as it is after a restore\n"
+	"  -L, --list           the trees STORE holds, and whether restored\n"
 	"  -v, --verbose        the kernel's log on standard error\n"
 	"  -l, --log FILE       the kernel's log into FILE\n"
 	"  -h, --help           this help\n";
@@ -537,6 +568,7 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 		{ "exec",    no_argument,       NULL, 'e' },
 		{ "restore", no_argument,       NULL, 'r' },
 		{ "keep",    no_argument,       NULL, 'K' },
+		{ "list",    no_argument,       NULL, 'L' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
 		{ "help",    no_argument,       NULL, 'h' },
@@ -544,7 +576,7 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:k:i:a:nervl:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:k:i:a:nerLvl:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->store = optarg;
@@ -570,6 +602,9 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 		case 'K':
 			o->keep = true;
 			break;
+		case 'L':
+			o->list = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -588,9 +623,11 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 		       kexec_usage_err("--exec takes nothing else");
 	if (!o->store)
 		return kexec_usage_err("--store STORE is needed");
-	if (o->restore)
+	if (o->restore && o->list)
+		return kexec_usage_err("--restore and --list exclude each other");
+	if (o->restore || o->list)
 		return optind == argc && !o->kernel ? -1 :
-		       kexec_usage_err("--restore takes no PID and no kernel");
+		       kexec_usage_err("--restore and --list take no PID and no kernel");
 	if ((o->initrd || o->append || o->no_exec) && !o->kernel)
 		return kexec_usage_err("--initrd, --append and --no-exec go with --kernel");
 	if (optind == argc || argc - optind > STORE_MAX)
@@ -615,6 +652,15 @@ int cmd_kexec(int argc, char **argv)
 		return ret;
 	if (o.exec)
 		return kexec_exec();
+	if (o.list) {
+		if (store_open(&s, o.store, false))
+			ret = CKPT_EXIT_FAIL;
+		else
+			ret = kexec_list(&s);
+		if (s.fd >= 0)
+			close(s.fd);
+		return ret;
+	}
 	if (ckpt_check_kernel(o.restore ? "restart" : "checkpoint"))
 		return CKPT_EXIT_FAIL;
 	if (store_open(&s, o.store, !o.restore)) {

@@ -567,10 +567,12 @@ fi
 
 expect "cli: kexec needs --store" 2 '^ckpt: kexec: --store STORE is needed' \
 	"$CKPT" kexec 1
-expect "cli: kexec --restore takes no PID" 2 'takes no PID' \
+expect "cli: kexec --restore takes no PID" 2 'take no PID' \
 	"$CKPT" kexec --restore --store "$TMP" 1
 expect "cli: kexec --initrd goes with --kernel" 2 'go with --kernel' \
 	"$CKPT" kexec --store "$TMP" --initrd /dev/null 1
+expect "cli: kexec --list takes no PID" 2 'take no PID' \
+	"$CKPT" kexec --list --store "$TMP" 1
 expect "cli: kexec --exec takes nothing else" 2 'takes nothing else' \
 	"$CKPT" kexec --exec --store "$TMP"
 expect "cli: kexec: a store that is a regular file is refused" 1 \
@@ -582,7 +584,8 @@ KEXEC_TESTS=("kexec: two trees saved into a directory store"
 	     "kexec --restore: the store is emptied, a second restore finds nothing"
 	     "kexec --restore: a damaged header is refused by name"
 	     "kexec --restore --keep: the trees stay in the store, marked restored"
-	     "kexec: EAGAIN is tried again")
+	     "kexec: EAGAIN is tried again"
+	     "kexec --list: each tree with its pid, size and whether restored")
 if [ -z "$DYNAMIC" ] || [ ! -f "$FAKE" ]; then
 	for t in "${KEXEC_TESTS[@]}"; do
 		not_ok "fake kernel: $t" "no dynamic build or no fake kernel"
@@ -594,6 +597,8 @@ else
 	check "fake kernel: ${KEXEC_TESTS[0]}" grep -q "^saved 1 (.*): 1048576 bytes" "$TMP/k.out"
 	check "fake kernel: ${KEXEC_TESTS[1]}" test "$(stat -c %s "$ST/tree-1.img" 2>&1)" = 1048576
 	fake kexec --restore --store "$ST" --keep >"$TMP/k.out" 2>&1
+	check "fake kernel: ${KEXEC_TESTS[7]}" grep -q "^  1  pid 1 (.*): 1048576 bytes, saved in [0-9]* ms, restored$" \
+		<("$CKPT" kexec --list --store "$ST")
 	check "fake kernel: ${KEXEC_TESTS[2]}" grep -q "^restored 1 (.*) as [0-9]*$" "$TMP/k.out"
 	# Marked restored, kept: a restore again restarts nothing, then empties it
 	fake kexec --restore --store "$ST" >"$TMP/k2.out" 2>&1

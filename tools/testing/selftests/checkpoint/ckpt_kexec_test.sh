@@ -111,10 +111,12 @@ save_half() {
 	else
 		not_ok "the container is gone from this kernel"
 	fi
-	if grep -q "^saved $pid " "$DIR/save.out"; then
-		ok "the store names the container"
+	if "$CKPT" kexec --list --store "$STORE" >"$DIR/list.out" 2>&1 &&
+	   grep -q "^  0  pid $pid (ckpt_kexec_ct): [0-9]* bytes at 4096" "$DIR/list.out"; then
+		ok "the store names the container: $(sed -n 2p "$DIR/list.out")"
 	else
 		not_ok "the store names the container"
+		diag "$DIR/list.out"
 	fi
 }
 
