@@ -938,17 +938,8 @@ static void image_of_tree(struct __test_metadata *_metadata,
 			  struct ckpt_ctx *ctx, struct cow_tree *t,
 			  struct image *img)
 {
-	const char *why = NULL;
-
 	checkpoint_tree(_metadata, ctx, t);
-	img->pid = t->root;
-	img->data = ckpt_slurp(ctx->image_fd, &img->len);
-	ASSERT_TRUE(!!img->data);
-	img->recs = calloc(img->len / 8 + 1, sizeof(*img->recs));
-	ASSERT_TRUE(!!img->recs);
-	img->nr = ckpt_split_image(img->data, img->len, img->recs,
-				   img->len / 8 + 1, &why);
-	ASSERT_LT(0, img->nr) TH_LOG("%zu bytes of image: %s", img->len, why);
+	read_image(_metadata, ctx, t->root, img);
 }
 
 /* How many "mm: N pages saved, M shared" lines of the log have M >= @pages */

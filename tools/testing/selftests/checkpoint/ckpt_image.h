@@ -20,15 +20,12 @@ struct image {
 	pid_t pid;		/* of the task, free again */
 };
 
-/* Checkpoint @pid with CHECKPOINT_KILL, reap it, and split its image */
-static inline void image_of_killed(struct __test_metadata *_metadata,
-				   struct ckpt_ctx *ctx, pid_t pid,
-				   struct image *img)
+/* Read the image just written to @ctx's image file, of root @pid, and split it */
+static inline void read_image(struct __test_metadata *_metadata,
+			      struct ckpt_ctx *ctx, pid_t pid, struct image *img)
 {
 	const char *why = NULL;
 
-	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL));
-	ckpt_reap_killed(_metadata, pid);
 	img->pid = pid;
 	img->data = ckpt_slurp(ctx->image_fd, &img->len);
 	ASSERT_TRUE(!!img->data);
@@ -37,6 +34,16 @@ static inline void image_of_killed(struct __test_metadata *_metadata,
 	img->nr = ckpt_split_image(img->data, img->len, img->recs,
 				   img->len / 8 + 1, &why);
 	ASSERT_LT(0, img->nr) TH_LOG("%zu bytes of image: %s", img->len, why);
+}
+
+/* Checkpoint @pid with CHECKPOINT_KILL, reap it, and split its image */
+static inline void image_of_killed(struct __test_metadata *_metadata,
+				   struct ckpt_ctx *ctx, pid_t pid,
+				   struct image *img)
+{
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL));
+	ckpt_reap_killed(_metadata, pid);
+	read_image(_metadata, ctx, pid, img);
 }
 
 static inline void take_image(struct __test_metadata *_metadata,
