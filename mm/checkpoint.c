@@ -34,6 +34,7 @@
 #include <linux/file.h>
 #include <linux/mman.h>
 #include <linux/pagewalk.h>
+#include <linux/random.h>
 #include <linux/rmap.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
@@ -208,6 +209,167 @@ static u32 ckpt_vma_flags(vm_flags_t f)
 	return flags;
 }
 
+/* ---- incremental checkpoints ---- */
+
+/*
+ * checkpoint(2) with CHECKPOINT_TRACK writes a complete image and then,
+ * the tasks still frozen, clears the soft-dirty bits of every address
+ * space it saved (mm_clear_soft_dirty(), as /proc/PID/clear_refs does),
+ * and notes in each mm the image's id (CHAIN.id) and the mm's objref in
+ * it.  From then on a write to a page, a new mapping, a page moved by
+ * mremap() or brought back from swap sets a soft-dirty bit.  With
+ * CHECKPOINT_INCREMENTAL a present page of a private mapping whose bit is
+ * clear is the same as in that image: a PAGES_PARENT run names it instead
+ * of a PAGES record carrying it.
+ *
+ * The bits are the task's too (/proc/PID/pagemap).  Once anyone clears
+ * them through clear_refs, the mm says so (MM_CKPT_TRACK_FOREIGN): its
+ * pages are then always written in full and checkpoint(2) leaves its bits
+ * alone.  A clear_refs during a checkpoint makes it fail.  A new mm (fork,
+ * exec, restart) starts untracked.
+ *
+ * The parent of an incremental image is the image the root task's mm was
+ * tracked from; an mm tracked from another image (a subtree checkpointed
+ * with CHECKPOINT_TRACK since) is written in full.  Pages that DMA may
+ * write behind the page tables' back (pinned) are always written.
+ * restart(2) reads complete images only: the ckpt tool merges a chain.
+ */
+
+/* The image the root task's mm counts its writes from, or 0 */
+static u64 ckpt_root_track_id(struct ckpt_ctx *ctx)
+{
+	struct mm_struct *mm = get_task_mm(ctx->root);
+	u64 id = 0;
+
+	if (mm) {
+		id = READ_ONCE(mm->ckpt_track_id);
+		mmput(mm);
+	}
+	if (id == MM_CKPT_TRACK_FOREIGN)
+		id = 0;
+	if (!id)
+		ckpt_log(ctx, "task %d was not tracked from an image: the image is complete",
+			 ctx->root_pid);
+	return id;
+}
+
+/**
+ * ckpt_mm_write_chain() - write the CHAIN record of a tracked or incremental image
+ * @ctx: checkpoint context, after the header
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_mm_write_chain(struct ckpt_ctx *ctx)
+{
+	u32 type = CKPT_REC_CHAIN;
+	struct ckpt_chain rec;
+
+	if (!(ctx->flags & (CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL)))
+		return 0;
+	if (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"this kernel has no soft-dirty bits to track writes with (CONFIG_MEM_SOFT_DIRTY)");
+	if (ctx->flags & CHECKPOINT_INCREMENTAL)
+		ctx->chain_parent = ckpt_root_track_id(ctx);
+	do {
+		ctx->chain_id = get_random_u64();
+	} while (!ctx->chain_id || ctx->chain_id == MM_CKPT_TRACK_FOREIGN);
+	rec.id = cpu_to_le64(ctx->chain_id);
+	rec.parent = cpu_to_le64(ctx->chain_parent);
+	if (!ctx->chain_parent)
+		type |= CKPT_REC_OPTIONAL;
+	ckpt_log(ctx, "image %016llx, parent %016llx", ctx->chain_id, ctx->chain_parent);
+	return ckpt_write_rec(ctx, type, &rec, sizeof(rec));
+}
+
+/**
+ * ckpt_mm_read_chain() - refuse an incremental image
+ * @ctx: restart context, after the X86_CPUID and X86_VDSO records
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_mm_read_chain(struct ckpt_ctx *ctx)
+{
+	struct ckpt_chain rec;
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret != CKPT_REC_CHAIN)
+		return ret < 0 ? ret : 0;
+	ret = ckpt_read_rec(ctx, CKPT_REC_CHAIN, &rec, sizeof(rec));
+	if (!ret && rec.parent)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "image %016llx holds only the pages changed since image %016llx: merge them first (ckpt restart --parent)",
+			       le64_to_cpu(rec.id), le64_to_cpu(rec.parent));
+	return ret;
+}
+
+/* The MM's objref in the parent image, if its pages can be named there */
+static u32 ckpt_mm_parent_ref(struct ckpt_ctx *ctx, struct mm_struct *mm, u32 objref)
+{
+	u32 ref;
+	u64 id;
+
+	if (!ctx->chain_parent)
+		return 0;
+	mmap_read_lock(mm);
+	id = mm->ckpt_track_id;
+	ref = id == ctx->chain_parent ? mm->ckpt_track_ref : 0;
+	mmap_read_unlock(mm);
+	if (!ref)
+		ckpt_log(ctx, "MM %u: all its pages are written: %s", objref,
+			 id == MM_CKPT_TRACK_FOREIGN ? "its tasks clear its soft-dirty bits" :
+			 "not tracked from the parent image");
+	return ref;
+}
+
+/* Under mmap_lock: a clear_refs since the checkpoint began spoils the bits */
+static int ckpt_mm_still_tracked(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				 u32 parent_ref, u32 objref)
+{
+	if (!parent_ref || mm->ckpt_track_id == ctx->chain_parent)
+		return 0;
+	return ckpt_err(ctx, -EAGAIN,
+			"the soft-dirty bits of MM %u were cleared during the checkpoint",
+			objref);
+}
+
+static int ckpt_mm_track_one(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users)
+{
+	struct mm_struct *mm = ptr;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	if (mm->ckpt_track_id != MM_CKPT_TRACK_FOREIGN) {
+		if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+			mm_clear_soft_dirty(mm);
+		mm->ckpt_track_id = ctx->chain_id;
+		mm->ckpt_track_ref = objref;
+	}
+	mmap_write_unlock(mm);
+	return 0;
+}
+
+/**
+ * ckpt_mm_track() - count the tasks' writes from this image on
+ * @ctx: checkpoint context, the image complete and the tasks still frozen
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_mm_track(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	if (!(ctx->flags & CHECKPOINT_TRACK))
+		return 0;
+	ret = ckpt_obj_for_each(ctx, CKPT_OBJ_mm, ckpt_mm_track_one);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot track the writes from image %016llx",
+				ctx->chain_id);
+	ckpt_log(ctx, "writes are tracked from image %016llx", ctx->chain_id);
+	return 0;
+}
+
 /* ---- page contents ---- */
 
 struct ckpt_page_walk {
@@ -217,11 +379,25 @@ struct ckpt_page_walk {
 	unsigned long next;	/* where the walk stopped */
 	unsigned long fault;	/* a non-present entry to fault in, or 0 */
 	bool anon_only;		/* private file mapping: only CoW copies */
+	bool track;		/* incremental: note the pages not written since */
 	unsigned long skipped;	/* mapped pages not wanted */
+	DECLARE_BITMAP(clean, CKPT_PAGES_MAX);	/* as the parent image has it */
 };
 
+/*
+ * Incremental checkpoint: is a page whose entry has no soft-dirty bit
+ * (@dirty false) the same as in the parent image?  Not in a mapping made
+ * since, nor if DMA may have written it behind the page tables' back.
+ */
+static bool ckpt_page_clean(struct ckpt_page_walk *w, struct vm_area_struct *vma,
+			    struct page *page, bool dirty)
+{
+	return w->track && !dirty && !(vma->vm_flags & VM_SOFTDIRTY) &&
+	       !folio_maybe_dma_pinned(page_folio(page));
+}
+
 static bool ckpt_walk_add(struct ckpt_page_walk *w, unsigned long addr,
-			  struct page *page)
+			  struct page *page, bool clean)
 {
 	if (w->nr && (w->nr == CKPT_PAGES_MAX ||
 		      w->start + w->nr * PAGE_SIZE != addr))
@@ -229,6 +405,7 @@ static bool ckpt_walk_add(struct ckpt_page_walk *w, unsigned long addr,
 	if (!w->nr)
 		w->start = addr;
 	get_page(page);
+	__assign_bit(w->nr, w->clean, clean);
 	w->pages[w->nr++] = page;
 	return true;
 }
@@ -256,9 +433,12 @@ static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 			struct page *page = vm_normal_page_pmd(vma, addr, pmdval);
 
 			if (ckpt_page_wanted(w, page)) {
+				bool clean = ckpt_page_clean(w, vma, page,
+							     pmd_soft_dirty(pmdval));
+
 				page += (addr & ~PMD_MASK) >> PAGE_SHIFT;
 				for (; addr < end; addr += PAGE_SIZE, page++)
-					if (!ckpt_walk_add(w, addr, page))
+					if (!ckpt_walk_add(w, addr, page, clean))
 						break;
 			} else {
 				w->skipped += (end - addr) >> PAGE_SHIFT;
@@ -293,7 +473,8 @@ static int ckpt_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 			w->skipped++;
 			continue;
 		}
-		if (!ckpt_walk_add(w, addr, page))
+		if (!ckpt_walk_add(w, addr, page,
+				   ckpt_page_clean(w, vma, page, pte_soft_dirty(ptent))))
 			break;
 	}
 	pte_unmap_unlock(start_pte, ptl);
@@ -348,11 +529,13 @@ static int ckpt_fault_in(struct ckpt_ctx *ctx, struct mm_struct *mm,
 struct ckpt_mm_save {
 	struct ckpt_page_walk w;
 	u32 objref;		/* of the MM being saved */
+	u32 parent_ref;		/* incremental: its objref in the parent image */
 	const void *anon_root;	/* the current VMA's fork family, or NULL */
-	unsigned long cow_addr;	/* a PAGES_COW run not written yet */
-	u32 cow_nr;
-	u32 cow_mm;		/* the MM it names */
-	u64 nr_written, nr_cow;
+	u32 run_type;		/* a PAGES_COW or PAGES_PARENT run not written yet */
+	unsigned long run_addr;
+	u32 run_nr;
+	u32 run_mm;		/* the MM it names */
+	u64 nr_written, nr_cow, nr_parent;
 };
 
 /* The MM that wrote @page at @addr already, or 0 */
@@ -415,62 +598,87 @@ void ckpt_mm_fini(struct ckpt_ctx *ctx)
 	xa_destroy(&ctx->cow_pages);
 }
 
-/* Write the pending PAGES_COW run, if any */
-static int ckpt_flush_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
+/*
+ * Write the pending run of pages named, not carried: a PAGES_COW or a
+ * PAGES_PARENT record (the same layout), if any
+ */
+static int ckpt_flush_run(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
 {
 	struct ckpt_pages_cow rec = {
-		.addr = cpu_to_le64(ms->cow_addr),
-		.nr_pages = cpu_to_le32(ms->cow_nr),
-		.mm_ref = cpu_to_le32(ms->cow_mm),
+		.addr = cpu_to_le64(ms->run_addr),
+		.nr_pages = cpu_to_le32(ms->run_nr),
+		.mm_ref = cpu_to_le32(ms->run_mm),
 	};
 
-	if (!ms->cow_nr)
+	BUILD_BUG_ON(sizeof(rec) != sizeof(struct ckpt_pages_parent));
+	if (!ms->run_nr)
 		return 0;
-	ms->nr_cow += ms->cow_nr;
-	ms->cow_nr = 0;
-	return ckpt_write_rec(ctx, CKPT_REC_PAGES_COW, &rec, sizeof(rec));
+	if (ms->run_type == CKPT_REC_PAGES_COW)
+		ms->nr_cow += ms->run_nr;
+	else
+		ms->nr_parent += ms->run_nr;
+	ms->run_nr = 0;
+	return ckpt_write_rec(ctx, ms->run_type, &rec, sizeof(rec));
 }
 
 /* Pages [@addr, +@nr) are @ref's: extend the pending run or start one */
-static int ckpt_add_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms,
+static int ckpt_add_run(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms, u32 type,
 			unsigned long addr, u32 nr, u32 ref)
 {
 	int ret = 0;
 
-	if (ms->cow_nr && (ms->cow_addr + ms->cow_nr * PAGE_SIZE != addr ||
-			   ms->cow_mm != ref || ms->cow_nr + nr > CKPT_PAGES_COW_MAX))
-		ret = ckpt_flush_cow(ctx, ms);
-	if (!ms->cow_nr) {
-		ms->cow_addr = addr;
-		ms->cow_mm = ref;
+	if (ms->run_nr && (ms->run_addr + ms->run_nr * PAGE_SIZE != addr ||
+			   ms->run_type != type || ms->run_mm != ref ||
+			   ms->run_nr + nr > CKPT_PAGES_COW_MAX))
+		ret = ckpt_flush_run(ctx, ms);
+	if (!ms->run_nr) {
+		ms->run_type = type;
+		ms->run_addr = addr;
+		ms->run_mm = ref;
 	}
-	ms->cow_nr += nr;
+	ms->run_nr += nr;
 	return ret;
 }
 
-/* Write a batch of pages: PAGES records, and PAGES_COW runs of shared ones */
+/*
+ * How page @i of the batch is saved: written (CKPT_REC_PAGES), or named
+ * with the MM @ref that has it (CKPT_REC_PAGES_COW, CKPT_REC_PAGES_PARENT)
+ */
+static u32 ckpt_page_how(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms, u32 i, u32 *ref)
+{
+	struct ckpt_page_walk *w = &ms->w;
+
+	*ref = ckpt_page_cow(ctx, ms, w->start + i * PAGE_SIZE, w->pages[i]);
+	if (*ref)
+		return CKPT_REC_PAGES_COW;
+	*ref = ms->parent_ref;
+	return test_bit(i, w->clean) ? CKPT_REC_PAGES_PARENT : CKPT_REC_PAGES;
+}
+
+/* Write a batch of pages: PAGES records, PAGES_COW and PAGES_PARENT runs */
 static int ckpt_write_batch(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
 {
 	struct ckpt_page_walk *w = &ms->w;
-	u32 i = 0, j;
+	u32 i = 0, j, how, ref, r;
 	int ret = 0;
 
 	while (!ret && i < w->nr) {
 		unsigned long addr = w->start + i * PAGE_SIZE;
-		u32 cow = ckpt_page_cow(ctx, ms, addr, w->pages[i]);
 
+		how = ckpt_page_how(ctx, ms, i, &ref);
 		for (j = i + 1; j < w->nr; j++)
-			if (ckpt_page_cow(ctx, ms, w->start + j * PAGE_SIZE,
-					  w->pages[j]) != cow)
+			if (ckpt_page_how(ctx, ms, j, &r) != how || r != ref)
 				break;
-		if (cow) {
-			ret = ckpt_add_cow(ctx, ms, addr, j - i, cow);
+		if (how != CKPT_REC_PAGES) {
+			ret = ckpt_add_run(ctx, ms, how, addr, j - i, ref);
 		} else {
-			ret = ckpt_flush_cow(ctx, ms) ?:
-			      ckpt_write_pages(ctx, addr, w->pages + i, j - i) ?:
-			      ckpt_note_cow_pages(ctx, ms, addr, w->pages + i, j - i);
+			ret = ckpt_flush_run(ctx, ms) ?:
+			      ckpt_write_pages(ctx, addr, w->pages + i, j - i);
 			ms->nr_written += j - i;
 		}
+		/* Those that other processes share are found here from now on */
+		if (!ret && how != CKPT_REC_PAGES_COW)
+			ret = ckpt_note_cow_pages(ctx, ms, addr, w->pages + i, j - i);
 		i = j;
 	}
 	return ret;
@@ -491,6 +699,11 @@ static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		w->next = v->end;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
+		ret = ckpt_mm_still_tracked(ctx, mm, ms->parent_ref, ms->objref);
+		if (ret) {
+			mmap_read_unlock(mm);
+			return ret;
+		}
 		ret = walk_page_range(mm, addr, v->end, &ckpt_walk_ops, w);
 		mmap_read_unlock(mm);
 		if (ret < 0) {
@@ -517,7 +730,7 @@ static int ckpt_write_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			return ckpt_err(ctx, -EINTR, "interrupted");
 		cond_resched();
 	}
-	return ckpt_flush_cow(ctx, ms);
+	return ckpt_flush_run(ctx, ms);
 }
 
 /* ---- checkpoint ---- */
@@ -698,12 +911,16 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			       struct ckpt_vma_info *v, u32 objref)
 {
-	struct ckpt_mm_save ms = { .objref = objref };
+	struct ckpt_mm_save ms = {
+		.objref = objref,
+		.parent_ref = ckpt_mm_parent_ref(ctx, mm, objref),
+	};
 	struct ckpt_mm_end end;
 	unsigned long addr = 0;
 	u64 t0 = ktime_get_ns();
 	int i, n, ret = 0;
 
+	ms.w.track = !!ms.parent_ref;
 	ms.w.pages = kvcalloc(CKPT_PAGES_MAX, sizeof(*ms.w.pages), GFP_KERNEL);
 	if (!ms.w.pages)
 		return -ENOMEM;
@@ -726,12 +943,14 @@ static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	ctx->stats.memory_ns += ktime_get_ns() - t0;
 	ctx->stats.pages_written += ms.nr_written;
 	ctx->stats.pages_cow += ms.nr_cow;
+	ctx->stats.pages_parent += ms.nr_parent;
 	ctx->stats.pages_skipped += ms.w.skipped;
-	ctx->stats.pages_scanned += ms.nr_written + ms.nr_cow + ms.w.skipped;
+	ctx->stats.pages_scanned += ms.nr_written + ms.nr_cow + ms.nr_parent + ms.w.skipped;
 	if (ret)
 		return ret;
-	end.nr_pages = cpu_to_le64(ms.nr_written + ms.nr_cow);
-	ckpt_log(ctx, "mm: %llu pages saved, %llu shared", ms.nr_written, ms.nr_cow);
+	end.nr_pages = cpu_to_le64(ms.nr_written + ms.nr_cow + ms.nr_parent);
+	ckpt_log(ctx, "mm: %llu pages saved, %llu shared, %llu in the parent image",
+		 ms.nr_written, ms.nr_cow, ms.nr_parent);
 	return ckpt_write_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
 }
 

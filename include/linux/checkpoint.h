@@ -157,6 +157,7 @@ struct ckpt_rtask {
  * @pages_scanned: checkpoint: mapped pages found in private mappings
  * @pages_written: pages whose contents went to or came from the image
  * @pages_cow: pages referred to by PAGES_COW records
+ * @pages_parent: checkpoint: pages referred to by PAGES_PARENT records
  * @pages_skipped: checkpoint: mapped pages not saved (zero page, clean
  *	file pages)
  * @pages_cow_copied: restart: PAGES_COW pages that could only be copied
@@ -166,6 +167,7 @@ struct ckpt_stats {
 	u64 pages_scanned;
 	u64 pages_written;
 	u64 pages_cow;
+	u64 pages_parent;
 	u64 pages_skipped;
 	u64 pages_cow_copied;
 };
@@ -226,6 +228,8 @@ struct ckpt_ctx {
 	DECLARE_BITMAP(ext_given, CKPT_EXTERNAL_MAX);
 	struct list_head deferred;
 	struct xarray cow_pages;	/* mm/checkpoint.c: pfn -> first user */
+	u64 chain_id;			/* checkpoint: CHAIN.id, or 0 */
+	u64 chain_parent;		/* checkpoint: CHAIN.parent */
 	struct ckpt_stats stats;
 	void *arch;
 
@@ -564,6 +568,9 @@ static inline int ckpt_restart_sem_undo(struct ckpt_ctx *ctx)
 
 /* Address spaces (mm/checkpoint.c) */
 void ckpt_mm_fini(struct ckpt_ctx *ctx);
+int ckpt_mm_write_chain(struct ckpt_ctx *ctx);
+int ckpt_mm_read_chain(struct ckpt_ctx *ctx);
+int ckpt_mm_track(struct ckpt_ctx *ctx);
 
 /* Shared memory without a path (mm/checkpoint_shmem.c) */
 bool ckpt_file_is_memfd(struct file *file);

@@ -1008,7 +1008,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret)
 		goto out;
 
-	ret = ckpt_write_header(ctx) ?: ckpt_arch_checkpoint_cpu(ctx);
+	ret = ckpt_write_header(ctx) ?: ckpt_arch_checkpoint_cpu(ctx) ?:
+	      ckpt_mm_write_chain(ctx);
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
 	if (!ret)
@@ -1027,6 +1028,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_check_still_frozen(ctx);
 	if (!ret)
 		ret = ckpt_write_trailer(ctx);
+	if (!ret)
+		ret = ckpt_mm_track(ctx);
 	if (!ret)
 		ckpt_log_stats(ctx);
 	if (!ret)

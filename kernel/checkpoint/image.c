@@ -78,6 +78,14 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_pages_cow),
 		.max_len = sizeof(struct ckpt_pages_cow),
 	},
+	[CKPT_REC_PAGES_PARENT] = {
+		.min_len = sizeof(struct ckpt_pages_parent),
+		.max_len = sizeof(struct ckpt_pages_parent),
+	},
+	[CKPT_REC_CHAIN] = {
+		.min_len = sizeof(struct ckpt_chain),
+		.max_len = sizeof(struct ckpt_chain),
+	},
 	[CKPT_REC_MM_END] = {
 		.min_len = sizeof(struct ckpt_mm_end),
 		.max_len = sizeof(struct ckpt_mm_end),

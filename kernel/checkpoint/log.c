@@ -93,7 +93,7 @@ void ckpt_log_stats(struct ckpt_ctx *ctx)
 			 us, st->pages_written, st->pages_cow, st->pages_cow_copied);
 	else
 		ckpt_log(ctx,
-			 "stats: memory_us=%llu pages_scanned=%llu pages_written=%llu pages_cow=%llu pages_skipped=%llu",
+			 "stats: memory_us=%llu pages_scanned=%llu pages_written=%llu pages_cow=%llu pages_parent=%llu pages_skipped=%llu",
 			 us, st->pages_scanned, st->pages_written, st->pages_cow,
-			 st->pages_skipped);
+			 st->pages_parent, st->pages_skipped);
 }

@@ -546,7 +546,8 @@ static void ckpt_abort_task(struct ckpt_rtask *rt)
 /* What comes before the tasks: HEADER, TREE and the namespaces */
 static int ckpt_read_prologue(struct ckpt_ctx *ctx)
 {
-	return ckpt_read_header(ctx) ?: ckpt_arch_restart_cpu(ctx) ?: ckpt_read_tree(ctx) ?:
+	return ckpt_read_header(ctx) ?: ckpt_arch_restart_cpu(ctx) ?:
+	       ckpt_mm_read_chain(ctx) ?: ckpt_read_tree(ctx) ?:
 	       ckpt_read_namespaces(ctx);
 }
 

@@ -15,7 +15,8 @@
 #include "checkpoint.h"
 
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
-				 CHECKPOINT_ROOT_RELATIVE | CHECKPOINT_EXT_UNIX_SK)
+				 CHECKPOINT_ROOT_RELATIVE | CHECKPOINT_EXT_UNIX_SK | \
+				 CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL)
 #define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL | RESTART_THAW | \
 				 RESTART_SIBLING)
 
@@ -266,6 +267,9 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
 {
 	if (flags & ~CHECKPOINT_VALID_FLAGS)
+		return -EINVAL;
+	/* Nothing is left to track */
+	if ((flags & CHECKPOINT_TRACK) && (flags & CHECKPOINT_KILL))
 		return -EINVAL;
 	if (pid <= 0)
 		return -EINVAL;

@@ -26,6 +26,8 @@
 #define CHECKPOINT_SHARED_OK	(1UL << 2) /* container: save files also used outside it */
 #define CHECKPOINT_ROOT_RELATIVE (1UL << 3) /* paths from the tasks' common root */
 #define CHECKPOINT_EXT_UNIX_SK	(1UL << 4) /* save UNIX streams to outside as external */
+#define CHECKPOINT_TRACK	(1UL << 5) /* count the tasks' writes from this image on */
+#define CHECKPOINT_INCREMENTAL	(1UL << 6) /* only pages changed since the tracked image */
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
@@ -158,7 +160,9 @@ struct ckpt_external {
 	FN(SCHED_DL,	72)		\
 	FN(X86_CPUID,	73)		\
 	FN(PAGES_COW,	74)		\
-	FN(X86_VDSO,	75)
+	FN(X86_VDSO,	75)		\
+	FN(CHAIN,	76)		\
+	FN(PAGES_PARENT, 77)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -256,6 +260,20 @@ struct ckpt_x86_vdso {
 	__le32 vvar_size;	/* of the vvar pages before it */
 	__le32 nr_syms;		/* 1..CKPT_X86_VDSO_SYMS_MAX */
 	struct ckpt_x86_vdso_sym syms[];
+};
+
+/*
+ * CHAIN: after X86_CPUID and X86_VDSO, in an image written with
+ * CHECKPOINT_TRACK or CHECKPOINT_INCREMENTAL.  id names the image (random,
+ * never 0 or ~0).  parent, if not 0, is the id of the image its
+ * PAGES_PARENT records refer to: the image is incremental, and is read
+ * with its parents (`ckpt restart --parent` merges the chain into one
+ * image); restart(2) refuses it.  With parent 0 the record is marked
+ * CKPT_REC_OPTIONAL.
+ */
+struct ckpt_chain {
+	__le64 id;
+	__le64 parent;
 };
 
 /* TRAILER: the last record */
@@ -928,8 +946,22 @@ struct ckpt_pages_cow {
 
 #define CKPT_PAGES_COW_MAX	(1U << 20)	/* 4 GiB of 4 KiB pages */
 
+/*
+ * PAGES_PARENT: in an incremental image, nr_pages consecutive pages
+ * starting at addr, inside one CKPT_VMA_ANON or CKPT_VMA_FILE VMA, were
+ * not written since the parent image (CHAIN.parent) was taken: their
+ * contents are those at the same addresses of that image's MM mm_ref,
+ * which may itself refer to its own parent.  They go up with the PAGES
+ * and PAGES_COW records of the MM.
+ */
+struct ckpt_pages_parent {
+	__le64 addr;
+	__le32 nr_pages;	/* 1..CKPT_PAGES_COW_MAX */
+	__le32 mm_ref;		/* an MM of the parent image */
+};
+
 struct ckpt_mm_end {
-	__le64 nr_pages;	/* pages of PAGES and PAGES_COW records of this mm */
+	__le64 nr_pages;	/* pages of PAGES, PAGES_COW, PAGES_PARENT records */
 };
 
 /*
