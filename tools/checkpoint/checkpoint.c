@@ -18,7 +18,8 @@
 
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
-	"                       [--ext-unix-sk] [-v | --log FILE] [--stats FILE]\n"
+	"                       [--ext-unix-sk] [--track] [--incremental]\n"
+	"                       [-v | --log FILE] [--stats FILE]\n"
 	"                       [-q | --progress | --no-progress]\n"
 	"\n"
 	"Freeze process PID and its descendants, write their whole state to FILE\n"
@@ -34,6 +35,12 @@ static const char checkpoint_usage[] =
 	"  -x, --ext-unix-sk  save a UNIX stream connected to a process outside\n"
 	"                     the tree as external, named socket:[INO] in the log,\n"
 	"                     to restart with --ext-unix-sk socket:[INO]=FD\n"
+	"      --track        then count the processes' writes from this image on,\n"
+	"                     for a later --incremental (not with --kill)\n"
+	"      --incremental  save only the pages written since the image of the\n"
+	"                     last --track: FILE is restarted with that image,\n"
+	"                     restart --parent; with --track too, the next\n"
+	"                     --incremental counts from FILE\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"      --stats FILE   write the figures of the checkpoint to FILE, as a\n"
@@ -54,6 +61,8 @@ enum {
 	CHECKPOINT_OPT_STATS = 256,
 	CHECKPOINT_OPT_PROGRESS,
 	CHECKPOINT_OPT_NO_PROGRESS,
+	CHECKPOINT_OPT_TRACK,
+	CHECKPOINT_OPT_INCREMENTAL,
 };
 
 struct checkpoint_opts {
@@ -66,6 +75,23 @@ struct checkpoint_opts {
 	enum ckpt_progress_mode progress;
 	unsigned long flags;
 };
+
+/* What the options say together; -1 to go on, else the exit status */
+static int checkpoint_check_opts(struct checkpoint_opts *o)
+{
+	if (!o->output)
+		return ckpt_usage_err("checkpoint", "-o FILE is needed");
+	if (o->verbose && o->log_path)
+		return ckpt_usage_err("checkpoint", "-v and --log exclude each other");
+	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
+		return ckpt_usage_err("checkpoint", "-q and --progress exclude each other");
+	if ((o->flags & CHECKPOINT_TRACK) && (o->flags & CHECKPOINT_KILL))
+		return ckpt_usage_err("checkpoint",
+				      "--track and --kill exclude each other: killed processes write nothing more");
+	if (o->quiet)
+		o->progress = CKPT_PROGRESS_OFF;
+	return -1;
+}
 
 /* Returns -1 to go on, else the exit status */
 static int checkpoint_parse(int argc, char **argv,
@@ -82,6 +108,8 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "stats",   required_argument, NULL, CHECKPOINT_OPT_STATS },
 		{ "progress", no_argument,      NULL, CHECKPOINT_OPT_PROGRESS },
 		{ "no-progress", no_argument,   NULL, CHECKPOINT_OPT_NO_PROGRESS },
+		{ "track",   no_argument,       NULL, CHECKPOINT_OPT_TRACK },
+		{ "incremental", no_argument,   NULL, CHECKPOINT_OPT_INCREMENTAL },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -117,6 +145,11 @@ static int checkpoint_parse(int argc, char **argv,
 		case CHECKPOINT_OPT_PROGRESS:
 			o->progress = CKPT_PROGRESS_ON;
 			break;
+		case CHECKPOINT_OPT_TRACK:
+		case CHECKPOINT_OPT_INCREMENTAL:
+			o->flags |= c == CHECKPOINT_OPT_TRACK ? CHECKPOINT_TRACK :
+							      CHECKPOINT_INCREMENTAL;
+			break;
 		case CHECKPOINT_OPT_NO_PROGRESS:
 			o->progress = CKPT_PROGRESS_OFF;
 			break;
@@ -134,15 +167,7 @@ static int checkpoint_parse(int argc, char **argv,
 		return ckpt_usage_err("checkpoint", "exactly one PID is needed");
 	if (!ckpt_parse_pid(argv[optind], &o->pid))
 		return ckpt_usage_err("checkpoint", "PID must be a positive number");
-	if (!o->output)
-		return ckpt_usage_err("checkpoint", "-o FILE is needed");
-	if (o->verbose && o->log_path)
-		return ckpt_usage_err("checkpoint", "-v and --log exclude each other");
-	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
-		return ckpt_usage_err("checkpoint", "-q and --progress exclude each other");
-	if (o->quiet)
-		o->progress = CKPT_PROGRESS_OFF;
-	return -1;
+	return checkpoint_check_opts(o);
 }
 
 /* Leave no partial image behind, but never unlink a device or a FIFO */

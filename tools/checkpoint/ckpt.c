@@ -32,6 +32,7 @@ static const struct ckpt_command commands[] = {
 	{ "checkpoint", cmd_checkpoint, "save a running process into an image" },
 	{ "restart",    cmd_restart,    "recreate a process from an image" },
 	{ "show",       cmd_show,       "validate and decode an image" },
+	{ "merge",      cmd_merge,      "make an incremental image and its parents one image" },
 	{ "criu",       cmd_criu,       "CRIU-compatible front end for runc, crun, Podman" },
 	{ "kexec",      cmd_kexec,      "move process trees to another kernel through kexec" },
 };

@@ -71,9 +71,11 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
 /*
  * Where the stream is in the grammar:
  *
- *   image   := HEADER [X86_CPUID [X86_VDSO]] TREE [UTS] [TIMENS] [netns] [USERNS]
- *              [cgroupns] [mntns] [ipcns] tmpfs* task{nr_tasks - zombies} TRAILER
- *   (earlier kernels' images have no X86_CPUID or no X86_VDSO)
+ *   image   := HEADER [X86_CPUID [X86_VDSO]] [CHAIN] TREE [UTS] [TIMENS] [netns]
+ *              [USERNS] [cgroupns] [mntns] [ipcns] tmpfs* task{nr_tasks - zombies}
+ *              TRAILER
+ *   (earlier kernels' images have no X86_CPUID or no X86_VDSO; only a
+ *   tracked or incremental image has a CHAIN)
  *   netns   := NETNS NETDEV{nr_devs} NET_ADDR{nr_addrs} NET_ROUTE{nr_routes}
  *   (an earlier kernel's NETNS, of NETNS_V1_SIZE bytes, has none of them)
  *   cgroupns := CGROUPNS CGROUP{nr_cgroups}
@@ -137,10 +139,12 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *   (an INET_SK of state STREAM, and only it, is followed by its
  *   TCP_STREAM; a listener by the connections it has not accepted, each
  *   an INET_SK without a FILE; a UDP socket by its datagrams)
- *   addrspace := MM VMA{nr_vmas} (PAGES | PAGES_COW)* MM_END
- *   (PAGES and PAGES_COW go up together, each inside one VMA; a PAGES_COW
- *   names pages of an earlier MM, inside one ANON VMA of this MM and
- *   ANON VMAs of that one; a VMA's cow_mm_ref, ANON only, an earlier MM)
+ *   addrspace := MM VMA{nr_vmas} (PAGES | PAGES_COW | PAGES_PARENT)* MM_END
+ *   (PAGES, PAGES_COW and PAGES_PARENT go up together, each inside one
+ *   VMA; a PAGES_COW names pages of an earlier MM, inside one ANON VMA of
+ *   this MM and ANON VMAs of that one; a VMA's cow_mm_ref, ANON only, an
+ *   earlier MM; a PAGES_PARENT, only in an image whose CHAIN has a
+ *   parent, pages of an MM of that image, inside one ANON or FILE VMA)
  *   (a PIPE's FILE_DATA hold exactly its data_len bytes)
  *   (an object may also be SHMEM PAGES* SHMEM_END; a SYSV_SHM is
  *    followed by its contents, SHMEM(objref 0) PAGES* SHMEM_END, as the
@@ -257,6 +261,10 @@ struct image {
 	uint64_t xfeatures;
 	uint32_t nr_tasks;
 
+	/* the CHAIN record, if any: PAGES_PARENT need a parent */
+	bool has_chain;
+	uint64_t chain_parent;
+
 	/* the grammar */
 	enum image_state state;
 	struct image_task *tree;	/* the TREE entries */
@@ -323,9 +331,10 @@ struct image {
 	uint32_t nr_vmas;
 	uint32_t vma_cap;
 	uint32_t mm_vmas;
-	uint64_t mm_pages;	/* of its PAGES and PAGES_COW */
+	uint64_t mm_pages;	/* of its PAGES, PAGES_COW and PAGES_PARENT */
 	uint64_t mm_cow_pages;	/* of its PAGES_COW */
-	uint64_t pages_end;	/* PAGES and PAGES_COW go up: end of the last one */
+	uint64_t mm_parent_pages;	/* of its PAGES_PARENT */
+	uint64_t pages_end;	/* they go up: end of the last one */
 	/* the MMs read, by the order of their records */
 	struct image_mm *mms;
 	uint32_t nr_mms;

@@ -33,6 +33,8 @@ static const struct named arch_names[] = {
 static const struct named checkpoint_flag_names[] = {
 	{ CHECKPOINT_KILL, "KILL" },
 	{ CHECKPOINT_ROOT_RELATIVE, "ROOT_RELATIVE" },
+	{ CHECKPOINT_TRACK, "TRACK" },
+	{ CHECKPOINT_INCREMENTAL, "INCREMENTAL" },
 };
 
 static const struct named vma_kind_names[] = {
@@ -1336,18 +1338,34 @@ void print_PAGES_COW(const struct image *img, const void *p, uint32_t len)
 	pr_u("mm_ref", LE32(c->mm_ref));
 }
 
+void print_PAGES_PARENT(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_parent *pp = p;
+
+	pr_x("addr", LE64(pp->addr));
+	pr_u("nr_pages", LE32(pp->nr_pages));
+	printf("  mm_ref: %u (an MM of the parent image)\n", LE32(pp->mm_ref));
+}
+
 void print_MM_END(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_mm_end *e = p;
 
-	/* The PAGES_COW pages have no data here: the breakdown, if there are any */
-	if (!img->mm_cow_pages) {
+	/*
+	 * The PAGES_COW and PAGES_PARENT pages have no data here: the
+	 * breakdown, if there are any
+	 */
+	if (!img->mm_cow_pages && !img->mm_parent_pages) {
 		pr_u("nr_pages", LE64(e->nr_pages));
 		return;
 	}
-	printf("  nr_pages: %" PRIu64 " (%" PRIu64 " with data, %" PRIu64 " shared)\n",
-	       (uint64_t)LE64(e->nr_pages), img->mm_pages - img->mm_cow_pages,
-	       img->mm_cow_pages);
+	printf("  nr_pages: %" PRIu64 " (%" PRIu64 " with data", (uint64_t)LE64(e->nr_pages),
+	       img->mm_pages - img->mm_cow_pages - img->mm_parent_pages);
+	if (img->mm_cow_pages)
+		printf(", %" PRIu64 " shared", img->mm_cow_pages);
+	if (img->mm_parent_pages)
+		printf(", %" PRIu64 " in the parent image", img->mm_parent_pages);
+	printf(")\n");
 }
 
 void print_SHMEM(const struct image *img, const void *p, uint32_t len)
@@ -1701,6 +1719,15 @@ void print_X86_VDSO(const struct image *img, const void *p, uint32_t len)
 		pr_quoted(v->syms[i].name, sizeof(v->syms[i].name));
 		printf(" offset=0x%x\n", LE32(v->syms[i].offset));
 	}
+}
+
+void print_CHAIN(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_chain *c = p;
+
+	printf("  id: 0x%016" PRIx64 "\n", (uint64_t)LE64(c->id));
+	printf("  parent: 0x%016" PRIx64 " (%s)\n", (uint64_t)LE64(c->parent),
+	       LE64(c->parent) ? "incremental: needs its parent image" : "complete");
 }
 
 #define XSAVE_HDR_OFFSET	512	/* the XSAVE header follows the legacy area */

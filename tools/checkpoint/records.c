@@ -333,7 +333,8 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "page_size %u, expected 4096 on x86-64",
 				  LE32(h->page_size));
 	if (LE32(h->flags) & ~(uint32_t)(CHECKPOINT_KILL | CHECKPOINT_SUBTREE |
-					  CHECKPOINT_SHARED_OK | CHECKPOINT_ROOT_RELATIVE))
+					  CHECKPOINT_SHARED_OK | CHECKPOINT_ROOT_RELATIVE |
+					  CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))
@@ -1050,6 +1051,7 @@ int accept_MM(struct image *img, const void *p, uint32_t len)
 	img->mm_vmas = img->nr_vmas;
 	img->mm_pages = 0;
 	img->mm_cow_pages = 0;
+	img->mm_parent_pages = 0;
 	img->pages_end = 0;
 	img->state = img->vmas_left ? ST_VMA : ST_PAGES;
 	return 0;
@@ -1196,7 +1198,7 @@ static int accept_shmem_pages(struct image *img, uint64_t addr, uint64_t size,
 }
 
 /*
- * Where the next PAGES or PAGES_COW of an MM may be: page-aligned, at or
+ * Where the next PAGES, PAGES_COW or PAGES_PARENT of an MM may be: page-aligned, at or
  * above the end of the one before, inside one VMA, which it returns; NULL
  * after image_fail()
  */
@@ -1212,7 +1214,7 @@ static const struct image_vma *mm_pages_vma(struct image *img, uint64_t addr,
 	}
 	if (addr < img->pages_end) {
 		image_fail(img,
-			   "addr 0x%llx is below the end 0x%llx of the PAGES or PAGES_COW before it",
+			   "addr 0x%llx is below the end 0x%llx of the pages record before it",
 			   (unsigned long long)addr,
 			   (unsigned long long)img->pages_end);
 		return NULL;
@@ -1282,6 +1284,40 @@ int accept_PAGES_COW(struct image *img, const void *p, uint32_t len)
 	return 0;
 }
 
+/*
+ * PAGES_PARENT: pages of the parent image, in an image whose CHAIN names
+ * one; which MM of it mm_ref is can only be checked with that image
+ * (ckpt merge)
+ */
+int accept_PAGES_PARENT(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_parent *pp = p;
+	uint32_t n = LE32(pp->nr_pages);
+	uint64_t addr = LE64(pp->addr);
+	uint64_t size = (uint64_t)n * img->page_size;
+	const struct image_vma *v;
+
+	if (!img->chain_parent)
+		return image_fail(img,
+				  "in an image without a parent (no CHAIN, or its parent is 0)");
+	if (!n || n > CKPT_PAGES_COW_MAX)
+		return image_fail(img, "nr_pages %u is out of range 1..%u",
+				  n, CKPT_PAGES_COW_MAX);
+	if (!LE32(pp->mm_ref))
+		return image_fail(img, "mm_ref is 0");
+	v = mm_pages_vma(img, addr, size);
+	if (!v)
+		return -1;
+	if (v->kind != CKPT_VMA_ANON && v->kind != CKPT_VMA_FILE)
+		return image_fail(img, "0x%llx-0x%llx is in a VMA of kind %u, not ANON or FILE",
+				  (unsigned long long)addr,
+				  (unsigned long long)(addr + size), v->kind);
+	img->pages_end = addr + size;
+	img->mm_pages += n;
+	img->mm_parent_pages += n;
+	return 0;
+}
+
 /* Of the VMAs of the MM just read, the ANON ones stay, for later PAGES_COW */
 static void keep_anon_vmas(struct image *img)
 {
@@ -1300,7 +1336,7 @@ int accept_MM_END(struct image *img, const void *p, uint32_t len)
 
 	if (LE64(e->nr_pages) != img->mm_pages)
 		return image_fail(img,
-				  "nr_pages %llu, but the PAGES and PAGES_COW of this MM hold %llu",
+				  "nr_pages %llu, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold %llu",
 				  (unsigned long long)LE64(e->nr_pages),
 				  (unsigned long long)img->mm_pages);
 	keep_anon_vmas(img);
@@ -2216,6 +2252,26 @@ int accept_X86_VDSO(struct image *img, const void *p, uint32_t len)
 	for (i = 0; i < nr; i++)
 		if (check_vdso_sym(img, &v->syms[i], i, size))
 			return -1;
+	return 0;
+}
+
+/* CHAIN: after the HEADER and its X86_CPUID and X86_VDSO, before the TREE */
+int accept_CHAIN(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_chain *c = p;
+
+	if (img->prev_type != CKPT_REC_HEADER && img->prev_type != CKPT_REC_X86_CPUID &&
+	    img->prev_type != CKPT_REC_X86_VDSO)
+		return image_fail(img,
+				  "record out of order: not right after the HEADER, X86_CPUID or X86_VDSO");
+	if (!LE64(c->id) || LE64(c->id) == UINT64_MAX)
+		return image_fail(img, "id 0x%016llx is 0 or ~0",
+				  (unsigned long long)LE64(c->id));
+	if (LE64(c->parent) == UINT64_MAX || LE64(c->parent) == LE64(c->id))
+		return image_fail(img, "parent 0x%016llx is ~0 or the image's own id",
+				  (unsigned long long)LE64(c->parent));
+	img->has_chain = true;
+	img->chain_parent = LE64(c->parent);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <linux/checkpoint.h>
 #include <linux/magic.h>
 
+#include "chain.h"
 #include "ckpt.h"
 #include "scan.h"
 #include "stats.h"
@@ -33,6 +34,9 @@
  * process that ckpt passes on (as env(1) and timeout(1) do).
  */
 #define RESTART_EXIT_FAIL	125
+
+/* --parent: the status of the merging process when restart(2) stopped reading */
+#define RESTART_MERGE_EPIPE	3
 
 /* The longest --console-socket, with its NUL */
 #define RESTART_SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path))
@@ -52,7 +56,7 @@ static const char restart_usage[] =
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
-	"                    [--console-socket PATH] [--stats FILE]\n"
+	"                    [--console-socket PATH] [--parent IMAGE]... [--stats FILE]\n"
 	"                    [-q | --progress | --no-progress]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
@@ -110,6 +114,11 @@ static const char restart_usage[] =
 	"                     socket PATH, as runc's --console-socket does; FILE\n"
 	"                     must be a seekable file (restart(2) flag\n"
 	"                     RESTART_EXTERNAL)\n"
+	"      --parent IMAGE FILE is incremental (checkpoint --incremental): IMAGE\n"
+	"                     is one of the images it refers to, given in any\n"
+	"                     order, down to a complete one (checkpoint --track);\n"
+	"                     restart(2) reads the complete image they make from\n"
+	"                     a pipe, filled by a process of ours (ckpt merge)\n"
 	"      --stats FILE   write the figures of the restart to FILE, as a JSON\n"
 	"                     object (pages restored, image size), once restart(2)\n"
 	"                     has returned; removed if it failed\n"
@@ -132,6 +141,7 @@ enum {
 	RESTART_OPT_STATS = 256,
 	RESTART_OPT_PROGRESS,
 	RESTART_OPT_NO_PROGRESS,
+	RESTART_OPT_PARENT,
 };
 
 struct restart_opts {
@@ -153,6 +163,15 @@ struct restart_opts {
 		int sk;			/* connected to console_socket */
 	} consoles[CKPT_ORPHAN_PTY_MAX];
 	unsigned int nr_consoles;
+	char *parents[CKPT_CHAIN_MAX];	/* --parent */
+	unsigned int nr_parents;
+};
+
+/* --parent: the parents, and the process that merges the chain into a pipe */
+struct restart_merge {
+	struct ckpt_parents parents;
+	pid_t writer;		/* 0 if none */
+	int fd;			/* what restart(2) reads: the pipe, or FILE */
 };
 
 /* What the signal handler needs; set before the handlers are installed */
@@ -381,6 +400,7 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "stats",   required_argument, NULL, RESTART_OPT_STATS },
 		{ "progress", no_argument,      NULL, RESTART_OPT_PROGRESS },
 		{ "no-progress", no_argument,   NULL, RESTART_OPT_NO_PROGRESS },
+		{ "parent",  required_argument, NULL, RESTART_OPT_PARENT },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -447,6 +467,11 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			break;
 		case RESTART_OPT_NO_PROGRESS:
 			o->progress = CKPT_PROGRESS_OFF;
+			break;
+		case RESTART_OPT_PARENT:
+			if (o->nr_parents == CKPT_CHAIN_MAX)
+				return restart_usage_err("too many --parent images");
+			o->parents[o->nr_parents++] = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -723,6 +748,112 @@ static int restart_send_consoles(struct restart_opts *o, bool restarted)
 	return ret;
 }
 
+/*
+ * --parent: the parents, mapped and checked before any chroot of --root,
+ * and, if FILE is seekable, that they are all it needs.  0 or -1.
+ */
+static int restart_load_parents(struct restart_opts *o, struct restart_merge *rm, int fd)
+{
+	if (!o->nr_parents)
+		return 0;
+	if (!ckpt_chain_open(&rm->parents, o->parents, o->nr_parents) &&
+	    !ckpt_chain_check(&rm->parents, fd, o->input))
+		return 0;
+	ckpt_err("restart: --parent: %s", rm->parents.err);
+	return -1;
+}
+
+/* The writer process: FILE and the parents merged into the pipe */
+static void __attribute__((noreturn))
+restart_merge_write(struct restart_merge *rm, const char *input, int fd, int out)
+{
+	int ret;
+
+	/* A restart(2) that stops reading: EPIPE, and a status that says so, not SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	ret = ckpt_chain_merge(&rm->parents, fd, input, out);
+	/* restart(2) stopped reading: it failed, and says why */
+	if (ret && rm->parents.broken_pipe)
+		_exit(RESTART_MERGE_EPIPE);
+	if (ret)
+		ckpt_err("restart: merging the chain: %s", rm->parents.err);
+	else if (rm->parents.warn[0])
+		ckpt_err("restart: warning: %s", rm->parents.warn);
+	_exit(ret ? RESTART_EXIT_FAIL : CKPT_EXIT_OK);
+}
+
+/*
+ * With --parent, restart(2) reads the merged image from a pipe, which a
+ * child of ours fills as it reads FILE: no copy of the whole image is
+ * stored anywhere.  Without, it reads FILE.  0, or -1.
+ */
+static int restart_merge_start(struct restart_opts *o, struct restart_merge *rm, int fd)
+{
+	int pfd[2];
+
+	rm->fd = fd;
+	if (!o->nr_parents)
+		return 0;
+	if (pipe2(pfd, O_CLOEXEC)) {
+		ckpt_err("restart: pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	rm->writer = fork();
+	if (rm->writer < 0) {
+		ckpt_err("restart: fork: %s", strerror(errno));
+		rm->writer = 0;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (!rm->writer) {
+		close(pfd[0]);
+		restart_merge_write(rm, o->input, fd, pfd[1]);
+	}
+	close(pfd[1]);
+	rm->fd = pfd[0];
+	return 0;
+}
+
+/*
+ * Once restart(2) has returned: the pipe closed (a writer still writing
+ * gets EPIPE), the writer reaped.  0 if it wrote the whole image or
+ * restart(2) failed before reading it all, else -1 and why (it has said
+ * its own error already).
+ */
+static int restart_merge_end(struct restart_merge *rm, bool restarted)
+{
+	int status;
+	pid_t r;
+
+	if (!rm->writer)
+		return 0;
+	close(rm->fd);
+	do {
+		r = waitpid(rm->writer, &status, 0);
+	} while (r < 0 && errno == EINTR);
+	rm->writer = 0;
+	if (r < 0) {
+		ckpt_err("restart: waiting for the merging process: %s", strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RESTART_MERGE_EPIPE) {
+		if (!restarted)
+			return 0;
+		ckpt_err("restart: restart(2) stopped reading the merged image before its end");
+		return -1;
+	}
+	if (WIFSIGNALED(status))
+		ckpt_err("restart: the process merging the chain was killed by signal %d",
+			 WTERMSIG(status));
+	ckpt_err("restart: the merged image was not written whole: restart(2) had a truncated image");
+	return -1;
+}
+
 /* What the kernel said of the restart that succeeded */
 static void restart_stats(const struct ckpt_log *log, long pid, struct ckpt_stats *st)
 {
@@ -754,6 +885,7 @@ static void restart_report(struct ckpt_stats_file *sf, const struct ckpt_stats *
 int cmd_restart(int argc, char **argv)
 {
 	static struct restart_opts o;
+	struct restart_merge rm = { 0 };
 	struct ckpt_stats_file sf = { 0 };
 	struct ckpt_progress p = { 0 };
 	struct ckpt_stats st;
@@ -787,7 +919,9 @@ int cmd_restart(int argc, char **argv)
 
 	/* restart(2) resolves the image's paths from our root, or the tasks' */
 	ret = o.console_socket ? restart_add_consoles(&o, fd) : -1;
-	if (ret >= 0 || (o.root && restart_enter_root(&o, fd))) {
+	if (ret >= 0 || restart_load_parents(&o, &rm, fd) ||
+	    (o.root && restart_enter_root(&o, fd)) || restart_merge_start(&o, &rm, fd)) {
+		ckpt_chain_close(&rm.parents);
 		restart_send_consoles(&o, false);
 		ckpt_close_image(fd);
 		ckpt_stats_close(&sf, NULL);
@@ -802,7 +936,7 @@ int cmd_restart(int argc, char **argv)
 	ckpt_log_mark(&log);
 	ckpt_progress_start(&p);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = ckpt_sys_restart(fd, o.flags, log.fd, o.ext, o.nr_ext);
+	pid = ckpt_sys_restart(rm.fd, o.flags, log.fd, o.ext, o.nr_ext);
 	err = errno;
 	ckpt_stat_set(&st, CKPT_STAT_WALL_US, ckpt_elapsed_us(&t0));
 	ckpt_progress_stop(&p);
@@ -813,6 +947,12 @@ int cmd_restart(int argc, char **argv)
 	} else {
 		restart_stats(&log, pid, &st);
 	}
+	if (restart_merge_end(&rm, pid >= 0) && pid >= 0) {
+		ckpt_err("restart: killing the restored pid %ld", pid);
+		kill(pid, SIGKILL);
+		pid = -1;
+	}
+	ckpt_chain_close(&rm.parents);
 	ckpt_close_image(fd);
 	ckpt_log_close(&log);
 	if (restart_send_consoles(&o, pid >= 0) && pid >= 0) {

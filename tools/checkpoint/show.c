@@ -116,6 +116,8 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_X86_CPUID]	= VARIABLE(struct ckpt_x86_cpuid, X86_CPUID),
 	[CKPT_REC_PAGES_COW]	= FIXED(struct ckpt_pages_cow, PAGES_COW),
 	[CKPT_REC_X86_VDSO]	= VARIABLE(struct ckpt_x86_vdso, X86_VDSO),
+	[CKPT_REC_CHAIN]	= FIXED(struct ckpt_chain, CHAIN),
+	[CKPT_REC_PAGES_PARENT]	= FIXED(struct ckpt_pages_parent, PAGES_PARENT),
 };
 
 /*
@@ -140,7 +142,7 @@ _Static_assert(CKPT_REC_UTS < CKPT_REC_TIMENS && CKPT_REC_TIMENS < CKPT_REC_NETN
 /* The record types each state of the grammar accepts */
 static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_HEADER]		= REC(HEADER),
-	[ST_TREE]		= REC(TREE) | REC(X86_CPUID) | REC(X86_VDSO),
+	[ST_TREE]		= REC(TREE) | REC(X86_CPUID) | REC(X86_VDSO) | REC(CHAIN),
 	[ST_UTS]		= REC(UTS) | REC(TIMENS) | REC(NETNS) | REC(USERNS) |
 				  REC(CGROUPNS) | REC(MNTNS) | REC(IPC_NS) | TASK_START,
 	[ST_NETDEV]		= REC(NETDEV),
@@ -166,7 +168,8 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_UNLINKED_DATA]	= REC(TMPFS_XATTR) | TASK_START,
 	[ST_PTY]		= REC(INODE_ATTR) | TASK_START,
 	[ST_VMA]		= REC(VMA),
-	[ST_PAGES]		= REC(PAGES) | REC(PAGES_COW) | REC(MM_END),
+	[ST_PAGES]		= REC(PAGES) | REC(PAGES_COW) | REC(PAGES_PARENT) |
+				  REC(MM_END),
 	[ST_CONTENTS]		= REC(SHMEM),
 	[ST_SHMEM_PAGES]	= REC(PAGES) | REC(SHMEM_END),
 	[ST_PROCESS]		= REC(PROCESS),

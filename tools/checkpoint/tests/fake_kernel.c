@@ -13,10 +13,13 @@
  *   FAKE_OLD=1      no "stats:" line and no ", M shared", as before them
  *   FAKE_PREAD=1    restart reads with pread(): the position does not move
  *   FAKE_STATUS=S   the restored process exits with status S
+ *   FAKE_SAVE=FILE  restart copies the image it reads to FILE, to show
+ *                   what reached it (ckpt restart --parent: the merged image)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -82,14 +85,24 @@ static long fake_restart(int fd, int logfd)
 {
 	static char buf[FAKE_CHUNK];
 	bool use_pread = env_long("FAKE_PREAD", 0);
+	const char *save = getenv("FAKE_SAVE");
+	int save_fd = -1;
 	long total = 0, n;
 	pid_t pid;
 
+	if (save && *save) {
+		save_fd = open(save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (save_fd < 0)
+			return -1;
+	}
 	dprintf(logfd, "image of 1 task(s) from kernel 6.12.0-fake\n");
 	for (;;) {
 		n = use_pread ? pread(fd, buf, sizeof(buf), total) : read(fd, buf, sizeof(buf));
-		if (n < 0)
+		if (n < 0 || (n > 0 && save_fd >= 0 && write(save_fd, buf, n) != n)) {
+			if (save_fd >= 0)
+				close(save_fd);
 			return -1;
+		}
 		if (!n)
 			break;
 		total += n;
@@ -98,6 +111,8 @@ static long fake_restart(int fd, int logfd)
 	if (!env_long("FAKE_OLD", 0))
 		dprintf(logfd,
 			"stats: memory_us=310 pages_restored=240 pages_cow=16 pages_cow_copied=2\n");
+	if (save_fd >= 0)
+		close(save_fd);
 	dprintf(logfd, "restart of 1 task(s) complete: %ld bytes, 9 records\n", total);
 	pid = fork();
 	if (!pid)

@@ -29,6 +29,13 @@ identification constants are taken from the header itself.
     mkimage.py --expect-pages             the page lines of `ckpt show
                                           --pages` for the good image
     mkimage.py --selftest                 check the CRC and the layouts
+    mkimage.py --chain DIR                write DIR/A.img, B.img (incremental,
+                                          on A), C.img (on B) and damaged
+                                          copies, for ckpt merge
+    mkimage.py --chain-flips STEP DIR     B and C with a byte inverted every
+                                          STEP bytes, their TRAILER fixed
+    mkimage.py --check-merged FILE        check that FILE, the merge of C,
+                                          B and A, holds the right pages
 """
 
 import argparse
@@ -98,7 +105,7 @@ SIZES = {
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
     'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
     'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8, 'PAGES_COW': 16,
-    'X86_VDSO': 16,
+    'X86_VDSO': 16, 'CHAIN': 16, 'PAGES_PARENT': 16,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -151,13 +158,13 @@ class Record:
 
 
 def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
-           offsets=XSTATE_OFFSETS):
+           offsets=XSTATE_OFFSETS, flags=0):
     release = b'6.12.0-ckpt'.ljust(64, b'\0')
     return Record('HEADER', struct.pack(
         '<QIIIIQQQ64sQII32I',
         CONST['CKPT_IMAGE_MAGIC'] if magic is None else magic,
         CONST['CKPT_IMAGE_VERSION'] if version is None else version,
-        CONST['CKPT_ARCH_X86_64'], page_size, 0,
+        CONST['CKPT_ARCH_X86_64'], page_size, flags,
         1795435200123456789, 123456789012, 123456789999,
         release, XFEATURES, XSTATE_SIZE, nr_tasks, *offsets))
 
@@ -1423,6 +1430,34 @@ def split_stack(records):
 
 # name: (edit of the records, edit of the trailer, edit of the bytes);
 # the names of the variants that are valid images start with "good"
+# --- incremental images: CHAIN and PAGES_PARENT ---
+
+REC_OPTIONAL = 1 << 31
+CHECKPOINT_KILL, CHECKPOINT_TRACK, CHECKPOINT_INCREMENTAL = 1, 1 << 5, 1 << 6
+CHAIN_IDS = dict(A=0x1111222233334444, B=0x5555666677778888,
+                 C=0x99990000AAAABBBB)
+
+
+def chain_rec(cid, parent):
+    """A CHAIN; optional when the image is complete, as the kernel writes
+    it."""
+    rtype = REC['CHAIN'] | (0 if parent else REC_OPTIONAL)
+    return Record('CHAIN', struct.pack('<QQ', cid, parent), rtype=rtype)
+
+
+def pages_parent(addr, nr, mm_ref):
+    return Record('PAGES_PARENT', struct.pack('<QII', addr, nr, mm_ref))
+
+
+def chain_edit(new_pages):
+    """An edit: the good image made incremental (child of image A), its
+    PAGES replaced by new_pages."""
+    def edit(records):
+        records[find(records, 'PAGES')] = new_pages
+        records.insert(1, chain_rec(CHAIN_IDS['B'], CHAIN_IDS['A']))
+    return edit
+
+
 VARIANTS = {
     'good': (None, None, None),
     'good-sparse-objrefs': (sparse_refs, None, None),
@@ -2349,6 +2384,18 @@ VARIANTS = {
     'trailer-nr-records': (None, lambda t: t.update(nr_records=3), None),
     'trailer-size': (None, lambda t: t.update(size=8), None),
     'data-after-trailer': (None, None, 'append'),
+    'good-chain': (insert_after('HEADER', chain_rec(CHAIN_IDS['A'], 0)),
+                   None, None),
+    'good-incremental': (chain_edit(pages_parent(COW_PAGES, 2, 9)), None,
+                         None),
+    'chain-after-tree': (insert_after('TREE', chain_rec(CHAIN_IDS['A'], 0)),
+                         None, None),
+    'chain-id-zero': (insert_after('HEADER', chain_rec(0, 0)), None, None),
+    'pages-parent-without-chain': (replace('PAGES', pages_parent(COW_PAGES, 2,
+                                                                 9)),
+                                   None, None),
+    'pages-parent-outside-vma': (chain_edit(pages_parent(COW_PAGES, 3, 9)),
+                                 None, None),
 }
 
 
@@ -2382,6 +2429,201 @@ def write(path, image):
     else:
         with open(path, 'wb') as f:
             f.write(image)
+
+
+# --- a chain of images for ckpt merge: A (tracked), B on A, C on B ---
+#
+# Two processes, the second forked from the first (its stack shares
+# pages with the first's, PAGES_COW), each image with MM objrefs of its
+# own, so that a PAGES_PARENT's mm_ref must be looked up in its parent.
+
+STACK_PAGE = [VMA_STACK[0] + i * PAGE_SIZE for i in range(8)]
+HEAP = (0x10000000, 0x10000000 + 300 * PAGE_SIZE)   # PAGES_PARENT > 256 pages
+TEXT = VMA_TEXT[0]
+CHAIN_MMS = dict(A=(7, 20), B=(11, 12), C=(31, 32))
+
+
+def page_data(tag, addr):
+    """A page that says which image and MM wrote it, and where."""
+    head = struct.pack('<8sQ', tag.encode().ljust(8, b'\0'), addr)
+    fill = (sum(tag.encode()) + addr // PAGE_SIZE) & 0xFF
+    return head + bytes([fill]) * (PAGE_SIZE - len(head))
+
+
+def tagged_pages(addr, nr, tag):
+    data = b''.join(page_data(tag, addr + i * PAGE_SIZE) for i in range(nr))
+    return Record('PAGES', struct.pack('<QII', addr, nr, 0) + data)
+
+
+def heap_pages(tag):
+    return [tagged_pages(HEAP[0], 256, tag),
+            tagged_pages(HEAP[0] + 256 * PAGE_SIZE, 44, tag)]
+
+
+S = STACK_PAGE
+CHAIN_PAGES = {
+    'A': ([tagged_pages(TEXT, 1, 'A7'), *heap_pages('A7'),
+           tagged_pages(S[0], 4, 'A7')],
+          [pages_cow(S[0], 2, 7), tagged_pages(S[2], 1, 'A20')]),
+    'B': ([pages_parent(TEXT, 1, 7), pages_parent(HEAP[0], 300, 7),
+           pages_parent(S[0], 2, 7), tagged_pages(S[2], 1, 'B11'),
+           pages_parent(S[3], 1, 7)],
+          [pages_parent(S[0], 3, 20)]),
+    'C': ([pages_parent(TEXT, 1, 11), pages_parent(HEAP[0], 300, 11),
+           tagged_pages(S[0], 1, 'C31'), pages_parent(S[1], 3, 11)],
+          [pages_cow(S[0], 1, 31), pages_parent(S[1], 2, 12)]),
+}
+CHAIN_FLAGS = dict(A=CHECKPOINT_TRACK,
+                   B=CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL,
+                   C=CHECKPOINT_INCREMENTAL | CHECKPOINT_KILL)
+CHAIN_PARENT = dict(A=0, B=CHAIN_IDS['A'], C=CHAIN_IDS['B'])
+
+# What the merge of C, B and A holds: per MM of C, per page, its contents
+# (the tag and address of the page it is) or ('cow', mm_ref)
+CHAIN_MERGED = {
+    31: {TEXT: ('A7', TEXT), S[0]: ('C31', S[0]), S[1]: ('A7', S[1]),
+         S[2]: ('B11', S[2]), S[3]: ('A7', S[3]),
+         **{HEAP[0] + i * PAGE_SIZE: ('A7', HEAP[0] + i * PAGE_SIZE)
+            for i in range(300)}},
+    32: {S[0]: ('cow', 31), S[1]: ('A7', S[1]), S[2]: ('A20', S[2])},
+}
+
+
+def nr_pages_of(records):
+    return sum(struct.unpack_from('<QI', r.payload)[1] for r in records)
+
+
+def chain_records(name, cid=None, extra=((), ())):
+    """The records of image name of the chain; extra adds page records to
+    each MM."""
+    ref1, ref2 = CHAIN_MMS[name]
+    refs = dict(REFS, mm=ref1)
+    pages1 = CHAIN_PAGES[name][0] + list(extra[0])
+    pages2 = CHAIN_PAGES[name][1] + list(extra[1])
+    records = good_records(refs)
+    text = vma(*VMA_TEXT, kind=2, flags=0x5, file_ref=refs['exe'])
+    at, end = find(records, 'MM'), find(records, 'MM_END')
+    records[at:end + 1] = [mm(ref1, 3, refs['exe']), text,
+                           vma(*HEAP, kind=1, flags=0x3),
+                           vma(*VMA_STACK, kind=1, flags=0xb), *pages1,
+                           mm_end(nr_pages_of(pages1))]
+    records[0] = header(nr_tasks=2, flags=CHAIN_FLAGS[name])
+    records.insert(1, chain_rec(CHAIN_IDS[name] if cid is None else cid,
+                                CHAIN_PARENT[name]))
+    records[find(records, 'TREE')] = tree([(PID, PID, 0),
+                                           (PID + 1, PID + 1, PID)])
+    records += [mm(ref2, 2, refs['exe']), text,
+                vma(*VMA_STACK, kind=1, flags=0xb, cow_mm_ref=ref1),
+                *pages2, mm_end(nr_pages_of(pages2)),
+                task(PID + 1, mm_ref=ref2), process(), x86_regs(),
+                x86_xstate(), sigpending(0, []), sigpending(1, [])]
+    return records
+
+
+def write_chain(d):
+    """DIR/A.img, B.img, C.img, and damaged ones for the errors of ckpt
+    merge."""
+    images = {n: serialize(chain_records(n)) for n in 'ABC'}
+    images['B-wrong-id'] = serialize(chain_records('B', cid=0x0BAD0BAD0BAD))
+    images['C-hole'] = serialize(chain_records(
+        'C', extra=([pages_parent(S[5], 1, 11)], ())))
+    images['C-bad-mm'] = serialize(chain_records(
+        'C', extra=((), [pages_parent(S[4], 1, 99)])))
+    bad = bytearray(images['A'])
+    bad[len(bad) // 2] ^= 0x01
+    images['A-bad-crc'] = bytes(bad)
+    images['A-cut'] = images['A'][:len(images['A']) // 2]
+    for name, image in images.items():
+        write(os.path.join(d, name + '.img'), image)
+
+
+def fix_trailer(image):
+    """The image with a TRAILER made again for what precedes it."""
+    off, nr = 0, 0
+    while True:
+        rtype, length = struct.unpack_from('<II', image, off)
+        if rtype & ~REC_OPTIONAL == REC['TRAILER'] or \
+                off + 8 + length + 24 > len(image):
+            break
+        off += 8 + length
+        nr += 1
+    return image[:off] + trailer(image_crc(image[:off]), nr, off).bytes()
+
+
+def write_chain_flips(step, d):
+    """DIR/B-flip-N.img and C-flip-N.img: B and C with byte N inverted,
+    every step bytes, and a TRAILER that covers the damage, so that the
+    checks of the records, not the checksum, meet it."""
+    for name in 'BC':
+        good = serialize(chain_records(name))
+        for at in range(0, len(good) - 24, step):
+            image = bytearray(good)
+            image[at] ^= 0xFF
+            write(os.path.join(d, '%s-flip-%d.img' % (name, at)),
+                  fix_trailer(bytes(image)))
+
+
+def read_records(image):
+    """(type, payload) of each record but the TRAILER, whose fields are
+    checked."""
+    recs, off = [], 0
+    while True:
+        rtype, length = struct.unpack_from('<II', image, off)
+        payload = image[off + 8:off + 8 + length]
+        if rtype & ~REC_OPTIONAL == REC['TRAILER']:
+            crc, nr, size = struct.unpack('<IIQ', payload)
+            assert (crc, nr, size) == (image_crc(image[:off]), len(recs),
+                                       off), 'TRAILER'
+            assert off + 8 + length == len(image), 'data after the TRAILER'
+            return recs
+        recs.append((rtype, payload))
+        off += 8 + length
+
+
+def merged_pages(image):
+    """Per MM, per page, what the merged image holds."""
+    mms, cur = {}, None
+    for rtype, p in read_records(image):
+        name = [n for n, v in REC.items() if v == rtype & ~REC_OPTIONAL][0]
+        if name == 'CHAIN':
+            assert rtype & REC_OPTIONAL, 'CHAIN not optional'
+            assert struct.unpack('<QQ', p) == (CHAIN_IDS['C'], 0), 'CHAIN'
+        elif name == 'MM':
+            cur = struct.unpack_from('<I', p)[0]
+            mms[cur] = {}
+        elif name == 'MM_END':
+            assert struct.unpack('<Q', p)[0] == len(mms[cur]), 'MM_END'
+            cur = None
+        elif name == 'PAGES' and cur:
+            addr, nr = struct.unpack_from('<QI', p)
+            assert 1 <= nr <= CONST['CKPT_PAGES_MAX'], 'PAGES nr_pages'
+            for i in range(nr):
+                mms[cur][addr + i * PAGE_SIZE] = \
+                    p[16 + i * PAGE_SIZE:16 + (i + 1) * PAGE_SIZE]
+        elif name == 'PAGES_COW':
+            addr, nr, ref = struct.unpack('<QII', p)
+            for i in range(nr):
+                mms[cur][addr + i * PAGE_SIZE] = ('cow', ref)
+        assert name != 'PAGES_PARENT', 'a PAGES_PARENT is left'
+    return mms
+
+
+def check_merged(path):
+    """The merge of C, B and A in path: every page what it should be."""
+    with open(path, 'rb') as f:
+        mms = merged_pages(f.read())
+    want = {ref: {a: v if v[0] == 'cow' else page_data(*v)
+                  for a, v in pages.items()}
+            for ref, pages in CHAIN_MERGED.items()}
+    for ref in want:
+        for addr in sorted(set(want[ref]) | set(mms.get(ref, {}))):
+            got = mms.get(ref, {}).get(addr)
+            if got != want[ref].get(addr):
+                sys.exit('MM %d, page 0x%x: %s' % (
+                    ref, addr, 'missing' if got is None else 'wrong contents'))
+    if set(mms) != set(want):
+        sys.exit('MMs %s, expected %s' % (sorted(mms), sorted(want)))
+    print('ok: %d pages' % sum(len(p) for p in want.values()))
 
 
 def cut_points():
@@ -2427,7 +2669,7 @@ def selftest():
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
                           'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
                           'MQ_NS', 'INODE_ATTR', 'FOWN', 'SCHED_DL',
-                          'PAGES_COW'):
+                          'PAGES_COW', 'CHAIN', 'PAGES_PARENT'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -2581,6 +2823,9 @@ def main():
     ap.add_argument('--cuts', metavar='DIR')
     ap.add_argument('--expect-pages', action='store_true')
     ap.add_argument('--selftest', action='store_true')
+    ap.add_argument('--chain', metavar='DIR')
+    ap.add_argument('--chain-flips', nargs=2, metavar=('STEP', 'DIR'))
+    ap.add_argument('--check-merged', metavar='FILE')
     args = ap.parse_args()
     if args.list:
         print('\n'.join(VARIANTS))
@@ -2601,6 +2846,12 @@ def main():
         expect_pages()
     elif args.selftest:
         selftest()
+    elif args.chain:
+        write_chain(args.chain)
+    elif args.chain_flips:
+        write_chain_flips(int(args.chain_flips[0]), args.chain_flips[1])
+    elif args.check_merged:
+        check_merged(args.check_merged)
     elif args.file:
         write(args.file, build(args.variant))
     else:

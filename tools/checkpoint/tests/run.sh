@@ -170,6 +170,12 @@ expect "cli: checkpoint needs a numeric PID" 2 'PID must be a positive' \
 	"$CKPT" checkpoint 12abc -o "$TMP/x.img"
 expect "cli: checkpoint: -v and --log exclude each other" 2 'exclude' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" -v --log "$TMP/log"
+expect "cli: checkpoint: --track and --kill exclude each other" 2 \
+	'^ckpt: checkpoint: --track and --kill exclude each other' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" --track --kill
+expect "cli: checkpoint --help names --track and --incremental" 0 '^      --incremental  ' \
+	"$CKPT" checkpoint --help
+expect "cli: --help lists merge" 0 '^  merge ' "$CKPT" --help
 expect "cli: restart needs a FILE (status 125)" 125 'one FILE is needed' \
 	"$CKPT" restart
 expect "cli: restart --ext-mount wants MOUNTPOINT=PATH (125)" 125 \
@@ -696,8 +702,12 @@ declare -A REASON=(
 	[objref-zero]='offset 312: CRED: objref 0 is out of range'
 	[objref-twice]='offset 688: FS: objref 1 is already defined, by a CRED'
 	[ref-before-definition]='offset 424: FILES: fd\[0\]: file_ref 3 refers to no object defined before it'
-	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES, MM_END or PAGES_COW$'
-	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES and PAGES_COW of this MM hold 2$'
+	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES, MM_END, PAGES_COW or PAGES_PARENT$'
+	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold 2$'
+	[chain-after-tree]='offset 312: CHAIN: record out of order, expected TASK, '
+	[chain-id-zero]='offset 264: CHAIN: id 0x0000000000000000 is 0 or ~0$'
+	[pages-parent-without-chain]='offset 3536: PAGES_PARENT: in an image without a parent \(no CHAIN, or its parent is 0\)$'
+	[pages-parent-outside-vma]='offset 3560: PAGES_PARENT: 0x7fffffffd000-0x800000000000 is not inside one VMA$'
 	[missing-vma]='offset 3488: PAGES: record out of order, expected VMA'
 	[pages-outside-vma]='offset 3536: PAGES: 0x500000-0x501000 is not inside one VMA'
 	[overlapping-vmas]='offset 3488: VMA: start 0x400000 is below the end 0x401000'
@@ -711,8 +721,8 @@ declare -A REASON=(
 	[pages-cow-outside-vma]='offset 14240: PAGES_COW: 0x500000-0x501000 is not inside one VMA$'
 	[pages-cow-outside-other-mm]='offset 14240: PAGES_COW: 0x7ffffffdd000-0x7ffffffdf000 is not inside ANON VMAs of MM 7$'
 	[pages-cow-unaligned]='offset 14240: PAGES_COW: addr 0x7fffffffd008 is not a page address$'
-	[pages-cow-then-lower-pages]='offset 14264: PAGES: addr 0x7fffffffd000 is below the end 0x7ffffffff000 of the PAGES or PAGES_COW before it$'
-	[pages-cow-mm-end-count]='offset 14264: MM_END: nr_pages 1, but the PAGES and PAGES_COW of this MM hold 2$'
+	[pages-cow-then-lower-pages]='offset 14264: PAGES: addr 0x7fffffffd000 is below the end 0x7ffffffff000 of the pages record before it$'
+	[pages-cow-mm-end-count]='offset 14264: MM_END: nr_pages 1, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold 2$'
 	[pages-cow-in-shmem]='offset 2808: PAGES_COW: record out of order, expected PAGES or SHMEM_END$'
 	[x86-vdso-nr-syms-0]='offset 312: X86_VDSO: nr_syms 0 is out of range 1\.\.64$'
 	[x86-vdso-name-not-terminated]='offset 312: X86_VDSO: syms\[1\]\.name is not NUL-terminated$'
@@ -1574,6 +1584,245 @@ check "show: every cut at an 8-byte boundary (512 in page data) is rejected" \
 check "show: a flipped byte anywhere is rejected" \
 	rejects_all "$CKPT" "$TMP/flips"
 
+# --- incremental images: show, ckpt merge and restart --parent ---
+
+# A (checkpoint --track), B (--track --incremental, on A) and C
+# (--incremental --kill, on B), two processes each, the second forked from
+# the first; tests/mkimage.py says which page each merged page must be.
+CH=$TMP/chain
+mkdir "$CH" && "${MKIMAGE[@]}" --chain "$CH" && "${MKIMAGE[@]}" "$CH/good.img"
+for v in A B C; do
+	"$CKPT" show "$CH/$v.img" >"$CH/$v.show" 2>&1
+	check "chain: show: image $v is valid" grep -q '^  crc32c: 0x[0-9a-f]* (matches)$' \
+		"$CH/$v.show"
+done
+check "chain: show: a complete image's CHAIN and TRACK flag" show_has "$CH/A.show" \
+	"[1] CHAIN offset=264 len=16" "  id: 0x1111222233334444" \
+	"  parent: 0x0000000000000000 (complete)" "  flags: 0x20 (TRACK)"
+check "chain: show: an incremental image's CHAIN and PAGES_PARENT" show_has "$CH/C.show" \
+	"  flags: 0x41 (KILL|INCREMENTAL)" "  id: 0x99990000aaaabbbb" \
+	"  parent: 0x5555666677778888 (incremental: needs its parent image)" \
+	"[14] PAGES_PARENT offset=3664 len=16" "  addr: 0x10000000" "  nr_pages: 300" \
+	"  mm_ref: 11 (an MM of the parent image)" \
+	"  nr_pages: 305 (1 with data, 304 in the parent image)" \
+	"  nr_pages: 3 (0 with data, 1 shared, 2 in the parent image)"
+expect "chain: show: good-chain, a CHAIN in the good image" 0 '^  parent: 0x0+ \(complete\)$' \
+	"$CKPT" show "$TMP/good-chain.img"
+expect "chain: show: good-incremental, its pages in the parent" 0 \
+	'^  nr_pages: 2 \(0 with data, 2 in the parent image\)$' \
+	"$CKPT" show "$TMP/good-incremental.img"
+
+M=$CH/merged.img
+expect "merge: C with B and A: exit status 0, nothing said" 0 '^$' \
+	"$CKPT" merge -o "$M" "$CH/C.img" "$CH/A.img" "$CH/B.img"
+check "merge: every page of every MM is the right one, the TRAILER right" \
+	"${MKIMAGE[@]}" --check-merged "$M"
+"$CKPT" show "$M" >"$CH/merged.show" 2>&1
+check "merge: ckpt show: valid, its CHAIN complete with C's id" show_has "$CH/merged.show" \
+	"  id: 0x99990000aaaabbbb" "  parent: 0x0000000000000000 (complete)" \
+	"  nr_pages: 256" "  nr_pages: 44" "  nr_pages: 305"
+check "merge: ckpt show: no PAGES_PARENT left, the TRAILER checks out" bash -c \
+	"! grep -q PAGES_PARENT '$CH/merged.show' && grep -q '(matches)\$' '$CH/merged.show'"
+check "merge: the parents in any order" bash -c \
+	"'$CKPT' merge -o '$CH/m2.img' '$CH/C.img' '$CH/B.img' '$CH/A.img' && cmp '$M' '$CH/m2.img'"
+check "merge: '-' reads a pipe and writes one, the same image" bash -c \
+	"cat '$CH/C.img' | '$CKPT' merge -o - - '$CH/B.img' '$CH/A.img' | cmp - '$M'"
+check "merge: B with A is valid too" bash -c \
+	"'$CKPT' merge -o '$CH/ba.img' '$CH/B.img' '$CH/A.img' && '$CKPT' show '$CH/ba.img' >/dev/null"
+expect "merge: a parent that is not in the chain: a warning" 0 \
+	'^ckpt: merge: warning: .*/C\.img \(id 0x99990000aaaabbbb\) is not in the chain of .*/B\.img: not used$' \
+	"$CKPT" merge -o "$CH/ba.img" "$CH/B.img" "$CH/A.img" "$CH/C.img"
+expect "merge: needs -o" 2 '^ckpt: merge: -o OUT is needed$' "$CKPT" merge "$CH/C.img" "$CH/B.img"
+expect "merge: needs a PARENT" 2 'an IMAGE and at least one PARENT are needed' \
+	"$CKPT" merge -o "$CH/x.img" "$CH/C.img"
+expect "merge --help" 0 '^Usage: ckpt merge -o OUT IMAGE PARENT\.\.\.$' "$CKPT" merge --help
+
+# merge_fails NAME PATTERN IMAGE PARENT...: exit status 1, the reason, no OUT left
+merge_fails()
+{
+	local name=$1 pattern=$2
+
+	shift 2
+	rm -f "$CH/out.img"
+	expect "merge: $name" 1 "^ckpt: merge: $pattern" "$CKPT" merge -o "$CH/out.img" "$@"
+	check "merge: $name: no partial OUT left" test ! -e "$CH/out.img"
+}
+merge_fails "a missing parent, named by its id" \
+	'.*/C\.img needs its parent image, of id 0x5555666677778888: it is not among the parents given$' \
+	"$CH/C.img" "$CH/A.img"
+merge_fails "a missing grandparent" \
+	'.*/B\.img needs its parent image, of id 0x1111222233334444: it is not among the parents given$' \
+	"$CH/C.img" "$CH/B.img"
+merge_fails "a parent of another id" \
+	'.*/C\.img needs its parent image, of id 0x5555666677778888' \
+	"$CH/C.img" "$CH/A.img" "$CH/B-wrong-id.img"
+merge_fails "a PAGES_PARENT where the parent has no page" \
+	'.*/C-hole\.img: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 \(mm_ref 11\): .*/B\.img: MM 11 has no page at 0x7ffffffe3000$' \
+	"$CH/C-hole.img" "$CH/A.img" "$CH/B.img"
+merge_fails "a PAGES_PARENT of an MM the parent has not" \
+	'.*/C-bad-mm\.img: offset 10336: PAGES_PARENT of MM 32 at 0x7ffffffe2000 \(mm_ref 99\): .*/B\.img \(id 0x5555666677778888\) has no MM of objref 99$' \
+	"$CH/C-bad-mm.img" "$CH/A.img" "$CH/B.img"
+merge_fails "a damaged parent (its CRC)" \
+	'.*/A-bad-crc\.img: TRAILER: crc32c 0x[0-9a-f]{8}, but the image before it has 0x[0-9a-f]{8}: the image is damaged$' \
+	"$CH/C.img" "$CH/A-bad-crc.img" "$CH/B.img"
+merge_fails "a truncated parent" '.*/A-cut\.img: offset [0-9]+: truncated image' \
+	"$CH/C.img" "$CH/A-cut.img" "$CH/B.img"
+merge_fails "a parent without a CHAIN" \
+	'.*/good\.img: no CHAIN record: not written with --track or --incremental$' \
+	"$CH/C.img" "$CH/good.img" "$CH/B.img"
+merge_fails "a parent that is not an image" '.*/A\.show: not a checkpoint image \(no HEADER\)$' \
+	"$CH/C.img" "$CH/A.show" "$CH/B.img"
+python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[5000] ^= 1
+open(sys.argv[2], "wb").write(b)' "$CH/C.img" "$CH/C-bad-crc.img"
+merge_fails "a damaged IMAGE: no TRAILER written" \
+	'.*/C-bad-crc\.img: TRAILER: crc32c 0x[0-9a-f]{8}, but the image before it has' \
+	"$CH/C-bad-crc.img" "$CH/A.img" "$CH/B.img"
+cp "$CH/A.img" "$CH/A-copy.img"
+expect "merge: OUT may not be one of the inputs" 1 '^ckpt: merge: .*/A-copy\.img is also an input$' \
+	"$CKPT" merge -o "$CH/A-copy.img" "$CH/C.img" "$CH/A-copy.img" "$CH/B.img"
+check "merge: ... which is left as it was" cmp "$CH/A.img" "$CH/A-copy.img"
+
+# merge_rejects BINARY IMAGE PARENT...: exit status 1 with a reason, nothing worse
+merge_rejects()
+{
+	local bin=$1 err='' rc
+
+	shift
+	"${TIMEOUT[@]}" "$bin" merge -o "$CH/out.img" "$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	read -r -d '' err <"$TMP/err"
+	if [ "$rc" -gt 1 ] || { [ "$rc" -eq 1 ] && [[ ! $err =~ ^ckpt:\ merge:\  ]]; } ||
+	   [[ $err == *Sanitizer* || $err == *"runtime error"* ]]; then
+		echo "$*: exit status $rc: $err"
+		return 1
+	fi
+}
+# merge_cuts BINARY: C cut at each record's start, inside its header, after
+# it and inside its payload: each is refused
+merge_cuts()
+{
+	local n bad=0
+
+	for n in $(awk '/^\[[0-9]+\] [A-Z0-9_]+ offset=[0-9]+ len=[0-9]+$/ {
+			split($3, o, "="); split($4, l, "=")
+			print o[2], o[2] + 4, o[2] + 8, o[2] + 8 + l[2] / 2, o[2] + l[2]
+		}' "$CH/C.show"); do
+		head -c "$n" "$CH/C.img" >"$CH/cut.img"
+		merge_rejects "$1" "$CH/cut.img" "$CH/A.img" "$CH/B.img" || bad=$((bad + 1))
+		[ ! -e "$CH/out.img" ] || { echo "cut $n: OUT left"; bad=$((bad + 1)); }
+	done
+	[ "$bad" -eq 0 ]
+}
+# merge_flips BINARY: B or C with a byte inverted, its TRAILER fixed: no crash
+merge_flips()
+{
+	local img bad=0
+
+	for img in "$CH"/flips/B-flip-*.img; do
+		merge_rejects "$1" "$CH/C.img" "$CH/A.img" "$img" || bad=$((bad + 1))
+	done
+	for img in "$CH"/flips/C-flip-*.img; do
+		merge_rejects "$1" "$img" "$CH/A.img" "$CH/B.img" || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ]
+}
+mkdir "$CH/flips" && "${MKIMAGE[@]}" --chain-flips 53 "$CH/flips"
+check "merge: C cut in every record is refused, no OUT left" merge_cuts "$CKPT"
+check "merge: a flipped byte in B or C (CRC fixed): refused or merged, no crash" \
+	merge_flips "$CKPT"
+if [ -n "$ASAN" ]; then
+	check "merge (sanitizers): C with B and A" bash -c \
+		"'$ASAN' merge -o '$CH/asan.img' '$CH/C.img' '$CH/A.img' '$CH/B.img' && cmp '$M' '$CH/asan.img'"
+	check "merge (sanitizers): the damaged chains" bash -c "
+		for i in 'C-hole A B' 'C-bad-mm A B' 'C A-bad-crc B' 'C A-cut B' 'C A B-wrong-id'; do
+			set -- \$i
+			'$ASAN' merge -o '$CH/asan.img' '$CH'/\$1.img '$CH'/\$2.img '$CH'/\$3.img \
+				2>&1 | grep -q '^ckpt: merge: ' || exit 1
+		done"
+	check "merge (sanitizers): flipped bytes in B and C" merge_flips "$ASAN"
+else
+	for t in "C with B and A" "the damaged chains" "flipped bytes in B and C"; do
+		skip "merge (sanitizers): $t" "no sanitizer build"
+	done
+fi
+if [ -n "$VALGRIND" ]; then
+	check "merge (valgrind): C with B and A, and a hole" bash -c "
+		valgrind -q --error-exitcode=99 --leak-check=full '$VALGRIND' merge \
+			-o '$CH/vg.img' '$CH/C.img' '$CH/A.img' '$CH/B.img' &&
+		cmp '$M' '$CH/vg.img' &&
+		{ valgrind -q --error-exitcode=99 --leak-check=full '$VALGRIND' merge \
+			-o '$CH/vg.img' '$CH/C-hole.img' '$CH/A.img' '$CH/B.img' 2>/dev/null;
+		  [ \$? -eq 1 ]; }"
+else
+	skip "merge (valgrind): C with B and A, and a hole" "no valgrind"
+fi
+
+# restart --parent: restart(2) reads the merged image from a pipe
+expect "restart --help names --parent" 0 '^      --parent IMAGE FILE is incremental' \
+	"$CKPT" restart --help
+if [ -n "$NOSYS" ]; then
+	expect "restart --parent: a missing parent is said before restart(2) (125)" 125 \
+		'^ckpt: restart: --parent: .*/nothere\.img: No such file or directory$' \
+		"$NOSYS" restart "$CH/C.img" --parent "$CH/nothere.img"
+	expect "restart --parent: a damaged parent is said before restart(2) (125)" 125 \
+		'^ckpt: restart: --parent: .*/A-bad-crc\.img: TRAILER: crc32c ' \
+		"$NOSYS" restart "$CH/C.img" --parent "$CH/A-bad-crc.img" --parent "$CH/B.img"
+	expect "restart --parent without restart(2): its error only, the writer reaped (125)" 125 \
+		'^ckpt: restart: Function not implemented$' \
+		"$NOSYS" restart "$CH/C.img" --parent "$CH/A.img" --parent "$CH/B.img"
+	check "restart --parent without restart(2): no word from the writer" bash -c \
+		"! '$NOSYS' restart '$CH/C.img' --parent '$CH/A.img' --parent '$CH/B.img' 2>&1 |
+		 grep -e merg -e EPIPE -e 'Broken pipe'"
+else
+	skip "restart --parent: a missing parent is said before restart(2) (125)" "no NOSYS build"
+	skip "restart --parent: a damaged parent is said before restart(2) (125)" "no NOSYS build"
+	skip "restart --parent without restart(2): its error only, the writer reaped (125)" \
+		"no NOSYS build"
+	skip "restart --parent without restart(2): no word from the writer" "no NOSYS build"
+fi
+if [ -n "$DYNAMIC" ] && [ -f "$FAKE" ]; then
+	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" FAKE_STATUS=5 "${TIMEOUT[@]}" \
+		"$DYNAMIC" restart "$CH/C.img" --parent "$CH/B.img" --parent "$CH/A.img" \
+		>"$CH/r.out" 2>&1
+	rc=$?
+	check "fake kernel: restart --parent: the process's status" test "$rc" = 5
+	check "fake kernel: restart --parent: restart(2) read the merged image whole" \
+		cmp "$M" "$CH/saved.img"
+	rm -f "$CH/saved.img"
+	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" "${TIMEOUT[@]}" "$DYNAMIC" restart - \
+		--parent "$CH/A.img" --parent "$CH/B.img" <"$CH/C.img" >/dev/null 2>&1
+	check "fake kernel: restart - --parent: IMAGE from a pipe, merged whole" \
+		cmp "$M" "$CH/saved.img"
+	expect "fake kernel: restart --parent: the writer's failure said, the process killed (125)" \
+		125 '^ckpt: restart: merging the chain: .*/C-hole\.img: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 \(mm_ref 11\): .*/B\.img: MM 11 has no page at 0x7ffffffe3000$' \
+		env LD_PRELOAD="$FAKE" "$DYNAMIC" restart "$CH/C-hole.img" \
+		--parent "$CH/A.img" --parent "$CH/B.img"
+	expect "fake kernel: restart --parent: ... and that the image was cut short (125)" \
+		125 '^ckpt: restart: the merged image was not written whole: restart\(2\) had a truncated image$' \
+		env LD_PRELOAD="$FAKE" "$DYNAMIC" restart "$CH/C-hole.img" \
+		--parent "$CH/A.img" --parent "$CH/B.img"
+	rm -f "$CH/saved.img"
+	expect "fake kernel: restart --parent: a parent missing, said before restart(2) (125)" 125 \
+		'^ckpt: restart: --parent: .*/C\.img needs its parent image, of id 0x5555666677778888' \
+		env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" "$DYNAMIC" restart "$CH/C.img" \
+		--parent "$CH/A.img" --parent "$CH/B-wrong-id.img"
+	check "fake kernel: restart --parent: ... restart(2) not called" test ! -e "$CH/saved.img"
+	expect "fake kernel: restart - --parent: a missing grandparent, from the writer (125)" 125 \
+		'^ckpt: restart: merging the chain: .*/B\.img needs its parent image, of id 0x1111222233334444' \
+		bash -c "cat '$CH/C.img' | env LD_PRELOAD='$FAKE' '$DYNAMIC' restart - --parent '$CH/B.img'"
+else
+	for t in "the process's status" "restart(2) read the merged image whole" \
+		 "IMAGE from a pipe, merged whole" "the writer's failure said, the process killed (125)" \
+		 "... and that the image was cut short (125)" \
+		 "a parent missing, said before restart(2) (125)" "... restart(2) not called" \
+		 "a missing grandparent, from the writer (125)"; do
+		not_ok "fake kernel: restart --parent: $t" "no dynamic build or no fake kernel"
+	done
+fi
+
 # --- show under the sanitizers and valgrind ---
 
 if [ -n "$ASAN" ]; then
@@ -1609,6 +1858,7 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-exited-leader.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-sched-deadline.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tty-hungup.img" >/dev/null || return 1
+		"$ASAN" show "$TMP/good-incremental.img" >/dev/null || return 1
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all

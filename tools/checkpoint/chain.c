@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: merging a chain of incremental images (chain.h).
+ *
+ * Nothing in an image is trusted: every length, count and address is
+ * checked against the file or the record it is in before it is used, and
+ * the pages a run names are found by binary search in runs checked to go
+ * up, so that merging is linear in the pages written.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "image.h"
+
+/* PAGES_COW and PAGES_PARENT that lead to each other deeper than this: a loop */
+#define CHAIN_DEPTH_MAX		256
+
+#define CHAIN_OUT_BUF		(64 << 10)
+
+enum chain_run_kind {
+	RUN_DATA,		/* a PAGES: its contents are in the file */
+	RUN_COW,		/* a PAGES_COW: those of another MM of the image */
+	RUN_PARENT,		/* a PAGES_PARENT: those of an MM of its parent */
+};
+
+/* nr pages from addr, of one record */
+struct chain_run {
+	uint64_t addr;
+	uint32_t nr;
+	uint32_t kind;		/* enum chain_run_kind */
+	uint64_t where;		/* RUN_DATA: offset of the contents, else the mm_ref */
+};
+
+/* An MM of a parent image: its runs are runs[first] to runs[first + nr - 1] */
+struct chain_mm {
+	uint32_t objref;
+	uint32_t first;
+	uint32_t nr;
+};
+
+struct chain_image {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+	const uint8_t *map;
+	size_t size;
+	uint32_t page_size;
+	bool has_chain;
+	uint64_t id;
+	uint64_t parent;	/* CHAIN.parent: 0 if complete */
+	int parent_idx;		/* its parent in the chain's imgs, -1 if none */
+	bool used;		/* in the chain of the image merged */
+	struct chain_run *runs;
+	uint32_t nr_runs, runs_cap;
+	struct chain_mm *mms;	/* sorted by objref once indexed */
+	uint32_t nr_mms, mms_cap;
+	uint32_t cur_mm;	/* while indexing: the MM being read, 0 if none */
+};
+
+/* The incremental image being merged and the image being written */
+struct chain_merge {
+	struct ckpt_parents *c;
+	const char *name;
+	int in_fd;
+	uint64_t in_off;	/* bytes read */
+	uint32_t in_crc;	/* of the records before the TRAILER */
+	uint32_t in_records;
+	uint64_t rec_off;	/* of the record being merged */
+	uint32_t page_size;
+	bool has_chain;
+	int parent_idx;		/* the image PAGES_PARENT refer to, -1 if none */
+	uint32_t cur_mm;	/* the MM being read, 0 if none */
+	void *buf;		/* the payload of the record being merged */
+	size_t buf_size;
+	/* what is written */
+	int out_fd;
+	uint32_t out_crc;
+	uint64_t out_size;
+	uint64_t out_records;
+	size_t out_len;
+	uint8_t *out_buf;	/* CHAIN_OUT_BUF bytes, not yet written */
+};
+
+static int chain_fail(struct ckpt_parents *c, const char *fmt, ...) __printf(2, 3);
+
+static int chain_fail(struct ckpt_parents *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *rec_name(uint32_t type)
+{
+	return type < __CKPT_REC_NR && rec_names[type] ? rec_names[type] : "unknown record";
+}
+
+static int chain_grow(void **p, uint32_t *cap, uint32_t nr, size_t size)
+{
+	uint32_t n = *cap ? *cap * 2 : 64;
+	void *q;
+
+	if (nr < *cap)
+		return 0;
+	if (n <= *cap)
+		return -1;
+	q = reallocarray(*p, n, size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* --- the parents: mapped, checked and indexed --- */
+
+static int chain_img_fail(struct ckpt_parents *c, const struct chain_image *im, uint64_t off,
+			  const char *what)
+{
+	return chain_fail(c, "%s: offset %llu: %s", im->path, (unsigned long long)off, what);
+}
+
+static int chain_add_mm(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			const void *p, uint32_t len)
+{
+	const struct ckpt_mm *mm = p;
+
+	if (len < sizeof(*mm) || !LE32(mm->objref))
+		return chain_img_fail(c, im, off, "MM: bad length or objref 0");
+	if (im->cur_mm)
+		return chain_img_fail(c, im, off, "MM: inside another MM");
+	if (chain_grow((void **)&im->mms, &im->mms_cap, im->nr_mms, sizeof(*im->mms)))
+		return chain_img_fail(c, im, off, "MM: out of memory");
+	im->cur_mm = LE32(mm->objref);
+	im->mms[im->nr_mms].objref = im->cur_mm;
+	im->mms[im->nr_mms].first = im->nr_runs;
+	im->mms[im->nr_mms].nr = 0;
+	im->nr_mms++;
+	return 0;
+}
+
+/* One more run of the MM being read: page-aligned, above the one before it */
+static int chain_add_run(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			 const struct chain_run *r)
+{
+	struct chain_mm *mm = &im->mms[im->nr_mms - 1];
+	const struct chain_run *prev = mm->nr ? &im->runs[im->nr_runs - 1] : NULL;
+	uint64_t size = (uint64_t)r->nr * im->page_size;
+
+	if (r->addr % im->page_size || r->addr > UINT64_MAX - size)
+		return chain_fail(c, "%s: offset %llu: MM %u: addr 0x%llx is not a page address",
+				  im->path, (unsigned long long)off, mm->objref,
+				  (unsigned long long)r->addr);
+	if (prev && r->addr < prev->addr + (uint64_t)prev->nr * im->page_size)
+		return chain_fail(c,
+				  "%s: offset %llu: MM %u: addr 0x%llx is below the end of the pages before it",
+				  im->path, (unsigned long long)off, mm->objref,
+				  (unsigned long long)r->addr);
+	if (chain_grow((void **)&im->runs, &im->runs_cap, im->nr_runs, sizeof(*im->runs)))
+		return chain_img_fail(c, im, off, "out of memory");
+	im->runs[im->nr_runs++] = *r;
+	mm->nr++;
+	return 0;
+}
+
+/* A PAGES, PAGES_COW or PAGES_PARENT of an MM of a parent */
+static int chain_add_pages(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			   uint32_t type, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_parent *pp = p;	/* the three start alike */
+	struct chain_run r = { .addr = LE64(pp->addr), .nr = LE32(pp->nr_pages) };
+	uint32_t max = type == CKPT_REC_PAGES ? CKPT_PAGES_MAX : CKPT_PAGES_COW_MAX;
+
+	if (len < sizeof(*pp))
+		return chain_img_fail(c, im, off, "pages record too short");
+	if (!r.nr || r.nr > max)
+		return chain_fail(c, "%s: offset %llu: %s: nr_pages %u is out of range 1..%u",
+				  im->path, (unsigned long long)off, rec_name(type), r.nr, max);
+	if (type == CKPT_REC_PAGES) {
+		if (len != sizeof(struct ckpt_pages) + (uint64_t)r.nr * im->page_size)
+			return chain_img_fail(c, im, off,
+					      "PAGES: len is not that of nr_pages pages");
+		r.kind = RUN_DATA;
+		r.where = off + sizeof(struct ckpt_rec_hdr) + sizeof(struct ckpt_pages);
+	} else {
+		r.kind = type == CKPT_REC_PAGES_COW ? RUN_COW : RUN_PARENT;
+		r.where = LE32(pp->mm_ref);
+		if (len != sizeof(*pp) || !r.where)
+			return chain_fail(c, "%s: offset %llu: %s: bad length or mm_ref 0",
+					  im->path, (unsigned long long)off, rec_name(type));
+		if (r.kind == RUN_PARENT && !im->parent)
+			return chain_img_fail(c, im, off,
+					      "PAGES_PARENT in an image without a parent (CHAIN.parent 0 or no CHAIN)");
+	}
+	return chain_add_run(c, im, off, &r);
+}
+
+/* A HEADER of ours, the first record of the image name; its page size, or 0 */
+static uint32_t chain_check_header(struct ckpt_parents *c, const char *name, uint32_t type,
+				   const void *p, uint32_t len)
+{
+	const struct ckpt_image_header *h = p;
+	uint32_t page_size;
+
+	if (type != CKPT_REC_HEADER || len < sizeof(*h) || LE64(h->magic) != CKPT_IMAGE_MAGIC) {
+		chain_fail(c, "%s: not a checkpoint image (no HEADER, or a bad magic)", name);
+		return 0;
+	}
+	if (LE32(h->version) != CKPT_IMAGE_VERSION) {
+		chain_fail(c, "%s: unsupported image version %u (this ckpt reads version %u)",
+			   name, LE32(h->version), CKPT_IMAGE_VERSION);
+		return 0;
+	}
+	page_size = LE32(h->page_size);
+	if (!page_size || page_size % 8 || page_size > (1U << 20)) {
+		chain_fail(c, "%s: bad page_size %u", name, page_size);
+		return 0;
+	}
+	return page_size;
+}
+
+static int chain_index_chain(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			     const void *p, uint32_t len)
+{
+	const struct ckpt_chain *ch = p;
+
+	if (len != sizeof(*ch))
+		return chain_img_fail(c, im, off, "CHAIN: bad length");
+	if (im->has_chain)
+		return chain_img_fail(c, im, off, "a second CHAIN record");
+	im->has_chain = true;
+	im->id = LE64(ch->id);
+	im->parent = LE64(ch->parent);
+	if (!im->id || im->id == UINT64_MAX || im->parent == UINT64_MAX)
+		return chain_img_fail(c, im, off, "CHAIN: bad id or parent");
+	return 0;
+}
+
+/* What one record of a parent adds to its index */
+static int chain_index_rec(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			   uint32_t type, const void *p, uint32_t len)
+{
+	switch (type) {
+	case CKPT_REC_CHAIN:
+		return chain_index_chain(c, im, off, p, len);
+	case CKPT_REC_MM:
+		return chain_add_mm(c, im, off, p, len);
+	case CKPT_REC_MM_END:
+		if (!im->cur_mm)
+			return chain_img_fail(c, im, off, "MM_END outside an MM");
+		im->cur_mm = 0;
+		return 0;
+	case CKPT_REC_PAGES:
+		/* Those of a SHMEM are not an MM's */
+		if (!im->cur_mm)
+			return 0;
+		return chain_add_pages(c, im, off, type, p, len);
+	case CKPT_REC_PAGES_COW:
+	case CKPT_REC_PAGES_PARENT:
+		if (!im->cur_mm)
+			return chain_fail(c, "%s: offset %llu: %s outside an MM", im->path,
+					  (unsigned long long)off, rec_name(type));
+		return chain_add_pages(c, im, off, type, p, len);
+	}
+	return 0;
+}
+
+/* The TRAILER at off: the image ends with it, and it covers what precedes */
+static int chain_check_trailer(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			       uint32_t len, uint32_t nr_records)
+{
+	struct ckpt_image_trailer t;
+	uint32_t crc;
+
+	if (len != sizeof(t) || im->size - off - sizeof(struct ckpt_rec_hdr) != len)
+		return chain_img_fail(c, im, off, "TRAILER: bad length, or data after it");
+	memcpy(&t, im->map + off + sizeof(struct ckpt_rec_hdr), sizeof(t));
+	crc = image_crc_end(crc32c(image_crc_start(), im->map, off));
+	if (LE32(t.crc32c) != crc)
+		return chain_fail(c,
+				  "%s: TRAILER: crc32c 0x%08x, but the image before it has 0x%08x: the image is damaged",
+				  im->path, LE32(t.crc32c), crc);
+	if (LE64(t.size) != off || LE32(t.nr_records) != nr_records)
+		return chain_img_fail(c, im, off, "TRAILER: size or nr_records does not match");
+	return 0;
+}
+
+/* Walk the records of a mapped parent up to its TRAILER */
+static int chain_index(struct ckpt_parents *c, struct chain_image *im)
+{
+	uint32_t type, len, nr_records = 0;
+	struct ckpt_rec_hdr hdr;
+	uint64_t off = 0;
+	const void *p;
+
+	for (;; nr_records++) {
+		if (im->size - off < sizeof(hdr))
+			return chain_fail(c, "%s: truncated at offset %llu: no TRAILER", im->path,
+					  (unsigned long long)off);
+		memcpy(&hdr, im->map + off, sizeof(hdr));
+		type = LE32(hdr.type) & ~CKPT_REC_OPTIONAL;
+		len = LE32(hdr.len);
+		if (!off && type != CKPT_REC_HEADER)
+			return chain_fail(c, "%s: not a checkpoint image (no HEADER)", im->path);
+		if (len % 8 || len > CKPT_REC_MAX_LEN)
+			return chain_img_fail(c, im, off, "bad record length");
+		if (len > im->size - off - sizeof(hdr))
+			return chain_img_fail(c, im, off,
+					      "truncated image: the record ends after the file");
+		p = im->map + off + sizeof(hdr);
+		if (!off) {
+			im->page_size = chain_check_header(c, im->path, type, p, len);
+			if (!im->page_size)
+				return -1;
+		}
+		if (type == CKPT_REC_TRAILER)
+			return chain_check_trailer(c, im, off, len, nr_records);
+		if (chain_index_rec(c, im, off, type, p, len))
+			return -1;
+		off += sizeof(hdr) + len;
+	}
+}
+
+static int chain_cmp_mm(const void *a, const void *b)
+{
+	const struct chain_mm *x = a, *y = b;
+
+	return x->objref < y->objref ? -1 : x->objref > y->objref;
+}
+
+static int chain_load(struct ckpt_parents *c, struct chain_image *im)
+{
+	struct stat st;
+	uint32_t i;
+	int fd;
+
+	fd = open(im->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return chain_fail(c, "%s: %s", im->path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		close(fd);
+		return chain_fail(c, "%s: a parent image must be a regular, non-empty file",
+				  im->path);
+	}
+	im->size = st.st_size;
+	im->dev = st.st_dev;
+	im->ino = st.st_ino;
+	im->map = mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (im->map == MAP_FAILED) {
+		im->map = NULL;
+		return chain_fail(c, "%s: mmap: %s", im->path, strerror(errno));
+	}
+	if (chain_index(c, im))
+		return -1;
+	if (!im->has_chain)
+		return chain_fail(c,
+				  "%s: no CHAIN record: not written with --track or --incremental",
+				  im->path);
+	/* An image may have no MM (a damaged one): qsort() and bsearch() want one */
+	if (im->nr_mms)
+		qsort(im->mms, im->nr_mms, sizeof(*im->mms), chain_cmp_mm);
+	for (i = 1; i < im->nr_mms; i++)
+		if (im->mms[i].objref == im->mms[i - 1].objref)
+			return chain_fail(c, "%s: two MMs of objref %u", im->path,
+					  im->mms[i].objref);
+	return 0;
+}
+
+int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr)
+{
+	unsigned int i, j;
+
+	memset(c, 0, sizeof(*c));
+	if (nr > CKPT_CHAIN_MAX)
+		return chain_fail(c, "more than %u parent images", CKPT_CHAIN_MAX);
+	c->imgs = calloc(nr ? nr : 1, sizeof(*c->imgs));
+	if (!c->imgs)
+		return chain_fail(c, "out of memory");
+	c->nr_imgs = nr;
+	for (i = 0; i < nr; i++) {
+		c->imgs[i].path = paths[i];
+		c->imgs[i].parent_idx = -1;
+		if (chain_load(c, &c->imgs[i]))
+			return -1;
+		for (j = 0; j < i; j++)
+			if (c->imgs[j].id == c->imgs[i].id)
+				return chain_fail(c, "%s and %s have the same id 0x%016llx",
+						  c->imgs[j].path, c->imgs[i].path,
+						  (unsigned long long)c->imgs[i].id);
+	}
+	return 0;
+}
+
+bool ckpt_chain_has_file(const struct ckpt_parents *c, dev_t dev, ino_t ino)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_imgs; i++)
+		if (c->imgs[i].map && c->imgs[i].dev == dev && c->imgs[i].ino == ino)
+			return true;
+	return false;
+}
+
+void ckpt_chain_close(struct ckpt_parents *c)
+{
+	unsigned int i;
+
+	for (i = 0; c->imgs && i < c->nr_imgs; i++) {
+		if (c->imgs[i].map)
+			munmap((void *)c->imgs[i].map, c->imgs[i].size);
+		free(c->imgs[i].runs);
+		free(c->imgs[i].mms);
+	}
+	free(c->imgs);
+	c->imgs = NULL;
+	c->nr_imgs = 0;
+}
+
+static int chain_find(const struct ckpt_parents *c, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_imgs; i++)
+		if (c->imgs[i].id == id)
+			return i;
+	return -1;
+}
+
+/*
+ * The images from the one of id parent on, each linked to its own parent,
+ * down to a complete one.  Returns the index of the first, or -1.
+ */
+static int chain_link(struct ckpt_parents *c, const char *name, uint64_t parent,
+		      uint32_t page_size)
+{
+	int first = chain_find(c, parent), cur = first, next;
+	const char *child = name;
+	unsigned int n;
+
+	for (n = 0; ; n++) {
+		if (cur < 0)
+			return chain_fail(c,
+					  "%s needs its parent image, of id 0x%016llx: it is not among the parents given",
+					  child, (unsigned long long)parent);
+		if (n == c->nr_imgs)
+			return chain_fail(c, "the parents of %s loop: %s is its own ancestor",
+					  name, c->imgs[cur].path);
+		if (c->imgs[cur].page_size != page_size)
+			return chain_fail(c, "%s: page_size %u, but %s has %u", c->imgs[cur].path,
+					  c->imgs[cur].page_size, name, page_size);
+		c->imgs[cur].used = true;
+		parent = c->imgs[cur].parent;
+		if (!parent)
+			return first;
+		child = c->imgs[cur].path;
+		next = chain_find(c, parent);
+		c->imgs[cur].parent_idx = next;
+		cur = next;
+	}
+}
+
+int ckpt_chain_check(struct ckpt_parents *c, int fd, const char *name)
+{
+	struct ckpt_image_header h;
+	struct ckpt_rec_hdr hdr;
+	uint32_t page_size = 0;
+	struct ckpt_chain ch;
+	uint64_t off = 0;
+	unsigned int i;
+
+	/* The CHAIN is after the HEADER, its X86_CPUID and X86_VDSO */
+	for (i = 0; i < 4; i++) {
+		if (pread(fd, &hdr, sizeof(hdr), off) != (ssize_t)sizeof(hdr))
+			return 0;
+		if (!i) {
+			if (pread(fd, &h, sizeof(h), off + sizeof(hdr)) != (ssize_t)sizeof(h))
+				return 0;
+			page_size = chain_check_header(c, name, LE32(hdr.type), &h,
+						       LE32(hdr.len));
+			if (!page_size)
+				return -1;
+		}
+		if ((LE32(hdr.type) & ~CKPT_REC_OPTIONAL) == CKPT_REC_CHAIN &&
+		    LE32(hdr.len) == sizeof(ch) &&
+		    pread(fd, &ch, sizeof(ch), off + sizeof(hdr)) == (ssize_t)sizeof(ch))
+			return !LE64(ch.parent) ||
+			       chain_link(c, name, LE64(ch.parent), page_size) >= 0 ? 0 : -1;
+		off += sizeof(hdr) + LE32(hdr.len);
+	}
+	return 0;
+}
+
+/* --- the image written --- */
+
+static int chain_write_fail(struct chain_merge *m, ssize_t n)
+{
+	if (n < 0 && errno == EPIPE)
+		m->c->broken_pipe = true;
+	return chain_fail(m->c, "write: %s", n ? strerror(errno) : "no progress");
+}
+
+static int chain_flush(struct chain_merge *m)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < m->out_len) {
+		n = write(m->out_fd, m->out_buf + done, m->out_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return chain_write_fail(m, n);
+		done += n;
+	}
+	m->out_len = 0;
+	return 0;
+}
+
+/* Big writes (page contents from a parent's mapping) go straight out */
+static int chain_write(struct chain_merge *m, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	ssize_t n;
+
+	m->out_crc = crc32c(m->out_crc, p, len);
+	m->out_size += len;
+	if (m->out_len + len <= CHAIN_OUT_BUF) {
+		memcpy(m->out_buf + m->out_len, p, len);
+		m->out_len += len;
+		return 0;
+	}
+	if (chain_flush(m))
+		return -1;
+	while (len) {
+		n = write(m->out_fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return chain_write_fail(m, n);
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int chain_write_rec(struct chain_merge *m, uint32_t type, const void *p, uint32_t len)
+{
+	struct ckpt_rec_hdr hdr = { .type = htole32(type), .len = htole32(len) };
+
+	m->out_records++;
+	return chain_write(m, &hdr, sizeof(hdr)) || chain_write(m, p, len) ? -1 : 0;
+}
+
+static const struct chain_run *chain_find_run(const struct chain_image *im,
+					      const struct chain_mm *mm, uint64_t addr)
+{
+	const struct chain_run *runs = im->runs + mm->first, *r;
+	uint32_t lo = 0, hi = mm->nr, mid;
+
+	/* The last run that starts at or below addr */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (runs[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	r = &runs[lo - 1];
+	return (addr - r->addr) / im->page_size < r->nr ? r : NULL;
+}
+
+static const struct chain_mm *chain_find_mm(const struct chain_image *im, uint32_t objref)
+{
+	struct chain_mm key = { .objref = objref };
+
+	if (!im->nr_mms)
+		return NULL;
+	return bsearch(&key, im->mms, im->nr_mms, sizeof(key), chain_cmp_mm);
+}
+
+/* Write the contents of nr pages from addr of MM mm_ref of parent i */
+static int chain_resolve(struct chain_merge *m, int i, uint32_t mm_ref, uint64_t addr,
+			 uint64_t nr, unsigned int depth)
+{
+	const struct chain_image *im = &m->c->imgs[i];
+	uint64_t ps = im->page_size, k, skip;
+	const struct chain_mm *mm;
+	const struct chain_run *r;
+	int ret;
+
+	if (depth > CHAIN_DEPTH_MAX)
+		return chain_fail(m->c,
+				  "%s: PAGES_COW and PAGES_PARENT lead to each other more than %u times (a loop)",
+				  im->path, CHAIN_DEPTH_MAX);
+	mm = chain_find_mm(im, mm_ref);
+	if (!mm)
+		return chain_fail(m->c, "%s (id 0x%016llx) has no MM of objref %u", im->path,
+				  (unsigned long long)im->id, mm_ref);
+	for (; nr; nr -= k, addr += k * ps) {
+		r = chain_find_run(im, mm, addr);
+		if (!r)
+			return chain_fail(m->c, "%s: MM %u has no page at 0x%llx", im->path,
+					  mm_ref, (unsigned long long)addr);
+		skip = (addr - r->addr) / ps;
+		k = r->nr - skip < nr ? r->nr - skip : nr;
+		if (r->kind == RUN_DATA)
+			ret = chain_write(m, im->map + r->where + skip * ps, k * ps);
+		else if (r->kind == RUN_COW)
+			ret = chain_resolve(m, i, r->where, addr, k, depth + 1);
+		else
+			ret = chain_resolve(m, im->parent_idx, r->where, addr, k, depth + 1);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- the image read --- */
+
+static ssize_t chain_read(struct chain_merge *m, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(m->in_fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return chain_fail(m->c, "%s: read: %s", m->name, strerror(errno));
+		if (!n)
+			break;
+		done += n;
+	}
+	m->in_off += done;
+	return done;
+}
+
+static int chain_merge_fail(struct chain_merge *m, const char *what)
+{
+	return chain_fail(m->c, "%s: offset %llu: %s", m->name,
+			  (unsigned long long)m->rec_off, what);
+}
+
+/* A PAGES_PARENT: PAGES of at most CKPT_PAGES_MAX pages, their contents found */
+static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_parent *pp = p;
+	uint64_t addr = LE64(pp->addr), ps = m->page_size;
+	uint32_t nr = LE32(pp->nr_pages), ref = LE32(pp->mm_ref), k;
+	struct ckpt_pages pg = { 0 };
+	struct ckpt_rec_hdr hdr;
+	char why[sizeof(m->c->err)];
+
+	if (m->parent_idx < 0)
+		return chain_merge_fail(m,
+					"PAGES_PARENT in an image without a parent (CHAIN.parent 0 or no CHAIN before it)");
+	if (!m->cur_mm)
+		return chain_merge_fail(m, "PAGES_PARENT outside an MM");
+	if (len != sizeof(*pp) || !nr || nr > CKPT_PAGES_COW_MAX || !ref)
+		return chain_merge_fail(m, "PAGES_PARENT: bad length, nr_pages or mm_ref 0");
+	if (addr % ps || addr > UINT64_MAX - nr * ps)
+		return chain_merge_fail(m, "PAGES_PARENT: addr is not a page address");
+	for (; nr; nr -= k, addr += k * ps) {
+		k = nr < CKPT_PAGES_MAX ? nr : CKPT_PAGES_MAX;
+		pg.addr = htole64(addr);
+		pg.nr_pages = htole32(k);
+		hdr.type = htole32(CKPT_REC_PAGES);
+		hdr.len = htole32(sizeof(pg) + k * ps);
+		m->out_records++;
+		if (chain_write(m, &hdr, sizeof(hdr)) || chain_write(m, &pg, sizeof(pg)))
+			return -1;
+		if (chain_resolve(m, m->parent_idx, ref, addr, k, 0)) {
+			snprintf(why, sizeof(why), "%s", m->c->err);
+			return chain_fail(m->c,
+					  "%s: offset %llu: PAGES_PARENT of MM %u at 0x%llx (mm_ref %u): %s",
+					  m->name, (unsigned long long)m->rec_off, m->cur_mm,
+					  (unsigned long long)addr, ref, why);
+		}
+	}
+	return 0;
+}
+
+/* The CHAIN: the parents it needs are there; written complete */
+static int chain_merge_chain(struct chain_merge *m, const void *p, uint32_t len)
+{
+	struct ckpt_chain ch;
+	unsigned int i, n = 0;
+
+	if (len != sizeof(ch) || m->has_chain)
+		return chain_merge_fail(m, "CHAIN: bad length, or a second CHAIN");
+	memcpy(&ch, p, sizeof(ch));
+	m->has_chain = true;
+	if (LE64(ch.parent)) {
+		m->parent_idx = chain_link(m->c, m->name, LE64(ch.parent), m->page_size);
+		if (m->parent_idx < 0)
+			return -1;
+	}
+	for (i = 0; i < m->c->nr_imgs; i++)
+		if (!m->c->imgs[i].used && !n++)
+			snprintf(m->c->warn, sizeof(m->c->warn),
+				 "%s (id 0x%016llx) is not in the chain of %s: not used",
+				 m->c->imgs[i].path, (unsigned long long)m->c->imgs[i].id, m->name);
+	ch.parent = 0;
+	return chain_write_rec(m, CKPT_REC_CHAIN | CKPT_REC_OPTIONAL, &ch, sizeof(ch));
+}
+
+/* One record of the image read, but its TRAILER */
+static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void *p, uint32_t len)
+{
+	uint32_t type = raw_type & ~CKPT_REC_OPTIONAL;
+
+	if (!m->in_records) {
+		m->page_size = chain_check_header(m->c, m->name, type, p, len);
+		if (!m->page_size)
+			return -1;
+	}
+	switch (type) {
+	case CKPT_REC_CHAIN:
+		return chain_merge_chain(m, p, len);
+	case CKPT_REC_PAGES_PARENT:
+		return chain_merge_parent(m, p, len);
+	case CKPT_REC_MM:
+		if (len < sizeof(struct ckpt_mm))
+			return chain_merge_fail(m, "MM: bad length");
+		m->cur_mm = LE32(((const struct ckpt_mm *)p)->objref);
+		break;
+	case CKPT_REC_MM_END:
+		m->cur_mm = 0;
+		break;
+	}
+	return chain_write_rec(m, raw_type, p, len);
+}
+
+/*
+ * The TRAILER read checks out, and is written again for what was written.
+ * What may follow it is not read: a stream that stays open (a socket)
+ * must not hold the end of the merged image back.
+ */
+static int chain_merge_trailer(struct chain_merge *m, const void *p, uint32_t len)
+{
+	struct ckpt_image_trailer t;
+	uint32_t crc = image_crc_end(m->in_crc);
+
+	if (len != sizeof(t))
+		return chain_merge_fail(m, "TRAILER: bad length");
+	memcpy(&t, p, sizeof(t));
+	if (LE32(t.crc32c) != crc)
+		return chain_fail(m->c,
+				  "%s: TRAILER: crc32c 0x%08x, but the image before it has 0x%08x: the image is damaged",
+				  m->name, LE32(t.crc32c), crc);
+	if (LE64(t.size) != m->rec_off || LE32(t.nr_records) != m->in_records)
+		return chain_merge_fail(m, "TRAILER: size or nr_records does not match");
+	if (m->out_records > UINT32_MAX)
+		return chain_fail(m->c, "%s: the merged image would have more than %u records",
+				  m->name, UINT32_MAX);
+	t.crc32c = htole32(image_crc_end(m->out_crc));
+	t.nr_records = htole32(m->out_records);
+	t.size = htole64(m->out_size);
+	return chain_write_rec(m, CKPT_REC_TRAILER, &t, sizeof(t)) || chain_flush(m) ? -1 : 0;
+}
+
+/* Read the next record into m->buf; 1, or 0 at the TRAILER, or -1 */
+static int chain_merge_next(struct chain_merge *m)
+{
+	struct ckpt_rec_hdr hdr;
+	uint32_t type, len;
+	ssize_t n;
+
+	m->rec_off = m->in_off;
+	n = chain_read(m, &hdr, sizeof(hdr));
+	if (n < 0)
+		return -1;
+	if (n < (ssize_t)sizeof(hdr))
+		return chain_merge_fail(m, "truncated image: no TRAILER");
+	type = LE32(hdr.type);
+	len = LE32(hdr.len);
+	if (len % 8 || len > CKPT_REC_MAX_LEN)
+		return chain_merge_fail(m, "bad record length");
+	if (len > m->buf_size) {
+		free(m->buf);
+		m->buf_size = 0;
+		m->buf = malloc(len);
+		if (!m->buf)
+			return chain_merge_fail(m, "out of memory");
+		m->buf_size = len;
+	}
+	n = chain_read(m, m->buf, len);
+	if (n < 0)
+		return -1;
+	if (n < len)
+		return chain_merge_fail(m, "truncated record");
+	if ((type & ~CKPT_REC_OPTIONAL) == CKPT_REC_TRAILER)
+		return chain_merge_trailer(m, m->buf, len) ? -1 : 0;
+	m->in_crc = crc32c(m->in_crc, &hdr, sizeof(hdr));
+	m->in_crc = crc32c(m->in_crc, m->buf, len);
+	if (chain_merge_rec(m, type, m->buf, len))
+		return -1;
+	m->in_records++;
+	return 1;
+}
+
+int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int out_fd)
+{
+	struct chain_merge m = {
+		.c = c, .name = in_name, .in_fd = in_fd, .out_fd = out_fd,
+		.parent_idx = -1,
+	};
+	unsigned int i;
+	int ret;
+
+	c->err[0] = 0;
+	c->warn[0] = 0;
+	c->broken_pipe = false;
+	for (i = 0; i < c->nr_imgs; i++)
+		c->imgs[i].used = false;
+	m.in_crc = image_crc_start();
+	m.out_crc = image_crc_start();
+	m.out_buf = malloc(CHAIN_OUT_BUF);
+	if (!m.out_buf)
+		return chain_fail(c, "out of memory");
+	while ((ret = chain_merge_next(&m)) > 0)
+		;
+	if (!ret && !m.has_chain && c->nr_imgs)
+		snprintf(c->warn, sizeof(c->warn),
+			 "%s has no CHAIN record: it is complete, the parents were not used",
+			 in_name);
+	free(m.out_buf);
+	free(m.buf);
+	return ret;
+}

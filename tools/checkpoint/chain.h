@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt: an incremental image (CHAIN.parent not 0) merged with the images
+ * it refers to into one complete image, which restart(2) takes: `ckpt
+ * merge` and `ckpt restart --parent`.
+ *
+ * The parents are files, mapped and indexed once (per MM, its runs of
+ * pages, sorted); the incremental image is a stream, read once and
+ * written out as it comes, each PAGES_PARENT replaced by the PAGES it
+ * stands for.  No logging: errors are returned in err, so that the writer
+ * process of `ckpt restart --parent` can say them as ckpt merge does.
+ */
+#ifndef CKPT_CHAIN_H
+#define CKPT_CHAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* How many --parent images one merge takes */
+#define CKPT_CHAIN_MAX		64
+
+struct chain_image;
+
+struct ckpt_parents {
+	struct chain_image *imgs;	/* the parents, in the order given */
+	unsigned int nr_imgs;
+	char err[512];			/* why the last call failed */
+	char warn[256];			/* set by a merge that succeeded, or "" */
+	bool broken_pipe;		/* the merge failed because its reader left */
+};
+
+/*
+ * Map, check (magic, version, TRAILER, a CHAIN record, ids unique) and
+ * index the nr parent images at paths.  0, or -1 with c->err set; call
+ * ckpt_chain_close() in both cases.
+ */
+int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr);
+
+/*
+ * Read the image in in_fd (named in_name in errors), from its start,
+ * and write to out_fd the complete image it makes with the parents of
+ * c: every record as it is, but its CHAIN (parent 0, optional) and its
+ * PAGES_PARENT (PAGES of their contents, found along the chain), and a
+ * TRAILER of its own.  0, or -1 with c->err set; then out_fd has no
+ * TRAILER, and restart(2) refuses what was written.
+ */
+int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int out_fd);
+
+/*
+ * Whether the parents are all that the image in fd needs: if fd is a
+ * regular file (read with pread: its position does not move), its CHAIN,
+ * before its TREE, must lead through them to a complete image.  0, or -1
+ * with c->err set.  A pipe is checked as it is merged.
+ */
+int ckpt_chain_check(struct ckpt_parents *c, int fd, const char *name);
+
+/* Whether the file dev, ino is one of the parents (an output must not be) */
+bool ckpt_chain_has_file(const struct ckpt_parents *c, dev_t dev, ino_t ino);
+
+void ckpt_chain_close(struct ckpt_parents *c);
+
+#endif /* CKPT_CHAIN_H */
