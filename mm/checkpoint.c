@@ -46,6 +46,7 @@
 #include "internal.h"
 
 #define CKPT_VMA_BATCH		32
+#define CKPT_PREDUMP_MAX_MMS	1024
 #define CKPT_MM_MAX_VMAS	BIT(20)
 
 /* vm_flags that a VMA record can carry, or that are derived on restart */
@@ -264,7 +265,7 @@ int ckpt_mm_write_chain(struct ckpt_ctx *ctx)
 	u32 type = CKPT_REC_CHAIN;
 	struct ckpt_chain rec;
 
-	if (!(ctx->flags & (CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL)))
+	if (!(ctx->flags & (CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP)))
 		return 0;
 	if (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		return ckpt_err(ctx, -EOPNOTSUPP,
@@ -293,6 +294,9 @@ int ckpt_mm_read_chain(struct ckpt_ctx *ctx)
 	struct ckpt_chain rec;
 	int ret;
 
+	if (le32_to_cpu(ctx->hdr.flags) & CHECKPOINT_PREDUMP)
+		return ckpt_err(ctx, -EINVAL,
+				"a pre-dump holds memory only, for the images that follow it");
 	ret = ckpt_peek_rec(ctx);
 	if (ret != CKPT_REC_CHAIN)
 		return ret < 0 ? ret : 0;
@@ -536,7 +540,14 @@ struct ckpt_mm_save {
 	u32 run_nr;
 	u32 run_mm;		/* the MM it names */
 	u64 nr_written, nr_cow, nr_parent;
+	struct ckpt_predump_mm *pd;	/* pre-dump: keep the runs, write later */
 };
+
+static int ckpt_predump_add_run(struct ckpt_predump_mm *pd, u32 type,
+				unsigned long addr, u32 nr, u32 ref);
+static int ckpt_predump_hold(struct ckpt_predump_mm *pd, unsigned long addr,
+			     struct page **pages, u32 nr);
+static void ckpt_predump_free(struct ckpt_predump *p);
 
 /* The MM that wrote @page at @addr already, or 0 */
 static u32 ckpt_page_cow(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms,
@@ -593,6 +604,8 @@ void ckpt_mm_fini(struct ckpt_ctx *ctx)
 	unsigned long pfn;
 	void *entry;
 
+	ckpt_predump_free(ctx->predump);
+	ctx->predump = NULL;
 	xa_for_each(&ctx->cow_pages, pfn, entry)
 		put_page(pfn_to_page(pfn));
 	xa_destroy(&ctx->cow_pages);
@@ -618,6 +631,9 @@ static int ckpt_flush_run(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
 	else
 		ms->nr_parent += ms->run_nr;
 	ms->run_nr = 0;
+	if (ms->pd)
+		return ckpt_predump_add_run(ms->pd, ms->run_type, ms->run_addr,
+					    le32_to_cpu(rec.nr_pages), ms->run_mm);
 	return ckpt_write_rec(ctx, ms->run_type, &rec, sizeof(rec));
 }
 
@@ -672,8 +688,11 @@ static int ckpt_write_batch(struct ckpt_ctx *ctx, struct ckpt_mm_save *ms)
 		if (how != CKPT_REC_PAGES) {
 			ret = ckpt_add_run(ctx, ms, how, addr, j - i, ref);
 		} else {
-			ret = ckpt_flush_run(ctx, ms) ?:
-			      ckpt_write_pages(ctx, addr, w->pages + i, j - i);
+			ret = ckpt_flush_run(ctx, ms);
+			if (!ret && ms->pd)
+				ret = ckpt_predump_hold(ms->pd, addr, w->pages + i, j - i);
+			else if (!ret)
+				ret = ckpt_write_pages(ctx, addr, w->pages + i, j - i);
 			ms->nr_written += j - i;
 		}
 		/* Those that other processes share are found here from now on */
@@ -908,14 +927,20 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
-static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			       struct ckpt_vma_info *v, u32 objref)
+/*
+ * Save (or, for a pre-dump, hold) the pages of every private mapping of
+ * @mm, @v a buffer of CKPT_VMA_BATCH entries; returns the number saved
+ * in @nr_pages
+ */
+static int ckpt_mm_walk_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			      struct ckpt_vma_info *v, u32 objref,
+			      struct ckpt_predump_mm *pd, u64 *nr_pages)
 {
 	struct ckpt_mm_save ms = {
 		.objref = objref,
 		.parent_ref = ckpt_mm_parent_ref(ctx, mm, objref),
+		.pd = pd,
 	};
-	struct ckpt_mm_end end;
 	unsigned long addr = 0;
 	u64 t0 = ktime_get_ns();
 	int i, n, ret = 0;
@@ -946,12 +971,27 @@ static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	ctx->stats.pages_parent += ms.nr_parent;
 	ctx->stats.pages_skipped += ms.w.skipped;
 	ctx->stats.pages_scanned += ms.nr_written + ms.nr_cow + ms.nr_parent + ms.w.skipped;
-	if (ret)
-		return ret;
-	end.nr_pages = cpu_to_le64(ms.nr_written + ms.nr_cow + ms.nr_parent);
-	ckpt_log(ctx, "mm: %llu pages saved, %llu shared, %llu in the parent image",
-		 ms.nr_written, ms.nr_cow, ms.nr_parent);
+	*nr_pages = ms.nr_written + ms.nr_cow + ms.nr_parent;
+	if (!ret)
+		ckpt_log(ctx, "mm: %llu pages %s, %llu shared, %llu in the parent image",
+			 ms.nr_written, pd ? "held" : "saved", ms.nr_cow, ms.nr_parent);
+	return ret;
+}
+
+static int ckpt_mm_write_end(struct ckpt_ctx *ctx, u64 nr_pages)
+{
+	struct ckpt_mm_end end = { .nr_pages = cpu_to_le64(nr_pages) };
+
 	return ckpt_write_rec(ctx, CKPT_REC_MM_END, &end, sizeof(end));
+}
+
+static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			       struct ckpt_vma_info *v, u32 objref)
+{
+	u64 nr_pages;
+
+	return ckpt_mm_walk_pages(ctx, mm, v, objref, NULL, &nr_pages) ?:
+	       ckpt_mm_write_end(ctx, nr_pages);
 }
 
 static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
@@ -973,6 +1013,254 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 		ret = ckpt_mm_write_pages(ctx, mm, v, objref);
 	kfree(v);
 	return ret;
+}
+
+/* ---- pre-dump ---- */
+
+/*
+ * CHECKPOINT_PREDUMP: a memory-only image, most of it written while the
+ * tasks run, for the rounds of a pre-copy migration.  Frozen, the pages of
+ * each address space are found and sorted out as for any image (written,
+ * shared with an MM before, unchanged since the parent image), the pages
+ * to write are held (a reference each), the soft-dirty bits are cleared
+ * and the image's id noted as CHECKPOINT_TRACK does; then the tasks go on
+ * and the held pages are written.  A page the tasks write meanwhile may
+ * be written torn or new, but its soft-dirty bit is set again, so the
+ * next image of the chain writes it; one they drop or replace is written
+ * as it was.  The image has an MM record (without VMAs) and MM_END around
+ * each address space's runs, and no tasks: only other images refer to it.
+ */
+struct ckpt_predump_run {
+	unsigned long addr;
+	u32 nr;
+	u32 type;		/* CKPT_REC_PAGES, _PAGES_COW or _PAGES_PARENT */
+	u32 ref;		/* _PAGES_COW, _PAGES_PARENT: the MM named */
+};
+
+struct ckpt_predump_mm {
+	struct mm_struct *mm;	/* a reference (mmget) */
+	u32 objref;
+	u32 nr_runs, max_runs;
+	struct ckpt_predump_run *runs;
+	struct page **pages;	/* of the PAGES runs in order, held */
+	u64 nr_held, max_held;
+	u64 nr_pages;		/* for MM_END */
+};
+
+struct ckpt_predump {
+	u32 nr_mms;
+	struct ckpt_predump_mm mms[CKPT_PREDUMP_MAX_MMS];
+};
+
+/* Make room for @n more entries of @size bytes in the array at @p */
+static int ckpt_predump_grow(void **p, u64 used, u64 *max, u64 n, size_t size)
+{
+	u64 want = max_t(u64, 2 * *max, used + n);
+	void *q;
+
+	if (used + n <= *max)
+		return 0;
+	if (want > (U32_MAX / size))
+		return -E2BIG;
+	q = kvrealloc(*p, want * size, GFP_KERNEL_ACCOUNT);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*max = want;
+	return 0;
+}
+
+static int ckpt_predump_add_run(struct ckpt_predump_mm *pd, u32 type,
+				unsigned long addr, u32 nr, u32 ref)
+{
+	struct ckpt_predump_run *last = pd->nr_runs ? &pd->runs[pd->nr_runs - 1] : NULL;
+	u64 max = pd->max_runs;
+	int ret;
+
+	/* Consecutive held pages make one run, written in PAGES records */
+	if (last && type == CKPT_REC_PAGES && last->type == type &&
+	    last->addr + (unsigned long)last->nr * PAGE_SIZE == addr &&
+	    last->nr + nr <= CKPT_PAGES_COW_MAX) {
+		last->nr += nr;
+		return 0;
+	}
+	ret = ckpt_predump_grow((void **)&pd->runs, pd->nr_runs, &max, 1, sizeof(*pd->runs));
+	if (ret)
+		return ret;
+	pd->max_runs = max;
+	pd->runs[pd->nr_runs++] = (struct ckpt_predump_run){
+		.addr = addr, .nr = nr, .type = type, .ref = ref,
+	};
+	return 0;
+}
+
+static int ckpt_predump_hold(struct ckpt_predump_mm *pd, unsigned long addr,
+			     struct page **pages, u32 nr)
+{
+	u32 i;
+	int ret;
+
+	ret = ckpt_predump_grow((void **)&pd->pages, pd->nr_held, &pd->max_held, nr,
+				sizeof(*pd->pages)) ?:
+	      ckpt_predump_add_run(pd, CKPT_REC_PAGES, addr, nr, 0);
+	if (ret)
+		return ret;
+	for (i = 0; i < nr; i++) {
+		get_page(pages[i]);
+		pd->pages[pd->nr_held++] = pages[i];
+	}
+	return 0;
+}
+
+/* Each address space of the tree once, with an objref of its own */
+static int ckpt_predump_add_mm(struct ckpt_ctx *ctx, struct task_struct *t,
+			       pid_t pid, void *arg)
+{
+	struct ckpt_predump *p = arg;
+	struct mm_struct *mm = t->mm;
+	u32 i;
+
+	if (!mm)
+		return 0;
+	for (i = 0; i < p->nr_mms; i++)
+		if (p->mms[i].mm == mm)
+			return 0;
+	if (p->nr_mms == CKPT_PREDUMP_MAX_MMS)
+		return ckpt_err(ctx, -E2BIG, "a pre-dump takes at most %u address spaces",
+				CKPT_PREDUMP_MAX_MMS);
+	mmget(mm);
+	p->mms[p->nr_mms].mm = mm;
+	/* Not in the object hash: nothing else refers to it */
+	p->mms[p->nr_mms++].objref = ctx->next_objref++;
+	return 0;
+}
+
+/**
+ * ckpt_mm_predump_hold() - find and hold the pages of a pre-dump
+ * @ctx: checkpoint context, the tasks frozen, after the CHAIN record
+ *
+ * Also clears the soft-dirty bits, so that the next image counts from
+ * this one.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_mm_predump_hold(struct ckpt_ctx *ctx)
+{
+	struct ckpt_predump *p;
+	struct ckpt_vma_info *v;
+	u32 i;
+	int ret;
+
+	p = kvzalloc(sizeof(*p), GFP_KERNEL);
+	v = kcalloc(CKPT_VMA_BATCH, sizeof(*v), GFP_KERNEL);
+	ctx->predump = p;
+	if (!p || !v) {
+		kfree(v);
+		return -ENOMEM;
+	}
+	ret = ckpt_visit_live_tasks(ctx, ckpt_predump_add_mm, p);
+	for (i = 0; !ret && i < p->nr_mms; i++)
+		ret = ckpt_mm_walk_pages(ctx, p->mms[i].mm, v, p->mms[i].objref,
+					 &p->mms[i], &p->mms[i].nr_pages);
+	for (i = 0; !ret && i < p->nr_mms; i++)
+		ret = ckpt_mm_track_one(ctx, p->mms[i].mm, p->mms[i].objref, 0);
+	kfree(v);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot take the pre-dump's pages");
+	return 0;
+}
+
+/*
+ * Write @n held pages through @bounce: the tasks may write them meanwhile,
+ * and the checksum must be of the bytes written
+ */
+static int ckpt_predump_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
+				    struct page **pages, struct page **bounce, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		copy_highpage(bounce[i], pages[i]);
+	return ckpt_write_pages(ctx, addr, bounce, n);
+}
+
+static int ckpt_predump_write_mm(struct ckpt_ctx *ctx, struct ckpt_predump_mm *pd,
+				 struct page **bounce)
+{
+	struct ckpt_pages_parent rec;
+	u64 held = 0;
+	u32 i, done, n;
+	int ret;
+
+	ret = ckpt_mm_write_header(ctx, pd->mm, pd->objref, 0);
+	for (i = 0; !ret && i < pd->nr_runs; i++) {
+		const struct ckpt_predump_run *r = &pd->runs[i];
+
+		if (r->type != CKPT_REC_PAGES) {
+			rec.addr = cpu_to_le64(r->addr);
+			rec.nr_pages = cpu_to_le32(r->nr);
+			rec.mm_ref = cpu_to_le32(r->ref);
+			ret = ckpt_write_rec(ctx, r->type, &rec, sizeof(rec));
+			continue;
+		}
+		for (done = 0; !ret && done < r->nr; done += n, held += n) {
+			unsigned long addr = r->addr + (unsigned long)done * PAGE_SIZE;
+
+			n = min_t(u32, r->nr - done, CKPT_PAGES_MAX);
+			ret = ckpt_predump_write_pages(ctx, addr, pd->pages + held, bounce, n);
+		}
+		if (!ret && fatal_signal_pending(current))
+			ret = ckpt_err(ctx, -EINTR, "interrupted");
+		cond_resched();
+	}
+	return ret ?: ckpt_mm_write_end(ctx, pd->nr_pages);
+}
+
+/**
+ * ckpt_mm_predump_write() - write the pages a pre-dump held
+ * @ctx: checkpoint context, the tasks running again
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_mm_predump_write(struct ckpt_ctx *ctx)
+{
+	struct ckpt_predump *p = ctx->predump;
+	u64 t0 = ktime_get_ns();
+	struct page **bounce;
+	u32 i, n = 0;
+	int ret = 0;
+
+	bounce = kcalloc(CKPT_PAGES_MAX, sizeof(*bounce), GFP_KERNEL);
+	for (; bounce && n < CKPT_PAGES_MAX; n++) {
+		bounce[n] = alloc_page(GFP_KERNEL);
+		if (!bounce[n])
+			break;
+	}
+	if (n < CKPT_PAGES_MAX)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < p->nr_mms; i++)
+		ret = ckpt_predump_write_mm(ctx, &p->mms[i], bounce);
+	while (n)
+		__free_page(bounce[--n]);
+	kfree(bounce);
+	ctx->stats.memory_ns += ktime_get_ns() - t0;
+	return ret;
+}
+
+static void ckpt_predump_free(struct ckpt_predump *p)
+{
+	struct ckpt_predump_mm *pd;
+	u32 i;
+
+	for (i = 0; p && i < p->nr_mms; i++) {
+		pd = &p->mms[i];
+		while (pd->nr_held)
+			put_page(pd->pages[--pd->nr_held]);
+		kvfree(pd->pages);
+		kvfree(pd->runs);
+		mmput(pd->mm);
+	}
+	kvfree(p);
 }
 
 /* ---- restart ---- */

@@ -230,6 +230,7 @@ struct ckpt_ctx {
 	struct xarray cow_pages;	/* mm/checkpoint.c: pfn -> first user */
 	u64 chain_id;			/* checkpoint: CHAIN.id, or 0 */
 	u64 chain_parent;		/* checkpoint: CHAIN.parent */
+	struct ckpt_predump *predump;	/* mm/checkpoint.c: held pages */
 	struct ckpt_stats stats;
 	void *arch;
 
@@ -571,6 +572,8 @@ void ckpt_mm_fini(struct ckpt_ctx *ctx);
 int ckpt_mm_write_chain(struct ckpt_ctx *ctx);
 int ckpt_mm_read_chain(struct ckpt_ctx *ctx);
 int ckpt_mm_track(struct ckpt_ctx *ctx);
+int ckpt_mm_predump_hold(struct ckpt_ctx *ctx);
+int ckpt_mm_predump_write(struct ckpt_ctx *ctx);
 
 /* Shared memory without a path (mm/checkpoint_shmem.c) */
 bool ckpt_file_is_memfd(struct file *file);

@@ -829,15 +829,20 @@ static int ckpt_check_still_frozen(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill)
+/*
+ * Let the tasks go: killed, or stopped by a SIGSTOP they find pending
+ * (CHECKPOINT_STOP), or on their way
+ */
+static void ckpt_thaw(struct ckpt_ctx *ctx, bool kill, bool stop)
 {
 	struct ckpt_frozen *f, *tmp;
 
 	/* Before the SIGKILLs: the tasks exit without waiting for us */
 	ckpt_unhold(ctx);
 	list_for_each_entry_safe(f, tmp, &ctx->tasks, list) {
-		if (kill)
-			do_send_sig_info(SIGKILL, SEND_SIG_PRIV, f->task, PIDTYPE_TGID);
+		if (kill || stop)
+			do_send_sig_info(kill ? SIGKILL : SIGSTOP, SEND_SIG_PRIV, f->task,
+					 PIDTYPE_TGID);
 		if (f->queued && task_work_cancel(f->task, &f->work))
 			ckpt_frozen_put(f);
 		WRITE_ONCE(f->thaw, true);
@@ -967,6 +972,41 @@ out:
 	return ret;
 }
 
+/* The image of the frozen tree, after its header: see ckpt_do_checkpoint() */
+static int ckpt_write_tasks(struct ckpt_ctx *ctx)
+{
+	struct ckpt_frozen *f;
+	int ret;
+
+	ret = ckpt_write_tree(ctx) ?: ckpt_write_namespaces(ctx);
+	list_for_each_entry(f, &ctx->tasks, list) {
+		if (ret)
+			break;
+		if (!f->zombie || f->live)
+			ret = ckpt_checkpoint_task(ctx, f->task, f->live);
+	}
+	/* What the image says of a shared object may not hold */
+	if (!ret)
+		ret = ckpt_check_objs(ctx, ctx->container &&
+				      !(ctx->flags & CHECKPOINT_SHARED_OK));
+	return ret ?: ckpt_check_still_frozen(ctx) ?: ckpt_write_trailer(ctx) ?:
+	       ckpt_mm_track(ctx);
+}
+
+/*
+ * CHECKPOINT_PREDUMP: the pages are found and held while the tree is
+ * frozen, and written once it runs again (mm/checkpoint.c)
+ */
+static int ckpt_predump(struct ckpt_ctx *ctx, u64 t0)
+{
+	int ret = ckpt_mm_predump_hold(ctx);
+
+	ckpt_thaw(ctx, false, false);
+	ckpt_log(ctx, "pre-dump: the tasks run again after %llu us frozen",
+		 div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
+	return ret ?: ckpt_mm_predump_write(ctx) ?: ckpt_write_trailer(ctx);
+}
+
 /**
  * ckpt_do_checkpoint() - the body of checkpoint(2)
  * @ctx: context with the image and log files set up
@@ -977,7 +1017,6 @@ out:
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *root;
-	struct ckpt_frozen *f;
 	u64 t0 = ktime_get_ns();
 	int ret;
 
@@ -1011,25 +1050,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_write_header(ctx) ?: ckpt_arch_checkpoint_cpu(ctx) ?:
 	      ckpt_mm_write_chain(ctx);
 	if (!ret)
-		ret = ckpt_write_tree(ctx);
-	if (!ret)
-		ret = ckpt_write_namespaces(ctx);
-	list_for_each_entry(f, &ctx->tasks, list) {
-		if (ret)
-			break;
-		if (!f->zombie || f->live)
-			ret = ckpt_checkpoint_task(ctx, f->task, f->live);
-	}
-	/* What the image says of a shared object may not hold */
-	if (!ret)
-		ret = ckpt_check_objs(ctx, ctx->container &&
-				      !(ctx->flags & CHECKPOINT_SHARED_OK));
-	if (!ret)
-		ret = ckpt_check_still_frozen(ctx);
-	if (!ret)
-		ret = ckpt_write_trailer(ctx);
-	if (!ret)
-		ret = ckpt_mm_track(ctx);
+		ret = ctx->flags & CHECKPOINT_PREDUMP ? ckpt_predump(ctx, t0) :
+		      ckpt_write_tasks(ctx);
 	if (!ret)
 		ckpt_log_stats(ctx);
 	if (!ret)
@@ -1044,7 +1066,8 @@ out:
 	if (!ret && (ctx->flags & CHECKPOINT_KILL))
 		ckpt_park_namespaces(ctx);
 	ckpt_thaw_objs(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
-	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
+	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL),
+		  !ret && (ctx->flags & CHECKPOINT_STOP));
 	static_branch_dec(&checkpoint_exit_key);
 	return ret;
 }

@@ -28,6 +28,8 @@
 #define CHECKPOINT_EXT_UNIX_SK	(1UL << 4) /* save UNIX streams to outside as external */
 #define CHECKPOINT_TRACK	(1UL << 5) /* count the tasks' writes from this image on */
 #define CHECKPOINT_INCREMENTAL	(1UL << 6) /* only pages changed since the tracked image */
+#define CHECKPOINT_PREDUMP	(1UL << 7) /* memory only, written while the tasks run */
+#define CHECKPOINT_STOP		(1UL << 8) /* SIGSTOP the tasks after a complete image */
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
@@ -264,7 +266,11 @@ struct ckpt_x86_vdso {
 
 /*
  * CHAIN: after X86_CPUID and X86_VDSO, in an image written with
- * CHECKPOINT_TRACK or CHECKPOINT_INCREMENTAL.  id names the image (random,
+ * CHECKPOINT_TRACK, CHECKPOINT_INCREMENTAL or CHECKPOINT_PREDUMP.  A
+ * pre-dump (HEADER.flags has CHECKPOINT_PREDUMP) then has only address
+ * spaces: an MM record without VMAs, its PAGES, PAGES_COW and
+ * PAGES_PARENT records and its MM_END, for each, before FILE records its
+ * MMs name; later images of the chain refer to it.  id names the image (random,
  * never 0 or ~0).  parent, if not 0, is the id of the image its
  * PAGES_PARENT records refer to: the image is incremental, and is read
  * with its parents (`ckpt restart --parent` merges the chain into one
