@@ -18,7 +18,8 @@
 
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
-	"                       [--ext-unix-sk] [--track] [--incremental]\n"
+	"                       [--ext-unix-sk] [--track] [--incremental] [--predump]\n"
+	"                       [--stop]\n"
 	"                       [-v | --log FILE] [--stats FILE]\n"
 	"                       [-q | --progress | --no-progress]\n"
 	"\n"
@@ -41,6 +42,11 @@ static const char checkpoint_usage[] =
 	"                     last --track: FILE is restarted with that image,\n"
 	"                     restart --parent; with --track too, the next\n"
 	"                     --incremental counts from FILE\n"
+	"      --predump      save the memory only, most of it while the processes\n"
+	"                     run (the rounds of a pre-copy migration; implies\n"
+	"                     --track, not with --kill); restart refuses it alone\n"
+	"      --stop         leave the processes stopped (SIGSTOP) after a complete\n"
+	"                     image, to kill them, or continue them (SIGCONT), later\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"      --stats FILE   write the figures of the checkpoint to FILE, as a\n"
@@ -63,6 +69,8 @@ enum {
 	CHECKPOINT_OPT_NO_PROGRESS,
 	CHECKPOINT_OPT_TRACK,
 	CHECKPOINT_OPT_INCREMENTAL,
+	CHECKPOINT_OPT_PREDUMP,
+	CHECKPOINT_OPT_STOP,
 };
 
 struct checkpoint_opts {
@@ -85,9 +93,11 @@ static int checkpoint_check_opts(struct checkpoint_opts *o)
 		return ckpt_usage_err("checkpoint", "-v and --log exclude each other");
 	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
 		return ckpt_usage_err("checkpoint", "-q and --progress exclude each other");
-	if ((o->flags & CHECKPOINT_TRACK) && (o->flags & CHECKPOINT_KILL))
+	if ((o->flags & (CHECKPOINT_TRACK | CHECKPOINT_PREDUMP)) && (o->flags & CHECKPOINT_KILL))
 		return ckpt_usage_err("checkpoint",
-				      "--track and --kill exclude each other: killed processes write nothing more");
+				      "--track and --predump exclude --kill: killed processes write nothing more");
+	if ((o->flags & CHECKPOINT_STOP) && (o->flags & (CHECKPOINT_KILL | CHECKPOINT_PREDUMP)))
+		return ckpt_usage_err("checkpoint", "--stop excludes --kill and --predump");
 	if (o->quiet)
 		o->progress = CKPT_PROGRESS_OFF;
 	return -1;
@@ -110,6 +120,8 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "no-progress", no_argument,   NULL, CHECKPOINT_OPT_NO_PROGRESS },
 		{ "track",   no_argument,       NULL, CHECKPOINT_OPT_TRACK },
 		{ "incremental", no_argument,   NULL, CHECKPOINT_OPT_INCREMENTAL },
+		{ "predump", no_argument,       NULL, CHECKPOINT_OPT_PREDUMP },
+		{ "stop",    no_argument,       NULL, CHECKPOINT_OPT_STOP },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -146,9 +158,16 @@ static int checkpoint_parse(int argc, char **argv,
 			o->progress = CKPT_PROGRESS_ON;
 			break;
 		case CHECKPOINT_OPT_TRACK:
+			o->flags |= CHECKPOINT_TRACK;
+			break;
 		case CHECKPOINT_OPT_INCREMENTAL:
-			o->flags |= c == CHECKPOINT_OPT_TRACK ? CHECKPOINT_TRACK :
-							      CHECKPOINT_INCREMENTAL;
+			o->flags |= CHECKPOINT_INCREMENTAL;
+			break;
+		case CHECKPOINT_OPT_PREDUMP:
+			o->flags |= CHECKPOINT_PREDUMP;
+			break;
+		case CHECKPOINT_OPT_STOP:
+			o->flags |= CHECKPOINT_STOP;
 			break;
 		case CHECKPOINT_OPT_NO_PROGRESS:
 			o->progress = CKPT_PROGRESS_OFF;

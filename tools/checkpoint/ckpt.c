@@ -35,6 +35,7 @@ static const struct ckpt_command commands[] = {
 	{ "merge",      cmd_merge,      "make an incremental image and its parents one image" },
 	{ "criu",       cmd_criu,       "CRIU-compatible front end for runc, crun, Podman" },
 	{ "kexec",      cmd_kexec,      "move process trees to another kernel through kexec" },
+	{ "migrate",    cmd_migrate,    "move a process tree to another ckpt over TCP, pre-copy" },
 };
 
 void ckpt_err(const char *fmt, ...)

@@ -102,6 +102,7 @@ int cmd_show(int argc, char **argv);
 int cmd_criu(int argc, char **argv);
 int cmd_kexec(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 

@@ -35,6 +35,9 @@ static const struct named checkpoint_flag_names[] = {
 	{ CHECKPOINT_ROOT_RELATIVE, "ROOT_RELATIVE" },
 	{ CHECKPOINT_TRACK, "TRACK" },
 	{ CHECKPOINT_INCREMENTAL, "INCREMENTAL" },
+	{ CHECKPOINT_EXT_UNIX_SK, "EXT_UNIX_SK" },
+	{ CHECKPOINT_PREDUMP, "PREDUMP" },
+	{ CHECKPOINT_STOP, "STOP" },
 };
 
 static const struct named vma_kind_names[] = {

@@ -334,8 +334,12 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 				  LE32(h->page_size));
 	if (LE32(h->flags) & ~(uint32_t)(CHECKPOINT_KILL | CHECKPOINT_SUBTREE |
 					  CHECKPOINT_SHARED_OK | CHECKPOINT_ROOT_RELATIVE |
-					  CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL))
+					  CHECKPOINT_EXT_UNIX_SK | CHECKPOINT_TRACK |
+					  CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP |
+					  CHECKPOINT_STOP))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
+	if (LE32(h->flags) & CHECKPOINT_PREDUMP)
+		return image_fail(img, "a pre-dump (memory only): ckpt merge reads it, not show");
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))
 		return -1;

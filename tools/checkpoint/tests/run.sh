@@ -171,8 +171,21 @@ expect "cli: checkpoint needs a numeric PID" 2 'PID must be a positive' \
 expect "cli: checkpoint: -v and --log exclude each other" 2 'exclude' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" -v --log "$TMP/log"
 expect "cli: checkpoint: --track and --kill exclude each other" 2 \
-	'^ckpt: checkpoint: --track and --kill exclude each other' \
+	'^ckpt: checkpoint: --track and --predump exclude --kill' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" --track --kill
+expect "cli: checkpoint: --predump and --kill exclude each other" 2 \
+	'^ckpt: checkpoint: --track and --predump exclude --kill' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" --predump --kill
+expect "cli: checkpoint: --stop excludes --predump" 2 \
+	'^ckpt: checkpoint: --stop excludes --kill and --predump' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" --stop --predump
+expect "cli: migrate needs a PID and --to" 2 'give one PID and --to' \
+	"$CKPT" migrate 1
+expect "cli: migrate: a numeric address" 2 'not \[ADDR:\]PORT with a numeric address' \
+	"$CKPT" migrate 1 --to example.org:7411
+expect "cli: migrate --listen and --to exclude each other" 2 'exclude each other' \
+	"$CKPT" migrate --listen 7411 --to 7411
+expect "cli: --help lists migrate" 0 '^  migrate ' "$CKPT" --help
 expect "cli: checkpoint --help names --track and --incremental" 0 '^      --incremental  ' \
 	"$CKPT" checkpoint --help
 expect "cli: --help lists merge" 0 '^  merge ' "$CKPT" --help
