@@ -14,8 +14,9 @@
 #      and the SVG plots (bench/report.py); the runc row into runc.md (when
 #      it is the only row run, results.md only gets a link to it);
 #   6. measures the kernel swap's downtime in a boot of its own
-#      (bench/kexec.sh, kexec.md), unless BENCH_ROWS is given: run
-#      bench/kexec.sh alone for it.
+#      (bench/kexec.sh, kexec.md), then incremental checkpoints in
+#      another (bench/incr.sh, incr.md), unless BENCH_ROWS is given: run
+#      bench/kexec.sh or bench/incr.sh alone for them.
 #
 # Environment:
 #   BENCH_QUICK=1     one run of a reduced set, a few minutes; its results
@@ -227,11 +228,15 @@ fi
 step DONE "${RESULTS#"$TOP"/}/$out ($(($(date +%s) - start)) s)"
 
 # --- 6. the kernel swap's downtime (a boot of its own, kexec twice) ------------
+# --- and incremental checkpoints (another boot) --------------------------------
 
 if [ -z "${BENCH_ROWS:-}" ]; then
 	step KEXEC "ckpt kexec of 64 MiB and 1 GiB: ${RESULTS#"$TOP"/}/kexec.md"
 	NO_BUILD=1 BENCH_RESULTS=$RESULTS "$TOP/bench/kexec.sh" >/dev/null ||
 		step KEXEC "failed: see ${RESULTS#"$TOP"/}/kexec.md"
+	step INCR "incremental checkpoints of 1 GiB: ${RESULTS#"$TOP"/}/incr.md"
+	NO_BUILD=1 BENCH_RESULTS=$RESULTS "$TOP/bench/incr.sh" >/dev/null ||
+		step INCR "failed: see ${RESULTS#"$TOP"/}/incr.md"
 fi
 [ "$rc" = 0 ] || die "the guest job exited with status $rc (console: ${B#"$TOP"/}/guest.log)"
 }

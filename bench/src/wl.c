@@ -26,6 +26,18 @@
  *                              10 ms) and answers SIGUSR1 with its own
  *                              status page; the status page says how
  *                              many processes the tree has (procs)
+ *   wl incr MIB HUGE           MIB MiB of private anonymous memory, every
+ *                              page written with random data that is a
+ *                              function of its index and of the round
+ *                              that last wrote it; HUGE 1: huge pages
+ *                              (MADV_HUGEPAGE), 0: 4 KiB pages
+ *                              (MADV_NOHUGEPAGE).  SIGUSR2 starts round
+ *                              R: one page in 100 is rewritten, those
+ *                              whose index is R - 1 modulo 100.  SIGTERM
+ *                              checks every byte against what the rounds
+ *                              wrote and exits, 0 if all are right.  It
+ *                              says so on its standard output: "ready",
+ *                              "round R: N pages rewritten", "check: ..."
  *
  * Every workload then beats: every millisecond it writes CLOCK_REALTIME
  * into a status page at a fixed address (WL_STATUS_ADDR), which the bench
@@ -42,6 +54,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +75,8 @@
 
 static struct wl_status *st;
 static volatile sig_atomic_t verify_asked;
+static volatile sig_atomic_t round_asked;	/* wl incr: SIGUSR2 */
+static volatile sig_atomic_t check_asked;	/* wl incr: SIGTERM */
 
 /* The state that the checksum covers */
 static unsigned char *region;
@@ -407,6 +422,119 @@ static void setup_prefork(unsigned long mib, unsigned long n)
 	}
 }
 
+/*
+ * wl incr: the rounds of writes that an incremental checkpoint saves.
+ * Page i written by round g holds a stream of xorshift64* seeded from
+ * (i, g), so that the check after a restart knows every byte from the
+ * number of rounds alone, which the restored memory carries.
+ */
+#define INCR_STRIDE	100	/* a round rewrites one page in INCR_STRIDE */
+
+static unsigned long incr_rounds;
+
+static uint64_t incr_seed(size_t page, unsigned long gen)
+{
+	uint64_t z = page * 0x9e3779b97f4a7c15ull + gen * 0xbf58476d1ce4e5b9ull + 1;
+
+	/* splitmix64's finaliser; xorshift must not start from 0 */
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (z ^ (z >> 31)) | 1;
+}
+
+static void incr_fill(size_t page, unsigned long gen)
+{
+	uint64_t *w = (uint64_t *)(region + page * 4096);
+	size_t i;
+
+	rnd_state = incr_seed(page, gen);
+	for (i = 0; i < 4096 / 8; i++)
+		w[i] = rnd();
+}
+
+/* The round that last wrote page i after r rounds (0: the set-up) */
+static unsigned long incr_gen(size_t page, unsigned long r)
+{
+	unsigned long k = page % INCR_STRIDE;
+
+	if (r <= k)
+		return 0;
+	return k + 1 + (r - 1 - k) / INCR_STRIDE * INCR_STRIDE;
+}
+
+static void incr_say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(1, buf, n) < 0)
+		return;
+}
+
+static void setup_incr(unsigned long mib, unsigned long huge)
+{
+	size_t page;
+
+	region_len = (size_t)mib << 20;
+	region = mmap(NULL, region_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED)
+		die("mmap");
+	if (madvise(region, region_len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		die("madvise");
+	for (page = 0; page < region_len / 4096; page++)
+		incr_fill(page, 0);
+	st->pages = region_len / 4096;
+}
+
+static void incr_round(void)
+{
+	size_t page, n = 0;
+
+	incr_rounds++;
+	for (page = (incr_rounds - 1) % INCR_STRIDE; page < region_len / 4096;
+	     page += INCR_STRIDE, n++)
+		incr_fill(page, incr_rounds);
+	/* What SIGUSR1 compares with from now on */
+	st->checksum = checksum();
+	incr_say("round %lu: %zu pages rewritten\n", incr_rounds, n);
+}
+
+/* Every byte of every page against what it should hold: 0 if all are right */
+static int incr_check(void)
+{
+	size_t page, i, bad = 0, first = 0, pages = region_len / 4096;
+
+	for (page = 0; page < pages; page++) {
+		const uint64_t *w = (const uint64_t *)(region + page * 4096);
+
+		rnd_state = incr_seed(page, incr_gen(page, incr_rounds));
+		for (i = 0; i < 4096 / 8; i++)
+			if (w[i] != rnd())
+				break;
+		if (i < 4096 / 8 && !bad++)
+			first = page;
+	}
+	if (bad)
+		incr_say("check: %zu of %zu pages wrong after %lu round(s) (first: page %zu)\n",
+			 bad, pages, incr_rounds, first);
+	else
+		incr_say("check: all %zu pages right after %lu round(s)\n", pages, incr_rounds);
+	return bad ? 1 : 0;
+}
+
+static void on_incr_signal(int sig)
+{
+	if (sig == SIGUSR2)
+		round_asked = 1;
+	else
+		check_asked = 1;
+}
+
 static void beat(void)
 {
 	struct timespec period = { 0, beat_ns };
@@ -424,6 +552,12 @@ static void beat(void)
 			st->verify_ok = checksum() == st->checksum;
 			__atomic_add_fetch(&st->verify_done, 1, __ATOMIC_RELEASE);
 		}
+		if (round_asked) {
+			round_asked = 0;
+			incr_round();
+		}
+		if (check_asked)
+			exit(incr_check());
 		nanosleep(&period, NULL);
 	}
 }
@@ -460,16 +594,26 @@ int main(int argc, char **argv)
 		setup_tree(a);
 	} else if (!strcmp(mode, "prefork") && argc == 4) {
 		setup_prefork(a, b);
+	} else if (!strcmp(mode, "incr") && argc == 4) {
+		struct sigaction si = { .sa_handler = on_incr_signal };
+
+		setup_incr(a, b);
+		sigemptyset(&si.sa_mask);
+		si.sa_flags = SA_RESTART;
+		sigaction(SIGUSR2, &si, NULL);
+		sigaction(SIGTERM, &si, NULL);
 	} else {
 		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
 			"fds N DIR | unixpairs N | tcppairs N | threads N | tree N | "
-			"prefork MIB N\n");
+			"prefork MIB N | incr MIB HUGE\n");
 		return 2;
 	}
 	st->checksum = checksum();
 	st->setup_ns = now_ns() - t0;
 	st->hb_ns = now_ns();
 	__atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
+	if (!strcmp(mode, "incr"))
+		incr_say("ready\n");
 	beat();
 	return 0;
 }
