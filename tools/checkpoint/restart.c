@@ -763,6 +763,9 @@ static int restart_load_parents(struct restart_opts *o, struct restart_merge *rm
 	return -1;
 }
 
+/* fs.pipe-max-size's default: what an unprivileged caller may ask for */
+#define RESTART_MERGE_PIPE_SZ	(1 << 20)
+
 /* The writer process: FILE and the parents merged into the pipe */
 static void __attribute__((noreturn))
 restart_merge_write(struct restart_merge *rm, const char *input, int fd, int out)
@@ -798,6 +801,8 @@ static int restart_merge_start(struct restart_opts *o, struct restart_merge *rm,
 		ckpt_err("restart: pipe: %s", strerror(errno));
 		return -1;
 	}
+	/* Fewer wake-ups of either side: a larger pipe if we may */
+	fcntl(pfd[1], F_SETPIPE_SZ, RESTART_MERGE_PIPE_SZ);
 	fflush(stdout);
 	fflush(stderr);
 	rm->writer = fork();

@@ -33,6 +33,7 @@ struct ckpt_log;
 	FN(PAGES_RESTORED,	pages_restored,		true)	\
 	FN(PAGES_COW,		pages_cow,		true)	\
 	FN(PAGES_COW_COPIED,	pages_cow_copied,	true)	\
+	FN(PAGES_PARENT,	pages_parent,		true)	\
 	FN(PAGES_SKIPPED,	pages_skipped,		true)	\
 	FN(WALL_US,		wall_us,		false)	\
 	FN(TRIES,		tries,			false)
