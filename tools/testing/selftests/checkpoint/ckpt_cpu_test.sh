@@ -13,44 +13,16 @@
 #                             the container counts on
 # Prints TAP.
 
-KSFT_SKIP=4
-n=0
-fails=0
 DIR=${CKPT_CPU_DIR:-/mnt/share}
 CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
-diag() { sed -e 's/^/# /' "$@"; }
-
 HERE=$(cd "$(dirname "$0")" && pwd)
-
-# The count of container $1 (ckpt_kexec_ct: its status line in a memfd)
-count_of() {
-	for fd in /proc/"$1"/fd/*; do
-		case $(readlink "$fd") in
-		/memfd:count*) awk '$1 == "tick" { print $2 }' "$fd" 2>/dev/null; return ;;
-		esac
-	done
-	echo 0
-}
-
-# Wait up to 60 s for the count of $1 to pass $2
-wait_count_above() {
-	i=0
-	while [ "$i" -lt 600 ]; do
-		c=$(count_of "$1")
-		[ -n "$c" ] && [ "$c" -gt "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# shellcheck source=ckpt_ct_lib.sh
+. "$HERE/ckpt_ct_lib.sh"
 
 # save NAME: start a container, checkpoint it into $DIR/NAME.img, killing it
 save() {
 	pid=$("$HERE/ckpt_kexec_ct")
-	if [ -n "$pid" ] && wait_count_above "$pid" 5 &&
+	if [ -n "$pid" ] && wait_tick_above "$pid" 60 5 &&
 	   "$CKPT" checkpoint "$pid" --kill -o "$DIR/$1.img" >"$DIR/$1.out" 2>&1; then
 		ok "a counting container saved on this CPU (has:$(grep -o -w -E 'avx|avx2|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' '))"
 	else
@@ -92,8 +64,9 @@ greater)
 		not_ok "the image of a CPU without AVX restarts on one with it"
 		diag "$DIR/cpu-lesser.out"
 	fi
-	from=$(count_of "$pid")
-	if [ -n "$pid" ] && wait_count_above "$pid" $((from + 10)); then
+	from=$(tick_of "$pid")
+	[ -n "$from" ] || from=0
+	if [ -n "$pid" ] && wait_tick_above "$pid" 60 $((from + 10)); then
 		ok "it counts on"
 	else
 		not_ok "it counts on"

@@ -23,9 +23,6 @@
 # CKPT_KEXEC_MAX_STEP_MS: see MAX_STEP below.
 # Prints TAP.
 
-KSFT_SKIP=4
-n=0
-fails=0
 STORE=${CKPT_KEXEC_STORE:-/dev/pmem0}
 DIR=${CKPT_KEXEC_DIR:-/mnt/share/kexec}
 NEXT=${CKPT_KEXEC_NEXT:-$DIR/bzImage}
@@ -37,45 +34,8 @@ MIB=${CKPT_KEXEC_MIB:-0}
 MAX_STEP=${CKPT_KEXEC_MAX_STEP_MS:-5000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
-diag() { sed -e 's/^/# /' "$@"; }
-
-# The status line of the container whose init is $1 (ckpt_kexec_ct.c)
-status_of() {
-	for fd in /proc/"$1"/fd/*; do
-		case $(readlink "$fd") in
-		/memfd:count*) head -n 1 "$fd" 2>/dev/null | sed 's/ *$//'; return ;;
-		esac
-	done
-}
-
-tick_of() { status_of "$1" | awk '$1 == "tick" { print $2 }'; }
-
-# Wait up to $2 seconds for container $1 to count past $3
-wait_tick_above() {
-	i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		t=$(tick_of "$1")
-		[ -n "$t" ] && [ "$t" -gt "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# Wait up to 5 s for process $1 to be gone (or a zombie nobody reaped yet)
-gone() {
-	i=0
-	while [ "$i" -lt 50 ]; do
-		[ -d "/proc/$1" ] || return 0
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# shellcheck source=ckpt_ct_lib.sh
+. "$HERE/ckpt_ct_lib.sh"
 
 echo "TAP version 13"
 if [ ! -b "$STORE" ]; then
@@ -106,7 +66,7 @@ save_half() {
 		not_ok "ckpt kexec saved it and loaded $(basename "$NEXT")"
 	fi
 	diag "$DIR/save.out"
-	if gone "$pid"; then
+	if gone "$pid" 5; then
 		ok "the container is gone from this kernel"
 	else
 		not_ok "the container is gone from this kernel"
@@ -171,7 +131,7 @@ restore_half() {
 	fi
 	[ "$1" = keep ] && return
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	if [ -n "$pid" ] && gone "$pid"; then
+	if [ -n "$pid" ] && gone "$pid" 5; then
 		ok "the container is gone when killed"
 	else
 		not_ok "the container is gone when killed"

@@ -1,71 +1,200 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Pre-copy migration over TCP (loopback): `ckpt migrate --listen` waits,
+# Pre-copy migration over TCP: `ckpt migrate --listen` waits,
 # `ckpt migrate PID --to` moves a container there (ckpt_kexec_ct: a timer,
 # a pipe to a child, a memfd, 16 MiB of memory, pid and time namespaces)
 # in rounds of pre-dumps while it runs, then stops it, sends the rest and
 # kills it once the other side has restarted it.  The container must go
 # on counting there with no tick lost and its memory intact.  If the
 # other side cannot restart it, it must go on here instead.
+#
+# First over loopback; then between two network namespaces joined by a
+# veth pair ($VETH_SRC and $VETH_DST), as between two hosts: a container
+# started in one is moved by a ckpt there to the listener in the other,
+# and must run on there.  Without network namespaces or veth in the
+# kernel, those cases are skipped.
 # Prints TAP.
 
-KSFT_SKIP=4
-n=0
-fails=0
 HERE=$(cd "$(dirname "$0")" && pwd)
 CKPT=$(command -v ckpt || echo /usr/bin/ckpt)
 PORT=${CKPT_MIGRATE_PORT:-7411}
+# The addresses of the two ends of the veth pair, one in each namespace
+VETH_SRC=10.199.7.1
+VETH_DST=10.199.7.2
+# The number of tests between the two namespaces
+NETNS_TESTS=11
 TMP=$(mktemp -d /tmp/ckpt-migrate-test.XXXXXX) || exit 1
+# shellcheck source=ckpt_ct_lib.sh
+. "$HERE/ckpt_ct_lib.sh"
 
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
-diag() { sed -e 's/^/# /' "$@"; }
-
-# The status line of the container whose init is $1 (ckpt_kexec_ct.c)
-status_of() {
-	for fd in /proc/"$1"/fd/*; do
-		case $(readlink "$fd") in
-		/memfd:count*) head -n 1 "$fd" 2>/dev/null | sed 's/ *$//'; return ;;
-		esac
-	done
+# Run "$@" in the network namespace of process $1 (here if $1 is empty)
+in_net() {
+	net_of=$1
+	shift
+	if [ -n "$net_of" ]; then
+		nsenter --net="/proc/$net_of/ns/net" "$@"
+	else
+		"$@"
+	fi
 }
 
-tick_of() { status_of "$1" | awk '$1 == "tick" { print $2 }'; }
-
-# Wait up to $2 seconds for container $1 to count past $3
-wait_tick_above() {
-	i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		t=$(tick_of "$1")
-		[ -n "$t" ] && [ "$t" -gt "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# Wait up to 10 s for process $1 to be gone (or a zombie nobody reaped yet)
-gone() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		[ -d "/proc/$1" ] || return 0
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# Start a listener with restart options "$@"; its pid in $listener
+# listen NS ADDR [RESTART-OPTIONS...]: start a listener at ADDR:$PORT, in
+# the network namespace of process NS (here if empty); its pid in $listener
 listen() {
-	"$CKPT" migrate --listen "127.0.0.1:$PORT" -- "$@" >"$TMP/dst.out" 2>&1 &
+	listen_ns=$1
+	listen_addr=$2
+	shift 2
+	in_net "$listen_ns" "$CKPT" migrate --listen "$listen_addr:$PORT" -- "$@" \
+		>"$TMP/dst.out" 2>&1 &
 	listener=$!
+	tcp=/proc/net/tcp
+	[ -n "$listen_ns" ] && tcp=/proc/$listen_ns/net/tcp
 	i=0
-	while [ "$i" -lt 50 ] && ! grep -q ":$(printf '%04X' "$PORT") " /proc/net/tcp; do
+	while [ "$i" -lt 50 ] && ! grep -q ":$(printf '%04X' "$PORT") " "$tcp"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# move NS ADDR [SUFFIX]: move container $pid, from the network namespace
+# of process NS (here if empty), to the listener at ADDR:$PORT, and check
+# that it runs on there as it was (six tests, SUFFIX after their names);
+# its pid there in $new
+move() {
+	before=$(tick_of "$pid")
+	if in_net "$1" "$CKPT" migrate "$pid" --to "$2:$PORT" --min-kib 64 >"$TMP/src.out" 2>&1; then
+		ok "ckpt migrate moved it$3"
+	else
+		not_ok "ckpt migrate moved it$3"
+		diag "$TMP/dst.out"
+	fi
+	diag "$TMP/src.out"
+	if grep -q "^ckpt migrate: round 1: " "$TMP/src.out"; then
+		ok "in more than one round while it ran$3"
+	else
+		not_ok "in more than one round while it ran$3"
+	fi
+	if gone "$pid"; then
+		ok "the container is gone from here$3"
+	else
+		not_ok "the container is gone from here$3"
+	fi
+	new=$(sed -n 's/.*; pid \([0-9]*\) there$/\1/p' "$TMP/src.out")
+	first=$(tick_of "$new")
+	if [ -n "$first" ] && [ "$first" -ge "$before" ] && wait_tick_above "$new" 30 $((first + 20)); then
+		ok "it counts on there from tick $first ($before before)$3: $(status_of "$new")"
+	else
+		not_ok "it counts on there (pid '$new', tick '$first', $before before)$3"
+	fi
+	case $(status_of "$new") in
+	*" ok "*) ok "no tick lost in its pipe, its memfd intact, its clocks never back$3" ;;
+	*) not_ok "no tick lost in its pipe, its memfd intact, its clocks never back$3" ;;
+	esac
+	check_mem "$new" "$3"
+}
+
+# check_mem PID [SUFFIX]: container PID finds its 16 MiB as it wrote them
+check_mem() {
+	kill -USR1 "$1" 2>/dev/null
+	i=0
+	while [ "$i" -lt 600 ] && status_of "$1" | grep -q " mem filled"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if status_of "$1" | grep -q " mem same"; then
+		ok "its 16 MiB are what it wrote$2"
+	else
+		not_ok "its 16 MiB are what it wrote$2: $(status_of "$1")"
+	fi
+}
+
+# kill_there [SUFFIX]: kill container $new; it and the listener must end
+kill_there() {
+	[ -n "$new" ] && kill -9 "$new" 2>/dev/null
+	wait "$listener"
+	if [ -n "$new" ] && gone "$new"; then
+		ok "killed there, it is gone and the listener is done$1"
+	else
+		not_ok "killed there, it is gone and the listener is done$1"
+	fi
+	diag "$TMP/dst.out"
+}
+
+# skip N REASON: N tests that cannot run here
+skip() {
+	j=0
+	while [ "$j" -lt "$1" ]; do
+		n=$((n + 1))
+		echo "ok $n # SKIP $2"
+		j=$((j + 1))
+	done
+}
+
+# Start a process that holds a new network namespace; its pid in $holder,
+# empty if the namespace could not be made
+netns_holder() {
+	unshare -n sleep 3600 2>>"$TMP/netns.out" &
+	holder=$!
+	i=0
+	while [ "$i" -lt 50 ]; do
+		[ -d "/proc/$holder" ] || break
+		net=$(readlink "/proc/$holder/ns/net")
+		[ -n "$net" ] && [ "$net" != "$(readlink /proc/$$/ns/net)" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$holder" 2>/dev/null
+	holder=
+}
+
+# Two network namespaces (their holders $src_ns and $dst_ns) joined by a
+# veth pair, $VETH_SRC in the first and $VETH_DST in the second; if the
+# guest lacks something for them, $why says what
+netns_pair() {
+	why=
+	for c in unshare nsenter ip ping; do
+		command -v "$c" >/dev/null || { why="no $c in the guest"; return; }
+	done
+	netns_holder
+	src_ns=$holder
+	netns_holder
+	dst_ns=$holder
+	if [ -z "$src_ns" ] || [ -z "$dst_ns" ]; then
+		why="no network namespaces (CONFIG_NET_NS)"
+		return
+	fi
+	# Made in a new namespace, the peer is veth0 there
+	if ! in_net "$src_ns" ip link add name ckmig0 type veth 2>"$TMP/veth.out"; then
+		grep -q "not supported" "$TMP/veth.out" && why="no veth in the kernel (CONFIG_VETH)"
+		cat "$TMP/veth.out" >>"$TMP/netns.out"
+		return
+	fi
+	{
+		in_net "$src_ns" ip link set veth0 netns "$dst_ns"
+		in_net "$src_ns" ip link set lo up
+		in_net "$src_ns" ip addr add "$VETH_SRC/24" dev ckmig0
+		in_net "$src_ns" ip link set ckmig0 up
+		in_net "$dst_ns" ip link set lo up
+		in_net "$dst_ns" ip link set veth0 name ckmig1
+		in_net "$dst_ns" ip addr add "$VETH_DST/24" dev ckmig1
+		in_net "$dst_ns" ip link set ckmig1 up
+	} >>"$TMP/netns.out" 2>&1
+}
+
+# The bytes sent from the network namespace of process $1 through its device $2
+tx_bytes() {
+	tr ':' ' ' <"/proc/$1/net/dev" | awk -v dev="$2" '$1 == dev { print $10 }'
+}
+
+# The namespace of process $2 reaches $1 (a few tries while the link comes up)
+reaches() {
+	i=0
+	while [ "$i" -lt 10 ]; do
+		in_net "$2" ping -c 1 -W 1 "$1" >/dev/null 2>&1 && return 0
+		i=$((i + 1))
+	done
+	return 1
 }
 
 echo "TAP version 13"
@@ -73,7 +202,7 @@ if [ ! -x "$HERE/ckpt_kexec_ct" ] || ! "$CKPT" migrate --help >/dev/null 2>&1; t
 	echo "1..0 # SKIP no ckpt_kexec_ct or no ckpt migrate"
 	exit $KSFT_SKIP
 fi
-echo "1..10"
+echo "1..$((10 + NETNS_TESTS))"
 ip link set lo up 2>/dev/null
 
 pid=$("$HERE/ckpt_kexec_ct" 16)
@@ -85,7 +214,7 @@ else
 fi
 
 # A destination that cannot restart it: the container goes on here
-listen --root /nonexistent
+listen "" 127.0.0.1 --root /nonexistent
 before=$(tick_of "$pid")
 if "$CKPT" migrate "$pid" --to "127.0.0.1:$PORT" >"$TMP/src.out" 2>&1; then
 	not_ok "a migration to a failing destination fails"
@@ -101,54 +230,52 @@ else
 	diag "$TMP/dst.out"
 fi
 
-listen
-before=$(tick_of "$pid")
-if "$CKPT" migrate "$pid" --to "127.0.0.1:$PORT" --min-kib 64 >"$TMP/src.out" 2>&1; then
-	ok "ckpt migrate moved it"
+listen "" 127.0.0.1
+move "" 127.0.0.1
+kill_there
+
+# Between two network namespaces, over a veth pair
+netns_pair
+if [ -n "$why" ]; then
+	skip "$NETNS_TESTS" "$why"
 else
-	not_ok "ckpt migrate moved it"
-	diag "$TMP/dst.out"
+	if reaches "$VETH_DST" "$src_ns"; then
+		ok "$VETH_SRC reaches $VETH_DST over a veth pair between two network namespaces"
+	else
+		not_ok "$VETH_SRC reaches $VETH_DST over a veth pair between two network namespaces"
+		diag "$TMP/netns.out"
+	fi
+	pid=$(in_net "$src_ns" "$HERE/ckpt_kexec_ct" 16)
+	sleep 0.2
+	if [ -n "$pid" ] && wait_tick_above "$pid" 120 10 &&
+	   [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink "/proc/$src_ns/ns/net")" ]; then
+		ok "a container counts in the namespace of $VETH_SRC: $(status_of "$pid")"
+	else
+		not_ok "a container counts in the namespace of $VETH_SRC (pid '$pid': $(status_of "$pid"))"
+	fi
+	listen "$dst_ns" "$VETH_DST"
+	sent_before=$(tx_bytes "$src_ns" ckmig0)
+	move "$src_ns" "$VETH_DST" " (veth, $VETH_SRC to $VETH_DST)"
+	sent_after=$(tx_bytes "$src_ns" ckmig0)
+	sent=$((${sent_after:-0} - ${sent_before:-0}))
+	if [ "$sent" -gt $((16 << 20)) ]; then
+		ok "its 16 MiB and more went through the veth pair ($sent bytes)"
+	else
+		not_ok "its 16 MiB and more went through the veth pair ($sent bytes)"
+	fi
+	if [ -n "$new" ] &&
+	   [ "$(readlink "/proc/$new/ns/net")" = "$(readlink "/proc/$dst_ns/ns/net")" ]; then
+		ok "it runs in the namespace of $VETH_DST"
+	else
+		not_ok "it runs in the namespace of $VETH_DST (pid '$new')"
+	fi
+	kill_there " (veth)"
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 fi
-diag "$TMP/src.out"
-if grep -q "^ckpt migrate: round 1: " "$TMP/src.out"; then
-	ok "in more than one round while it ran"
-else
-	not_ok "in more than one round while it ran"
-fi
-if gone "$pid"; then
-	ok "the container is gone from here"
-else
-	not_ok "the container is gone from here"
-fi
-new=$(sed -n 's/.*; pid \([0-9]*\) there$/\1/p' "$TMP/src.out")
-first=$(tick_of "$new")
-if [ -n "$first" ] && [ "$first" -ge "$before" ] && wait_tick_above "$new" 30 $((first + 20)); then
-	ok "it counts on there from tick $first ($before before): $(status_of "$new")"
-else
-	not_ok "it counts on there (pid '$new', tick '$first', $before before)"
-fi
-case $(status_of "$new") in
-*" ok "*) ok "no tick lost in its pipe, its memfd intact, its clocks never back" ;;
-*) not_ok "no tick lost in its pipe, its memfd intact, its clocks never back" ;;
-esac
-kill -USR1 "$new" 2>/dev/null
-i=0
-while [ "$i" -lt 600 ] && status_of "$new" | grep -q " mem filled"; do
-	sleep 0.1
-	i=$((i + 1))
+# The namespaces, and the veth pair with them, go with their holders
+for h in $src_ns $dst_ns; do
+	kill -9 "$h" 2>/dev/null
+	wait "$h" 2>/dev/null
 done
-if status_of "$new" | grep -q " mem same"; then
-	ok "its 16 MiB are what it wrote"
-else
-	not_ok "its 16 MiB are what it wrote: $(status_of "$new")"
-fi
-[ -n "$new" ] && kill -9 "$new" 2>/dev/null
-wait "$listener"
-if [ -n "$new" ] && gone "$new"; then
-	ok "killed there, it is gone and the listener is done"
-else
-	not_ok "killed there, it is gone and the listener is done"
-fi
-diag "$TMP/dst.out"
 rm -rf "$TMP"
 [ "$fails" = 0 ]
