@@ -10,12 +10,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -25,6 +27,8 @@
 #define CHAIN_DEPTH_MAX		256
 
 #define CHAIN_OUT_BUF		(64 << 10)
+/* fs.pipe-max-size's default: what an unprivileged caller may ask for */
+#define CHAIN_FEED_PIPE_SZ	(1 << 20)
 
 enum chain_run_kind {
 	RUN_DATA,		/* a PAGES: its contents are in the file */
@@ -842,5 +846,110 @@ int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int
 			 in_name);
 	free(m.out_buf);
 	free(m.buf);
+	return ret;
+}
+
+/* What the writer process of a feed tells its parent, in a shared page */
+struct chain_feed_msg {
+	char err[sizeof(((struct ckpt_parents *)0)->err)];
+	char warn[sizeof(((struct ckpt_parents *)0)->warn)];
+	bool broken_pipe;
+};
+
+/* The writer process: the merge, its outcome in the shared page */
+static void __attribute__((noreturn))
+chain_feed_write(struct ckpt_parents *c, struct chain_feed_msg *msg, int in_fd,
+		 const char *in_name, int out)
+{
+	int ret;
+
+	/* A reader that stops reading: EPIPE, said as such, not SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	ret = ckpt_chain_merge(c, in_fd, in_name, out);
+	memcpy(msg->err, c->err, sizeof(msg->err));
+	memcpy(msg->warn, c->warn, sizeof(msg->warn));
+	msg->broken_pipe = ret && c->broken_pipe;
+	_exit(ret ? 1 : 0);
+}
+
+int ckpt_chain_feed_start(struct ckpt_parents *c, int in_fd, const char *in_name,
+			  struct ckpt_chain_feed *f)
+{
+	int pfd[2];
+
+	f->writer = 0;
+	f->fd = -1;
+	f->truncated = false;
+	f->msg = mmap(NULL, sizeof(*f->msg), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f->msg == MAP_FAILED) {
+		f->msg = NULL;
+		return chain_fail(c, "mmap: %s", strerror(errno));
+	}
+	if (pipe2(pfd, O_CLOEXEC))
+		return chain_fail(c, "pipe: %s", strerror(errno));
+	/* Fewer wake-ups of either side: a larger pipe if we may */
+	fcntl(pfd[1], F_SETPIPE_SZ, CHAIN_FEED_PIPE_SZ);
+	fflush(stdout);
+	fflush(stderr);
+	f->writer = fork();
+	if (f->writer < 0) {
+		f->writer = 0;
+		close(pfd[0]);
+		close(pfd[1]);
+		return chain_fail(c, "fork: %s", strerror(errno));
+	}
+	if (!f->writer) {
+		close(pfd[0]);
+		chain_feed_write(c, f->msg, in_fd, in_name, pfd[1]);
+	}
+	close(pfd[1]);
+	f->fd = pfd[0];
+	return 0;
+}
+
+/* The writer's exit, once reaped: 0 if it wrote the whole image */
+static int chain_feed_status(struct ckpt_parents *c, struct ckpt_chain_feed *f, int status,
+			     bool restarted)
+{
+	memcpy(c->warn, f->msg->warn, sizeof(c->warn));
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (WIFEXITED(status) && f->msg->broken_pipe) {
+		/* The reader failed first, and says why itself */
+		if (!restarted)
+			return 0;
+		return chain_fail(c, "the reader stopped before the end of the merged image");
+	}
+	if (WIFSIGNALED(status))
+		return chain_fail(c, "the process merging the chain was killed by signal %d",
+				  WTERMSIG(status));
+	f->truncated = true;
+	memcpy(c->err, f->msg->err, sizeof(c->err));
+	if (!c->err[0])
+		return chain_fail(c, "the merged image was not written whole");
+	return -1;
+}
+
+int ckpt_chain_feed_end(struct ckpt_parents *c, struct ckpt_chain_feed *f, bool restarted)
+{
+	int status, ret = 0;
+	pid_t r;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->writer) {
+		do {
+			r = waitpid(f->writer, &status, 0);
+		} while (r < 0 && errno == EINTR);
+		ret = r < 0 ? chain_fail(c, "waiting for the merging process: %s",
+					 strerror(errno)) :
+			      chain_feed_status(c, f, status, restarted);
+		f->writer = 0;
+	}
+	if (f->msg)
+		munmap(f->msg, sizeof(*f->msg));
+	f->msg = NULL;
 	return ret;
 }

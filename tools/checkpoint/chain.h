@@ -60,4 +60,30 @@ bool ckpt_chain_has_file(const struct ckpt_parents *c, dev_t dev, ino_t ino);
 
 void ckpt_chain_close(struct ckpt_parents *c);
 
+/*
+ * A merge that restart(2) reads as it is made: a child process merges
+ * the image in in_fd with the parents of c into a pipe, whose read end
+ * is fd.  No copy of the whole image is stored anywhere.
+ */
+struct chain_feed_msg;
+struct ckpt_chain_feed {
+	pid_t writer;			/* the child, 0 if none */
+	int fd;				/* the pipe's read end, or -1 */
+	struct chain_feed_msg *msg;	/* its outcome, shared with it */
+	bool truncated;			/* it failed: the reader had a cut image */
+};
+
+/* Start the child.  0, or -1 with c->err set; call ckpt_chain_feed_end() */
+int ckpt_chain_feed_start(struct ckpt_parents *c, int in_fd, const char *in_name,
+			  struct ckpt_chain_feed *f);
+
+/*
+ * Once the reader is done (restarted: it read the whole image and
+ * succeeded): the pipe closed (a writer still writing gets EPIPE), the
+ * writer reaped.  0 if it wrote the whole image, or if the reader failed
+ * before reading it all (the reader says why); else -1 with c->err set.
+ * c->warn is the writer's.
+ */
+int ckpt_chain_feed_end(struct ckpt_parents *c, struct ckpt_chain_feed *f, bool restarted);
+
 #endif /* CKPT_CHAIN_H */

@@ -35,9 +35,6 @@
  */
 #define RESTART_EXIT_FAIL	125
 
-/* --parent: the status of the merging process when restart(2) stopped reading */
-#define RESTART_MERGE_EPIPE	3
-
 /* The longest --console-socket, with its NUL */
 #define RESTART_SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path))
 
@@ -170,7 +167,7 @@ struct restart_opts {
 /* --parent: the parents, and the process that merges the chain into a pipe */
 struct restart_merge {
 	struct ckpt_parents parents;
-	pid_t writer;		/* 0 if none */
+	struct ckpt_chain_feed feed;	/* the merging process, if any */
 	int fd;			/* what restart(2) reads: the pipe, or FILE */
 };
 
@@ -763,100 +760,44 @@ static int restart_load_parents(struct restart_opts *o, struct restart_merge *rm
 	return -1;
 }
 
-/* fs.pipe-max-size's default: what an unprivileged caller may ask for */
-#define RESTART_MERGE_PIPE_SZ	(1 << 20)
-
-/* The writer process: FILE and the parents merged into the pipe */
-static void __attribute__((noreturn))
-restart_merge_write(struct restart_merge *rm, const char *input, int fd, int out)
-{
-	int ret;
-
-	/* A restart(2) that stops reading: EPIPE, and a status that says so, not SIGPIPE */
-	signal(SIGPIPE, SIG_IGN);
-	ret = ckpt_chain_merge(&rm->parents, fd, input, out);
-	/* restart(2) stopped reading: it failed, and says why */
-	if (ret && rm->parents.broken_pipe)
-		_exit(RESTART_MERGE_EPIPE);
-	if (ret)
-		ckpt_err("restart: merging the chain: %s", rm->parents.err);
-	else if (rm->parents.warn[0])
-		ckpt_err("restart: warning: %s", rm->parents.warn);
-	_exit(ret ? RESTART_EXIT_FAIL : CKPT_EXIT_OK);
-}
-
 /*
  * With --parent, restart(2) reads the merged image from a pipe, which a
- * child of ours fills as it reads FILE: no copy of the whole image is
- * stored anywhere.  Without, it reads FILE.  0, or -1.
+ * child of ours fills as it reads FILE (ckpt_chain_feed_start()).
+ * Without, it reads FILE.  0, or -1.
  */
 static int restart_merge_start(struct restart_opts *o, struct restart_merge *rm, int fd)
 {
-	int pfd[2];
-
+	rm->feed.fd = -1;
 	rm->fd = fd;
 	if (!o->nr_parents)
 		return 0;
-	if (pipe2(pfd, O_CLOEXEC)) {
-		ckpt_err("restart: pipe: %s", strerror(errno));
+	if (ckpt_chain_feed_start(&rm->parents, fd, o->input, &rm->feed)) {
+		ckpt_err("restart: --parent: %s", rm->parents.err);
+		ckpt_chain_feed_end(&rm->parents, &rm->feed, false);
 		return -1;
 	}
-	/* Fewer wake-ups of either side: a larger pipe if we may */
-	fcntl(pfd[1], F_SETPIPE_SZ, RESTART_MERGE_PIPE_SZ);
-	fflush(stdout);
-	fflush(stderr);
-	rm->writer = fork();
-	if (rm->writer < 0) {
-		ckpt_err("restart: fork: %s", strerror(errno));
-		rm->writer = 0;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (!rm->writer) {
-		close(pfd[0]);
-		restart_merge_write(rm, o->input, fd, pfd[1]);
-	}
-	close(pfd[1]);
-	rm->fd = pfd[0];
+	rm->fd = rm->feed.fd;
 	return 0;
 }
 
 /*
- * Once restart(2) has returned: the pipe closed (a writer still writing
- * gets EPIPE), the writer reaped.  0 if it wrote the whole image or
- * restart(2) failed before reading it all, else -1 and why (it has said
- * its own error already).
+ * Once restart(2) has returned: 0 if the merging process wrote the whole
+ * image or restart(2) failed before reading it all, else -1 and why (it
+ * has said its own error already).
  */
 static int restart_merge_end(struct restart_merge *rm, bool restarted)
 {
-	int status;
-	pid_t r;
-
-	if (!rm->writer)
+	if (!rm->feed.writer)
 		return 0;
-	close(rm->fd);
-	do {
-		r = waitpid(rm->writer, &status, 0);
-	} while (r < 0 && errno == EINTR);
-	rm->writer = 0;
-	if (r < 0) {
-		ckpt_err("restart: waiting for the merging process: %s", strerror(errno));
+	if (ckpt_chain_feed_end(&rm->parents, &rm->feed, restarted)) {
+		ckpt_err("restart: merging the chain: %s", rm->parents.err);
+		if (restarted && rm->feed.truncated)
+			ckpt_err("restart: the merged image was not written whole: restart(2) had a truncated image");
 		return -1;
 	}
-	if (WIFEXITED(status) && !WEXITSTATUS(status))
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == RESTART_MERGE_EPIPE) {
-		if (!restarted)
-			return 0;
-		ckpt_err("restart: restart(2) stopped reading the merged image before its end");
-		return -1;
-	}
-	if (WIFSIGNALED(status))
-		ckpt_err("restart: the process merging the chain was killed by signal %d",
-			 WTERMSIG(status));
-	ckpt_err("restart: the merged image was not written whole: restart(2) had a truncated image");
-	return -1;
+	if (rm->parents.warn[0])
+		ckpt_err("restart: warning: %s", rm->parents.warn);
+	return 0;
 }
 
 /* What the kernel said of the restart that succeeded */
