@@ -193,6 +193,7 @@ enum image_state {
 	ST_INET_PENDING,	/* the connections a listening INET_SK has not accepted */
 	ST_UDP_DGRAM,		/* the datagrams queued on a UDP INET_SK */
 	ST_TRAILER,
+	ST_PREDUMP,		/* a pre-dump's address spaces, then its TRAILER */
 	ST_END,			/* nothing may follow the TRAILER */
 	NR_IMAGE_STATES
 };
@@ -263,6 +264,7 @@ struct image {
 
 	/* the CHAIN record, if any: PAGES_PARENT need a parent */
 	bool has_chain;
+	bool predump;		/* CHECKPOINT_PREDUMP: memory only, no tasks */
 	uint64_t chain_parent;
 
 	/* the grammar */

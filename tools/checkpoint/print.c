@@ -1730,6 +1730,8 @@ void print_CHAIN(const struct image *img, const void *p, uint32_t len)
 
 	printf("  id: 0x%016" PRIx64 "\n", (uint64_t)LE64(c->id));
 	printf("  parent: 0x%016" PRIx64 " (%s)\n", (uint64_t)LE64(c->parent),
+	       img->predump ? LE64(c->parent) ? "a pre-dump on its parent image" :
+					  "a pre-dump, the first of a chain" :
 	       LE64(c->parent) ? "incremental: needs its parent image" : "complete");
 }
 

@@ -338,8 +338,7 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 					  CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP |
 					  CHECKPOINT_STOP))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
-	if (LE32(h->flags) & CHECKPOINT_PREDUMP)
-		return image_fail(img, "a pre-dump (memory only): ckpt merge reads it, not show");
+	img->predump = LE32(h->flags) & CHECKPOINT_PREDUMP;
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))
 		return -1;
@@ -351,7 +350,7 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 	img->xstate_size = LE32(h->xstate_size);
 	img->xfeatures = LE64(h->xfeatures);
 	img->nr_tasks = LE32(h->nr_tasks);
-	img->state = ST_TREE;
+	img->state = img->predump ? ST_PREDUMP : ST_TREE;
 	return 0;
 }
 
@@ -1201,11 +1200,15 @@ static int accept_shmem_pages(struct image *img, uint64_t addr, uint64_t size,
 	return 0;
 }
 
+/* What the pages of a pre-dump's MMs, which have no VMAs, are taken to be in */
+static const struct image_vma predump_vma = { 0, UINT64_MAX, CKPT_VMA_ANON };
+
 /*
  * Where the next PAGES, PAGES_COW or PAGES_PARENT of an MM may be: page-aligned, at or
  * above the end of the one before, inside one VMA, which it returns; NULL
  * after image_fail()
  */
+
 static const struct image_vma *mm_pages_vma(struct image *img, uint64_t addr,
 					    uint64_t size)
 {
@@ -1223,6 +1226,9 @@ static const struct image_vma *mm_pages_vma(struct image *img, uint64_t addr,
 			   (unsigned long long)img->pages_end);
 		return NULL;
 	}
+	/* A pre-dump has no VMAs: ckpt merge checks its pages with the next image */
+	if (img->predump)
+		return &predump_vma;
 	v = find_vma(img, addr, addr + size);
 	if (!v)
 		image_fail(img, "0x%llx-0x%llx is not inside one VMA",
@@ -1277,7 +1283,8 @@ int accept_PAGES_COW(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "0x%llx-0x%llx is in a VMA of kind %u, not ANON",
 				  (unsigned long long)addr,
 				  (unsigned long long)(addr + size), v->kind);
-	if (!mm_anon_covers(img, &img->mms[img->obj_mm[obj_slot(img, ref)]],
+	if (!img->predump &&
+	    !mm_anon_covers(img, &img->mms[img->obj_mm[obj_slot(img, ref)]],
 			    addr, addr + size))
 		return image_fail(img, "0x%llx-0x%llx is not inside ANON VMAs of MM %u",
 				  (unsigned long long)addr,

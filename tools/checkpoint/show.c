@@ -190,6 +190,9 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_INET_PENDING]	= REC(INET_SK),
 	[ST_UDP_DGRAM]		= REC(UDP_DGRAM),
 	[ST_TRAILER]		= REC(TRAILER),
+	/* Its MMs and the files they name; the records of those come back here */
+	[ST_PREDUMP]		= REC(X86_CPUID) | REC(X86_VDSO) | REC(CHAIN) | REC(PIPE) |
+				  REC(SHMEM) | REC(MM) | REC(TRAILER) | REC(FILE),
 	[ST_END]		= 0,
 };
 
@@ -287,6 +290,8 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	rt = &rec_types[type];
 	if (!rt->accept)
 		return image_fail(img, "not supported by this version of ckpt");
+	if (img->predump && img->state == ST_TASK)
+		img->state = ST_PREDUMP;
 	/*
 	 * The namespaces come first after the TREE, each once, in this order,
 	 * which is that of their type numbers

@@ -1434,6 +1434,7 @@ def split_stack(records):
 
 REC_OPTIONAL = 1 << 31
 CHECKPOINT_KILL, CHECKPOINT_TRACK, CHECKPOINT_INCREMENTAL = 1, 1 << 5, 1 << 6
+CHECKPOINT_PREDUMP = 1 << 7
 CHAIN_IDS = dict(A=0x1111222233334444, B=0x5555666677778888,
                  C=0x99990000AAAABBBB)
 
@@ -2520,6 +2521,16 @@ def chain_records(name, cid=None, extra=((), ())):
     return records
 
 
+def predump_records():
+    """A pre-dump of A's two processes: memory only, MMs without VMAs."""
+    pages1 = [tagged_pages(TEXT, 1, 'P7'), *heap_pages('P7')]
+    pages2 = [pages_cow(S[0], 2, 7), tagged_pages(S[2], 1, 'P20')]
+    return [header(nr_tasks=2, flags=CHECKPOINT_PREDUMP),
+            chain_rec(0x7777000011112222, 0),
+            mm(7, 0, 0), *pages1, mm_end(nr_pages_of(pages1)),
+            mm(20, 0, 0), *pages2, mm_end(nr_pages_of(pages2))]
+
+
 def write_chain(d):
     """DIR/A.img, B.img, C.img, and damaged ones for the errors of ckpt
     merge."""
@@ -2529,6 +2540,7 @@ def write_chain(d):
         'C', extra=([pages_parent(S[5], 1, 11)], ())))
     images['C-bad-mm'] = serialize(chain_records(
         'C', extra=((), [pages_parent(S[4], 1, 99)])))
+    images['P'] = serialize(predump_records())
     bad = bytearray(images['A'])
     bad[len(bad) // 2] ^= 0x01
     images['A-bad-crc'] = bytes(bad)

@@ -1604,11 +1604,14 @@ check "show: a flipped byte anywhere is rejected" \
 # the first; tests/mkimage.py says which page each merged page must be.
 CH=$TMP/chain
 mkdir "$CH" && "${MKIMAGE[@]}" --chain "$CH" && "${MKIMAGE[@]}" "$CH/good.img"
-for v in A B C; do
+for v in A B C P; do
 	"$CKPT" show "$CH/$v.img" >"$CH/$v.show" 2>&1
 	check "chain: show: image $v is valid" grep -q '^  crc32c: 0x[0-9a-f]* (matches)$' \
 		"$CH/$v.show"
 done
+check "chain: show: a pre-dump, its MMs without VMAs" show_has "$CH/P.show" \
+	"  flags: 0x80 (PREDUMP)" "  parent: 0x0000000000000000 (a pre-dump, the first of a chain)" \
+	"  nr_vmas: 0" "  nr_pages: 301" "  nr_pages: 3 (1 with data, 2 shared)"
 check "chain: show: a complete image's CHAIN and TRACK flag" show_has "$CH/A.show" \
 	"[1] CHAIN offset=264 len=16" "  id: 0x1111222233334444" \
 	"  parent: 0x0000000000000000 (complete)" "  flags: 0x20 (TRACK)"
