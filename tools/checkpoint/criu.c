@@ -426,7 +426,11 @@ static int criu_check(struct criu_ctx *c, CriuReq *req)
 	return criu_respond(c, &resp);
 }
 
-/* We track no memory, serve no lazy pages and store no pidfds */
+/*
+ * We track memory (CHECKPOINT_TRACK, CHECKPOINT_PREDUMP: a kernel without
+ * soft-dirty bits says so at PRE_DUMP), serve no lazy pages and store no
+ * pidfds
+ */
 static int criu_feature_check(struct criu_ctx *c, CriuReq *req)
 {
 	CriuResp resp = CRIU_RESP__INIT;
@@ -434,11 +438,12 @@ static int criu_feature_check(struct criu_ctx *c, CriuReq *req)
 	const CriuFeatures *asked = req->features;
 
 	criu_log(c,
-		 "feature check: mem_track %s, lazy_pages %s, pidfd_store %s asked: none is provided",
+		 "feature check: mem_track %s, lazy_pages %s, pidfd_store %s asked: mem_track is provided",
 		 asked && asked->has_mem_track && asked->mem_track ? "is" : "not",
 		 asked && asked->has_lazy_pages && asked->lazy_pages ? "is" : "not",
 		 asked && asked->has_pidfd_store && asked->pidfd_store ? "is" : "not");
 	f.has_mem_track = true;
+	f.mem_track = true;
 	f.has_lazy_pages = true;
 	f.has_pidfd_store = true;
 	resp.type = req->type;
@@ -458,15 +463,17 @@ static int criu_unsupported(struct criu_ctx *c, CriuReq *req)
 	return criu_respond(c, &resp);
 }
 
+/* DUMP, or PRE_DUMP */
 static int criu_do_dump(struct criu_ctx *c, CriuReq *req)
 {
 	CriuResp resp = CRIU_RESP__INIT;
 	CriuDumpResp d = CRIU_DUMP_RESP__INIT;
+	bool predump = req->type == CRIU_REQ_TYPE__PRE_DUMP;
 	int ret;
 
-	ret = req->opts ? criu_dump(c, req->opts) :
-		criu_fail(c, EINVAL, "DUMP without opts");
-	resp.type = CRIU_REQ_TYPE__DUMP;
+	ret = req->opts ? criu_dump(c, req->opts, predump) :
+		criu_fail(c, EINVAL, "%s without opts", criu_type_name(req->type));
+	resp.type = req->type;
 	resp.success = !ret;
 	resp.dump = &d;
 	d.has_restored = true;
@@ -492,6 +499,7 @@ static int criu_do_restore(struct criu_ctx *c, CriuReq *req)
 /* Serve one request; *done: the session ends after it */
 static int criu_serve(struct criu_ctx *c, CriuReq *req, bool *done)
 {
+	c->op = criu_type_name(req->type);
 	criu_log(c, "request %s (%d)%s from pid %d", criu_type_name(req->type), req->type,
 		 req->has_keep_open && req->keep_open ? ", keep_open" : "", c->peer);
 	switch (req->type) {
@@ -503,6 +511,9 @@ static int criu_serve(struct criu_ctx *c, CriuReq *req, bool *done)
 		return criu_feature_check(c, req);
 	case CRIU_REQ_TYPE__DUMP:
 		*done = !(req->has_keep_open && req->keep_open);
+		return criu_do_dump(c, req);
+	case CRIU_REQ_TYPE__PRE_DUMP:
+		/* As CRIU: more requests may follow (runc closes the socket) */
 		return criu_do_dump(c, req);
 	case CRIU_REQ_TYPE__RESTORE:
 		*done = !(req->has_keep_open && req->keep_open);

@@ -37,6 +37,7 @@
 #define CRIU_IMG_FILE		"ckpt.img"
 #define CRIU_INVENTORY_FILE	"inventory.img"
 #define CRIU_DUMP_INFO_FILE	"ckpt-criu.img"
+#define CRIU_PARENT_LINK	"parent"	/* -> parent_img, as CRIU's */
 /* ... and in the work directory */
 #define CRIU_STATS_DUMP		"stats-dump"
 #define CRIU_STATS_RESTORE	"stats-restore"
@@ -68,6 +69,7 @@ struct criu_ctx {
 	int err;		/* cr_errno of the first failure, 0 if none */
 	char errmsg[CRIU_ERRMSG_MAX];	/* its message: cr_errmsg */
 	struct timespec t0;	/* start of the request, for the log */
+	const char *op;		/* its type's name: "DUMP", "PRE_DUMP"... */
 };
 
 /* criu.c */
@@ -85,7 +87,7 @@ int criu_kernel_ok(struct criu_ctx *c);
 int criu_parse_external(const char *ext, const char *kind, char **key, char **val);
 
 /* criu_dump.c, criu_restore.c */
-int criu_dump(struct criu_ctx *c, CriuOpts *o);
+int criu_dump(struct criu_ctx *c, CriuOpts *o, bool predump);
 int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid);
 
 /* criu_img.c: no logging, usable from the tests; errors are -errno */

@@ -31,6 +31,9 @@
 struct criu_dump {
 	pid_t pid;
 	unsigned long flags;		/* CHECKPOINT_* */
+	bool predump;			/* PRE_DUMP: memory only, the tasks run on */
+	const char *parent;		/* parent_img, or NULL */
+	uint64_t parent_id;		/* its image's CHAIN id */
 	bool own_netns, own_mntns;
 	bool net_locked;		/* network-lock was notified */
 	int netns;			/* external network namespace to enter, or -1 */
@@ -63,7 +66,10 @@ static int criu_ns_own(struct criu_ctx *c, pid_t pid, const char *ns, ino_t *ino
 
 static void criu_flags_str(unsigned long flags, char *buf, size_t len)
 {
-	snprintf(buf, len, "0x%lx%s%s%s%s%s", flags,
+	snprintf(buf, len, "0x%lx%s%s%s%s%s%s%s%s", flags,
+		 flags & CHECKPOINT_PREDUMP ? " PREDUMP" : "",
+		 flags & CHECKPOINT_INCREMENTAL ? " INCREMENTAL" : "",
+		 flags & CHECKPOINT_TRACK ? " TRACK" : "",
 		 flags & CHECKPOINT_KILL ? " KILL" : "",
 		 flags & CHECKPOINT_SUBTREE ? " SUBTREE" : "",
 		 flags & CHECKPOINT_SHARED_OK ? " SHARED_OK" : "",
@@ -166,6 +172,79 @@ static int criu_dump_externals(struct criu_ctx *c, struct criu_dump *d, const Cr
 	return 0;
 }
 
+/*
+ * parent_img: the images directory of the previous pre-dump, relative to
+ * ours, as CRIU takes it.  Its image must be one this front end wrote
+ * with tracking (a pre-dump, or a DUMP with leave_running and track_mem):
+ * its CHAIN id is what our image must name as its parent.
+ */
+static int criu_dump_parent(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
+{
+	struct ckpt_img_info info;
+	char path[PATH_MAX], why[256];
+	int fd, ret;
+
+	if (!o->parent_img || !*o->parent_img)
+		return 0;
+	d->parent = o->parent_img;
+	if (snprintf(path, sizeof(path), "%s/%s", d->parent, CRIU_IMG_FILE) >= (int)sizeof(path))
+		return criu_fail(c, ENAMETOOLONG, "parent_img %s: too long", d->parent);
+	fd = openat(c->img_dir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return criu_fail(c, errno, "parent_img %s: %s: %s", d->parent, CRIU_IMG_FILE,
+				 strerror(errno));
+	ret = ckpt_img_scan(fd, true, &info, why, sizeof(why));
+	close(fd);
+	if (ret)
+		return criu_fail(c, EINVAL, "parent_img %s: %s: %s", d->parent, CRIU_IMG_FILE,
+				 why);
+	if (!info.chain_id)
+		return criu_fail(c, EINVAL,
+				 "parent_img %s: its image was taken without memory tracking (no CHAIN record): not a pre-dump",
+				 d->parent);
+	d->parent_id = info.chain_id;
+	criu_log(c, "parent_img %s: image %016" PRIx64 "%s", d->parent, d->parent_id,
+		 info.flags & CHECKPOINT_PREDUMP ? " (a pre-dump)" : "");
+	return 0;
+}
+
+/*
+ * After checkpoint(2) with a parent: the kernel named as parent the
+ * image the tasks' memory was last tracked for.  If it is not
+ * parent_img's, someone else tracked them since: RESTORE would not find
+ * the pages.  The image stays, for whoever has that parent.
+ */
+static int criu_dump_check_chain(struct criu_ctx *c, struct criu_dump *d)
+{
+	struct ckpt_img_info info;
+	char why[256];
+
+	if (!d->parent)
+		return 0;
+	if (ckpt_img_scan(d->img, true, &info, why, sizeof(why)))
+		return criu_fail(c, EINVAL, "%s: %s", CRIU_IMG_FILE, why);
+	if (!info.chain_parent) {
+		criu_log(c,
+			 "%s is complete (the tasks' memory was not tracked): parent_img %s is not needed",
+			 CRIU_IMG_FILE, d->parent);
+		return 0;
+	}
+	if (info.chain_parent != d->parent_id)
+		return criu_fail(c, EINVAL,
+				 "%s names image %016" PRIx64
+				 " as its parent, not parent_img %s (%016" PRIx64
+				 "): the tasks were checkpointed with tracking since",
+				 CRIU_IMG_FILE, info.chain_parent, d->parent, d->parent_id);
+	/* As CRIU: RESTORE finds the chain through it */
+	unlinkat(c->img_dir, CRIU_PARENT_LINK, 0);
+	if (symlinkat(d->parent, c->img_dir, CRIU_PARENT_LINK))
+		return criu_fail(c, errno, "%s -> %s: %s", CRIU_PARENT_LINK, d->parent,
+				 strerror(errno));
+	criu_log(c, "%s: incremental, image %016" PRIx64 " on %016" PRIx64 "; %s -> %s",
+		 CRIU_IMG_FILE, info.chain_id, info.chain_parent, CRIU_PARENT_LINK, d->parent);
+	return 0;
+}
+
 /* The tasks, and the checkpoint(2) flags the request asks for */
 static int criu_dump_plan(struct criu_ctx *c, struct criu_dump *d, const CriuOpts *o)
 {
@@ -191,8 +270,14 @@ static int criu_dump_plan(struct criu_ctx *c, struct criu_dump *d, const CriuOpt
 		criu_log(c,
 			 "empty_ns CLONE_NEWNET: accepted; a network namespace of the tasks' own is saved in the image with its devices, addresses and routes (its loopback at least), and restored with them");
 	d->flags = CHECKPOINT_SHARED_OK;
-	if (!(o->has_leave_running && o->leave_running))
+	if (d->predump)
+		d->flags |= CHECKPOINT_PREDUMP;
+	else if (!(o->has_leave_running && o->leave_running))
 		d->flags |= CHECKPOINT_KILL;
+	else if (o->has_track_mem && o->track_mem)
+		d->flags |= CHECKPOINT_TRACK;
+	if (d->parent)
+		d->flags |= CHECKPOINT_INCREMENTAL;
 	if (o->has_ext_unix_sk && o->ext_unix_sk)
 		d->flags |= CHECKPOINT_EXT_UNIX_SK;
 	if (o->root && *o->root && !d->own_mntns)
@@ -325,12 +410,56 @@ static int criu_dump_info(struct criu_ctx *c, struct criu_dump *d)
 	return ret ? criu_fail(c, -ret, "%s: %s", CRIU_DUMP_INFO_FILE, strerror(-ret)) : 0;
 }
 
+/*
+ * checkpoint(2) into ckpt.img, then ckpt-criu.img (not for a pre-dump);
+ * ckpt.img is removed if either fails.  If its chain does not lead to
+ * parent_img, ckpt.img stays, for whoever has its parent.
+ */
+static int criu_dump_image(struct criu_ctx *c, struct criu_dump *d)
+{
+	int ret;
+
+	d->img = openat(c->img_dir, CRIU_IMG_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (d->img < 0)
+		return criu_fail(c, errno, "%s: %s", CRIU_IMG_FILE, strerror(errno));
+	ret = criu_dump_in_netns(c, d) ?: d->predump ? 0 : criu_dump_info(c, d);
+	if (ret) {
+		unlinkat(c->img_dir, CRIU_IMG_FILE, 0);
+		return ret;
+	}
+	return criu_dump_check_chain(c, d);
+}
+
+/*
+ * PRE_DUMP: checkpoint(2) with CHECKPOINT_PREDUMP, the tasks frozen only
+ * while their pages are found; no notification, as CRIU sends none.  The
+ * image holds memory only: RESTORE refuses it, a later DUMP with
+ * parent_img here builds on it.
+ */
+static int criu_predump_run(struct criu_ctx *c, struct criu_dump *d)
+{
+	struct ckpt_stats s;
+	int ret;
+
+	if (criu_dump_image(c, d))
+		return -1;
+	criu_dump_stats(c, d, &s);
+	ret = criu_write_dump_stats(c->work_dir, &s);
+	if (ret)
+		criu_log(c, "%s: %s", CRIU_STATS_DUMP, strerror(-ret));
+	criu_log(c, "pre-dump %s complete: %" PRIu64 " pages, %" PRIu64 " us frozen; the tasks run",
+		 CRIU_IMG_FILE, s.val[CKPT_STAT_PAGES_WRITTEN], s.val[CKPT_STAT_FROZEN_US]);
+	return c->err ? -1 : 0;
+}
+
 /* From the notifications before checkpoint(2) to those after it */
 static int criu_dump_run(struct criu_ctx *c, struct criu_dump *d, CriuOpts *o)
 {
 	bool leave = o->has_leave_running && o->leave_running;
 	int ret;
 
+	if (d->predump)
+		return criu_predump_run(c, d);
 	if (criu_notify(c, "pre-dump", 0))
 		return -1;
 	if (d->own_netns) {
@@ -338,14 +467,9 @@ static int criu_dump_run(struct criu_ctx *c, struct criu_dump *d, CriuOpts *o)
 			return -1;
 		d->net_locked = true;
 	}
-	d->img = openat(c->img_dir, CRIU_IMG_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (d->img < 0)
-		return criu_fail(c, errno, "%s: %s", CRIU_IMG_FILE, strerror(errno));
-	ret = criu_dump_in_netns(c, d) ?: criu_dump_info(c, d);
-	if (ret) {
-		unlinkat(c->img_dir, CRIU_IMG_FILE, 0);
+	ret = criu_dump_image(c, d);
+	if (ret)
 		return ret;
-	}
 	criu_log(c, "image %s complete; the tasks are %s", CRIU_IMG_FILE,
 		 leave ? "running" : "dead (CHECKPOINT_KILL)");
 	criu_dump_files(c, d, o);
@@ -356,10 +480,10 @@ static int criu_dump_run(struct criu_ctx *c, struct criu_dump *d, CriuOpts *o)
 	return c->err ? -1 : 0;
 }
 
-int criu_dump(struct criu_ctx *c, CriuOpts *o)
+int criu_dump(struct criu_ctx *c, CriuOpts *o, bool predump)
 {
 	struct criu_dump *d;
-	bool leave = o->has_leave_running && o->leave_running;
+	bool leave = predump || (o->has_leave_running && o->leave_running);
 	unsigned int i;
 	int ret;
 
@@ -370,7 +494,9 @@ int criu_dump(struct criu_ctx *c, CriuOpts *o)
 	d->info.version = CKPT_CRIU_DUMP_VERSION;
 	d->netns = -1;
 	d->img = -1;
-	ret = criu_setup(c, o, false) ?: criu_dump_plan(c, d, o) ?: criu_kernel_ok(c);
+	d->predump = predump;
+	ret = criu_setup(c, o, false) ?: criu_dump_parent(c, d, o) ?: criu_dump_plan(c, d, o) ?:
+	      criu_kernel_ok(c);
 	if (!ret)
 		ret = criu_dump_run(c, d, o);
 	if (d->net_locked && (ret || leave))
@@ -382,6 +508,6 @@ int criu_dump(struct criu_ctx *c, CriuOpts *o)
 	for (i = 0; i < d->nr_copies; i++)
 		free(d->ext_copies[i]);
 	free(d);
-	criu_log(c, "DUMP %s", ret ? "failed" : "done");
+	criu_log(c, "%s %s", predump ? "PRE_DUMP" : "DUMP", ret ? "failed" : "done");
 	return ret;
 }

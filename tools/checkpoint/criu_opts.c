@@ -52,9 +52,11 @@ static const struct criu_rule criu_rules[] = {
 	{ "ps", P_REFUSE, P_REFUSE, "there is no page server: the image is one file" },
 	{ "notify_scripts", P_USED, P_USED, NULL },
 	{ "root", P_USED, P_USED, NULL },
-	{ "parent_img", P_REFUSE, P_REFUSE, "there are no incremental images (no pre-dump)" },
-	{ "track_mem", P_REFUSE, P_REFUSE, "there is no memory tracking (no pre-dump)" },
-	{ "auto_dedup", P_OK, P_OK, "there are no parent images: nothing to deduplicate" },
+	{ "parent_img", P_USED, P_OK,
+	  "RESTORE finds the parents through the images directory's parent link" },
+	{ "track_mem", P_USED, P_OK, "a dump option" },
+	{ "auto_dedup", P_OK, P_OK,
+	  "parent images keep their pages: RESTORE merges the chain as it reads it" },
 	{ "work_dir_fd", P_USED, P_USED, NULL },
 	{ "link_remap", P_OK, P_OK, "the kernel saves the contents of unlinked files anyway" },
 	{ "veths", P_REFUSE, P_USED, "a restore option" },
@@ -108,7 +110,8 @@ static const struct criu_rule criu_rules[] = {
 	{ "tls", P_REFUSE, P_REFUSE, "there is no page server" },
 	{ "tls_no_cn_verify", P_REFUSE, P_REFUSE, "there is no page server" },
 	{ "cgroup_yard", P_REFUSE, P_REFUSE, "restart(2) makes the cgroups itself" },
-	{ "pre_dump_mode", P_REFUSE, P_REFUSE, "there is no pre-dump" },
+	{ "pre_dump_mode", P_OK, P_OK,
+	  "the kernel holds the pages while the tasks are frozen, writes them after: any mode" },
 	{ "pidfd_store_sk", P_REFUSE, P_REFUSE, "there is no pidfd store" },
 	{ "lsm_mount_context", P_REFUSE, P_REFUSE, "no LSM mount context can be chosen" },
 	{ "network_lock", P_OK, P_OK,
@@ -257,7 +260,7 @@ int criu_opts_check(struct criu_ctx *c, const CriuOpts *o, bool restore)
 	const ProtobufCMessageDescriptor *d = o->base.descriptor;
 	const ProtobufCFieldDescriptor *f;
 	const struct criu_rule *r;
-	const char *op = restore ? "RESTORE" : "DUMP";
+	const char *op = c->op ?: restore ? "RESTORE" : "DUMP";
 	char val[300];
 	unsigned int i, pol;
 	int ret = criu_unknown_fields(c, o);
@@ -329,8 +332,9 @@ int criu_setup(struct criu_ctx *c, const CriuOpts *o, bool restore)
 	}
 	if (criu_open_log(c, o))
 		return -1;
-	criu_log(c, "%s for pid %d: ckpt %s, reporting CRIU %s", restore ? "RESTORE" : "DUMP",
-		 c->peer, CKPT_TOOL_VERSION, CRIU_COMPAT_VERSION);
+	criu_log(c, "%s for pid %d: ckpt %s, reporting CRIU %s",
+		 c->op ?: restore ? "RESTORE" : "DUMP", c->peer, CKPT_TOOL_VERSION,
+		 CRIU_COMPAT_VERSION);
 	return criu_opts_check(c, o, restore);
 }
 

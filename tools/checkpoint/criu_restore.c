@@ -34,6 +34,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "criu.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -55,6 +56,10 @@ struct criu_restore {
 	CkptCriuDump *dump;		/* ckpt-criu.img, or NULL */
 	uint32_t wall_us;		/* restart(2)'s wall time */
 	struct ckpt_stats stats;	/* and the kernel's figures */
+	/* An incremental ckpt.img: its parents, through the parent links */
+	struct ckpt_parents parents;
+	char *parent_paths[CKPT_CHAIN_MAX];
+	struct ckpt_chain_feed feed;	/* what merges them for restart(2) */
 };
 
 static const char *const criu_ext_kinds[] = {
@@ -407,6 +412,49 @@ static int criu_restore_externals(struct criu_ctx *c, struct criu_restore *r, co
 	return 0;
 }
 
+/* The name of the image of parent link level n (1: parent/ckpt.img), or NULL */
+static char *criu_parent_path(struct criu_ctx *c, unsigned int n)
+{
+	char rel[PATH_MAX], path[PATH_MAX + 32], *real;
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		len += snprintf(rel + len, sizeof(rel) - len, "%s/", CRIU_PARENT_LINK);
+	snprintf(rel + len, sizeof(rel) - len, "%s", CRIU_IMG_FILE);
+	if (faccessat(c->img_dir, rel, R_OK, 0))
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", c->img_dir, rel);
+	real = realpath(path, NULL);
+	return real ?: strdup(path);
+}
+
+/*
+ * An incremental ckpt.img (a DUMP with parent_img): the images it builds
+ * on are found as CRIU finds them, through the parent link of each images
+ * directory, then mapped and checked before anything is restored.
+ */
+static int criu_restore_parents(struct criu_ctx *c, struct criu_restore *r)
+{
+	unsigned int nr = 0;
+
+	if (!r->info.chain_parent)
+		return 0;
+	while (nr < CKPT_CHAIN_MAX && (r->parent_paths[nr] = criu_parent_path(c, nr + 1)))
+		nr++;
+	if (!nr)
+		return criu_fail(c, ENOENT,
+				 "%s is incremental (its parent is image %016" PRIx64
+				 "), but the images directory has no %s link to its parent's",
+				 CRIU_IMG_FILE, r->info.chain_parent, CRIU_PARENT_LINK);
+	if (ckpt_chain_open(&r->parents, r->parent_paths, nr) ||
+	    ckpt_chain_check(&r->parents, r->img, CRIU_IMG_FILE))
+		return criu_fail(c, EINVAL, "the chain of %s: %s", CRIU_IMG_FILE, r->parents.err);
+	criu_log(c, "%s is incremental: %u parent image(s) through %s links, merged for restart(2)",
+		 CRIU_IMG_FILE, nr, CRIU_PARENT_LINK);
+	return 0;
+}
+
 /* ckpt.img and ckpt-criu.img */
 static int criu_restore_open(struct criu_ctx *c, struct criu_restore *r, const CriuOpts *o)
 {
@@ -427,6 +475,12 @@ static int criu_restore_open(struct criu_ctx *c, struct criu_restore *r, const C
 		 r->info.mntns ? ", mount namespace" : "",
 		 r->info.netns ? ", network namespace" : "",
 		 r->info.cgroupns ? ", cgroup namespace" : "", r->info.nr_orphan_ptys);
+	if (r->info.flags & CHECKPOINT_PREDUMP)
+		return criu_fail(c, EINVAL,
+				 "%s is a pre-dump: it holds memory only, for a later DUMP with parent_img",
+				 CRIU_IMG_FILE);
+	if (criu_restore_parents(c, r))
+		return -1;
 	ret = criu_read_dump_info(c->img_dir, &r->dump);
 	if (ret == -ENOENT) {
 		criu_log(c, "no %s (not made by ckpt criu): ext_mnt keys are mount points",
@@ -461,6 +515,31 @@ static void criu_restore_log_call(struct criu_ctx *c, const struct criu_restore 
 		 r->chroot ? ", in the chroot " : "", r->chroot ?: "");
 }
 
+/*
+ * The merging process reaped once restart(2) returned; if it failed
+ * although restart(2) did not (it then had a cut image: it cannot have
+ * succeeded with the real kernel), the restored tasks are killed.
+ */
+static void criu_restore_feed_end(struct criu_ctx *c, struct criu_restore *r, long *ret)
+{
+	int err = errno;
+
+	if (!ckpt_chain_feed_end(&r->parents, &r->feed, *ret >= 0)) {
+		if (r->parents.warn[0])
+			criu_log(c, "merging the chain: %s", r->parents.warn);
+		errno = err;
+		return;
+	}
+	criu_log(c, "merging the chain: %s", r->parents.err);
+	if (*ret >= 0) {
+		criu_log(c, "killing the restored pid %ld", *ret);
+		kill(*ret, SIGKILL);
+		*ret = -1;
+		err = EIO;
+	}
+	errno = err;
+}
+
 /* Into the external network namespace and the chroot, then restart(2) */
 static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *pid)
 {
@@ -476,7 +555,16 @@ static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *
 	criu_restore_log_call(c, r);
 	log_start = lseek(c->log_fd, 0, SEEK_END);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = ckpt_sys_restart(r->img, r->flags, c->log_fd, r->ext, r->nr_ext);
+	if (r->parents.nr_imgs && ckpt_chain_feed_start(&r->parents, r->img, CRIU_IMG_FILE,
+							&r->feed)) {
+		ret = criu_fail(c, EIO, "merging the chain: %s", r->parents.err);
+		ckpt_chain_feed_end(&r->parents, &r->feed, false);
+		return ret;
+	}
+	ret = ckpt_sys_restart(r->parents.nr_imgs ? r->feed.fd : r->img, r->flags, c->log_fd,
+			       r->ext, r->nr_ext);
+	if (r->parents.nr_imgs)
+		criu_restore_feed_end(c, r, &ret);
 	r->wall_us = criu_elapsed_us(&t0);
 	ckpt_stats_init(&r->stats);
 	ckpt_stat_set(&r->stats, CKPT_STAT_WALL_US, r->wall_us);
@@ -568,6 +656,7 @@ static void criu_restore_close(struct criu_restore *r, bool keep_consoles)
 int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid)
 {
 	struct criu_restore *r;
+	unsigned int i;
 	int ret;
 
 	r = calloc(1, sizeof(*r));
@@ -590,6 +679,9 @@ int criu_restore(struct criu_ctx *c, CriuOpts *o, pid_t *pid)
 	criu_restore_close(r, false);
 	if (r->dump)
 		ckpt_criu_dump__free_unpacked(r->dump, NULL);
+	ckpt_chain_close(&r->parents);
+	for (i = 0; i < CKPT_CHAIN_MAX; i++)
+		free(r->parent_paths[i]);
 	free(r);
 	criu_log(c, "RESTORE %s", ret ? "failed" : "done");
 	return ret;

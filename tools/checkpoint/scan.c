@@ -56,9 +56,17 @@ static int ckpt_scan_rec(int fd, off_t off, uint32_t type, uint32_t rec_len,
 {
 	struct ckpt_tree_task root;
 	struct ckpt_pages_cow cow;
+	struct ckpt_chain chain;
 	off_t at = off + sizeof(struct ckpt_rec_hdr);
 
 	switch (type) {
+	case CKPT_REC_CHAIN:
+		if (rec_len >= sizeof(chain) &&
+		    pread(fd, &chain, sizeof(chain), at) == (ssize_t)sizeof(chain)) {
+			info->chain_id = le64toh(chain.id);
+			info->chain_parent = le64toh(chain.parent);
+		}
+		break;
 	case CKPT_REC_TREE:
 		if (rec_len >= sizeof(struct ckpt_tree) + sizeof(root) &&
 		    pread(fd, &root, sizeof(root), at + sizeof(struct ckpt_tree)) ==

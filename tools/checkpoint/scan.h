@@ -25,6 +25,8 @@ struct ckpt_img_info {
 	bool container;		/* the root is a pid namespace's init */
 	bool mntns, netns, cgroupns;	/* MNTNS, NETNS, CGROUPNS records */
 	bool complete;		/* scanned to the TRAILER */
+	/* CHAIN: this image's id and its parent's (0: complete), both 0 if none */
+	uint64_t chain_id, chain_parent;
 	/* The slave index of each PTY with CKPT_PTY_ORPHAN: restart wants "pty:[N]" */
 	uint32_t orphan_pty[CKPT_ORPHAN_PTY_MAX];
 	unsigned int nr_orphan_ptys;

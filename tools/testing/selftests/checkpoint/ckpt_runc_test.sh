@@ -125,13 +125,15 @@ count() {
 }
 
 # wait_count_above N: until the container's count passes N (60 s at most)
+# (one read decides: the file is empty for a moment at each write)
 wait_count_above() {
 	i=0
-	while [ "$(count)" -le "$1" ] && [ $i -lt 600 ]; do
+	while [ $i -lt 600 ]; do
+		[ "$(count)" -gt "$1" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ "$(count)" -gt "$1" ]
+	return 1
 }
 
 # runc_stdio NAME ARGS...: runc ARGS in $B, its stdin a pipe from a
@@ -194,7 +196,6 @@ checkpoint() {
 	tag=$1
 	shift
 	mkdir -p "$T/$tag.img" "$T/$tag.work"
-	before=$(count)
 	if runc --root "$STATE" checkpoint --image-path "$T/$tag.img" \
 		--work-path "$T/$tag.work" "$@" > "$T/$tag.ckpt.out" 2>&1; then
 		ok "$tag: runc checkpoint $*"
@@ -241,19 +242,37 @@ restore() {
 	fi
 }
 
-# cycle TAG: checkpoint (the container is gone), then restore
+# cycle TAG [ARGS...]: checkpoint with ARGS (the container is gone), then
+# restore
 cycle() {
-	checkpoint "$1" $TCP_ARGS ct || return 1
+	cy=$1
+	shift
+	checkpoint "$cy" $TCP_ARGS "$@" ct || return 1
 	sleep 0.5
 	l1=$(last_out)
 	sleep 1
 	if running ct || [ -z "$l1" ] || [ "$(last_out)" != "$l1" ]; then
-		not_ok "$1: the container is gone after the checkpoint (last printed '$l1')"
+		not_ok "$cy: the container is gone after the checkpoint (last printed '$l1')"
 	else
-		ok "$1: the container is gone after the checkpoint"
+		ok "$cy: the container is gone after the checkpoint"
 	fi
 	runc --root "$STATE" delete -f ct 2>/dev/null
-	restore "$1-restore" "$1" $((l1 + 1)) $((l1 + 1))
+	restore "$cy-restore" "$cy" $((l1 + 1)) $((l1 + 1))
+}
+
+# pre_dump TAG [ARGS...]: runc checkpoint --pre-dump: the container goes on
+pre_dump() {
+	pd=$1
+	shift
+	checkpoint "$pd" --pre-dump "$@" ct || return 1
+	check "$pd: the container goes on after runc checkpoint --pre-dump" \
+		wait_count_above $(($(count) + 2))
+}
+
+# Whether $T/TAG.img holds an incremental image on a parent link
+incremental() {
+	[ -L "$T/$1.img/parent" ] &&
+		"$CKPT" show "$T/$1.img/ckpt.img" | grep -q '^  parent: 0x0*[1-9a-f]'
 }
 
 # --- with runc's default namespaces ---------------------------------------
@@ -302,6 +321,15 @@ check "first-restore: the TCP listener still answers" \
 check "first-restore: the established TCP connection goes on from where it was" \
 	tcp_goes_on run first-restore
 cycle second
+
+# Two pre-dumps while it runs, then a checkpoint on them (--parent-path,
+# as runc and Podman's --pre-checkpoint do): the last image holds what
+# changed since, and restore merges the chain through the parent links
+pre_dump pre1
+pre_dump pre2 --parent-path ../pre1.img
+check "pre2: its image builds on pre1's" incremental pre2
+cycle last --parent-path ../pre2.img
+check "last: its image builds on pre2's" incremental last
 
 # --leave-running: the container goes on; the image restores later
 low=$(last_out)
