@@ -260,21 +260,11 @@ int cmd_checkpoint(int argc, char **argv)
 	if (ckpt_check_kernel("checkpoint"))
 		return CKPT_EXIT_FAIL;
 	progress = ckpt_progress_wanted(o.progress, o.verbose);
-	if (ckpt_log_open(&log, o.log_path, o.verbose, o.stats_path || progress))
-		return CKPT_EXIT_FAIL;
 	sf.path = o.stats_path;
-	err = ckpt_stats_open(&sf);
-	if (err) {
-		ckpt_err("checkpoint: --stats %s: %s", sf.path, strerror(-err));
-		ckpt_log_close(&log);
+	fd = ckpt_cmd_open("checkpoint", &log, o.log_path, o.verbose, o.stats_path || progress,
+			   &sf, o.output, true);
+	if (fd < 0)
 		return CKPT_EXIT_FAIL;
-	}
-	fd = ckpt_open_image("checkpoint", o.output, true);
-	if (fd < 0) {
-		ckpt_stats_close(&sf, NULL);
-		ckpt_log_close(&log);
-		return CKPT_EXIT_FAIL;
-	}
 
 	ret = CKPT_EXIT_OK;
 	ckpt_stats_init(&st);

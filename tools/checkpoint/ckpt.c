@@ -21,6 +21,7 @@
 #include <linux/checkpoint.h>
 
 #include "ckpt.h"
+#include "stats.h"
 
 struct ckpt_command {
 	const char *name;
@@ -326,4 +327,25 @@ int main(int argc, char **argv)
 	ckpt_err("unknown command '%s'", cmd);
 	fprintf(stderr, "Try 'ckpt --help' for more information.\n");
 	return CKPT_EXIT_USAGE;
+}
+
+int ckpt_cmd_open(const char *cmd, struct ckpt_log *log, const char *log_path, bool verbose,
+		  bool read_back, struct ckpt_stats_file *sf, const char *path, bool output)
+{
+	int err, fd;
+
+	if (ckpt_log_open(log, log_path, verbose, read_back))
+		return -1;
+	err = ckpt_stats_open(sf);
+	if (err) {
+		ckpt_err("%s: --stats %s: %s", cmd, sf->path, strerror(-err));
+		ckpt_log_close(log);
+		return -1;
+	}
+	fd = ckpt_open_image(cmd, path, output);
+	if (fd < 0) {
+		ckpt_stats_close(sf, NULL);
+		ckpt_log_close(log);
+	}
+	return fd;
 }

@@ -847,21 +847,11 @@ int cmd_restart(int argc, char **argv)
 	if (ckpt_check_kernel("restart"))
 		return RESTART_EXIT_FAIL;
 	progress = ckpt_progress_wanted(o.progress, o.verbose);
-	if (ckpt_log_open(&log, o.log_path, o.verbose, o.stats_path || progress))
-		return RESTART_EXIT_FAIL;
 	sf.path = o.stats_path;
-	err = ckpt_stats_open(&sf);
-	if (err) {
-		ckpt_err("restart: --stats %s: %s", sf.path, strerror(-err));
-		ckpt_log_close(&log);
+	fd = ckpt_cmd_open("restart", &log, o.log_path, o.verbose, o.stats_path || progress, &sf,
+			   o.input, false);
+	if (fd < 0)
 		return RESTART_EXIT_FAIL;
-	}
-	fd = ckpt_open_image("restart", o.input, false);
-	if (fd < 0) {
-		ckpt_stats_close(&sf, NULL);
-		ckpt_log_close(&log);
-		return RESTART_EXIT_FAIL;
-	}
 
 	/* restart(2) resolves the image's paths from our root, or the tasks' */
 	ret = o.console_socket ? restart_add_consoles(&o, fd) : -1;

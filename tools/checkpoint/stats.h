@@ -85,6 +85,17 @@ struct ckpt_stats_file {
 int ckpt_stats_open(struct ckpt_stats_file *sf);
 int ckpt_stats_close(struct ckpt_stats_file *sf, const struct ckpt_stats *s);
 
+struct ckpt_log;
+
+/*
+ * What checkpoint and restart open first, for command cmd: the log
+ * (ckpt_log_open()), the --stats file sf->path, then the image at path
+ * (ckpt_open_image()).  The image's descriptor, or -1, said, with
+ * neither of the others left open.
+ */
+int ckpt_cmd_open(const char *cmd, struct ckpt_log *log, const char *log_path, bool verbose,
+		  bool read_back, struct ckpt_stats_file *sf, const char *path, bool output);
+
 /*
  * While checkpoint(2) or restart(2) runs, a thread of ours shows on
  * standard error how far it is, and copies the kernel's log there (-v
