@@ -15,8 +15,10 @@
 #      it is the only row run, results.md only gets a link to it);
 #   6. measures the kernel swap's downtime in a boot of its own
 #      (bench/kexec.sh, kexec.md), then incremental checkpoints in
-#      another (bench/incr.sh, incr.md), unless BENCH_ROWS is given: run
-#      bench/kexec.sh or bench/incr.sh alone for them.
+#      another (bench/incr.sh, incr.md), then live migration against CRIU
+#      in a third (bench/migrate.sh, migrate.md), unless BENCH_ROWS is
+#      given: run bench/kexec.sh, bench/incr.sh or bench/migrate.sh alone
+#      for them.
 #
 # Environment:
 #   BENCH_QUICK=1     one run of a reduced set, a few minutes; its results
@@ -228,7 +230,7 @@ fi
 step DONE "${RESULTS#"$TOP"/}/$out ($(($(date +%s) - start)) s)"
 
 # --- 6. the kernel swap's downtime (a boot of its own, kexec twice) ------------
-# --- and incremental checkpoints (another boot) --------------------------------
+# --- incremental checkpoints (another boot), live migration (a third) ---------
 
 if [ -z "${BENCH_ROWS:-}" ]; then
 	step KEXEC "ckpt kexec of 64 MiB and 1 GiB: ${RESULTS#"$TOP"/}/kexec.md"
@@ -237,6 +239,9 @@ if [ -z "${BENCH_ROWS:-}" ]; then
 	step INCR "incremental checkpoints of 1 GiB: ${RESULTS#"$TOP"/}/incr.md"
 	NO_BUILD=1 BENCH_RESULTS=$RESULTS "$TOP/bench/incr.sh" >/dev/null ||
 		step INCR "failed: see ${RESULTS#"$TOP"/}/incr.md"
+	step MIGRATE "live migration of 1 GiB dirtying 16 MiB/s: ${RESULTS#"$TOP"/}/migrate.md"
+	NO_BUILD=1 BENCH_RESULTS=$RESULTS "$TOP/bench/migrate.sh" >/dev/null ||
+		step MIGRATE "failed: see ${RESULTS#"$TOP"/}/migrate.md"
 fi
 [ "$rc" = 0 ] || die "the guest job exited with status $rc (console: ${B#"$TOP"/}/guest.log)"
 }

@@ -1206,6 +1206,30 @@ static int criu_stats(const char *path, uint64_t f[16])
 }
 
 /*
+ * benchd criu-stats FILE: CRIU's stats-dump or stats-restore as key=value
+ * on one line (times in us), for the shell scripts of bench/
+ */
+static int cmd_criu_stats(const char *path)
+{
+	static const char *const dump[] = { NULL, "freezing_us", "frozen_us", "memdump_us",
+		"memwrite_us", "pages_scanned", "pages_skipped_parent", "pages_written" };
+	static const char *const restore[] = { NULL, "pages_compared", "pages_skipped_cow",
+		"forking_us", "restore_us", "pages_restored" };
+	const char *const *name = strstr(path, "restore") ? restore : dump;
+	size_t n = strstr(path, "restore") ? 6 : 8, i;
+	uint64_t f[16];
+
+	if (criu_stats(path, f)) {
+		fprintf(stderr, "benchd: %s: not a CRIU stats file\n", path);
+		return 1;
+	}
+	for (i = 1; i < n; i++)
+		printf("%s%s=%" PRIu64, i > 1 ? " " : "", name[i], f[i]);
+	printf("\n");
+	return 0;
+}
+
+/*
  * The type of the file system @dir is on ("tmpfs", "9p"), from the mount
  * table: statfs() on 9p gives the type of the host's file system.
  */
@@ -1769,11 +1793,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "row"))
 		return cmd_row(argc, argv);
+	if (argc == 3 && !strcmp(argv[1], "criu-stats"))
+		return cmd_criu_stats(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "hw"))
 		return cmd_hw(argc, argv);
 	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] [--tcp]\n"
 			"                  [--tree-mem] [--criu-dir DIR] [--criu-runs N] -- WL-ARGS\n"
 			"       benchd hw MIB RUNS\n"
+			"       benchd criu-stats DIR/stats-dump|DIR/stats-restore\n"
 			"       benchd now\n");
 	return 2;
 }

@@ -38,6 +38,21 @@
  *                              wrote and exits, 0 if all are right.  It
  *                              says so on its standard output: "ready",
  *                              "round R: N pages rewritten", "check: ..."
+ *   wl dirty MIB RATE          MIB MiB of private anonymous memory in 4 KiB
+ *                              pages (MADV_NOHUGEPAGE), each page written
+ *                              as in incr; then, for as long as it runs,
+ *                              RATE MiB/s of it dirtied at an even pace
+ *                              (RATE * 256 pages a second, a few at each
+ *                              heartbeat): the first word of the next
+ *                              page, going round the region, becomes a
+ *                              function of the page and of the times it
+ *                              was dirtied.  A process stopped does not
+ *                              dirty what it missed.  Every gap of more
+ *                              than 50 ms between two heartbeats (a
+ *                              freeze, a migration) is said on standard
+ *                              output, "gap MS ms end=REALTIME_US"; SIGTERM
+ *                              checks every byte and exits, 0 if all are
+ *                              right ("check: ...")
  *
  * Every workload then beats: every millisecond it writes CLOCK_REALTIME
  * into a status page at a fixed address (WL_STATUS_ADDR), which the bench
@@ -86,6 +101,7 @@ static unsigned char small_state[16384];
 static int *sock_fds;		/* the socketpairs' ends */
 static size_t nr_sock_fds;
 static long beat_ns = 1000 * 1000;	/* heartbeat period */
+static uint64_t gap_report_ns;		/* wl dirty: say gaps longer than this */
 
 /*
  * CLOCK_REALTIME, not CLOCK_MONOTONIC: CRIU restores a process into a
@@ -535,6 +551,83 @@ static void on_incr_signal(int sig)
 		check_asked = 1;
 }
 
+/*
+ * wl dirty: a process that keeps writing RATE MiB/s while it is migrated.
+ * dirty_done pages have been dirtied since the set-up, page n % pages by
+ * the n-th; page p then holds in its first word the seed of (p, k), k the
+ * times it was dirtied, and the rest of it as the set-up wrote it.
+ */
+static uint64_t dirty_pps;		/* pages a second */
+static uint64_t dirty_done;
+static uint64_t dirty_base_ns;		/* the pace: dirty_base pages ... */
+static uint64_t dirty_base;		/* ... when CLOCK_REALTIME was dirty_base_ns */
+
+static void setup_dirty(unsigned long mib, unsigned long rate)
+{
+	setup_incr(mib, 0);
+	dirty_pps = (uint64_t)rate * 256;
+	gap_report_ns = 50 * 1000 * 1000;
+}
+
+/*
+ * Dirty the pages due by @t; if more than 250 ms are owed (the process
+ * was stopped), the pace starts again from now
+ */
+static void dirty_step(uint64_t t)
+{
+	size_t pages = region_len / 4096, p;
+	uint64_t due;
+
+	if (!dirty_pps)
+		return;
+	if (!dirty_base_ns || t < dirty_base_ns)
+		dirty_base_ns = t, dirty_base = dirty_done;
+	due = dirty_base + (t - dirty_base_ns) * dirty_pps / 1000000000ull;
+	if (due - dirty_done > dirty_pps / 4) {
+		dirty_base_ns = t;
+		dirty_base = dirty_done;
+		return;
+	}
+	for (; dirty_done < due; dirty_done++) {
+		p = dirty_done % pages;
+		*(volatile uint64_t *)(region + p * 4096) =
+			incr_seed(p, dirty_done / pages + 1);
+	}
+}
+
+static int dirty_check(void)
+{
+	size_t page, i, bad = 0, first = 0, pages = region_len / 4096;
+
+	for (page = 0; page < pages; page++) {
+		const uint64_t *w = (const uint64_t *)(region + page * 4096);
+		uint64_t k = dirty_done / pages + (page < dirty_done % pages);
+
+		rnd_state = incr_seed(page, 0);
+		i = 0;
+		if (k) {
+			rnd();
+			if (w[0] != incr_seed(page, k))
+				goto wrong;
+			i = 1;
+		}
+		for (; i < 4096 / 8; i++)
+			if (w[i] != rnd())
+				goto wrong;
+		continue;
+wrong:
+		if (!bad++)
+			first = page;
+	}
+	if (bad)
+		incr_say("check: %zu of %zu pages wrong after %llu pages dirtied (first: page %zu)\n",
+			 bad, pages, (unsigned long long)dirty_done, first);
+	else
+		incr_say("check: all %zu pages right after %llu pages dirtied (%.2f MiB)\n",
+			 pages, (unsigned long long)dirty_done, dirty_done / 256.0);
+	return bad ? 1 : 0;
+}
+
 static void beat(void)
 {
 	struct timespec period = { 0, beat_ns };
@@ -544,6 +637,9 @@ static void beat(void)
 		t = now_ns();
 		if (prev && t - prev > st->maxgap_ns)
 			st->maxgap_ns = t - prev;
+		if (gap_report_ns && prev && t - prev > gap_report_ns)
+			incr_say("gap %.1f ms end=%llu\n", (t - prev) / 1e6,
+				 (unsigned long long)(t / 1000));
 		prev = t;
 		st->hb_ns = t;
 		st->hb_count++;
@@ -557,7 +653,8 @@ static void beat(void)
 			incr_round();
 		}
 		if (check_asked)
-			exit(incr_check());
+			exit(dirty_pps ? dirty_check() : incr_check());
+		dirty_step(t);
 		nanosleep(&period, NULL);
 	}
 }
@@ -602,17 +699,24 @@ int main(int argc, char **argv)
 		si.sa_flags = SA_RESTART;
 		sigaction(SIGUSR2, &si, NULL);
 		sigaction(SIGTERM, &si, NULL);
+	} else if (!strcmp(mode, "dirty") && argc == 4) {
+		struct sigaction si = { .sa_handler = on_incr_signal };
+
+		setup_dirty(a, b);
+		sigemptyset(&si.sa_mask);
+		si.sa_flags = SA_RESTART;
+		sigaction(SIGTERM, &si, NULL);
 	} else {
 		fprintf(stderr, "usage: wl trivial | mem MIB PERMILLE | vmas N | "
 			"fds N DIR | unixpairs N | tcppairs N | threads N | tree N | "
-			"prefork MIB N | incr MIB HUGE\n");
+			"prefork MIB N | incr MIB HUGE | dirty MIB RATE\n");
 		return 2;
 	}
 	st->checksum = checksum();
 	st->setup_ns = now_ns() - t0;
 	st->hb_ns = now_ns();
 	__atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
-	if (!strcmp(mode, "incr"))
+	if (!strcmp(mode, "incr") || !strcmp(mode, "dirty"))
 		incr_say("ready\n");
 	beat();
 	return 0;
