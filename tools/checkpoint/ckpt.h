@@ -94,6 +94,15 @@ const char *ckpt_kernel_mismatch(char *buf, size_t len);
 bool ckpt_parse_pid(const char *s, int *pid);
 int ckpt_usage_err(const char *cmd, const char *msg);
 int ckpt_open_image(const char *cmd, const char *path, bool output);
+
+/*
+ * io.c: all of len bytes, through short counts and EINTR.  0, or -1 with
+ * errno set: EIO for a write that wrote nothing, ECONNRESET for a read
+ * that met the end of the file.
+ */
+int ckpt_write_all(int fd, const void *buf, size_t len);
+int ckpt_read_all(int fd, void *buf, size_t len);
+
 int ckpt_close_image(int fd);
 
 int cmd_checkpoint(int argc, char **argv);

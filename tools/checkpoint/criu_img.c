@@ -29,23 +29,6 @@
 /* Our files are small: one entry each */
 #define CRIU_IMG_FILE_MAX	(1U << 20)
 
-static int criu_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /*
  * NAME in the directory dirfd: [magic1] magic2, the length of the packed
  * MSG and MSG, written to NAME.tmp and renamed over NAME, mode 0600 as
@@ -80,7 +63,7 @@ int criu_img_write(int dirfd, const char *name, uint32_t magic1, uint32_t magic2
 		free(buf);
 		return ret;
 	}
-	ret = criu_write_all(fd, buf, nhead * sizeof(head[0]) + len);
+	ret = ckpt_write_all(fd, buf, nhead * sizeof(head[0]) + len) ? -errno : 0;
 	free(buf);
 	if (close(fd) && !ret)
 		ret = -errno;

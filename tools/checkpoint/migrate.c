@@ -211,43 +211,6 @@ bad:
 	return -1;
 }
 
-static int migrate_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int migrate_read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!n)
-				errno = ECONNRESET;
-			return -1;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int64_t migrate_now_us(void)
 {
 	struct timespec ts;
@@ -297,7 +260,7 @@ static int migrate_send(int sk, int fd, uint32_t kind, uint32_t round, uint64_t 
 	ssize_t n;
 
 	memcpy(f.magic, MIGRATE_MAGIC, sizeof(f.magic));
-	if (migrate_write_all(sk, &f, sizeof(f)))
+	if (ckpt_write_all(sk, &f, sizeof(f)))
 		return -1;
 	while ((uint64_t)off < size) {
 		n = sendfile(sk, fd, &off, size - off);
@@ -423,7 +386,7 @@ static int migrate_source(const struct migrate_opts *o)
 	if (fd < 0)
 		goto out;
 	if (migrate_send(sk, fd, MIGRATE_LAST, rounds, size) ||
-	    migrate_read_all(sk, &reply, sizeof(reply)) ||
+	    ckpt_read_all(sk, &reply, sizeof(reply)) ||
 	    memcmp(reply.magic, MIGRATE_MAGIC, sizeof(reply.magic))) {
 		ckpt_err("migrate: no answer from %s: %s; the tree goes on here", o->to,
 			 strerror(errno));
@@ -482,7 +445,7 @@ static int migrate_receive(int sk, const char *path, unsigned int round)
 	uint64_t left;
 	int fd;
 
-	if (migrate_read_all(sk, &f, sizeof(f))) {
+	if (ckpt_read_all(sk, &f, sizeof(f))) {
 		ckpt_err("migrate: the source left before its last image: %s", strerror(errno));
 		return -1;
 	}
@@ -499,7 +462,7 @@ static int migrate_receive(int sk, const char *path, unsigned int round)
 	for (left = f.size; left; left -= sizeof(buf) < left ? sizeof(buf) : left) {
 		size_t n = sizeof(buf) < left ? sizeof(buf) : left;
 
-		if (migrate_read_all(sk, buf, n) || migrate_write_all(fd, buf, n)) {
+		if (ckpt_read_all(sk, buf, n) || ckpt_write_all(fd, buf, n)) {
 			ckpt_err("migrate: receiving round %u: %s", round, strerror(errno));
 			close(fd);
 			return -1;
@@ -603,7 +566,7 @@ static int migrate_destination(const struct migrate_opts *o)
 	} else {
 		reply.pid = migrate_child();
 	}
-	if (migrate_write_all(sk, &reply, sizeof(reply)))
+	if (ckpt_write_all(sk, &reply, sizeof(reply)))
 		ckpt_err("migrate: cannot answer the source: %s", strerror(errno));
 out:
 	if (sk >= 0)
