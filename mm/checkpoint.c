@@ -31,6 +31,7 @@
 #include <linux/binfmts.h>
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
+#include <linux/checkpoint_lazy.h>
 #include <linux/file.h>
 #include <linux/mman.h>
 #include <linux/pagewalk.h>
@@ -989,9 +990,13 @@ static int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			       struct ckpt_vma_info *v, u32 objref)
 {
 	u64 nr_pages;
+	int ret;
 
-	return ckpt_mm_walk_pages(ctx, mm, v, objref, NULL, &nr_pages) ?:
-	       ckpt_mm_write_end(ctx, nr_pages);
+	/* CHECKPOINT_LAZY: each run of private pages with its own CRC */
+	ctx->pages_crc = ctx->flags & CHECKPOINT_LAZY;
+	ret = ckpt_mm_walk_pages(ctx, mm, v, objref, NULL, &nr_pages);
+	ctx->pages_crc = false;
+	return ret ?: ckpt_mm_write_end(ctx, nr_pages);
 }
 
 static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
@@ -1001,6 +1006,10 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	u32 nr_vmas;
 	int ret;
 
+	/* Pages a lazy restart left in its image are saved too */
+	ret = ckpt_lazy_finish(mm);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot fetch the pages a lazy restart left");
 	v = kcalloc(CKPT_VMA_BATCH, sizeof(*v), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
@@ -1160,6 +1169,8 @@ int ckpt_mm_predump_hold(struct ckpt_ctx *ctx)
 	}
 	ret = ckpt_visit_live_tasks(ctx, ckpt_predump_add_mm, p);
 	for (i = 0; !ret && i < p->nr_mms; i++)
+		ret = ckpt_lazy_finish(p->mms[i].mm);
+	for (i = 0; !ret && i < p->nr_mms; i++)
 		ret = ckpt_mm_walk_pages(ctx, p->mms[i].mm, v, p->mms[i].objref,
 					 &p->mms[i], &p->mms[i].nr_pages);
 	for (i = 0; !ret && i < p->nr_mms; i++)
@@ -1270,6 +1281,9 @@ struct ckpt_mm_restore {
 	unsigned long next_page;
 	u64 nr_pages;		/* of PAGES and PAGES_COW records */
 	u64 nr_cow, nr_cow_copied;
+	u64 nr_lazy;		/* of PAGES records left in the image */
+	struct ckpt_lazy *lazy;	/* RESTART_LAZY, once a record is left there */
+	bool lazy_off;		/* RESTART_LAZY, but the image is open for writing */
 	struct page **pages;
 };
 
@@ -1457,11 +1471,16 @@ static struct mm_struct *ckpt_lock_cow_pair(struct ckpt_ctx *ctx, struct mm_stru
 					    u32 ref)
 {
 	struct mm_struct *src = ckpt_obj_lookup(ctx, CKPT_OBJ_mm, ref);
+	int ret;
 
 	if (!src)
 		return ERR_PTR(-EINVAL);
 	if (src == mm)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "MM %u is the one being restored", ref));
+	/* Pages it shares must be there: a lazy restart left them in the image */
+	ret = ckpt_lazy_finish(src);
+	if (ret)
+		return ERR_PTR(ret);
 	if (mmap_write_lock_killable(src))
 		return ERR_PTR(-EINTR);
 	mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING);
@@ -1725,6 +1744,43 @@ static int ckpt_small_pages(struct mm_struct *mm, struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * RESTART_LAZY: leave the contents of a PAGES record in the image, to be
+ * read on first touch, if it has a PAGES_CRC and its mapping may wait.
+ * Return: 1 if left, 0 if to be read now, or a negative error.
+ */
+static int ckpt_restore_pages_lazy(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
+				   unsigned long addr, u32 nr)
+{
+	struct ckpt_pages_skip skip;
+	struct ckpt_lazy *lz;
+	int ret;
+
+	ret = ckpt_pages_skip_peek(ctx, nr, &skip);
+	if (ret <= 0)
+		return ret;
+	if (st->lazy_off)
+		return 0;
+	if (!st->lazy) {
+		lz = ckpt_lazy_new(ctx);
+		if (PTR_ERR_OR_ZERO(lz) == -ETXTBSY) {
+			/* Its pages could change under the tasks */
+			ckpt_log(ctx, "mm: the image is open for writing: its pages are read now");
+			st->lazy_off = true;
+			return 0;
+		}
+		if (IS_ERR(lz))
+			return ckpt_err(ctx, PTR_ERR(lz), "cannot start a lazy restart");
+		st->lazy = lz;
+	}
+	ret = ckpt_lazy_add(st->lazy, addr, nr, skip.pos, skip.crc);
+	if (ret <= 0)
+		return ret;
+	ckpt_pages_skip(ctx, nr, &skip);
+	st->nr_lazy += nr;
+	return 1;
+}
+
 /* Read one PAGES record straight into the task's pages */
 static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			      struct ckpt_mm_restore *st)
@@ -1748,6 +1804,11 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	    addr < st->next_page || end > TASK_SIZE)
 		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages): invalid or out of order",
 				addr, nr);
+	if (ctx->flags & RESTART_LAZY) {
+		ret = ckpt_restore_pages_lazy(ctx, st, addr, nr);
+		if (ret)
+			goto lazy;
+	}
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
@@ -1782,6 +1843,12 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	ret = ckpt_read_pages(ctx, st->pages, nr);
 	if (!ret)
 		ret = ckpt_read_end(ctx);
+	if (!ret)
+		ret = ckpt_read_pages_crc(ctx);
+lazy:
+	if (ret < 0)
+		goto out;
+	ret = 0;
 	st->next_page = end;
 	st->nr_pages += nr;
 out:
@@ -1955,8 +2022,10 @@ static void ckpt_mm_restored(struct ckpt_ctx *ctx, const struct ckpt_mm_restore 
 	ctx->stats.pages_written += written;
 	ctx->stats.pages_cow += st->nr_cow;
 	ctx->stats.pages_cow_copied += st->nr_cow_copied;
-	ckpt_log(ctx, "mm: %u mappings, %llu pages restored, %llu shared, %llu copied from another",
-		 nr_vmas, written, st->nr_cow, st->nr_cow_copied);
+	ckpt_log(ctx,
+		 "mm: %u mappings, %llu pages restored, %llu shared, %llu copied from another, %llu lazy",
+		 nr_vmas, written - st->nr_lazy, st->nr_cow, st->nr_cow_copied,
+		 st->nr_lazy);
 }
 
 static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
@@ -2025,6 +2094,8 @@ static void *ckpt_mm_restart(struct ckpt_ctx *ctx, u32 *objref)
 	if (!ret)
 		ckpt_mm_restored(ctx, &st, le32_to_cpu(rec->nr_vmas), t0);
 out:
+	if (st.lazy)
+		ckpt_lazy_start(st.lazy);
 	kfree(rec);
 	kvfree(st.pages);
 	if (ret)

@@ -179,6 +179,7 @@ struct ckpt_ctx {
 	struct mutex log_lock;		/* see above */
 	unsigned long flags;
 	bool restart;
+	bool pages_crc;			/* PAGES_CRC after PAGES (CHECKPOINT_LAZY) */
 	int err;
 
 	u32 crc;
@@ -481,6 +482,21 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
 int ckpt_read(struct ckpt_ctx *ctx, void *buf, u32 len);
 int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		    unsigned int nr);
+int ckpt_read_pages_crc(struct ckpt_ctx *ctx);
+
+/* The contents of a PAGES record and the PAGES_CRC after it, passed over */
+struct ckpt_pages_skip {
+	loff_t pos;			/* of the contents in the image */
+	u32 crc;			/* the PAGES_CRC */
+	struct {
+		struct ckpt_rec_hdr hdr;
+		struct ckpt_pages_crc rec;
+	} next;				/* the PAGES_CRC record, as read */
+};
+
+int ckpt_pages_skip_peek(struct ckpt_ctx *ctx, u32 nr, struct ckpt_pages_skip *skip);
+void ckpt_pages_skip(struct ckpt_ctx *ctx, u32 nr, const struct ckpt_pages_skip *skip);
+bool ckpt_pages_crc_ok(struct page **pages, unsigned int nr, u32 crc);
 int ckpt_read_end(struct ckpt_ctx *ctx);
 const char *ckpt_rec_name(u32 type);
 

@@ -9,6 +9,7 @@
  */
 #include <linux/bvec.h>
 #include <linux/checkpoint.h>
+#include <linux/crc32.h>
 #include <linux/crc32c.h>
 #include <linux/bpf_common.h>
 #include <linux/fs.h>
@@ -73,6 +74,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 	[CKPT_REC_PAGES] = {
 		.min_len = sizeof(struct ckpt_pages),
 		.max_len = sizeof(struct ckpt_pages) + CKPT_PAGES_MAX * PAGE_SIZE,
+	},
+	[CKPT_REC_PAGES_CRC] = {
+		.min_len = sizeof(struct ckpt_pages_crc),
+		.max_len = sizeof(struct ckpt_pages_crc),
 	},
 	[CKPT_REC_PAGES_COW] = {
 		.min_len = sizeof(struct ckpt_pages_cow),
@@ -478,6 +483,26 @@ int ckpt_write_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
 	return ckpt_write_rec_var(ctx, type, data, len, NULL, 0);
 }
 
+/*
+ * The running CRC after @len bytes whose own CRC-32C (~0 seeded, not
+ * inverted) is @part: crc32c() is affine in its seed, so
+ * crc32c(@crc, data) = crc32c(0, data) ^ shift(@crc) and
+ * crc32c(0, data) = @part ^ shift(~0).
+ */
+static u32 ckpt_crc_append(u32 crc, u32 part, size_t len)
+{
+	return part ^ __crc32c_le_shift(crc ^ ~0U, len);
+}
+
+/* PAGES_CRC after a PAGES record: the CRC of its contents alone */
+static int ckpt_write_pages_crc(struct ckpt_ctx *ctx, u32 part)
+{
+	struct ckpt_pages_crc rec = { .crc = cpu_to_le32(~part) };
+
+	return ckpt_write_rec(ctx, CKPT_REC_PAGES_CRC | CKPT_REC_OPTIONAL,
+			      &rec, sizeof(rec));
+}
+
 /**
  * ckpt_write_pages() - write a PAGES record straight from the pages
  * @ctx: checkpoint context
@@ -486,7 +511,9 @@ int ckpt_write_rec(struct ckpt_ctx *ctx, enum ckpt_rec_type type,
  * @nr: 1..CKPT_PAGES_MAX
  *
  * The page contents go from the pages to the image file through a bvec
- * iterator, without an intermediate copy.
+ * iterator, without an intermediate copy.  With @ctx->pages_crc, a
+ * PAGES_CRC record follows, with the CRC of the contents alone; the
+ * contents are read once for both CRCs.
  *
  * Return: 0 or a negative error, already logged.
  */
@@ -498,6 +525,7 @@ int ckpt_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
 		.nr_pages = cpu_to_le32(nr),
 	};
 	struct iov_iter iter;
+	u32 part = ~0U;
 	unsigned int i;
 	int ret;
 
@@ -514,13 +542,17 @@ int ckpt_write_pages(struct ckpt_ctx *ctx, unsigned long addr,
 	for (i = 0; i < nr; i++) {
 		void *kaddr = kmap_local_page(pages[i]);
 
-		ctx->crc = crc32c(ctx->crc, kaddr, PAGE_SIZE);
+		part = crc32c(part, kaddr, PAGE_SIZE);
 		kunmap_local(kaddr);
 		bvec_set_page(&ctx->bvec[i], pages[i], PAGE_SIZE, 0);
 	}
+	ctx->crc = ckpt_crc_append(ctx->crc, part, nr * PAGE_SIZE);
 	ctx->size += (u64)nr * PAGE_SIZE;
 	iov_iter_bvec(&iter, ITER_SOURCE, ctx->bvec, nr, nr * PAGE_SIZE);
-	return ckpt_write_iter(ctx, &iter);
+	ret = ckpt_write_iter(ctx, &iter);
+	if (!ret && ctx->pages_crc)
+		ret = ckpt_write_pages_crc(ctx, part);
+	return ret;
 }
 
 /**
@@ -856,6 +888,113 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages, unsigned int nr)
 		kunmap_local(kaddr);
 	}
 	return 0;
+}
+
+/**
+ * ckpt_read_pages_crc() - consume the PAGES_CRC after a PAGES record, if any
+ * @ctx: restart context
+ *
+ * A PAGES record whose contents were read has nothing left to check in
+ * it: the trailer covers the contents.
+ *
+ * Return: 0 or a negative error, already logged.
+ */
+int ckpt_read_pages_crc(struct ckpt_ctx *ctx)
+{
+	struct ckpt_pages_crc rec;
+	int ret;
+
+	ret = ckpt_peek_rec(ctx);
+	if (ret != CKPT_REC_PAGES_CRC)
+		return ret < 0 ? ret : 0;
+	ret = ckpt_read_rec(ctx, CKPT_REC_PAGES_CRC, &rec, sizeof(rec));
+	if (!ret && rec.__pad)
+		ret = ckpt_err(ctx, -EINVAL, "offset %llu: PAGES_CRC has non-zero padding",
+			       ctx->rec_start);
+	return ret;
+}
+
+/**
+ * ckpt_pages_skip_peek() - may the current PAGES record's contents be skipped?
+ * @ctx: restart context, the PAGES record's fixed part read
+ * @nr: its number of pages
+ * @skip: returns where its contents are and their CRC
+ *
+ * They may in a seekable image, when the record is followed by a
+ * PAGES_CRC: ckpt_pages_skip() then passes over them.  Nothing is
+ * consumed.
+ *
+ * Return: 1 if they may, 0 if not (read the contents), or a negative
+ * error (logged).
+ */
+int ckpt_pages_skip_peek(struct ckpt_ctx *ctx, u32 nr, struct ckpt_pages_skip *skip)
+{
+	u32 len = nr * PAGE_SIZE;
+	loff_t at;
+	ssize_t got;
+
+	if (!ctx->ppos || ctx->peeked || ctx->rec_left != len ||
+	    !S_ISREG(file_inode(ctx->file)->i_mode))
+		return 0;
+	at = *ctx->ppos + len;
+	got = kernel_read(ctx->file, &skip->next, sizeof(skip->next), &at);
+	if (got < 0)
+		return ckpt_err(ctx, got, "reading the image failed at offset %llu",
+				ctx->size + len);
+	if (got != sizeof(skip->next) ||
+	    (le32_to_cpu(skip->next.hdr.type) & ~CKPT_REC_OPTIONAL) != CKPT_REC_PAGES_CRC ||
+	    le32_to_cpu(skip->next.hdr.len) != sizeof(skip->next.rec) ||
+	    skip->next.rec.__pad)
+		return 0;
+	skip->pos = *ctx->ppos;
+	skip->crc = le32_to_cpu(skip->next.rec.crc);
+	return 1;
+}
+
+/**
+ * ckpt_pages_skip() - pass over the current PAGES record's contents
+ * @ctx: restart context
+ * @nr: the record's number of pages
+ * @skip: what ckpt_pages_skip_peek() found
+ *
+ * The contents are not read and the PAGES_CRC record is consumed; the
+ * running CRC takes the contents in through its value, so the trailer
+ * still checks the whole image.  The contents are checked against
+ * @skip->crc when they are read.
+ */
+void ckpt_pages_skip(struct ckpt_ctx *ctx, u32 nr, const struct ckpt_pages_skip *skip)
+{
+	u32 len = nr * PAGE_SIZE;
+
+	ctx->crc = ckpt_crc_append(ctx->crc, ~skip->crc, len);
+	ctx->rec_left = 0;
+	ctx->rec_start = ctx->size + len;
+	ctx->crc = crc32c(ctx->crc, &skip->next, sizeof(skip->next));
+	ctx->size += len + sizeof(skip->next);
+	*ctx->ppos += len + sizeof(skip->next);
+	ctx->nr_records++;
+}
+
+/**
+ * ckpt_pages_crc_ok() - do page contents match their PAGES_CRC?
+ * @pages: the contents, read
+ * @nr: number of pages
+ * @crc: the PAGES_CRC value
+ *
+ * Return: whether they match.
+ */
+bool ckpt_pages_crc_ok(struct page **pages, unsigned int nr, u32 crc)
+{
+	u32 part = ~0U;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		part = crc32c(part, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	return ~part == crc;
 }
 
 /*

@@ -17,9 +17,9 @@
 #define CHECKPOINT_VALID_FLAGS	(CHECKPOINT_KILL | CHECKPOINT_SUBTREE | CHECKPOINT_SHARED_OK | \
 				 CHECKPOINT_ROOT_RELATIVE | CHECKPOINT_EXT_UNIX_SK | \
 				 CHECKPOINT_TRACK | CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP | \
-				 CHECKPOINT_STOP)
+				 CHECKPOINT_STOP | CHECKPOINT_LAZY)
 #define RESTART_VALID_FLAGS	(RESTART_FILES_CHANGED_OK | RESTART_EXTERNAL | RESTART_THAW | \
-				 RESTART_SIBLING)
+				 RESTART_SIBLING | RESTART_LAZY)
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
@@ -241,6 +241,10 @@ static long ckpt_run(int fd, int logfd, unsigned long flags, bool restart,
 		ctx->caller = current;
 		ctx->caller_cred = get_current_cred();
 		ret = flags & RESTART_EXTERNAL ? ckpt_copy_externals(ctx, ext, nr_ext) : 0;
+		/* Pages are read later, at their offsets in the file */
+		if (!ret && (flags & RESTART_LAZY) &&
+		    (!ctx->ppos || !S_ISREG(file_inode(ctx->file)->i_mode)))
+			ret = ckpt_err(ctx, -EINVAL, "RESTART_LAZY needs a regular file");
 		if (!ret)
 			ret = ckpt_do_restart(ctx);
 	} else {
@@ -274,6 +278,10 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	    (flags & CHECKPOINT_KILL))
 		return -EINVAL;
 	if ((flags & CHECKPOINT_STOP) && (flags & CHECKPOINT_PREDUMP))
+		return -EINVAL;
+	/* A lazy restart reads one image, not a chain */
+	if ((flags & CHECKPOINT_LAZY) &&
+	    (flags & (CHECKPOINT_PREDUMP | CHECKPOINT_INCREMENTAL)))
 		return -EINVAL;
 	if (pid <= 0)
 		return -EINVAL;

@@ -30,12 +30,14 @@
 #define CHECKPOINT_INCREMENTAL	(1UL << 6) /* only pages changed since the tracked image */
 #define CHECKPOINT_PREDUMP	(1UL << 7) /* memory only, written while the tasks run */
 #define CHECKPOINT_STOP		(1UL << 8) /* SIGSTOP the tasks after a complete image */
+#define CHECKPOINT_LAZY		(1UL << 9) /* PAGES_CRC after PAGES: restartable lazily */
 
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
 #define RESTART_EXTERNAL	(1UL << 1) /* the 5th and 6th arguments give externals */
 #define RESTART_THAW		(1UL << 2) /* frozen cgroups of the image come back thawed */
 #define RESTART_SIBLING		(1UL << 3) /* the root becomes a child of the caller's parent */
+#define RESTART_LAZY		(1UL << 4) /* anonymous memory faulted in from the image later */
 
 /* struct ckpt_external.kind */
 #define CKPT_EXT_VETH		1	/* key: a veth device of the tasks; name: its outer end */
@@ -164,7 +166,8 @@ struct ckpt_external {
 	FN(PAGES_COW,	74)		\
 	FN(X86_VDSO,	75)		\
 	FN(CHAIN,	76)		\
-	FN(PAGES_PARENT, 77)
+	FN(PAGES_PARENT, 77)		\
+	FN(PAGES_CRC,	78)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -931,6 +934,19 @@ struct ckpt_vma {
 struct ckpt_pages {
 	__le64 addr;
 	__le32 nr_pages;	/* 1..CKPT_PAGES_MAX */
+	__le32 __pad;
+};
+
+/*
+ * PAGES_CRC: right after a PAGES record of an MM in an image written with
+ * CHECKPOINT_LAZY, marked CKPT_REC_OPTIONAL: the CRC-32C of that record's
+ * page contents alone (~crc32c(~0, data)).  restart(2) with RESTART_LAZY
+ * skips the contents of PAGES records that have one: it checks the
+ * trailer's CRC with it instead of the data, and each run of pages when
+ * a task first touches it, against it.
+ */
+struct ckpt_pages_crc {
+	__le32 crc;
 	__le32 __pad;
 };
 

@@ -91,7 +91,32 @@ static void ckpt_test_objref(struct kunit *test)
 	xa_destroy(&ctx->objs);
 }
 
+/*
+ * The running CRC that takes a run of pages in through the run's own CRC
+ * (PAGES_CRC) is the one that reads the run, for any seed and length.
+ */
+static void ckpt_test_crc_append(struct kunit *test)
+{
+	static const size_t lens[] = { 8, 4096, 3 * 4096 + 8 };
+	u8 *buf = kunit_kmalloc(test, 3 * 4096 + 8, GFP_KERNEL);
+	u32 seed = ~0U, part;
+	size_t i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < 3 * 4096 + 8; i++)
+		buf[i] = i * 131 + (i >> 9);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		for (j = 0; j < 3; j++) {
+			part = crc32c(~0U, buf, lens[i]);
+			KUNIT_EXPECT_EQ(test, ckpt_crc_append(seed, part, lens[i]),
+					crc32c(seed, buf, lens[i]));
+			seed = seed * 2654435761U + 12345;
+		}
+	}
+}
+
 static struct kunit_case ckpt_image_test_cases[] = {
+	KUNIT_CASE(ckpt_test_crc_append),
 	KUNIT_CASE(ckpt_test_rec_defs),
 	KUNIT_CASE(ckpt_test_read_path),
 	KUNIT_CASE(ckpt_test_objref),
