@@ -430,18 +430,40 @@ static char *criu_parent_path(struct criu_ctx *c, unsigned int n)
 }
 
 /*
+ * The parent of the image at @path, from its CHAIN record (a walk of the
+ * record headers): 0 if it has none, or if it cannot be read, which
+ * ckpt_chain_open() then reports.
+ */
+static uint64_t criu_chain_parent_of(const char *path)
+{
+	struct ckpt_img_info info;
+	char why[256];
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ret = ckpt_img_scan(fd, false, &info, why, sizeof(why));
+	close(fd);
+	return ret ? 0 : info.chain_parent;
+}
+
+/*
  * An incremental ckpt.img (a DUMP with parent_img): the images it builds
  * on are found as CRIU finds them, through the parent link of each images
- * directory, then mapped and checked before anything is restored.
+ * directory, up to the first that has no parent (older links are not
+ * read), then mapped and checked before anything is restored.
  */
 static int criu_restore_parents(struct criu_ctx *c, struct criu_restore *r)
 {
+	uint64_t parent = r->info.chain_parent;
 	unsigned int nr = 0;
 
-	if (!r->info.chain_parent)
+	if (!parent)
 		return 0;
-	while (nr < CKPT_CHAIN_MAX && (r->parent_paths[nr] = criu_parent_path(c, nr + 1)))
-		nr++;
+	while (parent && nr < CKPT_CHAIN_MAX &&
+	       (r->parent_paths[nr] = criu_parent_path(c, nr + 1)))
+		parent = criu_chain_parent_of(r->parent_paths[nr++]);
 	if (!nr)
 		return criu_fail(c, ENOENT,
 				 "%s is incremental (its parent is image %016" PRIx64
