@@ -2016,7 +2016,7 @@ static int ckpt_restore_all_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 static void ckpt_mm_restored(struct ckpt_ctx *ctx, const struct ckpt_mm_restore *st,
 			     u32 nr_vmas, u64 t0)
 {
-	u64 written = st->nr_pages - st->nr_cow - st->nr_cow_copied;
+	u64 written = st->nr_pages - st->nr_cow - st->nr_cow_copied - st->nr_lazy;
 
 	ctx->stats.memory_ns += ktime_get_ns() - t0;
 	ctx->stats.pages_written += written;
@@ -2024,7 +2024,7 @@ static void ckpt_mm_restored(struct ckpt_ctx *ctx, const struct ckpt_mm_restore 
 	ctx->stats.pages_cow_copied += st->nr_cow_copied;
 	ckpt_log(ctx,
 		 "mm: %u mappings, %llu pages restored, %llu shared, %llu copied from another, %llu lazy",
-		 nr_vmas, written - st->nr_lazy, st->nr_cow, st->nr_cow_copied,
+		 nr_vmas, written, st->nr_cow, st->nr_cow_copied,
 		 st->nr_lazy);
 }
 
@@ -2121,6 +2121,9 @@ static void *ckpt_mm_of(struct task_struct *t)
 
 static long ckpt_mm_users(void *ptr)
 {
+	/* The worker of a lazy restart holds it while it fetches pages */
+	if (ckpt_lazy_finish(ptr))
+		return LONG_MAX;
 	return atomic_read(&((struct mm_struct *)ptr)->mm_users);
 }
 

@@ -57,6 +57,7 @@ struct ckpt_lazy_run {
 	u32 nr;				/* pages */
 	u32 crc;			/* PAGES_CRC */
 	u32 left;			/* bits set in pending */
+	bool busy;			/* being read: others wait */
 	DECLARE_BITMAP(pending, CKPT_PAGES_MAX);
 };
 
@@ -72,6 +73,7 @@ struct ckpt_lazy {
 	struct mutex done_lock;		/* one unregisters */
 	bool done;			/* unregistered */
 	struct work_struct work;
+	wait_queue_head_t wq;		/* for a run no longer busy */
 	struct rcu_head rcu;
 };
 
@@ -290,9 +292,50 @@ static int ckpt_lazy_install(struct ckpt_lazy *lz, struct vm_area_struct *vma,
 }
 
 /*
+ * Take run @i to read it, if no one else is reading it and it has pages
+ * still to be fetched in [@start, @end): a copy of it, 1, or 0 if there is
+ * nothing to fetch there, or -EAGAIN while another reads it.
+ */
+static int ckpt_lazy_take(struct ckpt_lazy *lz, u32 i, unsigned long start,
+			  unsigned long end, struct ckpt_lazy_run *copy)
+{
+	struct ckpt_lazy_run *r;
+	unsigned long first, last;
+	int ret = -EAGAIN;
+
+	spin_lock(&lz->lock);
+	r = &lz->runs[i];
+	if (!r->busy) {
+		first = (start - r->addr) >> PAGE_SHIFT;
+		last = (end - r->addr) >> PAGE_SHIFT;
+		ret = find_next_bit(r->pending, last, first) < last;
+		r->busy = ret;
+		*copy = *r;
+	}
+	spin_unlock(&lz->lock);
+	return ret;
+}
+
+static bool ckpt_lazy_busy(struct ckpt_lazy *lz, u32 i)
+{
+	bool busy;
+
+	spin_lock(&lz->lock);
+	busy = lz->runs[i].busy;
+	spin_unlock(&lz->lock);
+	return busy;
+}
+
+/* Until run @i is no longer being read: 0, or -EINTR */
+static int ckpt_lazy_wait(struct ckpt_lazy *lz, u32 i)
+{
+	return wait_event_killable(lz->wq, !ckpt_lazy_busy(lz, i)) ? -EINTR : 0;
+}
+
+/*
  * Fetch run @i: read it whole, check it, and map its pages still to be
  * fetched that are in @vma, which has an anon_vma.  Under the mmap lock
- * or @vma's lock.
+ * or @vma's lock.  -EAGAIN while another reads it.
  */
 static int ckpt_lazy_fill_run(struct ckpt_lazy *lz, struct vm_area_struct *vma, u32 i)
 {
@@ -308,18 +351,26 @@ static int ckpt_lazy_fill_run(struct ckpt_lazy *lz, struct vm_area_struct *vma, 
 	spin_unlock(&lz->lock);
 	start = max(r.addr, vma->vm_start);
 	end = min(r.addr + ((unsigned long)r.nr << PAGE_SHIFT), vma->vm_end);
+	ret = ckpt_lazy_take(lz, i, start, end, &r);
+	if (ret <= 0)
+		return ret;
 	pages = kcalloc(r.nr, sizeof(*pages) + sizeof(*bv), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
-	bv = (struct bio_vec *)(pages + r.nr);
-	ret = ckpt_lazy_alloc(vma, &r, pages);
+	ret = pages ? 0 : -ENOMEM;
+	if (pages) {
+		bv = (struct bio_vec *)(pages + r.nr);
+		ret = ckpt_lazy_alloc(vma, &r, pages);
+	}
 	if (!ret)
 		ret = ckpt_lazy_install(lz, vma, i, start, end,
 					ckpt_lazy_read(lz, &r, pages, bv) ? pages : NULL);
-	for (j = 0; j < r.nr; j++)
+	for (j = 0; pages && j < r.nr; j++)
 		if (pages[j])
 			folio_put(page_folio(pages[j]));
 	kfree(pages);
+	spin_lock(&lz->lock);
+	lz->runs[i].busy = false;
+	spin_unlock(&lz->lock);
+	wake_up_all(&lz->wq);
 	return ret;
 }
 
@@ -352,6 +403,9 @@ vm_fault_t ckpt_lazy_fault(struct vm_fault *vmf)
 		ret = vmf_anon_prepare(vmf);
 		if (!ret) {
 			err = ckpt_lazy_fill_run(lz, vmf->vma, i);
+			/* Another reads it: its pages are there once it is done */
+			if (err == -EAGAIN)
+				err = ckpt_lazy_wait(lz, i);
 			ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_NOPAGE;
 		}
 	}
@@ -359,9 +413,12 @@ vm_fault_t ckpt_lazy_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-/* Fetch the runs of [@start, @end) in the mappings between */
+/*
+ * Fetch the runs of [@start, @end) in the mappings between; in the
+ * background, a run another reads is left to it
+ */
 static int ckpt_lazy_fill_range(struct ckpt_lazy *lz, u32 i, unsigned long start,
-				unsigned long end)
+				unsigned long end, bool bg)
 {
 	struct mm_struct *mm = lz->mm;
 	struct vm_area_struct *vma;
@@ -387,6 +444,11 @@ static int ckpt_lazy_fill_range(struct ckpt_lazy *lz, u32 i, unsigned long start
 			ret = -ENOMEM;
 		else
 			ret = ckpt_lazy_fill_run(lz, vma, i);
+		if (ret == -EAGAIN) {
+			ret = bg ? 0 : ckpt_lazy_wait(lz, i);
+			if (!bg && !ret)
+				next = start;
+		}
 	}
 	mmap_read_unlock(mm);
 	return ret;
@@ -417,7 +479,7 @@ static int ckpt_lazy_fill(struct ckpt_lazy *lz, unsigned long start, unsigned lo
 		left = lz->runs[i].left;
 		spin_unlock(&lz->lock);
 		if (left) {
-			ret = ckpt_lazy_fill_range(lz, i, max(addr, start), min(rend, end));
+			ret = ckpt_lazy_fill_range(lz, i, max(addr, start), min(rend, end), bg);
 			if (ret)
 				return ret;
 		}
@@ -430,85 +492,102 @@ static int ckpt_lazy_fill(struct ckpt_lazy *lz, unsigned long start, unsigned lo
 }
 
 /*
- * All pages are in: the mappings lose their marks (and the VM_NOHUGEPAGE
- * restart gave them), and the address space leaves the registry.
+ * All pages are in: the mappings lose their marks, and the VM_NOHUGEPAGE
+ * restart gave them.  The caller holds the mm.
  */
-static void ckpt_lazy_done(struct ckpt_lazy *lz, bool dead)
+static void ckpt_lazy_unmark(struct ckpt_lazy *lz)
 {
 	struct vm_area_struct *vma;
-	bool unregister = false;
+
+	VMA_ITERATOR(vmi, lz->mm, 0);
+
+	mmap_write_lock(lz->mm);
+	for_each_vma(vmi, vma) {
+		vm_flags_t clear = VM_CKPT_LAZY | VM_CKPT_LAZY_NH;
+
+		if (!(vma->vm_flags & VM_CKPT_LAZY))
+			continue;
+		if (vma->vm_flags & VM_CKPT_LAZY_NH)
+			clear |= VM_NOHUGEPAGE;
+		vm_flags_clear(vma, clear);
+	}
+	mmap_write_unlock(lz->mm);
+}
+
+/* The address space leaves the registry: all is in, or it is gone */
+static void ckpt_lazy_unregister(struct ckpt_lazy *lz)
+{
+	bool done;
 
 	mutex_lock(&lz->done_lock);
-	if (lz->done || (!dead && READ_ONCE(lz->nr_pending)))
-		goto out;
-	if (!dead) {
-		VMA_ITERATOR(vmi, lz->mm, 0);
-
-		mmap_write_lock(lz->mm);
-		for_each_vma(vmi, vma) {
-			vm_flags_t clear = VM_CKPT_LAZY | VM_CKPT_LAZY_NH;
-
-			if (!(vma->vm_flags & VM_CKPT_LAZY))
-				continue;
-			if (vma->vm_flags & VM_CKPT_LAZY_NH)
-				clear |= VM_NOHUGEPAGE;
-			vm_flags_clear(vma, clear);
-		}
-		mmap_write_unlock(lz->mm);
+	done = lz->done;
+	if (!done) {
+		xa_erase(&ckpt_lazy_mms, ckpt_lazy_index(lz->mm));
+		WRITE_ONCE(lz->done, true);
 	}
-	xa_erase(&ckpt_lazy_mms, ckpt_lazy_index(lz->mm));
-	lz->done = true;
-	unregister = true;
-out:
 	mutex_unlock(&lz->done_lock);
-	if (unregister) {
+	if (!done) {
 		static_branch_dec(&ckpt_lazy_active);
 		ckpt_lazy_put(lz);
 	}
 }
 
-/* The background fill, until all is in or the address space is gone */
+/*
+ * The background fill, until all is in or the address space is gone.  It
+ * lets the mm go before it leaves the registry, so that one who finds the
+ * registry without it also finds the mm without the worker's reference
+ * (checkpoint(2) counts the mm's users).
+ */
 static void ckpt_lazy_work(struct work_struct *work)
 {
 	struct ckpt_lazy *lz = container_of(work, struct ckpt_lazy, work);
+	bool filled;
 	int ret;
 
-	while (mmget_not_zero(lz->mm)) {
+	while (!READ_ONCE(lz->done) && mmget_not_zero(lz->mm)) {
 		ret = ckpt_lazy_fill(lz, 0, TASK_SIZE, true);
-		if (!ret)
-			ckpt_lazy_done(lz, false);
+		filled = !ret && !READ_ONCE(lz->nr_pending);
+		if (filled)
+			ckpt_lazy_unmark(lz);
 		mmput(lz->mm);
-		if (READ_ONCE(lz->done))
+		if (filled)
 			break;
-		if (ret == -ESRCH)
-			continue;
 		/* Out of memory, or pages under a PMD that changed: again */
-		msleep(ret ? 100 : 10);
+		if (ret != -ESRCH)
+			msleep(ret ? 100 : 10);
 	}
-	/* Gone: nothing can fault any more */
-	ckpt_lazy_done(lz, true);
+	/* All in, or gone: nothing can fault any more */
+	ckpt_lazy_unregister(lz);
 	ckpt_lazy_put(lz);
 }
 
 /**
  * __ckpt_lazy_finish() - fetch every page still in the image
- * @mm: an address space, held by the caller
+ * @mm: an address space
  *
  * Before fork(), mremap() and checkpoint(2), which would copy, move or
- * save pages that are not there.
+ * save pages that are not there.  Once it returns 0, the background
+ * worker has let @mm go too.
  *
  * Return: 0, or -EINTR or -ENOMEM.
  */
 int __ckpt_lazy_finish(struct mm_struct *mm)
 {
 	struct ckpt_lazy *lz = ckpt_lazy_get(mm);
-	int ret;
+	int ret = 0;
 
 	if (!lz)
 		return 0;
-	ret = ckpt_lazy_fill(lz, 0, TASK_SIZE, false);
-	if (!ret)
-		ckpt_lazy_done(lz, false);
+	if (mmget_not_zero(mm)) {
+		ret = ckpt_lazy_fill(lz, 0, TASK_SIZE, false);
+		if (!ret && !READ_ONCE(lz->nr_pending))
+			ckpt_lazy_unmark(lz);
+		mmput(mm);
+	}
+	if (!ret && !READ_ONCE(lz->nr_pending)) {
+		ckpt_lazy_unregister(lz);
+		flush_work(&lz->work);
+	}
 	ckpt_lazy_put(lz);
 	return ret;
 }
@@ -575,6 +654,7 @@ struct ckpt_lazy *ckpt_lazy_new(struct ckpt_ctx *ctx)
 	spin_lock_init(&lz->lock);
 	mutex_init(&lz->done_lock);
 	INIT_WORK(&lz->work, ckpt_lazy_work);
+	init_waitqueue_head(&lz->wq);
 	lz->file = get_file(ctx->file);
 	lz->cred = get_cred(ctx->caller_cred);
 	mmgrab(mm);
