@@ -83,6 +83,7 @@ struct chain_merge {
 	bool has_chain;
 	int parent_idx;		/* the image PAGES_PARENT refer to, -1 if none */
 	uint32_t cur_mm;	/* the MM being read, 0 if none */
+	uint32_t prev_type;	/* of the record read before this one */
 	void *buf;		/* the payload of the record being merged */
 	size_t buf_size;
 	/* what is written */
@@ -727,8 +728,9 @@ static int chain_merge_chain(struct chain_merge *m, const void *p, uint32_t len)
 /* One record of the image read, but its TRAILER */
 static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void *p, uint32_t len)
 {
-	uint32_t type = raw_type & ~CKPT_REC_OPTIONAL;
+	uint32_t type = raw_type & ~CKPT_REC_OPTIONAL, prev = m->prev_type;
 
+	m->prev_type = type;
 	if (!m->in_records) {
 		m->page_size = chain_check_header(m->c, m->name, type, p, len);
 		if (!m->page_size)
@@ -746,6 +748,11 @@ static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void 
 		break;
 	case CKPT_REC_MM_END:
 		m->cur_mm = 0;
+		break;
+	case CKPT_REC_PAGES_CRC:
+		/* Copied with its PAGES, which is copied as it is: it still holds */
+		if (prev != CKPT_REC_PAGES)
+			return chain_merge_fail(m, "PAGES_CRC: not right after a PAGES");
 		break;
 	}
 	return chain_write_rec(m, raw_type, p, len);

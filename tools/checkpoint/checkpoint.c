@@ -19,7 +19,7 @@
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
 	"                       [--ext-unix-sk] [--track] [--incremental] [--predump]\n"
-	"                       [--stop]\n"
+	"                       [--stop] [--lazy]\n"
 	"                       [-v | --log FILE] [--stats FILE]\n"
 	"                       [-q | --progress | --no-progress]\n"
 	"\n"
@@ -47,6 +47,9 @@ static const char checkpoint_usage[] =
 	"                     --track, not with --kill); restart refuses it alone\n"
 	"      --stop         leave the processes stopped (SIGSTOP) after a complete\n"
 	"                     image, to kill them, or continue them (SIGCONT), later\n"
+	"      --lazy         after each run of pages, its CRC-32C, so that restart\n"
+	"                     --lazy can map them later, when they are first touched\n"
+	"                     (not with --incremental or --predump)\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"      --stats FILE   write the figures of the checkpoint to FILE, as a\n"
@@ -71,6 +74,7 @@ enum {
 	CHECKPOINT_OPT_INCREMENTAL,
 	CHECKPOINT_OPT_PREDUMP,
 	CHECKPOINT_OPT_STOP,
+	CHECKPOINT_OPT_LAZY,
 };
 
 struct checkpoint_opts {
@@ -98,6 +102,9 @@ static int checkpoint_check_opts(struct checkpoint_opts *o)
 				      "--track and --predump exclude --kill: killed processes write nothing more");
 	if ((o->flags & CHECKPOINT_STOP) && (o->flags & (CHECKPOINT_KILL | CHECKPOINT_PREDUMP)))
 		return ckpt_usage_err("checkpoint", "--stop excludes --kill and --predump");
+	if ((o->flags & CHECKPOINT_LAZY) &&
+	    (o->flags & (CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP)))
+		return ckpt_usage_err("checkpoint", "--lazy excludes --incremental and --predump");
 	if (o->quiet)
 		o->progress = CKPT_PROGRESS_OFF;
 	return -1;
@@ -122,6 +129,7 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "incremental", no_argument,   NULL, CHECKPOINT_OPT_INCREMENTAL },
 		{ "predump", no_argument,       NULL, CHECKPOINT_OPT_PREDUMP },
 		{ "stop",    no_argument,       NULL, CHECKPOINT_OPT_STOP },
+		{ "lazy",    no_argument,       NULL, CHECKPOINT_OPT_LAZY },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -168,6 +176,9 @@ static int checkpoint_parse(int argc, char **argv,
 			break;
 		case CHECKPOINT_OPT_STOP:
 			o->flags |= CHECKPOINT_STOP;
+			break;
+		case CHECKPOINT_OPT_LAZY:
+			o->flags |= CHECKPOINT_LAZY;
 			break;
 		case CHECKPOINT_OPT_NO_PROGRESS:
 			o->progress = CKPT_PROGRESS_OFF;

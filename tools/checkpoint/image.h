@@ -337,6 +337,7 @@ struct image {
 	uint64_t mm_cow_pages;	/* of its PAGES_COW */
 	uint64_t mm_parent_pages;	/* of its PAGES_PARENT */
 	uint64_t pages_end;	/* they go up: end of the last one */
+	uint32_t pages_crc;	/* of the contents of the last PAGES, as PAGES_CRC has it */
 	/* the MMs read, by the order of their records */
 	struct image_mm *mms;
 	uint32_t nr_mms;

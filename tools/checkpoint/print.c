@@ -38,6 +38,7 @@ static const struct named checkpoint_flag_names[] = {
 	{ CHECKPOINT_EXT_UNIX_SK, "EXT_UNIX_SK" },
 	{ CHECKPOINT_PREDUMP, "PREDUMP" },
 	{ CHECKPOINT_STOP, "STOP" },
+	{ CHECKPOINT_LAZY, "LAZY" },
 };
 
 static const struct named vma_kind_names[] = {
@@ -1348,6 +1349,13 @@ void print_PAGES_PARENT(const struct image *img, const void *p, uint32_t len)
 	pr_x("addr", LE64(pp->addr));
 	pr_u("nr_pages", LE32(pp->nr_pages));
 	printf("  mm_ref: %u (an MM of the parent image)\n", LE32(pp->mm_ref));
+}
+
+void print_PAGES_CRC(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_crc *c = p;
+
+	printf("  crc: 0x%08x (matches)\n", LE32(c->crc));
 }
 
 void print_MM_END(const struct image *img, const void *p, uint32_t len)

@@ -336,8 +336,12 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 					  CHECKPOINT_SHARED_OK | CHECKPOINT_ROOT_RELATIVE |
 					  CHECKPOINT_EXT_UNIX_SK | CHECKPOINT_TRACK |
 					  CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP |
-					  CHECKPOINT_STOP))
+					  CHECKPOINT_STOP | CHECKPOINT_LAZY))
 		return image_fail(img, "unknown flags 0x%x", LE32(h->flags));
+	if ((LE32(h->flags) & CHECKPOINT_LAZY) &&
+	    (LE32(h->flags) & (CHECKPOINT_INCREMENTAL | CHECKPOINT_PREDUMP)))
+		return image_fail(img, "flags 0x%x: LAZY with INCREMENTAL or PREDUMP",
+				  LE32(h->flags));
 	img->predump = LE32(h->flags) & CHECKPOINT_PREDUMP;
 	if (check_padded_string(img, h->release, sizeof(h->release), "release") ||
 	    check_xsave_layout(img, h))
@@ -1250,6 +1254,8 @@ int accept_PAGES(struct image *img, const void *p, uint32_t len)
 	if (check_var_len(img, p, len, size) ||
 	    check_zero(img, &pg->__pad, sizeof(pg->__pad), "__pad"))
 		return -1;
+	/* For a PAGES_CRC after it: the data goes before its next record */
+	img->pages_crc = image_crc_end(crc32c(image_crc_start(), pg + 1, size));
 	if (img->state == ST_SHMEM_PAGES)
 		return accept_shmem_pages(img, addr, size, n);
 	if (!mm_pages_vma(img, addr, size))
@@ -1326,6 +1332,24 @@ int accept_PAGES_PARENT(struct image *img, const void *p, uint32_t len)
 	img->pages_end = addr + size;
 	img->mm_pages += n;
 	img->mm_parent_pages += n;
+	return 0;
+}
+
+/*
+ * PAGES_CRC: the CRC-32C of the contents of the PAGES right before it
+ * (show.c checks that it is), by which restart(2) with RESTART_LAZY
+ * checks them when it reads them, long after the TRAILER
+ */
+int accept_PAGES_CRC(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_crc *c = p;
+
+	if (check_zero(img, &c->__pad, sizeof(c->__pad), "__pad"))
+		return -1;
+	if (LE32(c->crc) != img->pages_crc)
+		return image_fail(img,
+				  "crc 0x%08x, but the contents of the PAGES before it have 0x%08x: they are damaged",
+				  LE32(c->crc), img->pages_crc);
 	return 0;
 }
 

@@ -53,7 +53,8 @@ static const char restart_usage[] =
 	"                    [--veth DEV=OUTER]... [--ext-unix-sk socket:[INO]=FD]...\n"
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
-	"                    [--console-socket PATH] [--parent IMAGE]... [--stats FILE]\n"
+	"                    [--console-socket PATH] [--parent IMAGE]... [--lazy]\n"
+	"                    [--stats FILE]\n"
 	"                    [-q | --progress | --no-progress]\n"
 	"\n"
 	"Recreate the process saved in FILE ('-': standard input) as a child of\n"
@@ -116,6 +117,11 @@ static const char restart_usage[] =
 	"                     order, down to a complete one (checkpoint --track);\n"
 	"                     restart(2) reads the complete image they make from\n"
 	"                     a pipe, filled by a process of ours (ckpt merge)\n"
+	"      --lazy         return before the processes' private anonymous memory\n"
+	"                     is in: each run of pages is read from FILE when it is\n"
+	"                     first touched, the rest in the background (restart(2)\n"
+	"                     flag RESTART_LAZY; an image of checkpoint --lazy);\n"
+	"                     FILE must be a regular file, left unchanged until then\n"
 	"      --stats FILE   write the figures of the restart to FILE, as a JSON\n"
 	"                     object (pages restored, image size), once restart(2)\n"
 	"                     has returned; removed if it failed\n"
@@ -139,6 +145,7 @@ enum {
 	RESTART_OPT_PROGRESS,
 	RESTART_OPT_NO_PROGRESS,
 	RESTART_OPT_PARENT,
+	RESTART_OPT_LAZY,
 };
 
 struct restart_opts {
@@ -398,6 +405,7 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "progress", no_argument,      NULL, RESTART_OPT_PROGRESS },
 		{ "no-progress", no_argument,   NULL, RESTART_OPT_NO_PROGRESS },
 		{ "parent",  required_argument, NULL, RESTART_OPT_PARENT },
+		{ "lazy",    no_argument,       NULL, RESTART_OPT_LAZY },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -470,6 +478,9 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 				return restart_usage_err("too many --parent images");
 			o->parents[o->nr_parents++] = optarg;
 			break;
+		case RESTART_OPT_LAZY:
+			o->flags |= RESTART_LAZY;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -486,6 +497,8 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		return restart_usage_err("-v and --log exclude each other");
 	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
 		return restart_usage_err("-q and --progress exclude each other");
+	if ((o->flags & RESTART_LAZY) && o->nr_parents)
+		return restart_usage_err("--lazy excludes --parent: ckpt merge the chain first");
 	if (o->quiet)
 		o->progress = CKPT_PROGRESS_OFF;
 	o->input = argv[optind];
@@ -800,6 +813,43 @@ static int restart_merge_end(struct restart_merge *rm, bool restarted)
 	return 0;
 }
 
+/* What a file that is not a regular one is, for an error message */
+static const char *restart_file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a pipe";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+/*
+ * --lazy: restart(2) reads pages from the image long after it has
+ * returned, at their offsets: FILE must be a regular file.  0, or -1
+ * after saying why.
+ */
+static int restart_check_lazy(const struct restart_opts *o, int fd)
+{
+	struct stat st;
+
+	if (!(o->flags & RESTART_LAZY))
+		return 0;
+	if (fstat(fd, &st)) {
+		ckpt_err("restart: %s: %s", o->input, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	ckpt_err("restart: --lazy: %s is %s: the pages are read from a regular file, after restart(2) returns",
+		 strcmp(o->input, "-") ? o->input : "standard input",
+		 restart_file_kind(st.st_mode));
+	return -1;
+}
+
 /* What the kernel said of the restart that succeeded */
 static void restart_stats(const struct ckpt_log *log, long pid, struct ckpt_stats *st)
 {
@@ -855,7 +905,7 @@ int cmd_restart(int argc, char **argv)
 
 	/* restart(2) resolves the image's paths from our root, or the tasks' */
 	ret = o.console_socket ? restart_add_consoles(&o, fd) : -1;
-	if (ret >= 0 || restart_load_parents(&o, &rm, fd) ||
+	if (ret >= 0 || restart_check_lazy(&o, fd) || restart_load_parents(&o, &rm, fd) ||
 	    (o.root && restart_enter_root(&o, fd)) || restart_merge_start(&o, &rm, fd)) {
 		ckpt_chain_close(&rm.parents);
 		restart_send_consoles(&o, false);

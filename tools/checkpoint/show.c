@@ -118,6 +118,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_X86_VDSO]	= VARIABLE(struct ckpt_x86_vdso, X86_VDSO),
 	[CKPT_REC_CHAIN]	= FIXED(struct ckpt_chain, CHAIN),
 	[CKPT_REC_PAGES_PARENT]	= FIXED(struct ckpt_pages_parent, PAGES_PARENT),
+	[CKPT_REC_PAGES_CRC]	= FIXED(struct ckpt_pages_crc, PAGES_CRC),
 };
 
 /*
@@ -282,7 +283,7 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 {
 	const struct rec_type *rt;
 	char expected[128];
-	bool fown_ok;
+	bool fown_ok, crc_ok;
 
 	if (type >= __CKPT_REC_NR || !rec_names[type])
 		return image_fail(img, "unknown record type %u", type);
@@ -339,10 +340,13 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 	 * FILE_DATA of an unlinked file (of an earlier kernel) after its FILE.
 	 */
 	fown_ok = type == CKPT_REC_FOWN && img->state == ST_TASK && img->fown_file;
+	/* A PAGES_CRC, in an image of CHECKPOINT_LAZY, right after its PAGES */
+	crc_ok = type == CKPT_REC_PAGES_CRC && img->prev_type == CKPT_REC_PAGES &&
+		 (img->state == ST_PAGES || img->state == ST_SHMEM_PAGES);
 	if (img->state == ST_TASK && type != CKPT_REC_FOWN &&
 	    !(type == CKPT_REC_FILE_DATA && img->data_of == CKPT_REC_FILE))
 		img->fown_file = 0;
-	if (!fown_ok && !(state_accepts[img->state] & REC_BIT(type))) {
+	if (!fown_ok && !crc_ok && !(state_accepts[img->state] & REC_BIT(type))) {
 		/* Records that follow another: which one, rather than a list */
 		if (type == CKPT_REC_INODE_ATTR)
 			return image_fail(img,
@@ -350,6 +354,8 @@ static int image_check_header(struct image *img, uint32_t type, uint32_t len)
 		if (type == CKPT_REC_SCHED_DL)
 			return image_fail(img,
 					  "record out of order: not right after a SCHED of policy SCHED_DEADLINE (6)");
+		if (type == CKPT_REC_PAGES_CRC)
+			return image_fail(img, "record out of order: not right after a PAGES");
 		if (type == CKPT_REC_TMPFS_XATTR && img->state == ST_TASK)
 			return image_fail(img,
 					  "record out of order: not after a TMPFS_NODE or an unlinked file's INODE_ATTR, or their FILE_DATA");

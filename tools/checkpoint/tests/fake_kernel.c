@@ -15,6 +15,7 @@
  *   FAKE_STATUS=S   the restored process exits with status S
  *   FAKE_SAVE=FILE  restart copies the image it reads to FILE, to show
  *                   what reached it (ckpt restart --parent: the merged image)
+ *   FAKE_FLAGS=F    both calls fail with EINVAL unless their flags are F
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -46,6 +47,18 @@ static void fake_pace(long bytes)
 
 	if (chunks)
 		usleep(env_long("FAKE_MS", 0) * 1000 / chunks);
+}
+
+/* FAKE_FLAGS: 0 if the call's flags are the ones expected, else -1 (EINVAL) */
+static int fake_check_flags(unsigned long flags, int logfd)
+{
+	const char *want = getenv("FAKE_FLAGS");
+
+	if (!want || !*want || strtoul(want, NULL, 0) == flags)
+		return 0;
+	dprintf(logfd, "error: flags 0x%lx, expected %s\n", flags, want);
+	errno = EINVAL;
+	return -1;
 }
 
 static long fake_checkpoint(int fd, int logfd)
@@ -132,9 +145,9 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (nr == FAKE_NR_CHECKPOINT)
-		return fake_checkpoint(a[1], a[3]);
+		return fake_check_flags(a[2], a[3]) ?: fake_checkpoint(a[1], a[3]);
 	if (nr == FAKE_NR_RESTART)
-		return fake_restart(a[1], a[3]);
+		return fake_check_flags(a[2], a[3]) ?: fake_restart(a[1], a[3]);
 	if (!real)
 		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -30,7 +30,8 @@ identification constants are taken from the header itself.
                                           --pages` for the good image
     mkimage.py --selftest                 check the CRC and the layouts
     mkimage.py --chain DIR                write DIR/A.img, B.img (incremental,
-                                          on A), C.img (on B) and damaged
+                                          on A), C.img (on B), variants
+                                          with PAGES_CRC and damaged
                                           copies, for ckpt merge
     mkimage.py --chain-flips STEP DIR     B and C with a byte inverted every
                                           STEP bytes, their TRAILER fixed
@@ -105,7 +106,7 @@ SIZES = {
     'MNTNS': 8, 'MOUNT': 56, 'TMPFS': 8, 'TMPFS_NODE': 64, 'TMPFS_XATTR': 8,
     'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
     'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8, 'PAGES_COW': 16,
-    'X86_VDSO': 16, 'CHAIN': 16, 'PAGES_PARENT': 16,
+    'X86_VDSO': 16, 'CHAIN': 16, 'PAGES_PARENT': 16, 'PAGES_CRC': 8,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -245,6 +246,31 @@ def pages(addr, nr):
     data = b''.join(bytes([(i + j) & 0xFF for j in range(PAGE_SIZE)])
                     for i in range(nr))
     return Record('PAGES', struct.pack('<QII', addr, nr, 0) + data)
+
+
+def pages_crc(of, crc=None):
+    """The PAGES_CRC after the PAGES of: the CRC-32C of its contents,
+    marked CKPT_REC_OPTIONAL as the kernel writes it."""
+    value = image_crc(of.payload[SIZES['PAGES']:]) if crc is None else crc
+    return Record('PAGES_CRC', struct.pack('<II', value, 0),
+                  rtype=REC['PAGES_CRC'] | REC_OPTIONAL)
+
+
+def add_pages_crc(records):
+    """A PAGES_CRC after each PAGES."""
+    for i in reversed(range(len(records))):
+        if records[i].name == 'PAGES':
+            records.insert(i + 1, pages_crc(records[i]))
+    return records
+
+
+def with_pages_crc(records):
+    """An image of CHECKPOINT_LAZY: a PAGES_CRC after each PAGES."""
+    add_pages_crc(records)
+    h = bytearray(records[0].payload)
+    struct.pack_into('<I', h, 20, struct.unpack_from('<I', h, 20)[0] |
+                     CHECKPOINT_LAZY)
+    records[0].payload = bytes(h)
 
 
 def pages_cow(addr, nr, mm_ref):
@@ -1435,6 +1461,7 @@ def split_stack(records):
 REC_OPTIONAL = 1 << 31
 CHECKPOINT_KILL, CHECKPOINT_TRACK, CHECKPOINT_INCREMENTAL = 1, 1 << 5, 1 << 6
 CHECKPOINT_PREDUMP = 1 << 7
+CHECKPOINT_LAZY = 1 << 9
 CHAIN_IDS = dict(A=0x1111222233334444, B=0x5555666677778888,
                  C=0x99990000AAAABBBB)
 
@@ -2397,6 +2424,19 @@ VARIANTS = {
                                    None, None),
     'pages-parent-outside-vma': (chain_edit(pages_parent(COW_PAGES, 3, 9)),
                                  None, None),
+    'good-pages-crc': (with_pages_crc, None, None),
+    'pages-crc-flipped-page-byte': (with_pages_crc, None, 'flip-page-byte'),
+    'pages-crc-wrong': (lambda r: (with_pages_crc(r), replace(
+        'PAGES_CRC', pages_crc(r[find(r, 'PAGES')], crc=0x12345678))(r)),
+        None, None),
+    'pages-crc-pad': (lambda r: (with_pages_crc(r), patch_record(
+        'PAGES_CRC', 4, '<I', 1)(r)), None, None),
+    'pages-crc-after-vma': (insert_after('VMA', pages_crc(
+        good_records()[find(good_records(), 'PAGES')])), None, None),
+    'pages-crc-twice': (lambda r: (with_pages_crc(r), insert_after(
+        'PAGES_CRC', pages_crc(r[find(r, 'PAGES')]))(r)), None, None),
+    'lazy-predump': (replace('HEADER', header(
+        flags=CHECKPOINT_LAZY | CHECKPOINT_PREDUMP)), None, None),
 }
 
 
@@ -2541,6 +2581,16 @@ def write_chain(d):
     images['C-bad-mm'] = serialize(chain_records(
         'C', extra=((), [pages_parent(S[4], 1, 99)])))
     images['P'] = serialize(predump_records())
+    # A of checkpoint --track --lazy; C with PAGES_CRC (that merge copies
+    # with their PAGES), and with one after a PAGES_PARENT
+    lazy = chain_records('A')
+    with_pages_crc(lazy)
+    images['A-lazy'] = serialize(lazy)
+    images['C-crc'] = serialize(add_pages_crc(chain_records('C')))
+    misplaced = chain_records('C')
+    at = find(misplaced, 'PAGES_PARENT') + 1
+    misplaced.insert(at, pages_crc(misplaced[find(misplaced, 'PAGES')]))
+    images['C-crc-misplaced'] = serialize(misplaced)
     bad = bytearray(images['A'])
     bad[len(bad) // 2] ^= 0x01
     images['A-bad-crc'] = bytes(bad)

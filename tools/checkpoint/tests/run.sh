@@ -179,6 +179,19 @@ expect "cli: checkpoint: --predump and --kill exclude each other" 2 \
 expect "cli: checkpoint: --stop excludes --predump" 2 \
 	'^ckpt: checkpoint: --stop excludes --kill and --predump' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" --stop --predump
+expect "cli: checkpoint: --lazy excludes --predump" 2 \
+	'^ckpt: checkpoint: --lazy excludes --incremental and --predump$' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" --lazy --predump
+expect "cli: checkpoint: --lazy excludes --incremental" 2 \
+	'^ckpt: checkpoint: --lazy excludes --incremental and --predump$' \
+	"$CKPT" checkpoint 1 -o "$TMP/x.img" --incremental --lazy
+expect "cli: checkpoint --help names --lazy" 0 '^      --lazy  ' \
+	"$CKPT" checkpoint --help
+expect "cli: restart --help names --lazy and RESTART_LAZY" 0 \
+	'flag RESTART_LAZY' "$CKPT" restart --help
+expect "cli: restart: --lazy excludes --parent (125)" 125 \
+	'^ckpt: restart: --lazy excludes --parent: ' \
+	"$CKPT" restart --lazy --parent "$TMP/a.img" "$TMP/b.img"
 expect "cli: migrate needs a PID and --to" 2 'give one PID and --to' \
 	"$CKPT" migrate 1
 expect "cli: migrate: a numeric address" 2 'not \[ADDR:\]PORT with a numeric address' \
@@ -580,6 +593,35 @@ if "\rckpt: checkpoint: " not in err or not re.search(
 			skip "fake kernel: $t" "no script(1) to give ckpt a terminal"
 		done
 	fi
+fi
+
+# --- --lazy, through the fake kernel: the flags, and restart from a pipe ---
+
+# CHECKPOINT_LAZY and RESTART_LAZY (include/uapi/linux/checkpoint.h)
+LAZY_TESTS=("checkpoint --lazy: checkpoint(2) gets CHECKPOINT_LAZY"
+	    "restart --lazy: restart(2) gets RESTART_LAZY"
+	    "restart --lazy - from a regular file: restart(2) gets RESTART_LAZY"
+	    "restart --lazy - from a pipe: refused before restart(2) (125)"
+	    "checkpoint without --lazy: no CHECKPOINT_LAZY")
+if [ -z "$DYNAMIC" ] || [ ! -f "$FAKE" ]; then
+	for t in "${LAZY_TESTS[@]}"; do
+		not_ok "fake kernel: $t" "no dynamic build or no fake kernel"
+	done
+else
+	IMG=$TMP/lazy.img
+	expect "fake kernel: ${LAZY_TESTS[0]}" 0 '' \
+		env LD_PRELOAD="$FAKE" FAKE_FLAGS=$((1 << 9)) "$DYNAMIC" checkpoint $$ -o "$IMG" --lazy -q
+	expect "fake kernel: ${LAZY_TESTS[1]}" 0 '^[0-9]+$' \
+		env LD_PRELOAD="$FAKE" FAKE_FLAGS=$((1 << 4)) "$DYNAMIC" restart -d --lazy "$IMG"
+	expect "fake kernel: ${LAZY_TESTS[2]}" 0 '^[0-9]+$' \
+		bash -c 'LD_PRELOAD="$1" FAKE_FLAGS=16 "$2" restart -d --lazy - <"$3"' \
+		- "$FAKE" "$DYNAMIC" "$IMG"
+	expect "fake kernel: ${LAZY_TESTS[3]}" 125 \
+		'^ckpt: restart: --lazy: standard input is a pipe: the pages are read from a regular file, after restart\(2\) returns$' \
+		bash -c 'cat "$3" | LD_PRELOAD="$1" "$2" restart -d --lazy -' \
+		- "$FAKE" "$DYNAMIC" "$IMG"
+	expect "fake kernel: ${LAZY_TESTS[4]}" 1 '^error: flags 0x0, expected 512$' \
+		env LD_PRELOAD="$FAKE" FAKE_FLAGS=$((1 << 9)) "$DYNAMIC" checkpoint $$ -o "$IMG" -q
 fi
 
 # --- ckpt kexec: the store, through the fake kernel ---
@@ -1126,6 +1168,12 @@ declare -A REASON=(
 	[memfd-ref-not-first]='offset 5176: FILE: obj_ref 32 is not the FILE of the first open file \(kind 14, obj_ref 0\) of this memfd$'
 	[memfd-ref-unknown]='offset 5048: FILE: obj_ref 99 refers to no object defined before it$'
 	[unlinked-ref-memfd]='offset 5376: FILE: obj_ref 31 is not the FILE of the first open file \(kind 7, obj_ref 0\) of this unlinked file$'
+	[pages-crc-flipped-page-byte]='offset 11752: PAGES_CRC: crc 0x086019ac, but the contents of the PAGES before it have 0x[0-9a-f]{8}: they are damaged$'
+	[pages-crc-wrong]='offset 11752: PAGES_CRC: crc 0x12345678, but the contents of the PAGES before it have 0x086019ac: they are damaged$'
+	[pages-crc-pad]='offset 11752: PAGES_CRC: __pad is not zero$'
+	[pages-crc-after-vma]='offset 3488: PAGES_CRC: record out of order: not right after a PAGES$'
+	[pages-crc-twice]='offset 11768: PAGES_CRC: record out of order: not right after a PAGES$'
+	[lazy-predump]='offset 0: HEADER: flags 0x280: LAZY with INCREMENTAL or PREDUMP$'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -1546,6 +1594,12 @@ check "show: decodes an X86_VDSO's crc, sizes and entry points" \
 	'  vvar_size: 0x4000' '  nr_syms: 4' \
 	'  syms[0]: "__vdso_clock_gettime" offset=0xa40' \
 	'  syms[3]: "__vdso_getcpu" offset=0x1c40'
+"$CKPT" show "$TMP/good-pages-crc.img" >"$TMP/good-pages-crc.out" 2>&1
+check "show: a PAGES_CRC after its PAGES, in an image of CHECKPOINT_LAZY" \
+	show_has "$TMP/good-pages-crc.out" '  flags: 0x200 (LAZY)' \
+	'[11] PAGES offset=3536 len=8208' '[12] PAGES_CRC offset=11752 len=8' \
+	'  crc: 0x086019ac (matches)' '[13] MM_END offset=11768 len=8' \
+	'[20] TRAILER offset=13472 len=16' '  nr_records: 20'
 expect "show: an X86_CPUID without X86_VDSO (an earlier kernel's)" 0 \
 	'^\[2\] TREE offset=312 len=40$' "$CKPT" show "$TMP/good-x86-cpuid.img"
 for v in $("${MKIMAGE[@]}" --list); do
@@ -1645,6 +1699,14 @@ check "merge: '-' reads a pipe and writes one, the same image" bash -c \
 	"cat '$CH/C.img' | '$CKPT' merge -o - - '$CH/B.img' '$CH/A.img' | cmp - '$M'"
 check "merge: B with A is valid too" bash -c \
 	"'$CKPT' merge -o '$CH/ba.img' '$CH/B.img' '$CH/A.img' && '$CKPT' show '$CH/ba.img' >/dev/null"
+check "merge: a parent of checkpoint --lazy: its PAGES_CRC stay behind, the same image" \
+	bash -c "'$CKPT' show '$CH/A-lazy.img' >/dev/null &&
+		'$CKPT' merge -o '$CH/m2.img' '$CH/C.img' '$CH/B.img' '$CH/A-lazy.img' &&
+		cmp '$M' '$CH/m2.img'"
+check "merge: a PAGES_CRC of IMAGE goes with its PAGES, and still matches" \
+	bash -c "'$CKPT' merge -o '$CH/m2.img' '$CH/C-crc.img' '$CH/B.img' '$CH/A.img' &&
+		python3 '$TESTS/mkimage.py' --check-merged '$CH/m2.img' >/dev/null &&
+		'$CKPT' show '$CH/m2.img' | grep -q '^\[17\] PAGES_CRC offset=1240728 len=8\$'"
 expect "merge: a parent that is not in the chain: a warning" 0 \
 	'^ckpt: merge: warning: .*/C\.img \(id 0x99990000aaaabbbb\) is not in the chain of .*/B\.img: not used$' \
 	"$CKPT" merge -o "$CH/ba.img" "$CH/B.img" "$CH/A.img" "$CH/C.img"
@@ -1681,6 +1743,9 @@ merge_fails "a PAGES_PARENT of an MM the parent has not" \
 merge_fails "a damaged parent (its CRC)" \
 	'.*/A-bad-crc\.img: TRAILER: crc32c 0x[0-9a-f]{8}, but the image before it has 0x[0-9a-f]{8}: the image is damaged$' \
 	"$CH/C.img" "$CH/A-bad-crc.img" "$CH/B.img"
+merge_fails "a PAGES_CRC after a PAGES_PARENT" \
+	'.*/C-crc-misplaced\.img: offset 3664: PAGES_CRC: not right after a PAGES$' \
+	"$CH/C-crc-misplaced.img" "$CH/A.img" "$CH/B.img"
 merge_fails "a truncated parent" '.*/A-cut\.img: offset [0-9]+: truncated image' \
 	"$CH/C.img" "$CH/A-cut.img" "$CH/B.img"
 merge_fails "a parent without a CHAIN" \
@@ -1939,6 +2004,9 @@ if [ -n "$VALGRIND" ]; then
 		vg_accepts "$TMP/good-sched-deadline.img" "$TMP/good-tty-hungup.img"
 	check "valgrind: an image with an X86_CPUID and an X86_VDSO" \
 		vg_accepts "$TMP/good-x86-vdso.img"
+	check "valgrind: an image with PAGES_CRC records" vg_accepts "$TMP/good-pages-crc.img"
+	check "valgrind: a PAGES_CRC that does not match" \
+		vg_rejects "$TMP/bad/pages-crc-flipped-page-byte.img"
 	check "valgrind: damaged images" vg_rejects "$TMP"/bad/{huge-len,\
 short-task,crc-mismatch,bad-objref,missing-mm-end,path-not-terminated,\
 tree-count,data-after-trailer,sched-len,sched-cpu-past-nr-cpus-72,\

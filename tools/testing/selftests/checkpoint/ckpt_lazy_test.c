@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lazy restart: an image written with CHECKPOINT_LAZY has a PAGES_CRC
+ * after each PAGES record; restart(2) with RESTART_LAZY returns before
+ * the private anonymous memory is in, and each run of pages (one PAGES
+ * record) is read from the image, checked and mapped when it is first
+ * touched, the rest in the background.
+ *
+ * Every check is the restored task's own: it fills a region with a
+ * pattern that differs at every word, has a region it never touched, one
+ * it zeroed by writing, a heap and a stack, and once restored it checks
+ * every byte of them, after doing what the test is about (MADV_DONTNEED
+ * and MADV_FREE of pages not fetched yet, a fork, being checkpointed
+ * again).  A run whose bytes do not match their PAGES_CRC is never
+ * mapped: touching it is a SIGBUS (BUS_MCEERR_AR, as for memory lost to
+ * a hardware error, or BUS_ADRERR without CONFIG_MEMORY_FAILURE), and
+ * the other runs are still right.
+ */
+#include "ckpt_image.h"
+
+/* From a kernel whose exported headers predate lazy restart */
+#ifndef CHECKPOINT_LAZY
+#define CHECKPOINT_LAZY		(1UL << 9)
+#define RESTART_LAZY		(1UL << 4)
+#define CKPT_REC_PAGES_CRC	78
+struct ckpt_pages_crc {
+	__le32 crc;
+	__le32 __pad;
+};
+#endif
+#ifndef BUS_MCEERR_AR
+#define BUS_MCEERR_AR		4
+#endif
+
+#define MIB			(1UL << 20)
+#define BIG_REGION		(64 * MIB)	/* the main case */
+#define SMALL_REGION		(8 * MIB)	/* the others: 32 runs of up to 1 MiB */
+#define SIDE_REGION		MIB		/* untouched, zeroed, dropped, freed */
+#define HEAP_BLOCKS		8
+#define HEAP_BLOCK		(16 << 10)	/* below malloc's mmap threshold: brk */
+#define STACK_WORDS		8192		/* 64 KiB of the child's stack */
+#define WAIT_MS			60000
+
+enum lazy_mode {
+	LAZY_VERIFY,		/* check everything */
+	LAZY_DROP,		/* MADV_DONTNEED and MADV_FREE first, then check */
+	LAZY_FORK,		/* fork at once: both check everything */
+	LAZY_DAMAGED,		/* told of a bad run: check the rest, maybe touch it */
+};
+
+struct lazy_params {
+	enum lazy_mode mode;
+	size_t region_size;
+};
+
+/*
+ * The child's state, in its own memory, saved with it.  The region is
+ * between two PROT_NONE guard pages, so that its VMA is its own: the
+ * test finds it in the image by its size.
+ */
+static size_t page_size;
+static size_t region_size;
+static char *region;
+static char *untouched;
+static char *zeroed;
+static uint64_t *heap[HEAP_BLOCKS];
+static uint64_t seed;
+
+/* The damaged run, from the test (LAZY_DAMAGED), in pages of the region */
+static volatile sig_atomic_t damaged_value;
+static volatile sig_atomic_t damaged_known;
+static char *bad_start, *bad_end;
+
+/* The pages of the region not to check: [first, first + nr) twice */
+struct skip {
+	size_t first[2];
+	size_t nr[2];
+};
+
+/*
+ * sigqueue() value of LAZY_DAMAGED: the run's first page in the region,
+ * its number of pages, and whether to touch it
+ */
+#define DAMAGED_FIRST(v)	((size_t)(v) & 0xffff)
+#define DAMAGED_NR(v)		(((size_t)(v) >> 16) & 0x3ff)
+#define DAMAGED_TOUCH		(1 << 26)
+
+static const char *const lazy_reasons[] = {
+	[1] = "setting up failed",
+	[2] = "a page of the region differs",
+	[3] = "the region never touched is not zero",
+	[4] = "the region zeroed by writing is not zero",
+	[5] = "a heap block differs",
+	[6] = "the stack differs",
+	[7] = "a page dropped with MADV_DONTNEED is not zero",
+	[8] = "a page of MADV_FREE is neither zero nor what it was",
+	[9] = "madvise() failed",
+	[10] = "fork() failed",
+	[11] = "waiting for the forked child failed",
+	[12] = "SIGBUS, but its si_code is neither BUS_MCEERR_AR nor BUS_ADRERR",
+	[13] = "a page of the damaged run could be read",
+	[14] = "SIGBUS, but at an address outside the damaged run",
+	[15] = "the forked child died of a signal",
+	[22] = "the forked child: a page of the region differs",
+	[23] = "the forked child: the region never touched is not zero",
+	[24] = "the forked child: the region zeroed by writing is not zero",
+	[25] = "the forked child: a heap block differs",
+	[26] = "the forked child: the stack differs",
+};
+
+static bool skipped(const struct skip *s, size_t p)
+{
+	int i;
+
+	for (i = 0; s && i < 2; i++)
+		if (p >= s->first[i] && p < s->first[i] + s->nr[i])
+			return true;
+	return false;
+}
+
+static bool page_is_zero(const char *page)
+{
+	const uint64_t *w = (const void *)page;
+	size_t i;
+
+	for (i = 0; i < page_size / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+static bool region_page_ok(size_t p)
+{
+	return ckpt_check_pattern(region + p * page_size, page_size, seed,
+				  p * page_size / 8) < 0;
+}
+
+/* Every byte the child set, but the pages of the region in @s; 0 or a reason */
+static int check_all(const uint64_t *stack, const struct skip *s)
+{
+	size_t p;
+	int i;
+
+	for (p = 0; p < region_size / page_size; p++) {
+		if (skipped(s, p) || region_page_ok(p))
+			continue;
+		ckpt_child_note("page %zu of the region (at %p) differs", p,
+				region + p * page_size);
+		return 2;
+	}
+	for (p = 0; p < SIDE_REGION / page_size; p++) {
+		if (!page_is_zero(untouched + p * page_size)) {
+			ckpt_child_note("page %zu of the untouched region is not zero", p);
+			return 3;
+		}
+		if (!page_is_zero(zeroed + p * page_size)) {
+			ckpt_child_note("page %zu of the zeroed region is not zero", p);
+			return 4;
+		}
+	}
+	for (i = 0; i < HEAP_BLOCKS; i++) {
+		if (ckpt_check_pattern(heap[i], HEAP_BLOCK, seed + 1 + i, 0) >= 0) {
+			ckpt_child_note("heap block %d (at %p) differs", i, heap[i]);
+			return 5;
+		}
+	}
+	if (ckpt_check_pattern(stack, STACK_WORDS * 8, seed + 100, 0) >= 0)
+		return 6;
+	return 0;
+}
+
+/* MADV_DONTNEED and MADV_FREE on pages not touched since the restart */
+static int drop_then_check(const uint64_t *stack)
+{
+	size_t drop = region_size / 2 / page_size + 3;	/* not on a run's boundary */
+	size_t freed = region_size / 4 / page_size + 5;
+	size_t n = SIDE_REGION / page_size, p;
+	struct skip s = { { drop, freed }, { n, n } };
+
+	if (madvise(region + drop * page_size, SIDE_REGION, MADV_DONTNEED) ||
+	    madvise(region + freed * page_size, SIDE_REGION, MADV_FREE)) {
+		ckpt_child_note("madvise: %s", strerror(errno));
+		return 9;
+	}
+	for (p = drop; p < drop + n; p++) {
+		if (!page_is_zero(region + p * page_size)) {
+			ckpt_child_note("page %zu, dropped, is not zero", p);
+			return 7;
+		}
+	}
+	/* Freed pages read as zero once reclaimed, as before until then */
+	for (p = freed; p < freed + n; p++) {
+		if (!page_is_zero(region + p * page_size) && !region_page_ok(p)) {
+			ckpt_child_note("page %zu, freed, is neither zero nor its pattern", p);
+			return 8;
+		}
+	}
+	return check_all(stack, &s);
+}
+
+/* Fork at once: the new child and this one both check everything */
+static int fork_then_check(const uint64_t *stack)
+{
+	int status, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return 10;
+	if (!pid)
+		_exit(check_all(stack, NULL));
+	ret = check_all(stack, NULL);
+	if (waitpid(pid, &status, 0) != pid)
+		return 11;
+	if (WIFSIGNALED(status)) {
+		ckpt_child_note("the forked child died of signal %d", WTERMSIG(status));
+		return 15;
+	}
+	if (WEXITSTATUS(status))
+		return 20 + WEXITSTATUS(status);
+	return ret;
+}
+
+static void on_damaged_value(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	damaged_value = si->si_value.sival_int;
+	damaged_known = 1;
+}
+
+/*
+ * SA_RESETHAND: if the SIGBUS is the one expected, the access is made
+ * again on return and the default action of SIGBUS ends the child
+ */
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	char *addr = si->si_addr;
+
+	(void)sig;
+	(void)uc;
+	if (si->si_code != BUS_MCEERR_AR && si->si_code != BUS_ADRERR) {
+		ckpt_child_note("SIGBUS with si_code %d at %p", si->si_code, addr);
+		_exit(12);
+	}
+	if (addr < bad_start || addr >= bad_end) {
+		ckpt_child_note("SIGBUS at %p, the damaged run is %p-%p", addr,
+				bad_start, bad_end);
+		_exit(14);
+	}
+}
+
+/*
+ * Told which run is damaged: check the others, say so to the test, then
+ * touch it if told to, which must be a SIGBUS
+ */
+static int damaged_then_check(const uint64_t *stack)
+{
+	struct sigaction sa = {
+		.sa_sigaction = on_sigbus,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
+	struct skip s = { { 0, 0 }, { 0, 0 } };
+	volatile char *p;
+	sigset_t none;
+	int ret;
+
+	/*
+	 * SIGRTMIN is blocked but while waiting: one that came between a
+	 * test of damaged_known and pause() would leave the child waiting
+	 */
+	sigemptyset(&none);
+	while (!damaged_known)
+		sigsuspend(&none);
+	s.first[0] = DAMAGED_FIRST(damaged_value);
+	s.nr[0] = DAMAGED_NR(damaged_value);
+	ret = check_all(stack, &s);
+	if (ret)
+		return ret;
+	kill(getppid(), SIGUSR2);
+	if (!(damaged_value & DAMAGED_TOUCH))
+		return 0;
+	bad_start = region + s.first[0] * page_size;
+	bad_end = bad_start + s.nr[0] * page_size;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL))
+		return 1;
+	p = bad_start + s.nr[0] / 2 * page_size + 7;
+	ckpt_child_note("read 0x%02x at %p, in the damaged run", *p, p);
+	return 13;
+}
+
+static int lazy_child(void *arg)
+{
+	const struct lazy_params *lp = arg;
+	struct sigaction sa = {
+		.sa_sigaction = on_damaged_value,
+		.sa_flags = SA_SIGINFO | SA_RESTART,
+	};
+	uint64_t stack[STACK_WORDS];
+	sigset_t rt;
+	char *base;
+	int i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	region_size = lp->region_size;
+	seed = 0x1a2b3c4dULL ^ ((uint64_t)getpid() << 32);
+	base = mmap(NULL, region_size + 2 * page_size, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	untouched = mmap(NULL, SIDE_REGION, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	zeroed = mmap(NULL, SIDE_REGION, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || untouched == MAP_FAILED || zeroed == MAP_FAILED)
+		return 1;
+	region = base + page_size;
+	if (mprotect(region, region_size, PROT_READ | PROT_WRITE))
+		return 1;
+	ckpt_fill_pattern(region, region_size, seed, 0);
+	ckpt_fill_pattern(zeroed, SIDE_REGION, seed + 200, 0);
+	memset(zeroed, 0, SIDE_REGION);
+	for (i = 0; i < HEAP_BLOCKS; i++) {
+		heap[i] = malloc(HEAP_BLOCK);
+		if (!heap[i])
+			return 1;
+		ckpt_fill_pattern(heap[i], HEAP_BLOCK, seed + 1 + i, 0);
+	}
+	ckpt_fill_pattern(stack, sizeof(stack), seed + 100, 0);
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&rt);
+	sigaddset(&rt, SIGRTMIN);
+	if (sigaction(SIGRTMIN, &sa, NULL) || sigprocmask(SIG_BLOCK, &rt, NULL))
+		return 1;
+
+	ckpt_child_ready();
+	if (lp->mode == LAZY_DAMAGED)
+		return damaged_then_check(stack);
+	ckpt_child_wait_finish();
+	switch (lp->mode) {
+	case LAZY_DROP:
+		return drop_then_check(stack);
+	case LAZY_FORK:
+		return fork_then_check(stack);
+	default:
+		return check_all(stack, NULL);
+	}
+}
+
+static const struct lazy_params big_verify = { LAZY_VERIFY, BIG_REGION };
+static const struct lazy_params small_verify = { LAZY_VERIFY, SMALL_REGION };
+static const struct lazy_params small_drop = { LAZY_DROP, SMALL_REGION };
+static const struct lazy_params small_fork = { LAZY_FORK, SMALL_REGION };
+static const struct lazy_params small_damaged = { LAZY_DAMAGED, SMALL_REGION };
+
+/*
+ * Test side.
+ */
+
+FIXTURE(lazy) {
+	struct ckpt_ctx ctx;
+	struct image img;
+	char again_path[160];
+	int again_fd;
+};
+
+FIXTURE_SETUP(lazy)
+{
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	/* 64 MiB through crc32c twice, under KASAN */
+	self->ctx.call_timeout_s = 60;
+	self->again_fd = -1;
+	snprintf(self->again_path, sizeof(self->again_path), "%s/again.img",
+		 self->ctx.dir);
+}
+
+FIXTURE_TEARDOWN(lazy)
+{
+	free(self->img.data);
+	free(self->img.recs);
+	if (self->again_fd >= 0)
+		close(self->again_fd);
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+static uint32_t rec_type(const struct ckpt_rec *rec)
+{
+	return rec->type & ~CKPT_REC_OPTIONAL;
+}
+
+/* The VMA of the child's region: the ANON one of its size */
+static const struct ckpt_vma *region_vma(struct image *img, size_t size)
+{
+	const struct ckpt_vma *v;
+	int i;
+
+	for (i = 0; i < img->nr; i++) {
+		if (img->recs[i].type != CKPT_REC_VMA)
+			continue;
+		v = ckpt_payload(img->data, &img->recs[i]);
+		if (le32toh(v->kind) == CKPT_VMA_ANON &&
+		    le64toh(v->end) - le64toh(v->start) == size)
+			return v;
+	}
+	return NULL;
+}
+
+static uint64_t pages_addr(struct image *img, int i)
+{
+	return le64toh(((struct ckpt_pages *)ckpt_payload(img->data, &img->recs[i]))->addr);
+}
+
+static uint32_t pages_nr(struct image *img, int i)
+{
+	return le32toh(((struct ckpt_pages *)ckpt_payload(img->data,
+							  &img->recs[i]))->nr_pages);
+}
+
+static size_t pages_len(struct image *img, int i)
+{
+	return (size_t)pages_nr(img, i) * sysconf(_SC_PAGESIZE);
+}
+
+/* The page contents of PAGES record @i */
+static char *pages_data(struct image *img, int i)
+{
+	return (char *)ckpt_payload(img->data, &img->recs[i]) + sizeof(struct ckpt_pages);
+}
+
+/*
+ * The image of a child with a region of @size: every PAGES_CRC is
+ * optional, right after a PAGES and holds the CRC of its contents; every
+ * PAGES of the region has one.  Returns the number of PAGES_CRC.
+ */
+static int check_pages_crc(struct __test_metadata *_metadata, struct image *img,
+			   size_t size)
+{
+	const struct ckpt_vma *v = region_vma(img, size);
+	const struct ckpt_pages_crc *c;
+	uint64_t start, end, addr;
+	int i, n = 0;
+
+	ASSERT_TRUE(!!v) TH_LOG("no ANON VMA of %zu bytes in the image", size);
+	start = le64toh(v->start);
+	end = le64toh(v->end);
+	for (i = 1; i < img->nr; i++) {
+		if (rec_type(&img->recs[i - 1]) == CKPT_REC_PAGES &&
+		    rec_type(&img->recs[i]) != CKPT_REC_PAGES_CRC) {
+			addr = pages_addr(img, i - 1);
+			ASSERT_FALSE(addr >= start && addr < end)
+				TH_LOG("PAGES at %#llx, in the region, has no PAGES_CRC after it",
+				       (unsigned long long)addr);
+		}
+		if (rec_type(&img->recs[i]) != CKPT_REC_PAGES_CRC)
+			continue;
+		n++;
+		ASSERT_EQ(CKPT_REC_PAGES_CRC | CKPT_REC_OPTIONAL, img->recs[i].type)
+			TH_LOG("a PAGES_CRC must be marked CKPT_REC_OPTIONAL");
+		ASSERT_EQ(sizeof(*c), img->recs[i].len);
+		ASSERT_EQ((uint32_t)CKPT_REC_PAGES, img->recs[i - 1].type)
+			TH_LOG("a PAGES_CRC at offset %zu is not right after a PAGES",
+			       img->recs[i].off);
+		c = ckpt_payload(img->data, &img->recs[i]);
+		ASSERT_EQ(0U, c->__pad);
+		ASSERT_EQ(crc32c(pages_data(img, i - 1), pages_len(img, i - 1)),
+			  le32toh(c->crc))
+			TH_LOG("the PAGES_CRC at offset %zu does not match its PAGES",
+			       img->recs[i].off);
+	}
+	return n;
+}
+
+static int count_pages_crc(struct image *img)
+{
+	int i, n = 0;
+
+	for (i = 0; i < img->nr; i++)
+		n += rec_type(&img->recs[i]) == CKPT_REC_PAGES_CRC;
+	return n;
+}
+
+/*
+ * A lazy restart reads its image after restart(2) returns, from a file
+ * nobody may write meanwhile (the kernel denies writes to it, as to a
+ * running executable; an image open for writing has its pages read at
+ * once): a read-only copy of @fd, unlinked, or -1.
+ */
+static int read_only_copy(int fd)
+{
+	char path[] = "/tmp/ckpt_lazy_test.XXXXXX";
+	static char buf[1 << 16];
+	off_t off = 0;
+	ssize_t n;
+	int out, ro;
+
+	out = mkstemp(path);
+	if (out < 0)
+		return -1;
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		if (ckpt_write_all(out, buf, n))
+			break;
+		off += n;
+	}
+	close(out);
+	ro = n ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	unlink(path);
+	return ro;
+}
+
+/* The pages the kernel log says restart left in the image */
+static unsigned long lazy_pages_in_log(struct ckpt_ctx *ctx)
+{
+	static char buf[1 << 16];
+	unsigned long sum = 0, n;
+	const char *at = buf;
+
+	if (ckpt_read_tail(ctx->log_path, buf, sizeof(buf)) < 0)
+		return 0;
+	while ((at = strstr(at, "copied from another, "))) {
+		if (sscanf(at, "copied from another, %lu lazy", &n) == 1)
+			sum += n;
+		at++;
+	}
+	return sum;
+}
+
+/*
+ * restart(2) from the start of @fd with @flags (from a read-only copy
+ * with RESTART_LAZY); logs why if it fails
+ */
+static pid_t restart_from(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			  int fd, unsigned long flags)
+{
+	int err, rfd = fd;
+	long ret;
+
+	if (lseek(fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd)) {
+		TH_LOG("cannot rewind the image or empty the log: %s", strerror(errno));
+		return -1;
+	}
+	if (flags & RESTART_LAZY)
+		rfd = read_only_copy(fd);
+	if (rfd < 0) {
+		TH_LOG("cannot copy the image: %s", strerror(errno));
+		return -1;
+	}
+	ret = ckpt_call_restart(ctx, 0, rfd, flags, ctx->log_fd);
+	err = errno;
+	if (rfd != fd)
+		close(rfd);
+	errno = err;
+	if (ret < 0) {
+		err = errno;
+		TH_LOG("restart(0, fd, %#lx, logfd) = %ld: %s", flags, ret, strerror(err));
+		ckpt_explain_errno(_metadata, "restart(2)", err);
+		ckpt_dump_log(_metadata, ctx);
+		return -1;
+	}
+	ckpt_ctx_track(ctx, ret);
+	return ret;
+}
+
+/* A child with @lp, checkpointed with CHECKPOINT_KILL | @flags, its image read */
+static pid_t image_of_child(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			    const struct lazy_params *lp, unsigned long flags,
+			    struct image *img)
+{
+	pid_t pid = ckpt_spawn(_metadata, ctx, lazy_child, (void *)lp);
+
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_KILL | flags));
+	ckpt_reap_killed(_metadata, pid);
+	read_image(_metadata, ctx, pid, img);
+	return pid;
+}
+
+/* Checkpoint with CHECKPOINT_LAZY, restart with RESTART_LAZY */
+static pid_t lazy_cycle(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
+			const struct lazy_params *lp, struct image *img)
+{
+	pid_t pid = image_of_child(_metadata, ctx, lp, CHECKPOINT_LAZY, img);
+
+	ASSERT_LT(0, check_pages_crc(_metadata, img, lp->region_size));
+	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY))
+		TH_LOG("restart() must recreate the task with its saved pid");
+	EXPECT_LT(0, lazy_pages_in_log(ctx))
+		TH_LOG("restart read every page: none was left in the image");
+	return pid;
+}
+
+TEST_F_TIMEOUT(lazy, restored_task_sees_every_byte, 120)
+{
+	pid_t pid = lazy_cycle(_metadata, &self->ctx, &big_verify, &self->img);
+
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(lazy, pages_dropped_before_fetched_read_zero, 90)
+{
+	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_drop, &self->img);
+
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(lazy, fork_at_once_gives_the_child_every_byte, 90)
+{
+	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_fork, &self->img);
+
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(lazy, checkpoint_at_once_saves_every_byte, 120)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	pid_t pid = lazy_cycle(_metadata, ctx, &small_verify, &self->img);
+	long ret = -1;
+	int i;
+
+	/* Not into the lazy image: its pages may still be read from it */
+	self->again_fd = open(self->again_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, self->again_fd) TH_LOG("open %s: %s", self->again_path, strerror(errno));
+	/* EAGAIN: the task changed while saved and went on; as ckpt does */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ckpt_reset_file(self->again_fd));
+		ASSERT_EQ(0, ckpt_reset_file(ctx->log_fd));
+		ret = ckpt_call_checkpoint(ctx, pid, self->again_fd, CHECKPOINT_KILL,
+					   ctx->log_fd);
+		if (!ret || errno != EAGAIN)
+			break;
+	}
+	ASSERT_EQ(0, ret) {
+		TH_LOG("checkpoint of the lazily restored task: %s", strerror(errno));
+		ckpt_dump_log(_metadata, ctx);
+	}
+	ckpt_reap_killed(_metadata, pid);
+	ASSERT_EQ(pid, restart_from(_metadata, ctx, self->again_fd, 0));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+static bool wait_ack(pid_t pid)
+{
+	int64_t deadline = ckpt_now_ns() + WAIT_MS * 1000000LL;
+	struct timespec ts = { 0, 50 * 1000000L };
+	siginfo_t si;
+	sigset_t set;
+
+	struct timespec now = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	while (ckpt_now_ns() < deadline) {
+		if (sigtimedwait(&set, &si, &ts) == SIGUSR2 && si.si_pid == pid)
+			return true;
+		if (!ckpt_child_running(pid))
+			break;
+	}
+	/* It may have said so just before it ended */
+	return sigtimedwait(&set, &si, &now) == SIGUSR2 && si.si_pid == pid;
+}
+
+static void tell_damaged(struct __test_metadata *_metadata, pid_t pid, int value)
+{
+	union sigval v = { .sival_int = value };
+
+	ASSERT_EQ(0, sigqueue(pid, SIGRTMIN, v));
+}
+
+/*
+ * A byte of the contents of one run of the region flipped, the TRAILER
+ * left as it was: restart still succeeds, the other runs are right, and
+ * touching that one is a SIGBUS
+ */
+TEST_F_TIMEOUT(lazy, damaged_run_is_sigbus_others_are_right, 120)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	struct image *img = &self->img;
+	size_t ps = sysconf(_SC_PAGESIZE);
+	const struct ckpt_vma *v;
+	uint64_t start, mid, addr;
+	int i, bad = -1, value, status;
+	pid_t pid;
+
+	pid = image_of_child(_metadata, ctx, &small_damaged, CHECKPOINT_LAZY, img);
+	v = region_vma(img, SMALL_REGION);
+	ASSERT_TRUE(!!v);
+	start = le64toh(v->start);
+	mid = start + SMALL_REGION / 2;
+	for (i = 0; i < img->nr - 1 && bad < 0; i++) {
+		if (img->recs[i].type != CKPT_REC_PAGES)
+			continue;
+		addr = pages_addr(img, i);
+		if (addr <= mid && mid < addr + pages_len(img, i))
+			bad = i;
+	}
+	ASSERT_LE(0, bad) TH_LOG("no PAGES record holds the middle of the region");
+	ASSERT_EQ((uint32_t)CKPT_REC_PAGES_CRC, rec_type(&img->recs[bad + 1]));
+	pages_data(img, bad)[pages_len(img, bad) / 2 + 123] ^= 0x10;
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_write_all(ctx->image_fd, img->data, img->len));
+	value = (pages_addr(img, bad) - start) / ps | pages_nr(img, bad) << 16;
+
+	/* Touching it, after checking the others */
+	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY))
+		TH_LOG("the contents of a run are checked when it is read, not by restart()");
+	EXPECT_LT(0, lazy_pages_in_log(ctx));
+	tell_damaged(_metadata, pid, value | DAMAGED_TOUCH);
+	if (!wait_ack(pid)) {
+		ckpt_assert_exit_ok(_metadata, ckpt_wait_child(pid, CKPT_EXIT_TIMEOUT_MS, false),
+				    CKPT_REASONS(lazy_reasons));
+		ASSERT_TRUE(false) TH_LOG("the task did not check the other runs");
+	}
+	status = ckpt_wait_child(pid, CKPT_EXIT_TIMEOUT_MS, false);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS) {
+		ckpt_assert_exit_ok(_metadata, status, CKPT_REASONS(lazy_reasons));
+		ASSERT_TRUE(false) TH_LOG("touching the damaged run must be a SIGBUS");
+	}
+
+	/* The same image again, the damaged run left alone: all is well */
+	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY));
+	tell_damaged(_metadata, pid, value);
+	ckpt_assert_exit_ok(_metadata, ckpt_wait_child(pid, CKPT_EXIT_TIMEOUT_MS, false),
+			    CKPT_REASONS(lazy_reasons));
+}
+
+/* A byte of a record that is not page contents: the TRAILER's CRC still tells */
+TEST_F_TIMEOUT(lazy, damaged_metadata_fails_restart, 90)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	struct image *img = &self->img;
+	struct ckpt_vma *v;
+	enum ckpt_outcome outcome;
+	pid_t pid;
+
+	pid = image_of_child(_metadata, ctx, &small_verify, CHECKPOINT_LAZY, img);
+	v = (struct ckpt_vma *)region_vma(img, SMALL_REGION);
+	ASSERT_TRUE(!!v);
+	/* Still a valid VMA: only the checksum can tell */
+	v->flags ^= htole32(CKPT_VMA_DONTDUMP);
+	ASSERT_EQ(0, ckpt_reset_file(ctx->image_fd));
+	ASSERT_EQ(0, ckpt_write_all(ctx->image_fd, img->data, img->len));
+	outcome = ckpt_restart_must_fail(_metadata, ctx, 0, ctx->image_fd, RESTART_LAZY,
+					 ctx->log_fd, EINVAL, true, pid,
+					 "a VMA byte flipped, RESTART_LAZY");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+}
+
+struct pipe_feed {
+	int fd;
+	const void *data;
+	size_t len;
+};
+
+static void *feed_pipe(void *arg)
+{
+	struct pipe_feed *f = arg;
+
+	/* EPIPE once restart(2) has given up: SIGPIPE is ignored */
+	ckpt_write_all(f->fd, f->data, f->len);
+	close(f->fd);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(lazy, restart_from_pipe_is_invalid, 90)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	struct image *img = &self->img;
+	enum ckpt_outcome outcome;
+	struct pipe_feed feed;
+	pthread_t writer;
+	int pfd[2];
+	pid_t pid;
+
+	pid = image_of_child(_metadata, ctx, &small_verify, CHECKPOINT_LAZY, img);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	signal(SIGPIPE, SIG_IGN);
+	feed = (struct pipe_feed){ .fd = pfd[1], .data = img->data, .len = img->len };
+	ASSERT_EQ(0, pthread_create(&writer, NULL, feed_pipe, &feed));
+	outcome = ckpt_restart_must_fail(_metadata, ctx, 0, pfd[0], RESTART_LAZY,
+					 ctx->log_fd, EINVAL, true, pid,
+					 "RESTART_LAZY from a pipe");
+	close(pfd[0]);
+	pthread_join(writer, NULL);
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+}
+
+TEST_F_TIMEOUT(lazy, image_without_pages_crc_restores_eagerly, 90)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	pid_t pid;
+
+	pid = image_of_child(_metadata, ctx, &small_verify, 0, &self->img);
+	ASSERT_EQ(0, count_pages_crc(&self->img))
+		TH_LOG("an image without CHECKPOINT_LAZY has PAGES_CRC records");
+	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY));
+	EXPECT_EQ(0, lazy_pages_in_log(ctx));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F(lazy, lazy_with_predump_or_incremental_is_invalid)
+{
+	struct ckpt_ctx *ctx = &self->ctx;
+	pid_t pid = ckpt_spawn(_metadata, ctx, ckpt_idle_child, NULL);
+
+	EXPECT_EQ(-1, sys_checkpoint(pid, ctx->image_fd, CHECKPOINT_LAZY | CHECKPOINT_PREDUMP,
+				     ctx->log_fd));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_checkpoint(pid, ctx->image_fd,
+				     CHECKPOINT_LAZY | CHECKPOINT_INCREMENTAL, ctx->log_fd));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(ckpt_child_running(pid));
+	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+TEST_HARNESS_MAIN
