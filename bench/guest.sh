@@ -182,6 +182,7 @@ if [ "$QUICK" = 1 ]; then
 	hw 64 1
 	row trivial 1 -- trivial
 	row mem-64m 1 -- mem 64 1000
+	row lazy-64m 1 --lazy -- mem 64 1000
 	row sparse-64m 1 -- mem 64 10
 	row fds-1k 1 -- fds 1000 /tmp/fds-1k
 	row vmas-1k 1 -- vmas 1000
@@ -198,6 +199,8 @@ else
 	# The rows of the main table
 	row trivial $R -- trivial
 	row mem-1g $R -- mem 1024 1000
+	# Lazy restart (post-copy) of the same: ours only
+	row lazy-1g $R --lazy -- mem 1024 1000
 	row sparse-1g $R -- mem 1024 10
 	row tree-100 $R -- tree 100
 	row threads-1000 $R -- threads 1000
@@ -210,6 +213,7 @@ else
 	row tcp-100 $R --tcp -- tcppairs 100
 	# Scaling: the same at other sizes
 	row mem-64m $R -- mem 64 1000
+	row lazy-64m $R --lazy -- mem 64 1000
 	row mem-256m $R -- mem 256 1000
 	# A 2 GiB process and its 2 GiB image do not both fit in 4 GiB
 	row mem-2g $R3 --no-tmpfs -- mem 2048 1000

@@ -31,6 +31,14 @@
  *	               directory on the shared 9p file system, when they do
  *	               not fit in the guest's memory)
  *	  --criu-runs N  CRIU in the first N rounds only
+ *	  --lazy       lazy restart (post-copy), ours only (no CRIU, no memory
+ *	               round): each round starts the workload, checkpoints it
+ *	               with CHECKPOINT_LAZY|CHECKPOINT_KILL to a tmpfs file of
+ *	               its own (the kernel denies writes to an image it still
+ *	               reads), restarts it with RESTART_LAZY and, as soon as it
+ *	               beats, asks it to check its state, which touches every
+ *	               page it wrote while the kernel's worker fetches the
+ *	               rest; then checks it again, everything in
  *	A workload whose status page gives a number of processes (procs,
  *	wl prefork) is ready, and runs again after a restore, when every
  *	process of its tree beats; every one of them checks its state.
@@ -82,6 +90,8 @@
 #define __NR_restart	464
 #endif
 #define CHECKPOINT_KILL	1ul
+#define CHECKPOINT_LAZY	(1ul << 9)
+#define RESTART_LAZY	(1ul << 4)
 
 #define OP_TIMEOUT	900	/* s: a checkpoint or restart that takes longer hangs */
 
@@ -861,6 +871,7 @@ struct row {
 	const char *name;
 	int run;
 	bool sample;
+	bool lazy;	/* --lazy: CHECKPOINT_LAZY, RESTART_LAZY */
 };
 
 static void jhead(const struct row *r, const char *side, const char *op)
@@ -942,7 +953,8 @@ static int ours_checkpoint(const struct row *r, pid_t pid, const char *sink,
 		sampler_start(&s);
 	watch(pid);
 	t0 = now_ns();
-	ret = syscall(__NR_checkpoint, pid, fd, kill_it ? CHECKPOINT_KILL : 0, logfd);
+	ret = syscall(__NR_checkpoint, pid, fd,
+		      (kill_it ? CHECKPOINT_KILL : 0) | (r->lazy ? CHECKPOINT_LAZY : 0), logfd);
 	t1 = now_ns();
 	err = ret < 0 ? errno : 0;
 	watch(0);
@@ -954,6 +966,8 @@ static int ours_checkpoint(const struct row *r, pid_t pid, const char *sink,
 	jhead(r, "ours", sample ? "ckpt-mem" : "ckpt");
 	jstr("sink", strcmp(sink, "/dev/null") ? "tmpfs" : "null");
 	jint("kill", kill_it);
+	if (r->lazy)
+		jint("lazy", 1);
 	jint("t0_ns", t0);
 	jint("t1_ns", t1);
 	jint("ok", !err);
@@ -1000,6 +1014,78 @@ static int ours_checkpoint(const struct row *r, pid_t pid, const char *sink,
 	return err;
 }
 
+/* --lazy: what follows a lazy restart, times from the call to restart(2) */
+struct lazy_follow {
+	int verify;		/* the check asked at the first beat: 1 good, 0 bad, -1 none */
+	double verified_us;	/* until it answered */
+	double verify_us;	/* from asking to the answer */
+	double fetched_us;	/* until the image could be opened for writing again */
+	int verify_again;	/* the check once all was in */
+	double verify_again_us;	/* from asking to the answer: the check alone */
+};
+
+static struct lazy_follow last_lazy;
+
+/*
+ * A lazy restart (called at @t0) returned and the workload beat.  Ask it
+ * at once to check its state: the check reads every page it wrote, so
+ * each page not yet fetched by the kernel's worker is faulted in from the
+ * image.  Meanwhile, see when @img can be opened for writing again: the
+ * kernel denies writes to it (ETXTBSY) until every page is in.  Then the
+ * check once more, with everything in: what it costs alone.
+ */
+static void lazy_follow(pid_t pid, const char *img, uint64_t t0, struct lazy_follow *f)
+{
+	uint64_t ts, tv = 0, tf = 0, t;
+	bool poll_img = true;
+	struct wl_status st;
+	uint64_t done;
+	int fd;
+
+	f->verify = f->verify_again = -1;
+	f->verified_us = f->verify_us = f->fetched_us = f->verify_again_us = -1;
+	if (read_status(pid, &st))
+		return;
+	done = st.verify_done;
+	ts = now_ns();
+	if (kill(pid, SIGUSR1))
+		return;
+	while ((!tv || (poll_img && !tf)) && now_ns() - ts < 600ull * 1000000000ull) {
+		if (!tv) {
+			/* Gone (SIGBUS: a run that did not match its CRC)? */
+			if (read_status(pid, &st))
+				break;
+			if (st.verify_done != done) {
+				tv = now_ns();
+				f->verify = st.verify_ok ? 1 : 0;
+			}
+		}
+		if (poll_img && !tf) {
+			fd = open(img, O_WRONLY | O_CLOEXEC);
+			t = now_ns();
+			if (fd >= 0) {
+				close(fd);
+				tf = t;
+			} else if (errno != ETXTBSY) {
+				poll_img = false;
+			}
+		}
+		msleep_us(2000);
+	}
+	if (tv) {
+		f->verified_us = us(tv - t0);
+		f->verify_us = us(tv - ts);
+	}
+	if (tf)
+		f->fetched_us = us(tf - t0);
+	if (!tv)
+		return;
+	ts = now_ns();
+	f->verify_again = wl_verify(pid);
+	if (f->verify_again >= 0)
+		f->verify_again_us = us(now_ns() - ts);
+}
+
 static pid_t ours_restart(const struct row *r, const char *img, double *wall, double *run)
 {
 	uint64_t t0, t1, beat = 0;
@@ -1014,7 +1100,7 @@ static pid_t ours_restart(const struct row *r, const char *img, double *wall, do
 	logfd = klog_start(&l);
 	watch(getpid());	/* a hung restart: nothing to kill but us */
 	t0 = now_ns();
-	ret = syscall(__NR_restart, 0, fd, 0, logfd);
+	ret = syscall(__NR_restart, 0, fd, r->lazy ? RESTART_LAZY : 0, logfd);
 	t1 = now_ns();
 	err = ret < 0 ? errno : 0;
 	watch(0);
@@ -1028,6 +1114,8 @@ static pid_t ours_restart(const struct row *r, const char *img, double *wall, do
 
 		last_all_us = all ? us(all - t0) : -1;
 	}
+	if (!err && beat && r->lazy)
+		lazy_follow(ret, img, t0, &last_lazy);
 
 	jhead(r, "ours", "restart");
 	jint("t0_ns", t0);
@@ -1054,6 +1142,22 @@ static pid_t ours_restart(const struct row *r, const char *img, double *wall, do
 		if (cur_procs > 1) {
 			jint("procs", cur_procs);
 			jnum("all_run_us", last_all_us);
+		}
+		if (r->lazy) {
+			unsigned long long restored = 0, shared = 0, copied = 0, lazy = 0;
+
+			if (line)
+				sscanf(line, "mm: %*u mappings, %llu pages restored, %llu shared, "
+				       "%llu copied from another, %llu lazy",
+				       &restored, &shared, &copied, &lazy);
+			jint("lazy", 1);
+			jint("pages_lazy", lazy);
+			jnum("verified_us", beat ? last_lazy.verified_us : -1);
+			jnum("verify_us", beat ? last_lazy.verify_us : -1);
+			jint("verify_ok", beat ? last_lazy.verify : -1);
+			jnum("fetched_us", beat ? last_lazy.fetched_us : -1);
+			jnum("verify_again_us", beat ? last_lazy.verify_again_us : -1);
+			jint("verify_again_ok", beat ? last_lazy.verify_again : -1);
 		}
 		*wall = us(t1 - t0);
 		*run = beat ? us(beat - t0) : -1;
@@ -1512,6 +1616,59 @@ static int criu_round(struct row *r, char **wl_argv, bool no_tmpfs, bool tmem)
 	return 0;
 }
 
+/*
+ * --lazy: checkpoint with CHECKPOINT_LAZY|CHECKPOINT_KILL to a tmpfs file
+ * of this round's own (the last round's may still be held by the kernel,
+ * which denies writes to it), restart with RESTART_LAZY, follow the pages
+ * coming in (lazy_follow()).  Returns 0, or an errno from checkpoint(2).
+ */
+static int lazy_round(struct row *r, char **wl_argv)
+{
+	char img[4096], a[32], b[32], c[32], d[32], e[32], f[32];
+	double ckpt_us = -1, rst_us = -1, run_us = -1;
+	struct wl_status st;
+	pid_t pid, rpid = -1;
+	int err, v = -1;
+
+	snprintf(img, sizeof(img), "%s/lazy-%d.img", tmpdir, r->run);
+	unlink(img);
+	pid = wl_start(wl_argv, &st);
+	if (pid < 0)
+		return 0;
+	err = ours_checkpoint(r, pid, img, true, false, &ckpt_us);
+	wl_kill_all();
+	if (err) {
+		progress("  %s run %d ours: lazy checkpoint failed: %s (errno %d)\n",
+			 r->name, r->run, strerror(err), err);
+		unlink(img);
+		return err;
+	}
+	memset(&last_lazy, 0, sizeof(last_lazy));
+	last_lazy.verify = last_lazy.verify_again = -1;
+	rpid = ours_restart(r, img, &rst_us, &run_us);
+	if (rpid > 0) {
+		/* Good if both checks said so, bad if one said so */
+		if (last_lazy.verify == 0 || last_lazy.verify_again == 0)
+			v = 0;
+		else if (last_lazy.verify == 1 && last_lazy.verify_again == 1)
+			v = 1;
+		jverify(r, "ours", v);
+	}
+	wl_kill_all();
+	unlink(img);
+	fmt_s(a, sizeof(a), ckpt_us);
+	fmt_s(b, sizeof(b), rst_us);
+	fmt_s(c, sizeof(c), run_us);
+	fmt_s(d, sizeof(d), rpid > 0 ? last_lazy.verified_us : -1);
+	fmt_s(e, sizeof(e), rpid > 0 ? last_lazy.fetched_us : -1);
+	fmt_s(f, sizeof(f), rpid > 0 ? last_lazy.verify_again_us : -1);
+	progress("  %s run %d ours: lazy ckpt->tmpfs %s, restart(2) %s, running at %s, "
+		 "all checked at %s, all fetched at %s (check alone %s)%s\n",
+		 r->name, r->run, a, b, c, d, e, f,
+		 rpid <= 0 ? ", RESTART FAILED" : v == 1 ? ", state ok" : ", STATE CHECK FAILED");
+	return 0;
+}
+
 /* The memory round: each checkpoint once more, with the sampler on */
 static void mem_round(struct row *r, char **wl_argv, bool no_tmpfs, bool ours, bool criu)
 {
@@ -1566,6 +1723,8 @@ static int cmd_row(int argc, char **argv)
 			criu_dir = argv[++i];
 		else if (!strcmp(argv[i], "--criu-runs") && i + 1 < argc)
 			criu_runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--lazy"))
+			r.lazy = true;
 		else if (!strcmp(argv[i], "--tcp"))
 			memcpy(criu_tcp, (char *[]){ "--tcp-established", "--network-lock",
 						     "nftables" }, 3 * sizeof(char *));
@@ -1582,6 +1741,13 @@ static int cmd_row(int argc, char **argv)
 		criu_dir = criu_default;
 	}
 
+	if (r.lazy) {
+		/* Ours only: CRIU's lazy pages need its page server and a uffd daemon */
+		for (r.run = 0; r.run < runs; r.run++)
+			if (lazy_round(&r, wl_argv))
+				break;
+		return 0;
+	}
 	for (r.run = 0; r.run < runs; r.run++) {
 		bool ours_first = r.run % 2 == 0;
 
@@ -1798,7 +1964,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "hw"))
 		return cmd_hw(argc, argv);
 	fprintf(stderr, "usage: benchd row NAME RUNS [--no-tmpfs] [--no-criu] [--no-sample] [--tcp]\n"
-			"                  [--tree-mem] [--criu-dir DIR] [--criu-runs N] -- WL-ARGS\n"
+			"                  [--tree-mem] [--criu-dir DIR] [--criu-runs N] [--lazy]\n"
+			"                  -- WL-ARGS\n"
 			"       benchd hw MIB RUNS\n"
 			"       benchd criu-stats DIR/stats-dump|DIR/stats-restore\n"
 			"       benchd now\n");
