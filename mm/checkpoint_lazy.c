@@ -22,10 +22,10 @@
  * that maps the page, and by MADV_DONTNEED and MADV_FREE before they zap,
  * so that a page dropped reads zeros, as anywhere else.  A mapping that
  * no longer has the mark at a page's address (unmapped, then mapped
- * again) drops the page too.  Whatever would copy or move pages that are
- * not there (fork, mremap) or put a huge page over them (khugepaged and
- * faults are kept off by VM_NOHUGEPAGE; MADV_HUGEPAGE and MADV_COLLAPSE)
- * fetches every run first.
+ * again) drops the page too.  Whatever would copy, move or dump pages
+ * that are not there (fork, mremap, core dumps) or put a huge page over
+ * them (khugepaged and faults are kept off by VM_NOHUGEPAGE; MADV_HUGEPAGE
+ * and MADV_COLLAPSE) fetches every run first.
  *
  * The image is read with the credentials of restart's caller.
  */
@@ -456,28 +456,33 @@ static int ckpt_lazy_fill_range(struct ckpt_lazy *lz, u32 i, unsigned long start
 
 /*
  * Fetch every run that has pages of [@start, @end) still to be fetched;
- * in the background, only while tasks use the address space.
+ * in the background, only while tasks use the address space, and from
+ * the top down: a task that goes through its memory upwards, faulting,
+ * meets the worker halfway instead of waiting behind it run after run.
  */
 static int ckpt_lazy_fill(struct ckpt_lazy *lz, unsigned long start, unsigned long end,
 			  bool bg)
 {
 	unsigned long addr, rend;
-	u32 i, left;
+	u32 i, k, first, nr, left;
 	int ret;
 
 	spin_lock(&lz->lock);
-	i = ckpt_lazy_find(lz, start);
+	first = ckpt_lazy_find(lz, start);
+	nr = lz->nr_runs;
 	spin_unlock(&lz->lock);
-	for (;; i++) {
+	for (k = first; k < nr; k++) {
+		i = bg ? nr - 1 - (k - first) : k;
 		spin_lock(&lz->lock);
-		if (i >= lz->nr_runs || lz->runs[i].addr >= end) {
-			spin_unlock(&lz->lock);
-			return 0;
-		}
 		addr = lz->runs[i].addr;
 		rend = addr + ((unsigned long)lz->runs[i].nr << PAGE_SHIFT);
 		left = lz->runs[i].left;
 		spin_unlock(&lz->lock);
+		if (addr >= end) {
+			if (bg)
+				continue;
+			return 0;
+		}
 		if (left) {
 			ret = ckpt_lazy_fill_range(lz, i, max(addr, start), min(rend, end), bg);
 			if (ret)
@@ -489,6 +494,7 @@ static int ckpt_lazy_fill(struct ckpt_lazy *lz, unsigned long start, unsigned lo
 			return -ESRCH;
 		cond_resched();
 	}
+	return 0;
 }
 
 /*
