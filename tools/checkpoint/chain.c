@@ -89,6 +89,10 @@ struct chain_merge {
 	/* what is written */
 	int out_fd;
 	uint32_t out_crc;
+	/* c->lazy: the contents of the PAGES record being written */
+	bool in_run;
+	uint32_t run_crc;	/* seeded with ~0, not inverted */
+	uint64_t run_len;
 	uint64_t out_size;
 	uint64_t out_records;
 	size_t out_len;
@@ -540,7 +544,12 @@ static int chain_write(struct chain_merge *m, const void *p, size_t len)
 	const uint8_t *b = p;
 	ssize_t n;
 
-	m->out_crc = crc32c(m->out_crc, p, len);
+	if (m->in_run) {
+		m->run_crc = crc32c(m->run_crc, p, len);
+		m->run_len += len;
+	} else {
+		m->out_crc = crc32c(m->out_crc, p, len);
+	}
 	m->out_size += len;
 	if (m->out_len + len <= CHAIN_OUT_BUF) {
 		memcpy(m->out_buf + m->out_len, p, len);
@@ -596,6 +605,42 @@ static const struct chain_mm *chain_find_mm(const struct chain_image *im, uint32
 	if (!im->nr_mms)
 		return NULL;
 	return bsearch(&key, im->mms, im->nr_mms, sizeof(key), chain_cmp_mm);
+}
+
+/* c->lazy: the contents of a PAGES record of an MM follow */
+static void chain_run_start(struct chain_merge *m)
+{
+	m->in_run = m->c->lazy && m->cur_mm;
+	m->run_crc = ~0U;
+	m->run_len = 0;
+}
+
+/* ... and have been written: their PAGES_CRC */
+static int chain_run_end(struct chain_merge *m)
+{
+	struct ckpt_pages_crc rec = { .crc = htole32(~m->run_crc) };
+
+	if (!m->in_run)
+		return 0;
+	m->in_run = false;
+	m->out_crc = crc32c_append(m->out_crc, m->run_crc, m->run_len);
+	return chain_write_rec(m, CKPT_REC_PAGES_CRC | CKPT_REC_OPTIONAL, &rec, sizeof(rec));
+}
+
+/* A PAGES record read, written with its PAGES_CRC with c->lazy */
+static int chain_merge_pages(struct chain_merge *m, uint32_t raw_type, const uint8_t *p,
+			     uint32_t len)
+{
+	struct ckpt_rec_hdr hdr = { .type = htole32(raw_type), .len = htole32(len) };
+	uint32_t fixed = len < sizeof(struct ckpt_pages) ? len : sizeof(struct ckpt_pages);
+
+	m->out_records++;
+	if (chain_write(m, &hdr, sizeof(hdr)) || chain_write(m, p, fixed))
+		return -1;
+	chain_run_start(m);
+	if (chain_write(m, p + fixed, len - fixed))
+		return -1;
+	return chain_run_end(m);
 }
 
 /* Write the contents of nr pages from addr of MM mm_ref of parent i */
@@ -690,6 +735,7 @@ static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len
 		m->out_records++;
 		if (chain_write(m, &hdr, sizeof(hdr)) || chain_write(m, &pg, sizeof(pg)))
 			return -1;
+		chain_run_start(m);
 		if (chain_resolve(m, m->parent_idx, ref, addr, k, 0)) {
 			snprintf(why, sizeof(why), "%s", m->c->err);
 			return chain_fail(m->c,
@@ -697,6 +743,8 @@ static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len
 					  m->name, (unsigned long long)m->rec_off, m->cur_mm,
 					  (unsigned long long)addr, ref, why);
 		}
+		if (chain_run_end(m))
+			return -1;
 	}
 	return 0;
 }
@@ -753,7 +801,12 @@ static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void 
 		/* Copied with its PAGES, which is copied as it is: it still holds */
 		if (prev != CKPT_REC_PAGES)
 			return chain_merge_fail(m, "PAGES_CRC: not right after a PAGES");
+		/* With c->lazy, the PAGES got one of its own */
+		if (m->c->lazy && m->cur_mm)
+			return 0;
 		break;
+	case CKPT_REC_PAGES:
+		return chain_merge_pages(m, raw_type, p, len);
 	}
 	return chain_write_rec(m, raw_type, p, len);
 }

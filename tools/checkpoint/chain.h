@@ -28,6 +28,7 @@ struct ckpt_parents {
 	char err[512];			/* why the last call failed */
 	char warn[256];			/* set by a merge that succeeded, or "" */
 	bool broken_pipe;		/* the merge failed because its reader left */
+	bool lazy;			/* merge: a PAGES_CRC after each PAGES of an MM */
 };
 
 /*
@@ -42,8 +43,11 @@ int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr)
  * and write to out_fd the complete image it makes with the parents of
  * c: every record as it is, but its CHAIN (parent 0, optional) and its
  * PAGES_PARENT (PAGES of their contents, found along the chain), and a
- * TRAILER of its own.  0, or -1 with c->err set; then out_fd has no
- * TRAILER, and restart(2) refuses what was written.
+ * TRAILER of its own.  With c->lazy, each PAGES record of an MM is
+ * followed by a PAGES_CRC of its own (those read are dropped), as
+ * checkpoint(2) writes with CHECKPOINT_LAZY: restart(2) can then leave
+ * the pages in the image (RESTART_LAZY).  0, or -1 with c->err set; then
+ * out_fd has no TRAILER, and restart(2) refuses what was written.
  */
 int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int out_fd);
 

@@ -114,5 +114,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t crc32c_append(uint32_t crc, uint32_t part, uint64_t len);
 
 #endif /* CKPT_H */

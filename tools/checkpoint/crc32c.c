@@ -154,3 +154,45 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 	return crc32c_bytes(crc, buf, len);
 #endif
 }
+
+/* a * b modulo the polynomial, both reflected (bit 31 is x^0) */
+static uint32_t crc32c_mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t m = 1U << 31, p = 0;
+
+	for (; m; m >>= 1) {
+		if (a & m)
+			p ^= b;
+		b = b & 1 ? (b >> 1) ^ CRC32C_POLY_LE : b >> 1;
+	}
+	return p;
+}
+
+/*
+ * The CRC after @len zero bytes more: @crc * x^(8 * @len), the kernel's
+ * __crc32c_le_shift().  crc32c() is affine in its seed, so a run whose
+ * own CRC is known joins a running one without being read again (see
+ * crc32c_append()).
+ */
+static uint32_t crc32c_shift(uint32_t crc, uint64_t len)
+{
+	uint32_t x2k = 1U << 30;	/* x^(2^k) for bit k of the bits: x^1 first */
+	uint64_t bits = len * 8;
+
+	for (; bits; bits >>= 1) {
+		if (bits & 1)
+			crc = crc32c_mulmod(x2k, crc);
+		x2k = crc32c_mulmod(x2k, x2k);
+	}
+	return crc;
+}
+
+/*
+ * The running CRC @crc after @len bytes whose own CRC-32C, seeded with ~0
+ * and not inverted, is @part: crc32c(crc, data) = crc32c(0, data) ^
+ * shift(crc) and crc32c(0, data) = part ^ shift(~0).
+ */
+uint32_t crc32c_append(uint32_t crc, uint32_t part, uint64_t len)
+{
+	return part ^ crc32c_shift(crc ^ ~0U, len);
+}

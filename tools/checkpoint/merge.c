@@ -16,7 +16,7 @@
 #include "ckpt.h"
 
 static const char merge_usage[] =
-	"Usage: ckpt merge -o OUT IMAGE PARENT...\n"
+	"Usage: ckpt merge -o OUT [--lazy] IMAGE PARENT...\n"
 	"\n"
 	"Write to OUT the complete image that IMAGE, an image of checkpoint\n"
 	"--incremental, makes with its parent images: the images its CHAIN\n"
@@ -28,15 +28,18 @@ static const char merge_usage[] =
 	"On failure a partial OUT is removed.\n"
 	"\n"
 	"  -o, --output OUT   write the merged image to OUT ('-': standard output)\n"
+	"      --lazy         a PAGES_CRC after each PAGES of a process, as\n"
+	"                     checkpoint --lazy writes: restart --lazy takes OUT\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"IMAGE may be '-', standard input; the parents must be files.\n";
 
 /* Returns -1 to go on, else the exit status */
-static int merge_parse(int argc, char **argv, const char **out)
+static int merge_parse(int argc, char **argv, const char **out, bool *lazy)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "lazy",   no_argument,       NULL, 'Z' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -46,6 +49,9 @@ static int merge_parse(int argc, char **argv, const char **out)
 		switch (c) {
 		case 'o':
 			*out = optarg;
+			break;
+		case 'Z':
+			*lazy = true;
 			break;
 		case 'h':
 			fputs(merge_usage, stdout);
@@ -101,9 +107,10 @@ int cmd_merge(int argc, char **argv)
 	struct ckpt_parents c;
 	const char *out = NULL, *in;
 	int ret, in_fd, out_fd;
+	bool lazy = false;
 	struct stat st;
 
-	ret = merge_parse(argc, argv, &out);
+	ret = merge_parse(argc, argv, &out, &lazy);
 	if (ret >= 0)
 		return ret;
 	in = argv[optind];
@@ -112,6 +119,7 @@ int cmd_merge(int argc, char **argv)
 		ckpt_chain_close(&c);
 		return CKPT_EXIT_FAIL;
 	}
+	c.lazy = lazy;
 	ret = CKPT_EXIT_FAIL;
 	in_fd = ckpt_open_image("merge", in, false);
 	if (in_fd < 0)

@@ -17,6 +17,9 @@
  * file of --dir (default: a new directory in /tmp), restarts the tree from
  * the chain as `ckpt restart --parent` does, tells the source, and then
  * waits for the tree and exits with its status as `ckpt restart` does.
+ * With --lazy it merges the chain into one file of --dir instead, with a
+ * PAGES_CRC after each PAGES of an MM, and restarts from it with
+ * RESTART_LAZY: the tree runs before its memory is in (post-copy).
  *
  * On the wire each image follows a struct migrate_frame; the destination
  * answers the last one with a struct migrate_reply.  Both ends are this
@@ -42,6 +45,7 @@
 #include <unistd.h>
 #include <linux/checkpoint.h>
 
+#include "chain.h"
 #include "ckpt.h"
 
 #define MIGRATE_MAGIC		"CKPTMIG1"
@@ -67,7 +71,7 @@ struct migrate_reply {
 static const char migrate_usage[] =
 	"Usage: ckpt migrate PID --to [ADDR:]PORT [--rounds N] [--min-kib K] [-v | --log FILE]\n"
 	"       ckpt migrate --listen [ADDR:]PORT [--dir DIR] [-v | --log FILE]\n"
-	"                    [-- RESTART-OPTIONS...]\n"
+	"                    [--lazy] [-- RESTART-OPTIONS...]\n"
 	"\n"
 	"Move process PID and its descendants (or the container whose init it is)\n"
 	"to the ckpt listening at ADDR:PORT, copying their memory while they run:\n"
@@ -87,6 +91,10 @@ static const char migrate_usage[] =
 	"                      with its status\n"
 	"  -D, --dir DIR       keep the received images in DIR (default: a new\n"
 	"                      directory in /tmp, removed at the end)\n"
+	"      --lazy          merge the images into one file of DIR, merged.img\n"
+	"                      (the others are removed then), and restart from\n"
+	"                      it lazily (restart --lazy): the tree runs before\n"
+	"                      its memory is in, which is read as it is touched\n"
 	"  -v, --verbose       send the kernel's log to standard error\n"
 	"  -l, --log FILE      write the kernel's log to FILE\n"
 	"  -h, --help          show this help and exit\n";
@@ -98,6 +106,7 @@ struct migrate_opts {
 	const char *dir;
 	const char *log_path;
 	bool verbose;
+	bool lazy;
 	unsigned int rounds;
 	unsigned long min_kib;
 	int nr_restart_args;
@@ -114,6 +123,7 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 		{ "dir",	required_argument, NULL, 'D' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "log",	required_argument, NULL, 'l' },
+		{ "lazy",	no_argument,	   NULL, 'Z' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -149,6 +159,9 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 		case 'l':
 			o->log_path = optarg;
 			break;
+		case 'Z':
+			o->lazy = true;
+			break;
 		case 'h':
 			fputs(migrate_usage, stdout);
 			return CKPT_EXIT_OK;
@@ -163,6 +176,8 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 		o->nr_restart_args = argc - optind;
 		return -1;
 	}
+	if (o->lazy)
+		return ckpt_usage_err("migrate", "--lazy is for --listen");
 	if (!o->to || optind != argc - 1 || !ckpt_parse_pid(argv[optind], &o->pid))
 		return ckpt_usage_err("migrate", "give one PID and --to [ADDR:]PORT");
 	return -1;
@@ -473,7 +488,45 @@ static int migrate_receive(int sk, const char *path, unsigned int round)
 }
 
 /* `ckpt restart -d --parent ...` in this process: the tree becomes our child */
-static int migrate_restart(const struct migrate_opts *o, char paths[][PATH_MAX], int n)
+/*
+ * --lazy: the chain of images merged into @out, with a PAGES_CRC after
+ * each PAGES of an MM, so that restart(2) can leave the pages in it
+ */
+static int migrate_merge(char paths[][PATH_MAX], int n, const char *out)
+{
+	char *parents[MIGRATE_MAX_ROUNDS + 1];
+	struct ckpt_parents c;
+	int i, in = -1, fd = -1, ret = -1;
+
+	for (i = 0; i < n - 1; i++)
+		parents[i] = paths[i];
+	if (ckpt_chain_open(&c, parents, n - 1))
+		goto out;
+	c.lazy = true;
+	in = open(paths[n - 1], O_RDONLY | O_CLOEXEC);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (in < 0 || fd < 0)
+		snprintf(c.err, sizeof(c.err), "%.400s: %s", in < 0 ? paths[n - 1] : out,
+			 strerror(errno));
+	else if (!ckpt_chain_check(&c, in, paths[n - 1]) &&
+		 !ckpt_chain_merge(&c, in, paths[n - 1], fd))
+		ret = 0;
+	if (fd >= 0 && close(fd) && !ret) {
+		snprintf(c.err, sizeof(c.err), "%.400s: %s", out, strerror(errno));
+		ret = -1;
+	}
+	if (in >= 0)
+		close(in);
+out:
+	if (ret)
+		ckpt_err("migrate: merging the images: %s", c.err);
+	ckpt_chain_close(&c);
+	return ret;
+}
+
+/* Restart from the chain of images, or (--lazy) from @merged */
+static int migrate_restart(const struct migrate_opts *o, char paths[][PATH_MAX], int n,
+			   const char *merged)
 {
 	char **argv = calloc(2 * n + o->nr_restart_args + 8, sizeof(*argv));
 	int argc = 0, i, ret;
@@ -488,13 +541,15 @@ static int migrate_restart(const struct migrate_opts *o, char paths[][PATH_MAX],
 		argv[argc++] = "--log";
 		argv[argc++] = (char *)o->log_path;
 	}
-	for (i = 0; i < n - 1; i++) {
+	for (i = 0; !merged && i < n - 1; i++) {
 		argv[argc++] = "--parent";
 		argv[argc++] = paths[i];
 	}
+	if (merged)
+		argv[argc++] = "--lazy";
 	for (i = 0; i < o->nr_restart_args; i++)
 		argv[argc++] = o->restart_args[i];
-	argv[argc++] = paths[n - 1];
+	argv[argc++] = merged ? (char *)merged : paths[n - 1];
 	fflush(stdout);
 	/* getopt starts afresh for restart's options */
 	optind = 0;
@@ -535,11 +590,11 @@ static int migrate_wait_tree(void)
 
 static int migrate_destination(const struct migrate_opts *o)
 {
-	static char paths[MIGRATE_MAX_ROUNDS + 1][PATH_MAX];
+	static char paths[MIGRATE_MAX_ROUNDS + 1][PATH_MAX], merged[PATH_MAX + 16];
 	struct migrate_reply reply = { .err = 0 };
 	char tmpdir[] = "/tmp/ckpt-migrate.XXXXXX";
 	const char *dir = o->dir;
-	int sk, n, kind = 0, ret;
+	int sk, n, i, kind = 0, ret;
 
 	if (!dir)
 		dir = mkdtemp(tmpdir);
@@ -558,7 +613,15 @@ static int migrate_destination(const struct migrate_opts *o)
 		ret = CKPT_EXIT_FAIL;
 		goto out;
 	}
-	ret = migrate_restart(o, paths, n);
+	snprintf(merged, sizeof(merged), "%s/merged.img", dir);
+	if (o->lazy && migrate_merge(paths, n, merged)) {
+		ret = CKPT_EXIT_FAIL;
+	} else {
+		/* Merged, the rounds are of no use: their memory back first */
+		for (i = 0; o->lazy && i < n; i++)
+			unlink(paths[i]);
+		ret = migrate_restart(o, paths, n, o->lazy ? merged : NULL);
+	}
 	memcpy(reply.magic, MIGRATE_MAGIC, sizeof(reply.magic));
 	if (ret) {
 		reply.err = EIO;
@@ -571,6 +634,9 @@ static int migrate_destination(const struct migrate_opts *o)
 out:
 	if (sk >= 0)
 		close(sk);
+	/* A lazy restart holds the merged image: it may go from the directory */
+	if (!o->dir && o->lazy)
+		unlink(merged);
 	while (!o->dir && n-- > 0)
 		unlink(paths[n]);
 	if (!o->dir)

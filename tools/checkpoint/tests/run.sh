@@ -1713,7 +1713,16 @@ expect "merge: a parent that is not in the chain: a warning" 0 \
 expect "merge: needs -o" 2 '^ckpt: merge: -o OUT is needed$' "$CKPT" merge "$CH/C.img" "$CH/B.img"
 expect "merge: needs a PARENT" 2 'an IMAGE and at least one PARENT are needed' \
 	"$CKPT" merge -o "$CH/x.img" "$CH/C.img"
-expect "merge --help" 0 '^Usage: ckpt merge -o OUT IMAGE PARENT\.\.\.$' "$CKPT" merge --help
+expect "merge --help" 0 '^Usage: ckpt merge -o OUT \[--lazy\] IMAGE PARENT\.\.\.$' "$CKPT" merge --help
+check "merge --lazy: a PAGES_CRC after each PAGES, each matching, the pages the same" \
+	bash -c "'$CKPT' merge --lazy -o '$CH/m3.img' '$CH/C.img' '$CH/B.img' '$CH/A.img' &&
+		python3 '$TESTS/mkimage.py' --check-merged '$CH/m3.img' >/dev/null &&
+		'$CKPT' show '$CH/m3.img' >'$CH/m3.show' &&
+		[ \$(grep -c '^\[[0-9]*\] PAGES_CRC ' '$CH/m3.show') -gt 0 ] &&
+		[ \$(grep -c '^\[[0-9]*\] PAGES_CRC ' '$CH/m3.show') = \$(grep -c '^\[[0-9]*\] PAGES ' '$CH/m3.show') ]"
+check "merge --lazy: an IMAGE's own PAGES_CRC are made again, the same image" \
+	bash -c "'$CKPT' merge --lazy -o '$CH/m4.img' '$CH/C-crc.img' '$CH/B.img' '$CH/A-lazy.img' &&
+		'$CKPT' show '$CH/m4.img' >/dev/null"
 
 # merge_fails NAME PATTERN IMAGE PARENT...: exit status 1, the reason, no OUT left
 merge_fails()

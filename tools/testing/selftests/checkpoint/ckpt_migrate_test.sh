@@ -40,12 +40,14 @@ in_net() {
 }
 
 # listen NS ADDR [RESTART-OPTIONS...]: start a listener at ADDR:$PORT, in
-# the network namespace of process NS (here if empty); its pid in $listener
+# the network namespace of process NS (here if empty), with the options of
+# $LISTEN_OPTS; its pid in $listener
 listen() {
 	listen_ns=$1
 	listen_addr=$2
 	shift 2
-	in_net "$listen_ns" "$CKPT" migrate --listen "$listen_addr:$PORT" -- "$@" \
+	# shellcheck disable=SC2086
+	in_net "$listen_ns" "$CKPT" migrate --listen "$listen_addr:$PORT" $LISTEN_OPTS -- "$@" \
 		>"$TMP/dst.out" 2>&1 &
 	listener=$!
 	tcp=/proc/net/tcp
@@ -202,7 +204,7 @@ if [ ! -x "$HERE/ckpt_kexec_ct" ] || ! "$CKPT" migrate --help >/dev/null 2>&1; t
 	echo "1..0 # SKIP no ckpt_kexec_ct or no ckpt migrate"
 	exit $KSFT_SKIP
 fi
-echo "1..$((10 + NETNS_TESTS))"
+echo "1..$((18 + NETNS_TESTS))"
 ip link set lo up 2>/dev/null
 
 pid=$("$HERE/ckpt_kexec_ct" 16)
@@ -233,6 +235,21 @@ fi
 listen "" 127.0.0.1
 move "" 127.0.0.1
 kill_there
+
+# Post-copy: the destination merges the images and restarts lazily
+pid=$("$HERE/ckpt_kexec_ct" 16)
+sleep 0.2
+wait_tick_above "$pid" 120 10
+LISTEN_OPTS="--lazy -v"
+listen "" 127.0.0.1
+LISTEN_OPTS=
+move "" 127.0.0.1 " (lazy)"
+if grep -qE ", [1-9][0-9]* lazy" "$TMP/dst.out"; then
+	ok "the destination left pages in the merged image (lazy)"
+else
+	not_ok "the destination left pages in the merged image (lazy)"
+fi
+kill_there " (lazy)"
 
 # Between two network namespaces, over a veth pair
 netns_pair
