@@ -12,6 +12,9 @@
 #         ckpt migrate PID --to 127.0.0.1:PORT --log FILE      (source)
 #         then SIGTERM to the restored process: the destination's ckpt
 #         exits with its check's status
+#   lazy: the same with --lazy on the destination: the received images
+#         merged into /mig/dst/merged.img (the round files removed), the
+#         tree restarted from it with restart --lazy (post-copy)
 #   CRIU: ROUNDS times criu page-server + criu pre-dump --track-mem
 #         --page-server (ROUNDS: as many as ours took), then criu
 #         page-server + criu dump --track-mem --page-server, the dump's
@@ -25,7 +28,9 @@
 #   out V LINE                    (ckpt migrate's own lines, the kernel's
 #                                  "us frozen" lines)
 #   gap V MS end=US               (the workload's gaps, as it saw them)
-#   bytes V WHAT N                (bytes received, each round)
+#   bytes V WHAT N                (bytes received, each round; lazy:
+#                                  the images' sizes as checkpoint(2)
+#                                  said them, the files being gone)
 #   criu V STEP rc=N us=N bytes=N freezing_us=N frozen_us=N ...
 #   check V rc=N LINE             (the restored workload's check)
 
@@ -104,13 +109,17 @@ gaps() {
 	done
 }
 
+# ours V [--lazy]: ckpt migrate, its lines tagged V; --lazy for the
+# destination
 ours() {
+	v=$1
 	# Source and destination share this guest's pid namespace, and the
 	# source's process is only killed once the destination runs it: the
 	# restored one needs its pid free, so the workload is a container
-	start ours ns || return 1
+	start "$v" ns || return 1
 	mkdir -p $D/dst
-	ckpt migrate --listen 127.0.0.1:$PORT --dir $D/dst -- \
+	# shellcheck disable=SC2086 # $2: no option or one
+	ckpt migrate --listen 127.0.0.1:$PORT --dir $D/dst $2 -- \
 		--stats $D/restart.json >$D/dst.err 2>&1 &
 	dpid=$!
 	n=0
@@ -123,13 +132,22 @@ ours() {
 	ckpt migrate "$pid" --to 127.0.0.1:$PORT --log $D/src.log >$D/src.err 2>&1
 	rc=$?
 	t1=$(benchd now)
-	say "time ours migrate rc=$rc us=$((t1 - t0))"
-	while read -r l; do say "out ours $l"; done <$D/src.err
-	grep -a 'us frozen' $D/src.log | while read -r l; do say "out ours $l"; done
-	for f in "$D"/dst/round-*.img; do
-		[ -f "$f" ] && say "bytes ours $(basename "$f" .img) $(stat -c %s "$f")"
-	done
-	say "out ours restart $(cat $D/restart.json 2>/dev/null)"
+	say "time $v migrate rc=$rc us=$((t1 - t0))"
+	while read -r l; do say "out $v $l"; done <$D/src.err
+	grep -a 'us frozen' $D/src.log | while read -r l; do say "out $v $l"; done
+	if [ -z "$2" ]; then
+		for f in "$D"/dst/round-*.img; do
+			[ -f "$f" ] && say "bytes $v $(basename "$f" .img) $(stat -c %s "$f")"
+		done
+	else
+		# the round files are gone once merged: checkpoint(2)'s sizes
+		sed -n 's/.*checkpoint of .* complete: \([0-9]*\) bytes.*/\1/p' $D/src.log |
+			awk '{ print "round-" (NR - 1), $1 }' | while read -r f b; do
+			say "bytes $v $f $b"
+		done
+		[ -f $D/dst/merged.img ] && say "size $v merged.img $(stat -c %s $D/dst/merged.img)"
+	fi
+	say "out $v restart $(cat $D/restart.json 2>/dev/null)"
 	if [ $rc != 0 ]; then
 		tail -n 20 $D/src.log | tee -a $OUT
 		tail -n 20 $D/dst.err | tee -a $OUT
@@ -143,8 +161,8 @@ ours() {
 	kill -TERM "$newpid"
 	wait $dpid
 	rc=$?
-	gaps ours
-	say "check ours rc=$rc $(grep -a '^check:' $D/wl.out | tail -n 1)"
+	gaps "$v"
+	say "check $v rc=$rc $(grep -a '^check:' $D/wl.out | tail -n 1)"
 	[ $rc = 0 ] || tail -n 20 $D/dst.err | tee -a $OUT
 }
 
@@ -277,7 +295,10 @@ theirs() {
 
 echo "@@ckpt-test-begin=migrate@@"
 say "migrate-bench: ours"
-ours || say "migrate-bench: ours failed"
+ours ours || say "migrate-bench: ours failed"
+for p in $(pidof wl); do kill -9 "$p"; done 2>/dev/null
+say "migrate-bench: lazy"
+ours lazy --lazy || say "migrate-bench: lazy failed"
 for p in $(pidof wl); do kill -9 "$p"; done 2>/dev/null
 # CRIU gets as many pre-dumps as ours took rounds before the last image
 rounds=$(sed -n 's/.*after \([0-9]*\) round(s).*/\1/p' $OUT | head -n 1)
