@@ -64,6 +64,24 @@ static inline struct ckpt_rec *find_rec(struct image *img, uint32_t type)
 	return NULL;
 }
 
+/* The first VMA record of @img of @size bytes, of kind @kind (-1: any) */
+static inline const struct ckpt_vma *vma_of_size(struct image *img, uint64_t size,
+						 int kind)
+{
+	const struct ckpt_vma *v;
+	int i;
+
+	for (i = 0; i < img->nr; i++) {
+		if (img->recs[i].type != CKPT_REC_VMA)
+			continue;
+		v = ckpt_payload(img->data, &img->recs[i]);
+		if ((kind < 0 || le32toh(v->kind) == (uint32_t)kind) &&
+		    le64toh(v->end) - le64toh(v->start) == size)
+			return v;
+	}
+	return NULL;
+}
+
 static inline const char *rec_name(uint32_t type)
 {
 	switch (type) {

@@ -377,21 +377,12 @@ static int soft_dirty(pid_t pid, unsigned long addr)
 	return n == 8 ? !!(e & PM_SOFT_DIRTY) : -1;
 }
 
-/* The region's address, from the task's first MM's largest anonymous VMA */
+/* The region's address, from the task's first MM's VMA of its size */
 static unsigned long region_of(struct image *img)
 {
-	size_t len = NR_PAGES * sysconf(_SC_PAGESIZE);
-	const struct ckpt_vma *v;
-	int i;
+	const struct ckpt_vma *v = vma_of_size(img, NR_PAGES * sysconf(_SC_PAGESIZE), -1);
 
-	for (i = 0; i < img->nr; i++) {
-		if (img->recs[i].type != CKPT_REC_VMA)
-			continue;
-		v = ckpt_payload(img->data, &img->recs[i]);
-		if (le64toh(v->end) - le64toh(v->start) == len)
-			return le64toh(v->start);
-	}
-	return 0;
+	return v ? le64toh(v->start) : 0;
 }
 
 TEST_F_TIMEOUT(incr, chain_of_three_restores_byte_for_byte, 240)

@@ -390,18 +390,7 @@ static uint32_t rec_type(const struct ckpt_rec *rec)
 /* The VMA of the child's region: the ANON one of its size */
 static const struct ckpt_vma *region_vma(struct image *img, size_t size)
 {
-	const struct ckpt_vma *v;
-	int i;
-
-	for (i = 0; i < img->nr; i++) {
-		if (img->recs[i].type != CKPT_REC_VMA)
-			continue;
-		v = ckpt_payload(img->data, &img->recs[i]);
-		if (le32toh(v->kind) == CKPT_VMA_ANON &&
-		    le64toh(v->end) - le64toh(v->start) == size)
-			return v;
-	}
-	return NULL;
+	return vma_of_size(img, size, CKPT_VMA_ANON);
 }
 
 static uint64_t pages_addr(struct image *img, int i)
