@@ -498,7 +498,7 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
 		return restart_usage_err("-q and --progress exclude each other");
 	if ((o->flags & RESTART_LAZY) && o->nr_parents)
-		return restart_usage_err("--lazy excludes --parent: ckpt merge --lazy the chain first");
+		return restart_usage_err("--lazy excludes --parent: use ckpt merge --lazy");
 	if (o->quiet)
 		o->progress = CKPT_PROGRESS_OFF;
 	o->input = argv[optind];
