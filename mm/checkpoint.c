@@ -1281,10 +1281,12 @@ struct ckpt_mm_restore {
 	unsigned long next_page;
 	u64 nr_pages;		/* of PAGES and PAGES_COW records */
 	u64 nr_cow, nr_cow_copied;
-	u64 nr_lazy;		/* of PAGES records left in the image */
+	u64 nr_lazy;		/* of PAGES(_FILE) records left in their file */
 	struct ckpt_lazy *lazy;	/* RESTART_LAZY, once a record is left there */
 	bool lazy_off;		/* RESTART_LAZY, but the image is open for writing */
+	bool file_busy;		/* ... a PAGES_FILE's file is: logged */
 	struct page **pages;
+	struct bio_vec *bv;	/* for PAGES_FILE, once one is read */
 };
 
 /*
@@ -1745,6 +1747,30 @@ static int ckpt_small_pages(struct mm_struct *mm, struct vm_area_struct *vma,
 }
 
 /*
+ * RESTART_LAZY: leave @nr pages at @addr in @file, at @pos, to be read on
+ * first touch, if their mapping may wait.  Return: 1 if left, 0 if to be
+ * read now, or a negative error: -ETXTBSY (not logged) if @file is open
+ * for writing.
+ */
+static int ckpt_lazy_note(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
+			  unsigned long addr, u32 nr, struct file *file, loff_t pos, u32 crc)
+{
+	struct ckpt_lazy *lz;
+	int ret;
+
+	if (!st->lazy) {
+		lz = ckpt_lazy_new(ctx);
+		if (IS_ERR(lz))
+			return ckpt_err(ctx, PTR_ERR(lz), "cannot start a lazy restart");
+		st->lazy = lz;
+	}
+	ret = ckpt_lazy_add(st->lazy, addr, nr, file, pos, crc);
+	if (ret > 0)
+		st->nr_lazy += nr;
+	return ret;
+}
+
+/*
  * RESTART_LAZY: leave the contents of a PAGES record in the image, to be
  * read on first touch, if it has a PAGES_CRC and its mapping may wait.
  * Return: 1 if left, 0 if to be read now, or a negative error.
@@ -1753,62 +1779,52 @@ static int ckpt_restore_pages_lazy(struct ckpt_ctx *ctx, struct ckpt_mm_restore 
 				   unsigned long addr, u32 nr)
 {
 	struct ckpt_pages_skip skip;
-	struct ckpt_lazy *lz;
 	int ret;
 
 	ret = ckpt_pages_skip_peek(ctx, nr, &skip);
-	if (ret <= 0)
-		return ret;
-	if (st->lazy_off)
+	if (ret <= 0 || st->lazy_off)
+		return ret < 0 ? ret : 0;
+	ret = ckpt_lazy_note(ctx, st, addr, nr, ctx->file, skip.pos, skip.crc);
+	if (ret == -ETXTBSY) {
+		/* Its pages could change under the tasks */
+		ckpt_log(ctx, "mm: the image is open for writing: its pages are read now");
+		st->lazy_off = true;
 		return 0;
-	if (!st->lazy) {
-		lz = ckpt_lazy_new(ctx);
-		if (PTR_ERR_OR_ZERO(lz) == -ETXTBSY) {
-			/* Its pages could change under the tasks */
-			ckpt_log(ctx, "mm: the image is open for writing: its pages are read now");
-			st->lazy_off = true;
-			return 0;
-		}
-		if (IS_ERR(lz))
-			return ckpt_err(ctx, PTR_ERR(lz), "cannot start a lazy restart");
-		st->lazy = lz;
 	}
-	ret = ckpt_lazy_add(st->lazy, addr, nr, skip.pos, skip.crc);
 	if (ret <= 0)
 		return ret;
 	ckpt_pages_skip(ctx, nr, &skip);
-	st->nr_lazy += nr;
 	return 1;
 }
 
-/* Read one PAGES record straight into the task's pages */
-static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			      struct ckpt_mm_restore *st)
+/* @nr pages from @addr, of a record of @what, can be restored there */
+static int ckpt_pages_range_ok(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
+			       const char *what, unsigned long addr, u32 nr)
 {
-	struct vm_area_struct *vma;
-	struct ckpt_pages rec;
-	unsigned long addr, end;
-	u32 len, nr, done = 0;
-	int ret;
+	unsigned long end = addr + (unsigned long)nr * PAGE_SIZE;
 
-	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_PAGES, &len);
-	if (!ret)
-		ret = ckpt_read(ctx, &rec, sizeof(rec));
-	if (ret)
-		return ret;
-	addr = le64_to_cpu(rec.addr);
-	nr = le32_to_cpu(rec.nr_pages);
-	end = addr + (unsigned long)nr * PAGE_SIZE;
-	if (!nr || nr > CKPT_PAGES_MAX || rec.__pad ||
-	    len != sizeof(rec) + nr * PAGE_SIZE || !PAGE_ALIGNED(addr) ||
-	    addr < st->next_page || end > TASK_SIZE)
-		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages): invalid or out of order",
-				addr, nr);
-	if (ctx->flags & RESTART_LAZY) {
-		ret = ckpt_restore_pages_lazy(ctx, st, addr, nr);
-		if (ret)
-			goto lazy;
-	}
+	if (!nr || nr > CKPT_PAGES_MAX || !PAGE_ALIGNED(addr) ||
+	    addr < st->next_page || addr > TASK_SIZE || end > TASK_SIZE)
+		return ckpt_err(ctx, -EINVAL, "%s at %lx (%u pages): invalid or out of order",
+				what, addr, nr);
+	return 0;
+}
+
+static void ckpt_restore_unpin(struct ckpt_mm_restore *st, u32 nr)
+{
+	while (nr)
+		put_page(st->pages[--nr]);
+}
+
+/* Fault in and pin the @nr pages at @addr of a private mapping: st->pages */
+static int ckpt_restore_pin(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			    struct ckpt_mm_restore *st, unsigned long addr, u32 nr)
+{
+	unsigned long end = addr + (unsigned long)nr * PAGE_SIZE;
+	struct vm_area_struct *vma;
+	u32 done = 0;
+	long got;
+	int ret;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
@@ -1821,40 +1837,157 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				addr, nr);
 	}
 	ret = ckpt_small_pages(mm, vma, addr, end);
-	if (ret) {
-		mmap_read_unlock(mm);
-		return ret;
-	}
-	while (done < nr) {
-		long got = get_user_pages_remote(mm, addr + done * PAGE_SIZE,
-						 nr - done, FOLL_WRITE | FOLL_FORCE,
-						 st->pages + done, NULL);
-		if (got <= 0) {
-			mmap_read_unlock(mm);
+	while (!ret && done < nr) {
+		got = get_user_pages_remote(mm, addr + done * PAGE_SIZE, nr - done,
+					    FOLL_WRITE | FOLL_FORCE, st->pages + done, NULL);
+		if (got <= 0)
 			ret = ckpt_err(ctx, got ? got : -EFAULT,
 				       "cannot fault in the page at %lx",
 				       addr + done * PAGE_SIZE);
-			goto out;
-		}
-		done += got;
+		else
+			done += got;
 	}
 	mmap_read_unlock(mm);
-
-	ret = ckpt_read_pages(ctx, st->pages, nr);
-	if (!ret)
-		ret = ckpt_read_end(ctx);
-	if (!ret)
-		ret = ckpt_read_pages_crc(ctx);
-lazy:
-	if (ret < 0)
-		goto out;
-	ret = 0;
-	st->next_page = end;
-	st->nr_pages += nr;
-out:
-	while (done)
-		put_page(st->pages[--done]);
+	if (ret)
+		ckpt_restore_unpin(st, done);
 	return ret;
+}
+
+/* Read one PAGES record straight into the task's pages */
+static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			      struct ckpt_mm_restore *st)
+{
+	struct ckpt_pages rec;
+	unsigned long addr;
+	u32 len, nr;
+	int ret;
+
+	ret = ckpt_read_rec_hdr(ctx, CKPT_REC_PAGES, &len);
+	if (!ret)
+		ret = ckpt_read(ctx, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	addr = le64_to_cpu(rec.addr);
+	nr = le32_to_cpu(rec.nr_pages);
+	ret = ckpt_pages_range_ok(ctx, st, "PAGES", addr, nr);
+	if (ret)
+		return ret;
+	if (rec.__pad || len != sizeof(rec) + nr * PAGE_SIZE)
+		return ckpt_err(ctx, -EINVAL, "PAGES at %lx (%u pages): invalid length or padding",
+				addr, nr);
+	ret = ctx->flags & RESTART_LAZY ? ckpt_restore_pages_lazy(ctx, st, addr, nr) : 0;
+	if (!ret) {
+		ret = ckpt_restore_pin(ctx, mm, st, addr, nr);
+		if (ret)
+			return ret;
+		ret = ckpt_read_pages(ctx, st->pages, nr);
+		if (!ret)
+			ret = ckpt_read_end(ctx);
+		if (!ret)
+			ret = ckpt_read_pages_crc(ctx);
+		ckpt_restore_unpin(st, nr);
+	}
+	if (ret < 0)
+		return ret;
+	st->next_page = addr + (unsigned long)nr * PAGE_SIZE;
+	st->nr_pages += nr;
+	return 0;
+}
+
+/* Read a PAGES_FILE's pages from @file now, and check them */
+static int ckpt_pages_file_read(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				struct ckpt_mm_restore *st, const struct ckpt_pages_file *rec,
+				struct file *file)
+{
+	unsigned long addr = le64_to_cpu(rec->addr);
+	u32 nr = le32_to_cpu(rec->nr_pages), idx = le32_to_cpu(rec->file);
+	loff_t pos = le64_to_cpu(rec->offset);
+	int ret;
+
+	if (!st->bv) {
+		st->bv = kvcalloc(CKPT_PAGES_MAX, sizeof(*st->bv), GFP_KERNEL);
+		if (!st->bv)
+			return -ENOMEM;
+	}
+	ret = ckpt_restore_pin(ctx, mm, st, addr, nr);
+	if (ret)
+		return ret;
+	ret = ckpt_pages_pread(file, pos, st->pages, nr, st->bv, ctx->caller_cred);
+	if (ret)
+		ret = ckpt_err(ctx, ret,
+			       "PAGES_FILE at %lx: cannot read %u pages at %lld of pages:%u",
+			       addr, nr, pos, idx);
+	else if (!ckpt_pages_crc_ok(st->pages, nr, le32_to_cpu(rec->crc)))
+		ret = ckpt_err(ctx, -EINVAL,
+			       "PAGES_FILE at %lx: %u pages at %lld of pages:%u: CRC mismatch",
+			       addr, nr, pos, idx);
+	ckpt_restore_unpin(st, nr);
+	return ret;
+}
+
+/* The file a PAGES_FILE record names: a regular file the caller gave */
+static struct file *ckpt_pages_file_get(struct ckpt_ctx *ctx,
+					const struct ckpt_pages_file *rec)
+{
+	unsigned long addr = le64_to_cpu(rec->addr);
+	char key[24];
+	struct file *file;
+
+	snprintf(key, sizeof(key), "pages:%u", le32_to_cpu(rec->file));
+	file = ckpt_external_file(ctx, CKPT_EXT_PAGES, key);
+	if (!file) {
+		ckpt_err(ctx, -EINVAL, "PAGES_FILE at %lx: no file %s given (CKPT_EXT_PAGES)",
+			 addr, key);
+		return NULL;
+	}
+	if (!S_ISREG(file_inode(file)->i_mode) || !(file->f_mode & FMODE_READ)) {
+		ckpt_err(ctx, -EINVAL,
+			 "PAGES_FILE at %lx: %s is not a regular file open for reading", addr, key);
+		return NULL;
+	}
+	return file;
+}
+
+/* A PAGES_FILE record: pages whose contents are in a file the caller gave */
+static int ckpt_restore_pages_file(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				   struct ckpt_mm_restore *st)
+{
+	struct ckpt_pages_file rec;
+	unsigned long addr;
+	struct file *file;
+	u32 nr;
+	int ret;
+
+	ret = ckpt_read_rec(ctx, CKPT_REC_PAGES_FILE, &rec, sizeof(rec));
+	if (ret)
+		return ret;
+	addr = le64_to_cpu(rec.addr);
+	nr = le32_to_cpu(rec.nr_pages);
+	ret = ckpt_pages_range_ok(ctx, st, "PAGES_FILE", addr, nr);
+	if (ret)
+		return ret;
+	if (rec.__pad || le64_to_cpu(rec.offset) > LLONG_MAX - ((u64)nr << PAGE_SHIFT))
+		return ckpt_err(ctx, -EINVAL, "PAGES_FILE at %lx: invalid offset or padding", addr);
+	file = ckpt_pages_file_get(ctx, &rec);
+	if (!file)
+		return -EINVAL;
+	ret = ctx->flags & RESTART_LAZY ?
+	      ckpt_lazy_note(ctx, st, addr, nr, file, le64_to_cpu(rec.offset),
+			     le32_to_cpu(rec.crc)) : 0;
+	if (ret == -ETXTBSY) {
+		if (!st->file_busy)
+			ckpt_log(ctx, "mm: pages:%u is open for writing: its pages are read now",
+				 le32_to_cpu(rec.file));
+		st->file_busy = true;
+		ret = 0;
+	}
+	if (!ret)
+		ret = ckpt_pages_file_read(ctx, mm, st, &rec, file);
+	if (ret < 0)
+		return ret;
+	st->next_page = addr + (unsigned long)nr * PAGE_SIZE;
+	st->nr_pages += nr;
+	return 0;
 }
 
 static int ckpt_mm_check_fields(struct ckpt_ctx *ctx, const struct ckpt_mm *rec)
@@ -1995,15 +2128,20 @@ static struct file *ckpt_mm_exe_file(struct ckpt_ctx *ctx, const struct ckpt_mm 
 	return exe;
 }
 
-/* The PAGES and PAGES_COW records of an MM, up to its MM_END */
+/* The PAGES, PAGES_FILE and PAGES_COW records of an MM, up to its MM_END */
 static int ckpt_restore_all_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				  struct ckpt_mm_restore *st)
 {
 	int ret;
 
-	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_PAGES || ret == CKPT_REC_PAGES_COW) {
-		ret = ret == CKPT_REC_PAGES ? ckpt_restore_pages(ctx, mm, st) :
-		      ckpt_restore_pages_cow(ctx, mm, st);
+	while ((ret = ckpt_peek_rec(ctx)) == CKPT_REC_PAGES || ret == CKPT_REC_PAGES_COW ||
+	       ret == CKPT_REC_PAGES_FILE) {
+		if (ret == CKPT_REC_PAGES)
+			ret = ckpt_restore_pages(ctx, mm, st);
+		else if (ret == CKPT_REC_PAGES_FILE)
+			ret = ckpt_restore_pages_file(ctx, mm, st);
+		else
+			ret = ckpt_restore_pages_cow(ctx, mm, st);
 		if (ret)
 			return ret;
 		if (fatal_signal_pending(current))
@@ -2098,6 +2236,7 @@ out:
 		ckpt_lazy_start(st.lazy);
 	kfree(rec);
 	kvfree(st.pages);
+	kvfree(st.bv);
 	if (ret)
 		return ERR_PTR(ret);
 	mmget(current->mm);

@@ -7,15 +7,17 @@
  * CHECKPOINT_LAZY, does not read the contents of the PAGES records of
  * private anonymous mappings: it notes each record as a run (address,
  * file offset, pages, the CRC of its PAGES_CRC record) of the address
- * space's struct ckpt_lazy and marks the mapping VM_CKPT_LAZY.  A fault
- * on a page that is not there in such a mapping (do_anonymous_page())
- * reads the page's whole run into new folios, checks its CRC and maps
- * every page of the run still to be fetched, as do_anonymous_page() maps
- * one.  A run that cannot be read or does not match its CRC is never
+ * space's struct ckpt_lazy and marks the mapping VM_CKPT_LAZY.  So too
+ * PAGES_FILE records, whose contents are in other files the caller gave,
+ * with their CRC; each file, as the image, is denied writes until all is
+ * in.  A fault on a page that is not there in such a mapping
+ * (do_anonymous_page()) reads the page's whole run into new folios,
+ * checks its CRC and maps every page of the run still to be fetched, as
+ * do_anonymous_page() maps one.  A run that cannot be read or does not match its CRC is never
  * mapped: its pages get poisoned PTE markers, and touching them raises
  * SIGBUS, as for a page lost to a memory error.  A worker fetches the
  * other runs in the background; once none is left, the mappings lose
- * their marks and the image file is let go.
+ * their marks and the files are let go.
  *
  * Each page of a run has a bit that says it is still to be fetched.  It is
  * cleared, under the page table lock and then ckpt_lazy.lock, by the one
@@ -27,7 +29,7 @@
  * them (khugepaged and faults are kept off by VM_NOHUGEPAGE; MADV_HUGEPAGE
  * and MADV_COLLAPSE) fetches every run first.
  *
- * The image is read with the credentials of restart's caller.
+ * The files are read with the credentials of restart's caller.
  */
 
 #include <linux/checkpoint.h>
@@ -53,10 +55,11 @@
 
 struct ckpt_lazy_run {
 	unsigned long addr;
-	loff_t pos;			/* of the contents in the image */
+	loff_t pos;			/* of the contents in their file */
 	u32 nr;				/* pages */
-	u32 crc;			/* PAGES_CRC */
+	u32 crc;			/* PAGES_CRC, or PAGES_FILE's */
 	u32 left;			/* bits set in pending */
+	u16 file;			/* in ckpt_lazy.files */
 	bool busy;			/* being read: others wait */
 	DECLARE_BITMAP(pending, CKPT_PAGES_MAX);
 };
@@ -64,7 +67,8 @@ struct ckpt_lazy_run {
 struct ckpt_lazy {
 	refcount_t ref;			/* the registry's, the worker's, users' */
 	struct mm_struct *mm;		/* mmgrab()bed */
-	struct file *file;
+	struct file **files;		/* the image, files of PAGES_FILE records */
+	u32 nr_files;			/* each denied writes */
 	const struct cred *cred;	/* restart's caller's */
 	spinlock_t lock;		/* runs, their bits, nr_pending */
 	struct ckpt_lazy_run *runs;	/* by address */
@@ -102,10 +106,15 @@ static struct ckpt_lazy *ckpt_lazy_get(struct mm_struct *mm)
 
 static void ckpt_lazy_put(struct ckpt_lazy *lz)
 {
+	u32 i;
+
 	if (!refcount_dec_and_test(&lz->ref))
 		return;
-	allow_write_access(lz->file);
-	fput(lz->file);
+	for (i = 0; i < lz->nr_files; i++) {
+		allow_write_access(lz->files[i]);
+		fput(lz->files[i]);
+	}
+	kfree(lz->files);
 	put_cred(lz->cred);
 	mmdrop(lz->mm);
 	kvfree(lz->runs);
@@ -179,32 +188,51 @@ static int ckpt_lazy_alloc(struct vm_area_struct *vma, const struct ckpt_lazy_ru
 	return 0;
 }
 
-/* Read the run's contents into @pages: whether they match its CRC */
-static bool ckpt_lazy_read(struct ckpt_lazy *lz, const struct ckpt_lazy_run *r,
-			   struct page **pages, struct bio_vec *bv)
+/**
+ * ckpt_pages_pread() - read pages' contents from a file
+ * @file: the image, or a file of PAGES_FILE records
+ * @pos: where the contents start
+ * @pages: @nr pages to fill
+ * @nr: 1..CKPT_PAGES_MAX
+ * @bv: room for @nr bio_vecs
+ * @cred: whose credentials read the file: restart's caller's
+ *
+ * Return: 0, -EINVAL if the file ends before, or the read's error.
+ */
+int ckpt_pages_pread(struct file *file, loff_t pos, struct page **pages, u32 nr,
+		     struct bio_vec *bv, const struct cred *cred)
 {
-	size_t len = (size_t)r->nr << PAGE_SHIFT;
 	const struct cred *old;
 	struct iov_iter iter;
-	loff_t pos = r->pos;
 	ssize_t got = 0;
 	u32 j;
 
-	for (j = 0; j < r->nr; j++)
+	for (j = 0; j < nr; j++)
 		bvec_set_page(&bv[j], pages[j], PAGE_SIZE, 0);
-	iov_iter_bvec(&iter, ITER_DEST, bv, r->nr, len);
-	old = override_creds(lz->cred);
+	iov_iter_bvec(&iter, ITER_DEST, bv, nr, (size_t)nr << PAGE_SHIFT);
+	old = override_creds(cred);
 	while (iov_iter_count(&iter)) {
 		size_t left = iov_iter_count(&iter);
 
-		got = vfs_iter_read(lz->file, &iter, &pos, 0);
+		got = vfs_iter_read(file, &iter, &pos, 0);
 		if (got <= 0 || left - iov_iter_count(&iter) != got)
 			break;
 	}
 	revert_creds(old);
-	if (iov_iter_count(&iter)) {
-		pr_warn_ratelimited("checkpoint: lazy restart of %s[%d]: cannot read the pages at %lx from the image (%zd)\n",
-				    current->comm, task_pid_nr(current), r->addr, got);
+	if (!iov_iter_count(&iter))
+		return 0;
+	return got < 0 ? got : -EINVAL;
+}
+
+/* Read the run's contents into @pages: whether they match its CRC */
+static bool ckpt_lazy_read(struct ckpt_lazy *lz, const struct ckpt_lazy_run *r,
+			   struct page **pages, struct bio_vec *bv)
+{
+	int ret = ckpt_pages_pread(lz->files[r->file], r->pos, pages, r->nr, bv, lz->cred);
+
+	if (ret) {
+		pr_warn_ratelimited("checkpoint: lazy restart of %s[%d]: cannot read the pages at %lx from the image (%d)\n",
+				    current->comm, task_pid_nr(current), r->addr, ret);
 		return false;
 	}
 	if (!ckpt_pages_crc_ok(pages, r->nr, r->crc)) {
@@ -646,22 +674,15 @@ struct ckpt_lazy *ckpt_lazy_new(struct ckpt_ctx *ctx)
 	struct ckpt_lazy *lz;
 	int ret;
 
-	/* Nobody may change the pages under the tasks: as for an executable */
-	ret = deny_write_access(ctx->file);
-	if (ret)
-		return ERR_PTR(ret);
 	lz = kzalloc(sizeof(*lz), GFP_KERNEL);
-	if (!lz) {
-		allow_write_access(ctx->file);
+	if (!lz)
 		return ERR_PTR(-ENOMEM);
-	}
 	/* The registry's, and restart's for the worker */
 	refcount_set(&lz->ref, 2);
 	spin_lock_init(&lz->lock);
 	mutex_init(&lz->done_lock);
 	INIT_WORK(&lz->work, ckpt_lazy_work);
 	init_waitqueue_head(&lz->wq);
-	lz->file = get_file(ctx->file);
 	lz->cred = get_cred(ctx->caller_cred);
 	mmgrab(mm);
 	lz->mm = mm;
@@ -673,6 +694,33 @@ struct ckpt_lazy *ckpt_lazy_new(struct ckpt_ctx *ctx)
 	}
 	static_branch_inc(&ckpt_lazy_active);
 	return lz;
+}
+
+/*
+ * The index of @file in lz->files, where it is added, denied writes, if
+ * new: nobody may change the pages under the tasks, as for an executable.
+ * -ETXTBSY if it is open for writing.
+ */
+static int ckpt_lazy_file(struct ckpt_lazy *lz, struct file *file)
+{
+	struct file **files;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < lz->nr_files; i++)
+		if (lz->files[i] == file)
+			return i;
+	if (lz->nr_files > U16_MAX)
+		return -E2BIG;
+	files = krealloc_array(lz->files, lz->nr_files + 1, sizeof(*files), GFP_KERNEL);
+	if (!files)
+		return -ENOMEM;
+	lz->files = files;
+	ret = deny_write_access(file);
+	if (ret)
+		return ret;
+	files[lz->nr_files] = get_file(file);
+	return lz->nr_files++;
 }
 
 /* Give the runs room for one more, outside the lock */
@@ -719,27 +767,33 @@ static bool ckpt_lazy_mark(struct vm_area_struct *vma)
 }
 
 /**
- * ckpt_lazy_add() - note a PAGES record to be fetched later, if it may be
+ * ckpt_lazy_add() - note pages to be fetched later, if they may be
  * @lz: the lazy context of the caller's address space
- * @addr: the record's address, inside one mapping, above the last one's
- * @nr: its pages
- * @pos: the offset of its contents in the image
- * @crc: its PAGES_CRC
+ * @addr: the pages' address, inside one mapping, above the last ones'
+ * @nr: how many
+ * @file: the file that has their contents: the image, or a PAGES_FILE's
+ * @pos: the offset of their contents in @file
+ * @crc: their CRC-32C (PAGES_CRC)
  *
  * Return: 1 if noted, 0 if the mapping must get its pages now (read the
- * record), or a negative error.
+ * record), or a negative error: -ETXTBSY if @file is open for writing.
  */
-int ckpt_lazy_add(struct ckpt_lazy *lz, unsigned long addr, u32 nr, loff_t pos, u32 crc)
+int ckpt_lazy_add(struct ckpt_lazy *lz, unsigned long addr, u32 nr, struct file *file,
+		  loff_t pos, u32 crc)
 {
 	struct mm_struct *mm = lz->mm;
 	struct vm_area_struct *vma;
 	struct ckpt_lazy_run *r;
+	int file_idx;
 	bool lazy;
 
 	if (WARN_ON_ONCE(!nr || nr > CKPT_PAGES_MAX || mm != current->mm))
 		return -EINVAL;
 	if (ckpt_lazy_grow(lz))
 		return -ENOMEM;
+	file_idx = ckpt_lazy_file(lz, file);
+	if (file_idx < 0)
+		return file_idx;
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, addr);
@@ -750,7 +804,8 @@ int ckpt_lazy_add(struct ckpt_lazy *lz, unsigned long addr, u32 nr, loff_t pos, 
 		return 0;
 	spin_lock(&lz->lock);
 	r = &lz->runs[lz->nr_runs++];
-	*r = (struct ckpt_lazy_run){ .addr = addr, .pos = pos, .nr = nr, .crc = crc, .left = nr };
+	*r = (struct ckpt_lazy_run){ .addr = addr, .pos = pos, .nr = nr, .crc = crc, .left = nr,
+				     .file = file_idx };
 	bitmap_set(r->pending, 0, nr);
 	lz->nr_pending += nr;
 	spin_unlock(&lz->lock);

@@ -31,14 +31,19 @@
 
 DECLARE_STATIC_KEY_FALSE(ckpt_lazy_active);
 
+struct bio_vec;
 struct ckpt_ctx;
 struct ckpt_lazy;
+struct cred;
+struct file;
 
 /* restart(2)'s side, for mm/checkpoint.c */
 struct ckpt_lazy *ckpt_lazy_new(struct ckpt_ctx *ctx);
-int ckpt_lazy_add(struct ckpt_lazy *lz, unsigned long addr, u32 nr, loff_t pos,
-		  u32 crc);
+int ckpt_lazy_add(struct ckpt_lazy *lz, unsigned long addr, u32 nr, struct file *file,
+		  loff_t pos, u32 crc);
 void ckpt_lazy_start(struct ckpt_lazy *lz);
+int ckpt_pages_pread(struct file *file, loff_t pos, struct page **pages, u32 nr,
+		     struct bio_vec *bv, const struct cred *cred);
 
 /* The core mm's side */
 

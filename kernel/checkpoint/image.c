@@ -79,6 +79,10 @@ static const struct ckpt_rec_def ckpt_rec_defs[__CKPT_REC_NR] = {
 		.min_len = sizeof(struct ckpt_pages_crc),
 		.max_len = sizeof(struct ckpt_pages_crc),
 	},
+	[CKPT_REC_PAGES_FILE] = {
+		.min_len = sizeof(struct ckpt_pages_file),
+		.max_len = sizeof(struct ckpt_pages_file),
+	},
 	[CKPT_REC_PAGES_COW] = {
 		.min_len = sizeof(struct ckpt_pages_cow),
 		.max_len = sizeof(struct ckpt_pages_cow),

@@ -103,6 +103,7 @@ static bool ckpt_external_ok(const struct ckpt_external *e)
 	case CKPT_EXT_MOUNT:
 	case CKPT_EXT_FILE:
 	case CKPT_EXT_PTY:
+	case CKPT_EXT_PAGES:
 		return e->fd >= 0 && !e->name[0];
 	case CKPT_EXT_CGROUP:
 		return e->fd >= 0 && !e->name[0] && !strcmp(e->key, "/");

@@ -46,6 +46,7 @@
 #define CKPT_EXT_CGROUP		4	/* key: "/"; fd: the cgroup v2 directory to restore into */
 #define CKPT_EXT_FILE		5	/* key: "pipe:[INO]"; fd: the file taking its place */
 #define CKPT_EXT_PTY		6	/* key: "pty:[N]"; fd: replaced by the new master */
+#define CKPT_EXT_PAGES		7	/* key: "pages:N"; fd: a file PAGES_FILE records read */
 
 /*
  * restart(2) with RESTART_EXTERNAL: the fifth argument points to an array
@@ -167,7 +168,8 @@ struct ckpt_external {
 	FN(X86_VDSO,	75)		\
 	FN(CHAIN,	76)		\
 	FN(PAGES_PARENT, 77)		\
-	FN(PAGES_CRC,	78)
+	FN(PAGES_CRC,	78)		\
+	FN(PAGES_FILE,	79)
 
 enum ckpt_rec_type {
 #define __CKPT_REC_ENUM(name, nr) CKPT_REC_##name = nr,
@@ -982,8 +984,29 @@ struct ckpt_pages_parent {
 	__le32 mm_ref;		/* an MM of the parent image */
 };
 
+/*
+ * PAGES_FILE: where a PAGES record may be, nr_pages consecutive pages
+ * starting at addr whose contents are not in the image but in a regular
+ * file the caller of restart(2) gives (CKPT_EXT_PAGES, key "pages:N" for
+ * file N), from offset on, with their CRC-32C (~crc32c(~0, contents)).
+ * checkpoint(2) never writes one: `ckpt` does, to restart a chain of
+ * images, or the rounds of a migration, without copying their pages into
+ * one image.  restart(2) reads the pages with its caller's credentials
+ * and checks them; with RESTART_LAZY, on first touch, as the contents of
+ * a PAGES record with a PAGES_CRC.  They go up with the PAGES and
+ * PAGES_COW records of the MM.
+ */
+struct ckpt_pages_file {
+	__le64 addr;
+	__le64 offset;		/* of the first page's contents in the file */
+	__le32 nr_pages;	/* 1..CKPT_PAGES_MAX */
+	__le32 crc;
+	__le32 file;		/* N: CKPT_EXT_PAGES "pages:N" */
+	__le32 __pad;
+};
+
 struct ckpt_mm_end {
-	__le64 nr_pages;	/* pages of PAGES, PAGES_COW, PAGES_PARENT records */
+	__le64 nr_pages;	/* pages of PAGES, PAGES_COW, PAGES_PARENT, PAGES_FILE */
 };
 
 /*

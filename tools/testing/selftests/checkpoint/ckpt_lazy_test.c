@@ -15,6 +15,13 @@
  * mapped: touching it is a SIGBUS (BUS_MCEERR_AR, as for memory lost to
  * a hardware error, or BUS_ADRERR without CONFIG_MEMORY_FAILURE), and
  * the other runs are still right.
+ *
+ * PAGES_FILE records, whose contents are in a file the caller gives
+ * (CKPT_EXT_PAGES), as `ckpt` writes them to restart a chain of images
+ * without copying its pages: the same image rewritten so, its pages in
+ * the original image, restores every byte, eagerly and lazily; a wrong
+ * CRC, an offset past the file's end, a file not given or not regular,
+ * an image cut in or after such a record fail restart cleanly.
  */
 #include "ckpt_image.h"
 
@@ -25,6 +32,18 @@
 #define CKPT_REC_PAGES_CRC	78
 struct ckpt_pages_crc {
 	__le32 crc;
+	__le32 __pad;
+};
+#endif
+#ifndef CKPT_EXT_PAGES
+#define CKPT_EXT_PAGES		7
+#define CKPT_REC_PAGES_FILE	79
+struct ckpt_pages_file {
+	__le64 addr;
+	__le64 offset;
+	__le32 nr_pages;
+	__le32 crc;
+	__le32 file;
 	__le32 __pad;
 };
 #endif
@@ -796,6 +815,267 @@ TEST_F(lazy, lazy_with_predump_or_incremental_is_invalid)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_TRUE(ckpt_child_running(pid));
 	ckpt_finish(_metadata, pid, CKPT_NO_REASONS);
+}
+
+/* --- PAGES_FILE: the pages in a file the caller gives --- */
+
+enum pf_damage {
+	PF_NONE,
+	PF_BAD_CRC,		/* the record holding the region's middle */
+	PF_PAST_EOF,		/* its offset at the end of the file */
+};
+
+static void *pf_put(char *out, size_t *o, uint32_t type, const void *p, uint32_t len)
+{
+	struct ckpt_rec_hdr hdr = { .type = htole32(type), .len = htole32(len) };
+
+	memcpy(out + *o, &hdr, sizeof(hdr));
+	memcpy(out + *o + sizeof(hdr), p, len);
+	*o += sizeof(hdr) + len;
+	return out + *o - len;
+}
+
+/*
+ * @img rewritten into @out (as large): each PAGES with a PAGES_CRC after
+ * it (those of an MM) becomes a PAGES_FILE naming its contents in @img's
+ * file as "pages:0", the one holding @mid damaged as told; a new TRAILER.
+ * Returns the length, or 0 if no record holds @mid.
+ */
+static size_t pages_file_image(struct image *img, char *out, uint64_t mid,
+			       enum pf_damage damage)
+{
+	struct ckpt_image_trailer tr = { 0 };
+	struct ckpt_pages_file pf;
+	const struct ckpt_pages_crc *c;
+	struct ckpt_rec *r;
+	bool hit = false;
+	uint32_t n = 0;
+	size_t o = 0;
+	uint64_t addr;
+	int i;
+
+	for (i = 0; i < img->nr - 1; i++, n++) {
+		r = &img->recs[i];
+		if (rec_type(r) == CKPT_REC_PAGES &&
+		    rec_type(&img->recs[i + 1]) == CKPT_REC_PAGES_CRC) {
+			c = ckpt_payload(img->data, &img->recs[++i]);
+			addr = pages_addr(img, i - 1);
+			pf = (struct ckpt_pages_file){
+				.addr = htole64(addr), .nr_pages = htole32(pages_nr(img, i - 1)),
+				.offset = htole64(pages_data(img, i - 1) - img->data),
+				.crc = c->crc,
+			};
+			if (addr <= mid && mid < addr + pages_len(img, i - 1)) {
+				hit = true;
+				if (damage == PF_BAD_CRC)
+					pf.crc ^= htole32(1);
+				else if (damage == PF_PAST_EOF)
+					pf.offset = htole64(img->len);
+			}
+			pf_put(out, &o, CKPT_REC_PAGES_FILE, &pf, sizeof(pf));
+			continue;
+		}
+		pf_put(out, &o, r->type, ckpt_payload(img->data, r), r->len);
+	}
+	tr.crc32c = htole32(crc32c(out, o));
+	tr.nr_records = htole32(n);
+	tr.size = htole64(o);
+	pf_put(out, &o, CKPT_REC_TRAILER, &tr, sizeof(tr));
+	return hit ? o : 0;
+}
+
+/* A read-only, unlinked file of @len bytes of @data, or -1 */
+static int ro_file_of(const void *data, size_t len)
+{
+	char path[] = "/tmp/ckpt_pages_file.XXXXXX";
+	int fd = mkstemp(path), ro = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!ckpt_write_all(fd, data, len))
+		ro = open(path, O_RDONLY | O_CLOEXEC);
+	close(fd);
+	unlink(path);
+	return ro;
+}
+
+/* restart(2) of @fd with "pages:0" = @pages_fd (none if -1) */
+static long restart_pages_file(struct ckpt_ctx *ctx, int fd, int pages_fd,
+			       unsigned long flags)
+{
+	struct ckpt_external ext = { .kind = CKPT_EXT_PAGES, .fd = pages_fd, .key = "pages:0" };
+	long ret;
+
+	if (lseek(fd, 0, SEEK_SET) || ckpt_reset_file(ctx->log_fd))
+		return -1;
+	ckpt_watch_start(ctx, "restart(0, fd, RESTART_EXTERNAL, logfd, pages:0, 1)");
+	if (pages_fd < 0)
+		ret = syscall(__NR_restart, 0, fd, flags, ctx->log_fd);
+	else
+		ret = syscall(__NR_restart, 0, fd, flags | RESTART_EXTERNAL, ctx->log_fd,
+			      &ext, 1);
+	if (ckpt_watch_stop() && ret < 0)
+		errno = ETIMEDOUT;
+	return ret;
+}
+
+FIXTURE(pages_file) {
+	struct ckpt_ctx ctx;
+	struct image img;
+	char *out;
+	int orig_fd;		/* the image, read-only: "pages:0" */
+	int new_fd;		/* the one with PAGES_FILE, read-only */
+	pid_t pid;
+	uint64_t mid;		/* the region's middle */
+};
+
+FIXTURE_SETUP(pages_file)
+{
+	const struct ckpt_vma *v;
+
+	ckpt_ctx_setup(_metadata, &self->ctx);
+	self->ctx.call_timeout_s = 60;
+	self->orig_fd = -1;
+	self->new_fd = -1;
+	self->pid = image_of_child(_metadata, &self->ctx, &small_verify, CHECKPOINT_LAZY,
+				   &self->img);
+	v = region_vma(&self->img, SMALL_REGION);
+	ASSERT_TRUE(!!v);
+	self->mid = le64toh(v->start) + SMALL_REGION / 2;
+	self->out = malloc(self->img.len);
+	ASSERT_TRUE(!!self->out);
+	self->orig_fd = ro_file_of(self->img.data, self->img.len);
+	ASSERT_LE(0, self->orig_fd) TH_LOG("cannot copy the image: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(pages_file)
+{
+	free(self->img.data);
+	free(self->img.recs);
+	free(self->out);
+	if (self->orig_fd >= 0)
+		close(self->orig_fd);
+	if (self->new_fd >= 0)
+		close(self->new_fd);
+	ckpt_ctx_teardown(&self->ctx);
+}
+
+/* FIXTURE_DATA(pages_file), for the helpers */
+#define pf_self _test_data_pages_file
+
+/* The rewritten image, damaged as told, in self->new_fd */
+static void make_pages_file_image(struct __test_metadata *_metadata,
+				  struct pf_self *self, enum pf_damage damage)
+{
+	size_t len = pages_file_image(&self->img, self->out, self->mid, damage);
+
+	ASSERT_LT(0, len) TH_LOG("no PAGES record holds the middle of the region");
+	ASSERT_GT(self->img.len / 2, len) TH_LOG("the pages are still in the image");
+	self->new_fd = ro_file_of(self->out, len);
+	ASSERT_LE(0, self->new_fd);
+}
+
+static void pages_file_restores(struct __test_metadata *_metadata,
+				struct pf_self *self, unsigned long flags)
+{
+	long ret;
+
+	make_pages_file_image(_metadata, self, PF_NONE);
+	ret = restart_pages_file(&self->ctx, self->new_fd, self->orig_fd, flags);
+	ASSERT_EQ(self->pid, ret) {
+		TH_LOG("restart with PAGES_FILE (flags %#lx): %s", flags, strerror(errno));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	ckpt_ctx_track(&self->ctx, ret);
+	if (flags & RESTART_LAZY)
+		EXPECT_LT(0, lazy_pages_in_log(&self->ctx))
+			TH_LOG("restart read every page: none was left in the file");
+	ckpt_finish(_metadata, self->pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(pages_file, restores_every_byte, 90)
+{
+	pages_file_restores(_metadata, self, 0);
+}
+
+TEST_F_TIMEOUT(pages_file, restores_every_byte_lazily, 90)
+{
+	pages_file_restores(_metadata, self, RESTART_LAZY);
+}
+
+/* restart(2) must fail with EINVAL, say why, and leave nothing behind */
+static void pages_file_fails(struct __test_metadata *_metadata,
+			     struct pf_self *self, int pages_fd, const char *why,
+			     const char *what)
+{
+	long ret = restart_pages_file(&self->ctx, self->new_fd, pages_fd, 0);
+	int err = errno;
+
+	if (ret >= 0) {
+		kill(ret, SIGKILL);
+		waitpid(ret, NULL, 0);
+	}
+	ASSERT_EQ(-1, ret) TH_LOG("%s: restart succeeded", what);
+	ASSERT_EQ(EINVAL, err) {
+		TH_LOG("%s: %s, not EINVAL", what, strerror(err));
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	EXPECT_TRUE(ckpt_log_contains(&self->ctx, why)) {
+		TH_LOG("%s: the log does not say \"%s\"", what, why);
+		ckpt_dump_log(_metadata, &self->ctx);
+	}
+	EXPECT_TRUE(ckpt_nothing_left(_metadata, self->pid, what));
+}
+
+TEST_F_TIMEOUT(pages_file, bad_crc_fails_restart, 90)
+{
+	make_pages_file_image(_metadata, self, PF_BAD_CRC);
+	pages_file_fails(_metadata, self, self->orig_fd, "CRC mismatch", "a wrong CRC");
+}
+
+TEST_F_TIMEOUT(pages_file, offset_past_the_end_fails_restart, 90)
+{
+	make_pages_file_image(_metadata, self, PF_PAST_EOF);
+	pages_file_fails(_metadata, self, self->orig_fd, "cannot read", "past the end");
+}
+
+/* Cut inside a PAGES_FILE record, or right after one */
+TEST_F_TIMEOUT(pages_file, truncated_image_fails_restart, 90)
+{
+	size_t len = pages_file_image(&self->img, self->out, self->mid, PF_NONE);
+	const struct ckpt_rec_hdr *hdr;
+	size_t off = 0, cut[2] = { 0, 0 };
+
+	ASSERT_LT(0, len);
+	while (off < len && !cut[0]) {
+		hdr = (const void *)(self->out + off);
+		if (le32toh(hdr->type) == CKPT_REC_PAGES_FILE) {
+			cut[0] = off + sizeof(*hdr) + 12;
+			cut[1] = off + sizeof(*hdr) + sizeof(struct ckpt_pages_file);
+		}
+		off += sizeof(*hdr) + le32toh(hdr->len);
+	}
+	ASSERT_NE(0, cut[0]) TH_LOG("no PAGES_FILE record in the rewritten image");
+	for (off = 0; off < 2; off++) {
+		if (self->new_fd >= 0)
+			close(self->new_fd);
+		self->new_fd = ro_file_of(self->out, cut[off]);
+		ASSERT_LE(0, self->new_fd);
+		pages_file_fails(_metadata, self, self->orig_fd, "truncated",
+				 off ? "cut after a PAGES_FILE" : "cut inside a PAGES_FILE");
+	}
+}
+
+TEST_F_TIMEOUT(pages_file, file_missing_or_not_regular_fails_restart, 90)
+{
+	int pfd[2];
+
+	make_pages_file_image(_metadata, self, PF_NONE);
+	pages_file_fails(_metadata, self, -1, "no file pages:0 given", "no file given");
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	pages_file_fails(_metadata, self, pfd[0], "not a regular file", "a pipe given");
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 TEST_HARNESS_MAIN
