@@ -6,10 +6,11 @@
  * without its pages; they are read from the image on first touch, from
  * the anonymous fault path, and by a worker in the background.  Until an
  * address space has all its pages, what would make a page that is not
- * there yet read as zero (fork, mremap, THP collapse, core dumps) fetches
- * the pages first, and what makes pages read as zero (MADV_DONTNEED, MADV_FREE)
- * drops them from what is to be fetched.  All of it costs one static
- * branch while no lazy restart is going on.
+ * there yet read as zero (fork, mremap, THP collapse, core dumps,
+ * userfaultfd registration) fetches the pages first, and what makes
+ * pages read as zero (MADV_DONTNEED, MADV_FREE) drops them from what is
+ * to be fetched.  All of it costs one static branch while no lazy restart
+ * is going on.
  */
 #ifndef _LINUX_CHECKPOINT_LAZY_H
 #define _LINUX_CHECKPOINT_LAZY_H

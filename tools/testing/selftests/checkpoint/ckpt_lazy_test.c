@@ -11,10 +11,10 @@
  * it zeroed by writing, a heap and a stack, and once restored it checks
  * every byte of them, after doing what the test is about (MADV_DONTNEED
  * and MADV_FREE of pages not fetched yet, a fork, being checkpointed
- * again).  A run whose bytes do not match their PAGES_CRC is never
- * mapped: touching it is a SIGBUS (BUS_MCEERR_AR, as for memory lost to
- * a hardware error, or BUS_ADRERR without CONFIG_MEMORY_FAILURE), and
- * the other runs are still right.
+ * again, registering with userfaultfd).  A run whose bytes do not match
+ * their PAGES_CRC is never mapped: touching it is a SIGBUS
+ * (BUS_MCEERR_AR, as for memory lost to a hardware error, or BUS_ADRERR
+ * without CONFIG_MEMORY_FAILURE), and the other runs are still right.
  *
  * PAGES_FILE records, whose contents are in a file the caller gives
  * (CKPT_EXT_PAGES), as `ckpt` writes them to restart a chain of images
@@ -23,6 +23,9 @@
  * CRC, an offset past the file's end, a file not given or not regular,
  * an image cut in or after such a record fail restart cleanly.
  */
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+
 #include "ckpt_image.h"
 
 /* From a kernel whose exported headers predate lazy restart */
@@ -65,6 +68,7 @@ enum lazy_mode {
 	LAZY_DROP,		/* MADV_DONTNEED and MADV_FREE first, then check */
 	LAZY_FORK,		/* fork at once: both check everything */
 	LAZY_DAMAGED,		/* told of a bad run: check the rest, maybe touch it */
+	LAZY_UFFD,		/* register the region with userfaultfd, then check */
 };
 
 struct lazy_params {
@@ -120,6 +124,8 @@ static const char *const lazy_reasons[] = {
 	[13] = "a page of the damaged run could be read",
 	[14] = "SIGBUS, but at an address outside the damaged run",
 	[15] = "the forked child died of a signal",
+	[16] = "userfaultfd() or its UFFDIO_API or UFFDIO_REGISTER failed",
+	[17] = "UFFDIO_COPY onto a page of the image did not fail with EEXIST",
 	[22] = "the forked child: a page of the region differs",
 	[23] = "the forked child: the region never touched is not zero",
 	[24] = "the forked child: the region zeroed by writing is not zero",
@@ -238,6 +244,35 @@ static int fork_then_check(const uint64_t *stack)
 	if (WEXITSTATUS(status))
 		return 20 + WEXITSTATUS(status);
 	return ret;
+}
+
+/*
+ * Register the region with userfaultfd at once: its pages must all be
+ * there (a missing one would be a SIGBUS), and UFFDIO_COPY over one fail
+ */
+static int uffd_then_check(const uint64_t *stack)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_SIGBUS };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)region, region_size },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffdio_copy copy = {
+		.dst = (unsigned long)region + region_size / 2,
+		.src = (unsigned long)zeroed,
+		.len = page_size,
+	};
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		ckpt_child_note("userfaultfd: %s", strerror(errno));
+		return 16;
+	}
+	if (!ioctl(fd, UFFDIO_COPY, &copy) || errno != EEXIST) {
+		ckpt_child_note("UFFDIO_COPY onto a page of the image: %s", strerror(errno));
+		return 17;
+	}
+	return check_all(stack, NULL);
 }
 
 static void on_damaged_value(int sig, siginfo_t *si, void *uc)
@@ -360,6 +395,8 @@ static int lazy_child(void *arg)
 		return drop_then_check(stack);
 	case LAZY_FORK:
 		return fork_then_check(stack);
+	case LAZY_UFFD:
+		return uffd_then_check(stack);
 	default:
 		return check_all(stack, NULL);
 	}
@@ -370,6 +407,7 @@ static const struct lazy_params small_verify = { LAZY_VERIFY, SMALL_REGION };
 static const struct lazy_params small_drop = { LAZY_DROP, SMALL_REGION };
 static const struct lazy_params small_fork = { LAZY_FORK, SMALL_REGION };
 static const struct lazy_params small_damaged = { LAZY_DAMAGED, SMALL_REGION };
+static const struct lazy_params small_uffd = { LAZY_UFFD, SMALL_REGION };
 
 /*
  * Test side.
@@ -611,6 +649,13 @@ TEST_F_TIMEOUT(lazy, pages_dropped_before_fetched_read_zero, 90)
 TEST_F_TIMEOUT(lazy, fork_at_once_gives_the_child_every_byte, 90)
 {
 	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_fork, &self->img);
+
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(lazy, userfaultfd_at_once_finds_every_page_there, 90)
+{
+	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_uffd, &self->img);
 
 	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
 }
