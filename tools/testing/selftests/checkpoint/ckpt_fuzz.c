@@ -8,16 +8,18 @@
  *
  * Seeds are images: the files of SEED_DIR and CORPUS_DIR, and a few that
  * the fuzzer takes itself of children of its own (idle, with a pipe, a pty
- * pair, a thread, a UNIX socketpair, timers), so that it needs nothing
- * else.  Each input is a corpus entry mutated with the image's structure
- * in mind: bytes, record lengths and types, ids and counts, records
- * dropped, duplicated, moved or spliced in from another input, truncation.
+ * pair, a thread, a UNIX socketpair, timers, memory saved with
+ * CHECKPOINT_LAZY), so that it needs nothing else.  Each input is a
+ * corpus entry mutated with the image's structure in mind: bytes, record
+ * lengths and types, ids and counts, records dropped, duplicated, moved
+ * or spliced in from another input, truncation.
  * Most of the time the TRAILER is fixed up afterwards (CRC-32C, record
  * count, size) so that the input can restart completely; sometimes it is
  * left broken.
  *
- * Each input runs in a child that calls restart(2) on a memfd holding it,
- * under alarm(), with KCOV collecting the kernel PCs it goes through; an
+ * Each input runs in a child that calls restart(2) on a memfd holding it
+ * (with RESTART_LAZY, on a read-only one nobody writes, if its HEADER
+ * says CHECKPOINT_LAZY), under alarm(), with KCOV collecting the kernel PCs it goes through; an
  * input that reaches a PC that no earlier one reached joins the corpus.
  * Everything runs in a pid namespace of its own (and mount, IPC, UTS and
  * network namespaces) whose init is the fuzzer: the saved pids are free
@@ -61,6 +63,11 @@
 #include <linux/checkpoint.h>
 
 #include "ckpt_bytes.h"
+
+#ifndef CHECKPOINT_LAZY
+#define CHECKPOINT_LAZY		(1UL << 9)
+#define RESTART_LAZY		(1UL << 4)
+#endif
 
 #ifndef __NR_checkpoint
 #define __NR_checkpoint 463
@@ -138,6 +145,8 @@ struct fuzz {
 	uint64_t rng;
 
 	int img_fd;		/* memfd: the input restart(2) reads */
+	const unsigned char *in;	/* the input being run, */
+	size_t in_len;			/* for exec_child() */
 	int log_fd;		/* memfd: restart(2)'s log */
 	int kmsg_fd;
 	int kcov_fd;
@@ -793,20 +802,50 @@ static bool tasks_gone(int ms)
  * Running one input
  */
 
+/*
+ * An input whose HEADER says CHECKPOINT_LAZY runs with RESTART_LAZY, from
+ * a copy open read-only that nobody has open for writing (else restart
+ * reads its pages at once): the image fd, and the flag, to use
+ */
+static int lazy_image(struct fuzz *f, unsigned long *flags)
+{
+	struct ckpt_image_header h;
+	char path[64];
+	int rw, ro;
+
+	if (f->in_len < sizeof(struct ckpt_rec_hdr) + sizeof(h))
+		return f->img_fd;
+	memcpy(&h, f->in + sizeof(struct ckpt_rec_hdr), sizeof(h));
+	if (!(le32toh(h.flags) & CHECKPOINT_LAZY))
+		return f->img_fd;
+	rw = memfd_create("ckpt-fuzz-lazy", MFD_CLOEXEC);
+	if (rw < 0 || write(rw, f->in, f->in_len) != (ssize_t)f->in_len)
+		return f->img_fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rw);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	close(rw);
+	if (ro < 0)
+		return f->img_fd;
+	*flags = RESTART_LAZY;
+	return ro;
+}
+
 static void __attribute__((noreturn)) exec_child(struct fuzz *f)
 {
+	unsigned long flags = 0;
 	long ret;
-	int err;
+	int err, fd;
 
 	close(status_fd);
 	lseek(f->img_fd, 0, SEEK_SET);
 	lseek(f->log_fd, 0, SEEK_SET);
+	fd = lazy_image(f, &flags);
 	alarm(f->exec_timeout_s);
 	if (f->cover) {
 		ioctl(f->kcov_fd, KCOV_ENABLE, KCOV_TRACE_PC);
 		__atomic_store_n(&f->cover[0], 0, __ATOMIC_RELAXED);
 	}
-	ret = syscall(__NR_restart, 0, f->img_fd, 0, f->log_fd);
+	ret = syscall(__NR_restart, 0, fd, flags, f->log_fd);
 	err = errno;
 	if (f->cover)
 		ioctl(f->kcov_fd, KCOV_DISABLE, 0);
@@ -873,6 +912,8 @@ static int exec_input(struct fuzz *f, const unsigned char *d, size_t len,
 	memset(res, 0, sizeof(*res));
 	if (load_input(f, d, len))
 		return -1;
+	f->in = d;
+	f->in_len = len;
 	next_pid_high();
 	pid = fork();
 	if (pid < 0)
@@ -1296,22 +1337,43 @@ static int seed_timer(void)
 	return timer_settime(timer, 0, &its, NULL);
 }
 
+/* Memory in runs of pages with a PAGES_CRC each, for RESTART_LAZY */
+static int seed_lazy(void)
+{
+	size_t len = 512 << 10, i;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	for (i = 0; i < len; i += 64)
+		p[i] = (char)(i >> 6);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*setup)(void);
+	unsigned long flags;	/* of checkpoint(2), but CHECKPOINT_KILL */
 } seed_kinds[] = {
-	{ "idle", seed_idle },
-	{ "pipe", seed_pipe },
-	{ "pty", seed_pty },
-	{ "thread", seed_thread },
-	{ "socketpair", seed_socketpair },
-	{ "timer", seed_timer },
+	{ "idle", seed_idle, 0 },
+	{ "pipe", seed_pipe, 0 },
+	{ "pty", seed_pty, 0 },
+	{ "thread", seed_thread, 0 },
+	{ "socketpair", seed_socketpair, 0 },
+	{ "timer", seed_timer, 0 },
+	{ "lazy", seed_lazy, CHECKPOINT_LAZY },
 };
 
-static void __attribute__((noreturn)) seed_child(int (*setup)(void))
+static void __attribute__((noreturn)) seed_child(struct fuzz *f, int (*setup)(void))
 {
 	sigset_t none;
-	int fd;
+	int fd, i;
+
+	/* The fuzzer's buffers are not the seed's: its image stays small */
+	for (i = 0; i < f->nr_corpus; i++)
+		free(f->corpus[i].data);
+	free(f->buf);
+	free(f->recs);
 
 	fd = open("/dev/null", O_RDWR);
 	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
@@ -1327,7 +1389,7 @@ static void __attribute__((noreturn)) seed_child(int (*setup)(void))
 }
 
 /* Forks a child that sets itself up and says so with SIGUSR2 */
-static pid_t seed_spawn(int (*setup)(void))
+static pid_t seed_spawn(struct fuzz *f, int (*setup)(void))
 {
 	struct timespec ts = { 30, 0 };
 	siginfo_t si;
@@ -1340,7 +1402,7 @@ static pid_t seed_spawn(int (*setup)(void))
 	fflush(NULL);
 	pid = fork();
 	if (!pid)
-		seed_child(setup);
+		seed_child(f, setup);
 	if (pid < 0)
 		return -1;
 	if (sigtimedwait(&set, &si, &ts) == SIGUSR2 && si.si_pid == pid)
@@ -1356,7 +1418,7 @@ static void make_seed(struct fuzz *f, int k)
 	size_t len = 0, log_len = 0;
 	pid_t pid;
 
-	pid = seed_spawn(seed_kinds[k].setup);
+	pid = seed_spawn(f, seed_kinds[k].setup);
 	if (pid < 0) {
 		printf("# seed %s: the child could not set up\n",
 		       seed_kinds[k].name);
@@ -1365,8 +1427,8 @@ static void make_seed(struct fuzz *f, int k)
 	load_input(f, (unsigned char *)"", 0);
 	lseek(f->img_fd, 0, SEEK_SET);
 	lseek(f->log_fd, 0, SEEK_SET);
-	if (syscall(__NR_checkpoint, pid, f->img_fd, CHECKPOINT_KILL,
-		    f->log_fd)) {
+	if (syscall(__NR_checkpoint, pid, f->img_fd,
+		    CHECKPOINT_KILL | seed_kinds[k].flags, f->log_fd)) {
 		printf("# seed %s: checkpoint: %s\n", seed_kinds[k].name,
 		       strerror(errno));
 		log = read_fd(f->log_fd, 1 << 20, &log_len);
