@@ -5,7 +5,9 @@
  * Nothing in an image is trusted: every length, count and address is
  * checked against the file or the record it is in before it is used, and
  * the pages a run names are found by binary search in runs checked to go
- * up, so that merging is linear in the pages written.
+ * up, so that merging is linear in the pages written.  By reference
+ * (c->refs), a run of pages is a PAGES_FILE record, whose CRC is joined
+ * from those of its pages, found when their image was indexed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +44,7 @@ struct chain_run {
 	uint32_t nr;
 	uint32_t kind;		/* enum chain_run_kind */
 	uint64_t where;		/* RUN_DATA: offset of the contents, else the mm_ref */
+	uint32_t crc;		/* c->refs, RUN_DATA: crcs[crc] is its first page's */
 };
 
 /* An MM of a parent image: its runs are runs[first] to runs[first + nr - 1] */
@@ -52,12 +55,21 @@ struct chain_mm {
 };
 
 struct chain_image {
-	const char *path;
+	char *path;
+	int fd;			/* c->refs: the file, for restart(2); else -1 */
 	dev_t dev;
 	ino_t ino;
 	const uint8_t *map;
 	size_t size;
 	uint32_t page_size;
+	uint32_t page_factor;	/* crc32c_append_factor(page_size) */
+	/* while indexing: the TRAILER's CRC of the bytes before crc_off */
+	uint32_t crc;
+	uint64_t crc_off;
+	/* c->refs: the CRC of each page of its RUN_DATA (seeded ~0, not inverted) */
+	uint32_t *crcs;
+	uint32_t nr_crcs, crcs_cap;
+	bool refd;		/* a PAGES_FILE of the last merge reads it */
 	bool has_chain;
 	uint64_t id;
 	uint64_t parent;	/* CHAIN.parent: 0 if complete */
@@ -89,6 +101,14 @@ struct chain_merge {
 	/* what is written */
 	int out_fd;
 	uint32_t out_crc;
+	/* c->refs: in_fd is a regular file, its PAGES of MMs are left there */
+	bool in_refs;
+	uint64_t in_base;	/* in_fd's offset of the image's first byte */
+	bool rec_crc_done;	/* in_crc holds the payload of the record read */
+	uint32_t page_factor;	/* crc32c_append_factor(page_size) */
+	/* c->refs: the PAGES_FILE being made, of pages contiguous in one file */
+	uint64_t ref_addr, ref_off;
+	uint32_t ref_nr, ref_file, ref_crc;
 	/* c->lazy: the contents of the PAGES record being written */
 	bool in_run;
 	uint32_t run_crc;	/* seeded with ~0, not inverted */
@@ -184,6 +204,37 @@ static int chain_add_run(struct ckpt_parents *c, struct chain_image *im, uint64_
 	return 0;
 }
 
+/* The TRAILER's CRC carried over the bytes of im up to end */
+static void chain_crc_to(struct chain_image *im, uint64_t end)
+{
+	im->crc = crc32c(im->crc, im->map + im->crc_off, end - im->crc_off);
+	im->crc_off = end;
+}
+
+/*
+ * c->refs: the CRC of each page of the run r of a PAGES, and the
+ * TRAILER's carried over them, in one pass over the contents
+ */
+static int chain_index_crcs(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
+			    struct chain_run *r)
+{
+	uint64_t ps = im->page_size;
+	uint32_t i, crc;
+
+	while (im->crcs_cap - im->nr_crcs < r->nr)
+		if (chain_grow((void **)&im->crcs, &im->crcs_cap, im->crcs_cap, sizeof(*im->crcs)))
+			return chain_img_fail(c, im, off, "out of memory");
+	chain_crc_to(im, r->where);
+	r->crc = im->nr_crcs;
+	for (i = 0; i < r->nr; i++) {
+		crc = crc32c(~0U, im->map + r->where + i * ps, ps);
+		im->crcs[im->nr_crcs++] = crc;
+		im->crc = crc32c_append_op(im->crc, crc, im->page_factor);
+	}
+	im->crc_off = r->where + r->nr * ps;
+	return 0;
+}
+
 /* A PAGES, PAGES_COW or PAGES_PARENT of an MM of a parent */
 static int chain_add_pages(struct ckpt_parents *c, struct chain_image *im, uint64_t off,
 			   uint32_t type, const void *p, uint32_t len)
@@ -203,6 +254,8 @@ static int chain_add_pages(struct ckpt_parents *c, struct chain_image *im, uint6
 					      "PAGES: len is not that of nr_pages pages");
 		r.kind = RUN_DATA;
 		r.where = off + sizeof(struct ckpt_rec_hdr) + sizeof(struct ckpt_pages);
+		if (c->refs && chain_index_crcs(c, im, off, &r))
+			return -1;
 	} else {
 		r.kind = type == CKPT_REC_PAGES_COW ? RUN_COW : RUN_PARENT;
 		r.where = LE32(pp->mm_ref);
@@ -296,7 +349,8 @@ static int chain_check_trailer(struct ckpt_parents *c, struct chain_image *im, u
 	if (len != sizeof(t) || im->size - off - sizeof(struct ckpt_rec_hdr) != len)
 		return chain_img_fail(c, im, off, "TRAILER: bad length, or data after it");
 	memcpy(&t, im->map + off + sizeof(struct ckpt_rec_hdr), sizeof(t));
-	crc = image_crc_end(crc32c(image_crc_start(), im->map, off));
+	chain_crc_to(im, off);
+	crc = image_crc_end(im->crc);
 	if (LE32(t.crc32c) != crc)
 		return chain_fail(c,
 				  "%s: TRAILER: crc32c 0x%08x, but the image before it has 0x%08x: the image is damaged",
@@ -314,6 +368,11 @@ static int chain_index(struct ckpt_parents *c, struct chain_image *im)
 	uint64_t off = 0;
 	const void *p;
 
+	im->crc = image_crc_start();
+	im->crc_off = 0;
+	/* By reference, the pages are checked one by one: too short to time the ways on */
+	if (c->refs)
+		crc32c_choose();
 	for (;; nr_records++) {
 		if (im->size - off < sizeof(hdr))
 			return chain_fail(c, "%s: truncated at offset %llu: no TRAILER", im->path,
@@ -333,6 +392,7 @@ static int chain_index(struct ckpt_parents *c, struct chain_image *im)
 			im->page_size = chain_check_header(c, im->path, type, p, len);
 			if (!im->page_size)
 				return -1;
+			im->page_factor = crc32c_append_factor(im->page_size);
 		}
 		if (type == CKPT_REC_TRAILER)
 			return chain_check_trailer(c, im, off, len, nr_records);
@@ -367,7 +427,11 @@ static int chain_load(struct ckpt_parents *c, struct chain_image *im)
 	im->dev = st.st_dev;
 	im->ino = st.st_ino;
 	im->map = mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	/* By reference, restart(2) reads the very file indexed */
+	if (c->refs)
+		im->fd = fd;
+	else
+		close(fd);
 	if (im->map == MAP_FAILED) {
 		im->map = NULL;
 		return chain_fail(c, "%s: mmap: %s", im->path, strerror(errno));
@@ -388,28 +452,68 @@ static int chain_load(struct ckpt_parents *c, struct chain_image *im)
 	return 0;
 }
 
-int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr)
+void ckpt_chain_init(struct ckpt_parents *c, bool refs)
 {
-	unsigned int i, j;
-
 	memset(c, 0, sizeof(*c));
-	if (nr > CKPT_CHAIN_MAX)
+	c->refs = refs;
+	c->in_fd = -1;
+}
+
+static void chain_free_image(struct chain_image *im)
+{
+	if (im->map)
+		munmap((void *)im->map, im->size);
+	if (im->fd >= 0)
+		close(im->fd);
+	free(im->runs);
+	free(im->mms);
+	free(im->crcs);
+	free(im->path);
+	memset(im, 0, sizeof(*im));
+	im->fd = -1;
+}
+
+int ckpt_chain_add(struct ckpt_parents *c, const char *path)
+{
+	struct chain_image *im;
+	unsigned int j;
+	int ret = -1;
+
+	if (c->nr_imgs == CKPT_CHAIN_MAX)
 		return chain_fail(c, "more than %u parent images", CKPT_CHAIN_MAX);
-	c->imgs = calloc(nr ? nr : 1, sizeof(*c->imgs));
+	if (!c->imgs)
+		c->imgs = calloc(CKPT_CHAIN_MAX, sizeof(*c->imgs));
 	if (!c->imgs)
 		return chain_fail(c, "out of memory");
-	c->nr_imgs = nr;
-	for (i = 0; i < nr; i++) {
-		c->imgs[i].path = paths[i];
-		c->imgs[i].parent_idx = -1;
-		if (chain_load(c, &c->imgs[i]))
+	im = &c->imgs[c->nr_imgs];
+	im->fd = -1;
+	im->parent_idx = -1;
+	im->path = strdup(path);
+	if (!im->path)
+		chain_fail(c, "out of memory");
+	else if (!chain_load(c, im))
+		ret = 0;
+	for (j = 0; !ret && j < c->nr_imgs; j++)
+		if (c->imgs[j].id == im->id)
+			ret = chain_fail(c, "%s and %s have the same id 0x%016llx",
+					 c->imgs[j].path, im->path, (unsigned long long)im->id);
+	if (ret)
+		chain_free_image(im);
+	else
+		c->nr_imgs++;
+	return ret;
+}
+
+int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr)
+{
+	unsigned int i;
+
+	ckpt_chain_init(c, false);
+	if (nr > CKPT_CHAIN_MAX)
+		return chain_fail(c, "more than %u parent images", CKPT_CHAIN_MAX);
+	for (i = 0; i < nr; i++)
+		if (ckpt_chain_add(c, paths[i]))
 			return -1;
-		for (j = 0; j < i; j++)
-			if (c->imgs[j].id == c->imgs[i].id)
-				return chain_fail(c, "%s and %s have the same id 0x%016llx",
-						  c->imgs[j].path, c->imgs[i].path,
-						  (unsigned long long)c->imgs[i].id);
-	}
 	return 0;
 }
 
@@ -427,12 +531,8 @@ void ckpt_chain_close(struct ckpt_parents *c)
 {
 	unsigned int i;
 
-	for (i = 0; c->imgs && i < c->nr_imgs; i++) {
-		if (c->imgs[i].map)
-			munmap((void *)c->imgs[i].map, c->imgs[i].size);
-		free(c->imgs[i].runs);
-		free(c->imgs[i].mms);
-	}
+	for (i = 0; c->imgs && i < c->nr_imgs; i++)
+		chain_free_image(&c->imgs[i]);
 	free(c->imgs);
 	c->imgs = NULL;
 	c->nr_imgs = 0;
@@ -643,6 +743,71 @@ static int chain_merge_pages(struct chain_merge *m, uint32_t raw_type, const uin
 	return chain_run_end(m);
 }
 
+/* c->refs: the PAGES_FILE made so far, written out */
+static int chain_ref_flush(struct chain_merge *m)
+{
+	struct ckpt_pages_file rec = {
+		.addr = htole64(m->ref_addr), .offset = htole64(m->ref_off),
+		.nr_pages = htole32(m->ref_nr), .crc = htole32(~m->ref_crc),
+		.file = htole32(m->ref_file),
+	};
+
+	if (!m->ref_nr)
+		return 0;
+	m->ref_nr = 0;
+	m->c->nr_pages_file++;
+	return chain_write_rec(m, CKPT_REC_PAGES_FILE, &rec, sizeof(rec));
+}
+
+/* c->refs: whether the page at addr, at off in file n, extends the PAGES_FILE made */
+static bool chain_ref_extends(const struct chain_merge *m, uint64_t addr, uint32_t n,
+			      uint64_t off)
+{
+	uint64_t len = (uint64_t)m->ref_nr * m->page_size;
+
+	return m->ref_nr < CKPT_PAGES_MAX && n == m->ref_file &&
+	       addr == m->ref_addr + len && off == m->ref_off + len;
+}
+
+/*
+ * c->refs: nr pages from addr whose contents are at off in file n, of
+ * CRCs crcs, into PAGES_FILE records: the one being made while they
+ * extend it, then new ones
+ */
+static int chain_ref_pages(struct chain_merge *m, uint64_t addr, uint32_t n, uint64_t off,
+			   uint32_t nr, const uint32_t *crcs)
+{
+	uint64_t ps = m->page_size;
+	uint32_t i;
+
+	for (i = 0; i < nr; i++, addr += ps, off += ps) {
+		if (m->ref_nr && !chain_ref_extends(m, addr, n, off) && chain_ref_flush(m))
+			return -1;
+		if (!m->ref_nr) {
+			m->ref_addr = addr;
+			m->ref_off = off;
+			m->ref_file = n;
+			m->ref_crc = ~0U;
+		}
+		m->ref_crc = crc32c_append_op(m->ref_crc, crcs[i], m->page_factor);
+		m->ref_nr++;
+	}
+	return 0;
+}
+
+/* The contents of k pages from addr, skip pages into the run r of PAGES of parent i */
+static int chain_data(struct chain_merge *m, int i, const struct chain_run *r, uint64_t addr,
+		      uint64_t skip, uint64_t k)
+{
+	struct chain_image *im = &m->c->imgs[i];
+	uint64_t ps = im->page_size;
+
+	if (!m->c->refs)
+		return chain_write(m, im->map + r->where + skip * ps, k * ps);
+	im->refd = true;
+	return chain_ref_pages(m, addr, i, r->where + skip * ps, k, im->crcs + r->crc + skip);
+}
+
 /* Write the contents of nr pages from addr of MM mm_ref of parent i */
 static int chain_resolve(struct chain_merge *m, int i, uint32_t mm_ref, uint64_t addr,
 			 uint64_t nr, unsigned int depth)
@@ -669,7 +834,7 @@ static int chain_resolve(struct chain_merge *m, int i, uint32_t mm_ref, uint64_t
 		skip = (addr - r->addr) / ps;
 		k = r->nr - skip < nr ? r->nr - skip : nr;
 		if (r->kind == RUN_DATA)
-			ret = chain_write(m, im->map + r->where + skip * ps, k * ps);
+			ret = chain_data(m, i, r, addr, skip, k);
 		else if (r->kind == RUN_COW)
 			ret = chain_resolve(m, i, r->where, addr, k, depth + 1);
 		else
@@ -707,25 +872,25 @@ static int chain_merge_fail(struct chain_merge *m, const char *what)
 			  (unsigned long long)m->rec_off, what);
 }
 
-/* A PAGES_PARENT: PAGES of at most CKPT_PAGES_MAX pages, their contents found */
-static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len)
+/* The pages of a PAGES_PARENT not found, or not written: where it is, then why */
+static int chain_parent_fail(struct chain_merge *m, uint32_t ref, uint64_t addr)
 {
-	const struct ckpt_pages_parent *pp = p;
-	uint64_t addr = LE64(pp->addr), ps = m->page_size;
-	uint32_t nr = LE32(pp->nr_pages), ref = LE32(pp->mm_ref), k;
-	struct ckpt_pages pg = { 0 };
-	struct ckpt_rec_hdr hdr;
 	char why[sizeof(m->c->err)];
 
-	if (m->parent_idx < 0)
-		return chain_merge_fail(m,
-					"PAGES_PARENT in an image without a parent (CHAIN.parent 0 or no CHAIN before it)");
-	if (!m->cur_mm)
-		return chain_merge_fail(m, "PAGES_PARENT outside an MM");
-	if (len != sizeof(*pp) || !nr || nr > CKPT_PAGES_COW_MAX || !ref)
-		return chain_merge_fail(m, "PAGES_PARENT: bad length, nr_pages or mm_ref 0");
-	if (addr % ps || addr > UINT64_MAX - nr * ps)
-		return chain_merge_fail(m, "PAGES_PARENT: addr is not a page address");
+	snprintf(why, sizeof(why), "%s", m->c->err);
+	return chain_fail(m->c, "%s: offset %llu: PAGES_PARENT of MM %u at 0x%llx (mm_ref %u): %s",
+			  m->name, (unsigned long long)m->rec_off, m->cur_mm,
+			  (unsigned long long)addr, ref, why);
+}
+
+/* PAGES of at most CKPT_PAGES_MAX pages, their contents found along the chain */
+static int chain_parent_copy(struct chain_merge *m, uint32_t ref, uint64_t addr, uint32_t nr)
+{
+	uint64_t ps = m->page_size;
+	struct ckpt_pages pg = { 0 };
+	struct ckpt_rec_hdr hdr;
+	uint32_t k;
+
 	for (; nr; nr -= k, addr += k * ps) {
 		k = nr < CKPT_PAGES_MAX ? nr : CKPT_PAGES_MAX;
 		pg.addr = htole64(addr);
@@ -736,17 +901,70 @@ static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len
 		if (chain_write(m, &hdr, sizeof(hdr)) || chain_write(m, &pg, sizeof(pg)))
 			return -1;
 		chain_run_start(m);
-		if (chain_resolve(m, m->parent_idx, ref, addr, k, 0)) {
-			snprintf(why, sizeof(why), "%s", m->c->err);
-			return chain_fail(m->c,
-					  "%s: offset %llu: PAGES_PARENT of MM %u at 0x%llx (mm_ref %u): %s",
-					  m->name, (unsigned long long)m->rec_off, m->cur_mm,
-					  (unsigned long long)addr, ref, why);
-		}
+		if (chain_resolve(m, m->parent_idx, ref, addr, k, 0))
+			return chain_parent_fail(m, ref, addr);
 		if (chain_run_end(m))
 			return -1;
 	}
 	return 0;
+}
+
+/* A PAGES_PARENT: the PAGES, or by reference the PAGES_FILE, it stands for */
+static int chain_merge_parent(struct chain_merge *m, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_parent *pp = p;
+	uint64_t addr = LE64(pp->addr), ps = m->page_size;
+	uint32_t nr = LE32(pp->nr_pages), ref = LE32(pp->mm_ref);
+
+	if (m->parent_idx < 0)
+		return chain_merge_fail(m,
+					"PAGES_PARENT in an image without a parent (CHAIN.parent 0 or no CHAIN before it)");
+	if (!m->cur_mm)
+		return chain_merge_fail(m, "PAGES_PARENT outside an MM");
+	if (len != sizeof(*pp) || !nr || nr > CKPT_PAGES_COW_MAX || !ref)
+		return chain_merge_fail(m, "PAGES_PARENT: bad length, nr_pages or mm_ref 0");
+	if (addr % ps || addr > UINT64_MAX - nr * ps)
+		return chain_merge_fail(m, "PAGES_PARENT: addr is not a page address");
+	if (!m->c->refs)
+		return chain_parent_copy(m, ref, addr, nr);
+	if (chain_resolve(m, m->parent_idx, ref, addr, nr, 0) || chain_ref_flush(m))
+		return chain_parent_fail(m, ref, addr);
+	return 0;
+}
+
+/*
+ * c->refs: a PAGES of an MM of an in_fd that is a regular file, left
+ * there: a PAGES_FILE of file c->nr_imgs.  Its contents are read once,
+ * for their CRC and the TRAILER's.
+ */
+static int chain_merge_pages_ref(struct chain_merge *m, const uint8_t *p, uint32_t len)
+{
+	const struct ckpt_pages *pg = (const void *)p;
+	uint64_t ps = m->page_size, size;
+	struct ckpt_pages_file rec = { 0 };
+	uint32_t nr, crc;
+
+	if (len < sizeof(*pg))
+		return chain_merge_fail(m, "PAGES: bad length");
+	nr = LE32(pg->nr_pages);
+	size = (uint64_t)nr * ps;
+	if (!nr || nr > CKPT_PAGES_MAX || len != sizeof(*pg) + size)
+		return chain_merge_fail(m,
+					"PAGES: nr_pages is out of range 1..256, or len is not that of nr_pages pages");
+	if (LE64(pg->addr) % ps)
+		return chain_merge_fail(m, "PAGES: addr is not a page address");
+	crc = crc32c(~0U, pg + 1, size);
+	m->in_crc = crc32c(m->in_crc, pg, sizeof(*pg));
+	m->in_crc = crc32c_append(m->in_crc, crc, size);
+	m->rec_crc_done = true;
+	rec.addr = pg->addr;
+	rec.offset = htole64(m->in_base + m->rec_off + sizeof(struct ckpt_rec_hdr) + sizeof(*pg));
+	rec.nr_pages = pg->nr_pages;
+	rec.crc = htole32(~crc);
+	rec.file = htole32(m->c->nr_imgs);
+	m->c->in_fd = m->in_fd;
+	m->c->nr_pages_file++;
+	return chain_write_rec(m, CKPT_REC_PAGES_FILE, &rec, sizeof(rec));
 }
 
 /* The CHAIN: the parents it needs are there; written complete */
@@ -783,6 +1001,7 @@ static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void 
 		m->page_size = chain_check_header(m->c, m->name, type, p, len);
 		if (!m->page_size)
 			return -1;
+		m->page_factor = crc32c_append_factor(m->page_size);
 	}
 	switch (type) {
 	case CKPT_REC_CHAIN:
@@ -801,11 +1020,13 @@ static int chain_merge_rec(struct chain_merge *m, uint32_t raw_type, const void 
 		/* Copied with its PAGES, which is copied as it is: it still holds */
 		if (prev != CKPT_REC_PAGES)
 			return chain_merge_fail(m, "PAGES_CRC: not right after a PAGES");
-		/* With c->lazy, the PAGES got one of its own */
-		if (m->c->lazy && m->cur_mm)
+		/* With c->lazy, the PAGES got one of its own; a PAGES_FILE has its CRC */
+		if ((m->c->lazy || m->in_refs) && m->cur_mm)
 			return 0;
 		break;
 	case CKPT_REC_PAGES:
+		if (m->in_refs && m->cur_mm)
+			return chain_merge_pages_ref(m, p, len);
 		return chain_merge_pages(m, raw_type, p, len);
 	}
 	return chain_write_rec(m, raw_type, p, len);
@@ -872,11 +1093,29 @@ static int chain_merge_next(struct chain_merge *m)
 	if ((type & ~CKPT_REC_OPTIONAL) == CKPT_REC_TRAILER)
 		return chain_merge_trailer(m, m->buf, len) ? -1 : 0;
 	m->in_crc = crc32c(m->in_crc, &hdr, sizeof(hdr));
-	m->in_crc = crc32c(m->in_crc, m->buf, len);
+	m->rec_crc_done = false;
 	if (chain_merge_rec(m, type, m->buf, len))
 		return -1;
+	if (!m->rec_crc_done)
+		m->in_crc = crc32c(m->in_crc, m->buf, len);
 	m->in_records++;
 	return 1;
+}
+
+/* c->refs: whether in_fd's PAGES of MMs are left there, and where its image starts */
+static int chain_merge_in_refs(struct chain_merge *m)
+{
+	struct stat st;
+	off_t pos;
+
+	if (!m->c->refs || fstat(m->in_fd, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	pos = lseek(m->in_fd, 0, SEEK_CUR);
+	if (pos < 0)
+		return chain_fail(m->c, "%s: %s", m->name, strerror(errno));
+	m->in_refs = true;
+	m->in_base = pos;
+	return 0;
 }
 
 int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int out_fd)
@@ -891,8 +1130,14 @@ int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int
 	c->err[0] = 0;
 	c->warn[0] = 0;
 	c->broken_pipe = false;
-	for (i = 0; i < c->nr_imgs; i++)
+	c->in_fd = -1;
+	c->nr_pages_file = 0;
+	for (i = 0; i < c->nr_imgs; i++) {
 		c->imgs[i].used = false;
+		c->imgs[i].refd = false;
+	}
+	if (chain_merge_in_refs(&m))
+		return -1;
 	m.in_crc = image_crc_start();
 	m.out_crc = image_crc_start();
 	m.out_buf = malloc(CHAIN_OUT_BUF);
@@ -907,6 +1152,26 @@ int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int
 	free(m.out_buf);
 	free(m.buf);
 	return ret;
+}
+
+int ckpt_chain_externals(struct ckpt_parents *c, struct ckpt_external *ext, unsigned int max)
+{
+	unsigned int i, n = 0;
+	int fd;
+
+	for (i = 0; i <= c->nr_imgs; i++) {
+		fd = i == c->nr_imgs ? c->in_fd : c->imgs[i].refd ? c->imgs[i].fd : -1;
+		if (fd < 0)
+			continue;
+		if (n == max)
+			return chain_fail(c, "the merged image reads more than %u files", max);
+		memset(&ext[n], 0, sizeof(ext[n]));
+		ext[n].kind = CKPT_EXT_PAGES;
+		ext[n].fd = fd;
+		snprintf(ext[n].key, sizeof(ext[n].key), "pages:%u", i);
+		n++;
+	}
+	return n;
 }
 
 /* What the writer process of a feed tells its parent, in a shared page */

@@ -9,6 +9,16 @@
  * written out as it comes, each PAGES_PARENT replaced by the PAGES it
  * stands for.  No logging: errors are returned in err, so that the writer
  * process of `ckpt restart --parent` can say them as ckpt merge does.
+ *
+ * By reference (ckpt_chain_init() with refs), the merged image holds no
+ * page contents of a process: each run of pages it would copy is a
+ * PAGES_FILE record naming where the contents are, in a parent or in the
+ * image merged, and restart(2) reads them from there (CKPT_EXT_PAGES
+ * externals, ckpt_chain_externals()).  The image is then small, made in
+ * no time, and restart(2) with RESTART_LAZY leaves the pages in their
+ * files until they are touched.  The CRC of each page of the parents is
+ * found when they are indexed, with their TRAILER's in the same pass,
+ * and those of a PAGES_FILE joined from them: no page is read twice.
  */
 #ifndef CKPT_CHAIN_H
 #define CKPT_CHAIN_H
@@ -29,12 +39,27 @@ struct ckpt_parents {
 	char warn[256];			/* set by a merge that succeeded, or "" */
 	bool broken_pipe;		/* the merge failed because its reader left */
 	bool lazy;			/* merge: a PAGES_CRC after each PAGES of an MM */
+	bool refs;			/* by reference (set by ckpt_chain_init()) */
+	int in_fd;			/* refs: the image merged, if a PAGES_FILE reads it */
+	uint32_t nr_pages_file;		/* refs: PAGES_FILE records the last merge wrote */
 };
 
+/* An empty chain; with refs, merged by reference (PAGES_FILE records) */
+void ckpt_chain_init(struct ckpt_parents *c, bool refs);
+
 /*
- * Map, check (magic, version, TRAILER, a CHAIN record, ids unique) and
- * index the nr parent images at paths.  0, or -1 with c->err set; call
- * ckpt_chain_close() in both cases.
+ * Map, check (magic, version, TRAILER, a CHAIN record, its id unique) and
+ * index one more parent image, at path, which must stay unchanged until
+ * the chain is closed (by reference, until restart(2) has read its pages).
+ * It may be added before its own parents: the chain is linked by the
+ * merge.  0, or -1 with c->err set; the chain is as it was then.
+ */
+int ckpt_chain_add(struct ckpt_parents *c, const char *path);
+
+/*
+ * ckpt_chain_init() without refs, and ckpt_chain_add() of the nr parent
+ * images at paths.  0, or -1 with c->err set; call ckpt_chain_close() in
+ * both cases.
  */
 int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr);
 
@@ -50,6 +75,27 @@ int ckpt_chain_open(struct ckpt_parents *c, char *const *paths, unsigned int nr)
  * out_fd has no TRAILER, and restart(2) refuses what was written.
  */
 int ckpt_chain_merge(struct ckpt_parents *c, int in_fd, const char *in_name, int out_fd);
+
+/*
+ * By reference, every run of pages of an MM that would be copied from a
+ * parent's PAGES (through PAGES_PARENT and PAGES_COW) is written as
+ * PAGES_FILE records instead, of at most CKPT_PAGES_MAX pages each, each
+ * of pages contiguous in one file: file N is the parent c->imgs[N]; and
+ * if in_fd is a regular file, the contents of its own PAGES of MMs are
+ * left there too, as file c->nr_imgs (read from in_fd's position at the
+ * start of the merge, which must be that of the image's first byte).
+ * The PAGES of a SHMEM, and those of an in_fd that is not a regular file,
+ * are copied (with c->lazy, with a PAGES_CRC).  No PAGES_CRC follows a
+ * PAGES_FILE.
+ *
+ * After a merge by reference: how many CKPT_EXT_PAGES externals, "pages:N"
+ * and the file's descriptor, restart(2) needs for the files that the
+ * PAGES_FILE records of the image written read, in ext (the descriptors
+ * are the chain's, or in_fd, valid until ckpt_chain_close()), or -1 with
+ * c->err set if there would be more than max.
+ */
+struct ckpt_external;
+int ckpt_chain_externals(struct ckpt_parents *c, struct ckpt_external *ext, unsigned int max);
 
 /*
  * Whether the parents are all that the image in fd needs: if fd is a

@@ -107,6 +107,9 @@ int ckpt_close_image(int fd);
 
 int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
+/* cmd_restart() with more externals, after those of its options (ckpt migrate's) */
+int ckpt_restart_ext(int argc, char **argv, const struct ckpt_external *ext,
+		     unsigned int nr_ext);
 int cmd_show(int argc, char **argv);
 int cmd_criu(int argc, char **argv);
 int cmd_kexec(int argc, char **argv);
@@ -114,6 +117,9 @@ int cmd_merge(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+void crc32c_choose(void);
 uint32_t crc32c_append(uint32_t crc, uint32_t part, uint64_t len);
+uint32_t crc32c_append_factor(uint64_t len);
+uint32_t crc32c_append_op(uint32_t crc, uint32_t part, uint32_t factor);
 
 #endif /* CKPT_H */

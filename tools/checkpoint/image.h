@@ -139,8 +139,8 @@ _Static_assert(INODE_ATTR_V1_SIZE == 32 && sizeof(struct ckpt_inode_attr) == 40,
  *   (an INET_SK of state STREAM, and only it, is followed by its
  *   TCP_STREAM; a listener by the connections it has not accepted, each
  *   an INET_SK without a FILE; a UDP socket by its datagrams)
- *   addrspace := MM VMA{nr_vmas} (PAGES | PAGES_COW | PAGES_PARENT)* MM_END
- *   (PAGES, PAGES_COW and PAGES_PARENT go up together, each inside one
+ *   addrspace := MM VMA{nr_vmas} (PAGES | PAGES_COW | PAGES_PARENT | PAGES_FILE)* MM_END
+ *   (PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE go up together, each inside one
  *   VMA; a PAGES_COW names pages of an earlier MM, inside one ANON VMA of
  *   this MM and ANON VMAs of that one; a VMA's cow_mm_ref, ANON only, an
  *   earlier MM; a PAGES_PARENT, only in an image whose CHAIN has a
@@ -333,9 +333,10 @@ struct image {
 	uint32_t nr_vmas;
 	uint32_t vma_cap;
 	uint32_t mm_vmas;
-	uint64_t mm_pages;	/* of its PAGES, PAGES_COW and PAGES_PARENT */
+	uint64_t mm_pages;	/* of its PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE */
 	uint64_t mm_cow_pages;	/* of its PAGES_COW */
 	uint64_t mm_parent_pages;	/* of its PAGES_PARENT */
+	uint64_t mm_file_pages;	/* of its PAGES_FILE */
 	uint64_t pages_end;	/* they go up: end of the last one */
 	uint32_t pages_crc;	/* of the contents of the last PAGES, as PAGES_CRC has it */
 	/* the MMs read, by the order of their records */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt merge: an incremental image and its parents into one complete
- * image (chain.c does the work).
+ * image (chain.c does the work), or into one that names where their
+ * pages are (--refs).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include "ckpt.h"
 
 static const char merge_usage[] =
-	"Usage: ckpt merge -o OUT [--lazy] IMAGE PARENT...\n"
+	"Usage: ckpt merge -o OUT [--lazy | --refs] IMAGE PARENT...\n"
 	"\n"
 	"Write to OUT the complete image that IMAGE, an image of checkpoint\n"
 	"--incremental, makes with its parent images: the images its CHAIN\n"
@@ -30,16 +31,22 @@ static const char merge_usage[] =
 	"  -o, --output OUT   write the merged image to OUT ('-': standard output)\n"
 	"      --lazy         a PAGES_CRC after each PAGES of a process, as\n"
 	"                     checkpoint --lazy writes: restart --lazy takes OUT\n"
+	"      --refs         no page contents of a process in OUT: PAGES_FILE\n"
+	"                     records name where they are, in file N: the Nth\n"
+	"                     PARENT (from 0), or IMAGE for N = the number of\n"
+	"                     PARENTs (if it is a file); restart(2) reads them\n"
+	"                     there (restart --ext-pages N=FILE)\n"
 	"  -h, --help         show this help and exit\n"
 	"\n"
 	"IMAGE may be '-', standard input; the parents must be files.\n";
 
 /* Returns -1 to go on, else the exit status */
-static int merge_parse(int argc, char **argv, const char **out, bool *lazy)
+static int merge_parse(int argc, char **argv, const char **out, bool *lazy, bool *refs)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "lazy",   no_argument,       NULL, 'Z' },
+		{ "refs",   no_argument,       NULL, 'R' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -53,6 +60,9 @@ static int merge_parse(int argc, char **argv, const char **out, bool *lazy)
 		case 'Z':
 			*lazy = true;
 			break;
+		case 'R':
+			*refs = true;
+			break;
 		case 'h':
 			fputs(merge_usage, stdout);
 			return CKPT_EXIT_OK;
@@ -62,6 +72,8 @@ static int merge_parse(int argc, char **argv, const char **out, bool *lazy)
 	}
 	if (!*out)
 		return ckpt_usage_err("merge", "-o OUT is needed");
+	if (*lazy && *refs)
+		return ckpt_usage_err("merge", "--lazy and --refs exclude each other");
 	if (optind > argc - 2)
 		return ckpt_usage_err("merge", "an IMAGE and at least one PARENT are needed");
 	if (argc - optind - 1 > CKPT_CHAIN_MAX)
@@ -107,17 +119,21 @@ int cmd_merge(int argc, char **argv)
 	struct ckpt_parents c;
 	const char *out = NULL, *in;
 	int ret, in_fd, out_fd;
-	bool lazy = false;
+	bool lazy = false, refs = false;
 	struct stat st;
+	int i;
 
-	ret = merge_parse(argc, argv, &out, &lazy);
+	ret = merge_parse(argc, argv, &out, &lazy, &refs);
 	if (ret >= 0)
 		return ret;
 	in = argv[optind];
-	if (ckpt_chain_open(&c, argv + optind + 1, argc - optind - 1)) {
-		ckpt_err("merge: %s", c.err);
-		ckpt_chain_close(&c);
-		return CKPT_EXIT_FAIL;
+	ckpt_chain_init(&c, refs);
+	for (i = optind + 1; i < argc; i++) {
+		if (ckpt_chain_add(&c, argv[i])) {
+			ckpt_err("merge: %s", c.err);
+			ckpt_chain_close(&c);
+			return CKPT_EXIT_FAIL;
+		}
 	}
 	c.lazy = lazy;
 	ret = CKPT_EXIT_FAIL;

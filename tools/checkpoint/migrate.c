@@ -14,12 +14,17 @@
  * twice, and it goes on where it was if the other side cannot take it.
  *
  * Destination: ckpt migrate --listen [ADDR:]PORT keeps each image in a
- * file of --dir (default: a new directory in /tmp), restarts the tree from
- * the chain as `ckpt restart --parent` does, tells the source, and then
- * waits for the tree and exits with its status as `ckpt restart` does.
- * With --lazy it merges the chain into one file of --dir instead, with a
- * PAGES_CRC after each PAGES of an MM, and restarts from it with
- * RESTART_LAZY: the tree runs before its memory is in (post-copy).
+ * file of --dir (default: a new directory in /tmp), and indexes each
+ * pre-dump as it arrives (the CRCs of its pages found, its TRAILER's
+ * checked), while the source takes the next.  After the last image it
+ * merges the chain by reference into merged.img (ckpt merge --refs:
+ * PAGES_FILE records naming the pages in the round files, no page
+ * copied), restarts the tree from it, with the round files as
+ * CKPT_EXT_PAGES externals, tells the source, and then waits for the tree
+ * and exits with its status as `ckpt restart` does.  With --lazy the
+ * restart is lazy (RESTART_LAZY): the tree runs before its memory is in
+ * (post-copy), which restart(2) reads from the round files as it is
+ * touched; they are unlinked once it has them open.
  *
  * On the wire each image follows a struct migrate_frame; the destination
  * answers the last one with a struct migrate_reply.  Both ends are this
@@ -86,15 +91,17 @@ static const char migrate_usage[] =
 	"  -n, --rounds N      at most N rounds before the last (default 4, 1..16)\n"
 	"  -k, --min-kib K     stop the rounds once one is under K KiB (default 1024)\n"
 	"  -L, --listen [ADDR:]PORT\n"
-	"                      receive a tree, restart it (as `ckpt restart`, with\n"
-	"                      the RESTART-OPTIONS after --), wait for it and exit\n"
-	"                      with its status\n"
+	"                      receive a tree, restart it (as `ckpt restart\n"
+	"                      --parent`, the images merged by reference into\n"
+	"                      DIR/merged.img; with the RESTART-OPTIONS after --),\n"
+	"                      wait for it and exit with its status\n"
 	"  -D, --dir DIR       keep the received images in DIR (default: a new\n"
 	"                      directory in /tmp, removed at the end)\n"
-	"      --lazy          merge the images into one file of DIR, merged.img\n"
-	"                      (the others are removed then), and restart from\n"
-	"                      it lazily (restart --lazy): the tree runs before\n"
-	"                      its memory is in, which is read as it is touched\n"
+	"      --lazy          restart lazily (restart --lazy): the tree runs\n"
+	"                      before its memory is in, which is read from the\n"
+	"                      received images as it is touched (they are\n"
+	"                      removed from DIR once restart(2) holds them;\n"
+	"                      DIR/merged.img names their pages)\n"
 	"  -v, --verbose       send the kernel's log to standard error\n"
 	"  -l, --log FILE      write the kernel's log to FILE\n"
 	"  -h, --help          show this help and exit\n";
@@ -452,8 +459,8 @@ static int migrate_listen(const char *arg)
 	return conn;
 }
 
-/* Receive one image into @path; returns the frame's kind, or -1 */
-static int migrate_receive(int sk, const char *path, unsigned int round)
+/* Receive one image into @path, of *size bytes; returns the frame's kind, or -1 */
+static int migrate_receive(int sk, const char *path, unsigned int round, uint64_t *size)
 {
 	struct migrate_frame f;
 	char buf[1 << 16];
@@ -483,52 +490,88 @@ static int migrate_receive(int sk, const char *path, unsigned int round)
 			return -1;
 		}
 	}
-	close(fd);
+	if (close(fd)) {
+		ckpt_err("migrate: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	*size = f.size;
 	return f.kind;
 }
 
-/* `ckpt restart -d --parent ...` in this process: the tree becomes our child */
 /*
- * --lazy: the chain of images merged into @out, with a PAGES_CRC after
- * each PAGES of an MM, so that restart(2) can leave the pages in it
+ * Receive the images into DIR/round-N.img, each pre-dump added to the
+ * chain @c (indexed, its CRCs checked) as soon as it is in, while the
+ * source takes the next.  Returns how many files were made; *kind is the
+ * last frame's kind, or -1 on failure (said).
  */
-static int migrate_merge(char paths[][PATH_MAX], int n, const char *out)
+static int migrate_receive_all(int sk, const char *dir, char paths[][PATH_MAX],
+			       struct ckpt_parents *c, int *kind)
 {
-	char *parents[MIGRATE_MAX_ROUNDS + 1];
-	struct ckpt_parents c;
-	int i, in = -1, fd = -1, ret = -1;
+	uint64_t size = 0;
+	int64_t t0;
+	int n;
 
-	for (i = 0; i < n - 1; i++)
-		parents[i] = paths[i];
-	if (ckpt_chain_open(&c, parents, n - 1))
-		goto out;
-	c.lazy = true;
-	in = open(paths[n - 1], O_RDONLY | O_CLOEXEC);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (in < 0 || fd < 0)
-		snprintf(c.err, sizeof(c.err), "%.400s: %s", in < 0 ? paths[n - 1] : out,
-			 strerror(errno));
-	else if (!ckpt_chain_check(&c, in, paths[n - 1]) &&
-		 !ckpt_chain_merge(&c, in, paths[n - 1], fd))
-		ret = 0;
-	if (fd >= 0 && close(fd) && !ret) {
-		snprintf(c.err, sizeof(c.err), "%.400s: %s", out, strerror(errno));
-		ret = -1;
+	for (n = 0; n <= MIGRATE_MAX_ROUNDS; n++) {
+		snprintf(paths[n], PATH_MAX, "%s/round-%d.img", dir, n);
+		*kind = migrate_receive(sk, paths[n], n, &size);
+		if (*kind != MIGRATE_PREDUMP)
+			return n + 1;
+		t0 = migrate_now_us();
+		if (ckpt_chain_add(c, paths[n])) {
+			ckpt_err("migrate: round %d: %s", n, c->err);
+			*kind = -1;
+			return n + 1;
+		}
+		fprintf(stderr, "ckpt migrate: round %d: %llu KiB received, indexed in %lld ms\n",
+			n, (unsigned long long)size >> 10,
+			(long long)(migrate_now_us() - t0) / 1000);
 	}
-	if (in >= 0)
-		close(in);
-out:
-	if (ret)
-		ckpt_err("migrate: merging the images: %s", c.err);
-	ckpt_chain_close(&c);
-	return ret;
+	ckpt_err("migrate: more than %d rounds", MIGRATE_MAX_ROUNDS);
+	*kind = -1;
+	return n;
 }
 
-/* Restart from the chain of images, or (--lazy) from @merged */
-static int migrate_restart(const struct migrate_opts *o, char paths[][PATH_MAX], int n,
-			   const char *merged)
+/*
+ * The last image, @in (@path), merged by reference with the rounds of @c
+ * into @out, small: its PAGES_FILE records name the pages in their files,
+ * which @ext gets as CKPT_EXT_PAGES externals.  Returns how many, or -1.
+ */
+static int migrate_merge(struct ckpt_parents *c, int in, const char *path, const char *out,
+			 struct ckpt_external *ext)
 {
-	char **argv = calloc(2 * n + o->nr_restart_args + 8, sizeof(*argv));
+	int64_t t0 = migrate_now_us();
+	struct stat st;
+	int fd, n = -1;
+
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		snprintf(c->err, sizeof(c->err), "%.400s: %s", out, strerror(errno));
+	else if (!ckpt_chain_check(c, in, path) && !ckpt_chain_merge(c, in, path, fd))
+		n = ckpt_chain_externals(c, ext, CKPT_CHAIN_MAX + 1);
+	if (fd >= 0 && n >= 0 && fstat(fd, &st)) {
+		snprintf(c->err, sizeof(c->err), "%.400s: %s", out, strerror(errno));
+		n = -1;
+	}
+	if (fd >= 0 && close(fd) && n >= 0) {
+		snprintf(c->err, sizeof(c->err), "%.400s: %s", out, strerror(errno));
+		n = -1;
+	}
+	if (n < 0) {
+		ckpt_err("migrate: merging the images: %s", c->err);
+		return -1;
+	}
+	fprintf(stderr,
+		"ckpt migrate: merged.img: %llu KiB, its pages left in %d file(s) (%u PAGES_FILE), made in %lld ms\n",
+		(unsigned long long)st.st_size >> 10, n, c->nr_pages_file,
+		(long long)(migrate_now_us() - t0) / 1000);
+	return n;
+}
+
+/* Restart from @merged, reading its pages from @ext: `ckpt restart -d` in this process */
+static int migrate_restart(const struct migrate_opts *o, const char *merged,
+			   const struct ckpt_external *ext, int nr_ext)
+{
+	char **argv = calloc(o->nr_restart_args + 8, sizeof(*argv));
 	int argc = 0, i, ret;
 
 	if (!argv)
@@ -541,19 +584,15 @@ static int migrate_restart(const struct migrate_opts *o, char paths[][PATH_MAX],
 		argv[argc++] = "--log";
 		argv[argc++] = (char *)o->log_path;
 	}
-	for (i = 0; !merged && i < n - 1; i++) {
-		argv[argc++] = "--parent";
-		argv[argc++] = paths[i];
-	}
-	if (merged)
+	if (o->lazy)
 		argv[argc++] = "--lazy";
 	for (i = 0; i < o->nr_restart_args; i++)
 		argv[argc++] = o->restart_args[i];
-	argv[argc++] = merged ? (char *)merged : paths[n - 1];
+	argv[argc++] = (char *)merged;
 	fflush(stdout);
 	/* getopt starts afresh for restart's options */
 	optind = 0;
-	ret = cmd_restart(argc, argv);
+	ret = ckpt_restart_ext(argc, argv, ext, nr_ext);
 	free(argv);
 	return ret;
 }
@@ -588,40 +627,30 @@ static int migrate_wait_tree(void)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int migrate_destination(const struct migrate_opts *o)
+/* The last image merged by reference, and the tree restarted from it: an exit status */
+static int migrate_restart_chain(const struct migrate_opts *o, struct ckpt_parents *c,
+				 const char *last, const char *merged)
 {
-	static char paths[MIGRATE_MAX_ROUNDS + 1][PATH_MAX], merged[PATH_MAX + 16];
-	struct migrate_reply reply = { .err = 0 };
-	char tmpdir[] = "/tmp/ckpt-migrate.XXXXXX";
-	const char *dir = o->dir;
-	int sk, n, i, kind = 0, ret;
+	static struct ckpt_external ext[CKPT_CHAIN_MAX + 1];
+	int in, n, ret = CKPT_EXIT_FAIL;
 
-	if (!dir)
-		dir = mkdtemp(tmpdir);
-	if (!dir) {
-		ckpt_err("migrate: mkdtemp: %s", strerror(errno));
+	in = open(last, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		ckpt_err("migrate: %s: %s", last, strerror(errno));
 		return CKPT_EXIT_FAIL;
 	}
-	sk = migrate_listen(o->listen);
-	for (n = 0; sk >= 0 && kind != MIGRATE_LAST && n <= MIGRATE_MAX_ROUNDS; n++) {
-		snprintf(paths[n], sizeof(paths[n]), "%s/round-%d.img", dir, n);
-		kind = migrate_receive(sk, paths[n], n);
-		if (kind < 0)
-			break;
-	}
-	if (sk < 0 || kind != MIGRATE_LAST) {
-		ret = CKPT_EXIT_FAIL;
-		goto out;
-	}
-	snprintf(merged, sizeof(merged), "%s/merged.img", dir);
-	if (o->lazy && migrate_merge(paths, n, merged)) {
-		ret = CKPT_EXIT_FAIL;
-	} else {
-		/* Merged, the rounds are of no use: their memory back first */
-		for (i = 0; o->lazy && i < n; i++)
-			unlink(paths[i]);
-		ret = migrate_restart(o, paths, n, o->lazy ? merged : NULL);
-	}
+	n = migrate_merge(c, in, last, merged, ext);
+	if (n >= 0)
+		ret = migrate_restart(o, merged, ext, n);
+	close(in);
+	return ret;
+}
+
+/* Say to the source whether the tree runs here */
+static void migrate_answer(int sk, int ret)
+{
+	struct migrate_reply reply = { .err = 0 };
+
 	memcpy(reply.magic, MIGRATE_MAGIC, sizeof(reply.magic));
 	if (ret) {
 		reply.err = EIO;
@@ -631,16 +660,46 @@ static int migrate_destination(const struct migrate_opts *o)
 	}
 	if (ckpt_write_all(sk, &reply, sizeof(reply)))
 		ckpt_err("migrate: cannot answer the source: %s", strerror(errno));
-out:
+}
+
+static int migrate_destination(const struct migrate_opts *o)
+{
+	static char paths[MIGRATE_MAX_ROUNDS + 1][PATH_MAX], merged[PATH_MAX + 16];
+	char tmpdir[] = "/tmp/ckpt-migrate.XXXXXX";
+	const char *dir = o->dir;
+	int sk, n = 0, i, kind = -1, ret = CKPT_EXIT_FAIL;
+	struct ckpt_parents c;
+
+	if (!dir)
+		dir = mkdtemp(tmpdir);
+	if (!dir) {
+		ckpt_err("migrate: mkdtemp: %s", strerror(errno));
+		return CKPT_EXIT_FAIL;
+	}
+	snprintf(merged, sizeof(merged), "%s/merged.img", dir);
+	ckpt_chain_init(&c, true);
+	sk = migrate_listen(o->listen);
+	if (sk >= 0)
+		n = migrate_receive_all(sk, dir, paths, &c, &kind);
+	if (kind == MIGRATE_LAST) {
+		ret = migrate_restart_chain(o, &c, paths[n - 1], merged);
+		migrate_answer(sk, ret);
+	}
+	/*
+	 * restart(2) holds the files it reads: with --lazy, they may go from
+	 * the directory now, and give their memory back as their pages are in
+	 */
+	for (i = 0; o->lazy && !ret && i < n; i++)
+		unlink(paths[i]);
+	ckpt_chain_close(&c);
 	if (sk >= 0)
 		close(sk);
-	/* A lazy restart holds the merged image: it may go from the directory */
-	if (!o->dir && o->lazy)
+	if (!o->dir) {
 		unlink(merged);
-	while (!o->dir && n-- > 0)
-		unlink(paths[n]);
-	if (!o->dir)
+		while (n-- > 0)
+			unlink(paths[n]);
 		rmdir(dir);
+	}
 	return ret || kind != MIGRATE_LAST ? ret : migrate_wait_tree();
 }
 

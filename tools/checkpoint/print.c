@@ -1351,6 +1351,18 @@ void print_PAGES_PARENT(const struct image *img, const void *p, uint32_t len)
 	printf("  mm_ref: %u (an MM of the parent image)\n", LE32(pp->mm_ref));
 }
 
+void print_PAGES_FILE(const struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_file *pf = p;
+
+	pr_x("addr", LE64(pf->addr));
+	pr_u("offset", LE64(pf->offset));
+	pr_u("nr_pages", LE32(pf->nr_pages));
+	printf("  crc: 0x%08x (of the contents, in the file)\n", LE32(pf->crc));
+	printf("  file: %u (restart(2)'s CKPT_EXT_PAGES \"pages:%u\")\n", LE32(pf->file),
+	       LE32(pf->file));
+}
+
 void print_PAGES_CRC(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_pages_crc *c = p;
@@ -1363,19 +1375,21 @@ void print_MM_END(const struct image *img, const void *p, uint32_t len)
 	const struct ckpt_mm_end *e = p;
 
 	/*
-	 * The PAGES_COW and PAGES_PARENT pages have no data here: the
-	 * breakdown, if there are any
+	 * The PAGES_COW, PAGES_PARENT and PAGES_FILE pages have no data
+	 * here: the breakdown, if there are any
 	 */
-	if (!img->mm_cow_pages && !img->mm_parent_pages) {
+	if (!img->mm_cow_pages && !img->mm_parent_pages && !img->mm_file_pages) {
 		pr_u("nr_pages", LE64(e->nr_pages));
 		return;
 	}
 	printf("  nr_pages: %" PRIu64 " (%" PRIu64 " with data", (uint64_t)LE64(e->nr_pages),
-	       img->mm_pages - img->mm_cow_pages - img->mm_parent_pages);
+	       img->mm_pages - img->mm_cow_pages - img->mm_parent_pages - img->mm_file_pages);
 	if (img->mm_cow_pages)
 		printf(", %" PRIu64 " shared", img->mm_cow_pages);
 	if (img->mm_parent_pages)
 		printf(", %" PRIu64 " in the parent image", img->mm_parent_pages);
+	if (img->mm_file_pages)
+		printf(", %" PRIu64 " in files", img->mm_file_pages);
 	printf(")\n");
 }
 

@@ -1059,6 +1059,7 @@ int accept_MM(struct image *img, const void *p, uint32_t len)
 	img->mm_pages = 0;
 	img->mm_cow_pages = 0;
 	img->mm_parent_pages = 0;
+	img->mm_file_pages = 0;
 	img->pages_end = 0;
 	img->state = img->vmas_left ? ST_VMA : ST_PAGES;
 	return 0;
@@ -1208,7 +1209,7 @@ static int accept_shmem_pages(struct image *img, uint64_t addr, uint64_t size,
 static const struct image_vma predump_vma = { 0, UINT64_MAX, CKPT_VMA_ANON };
 
 /*
- * Where the next PAGES, PAGES_COW or PAGES_PARENT of an MM may be: page-aligned, at or
+ * Where the next PAGES, PAGES_COW, PAGES_PARENT or PAGES_FILE of an MM may be: page-aligned, at or
  * above the end of the one before, inside one VMA, which it returns; NULL
  * after image_fail()
  */
@@ -1336,6 +1337,34 @@ int accept_PAGES_PARENT(struct image *img, const void *p, uint32_t len)
 }
 
 /*
+ * PAGES_FILE: pages whose contents are in a file that restart(2) is given
+ * (CKPT_EXT_PAGES "pages:N"), not here, with their CRC-32C, which only
+ * that file can check; written by ckpt merge --refs, not by checkpoint(2)
+ */
+int accept_PAGES_FILE(struct image *img, const void *p, uint32_t len)
+{
+	const struct ckpt_pages_file *pf = p;
+	uint32_t n = LE32(pf->nr_pages);
+	uint64_t addr = LE64(pf->addr);
+	uint64_t size = (uint64_t)n * img->page_size;
+
+	if (!n || n > CKPT_PAGES_MAX)
+		return image_fail(img, "nr_pages %u is out of range 1..%u",
+				  n, CKPT_PAGES_MAX);
+	if (check_zero(img, &pf->__pad, sizeof(pf->__pad), "__pad"))
+		return -1;
+	if (LE64(pf->offset) > INT64_MAX - size)
+		return image_fail(img, "offset %llu: the pages end past the largest file offset",
+				  (unsigned long long)LE64(pf->offset));
+	if (!mm_pages_vma(img, addr, size))
+		return -1;
+	img->pages_end = addr + size;
+	img->mm_pages += n;
+	img->mm_file_pages += n;
+	return 0;
+}
+
+/*
  * PAGES_CRC: the CRC-32C of the contents of the PAGES right before it
  * (show.c checks that it is), by which restart(2) with RESTART_LAZY
  * checks them when it reads them, long after the TRAILER
@@ -1371,7 +1400,7 @@ int accept_MM_END(struct image *img, const void *p, uint32_t len)
 
 	if (LE64(e->nr_pages) != img->mm_pages)
 		return image_fail(img,
-				  "nr_pages %llu, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold %llu",
+				  "nr_pages %llu, but the PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE of this MM hold %llu",
 				  (unsigned long long)LE64(e->nr_pages),
 				  (unsigned long long)img->mm_pages);
 	keep_anon_vmas(img);

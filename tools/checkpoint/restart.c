@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -54,6 +55,7 @@ static const char restart_usage[] =
 	"                    [--ext-mount MOUNTPOINT=PATH]... [--cgroup-root DIR] [--thaw]\n"
 	"                    [--inherit-fd pipe:[INO]=FD]... [--sibling]\n"
 	"                    [--console-socket PATH] [--parent IMAGE]... [--lazy]\n"
+	"                    [--ext-pages N=FILE]...\n"
 	"                    [--stats FILE]\n"
 	"                    [-q | --progress | --no-progress]\n"
 	"\n"
@@ -115,13 +117,21 @@ static const char restart_usage[] =
 	"      --parent IMAGE FILE is incremental (checkpoint --incremental): IMAGE\n"
 	"                     is one of the images it refers to, given in any\n"
 	"                     order, down to a complete one (checkpoint --track);\n"
-	"                     restart(2) reads the complete image they make from\n"
-	"                     a pipe, filled by a process of ours (ckpt merge)\n"
+	"                     restart(2) reads the complete image they make, with\n"
+	"                     the pages left in FILE and the IMAGEs (ckpt merge\n"
+	"                     --refs), or, if FILE is not a regular file and\n"
+	"                     without --lazy, from a pipe, filled by a process of\n"
+	"                     ours (ckpt merge)\n"
 	"      --lazy         return before the processes' private anonymous memory\n"
-	"                     is in: each run of pages is read from FILE when it is\n"
-	"                     first touched, the rest in the background (restart(2)\n"
-	"                     flag RESTART_LAZY; an image of checkpoint --lazy);\n"
-	"                     FILE must be a regular file, left unchanged until then\n"
+	"                     is in: each run of pages is read from FILE (and the\n"
+	"                     --parent IMAGEs) when it is first touched, the rest in\n"
+	"                     the background (restart(2) flag RESTART_LAZY; an image\n"
+	"                     of checkpoint --lazy, or with --parent); FILE must be\n"
+	"                     a regular file (but with --parent), left unchanged\n"
+	"                     until then, as must the IMAGEs\n"
+	"      --ext-pages N=FILE\n"
+	"                     the PAGES_FILE records of file N read FILE (an image\n"
+	"                     of ckpt merge --refs; restart(2) flag RESTART_EXTERNAL)\n"
 	"      --stats FILE   write the figures of the restart to FILE, as a JSON\n"
 	"                     object (pages restored, image size), once restart(2)\n"
 	"                     has returned; removed if it failed\n"
@@ -146,6 +156,7 @@ enum {
 	RESTART_OPT_NO_PROGRESS,
 	RESTART_OPT_PARENT,
 	RESTART_OPT_LAZY,
+	RESTART_OPT_EXT_PAGES,
 };
 
 struct restart_opts {
@@ -171,11 +182,15 @@ struct restart_opts {
 	unsigned int nr_parents;
 };
 
-/* --parent: the parents, and the process that merges the chain into a pipe */
+/*
+ * --parent: the parents, and the image they make with FILE: merged by
+ * reference into a memfd, or by a process of ours into a pipe
+ */
 struct restart_merge {
 	struct ckpt_parents parents;
 	struct ckpt_chain_feed feed;	/* the merging process, if any */
-	int fd;			/* what restart(2) reads: the pipe, or FILE */
+	int memfd;		/* by reference: the merged image, or -1 */
+	int fd;			/* what restart(2) reads: the pipe, the memfd, or FILE */
 };
 
 /* What the signal handler needs; set before the handlers are installed */
@@ -278,6 +293,38 @@ static int restart_add_mount(struct restart_opts *o, const char *arg)
 	e->kind = CKPT_EXT_MOUNT;
 	e->fd = fd;
 	memcpy(e->key, arg, eq - arg);
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return -1;
+}
+
+/*
+ * --ext-pages N=FILE: one more external, FILE opened now (before --root's
+ * chroot), that the image's PAGES_FILE records of file N read.  Returns
+ * -1 to go on, else the exit status.
+ */
+static int restart_add_pages(struct restart_opts *o, const char *arg)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+	unsigned long n;
+	char *end;
+	int fd;
+
+	n = strtoul(arg, &end, 10);
+	if (end == arg || *end != '=' || !end[1] || arg[0] == '-' || n > UINT32_MAX)
+		return restart_usage_err("--ext-pages wants N=FILE");
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return RESTART_EXIT_FAIL;
+	}
+	fd = open(end + 1, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ckpt_err("restart: --ext-pages: %s: %s", end + 1, strerror(errno));
+		return RESTART_EXIT_FAIL;
+	}
+	e->kind = CKPT_EXT_PAGES;
+	e->fd = fd;
+	snprintf(e->key, sizeof(e->key), "pages:%lu", n);
 	o->nr_ext++;
 	o->flags |= RESTART_EXTERNAL;
 	return -1;
@@ -406,6 +453,7 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		{ "no-progress", no_argument,   NULL, RESTART_OPT_NO_PROGRESS },
 		{ "parent",  required_argument, NULL, RESTART_OPT_PARENT },
 		{ "lazy",    no_argument,       NULL, RESTART_OPT_LAZY },
+		{ "ext-pages", required_argument, NULL, RESTART_OPT_EXT_PAGES },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -429,8 +477,10 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 			break;
 		case 'm':
 		case 'i':
+		case RESTART_OPT_EXT_PAGES:
 			ret = c == 'm' ? restart_add_mount(o, optarg) :
-					 restart_add_inherit(o, optarg);
+			      c == 'i' ? restart_add_inherit(o, optarg) :
+					 restart_add_pages(o, optarg);
 			if (ret >= 0)
 				return ret;
 			break;
@@ -497,8 +547,6 @@ static int restart_parse(int argc, char **argv, struct restart_opts *o)
 		return restart_usage_err("-v and --log exclude each other");
 	if (o->quiet && o->progress == CKPT_PROGRESS_ON)
 		return restart_usage_err("-q and --progress exclude each other");
-	if ((o->flags & RESTART_LAZY) && o->nr_parents)
-		return restart_usage_err("--lazy excludes --parent: use ckpt merge --lazy");
 	if (o->quiet)
 		o->progress = CKPT_PROGRESS_OFF;
 	o->input = argv[optind];
@@ -759,24 +807,80 @@ static int restart_send_consoles(struct restart_opts *o, bool restarted)
 }
 
 /*
- * --parent: the parents, mapped and checked before any chroot of --root,
- * and, if FILE is seekable, that they are all it needs.  0 or -1.
+ * --parent by reference (ckpt merge --refs): with --lazy, or if FILE is a
+ * regular file, in which its pages can be left
+ */
+static bool restart_by_ref(const struct restart_opts *o, int fd)
+{
+	struct stat st;
+
+	return (o->flags & RESTART_LAZY) || (!fstat(fd, &st) && S_ISREG(st.st_mode));
+}
+
+/*
+ * --parent: the parents, mapped, checked (and by reference, the CRC of
+ * each of their pages found) before any chroot of --root, and, if FILE is
+ * seekable, that they are all it needs.  0 or -1.
  */
 static int restart_load_parents(struct restart_opts *o, struct restart_merge *rm, int fd)
 {
+	unsigned int i;
+
 	if (!o->nr_parents)
 		return 0;
-	if (!ckpt_chain_open(&rm->parents, o->parents, o->nr_parents) &&
-	    !ckpt_chain_check(&rm->parents, fd, o->input))
+	ckpt_chain_init(&rm->parents, restart_by_ref(o, fd));
+	for (i = 0; i < o->nr_parents; i++)
+		if (ckpt_chain_add(&rm->parents, o->parents[i]))
+			break;
+	if (i == o->nr_parents && !ckpt_chain_check(&rm->parents, fd, o->input))
 		return 0;
 	ckpt_err("restart: --parent: %s", rm->parents.err);
 	return -1;
 }
 
 /*
- * With --parent, restart(2) reads the merged image from a pipe, which a
- * child of ours fills as it reads FILE (ckpt_chain_feed_start()).
- * Without, it reads FILE.  0, or -1.
+ * By reference: the image made, small, into a memfd for restart(2), and
+ * the files its PAGES_FILE records read as externals.  With --lazy, the
+ * pages of a FILE that is not a regular file are copied into it, with
+ * their PAGES_CRC.  0, or -1 after saying why.
+ */
+static int restart_merge_refs(struct restart_opts *o, struct restart_merge *rm, int fd)
+{
+	struct ckpt_parents *c = &rm->parents;
+	int n;
+
+	rm->memfd = memfd_create("ckpt-merged", MFD_CLOEXEC);
+	if (rm->memfd < 0) {
+		ckpt_err("restart: memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	c->lazy = o->flags & RESTART_LAZY;
+	if (ckpt_chain_merge(c, fd, o->input, rm->memfd)) {
+		ckpt_err("restart: --parent: %s", c->err);
+		return -1;
+	}
+	if (lseek(rm->memfd, 0, SEEK_SET)) {
+		ckpt_err("restart: the merged image: %s", strerror(errno));
+		return -1;
+	}
+	n = ckpt_chain_externals(c, o->ext + o->nr_ext, CKPT_EXTERNAL_MAX - o->nr_ext);
+	if (n < 0) {
+		ckpt_err("restart: --parent: %s", c->err);
+		return -1;
+	}
+	o->nr_ext += n;
+	if (n)
+		o->flags |= RESTART_EXTERNAL;
+	if (c->warn[0])
+		ckpt_err("restart: warning: %s", c->warn);
+	rm->fd = rm->memfd;
+	return 0;
+}
+
+/*
+ * With --parent, restart(2) reads the merged image: by reference, from a
+ * memfd; else from a pipe, which a child of ours fills as it reads FILE
+ * (ckpt_chain_feed_start()).  Without, it reads FILE.  0, or -1.
  */
 static int restart_merge_start(struct restart_opts *o, struct restart_merge *rm, int fd)
 {
@@ -784,6 +888,8 @@ static int restart_merge_start(struct restart_opts *o, struct restart_merge *rm,
 	rm->fd = fd;
 	if (!o->nr_parents)
 		return 0;
+	if (rm->parents.refs)
+		return restart_merge_refs(o, rm, fd);
 	if (ckpt_chain_feed_start(&rm->parents, fd, o->input, &rm->feed)) {
 		ckpt_err("restart: --parent: %s", rm->parents.err);
 		ckpt_chain_feed_end(&rm->parents, &rm->feed, false);
@@ -829,14 +935,14 @@ static const char *restart_file_kind(mode_t mode)
 
 /*
  * --lazy: restart(2) reads pages from the image long after it has
- * returned, at their offsets: FILE must be a regular file.  0, or -1
- * after saying why.
+ * returned, at their offsets: FILE must be a regular file.  With
+ * --parent, what it reads is our memfd.  0, or -1 after saying why.
  */
 static int restart_check_lazy(const struct restart_opts *o, int fd)
 {
 	struct stat st;
 
-	if (!(o->flags & RESTART_LAZY))
+	if (!(o->flags & RESTART_LAZY) || o->nr_parents)
 		return 0;
 	if (fstat(fd, &st)) {
 		ckpt_err("restart: %s: %s", o->input, strerror(errno));
@@ -878,10 +984,56 @@ static void restart_report(struct ckpt_stats_file *sf, const struct ckpt_stats *
 		ckpt_err("restart: --stats %s: %s", sf->path, strerror(-err));
 }
 
+/*
+ * Everything before restart(2), in this order: restart(2) resolves the
+ * image's paths from our root, or the tasks'.  -1 to go on, else the exit
+ * status, after saying why.
+ */
+static int restart_prepare(struct restart_opts *o, struct restart_merge *rm, int fd)
+{
+	int ret = o->console_socket ? restart_add_consoles(o, fd) : -1;
+
+	if (ret >= 0)
+		return ret;
+	if (restart_check_lazy(o, fd) || restart_load_parents(o, rm, fd) ||
+	    (o->root && restart_enter_root(o, fd)) || restart_merge_start(o, rm, fd))
+		return RESTART_EXIT_FAIL;
+	return -1;
+}
+
+static void restart_merge_close(struct restart_merge *rm)
+{
+	ckpt_chain_close(&rm->parents);
+	if (rm->memfd >= 0)
+		close(rm->memfd);
+	rm->memfd = -1;
+}
+
+/* The caller's externals after those of the options; 0, or -1 after saying why */
+static int restart_add_ext(struct restart_opts *o, const struct ckpt_external *ext,
+			   unsigned int nr)
+{
+	if (nr > CKPT_EXTERNAL_MAX - o->nr_ext) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		return -1;
+	}
+	if (!nr)
+		return 0;
+	memcpy(o->ext + o->nr_ext, ext, nr * sizeof(*ext));
+	o->nr_ext += nr;
+	o->flags |= RESTART_EXTERNAL;
+	return 0;
+}
+
 int cmd_restart(int argc, char **argv)
 {
+	return ckpt_restart_ext(argc, argv, NULL, 0);
+}
+
+int ckpt_restart_ext(int argc, char **argv, const struct ckpt_external *ext, unsigned int nr_ext)
+{
 	static struct restart_opts o;
-	struct restart_merge rm = { 0 };
+	struct restart_merge rm = { .memfd = -1 };
 	struct ckpt_stats_file sf = { 0 };
 	struct ckpt_progress p = { 0 };
 	struct ckpt_stats st;
@@ -894,7 +1046,7 @@ int cmd_restart(int argc, char **argv)
 	ret = restart_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
-	if (ckpt_check_kernel("restart"))
+	if (restart_add_ext(&o, ext, nr_ext) || ckpt_check_kernel("restart"))
 		return RESTART_EXIT_FAIL;
 	progress = ckpt_progress_wanted(o.progress, o.verbose);
 	sf.path = o.stats_path;
@@ -902,21 +1054,18 @@ int cmd_restart(int argc, char **argv)
 			   o.input, false);
 	if (fd < 0)
 		return RESTART_EXIT_FAIL;
-
-	/* restart(2) resolves the image's paths from our root, or the tasks' */
-	ret = o.console_socket ? restart_add_consoles(&o, fd) : -1;
-	if (ret >= 0 || restart_check_lazy(&o, fd) || restart_load_parents(&o, &rm, fd) ||
-	    (o.root && restart_enter_root(&o, fd)) || restart_merge_start(&o, &rm, fd)) {
-		ckpt_chain_close(&rm.parents);
+	ret = restart_prepare(&o, &rm, fd);
+	if (ret >= 0) {
+		restart_merge_close(&rm);
 		restart_send_consoles(&o, false);
 		ckpt_close_image(fd);
 		ckpt_stats_close(&sf, NULL);
 		ckpt_log_close(&log);
-		return ret >= 0 ? ret : RESTART_EXIT_FAIL;
+		return ret;
 	}
 	ckpt_stats_init(&st);
 	p.cmd = "restart";
-	p.image_fd = fd;
+	p.image_fd = rm.memfd >= 0 ? rm.memfd : fd;
 	p.show = progress;
 	p.log = &log;
 	ckpt_log_mark(&log);
@@ -938,7 +1087,7 @@ int cmd_restart(int argc, char **argv)
 		kill(pid, SIGKILL);
 		pid = -1;
 	}
-	ckpt_chain_close(&rm.parents);
+	restart_merge_close(&rm);
 	ckpt_close_image(fd);
 	ckpt_log_close(&log);
 	if (restart_send_consoles(&o, pid >= 0) && pid >= 0) {

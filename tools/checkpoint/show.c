@@ -119,6 +119,7 @@ const struct rec_type rec_types[__CKPT_REC_NR] = {
 	[CKPT_REC_CHAIN]	= FIXED(struct ckpt_chain, CHAIN),
 	[CKPT_REC_PAGES_PARENT]	= FIXED(struct ckpt_pages_parent, PAGES_PARENT),
 	[CKPT_REC_PAGES_CRC]	= FIXED(struct ckpt_pages_crc, PAGES_CRC),
+	[CKPT_REC_PAGES_FILE]	= FIXED(struct ckpt_pages_file, PAGES_FILE),
 };
 
 /*
@@ -170,7 +171,7 @@ static const __uint128_t state_accepts[NR_IMAGE_STATES] = {
 	[ST_PTY]		= REC(INODE_ATTR) | TASK_START,
 	[ST_VMA]		= REC(VMA),
 	[ST_PAGES]		= REC(PAGES) | REC(PAGES_COW) | REC(PAGES_PARENT) |
-				  REC(MM_END),
+				  REC(PAGES_FILE) | REC(MM_END),
 	[ST_CONTENTS]		= REC(SHMEM),
 	[ST_SHMEM_PAGES]	= REC(PAGES) | REC(SHMEM_END),
 	[ST_PROCESS]		= REC(PROCESS),

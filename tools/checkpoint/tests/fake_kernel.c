@@ -16,6 +16,8 @@
  *   FAKE_SAVE=FILE  restart copies the image it reads to FILE, to show
  *                   what reached it (ckpt restart --parent: the merged image)
  *   FAKE_FLAGS=F    both calls fail with EINVAL unless their flags are F
+ *   FAKE_EXT=FILE   restart writes to FILE a line per external it gets:
+ *                   "KIND KEY PATH", PATH the file of its descriptor
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,11 +29,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #define FAKE_NR_CHECKPOINT	463
 #define FAKE_NR_RESTART		464
 #define FAKE_CHUNK		(64 << 10)
+
+/* struct ckpt_external of the uapi header, which this build does not see */
+struct fake_external {
+	uint32_t kind;
+	int32_t fd;
+	char key[64];
+	char name[64];
+};
 
 static long env_long(const char *name, long def)
 {
@@ -94,6 +105,29 @@ static long fake_checkpoint(int fd, int logfd)
 	return 0;
 }
 
+/* FAKE_EXT: what restart(2) was given, and the files the descriptors are */
+static int fake_save_ext(const struct fake_external *ext, unsigned long nr)
+{
+	const char *save = getenv("FAKE_EXT");
+	char link[64], path[4096];
+	unsigned long i;
+	ssize_t n;
+	FILE *f;
+
+	if (!save || !*save)
+		return 0;
+	f = fopen(save, "we");
+	if (!f)
+		return -1;
+	for (i = 0; ext && i < nr; i++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", ext[i].fd);
+		n = ext[i].fd < 0 ? -1 : readlink(link, path, sizeof(path) - 1);
+		path[n > 0 ? n : 0] = '\0';
+		fprintf(f, "%u %s %s\n", ext[i].kind, ext[i].key, n > 0 ? path : "-");
+	}
+	return fclose(f) ? -1 : 0;
+}
+
 static long fake_restart(int fd, int logfd)
 {
 	static char buf[FAKE_CHUNK];
@@ -147,7 +181,8 @@ long syscall(long nr, ...)
 	if (nr == FAKE_NR_CHECKPOINT)
 		return fake_check_flags(a[2], a[3]) ?: fake_checkpoint(a[1], a[3]);
 	if (nr == FAKE_NR_RESTART)
-		return fake_check_flags(a[2], a[3]) ?: fake_restart(a[1], a[3]);
+		return fake_check_flags(a[2], a[3]) ?:
+		       fake_save_ext((const void *)a[4], a[5]) ?: fake_restart(a[1], a[3]);
 	if (!real)
 		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -37,6 +37,12 @@ identification constants are taken from the header itself.
                                           STEP bytes, their TRAILER fixed
     mkimage.py --check-merged FILE        check that FILE, the merge of C,
                                           B and A, holds the right pages
+    mkimage.py --check-refs REFS COPY FILE...
+                                          check that REFS, a merge by
+                                          reference (ckpt merge --refs),
+                                          holds the pages of COPY, the
+                                          same merge by copy, in FILE 0,
+                                          1, ... (the PARENTs, then IMAGE)
 """
 
 import argparse
@@ -107,6 +113,7 @@ SIZES = {
     'CGROUPNS': 8, 'CGROUP': 24, 'MQ_NS': 24, 'MQUEUE': 64, 'INODE_ATTR': 40,
     'FOWN': 24, 'SCHED_DL': 32, 'X86_CPUID': 8, 'PAGES_COW': 16,
     'X86_VDSO': 16, 'CHAIN': 16, 'PAGES_PARENT': 16, 'PAGES_CRC': 8,
+    'PAGES_FILE': 32,
 }
 # The NETNS of earlier kernels: flags and 4 zero bytes
 NETNS_V1_SIZE = 8
@@ -1477,6 +1484,26 @@ def pages_parent(addr, nr, mm_ref):
     return Record('PAGES_PARENT', struct.pack('<QII', addr, nr, mm_ref))
 
 
+def pages_file(addr, offset, nr, crc, n, pad=0):
+    """A PAGES_FILE: nr pages at addr whose contents are at offset in
+    file n (restart(2)'s "pages:n"), of CRC-32C crc."""
+    return Record('PAGES_FILE', struct.pack('<QQIIII', addr, offset, nr, crc,
+                                            n, pad))
+
+
+def good_pages_file(at=COW_PAGES, nr=(1, 1), offsets=(0x1000, 0x3000),
+                    pad=0, extra=()):
+    """An edit: the good image's PAGES of two pages as two PAGES_FILE of
+    nr[0] and nr[1] pages, at at and after, in files 0 and 1."""
+    def edit(records):
+        first = pages_file(at, offsets[0], nr[0], 0x086019ac, 0, pad)
+        second = pages_file(at + nr[0] * PAGE_SIZE, offsets[1], nr[1],
+                            0x12345678, 1)
+        records[find(records, 'PAGES'):find(records, 'PAGES') + 1] = \
+            [first, second, *extra]
+    return edit
+
+
 def chain_edit(new_pages):
     """An edit: the good image made incremental (child of image A), its
     PAGES replaced by new_pages."""
@@ -2437,6 +2464,22 @@ VARIANTS = {
         'PAGES_CRC', pages_crc(r[find(r, 'PAGES')]))(r)), None, None),
     'lazy-predump': (replace('HEADER', header(
         flags=CHECKPOINT_LAZY | CHECKPOINT_PREDUMP)), None, None),
+    'good-pages-file': (good_pages_file(), None, None),
+    'pages-file-nr-pages-0': (good_pages_file(nr=(0, 2)), None, None),
+    'pages-file-nr-pages-max': (good_pages_file(nr=(257, 1)), None, None),
+    'pages-file-pad': (good_pages_file(pad=1), None, None),
+    'pages-file-unaligned': (good_pages_file(at=COW_PAGES + 8), None, None),
+    'pages-file-outside-vma': (good_pages_file(nr=(1, 2)), None, None),
+    'pages-file-backwards': (good_pages_file(extra=[pages_file(
+        COW_PAGES, 0, 1, 0, 0)]), None, None),
+    'pages-file-offset': (good_pages_file(offsets=(2**63 - PAGE_SIZE, 0)),
+                          None, None),
+    'pages-file-then-crc': (good_pages_file(extra=[pages_crc(
+        pages(COW_PAGES, 2))]), None, None),
+    'pages-file-in-shmem': (lambda r: shared_memory(r, shmem_pages=pages_file(
+        PAGE_SIZE, 0, 1, 0, 0)), None, None),
+    'pages-file-mm-end': (lambda r: r.__setitem__(find(r, 'PAGES'), pages_file(
+        COW_PAGES, 0, 1, 0, 0)), None, None),
 }
 
 
@@ -2594,6 +2637,12 @@ def write_chain(d):
     bad = bytearray(images['A'])
     bad[len(bad) // 2] ^= 0x01
     images['A-bad-crc'] = bytes(bad)
+    # A with one byte of a page of its heap changed: only the TRAILER's
+    # CRC, found from those of its pages by merge --refs, can tell
+    bad = bytearray(images['A'])
+    at = images['A'].index(page_data('A7', HEAP[0] + 100 * PAGE_SIZE))
+    bad[at + 99] ^= 0x01
+    images['A-bad-page'] = bytes(bad)
     images['A-cut'] = images['A'][:len(images['A']) // 2]
     for name, image in images.items():
         write(os.path.join(d, name + '.img'), image)
@@ -2642,15 +2691,18 @@ def read_records(image):
         off += 8 + length
 
 
-def merged_pages(image):
-    """Per MM, per page, what the merged image holds."""
-    mms, cur = {}, None
-    for rtype, p in read_records(image):
-        name = [n for n, v in REC.items() if v == rtype & ~REC_OPTIONAL][0]
-        if name == 'CHAIN':
-            assert rtype & REC_OPTIONAL, 'CHAIN not optional'
-            assert struct.unpack('<QQ', p) == (CHAIN_IDS['C'], 0), 'CHAIN'
-        elif name == 'MM':
+def rec_name(rtype):
+    return [n for n, v in REC.items() if v == rtype & ~REC_OPTIONAL][0]
+
+
+def mm_pages(records, files=None):
+    """Per MM, per page, what the records hold: its contents, from the
+    image or, for a PAGES_FILE, from files[n] (checked against its CRC),
+    or ('cow', mm_ref)."""
+    mms, cur, prev = {}, None, None
+    for rtype, p in records:
+        name = rec_name(rtype)
+        if name == 'MM':
             cur = struct.unpack_from('<I', p)[0]
             mms[cur] = {}
         elif name == 'MM_END':
@@ -2666,8 +2718,60 @@ def merged_pages(image):
             addr, nr, ref = struct.unpack('<QII', p)
             for i in range(nr):
                 mms[cur][addr + i * PAGE_SIZE] = ('cow', ref)
+        elif name == 'PAGES_FILE':
+            assert files is not None, 'a PAGES_FILE'
+            addr, off, nr, crc, n, pad = struct.unpack('<QQIIII', p)
+            assert cur and 1 <= nr <= CONST['CKPT_PAGES_MAX'] and not pad and \
+                not addr % PAGE_SIZE and n < len(files), 'PAGES_FILE fields'
+            data = files[n][off:off + nr * PAGE_SIZE]
+            assert len(data) == nr * PAGE_SIZE, 'PAGES_FILE past its file'
+            assert image_crc(data) == crc, 'PAGES_FILE crc at 0x%x' % addr
+            for i in range(nr):
+                mms[cur][addr + i * PAGE_SIZE] = \
+                    data[i * PAGE_SIZE:(i + 1) * PAGE_SIZE]
+        assert name != 'PAGES_CRC' or prev == 'PAGES', 'a PAGES_CRC misplaced'
         assert name != 'PAGES_PARENT', 'a PAGES_PARENT is left'
+        prev = name
     return mms
+
+
+def merged_pages(image):
+    """Per MM, per page, what the merge of C holds."""
+    records = read_records(image)
+    for rtype, p in records:
+        if rec_name(rtype) == 'CHAIN':
+            assert rtype & REC_OPTIONAL, 'CHAIN not optional'
+            assert struct.unpack('<QQ', p) == (CHAIN_IDS['C'], 0), 'CHAIN'
+    return mm_pages(records)
+
+
+def check_refs(path, copy, files):
+    """path, a merge by reference, and copy, the merge of the same images
+    by copy: each page the same, its PAGES_FILE CRCs right (files: file 0,
+    1, ...), and the other records the same."""
+    data = []
+    for name in files:
+        with open(name, 'rb') as f:
+            data.append(f.read())
+    with open(path, 'rb') as f:
+        refs = read_records(f.read())
+    with open(copy, 'rb') as f:
+        copied = read_records(f.read())
+    got, want = mm_pages(refs, data), mm_pages(copied)
+    for ref in sorted(set(got) | set(want)):
+        for addr in sorted(set(got.get(ref, {})) | set(want.get(ref, {}))):
+            if got.get(ref, {}).get(addr) != want.get(ref, {}).get(addr):
+                sys.exit('MM %d, page 0x%x: not the one of %s' %
+                         (ref, addr, copy))
+    pages = ('PAGES', 'PAGES_CRC', 'PAGES_FILE')
+    if [r for r in refs if rec_name(r[0]) not in pages] != \
+            [r for r in copied if rec_name(r[0]) not in pages]:
+        sys.exit('the records but the pages differ from those of %s' % copy)
+    nr = sum(1 for r in refs if rec_name(r[0]) == 'PAGES_FILE')
+    if not nr:
+        sys.exit('no PAGES_FILE record')
+    print('ok: %d pages, %d PAGES_FILE' %
+          (sum(len(p) for p in got.values()), nr))
 
 
 def check_merged(path):
@@ -2731,7 +2835,8 @@ def selftest():
                           'X86_REGS', 'INET_SK', 'NETDEV', 'NET_ADDR',
                           'NET_ROUTE', 'MNTNS', 'TMPFS', 'CGROUPNS',
                           'MQ_NS', 'INODE_ATTR', 'FOWN', 'SCHED_DL',
-                          'PAGES_COW', 'CHAIN', 'PAGES_PARENT'):
+                          'PAGES_COW', 'CHAIN', 'PAGES_PARENT',
+                          'PAGES_FILE'):
                 assert len(r.payload) == SIZES[r.name], (v, r.name)
             assert len(r.payload) >= SIZES[r.name], (v, r.name)
             assert len(r.payload) % 8 == 0, (v, r.name)
@@ -2888,6 +2993,7 @@ def main():
     ap.add_argument('--chain', metavar='DIR')
     ap.add_argument('--chain-flips', nargs=2, metavar=('STEP', 'DIR'))
     ap.add_argument('--check-merged', metavar='FILE')
+    ap.add_argument('--check-refs', nargs='+', metavar='FILE')
     args = ap.parse_args()
     if args.list:
         print('\n'.join(VARIANTS))
@@ -2914,6 +3020,10 @@ def main():
         write_chain_flips(int(args.chain_flips[0]), args.chain_flips[1])
     elif args.check_merged:
         check_merged(args.check_merged)
+    elif args.check_refs:
+        if len(args.check_refs) < 3:
+            ap.error('--check-refs REFS COPY FILE...')
+        check_refs(args.check_refs[0], args.check_refs[1], args.check_refs[2:])
     elif args.file:
         write(args.file, build(args.variant))
     else:

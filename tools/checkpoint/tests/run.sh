@@ -189,9 +189,13 @@ expect "cli: checkpoint --help names --lazy" 0 '^      --lazy  ' \
 	"$CKPT" checkpoint --help
 expect "cli: restart --help names --lazy and RESTART_LAZY" 0 \
 	'flag RESTART_LAZY' "$CKPT" restart --help
-expect "cli: restart: --lazy excludes --parent (125)" 125 \
-	'^ckpt: restart: --lazy excludes --parent: ' \
-	"$CKPT" restart --lazy --parent "$TMP/a.img" "$TMP/b.img"
+expect "cli: restart --help names --ext-pages" 0 '^      --ext-pages N=FILE$' \
+	"$CKPT" restart --help
+for arg in x 1 =a -1=a 1:a; do
+	expect "cli: restart: --ext-pages $arg is not N=FILE (125)" 125 \
+		'^ckpt: restart: --ext-pages wants N=FILE$' \
+		"$CKPT" restart --ext-pages "$arg" "$TMP/b.img"
+done
 expect "cli: migrate needs a PID and --to" 2 'give one PID and --to' \
 	"$CKPT" migrate 1
 expect "cli: migrate: a numeric address" 2 'not \[ADDR:\]PORT with a numeric address' \
@@ -757,8 +761,8 @@ declare -A REASON=(
 	[objref-zero]='offset 312: CRED: objref 0 is out of range'
 	[objref-twice]='offset 688: FS: objref 1 is already defined, by a CRED'
 	[ref-before-definition]='offset 424: FILES: fd\[0\]: file_ref 3 refers to no object defined before it'
-	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES, MM_END, PAGES_COW or PAGES_PARENT$'
-	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold 2$'
+	[missing-mm-end]='offset 11752: TASK: record out of order, expected PAGES, MM_END, PAGES_COW, PAGES_PARENT or PAGES_FILE$'
+	[mm-end-count]='offset 11752: MM_END: nr_pages 3, but the PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE of this MM hold 2$'
 	[chain-after-tree]='offset 312: CHAIN: record out of order, expected TASK, '
 	[chain-id-zero]='offset 264: CHAIN: id 0x0000000000000000 is 0 or ~0$'
 	[pages-parent-without-chain]='offset 3536: PAGES_PARENT: in an image without a parent \(no CHAIN, or its parent is 0\)$'
@@ -777,7 +781,7 @@ declare -A REASON=(
 	[pages-cow-outside-other-mm]='offset 14240: PAGES_COW: 0x7ffffffdd000-0x7ffffffdf000 is not inside ANON VMAs of MM 7$'
 	[pages-cow-unaligned]='offset 14240: PAGES_COW: addr 0x7fffffffd008 is not a page address$'
 	[pages-cow-then-lower-pages]='offset 14264: PAGES: addr 0x7fffffffd000 is below the end 0x7ffffffff000 of the pages record before it$'
-	[pages-cow-mm-end-count]='offset 14264: MM_END: nr_pages 1, but the PAGES, PAGES_COW and PAGES_PARENT of this MM hold 2$'
+	[pages-cow-mm-end-count]='offset 14264: MM_END: nr_pages 1, but the PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE of this MM hold 2$'
 	[pages-cow-in-shmem]='offset 2808: PAGES_COW: record out of order, expected PAGES or SHMEM_END$'
 	[x86-vdso-nr-syms-0]='offset 312: X86_VDSO: nr_syms 0 is out of range 1\.\.64$'
 	[x86-vdso-name-not-terminated]='offset 312: X86_VDSO: syms\[1\]\.name is not NUL-terminated$'
@@ -1174,6 +1178,16 @@ declare -A REASON=(
 	[pages-crc-after-vma]='offset 3488: PAGES_CRC: record out of order: not right after a PAGES$'
 	[pages-crc-twice]='offset 11768: PAGES_CRC: record out of order: not right after a PAGES$'
 	[lazy-predump]='offset 0: HEADER: flags 0x280: LAZY with INCREMENTAL or PREDUMP$'
+	[pages-file-nr-pages-0]='offset 3536: PAGES_FILE: nr_pages 0 is out of range 1\.\.256$'
+	[pages-file-nr-pages-max]='offset 3536: PAGES_FILE: nr_pages 257 is out of range 1\.\.256$'
+	[pages-file-pad]='offset 3536: PAGES_FILE: __pad is not zero$'
+	[pages-file-unaligned]='offset 3536: PAGES_FILE: addr 0x7fffffffd008 is not a page address$'
+	[pages-file-outside-vma]='offset 3576: PAGES_FILE: 0x7fffffffe000-0x800000000000 is not inside one VMA$'
+	[pages-file-backwards]='offset 3616: PAGES_FILE: addr 0x7fffffffd000 is below the end 0x7ffffffff000 of the pages record before it$'
+	[pages-file-offset]='offset 3536: PAGES_FILE: offset 9223372036854771712: the pages end past the largest file offset$'
+	[pages-file-then-crc]='offset 3616: PAGES_CRC: record out of order: not right after a PAGES$'
+	[pages-file-in-shmem]='offset 2808: PAGES_FILE: record out of order, expected PAGES or SHMEM_END$'
+	[pages-file-mm-end]='offset 3576: MM_END: nr_pages 2, but the PAGES, PAGES_COW, PAGES_PARENT and PAGES_FILE of this MM hold 1$'
 )
 
 mkdir "$TMP/bad" && "${MKIMAGE[@]}" --all "$TMP/bad" &&
@@ -1600,6 +1614,17 @@ check "show: a PAGES_CRC after its PAGES, in an image of CHECKPOINT_LAZY" \
 	'[11] PAGES offset=3536 len=8208' '[12] PAGES_CRC offset=11752 len=8' \
 	'  crc: 0x086019ac (matches)' '[13] MM_END offset=11768 len=8' \
 	'[20] TRAILER offset=13472 len=16' '  nr_records: 20'
+"$CKPT" show "$TMP/good-pages-file.img" >"$TMP/good-pages-file.out" 2>&1
+check "show: PAGES_FILE records, where a PAGES may be, decoded" \
+	show_has "$TMP/good-pages-file.out" '[11] PAGES_FILE offset=3536 len=32' \
+	'  addr: 0x7fffffffd000' '  offset: 4096' '  nr_pages: 1' \
+	'  crc: 0x086019ac (of the contents, in the file)' \
+	'  file: 0 (restart(2)'"'"'s CKPT_EXT_PAGES "pages:0")' \
+	'[12] PAGES_FILE offset=3576 len=32' '  offset: 12288' \
+	'  file: 1 (restart(2)'"'"'s CKPT_EXT_PAGES "pages:1")' \
+	'[13] MM_END offset=3616 len=8' '  nr_pages: 2 (0 with data, 2 in files)'
+expect "show: an image with PAGES_FILE records is valid" 0 '^  crc32c: 0x[0-9a-f]{8} \(matches\)$' \
+	"$CKPT" show "$TMP/good-pages-file.img"
 expect "show: an X86_CPUID without X86_VDSO (an earlier kernel's)" 0 \
 	'^\[2\] TREE offset=312 len=40$' "$CKPT" show "$TMP/good-x86-cpuid.img"
 for v in $("${MKIMAGE[@]}" --list); do
@@ -1713,7 +1738,8 @@ expect "merge: a parent that is not in the chain: a warning" 0 \
 expect "merge: needs -o" 2 '^ckpt: merge: -o OUT is needed$' "$CKPT" merge "$CH/C.img" "$CH/B.img"
 expect "merge: needs a PARENT" 2 'an IMAGE and at least one PARENT are needed' \
 	"$CKPT" merge -o "$CH/x.img" "$CH/C.img"
-expect "merge --help" 0 '^Usage: ckpt merge -o OUT \[--lazy\] IMAGE PARENT\.\.\.$' "$CKPT" merge --help
+expect "merge --help" 0 '^Usage: ckpt merge -o OUT \[--lazy \| --refs\] IMAGE PARENT\.\.\.$' \
+	"$CKPT" merge --help
 check "merge --lazy: a PAGES_CRC after each PAGES, each matching, the pages the same" \
 	bash -c "'$CKPT' merge --lazy -o '$CH/m3.img' '$CH/C.img' '$CH/B.img' '$CH/A.img' &&
 		python3 '$TESTS/mkimage.py' --check-merged '$CH/m3.img' >/dev/null &&
@@ -1723,6 +1749,57 @@ check "merge --lazy: a PAGES_CRC after each PAGES, each matching, the pages the 
 check "merge --lazy: an IMAGE's own PAGES_CRC are made again, the same image" \
 	bash -c "'$CKPT' merge --lazy -o '$CH/m4.img' '$CH/C-crc.img' '$CH/B.img' '$CH/A-lazy.img' &&
 		'$CKPT' show '$CH/m4.img' >/dev/null"
+
+# merge --refs: PAGES_FILE records instead of the pages, file N the Nth
+# PARENT, IMAGE after them; --check-refs reads each page at its offset in
+# its file, checks its CRC, and compares it with the merge by copy, $M
+R=$CH/refs.img
+expect "merge --refs: C with A and B: exit status 0, nothing said" 0 '^$' \
+	"$CKPT" merge --refs -o "$R" "$CH/C.img" "$CH/A.img" "$CH/B.img"
+check "merge --refs: each page at its file's offset is the merge's, with its CRC" \
+	"${MKIMAGE[@]}" --check-refs "$R" "$M" "$CH/A.img" "$CH/B.img" "$CH/C.img"
+"$CKPT" show "$R" >"$CH/refs.show" 2>&1
+check "merge --refs: ckpt show: valid, PAGES_FILE and no page of a process" \
+	bash -c "grep -q '(matches)\$' '$CH/refs.show' &&
+		! grep -q -e '^\[[0-9]*\] PAGES ' -e PAGES_PARENT -e PAGES_CRC '$CH/refs.show' &&
+		grep -qx '  nr_pages: 305 (0 with data, 305 in files)' '$CH/refs.show'"
+check "merge --refs: at most 256 pages a record, in order, the files of the chain" show_has \
+	"$CH/refs.show" '  addr: 0x10000000' '  nr_pages: 256' '  addr: 0x10100000' \
+	'  nr_pages: 44' '  file: 0 (restart(2)'"'"'s CKPT_EXT_PAGES "pages:0")' \
+	'  file: 1 (restart(2)'"'"'s CKPT_EXT_PAGES "pages:1")' \
+	'  file: 2 (restart(2)'"'"'s CKPT_EXT_PAGES "pages:2")'
+check "merge --refs: small, the pages left in their files" \
+	test "$(stat -c %s "$R")" -lt 16384
+check "merge --refs: the files numbered as the PARENTs are given" bash -c \
+	"'$CKPT' merge --refs -o '$CH/r2.img' '$CH/C.img' '$CH/B.img' '$CH/A.img' &&
+	 python3 '$TESTS/mkimage.py' --check-refs '$CH/r2.img' '$M' '$CH/B.img' '$CH/A.img' '$CH/C.img'"
+check "merge --refs: a lazy parent, an IMAGE with PAGES_CRC: none left, the same pages" bash -c \
+	"'$CKPT' merge --refs -o '$CH/r2.img' '$CH/C-crc.img' '$CH/A-lazy.img' '$CH/B.img' &&
+	 python3 '$TESTS/mkimage.py' --check-refs '$CH/r2.img' '$M' '$CH/A-lazy.img' '$CH/B.img' \
+		'$CH/C-crc.img' && ! '$CKPT' show '$CH/r2.img' | grep -q PAGES_CRC"
+check "merge --refs: IMAGE from a pipe: its own pages copied, the parents' left" bash -c \
+	"cat '$CH/C.img' | '$CKPT' merge --refs -o '$CH/r2.img' - '$CH/A.img' '$CH/B.img' &&
+	 python3 '$TESTS/mkimage.py' --check-refs '$CH/r2.img' '$M' '$CH/A.img' '$CH/B.img' /dev/null &&
+	 [ \$('$CKPT' show '$CH/r2.img' | grep -c '^\[[0-9]*\] PAGES ') = 1 ]"
+expect "merge: --lazy and --refs exclude each other" 2 \
+	'^ckpt: merge: --lazy and --refs exclude each other$' \
+	"$CKPT" merge --lazy --refs -o "$CH/x.img" "$CH/C.img" "$CH/B.img"
+rm -f "$CH/out.img"
+expect "merge --refs: a page changed in a parent, found by the CRCs of its pages" 1 \
+	'^ckpt: merge: .*/A-bad-page\.img: TRAILER: crc32c 0x[0-9a-f]{8}, but the image before it has 0x[0-9a-f]{8}: the image is damaged$' \
+	"$CKPT" merge --refs -o "$CH/out.img" "$CH/C.img" "$CH/A-bad-page.img" "$CH/B.img"
+check "merge --refs: ... no OUT left" test ! -e "$CH/out.img"
+expect "merge --refs: a PAGES_PARENT where the parent has no page" 1 \
+	'^ckpt: merge: .*/C-hole\.img: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 \(mm_ref 11\): .*/B\.img: MM 11 has no page at 0x7ffffffe3000$' \
+	"$CKPT" merge --refs -o "$CH/out.img" "$CH/C-hole.img" "$CH/A.img" "$CH/B.img"
+expect "merge --refs: a damaged IMAGE" 1 \
+	'^ckpt: merge: .*/C-bad-crc\.img: TRAILER: crc32c 0x[0-9a-f]{8}, but the image before it has' \
+	bash -c "python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], \"rb\").read())
+b[5000] ^= 1
+open(sys.argv[2], \"wb\").write(b)' '$CH/C.img' '$CH/C-bad-crc.img' &&
+	'$CKPT' merge --refs -o '$CH/out.img' '$CH/C-bad-crc.img' '$CH/A.img' '$CH/B.img'"
 
 # merge_fails NAME PATTERN IMAGE PARENT...: exit status 1, the reason, no OUT left
 merge_fails()
@@ -1775,13 +1852,15 @@ expect "merge: OUT may not be one of the inputs" 1 '^ckpt: merge: .*/A-copy\.img
 	"$CKPT" merge -o "$CH/A-copy.img" "$CH/C.img" "$CH/A-copy.img" "$CH/B.img"
 check "merge: ... which is left as it was" cmp "$CH/A.img" "$CH/A-copy.img"
 
-# merge_rejects BINARY IMAGE PARENT...: exit status 1 with a reason, nothing worse
+# merge_rejects BINARY IMAGE PARENT...: exit status 1 with a reason, nothing
+# worse; MERGE_OPTS are merge's options
+MERGE_OPTS=()
 merge_rejects()
 {
 	local bin=$1 err='' rc
 
 	shift
-	"${TIMEOUT[@]}" "$bin" merge -o "$CH/out.img" "$@" >/dev/null 2>"$TMP/err"
+	"${TIMEOUT[@]}" "$bin" merge "${MERGE_OPTS[@]}" -o "$CH/out.img" "$@" >/dev/null 2>"$TMP/err"
 	rc=$?
 	read -r -d '' err <"$TMP/err"
 	if [ "$rc" -gt 1 ] || { [ "$rc" -eq 1 ] && [[ ! $err =~ ^ckpt:\ merge:\  ]]; } ||
@@ -1823,6 +1902,11 @@ mkdir "$CH/flips" && "${MKIMAGE[@]}" --chain-flips 53 "$CH/flips"
 check "merge: C cut in every record is refused, no OUT left" merge_cuts "$CKPT"
 check "merge: a flipped byte in B or C (CRC fixed): refused or merged, no crash" \
 	merge_flips "$CKPT"
+MERGE_OPTS=(--refs)
+check "merge --refs: C cut in every record is refused, no OUT left" merge_cuts "$CKPT"
+check "merge --refs: a flipped byte in B or C (CRC fixed): refused or merged, no crash" \
+	merge_flips "$CKPT"
+MERGE_OPTS=()
 if [ -n "$ASAN" ]; then
 	check "merge (sanitizers): C with B and A" bash -c \
 		"'$ASAN' merge -o '$CH/asan.img' '$CH/C.img' '$CH/A.img' '$CH/B.img' && cmp '$M' '$CH/asan.img'"
@@ -1833,8 +1917,15 @@ if [ -n "$ASAN" ]; then
 				2>&1 | grep -q '^ckpt: merge: ' || exit 1
 		done"
 	check "merge (sanitizers): flipped bytes in B and C" merge_flips "$ASAN"
+	check "merge --refs (sanitizers): C with A and B, the same image" bash -c \
+		"'$ASAN' merge --refs -o '$CH/asan.img' '$CH/C.img' '$CH/A.img' '$CH/B.img' &&
+		 cmp '$R' '$CH/asan.img'"
+	MERGE_OPTS=(--refs)
+	check "merge --refs (sanitizers): flipped bytes in B and C" merge_flips "$ASAN"
+	MERGE_OPTS=()
 else
-	for t in "C with B and A" "the damaged chains" "flipped bytes in B and C"; do
+	for t in "C with B and A" "the damaged chains" "flipped bytes in B and C" \
+		 "--refs: C with A and B, the same image" "--refs: flipped bytes in B and C"; do
 		skip "merge (sanitizers): $t" "no sanitizer build"
 	done
 fi
@@ -1846,8 +1937,16 @@ if [ -n "$VALGRIND" ]; then
 		{ valgrind -q --error-exitcode=99 --leak-check=full '$VALGRIND' merge \
 			-o '$CH/vg.img' '$CH/C-hole.img' '$CH/A.img' '$CH/B.img' 2>/dev/null;
 		  [ \$? -eq 1 ]; }"
+	check "merge --refs (valgrind): C with A and B, and a changed page" bash -c "
+		valgrind -q --error-exitcode=99 --leak-check=full '$VALGRIND' merge --refs \
+			-o '$CH/vg.img' '$CH/C.img' '$CH/A.img' '$CH/B.img' &&
+		cmp '$R' '$CH/vg.img' &&
+		{ valgrind -q --error-exitcode=99 --leak-check=full '$VALGRIND' merge --refs \
+			-o '$CH/vg.img' '$CH/C.img' '$CH/A-bad-page.img' '$CH/B.img' 2>/dev/null;
+		  [ \$? -eq 1 ]; }"
 else
 	skip "merge (valgrind): C with B and A, and a hole" "no valgrind"
+	skip "merge --refs (valgrind): C with A and B, and a changed page" "no valgrind"
 fi
 
 # restart --parent: restart(2) reads the merged image from a pipe
@@ -1873,43 +1972,171 @@ else
 		"no NOSYS build"
 	skip "restart --parent without restart(2): no word from the writer" "no NOSYS build"
 fi
-if [ -n "$DYNAMIC" ] && [ -f "$FAKE" ]; then
-	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" FAKE_STATUS=5 "${TIMEOUT[@]}" \
-		"$DYNAMIC" restart "$CH/C.img" --parent "$CH/B.img" --parent "$CH/A.img" \
-		>"$CH/r.out" 2>&1
+# fake_restart NAME FLAGS [ENV=VALUE...] -- RESTART-ARGS...: restart over
+# the fake kernel, which must get FLAGS; what restart(2) read goes to
+# $CH/saved.img, its externals to $CH/ext.txt, its status to $rc
+fake_restart()
+{
+	local vars=()
+
+	while [ "$1" != -- ]; do
+		vars+=("$1")
+		shift
+	done
+	shift
+	rm -f "$CH/saved.img" "$CH/ext.txt"
+	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" FAKE_EXT="$CH/ext.txt" "${vars[@]}" \
+		"${TIMEOUT[@]}" "$DYNAMIC" restart "$@" >"$CH/r.out" 2>&1
 	rc=$?
-	check "fake kernel: restart --parent: the process's status" test "$rc" = 5
-	check "fake kernel: restart --parent: restart(2) read the merged image whole" \
-		cmp "$M" "$CH/saved.img"
+}
+# The externals restart(2) must get for the files of $R (A, B, C)
+refs_ext()
+{
+	printf '7 pages:%s %s\n' 0 "$(realpath "$1")" 1 "$(realpath "$2")" 2 "$(realpath "$3")"
+}
+REFS_FAKE_TESTS=("restart --parent: by reference, the process's status"
+	"restart --parent: by reference, restart(2) read what merge --refs writes"
+	"restart --parent: by reference, the files as CKPT_EXT_PAGES pages:N"
+	"restart --parent --lazy: RESTART_LAZY, the same image and files"
+	"restart - --parent: IMAGE from a pipe, merged whole, no externals"
+	"restart - --parent --lazy: its own pages copied with a PAGES_CRC, the parents' left"
+	"restart - --parent --lazy: the parents as CKPT_EXT_PAGES"
+	"restart --parent: a page missing from the parents, said before restart(2) (125)"
+	"restart --parent --lazy: a changed page in a parent, said before restart(2) (125)"
+	"restart --ext-pages N=FILE: CKPT_EXT_PAGES pages:N, RESTART_EXTERNAL"
+	"restart - --parent: the writer's failure said, the process killed (125)"
+	"restart - --parent: ... and that the image was cut short (125)"
+	"restart --parent: a parent missing, said before restart(2) (125)"
+	"restart --parent: ... restart(2) not called"
+	"restart - --parent: a missing grandparent, from the writer (125)"
+	"restart - --parent: standard input a regular file, by reference too")
+if [ -n "$DYNAMIC" ] && [ -f "$FAKE" ]; then
+	T=("${REFS_FAKE_TESTS[@]/#/fake kernel: }")
+	fake_restart FAKE_STATUS=5 FAKE_FLAGS=2 -- "$CH/C.img" --parent "$CH/A.img" \
+		--parent "$CH/B.img"
+	check "${T[0]}" test "$rc" = 5
+	check "${T[1]}" cmp "$R" "$CH/saved.img"
+	refs_ext "$CH/A.img" "$CH/B.img" "$CH/C.img" >"$CH/ext.want"
+	check "${T[2]}" diff -u "$CH/ext.want" "$CH/ext.txt"
+	fake_restart FAKE_FLAGS=$((2 | 16)) -- -d --lazy "$CH/C.img" --parent "$CH/A.img" \
+		--parent "$CH/B.img"
+	check "${T[3]}" bash -c "[ $rc = 0 ] && cmp '$R' '$CH/saved.img' &&
+		diff -u '$CH/ext.want' '$CH/ext.txt'"
+	fake_restart FAKE_FLAGS=0 -- - --parent "$CH/A.img" --parent "$CH/B.img" \
+		< <(cat "$CH/C.img")
+	check "${T[4]}" bash -c "[ $rc = 0 ] && cmp '$M' '$CH/saved.img' && [ ! -s '$CH/ext.txt' ]"
+	fake_restart FAKE_FLAGS=$((2 | 16)) -- -d --lazy - --parent "$CH/A.img" \
+		--parent "$CH/B.img" < <(cat "$CH/C.img")
+	check "${T[5]}" bash -c "[ $rc = 0 ] &&
+		python3 '$TESTS/mkimage.py' --check-refs '$CH/saved.img' '$M' '$CH/A.img' \
+			'$CH/B.img' /dev/null &&
+		'$CKPT' show '$CH/saved.img' >'$CH/saved.show' &&
+		[ \$(grep -c '^\[[0-9]*\] PAGES ' '$CH/saved.show') = 1 ] &&
+		[ \$(grep -c '^\[[0-9]*\] PAGES_CRC ' '$CH/saved.show') = 1 ]"
+	refs_ext "$CH/A.img" "$CH/B.img" /dev/null | head -n 2 >"$CH/ext.want"
+	check "${T[6]}" diff -u "$CH/ext.want" "$CH/ext.txt"
+	fake_restart -- "$CH/C-hole.img" --parent "$CH/A.img" --parent "$CH/B.img"
+	check "${T[7]}" bash -c "[ $rc = 125 ] && [ ! -e '$CH/saved.img' ] &&
+		grep -qx 'ckpt: restart: --parent: .*/C-hole\.img: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 (mm_ref 11): .*/B\.img: MM 11 has no page at 0x7ffffffe3000' '$CH/r.out'"
+	fake_restart -- --lazy "$CH/C.img" --parent "$CH/A-bad-page.img" --parent "$CH/B.img"
+	check "${T[8]}" bash -c "[ $rc = 125 ] && [ ! -e '$CH/saved.img' ] &&
+		grep -q '^ckpt: restart: --parent: .*/A-bad-page\.img: TRAILER: crc32c ' '$CH/r.out'"
+	fake_restart FAKE_FLAGS=2 -- -d --ext-pages 1="$CH/A.img" --ext-pages 7="$CH/B.img" "$R"
+	printf '7 pages:1 %s\n7 pages:7 %s\n' "$(realpath "$CH/A.img")" \
+		"$(realpath "$CH/B.img")" >"$CH/ext.want"
+	check "${T[9]}" bash -c "[ $rc = 0 ] && cmp '$R' '$CH/saved.img' &&
+		diff -u '$CH/ext.want' '$CH/ext.txt'"
+	expect "${T[10]}" 125 \
+		'^ckpt: restart: merging the chain: -: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 \(mm_ref 11\): .*/B\.img: MM 11 has no page at 0x7ffffffe3000$' \
+		bash -c "cat '$CH/C-hole.img' | env LD_PRELOAD='$FAKE' '$DYNAMIC' restart - \
+			--parent '$CH/A.img' --parent '$CH/B.img'"
+	expect "${T[11]}" 125 \
+		'^ckpt: restart: the merged image was not written whole: restart\(2\) had a truncated image$' \
+		bash -c "cat '$CH/C-hole.img' | env LD_PRELOAD='$FAKE' '$DYNAMIC' restart - \
+			--parent '$CH/A.img' --parent '$CH/B.img'"
 	rm -f "$CH/saved.img"
-	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" "${TIMEOUT[@]}" "$DYNAMIC" restart - \
-		--parent "$CH/A.img" --parent "$CH/B.img" <"$CH/C.img" >/dev/null 2>&1
-	check "fake kernel: restart - --parent: IMAGE from a pipe, merged whole" \
-		cmp "$M" "$CH/saved.img"
-	expect "fake kernel: restart --parent: the writer's failure said, the process killed (125)" \
-		125 '^ckpt: restart: merging the chain: .*/C-hole\.img: offset 7832: PAGES_PARENT of MM 31 at 0x7ffffffe3000 \(mm_ref 11\): .*/B\.img: MM 11 has no page at 0x7ffffffe3000$' \
-		env LD_PRELOAD="$FAKE" "$DYNAMIC" restart "$CH/C-hole.img" \
-		--parent "$CH/A.img" --parent "$CH/B.img"
-	expect "fake kernel: restart --parent: ... and that the image was cut short (125)" \
-		125 '^ckpt: restart: the merged image was not written whole: restart\(2\) had a truncated image$' \
-		env LD_PRELOAD="$FAKE" "$DYNAMIC" restart "$CH/C-hole.img" \
-		--parent "$CH/A.img" --parent "$CH/B.img"
-	rm -f "$CH/saved.img"
-	expect "fake kernel: restart --parent: a parent missing, said before restart(2) (125)" 125 \
+	expect "${T[12]}" 125 \
 		'^ckpt: restart: --parent: .*/C\.img needs its parent image, of id 0x5555666677778888' \
 		env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" "$DYNAMIC" restart "$CH/C.img" \
 		--parent "$CH/A.img" --parent "$CH/B-wrong-id.img"
-	check "fake kernel: restart --parent: ... restart(2) not called" test ! -e "$CH/saved.img"
-	expect "fake kernel: restart - --parent: a missing grandparent, from the writer (125)" 125 \
+	check "${T[13]}" test ! -e "$CH/saved.img"
+	expect "${T[14]}" 125 \
 		'^ckpt: restart: merging the chain: .*/B\.img needs its parent image, of id 0x1111222233334444' \
 		bash -c "cat '$CH/C.img' | env LD_PRELOAD='$FAKE' '$DYNAMIC' restart - --parent '$CH/B.img'"
+	fake_restart FAKE_FLAGS=2 -- - --parent "$CH/A.img" --parent "$CH/B.img" <"$CH/C.img"
+	refs_ext "$CH/A.img" "$CH/B.img" "$CH/C.img" >"$CH/ext.want"
+	check "${T[15]}" bash -c "[ $rc = 0 ] && cmp '$R' '$CH/saved.img' &&
+		diff -u '$CH/ext.want' '$CH/ext.txt'"
 else
-	for t in "the process's status" "restart(2) read the merged image whole" \
-		 "IMAGE from a pipe, merged whole" "the writer's failure said, the process killed (125)" \
-		 "... and that the image was cut short (125)" \
-		 "a parent missing, said before restart(2) (125)" "... restart(2) not called" \
-		 "a missing grandparent, from the writer (125)"; do
-		not_ok "fake kernel: restart --parent: $t" "no dynamic build or no fake kernel"
+	for t in "${REFS_FAKE_TESTS[@]}"; do
+		not_ok "fake kernel: $t" "no dynamic build or no fake kernel"
+	done
+fi
+
+# --- ckpt migrate --listen, fed by tests/migrate_source.py ---
+
+# migrate_dst FLAGS IMAGE... -- OPTION...: a destination over the fake
+# kernel, whose restart(2) must get FLAGS, fed the IMAGEs as rounds (the
+# last as the last image); its output in $CH/dst.out, its status in $rc,
+# the source's answer in $CH/src.out
+migrate_dst()
+{
+	local flags=$1 imgs=() port pid
+
+	shift
+	while [ "$1" != -- ]; do
+		imgs+=("$1")
+		shift
+	done
+	shift
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+	rm -rf "$CH/dst" "$CH/saved.img" "$CH/ext.txt" && mkdir "$CH/dst"
+	env LD_PRELOAD="$FAKE" FAKE_SAVE="$CH/saved.img" FAKE_EXT="$CH/ext.txt" \
+		FAKE_FLAGS="$flags" FAKE_STATUS=3 "${TIMEOUT[@]}" "$DYNAMIC" migrate \
+		--listen "127.0.0.1:$port" --dir "$CH/dst" "$@" >"$CH/dst.out" 2>&1 &
+	pid=$!
+	"${TIMEOUT[@]}" python3 "$TESTS/migrate_source.py" "$port" "${imgs[@]}" \
+		>"$CH/src.out" 2>&1
+	wait "$pid"
+	rc=$?
+}
+MIGRATE_TESTS=("migrate --listen --lazy: the tree's status, the source told it runs"
+	"migrate --listen --lazy: each round indexed as it came, then merged.img made"
+	"migrate --listen --lazy: merged.img small, and what restart(2) read"
+	"migrate --listen --lazy: merged.img's pages are the chain's, in the rounds"
+	"migrate --listen --lazy: the rounds as CKPT_EXT_PAGES, with RESTART_LAZY"
+	"migrate --listen --lazy: the rounds removed once restart(2) holds them"
+	"migrate --listen: RESTART_EXTERNAL without RESTART_LAZY, the rounds kept in --dir"
+	"migrate --listen: a changed page in a round, refused when it came (1)"
+	"migrate --listen: ... restart(2) not called, no answer to the source")
+if [ -n "$DYNAMIC" ] && [ -f "$FAKE" ]; then
+	T=("${MIGRATE_TESTS[@]}")
+	migrate_dst $((2 | 16)) "$CH/A.img" "$CH/B.img" "$CH/C.img" -- --lazy
+	check "${T[0]}" bash -c "[ $rc = 3 ] && grep -q '^err=0 pid=[1-9][0-9]* msg=$' '$CH/src.out'"
+	check "${T[1]}" diff -u - <(grep '^ckpt migrate: ' "$CH/dst.out" | sed 's/ [0-9]* ms$/ N ms/') <<-EOF
+	ckpt migrate: round 0: 1231 KiB received, indexed in N ms
+	ckpt migrate: round 1: 11 KiB received, indexed in N ms
+	ckpt migrate: merged.img: 7 KiB, its pages left in 3 file(s) (9 PAGES_FILE), made in N ms
+	EOF
+	check "${T[2]}" bash -c "[ \$(stat -c %s '$CH/dst/merged.img') -lt 16384 ] &&
+		cmp '$CH/dst/merged.img' '$CH/saved.img'"
+	check "${T[3]}" "${MKIMAGE[@]}" --check-refs "$CH/dst/merged.img" "$M" "$CH/A.img" \
+		"$CH/B.img" "$CH/C.img"
+	refs_ext "$CH"/dst/round-{0,1,2}.img >"$CH/ext.want"
+	check "${T[4]}" diff -u "$CH/ext.want" "$CH/ext.txt"
+	check "${T[5]}" bash -c "[ -z \"\$(ls '$CH/dst' | grep -v '^merged\.img$')\" ]"
+	migrate_dst 2 "$CH/A.img" "$CH/B.img" "$CH/C.img" --
+	check "${T[6]}" bash -c "[ $rc = 3 ] &&
+		cmp '$CH/dst/merged.img' '$CH/saved.img' && cmp '$CH/A.img' '$CH/dst/round-0.img' &&
+		cmp '$CH/B.img' '$CH/dst/round-1.img' && cmp '$CH/C.img' '$CH/dst/round-2.img'"
+	migrate_dst 0 "$CH/A-bad-page.img" "$CH/B.img" "$CH/C.img" -- --lazy
+	check "${T[7]}" bash -c "[ $rc = 1 ] &&
+		grep -q '^ckpt: migrate: round 0: .*/round-0\.img: TRAILER: crc32c 0x[0-9a-f]*, but the image before it has 0x[0-9a-f]*: the image is damaged$' '$CH/dst.out'"
+	check "${T[8]}" bash -c "[ ! -e '$CH/saved.img' ] && ! grep -q '^err=' '$CH/src.out'"
+else
+	for t in "${MIGRATE_TESTS[@]}"; do
+		not_ok "fake kernel: $t" "no dynamic build or no fake kernel"
 	done
 fi
 

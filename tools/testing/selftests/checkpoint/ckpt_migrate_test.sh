@@ -13,7 +13,10 @@
 # veth pair ($VETH_SRC and $VETH_DST), as between two hosts: a container
 # started in one is moved by a ckpt there to the listener in the other,
 # and must run on there.  Without network namespaces or veth in the
-# kernel, those cases are skipped.
+# kernel, those cases are skipped.  The destination restarts by reference:
+# its merged.img names the pages in the images it received (PAGES_FILE),
+# which restart(2) reads there (lazily with --lazy, once they are gone
+# from the directory).
 # Prints TAP.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -204,7 +207,7 @@ if [ ! -x "$HERE/ckpt_kexec_ct" ] || ! "$CKPT" migrate --help >/dev/null 2>&1; t
 	echo "1..0 # SKIP no ckpt_kexec_ct or no ckpt migrate"
 	exit $KSFT_SKIP
 fi
-echo "1..$((18 + NETNS_TESTS))"
+echo "1..$((21 + NETNS_TESTS))"
 ip link set lo up 2>/dev/null
 
 pid=$("$HERE/ckpt_kexec_ct" 16)
@@ -234,20 +237,43 @@ fi
 
 listen "" 127.0.0.1
 move "" 127.0.0.1
+if grep -q "^ckpt migrate: merged.img: [0-9]* KiB, its pages left in [1-9][0-9]* file(s) ([1-9][0-9]* PAGES_FILE)" \
+	"$TMP/dst.out"; then
+	ok "the destination merged the rounds by reference"
+else
+	not_ok "the destination merged the rounds by reference"
+fi
 kill_there
 
-# Post-copy: the destination merges the images and restarts lazily
+# Post-copy: the destination restarts lazily, the pages read from the rounds
 pid=$("$HERE/ckpt_kexec_ct" 16)
 sleep 0.2
 wait_tick_above "$pid" 120 10
-LISTEN_OPTS="--lazy -v"
+mkdir "$TMP/dst"
+LISTEN_OPTS="--lazy -v --dir $TMP/dst"
 listen "" 127.0.0.1
 LISTEN_OPTS=
 move "" 127.0.0.1 " (lazy)"
 if grep -qE ", [1-9][0-9]* lazy" "$TMP/dst.out"; then
-	ok "the destination left pages in the merged image (lazy)"
+	ok "the destination left pages in the images received (lazy)"
 else
-	not_ok "the destination left pages in the merged image (lazy)"
+	not_ok "the destination left pages in the images received (lazy)"
+fi
+# Its 16 MiB are in the rounds: merged.img has their PAGES_FILE, not them
+size=$(stat -c %s "$TMP/dst/merged.img" 2>/dev/null)
+"$CKPT" show "$TMP/dst/merged.img" >"$TMP/merged.show" 2>&1
+shown=$?
+files=$(grep -c "^\[[0-9]*\] PAGES_FILE " "$TMP/merged.show")
+if [ "$shown" = 0 ] && [ -n "$size" ] && [ "$size" -lt $((1 << 20)) ] && [ "$files" -gt 0 ]; then
+	ok "merged.img is valid and small ($size bytes), with $files PAGES_FILE records (lazy)"
+else
+	not_ok "merged.img is valid (ckpt show: $shown) and small (${size:-no file}), with PAGES_FILE records ($files) (lazy)"
+	tail -n 5 "$TMP/merged.show" | diag
+fi
+if [ -n "$(find "$TMP/dst" -name 'round-*')" ]; then
+	not_ok "the rounds are gone from the directory once restarted (lazy)"
+else
+	ok "the rounds are gone from the directory once restarted (lazy)"
 fi
 kill_there " (lazy)"
 
