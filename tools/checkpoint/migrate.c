@@ -88,7 +88,7 @@ static const char migrate_usage[] =
 	"\n"
 	"  -t, --to ADDR:PORT  where the other ckpt listens (a numeric IPv4 address,\n"
 	"                      or [IPv6]; default 127.0.0.1)\n"
-	"  -n, --rounds N      at most N rounds before the last (default 4, 1..16)\n"
+	"  -n, --rounds N      at most N rounds before the last (default 8, 1..16)\n"
 	"  -k, --min-kib K     stop the rounds once one is under K KiB (default 1024)\n"
 	"  -L, --listen [ADDR:]PORT\n"
 	"                      receive a tree, restart it (as `ckpt restart\n"
@@ -137,7 +137,7 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 	char *end;
 	int c;
 
-	o->rounds = 4;
+	o->rounds = 8;
 	o->min_kib = 1024;
 	while ((c = getopt_long(argc, argv, "t:n:k:L:D:vl:h", longopts, NULL)) != -1) {
 		switch (c) {
