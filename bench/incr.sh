@@ -151,17 +151,18 @@ verdict=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN {
 	echo
 	echo "| Restart | restart(2) | The command | Memory check |"
 	echo "|---|---|---|---|"
-	echo "| \`ckpt restart --parent B --parent A C\` (merged as it is read) |" \
+	echo "| \`ckpt restart --parent B --parent A C\` (merged by reference) |" \
 		"$(secs "$(field 4k chain wall_us)") | $(secs "$(line time 4k chain us)") | $(check 4k chain) |"
 	echo "| \`ckpt merge -o M C B A\` | | $(secs "$(line time 4k merge us)") | |"
 	echo "| \`ckpt restart M\`, a complete image ($(mib "$(field 4k M size)")) |" \
 		"$(secs "$(field 4k full wall_us)") | $(secs "$(line time 4k full us)") | $(check 4k full) |"
 	echo
 	echo "restart(2): its wall time (\`ckpt restart --stats\`), until the process"
-	echo "is back; with \`--parent\` it reads the merge from a pipe as ckpt's"
-	echo "other process writes it. The command: from the shell, until ckpt had"
-	echo "written its figures, so with what ckpt does before restart(2) (with"
-	echo "\`--parent\`: opening and checking the parents). The chain's restart"
+	echo "is back; with \`--parent\` ckpt merges the chain by reference into"
+	echo "a small image whose PAGES_FILE records restart(2) reads from A, B"
+	echo "and C. The command: from the shell, until ckpt had written its"
+	echo "figures, so with what ckpt does before restart(2) (with"
+	echo "\`--parent\`: opening and checking the parents, merging). The chain's restart"
 	echo "took $(ratio "$(field 4k chain wall_us)" "$(field 4k full wall_us)") the plain one's in restart(2),"
 	echo "$(ratio "$(line time 4k chain us)" "$(line time 4k full us)") as a command. Other work shares the host's two"
 	echo "cores: one run's times can be twice another's (README, Caveats)."

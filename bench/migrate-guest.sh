@@ -12,9 +12,12 @@
 #         ckpt migrate PID --to 127.0.0.1:PORT --log FILE      (source)
 #         then SIGTERM to the restored process: the destination's ckpt
 #         exits with its check's status
-#   lazy: the same with --lazy on the destination: the received images
-#         merged into /mig/dst/merged.img (the round files removed), the
-#         tree restarted from it with restart --lazy (post-copy)
+#         (the destination indexes each round as it arrives and merges
+#         the chain by reference into /mig/dst/merged.img: PAGES_FILE
+#         records naming the rounds, given to restart(2) as externals)
+#   lazy: the same with --lazy on the destination: restart(2) with
+#         RESTART_LAZY (post-copy), the round files removed once it holds
+#         them
 #   CRIU: ROUNDS times criu page-server + criu pre-dump --track-mem
 #         --page-server (ROUNDS: as many as ours took), then criu
 #         page-server + criu dump --track-mem --page-server, the dump's
@@ -28,6 +31,7 @@
 #   out V LINE                    (ckpt migrate's own lines, the kernel's
 #                                  "us frozen" lines)
 #   gap V MS end=US               (the workload's gaps, as it saw them)
+#   dst V LINE                    (the destination ckpt migrate's lines)
 #   bytes V WHAT N                (bytes received, each round; lazy:
 #                                  the images' sizes as checkpoint(2)
 #                                  said them, the files being gone)
@@ -148,6 +152,8 @@ ours() {
 		[ -f $D/dst/merged.img ] && say "size $v merged.img $(stat -c %s $D/dst/merged.img)"
 	fi
 	say "out $v restart $(cat $D/restart.json 2>/dev/null)"
+	# The destination's own: each round indexed, merged.img made
+	grep -a '^ckpt migrate: ' $D/dst.err | while read -r l; do say "dst $v $l"; done
 	if [ $rc != 0 ]; then
 		tail -n 20 $D/src.log | tee -a $OUT
 		tail -n 20 $D/dst.err | tee -a $OUT

@@ -110,9 +110,9 @@ ckpt_figures() {
 	f[gap]=$(gap_us "$v")
 	f[gap_after]=$(gap_after_us "$v")
 	f[check]=$(sed -n "s/^check $v rc=\([0-9]*\) \(.*\)/\1 \2/p" "$OUT" | head -n 1)
-	# between the last image and restart(2): sending it, and the
-	# destination opening the chain and checking its CRCs (lazy: merging
-	# it into one file)
+	# between the last image and restart(2): sending it, the destination
+	# indexing it (the rounds were indexed as they came) and merging the
+	# chain by reference into merged.img
 	f[between]=
 	[ -n "${f[tool]}" ] && [ -n "${f[last_frozen]}" ] && [ -n "${f[restart]}" ] &&
 		f[between]=$((f[tool] - f[last_frozen] - f[restart]))
@@ -193,15 +193,15 @@ machine="QEMU $([ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), 2 vCPUs, 5 GiB"
 	echo "| **Downtime**, as the process saw it | **$(dur "${o[gap]}")** | **$(dur "${l[gap]}")** | **$(dur "$c_gap")** |"
 	echo "| Downtime as the tools time it | $(dur "${o[tool]}") | $(dur "${l[tool]}") | $(dur "$c_down") |"
 	echo "| – the last image | $(dur "${o[last_frozen]}"), frozen in checkpoint(2) | $(dur "${l[last_frozen]}"), the same | $(dur "$c_dump") \`criu dump\`; $(dur "$c_dump_frozen") frozen (its stats) |"
-	echo "| – then | $(dur "${o[between]}"): the last image sent, the chain opened and its CRCs checked | $(dur "${l[between]}"): the last image sent, the chain merged into merged.img (its CRCs checked) | $(dur "$c_cp"): \`cp\` of the dump's other images |"
-	echo "| – the restart | $(dur "${o[restart]}"), restart(2) of the chain | $(dur "${l[restart]}"), restart(2) of merged.img, \`RESTART_LAZY\` | $(dur "$c_restore"), \`criu restore -d\` |"
+	echo "| – then | $(dur "${o[between]}"): the last image sent and indexed, the chain merged by reference into merged.img | $(dur "${l[between]}"): the same | $(dur "$c_cp"): \`cp\` of the dump's other images |"
+	echo "| – the restart | $(dur "${o[restart]}"), restart(2) of merged.img, its pages read from the rounds | $(dur "${l[restart]}"), the same with \`RESTART_LAZY\`: its pages left in the rounds | $(dur "$c_restore"), \`criu restore -d\` |"
 	echo "| Longest gap after, on the destination | $(after "${o[gap_after]}") | $(after "${l[gap_after]}") | $(after "$c_gap_after") |"
 	echo "| Longest freeze of a pre-copy round | $(dur "${o[pre_frozen]}") | $(dur "${l[pre_frozen]}") | $(dur "$c_pre_frozen") |"
 	echo "| Total time | $(dur "${o[total]}") | $(dur "${l[total]}") | $(dur "$c_total") |"
 	echo "| Pre-copy rounds before the last image | ${o[rounds]} | ${l[rounds]} | ${c_n:-} |"
 	echo "| Bytes sent, all rounds | $(mib "${o[bytes]}") | $(mib "${l[bytes]}") | $(mib "$c_bytes") |"
 	echo "| of which the last image | $(mib "${o[last_bytes]}") | $(mib "${l[last_bytes]}") | $(mib "$c_last_bytes") |"
-	echo "| Image restarted from | the chain of $(mib "${o[bytes]}") | merged.img, $(mib "$l_merged") | |"
+	echo "| Image restarted from | merged.img, its pages in the rounds | merged.img, $(mib "$l_merged"); its pages in the rounds | |"
 	echo "| Memory check after the move | $(checked "${o[check]}") | $(checked "${l[check]}") | $(checked "$c_check") |"
 	echo
 	echo "- **Downtime, as the process saw it**: the workload's longest gap"
@@ -211,13 +211,18 @@ machine="QEMU $([ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), 2 vCPUs, 5 GiB"
 	echo "  the freeze on the source to running on the destination. **Gap"
 	echo "  after**: its longest gap after that one (over 50 ms), while it"
 	echo "  runs on the destination (lazy: the pages it waits for)."
+	echo "- **Both destinations** index each round as it arrives (check its"
+	echo "  CRCs, note the CRC of each page); once the last image is in they"
+	echo "  merge the chain *by reference* into merged.img: its metadata, and a"
+	echo "  \`PAGES_FILE\` record for each run of pages, naming the round file"
+	echo "  that has its latest contents, which restart(2) gets as externals"
+	echo "  (\`CKPT_EXT_PAGES\`): no page is copied after the freeze."
 	echo "- **Lazy**: the same commands with \`--lazy\` on the destination:"
-	echo "  once the last image is in, it merges the chain into one file,"
-	echo "  merged.img, with a \`PAGES_CRC\` after each \`PAGES\` record, removes"
-	echo "  the round files, and restarts from it with \`RESTART_LAZY\`:"
-	echo "  restart(2) returns before the memory is in, the pages are read"
-	echo "  from merged.img on first touch, the rest by a kernel worker."
-	echo "  Its bytes sent are the images' sizes as checkpoint(2) said them."
+	echo "  restart(2) with \`RESTART_LAZY\` returns before the memory is in;"
+	echo "  the pages are read from the rounds on first touch, the rest by a"
+	echo "  kernel worker, and the round files are removed once restart(2)"
+	echo "  holds them. Its bytes sent are the images' sizes as checkpoint(2)"
+	echo "  said them."
 	echo "- **As the tools time it**: ours, \`ckpt migrate\`'s own \"downtime\","
 	echo "  from before the last checkpoint(2) to the destination's answer"
 	echo "  that restart(2) returned; CRIU, the final \`criu dump\` command, the"
