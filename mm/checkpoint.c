@@ -1822,8 +1822,8 @@ static int ckpt_restore_pin(struct ckpt_ctx *ctx, struct mm_struct *mm,
 {
 	unsigned long end = addr + (unsigned long)nr * PAGE_SIZE;
 	struct vm_area_struct *vma;
+	long got = 0;
 	u32 done = 0;
-	long got;
 	int ret;
 
 	if (mmap_read_lock_killable(mm))
@@ -1841,16 +1841,18 @@ static int ckpt_restore_pin(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		got = get_user_pages_remote(mm, addr + done * PAGE_SIZE, nr - done,
 					    FOLL_WRITE | FOLL_FORCE, st->pages + done, NULL);
 		if (got <= 0)
-			ret = ckpt_err(ctx, got ? got : -EFAULT,
-				       "cannot fault in the page at %lx",
-				       addr + done * PAGE_SIZE);
-		else
-			done += got;
+			break;
+		done += got;
 	}
 	mmap_read_unlock(mm);
+	if (!ret && done == nr)
+		return 0;
+	ckpt_restore_unpin(st, done);
 	if (ret)
-		ckpt_restore_unpin(st, done);
-	return ret;
+		return ret;
+	/* Said once the mmap lock is dropped: writing the log may fault */
+	return ckpt_err(ctx, got ? got : -EFAULT, "cannot fault in the page at %lx",
+			addr + done * PAGE_SIZE);
 }
 
 /* Read one PAGES record straight into the task's pages */
