@@ -1057,13 +1057,13 @@ static int ckpt_file_finish(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 	return 0;
 }
 
-static void ckpt_file_thaw(struct ckpt_ctx *ctx, void *ptr, u32 objref, bool killed)
+static void ckpt_file_thaw(struct ckpt_ctx *ctx, void *ptr, u32 objref, enum ckpt_thaw how)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(ckpt_file_kinds); i++)
 		if (ckpt_file_kinds[i].ops->thaw && ckpt_file_kinds[i].ops->match(ctx, ptr)) {
-			ckpt_file_kinds[i].ops->thaw(ctx, ptr, objref, killed);
+			ckpt_file_kinds[i].ops->thaw(ctx, ptr, objref, how);
 			return;
 		}
 }

@@ -17,9 +17,10 @@
  * saved until its task goes on, a filter drops what the peer sends (it is
  * sent again), so that nothing the image lacks is acknowledged; when
  * CHECKPOINT_KILL kills the task, the connection is in repair mode and
- * closes without a FIN or a reset.  The restored connection stays in
- * repair mode until every task is restored (a peer in the tree would
- * answer a reset otherwise).
+ * closes without a FIN or a reset; when CHECKPOINT_STOP stops it, the
+ * connection stays held until the next checkpoint of the tree.  The
+ * restored connection stays in repair mode until every task is restored
+ * (a peer in the tree would answer a reset otherwise).
  *
  * A listener's connections not accepted yet are saved after it, as
  * connections; a UDP socket's queued datagrams with their senders.
@@ -301,14 +302,117 @@ static struct sk_filter *ckpt_sk_attach_drop(struct sock *sk)
 	return fp;
 }
 
-/* Attach the filter to @sk, locked; the plug is @sk's key's word */
+/* ---- held connections ---- */
+
+/*
+ * CHECKPOINT_STOP leaves the tasks stopped for a caller that decides
+ * later whether they die (ckpt migrate: the tree runs elsewhere now) or
+ * go on.  Meanwhile their saved TCP connections and listeners stay held,
+ * their filter dropping what the peer sends, so that nothing the image
+ * lacks is acknowledged.  The next checkpoint of the tree takes the
+ * filter over (ckpt_tcp_unhold()) and its thaw decides: closed silently
+ * with CHECKPOINT_KILL, let go without it.  A connection that no
+ * checkpoint takes over within CKPT_TCP_HOLD_SECS is let go.
+ */
+#define CKPT_TCP_HOLD_SECS	300
+
+struct ckpt_tcp_held {
+	struct list_head list;
+	struct sock *sk;	/* a reference */
+	struct sk_filter *fp;	/* a reference, charged to @sk */
+	unsigned long expires;
+};
+
+static LIST_HEAD(ckpt_tcp_held_list);
+static DEFINE_MUTEX(ckpt_tcp_hold_lock);
+static void ckpt_tcp_hold_expire(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ckpt_tcp_hold_work, ckpt_tcp_hold_expire);
+
+static void ckpt_tcp_held_free(struct ckpt_tcp_held *h)
+{
+	sk_filter_uncharge(h->sk, h->fp);
+	sock_put(h->sk);
+	kfree(h);
+}
+
+static void ckpt_tcp_hold_expire(struct work_struct *work)
+{
+	struct ckpt_tcp_held *h, *n;
+	LIST_HEAD(gone);
+
+	mutex_lock(&ckpt_tcp_hold_lock);
+	list_for_each_entry_safe(h, n, &ckpt_tcp_held_list, list)
+		if (time_after_eq(jiffies, h->expires))
+			list_move(&h->list, &gone);
+	h = list_first_entry_or_null(&ckpt_tcp_held_list, struct ckpt_tcp_held, list);
+	if (h)
+		schedule_delayed_work(&ckpt_tcp_hold_work,
+				      time_after(h->expires, jiffies) ? h->expires - jiffies : 0);
+	mutex_unlock(&ckpt_tcp_hold_lock);
+	list_for_each_entry_safe(h, n, &gone, list) {
+		lock_sock(h->sk);
+		if (rcu_access_pointer(h->sk->sk_filter) == h->fp)
+			sk_detach_filter(h->sk);
+		release_sock(h->sk);
+		ckpt_tcp_held_free(h);
+	}
+}
+
+/* Keep @sk, locked, held by its filter @fp after its tasks stop */
+static void ckpt_tcp_hold(struct sock *sk, struct sk_filter *fp)
+{
+	struct ckpt_tcp_held *h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h || !sk_filter_charge(sk, fp)) {
+		kfree(h);
+		sk_detach_filter(sk);	/* it cannot be held: it goes on */
+		return;
+	}
+	sock_hold(sk);
+	h->sk = sk;
+	h->fp = fp;
+	mutex_lock(&ckpt_tcp_hold_lock);
+	h->expires = jiffies + CKPT_TCP_HOLD_SECS * HZ;
+	list_add_tail(&h->list, &ckpt_tcp_held_list);
+	schedule_delayed_work(&ckpt_tcp_hold_work, CKPT_TCP_HOLD_SECS * HZ);
+	mutex_unlock(&ckpt_tcp_hold_lock);
+}
+
+/* Whether @sk, locked, was held with its filter @fp; it is not any more */
+static bool ckpt_tcp_unhold(struct sock *sk, struct sk_filter *fp)
+{
+	struct ckpt_tcp_held *h, *found = NULL;
+	bool same;
+
+	mutex_lock(&ckpt_tcp_hold_lock);
+	list_for_each_entry(h, &ckpt_tcp_held_list, list) {
+		if (h->sk == sk) {
+			list_del(&h->list);
+			found = h;
+			break;
+		}
+	}
+	mutex_unlock(&ckpt_tcp_hold_lock);
+	if (!found)
+		return false;
+	same = found->fp == fp;
+	ckpt_tcp_held_free(found);
+	return same;
+}
+
+/*
+ * Attach the filter to @sk, locked, or take it over from the checkpoint
+ * with CHECKPOINT_STOP that left it held; the plug is @sk's key's word
+ */
 static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
 {
 	struct ckpt_tcp_plug *plug;
+	struct sk_filter *fp;
 	unsigned long *word;
 	int ret;
 
-	if (rcu_access_pointer(sk->sk_filter))
+	fp = rcu_dereference_protected(sk->sk_filter, lockdep_sock_is_held(sk));
+	if (fp && !ckpt_tcp_unhold(sk, fp))
 		return -EBUSY;
 	word = ckpt_obj_key_add(ctx, CKPT_OBJ_file, sk, objref);
 	if (IS_ERR(word))
@@ -316,7 +420,7 @@ static int ckpt_tcp_plug(struct ckpt_ctx *ctx, struct sock *sk, u32 objref)
 	plug = kzalloc(sizeof(*plug), GFP_KERNEL);
 	if (!plug)
 		return -ENOMEM;
-	plug->fp = ckpt_sk_attach_drop(sk);
+	plug->fp = fp ?: ckpt_sk_attach_drop(sk);
 	if (IS_ERR(plug->fp)) {
 		ret = PTR_ERR(plug->fp);
 		kfree(plug);
@@ -780,11 +884,13 @@ static int ckpt_inet_check(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 }
 
 /*
- * The tasks go on: let the peer's segments in again.  Or they are killed:
- * in repair mode, a connection closes without a FIN or a reset, and the
- * filter drops what comes until then.
+ * The tasks go on: let the peer's segments in again.  Or they stay
+ * stopped: hold the connection still until the next checkpoint of the
+ * tree says what becomes of it.  Or they are killed: in repair mode, a
+ * connection closes without a FIN or a reset, and the filter drops what
+ * comes until then.
  */
-static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, bool killed)
+static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, enum ckpt_thaw how)
 {
 	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
 
@@ -792,7 +898,9 @@ static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, bool killed)
 		return;
 	lock_sock(sk);
 	if (rcu_access_pointer(sk->sk_filter) == plug->fp) {
-		if (!killed)
+		if (how == CKPT_THAW_STOP)
+			ckpt_tcp_hold(sk, plug->fp);
+		else if (how == CKPT_THAW_GO)
 			sk_detach_filter(sk);
 		else if (sk->sk_state != TCP_LISTEN)
 			tcp_sk(sk)->repair = 1;
@@ -908,18 +1016,19 @@ static bool ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, boo
 	return true;
 }
 
-static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed)
+static void ckpt_inet_thaw(struct ckpt_ctx *ctx, struct file *file, u32 objref,
+			   enum ckpt_thaw how)
 {
 	struct sock *sk = ckpt_inet_sk_of(file);
 	struct ckpt_tcp_pending *p = ckpt_tcp_pending_of(ctx, sk);
 	bool plugged = ckpt_tcp_plug_of(ctx, sk);
 	unsigned int i;
 
-	ckpt_tcp_thaw(ctx, sk, killed);
-	if (killed && plugged && !ckpt_ns_own(ctx, CKPT_NS_net))
+	ckpt_tcp_thaw(ctx, sk, how);
+	if (how == CKPT_THAW_KILL && plugged && !ckpt_ns_own(ctx, CKPT_NS_net))
 		ckpt_tcp_park(file, sk);
 	for (i = 0; p && i < p->nr; i++)
-		ckpt_tcp_thaw(ctx, p->sk[i], killed);
+		ckpt_tcp_thaw(ctx, p->sk[i], how);
 	ckpt_tcp_pending_put(p);
 }
 

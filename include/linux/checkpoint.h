@@ -46,6 +46,13 @@ enum ckpt_ns_kind {
 	CKPT_NS_NR,
 };
 
+/* What becomes of the tasks when a checkpoint lets them go */
+enum ckpt_thaw {
+	CKPT_THAW_GO,		/* they go on (also after a failed checkpoint) */
+	CKPT_THAW_STOP,		/* CHECKPOINT_STOP: they stay stopped */
+	CKPT_THAW_KILL,		/* CHECKPOINT_KILL: they die */
+};
+
 /**
  * struct ckpt_rtask - a task being restored
  * @ctx: the restart context
@@ -282,10 +289,11 @@ struct ckpt_deferred {
  *	connection whose other end was never saved)
  * @finish: optional, restart: once every task has read its records,
  *	complete the object or fail (logged) if the image left it unfinished
- * @thaw: optional, checkpoint: the tasks are about to go on, or to be
- *	killed if @killed (CHECKPOINT_KILL after a complete image); undo
- *	what @checkpoint did to hold the object still, or keep the object
- *	from being seen to go (a TCP connection closes without a reset)
+ * @thaw: optional, checkpoint: the tasks are about to go on, stay
+ *	stopped or be killed, as @how says; undo what @checkpoint did to
+ *	hold the object still, keep holding it while the tasks are stopped,
+ *	or keep the object from being seen to go (a TCP connection closes
+ *	without a reset)
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -301,7 +309,7 @@ struct ckpt_obj_ops {
 	int (*leak)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 	int (*check)(struct ckpt_ctx *ctx, void *ptr, u32 objref, u32 users);
 	int (*finish)(struct ckpt_ctx *ctx, void *ptr, u32 objref);
-	void (*thaw)(struct ckpt_ctx *ctx, void *ptr, u32 objref, bool killed);
+	void (*thaw)(struct ckpt_ctx *ctx, void *ptr, u32 objref, enum ckpt_thaw how);
 };
 
 /* The back ends, one per line of checkpoint_types.h */
@@ -347,7 +355,7 @@ struct ckpt_file_ops {
 				const char *path);
 	int (*check)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
 	int (*finish)(struct ckpt_ctx *ctx, struct file *file, u32 objref);
-	void (*thaw)(struct ckpt_ctx *ctx, struct file *file, u32 objref, bool killed);
+	void (*thaw)(struct ckpt_ctx *ctx, struct file *file, u32 objref, enum ckpt_thaw how);
 };
 
 /* struct ckpt_file_ops.props */

@@ -1016,6 +1016,7 @@ static int ckpt_predump(struct ckpt_ctx *ctx, u64 t0)
  */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 {
+	enum ckpt_thaw how = CKPT_THAW_GO;
 	struct task_struct *root;
 	u64 t0 = ktime_get_ns();
 	int ret;
@@ -1064,10 +1065,13 @@ out:
 	if (ret && READ_ONCE(ctx->killed))
 		ret = ckpt_tree_exited(ctx);
 	if (!ret && (ctx->flags & CHECKPOINT_KILL))
+		how = CKPT_THAW_KILL;
+	else if (!ret && (ctx->flags & CHECKPOINT_STOP))
+		how = CKPT_THAW_STOP;
+	if (how == CKPT_THAW_KILL)
 		ckpt_park_namespaces(ctx);
-	ckpt_thaw_objs(ctx, !ret && (ctx->flags & CHECKPOINT_KILL));
-	ckpt_thaw(ctx, !ret && (ctx->flags & CHECKPOINT_KILL),
-		  !ret && (ctx->flags & CHECKPOINT_STOP));
+	ckpt_thaw_objs(ctx, how);
+	ckpt_thaw(ctx, how == CKPT_THAW_KILL, how == CKPT_THAW_STOP);
 	static_branch_dec(&checkpoint_exit_key);
 	return ret;
 }

@@ -31,7 +31,7 @@ void ckpt_objhash_fini(struct ckpt_ctx *ctx);
 const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_kind kind);
 int ckpt_check_objs(struct ckpt_ctx *ctx, bool leaks);
 int ckpt_finish_objs(struct ckpt_ctx *ctx);
-void ckpt_thaw_objs(struct ckpt_ctx *ctx, bool killed);
+void ckpt_thaw_objs(struct ckpt_ctx *ctx, enum ckpt_thaw how);
 
 /* seccomp.c */
 int ckpt_checkpoint_seccomp(struct ckpt_ctx *ctx, struct task_struct *t,

@@ -297,19 +297,20 @@ int ckpt_finish_objs(struct ckpt_ctx *ctx)
 /**
  * ckpt_thaw_objs() - let the saved objects go on with their tasks
  * @ctx: checkpoint context
- * @killed: the tasks are about to be killed (CHECKPOINT_KILL)
+ * @how: the tasks are about to go on, stay stopped (CHECKPOINT_STOP) or
+ *	be killed (CHECKPOINT_KILL)
  *
  * Calls the thaw of every kind that has one on each saved object, also
  * when the checkpoint failed.
  */
-void ckpt_thaw_objs(struct ckpt_ctx *ctx, bool killed)
+void ckpt_thaw_objs(struct ckpt_ctx *ctx, enum ckpt_thaw how)
 {
 	struct ckpt_obj *obj;
 	unsigned long id;
 
 	xa_for_each(&ctx->objs, id, obj)
 		if (ckpt_obj_ops_table[obj->kind]->thaw)
-			ckpt_obj_ops_table[obj->kind]->thaw(ctx, obj->ptr, obj->objref, killed);
+			ckpt_obj_ops_table[obj->kind]->thaw(ctx, obj->ptr, obj->objref, how);
 }
 
 static struct ckpt_obj_key *ckpt_obj_key_lookup(struct ckpt_ctx *ctx,

@@ -9,7 +9,9 @@
  * LAST_ACK, CLOSING) come back with their queued data and their FINs;
  * three connections a listener had not accepted are accepted after
  * restart, in order, and talk; a peer outside the tree that keeps sending
- * while the task is killed gets no reset, and the connection goes on.
+ * while the task is killed gets no reset, and the connection goes on;
+ * a task left stopped (CHECKPOINT_STOP) acknowledges nothing until the
+ * next checkpoint kills it, silently, or lets it go on.
  * Options set on the connections read back the same.  A damaged
  * TCP_STREAM record makes restart fail cleanly.
  *
@@ -699,6 +701,93 @@ static void park_test(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, b
 	}
 	ckpt_finish(_metadata, pid, CKPT_REASONS(park_reasons));
 	close(c);
+}
+
+/* ---- held while stopped ---- */
+
+/* The state of process @pid, as /proc/PID/stat shows it */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/*
+ * checkpoint(2) with CHECKPOINT_STOP leaves the server stopped and its
+ * connection held: what the test sends meanwhile is not acknowledged.
+ * The next checkpoint says what becomes of it: @kill, the server dies
+ * without a FIN or a reset, and comes back from that image; else the
+ * filter goes, and the server, continued, reads what was sent.
+ */
+static void held_test(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, bool kill_it)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(PORT_PARK),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct flow out = { .seed = 5, .r = -1, .limit = UINT64_MAX };
+	struct flow in = { .seed = 6, .w = -1 };
+	uint64_t sent, rcvd;
+	int c, i;
+	pid_t pid;
+
+	own_netns();
+	pid = ckpt_spawn(_metadata, ctx, park_child, NULL);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	out.w = c;
+	in.r = c;
+	ASSERT_TRUE(pump_for(&out, &in, 300));
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_STOP));
+	for (i = 0; i < 100 && proc_state(pid) != 'T'; i++)
+		ckpt_sleep_ms(10);
+	ASSERT_EQ('T', proc_state(pid));
+	/* Sent to the stopped server: held, so never acknowledged */
+	sent = out.sent;
+	ASSERT_TRUE(pump_for(&out, &in, 1000));
+	ASSERT_LT(sent, out.sent);
+	EXPECT_LE(out.sent - sent, (uint64_t)unsent(c))
+		TH_LOG("the stopped server acknowledged %llu bytes",
+		       (unsigned long long)(out.sent - sent - unsent(c)));
+	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, kill_it ? CHECKPOINT_KILL : 0));
+	if (kill_it) {
+		ckpt_reap_killed(_metadata, pid);
+		ASSERT_TRUE(pump_for(&out, &in, 1000));
+		ASSERT_EQ(TCP_ESTABLISHED, tcp_state(c)) TH_LOG("a FIN or a reset came");
+		/* Saved stopped, it comes back stopped */
+		ASSERT_EQ(pid, ckpt_restart(_metadata, ctx));
+	}
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	/* What was sent meanwhile arrives, and the server's stream goes on */
+	rcvd = in.rcvd;
+	for (i = 0; i < 60 && (in.rcvd == rcvd || unsent(c) > 65536); i++)
+		ASSERT_TRUE(pump_for(&out, &in, 500));
+	EXPECT_LT(rcvd, in.rcvd) TH_LOG("nothing from the server in 30 s");
+	ASSERT_EQ(TCP_ESTABLISHED, tcp_state(c));
+	ckpt_finish(_metadata, pid, CKPT_REASONS(park_reasons));
+	close(c);
+}
+
+TEST_F_TIMEOUT(tcp, stopped_connection_is_held_then_closed_silently, 120)
+{
+	held_test(_metadata, &self->ctx, true);
+}
+
+TEST_F_TIMEOUT(tcp, stopped_connection_is_held_then_let_go, 120)
+{
+	held_test(_metadata, &self->ctx, false);
 }
 
 /* ---- a damaged TCP_STREAM ---- */
