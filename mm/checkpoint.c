@@ -1618,6 +1618,19 @@ static int ckpt_share_range(struct mm_struct *mm, struct mm_struct *src,
 	return ret;
 }
 
+/* @nr pages from @addr, at most @max, of a record of @what, can be restored there */
+static int ckpt_pages_range_ok(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
+			       const char *what, unsigned long addr, u32 nr, u32 max)
+{
+	unsigned long end = addr + (unsigned long)nr * PAGE_SIZE;
+
+	if (!nr || nr > max || !PAGE_ALIGNED(addr) ||
+	    addr < st->next_page || addr >= TASK_SIZE || end > TASK_SIZE)
+		return ckpt_err(ctx, -EINVAL, "%s at %lx (%u pages): invalid or out of order",
+				what, addr, nr);
+	return 0;
+}
+
 /* Read a PAGES_COW record: pages of another MM, shared again */
 static int ckpt_restore_pages_cow(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				  struct ckpt_mm_restore *st)
@@ -1635,11 +1648,9 @@ static int ckpt_restore_pages_cow(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	addr = le64_to_cpu(rec.addr);
 	nr = le32_to_cpu(rec.nr_pages);
 	end = addr + (unsigned long)nr * PAGE_SIZE;
-	if (!nr || nr > CKPT_PAGES_COW_MAX || !PAGE_ALIGNED(addr) ||
-	    addr < st->next_page || addr >= TASK_SIZE || end > TASK_SIZE)
-		return ckpt_err(ctx, -EINVAL,
-				"PAGES_COW at %lx (%u pages): invalid or out of order",
-				addr, nr);
+	ret = ckpt_pages_range_ok(ctx, st, "PAGES_COW", addr, nr, CKPT_PAGES_COW_MAX);
+	if (ret)
+		return ret;
 	src = ckpt_lock_cow_pair(ctx, mm, le32_to_cpu(rec.mm_ref));
 	if (IS_ERR(src))
 		return PTR_ERR(src);
@@ -1797,19 +1808,6 @@ static int ckpt_restore_pages_lazy(struct ckpt_ctx *ctx, struct ckpt_mm_restore 
 	return 1;
 }
 
-/* @nr pages from @addr, of a record of @what, can be restored there */
-static int ckpt_pages_range_ok(struct ckpt_ctx *ctx, struct ckpt_mm_restore *st,
-			       const char *what, unsigned long addr, u32 nr)
-{
-	unsigned long end = addr + (unsigned long)nr * PAGE_SIZE;
-
-	if (!nr || nr > CKPT_PAGES_MAX || !PAGE_ALIGNED(addr) ||
-	    addr < st->next_page || addr > TASK_SIZE || end > TASK_SIZE)
-		return ckpt_err(ctx, -EINVAL, "%s at %lx (%u pages): invalid or out of order",
-				what, addr, nr);
-	return 0;
-}
-
 static void ckpt_restore_unpin(struct ckpt_mm_restore *st, u32 nr)
 {
 	while (nr)
@@ -1871,7 +1869,7 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ret;
 	addr = le64_to_cpu(rec.addr);
 	nr = le32_to_cpu(rec.nr_pages);
-	ret = ckpt_pages_range_ok(ctx, st, "PAGES", addr, nr);
+	ret = ckpt_pages_range_ok(ctx, st, "PAGES", addr, nr, CKPT_PAGES_MAX);
 	if (ret)
 		return ret;
 	if (rec.__pad || len != sizeof(rec) + nr * PAGE_SIZE)
@@ -1965,7 +1963,7 @@ static int ckpt_restore_pages_file(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return ret;
 	addr = le64_to_cpu(rec.addr);
 	nr = le32_to_cpu(rec.nr_pages);
-	ret = ckpt_pages_range_ok(ctx, st, "PAGES_FILE", addr, nr);
+	ret = ckpt_pages_range_ok(ctx, st, "PAGES_FILE", addr, nr, CKPT_PAGES_MAX);
 	if (ret)
 		return ret;
 	if (rec.__pad || le64_to_cpu(rec.offset) > LLONG_MAX - ((u64)nr << PAGE_SHIFT))

@@ -13,9 +13,9 @@
  * in.  A fault on a page that is not there in such a mapping
  * (do_anonymous_page()) reads the page's whole run into new folios,
  * checks its CRC and maps every page of the run still to be fetched, as
- * do_anonymous_page() maps one.  A run that cannot be read or does not match its CRC is never
- * mapped: its pages get poisoned PTE markers, and touching them raises
- * SIGBUS, as for a page lost to a memory error.  A worker fetches the
+ * do_anonymous_page() maps one.  A run that cannot be read or does not
+ * match its CRC is never mapped: its pages get poisoned PTE markers, and
+ * touching them raises SIGBUS, as for a page lost to a memory error.  A worker fetches the
  * other runs in the background; once none is left, the mappings lose
  * their marks and the files are let go.
  *
@@ -70,7 +70,7 @@ struct ckpt_lazy {
 	struct file **files;		/* the image, files of PAGES_FILE records */
 	u32 nr_files;			/* each denied writes */
 	const struct cred *cred;	/* restart's caller's */
-	spinlock_t lock;		/* runs, their bits, nr_pending */
+	spinlock_t lock;		/* runs, their bits, nr_pending, files */
 	struct ckpt_lazy_run *runs;	/* by address */
 	u32 nr_runs, max_runs;
 	unsigned long nr_pending;
@@ -228,8 +228,13 @@ int ckpt_pages_pread(struct file *file, loff_t pos, struct page **pages, u32 nr,
 static bool ckpt_lazy_read(struct ckpt_lazy *lz, const struct ckpt_lazy_run *r,
 			   struct page **pages, struct bio_vec *bv)
 {
-	int ret = ckpt_pages_pread(lz->files[r->file], r->pos, pages, r->nr, bv, lz->cred);
+	struct file *file;
+	int ret;
 
+	spin_lock(&lz->lock);
+	file = lz->files[r->file];
+	spin_unlock(&lz->lock);
+	ret = ckpt_pages_pread(file, r->pos, pages, r->nr, bv, lz->cred);
 	if (ret) {
 		pr_warn_ratelimited("checkpoint: lazy restart of %s[%d]: cannot read the pages at %lx from the image (%d)\n",
 				    current->comm, task_pid_nr(current), r->addr, ret);
@@ -703,7 +708,7 @@ struct ckpt_lazy *ckpt_lazy_new(struct ckpt_ctx *ctx)
  */
 static int ckpt_lazy_file(struct ckpt_lazy *lz, struct file *file)
 {
-	struct file **files;
+	struct file **files, **old;
 	u32 i;
 	int ret;
 
@@ -712,15 +717,25 @@ static int ckpt_lazy_file(struct ckpt_lazy *lz, struct file *file)
 			return i;
 	if (lz->nr_files > U16_MAX)
 		return -E2BIG;
-	files = krealloc_array(lz->files, lz->nr_files + 1, sizeof(*files), GFP_KERNEL);
-	if (!files)
-		return -ENOMEM;
-	lz->files = files;
 	ret = deny_write_access(file);
 	if (ret)
 		return ret;
+	files = kmalloc_array(lz->nr_files + 1, sizeof(*files), GFP_KERNEL);
+	if (!files) {
+		allow_write_access(file);
+		return -ENOMEM;
+	}
+	/* Swapped under the lock, as the runs are: a fetch may look one up */
+	spin_lock(&lz->lock);
+	old = lz->files;
+	if (old)
+		memcpy(files, old, lz->nr_files * sizeof(*files));
 	files[lz->nr_files] = get_file(file);
-	return lz->nr_files++;
+	lz->files = files;
+	i = lz->nr_files++;
+	spin_unlock(&lz->lock);
+	kfree(old);
+	return i;
 }
 
 /* Give the runs room for one more, outside the lock */
