@@ -262,6 +262,41 @@ static int restart_add_inherit(struct restart_opts *o, const char *arg)
 }
 
 /*
+ * One more external of @kind, keyed by the @len bytes of @key: @fd, or
+ * nothing if it is negative (its open failed, said), closed if there is
+ * no room.  Returns -1 to go on, else the exit status.
+ */
+static int restart_push_ext(struct restart_opts *o, __u32 kind, int fd, const char *key,
+			    size_t len)
+{
+	struct ckpt_external *e = &o->ext[o->nr_ext];
+
+	if (fd < 0)
+		return RESTART_EXIT_FAIL;
+	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
+		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
+		close(fd);
+		return RESTART_EXIT_FAIL;
+	}
+	e->kind = kind;
+	e->fd = fd;
+	snprintf(e->key, sizeof(e->key), "%.*s", (int)len, key);
+	o->nr_ext++;
+	o->flags |= RESTART_EXTERNAL;
+	return -1;
+}
+
+/* Open @path for the external of option @opt now, from our root; -1 if not (said) */
+static int restart_open_ext(const char *opt, const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		ckpt_err("restart: %s: %s: %s", opt, path, strerror(errno));
+	return fd;
+}
+
+/*
  * --ext-mount MOUNTPOINT=PATH: one more external, PATH opened now, from
  * our root and working directory (before --root's chroot).  Returns -1 to
  * go on, else the exit status; the first '=' ends MOUNTPOINT.
@@ -270,7 +305,6 @@ static int restart_add_mount(struct restart_opts *o, const char *arg)
 {
 	struct ckpt_external *e = &o->ext[o->nr_ext];
 	const char *eq = strchr(arg, '=');
-	int fd;
 
 	if (!eq || eq == arg || !eq[1])
 		return restart_usage_err("--ext-mount wants MOUNTPOINT=PATH");
@@ -281,21 +315,8 @@ static int restart_add_mount(struct restart_opts *o, const char *arg)
 			 (int)(eq - arg), arg, sizeof(e->key) - 1);
 		return RESTART_EXIT_FAIL;
 	}
-	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
-		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
-		return RESTART_EXIT_FAIL;
-	}
-	fd = open(eq + 1, O_PATH | O_CLOEXEC);
-	if (fd < 0) {
-		ckpt_err("restart: --ext-mount: %s: %s", eq + 1, strerror(errno));
-		return RESTART_EXIT_FAIL;
-	}
-	e->kind = CKPT_EXT_MOUNT;
-	e->fd = fd;
-	memcpy(e->key, arg, eq - arg);
-	o->nr_ext++;
-	o->flags |= RESTART_EXTERNAL;
-	return -1;
+	return restart_push_ext(o, CKPT_EXT_MOUNT, restart_open_ext("--ext-mount", eq + 1, O_PATH),
+				arg, eq - arg);
 }
 
 /*
@@ -305,29 +326,17 @@ static int restart_add_mount(struct restart_opts *o, const char *arg)
  */
 static int restart_add_pages(struct restart_opts *o, const char *arg)
 {
-	struct ckpt_external *e = &o->ext[o->nr_ext];
 	unsigned long n;
+	char key[32];
 	char *end;
 	int fd;
 
 	n = strtoul(arg, &end, 10);
 	if (end == arg || *end != '=' || !end[1] || arg[0] == '-' || n > UINT32_MAX)
 		return restart_usage_err("--ext-pages wants N=FILE");
-	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
-		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
-		return RESTART_EXIT_FAIL;
-	}
-	fd = open(end + 1, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ckpt_err("restart: --ext-pages: %s: %s", end + 1, strerror(errno));
-		return RESTART_EXIT_FAIL;
-	}
-	e->kind = CKPT_EXT_PAGES;
-	e->fd = fd;
-	snprintf(e->key, sizeof(e->key), "pages:%lu", n);
-	o->nr_ext++;
-	o->flags |= RESTART_EXTERNAL;
-	return -1;
+	snprintf(key, sizeof(key), "pages:%lu", n);
+	fd = restart_open_ext("--ext-pages", end + 1, O_RDONLY);
+	return restart_push_ext(o, CKPT_EXT_PAGES, fd, key, strlen(key));
 }
 
 /* The filesystem type (statfs(2) f_type) of the directory fd, or 0 */
@@ -413,22 +422,7 @@ static int restart_open_cgroup(const char *dir)
  */
 static int restart_add_cgroup(struct restart_opts *o)
 {
-	struct ckpt_external *e = &o->ext[o->nr_ext];
-	int fd;
-
-	if (o->nr_ext == CKPT_EXTERNAL_MAX) {
-		ckpt_err("restart: more than %u externals", CKPT_EXTERNAL_MAX);
-		return RESTART_EXIT_FAIL;
-	}
-	fd = restart_open_cgroup(o->cgroup_root);
-	if (fd < 0)
-		return RESTART_EXIT_FAIL;
-	e->kind = CKPT_EXT_CGROUP;
-	e->fd = fd;
-	e->key[0] = '/';
-	o->nr_ext++;
-	o->flags |= RESTART_EXTERNAL;
-	return -1;
+	return restart_push_ext(o, CKPT_EXT_CGROUP, restart_open_cgroup(o->cgroup_root), "/", 1);
 }
 
 /* Returns -1 to go on, else the exit status */
