@@ -56,7 +56,7 @@ static const struct criu_rule criu_rules[] = {
 	  "RESTORE finds the parents through the images directory's parent link" },
 	{ "track_mem", P_USED, P_OK, "a dump option" },
 	{ "auto_dedup", P_OK, P_OK,
-	  "parent images keep their pages: RESTORE merges the chain as it reads it" },
+	  "parent images keep their pages: RESTORE merges the chain by reference" },
 	{ "work_dir_fd", P_USED, P_USED, NULL },
 	{ "link_remap", P_OK, P_OK, "the kernel saves the contents of unlinked files anyway" },
 	{ "veths", P_REFUSE, P_USED, "a restore option" },

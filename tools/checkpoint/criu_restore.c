@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -59,12 +60,12 @@ struct criu_restore {
 	/* An incremental ckpt.img: its parents, through the parent links */
 	struct ckpt_parents parents;
 	char *parent_paths[CKPT_CHAIN_MAX];
-	struct ckpt_chain_feed feed;	/* what merges them for restart(2) */
 };
 
 static const char *const criu_ext_kinds[] = {
 	[CKPT_EXT_VETH] = "VETH", [CKPT_EXT_UNIX_SK] = "UNIX_SK", [CKPT_EXT_MOUNT] = "MOUNT",
 	[CKPT_EXT_CGROUP] = "CGROUP", [CKPT_EXT_FILE] = "FILE", [CKPT_EXT_PTY] = "PTY",
+	[CKPT_EXT_PAGES] = "PAGES",
 };
 
 static struct ckpt_external *criu_ext_add(struct criu_ctx *c, struct criu_restore *r,
@@ -452,12 +453,13 @@ static uint64_t criu_chain_parent_of(const char *path)
  * An incremental ckpt.img (a DUMP with parent_img): the images it builds
  * on are found as CRIU finds them, through the parent link of each images
  * directory, up to the first that has no parent (older links are not
- * read), then mapped and checked before anything is restored.
+ * read), then mapped and checked before anything is restored.  They are
+ * merged by reference (criu_restore_merge()).
  */
 static int criu_restore_parents(struct criu_ctx *c, struct criu_restore *r)
 {
 	uint64_t parent = r->info.chain_parent;
-	unsigned int nr = 0;
+	unsigned int nr = 0, i;
 
 	if (!parent)
 		return 0;
@@ -469,12 +471,46 @@ static int criu_restore_parents(struct criu_ctx *c, struct criu_restore *r)
 				 "%s is incremental (its parent is image %016" PRIx64
 				 "), but the images directory has no %s link to its parent's",
 				 CRIU_IMG_FILE, r->info.chain_parent, CRIU_PARENT_LINK);
-	if (ckpt_chain_open(&r->parents, r->parent_paths, nr) ||
-	    ckpt_chain_check(&r->parents, r->img, CRIU_IMG_FILE))
+	ckpt_chain_init(&r->parents, true);
+	for (i = 0; i < nr; i++)
+		if (ckpt_chain_add(&r->parents, r->parent_paths[i]))
+			break;
+	if (i < nr || ckpt_chain_check(&r->parents, r->img, CRIU_IMG_FILE))
 		return criu_fail(c, EINVAL, "the chain of %s: %s", CRIU_IMG_FILE, r->parents.err);
 	criu_log(c, "%s is incremental: %u parent image(s) through %s links, merged for restart(2)",
 		 CRIU_IMG_FILE, nr, CRIU_PARENT_LINK);
 	return 0;
+}
+
+/*
+ * The chain merged by reference (ckpt merge --refs) into a memfd, small:
+ * the pages stay in ckpt.img and its parents, which restart(2) reads as
+ * CKPT_EXT_PAGES externals (the chain's descriptors).  The memfd, or -1.
+ */
+static int criu_restore_merge(struct criu_ctx *c, struct criu_restore *r)
+{
+	int fd = memfd_create("ckpt-merged", MFD_CLOEXEC), n = -1;
+
+	if (fd < 0)
+		return criu_fail(c, errno, "merging the chain: memfd_create: %s", strerror(errno));
+	if (lseek(r->img, 0, SEEK_SET) || lseek(fd, 0, SEEK_SET))
+		snprintf(r->parents.err, sizeof(r->parents.err), "lseek: %s", strerror(errno));
+	else if (!ckpt_chain_merge(&r->parents, r->img, CRIU_IMG_FILE, fd) &&
+		 !lseek(fd, 0, SEEK_SET))
+		n = ckpt_chain_externals(&r->parents, r->ext + r->nr_ext,
+					 CKPT_EXTERNAL_MAX - r->nr_ext);
+	if (n < 0) {
+		close(fd);
+		return criu_fail(c, EIO, "merging the chain: %s", r->parents.err);
+	}
+	r->nr_ext += n;
+	if (n)
+		r->flags |= RESTART_EXTERNAL;
+	if (r->parents.warn[0])
+		criu_log(c, "merging the chain: %s", r->parents.warn);
+	criu_log(c, "the chain merged by reference: %u PAGES_FILE record(s)",
+		 r->parents.nr_pages_file);
+	return fd;
 }
 
 /* ckpt.img and ckpt-criu.img */
@@ -537,36 +573,12 @@ static void criu_restore_log_call(struct criu_ctx *c, const struct criu_restore 
 		 r->chroot ? ", in the chroot " : "", r->chroot ?: "");
 }
 
-/*
- * The merging process reaped once restart(2) returned; if it failed
- * although restart(2) did not (it then had a cut image: it cannot have
- * succeeded with the real kernel), the restored tasks are killed.
- */
-static void criu_restore_feed_end(struct criu_ctx *c, struct criu_restore *r, long *ret)
-{
-	int err = errno;
-
-	if (!ckpt_chain_feed_end(&r->parents, &r->feed, *ret >= 0)) {
-		if (r->parents.warn[0])
-			criu_log(c, "merging the chain: %s", r->parents.warn);
-		errno = err;
-		return;
-	}
-	criu_log(c, "merging the chain: %s", r->parents.err);
-	if (*ret >= 0) {
-		criu_log(c, "killing the restored pid %ld", *ret);
-		kill(*ret, SIGKILL);
-		*ret = -1;
-		err = EIO;
-	}
-	errno = err;
-}
-
 /* Into the external network namespace and the chroot, then restart(2) */
 static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *pid)
 {
 	struct timespec t0;
 	off_t log_start;
+	int fd = r->img;
 	long ret;
 
 	if (r->netns >= 0 && setns(r->netns, CLONE_NEWNET))
@@ -574,19 +586,17 @@ static int criu_restore_call(struct criu_ctx *c, struct criu_restore *r, pid_t *
 				 strerror(errno));
 	if (r->chroot && (chroot(r->chroot) || chdir("/")))
 		return criu_fail(c, errno, "cannot enter root %s: %s", r->chroot, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (r->parents.nr_imgs) {
+		fd = criu_restore_merge(c, r);
+		if (fd < 0)
+			return -1;
+	}
 	criu_restore_log_call(c, r);
 	log_start = lseek(c->log_fd, 0, SEEK_END);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (r->parents.nr_imgs && ckpt_chain_feed_start(&r->parents, r->img, CRIU_IMG_FILE,
-							&r->feed)) {
-		ret = criu_fail(c, EIO, "merging the chain: %s", r->parents.err);
-		ckpt_chain_feed_end(&r->parents, &r->feed, false);
-		return ret;
-	}
-	ret = ckpt_sys_restart(r->parents.nr_imgs ? r->feed.fd : r->img, r->flags, c->log_fd,
-			       r->ext, r->nr_ext);
-	if (r->parents.nr_imgs)
-		criu_restore_feed_end(c, r, &ret);
+	ret = ckpt_sys_restart(fd, r->flags, c->log_fd, r->ext, r->nr_ext);
+	if (fd != r->img)
+		close(fd);
 	r->wall_us = criu_elapsed_us(&t0);
 	ckpt_stats_init(&r->stats);
 	ckpt_stat_set(&r->stats, CKPT_STAT_WALL_US, r->wall_us);

@@ -330,6 +330,8 @@ pre_dump pre2 --parent-path ../pre1.img
 check "pre2: its image builds on pre1's" incremental pre2
 cycle last --parent-path ../pre2.img
 check "last: its image builds on pre2's" incremental last
+check "last-restore: the chain merged by reference, no page copied" \
+	grep -q "the chain merged by reference: [1-9]" "$T/last.work/restore.log"
 
 # --leave-running: the container goes on; the image restores later
 low=$(last_out)
