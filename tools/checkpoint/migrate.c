@@ -9,9 +9,21 @@
  * written into a memfd while it runs, and sent.  Rounds go on while the
  * images shrink, up to --rounds, until one is smaller than --min-kib.  The
  * last image (CHECKPOINT_INCREMENTAL | CHECKPOINT_STOP) is taken frozen and
- * leaves the tree stopped; the tree is killed once the other side has
- * restarted it, and continued (SIGCONT) if that failed: it never runs
- * twice, and it goes on where it was if the other side cannot take it.
+ * leaves the tree stopped, its TCP connections held: what their peers
+ * send is dropped, not acknowledged, and nothing is sent.  Once the other
+ * side has restarted the tree, a last checkpoint(2) into /dev/null with
+ * CHECKPOINT_INCREMENTAL | CHECKPOINT_KILL kills it, its connections
+ * closed in repair mode: no FIN, no reset reaches the peers, which go on
+ * with the copy (SIGKILL if that fails).  If the other side failed, one
+ * with CHECKPOINT_INCREMENTAL alone lets the connections go, and the tree
+ * is continued (SIGCONT): it never runs twice, and it goes on where it
+ * was if the other side cannot take it.
+ *
+ * With --addr ADDR/PREFIX@DEV (netaddr.c), the tree's addresses move with
+ * it: the destination adds them to its DEV before restart(2) and, once
+ * the tree runs, announces them on the link (gratuitous ARP, unsolicited
+ * neighbour advertisement), so that the peers of its connections send to
+ * the new host; the source deletes them from its DEV after the kill.
  *
  * Destination: ckpt migrate --listen [ADDR:]PORT keeps each image in a
  * file of --dir (default: a new directory in /tmp), and indexes each
@@ -52,12 +64,14 @@
 
 #include "chain.h"
 #include "ckpt.h"
+#include "netaddr.h"
 
 #define MIGRATE_MAGIC		"CKPTMIG1"
 #define MIGRATE_PREDUMP		1
 #define MIGRATE_LAST		2
 #define MIGRATE_MAX_ROUNDS	16
 #define MIGRATE_MAX_TASKS	4096
+#define MIGRATE_MAX_ADDRS	8
 
 struct migrate_frame {
 	char magic[8];
@@ -74,16 +88,18 @@ struct migrate_reply {
 };
 
 static const char migrate_usage[] =
-	"Usage: ckpt migrate PID --to [ADDR:]PORT [--rounds N] [--min-kib K] [-v | --log FILE]\n"
+	"Usage: ckpt migrate PID --to [ADDR:]PORT [--rounds N] [--min-kib K]\n"
+	"                    [--addr ADDR/PREFIX@DEV]... [-v | --log FILE]\n"
 	"       ckpt migrate --listen [ADDR:]PORT [--dir DIR] [-v | --log FILE]\n"
-	"                    [--lazy] [-- RESTART-OPTIONS...]\n"
+	"                    [--lazy] [--addr ADDR/PREFIX@DEV]... [-- RESTART-OPTIONS...]\n"
 	"\n"
 	"Move process PID and its descendants (or the container whose init it is)\n"
 	"to the ckpt listening at ADDR:PORT, copying their memory while they run:\n"
 	"each round sends the pages written since the last one (checkpoint\n"
 	"--predump), until a round is small or stops shrinking; then the tree is\n"
 	"frozen, the rest is sent, and the tree is left stopped until the other\n"
-	"side says it runs there.  Then it is killed; if the other side failed,\n"
+	"side says it runs there.  Then it is killed, its TCP connections closed\n"
+	"silently (their peers go on with the copy); if the other side failed,\n"
 	"it goes on here.\n"
 	"\n"
 	"  -t, --to ADDR:PORT  where the other ckpt listens (a numeric IPv4 address,\n"
@@ -102,6 +118,13 @@ static const char migrate_usage[] =
 	"                      received images as it is touched (they are\n"
 	"                      removed from DIR once restart(2) holds them;\n"
 	"                      DIR/merged.img names their pages)\n"
+	"      --addr ADDR/PREFIX@DEV\n"
+	"                      an address of the tree (IPv4 or IPv6), which moves\n"
+	"                      with it: the destination adds it to its DEV before\n"
+	"                      the restart and announces it once the tree runs\n"
+	"                      (gratuitous ARP, unsolicited neighbour advertisement);\n"
+	"                      the source deletes it from its DEV after the kill\n"
+	"                      (up to 8, on both sides)\n"
 	"  -v, --verbose       send the kernel's log to standard error\n"
 	"  -l, --log FILE      write the kernel's log to FILE\n"
 	"  -h, --help          show this help and exit\n";
@@ -118,6 +141,8 @@ struct migrate_opts {
 	unsigned long min_kib;
 	int nr_restart_args;
 	char **restart_args;
+	int nr_addrs;
+	struct ckpt_netaddr addrs[MIGRATE_MAX_ADDRS];
 };
 
 static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
@@ -131,6 +156,7 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "log",	required_argument, NULL, 'l' },
 		{ "lazy",	no_argument,	   NULL, 'Z' },
+		{ "addr",	required_argument, NULL, 'A' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -168,6 +194,12 @@ static int migrate_parse(int argc, char **argv, struct migrate_opts *o)
 			break;
 		case 'Z':
 			o->lazy = true;
+			break;
+		case 'A':
+			if (o->nr_addrs == MIGRATE_MAX_ADDRS)
+				return ckpt_usage_err("migrate", "at most 8 --addr");
+			if (ckpt_netaddr_parse(optarg, &o->addrs[o->nr_addrs++]))
+				return CKPT_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(migrate_usage, stdout);
@@ -355,6 +387,67 @@ static void migrate_signal_tree(pid_t pid, int sig)
 		kill(pids[i], sig);
 }
 
+/*
+ * A checkpoint(2) of the stopped tree with @flags into /dev/null, after
+ * its last image: only the pages written since, none, are saved; what
+ * counts is what it does to the connections that image held.  0, or -1
+ * (said).
+ */
+static int migrate_settle(const struct migrate_opts *o, struct ckpt_log *log,
+			  unsigned long flags)
+{
+	int fd, i, err;
+	long ret;
+
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ckpt_err("migrate: /dev/null: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 1; ; i++) {
+		ckpt_log_mark(log);
+		ret = ckpt_sys_checkpoint(o->pid, fd, flags, log->fd);
+		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES)
+			break;
+		ckpt_eagain_wait(i);
+	}
+	err = errno;
+	close(fd);
+	if (ret >= 0)
+		return 0;
+	ckpt_log_show(log);
+	ckpt_syscall_err("checkpoint", err);
+	return -1;
+}
+
+/*
+ * The tree runs there: kill it here, its connections closed in repair
+ * mode, silently; then its addresses go from here
+ */
+static void migrate_kill(const struct migrate_opts *o, struct ckpt_log *log)
+{
+	int64_t t0 = migrate_now_us();
+	int i;
+
+	if (migrate_settle(o, log, CHECKPOINT_INCREMENTAL | CHECKPOINT_KILL)) {
+		ckpt_err("migrate: killing the tree with SIGKILL: its peers may see its connections closed");
+		migrate_signal_tree(o->pid, SIGKILL);
+	} else if (o->verbose) {
+		fprintf(stderr, "ckpt migrate: killed by a last checkpoint in %lld ms\n",
+			(long long)(migrate_now_us() - t0) / 1000);
+	}
+	for (i = 0; i < o->nr_addrs; i++)
+		ckpt_netaddr_del(&o->addrs[i]);
+}
+
+/* The other side failed: let the held connections go, and the tree on */
+static void migrate_continue(const struct migrate_opts *o, struct ckpt_log *log)
+{
+	if (migrate_settle(o, log, CHECKPOINT_INCREMENTAL))
+		ckpt_err("migrate: the tree's connections stay held until the kernel lets them go");
+	migrate_signal_tree(o->pid, SIGCONT);
+}
+
 /* The pre-copy rounds; returns how many were sent, or -1 */
 static int migrate_rounds(const struct migrate_opts *o, struct ckpt_log *log, int sk)
 {
@@ -387,19 +480,50 @@ static int migrate_rounds(const struct migrate_opts *o, struct ckpt_log *log, in
 	return r;
 }
 
+/*
+ * Whether the connection @sk to the other side is from an address that
+ * moves with the tree (--addr): once the other side has it, its answer
+ * would stay there.  Said if so.
+ */
+static bool migrate_channel_moves(const struct migrate_opts *o, int sk)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *a;
+	int i;
+
+	if (getsockname(sk, (struct sockaddr *)&ss, &len))
+		return false;
+	if (ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	for (i = 0; i < o->nr_addrs; i++) {
+		if (o->addrs[i].family != ss.ss_family ||
+		    memcmp(o->addrs[i].addr, a, ss.ss_family == AF_INET ? 4 : 16))
+			continue;
+		ckpt_err("migrate: the connection to %s is from %s, which moves with the tree: connect from another address",
+			 o->to, o->addrs[i].arg);
+		return true;
+	}
+	return false;
+}
+
 static int migrate_source(const struct migrate_opts *o)
 {
 	struct migrate_reply reply;
 	struct ckpt_log log;
 	uint64_t size;
 	int sk, fd, rounds, ret = CKPT_EXIT_FAIL;
-	int64_t t0;
+	int64_t t0, downtime;
 
 	if (ckpt_check_kernel("checkpoint") || ckpt_log_open(&log, o->log_path, o->verbose, false))
 		return CKPT_EXIT_FAIL;
 	sk = migrate_connect(o->to);
 	if (sk < 0)
 		goto out_log;
+	if (migrate_channel_moves(o, sk))
+		goto out;
 	rounds = migrate_rounds(o, &log, sk);
 	if (rounds < 0)
 		goto out;
@@ -418,13 +542,16 @@ static int migrate_source(const struct migrate_opts *o)
 		ckpt_err("migrate: %s could not restart the tree: %s (%s); it goes on here",
 			 o->to, strerror(reply.err), reply.msg);
 	}
+	downtime = migrate_now_us() - t0;
 	close(fd);
-	migrate_signal_tree(o->pid, reply.err ? SIGCONT : SIGKILL);
-	if (!reply.err) {
+	if (reply.err) {
+		migrate_continue(o, &log);
+	} else {
+		migrate_kill(o, &log);
 		fprintf(stderr,
 			"ckpt migrate: last image %llu KiB after %d round(s); downtime %lld ms; pid %d there\n",
-			(unsigned long long)size >> 10, rounds,
-			(long long)(migrate_now_us() - t0) / 1000, reply.pid);
+			(unsigned long long)size >> 10, rounds, (long long)downtime / 1000,
+			reply.pid);
 		ret = CKPT_EXIT_OK;
 	}
 out:
@@ -646,13 +773,73 @@ static int migrate_restart_chain(const struct migrate_opts *o, struct ckpt_paren
 	return ret;
 }
 
-/* Say to the source whether the tree runs here */
-static void migrate_answer(int sk, int ret)
+/* Delete the first @n addresses of the tree that were @added here */
+static void migrate_addrs_undo(const struct migrate_opts *o, const bool *added, int n)
+{
+	while (n-- > 0) {
+		if (added[n])
+			ckpt_netaddr_del(&o->addrs[n]);
+	}
+}
+
+/*
+ * Add the tree's addresses here, for restart(2) to bind its sockets to:
+ * not before, or this host would answer for them while the tree runs
+ * there.  Those not here before are @added.  0, or -1 (said) with none of
+ * them left.
+ */
+static int migrate_addrs_add(const struct migrate_opts *o, bool *added)
+{
+	int i, ret;
+
+	for (i = 0; i < o->nr_addrs; i++) {
+		ret = ckpt_netaddr_add(&o->addrs[i]);
+		if (ret < 0) {
+			migrate_addrs_undo(o, added, i);
+			return -1;
+		}
+		added[i] = ret;
+	}
+	return 0;
+}
+
+/*
+ * The tree's addresses added, the tree restarted, and then the addresses
+ * announced: not before the restart, or what the peers send meanwhile
+ * would meet no socket here and be answered with a reset.  An announce
+ * that fails is said, but the tree runs here.  An exit status; if the
+ * addresses failed, *why says so.
+ */
+static int migrate_take_over(const struct migrate_opts *o, struct ckpt_parents *c,
+			     const char *last, const char *merged, const char **why)
+{
+	bool added[MIGRATE_MAX_ADDRS] = { false };
+	int i, ret;
+
+	if (migrate_addrs_add(o, added)) {
+		*why = "its addresses could not be added";
+		return CKPT_EXIT_FAIL;
+	}
+	ret = migrate_restart_chain(o, c, last, merged);
+	if (ret) {
+		migrate_addrs_undo(o, added, o->nr_addrs);
+		return ret;
+	}
+	for (i = 0; i < o->nr_addrs; i++)
+		ckpt_netaddr_announce(&o->addrs[i]);
+	return ret;
+}
+
+/* Say to the source whether the tree runs here, and if not, @why (or the status) */
+static void migrate_answer(int sk, int ret, const char *why)
 {
 	struct migrate_reply reply = { .err = 0 };
 
 	memcpy(reply.magic, MIGRATE_MAGIC, sizeof(reply.magic));
-	if (ret) {
+	if (ret && why) {
+		reply.err = EIO;
+		snprintf(reply.msg, sizeof(reply.msg), "%s", why);
+	} else if (ret) {
 		reply.err = EIO;
 		snprintf(reply.msg, sizeof(reply.msg), "restart failed, status %d", ret);
 	} else {
@@ -666,7 +853,7 @@ static int migrate_destination(const struct migrate_opts *o)
 {
 	static char paths[MIGRATE_MAX_ROUNDS + 1][PATH_MAX], merged[PATH_MAX + 16];
 	char tmpdir[] = "/tmp/ckpt-migrate.XXXXXX";
-	const char *dir = o->dir;
+	const char *dir = o->dir, *why = NULL;
 	int sk, n = 0, i, kind = -1, ret = CKPT_EXIT_FAIL;
 	struct ckpt_parents c;
 
@@ -682,8 +869,8 @@ static int migrate_destination(const struct migrate_opts *o)
 	if (sk >= 0)
 		n = migrate_receive_all(sk, dir, paths, &c, &kind);
 	if (kind == MIGRATE_LAST) {
-		ret = migrate_restart_chain(o, &c, paths[n - 1], merged);
-		migrate_answer(sk, ret);
+		ret = migrate_take_over(o, &c, paths[n - 1], merged, &why);
+		migrate_answer(sk, ret, why);
 	}
 	/*
 	 * restart(2) holds the files it reads: with --lazy, they may go from
