@@ -39,6 +39,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/memcontrol.h>
 #include <linux/mman.h>
 #include <linux/mm.h>
@@ -553,6 +554,55 @@ static void ckpt_lazy_unmark(struct ckpt_lazy *lz)
 	mmap_write_unlock(lz->mm);
 }
 
+/* How much one MADV_COLLAPSE call takes: a finish waits for one at most */
+#define CKPT_LAZY_COLLAPSE_CHUNK	SZ_32M
+
+/*
+ * Collapse what huge pages fit in [@start, @end), a chunk at a time under
+ * the mmap lock; stop once @lz is done
+ */
+static void ckpt_lazy_collapse_range(struct ckpt_lazy *lz, unsigned long start,
+				     unsigned long end)
+{
+	struct vm_area_struct *vma, *prev;
+	unsigned long next;
+
+	start = ALIGN(start, PMD_SIZE);
+	while (start + PMD_SIZE <= end && !READ_ONCE(lz->done)) {
+		mmap_read_lock(lz->mm);
+		vma = vma_lookup(lz->mm, start);
+		next = vma ? min3(start + CKPT_LAZY_COLLAPSE_CHUNK, end, vma->vm_end) : end;
+		/* It may drop the lock, and returns with it held */
+		if (vma && thp_vma_allowable_order(vma, vma->vm_flags, TVA_ENFORCE_SYSFS,
+						   PMD_ORDER))
+			madvise_collapse(vma, &prev, start, next);
+		mmap_read_unlock(lz->mm);
+		start = ALIGN(next, PMD_SIZE);
+	}
+}
+
+/*
+ * All is in, each run in small pages: give the lazy mappings the huge
+ * pages that the faults of an eager restart would have given them, where
+ * the THP policy allows them (MADV_COLLAPSE's work, in the background),
+ * over each 2 MiB that runs next to each other fill.  A finish (fork,
+ * checkpoint...) meanwhile stops it.  The runs no longer change.  The
+ * caller holds the mm.
+ */
+static void ckpt_lazy_collapse(struct ckpt_lazy *lz)
+{
+	unsigned long start, end;
+	u32 i = 0;
+
+	while (i < lz->nr_runs && !READ_ONCE(lz->done)) {
+		start = lz->runs[i].addr;
+		end = start + ((unsigned long)lz->runs[i].nr << PAGE_SHIFT);
+		for (i++; i < lz->nr_runs && lz->runs[i].addr == end; i++)
+			end += (unsigned long)lz->runs[i].nr << PAGE_SHIFT;
+		ckpt_lazy_collapse_range(lz, start, end);
+	}
+}
+
 /* The address space leaves the registry: all is in, or it is gone */
 static void ckpt_lazy_unregister(struct ckpt_lazy *lz)
 {
@@ -586,8 +636,10 @@ static void ckpt_lazy_work(struct work_struct *work)
 	while (!READ_ONCE(lz->done) && mmget_not_zero(lz->mm)) {
 		ret = ckpt_lazy_fill(lz, 0, TASK_SIZE, true);
 		filled = !ret && !READ_ONCE(lz->nr_pending);
-		if (filled)
+		if (filled) {
 			ckpt_lazy_unmark(lz);
+			ckpt_lazy_collapse(lz);
+		}
 		mmput(lz->mm);
 		if (filled)
 			break;

@@ -11,7 +11,8 @@
  * it zeroed by writing, a heap and a stack, and once restored it checks
  * every byte of them, after doing what the test is about (MADV_DONTNEED
  * and MADV_FREE of pages not fetched yet, a fork, being checkpointed
- * again, registering with userfaultfd).  A run whose bytes do not match
+ * again, registering with userfaultfd); a region that had transparent
+ * huge pages has them again once all is in.  A run whose bytes do not match
  * their PAGES_CRC is never mapped: touching it is a SIGBUS
  * (BUS_MCEERR_AR, as for memory lost to a hardware error, or BUS_ADRERR
  * without CONFIG_MEMORY_FAILURE), and the other runs are still right.
@@ -68,6 +69,7 @@ enum lazy_mode {
 	LAZY_DROP,		/* MADV_DONTNEED and MADV_FREE first, then check */
 	LAZY_FORK,		/* fork at once: both check everything */
 	LAZY_DAMAGED,		/* told of a bad run: check the rest, maybe touch it */
+	LAZY_HUGE,		/* 2 MiB aligned: check, then its huge pages come back */
 	LAZY_UFFD,		/* register the region with userfaultfd, then check */
 };
 
@@ -126,6 +128,8 @@ static const char *const lazy_reasons[] = {
 	[15] = "the forked child died of a signal",
 	[16] = "userfaultfd() or its UFFDIO_API or UFFDIO_REGISTER failed",
 	[17] = "UFFDIO_COPY onto a page of the image did not fail with EEXIST",
+	[18] = "the region had huge pages, and none came back within 30 s",
+	[19] = "THP is \"always\", but the region had no huge page before the checkpoint",
 	[22] = "the forked child: a page of the region differs",
 	[23] = "the forked child: the region never touched is not zero",
 	[24] = "the forked child: the region zeroed by writing is not zero",
@@ -344,6 +348,67 @@ static int damaged_then_check(const uint64_t *stack)
 	return 13;
 }
 
+#define HUGE_SIZE		(2 * MIB)
+
+static long huge_kb_before;
+
+/* AnonHugePages of the mapping at @region, from /proc/self/smaps; -1 if not found */
+static long region_huge_kb(void)
+{
+	char line[256], want[32];
+	bool in = false;
+	long kb = -1;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)region);
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want)))
+			in = true;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Whether transparent huge pages are "always" */
+static bool thp_always(void)
+{
+	char buf[128] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) < 0)
+			buf[0] = '\0';
+		close(fd);
+	}
+	return strstr(buf, "[always]");
+}
+
+/*
+ * Everything right, then the huge pages the region had (THP "always")
+ * come back once all is in, from the background: not one per run
+ */
+static int huge_then_check(const uint64_t *stack)
+{
+	int ret = check_all(stack, NULL), i;
+	long kb = 0;
+
+	if (ret)
+		return ret;
+	if (huge_kb_before <= 0)
+		return thp_always() ? 19 : 0;
+	for (i = 0; i < 300 && (kb = region_huge_kb()) <= 0; i++)
+		usleep(100000);
+	if (kb <= 0)
+		return 18;
+	ckpt_child_note("AnonHugePages %ld kB before, %ld kB after", huge_kb_before, kb);
+	return check_all(stack, NULL);
+}
+
 static int lazy_child(void *arg)
 {
 	const struct lazy_params *lp = arg;
@@ -359,7 +424,7 @@ static int lazy_child(void *arg)
 	page_size = sysconf(_SC_PAGESIZE);
 	region_size = lp->region_size;
 	seed = 0x1a2b3c4dULL ^ ((uint64_t)getpid() << 32);
-	base = mmap(NULL, region_size + 2 * page_size, PROT_NONE,
+	base = mmap(NULL, region_size + 2 * page_size + HUGE_SIZE, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	untouched = mmap(NULL, SIDE_REGION, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -368,6 +433,8 @@ static int lazy_child(void *arg)
 	if (base == MAP_FAILED || untouched == MAP_FAILED || zeroed == MAP_FAILED)
 		return 1;
 	region = base + page_size;
+	if (lp->mode == LAZY_HUGE)
+		region = (char *)(((uintptr_t)region + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1));
 	if (mprotect(region, region_size, PROT_READ | PROT_WRITE))
 		return 1;
 	ckpt_fill_pattern(region, region_size, seed, 0);
@@ -386,6 +453,7 @@ static int lazy_child(void *arg)
 	if (sigaction(SIGRTMIN, &sa, NULL) || sigprocmask(SIG_BLOCK, &rt, NULL))
 		return 1;
 
+	huge_kb_before = region_huge_kb();
 	ckpt_child_ready();
 	if (lp->mode == LAZY_DAMAGED)
 		return damaged_then_check(stack);
@@ -397,6 +465,8 @@ static int lazy_child(void *arg)
 		return fork_then_check(stack);
 	case LAZY_UFFD:
 		return uffd_then_check(stack);
+	case LAZY_HUGE:
+		return huge_then_check(stack);
 	default:
 		return check_all(stack, NULL);
 	}
@@ -408,6 +478,7 @@ static const struct lazy_params small_drop = { LAZY_DROP, SMALL_REGION };
 static const struct lazy_params small_fork = { LAZY_FORK, SMALL_REGION };
 static const struct lazy_params small_damaged = { LAZY_DAMAGED, SMALL_REGION };
 static const struct lazy_params small_uffd = { LAZY_UFFD, SMALL_REGION };
+static const struct lazy_params small_huge = { LAZY_HUGE, SMALL_REGION };
 
 /*
  * Test side.
@@ -656,6 +727,13 @@ TEST_F_TIMEOUT(lazy, fork_at_once_gives_the_child_every_byte, 90)
 TEST_F_TIMEOUT(lazy, userfaultfd_at_once_finds_every_page_there, 90)
 {
 	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_uffd, &self->img);
+
+	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
+}
+
+TEST_F_TIMEOUT(lazy, huge_pages_come_back_once_all_is_in, 90)
+{
+	pid_t pid = lazy_cycle(_metadata, &self->ctx, &small_huge, &self->img);
 
 	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
 }
