@@ -305,6 +305,29 @@ static struct sk_filter *ckpt_sk_attach_drop(struct sock *sk)
 /* ---- held connections ---- */
 
 /*
+ * Held and parked sockets outlive what their owners see of them, for up
+ * to five minutes: at most this many at once, so that checkpoints in a
+ * loop cannot pin memory without bound.  Past it a socket is let go
+ * (held) or closed at once (parked), and the checkpoint says so.
+ */
+#define CKPT_TCP_PIN_MAX	65536
+
+static atomic_t ckpt_tcp_pinned = ATOMIC_INIT(0);
+
+static bool ckpt_tcp_pin(void)
+{
+	if (atomic_inc_return(&ckpt_tcp_pinned) <= CKPT_TCP_PIN_MAX)
+		return true;
+	atomic_dec(&ckpt_tcp_pinned);
+	return false;
+}
+
+static void ckpt_tcp_unpin(void)
+{
+	atomic_dec(&ckpt_tcp_pinned);
+}
+
+/*
  * CHECKPOINT_STOP leaves the tasks stopped for a caller that decides
  * later whether they die (ckpt migrate: the tree runs elsewhere now) or
  * go on.  Meanwhile their saved TCP connections and listeners stay held,
@@ -333,6 +356,7 @@ static void ckpt_tcp_held_free(struct ckpt_tcp_held *h)
 	sk_filter_uncharge(h->sk, h->fp);
 	sock_put(h->sk);
 	kfree(h);
+	ckpt_tcp_unpin();
 }
 
 static void ckpt_tcp_hold_expire(struct work_struct *work)
@@ -358,15 +382,21 @@ static void ckpt_tcp_hold_expire(struct work_struct *work)
 	}
 }
 
-/* Keep @sk, locked, held by its filter @fp after its tasks stop */
-static void ckpt_tcp_hold(struct sock *sk, struct sk_filter *fp)
+/* Keep @sk, locked, held by its filter @fp after its tasks stop; or let it go */
+static bool ckpt_tcp_hold(struct sock *sk, struct sk_filter *fp)
 {
 	struct ckpt_tcp_held *h = kzalloc(sizeof(*h), GFP_KERNEL);
 
-	if (!h || !sk_filter_charge(sk, fp)) {
+	if (!h || !ckpt_tcp_pin()) {
 		kfree(h);
-		sk_detach_filter(sk);	/* it cannot be held: it goes on */
-		return;
+		sk_detach_filter(sk);
+		return false;
+	}
+	if (!sk_filter_charge(sk, fp)) {
+		kfree(h);
+		ckpt_tcp_unpin();
+		sk_detach_filter(sk);
+		return false;
 	}
 	sock_hold(sk);
 	h->sk = sk;
@@ -376,6 +406,7 @@ static void ckpt_tcp_hold(struct sock *sk, struct sk_filter *fp)
 	list_add_tail(&h->list, &ckpt_tcp_held_list);
 	schedule_delayed_work(&ckpt_tcp_hold_work, CKPT_TCP_HOLD_SECS * HZ);
 	mutex_unlock(&ckpt_tcp_hold_lock);
+	return true;
 }
 
 /* Whether @sk, locked, was held with its filter @fp; it is not any more */
@@ -893,13 +924,14 @@ static int ckpt_inet_check(struct ckpt_ctx *ctx, struct file *file, u32 objref)
 static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, enum ckpt_thaw how)
 {
 	struct ckpt_tcp_plug *plug = ckpt_tcp_plug_of(ctx, sk);
+	bool let_go = false;
 
 	if (!plug)
 		return;
 	lock_sock(sk);
 	if (rcu_access_pointer(sk->sk_filter) == plug->fp) {
 		if (how == CKPT_THAW_STOP)
-			ckpt_tcp_hold(sk, plug->fp);
+			let_go = !ckpt_tcp_hold(sk, plug->fp);
 		else if (how == CKPT_THAW_GO)
 			sk_detach_filter(sk);
 		else if (sk->sk_state != TCP_LISTEN)
@@ -907,6 +939,10 @@ static void ckpt_tcp_thaw(struct ckpt_ctx *ctx, struct sock *sk, enum ckpt_thaw 
 	}
 	release_sock(sk);
 	kfree(plug);
+	/* Logged without the socket's lock: the log is a file */
+	if (let_go)
+		ckpt_log(ctx, "a TCP socket is not held (no memory, or %u pinned): it goes on",
+			 CKPT_TCP_PIN_MAX);
 }
 
 /* ---- parked connections ---- */
@@ -955,6 +991,7 @@ static void ckpt_tcp_park_expire(struct work_struct *work)
 	list_for_each_entry_safe(p, n, &gone, list) {
 		fput(p->file);
 		kfree(p);
+		ckpt_tcp_unpin();
 	}
 }
 
@@ -964,8 +1001,10 @@ static void ckpt_tcp_park(struct file *file, struct sock *sk)
 	struct ckpt_tcp_parked *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	u32 flags = 0;
 
-	if (!p)
+	if (!p || !ckpt_tcp_pin()) {
+		kfree(p);
 		return;		/* it closes now, silently: a reset may follow */
+	}
 	p->file = get_file(file);
 	p->net = sock_net(sk);
 	p->owner = current_euid();
@@ -1013,6 +1052,7 @@ static bool ckpt_tcp_unpark(struct net *net, const struct ckpt_inet_sk *rec, boo
 	/* As close(2): the address is free when this returns */
 	__fput_sync(found->file);
 	kfree(found);
+	ckpt_tcp_unpin();
 	return true;
 }
 
