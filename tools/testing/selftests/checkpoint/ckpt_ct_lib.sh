@@ -2,8 +2,9 @@
 # shellcheck shell=sh
 #
 # Helpers of the shell tests that move a counting container
-# (ckpt_kexec_ct) around: ckpt_migrate_test.sh, ckpt_kexec_test.sh and
-# ckpt_cpu_test.sh source it, from the directory they are in.  It prints
+# (ckpt_kexec_ct) around: ckpt_migrate_test.sh, ckpt_migrate_tcp_test.sh,
+# ckpt_kexec_test.sh and ckpt_cpu_test.sh source it, from the directory
+# they are in.  It prints
 # TAP through ok and not_ok, which count in n and fails.
 
 # The status of a skipped test, for the scripts that source this
@@ -57,4 +58,31 @@ gone() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# skip N REASON: N tests that cannot run here
+skip() {
+	j=0
+	while [ "$j" -lt "$1" ]; do
+		n=$((n + 1))
+		echo "ok $n # SKIP $2"
+		j=$((j + 1))
+	done
+}
+
+# Start a process that holds a new network namespace; its pid in $holder,
+# empty if the namespace could not be made (why in $TMP/netns.out)
+netns_holder() {
+	unshare -n sleep 3600 2>>"$TMP/netns.out" &
+	holder=$!
+	i=0
+	while [ "$i" -lt 50 ]; do
+		[ -d "/proc/$holder" ] || break
+		net=$(readlink "/proc/$holder/ns/net")
+		[ -n "$net" ] && [ "$net" != "$(readlink /proc/$$/ns/net)" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$holder" 2>/dev/null
+	holder=
 }

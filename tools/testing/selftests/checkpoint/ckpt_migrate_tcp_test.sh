@@ -53,23 +53,6 @@ in_net() {
 	nsenter --net="/proc/$net_of/ns/net" "$@"
 }
 
-# A process that holds a new network namespace, its pid in $holder (empty
-# if none could be made)
-netns_holder() {
-	unshare -n sleep 3600 2>>"$TMP/netns.out" &
-	holder=$!
-	i=0
-	while [ "$i" -lt 50 ]; do
-		[ -d "/proc/$holder" ] || break
-		net=$(readlink "/proc/$holder/ns/net")
-		[ -n "$net" ] && [ "$net" != "$(readlink /proc/$$/ns/net)" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -9 "$holder" 2>/dev/null
-	holder=
-}
-
 # link NS DEV ADDR: a veth pair from P's bridge to namespace NS, DEV there
 # with ADDR/24.  Made in P, its peer is veth0 there until it moves.
 link() {
@@ -197,16 +180,6 @@ migrate() {
 
 # has NS DEV: the namespace of process NS has $TREE on DEV
 has() { in_net "$1" ip -4 addr show dev "$2" 2>/dev/null | grep -q "inet $TREE/"; }
-
-# skip N REASON: N tests that cannot run here
-skip() {
-	j=0
-	while [ "$j" -lt "$1" ]; do
-		n=$((n + 1))
-		echo "ok $n # SKIP $2"
-		j=$((j + 1))
-	done
-}
 
 cleanup() {
 	for p in $new $pid $server $listener $p_ns $a_ns $b_ns; do

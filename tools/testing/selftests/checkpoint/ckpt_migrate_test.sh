@@ -126,33 +126,6 @@ kill_there() {
 	diag "$TMP/dst.out"
 }
 
-# skip N REASON: N tests that cannot run here
-skip() {
-	j=0
-	while [ "$j" -lt "$1" ]; do
-		n=$((n + 1))
-		echo "ok $n # SKIP $2"
-		j=$((j + 1))
-	done
-}
-
-# Start a process that holds a new network namespace; its pid in $holder,
-# empty if the namespace could not be made
-netns_holder() {
-	unshare -n sleep 3600 2>>"$TMP/netns.out" &
-	holder=$!
-	i=0
-	while [ "$i" -lt 50 ]; do
-		[ -d "/proc/$holder" ] || break
-		net=$(readlink "/proc/$holder/ns/net")
-		[ -n "$net" ] && [ "$net" != "$(readlink /proc/$$/ns/net)" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -9 "$holder" 2>/dev/null
-	holder=
-}
-
 # Two network namespaces (their holders $src_ns and $dst_ns) joined by a
 # veth pair, $VETH_SRC in the first and $VETH_DST in the second; if the
 # guest lacks something for them, $why says what
