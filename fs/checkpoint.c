@@ -410,6 +410,44 @@ int ckpt_write_inode_attr(struct ckpt_ctx *ctx, struct inode *inode)
 	return ckpt_write_rec(ctx, CKPT_REC_INODE_ATTR, &rec, sizeof(rec));
 }
 
+/* Another open file of an unlinked file restored already, @rec's obj_ref */
+static struct file *ckpt_unlinked_reopen(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+					 const char *dir, u32 flags)
+{
+	struct file *tmp, *file;
+	struct inode *inode;
+	bool ours;
+	int ret;
+
+	tmp = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->obj_ref));
+	if (!tmp)
+		return ERR_PTR(-EINVAL);
+	/* Made here (O_TMPFILE), not a file the caller opened by path */
+	inode = file_inode(tmp);
+	spin_lock(&inode->i_lock);
+	ours = !inode->i_nlink && (inode->i_state & I_LINKABLE);
+	spin_unlock(&inode->i_lock);
+	if (!ours) {
+		ckpt_err(ctx, -EINVAL, "FILE of an unlinked file names another kind of file");
+		return ERR_PTR(-EINVAL);
+	}
+	/*
+	 * As an open of /proc/self/fd/N would check it, unless the caller
+	 * owns the inode and could chmod it anyway.
+	 */
+	ret = inode_owner_or_capable(file_mnt_idmap(tmp), inode) ? 0 :
+	      inode_permission(file_mnt_idmap(tmp), inode, MAY_OPEN | ACC_MODE(flags));
+	if (ret) {
+		ckpt_err(ctx, ret, "may not reopen an unlinked file in %s with its saved mode",
+			 dir);
+		return ERR_PTR(ret);
+	}
+	file = dentry_open(&tmp->f_path, flags, current_cred());
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen an unlinked file in %s", dir);
+	return file;
+}
+
 static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 					  const struct ckpt_file *rec,
 					  const char *dir, u32 flags)
@@ -420,42 +458,11 @@ static struct file *ckpt_unlinked_restart(struct ckpt_ctx *ctx,
 	struct file *tmp, *file;
 	char what[64];
 	int has_attr;
-	struct inode *inode;
-	bool ours;
 	int umask, ret;
 	loff_t pos;
 
-	if (rec->obj_ref) {
-		/* Another open file of one restored already */
-		tmp = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(rec->obj_ref));
-		if (!tmp)
-			return ERR_PTR(-EINVAL);
-		/* Made here (O_TMPFILE), not a file the caller opened by path */
-		inode = file_inode(tmp);
-		spin_lock(&inode->i_lock);
-		ours = !inode->i_nlink && (inode->i_state & I_LINKABLE);
-		spin_unlock(&inode->i_lock);
-		if (!ours) {
-			ckpt_err(ctx, -EINVAL, "FILE of an unlinked file names another kind of file");
-			return ERR_PTR(-EINVAL);
-		}
-		/*
-		 * As an open of /proc/self/fd/N would check it, unless the
-		 * caller owns the inode and could chmod it anyway.
-		 */
-		ret = inode_owner_or_capable(file_mnt_idmap(tmp), inode) ? 0 :
-		      inode_permission(file_mnt_idmap(tmp), inode, MAY_OPEN | ACC_MODE(flags));
-		if (ret) {
-			ckpt_err(ctx, ret, "may not reopen an unlinked file in %s with its saved mode",
-				 dir);
-			return ERR_PTR(ret);
-		}
-		file = dentry_open(&tmp->f_path, flags, current_cred());
-		if (IS_ERR(file))
-			ckpt_err(ctx, PTR_ERR(file), "cannot reopen an unlinked file in %s", dir);
-		return file;
-	}
-
+	if (rec->obj_ref)
+		return ckpt_unlinked_reopen(ctx, rec, dir, flags);
 	if (size > MAX_LFS_FILESIZE) {
 		ckpt_err(ctx, -EFBIG, "an unlinked file of %llu bytes is too big", size);
 		return ERR_PTR(-EFBIG);

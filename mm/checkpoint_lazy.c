@@ -40,6 +40,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
+#include <linux/khugepaged.h>
 #include <linux/memcontrol.h>
 #include <linux/mman.h>
 #include <linux/mm.h>
@@ -533,7 +534,8 @@ static int ckpt_lazy_fill(struct ckpt_lazy *lz, unsigned long start, unsigned lo
 
 /*
  * All pages are in: the mappings lose their marks, and the VM_NOHUGEPAGE
- * restart gave them.  The caller holds the mm.
+ * restart gave them, which kept khugepaged away: it may come now.  The
+ * caller holds the mm.
  */
 static void ckpt_lazy_unmark(struct ckpt_lazy *lz)
 {
@@ -550,6 +552,8 @@ static void ckpt_lazy_unmark(struct ckpt_lazy *lz)
 		if (vma->vm_flags & VM_CKPT_LAZY_NH)
 			clear |= VM_NOHUGEPAGE;
 		vm_flags_clear(vma, clear);
+		if (clear & VM_NOHUGEPAGE)
+			khugepaged_enter_vma(vma, vma->vm_flags);
 	}
 	mmap_write_unlock(lz->mm);
 }
