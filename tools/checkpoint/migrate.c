@@ -275,31 +275,45 @@ static int64_t migrate_now_us(void)
 
 /* --- the source ---------------------------------------------------------- */
 
+/*
+ * checkpoint(2) of the tree with @flags into @fd, tried again on EAGAIN
+ * (the tree changed while it was saved), @fd emptied first if @rewind.
+ * 0, or -1 (said, with the kernel's log).
+ */
+static int migrate_checkpoint(const struct migrate_opts *o, struct ckpt_log *log, int fd,
+			      unsigned long flags, bool rewind)
+{
+	int i, err;
+	long ret;
+
+	for (i = 1; ; i++) {
+		ckpt_log_mark(log);
+		ret = ckpt_sys_checkpoint(o->pid, fd, flags, log->fd);
+		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES ||
+		    (rewind && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))))
+			break;
+		ckpt_eagain_wait(i);
+	}
+	if (ret >= 0)
+		return 0;
+	err = errno;
+	ckpt_log_show(log);
+	ckpt_syscall_err("checkpoint", err);
+	return -1;
+}
+
 /* One image of the tree into a new memfd; returns it, or -1 */
 static int migrate_take(const struct migrate_opts *o, struct ckpt_log *log,
 			unsigned long flags, uint64_t *size)
 {
-	int fd, i;
-	long ret;
+	int fd;
 
 	fd = memfd_create("ckpt-migrate", MFD_CLOEXEC);
 	if (fd < 0) {
 		ckpt_err("migrate: memfd_create: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 1; ; i++) {
-		ckpt_log_mark(log);
-		ret = ckpt_sys_checkpoint(o->pid, fd, flags, log->fd);
-		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES ||
-		    ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
-			break;
-		ckpt_eagain_wait(i);
-	}
-	if (ret < 0) {
-		int err = errno;
-
-		ckpt_log_show(log);
-		ckpt_syscall_err("checkpoint", err);
+	if (migrate_checkpoint(o, log, fd, flags, true)) {
 		close(fd);
 		return -1;
 	}
@@ -396,28 +410,16 @@ static void migrate_signal_tree(pid_t pid, int sig)
 static int migrate_settle(const struct migrate_opts *o, struct ckpt_log *log,
 			  unsigned long flags)
 {
-	int fd, i, err;
-	long ret;
+	int fd, ret;
 
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ckpt_err("migrate: /dev/null: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 1; ; i++) {
-		ckpt_log_mark(log);
-		ret = ckpt_sys_checkpoint(o->pid, fd, flags, log->fd);
-		if (ret >= 0 || errno != EAGAIN || i == CKPT_EAGAIN_TRIES)
-			break;
-		ckpt_eagain_wait(i);
-	}
-	err = errno;
+	ret = migrate_checkpoint(o, log, fd, flags, false);
 	close(fd);
-	if (ret >= 0)
-		return 0;
-	ckpt_log_show(log);
-	ckpt_syscall_err("checkpoint", err);
-	return -1;
+	return ret;
 }
 
 /*
