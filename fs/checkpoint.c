@@ -533,6 +533,14 @@ void ckpt_file_rec_init(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 	rec->fd_hint = cpu_to_le32(ctx->fd_hint);
 }
 
+/* ctx->file_path, the last FILE path of the image, which the next shares */
+static int ckpt_file_path_prev(struct ckpt_ctx *ctx)
+{
+	if (!ctx->file_path)
+		ctx->file_path = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	return ctx->file_path ? 0 : -ENOMEM;
+}
+
 /**
  * ckpt_write_file_rec() - write a FILE record
  * @ctx: checkpoint context
@@ -545,9 +553,26 @@ void ckpt_file_rec_init(struct ckpt_ctx *ctx, struct file *file, u32 objref,
 int ckpt_write_file_rec(struct ckpt_ctx *ctx, struct ckpt_file *rec,
 			const char *path, u32 path_len)
 {
+	u32 shared = 0;
+	int ret;
+
+	if (path_len && ctx->version >= 2) {
+		ret = ckpt_file_path_prev(ctx);
+		if (ret)
+			return ret;
+		while (shared + 1 < min(path_len, ctx->file_path_len) &&
+		       path[shared] == ctx->file_path[shared])
+			shared++;
+	}
 	rec->path_len = cpu_to_le32(path_len);
-	return ckpt_write_rec_var(ctx, CKPT_REC_FILE, rec, sizeof(*rec), path,
-				  path_len);
+	rec->path_shared = cpu_to_le32(shared);
+	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, rec, sizeof(*rec), path + shared,
+				 path_len - shared);
+	if (!ret && path_len && ctx->version >= 2) {
+		memcpy(ctx->file_path, path, path_len);
+		ctx->file_path_len = path_len;
+	}
+	return ret;
 }
 
 /**
@@ -635,6 +660,48 @@ static int ckpt_check_nr_files(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * The whole path of a FILE record, in a buffer of its own.  From format
+ * version 2 on, the record leaves out the path_shared bytes that it shares
+ * with the last FILE path before it, ctx->file_path.
+ */
+static char *ckpt_file_rec_read_path(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+				     u32 len)
+{
+	u32 path_len = le32_to_cpu(rec->path_len), shared = le32_to_cpu(rec->path_shared);
+	const char *tail = (const char *)(rec + 1);
+	u32 tail_len = path_len - shared;
+	char *path;
+
+	if (shared && (ctx->version < 2 || shared >= path_len || shared >= ctx->file_path_len)) {
+		ckpt_err(ctx, -EINVAL,
+			 "FILE %u: path_shared %u, but path_len %u and the last path's %u (version %u)",
+			 le32_to_cpu(rec->objref), shared, path_len, ctx->file_path_len,
+			 ctx->version);
+		return ERR_PTR(-EINVAL);
+	}
+	if (path_len < 2 || path_len > CKPT_PATH_MAX ||
+	    len != ALIGN(sizeof(*rec) + tail_len, 8) ||
+	    strnlen(tail, tail_len) != tail_len - 1 ||
+	    memchr_inv(tail + tail_len, 0, len - sizeof(*rec) - tail_len) ||
+	    (shared ? ctx->file_path[0] : tail[0]) != '/') {
+		ckpt_err(ctx, -EINVAL, "FILE record has a malformed path");
+		return ERR_PTR(-EINVAL);
+	}
+	path = kmalloc(path_len, GFP_KERNEL);
+	if (!path || (ctx->version >= 2 && ckpt_file_path_prev(ctx))) {
+		kfree(path);
+		return ERR_PTR(-ENOMEM);
+	}
+	memcpy(path, ctx->file_path, shared);
+	memcpy(path + shared, tail, tail_len);
+	if (ctx->version >= 2) {
+		memcpy(ctx->file_path, path, path_len);
+		ctx->file_path_len = path_len;
+	}
+	return path;
+}
+
 /* The path of a FILE record of kind @k, NULL if it has none */
 static char *ckpt_file_rec_path(struct ckpt_ctx *ctx, const struct ckpt_file_entry *k,
 				const struct ckpt_file *rec, u32 len)
@@ -643,8 +710,8 @@ static char *ckpt_file_rec_path(struct ckpt_ctx *ctx, const struct ckpt_file_ent
 
 	if ((k->ops->props & CKPT_FOPS_PATH) ||
 	    ((k->ops->props & CKPT_FOPS_PATH_OPT) && (path_len || len != sizeof(*rec))))
-		return ckpt_read_path(ctx, "FILE", rec, sizeof(*rec), len, path_len);
-	if (path_len || len != sizeof(*rec)) {
+		return ckpt_file_rec_read_path(ctx, rec, len);
+	if (path_len || len != sizeof(*rec) || rec->path_shared) {
 		ckpt_err(ctx, -EINVAL, "FILE of kind %s has a path", k->name);
 		return ERR_PTR(-EINVAL);
 	}
@@ -659,7 +726,7 @@ static int ckpt_file_rec_check(struct ckpt_ctx *ctx, const struct ckpt_file_entr
 	bool ref = rec->obj_ref;
 
 	if (le32_to_cpu(rec->f_flags) & ~ops->f_flags ||
-	    (s64)le64_to_cpu(rec->pos) < 0 || rec->__pad ||
+	    (s64)le64_to_cpu(rec->pos) < 0 ||
 	    (!ref && (ops->props & CKPT_FOPS_REF)) ||
 	    (ref && !(ops->props & (CKPT_FOPS_REF | CKPT_FOPS_REF_OPT))))
 		return ckpt_err(ctx, -EINVAL, "FILE %s: invalid kind, flags, position or object",
@@ -692,7 +759,12 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 		goto out;
 	}
 	path = ckpt_file_rec_path(ctx, k, rec, len);
-	ret = PTR_ERR_OR_ZERO(path) ?: ckpt_file_rec_check(ctx, k, rec, path);
+	ret = PTR_ERR_OR_ZERO(path);
+	if (ret) {
+		path = NULL;
+		goto out;
+	}
+	ret = ckpt_file_rec_check(ctx, k, rec, path);
 	if (ret)
 		goto out;
 	file = k->ops->restart(ctx, rec, path);
@@ -703,6 +775,7 @@ static void *ckpt_file_restart(struct ckpt_ctx *ctx, u32 *objref)
 			fput(file);
 	}
 out:
+	kfree(path);
 	kvfree(rec);
 	return ret ? ERR_PTR(ret) : file;
 }
@@ -718,13 +791,13 @@ static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 obj
 	return ckpt_write_file_path(ctx, file, objref, kind, 0);
 }
 
-/* Unlinked, and no other name: its contents go into the image */
 /* A regular file that a kind of its own saves: a memfd, a message queue */
 static bool ckpt_file_special(struct file *file)
 {
 	return ckpt_file_is_memfd(file) || ckpt_file_is_mqueue(file);
 }
 
+/* Unlinked, and no other name: its contents go into the image */
 static bool ckpt_file_unlinked(struct file *file)
 {
 	return S_ISREG(file_inode(file)->i_mode) && d_unlinked(file->f_path.dentry) &&
@@ -1292,11 +1365,60 @@ static int ckpt_restore_lock(struct ckpt_ctx *ctx)
 	return 0;
 }
 
+/* The size of a FILES entry in the image's format version */
+static size_t ckpt_fd_size(struct ckpt_ctx *ctx)
+{
+	return ctx->version < 2 ? sizeof(struct ckpt_fd) : sizeof(struct ckpt_fd2);
+}
+
+/* Entry @i of a FILES record's array @fds */
+static void ckpt_fd_set(struct ckpt_ctx *ctx, void *fds, unsigned int i,
+			const struct ckpt_fd_ent *ent, u32 ref)
+{
+	struct ckpt_fd2 *fd2 = fds;
+	struct ckpt_fd *fd1 = fds;
+
+	if (ctx->version < 2) {
+		fd1[i].fd = cpu_to_le32(ent->fd);
+		fd1[i].file_ref = cpu_to_le32(ref);
+		fd1[i].flags = cpu_to_le32(ent->cloexec ? CKPT_FD_CLOEXEC : 0);
+	} else {
+		fd2[i].fd = cpu_to_le32(ent->fd | (ent->cloexec ? CKPT_FD2_CLOEXEC : 0));
+		fd2[i].file_ref = cpu_to_le32(ref);
+	}
+}
+
+/*
+ * Entry @i of a FILES record's array @fds: its fd, file and whether it is
+ * close-on-exec; false if it has flags or padding that no version defines.
+ */
+static bool ckpt_fd_get(struct ckpt_ctx *ctx, const void *fds, u32 i, u32 *fd,
+			u32 *ref, bool *cloexec)
+{
+	const struct ckpt_fd2 *fd2 = fds;
+	const struct ckpt_fd *fd1 = fds;
+	u32 flags;
+
+	if (ctx->version < 2) {
+		*fd = le32_to_cpu(fd1[i].fd);
+		*ref = le32_to_cpu(fd1[i].file_ref);
+		flags = le32_to_cpu(fd1[i].flags);
+		*cloexec = flags & CKPT_FD_CLOEXEC;
+		return !(flags & ~CKPT_FD_CLOEXEC) && !fd1[i].__pad &&
+		       *fd < READ_ONCE(sysctl_nr_open);
+	}
+	*fd = le32_to_cpu(fd2[i].fd);
+	*ref = le32_to_cpu(fd2[i].file_ref);
+	*cloexec = *fd & CKPT_FD2_CLOEXEC;
+	*fd &= ~CKPT_FD2_CLOEXEC;
+	return *fd < READ_ONCE(sysctl_nr_open);
+}
+
 static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 {
 	struct ckpt_files rec = { .objref = cpu_to_le32(objref) };
 	struct ckpt_fd_ent *ents;
-	struct ckpt_fd *fds = NULL;
+	void *fds = NULL;
 	unsigned int i, nr = 0;
 	int ret = 0;
 
@@ -1309,7 +1431,7 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 			goto out;
 		}
 	}
-	fds = kvcalloc(nr ?: 1, sizeof(*fds), GFP_KERNEL);
+	fds = kvcalloc(nr ?: 1, ckpt_fd_size(ctx), GFP_KERNEL);
 	if (!fds) {
 		ret = -ENOMEM;
 		goto out;
@@ -1322,13 +1444,11 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, u32 objref)
 		ctx->fd_hint = -1;
 		if (ret)
 			goto out;
-		fds[i].fd = cpu_to_le32(ents[i].fd);
-		fds[i].file_ref = cpu_to_le32(ref);
-		fds[i].flags = cpu_to_le32(ents[i].cloexec ? CKPT_FD_CLOEXEC : 0);
+		ckpt_fd_set(ctx, fds, i, &ents[i], ref);
 	}
 	rec.nr_fds = cpu_to_le32(nr);
 	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILES, &rec, sizeof(rec), fds,
-				 nr * sizeof(*fds));
+				 nr * ckpt_fd_size(ctx));
 	for (i = 0; !ret && i < nr; i++)
 		ret = ckpt_write_locks(ctx, ptr, ents, i);
 out:
@@ -1342,27 +1462,24 @@ out:
 static int ckpt_install_fds(struct ckpt_ctx *ctx, const struct ckpt_files *rec,
 			    u32 len)
 {
-	const struct ckpt_fd *fds = (const struct ckpt_fd *)(rec + 1);
 	u32 nr = le32_to_cpu(rec->nr_fds);
 	long prev = -1;
-	u32 i;
+	u32 i, fd, ref;
+	bool cloexec;
 	int ret;
 
-	if (len != sizeof(*rec) + (size_t)nr * sizeof(*fds))
+	if (len != sizeof(*rec) + (size_t)nr * ckpt_fd_size(ctx))
 		return ckpt_err(ctx, -EINVAL, "FILES record has a bad length");
 	for (i = 0; i < nr; i++) {
-		u32 fd = le32_to_cpu(fds[i].fd);
-		u32 flags = le32_to_cpu(fds[i].flags);
 		struct file *file;
 
-		if ((long)fd <= prev || fd > INT_MAX || flags & ~CKPT_FD_CLOEXEC ||
-		    fds[i].__pad)
+		if (!ckpt_fd_get(ctx, rec + 1, i, &fd, &ref, &cloexec) || (long)fd <= prev)
 			return ckpt_err(ctx, -EINVAL, "FILES entry %u (fd %u) is invalid", i, fd);
 		prev = fd;
-		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, le32_to_cpu(fds[i].file_ref));
+		file = ckpt_obj_lookup(ctx, CKPT_OBJ_file, ref);
 		if (!file)
 			return -EINVAL;
-		ret = replace_fd(fd, file, flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
+		ret = replace_fd(fd, file, cloexec ? O_CLOEXEC : 0);
 		if (ret < 0)
 			return ckpt_err(ctx, ret, "cannot install fd %u", fd);
 	}

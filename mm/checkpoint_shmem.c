@@ -17,6 +17,7 @@
  * whatever the size of the file.  Holes are not saved.
  */
 #include <linux/checkpoint.h>
+#include <linux/checkpoint_file.h>
 #include <linux/fs.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
@@ -414,9 +415,8 @@ static int ckpt_memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 ob
 	rec.pos = cpu_to_le64(file->f_pos);
 	rec.ino = cpu_to_le64(inode->i_ino);
 	rec.fd_hint = cpu_to_le32(ctx->fd_hint);
-	rec.path_len = cpu_to_le32(len);
 	rec.obj_ref = cpu_to_le32(first);
-	ret = ckpt_write_rec_var(ctx, CKPT_REC_FILE, &rec, sizeof(rec), name, len);
+	ret = ckpt_write_file_rec(ctx, &rec, name, len);
 	if (!ret && !first)
 		ret = ckpt_shmem_write(ctx, inode, 0, seals);
 	return ret;

@@ -230,6 +230,9 @@ struct ckpt_ctx {
 	struct task_struct *caller;
 	const struct cred *caller_cred;
 	int fd_hint;
+	u32 version;			/* of the image's format */
+	char *file_path;		/* the last FILE path, which the next shares */
+	u32 file_path_len;		/* its length with the NUL, or 0 */
 	struct ckpt_external *ext;
 	struct file **ext_files;
 	u32 nr_ext;

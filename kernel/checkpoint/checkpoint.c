@@ -882,9 +882,9 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le64(CKPT_IMAGE_MAGIC);
-	h->version = cpu_to_le32(CKPT_IMAGE_VERSION);
+	h->version = cpu_to_le32(ctx->version);
 	h->page_size = cpu_to_le32(PAGE_SIZE);
-	h->flags = cpu_to_le32(ctx->flags);
+	h->flags = cpu_to_le32(ctx->flags & ~CHECKPOINT_VERSION_MASK);
 	h->time_real_ns = cpu_to_le64(ktime_get_real_ns());
 	h->time_mono_ns = cpu_to_le64(ktime_get_ns());
 	h->time_boot_ns = cpu_to_le64(ktime_get_boottime_ns());

@@ -1069,6 +1069,9 @@ int ckpt_read_trailer(struct ckpt_ctx *ctx)
 int ckpt_image_init(struct ckpt_ctx *ctx)
 {
 	ctx->crc = ~0U;
+	/* restart: as the image's header says */
+	ctx->version = (ctx->flags & CHECKPOINT_VERSION_MASK) >> CHECKPOINT_VERSION_SHIFT ?:
+		       CKPT_IMAGE_VERSION;
 	ctx->bvec = kvcalloc(CKPT_PAGES_MAX, sizeof(*ctx->bvec), GFP_KERNEL);
 	if (!ctx->bvec)
 		return -ENOMEM;
@@ -1088,6 +1091,7 @@ void ckpt_image_fini(struct ckpt_ctx *ctx)
 {
 	kvfree(ctx->bvec);
 	kvfree(ctx->wbuf);
+	kfree(ctx->file_path);
 }
 
 #ifdef CONFIG_CHECKPOINT_KUNIT_TEST

@@ -47,6 +47,7 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 		return ckpt_err(ctx, -ENOEXEC,
 				"image format version %u is newer than this kernel's (%u)",
 				le32_to_cpu(h->version), CKPT_IMAGE_VERSION);
+	ctx->version = le32_to_cpu(h->version);
 	if (le32_to_cpu(h->page_size) != PAGE_SIZE)
 		return ckpt_err(ctx, -ENOEXEC, "image page size %u, this kernel uses %lu",
 				le32_to_cpu(h->page_size), PAGE_SIZE);

@@ -272,7 +272,8 @@ out:
 SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
 {
-	if (flags & ~CHECKPOINT_VALID_FLAGS)
+	if (flags & ~(CHECKPOINT_VALID_FLAGS | CHECKPOINT_VERSION_MASK) ||
+	    (flags & CHECKPOINT_VERSION_MASK) > CHECKPOINT_VERSION(CKPT_IMAGE_VERSION))
 		return -EINVAL;
 	/* Nothing is left to track */
 	if ((flags & (CHECKPOINT_TRACK | CHECKPOINT_PREDUMP | CHECKPOINT_STOP)) &&

@@ -280,8 +280,8 @@ static uint32_t chain_check_header(struct ckpt_parents *c, const char *name, uin
 		chain_fail(c, "%s: not a checkpoint image (no HEADER, or a bad magic)", name);
 		return 0;
 	}
-	if (LE32(h->version) != CKPT_IMAGE_VERSION) {
-		chain_fail(c, "%s: unsupported image version %u (this ckpt reads version %u)",
+	if (!LE32(h->version) || LE32(h->version) > CKPT_IMAGE_VERSION) {
+		chain_fail(c, "%s: unsupported image version %u (this ckpt reads versions 1 to %u)",
 			   name, LE32(h->version), CKPT_IMAGE_VERSION);
 		return 0;
 	}

@@ -19,7 +19,7 @@
 static const char checkpoint_usage[] =
 	"Usage: ckpt checkpoint PID -o FILE [--kill] [--subtree] [--root-relative]\n"
 	"                       [--ext-unix-sk] [--track] [--incremental] [--predump]\n"
-	"                       [--stop] [--lazy]\n"
+	"                       [--stop] [--lazy] [--format-version N]\n"
 	"                       [-v | --log FILE] [--stats FILE]\n"
 	"                       [-q | --progress | --no-progress]\n"
 	"\n"
@@ -50,6 +50,8 @@ static const char checkpoint_usage[] =
 	"      --lazy         after each run of pages, its CRC-32C, so that restart\n"
 	"                     --lazy can map them later, when they are first touched\n"
 	"                     (not with --incremental or --predump)\n"
+	"      --format-version N  write image format version N (1 or 2; default:\n"
+	"                     the newest), for a kernel that reads only N\n"
 	"  -v, --verbose      send the kernel's log to standard error\n"
 	"  -l, --log FILE     write the kernel's log to FILE\n"
 	"      --stats FILE   write the figures of the checkpoint to FILE, as a\n"
@@ -75,6 +77,7 @@ enum {
 	CHECKPOINT_OPT_PREDUMP,
 	CHECKPOINT_OPT_STOP,
 	CHECKPOINT_OPT_LAZY,
+	CHECKPOINT_OPT_FORMAT_VERSION,
 };
 
 struct checkpoint_opts {
@@ -130,6 +133,7 @@ static int checkpoint_parse(int argc, char **argv,
 		{ "predump", no_argument,       NULL, CHECKPOINT_OPT_PREDUMP },
 		{ "stop",    no_argument,       NULL, CHECKPOINT_OPT_STOP },
 		{ "lazy",    no_argument,       NULL, CHECKPOINT_OPT_LAZY },
+		{ "format-version", required_argument, NULL, CHECKPOINT_OPT_FORMAT_VERSION },
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -179,6 +183,10 @@ static int checkpoint_parse(int argc, char **argv,
 			break;
 		case CHECKPOINT_OPT_LAZY:
 			o->flags |= CHECKPOINT_LAZY;
+			break;
+		case CHECKPOINT_OPT_FORMAT_VERSION:
+			if (!ckpt_parse_format_version(optarg, &o->flags))
+				return ckpt_usage_err("checkpoint", CKPT_FORMAT_VERSION_ERR);
 			break;
 		case CHECKPOINT_OPT_NO_PROGRESS:
 			o->progress = CKPT_PROGRESS_OFF;

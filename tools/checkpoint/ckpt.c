@@ -108,6 +108,22 @@ int ckpt_usage_err(const char *cmd, const char *msg)
 	return CKPT_EXIT_USAGE;
 }
 
+/* --format-version N: CHECKPOINT_VERSION(N) into @flags */
+bool ckpt_parse_format_version(const char *s, unsigned long *flags)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > CKPT_IMAGE_VERSION)
+		return false;
+	*flags |= CHECKPOINT_VERSION(v);
+	return true;
+}
+
 bool ckpt_parse_pid(const char *s, int *pid)
 {
 	char *end;
@@ -291,7 +307,7 @@ static void usage(FILE *f)
 
 static void print_version(void)
 {
-	printf("ckpt %s (checkpoint image format version %u)\n",
+	printf("ckpt %s (checkpoint image format versions 1 to %u)\n",
 	       CKPT_TOOL_VERSION, CKPT_IMAGE_VERSION);
 }
 

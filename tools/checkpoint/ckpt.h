@@ -92,6 +92,12 @@ void ckpt_syscall_err(const char *name, int err);
 int ckpt_check_kernel(const char *name);
 const char *ckpt_kernel_mismatch(char *buf, size_t len);
 bool ckpt_parse_pid(const char *s, int *pid);
+bool ckpt_parse_format_version(const char *s, unsigned long *flags);
+#define __ckpt_str(x)		#x
+#define ckpt_str(x)		__ckpt_str(x)
+/* Where used, <linux/checkpoint.h> gives CKPT_IMAGE_VERSION */
+#define CKPT_FORMAT_VERSION_ERR	\
+	"--format-version takes a version from 1 to " ckpt_str(CKPT_IMAGE_VERSION)
 int ckpt_usage_err(const char *cmd, const char *msg);
 int ckpt_open_image(const char *cmd, const char *path, bool output);
 

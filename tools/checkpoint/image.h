@@ -257,10 +257,18 @@ struct image {
 	char err[512];
 
 	/* from the HEADER */
+	uint32_t version;	/* of the image format */
 	uint32_t page_size;
 	uint32_t xstate_size;
 	uint64_t xfeatures;
 	uint32_t nr_tasks;
+
+	/*
+	 * The last FILE path, whole: from format version 2 on, a FILE's
+	 * path leaves out the beginning it shares with it
+	 */
+	char file_path[CKPT_PATH_MAX];
+	uint32_t file_path_len;	/* with its NUL; 0: none yet */
 
 	/* the CHAIN record, if any: PAGES_PARENT need a parent */
 	bool has_chain;
@@ -432,6 +440,11 @@ enum image_state image_after_namespaces(const struct image *img);
 
 /* Leave a task's SIGPENDING state if @type is not one (empty queues have none) */
 void image_sigpending_done(struct image *img, uint32_t type);
+
+/* FILES entries of either format version (records.c) */
+int files_entry(const struct image *img, const struct ckpt_files *files, uint32_t i,
+		struct ckpt_fd *e);
+size_t files_entry_size(const struct image *img);
 
 /* The TRAILER's checksum convention, in one place */
 uint32_t image_crc_start(void);

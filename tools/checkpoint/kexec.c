@@ -86,6 +86,7 @@ struct kexec_opts {
 	const char *append;
 	const char *log_path;
 	bool restore, list, exec, no_exec, keep, verbose;
+	unsigned long flags;		/* CHECKPOINT_VERSION() */
 	int nr_pids;
 	pid_t pids[STORE_MAX];
 };
@@ -341,7 +342,7 @@ static int save_tree(const struct kexec_opts *o, struct store *s, uint32_t i,
 			return -1;
 		}
 		ckpt_log_mark(log);
-		ret = ckpt_sys_checkpoint(o->pids[i], fd, CHECKPOINT_KILL, log->fd);
+		ret = ckpt_sys_checkpoint(o->pids[i], fd, CHECKPOINT_KILL | o->flags, log->fd);
 		end = lseek(fd, 0, SEEK_CUR);
 		/* A block device is synced with the header, a file now */
 		if (ret >= 0 && s->dir && fsync(fd)) {
@@ -552,6 +553,8 @@ static const char kexec_usage[] =
 	"  -e, --exec           reboot into the kernel loaded earlier\n"
 	"  -r, --restore        restart the trees of STORE not restarted yet\n"
 	"      --keep           leave STORE as it is after a restore\n"
+	"      --format-version N  images of format version N, for a next kernel\n"
+	"                       that reads only N (an older one)\n"
 	"  -L, --list           the trees STORE holds, and whether restored\n"
 	"  -v, --verbose        the kernel's log on standard error\n"
 	"  -l, --log FILE       the kernel's log into FILE\n"
@@ -568,6 +571,7 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 		{ "exec",    no_argument,       NULL, 'e' },
 		{ "restore", no_argument,       NULL, 'r' },
 		{ "keep",    no_argument,       NULL, 'K' },
+		{ "format-version", required_argument, NULL, 'F' },
 		{ "list",    no_argument,       NULL, 'L' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "log",     required_argument, NULL, 'l' },
@@ -601,6 +605,10 @@ static int kexec_parse(int argc, char **argv, struct kexec_opts *o)
 			break;
 		case 'K':
 			o->keep = true;
+			break;
+		case 'F':
+			if (!ckpt_parse_format_version(optarg, &o->flags))
+				return kexec_usage_err(CKPT_FORMAT_VERSION_ERR);
 			break;
 		case 'L':
 			o->list = true;

@@ -1468,7 +1468,10 @@ void print_FILE(const struct image *img, const void *p, uint32_t len)
 	printf("  fd_hint: %d\n", (int32_t)LE32(f->fd_hint));
 	pr_u("path_len", LE32(f->path_len));
 	pr_ref("obj_ref", LE32(f->obj_ref));
-	pr_str("path", (const char *)(f + 1), LE32(f->path_len));
+	/* Only from format version 2 on; the path is put together whole */
+	if (LE32(f->path_shared))
+		pr_u("path_shared", LE32(f->path_shared));
+	pr_str("path", LE32(f->path_len) ? img->file_path : "", LE32(f->path_len));
 }
 
 void print_INODE_ATTR(const struct image *img, const void *p, uint32_t len)
@@ -1582,16 +1585,16 @@ void print_PTY(const struct image *img, const void *p, uint32_t len)
 void print_FILES(const struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_files *files = p;
-	const struct ckpt_fd *fds = (const void *)(files + 1);
+	struct ckpt_fd e;
 	uint32_t i;
 
 	pr_u("objref", LE32(files->objref));
 	pr_u("nr_fds", LE32(files->nr_fds));
 	for (i = 0; i < LE32(files->nr_fds); i++) {
+		files_entry(img, files, i, &e);
 		printf("  fd[%u]: fd=%u file_ref=%u flags=0x%x", i,
-		       LE32(fds[i].fd), LE32(fds[i].file_ref),
-		       LE32(fds[i].flags));
-		FLAGS(LE32(fds[i].flags), fd_flag_names);
+		       LE32(e.fd), LE32(e.file_ref), LE32(e.flags));
+		FLAGS(LE32(e.flags), fd_flag_names);
 		printf("\n");
 	}
 }

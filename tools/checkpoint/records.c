@@ -323,9 +323,10 @@ int accept_HEADER(struct image *img, const void *p, uint32_t len)
 	if (LE64(h->magic) != CKPT_IMAGE_MAGIC)
 		return image_fail(img, "bad magic 0x%016llx, not a checkpoint image",
 				  (unsigned long long)LE64(h->magic));
-	if (LE32(h->version) != CKPT_IMAGE_VERSION)
-		return image_fail(img, "unsupported version %u (this ckpt reads version %u)",
+	if (!LE32(h->version) || LE32(h->version) > CKPT_IMAGE_VERSION)
+		return image_fail(img, "unsupported version %u (this ckpt reads versions 1 to %u)",
 				  LE32(h->version), CKPT_IMAGE_VERSION);
+	img->version = LE32(h->version);
 	if (LE32(h->arch) != CKPT_ARCH_X86_64)
 		return image_fail(img, "unknown arch %u", LE32(h->arch));
 	/* x86-64 has one base page size */
@@ -1561,6 +1562,50 @@ static int accept_anon_FILE(struct image *img, const struct ckpt_file *f,
 
 static int check_mq_file(struct image *img, const struct ckpt_file *f);
 
+/* A nonzero path_shared of a FILE whose whole path takes @n bytes */
+static int check_path_shared(struct image *img, uint32_t shared, uint32_t n)
+{
+	if (img->version < 2)
+		return image_fail(img, "path_shared %u in an image of version %u",
+				  shared, img->version);
+	if (shared >= n)
+		return image_fail(img, "path_shared %u is not below path_len %u",
+				  shared, n);
+	if (!img->file_path_len)
+		return image_fail(img, "path_shared %u, but no FILE before it has a path",
+				  shared);
+	if (shared >= img->file_path_len)
+		return image_fail(img,
+				  "path_shared %u is longer than the last FILE path (%u bytes)",
+				  shared, img->file_path_len - 1);
+	return 0;
+}
+
+/*
+ * A FILE's path: from format version 2 on, the record holds only what
+ * follows the path_shared bytes it has in common with the last FILE path
+ * (the kernel's ckpt_file_rec_read_path()).  img->file_path gets it whole.
+ */
+static int check_file_path(struct image *img, const struct ckpt_file *f, uint32_t len)
+{
+	uint32_t n = LE32(f->path_len), shared = LE32(f->path_shared);
+	const char *tail = (const char *)(f + 1);
+
+	if (n < 2 || n > CKPT_PATH_MAX)
+		return image_fail(img, "path_len %u is out of range 2..%u", n, CKPT_PATH_MAX);
+	if (shared && check_path_shared(img, shared, n))
+		return -1;
+	if (check_var_len(img, f, len, n - shared))
+		return -1;
+	if (strnlen(tail, n - shared) != n - shared - 1)
+		return image_fail(img, "path is not a NUL-terminated string of %u bytes", n);
+	memcpy(img->file_path + shared, tail, n - shared);
+	img->file_path_len = n;
+	if (img->file_path[0] != '/')
+		return image_fail(img, "path is not an absolute path");
+	return 0;
+}
+
 /*
  * A file under /proc/PID (the kernel's ckpt_proc_restart()): ino is the
  * pid of a task of the TREE, whose /proc files have no size or mtime
@@ -1633,6 +1678,8 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	uint32_t path_len = LE32(f->path_len), kind = LE32(f->kind);
 	uint32_t obj_type = 0;
 
+	if (!path_len && LE32(f->path_shared))
+		return image_fail(img, "path_shared %u, but no path", LE32(f->path_shared));
 	if (anon_file_rec(kind))
 		return accept_anon_FILE(img, f, len);
 	/* A pipe has no path, nor a hung-up terminal */
@@ -1642,11 +1689,10 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 	} else if (kind == CKPT_FILE_PIPE && !path_len) {
 		if (check_var_len(img, p, len, 0))
 			return -1;
-	} else if (check_path(img, p, len, path_len, "path")) {
+	} else if (check_file_path(img, f, len)) {
 		return -1;
 	}
-	if (check_file_mode(img, kind, LE32(f->mode)) ||
-	    check_zero(img, &f->__pad, sizeof(f->__pad), "__pad"))
+	if (check_file_mode(img, kind, LE32(f->mode)))
 		return -1;
 	if (kind == CKPT_FILE_MQUEUE && check_mq_file(img, f))
 		return -1;
@@ -1686,7 +1732,7 @@ int accept_FILE(struct image *img, const void *p, uint32_t len)
 		return image_fail(img, "fd_hint %d is neither an fd nor -1",
 				  (int32_t)LE32(f->fd_hint));
 	if (kind == CKPT_FILE_MEMFD &&
-	    strncmp((const char *)(f + 1), MEMFD_PREFIX, strlen(MEMFD_PREFIX)))
+	    strncmp(img->file_path, MEMFD_PREFIX, strlen(MEMFD_PREFIX)))
 		return image_fail(img, "a memfd's path does not start with %s",
 				  MEMFD_PREFIX);
 	/* The contents of a memfd follow its first open file's FILE */
@@ -1892,32 +1938,66 @@ int accept_LOCK(struct image *img, const void *p, uint32_t len)
 	return check_zero(img, &l->__pad, sizeof(l->__pad), "__pad");
 }
 
+/**
+ * files_entry() - entry @i of a FILES record, whatever the format version
+ * @img: the image
+ * @files: the record
+ * @i: the entry
+ * @e: its fd, file and CKPT_FD_* flags, as version 1 has them
+ *
+ * Return: 0, or -1 if a version 1 entry's __pad is not zero.
+ */
+int files_entry(const struct image *img, const struct ckpt_files *files, uint32_t i,
+		struct ckpt_fd *e)
+{
+	const struct ckpt_fd2 *fd2 = (const void *)(files + 1);
+	const struct ckpt_fd *fd1 = (const void *)(files + 1);
+	uint32_t fd;
+
+	if (img->version < 2) {
+		*e = fd1[i];
+		return LE32(e->__pad) ? -1 : 0;
+	}
+	fd = LE32(fd2[i].fd);
+	e->fd = htole32(fd & ~CKPT_FD2_CLOEXEC);
+	e->file_ref = fd2[i].file_ref;
+	e->flags = htole32(fd & CKPT_FD2_CLOEXEC ? CKPT_FD_CLOEXEC : 0);
+	e->__pad = 0;
+	return 0;
+}
+
+/* The bytes of a FILES entry in the image's format version */
+size_t files_entry_size(const struct image *img)
+{
+	return img->version < 2 ? sizeof(struct ckpt_fd) : sizeof(struct ckpt_fd2);
+}
+
 int accept_FILES(struct image *img, const void *p, uint32_t len)
 {
 	const struct ckpt_files *files = p;
-	const struct ckpt_fd *fds = (const void *)(files + 1);
 	uint32_t i, n = LE32(files->nr_fds);
 	int64_t prev = -1;
+	struct ckpt_fd e;
 	char field[32];
+	int bad_pad;
 
-	if (check_var_len(img, p, len, (uint64_t)n * sizeof(*fds)))
+	if (check_var_len(img, p, len, (uint64_t)n * files_entry_size(img)))
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (LE32(fds[i].fd) > INT_MAX || LE32(fds[i].fd) <= prev)
+		bad_pad = files_entry(img, files, i, &e);
+		if (LE32(e.fd) > INT_MAX || LE32(e.fd) <= prev)
 			return image_fail(img, "fd[%u]: fd %u is out of order or too big",
-					  i, LE32(fds[i].fd));
-		prev = LE32(fds[i].fd);
-		if (!LE32(fds[i].file_ref))
+					  i, LE32(e.fd));
+		prev = LE32(e.fd);
+		if (!LE32(e.file_ref))
 			return image_fail(img, "fd[%u]: file_ref is 0", i);
 		snprintf(field, sizeof(field), "fd[%u]: file_ref", i);
-		if (check_ref(img, field, LE32(fds[i].file_ref),
-			      CKPT_REC_FILE))
+		if (check_ref(img, field, LE32(e.file_ref), CKPT_REC_FILE))
 			return -1;
 		snprintf(field, sizeof(field), "fd[%u]: flags", i);
-		if (check_flags(img, LE32(fds[i].flags), CKPT_FD_CLOEXEC,
-				field))
+		if (check_flags(img, LE32(e.flags), CKPT_FD_CLOEXEC, field))
 			return -1;
-		if (LE32(fds[i].__pad))
+		if (bad_pad)
 			return image_fail(img, "fd[%u]: __pad is not zero", i);
 	}
 	return define_object(img, LE32(files->objref));
@@ -2576,7 +2656,7 @@ static bool mq_name_ok(const char *name)
  */
 static int check_mq_file(struct image *img, const struct ckpt_file *f)
 {
-	const char *path = (const char *)(f + 1);
+	const char *path = img->file_path;
 	uint32_t flags = LE32(f->f_flags);
 
 	if (check_flags(img, flags, O_ACCMODE_LINUX | O_NONBLOCK_LINUX, "f_flags"))

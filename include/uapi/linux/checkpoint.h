@@ -32,6 +32,15 @@
 #define CHECKPOINT_STOP		(1UL << 8) /* SIGSTOP the tasks after a complete image */
 #define CHECKPOINT_LAZY		(1UL << 9) /* PAGES_CRC after PAGES: restartable lazily */
 
+/*
+ * Bits 24..31 of the checkpoint(2) flags: the image format version to
+ * write, for a reader of an older kernel; 0 (the default) writes
+ * CKPT_IMAGE_VERSION.
+ */
+#define CHECKPOINT_VERSION_SHIFT 24
+#define CHECKPOINT_VERSION_MASK	(0xffUL << CHECKPOINT_VERSION_SHIFT)
+#define CHECKPOINT_VERSION(v)	(((unsigned long)(v) & 0xff) << CHECKPOINT_VERSION_SHIFT)
+
 /* restart(2) flags */
 #define RESTART_FILES_CHANGED_OK (1UL << 0) /* reopen files changed since the checkpoint */
 #define RESTART_EXTERNAL	(1UL << 1) /* the 5th and 6th arguments give externals */
@@ -82,7 +91,7 @@ struct ckpt_external {
 
 /* Image identification */
 #define CKPT_IMAGE_MAGIC	0x474d49544b43584cULL	/* "LXCKTIMG" */
-#define CKPT_IMAGE_VERSION	1
+#define CKPT_IMAGE_VERSION	2	/* 2: compact FILES entries, shared FILE paths */
 
 /* Architectures (struct ckpt_image_header.arch) */
 #define CKPT_ARCH_X86_64	1
@@ -1087,9 +1096,16 @@ struct ckpt_file {
 	__le32 fd_hint;		/* lowest fd that referred to it, or -1 */
 	__le32 path_len;	/* bytes of path, including the NUL; 0 for a pipe */
 	__le32 obj_ref;		/* the object behind the file (PIPE, PTY, FILE), or 0 */
-	__le32 __pad;
+	__le32 path_shared;	/* version 1: 0; see below */
 	/* followed by the path, NUL-terminated, padded to 8 bytes */
 };
+
+/*
+ * From format version 2 on, path_shared is how many leading bytes of the
+ * path are those of the last FILE record before it that has a path; the
+ * record holds only the rest, path_len - path_shared bytes with the NUL.
+ * path_len remains the length of the whole path.
+ */
 
 /*
  * INODE_ATTR: right after the FILE of the first open file of an unlinked
@@ -1167,10 +1183,21 @@ struct ckpt_fd {
 	__le32 __pad;
 };
 
+/* FILES entries from format version 2 on: CKPT_FD2_CLOEXEC is in fd */
+#define CKPT_FD2_CLOEXEC	(1U << 31)
+
+struct ckpt_fd2 {
+	__le32 fd;
+	__le32 file_ref;
+};
+
 struct ckpt_files {
 	__le32 objref;
 	__le32 nr_fds;
-	/* followed by nr_fds struct ckpt_fd, in increasing fd order */
+	/*
+	 * followed by nr_fds struct ckpt_fd (version 1) or struct ckpt_fd2
+	 * (version 2), in increasing fd order
+	 */
 };
 
 /*

@@ -171,7 +171,7 @@ def header(magic=None, version=None, nr_tasks=1, page_size=PAGE_SIZE,
     return Record('HEADER', struct.pack(
         '<QIIIIQQQ64sQII32I',
         CONST['CKPT_IMAGE_MAGIC'] if magic is None else magic,
-        CONST['CKPT_IMAGE_VERSION'] if version is None else version,
+        1 if version is None else version,
         CONST['CKPT_ARCH_X86_64'], page_size, flags,
         1795435200123456789, 123456789012, 123456789999,
         release, XFEATURES, XSTATE_SIZE, nr_tasks, *offsets))
@@ -198,19 +198,49 @@ def cred(objref, groups=(4, 24, 27)):
 
 
 def file(objref, kind, mode, path, f_flags=0o100000, rdev=0, size=0,
-         terminate=True, obj_ref=0, ino=1234, mtime=(1700000000, 5)):
+         terminate=True, obj_ref=0, ino=1234, mtime=(1700000000, 5),
+         shared=0):
+    """A FILE; from format version 2 on, shared leading bytes of the path
+    are those of the last FILE path and left out of the record."""
     path = path.encode() + (b'\0' if terminate else b'')
     body = struct.pack('<IIIIQQQIIQIIII', objref, kind, f_flags, mode,
                        0, size, mtime[0], mtime[1], rdev, ino, 0xFFFFFFFF,
-                       len(path), obj_ref, 0)
-    return Record('FILE', pad8(body + path))
+                       len(path), obj_ref, shared)
+    return Record('FILE', pad8(body + path[shared:]))
 
 
-def files(objref, fds):
+def files(objref, fds, version=1):
+    """A FILES of (fd, file_ref, flags) entries: 16 bytes each in format
+    version 1, 8 from version 2 on (CKPT_FD2_CLOEXEC in fd)."""
     body = struct.pack('<II', objref, len(fds))
     for fd, ref, flags in fds:
-        body += struct.pack('<IIII', fd, ref, flags, 0)
+        if version < 2:
+            body += struct.pack('<IIII', fd, ref, flags, 0)
+        else:
+            body += struct.pack('<II', fd | (flags & 1) << 31, ref)
     return Record('FILES', body)
+
+
+def format_v2(version=2, exe_shared=0, tty_shared=1, files_version=None,
+              fds=None, exe_path='/usr/bin/sleeper'):
+    """An edit: the good image in format version 2 (or the given one): its
+    FILES entries of 8 bytes, its tty's FILE sharing the leading "/" (or
+    tty_shared bytes) of the path before it, exe_path."""
+    r = REFS
+
+    def edit(records):
+        records[find(records, 'HEADER')] = header(version=version)
+        records[find(records, 'FILE')] = file(
+            r['exe'], 1, 0o100755, exe_path, size=16384,
+            shared=exe_shared)
+        records[find(records, 'FILE', 1)] = file(
+            r['tty'], 4, 0o20620, '/dev/pts/0', f_flags=0o102002,
+            rdev=(136 << 8) | 0, shared=tty_shared)
+        records[find(records, 'FILES')] = files(
+            r['files'], fds or [(0, r['tty'], 0), (1, r['tty'], 0),
+                                (2, r['tty'], 1)],
+            version if files_version is None else files_version)
+    return edit
 
 
 def fs(objref, cwd='/root', umask=0o022, root='/'):
@@ -1531,7 +1561,26 @@ VARIANTS = {
         r, sysv_contents=False), None, None),
     'bad-magic': (replace('HEADER', header(magic=0x1122334455667788)),
                   None, None),
-    'bad-version': (replace('HEADER', header(version=2)), None, None),
+    'bad-version': (replace('HEADER', header(version=CONST['CKPT_IMAGE_VERSION'] + 1)),
+                    None, None),
+    'good-format-v2': (format_v2(), None, None),
+    'v2-path-shared-whole': (format_v2(tty_shared=11), None, None),
+    'v2-path-shared-first': (format_v2(exe_shared=1), None, None),
+    'v1-path-shared': (format_v2(version=1, files_version=1), None, None),
+    'v2-files-v1-entries': (format_v2(files_version=1), None, None),
+    'v2-files-order': (format_v2(fds=[(1, REFS['tty'], 0),
+                                      (0, REFS['tty'], 1)]), None, None),
+    'good-format-v2-shared': (format_v2(exe_path='/dev/sleeper', tty_shared=5),
+                              None, None),
+    'good-format-v2-unshared': (format_v2(tty_shared=0), None, None),
+    'v2-path-shared-long': (format_v2(exe_path='/bin/s', tty_shared=8),
+                            None, None),
+    'v2-files-order-cloexec': (format_v2(fds=[(0, REFS['tty'], 0),
+                                              (0, REFS['tty'], 1)]), None, None),
+    'v2-files-ref-zero': (format_v2(files_version=2, fds=[
+        (0, REFS['tty'], 0), (1, REFS['tty'], 0), (2, REFS['tty'], 1),
+        (3, 0, 0)]), None, None),
+    'version-0': (replace('HEADER', header(version=0)), None, None),
     'bad-page-size': (replace('HEADER', header(page_size=8192)), None, None),
     'bad-xstate-offset': (replace('HEADER', header(
         offsets=[0, 160, 576, 640] + [0] * 28)), None, None),

@@ -157,7 +157,7 @@ expect "cli: --help lists the commands" 0 '^  show ' "$CKPT" --help
 expect "cli: --help lists criu" 0 '^  criu ' "$CKPT" --help
 expect "cli: criu --help" 0 '^Usage: criu --version' "$CKPT" criu --help
 expect "cli: --version names the image format" 0 \
-	'^ckpt .*image format version 1\)$' "$CKPT" --version
+	'^ckpt .*image format versions 1 to [0-9]+\)$' "$CKPT" --version
 for cmd in checkpoint restart show; do
 	expect "cli: $cmd --help" 0 "^Usage: ckpt $cmd " "$CKPT" $cmd --help
 done
@@ -186,6 +186,18 @@ expect "cli: checkpoint: --lazy excludes --incremental" 2 \
 	'^ckpt: checkpoint: --lazy excludes --incremental and --predump$' \
 	"$CKPT" checkpoint 1 -o "$TMP/x.img" --incremental --lazy
 expect "cli: checkpoint --help names --lazy" 0 '^      --lazy  ' \
+	"$CKPT" checkpoint --help
+NEWEST=$(sed -n 's/^#define CKPT_IMAGE_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+	"$SRC/../../include/uapi/linux/checkpoint.h")
+for v in 0 $((NEWEST + 1)) 256 -1 +1 x 1x ""; do
+	expect "cli: checkpoint --format-version '$v' is refused" 2 \
+		"^ckpt: checkpoint: --format-version takes a version from 1 to $NEWEST\$" \
+		"$CKPT" checkpoint 1 -o "$TMP/x.img" --format-version "$v"
+done
+expect "cli: kexec --format-version $((NEWEST + 1)) is refused" 2 \
+	"^ckpt: kexec: --format-version takes a version from 1 to $NEWEST\$" \
+	"$CKPT" kexec --store "$TMP/store" --format-version $((NEWEST + 1)) 1
+expect "cli: checkpoint --help names --format-version" 0 '^      --format-version N  ' \
 	"$CKPT" checkpoint --help
 expect "cli: restart --help names --lazy and RESTART_LAZY" 0 \
 	'flag RESTART_LAZY' "$CKPT" restart --help
@@ -747,8 +759,13 @@ check "show --pages: a crc32c and the first bytes of each page" \
 # variant: the reason ckpt must give
 declare -A REASON=(
 	[bad-magic]='offset 0: HEADER: bad magic'
-	[bad-version]='offset 0: HEADER: unsupported version 2'
+	[bad-version]='offset 0: HEADER: unsupported version 3'
 	[bad-page-size]='offset 0: HEADER: page_size 8192'
+	[v2-path-shared-whole]="offset 528: FILE: path_shared 11 not below path_len 11 and last path_len 17$"
+	[v2-path-shared-first]="offset 424: FILE: path_shared 1 not below path_len 17 and last path_len 0$"
+	[v1-path-shared]='offset 528: FILE: path_shared 1 in an image of version 1$'
+	[v2-files-v1-entries]='offset 624: FILES: len 56, but its contents take 32 bytes'
+	[v2-files-order]='offset 624: FILES: fd\[1\]: fd 0 is out of order or too big$'
 	[header-not-first]='offset 0: TREE: record out of order, expected HEADER'
 	[unknown-type]='offset 312: unknown record type 99'
 	[huge-len]='offset 312: CRED: len 2147483640 exceeds CKPT_REC_MAX_LEN'
@@ -1625,6 +1642,10 @@ check "show: PAGES_FILE records, where a PAGES may be, decoded" \
 	'[13] MM_END offset=3616 len=8' '  nr_pages: 2 (0 with data, 2 in files)'
 expect "show: an image with PAGES_FILE records is valid" 0 '^  crc32c: 0x[0-9a-f]{8} \(matches\)$' \
 	"$CKPT" show "$TMP/good-pages-file.img"
+expect "show: format version 2: 8-byte FILES entries, a FILE path put together whole" 0 \
+	'^  path: "/dev/pts/0"$' "$CKPT" show "$TMP/good-format-v2.img"
+expect "show: format version 2: CKPT_FD2_CLOEXEC shown as CLOEXEC" 0 \
+	'^  fd\[2\]: fd=2 file_ref=3 flags=0x1 \(CLOEXEC\)$' "$CKPT" show "$TMP/good-format-v2.img"
 expect "show: an X86_CPUID without X86_VDSO (an earlier kernel's)" 0 \
 	'^\[2\] TREE offset=312 len=40$' "$CKPT" show "$TMP/good-x86-cpuid.img"
 for v in $("${MKIMAGE[@]}" --list); do
