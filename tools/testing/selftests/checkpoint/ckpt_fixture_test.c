@@ -2,8 +2,9 @@
 /*
  * Images made by an earlier kernel restart on this one.
  *
- * fixtures/ holds images that ckpt_fixture_prog wrote on the kernel of the
- * commit named in fixtures/README, before the back ends became tables.
+ * fixtures/ holds images that ckpt_fixture_prog wrote on the kernels of the
+ * commits named in fixtures/README: one of format version 1, before the back
+ * ends became tables, and the first of version 2.
  * Each is restarted here with RESTART_FILES_CHANGED_OK (the program is
  * rebuilt with every build, with the same code but a new mtime); the
  * restored container's init checks its own state (memory, files, pipes,
@@ -29,6 +30,10 @@ FIXTURE_VARIANT(fixture) {
 
 FIXTURE_VARIANT_ADD(fixture, container) {
 	.image = "fixtures/container.img",
+};
+
+FIXTURE_VARIANT_ADD(fixture, container_v2) {
+	.image = "fixtures/container-v2.img",
 };
 
 FIXTURE_SETUP(fixture)

@@ -795,9 +795,12 @@ TEST_F_TIMEOUT(bad_mq, restart_fails_cleanly, 120)
 	struct ckpt_mqueue *q1, *q3;
 	struct ckpt_mq_ns *ns;
 	struct ckpt_file *f = NULL;
+	struct file_walk *w;
 	struct ckpt_msg *m;
 	struct image img = {};
-	int i1, i3, i;
+	char *data, path[CKPT_PATH_MAX];
+	size_t len;
+	int i1, i3, fi = -1;
 
 	ct_main = mq_init;
 	img.pid = spawn_container(_metadata, &self->ctx);
@@ -810,13 +813,21 @@ TEST_F_TIMEOUT(bad_mq, restart_fails_cleanly, 120)
 	q1 = ckpt_payload(img.data, &img.recs[i1]);
 	q3 = ckpt_payload(img.data, &img.recs[i3]);
 	m = ckpt_payload(img.data, &img.recs[i1 + 1]);
-	for (i = 0; i < img.nr && !f; i++) {
-		struct ckpt_file *c = ckpt_payload(img.data, &img.recs[i]);
-
-		if (img.recs[i].type == CKPT_REC_FILE && le32toh(c->kind) == CKPT_FILE_MQUEUE)
-			f = c;
+	/* The queue's FILE and its whole path, whatever it shares (version 2) */
+	w = malloc(sizeof(*w));
+	ASSERT_TRUE(!!w);
+	file_walk_start(w);
+	while (!f && (f = file_walk_next(&img, img.data, w)))
+		if (le32toh(f->kind) != CKPT_FILE_MQUEUE)
+			f = NULL;
+	if (f) {
+		fi = w->at;
+		snprintf(path, sizeof(path), "%s", w->path);
 	}
-	ASSERT_TRUE(f && q3->notify_pid);
+	free(w);
+	ASSERT_TRUE(f && q3->notify_pid && strlen(path) > 6);
+	data = img.data;
+	len = img.len;
 	switch (variant->what) {
 	case 0:
 		((char *)(q1 + 1))[4] = '/';
@@ -837,19 +848,24 @@ TEST_F_TIMEOUT(bad_mq, restart_fails_cleanly, 120)
 		ns->msg_max = 0;
 		break;
 	case 6:
-		((char *)(f + 1))[6] = 'x';
+		/* "/ckpt-q1" becomes "/ckpt-x1", written whole */
+		path[6] = 'x';
+		data = image_with_file_path(&img, img.data, fi, path, &len);
+		ASSERT_TRUE(!!data);
 		break;
 	default:
 		q1->msgsize = htole64(16);
 		break;
 	}
-	trailer_of(&img, img.data)->crc32c =
-		htole32(crc32c(img.data, img.recs[img.nr - 1].off));
-	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, img.data, img.len,
+	if (data == img.data)
+		image_fix_crc(&img, data);
+	ASSERT_TRUE(restart_from_broken_image(_metadata, &self->ctx, data, len,
 					      img.pid, variant->err, "damaged queue record") ==
 		    CKPT_FAILED_CLEANLY);
 	EXPECT_TRUE(ckpt_log_contains(&self->ctx, variant->log))
 		ckpt_dump_log(_metadata, &self->ctx);
+	if (data != img.data)
+		free(data);
 	free(img.data);
 	free(img.recs);
 }

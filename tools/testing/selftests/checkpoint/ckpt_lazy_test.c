@@ -698,7 +698,7 @@ static pid_t lazy_cycle(struct __test_metadata *_metadata, struct ckpt_ctx *ctx,
 	ASSERT_LT(0, check_pages_crc(_metadata, img, lp->region_size));
 	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY))
 		TH_LOG("restart() must recreate the task with its saved pid");
-	EXPECT_LT(0, lazy_pages_in_log(ctx))
+	EXPECT_LT(0U, lazy_pages_in_log(ctx))
 		TH_LOG("restart read every page: none was left in the image");
 	return pid;
 }
@@ -831,7 +831,7 @@ TEST_F_TIMEOUT(lazy, damaged_run_is_sigbus_others_are_right, 120)
 	/* Touching it, after checking the others */
 	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY))
 		TH_LOG("the contents of a run are checked when it is read, not by restart()");
-	EXPECT_LT(0, lazy_pages_in_log(ctx));
+	EXPECT_LT(0U, lazy_pages_in_log(ctx));
 	tell_damaged(_metadata, pid, value | DAMAGED_TOUCH);
 	if (!wait_ack(pid)) {
 		ckpt_assert_exit_ok(_metadata, ckpt_wait_child(pid, CKPT_EXIT_TIMEOUT_MS, false),
@@ -921,7 +921,7 @@ TEST_F_TIMEOUT(lazy, image_without_pages_crc_restores_eagerly, 90)
 	ASSERT_EQ(0, count_pages_crc(&self->img))
 		TH_LOG("an image without CHECKPOINT_LAZY has PAGES_CRC records");
 	ASSERT_EQ(pid, restart_from(_metadata, ctx, ctx->image_fd, RESTART_LAZY));
-	EXPECT_EQ(0, lazy_pages_in_log(ctx));
+	EXPECT_EQ(0U, lazy_pages_in_log(ctx));
 	ckpt_finish(_metadata, pid, CKPT_REASONS(lazy_reasons));
 }
 
@@ -1092,7 +1092,7 @@ static void make_pages_file_image(struct __test_metadata *_metadata,
 {
 	size_t len = pages_file_image(&self->img, self->out, self->mid, damage);
 
-	ASSERT_LT(0, len) TH_LOG("no PAGES record holds the middle of the region");
+	ASSERT_LT(0U, len) TH_LOG("no PAGES record holds the middle of the region");
 	ASSERT_GT(self->img.len / 2, len) TH_LOG("the pages are still in the image");
 	self->new_fd = ro_file_of(self->out, len);
 	ASSERT_LE(0, self->new_fd);
@@ -1111,7 +1111,7 @@ static void pages_file_restores(struct __test_metadata *_metadata,
 	}
 	ckpt_ctx_track(&self->ctx, ret);
 	if (flags & RESTART_LAZY)
-		EXPECT_LT(0, lazy_pages_in_log(&self->ctx))
+		EXPECT_LT(0U, lazy_pages_in_log(&self->ctx))
 			TH_LOG("restart read every page: none was left in the file");
 	ckpt_finish(_metadata, self->pid, CKPT_REASONS(lazy_reasons));
 }
@@ -1169,7 +1169,7 @@ TEST_F_TIMEOUT(pages_file, truncated_image_fails_restart, 90)
 	const struct ckpt_rec_hdr *hdr;
 	size_t off = 0, cut[2] = { 0, 0 };
 
-	ASSERT_LT(0, len);
+	ASSERT_LT(0U, len);
 	while (off < len && !cut[0]) {
 		hdr = (const void *)(self->out + off);
 		if (le32toh(hdr->type) == CKPT_REC_PAGES_FILE) {
@@ -1178,7 +1178,7 @@ TEST_F_TIMEOUT(pages_file, truncated_image_fails_restart, 90)
 		}
 		off += sizeof(*hdr) + le32toh(hdr->len);
 	}
-	ASSERT_NE(0, cut[0]) TH_LOG("no PAGES_FILE record in the rewritten image");
+	ASSERT_NE(0U, cut[0]) TH_LOG("no PAGES_FILE record in the rewritten image");
 	for (off = 0; off < 2; off++) {
 		if (self->new_fd >= 0)
 			close(self->new_fd);

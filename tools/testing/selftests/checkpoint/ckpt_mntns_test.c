@@ -127,8 +127,10 @@ static void setup_dirs(struct __test_metadata *_metadata, struct ckpt_ctx *ctx)
 {
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", ctx->dir);
 	snprintf(volume, sizeof(volume), "%s/vol", ctx->dir);
-	snprintf(ready_path, sizeof(ready_path), "%s/ready", volume);
-	snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s/notes", volume);
+	ASSERT_GT((int)sizeof(ready_path),
+		  snprintf(ready_path, sizeof(ready_path), "%s/ready", volume));
+	ASSERT_GT((int)sizeof(ckpt_note_path),
+		  snprintf(ckpt_note_path, sizeof(ckpt_note_path), "%s/notes", volume));
 	ASSERT_EQ(0, mkdir(rootfs, 0755));
 	ASSERT_EQ(0, mount("/", rootfs, NULL, MS_BIND, NULL));
 	/* Root inside a user namespace is another user outside */
@@ -597,7 +599,8 @@ static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 	int nr = 3;
 	long ret;
 
-	snprintf(ext[2].key, sizeof(ext[2].key), "%s", rodata);
+	if (snprintf(ext[2].key, sizeof(ext[2].key), "%s", rodata) >= (int)sizeof(ext[2].key))
+		return -1;
 	ext[2].fd = open(rodata, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	/* The next cgroup, for the root of its cgroup namespace */
@@ -607,8 +610,12 @@ static long restart_with(struct ckpt_ctx *ctx, bool with_volume)
 	}
 	if (with_volume) {
 		ext[nr] = ext[4];
-		snprintf(ext[nr].key, sizeof(ext[nr].key), "%s", volume);
-		ext[nr++].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (snprintf(ext[nr].key, sizeof(ext[nr].key), "%s", volume) <
+		    (int)sizeof(ext[nr].key))
+			ext[nr].fd = open(volume, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		else
+			ext[nr].fd = -1;
+		nr++;
 	}
 
 	ext[0].fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -805,7 +812,7 @@ TEST_F_TIMEOUT(mntns_damaged, restart_fails_cleanly, 90)
 		break;
 	default:
 		len = damage_tmpfs(_metadata, &img, variant->what);
-		ASSERT_NE(0, len);
+		ASSERT_NE(0U, len);
 		break;
 	}
 	if (len == img.len)

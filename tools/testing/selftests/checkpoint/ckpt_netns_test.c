@@ -478,7 +478,7 @@ static pid_t cycle(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, pid_
 		return -1;
 	ckpt_ctx_track(ctx, pid);
 	/* Back under its name, up: the caller gives it its addresses */
-	EXPECT_NE(0, if_nametoindex(OUTER));
+	EXPECT_NE(0U, if_nametoindex(OUTER));
 	outer_up(_metadata);
 	return pid;
 }
@@ -542,8 +542,8 @@ TEST_F_TIMEOUT(netns, outer_end_comes_back_under_the_callers_name, 120)
 		ckpt_dump_log(_metadata, &self->ctx);
 	}
 	ckpt_ctx_track(&self->ctx, pid);
-	EXPECT_NE(0, if_nametoindex("vext0"));
-	EXPECT_EQ(0, if_nametoindex("vnot0"));
+	EXPECT_NE(0U, if_nametoindex("vext0"));
+	EXPECT_EQ(0U, if_nametoindex("vnot0"));
 	RUN("ip addr add 10.77.0.1/24 dev vext0");
 	ckpt_finish(_metadata, pid, CKPT_REASONS(ct_reasons));
 }
@@ -662,7 +662,7 @@ TEST_F_TIMEOUT(netns, client_outside_talks_on_through_two_kills, 240)
 	       cs, cr, ss, sr);
 	EXPECT_EQ(cs, sr);
 	EXPECT_EQ(ss, cr);
-	EXPECT_LT(65536, cr);
+	EXPECT_LT(65536U, cr);
 }
 
 /* ---- damaged records ---- */
@@ -727,7 +727,7 @@ TEST_F_TIMEOUT(netns_damaged, restart_fails_cleanly, 90)
 	r = payload_of(&img, CKPT_REC_NET_ROUTE);
 	ASSERT_TRUE(n && d && a && r) TH_LOG("the image lacks a network record");
 	ASSERT_EQ(1, le16toh(n->nr_devs));
-	ASSERT_EQ(CKPT_NETDEV_PEER_OUT, le32toh(d->flags) & CKPT_NETDEV_PEER_OUT);
+	ASSERT_EQ((uint32_t)CKPT_NETDEV_PEER_OUT, le32toh(d->flags) & CKPT_NETDEV_PEER_OUT);
 	ASSERT_STREQ(OUTER, d->peer_name);
 	len = img.len;
 	switch (variant->what) {

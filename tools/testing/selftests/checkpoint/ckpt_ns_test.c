@@ -503,7 +503,7 @@ static unsigned int ext_mounts_of(pid_t pid, struct ckpt_external *ext, unsigned
 			continue;
 		memset(&ext[n], 0, sizeof(ext[n]));
 		ext[n].kind = CKPT_EXT_MOUNT;
-		snprintf(ext[n].key, sizeof(ext[n].key), "%s", mp);
+		memcpy(ext[n].key, mp, strlen(mp) + 1);
 		ext[n].fd = open(mp, O_PATH | O_CLOEXEC);
 		if (ext[n].fd >= 0)
 			n++;
@@ -521,7 +521,7 @@ TEST_F_TIMEOUT(ns, container_mount_namespace_comes_back_with_the_mounts_given, 1
 	ct.offsets = false;
 	pid = spawn_container(_metadata, &self->ctx, CLONE_NEWNS);
 	nr = ext_mounts_of(pid, ext, 64);
-	ASSERT_LT(0, nr);
+	ASSERT_LT(0U, nr);
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, &self->ctx, pid, CHECKPOINT_KILL));
 	ckpt_reap_killed(_metadata, pid);
 	ASSERT_EQ(0, lseek(self->ctx.image_fd, 0, SEEK_SET));

@@ -683,7 +683,7 @@ TEST_F_TIMEOUT(priv, restart_of_non_executable_exe_fails_with_eacces, 60)
 	outcome = ckpt_restart_must_fail(_metadata, &self->ctx, 0, self->ctx.image_fd,
 					 RESTART_FILES_CHANGED_OK, self->ctx.log_fd,
 					 EACCES, true, pid, "exe without x bits");
-	ASSERT_EQ(CKPT_FAILED_CLEANLY, outcome);
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
 	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "executable"));
 }
 
@@ -957,7 +957,7 @@ TEST_F_TIMEOUT(priv, restart_of_tree_record_with_500000_entries_fails_cleanly, 6
 
 	outcome = restart_from_broken_image(_metadata, &self->ctx, data, len, img.pid,
 					    EINVAL, "a TREE of 500000 entries");
-	ASSERT_EQ(CKPT_FAILED_CLEANLY, outcome);
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
 	free(data);
 	free(img.data);
 	free(img.recs);

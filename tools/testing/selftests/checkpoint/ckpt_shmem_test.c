@@ -1059,6 +1059,7 @@ struct hostile_recs {
 	struct ckpt_pages *anon_pages;		/* its first PAGES */
 	struct ckpt_vma *shmem_vma, *locked_vma;
 	struct ckpt_file *memfd_file;
+	int memfd_file_at;			/* its record */
 	uint32_t reg_file_ref;			/* a FILE that is no SHMEM */
 };
 
@@ -1089,10 +1090,12 @@ static void find_hostile_recs(struct image *img, char *data, struct hostile_recs
 			cur_shmem = NULL;
 			break;
 		case CKPT_REC_FILE:
-			if (le32toh(((struct ckpt_file *)p)->kind) == CKPT_FILE_MEMFD)
+			if (le32toh(((struct ckpt_file *)p)->kind) == CKPT_FILE_MEMFD) {
 				r->memfd_file = p;
-			else
+				r->memfd_file_at = i;
+			} else {
 				r->reg_file_ref = le32toh(((struct ckpt_file *)p)->objref);
+			}
 			break;
 		case CKPT_REC_VMA:
 			if (le32toh(((struct ckpt_vma *)p)->kind) == CKPT_VMA_SHMEM)
@@ -1143,7 +1146,7 @@ static void break_image(struct hostile_recs *r, int which)
 		r->memfd->size = htole64(page_size);
 		break;
 	case 7:
-		((char *)(r->memfd_file + 1))[1] = 'x';
+		/* Rewritten whole by the test: see memfd_without_prefix() */
 		break;
 	case 8:
 		r->locked_vma->flags = htole32((le32toh(r->locked_vma->flags) &
@@ -1152,12 +1155,32 @@ static void break_image(struct hostile_recs *r, int which)
 	}
 }
 
+/*
+ * The image with the memfd's path "/memfd:..." made "/xemfd:...": written
+ * whole, as in a version 2 image it may share its start with the path
+ * before it.  malloc()ed, its length in *@len.
+ */
+static char *memfd_without_prefix(struct image *img, int at, size_t *len)
+{
+	struct file_walk *w = malloc(sizeof(*w));
+	char *data = NULL, path[CKPT_PATH_MAX];
+
+	if (w && file_walk_to(img, img->data, at, w) && strlen(w->path) > 1) {
+		snprintf(path, sizeof(path), "%s", w->path);
+		path[1] = 'x';
+		data = image_with_file_path(img, img->data, at, path, len);
+	}
+	free(w);
+	return data;
+}
+
 TEST_F_TIMEOUT(shmem, hostile_shared_memory_records_are_refused, 180)
 {
 	enum ckpt_outcome outcome;
 	struct hostile_recs r;
 	struct image img = {};
-	char *data;
+	char *data, *broken;
+	size_t len;
 	pid_t pid;
 	int i;
 
@@ -1177,8 +1200,16 @@ TEST_F_TIMEOUT(shmem, hostile_shared_memory_records_are_refused, 180)
 		break_image(&r, i);
 		tr = trailer_of(&img, data);
 		tr->crc32c = htole32(crc32c(data, img.recs[img.nr - 1].off));
-		outcome = restart_from_broken_image(_metadata, &self->ctx, data, img.len,
+		broken = data;
+		len = img.len;
+		if (i == 7) {
+			broken = memfd_without_prefix(&img, r.memfd_file_at, &len);
+			ASSERT_TRUE(!!broken) TH_LOG("cannot rewrite the memfd's path");
+		}
+		outcome = restart_from_broken_image(_metadata, &self->ctx, broken, len,
 						    pid, EINVAL, hostile_what[i]);
+		if (broken != data)
+			free(broken);
 		EXPECT_TRUE(outcome == CKPT_FAILED_CLEANLY) TH_LOG("%s", hostile_what[i]);
 	}
 
