@@ -85,10 +85,15 @@ qemu+=(-append "$append")
 [ "$V" = 1 ] && echo "${qemu[*]}" >&2
 msg QEMU "$config kernel, job $(basename "$job"), log ${LOG#"$TOP"/}"
 
+# mawk reads a pipe in large blocks unless told otherwise: the boot watch
+# below would not see the job begin while the console is quiet (the bench).
+awk_opts=()
+awk -W version 2>&1 | grep -q mawk && awk_opts=(-W interactive)
+
 # Copy the console to the log without carriage returns, showing what SHOW
 # asks for as it comes.
 console_filter() {
-	awk -v logfile="$tmp/console.log" -v show="$SHOW" -v prefix="${PREFIX:-}" '
+	awk "${awk_opts[@]}" -v logfile="$tmp/console.log" -v show="$SHOW" -v prefix="${PREFIX:-}" '
 	{
 		gsub(/\r/, "")
 		print > logfile
