@@ -546,7 +546,8 @@ static void make_image(int dirfd, bool mntns, bool console)
 	int fd = openat(dirfd, CRIU_IMG_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	h.magic = htole64(CKPT_IMAGE_MAGIC);
-	h.version = htole32(CKPT_IMAGE_VERSION);
+	/* Its records are laid out as in format version 1 (it has no FILE or FILES) */
+	h.version = htole32(1);
 	h.page_size = htole32(4096);
 	h.nr_tasks = htole32(1);
 	put_rec(fd, CKPT_REC_HEADER, &h, sizeof(h), ((sizeof(h) + 7) & ~7UL) - sizeof(h));

@@ -29,6 +29,12 @@ identification constants are taken from the header itself.
     mkimage.py --expect-pages             the page lines of `ckpt show
                                           --pages` for the good image
     mkimage.py --selftest                 check the CRC and the layouts
+
+The images are of format version 1 (16-byte FILES entries, whole FILE
+paths) unless a variant says otherwise; --format-version 2 turns the one
+written (with --all: each good variant; with --flips: the good image)
+into version 2, its FILE paths sharing their beginning with the last
+FILE path, as the kernel writes them.
     mkimage.py --chain DIR                write DIR/A.img, B.img (incremental,
                                           on A), C.img (on B), variants
                                           with PAGES_CRC and damaged
@@ -1561,8 +1567,8 @@ VARIANTS = {
         r, sysv_contents=False), None, None),
     'bad-magic': (replace('HEADER', header(magic=0x1122334455667788)),
                   None, None),
-    'bad-version': (replace('HEADER', header(version=CONST['CKPT_IMAGE_VERSION'] + 1)),
-                    None, None),
+    'bad-version': (replace('HEADER', header(
+        version=CONST['CKPT_IMAGE_VERSION'] + 1)), None, None),
     'good-format-v2': (format_v2(), None, None),
     'v2-path-shared-whole': (format_v2(tty_shared=11), None, None),
     'v2-path-shared-first': (format_v2(exe_shared=1), None, None),
@@ -1570,17 +1576,20 @@ VARIANTS = {
     'v2-files-v1-entries': (format_v2(files_version=1), None, None),
     'v2-files-order': (format_v2(fds=[(1, REFS['tty'], 0),
                                       (0, REFS['tty'], 1)]), None, None),
-    'good-format-v2-shared': (format_v2(exe_path='/dev/sleeper', tty_shared=5),
-                              None, None),
+    'good-format-v2-shared': (format_v2(exe_path='/dev/sleeper',
+                                        tty_shared=5), None, None),
     'good-format-v2-unshared': (format_v2(tty_shared=0), None, None),
     'v2-path-shared-long': (format_v2(exe_path='/bin/s', tty_shared=8),
                             None, None),
-    'v2-files-order-cloexec': (format_v2(fds=[(0, REFS['tty'], 0),
-                                              (0, REFS['tty'], 1)]), None, None),
+    'v2-files-order-cloexec': (format_v2(fds=[
+        (0, REFS['tty'], 0), (0, REFS['tty'], 1)]), None, None),
     'v2-files-ref-zero': (format_v2(files_version=2, fds=[
         (0, REFS['tty'], 0), (1, REFS['tty'], 0), (2, REFS['tty'], 1),
         (3, 0, 0)]), None, None),
     'version-0': (replace('HEADER', header(version=0)), None, None),
+    # checkpoint(2)'s CHECKPOINT_VERSION(2) bits are never in the header
+    'header-flags-version': (replace('HEADER', header(flags=2 << 24)),
+                             None, None),
     'bad-page-size': (replace('HEADER', header(page_size=8192)), None, None),
     'bad-xstate-offset': (replace('HEADER', header(
         offsets=[0, 160, 576, 640] + [0] * 28)), None, None),
@@ -2532,11 +2541,53 @@ VARIANTS = {
 }
 
 
-def build(variant):
+def file_v2(payload, prev):
+    """A FILE of format version 1 in version 2, after the path prev (no
+    NUL): the leading bytes the paths share are left out, as the kernel
+    does.  Its payload and the path to share with the next FILE."""
+    n = struct.unpack_from('<I', payload, 60)[0]
+    if not n:
+        return payload, prev
+    path = payload[72:72 + n]
+    shared = len(os.path.commonprefix([path[:-1], prev]))
+    return (pad8(payload[:68] + struct.pack('<I', shared) + path[shared:]),
+            path[:-1])
+
+
+def files_v2(payload):
+    """A FILES of format version 1 in version 2: 8-byte entries."""
+    body = payload[:8]
+    for i in range(struct.unpack_from('<I', payload, 4)[0]):
+        fd, ref, flags, _ = struct.unpack_from('<IIII', payload, 8 + 16 * i)
+        body += struct.pack('<II', fd | (flags & 1) << 31, ref)
+    return body
+
+
+def to_format_v2(records):
+    """The records of a version 1 image, in format version 2."""
+    hdr = records[find(records, 'HEADER')].payload
+    if struct.unpack_from('<I', hdr, 8)[0] != 1:
+        return
+    prev = b''
+    for i, r in enumerate(records):
+        p = r.payload
+        if r.name == 'HEADER':
+            p = p[:8] + struct.pack('<I', 2) + p[12:]
+        elif r.name == 'FILES':
+            p = files_v2(p)
+        elif r.name == 'FILE':
+            p, prev = file_v2(p, prev)
+        if p != r.payload:
+            records[i] = Record(r.name, p, r.rtype)
+
+
+def build(variant, version=1):
     edit, fix_trailer, damage = VARIANTS[variant]
     records = good_records()
     if edit:
         edit(records)
+    if version >= 2:
+        to_format_v2(records)
     image = serialize(records, fix_trailer)
     if damage == 'flip-page-byte':
         at = image.index(pages(VMA_STACK[1] - 2 * PAGE_SIZE, 2).payload)
@@ -3043,14 +3094,19 @@ def main():
     ap.add_argument('--chain-flips', nargs=2, metavar=('STEP', 'DIR'))
     ap.add_argument('--check-merged', metavar='FILE')
     ap.add_argument('--check-refs', nargs='+', metavar='FILE')
+    ap.add_argument('--format-version', type=int, default=1, choices=(1, 2),
+                    help='the image in this format version (with --all: '
+                    'the good variants only)')
     args = ap.parse_args()
     if args.list:
         print('\n'.join(VARIANTS))
     elif args.all:
         for v in VARIANTS:
-            write(os.path.join(args.all, v + '.img'), build(v))
+            if args.format_version == 1 or v.startswith('good'):
+                write(os.path.join(args.all, v + '.img'),
+                      build(v, args.format_version))
     elif args.flips:
-        good = build('good')
+        good = build('good', args.format_version)
         for at in range(0, len(good), int(args.flips[0])):
             image = bytearray(good)
             image[at] ^= 0xFF
@@ -3074,7 +3130,7 @@ def main():
             ap.error('--check-refs REFS COPY FILE...')
         check_refs(args.check_refs[0], args.check_refs[1], args.check_refs[2:])
     elif args.file:
-        write(args.file, build(args.variant))
+        write(args.file, build(args.variant, args.format_version))
     else:
         ap.error('FILE is needed')
 

@@ -761,11 +761,16 @@ declare -A REASON=(
 	[bad-magic]='offset 0: HEADER: bad magic'
 	[bad-version]='offset 0: HEADER: unsupported version 3'
 	[bad-page-size]='offset 0: HEADER: page_size 8192'
-	[v2-path-shared-whole]="offset 528: FILE: path_shared 11 not below path_len 11 and last path_len 17$"
-	[v2-path-shared-first]="offset 424: FILE: path_shared 1 not below path_len 17 and last path_len 0$"
+	[header-flags-version]='offset 0: HEADER: unknown flags 0x2000000$'
+	[version-0]='offset 0: HEADER: unsupported version 0 \(this ckpt reads versions 1 to [0-9]+\)$'
+	[v2-path-shared-whole]='offset 528: FILE: path_shared 11 is not below path_len 11$'
+	[v2-path-shared-first]='offset 424: FILE: path_shared 1, but no FILE before it has a path$'
+	[v2-path-shared-long]='offset 512: FILE: path_shared 8 is longer than the last FILE path \(6 bytes\)$'
 	[v1-path-shared]='offset 528: FILE: path_shared 1 in an image of version 1$'
 	[v2-files-v1-entries]='offset 624: FILES: len 56, but its contents take 32 bytes'
 	[v2-files-order]='offset 624: FILES: fd\[1\]: fd 0 is out of order or too big$'
+	[v2-files-order-cloexec]='offset 624: FILES: fd\[1\]: fd 0 is out of order or too big$'
+	[v2-files-ref-zero]='offset 624: FILES: fd\[3\]: file_ref is 0$'
 	[header-not-first]='offset 0: TREE: record out of order, expected HEADER'
 	[unknown-type]='offset 312: unknown record type 99'
 	[huge-len]='offset 312: CRED: len 2147483640 exceeds CKPT_REC_MAX_LEN'
@@ -1646,6 +1651,49 @@ expect "show: format version 2: 8-byte FILES entries, a FILE path put together w
 	'^  path: "/dev/pts/0"$' "$CKPT" show "$TMP/good-format-v2.img"
 expect "show: format version 2: CKPT_FD2_CLOEXEC shown as CLOEXEC" 0 \
 	'^  fd\[2\]: fd=2 file_ref=3 flags=0x1 \(CLOEXEC\)$' "$CKPT" show "$TMP/good-format-v2.img"
+expect "show: format version 2: the header names version 2" 0 \
+	'^  version: 2$' "$CKPT" show "$TMP/good-format-v2.img"
+"$CKPT" show "$TMP/good-format-v2-shared.img" >"$TMP/v2-shared.out" 2>&1
+check "show: format version 2: a path sharing 5 bytes, shown whole with path_shared" \
+	show_has "$TMP/v2-shared.out" '  path: "/dev/sleeper"' \
+	'  path_len: 11' '  path_shared: 5' '  path: "/dev/pts/0"'
+# The same image in either version: the same lines, but for sizes and offsets
+v12_lines()
+{
+	"$CKPT" show "$1" 2>&1 | grep -v -e ' offset=' -e '^  version: ' \
+		-e '^  crc32c: ' -e '^  size: ' -e '^  path_shared: 1$'
+}
+v12_lines "$GOOD" >"$TMP/v1.out"
+v12_lines "$TMP/good-format-v2.img" >"$TMP/v2.out"
+check "show: format versions 1 and 2 of one image decode alike" \
+	diff -u "$TMP/v1.out" "$TMP/v2.out"
+check "show: format version 2: no path_shared line when nothing is shared" \
+	bash -c "! '$CKPT' show '$TMP/good-format-v2-unshared.img' | grep '^  path_shared:'"
+# Every good image again in format version 2 (tests/mkimage.py --format-version 2
+# shares each FILE path's beginning with the last one, as the kernel does)
+v2_all()
+{
+	local img name bad=0
+
+	for img in "$TMP"/good*.img; do
+		name=$(basename "$img")
+		if ! "$CKPT" show "$TMP/v2/$name" >/dev/null 2>"$TMP/err"; then
+			echo "$name: $(cat "$TMP/err")"
+			bad=$((bad + 1))
+			continue
+		fi
+		v12_lines "$img" | sed '/^  path_shared: /d' >"$TMP/v1.out"
+		v12_lines "$TMP/v2/$name" | sed '/^  path_shared: /d' >"$TMP/v2.out"
+		diff -u "$TMP/v1.out" "$TMP/v2.out" || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ]
+}
+mkdir "$TMP/v2" "$TMP/flips-v2" &&
+	"${MKIMAGE[@]}" --all "$TMP/v2" --format-version 2 &&
+	"${MKIMAGE[@]}" --flips 13 "$TMP/flips-v2" --format-version 2
+check "show: every good image in format version 2 decodes as in version 1" v2_all
+check "show: format version 2: a path shared whole but for its NUL" \
+	bash -c "'$CKPT' show '$TMP/v2/good-unlinked.img' | grep -q '^  path_shared: 4$'"
 expect "show: an X86_CPUID without X86_VDSO (an earlier kernel's)" 0 \
 	'^\[2\] TREE offset=312 len=40$' "$CKPT" show "$TMP/good-x86-cpuid.img"
 for v in $("${MKIMAGE[@]}" --list); do
@@ -1696,6 +1744,8 @@ check "show: every cut at an 8-byte boundary (512 in page data) is rejected" \
 	rejects_all "$CKPT" "$TMP/cuts"
 check "show: a flipped byte anywhere is rejected" \
 	rejects_all "$CKPT" "$TMP/flips"
+check "show: format version 2: a flipped byte anywhere is rejected" \
+	rejects_all "$CKPT" "$TMP/flips-v2"
 
 # --- incremental images: show, ckpt merge and restart --parent ---
 
@@ -2197,14 +2247,20 @@ if [ -n "$ASAN" ]; then
 		"$ASAN" show "$TMP/good-sched-deadline.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-tty-hungup.img" >/dev/null || return 1
 		"$ASAN" show "$TMP/good-incremental.img" >/dev/null || return 1
+		for img in "$TMP"/v2/good*.img "$FIXTURES"/*.img; do
+			[ -f "$img" ] || continue
+			"$ASAN" show "$img" >/dev/null || return 1
+		done
 		rejects_all "$ASAN" "$TMP/bad"
 	}
 	check "asan+ubsan: the good image and every damaged one" asan_all
 	check "asan+ubsan: every truncation" rejects_all "$ASAN" "$TMP/cuts"
 	check "asan+ubsan: flipped bytes" rejects_all "$ASAN" "$TMP/flips"
+	check "asan+ubsan: flipped bytes, format version 2" \
+		rejects_all "$ASAN" "$TMP/flips-v2"
 else
 	for t in "the good image and every damaged one" "every truncation" \
-		 "flipped bytes"; do
+		 "flipped bytes" "flipped bytes, format version 2"; do
 		skip "asan+ubsan: $t" "no sanitizer runtime"
 	done
 fi
