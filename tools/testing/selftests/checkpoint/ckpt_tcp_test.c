@@ -750,6 +750,11 @@ static void held_test(struct __test_metadata *_metadata, struct ckpt_ctx *ctx, b
 	out.w = c;
 	in.r = c;
 	ASSERT_TRUE(pump_for(&out, &in, 300));
+	/* Room in the send queue, so that what is sent while it is stopped shows */
+	out.limit = out.sent;
+	for (i = 0; i < 300 && unsent(c); i++)
+		ASSERT_TRUE(pump_for(&out, &in, 10));
+	out.limit = UINT64_MAX;
 	ASSERT_EQ(0, ckpt_checkpoint(_metadata, ctx, pid, CHECKPOINT_STOP));
 	for (i = 0; i < 100 && proc_state(pid) != 'T'; i++)
 		ckpt_sleep_ms(10);
