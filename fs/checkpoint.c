@@ -688,18 +688,12 @@ static char *ckpt_file_rec_read_path(struct ckpt_ctx *ctx, const struct ckpt_fil
 		ckpt_err(ctx, -EINVAL, "FILE record has a malformed path");
 		return ERR_PTR(-EINVAL);
 	}
-	path = kmalloc(path_len, GFP_KERNEL);
-	if (!path || (ctx->version >= 2 && ckpt_file_path_prev(ctx))) {
-		kfree(path);
+	if (ckpt_file_path_prev(ctx))
 		return ERR_PTR(-ENOMEM);
-	}
-	memcpy(path, ctx->file_path, shared);
-	memcpy(path + shared, tail, tail_len);
-	if (ctx->version >= 2) {
-		memcpy(ctx->file_path, path, path_len);
-		ctx->file_path_len = path_len;
-	}
-	return path;
+	memcpy(ctx->file_path + shared, tail, tail_len);
+	ctx->file_path_len = path_len;
+	path = kmemdup(ctx->file_path, path_len, GFP_KERNEL);
+	return path ?: ERR_PTR(-ENOMEM);
 }
 
 /* The path of a FILE record of kind @k, NULL if it has none */
