@@ -857,32 +857,62 @@ static int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct mm_struct *mm,
 }
 
 /*
+ * The MM written before that holds the nearest of @av's ancestors (@av
+ * itself included) in some mapping, other than MM @objref, or 0: the MM
+ * whose mapping that of @av was forked from, or a fork of that.
+ */
+static u32 ckpt_anon_vma_holder(struct ckpt_ctx *ctx, struct anon_vma *av, u32 objref)
+{
+	u32 holder;
+
+	for (; av; av = av->parent == av ? NULL : av->parent)
+		if (ckpt_obj_key_find(ctx, CKPT_OBJ_mm, av, &holder) && holder != objref)
+			return holder;
+	return 0;
+}
+
+/* Note that MM @objref holds @av, if no MM written before did */
+static int ckpt_anon_vma_hold(struct ckpt_ctx *ctx, struct anon_vma *av, u32 objref)
+{
+	u32 holder;
+
+	if (ckpt_obj_key_find(ctx, CKPT_OBJ_mm, av, &holder))
+		return 0;
+	return PTR_ERR_OR_ZERO(ckpt_obj_key_add(ctx, CKPT_OBJ_mm, av, objref));
+}
+
+/*
  * The MM written before whose mapping the private anonymous mapping of @v
  * is to be linked to at restart, as if forked from it, in @ref (0 if
- * none): the last MM written with a mapping of the same fork family.  Its
- * pages, and those of the MMs it was itself linked to, can be shared.
+ * none): the MM of the nearest anon_vma up its fork ancestry that a
+ * mapping written before had, that is the one fork() copied it from.
+ * Where that mapping is gone, the family's root anon_vma stands for the
+ * first MM written with a mapping of the family.  A restored mapping then
+ * links to as many anon_vmas as fork() gave it, not to one per process
+ * written before, and can map the pages of the MMs up its ancestry.
+ * Under the mmap lock: @v's anon_vma keeps its ancestors.
  */
-static int ckpt_vma_cow_mm(struct ckpt_ctx *ctx, const struct ckpt_vma_info *v,
-			   u32 objref, u32 *ref)
+static int ckpt_vma_cow_mm(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			   const struct ckpt_vma_info *v, u32 objref, u32 *ref)
 {
-	unsigned long *data;
-	u32 first;
+	struct vm_area_struct *vma;
+	struct anon_vma *av;
+	int ret = 0;
 
 	*ref = 0;
 	if (!v->anon_root)
 		return 0;
-	/* The data word: the last MM of the family, and the one it got */
-	data = ckpt_obj_key_find(ctx, CKPT_OBJ_mm, v->anon_root, &first);
-	if (!data) {
-		data = ckpt_obj_key_add(ctx, CKPT_OBJ_mm, v->anon_root, objref);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-	} else {
-		*ref = lower_32_bits(*data) == objref ? upper_32_bits(*data) :
-							lower_32_bits(*data);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, v->start);
+	av = vma ? vma->anon_vma : NULL;
+	if (av) {
+		*ref = ckpt_anon_vma_holder(ctx, av, objref);
+		ret = ckpt_anon_vma_hold(ctx, av, objref) ?:
+		      ckpt_anon_vma_hold(ctx, av->root, objref);
 	}
-	*data = (u64)*ref << 32 | objref;
-	return 0;
+	mmap_read_unlock(mm);
+	return ret;
 }
 
 static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
@@ -914,7 +944,7 @@ static int ckpt_mm_write_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			rec.flags = cpu_to_le32(ckpt_vma_flags(v[i].flags));
 			rec.file_ref = cpu_to_le32(ref);
 			if (!ret && kind == CKPT_VMA_ANON)
-				ret = ckpt_vma_cow_mm(ctx, &v[i], objref, &ref);
+				ret = ckpt_vma_cow_mm(ctx, mm, &v[i], objref, &ref);
 			rec.cow_mm_ref = cpu_to_le32(kind == CKPT_VMA_ANON ? ref : 0);
 			if (!ret)
 				ret = ckpt_write_rec(ctx, CKPT_REC_VMA, &rec, sizeof(rec));
