@@ -124,16 +124,16 @@ int ckpt_fown_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 objref, u3
 /* The task of the image whose credentials give the owner back, or NULL */
 static struct ckpt_rtask *ckpt_fown_rtask(struct ckpt_ctx *ctx, pid_t nr, u32 type)
 {
+	struct ckpt_rtask *rt;
 	u32 i;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		if ((type == F_OWNER_TID && rt->pid == nr) ||
-		    (type == F_OWNER_PID && rt->pid == nr && rt->tgid == nr) ||
-		    (type == F_OWNER_PGRP && rt->pgid == nr))
-			return rt;
+	if (type != F_OWNER_PGRP) {
+		rt = ckpt_rtask_of(ctx, nr);
+		return rt && (type == F_OWNER_TID || rt->tgid == nr) ? rt : NULL;
 	}
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->rtasks[i].pgid == nr)
+			return &ctx->rtasks[i];
 	return NULL;
 }
 

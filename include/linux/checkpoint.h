@@ -75,6 +75,7 @@ enum ckpt_thaw {
  * @arch: architecture CPU state, applied by the coordinator
  * @resume: state the task needs after the coordinator lets it go
  * @task_rec: its TASK record, while the task reads its sections
+ * @end: a process: the index in TREE after its threads and descendants
  * @cgroup: a process of a cgroup namespace the image has: the id of the
  *	CGROUP it moves itself into before it reads its records; else 0
  */
@@ -96,6 +97,7 @@ struct ckpt_rtask {
 	void *arch;
 	struct ckpt_resume *resume;
 	const struct ckpt_task *task_rec;
+	u32 end;
 	u32 cgroup;
 };
 
@@ -133,7 +135,8 @@ struct ckpt_rtask {
  * @root: checkpoint: the leader of its process
  * @pidns: checkpoint: pid namespace whose ids the image holds (the root's)
  * @container: checkpoint: container mode, the root is @pidns's init
- * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task
+ * @tree_pids: checkpoint: pid in @pidns -> struct ckpt_frozen, every task;
+ *	restart: pid of the image -> struct ckpt_rtask
  * @root_vpid: restart: pid of the restored root in the caller's namespace
  * @fs_roots: restart: fs objref -> struct path, the chroots to enter
  * @nsproxy: checkpoint: the namespaces every task of the tree is in

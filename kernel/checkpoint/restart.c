@@ -65,10 +65,11 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 /*
  * Entry @i of the tree must come in the depth-first order checkpoint
  * writes: the root process; after a process its threads, then each child
- * process followed by its own subtree.  @stack holds the pids of the
- * current process and its ancestors.
+ * process followed by its own subtree.  @stack holds the indices of the
+ * current process and its ancestors; a process popped from it has its
+ * subtree end at @i.
  */
-static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
+static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, u32 *stack,
 			       u32 *depth)
 {
 	struct ckpt_rtask *rt = &ctx->rtasks[i];
@@ -77,7 +78,7 @@ static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
 	if (i == 0) {
 		if (rt->tgid != rt->pid || rt->ppid)
 			return false;
-		stack[(*depth)++] = rt->pid;
+		stack[(*depth)++] = i;
 		return true;
 	}
 	/* A zombie has neither threads nor children */
@@ -91,11 +92,11 @@ static bool ckpt_tree_order_ok(struct ckpt_ctx *ctx, u32 i, pid_t *stack,
 	if (rt->pid != rt->tgid)	/* a thread, right after its process */
 		return rt->tgid == prev->tgid && rt->ppid == prev->ppid &&
 		       rt->pgid == prev->pgid && rt->sid == prev->sid;
-	while (*depth && stack[*depth - 1] != rt->ppid)
-		(*depth)--;
+	while (*depth && ctx->rtasks[stack[*depth - 1]].pid != rt->ppid)
+		ctx->rtasks[stack[--(*depth)]].end = i;
 	if (!*depth)
 		return false;
-	stack[(*depth)++] = rt->pid;
+	stack[(*depth)++] = i;
 	return true;
 }
 
@@ -127,7 +128,7 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 	struct ckpt_tree *tree;
 	struct ckpt_tree_task *ents;
 	u32 len, nr, i, depth = 0;
-	pid_t *stack = NULL;
+	u32 *stack = NULL;
 	int ret = 0;
 
 	tree = ckpt_read_rec_var(ctx, CKPT_REC_TREE, sizeof(*tree), &len);
@@ -173,7 +174,16 @@ static int ckpt_read_tree(struct ckpt_ctx *ctx)
 				       i, rt->pid, rt->tgid, rt->ppid);
 			goto out;
 		}
+		ret = xa_insert(&ctx->tree_pids, rt->pid, rt, GFP_KERNEL);
+		if (ret) {
+			if (ret == -EBUSY)
+				ret = ckpt_err(ctx, -EINVAL, "TREE entry %u: pid %d is there twice",
+					       i, rt->pid);
+			goto out;
+		}
 	}
+	while (depth)
+		ctx->rtasks[stack[--depth]].end = nr;
 	if (nr && (ctx->rtasks[nr - 1].flags & CKPT_TREE_EXITED)) {
 		ret = ckpt_err(ctx, -EINVAL, "TREE entry %u: an exited leader without threads",
 			       nr - 1);
@@ -239,26 +249,21 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
  */
 static int ckpt_spawn_family(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
 {
-	unsigned int i;
+	u32 i = leader - ctx->rtasks + 1;
 	int ret;
 
-	for (i = leader - ctx->rtasks + 1; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		if (rt->tgid != leader->pid || rt->pid == rt->tgid)
-			continue;
-		ret = ckpt_spawn_one(ctx, rt, CLONE_VM | CLONE_FS | CLONE_FILES |
-				     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM);
+	/* Its threads come right after it */
+	for (; i < leader->end && ctx->rtasks[i].pid != ctx->rtasks[i].tgid; i++) {
+		ret = ckpt_spawn_one(ctx, &ctx->rtasks[i],
+				     CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				     CLONE_THREAD | CLONE_SYSVSEM);
 		if (ret)
 			return ret;
 	}
-	for (i = leader - ctx->rtasks + 1; i < ctx->nr_tasks; i++) {
-		struct ckpt_rtask *rt = &ctx->rtasks[i];
-
-		if (rt->ppid != leader->pid || rt->pid != rt->tgid)
-			continue;
+	/* Then each child process, followed by its own subtree */
+	for (; i < leader->end; i = ctx->rtasks[i].end) {
 		/* It installs an mm and a file table of its own */
-		ret = ckpt_spawn_one(ctx, rt, CLONE_VM);
+		ret = ckpt_spawn_one(ctx, &ctx->rtasks[i], CLONE_VM);
 		if (ret)
 			return ret;
 	}

@@ -273,10 +273,5 @@ void ckpt_free_deferred(struct ckpt_ctx *ctx)
  */
 struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, pid_t pid)
 {
-	u32 i;
-
-	for (i = 0; pid > 0 && i < ctx->nr_tasks; i++)
-		if (ctx->rtasks[i].pid == pid)
-			return &ctx->rtasks[i];
-	return NULL;
+	return pid > 0 && ctx->nr_tasks ? xa_load(&ctx->tree_pids, pid) : NULL;
 }

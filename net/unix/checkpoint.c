@@ -964,11 +964,10 @@ static int ckpt_unix_bind(struct ckpt_ctx *ctx, struct sock *sk,
 /* The restored task with thread group id @nr, if it exists yet */
 static struct pid *ckpt_unix_pid(struct ckpt_ctx *ctx, pid_t nr)
 {
-	unsigned int i;
+	struct ckpt_rtask *rt = ckpt_rtask_of(ctx, nr);
 
-	for (i = 0; nr && i < ctx->nr_tasks; i++)
-		if (ctx->rtasks[i].tgid == nr && ctx->rtasks[i].task)
-			return get_task_pid(ctx->rtasks[i].task, PIDTYPE_TGID);
+	if (rt && rt->tgid == nr && rt->task)
+		return get_task_pid(rt->task, PIDTYPE_TGID);
 	return NULL;
 }
 

@@ -918,46 +918,90 @@ TEST_F_TIMEOUT(priv, sigkill_of_container_during_restart_leaves_no_task, 120)
 #define HUGE_TREE	500000
 
 /*
+ * @img with a TREE of @nr entries, all copies of its first, and a HEADER
+ * that says @nr tasks; the entries at *@ents.  Returns the new image, of
+ * *@len bytes.
+ */
+static char *image_with_tree(struct __test_metadata *_metadata, const struct image *img,
+			     size_t nr, struct ckpt_tree_task **ents, size_t *len)
+{
+	struct ckpt_image_header *hdr;
+	struct ckpt_rec *tree_rec;
+	struct ckpt_tree *tree;
+	size_t before, after, tree_len, i;
+	char *data, *p;
+
+	tree_rec = find_rec(img, CKPT_REC_TREE);
+	EXPECT_TRUE(!!tree_rec);
+	if (!tree_rec)
+		return NULL;
+	before = tree_rec->off;
+	after = before + sizeof(struct ckpt_rec_hdr) + tree_rec->len;
+	tree_len = sizeof(*tree) + nr * sizeof(**ents);
+	*len = img->len - (after - before) + sizeof(struct ckpt_rec_hdr) + tree_len;
+	data = calloc(1, *len);
+	EXPECT_TRUE(!!data);
+	if (!data)
+		return NULL;
+	memcpy(data, img->data, before);
+	p = data + before;
+	memcpy(p, img->data + before, sizeof(struct ckpt_rec_hdr) + sizeof(*tree) +
+	       sizeof(**ents));
+	((struct ckpt_rec_hdr *)p)->len = htole32(tree_len);
+	tree = (void *)(p + sizeof(struct ckpt_rec_hdr));
+	tree->nr_tasks = htole32(nr);
+	*ents = (void *)(tree + 1);
+	for (i = 1; i < nr; i++)
+		(*ents)[i] = (*ents)[0];
+	memcpy(p + sizeof(struct ckpt_rec_hdr) + tree_len, img->data + after, img->len - after);
+	hdr = (void *)(data + sizeof(struct ckpt_rec_hdr));
+	hdr->nr_tasks = htole32(nr);
+	return data;
+}
+
+/*
  * A TREE of 500,000 entries that are all copies of the first: allocated
  * for, then refused, without a warning and without a task left.
  */
 TEST_F_TIMEOUT(priv, restart_of_tree_record_with_500000_entries_fails_cleanly, 60)
 {
-	struct image img = {};
-	struct ckpt_rec *tree_rec;
-	struct ckpt_image_header *hdr;
-	struct ckpt_tree *tree;
 	struct ckpt_tree_task *ents;
-	size_t before, after, tree_len, len, i;
+	struct image img = {};
 	enum ckpt_outcome outcome;
-	char *data, *p;
+	size_t len;
+	char *data;
 
 	take_image(_metadata, &self->ctx, &img);
-	tree_rec = find_rec(&img, CKPT_REC_TREE);
-	ASSERT_TRUE(!!tree_rec);
-	before = tree_rec->off;
-	after = before + sizeof(struct ckpt_rec_hdr) + tree_rec->len;
-	tree_len = sizeof(*tree) + (size_t)HUGE_TREE * sizeof(*ents);
-	len = img.len - (after - before) + sizeof(struct ckpt_rec_hdr) + tree_len;
-	data = calloc(1, len);
+	data = image_with_tree(_metadata, &img, HUGE_TREE, &ents, &len);
 	ASSERT_TRUE(!!data);
-	memcpy(data, img.data, before);
-	p = data + before;
-	memcpy(p, img.data + before, sizeof(struct ckpt_rec_hdr) + sizeof(*tree) +
-	       sizeof(*ents));
-	((struct ckpt_rec_hdr *)p)->len = htole32(tree_len);
-	tree = (void *)(p + sizeof(struct ckpt_rec_hdr));
-	tree->nr_tasks = htole32(HUGE_TREE);
-	ents = (void *)(tree + 1);
-	for (i = 1; i < HUGE_TREE; i++)
-		ents[i] = ents[0];
-	memcpy(p + sizeof(struct ckpt_rec_hdr) + tree_len, img.data + after, img.len - after);
-	hdr = (void *)(data + sizeof(struct ckpt_rec_hdr));
-	hdr->nr_tasks = htole32(HUGE_TREE);
-
 	outcome = restart_from_broken_image(_metadata, &self->ctx, data, len, img.pid,
 					    EINVAL, "a TREE of 500000 entries");
 	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+	free(data);
+	free(img.data);
+	free(img.recs);
+}
+
+/*
+ * A TREE whose second process has the pid of the first, its parent:
+ * refused by name before any task is created.
+ */
+TEST_F_TIMEOUT(priv, restart_of_tree_with_a_pid_twice_fails_cleanly, 60)
+{
+	struct ckpt_tree_task *ents;
+	struct image img = {};
+	enum ckpt_outcome outcome;
+	size_t len;
+	char *data;
+
+	take_image(_metadata, &self->ctx, &img);
+	data = image_with_tree(_metadata, &img, 2, &ents, &len);
+	ASSERT_TRUE(!!data);
+	ents[1].ppid = ents[0].pid;
+	outcome = restart_from_broken_image(_metadata, &self->ctx, data, len, img.pid,
+					    EINVAL, "a TREE with a pid twice");
+	ASSERT_TRUE(outcome == CKPT_FAILED_CLEANLY);
+	ASSERT_TRUE(ckpt_log_contains(&self->ctx, "is there twice"));
 	free(data);
 	free(img.data);
 	free(img.recs);
