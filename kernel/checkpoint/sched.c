@@ -16,12 +16,13 @@
  * restart caller's privileges: the nice value and the policy with
  * sched_setattr(2)'s checks (a higher priority needs CAP_SYS_NICE or room
  * under RLIMIT_NICE and RLIMIT_RTPRIO), the affinity with
- * sched_setaffinity(2) within the CPUs the caller may use (narrowed, and
- * logged, where it may not use them all), the I/O priority with
+ * sched_setaffinity(2) within the CPUs its cpuset allows (narrowed, and
+ * logged, where it does not allow them all), the I/O priority with
  * ioprio_set(2)'s.
  */
 #include <linux/checkpoint.h>
 #include <linux/cpumask.h>
+#include <linux/cpuset.h>
 #include <linux/iocontext.h>
 #include <linux/ioprio.h>
 #include <linux/sched.h>
@@ -231,25 +232,34 @@ static int ckpt_sched_set_policy(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	return ret ? ckpt_err(ctx, ret, "task %d: cannot set its scheduling", rt->pid) : 0;
 }
 
-/* The saved CPUs that the caller may use too, as sched_setaffinity(2) */
+/*
+ * The saved CPUs that the task's cpuset allows, as sched_setaffinity(2)
+ * would set them: not only those of the task that created it, which may
+ * have fewer.
+ */
 static int ckpt_sched_set_cpus(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 			       const struct ckpt_sched *rec)
 {
 	u32 nr = min(le32_to_cpu(rec->nr_cpus), nr_cpu_ids), cpu;
 	const __le64 *mask = (const void *)(rec + 1);
-	cpumask_var_t want;
+	cpumask_var_t want, allowed;
 	int ret = 0;
 
 	if (!zalloc_cpumask_var(&want, GFP_KERNEL))
 		return -ENOMEM;
+	if (!alloc_cpumask_var(&allowed, GFP_KERNEL)) {
+		free_cpumask_var(want);
+		return -ENOMEM;
+	}
 	for (cpu = 0; cpu < nr; cpu++)
 		if (le64_to_cpu(mask[cpu / 64]) & BIT_ULL(cpu % 64))
 			cpumask_set_cpu(cpu, want);
 	if (cpumask_equal(want, current->cpus_ptr))
 		goto out;
-	if (!cpumask_subset(want, current->cpus_ptr))
+	cpuset_cpus_allowed(current, allowed);
+	if (!cpumask_subset(want, allowed))
 		ckpt_log(ctx, "task %d: its CPUs narrowed to those restart may use", rt->pid);
-	cpumask_and(want, want, current->cpus_ptr);
+	cpumask_and(want, want, allowed);
 	if (cpumask_empty(want))
 		ckpt_log(ctx, "task %d: none of its CPUs is usable here: it keeps restart's",
 			 rt->pid);
@@ -258,6 +268,7 @@ static int ckpt_sched_set_cpus(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	if (ret)
 		ckpt_err(ctx, ret, "task %d: cannot set its CPU affinity", rt->pid);
 out:
+	free_cpumask_var(allowed);
 	free_cpumask_var(want);
 	return ret;
 }

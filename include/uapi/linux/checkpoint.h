@@ -1680,7 +1680,7 @@ struct ckpt_itimer {
  * past nr_cpus zero.  Restart sets the policy, priority and nice value as
  * sched_setattr(2) would (raising them needs CAP_SYS_NICE, or
  * RLIMIT_NICE/RLIMIT_RTPRIO), the affinity as sched_setaffinity(2)
- * within the CPUs the restoring caller may use, the I/O priority as
+ * within the CPUs the thread's cpuset allows, the I/O priority as
  * ioprio_set(2), the timer slack as prctl(PR_SET_TIMERSLACK).
  */
 struct ckpt_sched {

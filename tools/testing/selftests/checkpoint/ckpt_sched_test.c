@@ -50,6 +50,8 @@ static const char *const sched_reasons[] = {
 	[5] = "the SCHED_BATCH thread's policy or nice value changed",
 	[6] = "the SCHED_FIFO process's policy, priority or reset-on-fork changed",
 	[7] = "the SCHED_DEADLINE parameters changed",
+	[8] = "a thread's CPU affinity changed",
+	[9] = "the child process's or its thread's CPU affinity changed",
 };
 
 static int gettid_(void)
@@ -136,6 +138,120 @@ TEST_F_TIMEOUT(sched, threads_keep_their_scheduling, 120)
 {
 	pid_t pid = ckpt_spawn(_metadata, &self->ctx, sched_child, NULL);
 
+	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
+	ckpt_finish(_metadata, pid, CKPT_REASONS(sched_reasons));
+}
+
+/*
+ * Restart creates a process's threads and children on the CPU of their
+ * creator, then gives them back the CPUs they inherit: each task must
+ * still have its own affinity after restart, inherited or set, and none
+ * may stay on that one CPU.  A thread that sets @want (else keeps what it
+ * inherited) checks it once told to finish.
+ */
+struct aff_thread {
+	cpu_set_t want;
+	bool set;
+	volatile int ret;
+};
+
+static void *aff_thread_fn(void *arg)
+{
+	struct aff_thread *a = arg;
+	cpu_set_t now;
+
+	if (a->set ? sched_setaffinity(0, sizeof(a->want), &a->want) :
+		     sched_getaffinity(0, sizeof(a->want), &a->want)) {
+		a->ret = 1;
+		return NULL;
+	}
+	a->ret = 0;
+	while (!ckpt_child_finish)
+		ckpt_sleep_ms(10);
+	if (sched_getaffinity(0, sizeof(now), &now) || !CPU_EQUAL(&now, &a->want))
+		a->ret = 8;
+	return NULL;
+}
+
+static int aff_start(pthread_t *th, struct aff_thread *a, const cpu_set_t *want)
+{
+	a->set = want;
+	if (want)
+		a->want = *want;
+	a->ret = -1;
+	if (pthread_create(th, NULL, aff_thread_fn, a))
+		return 1;
+	while (a->ret < 0)
+		ckpt_sleep_ms(10);
+	return a->ret;
+}
+
+static cpu_set_t aff_all, aff_last;
+
+/* A child process on every CPU, with a thread that inherits them */
+static int aff_process(void)
+{
+	struct aff_thread inherits;
+	cpu_set_t now;
+	pthread_t th;
+
+	if (sched_setaffinity(0, sizeof(aff_all), &aff_all) ||
+	    aff_start(&th, &inherits, NULL))
+		return 1;
+	while (!ckpt_child_finish)
+		ckpt_sleep_ms(10);
+	pthread_join(th, NULL);
+	if (sched_getaffinity(0, sizeof(now), &now) || !CPU_EQUAL(&now, &aff_all))
+		return 9;
+	return inherits.ret ? 9 : 0;
+}
+
+/*
+ * The main thread on the last CPU; a thread on every CPU, one that
+ * inherits the last; a child process as above
+ */
+static int affinity_child(void *arg)
+{
+	struct aff_thread every, inherits;
+	pthread_t th[2];
+	cpu_set_t now;
+	int status;
+	pid_t proc;
+
+	(void)arg;
+	proc = fork();
+	if (!proc)
+		_exit(aff_process());
+	if (proc < 0 || sched_setaffinity(0, sizeof(aff_last), &aff_last) ||
+	    aff_start(&th[0], &every, &aff_all) || aff_start(&th[1], &inherits, NULL))
+		return 1;
+	ckpt_child_ready();
+	ckpt_child_wait_finish();
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	if (sched_getaffinity(0, sizeof(now), &now) || !CPU_EQUAL(&now, &aff_last))
+		return 3;
+	if (every.ret || inherits.ret)
+		return 8;
+	kill(proc, SIGUSR1);
+	if (waitpid(proc, &status, 0) != proc || !WIFEXITED(status))
+		return 9;
+	return WEXITSTATUS(status);
+}
+
+TEST_F_TIMEOUT(sched, tasks_keep_their_affinity_wherever_restart_creates_them, 120)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+	pid_t pid;
+
+	if (n < 2)
+		SKIP(return, "one CPU: every task has the same affinity");
+	CPU_ZERO(&aff_all);
+	for (cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &aff_all);
+	CPU_ZERO(&aff_last);
+	CPU_SET(cpu - 1, &aff_last);
+	pid = ckpt_spawn(_metadata, &self->ctx, affinity_child, NULL);
 	ckpt_kill_and_restart(_metadata, &self->ctx, pid);
 	ckpt_finish(_metadata, pid, CKPT_REASONS(sched_reasons));
 }
