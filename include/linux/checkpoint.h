@@ -76,6 +76,10 @@ enum ckpt_thaw {
  * @resume: state the task needs after the coordinator lets it go
  * @task_rec: its TASK record, while the task reads its sections
  * @end: a process: the index in TREE after its threads and descendants
+ * @parent: the task that created it, NULL for the root
+ * @cpus: while it creates its threads and children, pinned to @pin_cpu:
+ *	the CPUs it may run on otherwise, which they get back first; else NULL
+ * @pin_cpu: that CPU
  * @cgroup: a process of a cgroup namespace the image has: the id of the
  *	CGROUP it moves itself into before it reads its records; else 0
  */
@@ -98,6 +102,9 @@ struct ckpt_rtask {
 	struct ckpt_resume *resume;
 	const struct ckpt_task *task_rec;
 	u32 end;
+	struct ckpt_rtask *parent;
+	struct cpumask *cpus;
+	int pin_cpu;
 	u32 cgroup;
 };
 

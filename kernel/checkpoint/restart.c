@@ -243,6 +243,37 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 }
 
 /*
+ * A leader creates its threads and children on the CPU it runs on: it only
+ * waits while each one reads its records, and a task created elsewhere
+ * would cost waking another CPU for it, and this one again once it is
+ * done, twice per task.  The new task runs first where its creator ran,
+ * then takes back the CPUs its creator had (ckpt_spawn_unpin()).  Only
+ * where the task was created changes, not the CPUs it may use.
+ */
+static void ckpt_spawn_pin(struct ckpt_rtask *leader)
+{
+	leader->cpus = kmalloc(cpumask_size(), GFP_KERNEL);
+	if (!leader->cpus)
+		return;
+	cpumask_copy(leader->cpus, current->cpus_ptr);
+	leader->pin_cpu = raw_smp_processor_id();
+	if (set_cpus_allowed_ptr(current, cpumask_of(leader->pin_cpu))) {
+		kfree(leader->cpus);
+		leader->cpus = NULL;
+	}
+}
+
+/*
+ * Current, created by @by, gets back the CPUs @by had before it pinned
+ * itself: unless someone else (a cpuset) set others meanwhile.
+ */
+static void ckpt_spawn_unpin(struct ckpt_rtask *by)
+{
+	if (by && by->cpus && cpumask_equal(current->cpus_ptr, cpumask_of(by->pin_cpu)))
+		set_cpus_allowed_ptr(current, by->cpus);
+}
+
+/*
  * Called by a restored process leader, once it has rebuilt what its threads
  * share: create its threads, then its child processes, in the order of the
  * tree, so that each one reads its records in turn.
@@ -250,24 +281,27 @@ static int ckpt_spawn_one(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u64 flags
 static int ckpt_spawn_family(struct ckpt_ctx *ctx, struct ckpt_rtask *leader)
 {
 	u32 i = leader - ctx->rtasks + 1;
-	int ret;
+	int ret = 0;
 
+	ckpt_spawn_pin(leader);
 	/* Its threads come right after it */
-	for (; i < leader->end && ctx->rtasks[i].pid != ctx->rtasks[i].tgid; i++) {
+	for (; !ret && i < leader->end && ctx->rtasks[i].pid != ctx->rtasks[i].tgid; i++) {
+		ctx->rtasks[i].parent = leader;
 		ret = ckpt_spawn_one(ctx, &ctx->rtasks[i],
 				     CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 				     CLONE_THREAD | CLONE_SYSVSEM);
-		if (ret)
-			return ret;
 	}
 	/* Then each child process, followed by its own subtree */
-	for (; i < leader->end; i = ctx->rtasks[i].end) {
+	for (; !ret && i < leader->end; i = ctx->rtasks[i].end) {
+		ctx->rtasks[i].parent = leader;
 		/* It installs an mm and a file table of its own */
 		ret = ckpt_spawn_one(ctx, &ctx->rtasks[i], CLONE_VM);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	/* Each task created has taken its CPUs back: no one reads them now */
+	ckpt_spawn_unpin(leader);
+	kfree(leader->cpus);
+	leader->cpus = NULL;
+	return ret;
 }
 
 /*
@@ -329,6 +363,7 @@ static int ckpt_restart_task_fn(void *arg)
 	bool leader, exited;
 	int go, code;
 
+	ckpt_spawn_unpin(rt->parent);
 	if (rt->flags & CKPT_TREE_ZOMBIE)
 		return ckpt_restart_zombie_fn(rt);
 	/* The root fills its new namespaces before anything uses them */
